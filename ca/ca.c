@@ -1,0 +1,1 @@
+/* ca/ca.c: placeholder, being written */

@@ -1,0 +1,1 @@
+/* ca/crl.c: placeholder, being written */

@@ -1,0 +1,1 @@
+/* ca/issue.c: placeholder, being written */

@@ -1,0 +1,1 @@
+/* ca/profile.c: placeholder, being written */

@@ -1,0 +1,65 @@
+/* ca/profile_int.h: the profile structure and its checks, inside the library */
+#ifndef GP_PROFILE_INT_H
+#define GP_PROFILE_INT_H
+
+#include <openssl/x509v3.h>
+
+#include <govpki/key.h>
+#include <govpki/profile.h>
+
+/* Subject attributes are named by their OpenSSL short names (C, ST, L, O,
+ * OU, CN, serialNumber, emailAddress, ...), NULL-terminated arrays. */
+struct gp_profile {
+	char *name;
+	unsigned key_types;        /* bit (1u << gp_key_type) per allowed type */
+	int rsa_min_bits;          /* at least 2048 */
+	int max_days;              /* maximum (and default) validity */
+	int is_ca;                 /* basicConstraints CA:TRUE */
+	int path_len;              /* pathLenConstraint, -1: none */
+	unsigned key_usage;        /* KU_* bits of openssl/x509v3.h; 0: no extension */
+	STACK_OF(ASN1_OBJECT) *eku; /* NULL or empty: no extension */
+	int eku_critical;
+	char **subj_required;      /* must be present */
+	char **subj_allowed;       /* NULL: any not forbidden */
+	char **subj_forbidden;
+	unsigned san_types;        /* bit (1u << GEN_*) per allowed SAN type; 0: none allowed */
+	int san_required;          /* at least one SAN (tls-server) */
+	STACK_OF(ASN1_OBJECT) *policies; /* certificatePolicies OIDs */
+	char *crl_dp;              /* CRL distribution point URL, NULL: none */
+	char *ocsp_url;            /* AIA id-ad-ocsp, NULL: none */
+	char *ca_issuers_url;      /* AIA id-ad-caIssuers, NULL: none */
+	int ocsp_nocheck;          /* id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1) */
+	int approvals;             /* RA dual control: distinct approving officers */
+};
+
+/*
+ * Checks a request against p: the key type and size (also refusing RSA
+ * below 2048 bits and explicit EC parameters whatever the profile), the
+ * subject attributes (required / allowed / forbidden), and each SAN's type
+ * (sans may be NULL).  GP_E_POLICY with a message naming the profile and
+ * the offending field.
+ */
+int gp_profile_check(const gp_profile *p, EVP_PKEY *pub, const X509_NAME *subject,
+    const GENERAL_NAMES *sans);
+
+/*
+ * Adds p's extensions to cert, whose issuer certificate is issuer (== cert
+ * for a self-signed root): basicConstraints (critical), keyUsage (critical),
+ * extendedKeyUsage, subjectKeyIdentifier (RFC 5280 §4.2.1.2 method 1),
+ * authorityKeyIdentifier (keyid of issuer's SKI; none on a self-signed root is
+ * fine but we add it), subjectAltName (sans, may be NULL; critical when the
+ * subject is empty, RFC 5280 §4.2.1.6), certificatePolicies, CRL
+ * distribution points, authorityInfoAccess and ocsp-nocheck.
+ * The public key must already be set on cert.
+ */
+int gp_profile_apply(const gp_profile *p, X509 *cert, X509 *issuer,
+    const GENERAL_NAMES *sans);
+
+/* Parses "DNS:a.example,IP:10.0.0.1,email:x@y,URI:https://..." into a new
+ * GENERAL_NAMES. GP_E_PARSE naming the bad element. */
+int gp_sans_parse(GENERAL_NAMES **out, const char *s);
+
+/* The "DNS:a, IP:b" form of sans (malloc'ed, free()); NULL sans gives NULL. */
+int gp_sans_to_string(char **out, const GENERAL_NAMES *sans);
+
+#endif

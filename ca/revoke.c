@@ -1,0 +1,1 @@
+/* ca/revoke.c: placeholder, being written */

@@ -1,0 +1,39 @@
+/* govpki/audit.h: the hash-chained audit log */
+#ifndef GOVPKI_AUDIT_H
+#define GOVPKI_AUDIT_H
+
+#include <stdint.h>
+
+#include <govpki/export.h>
+#include <govpki/store.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Each row's hash is SHA-256 over: seq (8 bytes big-endian), time (8 bytes
+ * big-endian), then actor, action, object, detail each as a 4-byte
+ * big-endian length and its bytes (NULL as length 0xffffffff), then the
+ * previous row's hash (32 zero bytes for the first row).
+ *
+ * Call gp_audit_append() inside the transaction of the state change it
+ * records, so that both land or neither does.
+ */
+
+/* Appends a row; actor, action required; object, detail may be NULL. */
+GP_EXPORT int gp_audit_append(gp_store *s, const char *actor, const char *action,
+    const char *object, const char *detail);
+
+/* Recomputes the chain.  0 when every link holds (*bad_seq = 0);
+ * GP_E_VERIFY with *bad_seq the first row that does not match (an edited
+ * row, or the row after a deleted one), and a message naming it. */
+GP_EXPORT int gp_audit_verify(gp_store *s, int64_t *bad_seq, int64_t *rows);
+
+/* Computes a row's hash from its fields and prev_hash (used by both). */
+GP_EXPORT void gp_audit_hash(const gp_audit_row *row, unsigned char out[32]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

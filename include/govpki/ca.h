@@ -1,0 +1,119 @@
+/* govpki/ca.h: the certification authority: hierarchy, issuance, revocation, CRLs */
+#ifndef GOVPKI_CA_H
+#define GOVPKI_CA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+#include <govpki/config.h>
+#include <govpki/export.h>
+#include <govpki/key.h>
+#include <govpki/profile.h>
+#include <govpki/store.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * A govpki home: its configuration, profiles and store.  With no
+ * configuration file the built-in profiles apply and the store and keys
+ * live in home (default: $GOVPKI_HOME, else the current folder):
+ * home/govpki.db and home/keys/NAME.key.  The file's [govpki] section may
+ * set home, store and keys.
+ */
+typedef struct gp_ctx gp_ctx;
+
+#define GP_CTX_READONLY 0x1     /* open the store read-only */
+
+GP_EXPORT int gp_ctx_open(gp_ctx **out, const char *config_path, const char *home, int flags);
+GP_EXPORT void gp_ctx_free(gp_ctx *ctx);
+GP_EXPORT gp_store *gp_ctx_store(gp_ctx *ctx);              /* borrowed */
+GP_EXPORT const gp_profiles *gp_ctx_profiles(gp_ctx *ctx);  /* borrowed */
+GP_EXPORT const gp_config *gp_ctx_config(gp_ctx *ctx);      /* borrowed */
+GP_EXPORT const char *gp_ctx_home(gp_ctx *ctx);
+
+typedef struct gp_ca_params {
+	const char *name;          /* [A-Za-z0-9_.-]{1,64} */
+	const char *parent;        /* NULL: a self-signed root */
+	const char *subject;       /* "/C=CN/O=Example/CN=Root CA" */
+	gp_key_type key_type;
+	const char *key_uri;       /* an existing key; NULL: generate HOME/keys/NAME.key */
+	const char *profile;       /* NULL: "root-ca" for a root, "sub-ca" otherwise */
+	int days;                  /* 0: the profile's maximum */
+	const char *pass;          /* the new (or existing) key's passphrase */
+	size_t passlen;
+	const char *parent_pass;   /* the parent key's passphrase (NULL: same as pass) */
+	size_t parent_passlen;
+	const char *actor;         /* for the audit log; NULL: "ca-tool" */
+} gp_ca_params;
+
+/* Creates a CA (key, certificate, store row, audit entry) in one
+ * transaction.  On failure nothing is left: no row, no key file. */
+GP_EXPORT int gp_ca_create(gp_ctx *ctx, const gp_ca_params *p);
+
+/* An opened CA with its signing key. */
+typedef struct gp_ca gp_ca;
+
+GP_EXPORT int gp_ca_open(gp_ca **out, gp_ctx *ctx, const char *name,
+    const char *pass, size_t passlen);
+GP_EXPORT void gp_ca_free(gp_ca *ca);
+GP_EXPORT X509 *gp_ca_cert0(const gp_ca *ca);       /* borrowed */
+GP_EXPORT int64_t gp_ca_id(const gp_ca *ca);
+GP_EXPORT const char *gp_ca_name(const gp_ca *ca);
+
+/* The chain of a CA (its certificate first, the root last) as PEM,
+ * malloc'ed (free()). */
+GP_EXPORT int gp_ca_chain_pem(gp_ctx *ctx, const char *name, char **out, size_t *outlen);
+
+typedef struct gp_issue_req {
+	const unsigned char *csr;  /* PEM or DER */
+	size_t csr_len;
+	const char *profile;
+	const char *subject;       /* the vetted subject overriding the CSR's, or NULL */
+	const char *sans;          /* "DNS:a,IP:b" overriding the CSR's SANs, or NULL */
+	int days;                  /* 0: the profile's maximum */
+	const char *actor;         /* for the audit log; NULL: "ca-tool" */
+} gp_issue_req;
+
+/* Issues one certificate: the CSR's signature is verified, the profile
+ * enforced, the certificate signed and stored (status good) with an audit
+ * entry in one transaction before *out is returned (X509_free). */
+GP_EXPORT int gp_ca_issue(gp_ca *ca, const gp_issue_req *req, X509 **out);
+
+/* Called for each request of a batch, in order, after the certificate is
+ * committed to the store (cert NULL and rc < 0 with msg for a refused
+ * request).  Return non-zero to stop the batch. */
+typedef int (*gp_issue_cb)(void *arg, size_t index, int rc, const char *msg, X509 *cert);
+
+/* Issues n requests with up to threads signing threads (0: the number of
+ * cores), committing in groups; each certificate is durable before cb
+ * sees it.  A bad request does not stop the others.  Returns 0 when the
+ * batch ran (check each rc), < 0 when it could not. */
+GP_EXPORT int gp_ca_issue_batch(gp_ca *ca, const gp_issue_req *reqs, size_t n,
+    int threads, gp_issue_cb cb, void *arg);
+
+/* Revokes a certificate of CA name (needs no key): reason one of
+ * GP_REASON_* (certificateHold puts it on hold); revoking an already revoked
+ * certificate again is harmless (0, unchanged); GP_REASON_REMOVE_FROM_CRL
+ * releases a certificate on hold (GP_E_STATE if it is not on hold).
+ * when 0: now.  GP_E_NOTFOUND for a serial the CA never issued. */
+GP_EXPORT int gp_ca_revoke(gp_ctx *ctx, const char *ca_name,
+    const unsigned char *serial, size_t serial_len, int reason, int64_t when,
+    const char *actor);
+
+/* "keyCompromise" -> GP_REASON_KEY_COMPROMISE, ... (RFC 5280 §5.3.1 names) */
+GP_EXPORT int gp_reason_from_name(int *out, const char *name);
+GP_EXPORT const char *gp_reason_name(int reason);
+
+/* Makes, signs and stores the next CRL of ca: full (delta 0) or a delta
+ * CRL against the latest full one (RFC 5280 §5.2.4; GP_E_STATE if there is
+ * no full CRL yet).  *out (gp_crl_info_free) holds the DER. */
+GP_EXPORT int gp_ca_crl(gp_ca *ca, int delta, const char *actor, gp_crl_info **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,14 @@
+/* govpki/govpki.h: the whole public API of libgovpki */
+#ifndef GOVPKI_GOVPKI_H
+#define GOVPKI_GOVPKI_H
+
+#include <govpki/error.h>
+#include <govpki/store.h>
+#include <govpki/audit.h>
+#include <govpki/key.h>
+#include <govpki/x509util.h>
+#include <govpki/config.h>
+#include <govpki/profile.h>
+#include <govpki/ca.h>
+
+#endif

@@ -1,0 +1,42 @@
+/* govpki/profile.h: certificate profiles (built in, or from the configuration) */
+#ifndef GOVPKI_PROFILE_H
+#define GOVPKI_PROFILE_H
+
+#include <stddef.h>
+
+#include <govpki/config.h>
+#include <govpki/export.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gp_profile gp_profile;
+typedef struct gp_profiles gp_profiles;
+
+/*
+ * Loads the built-in profiles (root-ca, sub-ca, tls-server, tls-client,
+ * person, department, device, seal-signer, ocsp-signer, tsa-signer), then
+ * the [profile.NAME] sections of cfg (cfg may be NULL), which replace a
+ * built-in profile of the same name or add new ones.  Every key of a
+ * profile section is checked; unknown keys and bad values are GP_E_CONFIG
+ * naming the file, line and key.  Free with gp_profiles_free.
+ */
+GP_EXPORT int gp_profiles_load(gp_profiles **out, const gp_config *cfg);
+GP_EXPORT void gp_profiles_free(gp_profiles *ps);
+
+/* The profile called name (borrowed), or NULL. */
+GP_EXPORT const gp_profile *gp_profiles_get(const gp_profiles *ps, const char *name);
+GP_EXPORT size_t gp_profiles_count(const gp_profiles *ps);
+GP_EXPORT const gp_profile *gp_profiles_at(const gp_profiles *ps, size_t i);
+
+GP_EXPORT const char *gp_profile_name(const gp_profile *p);
+GP_EXPORT int gp_profile_max_days(const gp_profile *p);
+GP_EXPORT int gp_profile_is_ca(const gp_profile *p);
+/* Distinct officer approvals the RA needs before issuing (dual control). */
+GP_EXPORT int gp_profile_approvals(const gp_profile *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

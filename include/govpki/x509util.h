@@ -1,0 +1,79 @@
+/* govpki/x509util.h: names, serials, signing contexts (SM2 aware), chain checks */
+#ifndef GOVPKI_X509UTIL_H
+#define GOVPKI_X509UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <govpki/export.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Parses "/C=CN/O=Example/CN=Root CA" (OpenSSL's -subj form; '\' escapes
+ * '/' and '\', UTF-8 values, MBSTRING_UTF8) into a new X509_NAME.
+ * GP_E_PARSE names the bad attribute. */
+GP_EXPORT int gp_name_parse(X509_NAME **out, const char *s);
+
+/* The RFC 2253 form of name, malloc'ed (free()). */
+GP_EXPORT int gp_name_to_string(char **out, const X509_NAME *name);
+
+/* 16 bytes from the CSPRNG with the top bit cleared and not all zero:
+ * a positive INTEGER of at most 128 bits (RFC 5280 §4.1.2.2). */
+GP_EXPORT int gp_serial_random(unsigned char out[16]);
+
+/* The content octets of an INTEGER serial (no leading zero except for 0). */
+GP_EXPORT int gp_serial_from_asn1(unsigned char *out, size_t *outlen, const ASN1_INTEGER *ai);
+
+/*
+ * A digest-sign context for pkey: SHA-256 for RSA and P-256, SHA-384 for
+ * P-384, none for Ed25519, SM3 with the distinguishing ID
+ * GP_SM2_DEFAULT_ID for SM2.  *out is freed with EVP_MD_CTX_free.
+ */
+GP_EXPORT int gp_sign_ctx_new(EVP_MD_CTX **out, EVP_PKEY *pkey);
+
+/* Signs x (certificate), crl, or req with pkey through gp_sign_ctx_new. */
+GP_EXPORT int gp_x509_sign(X509 *x, EVP_PKEY *pkey);
+GP_EXPORT int gp_crl_sign(X509_CRL *crl, EVP_PKEY *pkey);
+GP_EXPORT int gp_req_sign(X509_REQ *req, EVP_PKEY *pkey);
+
+/* Signs tbs (DER) with pkey; *sig malloc'ed (OPENSSL_free). */
+GP_EXPORT int gp_sign_data(unsigned char **sig, size_t *siglen, EVP_PKEY *pkey,
+    const unsigned char *tbs, size_t tbslen);
+
+/* Verifies the CSR's own signature (SM2: with the distinguishing ID).
+ * GP_E_VERIFY when it does not verify. */
+GP_EXPORT int gp_req_verify(X509_REQ *req);
+
+/* Reads a CSR from PEM or DER bytes.  GP_E_PARSE for anything else. */
+GP_EXPORT int gp_req_parse(X509_REQ **out, const unsigned char *buf, size_t len);
+
+/* Reads one certificate from PEM or DER bytes. */
+GP_EXPORT int gp_cert_parse(X509 **out, const unsigned char *buf, size_t len);
+
+/* Sets the SM2 distinguishing ID on an SM2 certificate (no-op for others),
+ * so that OpenSSL verifies signatures made by it correctly. */
+GP_EXPORT int gp_x509_prepare_sm2(X509 *x);
+
+/*
+ * Verifies leaf up to a trust anchor in roots through the untrusted
+ * intermediates (both may be NULL), at time at (0: now), with the SM2
+ * distinguishing ID set on every SM2 certificate of the chain (OpenSSL 3.0
+ * reaches only the leaf by its command line; openssl issue 23471).  When
+ * crls is non-NULL, each certificate's revocation is checked against it
+ * (X509_V_FLAG_CRL_CHECK_ALL).  GP_E_VERIFY with OpenSSL's reason.
+ */
+GP_EXPORT int gp_chain_verify(X509 *leaf, STACK_OF(X509) *roots,
+    STACK_OF(X509) *untrusted, STACK_OF(X509_CRL) *crls, int64_t at);
+
+/* SHA-256 of a certificate's DER. */
+GP_EXPORT int gp_x509_fingerprint(const X509 *x, unsigned char out[32]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,1 @@
+/* lib/audit.c: placeholder, being written */

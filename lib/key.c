@@ -1,0 +1,1 @@
+/* lib/key.c: placeholder, being written */

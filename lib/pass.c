@@ -1,0 +1,1 @@
+/* lib/pass.c: placeholder, being written */

@@ -1,0 +1,1 @@
+/* lib/store_sqlite.c: placeholder, being written */

@@ -1,0 +1,37 @@
+/* lib/util.h: small helpers shared inside the library (hex, files, time) */
+#ifndef GP_UTIL_H
+#define GP_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Lower-case hex of buf into out (2*len+1 bytes, NUL-terminated). */
+void gp_hex_encode(char *out, const unsigned char *buf, size_t len);
+
+/* Parses hex (upper or lower case, optional ':' separators, optional
+ * leading "0x") into out of at most outmax bytes; *outlen gets the length.
+ * GP_E_INVALID names the bad input. */
+int gp_hex_decode(unsigned char *out, size_t outmax, size_t *outlen, const char *hex);
+
+/* Reads a whole file (at most maxlen bytes; larger is GP_E_INVALID) into a
+ * malloc'ed buffer the caller frees.  A NUL is appended (not counted). */
+int gp_file_read(unsigned char **out, size_t *outlen, const char *path, size_t maxlen);
+
+/* Writes a file atomically: a temporary file in the same folder, fsync,
+ * rename over path.  mode is the new file's permission (e.g. 0600). */
+int gp_file_write_atomic(const char *path, const void *buf, size_t len, int mode);
+
+/* Writes a file that must not exist yet (O_EXCL), fsynced. */
+int gp_file_write_new(const char *path, const void *buf, size_t len, int mode);
+
+/* Seconds since the epoch, now. */
+int64_t gp_now(void);
+
+/* Formats t as "YYYY-MM-DDTHH:MM:SSZ" into out (21 bytes). */
+void gp_time_iso(char out[21], int64_t t);
+
+/* strdup that records GP_E_NOMEM; NULL in gives NULL out with rc 0. */
+int gp_strdup(char **out, const char *s);
+
+#endif

@@ -1,0 +1,1 @@
+/* lib/x509util.c: placeholder, being written */

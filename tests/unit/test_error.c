@@ -1,0 +1,2 @@
+/* tests/unit/test_error.c: placeholder */
+int main(void) { return 77; }

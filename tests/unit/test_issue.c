@@ -1,0 +1,2 @@
+/* tests/unit/test_issue.c: placeholder */
+int main(void) { return 77; }

@@ -1,0 +1,2 @@
+/* tests/unit/test_profile.c: placeholder */
+int main(void) { return 77; }

@@ -1,0 +1,1 @@
+/* tools/ca-tool.c: placeholder, being written */
