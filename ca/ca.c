@@ -1,1 +1,574 @@
-/* ca/ca.c: placeholder, being written */
+/* ca/ca.c: the govpki home (configuration, profiles, store) and the CA hierarchy */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <govpki/audit.h>
+#include <govpki/x509util.h>
+
+#include "ca_int.h"
+#include "error_int.h"
+#include "util.h"
+
+static const char *const govpki_keys[] = { "home", "store", "keys", NULL };
+static const char *const crl_keys[] = { "next_update_hours", "delta_next_update_hours", NULL };
+
+int
+gp_ctx_path(gp_ctx *ctx, const char *name, char **out)
+{
+	size_t len;
+
+	*out = NULL;
+	if (name[0] == '/' || strncmp(name, "pkcs11:", 7) == 0)
+		return gp_strdup(out, name);
+	len = strlen(ctx->home) + strlen(name) + 2;
+	if ((*out = malloc(len)) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	snprintf(*out, len, "%s/%s", ctx->home, name);
+	return 0;
+}
+
+int
+gp_ctx_open(gp_ctx **out, const char *config_path, const char *home, int flags)
+{
+	gp_ctx *ctx = NULL;
+	char *store_path = NULL;
+	const char *h, *v;
+	int r;
+
+	*out = NULL;
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	if ((r = gp_config_load(&ctx->cfg, config_path)) != 0 ||
+	    (r = gp_config_check_keys(ctx->cfg, "govpki", govpki_keys)) != 0 ||
+	    (r = gp_config_check_keys(ctx->cfg, "crl", crl_keys)) != 0 ||
+	    (r = gp_config_long(ctx->cfg, "crl", "next_update_hours", 168, 1,
+	    24L * 366, &ctx->crl_hours)) != 0 ||
+	    (r = gp_config_long(ctx->cfg, "crl", "delta_next_update_hours", 24, 1,
+	    24L * 366, &ctx->delta_hours)) != 0 ||
+	    (r = gp_profiles_load(&ctx->profiles, ctx->cfg)) != 0)
+		goto out;
+	h = home;
+	if (h == NULL)
+		h = gp_config_str(ctx->cfg, "govpki", "home", NULL);
+	if (h == NULL)
+		h = getenv("GOVPKI_HOME");
+	if (h == NULL || *h == '\0')
+		h = ".";
+	if ((r = gp_strdup(&ctx->home, h)) != 0)
+		goto out;
+	if (!(flags & GP_CTX_READONLY) && mkdir(ctx->home, 0700) != 0 &&
+	    errno != EEXIST) {
+		r = gp_err(GP_E_IO, "cannot create home %s: %s", ctx->home, strerror(errno));
+		goto out;
+	}
+	v = gp_config_str(ctx->cfg, "govpki", "keys", "keys");
+	if ((r = gp_ctx_path(ctx, v, &ctx->keys_dir)) != 0)
+		goto out;
+	v = gp_config_str(ctx->cfg, "govpki", "store", "govpki.db");
+	if (strncmp(v, "sqlite:", 7) == 0)
+		v += 7;
+	if ((r = gp_ctx_path(ctx, v, &store_path)) != 0)
+		goto out;
+	if ((r = gp_store_open(&ctx->store, store_path,
+	    (flags & GP_CTX_READONLY) ? GP_STORE_READONLY : GP_STORE_CREATE)) != 0)
+		goto out;
+	*out = ctx;
+	ctx = NULL;
+	r = 0;
+out:
+	free(store_path);
+	gp_ctx_free(ctx);
+	return r;
+}
+
+void
+gp_ctx_free(gp_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	gp_store_close(ctx->store);
+	gp_profiles_free(ctx->profiles);
+	gp_config_free(ctx->cfg);
+	free(ctx->home);
+	free(ctx->keys_dir);
+	free(ctx);
+}
+
+gp_store *
+gp_ctx_store(gp_ctx *ctx)
+{
+	return ctx->store;
+}
+
+const gp_profiles *
+gp_ctx_profiles(gp_ctx *ctx)
+{
+	return ctx->profiles;
+}
+
+const gp_config *
+gp_ctx_config(gp_ctx *ctx)
+{
+	return ctx->cfg;
+}
+
+const char *
+gp_ctx_home(gp_ctx *ctx)
+{
+	return ctx->home;
+}
+
+int
+gp_ca_set_serial(X509 *cert, unsigned char serial[16])
+{
+	ASN1_INTEGER *ai = NULL;
+	int r;
+
+	if ((r = gp_serial_random(serial)) != 0)
+		return r;
+	/* gp_serial_random keeps the first byte in 0x01..0x7f: the 16 bytes
+	 * are the INTEGER's content as they are (RFC 5280 §4.1.2.2). */
+	if ((ai = ASN1_INTEGER_new()) == NULL ||
+	    ASN1_STRING_set(ai, serial, 16) != 1 ||
+	    X509_set_serialNumber(cert, ai) != 1)
+		r = gp_err_ossl(GP_E_NOMEM, "cannot set serial number");
+	ASN1_INTEGER_free(ai);
+	return r;
+}
+
+int
+gp_ca_set_validity(X509 *cert, const X509 *issuer, const gp_profile *p, int days)
+{
+	time_t now = time(NULL);
+	ASN1_TIME *nb = NULL, *na = NULL;
+	int r = 0;
+
+	if (days < 0)
+		return gp_err(GP_E_INVALID, "validity of %d days", days);
+	if (days == 0)
+		days = p->max_days;
+	if (days > p->max_days)
+		return gp_err(GP_E_POLICY, "profile %s: validity of %d days is longer than its maximum of %d",
+		    p->name, days, p->max_days);
+	/* ASN1_TIME_set picks UTCTime up to 2049 and GeneralizedTime after,
+	 * as RFC 5280 §4.1.2.5 requires. */
+	if ((nb = ASN1_TIME_set(NULL, now)) == NULL ||
+	    (na = ASN1_TIME_adj(NULL, now, days, 0)) == NULL) {
+		r = gp_err_ossl(GP_E_NOMEM, "cannot set validity");
+		goto out;
+	}
+	/* never past the issuer's own notAfter */
+	if (issuer != NULL && ASN1_TIME_compare(na, X509_get0_notAfter(issuer)) > 0) {
+		ASN1_TIME_free(na);
+		if ((na = ASN1_TIME_dup(X509_get0_notAfter(issuer))) == NULL) {
+			r = gp_err_ossl(GP_E_NOMEM, "cannot set validity");
+			goto out;
+		}
+	}
+	if (ASN1_TIME_compare(nb, na) >= 0) {
+		r = gp_err(GP_E_STATE, "the issuing CA's certificate has expired");
+		goto out;
+	}
+	if (X509_set1_notBefore(cert, nb) != 1 || X509_set1_notAfter(cert, na) != 1)
+		r = gp_err_ossl(GP_E_NOMEM, "cannot set validity");
+out:
+	ASN1_TIME_free(nb);
+	ASN1_TIME_free(na);
+	return r;
+}
+
+static int
+asn1_time_to_unix(int64_t *out, const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(t, &tm) != 1)
+		return gp_err_ossl(GP_E_PARSE, "bad time in certificate");
+	*out = (int64_t)timegm(&tm);
+	return 0;
+}
+
+int
+gp_ca_cert_info(gp_cert_info *info, X509 *cert, int64_t ca_id, const char *profile,
+    const GENERAL_NAMES *sans)
+{
+	unsigned char *p;
+	int len, r;
+
+	memset(info, 0, sizeof(*info));
+	info->ca_id = ca_id;
+	info->status = GP_STATUS_GOOD;
+	info->reason = GP_REASON_NONE;
+	info->issued_at = gp_now();
+	if ((r = gp_serial_from_asn1(info->serial, &info->serial_len,
+	    X509_get0_serialNumber(cert))) != 0 ||
+	    (r = gp_name_to_string(&info->subject, X509_get_subject_name(cert))) != 0 ||
+	    (r = gp_sans_to_string(&info->sans, sans)) != 0 ||
+	    (r = gp_strdup(&info->profile, profile)) != 0 ||
+	    (r = asn1_time_to_unix(&info->not_before, X509_get0_notBefore(cert))) != 0 ||
+	    (r = asn1_time_to_unix(&info->not_after, X509_get0_notAfter(cert))) != 0 ||
+	    (r = gp_x509_fingerprint(cert, info->fingerprint)) != 0)
+		goto err;
+	if ((len = i2d_X509(cert, NULL)) <= 0 || (info->der = malloc((size_t)len)) == NULL) {
+		r = gp_err_ossl(GP_E_NOMEM, "cannot encode certificate");
+		goto err;
+	}
+	p = info->der;
+	info->der_len = (size_t)i2d_X509(cert, &p);
+	return 0;
+err:
+	free(info->subject);
+	free(info->sans);
+	free(info->profile);
+	free(info->der);
+	memset(info, 0, sizeof(*info));
+	return r;
+}
+
+static void
+cert_info_clear(gp_cert_info *info)
+{
+	free(info->subject);
+	free(info->sans);
+	free(info->profile);
+	free(info->der);
+	memset(info, 0, sizeof(*info));
+}
+
+static int
+valid_ca_name(const char *name)
+{
+	size_t n = 0;
+
+	if (name == NULL)
+		return 0;
+	for (const char *p = name; *p; p++, n++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+			return 0;
+	}
+	return n >= 1 && n <= 64 && name[0] != '.';
+}
+
+/* Loads the CA's certificate and key; checks that they belong together. */
+static int
+ca_load(gp_ca **out, gp_ctx *ctx, gp_ca_info *info, const char *pass, size_t passlen)
+{
+	gp_ca *ca = NULL;
+	char *keypath = NULL;
+	int r;
+
+	*out = NULL;
+	if ((ca = calloc(1, sizeof(*ca))) == NULL) {
+		gp_ca_info_free(info);
+		return gp_err(GP_E_NOMEM, "out of memory");
+	}
+	ca->ctx = ctx;
+	ca->info = info;
+	if ((r = gp_cert_parse(&ca->cert, info->cert_der, info->cert_len)) != 0 ||
+	    (r = gp_x509_prepare_sm2(ca->cert)) != 0 ||
+	    (r = gp_ctx_path(ctx, info->key_uri, &keypath)) != 0)
+		goto out;
+	if ((r = gp_key_load(&ca->key, keypath, pass, passlen)) != 0) {
+		gp_err_ctx(r, "CA %s", info->name);
+		goto out;
+	}
+	if (X509_check_private_key(ca->cert, ca->key) != 1) {
+		r = gp_err_ossl(GP_E_INVALID, "CA %s: key %s does not match its certificate",
+		    info->name, keypath);
+		goto out;
+	}
+	*out = ca;
+	ca = NULL;
+	r = 0;
+out:
+	free(keypath);
+	gp_ca_free(ca);
+	return r;
+}
+
+int
+gp_ca_open(gp_ca **out, gp_ctx *ctx, const char *name, const char *pass, size_t passlen)
+{
+	gp_ca_info *info = NULL;
+	int r;
+
+	*out = NULL;
+	if (ctx == NULL || name == NULL)
+		return gp_err(GP_E_INVALID, "no CA named");
+	if ((r = gp_store_ca_get(ctx->store, name, &info)) != 0) {
+		if (r == GP_E_NOTFOUND)
+			return gp_err(r, "no CA named '%s'", name);
+		return r;
+	}
+	return ca_load(out, ctx, info, pass, passlen);
+}
+
+void
+gp_ca_free(gp_ca *ca)
+{
+	if (ca == NULL)
+		return;
+	gp_ca_info_free(ca->info);
+	X509_free(ca->cert);
+	EVP_PKEY_free(ca->key);
+	free(ca);
+}
+
+X509 *
+gp_ca_cert0(const gp_ca *ca)
+{
+	return ca->cert;
+}
+
+int64_t
+gp_ca_id(const gp_ca *ca)
+{
+	return ca->info->id;
+}
+
+const char *
+gp_ca_name(const gp_ca *ca)
+{
+	return ca->info->name;
+}
+
+/* Where a new CA's key goes: keys/NAME.key under the home. */
+static int
+new_key_path(gp_ctx *ctx, const char *name, char **abs, char **rel)
+{
+	size_t len = strlen(ctx->keys_dir) + strlen(name) + 6;
+
+	*abs = *rel = NULL;
+	if (mkdir(ctx->keys_dir, 0700) != 0 && errno != EEXIST)
+		return gp_err(GP_E_IO, "cannot create %s: %s", ctx->keys_dir, strerror(errno));
+	if ((*abs = malloc(len)) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	snprintf(*abs, len, "%s/%s.key", ctx->keys_dir, name);
+	/* the store keeps the path relative to the home when it is under it */
+	size_t hl = strlen(ctx->home);
+	const char *r = *abs;
+	if (strncmp(*abs, ctx->home, hl) == 0 && (*abs)[hl] == '/')
+		r = *abs + hl + 1;
+	return gp_strdup(rel, r);
+}
+
+int
+gp_ca_create(gp_ctx *ctx, const gp_ca_params *p)
+{
+	gp_ca *parent = NULL;
+	gp_ca_info *existing = NULL, info;
+	gp_cert_info cinfo;
+	const gp_profile *prof;
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	X509_NAME *subj = NULL;
+	unsigned char serial[16], *der = NULL, *dp;
+	char *keyabs = NULL, *keyrel = NULL, detail[512];
+	const char *actor, *pname;
+	char fp[65];
+	int r, len, in_tx = 0, key_written = 0;
+
+	memset(&info, 0, sizeof(info));
+	memset(&cinfo, 0, sizeof(cinfo));
+	if (ctx == NULL || p == NULL)
+		return gp_err(GP_E_INVALID, "no parameters");
+	actor = p->actor ? p->actor : "ca-tool";
+	if (!valid_ca_name(p->name))
+		return gp_err(GP_E_INVALID, "bad CA name '%s': use 1 to 64 of A-Z a-z 0-9 . _ -",
+		    p->name ? p->name : "");
+	if (p->subject == NULL)
+		return gp_err(GP_E_INVALID, "CA %s: no subject given", p->name);
+	r = gp_store_ca_get(ctx->store, p->name, &existing);
+	gp_ca_info_free(existing);
+	if (r == 0)
+		return gp_err(GP_E_EXISTS, "a CA named '%s' exists already", p->name);
+	if (r != GP_E_NOTFOUND)
+		return r;
+	pname = p->profile ? p->profile : (p->parent ? "sub-ca" : "root-ca");
+	if ((prof = gp_profiles_get(ctx->profiles, pname)) == NULL)
+		return gp_err(GP_E_NOTFOUND, "unknown profile '%s'", pname);
+	if (!prof->is_ca)
+		return gp_err(GP_E_POLICY, "profile %s is not a CA profile", pname);
+	if (p->parent != NULL &&
+	    (r = gp_ca_open(&parent, ctx, p->parent,
+	    p->parent_pass ? p->parent_pass : p->pass,
+	    p->parent_pass ? p->parent_passlen : p->passlen)) != 0)
+		goto out;
+
+	/* the key: an existing one, or a new one written only at commit */
+	if (p->key_uri != NULL) {
+		char *kp = NULL;
+
+		if ((r = gp_ctx_path(ctx, p->key_uri, &kp)) != 0)
+			goto out;
+		r = gp_key_load(&key, kp, p->pass, p->passlen);
+		free(kp);
+		if (r != 0)
+			goto out;
+		if ((r = gp_strdup(&keyrel, p->key_uri)) != 0)
+			goto out;
+	} else {
+		if (p->pass == NULL || p->passlen == 0) {
+			r = gp_err(GP_E_PASSPHRASE, "CA %s: a passphrase is needed to encrypt its new key",
+			    p->name);
+			goto out;
+		}
+		if ((r = gp_key_generate(&key, p->key_type)) != 0 ||
+		    (r = new_key_path(ctx, p->name, &keyabs, &keyrel)) != 0)
+			goto out;
+		if (access(keyabs, F_OK) == 0) {
+			r = gp_err(GP_E_EXISTS, "key file %s exists already", keyabs);
+			goto out;
+		}
+	}
+
+	if ((r = gp_name_parse(&subj, p->subject)) != 0 ||
+	    (r = gp_profile_check(prof, key, subj, NULL)) != 0)
+		goto out;
+	if ((cert = X509_new()) == NULL || X509_set_version(cert, 2) != 1 ||
+	    X509_set_subject_name(cert, subj) != 1 ||
+	    X509_set_issuer_name(cert, parent ? X509_get_subject_name(parent->cert) : subj) != 1 ||
+	    X509_set_pubkey(cert, key) != 1) {
+		r = gp_err_ossl(GP_E_NOMEM, "cannot build CA certificate");
+		goto out;
+	}
+	if ((r = gp_ca_set_serial(cert, serial)) != 0 ||
+	    (r = gp_ca_set_validity(cert, parent ? parent->cert : NULL, prof, p->days)) != 0 ||
+	    (r = gp_profile_apply(prof, cert, parent ? parent->cert : cert, NULL)) != 0 ||
+	    (r = gp_x509_sign(cert, parent ? parent->key : key)) != 0)
+		goto out;
+	if ((len = i2d_X509(cert, NULL)) <= 0 || (der = malloc((size_t)len)) == NULL) {
+		r = gp_err_ossl(GP_E_NOMEM, "cannot encode CA certificate");
+		goto out;
+	}
+	dp = der;
+	i2d_X509(cert, &dp);
+
+	info.name = (char *)p->name;
+	info.parent_id = parent ? parent->info->id : 0;
+	info.key_uri = keyrel;
+	info.key_type = (char *)gp_key_type_name(p->key_type);
+	if (p->key_uri != NULL) {
+		gp_key_type kt;
+		int bits;
+
+		if (gp_key_classify(key, &kt, &bits) == 0)
+			info.key_type = (char *)gp_key_type_name(kt);
+	}
+	info.cert_der = der;
+	info.cert_len = (size_t)len;
+	info.created = gp_now();
+
+	if ((r = gp_store_begin(ctx->store)) != 0)
+		goto out;
+	in_tx = 1;
+	if ((r = gp_store_ca_add(ctx->store, &info)) != 0)
+		goto out;
+	/* a sub-CA is a certificate of its parent: listed, revocable, on its CRL */
+	if (parent != NULL) {
+		if ((r = gp_ca_cert_info(&cinfo, cert, parent->info->id, pname, NULL)) != 0 ||
+		    (r = gp_store_cert_add(ctx->store, &cinfo)) != 0)
+			goto out;
+	}
+	{
+		unsigned char fpb[32];
+
+		if ((r = gp_x509_fingerprint(cert, fpb)) != 0)
+			goto out;
+		gp_hex_encode(fp, fpb, 32);
+	}
+	snprintf(detail, sizeof(detail), "subject=%s parent=%s key=%s sha256=%s",
+	    p->subject, p->parent ? p->parent : "(self-signed)", info.key_type, fp);
+	if ((r = gp_audit_append(ctx->store, actor, "ca.create", p->name, detail)) != 0)
+		goto out;
+	if (keyabs != NULL) {
+		if ((r = gp_key_save(keyabs, key, p->pass, p->passlen)) != 0)
+			goto out;
+		key_written = 1;
+	}
+	if ((r = gp_store_commit(ctx->store)) != 0)
+		goto out;
+	in_tx = 0;
+	r = 0;
+out:
+	if (in_tx)
+		gp_store_rollback(ctx->store);
+	if (r != 0 && key_written)
+		unlink(keyabs);
+	cert_info_clear(&cinfo);
+	gp_ca_free(parent);
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	X509_NAME_free(subj);
+	free(der);
+	free(keyabs);
+	free(keyrel);
+	return r;
+}
+
+int
+gp_ca_chain_pem(gp_ctx *ctx, const char *name, char **out, size_t *outlen)
+{
+	gp_ca_info *info = NULL, *next;
+	BIO *bio = NULL;
+	X509 *x = NULL;
+	BUF_MEM *bm;
+	int r, depth = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((r = gp_store_ca_get(ctx->store, name, &info)) != 0) {
+		if (r == GP_E_NOTFOUND)
+			return gp_err(r, "no CA named '%s'", name);
+		return r;
+	}
+	if ((bio = BIO_new(BIO_s_mem())) == NULL) {
+		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (;;) {
+		if ((r = gp_cert_parse(&x, info->cert_der, info->cert_len)) != 0)
+			goto out;
+		if (PEM_write_bio_X509(bio, x) != 1) {
+			r = gp_err_ossl(GP_E_NOMEM, "cannot write PEM");
+			goto out;
+		}
+		X509_free(x);
+		x = NULL;
+		if (info->parent_id == 0)
+			break;
+		if (++depth > 16) {
+			r = gp_err(GP_E_STORE, "CA %s: hierarchy deeper than 16", name);
+			goto out;
+		}
+		if ((r = gp_store_ca_get_id(ctx->store, info->parent_id, &next)) != 0)
+			goto out;
+		gp_ca_info_free(info);
+		info = next;
+	}
+	BIO_get_mem_ptr(bio, &bm);
+	if ((*out = malloc(bm->length + 1)) == NULL) {
+		r = gp_err(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(*out, bm->data, bm->length);
+	(*out)[bm->length] = '\0';
+	*outlen = bm->length;
+	r = 0;
+out:
+	X509_free(x);
+	BIO_free(bio);
+	gp_ca_info_free(info);
+	return r;
+}

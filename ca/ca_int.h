@@ -1,0 +1,42 @@
+/* ca/ca_int.h: the CA context and opened CA, inside the library */
+#ifndef GP_CA_INT_H
+#define GP_CA_INT_H
+
+#include <openssl/x509v3.h>
+
+#include <govpki/ca.h>
+
+#include "profile_int.h"
+
+struct gp_ctx {
+	gp_config *cfg;
+	gp_profiles *profiles;
+	gp_store *store;
+	char *home;            /* absolute or as given */
+	char *keys_dir;        /* where generated CA keys go */
+	long crl_hours;        /* full CRL nextUpdate - thisUpdate */
+	long delta_hours;      /* delta CRL nextUpdate - thisUpdate */
+};
+
+struct gp_ca {
+	gp_ctx *ctx;           /* borrowed */
+	gp_ca_info *info;
+	X509 *cert;
+	EVP_PKEY *key;
+};
+
+/* Resolves a key file name relative to the home (malloc'ed). */
+int gp_ctx_path(gp_ctx *ctx, const char *name, char **out);
+
+/* Sets a certificate's validity: now .. now + days, never past the issuer's
+ * notAfter (issuer NULL: no cap).  days must be within the profile. */
+int gp_ca_set_validity(X509 *cert, const X509 *issuer, const gp_profile *p, int days);
+
+/* A fresh random serial set on cert; the content bytes are copied to serial. */
+int gp_ca_set_serial(X509 *cert, unsigned char serial[16]);
+
+/* Fills info (borrowing nothing: strings and der are allocated) from cert. */
+int gp_ca_cert_info(gp_cert_info *info, X509 *cert, int64_t ca_id,
+    const char *profile, const GENERAL_NAMES *sans);
+
+#endif

@@ -1,1 +1,286 @@
-/* ca/crl.c: placeholder, being written */
+/* ca/crl.c: full and delta CRLs assembled from stored entries (RFC 5280 §5) */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/asn1t.h>
+#include <openssl/x509v3.h>
+
+#include <govpki/audit.h>
+#include <govpki/x509util.h>
+
+#include "ca_int.h"
+#include "error_int.h"
+#include "util.h"
+
+/*
+ * TBSCertList of RFC 5280 §5.1 with revokedCertificates kept as one
+ * pre-encoded SEQUENCE OF (an ASN1_SEQUENCE string is written out as it
+ * is).  Each entry was encoded once, when the certificate was revoked, so
+ * a CRL of a million entries is a concatenation and one signature, not a
+ * million X509_REVOKED objects.  OpenSSL's ASN.1 templates do all the
+ * encoding.
+ */
+typedef struct gp_tbs_crl_st {
+	ASN1_INTEGER *version;
+	X509_ALGOR *sig_alg;
+	X509_NAME *issuer;
+	ASN1_TIME *this_update;
+	ASN1_TIME *next_update;
+	ASN1_STRING *revoked;
+	STACK_OF(X509_EXTENSION) *extensions;
+} GP_TBS_CRL;
+
+typedef struct gp_crl_st {
+	GP_TBS_CRL *tbs;
+	X509_ALGOR *sig_alg;
+	ASN1_BIT_STRING *signature;
+} GP_CRL;
+
+DECLARE_ASN1_ITEM(GP_TBS_CRL)
+DECLARE_ASN1_ITEM(GP_CRL)
+
+ASN1_SEQUENCE(GP_TBS_CRL) = {
+	ASN1_OPT(GP_TBS_CRL, version, ASN1_INTEGER),
+	ASN1_SIMPLE(GP_TBS_CRL, sig_alg, X509_ALGOR),
+	ASN1_SIMPLE(GP_TBS_CRL, issuer, X509_NAME),
+	ASN1_SIMPLE(GP_TBS_CRL, this_update, ASN1_TIME),
+	ASN1_OPT(GP_TBS_CRL, next_update, ASN1_TIME),
+	ASN1_OPT(GP_TBS_CRL, revoked, ASN1_SEQUENCE),
+	ASN1_EXP_SEQUENCE_OF_OPT(GP_TBS_CRL, extensions, X509_EXTENSION, 0)
+} ASN1_SEQUENCE_END(GP_TBS_CRL)
+
+ASN1_SEQUENCE(GP_CRL) = {
+	ASN1_SIMPLE(GP_CRL, tbs, GP_TBS_CRL),
+	ASN1_SIMPLE(GP_CRL, sig_alg, X509_ALGOR),
+	ASN1_SIMPLE(GP_CRL, signature, ASN1_BIT_STRING)
+} ASN1_SEQUENCE_END(GP_CRL)
+
+/* A growing buffer for the entries. */
+typedef struct buf {
+	unsigned char *data;
+	size_t len, cap;
+	size_t count;
+} buf;
+
+static int
+append_entry(void *arg, const unsigned char *p, size_t len)
+{
+	buf *b = arg;
+
+	if (b->cap - b->len < len) {
+		size_t ncap = b->cap ? b->cap : 65536;
+		unsigned char *nd;
+
+		while (ncap - b->len < len)
+			ncap *= 2;
+		if ((nd = realloc(b->data, ncap)) == NULL)
+			return gp_err(GP_E_NOMEM, "out of memory for CRL entries");
+		b->data = nd;
+		b->cap = ncap;
+	}
+	memcpy(b->data + b->len, p, len);
+	b->len += len;
+	b->count++;
+	return 0;
+}
+
+/* Wraps the concatenated entries into the SEQUENCE OF (as an ASN1_SEQUENCE
+ * string holding its own tag and length); NULL when there are none, since
+ * RFC 5280 §5.1.2.6 leaves an empty list out. */
+static int
+revoked_seq(ASN1_STRING **out, buf *b)
+{
+	ASN1_STRING *s = NULL;
+	unsigned char *der = NULL, *p;
+	int total;
+
+	*out = NULL;
+	if (b->len == 0)
+		return 0;
+	if (b->len > 0x7fffff00)
+		return gp_err(GP_E_INVALID, "CRL larger than 2 GiB");
+	total = ASN1_object_size(1, (int)b->len, V_ASN1_SEQUENCE);
+	if (total <= 0 || (der = malloc((size_t)total)) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory for CRL");
+	p = der;
+	ASN1_put_object(&p, 1, (int)b->len, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+	memcpy(p, b->data, b->len);
+	/* the entries are copied: free them early to keep the peak low */
+	free(b->data);
+	b->data = NULL;
+	b->cap = 0;
+	if ((s = ASN1_STRING_type_new(V_ASN1_SEQUENCE)) == NULL) {
+		free(der);
+		return gp_err_ossl(GP_E_NOMEM, "out of memory for CRL");
+	}
+	ASN1_STRING_set0(s, der, total);
+	*out = s;
+	return 0;
+}
+
+static int
+add_ext(STACK_OF(X509_EXTENSION) **exts, int nid, void *value, int crit)
+{
+	if (X509V3_add1_i2d(exts, nid, value, crit, X509V3_ADD_DEFAULT) != 1)
+		return gp_err_ossl(GP_E_NOMEM, "cannot add CRL extension %s", OBJ_nid2sn(nid));
+	return 0;
+}
+
+static int
+crl_extensions(GP_TBS_CRL *tbs, X509 *cacert, int64_t number, int64_t base)
+{
+	AUTHORITY_KEYID *akid = NULL;
+	ASN1_INTEGER *num = NULL, *bnum = NULL;
+	const ASN1_OCTET_STRING *ski;
+	int r;
+
+	if ((akid = AUTHORITY_KEYID_new()) == NULL || (num = ASN1_INTEGER_new()) == NULL ||
+	    ASN1_INTEGER_set_int64(num, number) != 1) {
+		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	/* RFC 5280 §5.2.1: the AKI keyIdentifier, matching the CA's SKI */
+	if ((ski = X509_get0_subject_key_id(cacert)) != NULL &&
+	    (akid->keyid = ASN1_OCTET_STRING_dup(ski)) == NULL) {
+		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((ski != NULL && (r = add_ext(&tbs->extensions, NID_authority_key_identifier, akid, 0)) != 0) ||
+	    /* §5.2.3: cRLNumber, non-critical */
+	    (r = add_ext(&tbs->extensions, NID_crl_number, num, 0)) != 0)
+		goto out;
+	if (base > 0) {
+		/* §5.2.4: deltaCRLIndicator, critical, naming the base CRL */
+		if ((bnum = ASN1_INTEGER_new()) == NULL || ASN1_INTEGER_set_int64(bnum, base) != 1) {
+			r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+			goto out;
+		}
+		if ((r = add_ext(&tbs->extensions, NID_delta_crl, bnum, 1)) != 0)
+			goto out;
+	}
+	r = 0;
+out:
+	AUTHORITY_KEYID_free(akid);
+	ASN1_INTEGER_free(num);
+	ASN1_INTEGER_free(bnum);
+	return r;
+}
+
+/* Builds and signs the CRL; *der (free()) is the CertificateList. */
+static int
+build_crl(unsigned char **der, size_t *derlen, gp_ca *ca, buf *entries,
+    int64_t number, int64_t base, int64_t this_update, int64_t next_update)
+{
+	GP_CRL *crl = NULL;
+	GP_TBS_CRL *tbs;
+	EVP_MD_CTX *md = NULL;
+	unsigned char *out = NULL;
+	int len, r;
+
+	*der = NULL;
+	*derlen = 0;
+	if ((crl = (GP_CRL *)ASN1_item_new(ASN1_ITEM_rptr(GP_CRL))) == NULL) {
+		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	tbs = crl->tbs;
+	X509_NAME_free(tbs->issuer);
+	tbs->issuer = NULL;
+	if ((tbs->version = ASN1_INTEGER_new()) == NULL ||
+	    ASN1_INTEGER_set(tbs->version, 1) != 1 ||          /* v2 */
+	    (tbs->issuer = X509_NAME_dup(X509_get_subject_name(ca->cert))) == NULL ||
+	    ASN1_TIME_set(tbs->this_update, (time_t)this_update) == NULL ||
+	    (tbs->next_update = ASN1_TIME_set(NULL, (time_t)next_update)) == NULL) {
+		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = revoked_seq(&tbs->revoked, entries)) != 0 ||
+	    (r = crl_extensions(tbs, ca->cert, number, base)) != 0 ||
+	    (r = gp_sign_ctx_new(&md, ca->key)) != 0)
+		goto out;
+	/* sets both AlgorithmIdentifiers from the key and signs the TBS */
+	if (ASN1_item_sign_ctx(ASN1_ITEM_rptr(GP_TBS_CRL), tbs->sig_alg, crl->sig_alg,
+	    crl->signature, tbs, md) <= 0) {
+		r = gp_err_ossl(GP_E_CRYPTO, "cannot sign CRL");
+		goto out;
+	}
+	if ((len = ASN1_item_i2d((ASN1_VALUE *)crl, &out, ASN1_ITEM_rptr(GP_CRL))) <= 0) {
+		r = gp_err_ossl(GP_E_NOMEM, "cannot encode CRL");
+		goto out;
+	}
+	/* gp_crl_info owns plain malloc'ed memory */
+	if ((*der = malloc((size_t)len)) == NULL) {
+		r = gp_err(GP_E_NOMEM, "out of memory for CRL");
+		goto out;
+	}
+	memcpy(*der, out, (size_t)len);
+	*derlen = (size_t)len;
+	r = 0;
+out:
+	OPENSSL_free(out);
+	EVP_MD_CTX_free(md);
+	ASN1_item_free((ASN1_VALUE *)crl, ASN1_ITEM_rptr(GP_CRL));
+	return r;
+}
+
+int
+gp_ca_crl(gp_ca *ca, int delta, const char *actor, gp_crl_info **out)
+{
+	gp_store *st;
+	gp_crl_info *base = NULL, *crl = NULL;
+	buf entries = { 0 };
+	char object[96], detail[256];
+	int r, in_tx = 0;
+
+	*out = NULL;
+	if (ca == NULL)
+		return gp_err(GP_E_INVALID, "no CA");
+	st = ca->ctx->store;
+	if ((crl = calloc(1, sizeof(*crl))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	if ((r = gp_store_begin(st)) != 0)
+		goto out;
+	in_tx = 1;
+	if (delta) {
+		if ((r = gp_store_crl_latest(st, ca->info->id, 0, &base)) != 0) {
+			if (r == GP_E_NOTFOUND)
+				r = gp_err(GP_E_STATE, "CA %s has no full CRL yet: a delta CRL needs a base",
+				    ca->info->name);
+			goto out;
+		}
+	}
+	crl->ca_id = ca->info->id;
+	crl->is_delta = delta ? 1 : 0;
+	crl->base_number = base ? base->number : 0;
+	crl->this_update = gp_now();
+	crl->next_update = crl->this_update +
+	    3600 * (int64_t)(delta ? ca->ctx->delta_hours : ca->ctx->crl_hours);
+	if ((r = gp_store_revision(st, &crl->revision)) != 0 ||
+	    (r = gp_store_crl_next_number(st, ca->info->id, &crl->number)) != 0 ||
+	    (r = gp_store_crl_entries(st, ca->info->id, base ? base->revision : 0,
+	    append_entry, &entries)) != 0 ||
+	    (r = build_crl(&crl->der, &crl->der_len, ca, &entries, crl->number,
+	    crl->base_number, crl->this_update, crl->next_update)) != 0 ||
+	    (r = gp_store_crl_add(st, crl)) != 0)
+		goto out;
+	snprintf(object, sizeof(object), "%s/crl/%lld", ca->info->name, (long long)crl->number);
+	snprintf(detail, sizeof(detail), "ca=%s number=%lld type=%s base=%lld entries=%zu",
+	    ca->info->name, (long long)crl->number, delta ? "delta" : "full",
+	    (long long)crl->base_number, entries.count);
+	if ((r = gp_audit_append(st, actor ? actor : "ca-tool", "crl.publish", object, detail)) != 0 ||
+	    (r = gp_store_commit(st)) != 0)
+		goto out;
+	in_tx = 0;
+	*out = crl;
+	crl = NULL;
+out:
+	if (in_tx)
+		gp_store_rollback(st);
+	free(entries.data);
+	gp_crl_info_free(base);
+	gp_crl_info_free(crl);
+	return r;
+}

@@ -1,1 +1,389 @@
-/* ca/issue.c: placeholder, being written */
+/* ca/issue.c: certificates from CSRs, one at a time or in parallel batches */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/x509v3.h>
+
+#include <govpki/audit.h>
+#include <govpki/x509util.h>
+
+#include "ca_int.h"
+#include "error_int.h"
+#include "util.h"
+
+/* A certificate built and signed but not yet stored. */
+typedef struct built {
+	X509 *cert;
+	gp_cert_info info;
+	int rc;
+	char msg[512];
+} built;
+
+static void
+built_clear(built *b)
+{
+	X509_free(b->cert);
+	free(b->info.subject);
+	free(b->info.sans);
+	free(b->info.profile);
+	free(b->info.der);
+	memset(b, 0, sizeof(*b));
+}
+
+/* The subjectAltName extension requested in the CSR, or NULL. */
+static int
+req_sans(GENERAL_NAMES **out, X509_REQ *req)
+{
+	STACK_OF(X509_EXTENSION) *exts;
+	int crit = -1;
+
+	*out = NULL;
+	if ((exts = X509_REQ_get_extensions(req)) == NULL)
+		return 0;
+	*out = X509V3_get_d2i(exts, NID_subject_alt_name, &crit, NULL);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	if (*out == NULL && crit == -2)
+		return gp_err(GP_E_PARSE, "CSR has more than one subjectAltName extension");
+	if (*out == NULL && crit >= 0)
+		return gp_err_ossl(GP_E_PARSE, "CSR has a malformed subjectAltName extension");
+	return 0;
+}
+
+/*
+ * Builds and signs one certificate from req under profile p: everything
+ * but storing it.  Thread-safe: touches only ca's key and certificate,
+ * read-only.  On failure b->rc and b->msg say why.
+ */
+static int
+build_cert(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, built *b)
+{
+	X509_REQ *csr = NULL;
+	X509_NAME *subj = NULL;
+	GENERAL_NAMES *sans = NULL;
+	EVP_PKEY *pub;
+	unsigned char serial[16];
+	int r;
+
+	b->cert = NULL;
+	if (req->csr == NULL || req->csr_len == 0) {
+		r = gp_err(GP_E_INVALID, "empty CSR");
+		goto out;
+	}
+	if ((r = gp_req_parse(&csr, req->csr, req->csr_len)) != 0 ||
+	    (r = gp_req_verify(csr)) != 0)
+		goto out;
+	if ((pub = X509_REQ_get0_pubkey(csr)) == NULL) {
+		r = gp_err_ossl(GP_E_PARSE, "CSR has an unreadable public key");
+		goto out;
+	}
+	if (req->subject != NULL) {
+		if ((r = gp_name_parse(&subj, req->subject)) != 0)
+			goto out;
+	} else if ((subj = X509_NAME_dup(X509_REQ_get_subject_name(csr))) == NULL) {
+		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (req->sans != NULL)
+		r = gp_sans_parse(&sans, req->sans);
+	else
+		r = req_sans(&sans, csr);
+	if (r != 0 || (r = gp_profile_check(p, pub, subj, sans)) != 0)
+		goto out;
+	if (X509_NAME_entry_count(subj) == 0 && (sans == NULL || sk_GENERAL_NAME_num(sans) == 0)) {
+		/* RFC 5280 §4.1.2.6: an empty subject needs a subjectAltName */
+		r = gp_err(GP_E_POLICY, "profile %s: empty subject and no subjectAltName", p->name);
+		goto out;
+	}
+	if ((b->cert = X509_new()) == NULL || X509_set_version(b->cert, 2) != 1 ||
+	    X509_set_issuer_name(b->cert, X509_get_subject_name(ca->cert)) != 1 ||
+	    X509_set_subject_name(b->cert, subj) != 1 ||
+	    X509_set_pubkey(b->cert, pub) != 1) {
+		r = gp_err_ossl(GP_E_NOMEM, "cannot build certificate");
+		goto out;
+	}
+	if ((r = gp_ca_set_serial(b->cert, serial)) != 0 ||
+	    (r = gp_ca_set_validity(b->cert, ca->cert, p, req->days)) != 0 ||
+	    (r = gp_profile_apply(p, b->cert, ca->cert, sans)) != 0 ||
+	    (r = gp_x509_sign(b->cert, ca->key)) != 0 ||
+	    (r = gp_ca_cert_info(&b->info, b->cert, ca->info->id, p->name, sans)) != 0)
+		goto out;
+	r = 0;
+out:
+	if (r != 0) {
+		X509_free(b->cert);
+		b->cert = NULL;
+		snprintf(b->msg, sizeof(b->msg), "%s", gp_error_last());
+	}
+	b->rc = r;
+	X509_REQ_free(csr);
+	X509_NAME_free(subj);
+	GENERAL_NAMES_free(sans);
+	return r;
+}
+
+/* Stores one built certificate with its audit entry (inside a transaction).
+ * A serial already taken (a 2^-127 event) is drawn anew and re-signed. */
+static int
+store_cert(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, built *b)
+{
+	char serial[2 * GP_SERIAL_MAX + 1], detail[1024];
+	int r, tries = 0;
+
+	while ((r = gp_store_cert_add(ca->ctx->store, &b->info)) == GP_E_EXISTS && ++tries < 3) {
+		built_clear(b);
+		if ((r = build_cert(ca, p, req, b)) != 0)
+			return r;
+	}
+	if (r != 0)
+		return r;
+	gp_hex_encode(serial, b->info.serial, b->info.serial_len);
+	snprintf(detail, sizeof(detail), "ca=%s serial=%s profile=%s subject=%s",
+	    ca->info->name, serial, p->name, b->info.subject);
+	return gp_audit_append(ca->ctx->store, req->actor ? req->actor : "ca-tool",
+	    "cert.issue", serial, detail);
+}
+
+static int
+lookup_profile(const gp_profile **out, gp_ca *ca, const char *name)
+{
+	if (name == NULL)
+		return gp_err(GP_E_INVALID, "no profile given");
+	if ((*out = gp_profiles_get(ca->ctx->profiles, name)) == NULL)
+		return gp_err(GP_E_NOTFOUND, "unknown profile '%s'", name);
+	return 0;
+}
+
+int
+gp_ca_issue(gp_ca *ca, const gp_issue_req *req, X509 **out)
+{
+	const gp_profile *p;
+	built b;
+	int r;
+
+	*out = NULL;
+	memset(&b, 0, sizeof(b));
+	if (ca == NULL || req == NULL)
+		return gp_err(GP_E_INVALID, "no CA or request");
+	if ((r = lookup_profile(&p, ca, req->profile)) != 0 ||
+	    (r = build_cert(ca, p, req, &b)) != 0)
+		goto out;
+	if ((r = gp_store_begin(ca->ctx->store)) != 0)
+		goto out;
+	if ((r = store_cert(ca, p, req, &b)) != 0 ||
+	    (r = gp_store_commit(ca->ctx->store)) != 0) {
+		gp_store_rollback(ca->ctx->store);
+		goto out;
+	}
+	*out = b.cert;
+	b.cert = NULL;
+out:
+	built_clear(&b);
+	return r;
+}
+
+/*
+ * Batches.  Worker threads parse, check and sign requests in any order;
+ * the calling thread stores them in request order, GROUP at a time in one
+ * transaction (group commit), and only then hands each to the callback.
+ * Workers stay at most WINDOW requests ahead so memory stays bounded.
+ */
+#define GROUP 512
+#define WINDOW 4096
+
+typedef struct batch {
+	gp_ca *ca;
+	const gp_profile **profiles;   /* per request, NULL when unknown */
+	const gp_issue_req *reqs;
+	size_t n;
+	built *slots;                  /* WINDOW slots, request i in slot i % WINDOW */
+	char *done;                    /* per slot: 1 when built */
+	size_t next;                   /* next request to build */
+	size_t stored;                 /* requests handed over so far */
+	int stop;
+	pthread_mutex_t mu;
+	pthread_cond_t built_cv;       /* a slot was built */
+	pthread_cond_t room_cv;        /* the window moved on */
+} batch;
+
+static void *
+worker(void *arg)
+{
+	batch *bt = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&bt->mu);
+		while (!bt->stop && bt->next < bt->n && bt->next >= bt->stored + WINDOW)
+			pthread_cond_wait(&bt->room_cv, &bt->mu);
+		if (bt->stop || bt->next >= bt->n) {
+			pthread_mutex_unlock(&bt->mu);
+			return NULL;
+		}
+		i = bt->next++;
+		pthread_mutex_unlock(&bt->mu);
+
+		built *b = &bt->slots[i % WINDOW];
+		if (bt->profiles[i] == NULL) {
+			b->rc = gp_err(GP_E_NOTFOUND, "unknown profile '%s'",
+			    bt->reqs[i].profile ? bt->reqs[i].profile : "(none)");
+			snprintf(b->msg, sizeof(b->msg), "%s", gp_error_last());
+		} else {
+			build_cert(bt->ca, bt->profiles[i], &bt->reqs[i], b);
+		}
+		pthread_mutex_lock(&bt->mu);
+		bt->done[i % WINDOW] = 1;
+		pthread_cond_broadcast(&bt->built_cv);
+		pthread_mutex_unlock(&bt->mu);
+	}
+}
+
+/* Waits until request i is built. */
+static built *
+wait_built(batch *bt, size_t i)
+{
+	pthread_mutex_lock(&bt->mu);
+	while (!bt->done[i % WINDOW])
+		pthread_cond_wait(&bt->built_cv, &bt->mu);
+	pthread_mutex_unlock(&bt->mu);
+	return &bt->slots[i % WINDOW];
+}
+
+static int
+is_built(batch *bt, size_t i)
+{
+	int d;
+
+	pthread_mutex_lock(&bt->mu);
+	d = bt->done[i % WINDOW];
+	pthread_mutex_unlock(&bt->mu);
+	return d;
+}
+
+/* Stores requests [from, to) in one transaction, then reports them. */
+static int
+commit_group(batch *bt, size_t from, size_t to, gp_issue_cb cb, void *arg)
+{
+	gp_store *st = bt->ca->ctx->store;
+	size_t i;
+	int r, stop = 0;
+
+	if ((r = gp_store_begin(st)) != 0)
+		return r;
+	for (i = from; i < to; i++) {
+		built *b = &bt->slots[i % WINDOW];
+
+		if (b->rc != 0)
+			continue;
+		/* a store failure fails the group: none of it is handed out */
+		if ((r = store_cert(bt->ca, bt->profiles[i], &bt->reqs[i], b)) != 0) {
+			gp_store_rollback(st);
+			return r;
+		}
+	}
+	if ((r = gp_store_commit(st)) != 0) {
+		gp_store_rollback(st);
+		return r;
+	}
+	/* durable now: hand each over in order, then free its slot */
+	for (i = from; i < to; i++) {
+		built *b = &bt->slots[i % WINDOW];
+
+		if (!stop && cb != NULL && cb(arg, i, b->rc, b->rc ? b->msg : NULL, b->cert) != 0)
+			stop = 1;
+		built_clear(b);
+		pthread_mutex_lock(&bt->mu);
+		bt->done[i % WINDOW] = 0;
+		bt->stored = i + 1;
+		if (stop)
+			bt->stop = 1;
+		pthread_cond_broadcast(&bt->room_cv);
+		pthread_mutex_unlock(&bt->mu);
+	}
+	return stop ? 1 : 0;
+}
+
+int
+gp_ca_issue_batch(gp_ca *ca, const gp_issue_req *reqs, size_t n, int threads,
+    gp_issue_cb cb, void *arg)
+{
+	batch bt;
+	pthread_t *tids = NULL;
+	int nt = 0, r = 0, i;
+	size_t from = 0, at;
+
+	if (ca == NULL || (reqs == NULL && n > 0))
+		return gp_err(GP_E_INVALID, "no CA or requests");
+	if (n == 0)
+		return 0;
+	memset(&bt, 0, sizeof(bt));
+	bt.ca = ca;
+	bt.reqs = reqs;
+	bt.n = n;
+	if (threads <= 0) {
+		long c = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = c > 0 ? (int)c : 1;
+	}
+	if (threads > 64)
+		threads = 64;
+	if ((bt.profiles = calloc(n, sizeof(*bt.profiles))) == NULL ||
+	    (bt.slots = calloc(WINDOW, sizeof(*bt.slots))) == NULL ||
+	    (bt.done = calloc(WINDOW, 1)) == NULL ||
+	    (tids = calloc((size_t)threads, sizeof(*tids))) == NULL) {
+		r = gp_err(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t k = 0; k < n; k++)
+		bt.profiles[k] = reqs[k].profile ? gp_profiles_get(ca->ctx->profiles, reqs[k].profile) : NULL;
+	pthread_mutex_init(&bt.mu, NULL);
+	pthread_cond_init(&bt.built_cv, NULL);
+	pthread_cond_init(&bt.room_cv, NULL);
+	for (i = 0; i < threads; i++) {
+		if (pthread_create(&tids[i], NULL, worker, &bt) != 0)
+			break;
+		nt++;
+	}
+	if (nt == 0) {
+		r = gp_err(GP_E_INTERNAL, "cannot start signing threads");
+		goto join;
+	}
+	/* group commit: take what is built, in order, up to GROUP at a time;
+	 * commit a smaller group when the next one is not ready yet */
+	for (at = 0; at < n; at++) {
+		size_t pending;
+
+		wait_built(&bt, at);
+		pending = at + 1 - from;
+		if (pending >= GROUP || at + 1 == n ||
+		    (pending >= GROUP / 16 && !is_built(&bt, at + 1))) {
+			if ((r = commit_group(&bt, from, at + 1, cb, arg)) != 0)
+				break;
+			from = at + 1;
+		}
+	}
+	if (r > 0)
+		r = 0;          /* stopped by the callback */
+join:
+	pthread_mutex_lock(&bt.mu);
+	bt.stop = 1;
+	pthread_cond_broadcast(&bt.room_cv);
+	pthread_mutex_unlock(&bt.mu);
+	for (i = 0; i < nt; i++)
+		pthread_join(tids[i], NULL);
+	for (i = 0; i < WINDOW; i++)
+		built_clear(&bt.slots[i]);
+	pthread_mutex_destroy(&bt.mu);
+	pthread_cond_destroy(&bt.built_cv);
+	pthread_cond_destroy(&bt.room_cv);
+out:
+	free(bt.profiles);
+	free(bt.slots);
+	free(bt.done);
+	free(tids);
+	return r;
+}

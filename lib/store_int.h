@@ -31,6 +31,7 @@ struct gp_store_ops {
 	    size_t entry_len, int64_t *revision);
 	int (*cert_list)(gp_store *s, const gp_cert_filter *f, gp_cert_cb cb, void *arg);
 	int (*cert_count)(gp_store *s, int64_t ca_id, int64_t *out);
+	int (*cert_changed)(gp_store *s, int64_t since_rev, gp_cert_cb cb, void *arg);
 	int (*crl_entries)(gp_store *s, int64_t ca_id, int64_t since_rev,
 	    gp_blob_cb cb, void *arg);
 	int (*crl_next_number)(gp_store *s, int64_t ca_id, int64_t *out);

@@ -1,1 +1,1308 @@
-/* tools/ca-tool.c: placeholder, being written */
+/* tools/ca-tool.c: the admins' command line: CA hierarchy, issuance, revocation, CRLs, audit */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <govpki/govpki.h>
+
+#include "cli.h"
+
+/* Every option any command takes; each command lists those it accepts. */
+enum opt_id {
+	O_HELP = 'h', O_CONFIG = 256, O_HOME, O_JSON, O_NAME, O_PARENT, O_SUBJECT,
+	O_KEY_TYPE, O_KEY, O_PROFILE, O_DAYS, O_PASS_FILE, O_PARENT_PASS_FILE, O_CA,
+	O_CSR, O_OUT, O_BATCH, O_OUT_DIR, O_SAN, O_THREADS, O_SERIAL, O_REASON,
+	O_DELTA, O_PEM, O_STATUS, O_LIMIT, O_CHAIN, O_CAS, O_ACTOR, O_TRUST,
+	O_UNTRUSTED, O_CRL
+};
+
+static const struct option all_opts[] = {
+	{ "help", no_argument, NULL, O_HELP },
+	{ "config", required_argument, NULL, O_CONFIG },
+	{ "home", required_argument, NULL, O_HOME },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "name", required_argument, NULL, O_NAME },
+	{ "parent", required_argument, NULL, O_PARENT },
+	{ "subject", required_argument, NULL, O_SUBJECT },
+	{ "key-type", required_argument, NULL, O_KEY_TYPE },
+	{ "key", required_argument, NULL, O_KEY },
+	{ "profile", required_argument, NULL, O_PROFILE },
+	{ "days", required_argument, NULL, O_DAYS },
+	{ "pass-file", required_argument, NULL, O_PASS_FILE },
+	{ "parent-pass-file", required_argument, NULL, O_PARENT_PASS_FILE },
+	{ "ca", required_argument, NULL, O_CA },
+	{ "csr", required_argument, NULL, O_CSR },
+	{ "out", required_argument, NULL, O_OUT },
+	{ "batch", required_argument, NULL, O_BATCH },
+	{ "out-dir", required_argument, NULL, O_OUT_DIR },
+	{ "san", required_argument, NULL, O_SAN },
+	{ "threads", required_argument, NULL, O_THREADS },
+	{ "serial", required_argument, NULL, O_SERIAL },
+	{ "reason", required_argument, NULL, O_REASON },
+	{ "delta", no_argument, NULL, O_DELTA },
+	{ "pem", no_argument, NULL, O_PEM },
+	{ "status", required_argument, NULL, O_STATUS },
+	{ "limit", required_argument, NULL, O_LIMIT },
+	{ "chain", no_argument, NULL, O_CHAIN },
+	{ "cas", no_argument, NULL, O_CAS },
+	{ "actor", required_argument, NULL, O_ACTOR },
+	{ "trust", required_argument, NULL, O_TRUST },
+	{ "untrusted", required_argument, NULL, O_UNTRUSTED },
+	{ "crl", required_argument, NULL, O_CRL },
+	{ NULL, 0, NULL, 0 }
+};
+
+typedef struct opts {
+	const char *config, *home, *name, *parent, *subject, *key_type, *key;
+	const char *profile, *pass_file, *parent_pass_file, *ca, *csr, *out;
+	const char *batch, *out_dir, *san, *serial, *reason, *status, *actor;
+	const char *trust, *untrusted, *crls[16];
+	int ncrls;
+	long days, threads, limit;
+	int json, delta, pem, chain, cas;
+} opts;
+
+typedef struct command {
+	const char *name;
+	int (*run)(opts *o, int argc, char **argv);
+	const int *accepts;          /* 0-terminated option ids */
+	const char *usage;
+} command;
+
+static const command *find_command(const char *name);
+
+/* ---------------------------------------------------------------- helpers */
+
+static int
+parse_long(long *out, const char *s, const char *what, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return cli_usage_error("%s must be a number from %ld to %ld, not '%s'", what, min, max, s);
+	*out = v;
+	return 0;
+}
+
+static int
+open_ctx(gp_ctx **ctx, const opts *o, int readonly)
+{
+	int r = gp_ctx_open(ctx, o->config, o->home, readonly ? GP_CTX_READONLY : 0);
+
+	if (r != 0)
+		return cli_fail(r, "cannot open the govpki home");
+	return 0;
+}
+
+static int
+read_pass(char **pass, size_t *len, const char *file, const char *prompt)
+{
+	int r = cli_pass(pass, len, file, prompt);
+
+	if (r != 0)
+		return cli_fail(r, "passphrase");
+	return 0;
+}
+
+static int
+parse_serial(unsigned char *serial, size_t *len, const char *hex)
+{
+	/* gp_hex_decode is internal: decode here with OpenSSL's BIGNUM */
+	BIGNUM *bn = NULL;
+	const char *h = hex;
+	int n;
+
+	if (h == NULL)
+		return cli_usage_error("--serial is required");
+	if (h[0] == '0' && (h[1] == 'x' || h[1] == 'X'))
+		h += 2;
+	for (const char *p = h; *p; p++) {
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F'))) {
+			fprintf(stderr, "%s: bad serial '%s': expected hex digits\n", cli_prog, hex);
+			return EXIT_REFUSED;
+		}
+	}
+	if (*h == '\0' || strlen(h) > 2 * GP_SERIAL_MAX || BN_hex2bn(&bn, h) == 0) {
+		BN_free(bn);
+		fprintf(stderr, "%s: bad serial '%s': 1 to %d hex digits\n", cli_prog, hex, 2 * GP_SERIAL_MAX);
+		return EXIT_REFUSED;
+	}
+	n = BN_bn2bin(bn, serial);
+	if (n == 0) {            /* serial 0 */
+		serial[0] = 0;
+		n = 1;
+	}
+	*len = (size_t)n;
+	BN_free(bn);
+	return 0;
+}
+
+static void
+serial_hex(char *out, const unsigned char *s, size_t len)
+{
+	static const char d[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = d[s[i] >> 4];
+		out[2 * i + 1] = d[s[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+static void
+iso_time(char out[32], int64_t t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t == 0) {
+		out[0] = '\0';
+		return;
+	}
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static const char *
+status_name(int s)
+{
+	return s == GP_STATUS_GOOD ? "good" : s == GP_STATUS_REVOKED ? "revoked" : "hold";
+}
+
+static int
+read_file(unsigned char **buf, size_t *len, const char *path, size_t max)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *b;
+	size_t n;
+
+	*buf = NULL;
+	*len = 0;
+	if (f == NULL) {
+		fprintf(stderr, "%s: %s: %s\n", cli_prog, path, strerror(errno));
+		return errno == ENOENT ? EXIT_NOTFOUND : EXIT_FAIL;
+	}
+	if ((b = malloc(max + 1)) == NULL) {
+		fclose(f);
+		return EXIT_FAIL;
+	}
+	n = fread(b, 1, max + 1, f);
+	fclose(f);
+	if (n > max) {
+		free(b);
+		fprintf(stderr, "%s: %s: larger than %zu bytes\n", cli_prog, path, max);
+		return EXIT_REFUSED;
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/* Writes buf to path through a temporary file and a rename, so a reader
+ * never sees half a file; "-" is standard output. */
+static int
+write_out(const char *path, const void *buf, size_t len)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	if (path == NULL || strcmp(path, "-") == 0) {
+		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
+			fprintf(stderr, "%s: cannot write to standard output\n", cli_prog);
+			return EXIT_FAIL;
+		}
+		return 0;
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp) ||
+	    (f = fopen(tmp, "wb")) == NULL) {
+		fprintf(stderr, "%s: %s: %s\n", cli_prog, path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (fwrite(buf, 1, len, f) != len || fclose(f) != 0 || rename(tmp, path) != 0) {
+		fprintf(stderr, "%s: %s: %s\n", cli_prog, path, strerror(errno));
+		unlink(tmp);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+static int
+cert_pem(char **out, size_t *len, X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	BUF_MEM *bm;
+
+	*out = NULL;
+	if (b == NULL || PEM_write_bio_X509(b, x) != 1) {
+		BIO_free(b);
+		return -1;
+	}
+	BIO_get_mem_ptr(b, &bm);
+	if ((*out = malloc(bm->length + 1)) != NULL) {
+		memcpy(*out, bm->data, bm->length);
+		(*out)[bm->length] = '\0';
+		*len = bm->length;
+	}
+	BIO_free(b);
+	return *out ? 0 : -1;
+}
+
+static json_t *
+cert_json(const gp_cert_info *c, const char *ca_name)
+{
+	char serial[2 * GP_SERIAL_MAX + 1], fp[65], nb[32], na[32], ra[32];
+
+	serial_hex(serial, c->serial, c->serial_len);
+	serial_hex(fp, c->fingerprint, 32);
+	iso_time(nb, c->not_before);
+	iso_time(na, c->not_after);
+	iso_time(ra, c->revoked_at);
+	return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s}",
+	    "serial", serial, "ca", ca_name ? ca_name : "", "subject", c->subject ? c->subject : "",
+	    "sans", c->sans, "not_before", nb, "not_after", na,
+	    "profile", c->profile ? c->profile : "", "status", status_name(c->status),
+	    "revoked_at", c->status != GP_STATUS_GOOD ? ra : NULL,
+	    "reason", c->status != GP_STATUS_GOOD ? gp_reason_name(c->reason) : NULL,
+	    "sha256", fp);
+}
+
+static int
+print_json(json_t *j)
+{
+	int r = 0;
+
+	if (j == NULL || json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+		r = EXIT_FAIL;
+	putchar('\n');
+	json_decref(j);
+	return r;
+}
+
+/* ---------------------------------------------------------------- init */
+
+static int
+cmd_init(opts *o, int argc, char **argv)
+{
+	gp_ctx *ctx = NULL;
+	gp_ca_params p;
+	char *pass = NULL, *ppass = NULL;
+	size_t passlen = 0, ppasslen = 0;
+	gp_key_type kt = GP_KEY_EC_P256;
+	int r;
+
+	(void)argc;
+	(void)argv;
+	if (o->name == NULL || o->subject == NULL)
+		return cli_usage_error("init needs --name and --subject");
+	if (o->key_type != NULL && o->key != NULL)
+		return cli_usage_error("give --key-type or --key, not both");
+	if (o->key_type != NULL && gp_key_type_from_name(&kt, o->key_type) != 0)
+		return cli_usage_error("unknown key type '%s' (rsa2048, rsa3072, rsa4096, ec-p256, ec-p384, ed25519, sm2)",
+		    o->key_type);
+	if ((r = open_ctx(&ctx, o, 0)) != 0)
+		return r;
+	if ((r = read_pass(&pass, &passlen, o->pass_file, "Passphrase of the CA key: ")) != 0)
+		goto out;
+	if (o->parent_pass_file != NULL &&
+	    (r = read_pass(&ppass, &ppasslen, o->parent_pass_file, "Passphrase of the parent CA key: ")) != 0)
+		goto out;
+	memset(&p, 0, sizeof(p));
+	p.name = o->name;
+	p.parent = o->parent;
+	p.subject = o->subject;
+	p.key_type = kt;
+	p.key_uri = o->key;
+	p.profile = o->profile;
+	p.days = (int)o->days;
+	p.pass = pass;
+	p.passlen = passlen;
+	p.parent_pass = ppass;
+	p.parent_passlen = ppasslen;
+	p.actor = o->actor;
+	if ((r = gp_ca_create(ctx, &p)) != 0) {
+		r = cli_fail(r, "init");
+		goto out;
+	}
+	if (o->json) {
+		gp_ca_info *info = NULL;
+
+		if (gp_store_ca_get(gp_ctx_store(ctx), o->name, &info) == 0) {
+			r = print_json(json_pack("{s:s, s:s?, s:s, s:s}", "name", info->name,
+			    "parent", o->parent, "key", info->key_uri, "key_type", info->key_type));
+			gp_ca_info_free(info);
+		}
+	} else {
+		printf("created CA %s%s%s\n", o->name, o->parent ? " under " : " (self-signed root)",
+		    o->parent ? o->parent : "");
+	}
+	r = 0;
+out:
+	gp_pass_free(pass, passlen);
+	gp_pass_free(ppass, ppasslen);
+	gp_ctx_free(ctx);
+	return r;
+}
+
+/* ---------------------------------------------------------------- issue */
+
+typedef struct batch_out {
+	char **paths;        /* input paths */
+	const char *out_dir;
+	const char *ca_name;
+	size_t issued, failed;
+	json_t *results;
+	int write_failed;
+} batch_out;
+
+static int
+csr_like(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot && (strcmp(dot, ".csr") == 0 || strcmp(dot, ".pem") == 0 ||
+	    strcmp(dot, ".der") == 0 || strcmp(dot, ".req") == 0);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The CSR files of a --batch argument: a folder (its *.csr, *.pem, *.der,
+ * *.req, sorted) or a file that lists one path per line. */
+static int
+batch_paths(char ***out, size_t *n, const char *arg)
+{
+	struct stat st;
+	char **v = NULL, **nv;
+	size_t cnt = 0, cap = 0;
+	char line[PATH_MAX + 2];
+
+	*out = NULL;
+	*n = 0;
+	if (stat(arg, &st) != 0) {
+		fprintf(stderr, "%s: %s: %s\n", cli_prog, arg, strerror(errno));
+		return errno == ENOENT ? EXIT_NOTFOUND : EXIT_FAIL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(arg);
+		struct dirent *de;
+
+		if (d == NULL) {
+			fprintf(stderr, "%s: %s: %s\n", cli_prog, arg, strerror(errno));
+			return EXIT_FAIL;
+		}
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.' || !csr_like(de->d_name))
+				continue;
+			if (cnt == cap) {
+				cap = cap ? cap * 2 : 256;
+				if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
+					break;
+				v = nv;
+			}
+			size_t l = strlen(arg) + strlen(de->d_name) + 2;
+			if ((v[cnt] = malloc(l)) == NULL)
+				break;
+			snprintf(v[cnt++], l, "%s/%s", arg, de->d_name);
+		}
+		closedir(d);
+		qsort(v, cnt, sizeof(*v), cmp_str);
+	} else {
+		FILE *f = fopen(arg, "r");
+
+		if (f == NULL) {
+			fprintf(stderr, "%s: %s: %s\n", cli_prog, arg, strerror(errno));
+			return EXIT_FAIL;
+		}
+		while (fgets(line, sizeof(line), f) != NULL) {
+			line[strcspn(line, "\r\n")] = '\0';
+			if (line[0] == '\0' || line[0] == '#')
+				continue;
+			if (cnt == cap) {
+				cap = cap ? cap * 2 : 256;
+				if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
+					break;
+				v = nv;
+			}
+			if ((v[cnt++] = strdup(line)) == NULL)
+				break;
+		}
+		fclose(f);
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+/* out_dir/BASENAME.pem for an input path (malloc'ed). */
+static char *
+out_path(const char *out_dir, const char *in)
+{
+	const char *base = strrchr(in, '/');
+	const char *dot;
+	size_t bl, l;
+	char *p;
+
+	base = base ? base + 1 : in;
+	dot = strrchr(base, '.');
+	bl = dot ? (size_t)(dot - base) : strlen(base);
+	l = strlen(out_dir) + bl + 6;
+	if ((p = malloc(l)) != NULL)
+		snprintf(p, l, "%s/%.*s.pem", out_dir, (int)bl, base);
+	return p;
+}
+
+static int
+batch_cb(void *arg, size_t i, int rc, const char *msg, X509 *cert)
+{
+	batch_out *bo = arg;
+	char *pem = NULL, *path = NULL;
+	size_t len;
+
+	if (rc != 0) {
+		bo->failed++;
+		fprintf(stderr, "%s: %s: %s\n", cli_prog, bo->paths[i], msg ? msg : "failed");
+		if (bo->results)
+			json_array_append_new(bo->results, json_pack("{s:s, s:s}", "csr", bo->paths[i],
+			    "error", msg ? msg : "failed"));
+		return 0;
+	}
+	if (cert_pem(&pem, &len, cert) != 0 || (path = out_path(bo->out_dir, bo->paths[i])) == NULL ||
+	    write_out(path, pem, len) != 0) {
+		bo->write_failed = 1;
+		free(pem);
+		free(path);
+		return 1;      /* stop: the store has it, the file does not */
+	}
+	bo->issued++;
+	if (!bo->results)
+		printf("%s\n", path);      /* one line per certificate, as it is written */
+	if (bo->results) {
+		char serial[2 * GP_SERIAL_MAX + 1];
+		unsigned char sb[GP_SERIAL_MAX];
+		size_t sl = 0;
+
+		gp_serial_from_asn1(sb, &sl, X509_get0_serialNumber(cert));
+		serial_hex(serial, sb, sl);
+		json_array_append_new(bo->results, json_pack("{s:s, s:s, s:s}", "csr", bo->paths[i],
+		    "serial", serial, "out", path));
+	}
+	free(pem);
+	free(path);
+	return 0;
+}
+
+static int
+issue_batch(opts *o, gp_ca *ca)
+{
+	batch_out bo;
+	gp_issue_req *reqs = NULL;
+	unsigned char **bufs = NULL;
+	size_t n = 0, i;
+	int r;
+
+	memset(&bo, 0, sizeof(bo));
+	if (o->out_dir == NULL)
+		return cli_usage_error("--batch needs --out-dir");
+	if (mkdir(o->out_dir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "%s: %s: %s\n", cli_prog, o->out_dir, strerror(errno));
+		return EXIT_FAIL;
+	}
+	if ((r = batch_paths(&bo.paths, &n, o->batch)) != 0)
+		return r;
+	if ((reqs = calloc(n ? n : 1, sizeof(*reqs))) == NULL ||
+	    (bufs = calloc(n ? n : 1, sizeof(*bufs))) == NULL) {
+		r = EXIT_FAIL;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		size_t len;
+
+		if ((r = read_file(&bufs[i], &len, bo.paths[i], 1 << 20)) != 0)
+			goto out;
+		reqs[i].csr = bufs[i];
+		reqs[i].csr_len = len;
+		reqs[i].profile = o->profile;
+		reqs[i].days = (int)o->days;
+		reqs[i].actor = o->actor;
+	}
+	bo.out_dir = o->out_dir;
+	bo.ca_name = o->ca;
+	if (o->json)
+		bo.results = json_array();
+	else
+		setvbuf(stdout, NULL, _IOLBF, 0);
+	if ((r = gp_ca_issue_batch(ca, reqs, n, (int)o->threads, batch_cb, &bo)) != 0) {
+		r = cli_fail(r, "issue --batch");
+		goto out;
+	}
+	if (bo.write_failed) {
+		r = EXIT_FAIL;
+		goto out;
+	}
+	if (o->json) {
+		print_json(json_pack("{s:I, s:I, s:o}", "issued", (json_int_t)bo.issued,
+		    "failed", (json_int_t)bo.failed, "results", bo.results));
+		bo.results = NULL;
+	} else {
+		fprintf(stderr, "issued %zu, failed %zu\n", bo.issued, bo.failed);
+	}
+	r = bo.failed ? EXIT_REFUSED : 0;
+out:
+	json_decref(bo.results);
+	for (i = 0; i < n; i++) {
+		free(bo.paths[i]);
+		free(bufs ? bufs[i] : NULL);
+	}
+	free(bo.paths);
+	free(bufs);
+	free(reqs);
+	return r;
+}
+
+static int
+cmd_issue(opts *o, int argc, char **argv)
+{
+	gp_ctx *ctx = NULL;
+	gp_ca *ca = NULL;
+	gp_issue_req req;
+	unsigned char *csr = NULL;
+	char *pass = NULL, *pem = NULL;
+	size_t passlen = 0, csrlen, pemlen;
+	X509 *cert = NULL;
+	int r;
+
+	(void)argc;
+	(void)argv;
+	if (o->ca == NULL || o->profile == NULL)
+		return cli_usage_error("issue needs --ca and --profile");
+	if ((o->csr == NULL) == (o->batch == NULL))
+		return cli_usage_error("issue needs either --csr FILE or --batch DIR|LIST");
+	if (o->batch != NULL && (o->subject != NULL || o->san != NULL))
+		return cli_usage_error("--subject and --san apply to one CSR, not to --batch");
+	if (o->csr != NULL && (r = read_file(&csr, &csrlen, o->csr, 1 << 20)) != 0)
+		return r;
+	if ((r = open_ctx(&ctx, o, 0)) != 0 ||
+	    (r = read_pass(&pass, &passlen, o->pass_file, "Passphrase of the CA key: ")) != 0)
+		goto out;
+	if ((r = gp_ca_open(&ca, ctx, o->ca, pass, passlen)) != 0) {
+		r = cli_fail(r, "issue");
+		goto out;
+	}
+	if (o->batch != NULL) {
+		r = issue_batch(o, ca);
+		goto out;
+	}
+	memset(&req, 0, sizeof(req));
+	req.csr = csr;
+	req.csr_len = csrlen;
+	req.profile = o->profile;
+	req.subject = o->subject;
+	req.sans = o->san;
+	req.days = (int)o->days;
+	req.actor = o->actor;
+	if ((r = gp_ca_issue(ca, &req, &cert)) != 0) {
+		r = cli_fail(r, o->csr);
+		goto out;
+	}
+	if (cert_pem(&pem, &pemlen, cert) != 0) {
+		r = EXIT_FAIL;
+		goto out;
+	}
+	if ((r = write_out(o->out, pem, pemlen)) != 0)
+		goto out;
+	if (o->json || (o->out && strcmp(o->out, "-") != 0)) {
+		unsigned char sb[GP_SERIAL_MAX];
+		char serial[2 * GP_SERIAL_MAX + 1];
+		size_t sl = 0;
+
+		gp_serial_from_asn1(sb, &sl, X509_get0_serialNumber(cert));
+		serial_hex(serial, sb, sl);
+		if (o->json)
+			print_json(json_pack("{s:s, s:s, s:s, s:s?}", "serial", serial, "ca", o->ca,
+			    "profile", o->profile, "out", o->out));
+		else
+			fprintf(stderr, "issued serial %s\n", serial);
+	}
+	r = 0;
+out:
+	X509_free(cert);
+	free(pem);
+	free(csr);
+	gp_pass_free(pass, passlen);
+	gp_ca_free(ca);
+	gp_ctx_free(ctx);
+	return r;
+}
+
+/* ---------------------------------------------------------------- revoke */
+
+static int
+cmd_revoke(opts *o, int argc, char **argv)
+{
+	gp_ctx *ctx = NULL;
+	unsigned char serial[GP_SERIAL_MAX];
+	size_t slen;
+	int reason = GP_REASON_UNSPECIFIED, r;
+
+	(void)argc;
+	(void)argv;
+	if (o->ca == NULL)
+		return cli_usage_error("revoke needs --ca and --serial");
+	if ((r = parse_serial(serial, &slen, o->serial)) != 0)
+		return r;
+	if (o->reason != NULL && (r = gp_reason_from_name(&reason, o->reason)) != 0)
+		return cli_fail(r, "revoke");
+	if ((r = open_ctx(&ctx, o, 0)) != 0)
+		return r;
+	if ((r = gp_ca_revoke(ctx, o->ca, serial, slen, reason, 0, o->actor)) != 0)
+		r = cli_fail(r, "revoke");
+	else if (o->json)
+		print_json(json_pack("{s:s, s:s, s:s}", "ca", o->ca, "serial", o->serial,
+		    "reason", gp_reason_name(reason)));
+	else
+		printf("%s %s\n", reason == GP_REASON_REMOVE_FROM_CRL ? "released" : "revoked", o->serial);
+	gp_ctx_free(ctx);
+	return r;
+}
+
+/* ---------------------------------------------------------------- crl */
+
+static int
+cmd_crl(opts *o, int argc, char **argv)
+{
+	gp_ctx *ctx = NULL;
+	gp_ca *ca = NULL;
+	gp_crl_info *crl = NULL;
+	char *pass = NULL;
+	size_t passlen = 0;
+	int r;
+
+	(void)argc;
+	(void)argv;
+	if (o->ca == NULL || o->out == NULL)
+		return cli_usage_error("crl needs --ca and --out");
+	if ((r = open_ctx(&ctx, o, 0)) != 0 ||
+	    (r = read_pass(&pass, &passlen, o->pass_file, "Passphrase of the CA key: ")) != 0)
+		goto out;
+	if ((r = gp_ca_open(&ca, ctx, o->ca, pass, passlen)) != 0 ||
+	    (r = gp_ca_crl(ca, o->delta, o->actor, &crl)) != 0) {
+		r = cli_fail(r, "crl");
+		goto out;
+	}
+	if (o->pem) {
+		BIO *b = BIO_new(BIO_s_mem());
+		BUF_MEM *bm;
+
+		if (b == NULL || PEM_write_bio(b, PEM_STRING_X509_CRL, "", crl->der, (long)crl->der_len) <= 0) {
+			BIO_free(b);
+			r = EXIT_FAIL;
+			goto out;
+		}
+		BIO_get_mem_ptr(b, &bm);
+		r = write_out(o->out, bm->data, bm->length);
+		BIO_free(b);
+	} else {
+		r = write_out(o->out, crl->der, crl->der_len);
+	}
+	if (r != 0)
+		goto out;
+	if (o->json)
+		print_json(json_pack("{s:s, s:I, s:s, s:o?}", "ca", o->ca, "number", (json_int_t)crl->number,
+		    "type", crl->is_delta ? "delta" : "full", "base", crl->is_delta ? json_integer(crl->base_number) : NULL));
+	else if (strcmp(o->out, "-") != 0)
+		printf("%s CRL number %lld of %s written to %s\n", crl->is_delta ? "delta" : "full",
+		    (long long)crl->number, o->ca, o->out);
+out:
+	gp_crl_info_free(crl);
+	gp_pass_free(pass, passlen);
+	gp_ca_free(ca);
+	gp_ctx_free(ctx);
+	return r;
+}
+
+/* ---------------------------------------------------------------- list / show */
+
+typedef struct list_ctx {
+	gp_ca_info **cas;
+	size_t ncas;
+	json_t *arr;
+	size_t count;
+} list_ctx;
+
+static const char *
+ca_name_of(const list_ctx *l, int64_t id)
+{
+	for (size_t i = 0; i < l->ncas; i++)
+		if (l->cas[i]->id == id)
+			return l->cas[i]->name;
+	return "?";
+}
+
+static int
+list_cb(void *arg, const gp_cert_info *c)
+{
+	list_ctx *l = arg;
+	char serial[2 * GP_SERIAL_MAX + 1], na[32];
+
+	l->count++;
+	if (l->arr) {
+		json_array_append_new(l->arr, cert_json(c, ca_name_of(l, c->ca_id)));
+		return 0;
+	}
+	serial_hex(serial, c->serial, c->serial_len);
+	iso_time(na, c->not_after);
+	printf("%-32s %-10s %-8s %-12s %s  %s\n", serial, ca_name_of(l, c->ca_id), status_name(c->status),
+	    c->profile ? c->profile : "", na, c->subject ? c->subject : "");
+	return 0;
+}
+
+static int
+cmd_list(opts *o, int argc, char **argv)
+{
+	gp_ctx *ctx = NULL;
+	gp_cert_filter f;
+	list_ctx l;
+	int r;
+
+	(void)argc;
+	(void)argv;
+	memset(&l, 0, sizeof(l));
+	memset(&f, 0, sizeof(f));
+	f.status = -1;
+	if (o->status != NULL) {
+		if (strcmp(o->status, "good") == 0)
+			f.status = GP_STATUS_GOOD;
+		else if (strcmp(o->status, "revoked") == 0)
+			f.status = GP_STATUS_REVOKED;
+		else if (strcmp(o->status, "hold") == 0)
+			f.status = GP_STATUS_HOLD;
+		else
+			return cli_usage_error("--status is good, revoked or hold, not '%s'", o->status);
+	}
+	f.profile = o->profile;
+	f.subject_like = o->subject;
+	f.limit = o->limit;
+	if ((r = open_ctx(&ctx, o, 1)) != 0)
+		return r;
+	if ((r = gp_store_ca_list(gp_ctx_store(ctx), &l.cas, &l.ncas)) != 0) {
+		r = cli_fail(r, "list");
+		goto out;
+	}
+	if (o->cas) {
+		json_t *arr = o->json ? json_array() : NULL;
+
+		for (size_t i = 0; i < l.ncas; i++) {
+			const char *parent = l.cas[i]->parent_id ? ca_name_of(&l, l.cas[i]->parent_id) : NULL;
+
+			if (arr)
+				json_array_append_new(arr, json_pack("{s:s, s:s?, s:s, s:s}", "name", l.cas[i]->name,
+				    "parent", parent, "key", l.cas[i]->key_uri, "key_type", l.cas[i]->key_type));
+			else
+				printf("%-16s %-10s %-16s %s\n", l.cas[i]->name, l.cas[i]->key_type,
+				    parent ? parent : "(root)", l.cas[i]->key_uri);
+		}
+		if (arr)
+			print_json(arr);
+		r = 0;
+		goto out;
+	}
+	if (o->ca != NULL) {
+		for (size_t i = 0; i < l.ncas; i++)
+			if (strcmp(l.cas[i]->name, o->ca) == 0)
+				f.ca_id = l.cas[i]->id;
+		if (f.ca_id == 0) {
+			fprintf(stderr, "%s: list: no CA named '%s'\n", cli_prog, o->ca);
+			r = EXIT_NOTFOUND;
+			goto out;
+		}
+	}
+	if (o->json)
+		l.arr = json_array();
+	if ((r = gp_store_cert_list(gp_ctx_store(ctx), &f, list_cb, &l)) != 0) {
+		r = cli_fail(r, "list");
+		goto out;
+	}
+	if (l.arr) {
+		print_json(l.arr);
+		l.arr = NULL;
+	}
+	r = 0;
+out:
+	json_decref(l.arr);
+	gp_ca_info_list_free(l.cas, l.ncas);
+	gp_ctx_free(ctx);
+	return r;
+}
+
+/* Looks a certificate up by --ca and --serial. */
+static int
+find_cert(gp_ctx *ctx, const opts *o, gp_cert_info **out)
+{
+	gp_ca_info *ca = NULL;
+	unsigned char serial[GP_SERIAL_MAX];
+	size_t slen;
+	int r;
+
+	*out = NULL;
+	if ((r = parse_serial(serial, &slen, o->serial)) != 0)
+		return r;
+	if ((r = gp_store_ca_get(gp_ctx_store(ctx), o->ca, &ca)) != 0) {
+		fprintf(stderr, "%s: no CA named '%s'\n", cli_prog, o->ca);
+		return cli_exit_code(r);
+	}
+	r = gp_store_cert_get(gp_ctx_store(ctx), ca->id, serial, slen, out);
+	gp_ca_info_free(ca);
+	if (r != 0) {
+		if (r == GP_E_NOTFOUND)
+			fprintf(stderr, "%s: CA %s issued no certificate with serial %s\n", cli_prog, o->ca,
+			    o->serial);
+		else
+			return cli_fail(r, "show");
+		return cli_exit_code(r);
+	}
+	return 0;
+}
+
+static int
+cmd_show(opts *o, int argc, char **argv)
+{
+	gp_ctx *ctx = NULL;
+	gp_cert_info *c = NULL;
+	X509 *x = NULL;
+	char *pem = NULL;
+	size_t pemlen;
+	int r;
+
+	(void)argc;
+	(void)argv;
+	if (o->ca == NULL || o->serial == NULL)
+		return cli_usage_error("show needs --ca and --serial");
+	if ((r = open_ctx(&ctx, o, 1)) != 0)
+		return r;
+	if ((r = find_cert(ctx, o, &c)) != 0)
+		goto out;
+	if ((r = gp_cert_parse(&x, c->der, c->der_len)) != 0 || cert_pem(&pem, &pemlen, x) != 0) {
+		r = cli_fail(r ? r : GP_E_NOMEM, "show");
+		goto out;
+	}
+	if (o->json) {
+		json_t *j = cert_json(c, o->ca);
+
+		json_object_set_new(j, "pem", json_string(pem));
+		r = print_json(j);
+	} else {
+		char serial[2 * GP_SERIAL_MAX + 1], fp[65], nb[32], na[32], ra[32];
+
+		serial_hex(serial, c->serial, c->serial_len);
+		serial_hex(fp, c->fingerprint, 32);
+		iso_time(nb, c->not_before);
+		iso_time(na, c->not_after);
+		iso_time(ra, c->revoked_at);
+		printf("serial:     %s\nca:         %s\nsubject:    %s\nsans:       %s\n"
+		    "not before: %s\nnot after:  %s\nprofile:    %s\nstatus:     %s\n",
+		    serial, o->ca, c->subject, c->sans ? c->sans : "", nb, na, c->profile,
+		    status_name(c->status));
+		if (c->status != GP_STATUS_GOOD)
+			printf("revoked at: %s\nreason:     %s\n", ra, gp_reason_name(c->reason));
+		printf("sha256:     %s\n%s", fp, pem);
+		r = 0;
+	}
+out:
+	free(pem);
+	X509_free(x);
+	gp_cert_info_free(c);
+	gp_ctx_free(ctx);
+	return r;
+}
+
+/* ---------------------------------------------------------------- export */
+
+static int
+cmd_export(opts *o, int argc, char **argv)
+{
+	gp_ctx *ctx = NULL;
+	gp_cert_info *c = NULL;
+	X509 *x = NULL;
+	char *pem = NULL;
+	size_t len;
+	int r;
+
+	(void)argc;
+	(void)argv;
+	if (o->ca == NULL)
+		return cli_usage_error("export needs --ca");
+	if ((r = open_ctx(&ctx, o, 1)) != 0)
+		return r;
+	if (o->serial != NULL) {
+		/* one certificate the CA issued */
+		if ((r = find_cert(ctx, o, &c)) != 0)
+			goto out;
+		if ((r = gp_cert_parse(&x, c->der, c->der_len)) != 0 || cert_pem(&pem, &len, x) != 0) {
+			r = cli_fail(r ? r : GP_E_NOMEM, "export");
+			goto out;
+		}
+	} else if (o->chain) {
+		if ((r = gp_ca_chain_pem(ctx, o->ca, &pem, &len)) != 0) {
+			r = cli_fail(r, "export");
+			goto out;
+		}
+	} else {
+		gp_ca_info *ca = NULL;
+
+		if ((r = gp_store_ca_get(gp_ctx_store(ctx), o->ca, &ca)) != 0) {
+			fprintf(stderr, "%s: export: no CA named '%s'\n", cli_prog, o->ca);
+			r = cli_exit_code(r);
+			goto out;
+		}
+		r = gp_cert_parse(&x, ca->cert_der, ca->cert_len);
+		gp_ca_info_free(ca);
+		if (r != 0 || cert_pem(&pem, &len, x) != 0) {
+			r = cli_fail(r ? r : GP_E_NOMEM, "export");
+			goto out;
+		}
+	}
+	r = write_out(o->out, pem, len);
+out:
+	free(pem);
+	X509_free(x);
+	gp_cert_info_free(c);
+	gp_ctx_free(ctx);
+	return r;
+}
+
+/* ---------------------------------------------------------------- audit */
+
+static int
+cmd_audit(opts *o, int argc, char **argv)
+{
+	gp_ctx *ctx = NULL;
+	int64_t bad = 0, rows = 0;
+	int r;
+
+	if (argc < 1 || strcmp(argv[0], "verify") != 0)
+		return cli_usage_error("audit takes one action: verify");
+	if ((r = open_ctx(&ctx, o, 1)) != 0)
+		return r;
+	r = gp_audit_verify(gp_ctx_store(ctx), &bad, &rows);
+	if (r != 0 && r != GP_E_VERIFY) {
+		r = cli_fail(r, "audit verify");
+	} else if (o->json) {
+		print_json(json_pack("{s:b, s:I, s:o?}", "ok", r == 0, "entries", (json_int_t)rows,
+		    "first_bad", r ? json_integer(bad) : NULL));
+		r = r ? EXIT_VERIFY : 0;
+	} else if (r != 0) {
+		r = cli_fail(r, "audit verify");
+	} else {
+		printf("audit chain intact: %lld entries\n", (long long)rows);
+	}
+	gp_ctx_free(ctx);
+	return r;
+}
+
+/* ---------------------------------------------------------------- verify */
+
+/* Reads every PEM certificate of path onto *out. */
+static int
+load_certs(STACK_OF(X509) **out, const char *path)
+{
+	BIO *b;
+	X509 *x;
+	int n = 0;
+
+	if ((b = BIO_new_file(path, "r")) == NULL) {
+		fprintf(stderr, "%s: %s: %s\n", cli_prog, path, strerror(errno));
+		return errno == ENOENT ? EXIT_NOTFOUND : EXIT_FAIL;
+	}
+	if (*out == NULL && (*out = sk_X509_new_null()) == NULL) {
+		BIO_free(b);
+		return EXIT_FAIL;
+	}
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		sk_X509_push(*out, x);
+		n++;
+	}
+	ERR_clear_error();
+	BIO_free(b);
+	if (n == 0) {
+		fprintf(stderr, "%s: %s: no PEM certificate in it\n", cli_prog, path);
+		return EXIT_REFUSED;
+	}
+	return 0;
+}
+
+static int
+load_crl(STACK_OF(X509_CRL) **out, const char *path)
+{
+	unsigned char *buf = NULL;
+	const unsigned char *p;
+	size_t len;
+	X509_CRL *crl = NULL;
+	BIO *b;
+	int r;
+
+	if ((r = read_file(&buf, &len, path, 1u << 30)) != 0)
+		return r;
+	if ((b = BIO_new_mem_buf(buf, (int)len)) != NULL) {
+		crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
+		BIO_free(b);
+	}
+	if (crl == NULL) {
+		p = buf;
+		crl = d2i_X509_CRL(NULL, &p, (long)len);
+	}
+	free(buf);
+	ERR_clear_error();
+	if (crl == NULL) {
+		fprintf(stderr, "%s: %s: not a CRL (PEM or DER)\n", cli_prog, path);
+		return EXIT_REFUSED;
+	}
+	if (*out == NULL && (*out = sk_X509_CRL_new_null()) == NULL) {
+		X509_CRL_free(crl);
+		return EXIT_FAIL;
+	}
+	sk_X509_CRL_push(*out, crl);
+	return 0;
+}
+
+static int
+cmd_verify(opts *o, int argc, char **argv)
+{
+	STACK_OF(X509) *roots = NULL, *untrusted = NULL, *leaf = NULL;
+	STACK_OF(X509_CRL) *crls = NULL;
+	int r;
+
+	if (o->trust == NULL || argc != 1)
+		return cli_usage_error("verify needs --trust FILE and one certificate file");
+	if ((r = load_certs(&roots, o->trust)) != 0 ||
+	    (o->untrusted && (r = load_certs(&untrusted, o->untrusted)) != 0) ||
+	    (r = load_certs(&leaf, argv[0])) != 0)
+		goto out;
+	for (int i = 0; i < o->ncrls; i++)
+		if ((r = load_crl(&crls, o->crls[i])) != 0)
+			goto out;
+	if ((r = gp_chain_verify(sk_X509_value(leaf, 0), roots, untrusted, crls, 0)) != 0) {
+		r = cli_fail(r, argv[0]);
+		goto out;
+	}
+	if (o->json)
+		print_json(json_pack("{s:s, s:b}", "file", argv[0], "ok", 1));
+	else
+		printf("%s: OK\n", argv[0]);
+out:
+	sk_X509_pop_free(roots, X509_free);
+	sk_X509_pop_free(untrusted, X509_free);
+	sk_X509_pop_free(leaf, X509_free);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	return r;
+}
+
+/* ---------------------------------------------------------------- main */
+
+static const int acc_init[] = { O_NAME, O_PARENT, O_SUBJECT, O_KEY_TYPE, O_KEY, O_PROFILE, O_DAYS,
+	O_PASS_FILE, O_PARENT_PASS_FILE, O_ACTOR, 0 };
+static const int acc_issue[] = { O_CA, O_PROFILE, O_CSR, O_OUT, O_BATCH, O_OUT_DIR, O_SUBJECT, O_SAN,
+	O_DAYS, O_PASS_FILE, O_THREADS, O_ACTOR, 0 };
+static const int acc_revoke[] = { O_CA, O_SERIAL, O_REASON, O_ACTOR, 0 };
+static const int acc_crl[] = { O_CA, O_OUT, O_DELTA, O_PEM, O_PASS_FILE, O_ACTOR, 0 };
+static const int acc_list[] = { O_CA, O_STATUS, O_PROFILE, O_SUBJECT, O_LIMIT, O_CAS, 0 };
+static const int acc_show[] = { O_CA, O_SERIAL, 0 };
+static const int acc_export[] = { O_CA, O_SERIAL, O_CHAIN, O_OUT, 0 };
+static const int acc_audit[] = { 0 };
+static const int acc_verify[] = { O_TRUST, O_UNTRUSTED, O_CRL, 0 };
+
+static const command commands[] = {
+	{ "init", cmd_init, acc_init,
+	  "init --name NAME --subject DN [--parent CA] [--key-type TYPE | --key URI]\n"
+	  "     [--profile P] [--days N] [--pass-file F] [--parent-pass-file F]\n"
+	  "  Creates a CA: a self-signed root, or with --parent a subordinate CA signed by it.\n"
+	  "  TYPE: rsa2048 rsa3072 rsa4096 ec-p256 (default) ec-p384 ed25519 sm2.\n"
+	  "  The new key is written encrypted to keys/NAME.key under the home." },
+	{ "issue", cmd_issue, acc_issue,
+	  "issue --ca CA --profile P --csr FILE [--out FILE] [--subject DN] [--san LIST] [--days N]\n"
+	  "issue --ca CA --profile P --batch DIR|LIST --out-dir DIR [--threads N]\n"
+	  "  Issues certificates from CSRs (PEM or DER). --subject and --san override the CSR's\n"
+	  "  (LIST: \"DNS:a.example,IP:10.0.0.1,email:x@y,URI:https://...\"). With --batch, every\n"
+	  "  certificate is committed to the store before its file is written to DIR." },
+	{ "revoke", cmd_revoke, acc_revoke,
+	  "revoke --ca CA --serial HEX [--reason R]\n"
+	  "  Revokes a certificate. R (RFC 5280 5.3.1): unspecified (default), keyCompromise,\n"
+	  "  cACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold,\n"
+	  "  privilegeWithdrawn, aACompromise; removeFromCRL releases a certificate on hold." },
+	{ "crl", cmd_crl, acc_crl,
+	  "crl --ca CA --out FILE [--delta] [--pem]\n"
+	  "  Publishes the next full CRL (or with --delta a delta CRL against the last full one)." },
+	{ "list", cmd_list, acc_list,
+	  "list [--ca CA] [--status good|revoked|hold] [--profile P] [--subject TEXT] [--limit N]\n"
+	  "list --cas\n"
+	  "  Lists certificates (or the CAs)." },
+	{ "show", cmd_show, acc_show,
+	  "show --ca CA --serial HEX\n"
+	  "  Shows one certificate with its status and PEM." },
+	{ "export", cmd_export, acc_export,
+	  "export --ca CA [--chain | --serial HEX] [--out FILE]\n"
+	  "  Writes the CA certificate, its chain up to the root, or a certificate as PEM." },
+	{ "verify", cmd_verify, acc_verify,
+	  "verify --trust ROOTS.pem [--untrusted CHAIN.pem] [--crl FILE]... CERT.pem\n"
+	  "  Verifies CERT up to a trust anchor, SM2 chains included (every SM2 certificate\n"
+	  "  with the distinguishing ID 1234567812345678), and with --crl its revocation status\n"
+	  "  and that of every CA on the way (all CRLs needed must be given)." },
+	{ "audit", cmd_audit, acc_audit,
+	  "audit verify\n"
+	  "  Recomputes the audit chain and names the first broken entry." },
+};
+
+static const command *
+find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: ca-tool [--config FILE] [--home DIR] [--json] COMMAND [OPTIONS]\n\n"
+	    "Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %s\n", commands[i].name);
+	fprintf(f, "\nGlobal options:\n"
+	    "  --config FILE  configuration file (OpenSSL config syntax); none: built-in profiles\n"
+	    "  --home DIR     where the store and keys live (default $GOVPKI_HOME, else .)\n"
+	    "  --json         machine-readable output (list, show, issue, init, revoke, crl, audit)\n"
+	    "  --pass-file F  CA key passphrase from F (else GOVPKI_PASSPHRASE, else a prompt)\n"
+	    "\n'ca-tool COMMAND --help' describes a command. Exit codes: 0 success, 1 failure,\n"
+	    "2 usage, 3 not found, 4 refused (bad input, profile), 5 passphrase, 6 store busy or\n"
+	    "read-only, 7 verification failed.\n");
+}
+
+static int
+accepts(const command *c, int id)
+{
+	if (id == O_CONFIG || id == O_HOME || id == O_JSON || id == O_HELP)
+		return 1;
+	for (const int *a = c->accepts; *a; a++)
+		if (*a == id)
+			return 1;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const command *cmd = NULL;
+	opts o;
+	int c, r;
+
+	cli_prog = "ca-tool";
+	memset(&o, 0, sizeof(o));
+	/* global options, then the command word, then its options */
+	opterr = 0;
+	for (;;) {
+		int idx = 0;
+
+		if ((c = getopt_long(argc, argv, "+h", all_opts, &idx)) == -1)
+			break;
+		switch (c) {
+		case O_HELP: usage(stdout); return 0;
+		case O_CONFIG: o.config = optarg; break;
+		case O_HOME: o.home = optarg; break;
+		case O_JSON: o.json = 1; break;
+		default:
+			return cli_usage_error("'%s' goes after the command or is unknown", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((cmd = find_command(argv[optind])) == NULL)
+		return cli_usage_error("unknown command '%s'", argv[optind]);
+	argc -= optind;
+	argv += optind;
+	optind = 1;
+	for (;;) {
+		int idx = 0;
+
+		if ((c = getopt_long(argc, argv, "+h", all_opts, &idx)) == -1)
+			break;
+		if (c == '?' || c == ':')
+			return cli_usage_error("%s: bad option '%s'", cmd->name, argv[optind - 1]);
+		if (!accepts(cmd, c))
+			return cli_usage_error("%s does not take --%s", cmd->name, all_opts[idx].name);
+		switch (c) {
+		case O_HELP: printf("usage: ca-tool %s\n", cmd->usage); return 0;
+		case O_CONFIG: o.config = optarg; break;
+		case O_HOME: o.home = optarg; break;
+		case O_JSON: o.json = 1; break;
+		case O_NAME: o.name = optarg; break;
+		case O_PARENT: o.parent = optarg; break;
+		case O_SUBJECT: o.subject = optarg; break;
+		case O_KEY_TYPE: o.key_type = optarg; break;
+		case O_KEY: o.key = optarg; break;
+		case O_PROFILE: o.profile = optarg; break;
+		case O_PASS_FILE: o.pass_file = optarg; break;
+		case O_PARENT_PASS_FILE: o.parent_pass_file = optarg; break;
+		case O_CA: o.ca = optarg; break;
+		case O_CSR: o.csr = optarg; break;
+		case O_OUT: o.out = optarg; break;
+		case O_BATCH: o.batch = optarg; break;
+		case O_OUT_DIR: o.out_dir = optarg; break;
+		case O_SAN: o.san = optarg; break;
+		case O_SERIAL: o.serial = optarg; break;
+		case O_REASON: o.reason = optarg; break;
+		case O_STATUS: o.status = optarg; break;
+		case O_ACTOR: o.actor = optarg; break;
+		case O_TRUST: o.trust = optarg; break;
+		case O_UNTRUSTED: o.untrusted = optarg; break;
+		case O_CRL:
+			if (o.ncrls == 16)
+				return cli_usage_error("at most 16 --crl");
+			o.crls[o.ncrls++] = optarg;
+			break;
+		case O_DELTA: o.delta = 1; break;
+		case O_PEM: o.pem = 1; break;
+		case O_CHAIN: o.chain = 1; break;
+		case O_CAS: o.cas = 1; break;
+		case O_DAYS:
+			if ((r = parse_long(&o.days, optarg, "--days", 1, 36500)) != 0)
+				return r;
+			break;
+		case O_THREADS:
+			if ((r = parse_long(&o.threads, optarg, "--threads", 1, 64)) != 0)
+				return r;
+			break;
+		case O_LIMIT:
+			if ((r = parse_long(&o.limit, optarg, "--limit", 1, 100000000)) != 0)
+				return r;
+			break;
+		default:
+			return cli_usage_error("%s: bad option", cmd->name);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 0 && strcmp(cmd->name, "audit") != 0 && strcmp(cmd->name, "verify") != 0)
+		return cli_usage_error("%s: unexpected argument '%s'", cmd->name, argv[0]);
+	return cmd->run(&o, argc, argv);
+}

@@ -168,6 +168,11 @@ GP_EXPORT int gp_store_cert_set_status(gp_store *s, int64_t ca_id,
 /* Calls cb for each matching certificate, in id order. */
 GP_EXPORT int gp_store_cert_list(gp_store *s, const gp_cert_filter *f,
     gp_cert_cb cb, void *arg);
+/* Calls cb for every certificate (of any CA) whose status changed after
+ * revision since_rev, in status_rev order: how the OCSP responder learns
+ * of revocations without re-reading everything. */
+GP_EXPORT int gp_store_cert_changed(gp_store *s, int64_t since_rev,
+    gp_cert_cb cb, void *arg);
 /* Number of certificates of a CA (0: all CAs). */
 GP_EXPORT int gp_store_cert_count(gp_store *s, int64_t ca_id, int64_t *out);
 GP_EXPORT void gp_cert_info_free(gp_cert_info *cert);

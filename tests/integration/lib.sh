@@ -1,0 +1,83 @@
+# tests/integration/lib.sh: what the integration tests share (sourced, not run)
+# Each test runs in its own temporary folder, removed on exit.
+set -eu
+
+: "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_srcdir:=$top_builddir}"
+CA_TOOL="$top_builddir/ca-tool"
+[ -x "$CA_TOOL" ] || { echo "ca-tool not built at $CA_TOOL" >&2; exit 99; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/govpki-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export GOVPKI_HOME="$T/home"
+printf 'test-passphrase\n' > "$T/pass"
+PASS="--pass-file $T/pass"
+SM2_ID=1234567812345678
+
+checks=0
+fails=0
+
+ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
+not_ok() { checks=$((checks + 1)); fails=$((fails + 1)); echo "not ok $checks - $*"; }
+
+# expect DESCRIPTION COMMAND...: the command succeeds
+expect() {
+	local what=$1; shift
+	if "$@" >"$T/out" 2>"$T/err"; then ok "$what"; else
+		not_ok "$what (exit $?)"; sed 's/^/#   /' "$T/err" "$T/out" | head -20; fi
+}
+
+# expect_fail DESCRIPTION EXIT PATTERN COMMAND...: the command exits with
+# EXIT (any non-zero when EXIT is "nz") and its stderr matches PATTERN
+expect_fail() {
+	local what=$1 want=$2 pat=$3 rc=0; shift 3
+	"$@" >"$T/out" 2>"$T/err" || rc=$?
+	if [ "$rc" -eq 0 ]; then not_ok "$what (succeeded)"; return; fi
+	if [ "$want" != nz ] && [ "$rc" -ne "$want" ]; then
+		not_ok "$what (exit $rc, want $want)"; sed 's/^/#   /' "$T/err" | head -5; return; fi
+	if ! grep -Eq -- "$pat" "$T/err"; then
+		not_ok "$what (message does not match '$pat')"; sed 's/^/#   /' "$T/err" | head -5; return; fi
+	if [ "$(wc -l < "$T/err")" -gt 3 ]; then
+		not_ok "$what (more than a short message)"; sed 's/^/#   /' "$T/err" | head -5; return; fi
+	ok "$what"
+}
+
+ct() { "$CA_TOOL" "$@"; }
+
+# genkey TYPE FILE: an unencrypted test key for a CSR (the applicant's, not a CA key)
+genkey() {
+	case $1 in
+	rsa2048) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$2" 2>/dev/null ;;
+	rsa3072) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out "$2" 2>/dev/null ;;
+	rsa4096) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out "$2" 2>/dev/null ;;
+	rsa1024) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$2" 2>/dev/null ;;
+	ec-p256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$2" ;;
+	ec-p384) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$2" ;;
+	ed25519) openssl genpkey -algorithm ED25519 -out "$2" ;;
+	sm2) openssl genpkey -algorithm SM2 -out "$2" ;;
+	*) echo "genkey: unknown type $1" >&2; return 1 ;;
+	esac
+}
+
+# mkcsr TYPE KEY CSR SUBJECT [SAN]: a CSR signed by KEY
+mkcsr() {
+	local type=$1 key=$2 csr=$3 subj=$4 san=${5:-}
+	set -- openssl req -new -key "$key" -out "$csr" -subj "$subj"
+	[ -n "$san" ] && set -- "$@" -addext "subjectAltName=$san"
+	case $type in
+	sm2) set -- "$@" -sm3 -sigopt "distid:$SM2_ID" ;;
+	ed25519) ;;
+	*) set -- "$@" -sha256 ;;
+	esac
+	"$@"
+}
+
+# store_dump: every table of the store as text, to compare before and after
+store_dump() {
+	sqlite3 "$GOVPKI_HOME/govpki.db" .dump 2>/dev/null | grep -v '^PRAGMA' || true
+}
+
+finish() {
+	echo "# $checks checks, $fails failed"
+	[ "$fails" -eq 0 ]
+}

@@ -1,2 +1,396 @@
-/* tests/unit/test_issue.c: placeholder */
-int main(void) { return 77; }
+/* tests/unit/test_issue.c: CA creation, issuance (single and batch) and revocation */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <govpki/govpki.h>
+
+#include "testutil.h"
+
+#define PW "unit-test-pass"
+
+typedef struct fx {
+	char *dir;
+	gp_ctx *ctx;
+	gp_ca *ca;
+	EVP_PKEY *key;     /* the applicants' key */
+} fx;
+
+static int
+setup(void **state)
+{
+	fx *f = calloc(1, sizeof(*f));
+	gp_ca_params p;
+
+	f->dir = tu_tmpdir();
+	assert_int_equal(gp_ctx_open(&f->ctx, NULL, f->dir, 0), 0);
+	memset(&p, 0, sizeof(p));
+	p.name = "root";
+	p.subject = "/C=CN/O=Example/CN=Root";
+	p.key_type = GP_KEY_EC_P256;
+	p.pass = PW;
+	p.passlen = strlen(PW);
+	assert_int_equal(gp_ca_create(f->ctx, &p), 0);
+	p.name = "issuing";
+	p.parent = "root";
+	p.subject = "/C=CN/O=Example/CN=Issuing";
+	assert_int_equal(gp_ca_create(f->ctx, &p), 0);
+	assert_int_equal(gp_ca_open(&f->ca, f->ctx, "issuing", PW, strlen(PW)), 0);
+	f->key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fx *f = *state;
+
+	gp_ca_free(f->ca);
+	gp_ctx_free(f->ctx);
+	EVP_PKEY_free(f->key);
+	tu_rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static int64_t
+count(fx *f)
+{
+	int64_t n = -1;
+
+	assert_int_equal(gp_store_cert_count(gp_ctx_store(f->ctx), 0, &n), 0);
+	return n;
+}
+
+/* the sub-CA is a certificate of the root, with CA:TRUE and pathlen 0 */
+static void
+test_hierarchy(void **state)
+{
+	fx *f = *state;
+	X509 *c = gp_ca_cert0(f->ca);
+	char *pem = NULL;
+	size_t len;
+
+	assert_int_equal(X509_check_ca(c), 1);
+	assert_int_equal(X509_get_pathlen(c), 0);
+	assert_int_equal(count(f), 1);
+	assert_int_equal(gp_ca_chain_pem(f->ctx, "issuing", &pem, &len), 0);
+	assert_non_null(strstr(strstr(pem, "END CERTIFICATE"), "BEGIN CERTIFICATE"));
+	free(pem);
+	/* a second CA of the same name is refused */
+	gp_ca_params p = { .name = "issuing", .subject = "/CN=x", .pass = PW, .passlen = 2 };
+	assert_int_equal(gp_ca_create(f->ctx, &p), GP_E_EXISTS);
+	/* a wrong passphrase does not open the CA */
+	gp_ca *ca = NULL;
+	assert_int_equal(gp_ca_open(&ca, f->ctx, "issuing", "nope", 4), GP_E_PASSPHRASE);
+	assert_int_equal(gp_ca_open(&ca, f->ctx, "absent", PW, strlen(PW)), GP_E_NOTFOUND);
+}
+
+/* a CSR becomes a stored certificate signed by the CA, with its SAN */
+static void
+test_issue_one(void **state)
+{
+	fx *f = *state;
+	size_t len;
+	unsigned char *csr = tu_csr(&len, f->key, "Example", "www.example.cn", "DNS:www.example.cn");
+	gp_issue_req req = { .csr = csr, .csr_len = len, .profile = "tls-server" };
+	X509 *cert = NULL;
+	gp_cert_info *info = NULL;
+	unsigned char serial[20];
+	size_t slen;
+
+	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), 0);
+	assert_int_equal(X509_verify(cert, X509_get0_pubkey(gp_ca_cert0(f->ca))), 1);
+	assert_int_equal(gp_serial_from_asn1(serial, &slen, X509_get0_serialNumber(cert)), 0);
+	assert_int_equal(slen, 16);
+	assert_int_equal(gp_store_cert_get(gp_ctx_store(f->ctx), gp_ca_id(f->ca), serial, slen, &info), 0);
+	assert_int_equal(info->status, GP_STATUS_GOOD);
+	assert_string_equal(info->profile, "tls-server");
+	assert_non_null(strstr(info->sans, "www.example.cn"));
+	assert_true(info->not_after <= info->not_before + 398 * 86400);
+	gp_cert_info_free(info);
+	X509_free(cert);
+	free(csr);
+}
+
+/* the vetted subject and SANs override the CSR's */
+static void
+test_issue_override(void **state)
+{
+	fx *f = *state;
+	size_t len;
+	unsigned char *csr = tu_csr(&len, f->key, "Wrong", "wrong.example.cn", "DNS:wrong.example.cn");
+	gp_issue_req req = { .csr = csr, .csr_len = len, .profile = "tls-server",
+	    .subject = "/O=Right/CN=right.example.cn", .sans = "DNS:right.example.cn,IP:10.0.0.1" };
+	X509 *cert = NULL;
+	char buf[256];
+
+	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), 0);
+	X509_NAME_oneline(X509_get_subject_name(cert), buf, sizeof(buf));
+	assert_string_equal(buf, "/O=Right/CN=right.example.cn");
+	GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	assert_int_equal(sk_GENERAL_NAME_num(gens), 2);
+	GENERAL_NAMES_free(gens);
+	X509_free(cert);
+	free(csr);
+}
+
+/* bad requests are refused and leave nothing in the store */
+static void
+test_issue_refused(void **state)
+{
+	fx *f = *state;
+	size_t len;
+	unsigned char *csr = tu_csr(&len, f->key, "Example", "www.example.cn", NULL);
+	gp_issue_req req = { .csr = csr, .csr_len = len, .profile = "tls-server" };
+	X509 *cert = NULL;
+	int64_t before = count(f);
+
+	/* tls-server needs a SAN */
+	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), GP_E_POLICY);
+	assert_null(cert);
+	req.profile = "no-such-profile";
+	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), GP_E_NOTFOUND);
+	req.profile = "person";
+	req.days = 5000;
+	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), GP_E_POLICY);
+	req.days = 0;
+	req.csr = (const unsigned char *)"garbage";
+	req.csr_len = 7;
+	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), GP_E_PARSE);
+	req.csr_len = 0;
+	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), GP_E_INVALID);
+	/* a flipped byte in the CSR's signature */
+	{
+		X509_REQ *r = NULL;
+		BIO *b = BIO_new_mem_buf(csr, (int)len);
+		unsigned char *der = NULL;
+		int dl;
+
+		r = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL);
+		dl = i2d_X509_REQ(r, &der);
+		der[dl - 3] ^= 0x41;
+		req.csr = der;
+		req.csr_len = (size_t)dl;
+		req.profile = "person";
+		assert_int_equal(gp_ca_issue(f->ca, &req, &cert), GP_E_VERIFY);
+		OPENSSL_free(der);
+		X509_REQ_free(r);
+		BIO_free(b);
+	}
+	assert_int_equal(count(f), before);
+	free(csr);
+}
+
+typedef struct seen {
+	size_t calls, ok, bad;
+	size_t last;
+	gp_store *st;
+	int64_t ca_id;
+} seen;
+
+static int
+batch_cb(void *arg, size_t i, int rc, const char *msg, X509 *cert)
+{
+	seen *s = arg;
+	unsigned char serial[20];
+	size_t slen;
+	int status;
+	int64_t at;
+	int reason;
+
+	/* in request order, each once */
+	assert_true(s->calls == 0 || i == s->last + 1);
+	s->last = i;
+	s->calls++;
+	if (rc != 0) {
+		assert_non_null(msg);
+		assert_null(cert);
+		s->bad++;
+		return 0;
+	}
+	/* committed before we see it */
+	assert_int_equal(gp_serial_from_asn1(serial, &slen, X509_get0_serialNumber(cert)), 0);
+	assert_int_equal(gp_store_cert_status(s->st, s->ca_id, serial, slen, &status, &at, &reason), 0);
+	s->ok++;
+	return 0;
+}
+
+/* a batch issues in parallel, reports in order, and skips the bad ones */
+static void
+test_batch(void **state)
+{
+	fx *f = *state;
+	enum { N = 1200 };
+	gp_issue_req *reqs = calloc(N, sizeof(*reqs));
+	unsigned char **csrs = calloc(N, sizeof(*csrs));
+	seen s = { .st = gp_ctx_store(f->ctx), .ca_id = gp_ca_id(f->ca) };
+	int64_t before = count(f);
+
+	for (size_t i = 0; i < N; i++) {
+		char cn[64], san[80];
+		size_t len;
+
+		snprintf(cn, sizeof(cn), "h%zu.example.cn", i);
+		snprintf(san, sizeof(san), "DNS:%s", cn);
+		csrs[i] = tu_csr(&len, f->key, "Example", cn, i % 100 == 7 ? NULL : san);
+		reqs[i].csr = csrs[i];
+		reqs[i].csr_len = len;
+		reqs[i].profile = i == 500 ? "nope" : "tls-server";
+	}
+	assert_int_equal(gp_ca_issue_batch(f->ca, reqs, N, 2, batch_cb, &s), 0);
+	assert_int_equal(s.calls, N);
+	assert_int_equal(s.bad, 13);    /* 12 without SAN, 1 unknown profile */
+	assert_int_equal(count(f), before + (int64_t)s.ok);
+	for (size_t i = 0; i < N; i++)
+		free(csrs[i]);
+	free(csrs);
+	free(reqs);
+	/* empty batch */
+	assert_int_equal(gp_ca_issue_batch(f->ca, NULL, 0, 0, batch_cb, &s), 0);
+}
+
+static int
+stop_cb(void *arg, size_t i, int rc, const char *msg, X509 *cert)
+{
+	size_t *n = arg;
+
+	(void)i; (void)rc; (void)msg; (void)cert;
+	return ++*n == 3;
+}
+
+/* the callback can stop a batch */
+static void
+test_batch_stop(void **state)
+{
+	fx *f = *state;
+	enum { N = 50 };
+	gp_issue_req reqs[N];
+	unsigned char *csr;
+	size_t len, n = 0;
+
+	csr = tu_csr(&len, f->key, "Example", "x.example.cn", "DNS:x.example.cn");
+	for (size_t i = 0; i < N; i++)
+		reqs[i] = (gp_issue_req){ .csr = csr, .csr_len = len, .profile = "tls-server" };
+	assert_int_equal(gp_ca_issue_batch(f->ca, reqs, N, 2, stop_cb, &n), 0);
+	assert_int_equal(n, 3);
+	free(csr);
+}
+
+static void
+issue_serial(fx *f, unsigned char *serial, size_t *slen)
+{
+	size_t len;
+	unsigned char *csr = tu_csr(&len, f->key, "Example", "Person", "email:p@example.cn");
+	gp_issue_req req = { .csr = csr, .csr_len = len, .profile = "person" };
+	X509 *cert = NULL;
+
+	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), 0);
+	assert_int_equal(gp_serial_from_asn1(serial, slen, X509_get0_serialNumber(cert)), 0);
+	X509_free(cert);
+	free(csr);
+}
+
+static void
+status_is(fx *f, const unsigned char *serial, size_t slen, int want_status, int want_reason)
+{
+	int status, reason;
+	int64_t at;
+
+	assert_int_equal(gp_store_cert_status(gp_ctx_store(f->ctx), gp_ca_id(f->ca), serial, slen,
+	    &status, &at, &reason), 0);
+	assert_int_equal(status, want_status);
+	assert_int_equal(reason, want_reason);
+}
+
+/* revoke, revoke again, hold and release; each bumps the revision once */
+static void
+test_revoke(void **state)
+{
+	fx *f = *state;
+	gp_store *st = gp_ctx_store(f->ctx);
+	unsigned char s1[20], s2[20];
+	size_t l1, l2;
+	int64_t r0, r1, r2;
+
+	issue_serial(f, s1, &l1);
+	issue_serial(f, s2, &l2);
+	assert_int_equal(gp_store_revision(st, &r0), 0);
+	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", s1, l1, GP_REASON_KEY_COMPROMISE, 0, "t"), 0);
+	status_is(f, s1, l1, GP_STATUS_REVOKED, GP_REASON_KEY_COMPROMISE);
+	assert_int_equal(gp_store_revision(st, &r1), 0);
+	assert_true(r1 > r0);
+	/* twice: harmless, nothing changes */
+	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", s1, l1, GP_REASON_SUPERSEDED, 0, "t"), 0);
+	status_is(f, s1, l1, GP_STATUS_REVOKED, GP_REASON_KEY_COMPROMISE);
+	assert_int_equal(gp_store_revision(st, &r2), 0);
+	assert_int_equal(r2, r1);
+	/* a revoked certificate cannot be released */
+	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", s1, l1, GP_REASON_REMOVE_FROM_CRL, 0, "t"), GP_E_STATE);
+	/* hold, then release */
+	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", s2, l2, GP_REASON_CERTIFICATE_HOLD, 0, "t"), 0);
+	status_is(f, s2, l2, GP_STATUS_HOLD, GP_REASON_CERTIFICATE_HOLD);
+	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", s2, l2, GP_REASON_REMOVE_FROM_CRL, 0, "t"), 0);
+	status_is(f, s2, l2, GP_STATUS_GOOD, GP_REASON_NONE);
+	/* hold, then revoke for good */
+	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", s2, l2, GP_REASON_CERTIFICATE_HOLD, 0, "t"), 0);
+	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", s2, l2, GP_REASON_CESSATION, 0, "t"), 0);
+	status_is(f, s2, l2, GP_STATUS_REVOKED, GP_REASON_CESSATION);
+	/* unknown serial, unknown CA, bad reason */
+	unsigned char none[1] = { 0x42 };
+	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", none, 1, GP_REASON_UNSPECIFIED, 0, "t"), GP_E_NOTFOUND);
+	assert_int_equal(gp_ca_revoke(f->ctx, "nope", s1, l1, GP_REASON_UNSPECIFIED, 0, "t"), GP_E_NOTFOUND);
+	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", s1, l1, 7, 0, "t"), GP_E_INVALID);
+	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", s1, l1, 11, 0, "t"), GP_E_INVALID);
+}
+
+/* reason names of RFC 5280 §5.3.1 both ways */
+static void
+test_reasons(void **state)
+{
+	int r;
+
+	(void)state;
+	assert_int_equal(gp_reason_from_name(&r, "keyCompromise"), 0);
+	assert_int_equal(r, GP_REASON_KEY_COMPROMISE);
+	assert_int_equal(gp_reason_from_name(&r, "REMOVEFROMCRL"), 0);
+	assert_int_equal(r, GP_REASON_REMOVE_FROM_CRL);
+	assert_int_equal(gp_reason_from_name(&r, "bored"), GP_E_INVALID);
+	assert_int_equal(gp_reason_from_name(&r, NULL), GP_E_INVALID);
+	assert_string_equal(gp_reason_name(GP_REASON_AA_COMPROMISE), "aACompromise");
+	assert_string_equal(gp_reason_name(7), "none");
+}
+
+/* every state change is in the audit chain, which verifies */
+static void
+test_audit(void **state)
+{
+	fx *f = *state;
+	int64_t bad = -1, rows = 0;
+
+	assert_int_equal(gp_audit_verify(gp_ctx_store(f->ctx), &bad, &rows), 0);
+	assert_int_equal(bad, 0);
+	assert_int_equal(rows, 2);     /* two CAs created */
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_hierarchy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_issue_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_issue_override, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_issue_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
+		cmocka_unit_test(test_reasons),
+		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
