@@ -1,1 +1,434 @@
-/* lib/store.c: placeholder, being written */
+/* lib/store.c: the store interface: picks a backend, checks arguments, dispatches */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error_int.h"
+#include "store_int.h"
+
+/*
+ * Every public gp_store_* function checks its arguments here, clears its
+ * out-parameters, refuses writes on a read-only store, and then calls the
+ * backend through s->ops.  Backends may therefore assume valid arguments.
+ */
+
+#define CHECK_STORE(s) do { \
+	if ((s) == NULL || (s)->ops == NULL) \
+		return gp_err(GP_E_INVALID, "%s: no store", __func__); \
+} while (0)
+
+#define CHECK_WRITABLE(s) do { \
+	if ((s)->flags & GP_STORE_READONLY) \
+		return gp_err(GP_E_READONLY, "%s: the store was opened read-only", __func__); \
+} while (0)
+
+static int
+check_serial(const char *fn, const unsigned char *serial, size_t len)
+{
+	if (serial == NULL || len == 0)
+		return gp_err(GP_E_INVALID, "%s: no serial number", fn);
+	if (len > GP_SERIAL_MAX)	/* RFC 5280 §4.1.2.2 */
+		return gp_err(GP_E_INVALID, "%s: serial number of %zu octets (at most %d)",
+		    fn, len, GP_SERIAL_MAX);
+	return 0;
+}
+
+static int
+check_status(const char *fn, int status, int reason)
+{
+	if (status != GP_STATUS_GOOD && status != GP_STATUS_REVOKED &&
+	    status != GP_STATUS_HOLD)
+		return gp_err(GP_E_INVALID, "%s: unknown certificate status %d", fn, status);
+	/* RFC 5280 §5.3.1: 0..10, 7 unused */
+	if (reason != GP_REASON_NONE && (reason < 0 || reason > 10 || reason == 7))
+		return gp_err(GP_E_INVALID, "%s: unknown CRL reason %d", fn, reason);
+	return 0;
+}
+
+/* uri: "sqlite:PATH" or a plain PATH; any other "scheme://" is refused. */
+int
+gp_store_open(gp_store **out, const char *uri, int flags)
+{
+	const char *colon, *slash;
+
+	if (out == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_open: no output");
+	*out = NULL;
+	if (uri == NULL || *uri == '\0')
+		return gp_err(GP_E_INVALID, "gp_store_open: no store path");
+	if (flags & ~(GP_STORE_READONLY | GP_STORE_CREATE))
+		return gp_err(GP_E_INVALID, "gp_store_open: unknown flags 0x%x", flags);
+	if (strncmp(uri, "sqlite:", 7) == 0) {
+		/* "sqlite:PATH"; tolerate "sqlite://PATH" too */
+		const char *path = uri + 7;
+
+		if (strncmp(path, "//", 2) == 0)
+			path += 2;
+		if (*path == '\0')
+			return gp_err(GP_E_INVALID, "store URI '%s' has no path", uri);
+		return gp_store_sqlite_open(out, path, flags);
+	}
+	colon = strstr(uri, "://");
+	slash = strchr(uri, '/');
+	if (colon != NULL && (slash == NULL || colon < slash))
+		return gp_err(GP_E_INVALID, "unsupported store backend in '%s' "
+		    "(use sqlite:PATH or a file path)", uri);
+	return gp_store_sqlite_open(out, uri, flags);
+}
+
+void
+gp_store_close(gp_store *s)
+{
+	if (s == NULL || s->ops == NULL)
+		return;
+	s->ops->close(s);
+}
+
+int
+gp_store_begin(gp_store *s)
+{
+	CHECK_STORE(s);
+	CHECK_WRITABLE(s);
+	return s->ops->begin(s);
+}
+
+int
+gp_store_commit(gp_store *s)
+{
+	CHECK_STORE(s);
+	return s->ops->commit(s);
+}
+
+int
+gp_store_rollback(gp_store *s)
+{
+	CHECK_STORE(s);
+	return s->ops->rollback(s);
+}
+
+int
+gp_store_revision(gp_store *s, int64_t *out)
+{
+	if (out != NULL)
+		*out = 0;
+	CHECK_STORE(s);
+	if (out == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_revision: no output");
+	return s->ops->revision(s, out);
+}
+
+int
+gp_store_ca_add(gp_store *s, gp_ca_info *ca)
+{
+	CHECK_STORE(s);
+	if (ca == NULL || ca->name == NULL || *ca->name == '\0')
+		return gp_err(GP_E_INVALID, "gp_store_ca_add: a CA needs a name");
+	if (ca->key_uri == NULL || ca->key_type == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_ca_add: CA '%s' needs a key URI and type",
+		    ca->name);
+	if (ca->parent_id < 0)
+		return gp_err(GP_E_INVALID, "gp_store_ca_add: bad parent id %lld",
+		    (long long)ca->parent_id);
+	if (ca->cert_der == NULL && ca->cert_len != 0)
+		return gp_err(GP_E_INVALID, "gp_store_ca_add: certificate length without data");
+	CHECK_WRITABLE(s);
+	return s->ops->ca_add(s, ca);
+}
+
+int
+gp_store_ca_get(gp_store *s, const char *name, gp_ca_info **out)
+{
+	if (out != NULL)
+		*out = NULL;
+	CHECK_STORE(s);
+	if (out == NULL || name == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_ca_get: no name or output");
+	return s->ops->ca_get(s, name, 0, out);
+}
+
+int
+gp_store_ca_get_id(gp_store *s, int64_t id, gp_ca_info **out)
+{
+	if (out != NULL)
+		*out = NULL;
+	CHECK_STORE(s);
+	if (out == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_ca_get_id: no output");
+	if (id <= 0)
+		return gp_err(GP_E_NOTFOUND, "no CA with id %lld", (long long)id);
+	return s->ops->ca_get(s, NULL, id, out);
+}
+
+int
+gp_store_ca_list(gp_store *s, gp_ca_info ***out, size_t *n)
+{
+	if (out != NULL)
+		*out = NULL;
+	if (n != NULL)
+		*n = 0;
+	CHECK_STORE(s);
+	if (out == NULL || n == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_ca_list: no output");
+	return s->ops->ca_list(s, out, n);
+}
+
+void
+gp_ca_info_free(gp_ca_info *ca)
+{
+	if (ca == NULL)
+		return;
+	free(ca->name);
+	free(ca->key_uri);
+	free(ca->key_type);
+	free(ca->cert_der);
+	free(ca);
+}
+
+void
+gp_ca_info_list_free(gp_ca_info **list, size_t n)
+{
+	size_t i;
+
+	if (list == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		gp_ca_info_free(list[i]);
+	free(list);
+}
+
+int
+gp_store_cert_add(gp_store *s, gp_cert_info *cert)
+{
+	int r;
+
+	CHECK_STORE(s);
+	if (cert == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_cert_add: no certificate");
+	if ((r = check_serial(__func__, cert->serial, cert->serial_len)) != 0 ||
+	    (r = check_status(__func__, cert->status, cert->reason)) != 0)
+		return r;
+	if (cert->ca_id <= 0)
+		return gp_err(GP_E_INVALID, "gp_store_cert_add: no CA id");
+	if (cert->subject == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_cert_add: no subject");
+	if (cert->der == NULL || cert->der_len == 0)
+		return gp_err(GP_E_INVALID, "gp_store_cert_add: no certificate DER");
+	CHECK_WRITABLE(s);
+	return s->ops->cert_add(s, cert);
+}
+
+int
+gp_store_cert_get(gp_store *s, int64_t ca_id, const unsigned char *serial,
+    size_t serial_len, gp_cert_info **out)
+{
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	CHECK_STORE(s);
+	if (out == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_cert_get: no output");
+	if ((r = check_serial(__func__, serial, serial_len)) != 0)
+		return r;
+	return s->ops->cert_get(s, ca_id, serial, serial_len, out);
+}
+
+int
+gp_store_cert_status(gp_store *s, int64_t ca_id, const unsigned char *serial,
+    size_t serial_len, int *status, int64_t *revoked_at, int *reason)
+{
+	int r, st = GP_STATUS_GOOD, rs = GP_REASON_NONE;
+	int64_t at = 0;
+
+	if (status != NULL)
+		*status = GP_STATUS_GOOD;
+	if (revoked_at != NULL)
+		*revoked_at = 0;
+	if (reason != NULL)
+		*reason = GP_REASON_NONE;
+	CHECK_STORE(s);
+	if (status == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_cert_status: no output");
+	if ((r = check_serial(__func__, serial, serial_len)) != 0)
+		return r;
+	if ((r = s->ops->cert_status(s, ca_id, serial, serial_len, &st, &at, &rs)) != 0)
+		return r;
+	*status = st;
+	if (revoked_at != NULL)
+		*revoked_at = at;
+	if (reason != NULL)
+		*reason = rs;
+	return 0;
+}
+
+int
+gp_store_cert_set_status(gp_store *s, int64_t ca_id, const unsigned char *serial,
+    size_t serial_len, int status, int64_t revoked_at, int reason,
+    const unsigned char *entry, size_t entry_len, int64_t *revision)
+{
+	int r;
+
+	if (revision != NULL)
+		*revision = 0;
+	CHECK_STORE(s);
+	if ((r = check_serial(__func__, serial, serial_len)) != 0 ||
+	    (r = check_status(__func__, status, reason)) != 0)
+		return r;
+	if (entry == NULL && entry_len != 0)
+		return gp_err(GP_E_INVALID, "gp_store_cert_set_status: entry length without data");
+	/* a full CRL is built from these entries: a revoked certificate without
+	 * one would silently vanish from it (RFC 5280 §5.1.2.6) */
+	if (status != GP_STATUS_GOOD && (entry == NULL || entry_len == 0))
+		return gp_err(GP_E_INVALID, "gp_store_cert_set_status: a revoked "
+		    "certificate needs its CRL entry");
+	CHECK_WRITABLE(s);
+	return s->ops->cert_set_status(s, ca_id, serial, serial_len, status,
+	    revoked_at, reason, entry, entry_len, revision);
+}
+
+int
+gp_store_cert_list(gp_store *s, const gp_cert_filter *f, gp_cert_cb cb, void *arg)
+{
+	CHECK_STORE(s);
+	if (f == NULL || cb == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_cert_list: no filter or callback");
+	if (f->limit < 0)
+		return gp_err(GP_E_INVALID, "gp_store_cert_list: negative limit");
+	return s->ops->cert_list(s, f, cb, arg);
+}
+
+int
+gp_store_cert_count(gp_store *s, int64_t ca_id, int64_t *out)
+{
+	if (out != NULL)
+		*out = 0;
+	CHECK_STORE(s);
+	if (out == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_cert_count: no output");
+	return s->ops->cert_count(s, ca_id, out);
+}
+
+void
+gp_cert_info_free(gp_cert_info *cert)
+{
+	if (cert == NULL)
+		return;
+	free(cert->subject);
+	free(cert->sans);
+	free(cert->profile);
+	free(cert->der);
+	free(cert);
+}
+
+int
+gp_store_crl_entries(gp_store *s, int64_t ca_id, int64_t since_rev,
+    gp_blob_cb cb, void *arg)
+{
+	CHECK_STORE(s);
+	if (cb == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_crl_entries: no callback");
+	if (since_rev < 0)
+		return gp_err(GP_E_INVALID, "gp_store_crl_entries: negative revision");
+	return s->ops->crl_entries(s, ca_id, since_rev, cb, arg);
+}
+
+int
+gp_store_crl_next_number(gp_store *s, int64_t ca_id, int64_t *out)
+{
+	if (out != NULL)
+		*out = 0;
+	CHECK_STORE(s);
+	if (out == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_crl_next_number: no output");
+	return s->ops->crl_next_number(s, ca_id, out);
+}
+
+int
+gp_store_crl_add(gp_store *s, gp_crl_info *crl)
+{
+	CHECK_STORE(s);
+	if (crl == NULL || crl->der == NULL || crl->der_len == 0)
+		return gp_err(GP_E_INVALID, "gp_store_crl_add: no CRL");
+	if (crl->ca_id <= 0 || crl->number <= 0)
+		return gp_err(GP_E_INVALID, "gp_store_crl_add: bad CA id or CRL number");
+	if (crl->is_delta && crl->base_number <= 0)
+		return gp_err(GP_E_INVALID, "gp_store_crl_add: a delta CRL needs its base number");
+	CHECK_WRITABLE(s);
+	return s->ops->crl_add(s, crl);
+}
+
+int
+gp_store_crl_latest(gp_store *s, int64_t ca_id, int delta, gp_crl_info **out)
+{
+	if (out != NULL)
+		*out = NULL;
+	CHECK_STORE(s);
+	if (out == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_crl_latest: no output");
+	return s->ops->crl_latest(s, ca_id, delta != 0, out);
+}
+
+void
+gp_crl_info_free(gp_crl_info *crl)
+{
+	if (crl == NULL)
+		return;
+	free(crl->der);
+	free(crl);
+}
+
+int
+gp_store_audit_insert(gp_store *s, const gp_audit_row *row)
+{
+	CHECK_STORE(s);
+	if (row == NULL || row->seq <= 0 || row->actor == NULL || row->action == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_audit_insert: incomplete audit row");
+	CHECK_WRITABLE(s);
+	return s->ops->audit_insert(s, row);
+}
+
+int
+gp_store_audit_last(gp_store *s, int64_t *seq, unsigned char hash[32])
+{
+	if (seq != NULL)
+		*seq = 0;
+	if (hash != NULL)
+		memset(hash, 0, 32);
+	CHECK_STORE(s);
+	if (seq == NULL || hash == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_audit_last: no output");
+	return s->ops->audit_last(s, seq, hash);
+}
+
+int
+gp_store_audit_list(gp_store *s, int64_t from_seq, gp_audit_cb cb, void *arg)
+{
+	CHECK_STORE(s);
+	if (cb == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_audit_list: no callback");
+	return s->ops->audit_list(s, from_seq, cb, arg);
+}
+
+int
+gp_store_meta_get(gp_store *s, const char *key, char **out)
+{
+	if (out != NULL)
+		*out = NULL;
+	CHECK_STORE(s);
+	if (key == NULL || out == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_meta_get: no key or output");
+	return s->ops->meta_get(s, key, out);
+}
+
+int
+gp_store_meta_set(gp_store *s, const char *key, const char *value)
+{
+	CHECK_STORE(s);
+	if (key == NULL || *key == '\0' || value == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_meta_set: no key or value");
+	if (strcmp(key, "revision") == 0)
+		return gp_err(GP_E_INVALID, "meta key 'revision' is kept by the store itself");
+	CHECK_WRITABLE(s);
+	return s->ops->meta_set(s, key, value);
+}

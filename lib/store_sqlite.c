@@ -1,1 +1,1438 @@
-/* lib/store_sqlite.c: placeholder, being written */
+/* lib/store_sqlite.c: the SQLite store backend (WAL, versioned schema, cached statements) */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <sqlite3.h>
+
+#include "error_int.h"
+#include "store_int.h"
+#include "util.h"
+
+/* The schema version this build writes (PRAGMA user_version). */
+#define SQ_SCHEMA_VERSION 1
+#define SQ_BUSY_TIMEOUT_MS 5000
+
+/*
+ * Schema version 1.  Column order puts the small columns read by the hot
+ * paths (status, CRL entry) before the certificate's DER, so that reading
+ * them never walks a large row's overflow pages.
+ */
+static const char schema_v1[] =
+	"CREATE TABLE ca ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" parent_id INTEGER REFERENCES ca(id),"
+	" key_uri TEXT NOT NULL,"
+	" key_type TEXT NOT NULL,"
+	" cert_der BLOB,"
+	" created INTEGER NOT NULL);"
+	"CREATE TABLE cert ("
+	" id INTEGER PRIMARY KEY,"
+	" ca_id INTEGER NOT NULL REFERENCES ca(id),"
+	" serial BLOB NOT NULL,"
+	" status INTEGER NOT NULL DEFAULT 0 CHECK (status IN (0, 1, 2)),"
+	" revoked_at INTEGER NOT NULL DEFAULT 0,"
+	" reason INTEGER NOT NULL DEFAULT -1,"
+	" status_rev INTEGER NOT NULL DEFAULT 0,"
+	" crl_entry BLOB,"
+	" subject TEXT NOT NULL,"
+	" sans TEXT,"
+	" not_before INTEGER NOT NULL,"
+	" not_after INTEGER NOT NULL,"
+	" profile TEXT,"
+	" issued_at INTEGER NOT NULL,"
+	" fingerprint BLOB NOT NULL UNIQUE,"
+	" der BLOB NOT NULL,"
+	" UNIQUE (ca_id, serial));"
+	/* full CRL: ca_id = ? AND status > 0; delta CRL: ca_id = ? AND status_rev > ? */
+	"CREATE INDEX cert_ca_status ON cert(ca_id, status);"
+	"CREATE INDEX cert_ca_status_rev ON cert(ca_id, status_rev);"
+	/* listing: ca_id = ? in id order (the rowid ends every index), expiry */
+	"CREATE INDEX cert_ca ON cert(ca_id);"
+	"CREATE INDEX cert_not_after ON cert(not_after);"
+	"CREATE TABLE crl ("
+	" id INTEGER PRIMARY KEY,"
+	" ca_id INTEGER NOT NULL REFERENCES ca(id),"
+	" number INTEGER NOT NULL,"
+	" is_delta INTEGER NOT NULL DEFAULT 0,"
+	" base_number INTEGER NOT NULL DEFAULT 0,"
+	" this_update INTEGER NOT NULL,"
+	" next_update INTEGER NOT NULL,"
+	" revision INTEGER NOT NULL,"
+	" der BLOB NOT NULL,"
+	" UNIQUE (ca_id, number));"
+	"CREATE INDEX crl_latest ON crl(ca_id, is_delta, number);"
+	"CREATE TABLE audit ("
+	" seq INTEGER PRIMARY KEY,"
+	" time INTEGER NOT NULL,"
+	" actor TEXT NOT NULL,"
+	" action TEXT NOT NULL,"
+	" object TEXT,"
+	" detail TEXT,"
+	" prev_hash BLOB NOT NULL,"
+	" hash BLOB NOT NULL);"
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value);"
+	"INSERT INTO meta (key, value) VALUES ('revision', 0);"
+	"INSERT INTO meta (key, value) VALUES ('creator', '" PACKAGE_STRING "');";
+
+/* migrations[v] takes a store from schema v to v + 1. */
+static const char *const migrations[SQ_SCHEMA_VERSION] = {
+	schema_v1,
+};
+
+/* Statements kept prepared for the life of the handle. */
+enum {
+	ST_REVISION,
+	ST_REV_BUMP,
+	ST_CA_ADD,
+	ST_CA_BY_NAME,
+	ST_CA_BY_ID,
+	ST_CA_LIST,
+	ST_CERT_ADD,
+	ST_CERT_GET,
+	ST_CERT_STATUS,
+	ST_CERT_SET_STATUS,
+	ST_COUNT_ALL,
+	ST_COUNT_CA,
+	ST_CRL_MAX,
+	ST_CRL_ADD,
+	ST_CRL_LATEST,
+	ST_AUDIT_INSERT,
+	ST_AUDIT_LAST,
+	ST_META_GET,
+	ST_META_SET,
+	ST__N
+};
+
+#define CA_COLS "id, name, parent_id, key_uri, key_type, cert_der, created"
+#define CERT_COLS "id, ca_id, serial, subject, sans, not_before, not_after, profile," \
+	" status, revoked_at, reason, status_rev, issued_at, fingerprint, der"
+#define CRL_COLS "id, ca_id, number, is_delta, base_number, this_update," \
+	" next_update, revision, der"
+#define AUDIT_COLS "seq, time, actor, action, object, detail, prev_hash, hash"
+
+static const char *const sql_text[ST__N] = {
+	[ST_REVISION] = "SELECT value FROM meta WHERE key = 'revision'",
+	[ST_REV_BUMP] = "UPDATE meta SET value = value + 1 WHERE key = 'revision'",
+	[ST_CA_ADD] = "INSERT INTO ca (name, parent_id, key_uri, key_type, cert_der, created)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_CA_BY_NAME] = "SELECT " CA_COLS " FROM ca WHERE name = ?1",
+	[ST_CA_BY_ID] = "SELECT " CA_COLS " FROM ca WHERE id = ?1",
+	[ST_CA_LIST] = "SELECT " CA_COLS " FROM ca ORDER BY id",
+	[ST_CERT_ADD] = "INSERT INTO cert (ca_id, serial, subject, sans, not_before,"
+	    " not_after, profile, issued_at, fingerprint, der)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[ST_CERT_GET] = "SELECT " CERT_COLS " FROM cert WHERE ca_id = ?1 AND serial = ?2",
+	[ST_CERT_STATUS] = "SELECT status, revoked_at, reason FROM cert"
+	    " WHERE ca_id = ?1 AND serial = ?2",
+	[ST_CERT_SET_STATUS] = "UPDATE cert SET status = ?3, revoked_at = ?4, reason = ?5,"
+	    " crl_entry = ?6, status_rev = ?7 WHERE ca_id = ?1 AND serial = ?2",
+	[ST_COUNT_ALL] = "SELECT count(*) FROM cert",
+	[ST_COUNT_CA] = "SELECT count(*) FROM cert WHERE ca_id = ?1",
+	[ST_CRL_MAX] = "SELECT max(number) FROM crl WHERE ca_id = ?1",
+	[ST_CRL_ADD] = "INSERT INTO crl (ca_id, number, is_delta, base_number,"
+	    " this_update, next_update, revision, der)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_CRL_LATEST] = "SELECT " CRL_COLS " FROM crl WHERE ca_id = ?1 AND is_delta = ?2"
+	    " ORDER BY number DESC LIMIT 1",
+	[ST_AUDIT_INSERT] = "INSERT INTO audit (" AUDIT_COLS ")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_AUDIT_LAST] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[ST_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2)"
+	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+};
+
+typedef struct sq_store {
+	struct gp_store base;   /* first: a gp_store * is a sq_store * */
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *st[ST__N];
+} sq_store;
+
+/* How a multi-statement write is wrapped (tx_enter/tx_leave). */
+enum { TX_NONE, TX_OWN, TX_SAVEPOINT };
+
+static const struct gp_store_ops sq_ops;
+
+static sq_store *
+SQ(gp_store *s)
+{
+	return (sq_store *)s;
+}
+
+/* Maps an SQLite result code to a GP_E_* code with a message.  Call it
+ * before resetting the statement, so that sqlite3_errmsg() still holds
+ * the reason. */
+static int
+sq_fail(sq_store *s, int rc, const char *what)
+{
+	const char *msg = s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return gp_err(GP_E_BUSY, "%s: store is locked by another writer (%s)",
+		    what, s->path);
+	case SQLITE_NOMEM:
+		return gp_err(GP_E_NOMEM, "%s: out of memory", what);
+	case SQLITE_READONLY:
+		return gp_err(GP_E_READONLY, "%s: store %s is read-only: %s", what,
+		    s->path, msg);
+	case SQLITE_NOTADB:
+		return gp_err(GP_E_STORE, "%s: %s is not a govpki store "
+		    "(not an SQLite database)", what, s->path);
+	case SQLITE_CORRUPT:
+		return gp_err(GP_E_STORE, "%s: store %s is corrupt: %s", what, s->path, msg);
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN:
+		return gp_err(GP_E_IO, "%s: store %s: %s", what, s->path, msg);
+	default:
+		return gp_err(GP_E_STORE, "%s: store %s: %s", what, s->path, msg);
+	}
+}
+
+static int
+sq_exec(sq_store *s, const char *sql, const char *what)
+{
+	int rc;
+
+	if ((rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL)) != SQLITE_OK)
+		return sq_fail(s, rc, what);
+	return 0;
+}
+
+/* Borrows the cached statement id, prepared on first use; the caller
+ * resets it (stmt_reset) when done. */
+static int
+stmt_get(sq_store *s, int id, sqlite3_stmt **out)
+{
+	int rc;
+
+	*out = NULL;
+	if (s->st[id] == NULL) {
+		rc = sqlite3_prepare_v3(s->db, sql_text[id], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[id], NULL);
+		if (rc != SQLITE_OK)
+			return sq_fail(s, rc, "preparing a statement");
+	}
+	*out = s->st[id];
+	return 0;
+}
+
+/* Ends the use of a statement: releases its read snapshot and bindings. */
+static void
+stmt_reset(sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* A transaction around a multi-statement write: BEGIN IMMEDIATE when the
+ * caller has none open, else a savepoint inside the caller's. */
+static int
+tx_enter(sq_store *s, int *mode)
+{
+	int r;
+
+	*mode = TX_NONE;
+	if (sqlite3_get_autocommit(s->db)) {
+		if ((r = sq_exec(s, "BEGIN IMMEDIATE", "starting a transaction")) != 0)
+			return r;
+		*mode = TX_OWN;
+	} else {
+		if ((r = sq_exec(s, "SAVEPOINT gp_sp", "starting a savepoint")) != 0)
+			return r;
+		*mode = TX_SAVEPOINT;
+	}
+	return 0;
+}
+
+/* Commits (r == 0) or undoes (r != 0) what tx_enter opened; returns r, or
+ * the commit's error.  All statements must have been reset. */
+static int
+tx_leave(sq_store *s, int mode, int r)
+{
+	if (mode == TX_NONE)
+		return r;
+	if (r == 0) {
+		r = sq_exec(s, mode == TX_OWN ? "COMMIT" : "RELEASE gp_sp",
+		    "committing");
+		if (r == 0)
+			return 0;
+	}
+	/* keep the first error's message: no sq_fail here */
+	if (mode == TX_OWN) {
+		if (!sqlite3_get_autocommit(s->db))
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	} else {
+		sqlite3_exec(s->db, "ROLLBACK TO gp_sp; RELEASE gp_sp", NULL, NULL, NULL);
+	}
+	return r;
+}
+
+static int
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	return v == NULL ? sqlite3_bind_null(st, i) :
+	    sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static int
+bind_blob(sqlite3_stmt *st, int i, const void *v, size_t len)
+{
+	if (v == NULL)
+		return sqlite3_bind_null(st, i);
+	if (len > INT_MAX)
+		return SQLITE_TOOBIG;
+	/* a non-NULL empty blob stays a zero-length blob, not NULL */
+	return sqlite3_bind_blob(st, i, len ? v : "", (int)len, SQLITE_STATIC);
+}
+
+static int
+dup_blob(unsigned char **out, size_t *outlen, sqlite3_stmt *st, int col)
+{
+	const void *p = sqlite3_column_blob(st, col);
+	int n = sqlite3_column_bytes(st, col);
+
+	*out = NULL;
+	*outlen = 0;
+	if (p == NULL || n <= 0)
+		return 0;
+	if ((*out = malloc((size_t)n)) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	memcpy(*out, p, (size_t)n);
+	*outlen = (size_t)n;
+	return 0;
+}
+
+static int
+dup_text(char **out, sqlite3_stmt *st, int col)
+{
+	return gp_strdup(out, (const char *)sqlite3_column_text(st, col));
+}
+
+/* Copies a blob column into a fixed array, zero-filling what it lacks;
+ * returns the column's length. */
+static size_t
+copy_fixed(unsigned char *out, size_t max, sqlite3_stmt *st, int col)
+{
+	const void *p = sqlite3_column_blob(st, col);
+	size_t n = (size_t)sqlite3_column_bytes(st, col);
+
+	memset(out, 0, max);
+	if (p != NULL)
+		memcpy(out, p, n < max ? n : max);
+	return n;
+}
+
+/* ---- open, schema, close ------------------------------------------------ */
+
+static int
+busy_timeout_ms(void)
+{
+	const char *e = getenv("GOVPKI_BUSY_TIMEOUT_MS");
+	char *end;
+	long v;
+
+	if (e == NULL || *e == '\0')
+		return SQ_BUSY_TIMEOUT_MS;
+	errno = 0;
+	v = strtol(e, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0 || v > INT_MAX)
+		return SQ_BUSY_TIMEOUT_MS;
+	return (int)v;
+}
+
+static int
+pragma_int(sq_store *s, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	*out = 0;
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) != SQLITE_OK) {
+		r = sq_fail(s, rc, "opening the store");
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE) {
+		r = sq_fail(s, rc, "opening the store");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* "file:" URI of path with immutable=1 (RFC 3986 escapes for % ? #). */
+static int
+immutable_uri(char **out, const char *path)
+{
+	size_t n = strlen(path), i, j = 0;
+	char *u;
+
+	*out = NULL;
+	if ((u = malloc(3 * n + 32)) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	j = (size_t)sprintf(u, "file:");
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)path[i];
+
+		if (c == '%' || c == '?' || c == '#')
+			j += (size_t)sprintf(u + j, "%%%02X", c);
+		else
+			u[j++] = (char)c;
+	}
+	strcpy(u + j, "?immutable=1");
+	*out = u;
+	return 0;
+}
+
+static void
+sq_disconnect(sq_store *s)
+{
+	int i;
+
+	for (i = 0; i < ST__N; i++) {
+		sqlite3_finalize(s->st[i]);
+		s->st[i] = NULL;
+	}
+	if (s->db != NULL) {
+		if (!sqlite3_get_autocommit(s->db))
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close(s->db);
+		s->db = NULL;
+	}
+}
+
+/* Opens the connection and reads the schema version (which also proves
+ * the file is an SQLite database). */
+static int
+sq_connect(sq_store *s, const char *name, int oflags, int64_t *version)
+{
+	int64_t ntables;
+	int rc, r;
+
+	*version = 0;
+	rc = sqlite3_open_v2(name, &s->db, oflags, NULL);
+	if (rc != SQLITE_OK) {
+		r = sq_fail(s, rc, "opening the store");
+		goto out;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, busy_timeout_ms());
+	/* reading the schema fails with SQLITE_NOTADB on a foreign file */
+	if ((r = pragma_int(s, "SELECT count(*) FROM sqlite_master", &ntables)) != 0 ||
+	    (r = pragma_int(s, "PRAGMA user_version", version)) != 0)
+		goto out;
+	if (*version == 0 && ntables > 0) {
+		r = gp_err(GP_E_STORE, "%s is an SQLite database but not a govpki store",
+		    s->path);
+		goto out;
+	}
+	r = 0;
+out:
+	if (r != 0)
+		sq_disconnect(s);
+	return r;
+}
+
+/* Brings the schema from its version to SQ_SCHEMA_VERSION, in one
+ * transaction, re-reading the version under the write lock (another
+ * process may have migrated meanwhile). */
+static int
+sq_migrate(sq_store *s)
+{
+	char sql[64];
+	int64_t v;
+	int r, mode = TX_NONE;
+
+	if ((r = tx_enter(s, &mode)) != 0)
+		return r;
+	if ((r = pragma_int(s, "PRAGMA user_version", &v)) != 0)
+		goto out;
+	if (v > SQ_SCHEMA_VERSION) {
+		r = gp_err(GP_E_VERSION, "store %s was written by a newer govpki "
+		    "(schema %lld, this build knows %d)", s->path, (long long)v,
+		    SQ_SCHEMA_VERSION);
+		goto out;
+	}
+	for (; v < SQ_SCHEMA_VERSION; v++) {
+		if ((r = sq_exec(s, migrations[v], "migrating the store schema")) != 0)
+			goto out;
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SQ_SCHEMA_VERSION);
+	r = sq_exec(s, sql, "migrating the store schema");
+out:
+	return tx_leave(s, mode, r);
+}
+
+int
+gp_store_sqlite_open(gp_store **out, const char *path, int flags)
+{
+	sq_store *s = NULL;
+	struct stat sb;
+	struct statvfs fs;
+	char *uri = NULL;
+	int64_t version = 0;
+	int r, oflags, ro = (flags & GP_STORE_READONLY) != 0;
+
+	if (out == NULL || path == NULL || *path == '\0')
+		return gp_err(GP_E_INVALID, "gp_store_sqlite_open: no path or output");
+	*out = NULL;
+	if (stat(path, &sb) != 0) {
+		if (errno != ENOENT)
+			return gp_err(GP_E_IO, "store %s: %s", path, strerror(errno));
+		if (!(flags & GP_STORE_CREATE) || ro)
+			return gp_err(GP_E_NOTFOUND, "store %s does not exist", path);
+	} else if (S_ISDIR(sb.st_mode)) {
+		return gp_err(GP_E_INVALID, "store %s is a folder, not a file", path);
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	s->base.ops = &sq_ops;
+	s->base.flags = flags;
+	if ((r = gp_strdup(&s->path, path)) != 0)
+		goto out;
+
+	oflags = SQLITE_OPEN_NOMUTEX;	/* one connection per thread */
+	if (ro)
+		oflags |= SQLITE_OPEN_READONLY;
+	else
+		oflags |= SQLITE_OPEN_READWRITE |
+		    ((flags & GP_STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	r = sq_connect(s, path, oflags, &version);
+	if (r != 0 && ro && (r == GP_E_IO || r == GP_E_READONLY)) {
+		/*
+		 * Reading a WAL database needs its -shm file, which SQLite
+		 * creates in the store's folder.  On a read-only file system
+		 * nobody can write the store, so reading it as immutable is
+		 * exact; a folder that is merely not writable for us may have
+		 * a writer, and is refused with advice.
+		 */
+		if (statvfs(path, &fs) == 0 && (fs.f_flag & ST_RDONLY)) {
+			if ((r = immutable_uri(&uri, path)) != 0)
+				goto out;
+			r = sq_connect(s, uri, oflags | SQLITE_OPEN_URI, &version);
+		} else {
+			char why[256];
+
+			snprintf(why, sizeof(why), "%s", gp_error_last());
+			r = gp_err(r, "cannot read store %s: SQLite must create %s-shm "
+			    "beside it to read a WAL-mode database, and the folder is "
+			    "not writable for this user (the store file itself may "
+			    "stay read-only): %s", path, path, why);
+		}
+	}
+	if (r != 0)
+		goto out;
+
+	if (version > SQ_SCHEMA_VERSION) {
+		r = gp_err(GP_E_VERSION, "store %s was written by a newer govpki "
+		    "(schema %lld, this build knows %d)", path, (long long)version,
+		    SQ_SCHEMA_VERSION);
+		goto out;
+	}
+	if ((r = sq_exec(s, "PRAGMA foreign_keys = ON", "opening the store")) != 0 ||
+	    (r = sq_exec(s, "PRAGMA synchronous = FULL", "opening the store")) != 0)
+		goto out;
+	if (ro) {
+		if (version < SQ_SCHEMA_VERSION) {
+			r = version == 0 ?
+			    gp_err(GP_E_STORE, "%s is empty, not a govpki store", path) :
+			    gp_err(GP_E_READONLY, "store %s has schema %lld and needs an "
+			    "upgrade to %d: open it read-write once", path,
+			    (long long)version, SQ_SCHEMA_VERSION);
+			goto out;
+		}
+	} else {
+		/* WAL is remembered by the file; readers need not set it */
+		sqlite3_stmt *st = NULL;
+		int rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+
+		if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *jm = (const char *)sqlite3_column_text(st, 0);
+
+			if (jm == NULL || strcmp(jm, "wal") != 0)
+				r = gp_err(GP_E_STORE, "store %s: cannot switch to WAL "
+				    "mode (journal mode is %s)", path, jm ? jm : "?");
+		} else {
+			r = sq_fail(s, rc, "setting WAL mode");
+		}
+		sqlite3_finalize(st);
+		if (r != 0)
+			goto out;
+		if (version < SQ_SCHEMA_VERSION && (r = sq_migrate(s)) != 0)
+			goto out;
+	}
+	*out = &s->base;
+	s = NULL;
+	r = 0;
+out:
+	free(uri);
+	if (s != NULL) {
+		sq_disconnect(s);
+		free(s->path);
+		free(s);
+	}
+	return r;
+}
+
+static void
+sq_close(gp_store *gs)
+{
+	sq_store *s = SQ(gs);
+
+	sq_disconnect(s);
+	free(s->path);
+	free(s);
+}
+
+/* ---- transactions, revision --------------------------------------------- */
+
+static int
+sq_begin(gp_store *gs)
+{
+	sq_store *s = SQ(gs);
+
+	if (!sqlite3_get_autocommit(s->db))
+		return gp_err(GP_E_STATE, "a transaction is already open "
+		    "(transactions do not nest)");
+	return sq_exec(s, "BEGIN IMMEDIATE", "starting a transaction");
+}
+
+/* A failed COMMIT is rolled back: the store never keeps half a change. */
+static int
+sq_commit(gp_store *gs)
+{
+	sq_store *s = SQ(gs);
+	int r;
+
+	if (sqlite3_get_autocommit(s->db))
+		return gp_err(GP_E_STATE, "commit: no transaction is open");
+	if ((r = sq_exec(s, "COMMIT", "committing")) != 0 &&
+	    !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
+
+static int
+sq_rollback(gp_store *gs)
+{
+	sq_store *s = SQ(gs);
+
+	if (sqlite3_get_autocommit(s->db))
+		return 0;
+	return sq_exec(s, "ROLLBACK", "rolling back");
+}
+
+static int
+sq_revision(gp_store *gs, int64_t *out)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	*out = 0;
+	if ((r = stmt_get(s, ST_REVISION, &st)) != 0)
+		goto out;
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		r = rc == SQLITE_DONE ?
+		    gp_err(GP_E_STORE, "store %s has no revision counter", s->path) :
+		    sq_fail(s, rc, "reading the revision");
+		goto out;
+	}
+	*out = sqlite3_column_int64(st, 0);
+	r = 0;
+out:
+	stmt_reset(st);
+	return r;
+}
+
+/* ---- CAs ----------------------------------------------------------------- */
+
+static int
+sq_ca_add(gp_store *gs, gp_ca_info *ca)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	if (ca->created == 0)
+		ca->created = gp_now();
+	if ((r = stmt_get(s, ST_CA_ADD, &st)) != 0)
+		goto out;
+	if ((rc = bind_text(st, 1, ca->name)) != SQLITE_OK ||
+	    (rc = ca->parent_id ? sqlite3_bind_int64(st, 2, ca->parent_id) :
+	    sqlite3_bind_null(st, 2)) != SQLITE_OK ||
+	    (rc = bind_text(st, 3, ca->key_uri)) != SQLITE_OK ||
+	    (rc = bind_text(st, 4, ca->key_type)) != SQLITE_OK ||
+	    (rc = bind_blob(st, 5, ca->cert_der, ca->cert_len)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 6, ca->created)) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		if (rc == SQLITE_CONSTRAINT_UNIQUE)
+			r = gp_err(GP_E_EXISTS, "a CA named '%s' already exists", ca->name);
+		else if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			r = gp_err(GP_E_NOTFOUND, "CA '%s': no parent CA with id %lld",
+			    ca->name, (long long)ca->parent_id);
+		else
+			r = sq_fail(s, rc, "adding a CA");
+		goto out;
+	}
+	ca->id = sqlite3_last_insert_rowid(s->db);
+	r = 0;
+out:
+	stmt_reset(st);
+	return r;
+}
+
+static int
+ca_from_row(gp_ca_info **out, sqlite3_stmt *st)
+{
+	gp_ca_info *ca;
+	int r;
+
+	*out = NULL;
+	if ((ca = calloc(1, sizeof(*ca))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	ca->id = sqlite3_column_int64(st, 0);
+	ca->parent_id = sqlite3_column_int64(st, 2);    /* NULL reads as 0 */
+	ca->created = sqlite3_column_int64(st, 6);
+	if ((r = dup_text(&ca->name, st, 1)) != 0 ||
+	    (r = dup_text(&ca->key_uri, st, 3)) != 0 ||
+	    (r = dup_text(&ca->key_type, st, 4)) != 0 ||
+	    (r = dup_blob(&ca->cert_der, &ca->cert_len, st, 5)) != 0)
+		goto out;
+	*out = ca;
+	ca = NULL;
+out:
+	gp_ca_info_free(ca);
+	return r;
+}
+
+/* By name when name is not NULL, else by id. */
+static int
+sq_ca_get(gp_store *gs, const char *name, int64_t id, gp_ca_info **out)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	*out = NULL;
+	if ((r = stmt_get(s, name ? ST_CA_BY_NAME : ST_CA_BY_ID, &st)) != 0)
+		goto out;
+	rc = name ? bind_text(st, 1, name) : sqlite3_bind_int64(st, 1, id);
+	if (rc != SQLITE_OK || (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		if (rc != SQLITE_DONE)
+			r = sq_fail(s, rc, "reading a CA");
+		else if (name)
+			r = gp_err(GP_E_NOTFOUND, "no CA named '%s'", name);
+		else
+			r = gp_err(GP_E_NOTFOUND, "no CA with id %lld", (long long)id);
+		goto out;
+	}
+	r = ca_from_row(out, st);
+out:
+	stmt_reset(st);
+	return r;
+}
+
+static int
+sq_ca_list(gp_store *gs, gp_ca_info ***out, size_t *n)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	gp_ca_info **list = NULL, **nl;
+	size_t len = 0, cap = 0;
+	int rc, r;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = stmt_get(s, ST_CA_LIST, &st)) != 0)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? 2 * cap : 8;
+			if ((nl = realloc(list, cap * sizeof(*list))) == NULL) {
+				r = gp_err(GP_E_NOMEM, "out of memory");
+				goto out;
+			}
+			list = nl;
+		}
+		if ((r = ca_from_row(&list[len], st)) != 0)
+			goto out;
+		len++;
+	}
+	if (rc != SQLITE_DONE) {
+		r = sq_fail(s, rc, "listing CAs");
+		goto out;
+	}
+	*out = list;
+	*n = len;
+	list = NULL;
+	r = 0;
+out:
+	stmt_reset(st);
+	gp_ca_info_list_free(list, len);
+	return r;
+}
+
+/* ---- certificates -------------------------------------------------------- */
+
+/* A certificate is added good: its status changes only through
+ * cert_set_status, which also stores the CRL entry and bumps the revision. */
+static int
+sq_cert_add(gp_store *gs, gp_cert_info *cert)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	char hex[2 * GP_SERIAL_MAX + 1];
+	int rc, r;
+
+	if (cert->status != GP_STATUS_GOOD)
+		return gp_err(GP_E_INVALID, "a new certificate must be good; "
+		    "revoke it afterwards with gp_store_cert_set_status");
+	if (cert->issued_at == 0)
+		cert->issued_at = gp_now();
+	if ((r = stmt_get(s, ST_CERT_ADD, &st)) != 0)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, cert->ca_id)) != SQLITE_OK ||
+	    (rc = bind_blob(st, 2, cert->serial, cert->serial_len)) != SQLITE_OK ||
+	    (rc = bind_text(st, 3, cert->subject)) != SQLITE_OK ||
+	    (rc = bind_text(st, 4, cert->sans)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 5, cert->not_before)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 6, cert->not_after)) != SQLITE_OK ||
+	    (rc = bind_text(st, 7, cert->profile)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 8, cert->issued_at)) != SQLITE_OK ||
+	    (rc = bind_blob(st, 9, cert->fingerprint, sizeof(cert->fingerprint))) != SQLITE_OK ||
+	    (rc = bind_blob(st, 10, cert->der, cert->der_len)) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		gp_hex_encode(hex, cert->serial, cert->serial_len);
+		if (rc == SQLITE_CONSTRAINT_UNIQUE &&
+		    strstr(sqlite3_errmsg(s->db), "fingerprint") != NULL)
+			r = gp_err(GP_E_EXISTS, "certificate with serial %s is already "
+			    "stored (same fingerprint)", hex);
+		else if (rc == SQLITE_CONSTRAINT_UNIQUE)
+			r = gp_err(GP_E_EXISTS, "serial %s is already taken for CA %lld",
+			    hex, (long long)cert->ca_id);
+		else if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			r = gp_err(GP_E_NOTFOUND, "certificate %s: no CA with id %lld",
+			    hex, (long long)cert->ca_id);
+		else
+			r = sq_fail(s, rc, "adding a certificate");
+		goto out;
+	}
+	cert->id = sqlite3_last_insert_rowid(s->db);
+	cert->status_rev = 0;
+	cert->revoked_at = 0;
+	cert->reason = GP_REASON_NONE;
+	r = 0;
+out:
+	stmt_reset(st);
+	return r;
+}
+
+/* Fills c with pointers into the current row of a CERT_COLS statement:
+ * valid until the statement steps or resets. */
+static void
+cert_borrow(gp_cert_info *c, sqlite3_stmt *st)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(st, 0);
+	c->ca_id = sqlite3_column_int64(st, 1);
+	c->serial_len = copy_fixed(c->serial, sizeof(c->serial), st, 2);
+	if (c->serial_len > sizeof(c->serial))
+		c->serial_len = sizeof(c->serial);
+	c->subject = (char *)sqlite3_column_text(st, 3);
+	c->sans = (char *)sqlite3_column_text(st, 4);
+	c->not_before = sqlite3_column_int64(st, 5);
+	c->not_after = sqlite3_column_int64(st, 6);
+	c->profile = (char *)sqlite3_column_text(st, 7);
+	c->status = sqlite3_column_int(st, 8);
+	c->revoked_at = sqlite3_column_int64(st, 9);
+	c->reason = sqlite3_column_int(st, 10);
+	c->status_rev = sqlite3_column_int64(st, 11);
+	c->issued_at = sqlite3_column_int64(st, 12);
+	copy_fixed(c->fingerprint, sizeof(c->fingerprint), st, 13);
+	c->der = (unsigned char *)sqlite3_column_blob(st, 14);
+	c->der_len = (size_t)sqlite3_column_bytes(st, 14);
+}
+
+static int
+cert_dup(gp_cert_info **out, const gp_cert_info *b)
+{
+	gp_cert_info *c;
+	int r;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	*c = *b;
+	c->subject = c->sans = c->profile = NULL;
+	c->der = NULL;
+	c->der_len = 0;
+	if ((r = gp_strdup(&c->subject, b->subject)) != 0 ||
+	    (r = gp_strdup(&c->sans, b->sans)) != 0 ||
+	    (r = gp_strdup(&c->profile, b->profile)) != 0)
+		goto out;
+	if (b->der_len > 0) {
+		if ((c->der = malloc(b->der_len)) == NULL) {
+			r = gp_err(GP_E_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(c->der, b->der, b->der_len);
+		c->der_len = b->der_len;
+	}
+	*out = c;
+	c = NULL;
+	r = 0;
+out:
+	gp_cert_info_free(c);
+	return r;
+}
+
+static int
+not_issued(int64_t ca_id, const unsigned char *serial, size_t serial_len)
+{
+	char hex[2 * GP_SERIAL_MAX + 1];
+
+	gp_hex_encode(hex, serial, serial_len);
+	return gp_err(GP_E_NOTFOUND, "serial %s was not issued by CA %lld", hex,
+	    (long long)ca_id);
+}
+
+static int
+sq_cert_get(gp_store *gs, int64_t ca_id, const unsigned char *serial,
+    size_t serial_len, gp_cert_info **out)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	gp_cert_info b;
+	int rc, r;
+
+	*out = NULL;
+	if ((r = stmt_get(s, ST_CERT_GET, &st)) != 0)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, ca_id)) != SQLITE_OK ||
+	    (rc = bind_blob(st, 2, serial, serial_len)) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		r = rc == SQLITE_DONE ? not_issued(ca_id, serial, serial_len) :
+		    sq_fail(s, rc, "reading a certificate");
+		goto out;
+	}
+	cert_borrow(&b, st);
+	r = cert_dup(out, &b);
+out:
+	stmt_reset(st);
+	return r;
+}
+
+static int
+sq_cert_status(gp_store *gs, int64_t ca_id, const unsigned char *serial,
+    size_t serial_len, int *status, int64_t *revoked_at, int *reason)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	if ((r = stmt_get(s, ST_CERT_STATUS, &st)) != 0)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, ca_id)) != SQLITE_OK ||
+	    (rc = bind_blob(st, 2, serial, serial_len)) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		r = rc == SQLITE_DONE ? not_issued(ca_id, serial, serial_len) :
+		    sq_fail(s, rc, "reading a certificate status");
+		goto out;
+	}
+	*status = sqlite3_column_int(st, 0);
+	*revoked_at = sqlite3_column_int64(st, 1);
+	*reason = sqlite3_column_int(st, 2);
+	r = 0;
+out:
+	stmt_reset(st);
+	return r;
+}
+
+/* The status change and the revision bump land together: in one
+ * transaction of their own, or a savepoint inside the caller's. */
+static int
+sq_cert_set_status(gp_store *gs, int64_t ca_id, const unsigned char *serial,
+    size_t serial_len, int status, int64_t revoked_at, int reason,
+    const unsigned char *entry, size_t entry_len, int64_t *revision)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	int64_t rev = 0;
+	int rc, r, mode = TX_NONE;
+
+	if ((r = tx_enter(s, &mode)) != 0)
+		return r;
+	if ((r = stmt_get(s, ST_REV_BUMP, &st)) != 0)
+		goto out;
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+		r = sq_fail(s, rc, "bumping the revision");
+		goto out;
+	}
+	stmt_reset(st);
+	st = NULL;
+	if ((r = sq_revision(gs, &rev)) != 0 ||
+	    (r = stmt_get(s, ST_CERT_SET_STATUS, &st)) != 0)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, ca_id)) != SQLITE_OK ||
+	    (rc = bind_blob(st, 2, serial, serial_len)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(st, 3, status)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 4, revoked_at)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(st, 5, reason)) != SQLITE_OK ||
+	    (rc = bind_blob(st, 6, entry, entry_len)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 7, rev)) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		r = sq_fail(s, rc, "changing a certificate status");
+		goto out;
+	}
+	if (sqlite3_changes(s->db) == 0) {
+		r = not_issued(ca_id, serial, serial_len);
+		goto out;
+	}
+	r = 0;
+out:
+	stmt_reset(st);
+	if ((r = tx_leave(s, mode, r)) == 0 && revision != NULL)
+		*revision = rev;
+	return r;
+}
+
+/*
+ * The filter becomes SQL built only from constant fragments; every value
+ * from the caller is a bound parameter.  Rows reach cb borrowed from
+ * SQLite (no allocation per row): valid only during the call.
+ */
+static int
+sq_cert_list(gp_store *gs, const gp_cert_filter *f, gp_cert_cb cb, void *arg)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	gp_cert_info c;
+	char sql[512];
+	int rc, r;
+
+	snprintf(sql, sizeof(sql), "SELECT " CERT_COLS " FROM cert WHERE id > ?1%s%s%s%s%s"
+	    " ORDER BY id LIMIT ?7",
+	    f->ca_id ? " AND ca_id = ?2" : "",
+	    f->status >= 0 ? " AND status = ?3" : "",
+	    f->profile ? " AND profile = ?4" : "",
+	    f->subject_like ? " AND instr(subject, ?5) > 0" : "",
+	    f->expires_before ? " AND not_after < ?6" : "");
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) != SQLITE_OK) {
+		r = sq_fail(s, rc, "listing certificates");
+		goto out;
+	}
+	if ((rc = sqlite3_bind_int64(st, 1, f->after_id)) != SQLITE_OK ||
+	    (f->ca_id && (rc = sqlite3_bind_int64(st, 2, f->ca_id)) != SQLITE_OK) ||
+	    (f->status >= 0 && (rc = sqlite3_bind_int(st, 3, f->status)) != SQLITE_OK) ||
+	    (f->profile && (rc = bind_text(st, 4, f->profile)) != SQLITE_OK) ||
+	    (f->subject_like && (rc = bind_text(st, 5, f->subject_like)) != SQLITE_OK) ||
+	    (f->expires_before &&
+	    (rc = sqlite3_bind_int64(st, 6, f->expires_before)) != SQLITE_OK) ||
+	    (rc = sqlite3_bind_int64(st, 7, f->limit > 0 ? f->limit : -1)) != SQLITE_OK) {
+		r = sq_fail(s, rc, "listing certificates");
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cert_borrow(&c, st);
+		if ((r = cb(arg, &c)) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		r = sq_fail(s, rc, "listing certificates");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+sq_cert_count(gp_store *gs, int64_t ca_id, int64_t *out)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	*out = 0;
+	if ((r = stmt_get(s, ca_id ? ST_COUNT_CA : ST_COUNT_ALL, &st)) != 0)
+		goto out;
+	if ((ca_id && (rc = sqlite3_bind_int64(st, 1, ca_id)) != SQLITE_OK) ||
+	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		r = sq_fail(s, rc, "counting certificates");
+		goto out;
+	}
+	*out = sqlite3_column_int64(st, 0);
+	r = 0;
+out:
+	stmt_reset(st);
+	return r;
+}
+
+/* ---- CRLs ---------------------------------------------------------------- */
+
+/*
+ * One range scan of an index per call, and each entry goes to cb as a
+ * pointer into SQLite's page cache: no allocation per row (a full CRL may
+ * hold a million entries).  A full CRL must not lose a revoked certificate,
+ * so a not-good certificate without an entry is an error, not a skip.
+ */
+static int
+sq_crl_entries(gp_store *gs, int64_t ca_id, int64_t since_rev,
+    gp_blob_cb cb, void *arg)
+{
+	static const char full_sql[] = "SELECT crl_entry, serial FROM cert"
+	    " WHERE ca_id = ?1 AND status > 0";
+	static const char delta_sql[] = "SELECT crl_entry FROM cert"
+	    " WHERE ca_id = ?1 AND status_rev > ?2 AND crl_entry IS NOT NULL";
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	const unsigned char *p;
+	int rc, r;
+
+	rc = sqlite3_prepare_v2(s->db, since_rev ? delta_sql : full_sql, -1, &st, NULL);
+	if (rc != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 1, ca_id)) != SQLITE_OK ||
+	    (since_rev && (rc = sqlite3_bind_int64(st, 2, since_rev)) != SQLITE_OK)) {
+		r = sq_fail(s, rc, "reading CRL entries");
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		p = sqlite3_column_blob(st, 0);
+		if (p == NULL) {
+			unsigned char serial[GP_SERIAL_MAX];
+			char hex[2 * GP_SERIAL_MAX + 1];
+			size_t n = copy_fixed(serial, sizeof(serial), st, 1);
+
+			gp_hex_encode(hex, serial, n < sizeof(serial) ? n : sizeof(serial));
+			r = gp_err(GP_E_STORE, "certificate %s of CA %lld is revoked "
+			    "but has no CRL entry", hex, (long long)ca_id);
+			goto out;
+		}
+		if ((r = cb(arg, p, (size_t)sqlite3_column_bytes(st, 0))) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		r = sq_fail(s, rc, "reading CRL entries");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+crl_max(sq_store *s, int64_t ca_id, int64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	*out = 0;
+	if ((r = stmt_get(s, ST_CRL_MAX, &st)) != 0)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, ca_id)) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		r = sq_fail(s, rc, "reading CRL numbers");
+		goto out;
+	}
+	*out = sqlite3_column_int64(st, 0);     /* NULL (no CRL) reads as 0 */
+	r = 0;
+out:
+	stmt_reset(st);
+	return r;
+}
+
+/* RFC 5280 §5.2.3: CRL numbers increase monotonically per CA. */
+static int
+sq_crl_next_number(gp_store *gs, int64_t ca_id, int64_t *out)
+{
+	int64_t max;
+	int r;
+
+	*out = 0;
+	if ((r = crl_max(SQ(gs), ca_id, &max)) != 0)
+		return r;
+	if (max == INT64_MAX)
+		return gp_err(GP_E_STATE, "CRL numbers of CA %lld are exhausted",
+		    (long long)ca_id);
+	*out = max + 1;
+	return 0;
+}
+
+static int
+sq_crl_add(gp_store *gs, gp_crl_info *crl)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	int64_t max;
+	int rc, r, mode = TX_NONE;
+
+	if ((r = tx_enter(s, &mode)) != 0)
+		return r;
+	if ((r = crl_max(s, crl->ca_id, &max)) != 0)
+		goto out;
+	if (crl->number <= max) {
+		r = gp_err(GP_E_EXISTS, "CRL number %lld of CA %lld is not above the "
+		    "last one (%lld)", (long long)crl->number, (long long)crl->ca_id,
+		    (long long)max);
+		goto out;
+	}
+	if ((r = stmt_get(s, ST_CRL_ADD, &st)) != 0)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, crl->ca_id)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 2, crl->number)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(st, 3, crl->is_delta != 0)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 4, crl->base_number)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 5, crl->this_update)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 6, crl->next_update)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 7, crl->revision)) != SQLITE_OK ||
+	    (rc = bind_blob(st, 8, crl->der, crl->der_len)) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			r = gp_err(GP_E_NOTFOUND, "CRL: no CA with id %lld",
+			    (long long)crl->ca_id);
+		else
+			r = sq_fail(s, rc, "adding a CRL");
+		goto out;
+	}
+	crl->id = sqlite3_last_insert_rowid(s->db);
+	r = 0;
+out:
+	stmt_reset(st);
+	return tx_leave(s, mode, r);
+}
+
+static int
+sq_crl_latest(gp_store *gs, int64_t ca_id, int delta, gp_crl_info **out)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	gp_crl_info *c = NULL;
+	int rc, r;
+
+	*out = NULL;
+	if ((r = stmt_get(s, ST_CRL_LATEST, &st)) != 0)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, ca_id)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(st, 2, delta)) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		r = rc == SQLITE_DONE ?
+		    gp_err(GP_E_NOTFOUND, "CA %lld has no %s CRL yet", (long long)ca_id,
+		    delta ? "delta" : "full") :
+		    sq_fail(s, rc, "reading a CRL");
+		goto out;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		r = gp_err(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	c->id = sqlite3_column_int64(st, 0);
+	c->ca_id = sqlite3_column_int64(st, 1);
+	c->number = sqlite3_column_int64(st, 2);
+	c->is_delta = sqlite3_column_int(st, 3);
+	c->base_number = sqlite3_column_int64(st, 4);
+	c->this_update = sqlite3_column_int64(st, 5);
+	c->next_update = sqlite3_column_int64(st, 6);
+	c->revision = sqlite3_column_int64(st, 7);
+	if ((r = dup_blob(&c->der, &c->der_len, st, 8)) != 0)
+		goto out;
+	*out = c;
+	c = NULL;
+	r = 0;
+out:
+	stmt_reset(st);
+	gp_crl_info_free(c);
+	return r;
+}
+
+/* ---- audit rows ------------------------------------------------------------ */
+
+static int
+sq_audit_insert(gp_store *gs, const gp_audit_row *row)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	if ((r = stmt_get(s, ST_AUDIT_INSERT, &st)) != 0)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, row->seq)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 2, row->time)) != SQLITE_OK ||
+	    (rc = bind_text(st, 3, row->actor)) != SQLITE_OK ||
+	    (rc = bind_text(st, 4, row->action)) != SQLITE_OK ||
+	    (rc = bind_text(st, 5, row->object)) != SQLITE_OK ||
+	    (rc = bind_text(st, 6, row->detail)) != SQLITE_OK ||
+	    (rc = bind_blob(st, 7, row->prev_hash, sizeof(row->prev_hash))) != SQLITE_OK ||
+	    (rc = bind_blob(st, 8, row->hash, sizeof(row->hash))) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			r = gp_err(GP_E_EXISTS, "audit entry %lld already exists "
+			    "(another writer appended meanwhile)", (long long)row->seq);
+		else
+			r = sq_fail(s, rc, "appending to the audit log");
+		goto out;
+	}
+	r = 0;
+out:
+	stmt_reset(st);
+	return r;
+}
+
+static int
+sq_audit_last(gp_store *gs, int64_t *seq, unsigned char hash[32])
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	*seq = 0;
+	memset(hash, 0, 32);
+	if ((r = stmt_get(s, ST_AUDIT_LAST, &st)) != 0)
+		goto out;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(st, 0);
+		copy_fixed(hash, 32, st, 1);
+	} else if (rc != SQLITE_DONE) {
+		r = sq_fail(s, rc, "reading the audit log");
+		goto out;
+	}
+	r = 0;
+out:
+	stmt_reset(st);
+	return r;
+}
+
+/* Rows reach cb borrowed from SQLite: valid only during the call. */
+static int
+sq_audit_list(gp_store *gs, int64_t from_seq, gp_audit_cb cb, void *arg)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	gp_audit_row row;
+	int rc, r;
+
+	rc = sqlite3_prepare_v2(s->db, "SELECT " AUDIT_COLS " FROM audit WHERE seq >= ?1"
+	    " ORDER BY seq", -1, &st, NULL);
+	if (rc != SQLITE_OK || (rc = sqlite3_bind_int64(st, 1, from_seq)) != SQLITE_OK) {
+		r = sq_fail(s, rc, "reading the audit log");
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&row, 0, sizeof(row));
+		row.seq = sqlite3_column_int64(st, 0);
+		row.time = sqlite3_column_int64(st, 1);
+		row.actor = (char *)sqlite3_column_text(st, 2);
+		row.action = (char *)sqlite3_column_text(st, 3);
+		row.object = (char *)sqlite3_column_text(st, 4);
+		row.detail = (char *)sqlite3_column_text(st, 5);
+		copy_fixed(row.prev_hash, sizeof(row.prev_hash), st, 6);
+		copy_fixed(row.hash, sizeof(row.hash), st, 7);
+		if ((r = cb(arg, &row)) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		r = sq_fail(s, rc, "reading the audit log");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* ---- meta ------------------------------------------------------------------ */
+
+static int
+sq_meta_get(gp_store *gs, const char *key, char **out)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	*out = NULL;
+	if ((r = stmt_get(s, ST_META_GET, &st)) != 0)
+		goto out;
+	if ((rc = bind_text(st, 1, key)) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		r = rc == SQLITE_DONE ?
+		    gp_err(GP_E_NOTFOUND, "no store setting '%s'", key) :
+		    sq_fail(s, rc, "reading a store setting");
+		goto out;
+	}
+	if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+		r = gp_strdup(out, "");
+	else
+		r = dup_text(out, st, 0);
+out:
+	stmt_reset(st);
+	return r;
+}
+
+static int
+sq_meta_set(gp_store *gs, const char *key, const char *value)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	if ((r = stmt_get(s, ST_META_SET, &st)) != 0)
+		goto out;
+	if ((rc = bind_text(st, 1, key)) != SQLITE_OK ||
+	    (rc = bind_text(st, 2, value)) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		r = sq_fail(s, rc, "writing a store setting");
+		goto out;
+	}
+	r = 0;
+out:
+	stmt_reset(st);
+	return r;
+}
+
+static const struct gp_store_ops sq_ops = {
+	.name = "sqlite",
+	.close = sq_close,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.revision = sq_revision,
+	.ca_add = sq_ca_add,
+	.ca_get = sq_ca_get,
+	.ca_list = sq_ca_list,
+	.cert_add = sq_cert_add,
+	.cert_get = sq_cert_get,
+	.cert_status = sq_cert_status,
+	.cert_set_status = sq_cert_set_status,
+	.cert_list = sq_cert_list,
+	.cert_count = sq_cert_count,
+	.crl_entries = sq_crl_entries,
+	.crl_next_number = sq_crl_next_number,
+	.crl_add = sq_crl_add,
+	.crl_latest = sq_crl_latest,
+	.audit_insert = sq_audit_insert,
+	.audit_last = sq_audit_last,
+	.audit_list = sq_audit_list,
+	.meta_get = sq_meta_get,
+	.meta_set = sq_meta_set,
+};
