@@ -26,7 +26,9 @@ GP_EXPORT int gp_name_to_string(char **out, const X509_NAME *name);
  * a positive INTEGER of at most 128 bits (RFC 5280 §4.1.2.2). */
 GP_EXPORT int gp_serial_random(unsigned char out[16]);
 
-/* The content octets of an INTEGER serial (no leading zero except for 0). */
+/* The DER content octets of an INTEGER serial (minimal: a leading zero
+ * only as the sign byte) into out, which holds GP_SERIAL_MAX (20) bytes;
+ * longer serials are GP_E_INVALID (RFC 5280 §4.1.2.2). */
 GP_EXPORT int gp_serial_from_asn1(unsigned char *out, size_t *outlen, const ASN1_INTEGER *ai);
 
 /*
@@ -55,8 +57,9 @@ GP_EXPORT int gp_req_parse(X509_REQ **out, const unsigned char *buf, size_t len)
 /* Reads one certificate from PEM or DER bytes. */
 GP_EXPORT int gp_cert_parse(X509 **out, const unsigned char *buf, size_t len);
 
-/* Sets the SM2 distinguishing ID on an SM2 certificate (no-op for others),
- * so that OpenSSL verifies signatures made by it correctly. */
+/* Sets the SM2 distinguishing ID on a certificate signed with SM2 (no-op
+ * for others), so that OpenSSL verifies its signature correctly: OpenSSL
+ * 3.0 takes the ID from the certificate being verified, not its issuer. */
 GP_EXPORT int gp_x509_prepare_sm2(X509 *x);
 
 /*
@@ -65,7 +68,8 @@ GP_EXPORT int gp_x509_prepare_sm2(X509 *x);
  * distinguishing ID set on every SM2 certificate of the chain (OpenSSL 3.0
  * reaches only the leaf by its command line; openssl issue 23471).  When
  * crls is non-NULL, each certificate's revocation is checked against it
- * (X509_V_FLAG_CRL_CHECK_ALL).  GP_E_VERIFY with OpenSSL's reason.
+ * (X509_V_FLAG_CRL_CHECK_ALL); SM2 CRLs are checked with the default ID,
+ * which OpenSSL 3.0 cannot do itself.  GP_E_VERIFY with OpenSSL's reason.
  */
 GP_EXPORT int gp_chain_verify(X509 *leaf, STACK_OF(X509) *roots,
     STACK_OF(X509) *untrusted, STACK_OF(X509_CRL) *crls, int64_t at);
