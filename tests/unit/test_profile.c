@@ -1052,6 +1052,49 @@ test_sans_bad(void **state)
 	assert_int_equal(gp_sans_parse(NULL, "DNS:a"), GP_E_INVALID);
 }
 
+/* docs/govpki.cnf.example loads and gives the profiles it describes. */
+static void
+test_example_config(void **state)
+{
+	const char *top = getenv("top_srcdir");
+	char path[PATH_MAX];
+	gp_config *cfg = NULL;
+	gp_profiles *ps = NULL;
+	const gp_profile *p;
+
+	(void)state;
+	if (top != NULL) {
+		snprintf(path, sizeof(path), "%s/docs/govpki.cnf.example", top);
+	} else {
+		/* run by hand: find the source tree from this file's path */
+		const char *end = strstr(__FILE__, "tests/unit/test_profile.c");
+
+		if (end == NULL)
+			skip();
+		snprintf(path, sizeof(path), "%.*sdocs/govpki.cnf.example",
+		    (int)(end - __FILE__), __FILE__);
+	}
+	if (access(path, R_OK) != 0)
+		skip();
+	assert_int_equal(gp_config_load(&cfg, path), 0);
+	if (gp_profiles_load(&ps, cfg) != 0)
+		fail_msg("%s", gp_error_last());
+	assert_int_equal(gp_profiles_count(ps), 12);
+	p = gp_profiles_get(ps, "tls-server");
+	assert_int_equal(p->max_days, 365);
+	assert_int_equal(p->rsa_min_bits, 3072);
+	assert_string_equal(p->crl_dp, "http://pki.example.gov.cn/crl/city-sub-ca.crl");
+	assert_string_equal(p->ocsp_url, "http://ocsp.example.gov.cn");
+	p = gp_profiles_get(ps, "archive-signer");
+	assert_non_null(p);
+	assert_int_equal(p->approvals, 2);
+	assert_true(has_oid(p->eku, NID_code_sign));
+	assert_int_equal(gp_profiles_get(ps, "dept-ca")->path_len, 1);
+	assert_string_equal(gp_config_str(cfg, "govpki", "store", NULL), "govpki.db");
+	gp_profiles_free(ps);
+	gp_config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -1070,6 +1113,7 @@ main(void)
 		cmocka_unit_test(test_apply_bad),
 		cmocka_unit_test(test_sans_roundtrip),
 		cmocka_unit_test(test_sans_bad),
+		cmocka_unit_test(test_example_config),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
