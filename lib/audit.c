@@ -120,7 +120,9 @@ gp_audit_append(gp_store *s, const char *actor, const char *action,
 	r = gp_store_begin(s);
 	if (r == 0)
 		own = 1;
-	else if (r != GP_E_STATE)
+	else if (r == GP_E_STATE)
+		gp_error_clear();       /* inside the caller's transaction: fine */
+	else
 		return r;
 	if ((r = gp_store_audit_last(s, &last, row.prev_hash)) != 0)
 		goto out;
