@@ -20,7 +20,8 @@
 #include "util.h"
 
 static const char *const govpki_keys[] = { "home", "store", "keys", NULL };
-static const char *const crl_keys[] = { "next_update_hours", "delta_next_update_hours", NULL };
+static const char *const crl_keys[] = { "next_update_hours", "delta_next_update_hours",
+	"delta_url", NULL };
 
 int
 gp_ctx_path(gp_ctx *ctx, const char *name, char **out)
@@ -57,6 +58,16 @@ gp_ctx_open(gp_ctx **out, const char *config_path, const char *home, int flags)
 	    24L * 366, &ctx->delta_hours)) != 0 ||
 	    (r = gp_profiles_load(&ctx->profiles, ctx->cfg)) != 0)
 		goto out;
+	ctx->delta_url = gp_config_str(ctx->cfg, "crl", "delta_url", NULL);
+	if (ctx->delta_url != NULL) {
+		const char *pct = strchr(ctx->delta_url, '%');
+
+		if (pct != NULL && (pct[1] != 's' || strchr(pct + 2, '%') != NULL)) {
+			r = gp_err(GP_E_CONFIG, "%s:%d: delta_url in [crl] may hold one %%s (the CA name) and no other %%",
+			    gp_config_path(ctx->cfg), gp_config_line(ctx->cfg, "crl", "delta_url"));
+			goto out;
+		}
+	}
 	h = home;
 	if (h == NULL)
 		h = gp_config_str(ctx->cfg, "govpki", "home", NULL);

@@ -16,6 +16,7 @@ struct gp_ctx {
 	char *keys_dir;        /* where generated CA keys go */
 	long crl_hours;        /* full CRL nextUpdate - thisUpdate */
 	long delta_hours;      /* delta CRL nextUpdate - thisUpdate */
+	const char *delta_url; /* [crl] delta_url: where delta CRLs are, "%s" = CA name; borrowed from cfg */
 };
 
 struct gp_ca {

@@ -129,9 +129,59 @@ add_ext(STACK_OF(X509_EXTENSION) **exts, int nid, void *value, int crit)
 	return 0;
 }
 
+/* RFC 5280 §5.2.6: freshestCRL in a complete CRL tells relying parties
+ * where the delta CRLs are (OpenSSL, for one, looks for deltas only then). */
 static int
-crl_extensions(GP_TBS_CRL *tbs, X509 *cacert, int64_t number, int64_t base)
+add_freshest(STACK_OF(X509_EXTENSION) **exts, const char *url_tmpl, const char *ca_name)
 {
+	CRL_DIST_POINTS *cdp = NULL;
+	DIST_POINT *dp = NULL;
+	GENERAL_NAME *gn = NULL;
+	ASN1_IA5STRING *uri = NULL;
+	char url[1024];
+	int r;
+
+	if (strstr(url_tmpl, "%s") != NULL) {
+		const char *p = strstr(url_tmpl, "%s");
+
+		snprintf(url, sizeof(url), "%.*s%s%s", (int)(p - url_tmpl), url_tmpl, ca_name, p + 2);
+	} else {
+		snprintf(url, sizeof(url), "%s", url_tmpl);
+	}
+	if ((cdp = sk_DIST_POINT_new_null()) == NULL || (dp = DIST_POINT_new()) == NULL ||
+	    (dp->distpoint = DIST_POINT_NAME_new()) == NULL ||
+	    (dp->distpoint->name.fullname = GENERAL_NAMES_new()) == NULL ||
+	    (gn = GENERAL_NAME_new()) == NULL || (uri = ASN1_IA5STRING_new()) == NULL ||
+	    ASN1_STRING_set(uri, url, -1) != 1) {
+		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	dp->distpoint->type = 0;      /* fullName */
+	GENERAL_NAME_set0_value(gn, GEN_URI, uri);
+	uri = NULL;
+	if (sk_GENERAL_NAME_push(dp->distpoint->name.fullname, gn) <= 0) {
+		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	gn = NULL;
+	if (sk_DIST_POINT_push(cdp, dp) <= 0) {
+		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	dp = NULL;
+	r = add_ext(exts, NID_freshest_crl, cdp, 0);
+out:
+	ASN1_IA5STRING_free(uri);
+	GENERAL_NAME_free(gn);
+	DIST_POINT_free(dp);
+	CRL_DIST_POINTS_free(cdp);
+	return r;
+}
+
+static int
+crl_extensions(GP_TBS_CRL *tbs, gp_ca *ca, int64_t number, int64_t base)
+{
+	X509 *cacert = ca->cert;
 	AUTHORITY_KEYID *akid = NULL;
 	ASN1_INTEGER *num = NULL, *bnum = NULL;
 	const ASN1_OCTET_STRING *ski;
@@ -160,6 +210,9 @@ crl_extensions(GP_TBS_CRL *tbs, X509 *cacert, int64_t number, int64_t base)
 		}
 		if ((r = add_ext(&tbs->extensions, NID_delta_crl, bnum, 1)) != 0)
 			goto out;
+	} else if (ca->ctx->delta_url != NULL &&
+	    (r = add_freshest(&tbs->extensions, ca->ctx->delta_url, ca->info->name)) != 0) {
+		goto out;
 	}
 	r = 0;
 out:
@@ -198,7 +251,7 @@ build_crl(unsigned char **der, size_t *derlen, gp_ca *ca, buf *entries,
 		goto out;
 	}
 	if ((r = revoked_seq(&tbs->revoked, entries)) != 0 ||
-	    (r = crl_extensions(tbs, ca->cert, number, base)) != 0 ||
+	    (r = crl_extensions(tbs, ca, number, base)) != 0 ||
 	    (r = gp_sign_ctx_new(&md, ca->key)) != 0)
 		goto out;
 	/* sets both AlgorithmIdentifiers from the key and signs the TBS */

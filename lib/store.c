@@ -309,6 +309,15 @@ gp_store_cert_count(gp_store *s, int64_t ca_id, int64_t *out)
 	return s->ops->cert_count(s, ca_id, out);
 }
 
+int
+gp_store_cert_changed(gp_store *s, int64_t since_rev, gp_cert_cb cb, void *arg)
+{
+	CHECK_STORE(s);
+	if (cb == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_cert_changed: no callback");
+	return s->ops->cert_changed(s, since_rev, cb, arg);
+}
+
 void
 gp_cert_info_free(gp_cert_info *cert)
 {

@@ -61,6 +61,7 @@ static const char schema_v1[] =
 	"CREATE INDEX cert_ca_status_rev ON cert(ca_id, status_rev, crl_entry);"
 	/* listing: ca_id = ? in id order (the rowid ends every index), expiry */
 	"CREATE INDEX cert_ca ON cert(ca_id);"
+	"CREATE INDEX cert_status_rev ON cert(status_rev) WHERE status_rev > 0;"
 	"CREATE INDEX cert_not_after ON cert(not_after);"
 	"CREATE TABLE crl ("
 	" id INTEGER PRIMARY KEY,"
@@ -1071,6 +1072,38 @@ out:
 	return r;
 }
 
+/* Certificates whose status changed after since_rev, oldest change first
+ * (the partial index holds only certificates that ever changed). */
+static int
+sq_cert_changed(gp_store *gs, int64_t since_rev, gp_cert_cb cb, void *arg)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	gp_cert_info c;
+	int rc, r;
+
+	if ((rc = sqlite3_prepare_v2(s->db, "SELECT " CERT_COLS " FROM cert"
+	    " WHERE status_rev > ?1 AND status_rev > 0 ORDER BY status_rev", -1, &st,
+	    NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 1, since_rev)) != SQLITE_OK) {
+		r = sq_fail(s, rc, "listing changed certificates");
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cert_borrow(&c, st);
+		if ((r = cb(arg, &c)) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		r = sq_fail(s, rc, "listing changed certificates");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
 static int
 sq_cert_count(gp_store *gs, int64_t ca_id, int64_t *out)
 {
@@ -1427,6 +1460,7 @@ static const struct gp_store_ops sq_ops = {
 	.cert_set_status = sq_cert_set_status,
 	.cert_list = sq_cert_list,
 	.cert_count = sq_cert_count,
+	.cert_changed = sq_cert_changed,
 	.crl_entries = sq_crl_entries,
 	.crl_next_number = sq_crl_next_number,
 	.crl_add = sq_crl_add,

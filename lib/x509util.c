@@ -649,7 +649,8 @@ gp_chain_verify(X509 *leaf, STACK_OF(X509) *roots, STACK_OF(X509) *untrusted,
 	if (crls != NULL) {
 		X509_STORE_CTX_set0_crls(ctx, crls);
 		X509_VERIFY_PARAM_set_flags(param,
-		    X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+		    X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL |
+		    X509_V_FLAG_USE_DELTAS);
 	}
 	if (at != 0)
 		X509_VERIFY_PARAM_set_time(param, (time_t)at);

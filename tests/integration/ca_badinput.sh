@@ -37,7 +37,7 @@ b = bytearray(open(sys.argv[1], 'rb').read())
 b[-3] ^= 0x55          # inside the signature's INTEGER s
 open(sys.argv[2], 'wb').write(b)
 PY
-refused "CSR with a broken signature" 4 "signature" issue --profile tls-server --csr "$d/badsig.der"
+refused "CSR with a broken signature" 7 "signature" issue --profile tls-server --csr "$d/badsig.der"
 refused "missing CSR file" 3 "No such file" issue --profile tls-server --csr "$d/nonexistent.csr"
 genkey rsa1024 "$d/rsa1024"
 mkcsr rsa2048 "$d/rsa1024" "$d/rsa1024.csr" "/CN=weak.example.cn" "DNS:weak.example.cn"
