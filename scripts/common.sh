@@ -1,6 +1,6 @@
 # scripts/common.sh: installing what is missing and building (sourced by demo.sh and test.sh)
 
-GOVPKI_PACKAGES="build-essential autoconf automake libtool pkg-config
+GOVPKI_PACKAGES="bc build-essential autoconf automake libtool pkg-config
  libssl-dev openssl libsqlite3-dev sqlite3 libjansson-dev libmicrohttpd-dev
  libp11-dev libcmocka-dev softhsm2 gnutls-bin curl python3 util-linux"
 

@@ -19,17 +19,22 @@ run_suite() {
 	fi
 	echo "== $name: make check"
 	(cd "$dir" && make -s -j"$(nproc)" check >/dev/null 2>&1)
-	local log="$dir/test-suite.log"
-	local p f
-	p=$(sed -n 's/^# PASS: *//p' "$log" | head -1)
-	f=$(( $(sed -n 's/^# FAIL: *//p' "$log" | head -1) + $(sed -n 's/^# ERROR: *//p' "$log" | head -1) \
-		+ $(sed -n 's/^# XPASS: *//p' "$log" | head -1) ))
-	sed -n '/^# TOTAL/,/^# ERROR/p' "$log" | sed "s/^/   [$name] /"
-	for t in $(cd "$dir" && find tests -name '*.log' ! -name test-suite.log); do
-		grep -q '^:test-result: \(FAIL\|ERROR\)' "$dir/${t%.log}.trs" 2>/dev/null &&
-			{ echo "---- $name: $t"; tail -40 "$dir/$t"; }
+	# count checks, not programs: cmocka's [ PASSED ]/[ FAILED ] lines and the
+	# ok / not ok lines of the shell tests; a program that failed without
+	# saying which check counts as one failure
+	local p=0 f=0 t log tp tf
+	for t in $(cd "$dir" && find tests -name '*.trs'); do
+		log="$dir/${t%.trs}.log"
+		tp=$(( $(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | paste -sd+ | sed 's/^$/0/' | bc) + $(grep -c '^ok ' "$log") ))
+		tf=$(( $(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | paste -sd+ | sed 's/^$/0/' | bc) + $(grep -c '^not ok ' "$log") ))
+		if grep -q '^:test-result: \(FAIL\|ERROR\)' "$dir/$t"; then
+			[ "$tf" -eq 0 ] && tf=1
+			echo "---- [$name] FAILED: ${t%.trs}"; grep -E '^not ok|FAILED|ERROR|Sanitizer|runtime error' "$log" | head -20
+		fi
+		p=$((p + tp)); f=$((f + tf))
 	done
-	passed=$((passed + ${p:-0})); failed=$((failed + f))
+	echo "   [$name] $p checks passed, $f failed"
+	passed=$((passed + p)); failed=$((failed + f))
 	[ "$f" -eq 0 ] || status=1
 }
 
