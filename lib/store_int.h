@@ -10,6 +10,12 @@
  * function of the same name in govpki/store.h.  A backend's own handle
  * embeds struct gp_store as its first member.
  */
+/* Modules' own store functions (RA workflow, seals, pre-signed OCSP
+ * responses) sit in sub-tables defined in lib/store_<module>_int.h. */
+struct gp_store_ra_ops;
+struct gp_store_seal_ops;
+struct gp_store_ocsp_ops;
+
 struct gp_store_ops {
 	const char *name;
 	void (*close)(gp_store *s);
@@ -42,6 +48,9 @@ struct gp_store_ops {
 	int (*audit_list)(gp_store *s, int64_t from_seq, gp_audit_cb cb, void *arg);
 	int (*meta_get)(gp_store *s, const char *key, char **out);
 	int (*meta_set)(gp_store *s, const char *key, const char *value);
+	const struct gp_store_ra_ops *ra;
+	const struct gp_store_seal_ops *seal;
+	const struct gp_store_ocsp_ops *ocsp;
 };
 
 struct gp_store {

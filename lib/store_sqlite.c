@@ -13,6 +13,7 @@
 
 #include "error_int.h"
 #include "store_int.h"
+#include "store_sqlite_int.h"
 #include "util.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
@@ -93,29 +94,7 @@ static const char *const migrations[SQ_SCHEMA_VERSION] = {
 	schema_v1,
 };
 
-/* Statements kept prepared for the life of the handle. */
-enum {
-	ST_REVISION,
-	ST_REV_BUMP,
-	ST_CA_ADD,
-	ST_CA_BY_NAME,
-	ST_CA_BY_ID,
-	ST_CA_LIST,
-	ST_CERT_ADD,
-	ST_CERT_GET,
-	ST_CERT_STATUS,
-	ST_CERT_SET_STATUS,
-	ST_COUNT_ALL,
-	ST_COUNT_CA,
-	ST_CRL_MAX,
-	ST_CRL_ADD,
-	ST_CRL_LATEST,
-	ST_AUDIT_INSERT,
-	ST_AUDIT_LAST,
-	ST_META_GET,
-	ST_META_SET,
-	ST__N
-};
+
 
 #define CA_COLS "id, name, parent_id, key_uri, key_type, cert_der, created"
 #define CERT_COLS "id, ca_id, serial, subject, sans, not_before, not_after, profile," \
@@ -156,28 +135,20 @@ static const char *const sql_text[ST__N] = {
 	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 };
 
-typedef struct sq_store {
-	struct gp_store base;   /* first: a gp_store * is a sq_store * */
-	sqlite3 *db;
-	char *path;
-	sqlite3_stmt *st[ST__N];
-} sq_store;
+/* The parts of the schema that other modules own (store_sqlite_int.h). */
+static const struct sq_part *const parts[] = {
+	&sq_part_ra,
+	&sq_part_seal,
+	&sq_part_ocsp,
+};
 
-/* How a multi-statement write is wrapped (tx_enter/tx_leave). */
-enum { TX_NONE, TX_OWN, TX_SAVEPOINT };
 
-static const struct gp_store_ops sq_ops;
 
-static sq_store *
-SQ(gp_store *s)
-{
-	return (sq_store *)s;
-}
 
 /* Maps an SQLite result code to a GP_E_* code with a message.  Call it
  * before resetting the statement, so that sqlite3_errmsg() still holds
  * the reason. */
-static int
+int
 sq_fail(sq_store *s, int rc, const char *what)
 {
 	const char *msg = s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
@@ -206,7 +177,7 @@ sq_fail(sq_store *s, int rc, const char *what)
 	}
 }
 
-static int
+int
 sq_exec(sq_store *s, const char *sql, const char *what)
 {
 	int rc;
@@ -246,7 +217,7 @@ stmt_reset(sqlite3_stmt *st)
 
 /* A transaction around a multi-statement write: BEGIN IMMEDIATE when the
  * caller has none open, else a savepoint inside the caller's. */
-static int
+int
 tx_enter(sq_store *s, int *mode)
 {
 	int r;
@@ -266,7 +237,7 @@ tx_enter(sq_store *s, int *mode)
 
 /* Commits (r == 0) or undoes (r != 0) what tx_enter opened; returns r, or
  * the commit's error.  All statements must have been reset. */
-static int
+int
 tx_leave(sq_store *s, int mode, int r)
 {
 	if (mode == TX_NONE)
@@ -287,7 +258,7 @@ tx_leave(sq_store *s, int mode, int r)
 	return r;
 }
 
-static int
+int
 bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	return v == NULL ? sqlite3_bind_null(st, i) :
@@ -487,6 +458,44 @@ out:
 	return tx_leave(s, mode, r);
 }
 
+/* Brings each module's part of the schema to its version, kept in meta as
+ * "schema.NAME", each in one transaction. */
+static int
+sq_migrate_parts(sq_store *s)
+{
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		const struct sq_part *p = parts[i];
+		char key[64], *val = NULL, num[24];
+		long v = 0;
+		int r, mode = TX_NONE;
+
+		if (p->nmigrations == 0)
+			continue;
+		snprintf(key, sizeof(key), "schema.%s", p->name);
+		if ((r = tx_enter(s, &mode)) != 0)
+			return r;
+		r = sq_ops.meta_get(&s->base, key, &val);
+		if (r == GP_E_NOTFOUND)
+			r = 0;
+		else if (r == 0)
+			v = strtol(val, NULL, 10);
+		free(val);
+		if (r == 0 && v > p->nmigrations)
+			r = gp_err(GP_E_VERSION, "store %s was written by a newer govpki "
+			    "(%s schema %ld, this build knows %d)", s->path, p->name, v,
+			    p->nmigrations);
+		for (; r == 0 && v < p->nmigrations; v++)
+			r = sq_exec(s, p->migrations[v], "migrating the store schema");
+		if (r == 0) {
+			snprintf(num, sizeof(num), "%ld", v);
+			r = sq_ops.meta_set(&s->base, key, num);
+		}
+		if ((r = tx_leave(s, mode, r)) != 0)
+			return r;
+	}
+	return 0;
+}
+
 int
 gp_store_sqlite_open(gp_store **out, const char *path, int flags)
 {
@@ -583,6 +592,8 @@ gp_store_sqlite_open(gp_store **out, const char *path, int flags)
 		if (r != 0)
 			goto out;
 		if (version < SQ_SCHEMA_VERSION && (r = sq_migrate(s)) != 0)
+			goto out;
+		if ((r = sq_migrate_parts(s)) != 0)
 			goto out;
 	}
 	*out = &s->base;
@@ -1444,7 +1455,7 @@ out:
 	return r;
 }
 
-static const struct gp_store_ops sq_ops = {
+const struct gp_store_ops sq_ops = {
 	.name = "sqlite",
 	.close = sq_close,
 	.begin = sq_begin,
@@ -1461,6 +1472,9 @@ static const struct gp_store_ops sq_ops = {
 	.cert_list = sq_cert_list,
 	.cert_count = sq_cert_count,
 	.cert_changed = sq_cert_changed,
+	.ra = &sq_ra_ops,
+	.seal = &sq_seal_ops,
+	.ocsp = &sq_ocsp_ops,
 	.crl_entries = sq_crl_entries,
 	.crl_next_number = sq_crl_next_number,
 	.crl_add = sq_crl_add,

@@ -18,6 +18,7 @@
 
 #include <govpki/govpki.h>
 
+#include "ca-tool.h"
 #include "cli.h"
 
 /* Every option any command takes; each command lists those it accepts. */
@@ -65,29 +66,12 @@ static const struct option all_opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-typedef struct opts {
-	const char *config, *home, *name, *parent, *subject, *key_type, *key;
-	const char *profile, *pass_file, *parent_pass_file, *ca, *csr, *out;
-	const char *batch, *out_dir, *san, *serial, *reason, *status, *actor;
-	const char *trust, *untrusted, *crls[16];
-	int ncrls;
-	long days, threads, limit;
-	int json, delta, pem, chain, cas;
-} opts;
-
-typedef struct command {
-	const char *name;
-	int (*run)(opts *o, int argc, char **argv);
-	const int *accepts;          /* 0-terminated option ids */
-	const char *usage;
-} command;
-
 static const command *find_command(const char *name);
 
 /* ---------------------------------------------------------------- helpers */
 
-static int
-parse_long(long *out, const char *s, const char *what, long min, long max)
+int
+ct_parse_long(long *out, const char *s, const char *what, long min, long max)
 {
 	char *end;
 	long v;
@@ -100,8 +84,8 @@ parse_long(long *out, const char *s, const char *what, long min, long max)
 	return 0;
 }
 
-static int
-open_ctx(gp_ctx **ctx, const opts *o, int readonly)
+int
+ct_open_ctx(gp_ctx **ctx, const opts *o, int readonly)
 {
 	int r = gp_ctx_open(ctx, o->config, o->home, readonly ? GP_CTX_READONLY : 0);
 
@@ -110,8 +94,8 @@ open_ctx(gp_ctx **ctx, const opts *o, int readonly)
 	return 0;
 }
 
-static int
-read_pass(char **pass, size_t *len, const char *file, const char *prompt)
+int
+ct_read_pass(char **pass, size_t *len, const char *file, const char *prompt)
 {
 	int r = cli_pass(pass, len, file, prompt);
 
@@ -120,8 +104,8 @@ read_pass(char **pass, size_t *len, const char *file, const char *prompt)
 	return 0;
 }
 
-static int
-parse_serial(unsigned char *serial, size_t *len, const char *hex)
+int
+ct_parse_serial(unsigned char *serial, size_t *len, const char *hex)
 {
 	/* gp_hex_decode is internal: decode here with OpenSSL's BIGNUM */
 	BIGNUM *bn = NULL;
@@ -153,8 +137,8 @@ parse_serial(unsigned char *serial, size_t *len, const char *hex)
 	return 0;
 }
 
-static void
-serial_hex(char *out, const unsigned char *s, size_t len)
+void
+ct_serial_hex(char *out, const unsigned char *s, size_t len)
 {
 	static const char d[] = "0123456789abcdef";
 
@@ -165,8 +149,8 @@ serial_hex(char *out, const unsigned char *s, size_t len)
 	out[2 * len] = '\0';
 }
 
-static void
-iso_time(char out[32], int64_t t)
+void
+ct_iso_time(char out[32], int64_t t)
 {
 	struct tm tm;
 	time_t tt = (time_t)t;
@@ -185,8 +169,8 @@ status_name(int s)
 	return s == GP_STATUS_GOOD ? "good" : s == GP_STATUS_REVOKED ? "revoked" : "hold";
 }
 
-static int
-read_file(unsigned char **buf, size_t *len, const char *path, size_t max)
+int
+ct_read_file(unsigned char **buf, size_t *len, const char *path, size_t max)
 {
 	FILE *f = fopen(path, "rb");
 	unsigned char *b;
@@ -216,8 +200,8 @@ read_file(unsigned char **buf, size_t *len, const char *path, size_t max)
 
 /* Writes buf to path through a temporary file and a rename, so a reader
  * never sees half a file; "-" is standard output. */
-static int
-write_out(const char *path, const void *buf, size_t len)
+int
+ct_write_out(const char *path, const void *buf, size_t len)
 {
 	char tmp[PATH_MAX];
 	FILE *f;
@@ -242,8 +226,8 @@ write_out(const char *path, const void *buf, size_t len)
 	return 0;
 }
 
-static int
-cert_pem(char **out, size_t *len, X509 *x)
+int
+ct_cert_pem(char **out, size_t *len, X509 *x)
 {
 	BIO *b = BIO_new(BIO_s_mem());
 	BUF_MEM *bm;
@@ -268,11 +252,11 @@ cert_json(const gp_cert_info *c, const char *ca_name)
 {
 	char serial[2 * GP_SERIAL_MAX + 1], fp[65], nb[32], na[32], ra[32];
 
-	serial_hex(serial, c->serial, c->serial_len);
-	serial_hex(fp, c->fingerprint, 32);
-	iso_time(nb, c->not_before);
-	iso_time(na, c->not_after);
-	iso_time(ra, c->revoked_at);
+	ct_serial_hex(serial, c->serial, c->serial_len);
+	ct_serial_hex(fp, c->fingerprint, 32);
+	ct_iso_time(nb, c->not_before);
+	ct_iso_time(na, c->not_after);
+	ct_iso_time(ra, c->revoked_at);
 	return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s}",
 	    "serial", serial, "ca", ca_name ? ca_name : "", "subject", c->subject ? c->subject : "",
 	    "sans", c->sans, "not_before", nb, "not_after", na,
@@ -282,8 +266,8 @@ cert_json(const gp_cert_info *c, const char *ca_name)
 	    "sha256", fp);
 }
 
-static int
-print_json(json_t *j)
+int
+ct_print_json(json_t *j)
 {
 	int r = 0;
 
@@ -315,12 +299,12 @@ cmd_init(opts *o, int argc, char **argv)
 	if (o->key_type != NULL && gp_key_type_from_name(&kt, o->key_type) != 0)
 		return cli_usage_error("unknown key type '%s' (rsa2048, rsa3072, rsa4096, ec-p256, ec-p384, ed25519, sm2)",
 		    o->key_type);
-	if ((r = open_ctx(&ctx, o, 0)) != 0)
+	if ((r = ct_open_ctx(&ctx, o, 0)) != 0)
 		return r;
-	if ((r = read_pass(&pass, &passlen, o->pass_file, "Passphrase of the CA key: ")) != 0)
+	if ((r = ct_read_pass(&pass, &passlen, o->pass_file, "Passphrase of the CA key: ")) != 0)
 		goto out;
 	if (o->parent_pass_file != NULL &&
-	    (r = read_pass(&ppass, &ppasslen, o->parent_pass_file, "Passphrase of the parent CA key: ")) != 0)
+	    (r = ct_read_pass(&ppass, &ppasslen, o->parent_pass_file, "Passphrase of the parent CA key: ")) != 0)
 		goto out;
 	memset(&p, 0, sizeof(p));
 	p.name = o->name;
@@ -343,7 +327,7 @@ cmd_init(opts *o, int argc, char **argv)
 		gp_ca_info *info = NULL;
 
 		if (gp_store_ca_get(gp_ctx_store(ctx), o->name, &info) == 0) {
-			r = print_json(json_pack("{s:s, s:s?, s:s, s:s}", "name", info->name,
+			r = ct_print_json(json_pack("{s:s, s:s?, s:s, s:s}", "name", info->name,
 			    "parent", o->parent, "key", info->key_uri, "key_type", info->key_type));
 			gp_ca_info_free(info);
 		}
@@ -485,8 +469,8 @@ batch_cb(void *arg, size_t i, int rc, const char *msg, X509 *cert)
 			    "error", msg ? msg : "failed"));
 		return 0;
 	}
-	if (cert_pem(&pem, &len, cert) != 0 || (path = out_path(bo->out_dir, bo->paths[i])) == NULL ||
-	    write_out(path, pem, len) != 0) {
+	if (ct_cert_pem(&pem, &len, cert) != 0 || (path = out_path(bo->out_dir, bo->paths[i])) == NULL ||
+	    ct_write_out(path, pem, len) != 0) {
 		bo->write_failed = 1;
 		free(pem);
 		free(path);
@@ -501,7 +485,7 @@ batch_cb(void *arg, size_t i, int rc, const char *msg, X509 *cert)
 		size_t sl = 0;
 
 		gp_serial_from_asn1(sb, &sl, X509_get0_serialNumber(cert));
-		serial_hex(serial, sb, sl);
+		ct_serial_hex(serial, sb, sl);
 		json_array_append_new(bo->results, json_pack("{s:s, s:s, s:s}", "csr", bo->paths[i],
 		    "serial", serial, "out", path));
 	}
@@ -536,7 +520,7 @@ issue_batch(opts *o, gp_ca *ca)
 	for (i = 0; i < n; i++) {
 		size_t len;
 
-		if ((r = read_file(&bufs[i], &len, bo.paths[i], 1 << 20)) != 0)
+		if ((r = ct_read_file(&bufs[i], &len, bo.paths[i], 1 << 20)) != 0)
 			goto out;
 		reqs[i].csr = bufs[i];
 		reqs[i].csr_len = len;
@@ -559,7 +543,7 @@ issue_batch(opts *o, gp_ca *ca)
 		goto out;
 	}
 	if (o->json) {
-		print_json(json_pack("{s:I, s:I, s:o}", "issued", (json_int_t)bo.issued,
+		ct_print_json(json_pack("{s:I, s:I, s:o}", "issued", (json_int_t)bo.issued,
 		    "failed", (json_int_t)bo.failed, "results", bo.results));
 		bo.results = NULL;
 	} else {
@@ -598,10 +582,10 @@ cmd_issue(opts *o, int argc, char **argv)
 		return cli_usage_error("issue needs either --csr FILE or --batch DIR|LIST");
 	if (o->batch != NULL && (o->subject != NULL || o->san != NULL))
 		return cli_usage_error("--subject and --san apply to one CSR, not to --batch");
-	if (o->csr != NULL && (r = read_file(&csr, &csrlen, o->csr, 1 << 20)) != 0)
+	if (o->csr != NULL && (r = ct_read_file(&csr, &csrlen, o->csr, 1 << 20)) != 0)
 		return r;
-	if ((r = open_ctx(&ctx, o, 0)) != 0 ||
-	    (r = read_pass(&pass, &passlen, o->pass_file, "Passphrase of the CA key: ")) != 0)
+	if ((r = ct_open_ctx(&ctx, o, 0)) != 0 ||
+	    (r = ct_read_pass(&pass, &passlen, o->pass_file, "Passphrase of the CA key: ")) != 0)
 		goto out;
 	if ((r = gp_ca_open(&ca, ctx, o->ca, pass, passlen)) != 0) {
 		r = cli_fail(r, "issue");
@@ -623,11 +607,11 @@ cmd_issue(opts *o, int argc, char **argv)
 		r = cli_fail(r, o->csr);
 		goto out;
 	}
-	if (cert_pem(&pem, &pemlen, cert) != 0) {
+	if (ct_cert_pem(&pem, &pemlen, cert) != 0) {
 		r = EXIT_FAIL;
 		goto out;
 	}
-	if ((r = write_out(o->out, pem, pemlen)) != 0)
+	if ((r = ct_write_out(o->out, pem, pemlen)) != 0)
 		goto out;
 	if (o->json || (o->out && strcmp(o->out, "-") != 0)) {
 		unsigned char sb[GP_SERIAL_MAX];
@@ -635,9 +619,9 @@ cmd_issue(opts *o, int argc, char **argv)
 		size_t sl = 0;
 
 		gp_serial_from_asn1(sb, &sl, X509_get0_serialNumber(cert));
-		serial_hex(serial, sb, sl);
+		ct_serial_hex(serial, sb, sl);
 		if (o->json)
-			print_json(json_pack("{s:s, s:s, s:s, s:s?}", "serial", serial, "ca", o->ca,
+			ct_print_json(json_pack("{s:s, s:s, s:s, s:s?}", "serial", serial, "ca", o->ca,
 			    "profile", o->profile, "out", o->out));
 		else
 			fprintf(stderr, "issued serial %s\n", serial);
@@ -667,16 +651,16 @@ cmd_revoke(opts *o, int argc, char **argv)
 	(void)argv;
 	if (o->ca == NULL)
 		return cli_usage_error("revoke needs --ca and --serial");
-	if ((r = parse_serial(serial, &slen, o->serial)) != 0)
+	if ((r = ct_parse_serial(serial, &slen, o->serial)) != 0)
 		return r;
 	if (o->reason != NULL && (r = gp_reason_from_name(&reason, o->reason)) != 0)
 		return cli_fail(r, "revoke");
-	if ((r = open_ctx(&ctx, o, 0)) != 0)
+	if ((r = ct_open_ctx(&ctx, o, 0)) != 0)
 		return r;
 	if ((r = gp_ca_revoke(ctx, o->ca, serial, slen, reason, 0, o->actor)) != 0)
 		r = cli_fail(r, "revoke");
 	else if (o->json)
-		print_json(json_pack("{s:s, s:s, s:s}", "ca", o->ca, "serial", o->serial,
+		ct_print_json(json_pack("{s:s, s:s, s:s}", "ca", o->ca, "serial", o->serial,
 		    "reason", gp_reason_name(reason)));
 	else
 		printf("%s %s\n", reason == GP_REASON_REMOVE_FROM_CRL ? "released" : "revoked", o->serial);
@@ -700,8 +684,8 @@ cmd_crl(opts *o, int argc, char **argv)
 	(void)argv;
 	if (o->ca == NULL || o->out == NULL)
 		return cli_usage_error("crl needs --ca and --out");
-	if ((r = open_ctx(&ctx, o, 0)) != 0 ||
-	    (r = read_pass(&pass, &passlen, o->pass_file, "Passphrase of the CA key: ")) != 0)
+	if ((r = ct_open_ctx(&ctx, o, 0)) != 0 ||
+	    (r = ct_read_pass(&pass, &passlen, o->pass_file, "Passphrase of the CA key: ")) != 0)
 		goto out;
 	if ((r = gp_ca_open(&ca, ctx, o->ca, pass, passlen)) != 0 ||
 	    (r = gp_ca_crl(ca, o->delta, o->actor, &crl)) != 0) {
@@ -718,15 +702,15 @@ cmd_crl(opts *o, int argc, char **argv)
 			goto out;
 		}
 		BIO_get_mem_ptr(b, &bm);
-		r = write_out(o->out, bm->data, bm->length);
+		r = ct_write_out(o->out, bm->data, bm->length);
 		BIO_free(b);
 	} else {
-		r = write_out(o->out, crl->der, crl->der_len);
+		r = ct_write_out(o->out, crl->der, crl->der_len);
 	}
 	if (r != 0)
 		goto out;
 	if (o->json)
-		print_json(json_pack("{s:s, s:I, s:s, s:o?}", "ca", o->ca, "number", (json_int_t)crl->number,
+		ct_print_json(json_pack("{s:s, s:I, s:s, s:o?}", "ca", o->ca, "number", (json_int_t)crl->number,
 		    "type", crl->is_delta ? "delta" : "full", "base", crl->is_delta ? json_integer(crl->base_number) : NULL));
 	else if (strcmp(o->out, "-") != 0)
 		printf("%s CRL number %lld of %s written to %s\n", crl->is_delta ? "delta" : "full",
@@ -768,8 +752,8 @@ list_cb(void *arg, const gp_cert_info *c)
 		json_array_append_new(l->arr, cert_json(c, ca_name_of(l, c->ca_id)));
 		return 0;
 	}
-	serial_hex(serial, c->serial, c->serial_len);
-	iso_time(na, c->not_after);
+	ct_serial_hex(serial, c->serial, c->serial_len);
+	ct_iso_time(na, c->not_after);
 	printf("%-32s %-10s %-8s %-12s %s  %s\n", serial, ca_name_of(l, c->ca_id), status_name(c->status),
 	    c->profile ? c->profile : "", na, c->subject ? c->subject : "");
 	return 0;
@@ -801,7 +785,7 @@ cmd_list(opts *o, int argc, char **argv)
 	f.profile = o->profile;
 	f.subject_like = o->subject;
 	f.limit = o->limit;
-	if ((r = open_ctx(&ctx, o, 1)) != 0)
+	if ((r = ct_open_ctx(&ctx, o, 1)) != 0)
 		return r;
 	if ((r = gp_store_ca_list(gp_ctx_store(ctx), &l.cas, &l.ncas)) != 0) {
 		r = cli_fail(r, "list");
@@ -821,7 +805,7 @@ cmd_list(opts *o, int argc, char **argv)
 				    parent ? parent : "(root)", l.cas[i]->key_uri);
 		}
 		if (arr)
-			print_json(arr);
+			ct_print_json(arr);
 		r = 0;
 		goto out;
 	}
@@ -842,7 +826,7 @@ cmd_list(opts *o, int argc, char **argv)
 		goto out;
 	}
 	if (l.arr) {
-		print_json(l.arr);
+		ct_print_json(l.arr);
 		l.arr = NULL;
 	}
 	r = 0;
@@ -863,7 +847,7 @@ find_cert(gp_ctx *ctx, const opts *o, gp_cert_info **out)
 	int r;
 
 	*out = NULL;
-	if ((r = parse_serial(serial, &slen, o->serial)) != 0)
+	if ((r = ct_parse_serial(serial, &slen, o->serial)) != 0)
 		return r;
 	if ((r = gp_store_ca_get(gp_ctx_store(ctx), o->ca, &ca)) != 0) {
 		fprintf(stderr, "%s: no CA named '%s'\n", cli_prog, o->ca);
@@ -896,11 +880,11 @@ cmd_show(opts *o, int argc, char **argv)
 	(void)argv;
 	if (o->ca == NULL || o->serial == NULL)
 		return cli_usage_error("show needs --ca and --serial");
-	if ((r = open_ctx(&ctx, o, 1)) != 0)
+	if ((r = ct_open_ctx(&ctx, o, 1)) != 0)
 		return r;
 	if ((r = find_cert(ctx, o, &c)) != 0)
 		goto out;
-	if ((r = gp_cert_parse(&x, c->der, c->der_len)) != 0 || cert_pem(&pem, &pemlen, x) != 0) {
+	if ((r = gp_cert_parse(&x, c->der, c->der_len)) != 0 || ct_cert_pem(&pem, &pemlen, x) != 0) {
 		r = cli_fail(r ? r : GP_E_NOMEM, "show");
 		goto out;
 	}
@@ -908,15 +892,15 @@ cmd_show(opts *o, int argc, char **argv)
 		json_t *j = cert_json(c, o->ca);
 
 		json_object_set_new(j, "pem", json_string(pem));
-		r = print_json(j);
+		r = ct_print_json(j);
 	} else {
 		char serial[2 * GP_SERIAL_MAX + 1], fp[65], nb[32], na[32], ra[32];
 
-		serial_hex(serial, c->serial, c->serial_len);
-		serial_hex(fp, c->fingerprint, 32);
-		iso_time(nb, c->not_before);
-		iso_time(na, c->not_after);
-		iso_time(ra, c->revoked_at);
+		ct_serial_hex(serial, c->serial, c->serial_len);
+		ct_serial_hex(fp, c->fingerprint, 32);
+		ct_iso_time(nb, c->not_before);
+		ct_iso_time(na, c->not_after);
+		ct_iso_time(ra, c->revoked_at);
 		printf("serial:     %s\nca:         %s\nsubject:    %s\nsans:       %s\n"
 		    "not before: %s\nnot after:  %s\nprofile:    %s\nstatus:     %s\n",
 		    serial, o->ca, c->subject, c->sans ? c->sans : "", nb, na, c->profile,
@@ -950,13 +934,13 @@ cmd_export(opts *o, int argc, char **argv)
 	(void)argv;
 	if (o->ca == NULL)
 		return cli_usage_error("export needs --ca");
-	if ((r = open_ctx(&ctx, o, 1)) != 0)
+	if ((r = ct_open_ctx(&ctx, o, 1)) != 0)
 		return r;
 	if (o->serial != NULL) {
 		/* one certificate the CA issued */
 		if ((r = find_cert(ctx, o, &c)) != 0)
 			goto out;
-		if ((r = gp_cert_parse(&x, c->der, c->der_len)) != 0 || cert_pem(&pem, &len, x) != 0) {
+		if ((r = gp_cert_parse(&x, c->der, c->der_len)) != 0 || ct_cert_pem(&pem, &len, x) != 0) {
 			r = cli_fail(r ? r : GP_E_NOMEM, "export");
 			goto out;
 		}
@@ -975,12 +959,12 @@ cmd_export(opts *o, int argc, char **argv)
 		}
 		r = gp_cert_parse(&x, ca->cert_der, ca->cert_len);
 		gp_ca_info_free(ca);
-		if (r != 0 || cert_pem(&pem, &len, x) != 0) {
+		if (r != 0 || ct_cert_pem(&pem, &len, x) != 0) {
 			r = cli_fail(r ? r : GP_E_NOMEM, "export");
 			goto out;
 		}
 	}
-	r = write_out(o->out, pem, len);
+	r = ct_write_out(o->out, pem, len);
 out:
 	free(pem);
 	X509_free(x);
@@ -1000,13 +984,13 @@ cmd_audit(opts *o, int argc, char **argv)
 
 	if (argc < 1 || strcmp(argv[0], "verify") != 0)
 		return cli_usage_error("audit takes one action: verify");
-	if ((r = open_ctx(&ctx, o, 1)) != 0)
+	if ((r = ct_open_ctx(&ctx, o, 1)) != 0)
 		return r;
 	r = gp_audit_verify(gp_ctx_store(ctx), &bad, &rows);
 	if (r != 0 && r != GP_E_VERIFY) {
 		r = cli_fail(r, "audit verify");
 	} else if (o->json) {
-		print_json(json_pack("{s:b, s:I, s:o?}", "ok", r == 0, "entries", (json_int_t)rows,
+		ct_print_json(json_pack("{s:b, s:I, s:o?}", "ok", r == 0, "entries", (json_int_t)rows,
 		    "first_bad", r ? json_integer(bad) : NULL));
 		r = r ? EXIT_VERIFY : 0;
 	} else if (r != 0) {
@@ -1059,7 +1043,7 @@ load_crl(STACK_OF(X509_CRL) **out, const char *path)
 	BIO *b;
 	int r;
 
-	if ((r = read_file(&buf, &len, path, 1u << 30)) != 0)
+	if ((r = ct_read_file(&buf, &len, path, 1u << 30)) != 0)
 		return r;
 	if ((b = BIO_new_mem_buf(buf, (int)len)) != NULL) {
 		crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
@@ -1104,7 +1088,7 @@ cmd_verify(opts *o, int argc, char **argv)
 		goto out;
 	}
 	if (o->json)
-		print_json(json_pack("{s:s, s:b}", "file", argv[0], "ok", 1));
+		ct_print_json(json_pack("{s:s, s:b}", "file", argv[0], "ok", 1));
 	else
 		printf("%s: OK\n", argv[0]);
 out:
@@ -1135,39 +1119,44 @@ static const command commands[] = {
 	  "     [--profile P] [--days N] [--pass-file F] [--parent-pass-file F]\n"
 	  "  Creates a CA: a self-signed root, or with --parent a subordinate CA signed by it.\n"
 	  "  TYPE: rsa2048 rsa3072 rsa4096 ec-p256 (default) ec-p384 ed25519 sm2.\n"
-	  "  The new key is written encrypted to keys/NAME.key under the home." },
+	  "  The new key is written encrypted to keys/NAME.key under the home.", 0 },
 	{ "issue", cmd_issue, acc_issue,
 	  "issue --ca CA --profile P --csr FILE [--out FILE] [--subject DN] [--san LIST] [--days N]\n"
 	  "issue --ca CA --profile P --batch DIR|LIST --out-dir DIR [--threads N]\n"
 	  "  Issues certificates from CSRs (PEM or DER). --subject and --san override the CSR's\n"
 	  "  (LIST: \"DNS:a.example,IP:10.0.0.1,email:x@y,URI:https://...\"). With --batch, every\n"
-	  "  certificate is committed to the store before its file is written to DIR." },
+	  "  certificate is committed to the store before its file is written to DIR.", 0 },
 	{ "revoke", cmd_revoke, acc_revoke,
 	  "revoke --ca CA --serial HEX [--reason R]\n"
 	  "  Revokes a certificate. R (RFC 5280 5.3.1): unspecified (default), keyCompromise,\n"
 	  "  cACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold,\n"
-	  "  privilegeWithdrawn, aACompromise; removeFromCRL releases a certificate on hold." },
+	  "  privilegeWithdrawn, aACompromise; removeFromCRL releases a certificate on hold.", 0 },
 	{ "crl", cmd_crl, acc_crl,
 	  "crl --ca CA --out FILE [--delta] [--pem]\n"
-	  "  Publishes the next full CRL (or with --delta a delta CRL against the last full one)." },
+	  "  Publishes the next full CRL (or with --delta a delta CRL against the last full one).", 0 },
 	{ "list", cmd_list, acc_list,
 	  "list [--ca CA] [--status good|revoked|hold] [--profile P] [--subject TEXT] [--limit N]\n"
 	  "list --cas\n"
-	  "  Lists certificates (or the CAs)." },
+	  "  Lists certificates (or the CAs).", 0 },
 	{ "show", cmd_show, acc_show,
 	  "show --ca CA --serial HEX\n"
-	  "  Shows one certificate with its status and PEM." },
+	  "  Shows one certificate with its status and PEM.", 0 },
 	{ "export", cmd_export, acc_export,
 	  "export --ca CA [--chain | --serial HEX] [--out FILE]\n"
-	  "  Writes the CA certificate, its chain up to the root, or a certificate as PEM." },
+	  "  Writes the CA certificate, its chain up to the root, or a certificate as PEM.", 0 },
 	{ "verify", cmd_verify, acc_verify,
 	  "verify --trust ROOTS.pem [--untrusted CHAIN.pem] [--crl FILE]... CERT.pem\n"
 	  "  Verifies CERT up to a trust anchor, SM2 chains included (every SM2 certificate\n"
 	  "  with the distinguishing ID 1234567812345678), and with --crl its revocation status\n"
-	  "  and that of every CA on the way (all CRLs needed must be given)." },
+	  "  and that of every CA on the way (all CRLs needed must be given).", 0 },
 	{ "audit", cmd_audit, acc_audit,
 	  "audit verify\n"
-	  "  Recomputes the audit chain and names the first broken entry." },
+	  "  Recomputes the audit chain and names the first broken entry.", 0 },
+};
+
+/* Commands of other modules, each table ending with a NULL name. */
+static const command *const module_commands[] = {
+	ca_tool_key_commands, ca_tool_ra_commands, ca_tool_seal_commands, ca_tool_ocsp_commands,
 };
 
 static const command *
@@ -1176,6 +1165,10 @@ find_command(const char *name)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
+	for (size_t m = 0; m < sizeof(module_commands) / sizeof(module_commands[0]); m++)
+		for (const command *c = module_commands[m]; c->name != NULL; c++)
+			if (strcmp(c->name, name) == 0)
+				return c;
 	return NULL;
 }
 
@@ -1186,6 +1179,9 @@ usage(FILE *f)
 	    "Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %s\n", commands[i].name);
+	for (size_t m = 0; m < sizeof(module_commands) / sizeof(module_commands[0]); m++)
+		for (const command *c = module_commands[m]; c->name != NULL; c++)
+			fprintf(f, "  %s\n", c->name);
 	fprintf(f, "\nGlobal options:\n"
 	    "  --config FILE  configuration file (OpenSSL config syntax); none: built-in profiles\n"
 	    "  --home DIR     where the store and keys live (default $GOVPKI_HOME, else .)\n"
@@ -1240,6 +1236,11 @@ main(int argc, char **argv)
 		return cli_usage_error("unknown command '%s'", argv[optind]);
 	argc -= optind;
 	argv += optind;
+	if (cmd->raw) {
+		/* the module parses its own options (getopt_long from argv[1]) */
+		optind = 1;
+		return cmd->run(&o, argc, argv);
+	}
 	optind = 1;
 	for (;;) {
 		int idx = 0;
@@ -1285,15 +1286,15 @@ main(int argc, char **argv)
 		case O_CHAIN: o.chain = 1; break;
 		case O_CAS: o.cas = 1; break;
 		case O_DAYS:
-			if ((r = parse_long(&o.days, optarg, "--days", 1, 36500)) != 0)
+			if ((r = ct_parse_long(&o.days, optarg, "--days", 1, 36500)) != 0)
 				return r;
 			break;
 		case O_THREADS:
-			if ((r = parse_long(&o.threads, optarg, "--threads", 1, 64)) != 0)
+			if ((r = ct_parse_long(&o.threads, optarg, "--threads", 1, 64)) != 0)
 				return r;
 			break;
 		case O_LIMIT:
-			if ((r = parse_long(&o.limit, optarg, "--limit", 1, 100000000)) != 0)
+			if ((r = ct_parse_long(&o.limit, optarg, "--limit", 1, 100000000)) != 0)
 				return r;
 			break;
 		default:

@@ -1,0 +1,78 @@
+/* lib/store_sqlite_int.h: what the SQLite backend shares with its module parts (lib/store_sqlite_*.c) */
+#ifndef GP_STORE_SQLITE_INT_H
+#define GP_STORE_SQLITE_INT_H
+
+#include <sqlite3.h>
+
+#include "store_int.h"
+
+/* Statements kept prepared for the life of the handle. */
+enum {
+	ST_REVISION,
+	ST_REV_BUMP,
+	ST_CA_ADD,
+	ST_CA_BY_NAME,
+	ST_CA_BY_ID,
+	ST_CA_LIST,
+	ST_CERT_ADD,
+	ST_CERT_GET,
+	ST_CERT_STATUS,
+	ST_CERT_SET_STATUS,
+	ST_COUNT_ALL,
+	ST_COUNT_CA,
+	ST_CRL_MAX,
+	ST_CRL_ADD,
+	ST_CRL_LATEST,
+	ST_AUDIT_INSERT,
+	ST_AUDIT_LAST,
+	ST_META_GET,
+	ST_META_SET,
+	ST__N
+};
+
+typedef struct sq_store {
+	struct gp_store base;   /* first: a gp_store * is a sq_store * */
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *st[ST__N];
+} sq_store;
+
+static inline sq_store *
+SQ(gp_store *s)
+{
+	return (sq_store *)s;
+}
+
+/* How a multi-statement write is wrapped (tx_enter/tx_leave). */
+enum { TX_NONE, TX_OWN, TX_SAVEPOINT };
+
+/* Maps an SQLite result code to a GP_E_* code with a message (call it
+ * before resetting the statement). */
+int sq_fail(sq_store *s, int rc, const char *what);
+/* Runs SQL without results. */
+int sq_exec(sq_store *s, const char *sql, const char *what);
+/* BEGIN IMMEDIATE when no transaction is open, else a savepoint; tx_leave
+ * commits (r == 0) or rolls back, and returns r or the commit's failure. */
+int tx_enter(sq_store *s, int *mode);
+int tx_leave(sq_store *s, int mode, int r);
+/* Binds text (NULL binds NULL). */
+int bind_text(sqlite3_stmt *st, int i, const char *v);
+
+/*
+ * A module's part of the schema (RA, seals, OCSP): its own tables with its
+ * own version in meta ("schema.NAME"), migrated after the core schema on
+ * every read-write open.  migrations[v] takes the part from v to v + 1.
+ */
+struct sq_part {
+	const char *name;
+	int nmigrations;
+	const char *const *migrations;
+};
+
+extern const struct gp_store_ops sq_ops;
+extern const struct sq_part sq_part_ra, sq_part_seal, sq_part_ocsp;
+extern const struct gp_store_ra_ops sq_ra_ops;
+extern const struct gp_store_seal_ops sq_seal_ops;
+extern const struct gp_store_ocsp_ops sq_ocsp_ops;
+
+#endif

@@ -1,0 +1,51 @@
+/* tools/ca-tool.h: what ca-tool's command modules (tools/ca-tool-*.c) share */
+#ifndef GP_CA_TOOL_H
+#define GP_CA_TOOL_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+#include <openssl/x509.h>
+
+#include <govpki/govpki.h>
+
+typedef struct opts {
+	const char *config, *home, *name, *parent, *subject, *key_type, *key;
+	const char *profile, *pass_file, *parent_pass_file, *ca, *csr, *out;
+	const char *batch, *out_dir, *san, *serial, *reason, *status, *actor;
+	const char *trust, *untrusted, *crls[16];
+	int ncrls;
+	long days, threads, limit;
+	int json, delta, pem, chain, cas;
+} opts;
+
+typedef struct command {
+	const char *name;
+	int (*run)(opts *o, int argc, char **argv);
+	const int *accepts;          /* 0-terminated option ids */
+	const char *usage;
+	int raw;                     /* 1: run gets argv from the command word on
+	                                and parses its own options (getopt_long,
+	                                optind already 1); o holds the global ones */
+} command;
+
+
+/* Each module's commands; a table ends with an entry whose name is NULL. */
+extern const command ca_tool_key_commands[];
+extern const command ca_tool_ra_commands[];
+extern const command ca_tool_seal_commands[];
+extern const command ca_tool_ocsp_commands[];
+
+/* Helpers: each prints its own message and returns an exit code (0 = ok). */
+int ct_open_ctx(gp_ctx **ctx, const opts *o, int readonly);
+int ct_read_pass(char **pass, size_t *len, const char *file, const char *prompt);
+int ct_parse_serial(unsigned char *serial, size_t *len, const char *hex);
+int ct_parse_long(long *out, const char *s, const char *what, long min, long max);
+int ct_read_file(unsigned char **buf, size_t *len, const char *path, size_t max);
+int ct_write_out(const char *path, const void *buf, size_t len);   /* "-" or NULL: stdout */
+int ct_cert_pem(char **out, size_t *len, X509 *x);                 /* malloc'ed PEM */
+int ct_print_json(json_t *j);                                      /* prints and frees j */
+void ct_serial_hex(char *out, const unsigned char *s, size_t len);
+void ct_iso_time(char out[32], int64_t t);
+
+#endif
