@@ -10,5 +10,6 @@
 #include <govpki/config.h>
 #include <govpki/profile.h>
 #include <govpki/ca.h>
+#include <govpki/ocsp.h>
 
 #endif

@@ -1,0 +1,153 @@
+/* govpki/ocsp.h: OCSP responses (RFC 6960): request parsing, signing, pre-signed cache */
+#ifndef GOVPKI_OCSP_H
+#define GOVPKI_OCSP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <govpki/ca.h>
+#include <govpki/config.h>
+#include <govpki/export.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * A responder answers OCSP requests for the CAs it serves, from the store
+ * (one read-only connection per calling thread, opened on first use) and a
+ * cache of pre-signed responses to nonce-less requests.  Every gp_ocsp_*
+ * call on a responder is thread-safe except gp_ocsp_responder_free.
+ */
+typedef struct gp_ocsp_responder gp_ocsp_responder;
+
+/* One encoded OCSPResponse with what HTTP needs to serve it.  Immutable and
+ * reference-counted: every gp_ocsp_resp handed out is released with
+ * gp_ocsp_resp_free, and stays valid after its responder is freed. */
+typedef struct gp_ocsp_resp gp_ocsp_resp;
+
+/* RFC 6960 §4.2.1 OCSPResponseStatus (4 is not used). */
+enum {
+	GP_OCSP_SUCCESSFUL = 0,
+	GP_OCSP_MALFORMED = 1,
+	GP_OCSP_INTERNAL_ERROR = 2,
+	GP_OCSP_TRY_LATER = 3,
+	GP_OCSP_SIG_REQUIRED = 5,
+	GP_OCSP_UNAUTHORIZED = 6
+};
+
+/* The [ocsp] section of the configuration, every key with its default.
+ * Strings are borrowed from the gp_config they were read from. */
+typedef struct gp_ocsp_settings {
+	const char *listen;       /* "127.0.0.1:8080" */
+	const char *path;         /* URL prefix of requests, "/" */
+	const char *cas;          /* CA names, separated by commas or spaces; NULL: all */
+	const char *signer_cert;  /* delegated responder certificate file, or NULL */
+	const char *signer_key;   /* its encrypted key file, or NULL */
+	const char *pass_file;    /* passphrase file, or NULL */
+	long threads;             /* worker threads; 0: one per core */
+	long next_update;         /* next_update_seconds: nextUpdate - thisUpdate, 3600 */
+	long refresh;             /* refresh_seconds: store revision polling, 5 */
+	long max_request;         /* max_request_bytes: 10000 */
+	long max_singles;         /* single requests in one request, 100 */
+	long cache_entries;       /* pre-signed responses kept, 100000 (0: no cache) */
+	long timeout;             /* timeout_seconds: idle HTTP connections, 30 */
+	long drain;               /* drain_seconds: how long SIGTERM waits, 10 */
+} gp_ocsp_settings;
+
+/* Fills *out from cfg's [ocsp] section (cfg may be NULL: all defaults).
+ * GP_E_CONFIG names the file, line and key of an unknown key or a bad
+ * value (gp_config_check_keys). */
+GP_EXPORT int gp_ocsp_settings_load(gp_ocsp_settings *out, const gp_config *cfg);
+
+typedef struct gp_ocsp_params {
+	const gp_ocsp_settings *settings; /* NULL: the defaults */
+	const char *const *cas;   /* names of the CAs to serve; NULL or ncas 0: all */
+	size_t ncas;
+	const char *signer_cert;  /* a delegated responder (ocsp-signer profile) */
+	const char *signer_key;   /* and its key (gp_key_load URI); both or neither */
+	const char *pass;         /* passphrase of the CA keys and the signer key */
+	size_t passlen;
+} gp_ocsp_params;
+
+/*
+ * Builds a responder for the CAs of ctx's store: loads their certificates,
+ * precomputes issuerNameHash and issuerKeyHash for SHA-1, SHA-256 and SM3,
+ * and loads the signing keys: the delegated signer for the CA that issued
+ * it (checked: issued by that CA, id-kp-OCSPSigning, key matches), the
+ * CA's own key for the others.  ctx is only read during the call; the
+ * responder keeps the store's path and opens its own connections.
+ * *out is freed with gp_ocsp_responder_free.
+ */
+GP_EXPORT int gp_ocsp_responder_new(gp_ocsp_responder **out, gp_ctx *ctx,
+    const gp_ocsp_params *p);
+
+/* Frees the responder, its cache and its store connections.  No other
+ * call on r may be running.  Responses handed out stay valid. */
+GP_EXPORT void gp_ocsp_responder_free(gp_ocsp_responder *r);
+
+#define GP_OCSP_HIT 0x1           /* answered from the cache */
+
+/*
+ * Answers the DER OCSPRequest req.  On 0, *out is an OCSPResponse to send
+ * whatever the request was: malformedRequest for garbage, a bad nonce
+ * (RFC 9654 §2.1) or too many single requests; unauthorized for an issuer
+ * or hash algorithm not served; internalError when the store or signing
+ * failed; else a signed BasicOCSPResponse.  A nonce-less request for one
+ * certificate is answered from (and stored in) the cache; get_key, when not
+ * NULL, is the GET path it came from, remembered so that gp_ocsp_lookup
+ * finds it next time.  *flags (may be NULL) gets GP_OCSP_HIT.
+ * Returns < 0 only for bad arguments or when no response could be built.
+ * Release *out with gp_ocsp_resp_free.
+ */
+GP_EXPORT int gp_ocsp_respond(gp_ocsp_resp **out, unsigned *flags,
+    gp_ocsp_responder *r, const unsigned char *req, size_t len,
+    const char *get_key, size_t get_keylen);
+
+/* The cached response for a GET path seen before (see gp_ocsp_respond):
+ * no parsing, no allocation.  GP_E_NOTFOUND (without a message) on a miss.
+ * Release *out with gp_ocsp_resp_free. */
+GP_EXPORT int gp_ocsp_lookup(gp_ocsp_resp **out, gp_ocsp_responder *r,
+    const char *get_key, size_t get_keylen);
+
+/*
+ * One round of the background refresher, for one thread at a time: when
+ * the store's revision moved, drops the cached responses of the
+ * certificates whose status changed (gp_store_cert_changed); re-signs
+ * cached responses that were used and are past half their validity at now
+ * (0: the current time) and those dropped; forgets unused old ones.
+ * *resigned (may be NULL) gets the number of responses signed.
+ */
+GP_EXPORT int gp_ocsp_refresh(gp_ocsp_responder *r, int64_t now, size_t *resigned);
+
+typedef struct gp_ocsp_stats {
+	int64_t revision;         /* store revision the cache reflects */
+	uint64_t cached;          /* responses in the cache */
+	uint64_t signed_total;    /* responses signed since start */
+	uint64_t hits;            /* answered from the cache */
+	uint64_t misses;          /* cacheable requests that had to be signed */
+} gp_ocsp_stats;
+
+GP_EXPORT int gp_ocsp_get_stats(const gp_ocsp_responder *r, gp_ocsp_stats *out);
+
+/* Accessors of a response (all borrowed from x, valid while it is held). */
+GP_EXPORT const unsigned char *gp_ocsp_resp_der(const gp_ocsp_resp *x, size_t *len);
+GP_EXPORT int gp_ocsp_resp_status(const gp_ocsp_resp *x);       /* GP_OCSP_* */
+/* 1 for a successful nonce-less response that HTTP caches may keep
+ * (RFC 9919): then this_update, next_update, etag and the HTTP dates apply. */
+GP_EXPORT int gp_ocsp_resp_cacheable(const gp_ocsp_resp *x);
+GP_EXPORT int64_t gp_ocsp_resp_this_update(const gp_ocsp_resp *x);
+GP_EXPORT int64_t gp_ocsp_resp_next_update(const gp_ocsp_resp *x);
+GP_EXPORT const char *gp_ocsp_resp_etag(const gp_ocsp_resp *x);          /* "\"hex\"" */
+GP_EXPORT const char *gp_ocsp_resp_last_modified(const gp_ocsp_resp *x); /* HTTP-date of thisUpdate */
+GP_EXPORT const char *gp_ocsp_resp_expires(const gp_ocsp_resp *x);       /* HTTP-date of nextUpdate */
+
+/* A new reference to x (x itself; NULL gives NULL). */
+GP_EXPORT gp_ocsp_resp *gp_ocsp_resp_ref(gp_ocsp_resp *x);
+/* Drops a reference; the last one frees.  NULL is accepted. */
+GP_EXPORT void gp_ocsp_resp_free(gp_ocsp_resp *x);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

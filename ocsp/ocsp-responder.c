@@ -1,0 +1,910 @@
+/* ocsp/ocsp-responder.c: the OCSP responder daemon (HTTP on libmicrohttpd, RFC 6960 Appendix A, RFC 9919) */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include <govpki/govpki.h>
+
+#define MAX_CAS 64
+
+typedef struct opts {
+	const char *config;
+	const char *home;
+	const char *listen;
+	const char *pass_file;
+	const char *cas[MAX_CAS];
+	size_t ncas;
+	const char *signer_cert;
+	const char *signer_key;
+	const char *port_file;
+} opts;
+
+/* What a configuration (re)load produces; swapped whole on SIGHUP. */
+typedef struct live {
+	gp_ctx *ctx;
+	gp_ocsp_settings set;   /* strings borrowed from ctx's configuration */
+	gp_ocsp_responder *r;
+	char *cas_buf;
+	atomic_long refs;
+} live;
+
+static pthread_rwlock_t live_lock = PTHREAD_RWLOCK_INITIALIZER;
+static live *current;
+
+static pthread_mutex_t stop_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stop_cv;
+static int stopping;
+
+/* ---- metrics (atomics only: the hot path takes no lock for them) -------- */
+
+enum {
+	OUT_SUCCESSFUL, OUT_MALFORMED, OUT_INTERNAL, OUT_TRYLATER, OUT_UNAUTHORIZED,
+	OUT_NOT_MODIFIED, OUT_HTTP_400, OUT_HTTP_404, OUT_HTTP_405, OUT_HTTP_413,
+	OUT_HTTP_414, OUT_HTTP_415, OUT_HTTP_500, OUT__N
+};
+static const char *const out_names[OUT__N] = {
+	"successful", "malformedRequest", "internalError", "tryLater", "unauthorized",
+	"not_modified", "http_400", "http_404", "http_405", "http_413", "http_414",
+	"http_415", "http_500"
+};
+static const double buckets[] = { 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1 };
+#define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
+
+static atomic_ullong m_out[OUT__N];
+static atomic_ullong m_get, m_post, m_hits, m_misses;
+static atomic_ullong m_bucket[NBUCKETS + 1];
+static atomic_ullong m_sum_ns, m_count;
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+observe(int outcome, uint64_t t0)
+{
+	uint64_t d = now_ns() - t0;
+	double s = (double)d / 1e9;
+	size_t i;
+
+	atomic_fetch_add_explicit(&m_out[outcome], 1, memory_order_relaxed);
+	for (i = 0; i < NBUCKETS && s > buckets[i]; i++)
+		;
+	atomic_fetch_add_explicit(&m_bucket[i], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m_sum_ns, d, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m_count, 1, memory_order_relaxed);
+}
+
+/* ---- the live configuration --------------------------------------------- */
+
+static void
+live_put(live *l)
+{
+	if (l == NULL || atomic_fetch_sub(&l->refs, 1) != 1)
+		return;
+	gp_ocsp_responder_free(l->r);
+	gp_ctx_free(l->ctx);
+	free(l->cas_buf);
+	free(l);
+}
+
+static live *
+live_get(void)
+{
+	live *l;
+
+	pthread_rwlock_rdlock(&live_lock);
+	l = current;
+	atomic_fetch_add_explicit(&l->refs, 1, memory_order_relaxed);
+	pthread_rwlock_unlock(&live_lock);
+	return l;
+}
+
+static int
+live_new(live **out, const opts *o, char **pass, size_t *passlen)
+{
+	live *l;
+	gp_ocsp_params p;
+	const char *cas[MAX_CAS], *pf;
+	size_t ncas = 0;
+	char *tok, *save = NULL;
+	int r;
+
+	*out = NULL;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return GP_E_NOMEM;
+	atomic_init(&l->refs, 1);
+	if ((r = gp_ctx_open(&l->ctx, o->config, o->home, GP_CTX_READONLY)) != 0 ||
+	    (r = gp_ocsp_settings_load(&l->set, gp_ctx_config(l->ctx))) != 0)
+		goto out;
+	/* the passphrase: read again from its file on a reload (keys may have
+	 * been re-encrypted), kept from the first read otherwise */
+	pf = o->pass_file != NULL ? o->pass_file : l->set.pass_file;
+	if (*pass == NULL || pf != NULL) {
+		char *np = NULL;
+		size_t nl = 0;
+
+		if ((r = gp_pass_get(&np, &nl, pf, "Key passphrase: ")) != 0)
+			goto out;
+		gp_pass_free(*pass, *passlen);
+		*pass = np;
+		*passlen = nl;
+	}
+	memset(&p, 0, sizeof(p));
+	p.settings = &l->set;
+	if (o->ncas > 0) {
+		p.cas = o->cas;
+		p.ncas = o->ncas;
+	} else if (l->set.cas != NULL) {
+		if ((l->cas_buf = strdup(l->set.cas)) == NULL) {
+			r = GP_E_NOMEM;
+			goto out;
+		}
+		for (tok = strtok_r(l->cas_buf, ", \t", &save); tok != NULL && ncas < MAX_CAS;
+		    tok = strtok_r(NULL, ", \t", &save))
+			cas[ncas++] = tok;
+		p.cas = cas;
+		p.ncas = ncas;
+	}
+	p.signer_cert = o->signer_cert != NULL ? o->signer_cert : l->set.signer_cert;
+	p.signer_key = o->signer_key != NULL ? o->signer_key : l->set.signer_key;
+	p.pass = *pass;
+	p.passlen = *passlen;
+	if ((r = gp_ocsp_responder_new(&l->r, l->ctx, &p)) != 0)
+		goto out;
+	*out = l;
+	l = NULL;
+out:
+	live_put(l);
+	return r;
+}
+
+/* ---- HTTP --------------------------------------------------------------- */
+
+typedef struct post {
+	uint64_t t0;
+	unsigned char *buf;
+	size_t len, cap, max;
+	int too_big;
+} post;
+
+static void
+resp_release(void *cls)
+{
+	gp_ocsp_resp_free(cls);
+}
+
+static enum MHD_Result
+send_text(struct MHD_Connection *c, unsigned code, const char *text, int outcome, uint64_t t0)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD, POST");
+	ret = MHD_queue_response(c, code, resp);
+	MHD_destroy_response(resp);
+	if (outcome >= 0)
+		observe(outcome, t0);
+	return ret;
+}
+
+/* 1 when an If-None-Match header names etag (or is "*"). */
+static int
+etag_matches(struct MHD_Connection *c, const char *etag)
+{
+	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_IF_NONE_MATCH);
+
+	if (inm == NULL)
+		return 0;
+	while (*inm == ' ')
+		inm++;
+	return strcmp(inm, "*") == 0 || strstr(inm, etag) != NULL;
+}
+
+/* Queues x (whose reference it takes) as application/ocsp-response; for a
+ * cacheable one with the RFC 9919 caching headers, or 304 when the client
+ * already holds it. */
+static enum MHD_Result
+send_ocsp(struct MHD_Connection *c, gp_ocsp_resp *x, int get, uint64_t t0)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	const unsigned char *der;
+	size_t len;
+	char cc[96];
+	unsigned code = MHD_HTTP_OK;
+	int outcome, cacheable = gp_ocsp_resp_cacheable(x);
+	long long age;
+
+	switch (gp_ocsp_resp_status(x)) {
+	case GP_OCSP_SUCCESSFUL: outcome = OUT_SUCCESSFUL; break;
+	case GP_OCSP_MALFORMED: outcome = OUT_MALFORMED; break;
+	case GP_OCSP_TRY_LATER: outcome = OUT_TRYLATER; break;
+	case GP_OCSP_UNAUTHORIZED: outcome = OUT_UNAUTHORIZED; break;
+	default: outcome = OUT_INTERNAL; break;
+	}
+	der = gp_ocsp_resp_der(x, &len);
+	if (cacheable && get && etag_matches(c, gp_ocsp_resp_etag(x))) {
+		code = MHD_HTTP_NOT_MODIFIED;
+		outcome = OUT_NOT_MODIFIED;
+		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	} else {
+		/* the response borrows the DER and drops our reference when
+		 * MHD is done with it: no copy */
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(len,
+		    (void *)der, resp_release, gp_ocsp_resp_ref(x));
+		if (resp == NULL)
+			gp_ocsp_resp_free(x);   /* the reference just taken */
+	}
+	if (resp == NULL) {
+		gp_ocsp_resp_free(x);
+		return MHD_NO;
+	}
+	/* x stays valid until MHD_destroy_response below: we still hold it */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/ocsp-response");
+	if (cacheable) {
+		/* RFC 9919 §6.2 (RFC 5019 §6.2): cacheable until nextUpdate */
+		age = (long long)gp_ocsp_resp_next_update(x) - (long long)time(NULL);
+		if (age < 0)
+			age = 0;
+		snprintf(cc, sizeof(cc), "max-age=%lld, public, no-transform, must-revalidate", age);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cc);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED,
+		    gp_ocsp_resp_last_modified(x));
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_EXPIRES, gp_ocsp_resp_expires(x));
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, gp_ocsp_resp_etag(x));
+	} else {
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	}
+	ret = MHD_queue_response(c, code, resp);
+	MHD_destroy_response(resp);
+	gp_ocsp_resp_free(x);
+	observe(outcome, t0);
+	return ret;
+}
+
+/* RFC 4648 §4 base64, padding optional; ' ' is read as '+' (a form-decoded
+ * '+').  -1 for anything else. */
+static long
+b64_decode(unsigned char *out, size_t max, const char *in, size_t len)
+{
+	static signed char map[256];
+	static int ready;
+	size_t i, o = 0;
+	uint32_t acc = 0;
+	int bits = 0, pad = 0;
+
+	if (!ready) {
+		const char *a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+		memset(map, -1, sizeof(map));
+		for (i = 0; i < 64; i++)
+			map[(unsigned char)a[i]] = (signed char)i;
+		map[' '] = 62;
+		ready = 1;      /* idempotent: a race writes the same bytes */
+	}
+	for (i = 0; i < len; i++) {
+		int v;
+
+		if (in[i] == '=') {
+			pad++;
+			continue;
+		}
+		if (pad > 0 || (v = map[(unsigned char)in[i]]) < 0)
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			if (o == max)
+				return -1;
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	if (pad > 2 || bits >= 6 || (acc & ((1u << bits) - 1)) != 0)
+		return -1;
+	return (long)o;
+}
+
+static enum MHD_Result
+send_metrics(struct MHD_Connection *c, live *l, uint64_t t0)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	gp_ocsp_stats st;
+	char *buf = NULL;
+	size_t len = 0, i;
+	unsigned long long cum = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)t0;
+	if (f == NULL)
+		return MHD_NO;
+	gp_ocsp_get_stats(l->r, &st);
+	fprintf(f, "# HELP govpki_ocsp_requests_total Requests answered, by outcome.\n"
+	    "# TYPE govpki_ocsp_requests_total counter\n");
+	for (i = 0; i < OUT__N; i++)
+		fprintf(f, "govpki_ocsp_requests_total{outcome=\"%s\"} %llu\n", out_names[i],
+		    (unsigned long long)atomic_load(&m_out[i]));
+	fprintf(f, "# HELP govpki_ocsp_http_requests_total OCSP requests by HTTP method.\n"
+	    "# TYPE govpki_ocsp_http_requests_total counter\n"
+	    "govpki_ocsp_http_requests_total{method=\"GET\"} %llu\n"
+	    "govpki_ocsp_http_requests_total{method=\"POST\"} %llu\n",
+	    (unsigned long long)atomic_load(&m_get), (unsigned long long)atomic_load(&m_post));
+	fprintf(f, "# HELP govpki_ocsp_cache_hits_total Answers served pre-signed.\n"
+	    "# TYPE govpki_ocsp_cache_hits_total counter\n"
+	    "govpki_ocsp_cache_hits_total %llu\n"
+	    "# HELP govpki_ocsp_cache_misses_total Cacheable requests that were signed.\n"
+	    "# TYPE govpki_ocsp_cache_misses_total counter\n"
+	    "govpki_ocsp_cache_misses_total %llu\n"
+	    "# HELP govpki_ocsp_signed_total Responses signed by this configuration.\n"
+	    "# TYPE govpki_ocsp_signed_total counter\n"
+	    "govpki_ocsp_signed_total %llu\n"
+	    "# HELP govpki_ocsp_cache_entries Pre-signed responses held.\n"
+	    "# TYPE govpki_ocsp_cache_entries gauge\n"
+	    "govpki_ocsp_cache_entries %llu\n"
+	    "# HELP govpki_ocsp_store_revision Store revision the cache reflects.\n"
+	    "# TYPE govpki_ocsp_store_revision gauge\n"
+	    "govpki_ocsp_store_revision %lld\n",
+	    (unsigned long long)atomic_load(&m_hits), (unsigned long long)atomic_load(&m_misses),
+	    (unsigned long long)st.signed_total, (unsigned long long)st.cached,
+	    (long long)st.revision);
+	fprintf(f, "# HELP govpki_ocsp_request_duration_seconds Time to answer a request.\n"
+	    "# TYPE govpki_ocsp_request_duration_seconds histogram\n");
+	for (i = 0; i <= NBUCKETS; i++) {
+		cum += atomic_load(&m_bucket[i]);
+		if (i < NBUCKETS)
+			fprintf(f, "govpki_ocsp_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+			    buckets[i], cum);
+		else
+			fprintf(f, "govpki_ocsp_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
+	}
+	fprintf(f, "govpki_ocsp_request_duration_seconds_sum %.9f\n"
+	    "govpki_ocsp_request_duration_seconds_count %llu\n",
+	    (double)atomic_load(&m_sum_ns) / 1e9, (unsigned long long)atomic_load(&m_count));
+	if (fclose(f) != 0) {
+		free(buf);
+		return MHD_NO;
+	}
+	if ((resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE)) == NULL) {
+		free(buf);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/plain; version=0.0.4");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
+answer(struct MHD_Connection *c, live *l, const unsigned char *der, size_t len,
+    const char *key, size_t keylen, int get, uint64_t t0)
+{
+	gp_ocsp_resp *x = NULL;
+	unsigned flags = 0;
+
+	if (gp_ocsp_respond(&x, &flags, l->r, der, len, key, keylen) != 0) {
+		fprintf(stderr, "ocsp-responder: %s\n", gp_error_last());
+		return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error\n",
+		    OUT_HTTP_500, t0);
+	}
+	if (flags & GP_OCSP_HIT)
+		atomic_fetch_add_explicit(&m_hits, 1, memory_order_relaxed);
+	else if (gp_ocsp_resp_cacheable(x))
+		atomic_fetch_add_explicit(&m_misses, 1, memory_order_relaxed);
+	return send_ocsp(c, x, get, t0);
+}
+
+/* The request part of a GET path under the prefix, or NULL (404). */
+static const char *
+under_prefix(const char *url, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	while (n > 1 && prefix[n - 1] == '/')
+		n--;
+	if (n == 1)
+		return url;
+	if (strncmp(url, prefix, n) != 0 || (url[n] != '/' && url[n] != '\0'))
+		return NULL;
+	return url + n;
+}
+
+/* RFC 6960 Appendix A.1: GET {url}/{url-encoding of base-64 encoding of
+ * the DER encoding of the OCSPRequest}; RFC 9919 §5. */
+static enum MHD_Result
+do_get(struct MHD_Connection *c, const char *url, uint64_t t0)
+{
+	live *l = live_get();
+	gp_ocsp_resp *x = NULL;
+	const char *rest;
+	char *copy = NULL;
+	unsigned char *der = NULL;
+	size_t klen;
+	long dlen;
+	enum MHD_Result ret;
+
+	atomic_fetch_add_explicit(&m_get, 1, memory_order_relaxed);
+	if ((rest = under_prefix(url, l->set.path)) == NULL) {
+		ret = send_text(c, MHD_HTTP_NOT_FOUND, "not found\n", OUT_HTTP_404, t0);
+		goto out;
+	}
+	/* a doubled slash (a base URL ending in '/') is not part of the
+	 * request: DER starts with 0x30, so base64 never starts with '/' */
+	while (*rest == '/')
+		rest++;
+	klen = strlen(rest);
+	if (klen == 0) {
+		ret = send_text(c, MHD_HTTP_BAD_REQUEST, "no OCSP request in the path\n",
+		    OUT_HTTP_400, t0);
+		goto out;
+	}
+	/* MHD unescapes the path; a '%' left over was escaped twice */
+	if (strchr(rest, '%') != NULL) {
+		if ((copy = strdup(rest)) == NULL) {
+			ret = MHD_NO;
+			goto out;
+		}
+		klen = MHD_http_unescape(copy);
+		rest = copy;
+	}
+	if (klen > ((size_t)l->set.max_request + 2) / 3 * 4 + 4) {
+		ret = send_text(c, MHD_HTTP_URI_TOO_LONG, "request too long\n", OUT_HTTP_414, t0);
+		goto out;
+	}
+	/* the hot path: a GET seen before is a table lookup */
+	if (gp_ocsp_lookup(&x, l->r, rest, klen) == 0) {
+		atomic_fetch_add_explicit(&m_hits, 1, memory_order_relaxed);
+		ret = send_ocsp(c, x, 1, t0);
+		goto out;
+	}
+	if ((der = malloc((size_t)l->set.max_request)) == NULL) {
+		ret = MHD_NO;
+		goto out;
+	}
+	if ((dlen = b64_decode(der, (size_t)l->set.max_request, rest, klen)) <= 0) {
+		ret = send_text(c, MHD_HTTP_BAD_REQUEST, "the path is not a base64 OCSP request\n",
+		    OUT_HTTP_400, t0);
+		goto out;
+	}
+	ret = answer(c, l, der, (size_t)dlen, rest, klen, 1, t0);
+out:
+	free(der);
+	free(copy);
+	live_put(l);
+	return ret;
+}
+
+/* 1 when the Content-Type is application/ocsp-request (RFC 6960 A.1). */
+static int
+ocsp_content_type(struct MHD_Connection *c)
+{
+	static const char want[] = "application/ocsp-request";
+	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_TYPE);
+	size_t n = sizeof(want) - 1;
+
+	return ct != NULL && strncasecmp(ct, want, n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+static char get_marker;
+
+static enum MHD_Result
+handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	post *q = *con_cls != &get_marker ? *con_cls : NULL;
+	live *l;
+	const char *cl;
+	enum MHD_Result ret;
+
+	(void)cls;
+	(void)version;
+	/* GET and HEAD are answered in the second round: a response queued
+	 * in the first one makes MHD close the connection (no keep-alive) */
+	if (q == NULL && strcmp(method, MHD_HTTP_METHOD_POST) != 0 && *con_cls != &get_marker) {
+		*con_cls = &get_marker;
+		return MHD_YES;
+	}
+	if (q == NULL || *con_cls == &get_marker) {
+		uint64_t t0 = now_ns();
+		int is_post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+
+		*con_cls = NULL;
+
+		if (!is_post && strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+		    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+			return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n",
+			    OUT_HTTP_405, t0);
+		if (!is_post && strcmp(url, "/healthz") == 0)
+			return send_text(c, MHD_HTTP_OK, "ok\n", -1, t0);
+		if (!is_post && strcmp(url, "/metrics") == 0) {
+			l = live_get();
+			ret = send_metrics(c, l, t0);
+			live_put(l);
+			return ret;
+		}
+		if (!is_post)
+			return do_get(c, url, t0);
+		atomic_fetch_add_explicit(&m_post, 1, memory_order_relaxed);
+		l = live_get();
+		{
+			const char *rest = under_prefix(url, l->set.path);
+			long max = l->set.max_request;
+
+			live_put(l);
+			if (rest == NULL || (rest[0] != '\0' && strcmp(rest, "/") != 0))
+				return send_text(c, MHD_HTTP_NOT_FOUND, "not found\n", OUT_HTTP_404, t0);
+			if (!ocsp_content_type(c))
+				return send_text(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+				    "Content-Type must be application/ocsp-request\n", OUT_HTTP_415, t0);
+			cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+			    MHD_HTTP_HEADER_CONTENT_LENGTH);
+			if (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)max)
+				return send_text(c, MHD_HTTP_CONTENT_TOO_LARGE,
+				    "request too large\n", OUT_HTTP_413, t0);
+			if ((q = calloc(1, sizeof(*q))) == NULL)
+				return MHD_NO;
+			q->t0 = t0;
+			q->max = (size_t)max;
+			*con_cls = q;
+			return MHD_YES;
+		}
+	}
+	if (*upload_size > 0) {
+		size_t n = *upload_size;
+
+		*upload_size = 0;
+		if (q->too_big || q->len + n > q->max) {
+			/* chunked past the limit: answer now, MHD drops the rest */
+			q->too_big = 1;
+			return send_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request too large\n",
+			    OUT_HTTP_413, q->t0);
+		}
+		if (q->len + n > q->cap) {
+			size_t cap = q->cap ? q->cap : 1024;
+			unsigned char *nb;
+
+			while (cap < q->len + n)
+				cap *= 2;
+			if (cap > q->max)
+				cap = q->max;
+			if ((nb = realloc(q->buf, cap)) == NULL)
+				return MHD_NO;
+			q->buf = nb;
+			q->cap = cap;
+		}
+		memcpy(q->buf + q->len, upload, n);
+		q->len += n;
+		return MHD_YES;
+	}
+	if (q->too_big)
+		return MHD_YES;
+	l = live_get();
+	ret = answer(c, l, q->buf, q->len, NULL, 0, 0, q->t0);
+	live_put(l);
+	return ret;
+}
+
+static void
+completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	post *q = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (q != NULL && *con_cls != &get_marker) {
+		free(q->buf);
+		free(q);
+		*con_cls = NULL;
+	}
+}
+
+/* ---- the refresher ------------------------------------------------------ */
+
+static void *
+refresher(void *arg)
+{
+	struct timespec ts;
+	live *l;
+	size_t n;
+
+	(void)arg;
+	pthread_mutex_lock(&stop_mu);
+	while (!stopping) {
+		l = live_get();
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += l->set.refresh;
+		while (!stopping && pthread_cond_timedwait(&stop_cv, &stop_mu, &ts) != ETIMEDOUT)
+			;
+		if (stopping) {
+			live_put(l);
+			break;
+		}
+		pthread_mutex_unlock(&stop_mu);
+		if (gp_ocsp_refresh(l->r, 0, &n) != 0)
+			fprintf(stderr, "ocsp-responder: refresh: %s\n", gp_error_last());
+		live_put(l);
+		pthread_mutex_lock(&stop_mu);
+	}
+	pthread_mutex_unlock(&stop_mu);
+	return NULL;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+static int
+parse_listen(struct sockaddr_storage *ss, socklen_t *sslen, const char *spec)
+{
+	struct addrinfo hints, *ai = NULL;
+	char host[256];
+	const char *port, *h = host;
+	size_t hl;
+	int rc;
+
+	if (spec[0] == '[') {
+		const char *e = strchr(spec, ']');
+
+		if (e == NULL || e[1] != ':')
+			return -1;
+		hl = (size_t)(e - spec - 1);
+		if (hl >= sizeof(host))
+			return -1;
+		memcpy(host, spec + 1, hl);
+		port = e + 2;
+	} else {
+		const char *e = strrchr(spec, ':');
+
+		if (e == NULL) {
+			host[0] = '\0';
+			port = spec;
+		} else {
+			hl = (size_t)(e - spec);
+			if (hl >= sizeof(host))
+				return -1;
+			memcpy(host, spec, hl);
+			port = e + 1;
+		}
+		hl = e == NULL ? 0 : (size_t)(e - spec);
+	}
+	host[hl] = '\0';
+	if (host[0] == '\0' || strcmp(host, "*") == 0)
+		h = NULL;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(h, port, &hints, &ai)) != 0 || ai == NULL)
+		return -1;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*sslen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static int
+write_port_file(const char *path, unsigned port)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp) ||
+	    (f = fopen(tmp, "w")) == NULL)
+		return -1;
+	fprintf(f, "%u\n", port);
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: ocsp-responder [OPTIONS]\n\n"
+	    "Answers OCSP requests (RFC 6960, RFC 9919) for the CAs of a govpki store.\n\n"
+	    "  --config FILE       configuration file ([govpki] and [ocsp] sections)\n"
+	    "  --home DIR          govpki home: the store is DIR/govpki.db (default\n"
+	    "                      $GOVPKI_HOME, else .); opened read-only\n"
+	    "  --listen ADDR:PORT  where to listen (default [ocsp] listen, 127.0.0.1:8080;\n"
+	    "                      port 0 picks a free port)\n"
+	    "  --port-file FILE    write the bound port to FILE once listening\n"
+	    "  --pass-file FILE    key passphrase from FILE (else GOVPKI_PASSPHRASE, else\n"
+	    "                      a prompt)\n"
+	    "  --ca NAME           answer for CA NAME (repeatable; default: every CA)\n"
+	    "  --signer-cert FILE  a delegated responder certificate (ocsp-signer profile)\n"
+	    "  --signer-key FILE   its encrypted key\n"
+	    "  --help, --version\n\n"
+	    "Signals: SIGHUP reloads the configuration and keys, SIGTERM drains and exits.\n"
+	    "Paths: POST / and GET /BASE64 (under [ocsp] path), GET /healthz, GET /metrics.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "home", required_argument, NULL, 'H' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "pass-file", required_argument, NULL, 'p' },
+		{ "ca", required_argument, NULL, 'a' },
+		{ "signer-cert", required_argument, NULL, 's' },
+		{ "signer-key", required_argument, NULL, 'k' },
+		{ "port-file", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	opts o;
+	live *l = NULL, *nl;
+	char *pass = NULL;
+	size_t passlen = 0;
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	struct MHD_Daemon *d = NULL;
+	const union MHD_DaemonInfo *info;
+	pthread_condattr_t ca;
+	pthread_t rt;
+	sigset_t set;
+	unsigned flags, port, threads;
+	long nproc;
+	int c, sig, rc = 1, rt_ok = 0;
+	uint64_t deadline;
+
+	memset(&o, 0, sizeof(o));
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c': o.config = optarg; break;
+		case 'H': o.home = optarg; break;
+		case 'l': o.listen = optarg; break;
+		case 'p': o.pass_file = optarg; break;
+		case 's': o.signer_cert = optarg; break;
+		case 'k': o.signer_key = optarg; break;
+		case 'P': o.port_file = optarg; break;
+		case 'a':
+			if (o.ncas == MAX_CAS) {
+				fprintf(stderr, "ocsp-responder: at most %d --ca\n", MAX_CAS);
+				return 2;
+			}
+			o.cas[o.ncas++] = optarg;
+			break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("ocsp-responder (govpki) %s\n", PACKAGE_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "ocsp-responder: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if ((o.signer_cert == NULL) != (o.signer_key == NULL)) {
+		fprintf(stderr, "ocsp-responder: --signer-cert and --signer-key go together\n");
+		return 2;
+	}
+	/* signals are taken by sigwait in this thread only */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (live_new(&l, &o, &pass, &passlen) != 0) {
+		fprintf(stderr, "ocsp-responder: %s\n", gp_error_last());
+		goto out;
+	}
+	current = l;
+	if (parse_listen(&ss, &sslen, o.listen ? o.listen : l->set.listen) != 0) {
+		fprintf(stderr, "ocsp-responder: cannot listen on '%s' (want HOST:PORT)\n",
+		    o.listen ? o.listen : l->set.listen);
+		goto out;
+	}
+	nproc = sysconf(_SC_NPROCESSORS_ONLN);
+	threads = l->set.threads > 0 ? (unsigned)l->set.threads : (unsigned)(nproc > 0 ? nproc : 1);
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+	    MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+	d = MHD_start_daemon(flags, 0, NULL, NULL, handler, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)l->set.timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	    MHD_OPTION_END);
+	if (d == NULL) {
+		fprintf(stderr, "ocsp-responder: cannot start the HTTP server on %s\n",
+		    o.listen ? o.listen : l->set.listen);
+		goto out;
+	}
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	port = info != NULL ? info->port : 0;
+	if (o.port_file != NULL && write_port_file(o.port_file, port) != 0) {
+		fprintf(stderr, "ocsp-responder: cannot write %s: %s\n", o.port_file, strerror(errno));
+		goto out;
+	}
+	printf("ocsp-responder: listening on port %u with %u threads\n", port, threads);
+	fflush(stdout);
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&stop_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&rt, NULL, refresher, NULL) != 0) {
+		fprintf(stderr, "ocsp-responder: cannot start the refresher\n");
+		goto out;
+	}
+	rt_ok = 1;
+
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			break;
+		if (live_new(&nl, &o, &pass, &passlen) != 0) {
+			fprintf(stderr, "ocsp-responder: reload failed, keeping the old "
+			    "configuration: %s\n", gp_error_last());
+			continue;
+		}
+		pthread_rwlock_wrlock(&live_lock);
+		l = current;
+		current = nl;
+		pthread_rwlock_unlock(&live_lock);
+		live_put(l);
+		l = NULL;
+		fprintf(stderr, "ocsp-responder: configuration and keys reloaded\n");
+	}
+	/* SIGTERM: stop accepting, let the connections finish, then stop */
+	fprintf(stderr, "ocsp-responder: draining\n");
+	MHD_quiesce_daemon(d);
+	deadline = now_ns() + (uint64_t)current->set.drain * 1000000000u;
+	while (now_ns() < deadline) {
+		struct timespec nap = { 0, 20 * 1000 * 1000 };
+
+		info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (info == NULL || info->num_connections == 0)
+			break;
+		nanosleep(&nap, NULL);
+	}
+	rc = 0;
+out:
+	if (d != NULL)
+		MHD_stop_daemon(d);
+	if (rt_ok) {
+		pthread_mutex_lock(&stop_mu);
+		stopping = 1;
+		pthread_cond_broadcast(&stop_cv);
+		pthread_mutex_unlock(&stop_mu);
+		pthread_join(rt, NULL);
+	}
+	live_put(current);
+	gp_pass_free(pass, passlen);
+	return rc;
+}

@@ -1,0 +1,1335 @@
+/* ocsp/ocsp.c: OCSP requests in, signed responses out, and the pre-signed response cache */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ocsp.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+
+#include <govpki/ocsp.h>
+#include <govpki/x509util.h>
+
+#include "error_int.h"
+#include "util.h"
+#include "../ca/ca_int.h"
+
+/*
+ * gp_store_cert_changed is declared in store.h but may not be implemented
+ * by the store yet.  A weak reference lets the library link either way:
+ * when it is missing (or fails) a revision change drops the whole cache
+ * instead of the changed certificates only.  Remove once the store has it.
+ */
+#pragma weak gp_store_cert_changed
+
+#define N_MD 3                  /* CertID hash algorithms we answer for */
+#define MAX_GETS 4              /* GET spellings remembered per CertID */
+#define MAX_CHANGED 4096        /* more changes in one round: drop everything */
+#define NONCE_MAX 128           /* RFC 9654 §2.1 */
+
+/* RFC 6960 §4.1.1 CertID hashAlgorithm: SHA-1 (RFC 5019), SHA-256
+ * (RFC 9919), SM3 (GM/T 0014). */
+static const char *const md_names[N_MD] = { "SHA1", "SHA256", "SM3" };
+static const int md_nids[N_MD] = { NID_sha1, NID_sha256, NID_sm3 };
+
+struct gp_ocsp_resp {
+	atomic_long refs;
+	int status;             /* GP_OCSP_* */
+	int cacheable;
+	int64_t this_update;
+	int64_t next_update;
+	char etag[36];
+	char last_modified[32];
+	char expires[32];
+	size_t len;
+	unsigned char der[];
+};
+
+typedef struct ocsp_ca {
+	int64_t id;
+	char *name;
+	X509 *cert;
+	unsigned char name_hash[N_MD][EVP_MAX_MD_SIZE];
+	unsigned char key_hash[N_MD][EVP_MAX_MD_SIZE];
+	unsigned int hlen[N_MD];
+	EVP_PKEY *key;          /* the signing key: the CA's or its delegate's */
+	X509 *signer;           /* the certificate of key */
+	int delegated;          /* signer is a delegated responder (sent along) */
+} ocsp_ca;
+
+typedef struct getent getent;
+typedef struct slot slot;
+
+/* A cached response for one CertID (its DER is the key). */
+struct slot {
+	slot *next;
+	uint64_t h;
+	size_t ca;
+	unsigned char serial[GP_SERIAL_MAX];
+	size_t serial_len;
+	gp_ocsp_resp *resp;     /* NULL: dropped after a status change */
+	atomic_int used;        /* served since it was last signed */
+	getent *gets[MAX_GETS];
+	int ngets;
+	size_t idlen;
+	unsigned char id[];
+};
+
+/* A GET path seen before, pointing at its CertID's slot. */
+struct getent {
+	getent *next;
+	uint64_t h;
+	slot *s;
+	size_t len;
+	char key[];
+};
+
+struct gp_ocsp_responder {
+	gp_ocsp_settings set;   /* numbers only: the strings are cleared */
+	char *store_uri;
+	pthread_key_t tkey;
+	int tkey_ok;
+	pthread_mutex_t stores_lock;
+	gp_store **stores;
+	size_t nstores;
+	size_t capstores;
+
+	ocsp_ca *cas;
+	size_t ncas;
+	gp_ocsp_resp *err[GP_OCSP_UNAUTHORIZED + 1];
+
+	/* the cache: one lock over both tables; readers only take it shared */
+	pthread_rwlock_t lock;
+	int lock_ok;
+	slot **slots;
+	getent **gets;
+	size_t mask;            /* buckets - 1 */
+	size_t nslots;
+	uint64_t seed[2];
+	atomic_llong rev;       /* store revision the cache reflects */
+	pthread_mutex_t refresh_lock;
+
+	atomic_ullong signed_total;
+	atomic_ullong hits;
+	atomic_ullong misses;
+};
+
+/* ---- settings ----------------------------------------------------------- */
+
+static const char *const ocsp_keys[] = {
+	"listen", "path", "ca", "signer_cert", "signer_key", "pass_file",
+	"threads", "next_update_seconds", "refresh_seconds", "max_request_bytes",
+	"max_singles", "cache_entries", "timeout_seconds", "drain_seconds", NULL
+};
+
+static void
+settings_default(gp_ocsp_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->listen = "127.0.0.1:8080";
+	s->path = "/";
+	s->next_update = 3600;
+	s->refresh = 5;
+	s->max_request = 10000;
+	s->max_singles = 100;
+	s->cache_entries = 100000;
+	s->timeout = 30;
+	s->drain = 10;
+}
+
+int
+gp_ocsp_settings_load(gp_ocsp_settings *out, const gp_config *cfg)
+{
+	static const char sec[] = "ocsp";
+	gp_ocsp_settings s;
+	int r;
+
+	if (out == NULL)
+		return gp_err(GP_E_INVALID, "gp_ocsp_settings_load: no output");
+	settings_default(out);
+	settings_default(&s);
+	if (cfg == NULL)
+		return 0;
+	if ((r = gp_config_check_keys(cfg, sec, ocsp_keys)) != 0 ||
+	    (r = gp_config_long(cfg, sec, "threads", 0, 0, 256, &s.threads)) != 0 ||
+	    (r = gp_config_long(cfg, sec, "next_update_seconds", s.next_update,
+	    60, 7L * 86400, &s.next_update)) != 0 ||
+	    (r = gp_config_long(cfg, sec, "refresh_seconds", s.refresh, 1, 3600,
+	    &s.refresh)) != 0 ||
+	    (r = gp_config_long(cfg, sec, "max_request_bytes", s.max_request, 64,
+	    1L << 20, &s.max_request)) != 0 ||
+	    (r = gp_config_long(cfg, sec, "max_singles", s.max_singles, 1, 10000,
+	    &s.max_singles)) != 0 ||
+	    (r = gp_config_long(cfg, sec, "cache_entries", s.cache_entries, 0,
+	    10000000, &s.cache_entries)) != 0 ||
+	    (r = gp_config_long(cfg, sec, "timeout_seconds", s.timeout, 1, 3600,
+	    &s.timeout)) != 0 ||
+	    (r = gp_config_long(cfg, sec, "drain_seconds", s.drain, 0, 600,
+	    &s.drain)) != 0)
+		return r;
+	s.listen = gp_config_str(cfg, sec, "listen", s.listen);
+	s.path = gp_config_str(cfg, sec, "path", s.path);
+	s.cas = gp_config_str(cfg, sec, "ca", NULL);
+	s.signer_cert = gp_config_str(cfg, sec, "signer_cert", NULL);
+	s.signer_key = gp_config_str(cfg, sec, "signer_key", NULL);
+	s.pass_file = gp_config_str(cfg, sec, "pass_file", NULL);
+	if (s.path[0] != '/')
+		return gp_err(GP_E_CONFIG, "%s:%d: path in [ocsp] must start with '/', not '%s'",
+		    gp_config_path(cfg), gp_config_line(cfg, sec, "path"), s.path);
+	if ((s.signer_cert == NULL) != (s.signer_key == NULL))
+		return gp_err(GP_E_CONFIG, "%s: [ocsp] needs both signer_cert and "
+		    "signer_key, or neither", gp_config_path(cfg));
+	*out = s;
+	return 0;
+}
+
+/* ---- responses ---------------------------------------------------------- */
+
+/* RFC 9110 §5.6.7 IMF-fixdate, without the locale strftime would use. */
+static void
+http_date(char out[32], int64_t t)
+{
+	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char mons[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL) {
+		out[0] = '\0';
+		return;
+	}
+	snprintf(out, 32, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7],
+	    tm.tm_mday, mons[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec);
+}
+
+static int
+resp_new(gp_ocsp_resp **out, const unsigned char *der, size_t len, int status,
+    int cacheable, int64_t this_update, int64_t next_update)
+{
+	gp_ocsp_resp *x;
+	unsigned char md[32];
+	char hex[33];
+
+	*out = NULL;
+	if ((x = malloc(sizeof(*x) + len)) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	memset(x, 0, sizeof(*x));
+	atomic_init(&x->refs, 1);
+	x->status = status;
+	x->cacheable = cacheable;
+	x->this_update = this_update;
+	x->next_update = next_update;
+	x->len = len;
+	memcpy(x->der, der, len);
+	if (cacheable) {
+		/* RFC 9919 §6.2 (HTTP proxies): an ETag naming this response */
+		if (EVP_Digest(der, len, md, NULL, EVP_sha256(), NULL) != 1) {
+			free(x);
+			return gp_err_ossl(GP_E_CRYPTO, "hashing a response");
+		}
+		gp_hex_encode(hex, md, 16);
+		snprintf(x->etag, sizeof(x->etag), "\"%s\"", hex);
+		http_date(x->last_modified, this_update);
+		http_date(x->expires, next_update);
+	}
+	*out = x;
+	return 0;
+}
+
+gp_ocsp_resp *
+gp_ocsp_resp_ref(gp_ocsp_resp *x)
+{
+	if (x != NULL)
+		atomic_fetch_add_explicit(&x->refs, 1, memory_order_relaxed);
+	return x;
+}
+
+void
+gp_ocsp_resp_free(gp_ocsp_resp *x)
+{
+	if (x != NULL && atomic_fetch_sub_explicit(&x->refs, 1, memory_order_acq_rel) == 1)
+		free(x);
+}
+
+const unsigned char *
+gp_ocsp_resp_der(const gp_ocsp_resp *x, size_t *len)
+{
+	if (len != NULL)
+		*len = x != NULL ? x->len : 0;
+	return x != NULL ? x->der : NULL;
+}
+
+int gp_ocsp_resp_status(const gp_ocsp_resp *x) { return x != NULL ? x->status : GP_OCSP_INTERNAL_ERROR; }
+int gp_ocsp_resp_cacheable(const gp_ocsp_resp *x) { return x != NULL && x->cacheable; }
+int64_t gp_ocsp_resp_this_update(const gp_ocsp_resp *x) { return x != NULL ? x->this_update : 0; }
+int64_t gp_ocsp_resp_next_update(const gp_ocsp_resp *x) { return x != NULL ? x->next_update : 0; }
+const char *gp_ocsp_resp_etag(const gp_ocsp_resp *x) { return x != NULL ? x->etag : ""; }
+const char *gp_ocsp_resp_last_modified(const gp_ocsp_resp *x) { return x != NULL ? x->last_modified : ""; }
+const char *gp_ocsp_resp_expires(const gp_ocsp_resp *x) { return x != NULL ? x->expires : ""; }
+
+/* An unsigned error response (RFC 6960 §2.3: no responseBytes). */
+static int
+error_resp(gp_ocsp_resp **out, int status)
+{
+	OCSP_RESPONSE *or = NULL;
+	unsigned char *der = NULL;
+	int len, r;
+
+	*out = NULL;
+	if ((or = OCSP_response_create(status, NULL)) == NULL ||
+	    (len = i2d_OCSP_RESPONSE(or, &der)) <= 0) {
+		r = gp_err_ossl(GP_E_NOMEM, "building an OCSP error response");
+		goto out;
+	}
+	r = resp_new(out, der, (size_t)len, status, 0, 0, 0);
+out:
+	OPENSSL_free(der);
+	OCSP_RESPONSE_free(or);
+	return r;
+}
+
+/* ---- SipHash-2-4 over the cache keys (keyed: callers choose GET paths) --- */
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND do { \
+	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
+	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2; \
+	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0; \
+	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
+} while (0)
+
+static uint64_t
+siphash(const uint64_t k[2], const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t v0 = 0x736f6d6570736575ULL ^ k[0], v1 = 0x646f72616e646f6dULL ^ k[1];
+	uint64_t v2 = 0x6c7967656e657261ULL ^ k[0], v3 = 0x7465646279746573ULL ^ k[1];
+	uint64_t m, b = (uint64_t)len << 56;
+	size_t i, n = len & ~(size_t)7;
+
+	for (i = 0; i < n; i += 8) {
+		memcpy(&m, p + i, 8);   /* little-endian hosts; any order is fine for a table */
+		v3 ^= m;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m;
+	}
+	for (m = 0; i < len; i++)
+		m |= (uint64_t)p[i] << (8 * (i & 7));
+	b |= m;
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* ---- per-thread store connections --------------------------------------- */
+
+/* The calling thread's read-only connection (a gp_store is one connection,
+ * used by one thread at a time); opened on first use, closed with r. */
+static int
+thread_store(gp_ocsp_responder *r, gp_store **out)
+{
+	gp_store *st;
+	int rc;
+
+	*out = pthread_getspecific(r->tkey);
+	if (*out != NULL)
+		return 0;
+	if ((rc = gp_store_open(&st, r->store_uri, GP_STORE_READONLY)) != 0)
+		return rc;
+	pthread_mutex_lock(&r->stores_lock);
+	if (r->nstores == r->capstores) {
+		size_t cap = r->capstores ? 2 * r->capstores : 8;
+		gp_store **n = realloc(r->stores, cap * sizeof(*n));
+
+		if (n == NULL) {
+			pthread_mutex_unlock(&r->stores_lock);
+			gp_store_close(st);
+			return gp_err(GP_E_NOMEM, "out of memory");
+		}
+		r->stores = n;
+		r->capstores = cap;
+	}
+	r->stores[r->nstores++] = st;
+	pthread_mutex_unlock(&r->stores_lock);
+	if (pthread_setspecific(r->tkey, st) != 0)
+		return gp_err(GP_E_INTERNAL, "pthread_setspecific failed");
+	*out = st;
+	return 0;
+}
+
+/* ---- the responder ------------------------------------------------------ */
+
+static void
+ca_clear(ocsp_ca *c)
+{
+	free(c->name);
+	X509_free(c->cert);
+	X509_free(c->signer);
+	EVP_PKEY_free(c->key);
+}
+
+void
+gp_ocsp_responder_free(gp_ocsp_responder *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	if (r->slots != NULL) {
+		for (i = 0; i <= r->mask; i++) {
+			slot *s, *sn;
+
+			for (s = r->slots[i]; s != NULL; s = sn) {
+				sn = s->next;
+				gp_ocsp_resp_free(s->resp);
+				free(s);
+			}
+		}
+	}
+	if (r->gets != NULL) {
+		for (i = 0; i <= r->mask; i++) {
+			getent *g, *gn;
+
+			for (g = r->gets[i]; g != NULL; g = gn) {
+				gn = g->next;
+				free(g);
+			}
+		}
+	}
+	free(r->slots);
+	free(r->gets);
+	for (i = 0; i < r->ncas; i++)
+		ca_clear(&r->cas[i]);
+	free(r->cas);
+	for (i = 0; i < sizeof(r->err) / sizeof(r->err[0]); i++)
+		gp_ocsp_resp_free(r->err[i]);
+	for (i = 0; i < r->nstores; i++)
+		gp_store_close(r->stores[i]);
+	free(r->stores);
+	if (r->tkey_ok)
+		pthread_key_delete(r->tkey);
+	if (r->lock_ok) {
+		pthread_rwlock_destroy(&r->lock);
+		pthread_mutex_destroy(&r->stores_lock);
+		pthread_mutex_destroy(&r->refresh_lock);
+	}
+	free(r->store_uri);
+	free(r);
+}
+
+/* The store's file, resolved as gp_ctx_open does ([govpki] store, relative
+ * to the home). */
+static int
+store_uri(char **out, gp_ctx *ctx)
+{
+	const char *v = gp_config_str(gp_ctx_config(ctx), "govpki", "store", "govpki.db");
+
+	if (strncmp(v, "sqlite:", 7) == 0)
+		v += 7;
+	return gp_ctx_path(ctx, v, out);
+}
+
+/* issuerNameHash and issuerKeyHash of c->cert for each algorithm
+ * (RFC 6960 §4.1.1: the hash of the issuer's DN DER, and of the value of
+ * the BIT STRING subjectPublicKey, without tag, length and unused bits). */
+static int
+ca_hashes(ocsp_ca *c)
+{
+	EVP_MD *md = NULL;
+	unsigned int n1, n2;
+	int i, r = 0;
+
+	for (i = 0; i < N_MD; i++) {
+		if ((md = EVP_MD_fetch(NULL, md_names[i], NULL)) == NULL)
+			return gp_err_ossl(GP_E_CRYPTO, "no %s digest", md_names[i]);
+		if (X509_NAME_digest(X509_get_subject_name(c->cert), md,
+		    c->name_hash[i], &n1) != 1 ||
+		    X509_pubkey_digest(c->cert, md, c->key_hash[i], &n2) != 1 || n1 != n2) {
+			r = gp_err_ossl(GP_E_CRYPTO, "CA %s: hashing its name and key", c->name);
+			EVP_MD_free(md);
+			return r;
+		}
+		c->hlen[i] = n1;
+		EVP_MD_free(md);
+	}
+	return 0;
+}
+
+static int
+load_signer(X509 **cert, EVP_PKEY **key, const gp_ocsp_params *p)
+{
+	unsigned char *buf = NULL;
+	size_t len;
+	int r;
+
+	*cert = NULL;
+	*key = NULL;
+	if ((r = gp_file_read(&buf, &len, p->signer_cert, 1 << 20)) != 0 ||
+	    (r = gp_cert_parse(cert, buf, len)) != 0 ||
+	    (r = gp_x509_prepare_sm2(*cert)) != 0) {
+		gp_err_ctx(r, "signer certificate %s", p->signer_cert);
+		goto out;
+	}
+	if ((r = gp_key_load(key, p->signer_key, p->pass, p->passlen)) != 0) {
+		gp_err_ctx(r, "signer key %s", p->signer_key);
+		goto out;
+	}
+	if (X509_check_private_key(*cert, *key) != 1) {
+		r = gp_err_ossl(GP_E_INVALID, "signer key %s does not match %s",
+		    p->signer_key, p->signer_cert);
+		goto out;
+	}
+	/* RFC 6960 §4.2.2.2: a delegate carries id-kp-OCSPSigning */
+	if ((X509_get_extension_flags(*cert) & EXFLAG_XKUSAGE) == 0 ||
+	    (X509_get_extended_key_usage(*cert) & XKU_OCSP_SIGN) == 0) {
+		r = gp_err(GP_E_POLICY, "signer certificate %s has no id-kp-OCSPSigning "
+		    "(RFC 6960 4.2.2.2): issue it with the ocsp-signer profile", p->signer_cert);
+		goto out;
+	}
+	if (X509_cmp_current_time(X509_get0_notAfter(*cert)) <= 0 ||
+	    X509_cmp_current_time(X509_get0_notBefore(*cert)) >= 0) {
+		r = gp_err(GP_E_POLICY, "signer certificate %s is not valid now", p->signer_cert);
+		goto out;
+	}
+	r = 0;
+out:
+	free(buf);
+	if (r != 0) {
+		X509_free(*cert);
+		EVP_PKEY_free(*key);
+		*cert = NULL;
+		*key = NULL;
+	}
+	return r;
+}
+
+static int
+wanted(const gp_ocsp_params *p, const char *name)
+{
+	size_t i;
+
+	if (p->cas == NULL || p->ncas == 0)
+		return 1;
+	for (i = 0; i < p->ncas; i++)
+		if (strcmp(p->cas[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Sets up c from info: certificate, hashes, and its signer (the delegate
+ * when it was issued by this CA, else the CA's own key). */
+static int
+ca_setup(ocsp_ca *c, gp_ctx *ctx, const gp_ca_info *info, X509 *dcert,
+    EVP_PKEY *dkey, const gp_ocsp_params *p)
+{
+	gp_ca *ca = NULL;
+	int r;
+
+	c->id = info->id;
+	if ((r = gp_strdup(&c->name, info->name)) != 0 ||
+	    (r = gp_cert_parse(&c->cert, info->cert_der, info->cert_len)) != 0 ||
+	    (r = gp_x509_prepare_sm2(c->cert)) != 0 ||
+	    (r = ca_hashes(c)) != 0)
+		return r;
+	/* RFC 6960 §4.2.2.2: the delegate is issued directly by the CA */
+	if (dcert != NULL && X509_check_issued(c->cert, dcert) == X509_V_OK &&
+	    X509_verify(dcert, X509_get0_pubkey(c->cert)) == 1) {
+		if (!X509_up_ref(dcert) || !EVP_PKEY_up_ref(dkey))
+			return gp_err_ossl(GP_E_INTERNAL, "reference counting");
+		c->signer = dcert;
+		c->key = dkey;
+		c->delegated = 1;
+		return 0;
+	}
+	ERR_clear_error();
+	if ((r = gp_ca_open(&ca, ctx, info->name, p->pass, p->passlen)) != 0)
+		return gp_err_ctx(r, "OCSP responder for CA %s", info->name);
+	if (!X509_up_ref(ca->cert) || !EVP_PKEY_up_ref(ca->key)) {
+		gp_ca_free(ca);
+		return gp_err_ossl(GP_E_INTERNAL, "reference counting");
+	}
+	c->signer = ca->cert;
+	c->key = ca->key;
+	gp_ca_free(ca);
+	return 0;
+}
+
+int
+gp_ocsp_responder_new(gp_ocsp_responder **out, gp_ctx *ctx, const gp_ocsp_params *p)
+{
+	gp_ocsp_responder *r = NULL;
+	gp_ca_info **list = NULL;
+	size_t n = 0, i, j, buckets;
+	X509 *dcert = NULL;
+	EVP_PKEY *dkey = NULL;
+	int64_t rev = 0;
+	int rc, delegate_used = 0;
+
+	if (out == NULL)
+		return gp_err(GP_E_INVALID, "gp_ocsp_responder_new: no output");
+	*out = NULL;
+	if (ctx == NULL || p == NULL)
+		return gp_err(GP_E_INVALID, "gp_ocsp_responder_new: NULL argument");
+	if ((p->signer_cert == NULL) != (p->signer_key == NULL))
+		return gp_err(GP_E_INVALID, "a delegated responder needs both a "
+		    "certificate and a key");
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	if (p->settings != NULL)
+		r->set = *p->settings;
+	else
+		settings_default(&r->set);
+	r->set.listen = r->set.path = r->set.cas = NULL;
+	r->set.signer_cert = r->set.signer_key = r->set.pass_file = NULL;
+	if (pthread_rwlock_init(&r->lock, NULL) != 0) {
+		free(r);
+		return gp_err(GP_E_INTERNAL, "pthread_rwlock_init failed");
+	}
+	pthread_mutex_init(&r->stores_lock, NULL);
+	pthread_mutex_init(&r->refresh_lock, NULL);
+	r->lock_ok = 1;
+	if (pthread_key_create(&r->tkey, NULL) != 0) {
+		rc = gp_err(GP_E_INTERNAL, "pthread_key_create failed");
+		goto out;
+	}
+	r->tkey_ok = 1;
+	if ((rc = store_uri(&r->store_uri, ctx)) != 0)
+		goto out;
+	for (i = 0; i < sizeof(r->err) / sizeof(r->err[0]); i++) {
+		if (i == 0 || i == 4)
+			continue;
+		if ((rc = error_resp(&r->err[i], (int)i)) != 0)
+			goto out;
+	}
+	if (p->signer_cert != NULL && (rc = load_signer(&dcert, &dkey, p)) != 0)
+		goto out;
+	if ((rc = gp_store_ca_list(gp_ctx_store(ctx), &list, &n)) != 0 ||
+	    (rc = gp_store_revision(gp_ctx_store(ctx), &rev)) != 0)
+		goto out;
+	for (i = 0; p->cas != NULL && i < p->ncas; i++) {
+		for (j = 0; j < n && strcmp(list[j]->name, p->cas[i]) != 0; j++)
+			;
+		if (j == n) {
+			rc = gp_err(GP_E_NOTFOUND, "no CA named '%s' in the store", p->cas[i]);
+			goto out;
+		}
+	}
+	if ((r->cas = calloc(n ? n : 1, sizeof(*r->cas))) == NULL) {
+		rc = gp_err(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!wanted(p, list[i]->name))
+			continue;
+		if ((rc = ca_setup(&r->cas[r->ncas], ctx, list[i], dcert, dkey, p)) != 0) {
+			ca_clear(&r->cas[r->ncas]);
+			goto out;
+		}
+		delegate_used |= r->cas[r->ncas].delegated;
+		r->ncas++;
+	}
+	if (r->ncas == 0) {
+		rc = gp_err(GP_E_NOTFOUND, "no CA to answer for: the store has none");
+		goto out;
+	}
+	if (dcert != NULL && !delegate_used) {
+		rc = gp_err(GP_E_POLICY, "signer certificate %s was not issued by any CA "
+		    "served (RFC 6960 4.2.2.2)", p->signer_cert);
+		goto out;
+	}
+	for (buckets = 64; buckets < (size_t)r->set.cache_entries && buckets < (1u << 24); )
+		buckets <<= 1;
+	r->mask = buckets - 1;
+	if ((r->slots = calloc(buckets, sizeof(*r->slots))) == NULL ||
+	    (r->gets = calloc(buckets, sizeof(*r->gets))) == NULL) {
+		rc = gp_err(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (RAND_bytes((unsigned char *)r->seed, sizeof(r->seed)) != 1) {
+		rc = gp_err_ossl(GP_E_CRYPTO, "no random bytes");
+		goto out;
+	}
+	atomic_init(&r->rev, rev);
+	*out = r;
+	r = NULL;
+	rc = 0;
+out:
+	gp_ca_info_list_free(list, n);
+	X509_free(dcert);
+	EVP_PKEY_free(dkey);
+	gp_ocsp_responder_free(r);
+	return rc;
+}
+
+int
+gp_ocsp_get_stats(const gp_ocsp_responder *r, gp_ocsp_stats *out)
+{
+	if (out == NULL)
+		return gp_err(GP_E_INVALID, "gp_ocsp_get_stats: no output");
+	memset(out, 0, sizeof(*out));
+	if (r == NULL)
+		return gp_err(GP_E_INVALID, "gp_ocsp_get_stats: no responder");
+	out->revision = atomic_load(&((gp_ocsp_responder *)r)->rev);
+	pthread_rwlock_rdlock(&((gp_ocsp_responder *)r)->lock);
+	out->cached = r->nslots;
+	pthread_rwlock_unlock(&((gp_ocsp_responder *)r)->lock);
+	out->signed_total = atomic_load(&r->signed_total);
+	out->hits = atomic_load(&r->hits);
+	out->misses = atomic_load(&r->misses);
+	return 0;
+}
+
+/* ---- the cache ---------------------------------------------------------- */
+
+static slot *
+slot_find(gp_ocsp_responder *r, const unsigned char *id, size_t len, uint64_t h)
+{
+	slot *s;
+
+	for (s = r->slots[h & r->mask]; s != NULL; s = s->next)
+		if (s->h == h && s->idlen == len && memcmp(s->id, id, len) == 0)
+			return s;
+	return NULL;
+}
+
+static getent *
+get_find(gp_ocsp_responder *r, const char *key, size_t len, uint64_t h)
+{
+	getent *g;
+
+	for (g = r->gets[h & r->mask]; g != NULL; g = g->next)
+		if (g->h == h && g->len == len && memcmp(g->key, key, len) == 0)
+			return g;
+	return NULL;
+}
+
+/* Under the write lock: remembers GET path key for s (bounded per slot). */
+static void
+get_add(gp_ocsp_responder *r, slot *s, const char *key, size_t len, uint64_t h)
+{
+	getent *g;
+
+	if (key == NULL || len == 0 || s->ngets >= MAX_GETS || get_find(r, key, len, h) != NULL)
+		return;
+	if ((g = malloc(sizeof(*g) + len)) == NULL)
+		return;         /* only a cache */
+	g->h = h;
+	g->s = s;
+	g->len = len;
+	memcpy(g->key, key, len);
+	g->next = r->gets[h & r->mask];
+	r->gets[h & r->mask] = g;
+	s->gets[s->ngets++] = g;
+}
+
+int
+gp_ocsp_lookup(gp_ocsp_resp **out, gp_ocsp_responder *r, const char *key, size_t len)
+{
+	getent *g;
+	uint64_t h;
+
+	if (out == NULL)
+		return gp_err(GP_E_INVALID, "gp_ocsp_lookup: no output");
+	*out = NULL;
+	if (r == NULL || key == NULL)
+		return gp_err(GP_E_INVALID, "gp_ocsp_lookup: NULL argument");
+	h = siphash(r->seed, key, len);
+	pthread_rwlock_rdlock(&r->lock);
+	if ((g = get_find(r, key, len, h)) != NULL && g->s->resp != NULL) {
+		*out = gp_ocsp_resp_ref(g->s->resp);
+		if (!atomic_load_explicit(&g->s->used, memory_order_relaxed))
+			atomic_store_explicit(&g->s->used, 1, memory_order_relaxed);
+	}
+	pthread_rwlock_unlock(&r->lock);
+	if (*out == NULL)
+		return GP_E_NOTFOUND;
+	atomic_fetch_add_explicit(&r->hits, 1, memory_order_relaxed);
+	return 0;
+}
+
+/* Stores resp for CertID id, unless the store's revision moved since rev0
+ * (the status read may predate a change the refresher already handled). */
+static void
+cache_put(gp_ocsp_responder *r, const unsigned char *id, size_t idlen, size_t ca,
+    const unsigned char *serial, size_t serial_len, gp_ocsp_resp *resp,
+    const char *key, size_t keylen, int64_t rev0)
+{
+	uint64_t h = siphash(r->seed, id, idlen);
+	uint64_t gh = key != NULL ? siphash(r->seed, key, keylen) : 0;
+	slot *s;
+
+	pthread_rwlock_wrlock(&r->lock);
+	if (atomic_load(&r->rev) != rev0)
+		goto out;
+	if ((s = slot_find(r, id, idlen, h)) == NULL) {
+		if (r->nslots >= (size_t)r->set.cache_entries ||
+		    (s = calloc(1, sizeof(*s) + idlen)) == NULL)
+			goto out;
+		s->h = h;
+		s->ca = ca;
+		memcpy(s->serial, serial, serial_len);
+		s->serial_len = serial_len;
+		s->idlen = idlen;
+		memcpy(s->id, id, idlen);
+		s->next = r->slots[h & r->mask];
+		r->slots[h & r->mask] = s;
+		r->nslots++;
+	}
+	if (s->resp != resp) {
+		gp_ocsp_resp_free(s->resp);
+		s->resp = gp_ocsp_resp_ref(resp);
+	}
+	atomic_store(&s->used, 1);
+	get_add(r, s, key, keylen, gh);
+out:
+	pthread_rwlock_unlock(&r->lock);
+}
+
+/* The cached response for CertID id, or NULL. */
+static gp_ocsp_resp *
+cache_get(gp_ocsp_responder *r, const unsigned char *id, size_t idlen,
+    const char *key, size_t keylen)
+{
+	uint64_t h = siphash(r->seed, id, idlen), gh = 0;
+	gp_ocsp_resp *x = NULL;
+	int add = 0;
+	slot *s;
+
+	pthread_rwlock_rdlock(&r->lock);
+	if ((s = slot_find(r, id, idlen, h)) != NULL && s->resp != NULL) {
+		x = gp_ocsp_resp_ref(s->resp);
+		atomic_store_explicit(&s->used, 1, memory_order_relaxed);
+		if (key != NULL && keylen > 0 && s->ngets < MAX_GETS) {
+			gh = siphash(r->seed, key, keylen);
+			add = get_find(r, key, keylen, gh) == NULL;
+		}
+	}
+	pthread_rwlock_unlock(&r->lock);
+	if (add) {
+		pthread_rwlock_wrlock(&r->lock);
+		if ((s = slot_find(r, id, idlen, h)) != NULL)
+			get_add(r, s, key, keylen, gh);
+		pthread_rwlock_unlock(&r->lock);
+	}
+	return x;
+}
+
+/* Under the write lock: unlinks s and its GET paths and frees them. */
+static void
+slot_remove(gp_ocsp_responder *r, slot *s)
+{
+	slot **ps;
+	getent **pg;
+	int i;
+
+	for (ps = &r->slots[s->h & r->mask]; *ps != NULL; ps = &(*ps)->next)
+		if (*ps == s) {
+			*ps = s->next;
+			break;
+		}
+	for (i = 0; i < s->ngets; i++) {
+		getent *g = s->gets[i];
+
+		for (pg = &r->gets[g->h & r->mask]; *pg != NULL; pg = &(*pg)->next)
+			if (*pg == g) {
+				*pg = g->next;
+				break;
+			}
+		free(g);
+	}
+	gp_ocsp_resp_free(s->resp);
+	free(s);
+	r->nslots--;
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+/* Which CA (index) a CertID names, or -1 (RFC 6960 §4.1.1: both hashes
+ * must match, with the CertID's own algorithm). */
+static int
+match_ca(const gp_ocsp_responder *r, OCSP_CERTID *cid)
+{
+	ASN1_OCTET_STRING *nh = NULL, *kh = NULL;
+	ASN1_OBJECT *alg = NULL;
+	ASN1_INTEGER *sn = NULL;
+	int nid, m, nlen, klen;
+	size_t i;
+
+	if (OCSP_id_get0_info(&nh, &alg, &kh, &sn, cid) != 1 || nh == NULL || kh == NULL)
+		return -1;
+	nid = OBJ_obj2nid(alg);
+	for (m = 0; m < N_MD && md_nids[m] != nid; m++)
+		;
+	if (m == N_MD)
+		return -1;
+	nlen = ASN1_STRING_length(nh);
+	klen = ASN1_STRING_length(kh);
+	for (i = 0; i < r->ncas; i++) {
+		const ocsp_ca *c = &r->cas[i];
+
+		if ((unsigned)nlen == c->hlen[m] && (unsigned)klen == c->hlen[m] &&
+		    memcmp(ASN1_STRING_get0_data(nh), c->name_hash[m], c->hlen[m]) == 0 &&
+		    memcmp(ASN1_STRING_get0_data(kh), c->key_hash[m], c->hlen[m]) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* RFC 9654 §2.1: a Nonce is an OCTET STRING of 1 to 128 octets inside the
+ * extnValue; 0 or more than 128 octets is malformedRequest.  *has is set
+ * when the request carries one.  GP_E_PARSE for a bad one. */
+static int
+check_nonce(OCSP_REQUEST *req, int *has)
+{
+	X509_EXTENSION *ext;
+	ASN1_OCTET_STRING *v, *inner = NULL;
+	const unsigned char *p;
+	int idx, len;
+
+	*has = 0;
+	if ((idx = OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, -1)) < 0)
+		return 0;
+	/* RFC 5280 §4.2: an extension appears at most once */
+	if (OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, idx) >= 0)
+		return gp_err(GP_E_PARSE, "two nonces");
+	ext = OCSP_REQUEST_get_ext(req, idx);
+	v = X509_EXTENSION_get_data(ext);
+	p = ASN1_STRING_get0_data(v);
+	if ((inner = d2i_ASN1_OCTET_STRING(NULL, &p, ASN1_STRING_length(v))) == NULL ||
+	    p != ASN1_STRING_get0_data(v) + ASN1_STRING_length(v)) {
+		ASN1_OCTET_STRING_free(inner);
+		return gp_err_ossl(GP_E_PARSE, "the nonce is not an OCTET STRING (RFC 9654 2.1)");
+	}
+	len = ASN1_STRING_length(inner);
+	ASN1_OCTET_STRING_free(inner);
+	if (len < 1 || len > NONCE_MAX)
+		return gp_err(GP_E_PARSE, "nonce of %d octets: 1 to %d are allowed "
+		    "(RFC 9654 2.1)", len, NONCE_MAX);
+	*has = 1;
+	return 0;
+}
+
+/* RFC 5280 §4.2: a critical extension we do not understand is refused. */
+static int
+check_critical(STACK_OF(X509_EXTENSION) *exts, int n, X509_EXTENSION *(*get)(void *, int),
+    void *obj)
+{
+	int i;
+
+	(void)exts;
+	for (i = 0; i < n; i++) {
+		X509_EXTENSION *e = get(obj, i);
+
+		if (X509_EXTENSION_get_critical(e) &&
+		    OBJ_obj2nid(X509_EXTENSION_get_object(e)) != NID_id_pkix_OCSP_Nonce)
+			return gp_err(GP_E_PARSE, "unknown critical extension");
+	}
+	return 0;
+}
+
+static X509_EXTENSION *req_ext(void *o, int i) { return OCSP_REQUEST_get_ext(o, i); }
+static X509_EXTENSION *onereq_ext(void *o, int i) { return OCSP_ONEREQ_get_ext(o, i); }
+
+static int
+gentime(ASN1_GENERALIZEDTIME **t, int64_t when)
+{
+	if ((*t = ASN1_GENERALIZEDTIME_set(*t, (time_t)when)) == NULL)
+		return gp_err_ossl(GP_E_INTERNAL, "setting a time");
+	return 0;
+}
+
+/*
+ * Signs a BasicOCSPResponse (RFC 6960 §4.2.1) by ca for the n CertIDs ids
+ * with the store's status of each, the nonce of req echoed when nonce.
+ * *known is cleared when a CertID names a serial the CA never issued.
+ */
+static int
+build(gp_ocsp_resp **out, gp_ocsp_responder *r, gp_store *st, size_t cai,
+    OCSP_CERTID *const *ids, int n, OCSP_REQUEST *req, int nonce, int64_t now,
+    int *known, unsigned char *serial, size_t *serial_len)
+{
+	const ocsp_ca *ca = &r->cas[cai];
+	OCSP_BASICRESP *bs = NULL;
+	OCSP_RESPONSE *or = NULL;
+	EVP_MD_CTX *mctx = NULL;
+	ASN1_GENERALIZEDTIME *thisupd = NULL, *nextupd = NULL, *revtime = NULL;
+	ASN1_INTEGER *sn;
+	unsigned char sbuf[GP_SERIAL_MAX], *der = NULL;
+	size_t slen;
+	int64_t at;
+	int i, rc, len, status, reason, ost;
+
+	*out = NULL;
+	*known = 1;
+	if ((bs = OCSP_BASICRESP_new()) == NULL) {
+		rc = gp_err_ossl(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = gentime(&thisupd, now)) != 0 ||
+	    (rc = gentime(&nextupd, now + r->set.next_update)) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		sn = NULL;
+		OCSP_id_get0_info(NULL, NULL, NULL, &sn, ids[i]);
+		status = GP_STATUS_GOOD;
+		reason = GP_REASON_NONE;
+		at = 0;
+		/* a negative or over-long serial was never ours: unknown */
+		if (sn == NULL || ASN1_STRING_type(sn) == V_ASN1_NEG_INTEGER ||
+		    gp_serial_from_asn1(sbuf, &slen, sn) != 0)
+			rc = GP_E_NOTFOUND;
+		else
+			rc = gp_store_cert_status(st, ca->id, sbuf, slen, &status, &at, &reason);
+		if (rc == GP_E_NOTFOUND || rc == GP_E_INVALID) {
+			/* RFC 6960 §2.2: a serial we never issued is never "good" */
+			ost = V_OCSP_CERTSTATUS_UNKNOWN;
+			reason = OCSP_REVOKED_STATUS_NOSTATUS;
+			*known = 0;
+		} else if (rc != 0) {
+			goto out;
+		} else if (status == GP_STATUS_GOOD) {
+			ost = V_OCSP_CERTSTATUS_GOOD;
+			reason = OCSP_REVOKED_STATUS_NOSTATUS;
+		} else {
+			/* RFC 6960 §4.2.1 RevokedInfo; hold is certificateHold (6) */
+			ost = V_OCSP_CERTSTATUS_REVOKED;
+			if (status == GP_STATUS_HOLD)
+				reason = GP_REASON_CERTIFICATE_HOLD;
+			if (reason == GP_REASON_NONE)
+				reason = OCSP_REVOKED_STATUS_NOSTATUS;
+			if ((rc = gentime(&revtime, at)) != 0)
+				goto out;
+		}
+		if (serial != NULL && i == 0 && rc == 0) {
+			memcpy(serial, sbuf, slen);
+			*serial_len = slen;
+		}
+		if (OCSP_basic_add1_status(bs, ids[i], ost, reason,
+		    ost == V_OCSP_CERTSTATUS_REVOKED ? revtime : NULL,
+		    thisupd, nextupd) == NULL) {
+			rc = gp_err_ossl(GP_E_NOMEM, "adding a single response");
+			goto out;
+		}
+	}
+	/* RFC 6960 §4.4.1, RFC 9654: the nonce comes back unchanged */
+	if (nonce && OCSP_copy_nonce(bs, req) != 1) {
+		rc = gp_err_ossl(GP_E_NOMEM, "copying the nonce");
+		goto out;
+	}
+	/* RFC 6960 §4.2.2.3 responderID byKey; a delegate's certificate is
+	 * sent along (§4.2.2.2), the CA's is known to the client already */
+	if ((rc = gp_sign_ctx_new(&mctx, ca->key)) != 0)
+		goto out;
+	if (OCSP_basic_sign_ctx(bs, ca->signer, mctx, NULL,
+	    OCSP_RESPID_KEY | (ca->delegated ? 0 : OCSP_NOCERTS)) != 1) {
+		rc = gp_err_ossl(GP_E_CRYPTO, "signing the OCSP response for CA %s", ca->name);
+		goto out;
+	}
+	atomic_fetch_add_explicit(&r->signed_total, 1, memory_order_relaxed);
+	if ((or = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs)) == NULL ||
+	    (len = i2d_OCSP_RESPONSE(or, &der)) <= 0) {
+		rc = gp_err_ossl(GP_E_NOMEM, "encoding the OCSP response");
+		goto out;
+	}
+	rc = resp_new(out, der, (size_t)len, GP_OCSP_SUCCESSFUL, !nonce, now,
+	    now + r->set.next_update);
+out:
+	OPENSSL_free(der);
+	OCSP_RESPONSE_free(or);
+	OCSP_BASICRESP_free(bs);
+	EVP_MD_CTX_free(mctx);
+	ASN1_GENERALIZEDTIME_free(thisupd);
+	ASN1_GENERALIZEDTIME_free(nextupd);
+	ASN1_GENERALIZEDTIME_free(revtime);
+	return rc;
+}
+
+static int
+err_out(gp_ocsp_resp **out, gp_ocsp_responder *r, int status)
+{
+	*out = gp_ocsp_resp_ref(r->err[status]);
+	return 0;
+}
+
+int
+gp_ocsp_respond(gp_ocsp_resp **out, unsigned *flags, gp_ocsp_responder *r,
+    const unsigned char *der, size_t len, const char *get_key, size_t get_keylen)
+{
+	OCSP_REQUEST *req = NULL;
+	OCSP_CERTID **ids = NULL;
+	gp_ocsp_resp *x = NULL;
+	gp_store *st;
+	const unsigned char *p = der;
+	unsigned char *iddr = NULL, serial[GP_SERIAL_MAX];
+	size_t serial_len = 0;
+	int64_t rev0;
+	int i, n, rc, ca = -1, c, nonce, known, idlen = 0, cacheable;
+
+	if (flags != NULL)
+		*flags = 0;
+	if (out == NULL)
+		return gp_err(GP_E_INVALID, "gp_ocsp_respond: no output");
+	*out = NULL;
+	if (r == NULL || (der == NULL && len > 0))
+		return gp_err(GP_E_INVALID, "gp_ocsp_respond: NULL argument");
+	/* RFC 6960 §4.1.1 OCSPRequest, DER, within our limits */
+	if (len == 0 || len > (size_t)r->set.max_request) {
+		gp_err(GP_E_PARSE, "request of %zu bytes", len);
+		rc = err_out(out, r, GP_OCSP_MALFORMED);
+		goto out;
+	}
+	if ((req = d2i_OCSP_REQUEST(NULL, &p, (long)len)) == NULL || p != der + len) {
+		gp_err_ossl(GP_E_PARSE, "not a DER OCSPRequest");
+		rc = err_out(out, r, GP_OCSP_MALFORMED);
+		goto out;
+	}
+	n = OCSP_request_onereq_count(req);
+	if (n < 1 || n > r->set.max_singles) {
+		gp_err(GP_E_PARSE, "%d single requests: 1 to %ld are allowed", n,
+		    r->set.max_singles);
+		rc = err_out(out, r, GP_OCSP_MALFORMED);
+		goto out;
+	}
+	if (check_nonce(req, &nonce) != 0 ||
+	    check_critical(NULL, OCSP_REQUEST_get_ext_count(req), req_ext, req) != 0) {
+		rc = err_out(out, r, GP_OCSP_MALFORMED);
+		goto out;
+	}
+	if ((ids = calloc((size_t)n, sizeof(*ids))) == NULL) {
+		rc = gp_err(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		OCSP_ONEREQ *one = OCSP_request_onereq_get0(req, i);
+
+		if (check_critical(NULL, OCSP_ONEREQ_get_ext_count(one), onereq_ext, one) != 0) {
+			rc = err_out(out, r, GP_OCSP_MALFORMED);
+			goto out;
+		}
+		ids[i] = OCSP_onereq_get0_id(one);
+		/* RFC 6960 §2.3: unauthorized when we cannot answer for the
+		 * issuer (or its hash algorithm); one signer per response, so
+		 * every CertID must name the same CA */
+		c = match_ca(r, ids[i]);
+		if (c < 0 || (ca >= 0 && c != ca)) {
+			gp_err(GP_E_NOTFOUND, c < 0 ? "issuer not served" :
+			    "single requests for different CAs");
+			rc = err_out(out, r, GP_OCSP_UNAUTHORIZED);
+			goto out;
+		}
+		ca = c;
+	}
+	/* RFC 9919: a nonce-less request for one certificate is answered with
+	 * a pre-signed response */
+	cacheable = !nonce && n == 1 && r->set.cache_entries > 0;
+	if (cacheable) {
+		if ((idlen = i2d_OCSP_CERTID(ids[0], &iddr)) <= 0) {
+			rc = gp_err_ossl(GP_E_NOMEM, "encoding a CertID");
+			goto out;
+		}
+		if ((x = cache_get(r, iddr, (size_t)idlen, get_key, get_keylen)) != NULL) {
+			atomic_fetch_add_explicit(&r->hits, 1, memory_order_relaxed);
+			if (flags != NULL)
+				*flags = GP_OCSP_HIT;
+			*out = x;
+			rc = 0;
+			goto out;
+		}
+		atomic_fetch_add_explicit(&r->misses, 1, memory_order_relaxed);
+	}
+	rev0 = atomic_load(&r->rev);
+	if ((rc = thread_store(r, &st)) != 0 ||
+	    (rc = build(&x, r, st, (size_t)ca, ids, n, req, nonce, gp_now(), &known,
+	    serial, &serial_len)) != 0) {
+		/* the store or the signer failed: say so in OCSP (§2.3) */
+		rc = err_out(out, r, rc == GP_E_BUSY ? GP_OCSP_TRY_LATER : GP_OCSP_INTERNAL_ERROR);
+		goto out;
+	}
+	/* unknown is not kept: the serial may be issued in a moment, and
+	 * issuance does not move the revision */
+	if (cacheable && known)
+		cache_put(r, iddr, (size_t)idlen, (size_t)ca, serial, serial_len, x,
+		    get_key, get_keylen, rev0);
+	*out = x;
+	rc = 0;
+out:
+	OPENSSL_free(iddr);
+	free(ids);
+	OCSP_REQUEST_free(req);
+	return rc;
+}
+
+/* ---- the refresher ------------------------------------------------------ */
+
+typedef struct changed {
+	struct { int64_t ca_id; unsigned char serial[GP_SERIAL_MAX]; size_t len; } *v;
+	size_t n;
+	int overflow;
+} changed;
+
+static int
+changed_cb(void *arg, const gp_cert_info *cert)
+{
+	changed *ch = arg;
+
+	if (ch->n == MAX_CHANGED) {
+		ch->overflow = 1;
+		return 1;
+	}
+	ch->v[ch->n].ca_id = cert->ca_id;
+	memcpy(ch->v[ch->n].serial, cert->serial, cert->serial_len);
+	ch->v[ch->n].len = cert->serial_len;
+	ch->n++;
+	return 0;
+}
+
+static int
+is_changed(const gp_ocsp_responder *r, const changed *ch, const slot *s)
+{
+	size_t i;
+
+	for (i = 0; i < ch->n; i++)
+		if (ch->v[i].ca_id == r->cas[s->ca].id && ch->v[i].len == s->serial_len &&
+		    memcmp(ch->v[i].serial, s->serial, s->serial_len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Drops the responses of certificates whose status changed after the
+ * revision the cache reflects, and moves it to rev. */
+static int
+drop_changed(gp_ocsp_responder *r, gp_store *st, int64_t rev)
+{
+	changed ch = { NULL, 0, 0 };
+	int64_t since = atomic_load(&r->rev);
+	size_t i;
+	int all = 1, rc;
+
+	if ((ch.v = malloc(MAX_CHANGED * sizeof(*ch.v))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	if (gp_store_cert_changed != NULL) {
+		rc = gp_store_cert_changed(st, since, changed_cb, &ch);
+		all = (rc != 0 && !ch.overflow) || ch.overflow;
+		gp_error_clear();
+	}
+	pthread_rwlock_wrlock(&r->lock);
+	for (i = 0; i <= r->mask; i++) {
+		slot *s;
+
+		for (s = r->slots[i]; s != NULL; s = s->next)
+			if (s->resp != NULL && (all || is_changed(r, &ch, s))) {
+				gp_ocsp_resp_free(s->resp);
+				s->resp = NULL;
+			}
+	}
+	atomic_store(&r->rev, rev);
+	pthread_rwlock_unlock(&r->lock);
+	free(ch.v);
+	return 0;
+}
+
+int
+gp_ocsp_refresh(gp_ocsp_responder *r, int64_t now, size_t *resigned)
+{
+	slot **todo = NULL, **gone = NULL;
+	size_t ntodo = 0, ngone = 0, i, nres = 0;
+	gp_store *st;
+	int64_t rev, rev0;
+	int rc;
+
+	if (resigned != NULL)
+		*resigned = 0;
+	if (r == NULL)
+		return gp_err(GP_E_INVALID, "gp_ocsp_refresh: no responder");
+	if (now == 0)
+		now = gp_now();
+	pthread_mutex_lock(&r->refresh_lock);
+	if ((rc = thread_store(r, &st)) != 0 ||
+	    (rc = gp_store_revision(st, &rev)) != 0)
+		goto out;
+	if (rev != atomic_load(&r->rev) && (rc = drop_changed(r, st, rev)) != 0)
+		goto out;
+
+	/* only this function removes slots, so the pointers stay valid
+	 * between the locks below */
+	pthread_rwlock_rdlock(&r->lock);
+	if (r->nslots > 0 && ((todo = calloc(r->nslots, sizeof(*todo))) == NULL ||
+	    (gone = calloc(r->nslots, sizeof(*gone))) == NULL)) {
+		pthread_rwlock_unlock(&r->lock);
+		rc = gp_err(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i <= r->mask && r->nslots > 0; i++) {
+		slot *s;
+
+		for (s = r->slots[i]; s != NULL; s = s->next) {
+			/* re-sign at half the validity (RFC 9919 §4: responses are
+			 * refreshed well before nextUpdate) */
+			int old = s->resp == NULL ||
+			    now >= s->resp->this_update + r->set.next_update / 2;
+
+			if (!old)
+				continue;
+			if (atomic_load(&s->used))
+				todo[ntodo++] = s;
+			else
+				gone[ngone++] = s;
+		}
+	}
+	pthread_rwlock_unlock(&r->lock);
+
+	for (i = 0; i < ntodo; i++) {
+		slot *s = todo[i];
+		const unsigned char *p = s->id;
+		OCSP_CERTID *cid = d2i_OCSP_CERTID(NULL, &p, (long)s->idlen);
+		gp_ocsp_resp *x = NULL;
+		int known = 0;
+
+		rev0 = atomic_load(&r->rev);
+		rc = cid == NULL ? gp_err_ossl(GP_E_INTERNAL, "cached CertID") :
+		    build(&x, r, st, s->ca, &cid, 1, NULL, 0, now, &known, NULL, NULL);
+		OCSP_CERTID_free(cid);
+		if (rc != 0)
+			goto out;
+		nres++;
+		pthread_rwlock_wrlock(&r->lock);
+		if (atomic_load(&r->rev) == rev0 && known) {
+			gp_ocsp_resp_free(s->resp);
+			s->resp = x;
+			x = NULL;
+			atomic_store(&s->used, 0);
+		}
+		pthread_rwlock_unlock(&r->lock);
+		gp_ocsp_resp_free(x);
+	}
+	if (ngone > 0) {
+		pthread_rwlock_wrlock(&r->lock);
+		for (i = 0; i < ngone; i++)
+			slot_remove(r, gone[i]);
+		pthread_rwlock_unlock(&r->lock);
+	}
+	rc = 0;
+out:
+	pthread_mutex_unlock(&r->refresh_lock);
+	free(todo);
+	free(gone);
+	if (resigned != NULL)
+		*resigned = nres;
+	return rc;
+}
