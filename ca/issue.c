@@ -55,6 +55,53 @@ req_sans(GENERAL_NAMES **out, X509_REQ *req)
 }
 
 /*
+ * Copies the CSR's SubjectPublicKeyInfo into cert as it is (algorithm and
+ * key bits).  X509_set_pubkey would encode the EVP_PKEY and decode it
+ * again, which OpenSSL 3.0 does through a freshly built decoder chain:
+ * that alone took a third of the time of an issuance.
+ */
+static int
+copy_spki(X509 *cert, X509_REQ *csr)
+{
+	const X509_ALGOR *alg;
+	const unsigned char *bits;
+	const ASN1_OBJECT *obj;
+	const void *pval;
+	ASN1_OBJECT *o = NULL;
+	void *param = NULL;
+	unsigned char *enc = NULL;
+	int ptype, len;
+
+	if (X509_PUBKEY_get0_param(NULL, &bits, &len, (X509_ALGOR **)&alg,
+	    X509_REQ_get_X509_PUBKEY(csr)) != 1)
+		return gp_err_ossl(GP_E_PARSE, "CSR has no public key");
+	X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+	if ((o = OBJ_dup(obj)) == NULL)
+		goto nomem;
+	switch (ptype) {
+	case V_ASN1_UNDEF:       /* Ed25519: no parameters */
+	case V_ASN1_NULL:        /* RSA */
+		break;
+	case V_ASN1_OBJECT:      /* a named curve */
+		if ((param = OBJ_dup(pval)) == NULL)
+			goto nomem;
+		break;
+	default:                 /* explicit parameters and the like: refused earlier */
+		ASN1_OBJECT_free(o);
+		return gp_err(GP_E_POLICY, "CSR public key has unsupported parameters");
+	}
+	if ((enc = OPENSSL_memdup(bits, (size_t)len)) == NULL ||
+	    X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), o, ptype, param, enc, len) != 1)
+		goto nomem;
+	return 0;
+nomem:
+	ASN1_OBJECT_free(o);
+	ASN1_OBJECT_free(param);
+	OPENSSL_free(enc);
+	return gp_err_ossl(GP_E_NOMEM, "cannot copy the public key");
+}
+
+/*
  * Builds and signs one certificate from req under profile p: everything
  * but storing it.  Thread-safe: touches only ca's key and certificate,
  * read-only.  On failure b->rc and b->msg say why.
@@ -101,14 +148,14 @@ build_cert(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, built *b)
 	}
 	if ((b->cert = X509_new()) == NULL || X509_set_version(b->cert, 2) != 1 ||
 	    X509_set_issuer_name(b->cert, X509_get_subject_name(ca->cert)) != 1 ||
-	    X509_set_subject_name(b->cert, subj) != 1 ||
-	    X509_set_pubkey(b->cert, pub) != 1) {
+	    X509_set_subject_name(b->cert, subj) != 1) {
 		r = gp_err_ossl(GP_E_NOMEM, "cannot build certificate");
 		goto out;
 	}
-	if ((r = gp_ca_set_serial(b->cert, serial)) != 0 ||
+	if ((r = copy_spki(b->cert, csr)) != 0 ||
+	    (r = gp_ca_set_serial(b->cert, serial)) != 0 ||
 	    (r = gp_ca_set_validity(b->cert, ca->cert, p, req->days)) != 0 ||
-	    (r = gp_profile_apply(p, b->cert, ca->cert, sans)) != 0 ||
+	    (r = gp_profile_apply_key(p, b->cert, ca->cert, pub, sans)) != 0 ||
 	    (r = gp_x509_sign(b->cert, ca->key)) != 0 ||
 	    (r = gp_ca_cert_info(&b->info, b->cert, ca->info->id, p->name, sans)) != 0)
 		goto out;

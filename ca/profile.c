@@ -1515,21 +1515,27 @@ int
 gp_profile_apply(const gp_profile *p, X509 *cert, X509 *issuer,
     const GENERAL_NAMES *sans)
 {
+	EVP_PKEY *pub = cert != NULL ? X509_get0_pubkey(cert) : NULL;   /* borrowed */
+
+	if (p != NULL && cert != NULL && issuer != NULL && pub == NULL)
+		return gp_err_ossl(GP_E_INVALID, "profile %s: the certificate has no "
+		    "public key yet", p->name);
+	return gp_profile_apply_key(p, cert, issuer, pub, sans);
+}
+
+int
+gp_profile_apply_key(const gp_profile *p, X509 *cert, X509 *issuer, EVP_PKEY *pub,
+    const GENERAL_NAMES *sans)
+{
 	BASIC_CONSTRAINTS *bc = NULL;
 	AUTHORITY_KEYID *akid = NULL;
 	ASN1_OCTET_STRING *ski = NULL, *iski = NULL;
 	ASN1_NULL *null = NULL;
-	EVP_PKEY *pub;
 	unsigned ku;
 	int r, crit;
 
-	if (p == NULL || cert == NULL || issuer == NULL)
+	if (p == NULL || cert == NULL || issuer == NULL || pub == NULL)
 		return gp_err(GP_E_INVALID, "gp_profile_apply: NULL argument");
-	if ((pub = X509_get0_pubkey(cert)) == NULL) {
-		r = gp_err_ossl(GP_E_INVALID, "profile %s: the certificate has no "
-		    "public key yet", p->name);
-		goto out;
-	}
 	if (X509_set_version(cert, X509_VERSION_3) != 1) {
 		r = gp_err_ossl(GP_E_CRYPTO, "profile: setting version 3");
 		goto out;

@@ -55,6 +55,12 @@ int gp_profile_check(const gp_profile *p, EVP_PKEY *pub, const X509_NAME *subjec
 int gp_profile_apply(const gp_profile *p, X509 *cert, X509 *issuer,
     const GENERAL_NAMES *sans);
 
+/* The same, with the certificate's public key given as pub (its
+ * SubjectPublicKeyInfo must be set on cert already): spares OpenSSL 3.0
+ * decoding the key again from the certificate. */
+int gp_profile_apply_key(const gp_profile *p, X509 *cert, X509 *issuer, EVP_PKEY *pub,
+    const GENERAL_NAMES *sans);
+
 /* Parses "DNS:a.example,IP:10.0.0.1,email:x@y,URI:https://..." into a new
  * GENERAL_NAMES. GP_E_PARSE naming the bad element. */
 int gp_sans_parse(GENERAL_NAMES **out, const char *s);
