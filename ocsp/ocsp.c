@@ -20,14 +20,6 @@
 #include "util.h"
 #include "../ca/ca_int.h"
 
-/*
- * gp_store_cert_changed is declared in store.h but may not be implemented
- * by the store yet.  A weak reference lets the library link either way:
- * when it is missing (or fails) a revision change drops the whole cache
- * instead of the changed certificates only.  Remove once the store has it.
- */
-#pragma weak gp_store_cert_changed
-
 #define N_MD 3                  /* CertID hash algorithms we answer for */
 #define MAX_GETS 4              /* GET spellings remembered per CertID */
 #define MAX_CHANGED 4096        /* more changes in one round: drop everything */
@@ -1223,11 +1215,12 @@ drop_changed(gp_ocsp_responder *r, gp_store *st, int64_t rev)
 
 	if ((ch.v = malloc(MAX_CHANGED * sizeof(*ch.v))) == NULL)
 		return gp_err(GP_E_NOMEM, "out of memory");
-	if (gp_store_cert_changed != NULL) {
-		rc = gp_store_cert_changed(st, since, changed_cb, &ch);
-		all = (rc != 0 && !ch.overflow) || ch.overflow;
+	/* only what changed is dropped; when that cannot be told (too many
+	 * changes, a store error), everything is */
+	rc = gp_store_cert_changed(st, since, changed_cb, &ch);
+	all = rc != 0 || ch.overflow;
+	if (rc != 0)
 		gp_error_clear();
-	}
 	pthread_rwlock_wrlock(&r->lock);
 	for (i = 0; i <= r->mask; i++) {
 		slot *s;

@@ -1,0 +1,167 @@
+/* tests/fuzz/fuzz_ocsp_request.c: fuzz target of the OCSP request parser */
+/*
+ * Reaches gp_ocsp_respond (ocsp/ocsp.c): d2i_OCSP_REQUEST within the size
+ * limit, the trailing-bytes check, check_nonce (RFC 9654 lengths),
+ * check_critical, match_ca for every CertID, the cache lookup, and for a
+ * CertID of the test CA the store lookup and signing (build).
+ * Corpus: tests/fuzz/corpus/ocsp_request.  Without libFuzzer, main()
+ * replays every file of the folders (or files) it is given; options
+ * starting with '-' (libFuzzer's) are ignored.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/ocsp.h>
+
+#include <govpki/govpki.h>
+
+#include "../unit/testutil.h"
+
+#define PW "fuzz-pass"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static gp_ocsp_responder *responder;
+static char *home;
+
+static void
+cleanup(void)
+{
+	gp_ocsp_responder_free(responder);
+	tu_rmdir(home);
+}
+
+/* A store with one CA (P-256) and a responder for it; then one request for
+ * the CA's own certificate, so that a run always reaches the signer. */
+static void
+init(void)
+{
+	gp_ctx *ctx = NULL;
+	gp_ca_params p;
+	gp_ocsp_params op;
+	gp_ocsp_resp *x = NULL;
+	OCSP_REQUEST *req = OCSP_REQUEST_new();
+	X509 *cert = NULL;
+	gp_ca_info *info = NULL;
+	unsigned char *der = NULL;
+	int len;
+
+	home = tu_tmpdir();
+	memset(&p, 0, sizeof(p));
+	p.name = "fuzz";
+	p.subject = "/CN=Fuzz CA";
+	p.key_type = GP_KEY_EC_P256;
+	p.pass = PW;
+	p.passlen = strlen(PW);
+	memset(&op, 0, sizeof(op));
+	op.pass = PW;
+	op.passlen = strlen(PW);
+	if (gp_ctx_open(&ctx, NULL, home, 0) != 0 || gp_ca_create(ctx, &p) != 0 ||
+	    gp_ocsp_responder_new(&responder, ctx, &op) != 0 ||
+	    gp_store_ca_get(gp_ctx_store(ctx), "fuzz", &info) != 0 ||
+	    gp_cert_parse(&cert, info->cert_der, info->cert_len) != 0) {
+		fprintf(stderr, "fuzz setup: %s\n", gp_error_last());
+		abort();
+	}
+	OCSP_request_add0_id(req, OCSP_cert_to_id(NULL, cert, cert));
+	len = i2d_OCSP_REQUEST(req, &der);
+	if (len <= 0 || gp_ocsp_respond(&x, NULL, responder, der, (size_t)len, NULL, 0) != 0)
+		abort();
+	gp_ocsp_resp_free(x);
+	OPENSSL_free(der);
+	OCSP_REQUEST_free(req);
+	X509_free(cert);
+	gp_ca_info_free(info);
+	gp_ctx_free(ctx);
+	atexit(cleanup);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	gp_ocsp_resp *x = NULL;
+	OCSP_RESPONSE *or;
+	const unsigned char *p;
+	size_t len;
+
+	if (responder == NULL)
+		init();
+	/* every input gets a well-formed OCSPResponse, never a failure */
+	if (gp_ocsp_respond(&x, NULL, responder, data, size, NULL, 0) != 0)
+		abort();
+	p = gp_ocsp_resp_der(x, &len);
+	if ((or = d2i_OCSP_RESPONSE(NULL, &p, (long)len)) == NULL)
+		abort();
+	if (OCSP_response_status(or) != gp_ocsp_resp_status(x))
+		abort();
+	OCSP_RESPONSE_free(or);
+	gp_ocsp_resp_free(x);
+	return 0;
+}
+
+#ifndef GP_LIBFUZZER
+static int
+run_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf = NULL;
+	long n;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0 || (buf = malloc((size_t)n + 1)) == NULL ||
+	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		fprintf(stderr, "cannot read %s\n", path);
+		if (f != NULL)
+			fclose(f);
+		free(buf);
+		return 1;
+	}
+	fclose(f);
+	LLVMFuzzerTestOneInput(buf, (size_t)n);
+	free(buf);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	int i, files = 0, bad = 0;
+
+	for (i = 1; i < argc; i++) {
+		struct stat st;
+		DIR *d;
+		struct dirent *e;
+		char path[4096];
+
+		if (argv[i][0] == '-')
+			continue;
+		if (stat(argv[i], &st) != 0) {
+			fprintf(stderr, "%s: not found\n", argv[i]);
+			return 1;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			bad += run_file(argv[i]);
+			files++;
+			continue;
+		}
+		if ((d = opendir(argv[i])) == NULL)
+			return 1;
+		while ((e = readdir(d)) != NULL) {
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", argv[i], e->d_name);
+			bad += run_file(path);
+			files++;
+		}
+		closedir(d);
+	}
+	printf("replayed %d inputs\n", files);
+	return bad != 0 || files == 0;
+}
+#endif

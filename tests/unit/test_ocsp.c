@@ -1,0 +1,856 @@
+/* tests/unit/test_ocsp.c: OCSP answers, signers, limits, nonces and the pre-signed cache */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <openssl/ocsp.h>
+#include <openssl/rand.h>
+
+#include <govpki/govpki.h>
+
+#include "testutil.h"
+
+#define PW "unit-test-pass"
+
+typedef struct fx {
+	char *dir;
+	gp_ctx *ctx;
+	gp_ca *ca;              /* issuing */
+	X509 *root, *issuing;
+	X509 *good, *revoked, *held;
+	EVP_PKEY *key;          /* the applicants' key */
+	gp_ocsp_responder *r;
+	int64_t revoked_at;
+} fx;
+
+static X509 *
+ca_cert(gp_ctx *ctx, const char *name)
+{
+	gp_ca_info *info = NULL;
+	X509 *x = NULL;
+
+	assert_int_equal(gp_store_ca_get(gp_ctx_store(ctx), name, &info), 0);
+	assert_int_equal(gp_cert_parse(&x, info->cert_der, info->cert_len), 0);
+	assert_int_equal(gp_x509_prepare_sm2(x), 0);
+	gp_ca_info_free(info);
+	return x;
+}
+
+static X509 *
+issue(fx *f, const char *profile, EVP_PKEY *key)
+{
+	size_t len;
+	unsigned char *csr = tu_csr(&len, key, "Example", "Holder", NULL);
+	gp_issue_req req = { .csr = csr, .csr_len = len, .profile = profile };
+	X509 *cert = NULL;
+
+	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), 0);
+	free(csr);
+	return cert;
+}
+
+static void
+revoke_cert(fx *f, X509 *cert, int reason)
+{
+	unsigned char sn[GP_SERIAL_MAX];
+	size_t len;
+
+	assert_int_equal(gp_serial_from_asn1(sn, &len, X509_get0_serialNumber(cert)), 0);
+	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", sn, len, reason, 0, "t"), 0);
+}
+
+static fx *
+fx_new(gp_key_type kt, int with_certs)
+{
+	fx *f = calloc(1, sizeof(*f));
+	gp_ca_params p;
+	gp_ocsp_params op;
+
+	f->dir = tu_tmpdir();
+	assert_int_equal(gp_ctx_open(&f->ctx, NULL, f->dir, 0), 0);
+	memset(&p, 0, sizeof(p));
+	p.name = "root";
+	p.subject = "/CN=Root";
+	p.key_type = kt;
+	p.pass = PW;
+	p.passlen = strlen(PW);
+	assert_int_equal(gp_ca_create(f->ctx, &p), 0);
+	p.name = "issuing";
+	p.parent = "root";
+	p.subject = "/CN=Issuing";
+	assert_int_equal(gp_ca_create(f->ctx, &p), 0);
+	assert_int_equal(gp_ca_open(&f->ca, f->ctx, "issuing", PW, strlen(PW)), 0);
+	f->root = ca_cert(f->ctx, "root");
+	f->issuing = ca_cert(f->ctx, "issuing");
+	f->key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	if (with_certs) {
+		f->good = issue(f, "person", f->key);
+		f->revoked = issue(f, "person", f->key);
+		f->held = issue(f, "person", f->key);
+		f->revoked_at = (int64_t)time(NULL);
+		revoke_cert(f, f->revoked, GP_REASON_KEY_COMPROMISE);
+		revoke_cert(f, f->held, GP_REASON_CERTIFICATE_HOLD);
+	}
+	memset(&op, 0, sizeof(op));
+	op.pass = PW;
+	op.passlen = strlen(PW);
+	assert_int_equal(gp_ocsp_responder_new(&f->r, f->ctx, &op), 0);
+	return f;
+}
+
+static void
+fx_free(fx *f)
+{
+	gp_ocsp_responder_free(f->r);
+	gp_ca_free(f->ca);
+	gp_ctx_free(f->ctx);
+	X509_free(f->root);
+	X509_free(f->issuing);
+	X509_free(f->good);
+	X509_free(f->revoked);
+	X509_free(f->held);
+	EVP_PKEY_free(f->key);
+	tu_rmdir(f->dir);
+	free(f);
+}
+
+static int setup(void **state) { *state = fx_new(GP_KEY_EC_P256, 1); return 0; }
+static int teardown(void **state) { fx_free(*state); return 0; }
+
+/* A DER request for certs (each issued by issuer), hashed with md, with a
+ * nonce of nonce_len octets (-1: none). */
+static unsigned char *
+mkreq_n(size_t *len, X509 *const *certs, X509 *const *issuers, int n, const EVP_MD *md,
+    int nonce_len)
+{
+	OCSP_REQUEST *req = OCSP_REQUEST_new();
+	unsigned char *der = NULL;
+	unsigned char nonce[256];
+	int i, l;
+
+	for (i = 0; i < n; i++)
+		assert_non_null(OCSP_request_add0_id(req, OCSP_cert_to_id(md, certs[i], issuers[i])));
+	if (nonce_len >= 0) {
+		RAND_bytes(nonce, sizeof(nonce));
+		assert_int_equal(OCSP_request_add1_nonce(req, nonce, nonce_len), 1);
+	}
+	l = i2d_OCSP_REQUEST(req, &der);
+	assert_true(l > 0);
+	*len = (size_t)l;
+	OCSP_REQUEST_free(req);
+	return der;
+}
+
+static unsigned char *
+mkreq(size_t *len, X509 *cert, X509 *issuer, const EVP_MD *md, int nonce_len)
+{
+	return mkreq_n(len, &cert, &issuer, 1, md, nonce_len);
+}
+
+static OCSP_RESPONSE *
+ask(fx *f, const unsigned char *der, size_t len, int *status, unsigned *flags)
+{
+	gp_ocsp_resp *x = NULL;
+	const unsigned char *p;
+	size_t rl;
+	OCSP_RESPONSE *or;
+
+	assert_int_equal(gp_ocsp_respond(&x, flags, f->r, der, len, NULL, 0), 0);
+	p = gp_ocsp_resp_der(x, &rl);
+	or = d2i_OCSP_RESPONSE(NULL, &p, (long)rl);
+	assert_non_null(or);
+	*status = OCSP_response_status(or);
+	assert_int_equal(*status, gp_ocsp_resp_status(x));
+	gp_ocsp_resp_free(x);
+	return or;
+}
+
+/* The status of cert in a successful response (checks the signature
+ * against the issuing CA, or the root for a delegated signer). */
+static int
+status_of(fx *f, OCSP_RESPONSE *or, X509 *cert, X509 *issuer, int *reason, int64_t *when)
+{
+	OCSP_BASICRESP *bs = OCSP_response_get1_basic(or);
+	X509_STORE *st = X509_STORE_new();
+	STACK_OF(X509) *certs = sk_X509_new_null();
+	OCSP_CERTID *id = OCSP_cert_to_id(NULL, cert, issuer);
+	ASN1_GENERALIZEDTIME *rev = NULL, *thisu = NULL, *nextu = NULL;
+	int status = -1, rs = -1;
+
+	assert_non_null(bs);
+	X509_STORE_add_cert(st, f->root);
+	sk_X509_push(certs, f->issuing);
+	assert_int_equal(OCSP_basic_verify(bs, certs, st, 0), 1);
+	assert_int_equal(OCSP_resp_find_status(bs, id, &status, &rs, &rev, &thisu, &nextu), 1);
+	assert_int_equal(OCSP_check_validity(thisu, nextu, 300, -1), 1);
+	if (reason != NULL)
+		*reason = rs;
+	if (when != NULL && rev != NULL) {
+		struct tm tm;
+
+		ASN1_TIME_to_tm(rev, &tm);
+		*when = (int64_t)timegm(&tm);
+	}
+	OCSP_CERTID_free(id);
+	sk_X509_free(certs);
+	X509_STORE_free(st);
+	OCSP_BASICRESP_free(bs);
+	return status;
+}
+
+/* good, revoked (keyCompromise, at the time of revocation), on hold
+ * (revoked, certificateHold), and a serial never issued: unknown */
+static void
+test_statuses(void **state)
+{
+	fx *f = *state;
+	X509 *other = X509_dup(f->good);
+	ASN1_INTEGER *sn = ASN1_INTEGER_new();
+	unsigned char *der;
+	size_t len;
+	int st, reason;
+	int64_t when = 0;
+	OCSP_RESPONSE *or;
+
+	der = mkreq(&len, f->good, f->issuing, NULL, -1);
+	or = ask(f, der, len, &st, NULL);
+	assert_int_equal(st, OCSP_RESPONSE_STATUS_SUCCESSFUL);
+	assert_int_equal(status_of(f, or, f->good, f->issuing, NULL, NULL), V_OCSP_CERTSTATUS_GOOD);
+	OCSP_RESPONSE_free(or);
+	OPENSSL_free(der);
+
+	der = mkreq(&len, f->revoked, f->issuing, NULL, 16);
+	or = ask(f, der, len, &st, NULL);
+	assert_int_equal(status_of(f, or, f->revoked, f->issuing, &reason, &when),
+	    V_OCSP_CERTSTATUS_REVOKED);
+	assert_int_equal(reason, OCSP_REVOKED_STATUS_KEYCOMPROMISE);
+	assert_true(when >= f->revoked_at - 1 && when <= (int64_t)time(NULL));
+	OCSP_RESPONSE_free(or);
+	OPENSSL_free(der);
+
+	der = mkreq(&len, f->held, f->issuing, NULL, -1);
+	or = ask(f, der, len, &st, NULL);
+	assert_int_equal(status_of(f, or, f->held, f->issuing, &reason, NULL),
+	    V_OCSP_CERTSTATUS_REVOKED);
+	assert_int_equal(reason, OCSP_REVOKED_STATUS_CERTIFICATEHOLD);
+	OCSP_RESPONSE_free(or);
+	OPENSSL_free(der);
+
+	/* a serial the CA never issued is unknown, never good */
+	ASN1_INTEGER_set(sn, 12345);
+	X509_set_serialNumber(other, sn);
+	der = mkreq(&len, other, f->issuing, NULL, -1);
+	or = ask(f, der, len, &st, NULL);
+	assert_int_equal(status_of(f, or, other, f->issuing, NULL, NULL), V_OCSP_CERTSTATUS_UNKNOWN);
+	OCSP_RESPONSE_free(or);
+	OPENSSL_free(der);
+	ASN1_INTEGER_free(sn);
+	X509_free(other);
+}
+
+/* CertIDs hashed with SHA-1, SHA-256 and SM3 match; SHA-384 and MD5 are
+ * not served: unauthorized */
+static void
+test_hashes(void **state)
+{
+	fx *f = *state;
+	const char *ok[] = { "SHA1", "SHA256", "SM3" }, *no[] = { "SHA384", "MD5" };
+	unsigned char *der;
+	size_t len, i;
+	int st;
+	OCSP_RESPONSE *or;
+
+	for (i = 0; i < 3; i++) {
+		EVP_MD *md = EVP_MD_fetch(NULL, ok[i], NULL);
+
+		der = mkreq(&len, f->good, f->issuing, md, -1);
+		or = ask(f, der, len, &st, NULL);
+		assert_int_equal(st, OCSP_RESPONSE_STATUS_SUCCESSFUL);
+		OCSP_RESPONSE_free(or);
+		OPENSSL_free(der);
+		EVP_MD_free(md);
+	}
+	for (i = 0; i < 2; i++) {
+		EVP_MD *md = EVP_MD_fetch(NULL, no[i], NULL);
+
+		der = mkreq(&len, f->good, f->issuing, md, -1);
+		or = ask(f, der, len, &st, NULL);
+		assert_int_equal(st, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+		OCSP_RESPONSE_free(or);
+		OPENSSL_free(der);
+		EVP_MD_free(md);
+	}
+}
+
+/* an issuer we do not serve, and single requests for two different CAs
+ * (one signer per response): unauthorized */
+static void
+test_unauthorized(void **state)
+{
+	fx *f = *state;
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *stranger = X509_new();
+	X509 *certs[2], *issuers[2];
+	unsigned char *der;
+	size_t len;
+	int st;
+	OCSP_RESPONSE *or;
+
+	X509_set_pubkey(stranger, k);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(stranger), "CN", MBSTRING_UTF8,
+	    (const unsigned char *)"Stranger", -1, -1, 0);
+	X509_set_issuer_name(stranger, X509_get_subject_name(stranger));
+	X509_sign(stranger, k, EVP_sha256());
+	der = mkreq(&len, stranger, stranger, NULL, -1);
+	or = ask(f, der, len, &st, NULL);
+	assert_int_equal(st, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+	OCSP_RESPONSE_free(or);
+	OPENSSL_free(der);
+
+	certs[0] = f->good;
+	issuers[0] = f->issuing;
+	certs[1] = f->issuing;
+	issuers[1] = f->root;
+	der = mkreq_n(&len, certs, issuers, 2, NULL, -1);
+	or = ask(f, der, len, &st, NULL);
+	assert_int_equal(st, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+	OCSP_RESPONSE_free(or);
+	OPENSSL_free(der);
+	X509_free(stranger);
+	EVP_PKEY_free(k);
+}
+
+/* empty, garbage, truncated, trailing bytes, no single request, too many,
+ * an over-long request: malformedRequest, never a failure */
+static void
+test_malformed(void **state)
+{
+	fx *f = *state;
+	unsigned char garbage[64], *der, *big;
+	OCSP_REQUEST *req = OCSP_REQUEST_new();
+	X509 *certs[101], *issuers[101];
+	size_t len, i;
+	int st, l;
+	OCSP_RESPONSE *or;
+
+	memset(garbage, 0x41, sizeof(garbage));
+	or = ask(f, garbage, 0, &st, NULL);
+	assert_int_equal(st, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+	OCSP_RESPONSE_free(or);
+	or = ask(f, garbage, sizeof(garbage), &st, NULL);
+	assert_int_equal(st, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+	OCSP_RESPONSE_free(or);
+
+	der = mkreq(&len, f->good, f->issuing, NULL, -1);
+	for (i = 1; i < len; i += 7) {
+		or = ask(f, der, i, &st, NULL);
+		assert_int_equal(st, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+		OCSP_RESPONSE_free(or);
+	}
+	big = malloc(len + 1);
+	memcpy(big, der, len);
+	big[len] = 0;
+	or = ask(f, big, len + 1, &st, NULL);
+	assert_int_equal(st, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+	OCSP_RESPONSE_free(or);
+	free(big);
+	OPENSSL_free(der);
+
+	der = NULL;
+	l = i2d_OCSP_REQUEST(req, &der);
+	or = ask(f, der, (size_t)l, &st, NULL);
+	assert_int_equal(st, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+	OCSP_RESPONSE_free(or);
+	OPENSSL_free(der);
+	OCSP_REQUEST_free(req);
+
+	/* 100 single requests are answered, 101 are too many */
+	for (i = 0; i < 101; i++) {
+		certs[i] = f->good;
+		issuers[i] = f->issuing;
+	}
+	der = mkreq_n(&len, certs, issuers, 100, NULL, -1);
+	if (len <= 10000) {
+		or = ask(f, der, len, &st, NULL);
+		assert_int_equal(st, OCSP_RESPONSE_STATUS_SUCCESSFUL);
+		OCSP_RESPONSE_free(or);
+	}
+	OPENSSL_free(der);
+	der = mkreq_n(&len, certs, issuers, 101, NULL, -1);
+	or = ask(f, der, len, &st, NULL);
+	assert_int_equal(st, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+	OCSP_RESPONSE_free(or);
+	OPENSSL_free(der);
+
+	/* past max_request_bytes (10,000 by default) */
+	big = calloc(1, 20000);
+	or = ask(f, big, 20000, &st, NULL);
+	assert_int_equal(st, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+	OCSP_RESPONSE_free(or);
+	free(big);
+}
+
+/* several single requests: each answered, in order */
+static void
+test_several(void **state)
+{
+	fx *f = *state;
+	X509 *certs[3] = { f->good, f->revoked, f->held };
+	X509 *issuers[3] = { f->issuing, f->issuing, f->issuing };
+	unsigned char *der;
+	size_t len;
+	int st;
+	OCSP_RESPONSE *or;
+	OCSP_BASICRESP *bs;
+
+	der = mkreq_n(&len, certs, issuers, 3, NULL, 20);
+	or = ask(f, der, len, &st, NULL);
+	assert_int_equal(st, OCSP_RESPONSE_STATUS_SUCCESSFUL);
+	bs = OCSP_response_get1_basic(or);
+	assert_int_equal(OCSP_resp_count(bs), 3);
+	assert_int_equal(status_of(f, or, f->good, f->issuing, NULL, NULL), V_OCSP_CERTSTATUS_GOOD);
+	assert_int_equal(status_of(f, or, f->revoked, f->issuing, NULL, NULL), V_OCSP_CERTSTATUS_REVOKED);
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(or);
+	OPENSSL_free(der);
+}
+
+/* RFC 9654 §2.1: nonces of 1..128 octets come back; 0 and 129 are
+ * malformedRequest */
+static void
+test_nonce(void **state)
+{
+	fx *f = *state;
+	static const int good[] = { 1, 16, 32, 128 }, bad[] = { 0, 129 };
+	OCSP_REQUEST *req;
+	OCSP_BASICRESP *bs;
+	const unsigned char *p;
+	unsigned char *der;
+	size_t len, i;
+	int st;
+	OCSP_RESPONSE *or;
+
+	for (i = 0; i < 4; i++) {
+		der = mkreq(&len, f->good, f->issuing, NULL, good[i]);
+		or = ask(f, der, len, &st, NULL);
+		assert_int_equal(st, OCSP_RESPONSE_STATUS_SUCCESSFUL);
+		p = der;
+		req = d2i_OCSP_REQUEST(NULL, &p, (long)len);
+		bs = OCSP_response_get1_basic(or);
+		assert_int_equal(OCSP_check_nonce(req, bs), 1);
+		OCSP_BASICRESP_free(bs);
+		OCSP_REQUEST_free(req);
+		OCSP_RESPONSE_free(or);
+		OPENSSL_free(der);
+	}
+	for (i = 0; i < 2; i++) {
+		if (bad[i] == 0) {
+			/* OCSP_request_add1_nonce makes 16 octets of 0: by hand,
+			 * an extnValue holding an empty OCTET STRING */
+			static const unsigned char empty[2] = { 0x04, 0x00 };
+			ASN1_OCTET_STRING *v = ASN1_OCTET_STRING_new();
+			X509 *c = f->good, *is = f->issuing;
+
+			req = OCSP_REQUEST_new();
+			OCSP_request_add0_id(req, OCSP_cert_to_id(NULL, c, is));
+			ASN1_OCTET_STRING_set(v, empty, 2);
+			assert_int_equal(OCSP_REQUEST_add1_ext_i2d(req, NID_id_pkix_OCSP_Nonce,
+			    v, 0, 0), 1);
+			der = NULL;
+			len = (size_t)i2d_OCSP_REQUEST(req, &der);
+			OCSP_REQUEST_free(req);
+			ASN1_OCTET_STRING_free(v);
+		} else {
+			der = mkreq(&len, f->good, f->issuing, NULL, bad[i]);
+		}
+		or = ask(f, der, len, &st, NULL);
+		assert_int_equal(st, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+		OCSP_RESPONSE_free(or);
+		OPENSSL_free(der);
+	}
+}
+
+/* a nonce-less request is signed once and then served from the cache, also
+ * through its GET path; nonce requests and unknown serials are not kept */
+static void
+test_cache(void **state)
+{
+	fx *f = *state;
+	gp_ocsp_resp *a = NULL, *b = NULL, *c = NULL;
+	gp_ocsp_stats s;
+	unsigned char *der;
+	size_t len;
+	unsigned flags = 0;
+
+	der = mkreq(&len, f->good, f->issuing, NULL, -1);
+	assert_int_equal(gp_ocsp_lookup(&c, f->r, "k1", 2), GP_E_NOTFOUND);
+	assert_int_equal(gp_ocsp_respond(&a, &flags, f->r, der, len, "k1", 2), 0);
+	assert_int_equal(flags, 0);
+	assert_true(gp_ocsp_resp_cacheable(a));
+	assert_int_equal(strlen(gp_ocsp_resp_etag(a)), 34);
+	assert_true(strstr(gp_ocsp_resp_expires(a), " GMT") != NULL);
+	assert_int_equal(gp_ocsp_resp_next_update(a) - gp_ocsp_resp_this_update(a), 3600);
+	assert_int_equal(gp_ocsp_respond(&b, &flags, f->r, der, len, NULL, 0), 0);
+	assert_int_equal(flags, GP_OCSP_HIT);
+	assert_ptr_equal(a, b);
+	assert_int_equal(gp_ocsp_lookup(&c, f->r, "k1", 2), 0);
+	assert_ptr_equal(a, c);
+	gp_ocsp_resp_free(b);
+	gp_ocsp_resp_free(c);
+	OPENSSL_free(der);
+
+	der = mkreq(&len, f->good, f->issuing, NULL, 32);
+	assert_int_equal(gp_ocsp_respond(&b, &flags, f->r, der, len, "k2", 2), 0);
+	assert_int_equal(flags, 0);
+	assert_false(gp_ocsp_resp_cacheable(b));
+	assert_int_equal(gp_ocsp_lookup(&c, f->r, "k2", 2), GP_E_NOTFOUND);
+	gp_ocsp_resp_free(b);
+	OPENSSL_free(der);
+
+	assert_int_equal(gp_ocsp_get_stats(f->r, &s), 0);
+	assert_int_equal(s.cached, 1);
+	assert_int_equal(s.hits, 2);
+	gp_ocsp_resp_free(a);
+}
+
+/* a revocation shows after one refresher round, without a restart */
+static void
+test_revocation_refresh(void **state)
+{
+	fx *f = *state;
+	gp_ocsp_resp *x = NULL;
+	OCSP_RESPONSE *or;
+	const unsigned char *p;
+	unsigned char *der;
+	size_t len, n = 0;
+	int reason;
+
+	gp_ocsp_resp *other = NULL, *y = NULL;
+	unsigned char *der2 = mkreq(&len, f->held, f->issuing, NULL, -1);
+
+	/* another certificate's cached answer, which must survive */
+	assert_int_equal(gp_ocsp_respond(&other, NULL, f->r, der2, len, "h", 1), 0);
+	OPENSSL_free(der2);
+	der = mkreq(&len, f->good, f->issuing, NULL, -1);
+	assert_int_equal(gp_ocsp_respond(&x, NULL, f->r, der, len, "g", 1), 0);
+	gp_ocsp_resp_free(x);
+	revoke_cert(f, f->good, GP_REASON_SUPERSEDED);
+	/* before the round the cache still has the old answer */
+	assert_int_equal(gp_ocsp_lookup(&x, f->r, "g", 1), 0);
+	gp_ocsp_resp_free(x);
+	assert_int_equal(gp_ocsp_refresh(f->r, 0, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(gp_ocsp_lookup(&x, f->r, "g", 1), 0);
+	p = gp_ocsp_resp_der(x, &len);
+	or = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
+	assert_int_equal(status_of(f, or, f->good, f->issuing, &reason, NULL),
+	    V_OCSP_CERTSTATUS_REVOKED);
+	assert_int_equal(reason, OCSP_REVOKED_STATUS_SUPERSEDED);
+	/* only the changed certificate was re-signed (gp_store_cert_changed) */
+	assert_int_equal(gp_ocsp_lookup(&y, f->r, "h", 1), 0);
+	assert_ptr_equal(y, other);
+	gp_ocsp_resp_free(y);
+	gp_ocsp_resp_free(other);
+	OCSP_RESPONSE_free(or);
+	gp_ocsp_resp_free(x);
+	OPENSSL_free(der);
+}
+
+/* responses used are re-signed at half their validity; unused ones are
+ * forgotten */
+static void
+test_resign(void **state)
+{
+	fx *f = *state;
+	gp_ocsp_resp *x = NULL;
+	unsigned char *der;
+	size_t len, n = 0;
+	int64_t t0, later;
+
+	der = mkreq(&len, f->good, f->issuing, NULL, -1);
+	assert_int_equal(gp_ocsp_respond(&x, NULL, f->r, der, len, "g", 1), 0);
+	t0 = gp_ocsp_resp_this_update(x);
+	gp_ocsp_resp_free(x);
+	assert_int_equal(gp_ocsp_refresh(f->r, t0 + 10, &n), 0);
+	assert_int_equal(n, 0);
+	later = t0 + 1800;
+	assert_int_equal(gp_ocsp_refresh(f->r, later, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(gp_ocsp_lookup(&x, f->r, "g", 1), 0);
+	assert_int_equal(gp_ocsp_resp_this_update(x), later);
+	gp_ocsp_resp_free(x);
+	/* used just now: kept and re-signed once more; then not used: gone */
+	assert_int_equal(gp_ocsp_refresh(f->r, later + 1800, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(gp_ocsp_refresh(f->r, later + 3600, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(gp_ocsp_lookup(&x, f->r, "g", 1), GP_E_NOTFOUND);
+	OPENSSL_free(der);
+}
+
+/* a delegated responder (ocsp-signer profile) signs and is sent along;
+ * responderID byKey names its key (RFC 6960 §4.2.2.2, §4.2.2.3) */
+static void
+test_delegated(void **state)
+{
+	fx *f = *state;
+	EVP_PKEY *sk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *signer = issue(f, "ocsp-signer", sk);
+	gp_ocsp_responder *r = NULL;
+	gp_ocsp_params op;
+	gp_ocsp_resp *x = NULL;
+	OCSP_RESPONSE *or;
+	OCSP_BASICRESP *bs;
+	X509_STORE *st = X509_STORE_new();
+	STACK_OF(X509) *untrusted = sk_X509_new_null();
+	const ASN1_OCTET_STRING *kid = NULL;
+	const X509_NAME *nm = NULL;
+	unsigned char kh[20], *der;
+	const unsigned char *p;
+	char kpath[4096], cpath[4096];
+	const char *only_root[] = { "root" };
+	size_t len;
+	FILE *fp;
+	int status = -1;
+	OCSP_CERTID *id;
+
+	snprintf(kpath, sizeof(kpath), "%s/signer.key", f->dir);
+	snprintf(cpath, sizeof(cpath), "%s/signer.pem", f->dir);
+	assert_int_equal(gp_key_save(kpath, sk, PW, strlen(PW)), 0);
+	fp = fopen(cpath, "w");
+	PEM_write_X509(fp, signer);
+	fclose(fp);
+	memset(&op, 0, sizeof(op));
+	op.signer_cert = cpath;
+	op.signer_key = kpath;
+	op.pass = PW;
+	op.passlen = strlen(PW);
+	assert_int_equal(gp_ocsp_responder_new(&r, f->ctx, &op), 0);
+
+	der = mkreq(&len, f->revoked, f->issuing, NULL, 16);
+	assert_int_equal(gp_ocsp_respond(&x, NULL, r, der, len, NULL, 0), 0);
+	p = gp_ocsp_resp_der(x, &len);
+	or = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
+	bs = OCSP_response_get1_basic(or);
+	assert_int_equal(sk_X509_num(OCSP_resp_get0_certs(bs)), 1);
+	assert_int_equal(X509_cmp(sk_X509_value(OCSP_resp_get0_certs(bs), 0), signer), 0);
+	assert_int_equal(OCSP_resp_get0_id(bs, &kid, &nm), 1);
+	assert_non_null(kid);
+	assert_null(nm);
+	assert_int_equal(X509_pubkey_digest(signer, EVP_sha1(), kh, NULL), 1);
+	assert_memory_equal(ASN1_STRING_get0_data(kid), kh, 20);
+	X509_STORE_add_cert(st, f->root);
+	sk_X509_push(untrusted, f->issuing);
+	assert_int_equal(OCSP_basic_verify(bs, untrusted, st, 0), 1);
+	id = OCSP_cert_to_id(NULL, f->revoked, f->issuing);
+	assert_int_equal(OCSP_resp_find_status(bs, id, &status, NULL, NULL, NULL, NULL), 1);
+	assert_int_equal(status, V_OCSP_CERTSTATUS_REVOKED);
+	OCSP_CERTID_free(id);
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(or);
+	gp_ocsp_resp_free(x);
+	OPENSSL_free(der);
+	gp_ocsp_responder_free(r);
+
+	/* the delegate must be issued by a CA served (root did not issue it) */
+	op.cas = only_root;
+	op.ncas = 1;
+	assert_int_equal(gp_ocsp_responder_new(&r, f->ctx, &op), GP_E_POLICY);
+	/* a wrong passphrase */
+	op.cas = NULL;
+	op.ncas = 0;
+	op.pass = "wrong";
+	op.passlen = 5;
+	assert_int_equal(gp_ocsp_responder_new(&r, f->ctx, &op), GP_E_PASSPHRASE);
+	assert_null(r);
+	/* a certificate without id-kp-OCSPSigning is refused */
+	op.signer_cert = cpath;
+	op.pass = PW;
+	op.passlen = strlen(PW);
+	X509_free(signer);
+	signer = issue(f, "person", sk);
+	fp = fopen(cpath, "w");
+	PEM_write_X509(fp, signer);
+	fclose(fp);
+	assert_int_equal(gp_ocsp_responder_new(&r, f->ctx, &op), GP_E_POLICY);
+	assert_true(strstr(gp_error_last(), "OCSPSigning") != NULL);
+	/* an unknown CA name */
+	op.signer_cert = op.signer_key = NULL;
+	only_root[0] = "nosuch";
+	op.cas = only_root;
+	op.ncas = 1;
+	assert_int_equal(gp_ocsp_responder_new(&r, f->ctx, &op), GP_E_NOTFOUND);
+	X509_STORE_free(st);
+	sk_X509_free(untrusted);
+	X509_free(signer);
+	EVP_PKEY_free(sk);
+}
+
+/* Verifies an SM2-signed response with the distinguishing ID: OpenSSL
+ * 3.0's OCSP_basic_verify passes no ID (so an empty one) to the signature
+ * check. */
+static int
+sm2_verify(OCSP_BASICRESP *bs, X509 *signer)
+{
+	ASN1_OCTET_STRING *id = ASN1_OCTET_STRING_new();
+	int ok;
+
+	ASN1_OCTET_STRING_set(id, (const unsigned char *)GP_SM2_DEFAULT_ID,
+	    (int)strlen(GP_SM2_DEFAULT_ID));
+	ok = ASN1_item_verify_ex(ASN1_ITEM_rptr(OCSP_RESPDATA),
+	    (X509_ALGOR *)OCSP_resp_get0_tbs_sigalg(bs),
+	    (ASN1_BIT_STRING *)OCSP_resp_get0_signature(bs),
+	    (void *)OCSP_resp_get0_respdata(bs), id, X509_get0_pubkey(signer), NULL, NULL);
+	ASN1_OCTET_STRING_free(id);
+	return ok;
+}
+
+/* every CA key type signs good and revoked answers that verify */
+static void
+test_key_types(void **state)
+{
+	static const gp_key_type types[] = { GP_KEY_EC_P256, GP_KEY_EC_P384,
+	    GP_KEY_ED25519, GP_KEY_SM2, GP_KEY_RSA2048, GP_KEY_RSA3072, GP_KEY_RSA4096 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		fx *f = fx_new(types[i], 1);
+		unsigned char *der;
+		size_t len;
+		int st;
+		OCSP_RESPONSE *or;
+		OCSP_BASICRESP *bs;
+		OCSP_CERTID *id;
+		int status = -1, reason = -1;
+
+		der = mkreq(&len, f->revoked, f->issuing, NULL, 16);
+		or = ask(f, der, len, &st, NULL);
+		assert_int_equal(st, OCSP_RESPONSE_STATUS_SUCCESSFUL);
+		bs = OCSP_response_get1_basic(or);
+		if (types[i] == GP_KEY_SM2) {
+			assert_int_equal(OBJ_obj2nid(OCSP_resp_get0_tbs_sigalg(bs)->algorithm),
+			    NID_SM2_with_SM3);
+			assert_int_equal(sm2_verify(bs, f->issuing), 1);
+			id = OCSP_cert_to_id(NULL, f->revoked, f->issuing);
+			assert_int_equal(OCSP_resp_find_status(bs, id, &status, &reason,
+			    NULL, NULL, NULL), 1);
+			assert_int_equal(status, V_OCSP_CERTSTATUS_REVOKED);
+			assert_int_equal(reason, OCSP_REVOKED_STATUS_KEYCOMPROMISE);
+			OCSP_CERTID_free(id);
+		} else {
+			assert_int_equal(status_of(f, or, f->revoked, f->issuing, &reason, NULL),
+			    V_OCSP_CERTSTATUS_REVOKED);
+		}
+		OCSP_BASICRESP_free(bs);
+		OCSP_RESPONSE_free(or);
+		OPENSSL_free(der);
+		fx_free(f);
+	}
+}
+
+/* the [ocsp] section: defaults, values, unknown keys and bad values */
+static void
+test_settings(void **state)
+{
+	gp_ocsp_settings s;
+	gp_config *cfg = NULL;
+	char *dir = tu_tmpdir(), path[4096];
+	FILE *fp;
+
+	(void)state;
+	assert_int_equal(gp_ocsp_settings_load(&s, NULL), 0);
+	assert_int_equal(s.max_request, 10000);
+	assert_int_equal(s.refresh, 5);
+	assert_string_equal(s.path, "/");
+	assert_int_equal(gp_ocsp_settings_load(NULL, NULL), GP_E_INVALID);
+
+	snprintf(path, sizeof(path), "%s/a.cnf", dir);
+	fp = fopen(path, "w");
+	fprintf(fp, "[ocsp]\nlisten = 0.0.0.0:9000\nrefresh_seconds = 2\nca = a, b\n"
+	    "next_update_seconds = 600\n");
+	fclose(fp);
+	assert_int_equal(gp_config_load(&cfg, path), 0);
+	assert_int_equal(gp_ocsp_settings_load(&s, cfg), 0);
+	assert_string_equal(s.listen, "0.0.0.0:9000");
+	assert_int_equal(s.refresh, 2);
+	assert_int_equal(s.next_update, 600);
+	assert_string_equal(s.cas, "a, b");
+	gp_config_free(cfg);
+
+	fp = fopen(path, "w");
+	fprintf(fp, "[ocsp]\nrefresh_seconds = 2\nrefresh_secs = 3\n");
+	fclose(fp);
+	assert_int_equal(gp_config_load(&cfg, path), 0);
+	assert_int_equal(gp_ocsp_settings_load(&s, cfg), GP_E_CONFIG);
+	assert_true(strstr(gp_error_last(), "refresh_secs") != NULL);
+	gp_config_free(cfg);
+
+	fp = fopen(path, "w");
+	fprintf(fp, "[ocsp]\nmax_request_bytes = lots\n");
+	fclose(fp);
+	assert_int_equal(gp_config_load(&cfg, path), 0);
+	assert_int_equal(gp_ocsp_settings_load(&s, cfg), GP_E_CONFIG);
+	gp_config_free(cfg);
+
+	fp = fopen(path, "w");
+	fprintf(fp, "[ocsp]\nsigner_cert = x.pem\n");
+	fclose(fp);
+	assert_int_equal(gp_config_load(&cfg, path), 0);
+	assert_int_equal(gp_ocsp_settings_load(&s, cfg), GP_E_CONFIG);
+	gp_config_free(cfg);
+	tu_rmdir(dir);
+}
+
+/* NULL arguments are refused with GP_E_INVALID; free functions take NULL */
+static void
+test_null(void **state)
+{
+	fx *f = *state;
+	gp_ocsp_resp *x = (gp_ocsp_resp *)1;
+	gp_ocsp_responder *r = (gp_ocsp_responder *)1;
+	gp_ocsp_stats s;
+
+	assert_int_equal(gp_ocsp_respond(NULL, NULL, f->r, NULL, 0, NULL, 0), GP_E_INVALID);
+	assert_int_equal(gp_ocsp_respond(&x, NULL, NULL, NULL, 0, NULL, 0), GP_E_INVALID);
+	assert_null(x);
+	x = (gp_ocsp_resp *)1;
+	assert_int_equal(gp_ocsp_respond(&x, NULL, f->r, NULL, 5, NULL, 0), GP_E_INVALID);
+	assert_int_equal(gp_ocsp_lookup(&x, NULL, "a", 1), GP_E_INVALID);
+	assert_int_equal(gp_ocsp_lookup(NULL, f->r, "a", 1), GP_E_INVALID);
+	assert_int_equal(gp_ocsp_responder_new(&r, NULL, NULL), GP_E_INVALID);
+	assert_null(r);
+	assert_int_equal(gp_ocsp_responder_new(NULL, f->ctx, NULL), GP_E_INVALID);
+	assert_int_equal(gp_ocsp_refresh(NULL, 0, NULL), GP_E_INVALID);
+	assert_int_equal(gp_ocsp_get_stats(NULL, &s), GP_E_INVALID);
+	assert_null(gp_ocsp_resp_der(NULL, NULL));
+	assert_null(gp_ocsp_resp_ref(NULL));
+	gp_ocsp_resp_free(NULL);
+	gp_ocsp_responder_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_statuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hashes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unauthorized, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_several, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nonce, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revocation_refresh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resign, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delegated, setup, teardown),
+		cmocka_unit_test(test_key_types),
+		cmocka_unit_test(test_settings),
+		cmocka_unit_test_setup_teardown(test_null, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
