@@ -13,6 +13,7 @@
 #include <govpki/x509util.h>
 
 #include "ca_int.h"
+#include "csr.h"
 #include "error_int.h"
 #include "util.h"
 
@@ -35,72 +36,6 @@ built_clear(built *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* The subjectAltName extension requested in the CSR, or NULL. */
-static int
-req_sans(GENERAL_NAMES **out, X509_REQ *req)
-{
-	STACK_OF(X509_EXTENSION) *exts;
-	int crit = -1;
-
-	*out = NULL;
-	if ((exts = X509_REQ_get_extensions(req)) == NULL)
-		return 0;
-	*out = X509V3_get_d2i(exts, NID_subject_alt_name, &crit, NULL);
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-	if (*out == NULL && crit == -2)
-		return gp_err(GP_E_PARSE, "CSR has more than one subjectAltName extension");
-	if (*out == NULL && crit >= 0)
-		return gp_err_ossl(GP_E_PARSE, "CSR has a malformed subjectAltName extension");
-	return 0;
-}
-
-/*
- * Copies the CSR's SubjectPublicKeyInfo into cert as it is (algorithm and
- * key bits).  X509_set_pubkey would encode the EVP_PKEY and decode it
- * again, which OpenSSL 3.0 does through a freshly built decoder chain:
- * that alone took a third of the time of an issuance.
- */
-static int
-copy_spki(X509 *cert, X509_REQ *csr)
-{
-	const X509_ALGOR *alg;
-	const unsigned char *bits;
-	const ASN1_OBJECT *obj;
-	const void *pval;
-	ASN1_OBJECT *o = NULL;
-	void *param = NULL;
-	unsigned char *enc = NULL;
-	int ptype, len;
-
-	if (X509_PUBKEY_get0_param(NULL, &bits, &len, (X509_ALGOR **)&alg,
-	    X509_REQ_get_X509_PUBKEY(csr)) != 1)
-		return gp_err_ossl(GP_E_PARSE, "CSR has no public key");
-	X509_ALGOR_get0(&obj, &ptype, &pval, alg);
-	if ((o = OBJ_dup(obj)) == NULL)
-		goto nomem;
-	switch (ptype) {
-	case V_ASN1_UNDEF:       /* Ed25519: no parameters */
-	case V_ASN1_NULL:        /* RSA */
-		break;
-	case V_ASN1_OBJECT:      /* a named curve */
-		if ((param = OBJ_dup(pval)) == NULL)
-			goto nomem;
-		break;
-	default:                 /* explicit parameters and the like: refused earlier */
-		ASN1_OBJECT_free(o);
-		return gp_err(GP_E_POLICY, "CSR public key has unsupported parameters");
-	}
-	if ((enc = OPENSSL_memdup(bits, (size_t)len)) == NULL ||
-	    X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), o, ptype, param, enc, len) != 1)
-		goto nomem;
-	return 0;
-nomem:
-	ASN1_OBJECT_free(o);
-	ASN1_OBJECT_free(param);
-	OPENSSL_free(enc);
-	return gp_err_ossl(GP_E_NOMEM, "cannot copy the public key");
-}
-
 /*
  * Builds and signs one certificate from req under profile p: everything
  * but storing it.  Thread-safe: touches only ca's key and certificate,
@@ -109,7 +44,7 @@ nomem:
 static int
 build_cert(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, built *b)
 {
-	X509_REQ *csr = NULL;
+	gp_csr *csr = NULL;
 	X509_NAME *subj = NULL;
 	GENERAL_NAMES *sans = NULL;
 	EVP_PKEY *pub;
@@ -121,24 +56,21 @@ build_cert(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, built *b)
 		r = gp_err(GP_E_INVALID, "empty CSR");
 		goto out;
 	}
-	if ((r = gp_req_parse(&csr, req->csr, req->csr_len)) != 0 ||
-	    (r = gp_req_verify(csr)) != 0)
+	if ((r = gp_csr_parse(&csr, req->csr, req->csr_len)) != 0 ||
+	    (r = gp_csr_verify(csr)) != 0)
 		goto out;
-	if ((pub = X509_REQ_get0_pubkey(csr)) == NULL) {
-		r = gp_err_ossl(GP_E_PARSE, "CSR has an unreadable public key");
-		goto out;
-	}
+	pub = gp_csr_pubkey0(csr);     /* borrowed */
 	if (req->subject != NULL) {
 		if ((r = gp_name_parse(&subj, req->subject)) != 0)
 			goto out;
-	} else if ((subj = X509_NAME_dup(X509_REQ_get_subject_name(csr))) == NULL) {
+	} else if ((subj = X509_NAME_dup(gp_csr_subject0(csr))) == NULL) {
 		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
 		goto out;
 	}
 	if (req->sans != NULL)
 		r = gp_sans_parse(&sans, req->sans);
 	else
-		r = req_sans(&sans, csr);
+		r = gp_csr_sans(&sans, csr);
 	if (r != 0 || (r = gp_profile_check(p, pub, subj, sans)) != 0)
 		goto out;
 	if (X509_NAME_entry_count(subj) == 0 && (sans == NULL || sk_GENERAL_NAME_num(sans) == 0)) {
@@ -152,7 +84,7 @@ build_cert(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, built *b)
 		r = gp_err_ossl(GP_E_NOMEM, "cannot build certificate");
 		goto out;
 	}
-	if ((r = copy_spki(b->cert, csr)) != 0 ||
+	if ((r = gp_csr_copy_spki(b->cert, csr)) != 0 ||
 	    (r = gp_ca_set_serial(b->cert, serial)) != 0 ||
 	    (r = gp_ca_set_validity(b->cert, ca->cert, p, req->days)) != 0 ||
 	    (r = gp_profile_apply_key(p, b->cert, ca->cert, pub, sans)) != 0 ||
@@ -167,7 +99,7 @@ out:
 		snprintf(b->msg, sizeof(b->msg), "%s", gp_error_last());
 	}
 	b->rc = r;
-	X509_REQ_free(csr);
+	gp_csr_free(csr);
 	X509_NAME_free(subj);
 	GENERAL_NAMES_free(sans);
 	return r;
