@@ -1,0 +1,28 @@
+#!/bin/bash
+# tests/headers.sh: every public header compiles alone, in C and C++, under
+# strict flags (as libgit2's headertest does), so users can include any one.
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+CC=${CC:-cc}
+flags="-fsyntax-only -Wall -Wextra -Wpedantic -Werror -std=c11 -I$top_srcdir/include $(pkg-config --cflags libcrypto)"
+n=0 bad=0
+for h in "$top_srcdir"/include/govpki/*.h; do
+	n=$((n + 1))
+	name=govpki/$(basename "$h")
+	if printf '#include <%s>\nint gp_headertest_unit;\n' "$name" | $CC $flags -x c - 2>"${TMPDIR:-/tmp}/hdr.$$"; then
+		echo "ok $n - $name compiles alone"
+	else
+		bad=$((bad + 1)); echo "not ok $n - $name compiles alone"; sed 's/^/#   /' "${TMPDIR:-/tmp}/hdr.$$" | head -5
+	fi
+	if command -v c++ >/dev/null; then
+		n=$((n + 1))
+		if printf '#include <%s>\n' "$name" | c++ -fsyntax-only -Wall -Wextra -Werror -I"$top_srcdir/include" -x c++ - 2>"${TMPDIR:-/tmp}/hdr.$$"; then
+			echo "ok $n - $name compiles alone as C++"
+		else
+			bad=$((bad + 1)); echo "not ok $n - $name compiles alone as C++"; sed 's/^/#   /' "${TMPDIR:-/tmp}/hdr.$$" | head -5
+		fi
+	fi
+done
+rm -f "${TMPDIR:-/tmp}/hdr.$$"
+echo "# $n checks, $bad failed"
+[ "$bad" -eq 0 ]
