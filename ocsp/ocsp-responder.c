@@ -20,6 +20,7 @@
 #include <govpki/govpki.h>
 
 #define MAX_CAS 64
+#define DISCARD_MAX (64u << 20)   /* bytes read past the limit before cutting off */
 
 typedef struct opts {
 	const char *config;
@@ -184,6 +185,7 @@ typedef struct post {
 	uint64_t t0;
 	unsigned char *buf;
 	size_t len, cap, max;
+	size_t discarded;
 	int too_big;
 } post;
 
@@ -530,7 +532,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 	(void)version;
 	/* GET and HEAD are answered in the second round: a response queued
 	 * in the first one makes MHD close the connection (no keep-alive) */
-	if (q == NULL && strcmp(method, MHD_HTTP_METHOD_POST) != 0 && *con_cls != &get_marker) {
+	if (q == NULL && *con_cls != &get_marker && (strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0)) {
 		*con_cls = &get_marker;
 		return MHD_YES;
 	}
@@ -584,10 +587,12 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 
 		*upload_size = 0;
 		if (q->too_big || q->len + n > q->max) {
-			/* chunked past the limit: answer now, MHD drops the rest */
+			/* chunked past the limit: MHD cannot answer in the middle of
+			 * an upload, so the rest is read and dropped (413 at the end);
+			 * a sender that does not stop is cut off */
 			q->too_big = 1;
-			return send_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request too large\n",
-			    OUT_HTTP_413, q->t0);
+			q->discarded += n;
+			return q->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
 		}
 		if (q->len + n > q->cap) {
 			size_t cap = q->cap ? q->cap : 1024;
@@ -607,7 +612,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		return MHD_YES;
 	}
 	if (q->too_big)
-		return MHD_YES;
+		return send_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request too large\n",
+		    OUT_HTTP_413, q->t0);
 	l = live_get();
 	ret = answer(c, l, q->buf, q->len, NULL, 0, 0, q->t0);
 	live_put(l);
