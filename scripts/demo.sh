@@ -11,8 +11,11 @@ need_packages
 echo "== building"
 build "$src/build/plain" --enable-werror
 CA_TOOL="$src/build/plain/ca-tool"
+OCSPD="$src/build/plain/ocsp-responder"
 
 D="$src/demo"
+# servers of an earlier demo run are stopped first
+for pidf in "$D"/*.pid; do [ -f "$pidf" ] && kill "$(cat "$pidf")" 2>/dev/null || true; done
 rm -rf "$D"; mkdir -p "$D/home" "$D/work"
 export GOVPKI_HOME="$D/home"
 printf 'demo passphrase, keep it secret\n' > "$D/pass"; chmod 600 "$D/pass"
@@ -38,9 +41,25 @@ step "the CA issues a TLS server certificate and a person certificate" \
 "$CA_TOOL" issue --ca issuing --profile person --csr clerk.csr --out clerk.pem "${PASS[@]}"
 "$CA_TOOL" list --ca issuing
 
+# wait_port FILE: the port a server wrote once it listens (it writes the file atomically)
+wait_port() { for _ in $(seq 200); do [ -s "$1" ] && { cat "$1"; return 0; }; sleep 0.05; done; echo "server did not start" >&2; return 1; }
+printf '\n== start the OCSP responder on localhost (CA-signed responses)\n$ ocsp-responder --listen 127.0.0.1:0 --port-file ocsp.port --pass-file pass --ca issuing &\n'
+"$OCSPD" --listen 127.0.0.1:0 --port-file "$D/ocsp.port" --pass-file "$D/pass" --ca issuing >"$D/ocsp.log" 2>&1 &
+echo $! > "$D/ocsp.pid"
+OCSP_URL="http://127.0.0.1:$(wait_port "$D/ocsp.port")"
+echo "OCSP responder: $OCSP_URL"
+step "openssl asks the responder about the clerk's certificate" \
+	openssl ocsp -issuer issuing.pem -cert clerk.pem -url "$OCSP_URL" -CAfile root.pem -resp_text -no_nonce 2>&1 | grep -E "Cert Status|clerk.pem|Response verify|This Update|Next Update"
+
 CLERK=$(openssl x509 -in clerk.pem -noout -serial | cut -d= -f2)
 step "the clerk's key is compromised: revoke it" \
 	"$CA_TOOL" revoke --ca issuing --serial "$CLERK" --reason keyCompromise
+printf '\n== the responder learns of it within seconds, without a restart\n'
+for _ in $(seq 100); do
+	openssl ocsp -issuer issuing.pem -cert clerk.pem -url "$OCSP_URL" -CAfile root.pem -no_nonce 2>/dev/null | grep -q "clerk.pem: revoked" && break
+	sleep 0.1
+done
+openssl ocsp -issuer issuing.pem -cert clerk.pem -url "$OCSP_URL" -CAfile root.pem 2>&1 | grep -E "clerk.pem|Reason|Revocation Time|Response verify"
 step "publish a CRL" "$CA_TOOL" crl --ca issuing --pem --out issuing.crl "${PASS[@]}"
 openssl crl -in issuing.crl -noout -text | sed -n '1,/Signature Algorithm/p' | head -20
 
@@ -49,3 +68,5 @@ step "openssl checks both against the chain and the CRL" \
 openssl verify -crl_check -CAfile root.pem -untrusted issuing.pem -CRLfile issuing.crl clerk.pem || true
 step "the audit chain" "$CA_TOOL" audit verify
 printf '\nEverything is in %s (store: home/govpki.db, encrypted CA keys: home/keys/).\n' "$D"
+printf 'Still answering on localhost: OCSP %s\n' "$OCSP_URL"
+printf 'Stop the servers with: kill $(cat %s/*.pid)\n' "$D"
