@@ -472,6 +472,16 @@ sq_migrate_parts(sq_store *s)
 		if (p->nmigrations == 0)
 			continue;
 		snprintf(key, sizeof(key), "schema.%s", p->name);
+		/* a current part needs no write lock: read its version first,
+		 * so that opening never waits for (or blocks) another writer */
+		r = sq_ops.meta_get(&s->base, key, &val);
+		if (r == 0 && strtol(val, NULL, 10) == p->nmigrations) {
+			free(val);
+			continue;
+		}
+		free(val);
+		val = NULL;
+		gp_error_clear();
 		if ((r = tx_enter(s, &mode)) != 0)
 			return r;
 		r = sq_ops.meta_get(&s->base, key, &val);
