@@ -2,11 +2,30 @@
 #ifndef GP_STORE_RA_INT_H
 #define GP_STORE_RA_INT_H
 
+#include <govpki/ra.h>
+
 #include "store_int.h"
 
-/* Filled in by the module that owns it; one entry per store function. */
+/* One entry per gp_store_ra_* function of govpki/ra.h, same contract;
+ * lib/store_ra.c has checked the arguments and cleared the outputs. */
 struct gp_store_ra_ops {
-	int unused;
+	int (*req_add)(gp_store *s, gp_ra_request *req);
+	int (*req_get)(gp_store *s, int64_t id, gp_ra_request **out);
+	int (*req_list)(gp_store *s, const gp_ra_filter *f, gp_ra_request_cb cb, void *arg);
+	int (*req_set_status)(gp_store *s, int64_t id, int from, int to,
+	    const char *reason, const unsigned char *serial, size_t serial_len, int64_t when);
+	int (*req_count)(gp_store *s, int64_t counts[GP_RA__NSTATUS]);
+	int (*approval_add)(gp_store *s, int64_t req_id, const char *officer,
+	    int64_t when, int *count);
+	int (*officer_add)(gp_store *s, const gp_ra_officer *o);
+	int (*officer_get)(gp_store *s, const char *name, const unsigned char *fp,
+	    gp_ra_officer **out);
+	int (*officer_set_enabled)(gp_store *s, const char *name, int enabled);
+	int (*officer_list)(gp_store *s, gp_ra_officer_cb cb, void *arg);
+	int (*token_add)(gp_store *s, gp_ra_token *t);
+	int (*token_get)(gp_store *s, const unsigned char hash[32], gp_ra_token **out);
+	int (*token_revoke)(gp_store *s, int64_t id);
+	int (*token_list)(gp_store *s, gp_ra_token_cb cb, void *arg);
 };
 
 #endif

@@ -11,5 +11,6 @@
 #include <govpki/profile.h>
 #include <govpki/ca.h>
 #include <govpki/ocsp.h>
+#include <govpki/ra.h>
 
 #endif

@@ -1,0 +1,268 @@
+/* govpki/ra.h: the registration authority: requests, approvals (dual control), officers, API tokens, challenges */
+#ifndef GOVPKI_RA_H
+#define GOVPKI_RA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+#include <govpki/ca.h>
+#include <govpki/export.h>
+#include <govpki/store.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The RA workflow, shared by ra-server and ca-tool.  A request is
+ * submitted (pending), approved by gp_profile_approvals() distinct
+ * officers (never its submitter), then carried out: an issue request is
+ * issued through gp_ca_issue (status issued, or failed with the reason),
+ * a revoke request through gp_ca_revoke (status revoked).  An officer may
+ * reject a pending request with a reason.  Every change goes to the audit
+ * chain with actor, action, object and result.
+ *
+ * A gp_ra borrows a gp_ctx (and, to carry out approvals, an opened gp_ca)
+ * and, like them, is used from one thread at a time.
+ */
+typedef struct gp_ra gp_ra;
+
+/* Request kinds and states (stored by name: "issue", "pending", ...). */
+enum { GP_RA_ISSUE = 0, GP_RA_REVOKE = 1 };
+enum {
+	GP_RA_PENDING = 0,
+	GP_RA_APPROVED = 1,     /* enough approvals, being carried out */
+	GP_RA_ISSUED = 2,       /* final */
+	GP_RA_REJECTED = 3,     /* final */
+	GP_RA_FAILED = 4,       /* final, reason says why */
+	GP_RA_REVOKED = 5,      /* final (revoke requests) */
+	GP_RA__NSTATUS
+};
+
+/* Officer roles (ra-server's authorisation table is in terms of these). */
+enum { GP_RA_ROLE_OFFICER = 0, GP_RA_ROLE_ADMIN = 1, GP_RA_ROLE_AUDITOR = 2 };
+
+/* Limits on what a request may carry. */
+#define GP_RA_MAX_NAME 128       /* officer, token, submitter names */
+#define GP_RA_MAX_TEXT 1024      /* subject, SANs, contact fields, reasons */
+#define GP_RA_MAX_CSR 65536      /* CSR bytes */
+
+typedef struct gp_ra_request {
+	int64_t id;
+	int kind;                  /* GP_RA_ISSUE, GP_RA_REVOKE */
+	int status;                /* GP_RA_PENDING, ... */
+	char *ca;                  /* CA name */
+	char *profile;             /* issue: the profile */
+	unsigned char *csr;        /* issue: the CSR as submitted (PEM or DER) */
+	size_t csr_len;
+	char *subject;             /* vetted subject or NULL (the CSR's) */
+	char *sans;                /* "DNS:a,IP:b" or NULL (the CSR's) */
+	char *contact_name, *contact_email, *contact_phone;  /* may be NULL */
+	char *submitter;           /* "token:NAME" or "officer:NAME" */
+	int64_t submitted, updated;
+	int approvals_needed;
+	int revoke_reason;         /* revoke: GP_REASON_*; else GP_REASON_NONE */
+	char *reason;              /* rejection or failure reason; NULL */
+	unsigned char serial[GP_SERIAL_MAX];  /* issued (issue) or target (revoke) */
+	size_t serial_len;         /* 0: none yet */
+	char **approvers;          /* officers who approved, in order (get only) */
+	size_t napprovers;
+} gp_ra_request;
+
+/* Filter of gp_ra_request_list; zero it, set status to -1, then what matters. */
+typedef struct gp_ra_filter {
+	int status;                /* -1: any */
+	const char *profile;       /* NULL: any */
+	const char *submitter;     /* NULL: any */
+	int64_t since;             /* submitted at or after (unix time), 0: any */
+	int64_t after_id;          /* cursor: ids greater than this */
+	int64_t limit;             /* 0: no limit */
+} gp_ra_filter;
+
+typedef struct gp_ra_officer {
+	char *name;
+	int role;                  /* GP_RA_ROLE_* */
+	int64_t ca_id;             /* the CA that issued its certificate */
+	unsigned char serial[GP_SERIAL_MAX];
+	size_t serial_len;
+	unsigned char fingerprint[32];  /* SHA-256 of the certificate's DER */
+	char *subject;
+	int enabled;
+	int64_t created;
+} gp_ra_officer;
+
+typedef struct gp_ra_token {
+	int64_t id;
+	char *name;
+	unsigned char hash[32];    /* SHA-256 of the token string; the token itself is never stored */
+	char *profiles;            /* "tls-server,person" or "*" */
+	int64_t expires;           /* unix time */
+	int revoked;
+	int64_t created;
+} gp_ra_token;
+
+typedef int (*gp_ra_request_cb)(void *arg, const gp_ra_request *req);
+typedef int (*gp_ra_officer_cb)(void *arg, const gp_ra_officer *o);
+typedef int (*gp_ra_token_cb)(void *arg, const gp_ra_token *t);
+
+/* "pending" <-> GP_RA_PENDING, ...; from_name GP_E_INVALID for others. */
+GP_EXPORT const char *gp_ra_status_name(int status);
+GP_EXPORT int gp_ra_status_from_name(int *out, const char *name);
+GP_EXPORT const char *gp_ra_role_name(int role);
+GP_EXPORT int gp_ra_role_from_name(int *out, const char *name);
+
+/* A new RA over ctx (borrowed, outlives the RA).  ca (borrowed, may be
+ * NULL) is the CA that approvals issue from and revoke at; without it
+ * approvals that complete a request fail with GP_E_STATE.  Free with
+ * gp_ra_free. */
+GP_EXPORT int gp_ra_new(gp_ra **out, gp_ctx *ctx, gp_ca *ca);
+GP_EXPORT void gp_ra_free(gp_ra *ra);
+
+/* The 32-byte key of the challenges (gp_ra_challenge_*); every gp_ra that
+ * must accept another's challenges gets the same key.  Copied. */
+GP_EXPORT int gp_ra_set_challenge_key(gp_ra *ra, const unsigned char key[32], int64_t ttl);
+
+typedef struct gp_ra_submission {
+	const char *profile;
+	const unsigned char *csr;  /* PEM or DER */
+	size_t csr_len;
+	const char *subject;       /* NULL: the CSR's */
+	const char *sans;          /* NULL: the CSR's */
+	const char *contact_name, *contact_email, *contact_phone;
+	const char *submitter;     /* required */
+} gp_ra_submission;
+
+/* Checks a submission (the profile exists, the CSR parses, its signature
+ * verifies and it meets the profile with the given subject and SANs) and
+ * stores it as pending with an audit entry, in one transaction.
+ * GP_E_NOTFOUND for an unknown profile, GP_E_PARSE / GP_E_VERIFY /
+ * GP_E_POLICY / GP_E_INVALID for a bad request: nothing is stored. */
+GP_EXPORT int gp_ra_submit(gp_ra *ra, int64_t *id, const gp_ra_submission *sub);
+
+/* A revocation request for serial of the RA's CA (reason GP_REASON_*,
+ * not removeFromCRL), pending approval by officers. GP_E_NOTFOUND for a
+ * serial the CA never issued, GP_E_STATE for one already revoked. */
+GP_EXPORT int gp_ra_submit_revoke(gp_ra *ra, int64_t *id, const unsigned char *serial,
+    size_t serial_len, int reason, const char *submitter);
+
+/* One request with its approvers; *out freed with gp_ra_request_free.
+ * GP_E_NOTFOUND when there is no such id. */
+GP_EXPORT int gp_ra_request_get(gp_ra *ra, int64_t id, gp_ra_request **out);
+/* Calls cb for each matching request in id order (approvers not filled;
+ * the record is borrowed for the call). */
+GP_EXPORT int gp_ra_request_list(gp_ra *ra, const gp_ra_filter *f,
+    gp_ra_request_cb cb, void *arg);
+GP_EXPORT void gp_ra_request_free(gp_ra_request *req);
+
+/*
+ * Officer officer approves request id.  GP_E_NOTFOUND: no such request;
+ * GP_E_STATE: it is not pending (rejected, issued, ...); GP_E_EXISTS: this
+ * officer approved it already; GP_E_POLICY: the officer submitted it.
+ * When this is the last approval needed the request is carried out at
+ * once: issued or revoked, or failed with the reason (which is then also
+ * in gp_error_last(), but the call returns 0: the approval stands).
+ * *final (may be NULL) gets the request's status afterwards.
+ */
+GP_EXPORT int gp_ra_approve(gp_ra *ra, int *final, int64_t id, const char *officer);
+
+/* Rejects a pending request with a reason (required).  Same errors. */
+GP_EXPORT int gp_ra_reject(gp_ra *ra, int64_t id, const char *officer, const char *reason);
+
+/* Marks requests left approved by a stopped server as failed (their
+ * issuance may or may not have committed; the audit log says), and
+ * returns how many. */
+GP_EXPORT int gp_ra_recover(gp_ra *ra, int64_t *count);
+
+/* Counts requests in each state: counts[GP_RA__NSTATUS]. */
+GP_EXPORT int gp_ra_count(gp_ra *ra, int64_t counts[GP_RA__NSTATUS]);
+
+/*
+ * Challenges for proof of possession: an opaque printable string of at
+ * most 128 characters (malloc'ed, free()) valid for the RA's ttl (default
+ * 300 s).  A holder revokes its own certificate at once by signing
+ * "govpki-revoke:" || challenge || ":" || hex serial with the certificate's
+ * key (the algorithm's default digest: SHA-256, SM3 for SM2, none for
+ * Ed25519).  gp_ra_revoke_proven checks the challenge (GP_E_VERIFY when
+ * forged or expired), the signature (GP_E_VERIFY) and revokes through
+ * gp_ca_revoke with actor "holder".
+ */
+GP_EXPORT int gp_ra_challenge_new(gp_ra *ra, char **out);
+GP_EXPORT int gp_ra_revoke_proven(gp_ra *ra, const unsigned char *serial, size_t serial_len,
+    int reason, const char *challenge, const unsigned char *sig, size_t siglen);
+
+/* Officers.  add: cert must be issued by a CA of the store (its status is
+ * checked at every login); name [A-Za-z0-9_.@-]{1,128}; GP_E_EXISTS for a
+ * taken name or certificate. */
+GP_EXPORT int gp_ra_officer_add(gp_ra *ra, const char *name, int role, X509 *cert,
+    const char *actor);
+GP_EXPORT int gp_ra_officer_set_enabled(gp_ra *ra, const char *name, int enabled,
+    const char *actor);
+GP_EXPORT int gp_ra_officer_list(gp_ra *ra, gp_ra_officer_cb cb, void *arg);
+GP_EXPORT void gp_ra_officer_free(gp_ra_officer *o);
+
+/*
+ * Authenticates an officer by its TLS client certificate leaf (with the
+ * intermediates the client sent in untrusted, may be NULL): the chain must
+ * verify (gp_chain_verify, now) to the root of the CA officer_ca, the
+ * certificate must be good in the store, and registered to an enabled
+ * officer.  GP_E_VERIFY (with the reason) otherwise.  Verified chains are
+ * remembered (per gp_ra) until the earliest notAfter of the chain; the
+ * store status and registration are read at every call, so a revoked or
+ * disabled officer is refused at once.  *out: gp_ra_officer_free.
+ */
+GP_EXPORT int gp_ra_officer_auth(gp_ra *ra, gp_ra_officer **out, const char *officer_ca,
+    X509 *leaf, STACK_OF(X509) *untrusted);
+
+/* API tokens: 256 bits from the CSPRNG, given out once as "gpt_" + 64 hex
+ * digits (*token malloc'ed, free with gp_pass_free); only its SHA-256 is
+ * stored.  profiles: comma-separated profile names or "*".  expires: unix
+ * time in the future. */
+GP_EXPORT int gp_ra_token_create(gp_ra *ra, char **token, int64_t *id, const char *name,
+    const char *profiles, int64_t expires, const char *actor);
+GP_EXPORT int gp_ra_token_revoke(gp_ra *ra, int64_t id, const char *actor);
+GP_EXPORT int gp_ra_token_list(gp_ra *ra, gp_ra_token_cb cb, void *arg);
+/* GP_E_VERIFY for a malformed, unknown, revoked or expired token. */
+GP_EXPORT int gp_ra_token_auth(gp_ra *ra, gp_ra_token **out, const char *token);
+/* 1 when the token may submit requests for profile. */
+GP_EXPORT int gp_ra_token_allows(const gp_ra_token *t, const char *profile);
+GP_EXPORT void gp_ra_token_free(gp_ra_token *t);
+
+/* Audits a refused login ("ra.login", result refused) of who (a
+ * certificate subject, "token:ID", an address) with the reason, in its
+ * own transaction.  The auth functions do not write: the caller decides
+ * when (ra-server does it under its write lock). */
+GP_EXPORT int gp_ra_audit_login_refused(gp_ra *ra, const char *who, const char *reason);
+
+/* Store functions of the RA (lib/store_ra.c dispatches them to the backend).
+ * Statuses as GP_RA_*; records in **out are freed by their _free function. */
+GP_EXPORT int gp_store_ra_req_add(gp_store *s, gp_ra_request *req);   /* sets id */
+GP_EXPORT int gp_store_ra_req_get(gp_store *s, int64_t id, gp_ra_request **out);
+GP_EXPORT int gp_store_ra_req_list(gp_store *s, const gp_ra_filter *f,
+    gp_ra_request_cb cb, void *arg);
+/* Moves request id from status from to status to (GP_E_STATE when it is
+ * not in from, GP_E_NOTFOUND when absent); reason and serial may be NULL. */
+GP_EXPORT int gp_store_ra_req_set_status(gp_store *s, int64_t id, int from, int to,
+    const char *reason, const unsigned char *serial, size_t serial_len, int64_t when);
+GP_EXPORT int gp_store_ra_req_count(gp_store *s, int64_t counts[GP_RA__NSTATUS]);
+/* Records an approval; GP_E_EXISTS when that officer approved already.
+ * *count gets the number of approvals of the request afterwards. */
+GP_EXPORT int gp_store_ra_approval_add(gp_store *s, int64_t req_id, const char *officer,
+    int64_t when, int *count);
+GP_EXPORT int gp_store_ra_officer_add(gp_store *s, const gp_ra_officer *o);
+/* By name (fingerprint NULL) or by certificate fingerprint (name NULL). */
+GP_EXPORT int gp_store_ra_officer_get(gp_store *s, const char *name,
+    const unsigned char *fingerprint, gp_ra_officer **out);
+GP_EXPORT int gp_store_ra_officer_set_enabled(gp_store *s, const char *name, int enabled);
+GP_EXPORT int gp_store_ra_officer_list(gp_store *s, gp_ra_officer_cb cb, void *arg);
+GP_EXPORT int gp_store_ra_token_add(gp_store *s, gp_ra_token *t);  /* sets id */
+GP_EXPORT int gp_store_ra_token_get(gp_store *s, const unsigned char hash[32],
+    gp_ra_token **out);
+GP_EXPORT int gp_store_ra_token_revoke(gp_store *s, int64_t id);
+GP_EXPORT int gp_store_ra_token_list(gp_store *s, gp_ra_token_cb cb, void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,1181 @@
+/* ra/ra.c: the RA workflow: submissions, approvals with dual control, rejections, officers, tokens, challenges */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+
+#include <govpki/audit.h>
+#include <govpki/key.h>
+#include <govpki/x509util.h>
+
+#include "../ca/ca_int.h"
+#include "../ca/profile_int.h"
+#include "error_int.h"
+#include "ra_int.h"
+#include "util.h"
+
+static const char *const status_names[GP_RA__NSTATUS] = {
+	"pending", "approved", "issued", "rejected", "failed", "revoked",
+};
+static const char *const role_names[] = { "officer", "admin", "auditor" };
+
+const char *
+gp_ra_status_name(int status)
+{
+	return status >= 0 && status < GP_RA__NSTATUS ? status_names[status] : "unknown";
+}
+
+int
+gp_ra_status_from_name(int *out, const char *name)
+{
+	*out = -1;
+	for (int i = 0; name != NULL && i < GP_RA__NSTATUS; i++) {
+		if (strcmp(name, status_names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	return gp_err(GP_E_INVALID, "unknown request status '%.64s' (pending, approved, "
+	    "issued, rejected, failed, revoked)", name ? name : "");
+}
+
+const char *
+gp_ra_role_name(int role)
+{
+	return role >= 0 && role < 3 ? role_names[role] : "unknown";
+}
+
+int
+gp_ra_role_from_name(int *out, const char *name)
+{
+	*out = -1;
+	for (int i = 0; name != NULL && i < 3; i++) {
+		if (strcmp(name, role_names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	return gp_err(GP_E_INVALID, "unknown role '%.64s' (officer, admin, auditor)",
+	    name ? name : "");
+}
+
+int
+gp_ra_new(gp_ra **out, gp_ctx *ctx, gp_ca *ca)
+{
+	gp_ra *ra;
+
+	if (out == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_new: no output");
+	*out = NULL;
+	if (ctx == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_new: no context");
+	if ((ra = calloc(1, sizeof(*ra))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	ra->ctx = ctx;
+	ra->ca = ca;
+	ra->cttl = 300;
+	*out = ra;
+	return 0;
+}
+
+void
+gp_ra_free(gp_ra *ra)
+{
+	if (ra == NULL)
+		return;
+	OPENSSL_cleanse(ra->ckey, sizeof(ra->ckey));
+	sk_X509_pop_free(ra->roots, X509_free);
+	sk_X509_pop_free(ra->inter, X509_free);
+	free(ra->trust_ca);
+	free(ra);
+}
+
+int
+gp_ra_set_challenge_key(gp_ra *ra, const unsigned char key[32], int64_t ttl)
+{
+	if (ra == NULL || key == NULL || ttl <= 0)
+		return gp_err(GP_E_INVALID, "gp_ra_set_challenge_key: bad arguments");
+	memcpy(ra->ckey, key, 32);
+	ra->have_ckey = 1;
+	ra->cttl = ttl;
+	return 0;
+}
+
+/* ------------------------------------------------------------- checks */
+
+/* Printable text without control characters, 1..max bytes (NULL is fine
+ * when optional). */
+static int
+check_text(const char *what, const char *s, size_t max, int required)
+{
+	size_t n;
+
+	if (s == NULL)
+		return required ? gp_err(GP_E_INVALID, "%s is required", what) : 0;
+	n = strlen(s);
+	if (n == 0 && required)
+		return gp_err(GP_E_INVALID, "%s is empty", what);
+	if (n > max)
+		return gp_err(GP_E_INVALID, "%s is longer than %zu bytes", what, max);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return gp_err(GP_E_INVALID, "%s contains a control character", what);
+	return 0;
+}
+
+/* Officer and token names: [A-Za-z0-9_.@-]{1,128}. */
+static int
+check_name(const char *what, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > GP_RA_MAX_NAME)
+		return gp_err(GP_E_INVALID, "%s must be 1 to %d characters", what, GP_RA_MAX_NAME);
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr("_.@-", s[i]) == NULL)
+			return gp_err(GP_E_INVALID, "%s '%.64s' may hold only letters, digits and _ . @ -",
+			    what, s);
+	return 0;
+}
+
+static int
+need_ca(gp_ra *ra)
+{
+	if (ra->ca == NULL)
+		return gp_err(GP_E_STATE, "the RA has no CA opened to issue or revoke with");
+	return 0;
+}
+
+/* The subjectAltName extension requested in a CSR, or NULL. */
+static int
+csr_sans(GENERAL_NAMES **out, X509_REQ *req)
+{
+	STACK_OF(X509_EXTENSION) *exts;
+	int crit = -1;
+
+	*out = NULL;
+	if ((exts = X509_REQ_get_extensions(req)) == NULL)
+		return 0;
+	*out = X509V3_get_d2i(exts, NID_subject_alt_name, &crit, NULL);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	if (*out == NULL && crit == -2)
+		return gp_err(GP_E_PARSE, "CSR has more than one subjectAltName extension");
+	if (*out == NULL && crit >= 0)
+		return gp_err_ossl(GP_E_PARSE, "CSR has a malformed subjectAltName extension");
+	return 0;
+}
+
+/* Runs the audit append and commit of a write begun by the caller; rolls
+ * back on any failure. */
+static int
+audit_commit(gp_store *st, const char *actor, const char *action, const char *object,
+    const char *detail)
+{
+	int r;
+
+	if ((r = gp_audit_append(st, actor, action, object, detail)) != 0 ||
+	    (r = gp_store_commit(st)) != 0)
+		gp_store_rollback(st);
+	return r;
+}
+
+/* ----------------------------------------------------------- requests */
+
+int
+gp_ra_submit(gp_ra *ra, int64_t *id, const gp_ra_submission *sub)
+{
+	const gp_profile *p;
+	gp_store *st;
+	X509_REQ *csr = NULL;
+	X509_NAME *subj = NULL;
+	GENERAL_NAMES *sans = NULL;
+	EVP_PKEY *pub;
+	gp_ra_request q;
+	char obj[32], detail[1536];
+	int r;
+
+	if (id != NULL)
+		*id = 0;
+	if (ra == NULL || id == NULL || sub == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_submit: bad arguments");
+	if ((r = need_ca(ra)) != 0)
+		return r;
+	st = gp_ctx_store(ra->ctx);
+	if ((r = check_text("submitter", sub->submitter, GP_RA_MAX_NAME + 16, 1)) != 0 ||
+	    (r = check_text("profile", sub->profile, 64, 1)) != 0 ||
+	    (r = check_text("subject", sub->subject, GP_RA_MAX_TEXT, 0)) != 0 ||
+	    (r = check_text("SANs", sub->sans, GP_RA_MAX_TEXT, 0)) != 0 ||
+	    (r = check_text("contact name", sub->contact_name, 256, 0)) != 0 ||
+	    (r = check_text("contact email", sub->contact_email, 256, 0)) != 0 ||
+	    (r = check_text("contact phone", sub->contact_phone, 64, 0)) != 0)
+		return r;
+	if (sub->contact_email != NULL && strchr(sub->contact_email, '@') == NULL)
+		return gp_err(GP_E_INVALID, "contact email '%.64s' has no '@'", sub->contact_email);
+	if ((p = gp_profiles_get(gp_ctx_profiles(ra->ctx), sub->profile)) == NULL)
+		return gp_err(GP_E_NOTFOUND, "unknown profile '%.64s'", sub->profile);
+	if (sub->csr == NULL || sub->csr_len == 0)
+		return gp_err(GP_E_INVALID, "no CSR given");
+	if (sub->csr_len > GP_RA_MAX_CSR)
+		return gp_err(GP_E_INVALID, "CSR of %zu bytes (at most %d)", sub->csr_len, GP_RA_MAX_CSR);
+	/* the checks gp_ca_issue will make again, so that a request an officer
+	 * sees can be issued: the CSR's own signature (PKCS#10, RFC 2986 §3)
+	 * and the profile */
+	if ((r = gp_req_parse(&csr, sub->csr, sub->csr_len)) != 0 ||
+	    (r = gp_req_verify(csr)) != 0)
+		goto out;
+	if ((pub = X509_REQ_get0_pubkey(csr)) == NULL) {
+		r = gp_err_ossl(GP_E_PARSE, "CSR has an unreadable public key");
+		goto out;
+	}
+	if (sub->subject != NULL)
+		r = gp_name_parse(&subj, sub->subject);
+	else if ((subj = X509_NAME_dup(X509_REQ_get_subject_name(csr))) == NULL)
+		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+	if (r != 0)
+		goto out;
+	r = sub->sans != NULL ? gp_sans_parse(&sans, sub->sans) : csr_sans(&sans, csr);
+	if (r != 0 || (r = gp_profile_check(p, pub, subj, sans)) != 0)
+		goto out;
+	memset(&q, 0, sizeof(q));
+	q.kind = GP_RA_ISSUE;
+	q.status = GP_RA_PENDING;
+	q.ca = (char *)gp_ca_name(ra->ca);
+	q.profile = (char *)sub->profile;
+	q.csr = (unsigned char *)sub->csr;
+	q.csr_len = sub->csr_len;
+	q.subject = (char *)sub->subject;
+	q.sans = (char *)sub->sans;
+	q.contact_name = (char *)sub->contact_name;
+	q.contact_email = (char *)sub->contact_email;
+	q.contact_phone = (char *)sub->contact_phone;
+	q.submitter = (char *)sub->submitter;
+	q.submitted = q.updated = gp_now();
+	q.approvals_needed = gp_profile_approvals(p) > 0 ? gp_profile_approvals(p) : 1;
+	q.revoke_reason = GP_REASON_NONE;
+	if ((r = gp_store_begin(st)) != 0)
+		goto out;
+	if ((r = gp_store_ra_req_add(st, &q)) != 0) {
+		gp_store_rollback(st);
+		goto out;
+	}
+	snprintf(obj, sizeof(obj), "request:%lld", (long long)q.id);
+	snprintf(detail, sizeof(detail), "result=ok kind=issue ca=%s profile=%s approvals=%d subject=%s",
+	    q.ca, q.profile, q.approvals_needed, sub->subject ? sub->subject : "(from CSR)");
+	if ((r = audit_commit(st, sub->submitter, "ra.submit", obj, detail)) != 0)
+		goto out;
+	*id = q.id;
+out:
+	X509_REQ_free(csr);
+	X509_NAME_free(subj);
+	GENERAL_NAMES_free(sans);
+	return r;
+}
+
+int
+gp_ra_submit_revoke(gp_ra *ra, int64_t *id, const unsigned char *serial, size_t serial_len,
+    int reason, const char *submitter)
+{
+	gp_store *st;
+	gp_ra_request q;
+	char obj[32], detail[256], hex[2 * GP_SERIAL_MAX + 1];
+	int64_t at;
+	int r, status, old;
+
+	if (id != NULL)
+		*id = 0;
+	if (ra == NULL || id == NULL || serial == NULL || serial_len == 0 ||
+	    serial_len > GP_SERIAL_MAX)
+		return gp_err(GP_E_INVALID, "gp_ra_submit_revoke: bad arguments");
+	if ((r = need_ca(ra)) != 0 ||
+	    (r = check_text("submitter", submitter, GP_RA_MAX_NAME + 16, 1)) != 0)
+		return r;
+	if (reason < GP_REASON_UNSPECIFIED || reason > GP_REASON_AA_COMPROMISE || reason == 7 ||
+	    reason == GP_REASON_REMOVE_FROM_CRL)
+		return gp_err(GP_E_INVALID, "revocation reason %d cannot be requested", reason);
+	st = gp_ctx_store(ra->ctx);
+	gp_hex_encode(hex, serial, serial_len);
+	if ((r = gp_store_cert_status(st, gp_ca_id(ra->ca), serial, serial_len, &status, &at,
+	    &old)) != 0)
+		return r == GP_E_NOTFOUND ? gp_err(r, "CA %s issued no certificate with serial %s",
+		    gp_ca_name(ra->ca), hex) : r;
+	if (status == GP_STATUS_REVOKED)
+		return gp_err(GP_E_STATE, "certificate %s is already revoked", hex);
+	memset(&q, 0, sizeof(q));
+	q.kind = GP_RA_REVOKE;
+	q.status = GP_RA_PENDING;
+	q.ca = (char *)gp_ca_name(ra->ca);
+	q.submitter = (char *)submitter;
+	q.submitted = q.updated = gp_now();
+	q.approvals_needed = 1;
+	q.revoke_reason = reason;
+	memcpy(q.serial, serial, serial_len);
+	q.serial_len = serial_len;
+	if ((r = gp_store_begin(st)) != 0)
+		return r;
+	if ((r = gp_store_ra_req_add(st, &q)) != 0) {
+		gp_store_rollback(st);
+		return r;
+	}
+	snprintf(obj, sizeof(obj), "request:%lld", (long long)q.id);
+	snprintf(detail, sizeof(detail), "result=ok kind=revoke ca=%s serial=%s reason=%s",
+	    q.ca, hex, gp_reason_name(reason));
+	if ((r = audit_commit(st, submitter, "ra.submit", obj, detail)) != 0)
+		return r;
+	*id = q.id;
+	return 0;
+}
+
+int
+gp_ra_request_get(gp_ra *ra, int64_t id, gp_ra_request **out)
+{
+	if (out != NULL)
+		*out = NULL;
+	if (ra == NULL || out == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_request_get: bad arguments");
+	return gp_store_ra_req_get(gp_ctx_store(ra->ctx), id, out);
+}
+
+int
+gp_ra_request_list(gp_ra *ra, const gp_ra_filter *f, gp_ra_request_cb cb, void *arg)
+{
+	if (ra == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_request_list: no RA");
+	return gp_store_ra_req_list(gp_ctx_store(ra->ctx), f, cb, arg);
+}
+
+int
+gp_ra_count(gp_ra *ra, int64_t counts[GP_RA__NSTATUS])
+{
+	if (ra == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_count: no RA");
+	return gp_store_ra_req_count(gp_ctx_store(ra->ctx), counts);
+}
+
+/* Ends an approved request: to (issued, revoked, failed) with its audit
+ * entry in one transaction. */
+static int
+finish(gp_ra *ra, const gp_ra_request *q, int to, const char *reason,
+    const unsigned char *serial, size_t serial_len)
+{
+	gp_store *st = gp_ctx_store(ra->ctx);
+	char obj[32], detail[1024], hex[2 * GP_SERIAL_MAX + 1] = "";
+	int r;
+
+	if (serial_len > 0)
+		gp_hex_encode(hex, serial, serial_len);
+	snprintf(obj, sizeof(obj), "request:%lld", (long long)q->id);
+	snprintf(detail, sizeof(detail), "result=%s serial=%s%s%.900s",
+	    to == GP_RA_FAILED ? "failed" : "ok", hex[0] ? hex : "-",
+	    reason ? " reason=" : "", reason ? reason : "");
+	if ((r = gp_store_begin(st)) != 0)
+		return r;
+	if ((r = gp_store_ra_req_set_status(st, q->id, GP_RA_APPROVED, to, reason, serial,
+	    serial_len, gp_now())) != 0) {
+		gp_store_rollback(st);
+		return r;
+	}
+	return audit_commit(st, "ra", to == GP_RA_FAILED ? "ra.failed" :
+	    to == GP_RA_ISSUED ? "ra.issued" : "ra.revoked", obj, detail);
+}
+
+/* Carries out an approved request; the request ends issued/revoked or
+ * failed.  Returns the final state in *final; < 0 only when even the
+ * failure could not be recorded. */
+static int
+carry_out(gp_ra *ra, const gp_ra_request *q, int *final)
+{
+	char actor[48], reason[900];
+	X509 *cert = NULL;
+	int r;
+
+	snprintf(actor, sizeof(actor), "ra:request:%lld", (long long)q->id);
+	if (strcmp(q->ca, gp_ca_name(ra->ca)) != 0) {
+		r = gp_err(GP_E_STATE, "request is for CA %s, the RA serves %s", q->ca,
+		    gp_ca_name(ra->ca));
+	} else if (q->kind == GP_RA_ISSUE) {
+		gp_issue_req ir;
+
+		memset(&ir, 0, sizeof(ir));
+		ir.csr = q->csr;
+		ir.csr_len = q->csr_len;
+		ir.profile = q->profile;
+		ir.subject = q->subject;
+		ir.sans = q->sans;
+		ir.actor = actor;
+		/* gp_ca_issue commits the certificate with its own audit entry */
+		if ((r = gp_ca_issue(ra->ca, &ir, &cert)) == 0) {
+			unsigned char sn[GP_SERIAL_MAX];
+			size_t snlen;
+
+			r = gp_serial_from_asn1(sn, &snlen, X509_get0_serialNumber(cert));
+			X509_free(cert);
+			if (r == 0) {
+				*final = GP_RA_ISSUED;
+				return finish(ra, q, GP_RA_ISSUED, NULL, sn, snlen);
+			}
+		}
+	} else {
+		if ((r = gp_ca_revoke(ra->ctx, q->ca, q->serial, q->serial_len, q->revoke_reason,
+		    0, actor)) == 0) {
+			*final = GP_RA_REVOKED;
+			return finish(ra, q, GP_RA_REVOKED, NULL, q->serial, q->serial_len);
+		}
+	}
+	snprintf(reason, sizeof(reason), "%s", gp_error_last());
+	*final = GP_RA_FAILED;
+	if ((r = finish(ra, q, GP_RA_FAILED, reason, NULL, 0)) != 0)
+		return r;
+	/* leave the reason readable: the approval itself succeeded */
+	gp_err(GP_E_STATE, "%s", reason);
+	return 0;
+}
+
+int
+gp_ra_approve(gp_ra *ra, int *final, int64_t id, const char *officer)
+{
+	gp_ra_request *q = NULL;
+	gp_store *st;
+	char who[GP_RA_MAX_NAME + 16], obj[32], detail[128];
+	int r, count, fin;
+
+	if (final != NULL)
+		*final = -1;
+	if (ra == NULL || officer == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_approve: bad arguments");
+	if ((r = check_name("officer", officer)) != 0)
+		return r;
+	st = gp_ctx_store(ra->ctx);
+	if ((r = gp_store_ra_req_get(st, id, &q)) != 0)
+		goto out;
+	fin = q->status;
+	if (q->status != GP_RA_PENDING) {
+		r = gp_err(GP_E_STATE, "request %lld is %s, not pending", (long long)id,
+		    gp_ra_status_name(q->status));
+		goto out;
+	}
+	snprintf(who, sizeof(who), "officer:%s", officer);
+	if (strcmp(q->submitter, who) == 0) {
+		r = gp_err(GP_E_POLICY, "officer %s submitted request %lld and cannot approve it",
+		    officer, (long long)id);
+		goto out;
+	}
+	for (size_t i = 0; i < q->napprovers; i++) {
+		if (strcmp(q->approvers[i], officer) == 0) {
+			r = gp_err(GP_E_EXISTS, "officer %s already approved request %lld",
+			    officer, (long long)id);
+			goto out;
+		}
+	}
+	if ((r = gp_store_begin(st)) != 0)
+		goto out;
+	/* the primary key refuses a second approval even from a racing writer,
+	 * and the compare-and-set below a request rejected meanwhile */
+	if ((r = gp_store_ra_approval_add(st, id, officer, gp_now(), &count)) != 0 ||
+	    (count >= q->approvals_needed &&
+	    (r = gp_store_ra_req_set_status(st, id, GP_RA_PENDING, GP_RA_APPROVED, NULL, NULL, 0,
+	    gp_now())) != 0)) {
+		gp_store_rollback(st);
+		if (r == GP_E_STATE)
+			r = gp_err(GP_E_STATE, "request %lld is no longer pending", (long long)id);
+		goto out;
+	}
+	snprintf(obj, sizeof(obj), "request:%lld", (long long)id);
+	snprintf(detail, sizeof(detail), "result=ok approvals=%d/%d%s", count,
+	    q->approvals_needed, count >= q->approvals_needed ? " status=approved" : "");
+	if ((r = audit_commit(st, who, "ra.approve", obj, detail)) != 0)
+		goto out;
+	if (count >= q->approvals_needed) {
+		q->status = GP_RA_APPROVED;
+		if (ra->ca == NULL) {
+			/* nobody to carry it out: say so; recover marks it failed */
+			r = need_ca(ra);
+			goto out;
+		}
+		r = carry_out(ra, q, &fin);
+	}
+out:
+	if (final != NULL && r == 0)
+		*final = fin;
+	gp_ra_request_free(q);
+	return r;
+}
+
+int
+gp_ra_reject(gp_ra *ra, int64_t id, const char *officer, const char *reason)
+{
+	gp_store *st;
+	char who[GP_RA_MAX_NAME + 16], obj[32], detail[GP_RA_MAX_TEXT + 32];
+	int r;
+
+	if (ra == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_reject: no RA");
+	if ((r = check_name("officer", officer)) != 0 ||
+	    (r = check_text("reason", reason, GP_RA_MAX_TEXT, 1)) != 0)
+		return r;
+	st = gp_ctx_store(ra->ctx);
+	if ((r = gp_store_begin(st)) != 0)
+		return r;
+	if ((r = gp_store_ra_req_set_status(st, id, GP_RA_PENDING, GP_RA_REJECTED, reason, NULL,
+	    0, gp_now())) != 0) {
+		gp_store_rollback(st);
+		if (r == GP_E_STATE) {
+			gp_ra_request *q = NULL;
+
+			if (gp_store_ra_req_get(st, id, &q) == 0)
+				r = gp_err(GP_E_STATE, "request %lld is %s, not pending", (long long)id,
+				    gp_ra_status_name(q->status));
+			gp_ra_request_free(q);
+		}
+		return r;
+	}
+	snprintf(who, sizeof(who), "officer:%s", officer);
+	snprintf(obj, sizeof(obj), "request:%lld", (long long)id);
+	snprintf(detail, sizeof(detail), "result=ok reason=%s", reason);
+	return audit_commit(st, who, "ra.reject", obj, detail);
+}
+
+static int
+collect_approved(void *arg, const gp_ra_request *q)
+{
+	int64_t **ids = arg;
+	size_t n = (size_t)(*ids)[0];
+	int64_t *p = realloc(*ids, (n + 2) * sizeof(int64_t));
+
+	if (p == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	p[n + 1] = q->id;
+	p[0] = (int64_t)(n + 1);
+	*ids = p;
+	return 0;
+}
+
+int
+gp_ra_recover(gp_ra *ra, int64_t *count)
+{
+	gp_ra_filter f;
+	int64_t *ids = NULL;
+	int r;
+
+	if (count != NULL)
+		*count = 0;
+	if (ra == NULL || count == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_recover: bad arguments");
+	if ((ids = calloc(1, sizeof(int64_t))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	memset(&f, 0, sizeof(f));
+	f.status = GP_RA_APPROVED;
+	if ((r = gp_store_ra_req_list(gp_ctx_store(ra->ctx), &f, collect_approved, &ids)) != 0)
+		goto out;
+	for (int64_t i = 1; i <= ids[0]; i++) {
+		gp_ra_request q;
+		char why[160];
+
+		memset(&q, 0, sizeof(q));
+		q.id = ids[i];
+		snprintf(why, sizeof(why), "interrupted: the RA stopped while carrying out the "
+		    "request; see the audit log for actor ra:request:%lld", (long long)q.id);
+		if ((r = finish(ra, &q, GP_RA_FAILED, why, NULL, 0)) != 0)
+			goto out;
+		(*count)++;
+	}
+	r = 0;
+out:
+	free(ids);
+	return r;
+}
+
+/* --------------------------------------------------------- challenges */
+
+#define CH_PREFIX "v1."
+
+static int
+challenge_mac(const gp_ra *ra, const char *msg, size_t len, char hex[65])
+{
+	unsigned char mac[32];
+	size_t maclen = 0;
+
+	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, ra->ckey, sizeof(ra->ckey),
+	    (const unsigned char *)msg, len, mac, sizeof(mac), &maclen) == NULL || maclen != 32)
+		return gp_err_ossl(GP_E_CRYPTO, "cannot compute the challenge MAC");
+	gp_hex_encode(hex, mac, 32);
+	return 0;
+}
+
+/* "v1.<16 hex: issue time>.<32 hex: random>.<64 hex: HMAC-SHA256>": stateless,
+ * so any worker with the same key checks any worker's challenge. */
+int
+gp_ra_challenge_new(gp_ra *ra, char **out)
+{
+	unsigned char rnd[16];
+	char body[64], rhex[33], mac[65], *s;
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (ra == NULL || out == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_challenge_new: bad arguments");
+	if (!ra->have_ckey)
+		return gp_err(GP_E_STATE, "no challenge key set");
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return gp_err_ossl(GP_E_CRYPTO, "no random bytes");
+	gp_hex_encode(rhex, rnd, sizeof(rnd));
+	snprintf(body, sizeof(body), CH_PREFIX "%016llx.%s", (unsigned long long)gp_now(), rhex);
+	if ((r = challenge_mac(ra, body, strlen(body), mac)) != 0)
+		return r;
+	if ((s = malloc(strlen(body) + 66)) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	sprintf(s, "%s.%s", body, mac);
+	*out = s;
+	return 0;
+}
+
+static int
+challenge_check(gp_ra *ra, const char *c)
+{
+	char mac[65];
+	const char *dot;
+	unsigned long long t;
+	int r;
+
+	if (!ra->have_ckey)
+		return gp_err(GP_E_STATE, "no challenge key set");
+	if (c == NULL || strlen(c) != 3 + 16 + 1 + 32 + 1 + 64 || strncmp(c, CH_PREFIX, 3) != 0 ||
+	    (dot = strrchr(c, '.')) == NULL || dot - c != 3 + 16 + 1 + 32)
+		return gp_err(GP_E_VERIFY, "malformed challenge");
+	if ((r = challenge_mac(ra, c, (size_t)(dot - c), mac)) != 0)
+		return r;
+	if (CRYPTO_memcmp(mac, dot + 1, 64) != 0)
+		return gp_err(GP_E_VERIFY, "challenge was not issued by this RA");
+	if (sscanf(c + 3, "%16llx", &t) != 1)
+		return gp_err(GP_E_VERIFY, "malformed challenge");
+	if ((int64_t)t > gp_now() + 5 || (int64_t)t + ra->cttl < gp_now())
+		return gp_err(GP_E_VERIFY, "challenge expired (valid %lld s); get a new one",
+		    (long long)ra->cttl);
+	return 0;
+}
+
+/* Verifies sig over msg with pub: SM3 with the default distinguishing ID
+ * for SM2 (GM/T 0009), none for Ed25519 (RFC 8032 PureEdDSA), SHA-256
+ * for RSA (PKCS#1 v1.5) and ECDSA. */
+static int
+verify_sig(EVP_PKEY *pub, const unsigned char *msg, size_t len, const unsigned char *sig,
+    size_t siglen)
+{
+	EVP_MD_CTX *mctx = NULL;
+	EVP_PKEY_CTX *pctx = NULL;
+	const char *md = "SHA256";
+	int r;
+
+	if (gp_key_is_sm2(pub))
+		md = "SM3";
+	else if (EVP_PKEY_is_a(pub, "ED25519"))
+		md = NULL;
+	if ((mctx = EVP_MD_CTX_new()) == NULL) {
+		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (EVP_DigestVerifyInit_ex(mctx, &pctx, md, NULL, NULL, pub, NULL) != 1) {
+		r = gp_err_ossl(GP_E_CRYPTO, "cannot verify with the certificate's key");
+		goto out;
+	}
+	if (md != NULL && strcmp(md, "SM3") == 0 &&
+	    EVP_PKEY_CTX_set1_id(pctx, GP_SM2_DEFAULT_ID, strlen(GP_SM2_DEFAULT_ID)) != 1) {
+		r = gp_err_ossl(GP_E_CRYPTO, "cannot set the SM2 ID");
+		goto out;
+	}
+	if (EVP_DigestVerify(mctx, sig, siglen, msg, len) != 1) {
+		r = gp_err_ossl(GP_E_VERIFY, "the signature does not verify with the certificate's key");
+		goto out;
+	}
+	r = 0;
+out:
+	EVP_MD_CTX_free(mctx);
+	return r;
+}
+
+int
+gp_ra_revoke_proven(gp_ra *ra, const unsigned char *serial, size_t serial_len, int reason,
+    const char *challenge, const unsigned char *sig, size_t siglen)
+{
+	gp_cert_info *ci = NULL;
+	X509 *cert = NULL;
+	char hex[2 * GP_SERIAL_MAX + 1], *msg = NULL, actor[64];
+	int r;
+
+	if (ra == NULL || serial == NULL || serial_len == 0 || serial_len > GP_SERIAL_MAX ||
+	    challenge == NULL || sig == NULL || siglen == 0)
+		return gp_err(GP_E_INVALID, "gp_ra_revoke_proven: bad arguments");
+	if ((r = need_ca(ra)) != 0)
+		return r;
+	if (reason < GP_REASON_UNSPECIFIED || reason > GP_REASON_AA_COMPROMISE || reason == 7 ||
+	    reason == GP_REASON_REMOVE_FROM_CRL || reason == GP_REASON_CERTIFICATE_HOLD)
+		return gp_err(GP_E_INVALID, "a holder cannot ask for reason %s", gp_reason_name(reason));
+	if ((r = challenge_check(ra, challenge)) != 0)
+		return r;
+	gp_hex_encode(hex, serial, serial_len);
+	if ((r = gp_store_cert_get(gp_ctx_store(ra->ctx), gp_ca_id(ra->ca), serial, serial_len,
+	    &ci)) != 0) {
+		if (r == GP_E_NOTFOUND)
+			r = gp_err(r, "CA %s issued no certificate with serial %s", gp_ca_name(ra->ca), hex);
+		goto out;
+	}
+	if ((r = gp_cert_parse(&cert, ci->der, ci->der_len)) != 0)
+		goto out;
+	if ((msg = malloc(strlen(challenge) + sizeof(hex) + 32)) == NULL) {
+		r = gp_err(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	sprintf(msg, "govpki-revoke:%s:%s", challenge, hex);
+	if ((r = verify_sig(X509_get0_pubkey(cert), (unsigned char *)msg, strlen(msg), sig,
+	    siglen)) != 0)
+		goto out;
+	snprintf(actor, sizeof(actor), "holder:%s", hex);
+	r = gp_ca_revoke(ra->ctx, gp_ca_name(ra->ca), serial, serial_len, reason, 0, actor);
+out:
+	free(msg);
+	X509_free(cert);
+	gp_cert_info_free(ci);
+	return r;
+}
+
+/* ----------------------------------------------------------- officers */
+
+/* The store's CA that issued cert, and the certificate's serial there. */
+static int
+find_issuer(gp_ra *ra, X509 *cert, int64_t *ca_id, unsigned char *sn, size_t *snlen)
+{
+	gp_ca_info **cas = NULL;
+	size_t n = 0;
+	int r, status, reason;
+	int64_t at;
+
+	*ca_id = 0;
+	if ((r = gp_serial_from_asn1(sn, snlen, X509_get0_serialNumber(cert))) != 0 ||
+	    (r = gp_store_ca_list(gp_ctx_store(ra->ctx), &cas, &n)) != 0)
+		goto out;
+	for (size_t i = 0; i < n && *ca_id == 0; i++) {
+		X509 *ca = NULL;
+
+		if (gp_cert_parse(&ca, cas[i]->cert_der, cas[i]->cert_len) != 0)
+			continue;
+		if (X509_check_issued(ca, cert) == X509_V_OK &&
+		    gp_store_cert_status(gp_ctx_store(ra->ctx), cas[i]->id, sn, *snlen, &status,
+		    &at, &reason) == 0)
+			*ca_id = cas[i]->id;
+		X509_free(ca);
+	}
+	gp_error_clear();
+	r = *ca_id ? 0 : gp_err(GP_E_NOTFOUND, "the certificate was not issued by a CA of this store");
+out:
+	gp_ca_info_list_free(cas, n);
+	return r;
+}
+
+int
+gp_ra_officer_add(gp_ra *ra, const char *name, int role, X509 *cert, const char *actor)
+{
+	gp_ra_officer o;
+	gp_store *st;
+	char obj[GP_RA_MAX_NAME + 16], detail[1200], hex[2 * GP_SERIAL_MAX + 1];
+	int r;
+
+	if (ra == NULL || cert == NULL || actor == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_officer_add: bad arguments");
+	if ((r = check_name("officer name", name)) != 0)
+		return r;
+	if (role < GP_RA_ROLE_OFFICER || role > GP_RA_ROLE_AUDITOR)
+		return gp_err(GP_E_INVALID, "unknown role %d", role);
+	memset(&o, 0, sizeof(o));
+	o.name = (char *)name;
+	o.role = role;
+	o.enabled = 1;
+	o.created = gp_now();
+	st = gp_ctx_store(ra->ctx);
+	if ((r = find_issuer(ra, cert, &o.ca_id, o.serial, &o.serial_len)) != 0 ||
+	    (r = gp_x509_fingerprint(cert, o.fingerprint)) != 0 ||
+	    (r = gp_name_to_string(&o.subject, X509_get_subject_name(cert))) != 0)
+		goto out;
+	if ((r = gp_store_begin(st)) != 0)
+		goto out;
+	if ((r = gp_store_ra_officer_add(st, &o)) != 0) {
+		gp_store_rollback(st);
+		goto out;
+	}
+	gp_hex_encode(hex, o.serial, o.serial_len);
+	snprintf(obj, sizeof(obj), "officer:%s", name);
+	snprintf(detail, sizeof(detail), "result=ok role=%s serial=%s subject=%.1000s",
+	    gp_ra_role_name(role), hex, o.subject);
+	r = audit_commit(st, actor, "ra.officer.add", obj, detail);
+out:
+	free(o.subject);
+	return r;
+}
+
+int
+gp_ra_officer_set_enabled(gp_ra *ra, const char *name, int enabled, const char *actor)
+{
+	gp_store *st;
+	char obj[GP_RA_MAX_NAME + 16];
+	int r;
+
+	if (ra == NULL || name == NULL || actor == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_officer_set_enabled: bad arguments");
+	st = gp_ctx_store(ra->ctx);
+	if ((r = gp_store_begin(st)) != 0)
+		return r;
+	if ((r = gp_store_ra_officer_set_enabled(st, name, enabled)) != 0) {
+		gp_store_rollback(st);
+		return r;
+	}
+	snprintf(obj, sizeof(obj), "officer:%.128s", name);
+	return audit_commit(st, actor, enabled ? "ra.officer.enable" : "ra.officer.disable",
+	    obj, "result=ok");
+}
+
+int
+gp_ra_officer_list(gp_ra *ra, gp_ra_officer_cb cb, void *arg)
+{
+	if (ra == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_officer_list: no RA");
+	return gp_store_ra_officer_list(gp_ctx_store(ra->ctx), cb, arg);
+}
+
+/* Loads the trust for officer certificates: the root of officer_ca's
+ * chain as the anchor, the CAs below it as intermediates. */
+static int
+load_trust(gp_ra *ra, const char *officer_ca)
+{
+	char *pem = NULL;
+	size_t len;
+	BIO *b = NULL;
+	X509 *x;
+	STACK_OF(X509) *all = NULL;
+	int r;
+
+	if (ra->trust_ca != NULL && strcmp(ra->trust_ca, officer_ca) == 0)
+		return 0;
+	sk_X509_pop_free(ra->roots, X509_free);
+	sk_X509_pop_free(ra->inter, X509_free);
+	free(ra->trust_ca);
+	ra->roots = ra->inter = NULL;
+	ra->trust_ca = NULL;
+	memset(ra->cache, 0, sizeof(ra->cache));
+	if ((r = gp_ca_chain_pem(ra->ctx, officer_ca, &pem, &len)) != 0)
+		goto out;
+	if ((b = BIO_new_mem_buf(pem, (int)len)) == NULL || (all = sk_X509_new_null()) == NULL ||
+	    (ra->roots = sk_X509_new_null()) == NULL || (ra->inter = sk_X509_new_null()) == NULL) {
+		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+		sk_X509_push(all, x);
+	ERR_clear_error();
+	if (sk_X509_num(all) == 0) {
+		r = gp_err(GP_E_STATE, "officer CA %s has no certificate", officer_ca);
+		goto out;
+	}
+	/* the chain runs from the CA up to the root (gp_ca_chain_pem) */
+	sk_X509_push(ra->roots, sk_X509_pop(all));
+	while (sk_X509_num(all) > 0)
+		sk_X509_push(ra->inter, sk_X509_shift(all));
+	if ((r = gp_strdup(&ra->trust_ca, officer_ca)) != 0)
+		goto out;
+	r = 0;
+out:
+	if (r != 0) {
+		sk_X509_pop_free(ra->roots, X509_free);
+		sk_X509_pop_free(ra->inter, X509_free);
+		ra->roots = ra->inter = NULL;
+	}
+	sk_X509_pop_free(all, X509_free);
+	BIO_free(b);
+	free(pem);
+	return r;
+}
+
+static int64_t
+not_after(const X509 *x)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
+		return 0;
+	return (int64_t)timegm(&tm);
+}
+
+int
+gp_ra_officer_auth(gp_ra *ra, gp_ra_officer **out, const char *officer_ca, X509 *leaf,
+    STACK_OF(X509) *untrusted)
+{
+	gp_ra_officer *o = NULL;
+	STACK_OF(X509) *inter = NULL;
+	unsigned char fp[32];
+	int64_t now = gp_now(), at, until;
+	int r, status, reason, cached = 0;
+
+	if (out != NULL)
+		*out = NULL;
+	if (ra == NULL || out == NULL || officer_ca == NULL || leaf == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_officer_auth: bad arguments");
+	if ((r = gp_x509_fingerprint(leaf, fp)) != 0 || (r = load_trust(ra, officer_ca)) != 0)
+		return r;
+	for (int i = 0; i < RA_CHAIN_CACHE; i++) {
+		const struct ra_chain_ok *c = &ra->cache[i];
+
+		if (c->until > now && memcmp(c->fp, fp, 32) == 0 && strcmp(c->ca, officer_ca) == 0)
+			cached = 1;
+	}
+	if (!cached) {
+		if ((inter = sk_X509_dup(ra->inter)) == NULL) {
+			r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+			goto out;
+		}
+		for (int i = 0; untrusted != NULL && i < sk_X509_num(untrusted); i++)
+			sk_X509_push(inter, sk_X509_value(untrusted, i));
+		if ((r = gp_chain_verify(leaf, ra->roots, inter, NULL, 0)) != 0) {
+			r = gp_err_ctx(GP_E_VERIFY, "officer certificate: ");
+			goto out;
+		}
+		/* remember it until the first certificate of the chain expires */
+		until = not_after(leaf);
+		for (int i = 0; i < sk_X509_num(ra->inter) + sk_X509_num(ra->roots); i++) {
+			X509 *x = i < sk_X509_num(ra->inter) ? sk_X509_value(ra->inter, i) :
+			    sk_X509_value(ra->roots, i - sk_X509_num(ra->inter));
+			int64_t t = not_after(x);
+
+			if (t < until)
+				until = t;
+		}
+		struct ra_chain_ok *c = &ra->cache[ra->cache_next++ % RA_CHAIN_CACHE];
+		memcpy(c->fp, fp, 32);
+		snprintf(c->ca, sizeof(c->ca), "%s", officer_ca);
+		c->until = until;
+	}
+	if ((r = gp_store_ra_officer_get(gp_ctx_store(ra->ctx), NULL, fp, &o)) != 0) {
+		r = r == GP_E_NOTFOUND ?
+		    gp_err(GP_E_VERIFY, "certificate is not registered to an officer "
+		    "(ca-tool officer add)") : r;
+		goto out;
+	}
+	if ((r = gp_store_cert_status(gp_ctx_store(ra->ctx), o->ca_id, o->serial, o->serial_len,
+	    &status, &at, &reason)) != 0) {
+		r = r == GP_E_NOTFOUND ? gp_err(GP_E_VERIFY, "officer %s: certificate not in the store",
+		    o->name) : r;
+		goto out;
+	}
+	if (status != GP_STATUS_GOOD) {
+		r = gp_err(GP_E_VERIFY, "officer %s: certificate is %s", o->name,
+		    status == GP_STATUS_HOLD ? "on hold" : "revoked");
+		goto out;
+	}
+	if (!o->enabled) {
+		r = gp_err(GP_E_VERIFY, "officer %s is disabled", o->name);
+		goto out;
+	}
+	*out = o;
+	o = NULL;
+	r = 0;
+out:
+	sk_X509_free(inter);
+	gp_ra_officer_free(o);
+	return r;
+}
+
+int
+gp_ra_audit_login_refused(gp_ra *ra, const char *who, const char *reason)
+{
+	gp_store *st;
+	char detail[600];
+	int r;
+
+	if (ra == NULL || who == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_audit_login_refused: bad arguments");
+	st = gp_ctx_store(ra->ctx);
+	snprintf(detail, sizeof(detail), "result=refused reason=%.500s", reason ? reason : "");
+	if ((r = gp_store_begin(st)) != 0)
+		return r;
+	return audit_commit(st, "ra", "ra.login", who, detail);
+}
+
+/* ------------------------------------------------------------- tokens */
+
+#define TOKEN_PREFIX "gpt_"
+
+static int
+token_hash(const char *token, unsigned char out[32])
+{
+	unsigned int n = 0;
+
+	if (EVP_Digest(token, strlen(token), out, &n, EVP_sha256(), NULL) != 1 || n != 32)
+		return gp_err_ossl(GP_E_CRYPTO, "cannot hash the token");
+	return 0;
+}
+
+int
+gp_ra_token_create(gp_ra *ra, char **token, int64_t *id, const char *name,
+    const char *profiles, int64_t expires, const char *actor)
+{
+	unsigned char rnd[32];
+	gp_ra_token t;
+	gp_store *st;
+	char *tok = NULL, obj[32], detail[600], exp[21];
+	int r;
+
+	if (token != NULL)
+		*token = NULL;
+	if (id != NULL)
+		*id = 0;
+	if (ra == NULL || token == NULL || id == NULL || actor == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_token_create: bad arguments");
+	if ((r = check_name("token name", name)) != 0 ||
+	    (r = check_text("profiles", profiles, 512, 1)) != 0)
+		return r;
+	if (strcmp(profiles, "*") != 0) {
+		char *dup = strdup(profiles), *save = NULL, *p;
+
+		if (dup == NULL)
+			return gp_err(GP_E_NOMEM, "out of memory");
+		for (p = strtok_r(dup, ",", &save); p != NULL && r == 0; p = strtok_r(NULL, ",", &save))
+			if (gp_profiles_get(gp_ctx_profiles(ra->ctx), p) == NULL)
+				r = gp_err(GP_E_NOTFOUND, "unknown profile '%.64s'", p);
+		free(dup);
+		if (r != 0)
+			return r;
+	}
+	if (expires <= gp_now())
+		return gp_err(GP_E_INVALID, "the token's expiry is in the past");
+	/* 256 bits from the CSPRNG; only SHA-256 of the string is stored */
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return gp_err_ossl(GP_E_CRYPTO, "no random bytes");
+	if ((tok = malloc(sizeof(TOKEN_PREFIX) + 64)) == NULL) {
+		r = gp_err(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	strcpy(tok, TOKEN_PREFIX);
+	gp_hex_encode(tok + strlen(TOKEN_PREFIX), rnd, sizeof(rnd));
+	memset(&t, 0, sizeof(t));
+	t.name = (char *)name;
+	t.profiles = (char *)profiles;
+	t.expires = expires;
+	t.created = gp_now();
+	st = gp_ctx_store(ra->ctx);
+	if ((r = token_hash(tok, t.hash)) != 0 || (r = gp_store_begin(st)) != 0)
+		goto out;
+	if ((r = gp_store_ra_token_add(st, &t)) != 0) {
+		gp_store_rollback(st);
+		goto out;
+	}
+	gp_time_iso(exp, expires);
+	snprintf(obj, sizeof(obj), "token:%lld", (long long)t.id);
+	snprintf(detail, sizeof(detail), "result=ok name=%s profiles=%s expires=%s", name,
+	    profiles, exp);
+	if ((r = audit_commit(st, actor, "ra.token.create", obj, detail)) != 0)
+		goto out;
+	*token = tok;
+	*id = t.id;
+	tok = NULL;
+out:
+	OPENSSL_cleanse(rnd, sizeof(rnd));
+	if (tok != NULL)
+		gp_pass_free(tok, strlen(tok));
+	return r;
+}
+
+int
+gp_ra_token_revoke(gp_ra *ra, int64_t id, const char *actor)
+{
+	gp_store *st;
+	char obj[32];
+	int r;
+
+	if (ra == NULL || actor == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_token_revoke: bad arguments");
+	st = gp_ctx_store(ra->ctx);
+	if ((r = gp_store_begin(st)) != 0)
+		return r;
+	if ((r = gp_store_ra_token_revoke(st, id)) != 0) {
+		gp_store_rollback(st);
+		return r;
+	}
+	snprintf(obj, sizeof(obj), "token:%lld", (long long)id);
+	return audit_commit(st, actor, "ra.token.revoke", obj, "result=ok");
+}
+
+int
+gp_ra_token_list(gp_ra *ra, gp_ra_token_cb cb, void *arg)
+{
+	if (ra == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_token_list: no RA");
+	return gp_store_ra_token_list(gp_ctx_store(ra->ctx), cb, arg);
+}
+
+int
+gp_ra_token_auth(gp_ra *ra, gp_ra_token **out, const char *token)
+{
+	unsigned char h[32];
+	gp_ra_token *t = NULL;
+	size_t n;
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (ra == NULL || out == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_token_auth: bad arguments");
+	n = token ? strlen(token) : 0;
+	if (n != strlen(TOKEN_PREFIX) + 64 || strncmp(token, TOKEN_PREFIX, 4) != 0)
+		return gp_err(GP_E_VERIFY, "malformed API token");
+	for (size_t i = 4; i < n; i++)
+		if (!isxdigit((unsigned char)token[i]))
+			return gp_err(GP_E_VERIFY, "malformed API token");
+	if ((r = token_hash(token, h)) != 0)
+		return r;
+	if ((r = gp_store_ra_token_get(gp_ctx_store(ra->ctx), h, &t)) != 0)
+		return r == GP_E_NOTFOUND ? gp_err(GP_E_VERIFY, "unknown API token") : r;
+	if (t->revoked) {
+		r = gp_err(GP_E_VERIFY, "API token %lld (%s) is revoked", (long long)t->id, t->name);
+		goto out;
+	}
+	if (t->expires <= gp_now()) {
+		r = gp_err(GP_E_VERIFY, "API token %lld (%s) has expired", (long long)t->id, t->name);
+		goto out;
+	}
+	*out = t;
+	t = NULL;
+	r = 0;
+out:
+	gp_ra_token_free(t);
+	return r;
+}
+
+int
+gp_ra_token_allows(const gp_ra_token *t, const char *profile)
+{
+	const char *p;
+	size_t n;
+
+	if (t == NULL || profile == NULL || t->profiles == NULL)
+		return 0;
+	if (strcmp(t->profiles, "*") == 0)
+		return 1;
+	n = strlen(profile);
+	for (p = t->profiles; *p; ) {
+		const char *e = strchr(p, ',');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+
+		if (l == n && strncmp(p, profile, n) == 0)
+			return 1;
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	return 0;
+}
