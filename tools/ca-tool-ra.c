@@ -1,8 +1,317 @@
-/* tools/ca-tool-ra.c: ca-tool's ra commands (none yet) */
+/* tools/ca-tool-ra.c: ca-tool's RA commands: officer add|list|disable|enable, token create|list|revoke */
 #include "config.h"
 
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include <govpki/govpki.h>
+
 #include "ca-tool.h"
+#include "cli.h"
+
+enum { R_NAME = 300, R_ROLE, R_CERT, R_PROFILES, R_DAYS, R_ID, R_ACTOR, R_HELP };
+
+static const struct option ra_opts[] = {
+	{ "name", required_argument, NULL, R_NAME },
+	{ "role", required_argument, NULL, R_ROLE },
+	{ "cert", required_argument, NULL, R_CERT },
+	{ "profiles", required_argument, NULL, R_PROFILES },
+	{ "days", required_argument, NULL, R_DAYS },
+	{ "id", required_argument, NULL, R_ID },
+	{ "actor", required_argument, NULL, R_ACTOR },
+	{ "help", no_argument, NULL, R_HELP },
+	{ NULL, 0, NULL, 0 }
+};
+
+typedef struct ra_args {
+	const char *sub, *name, *role, *cert, *profiles, *actor;
+	long days, id;
+	int has_id;
+} ra_args;
+
+static const char officer_usage[] =
+	"officer add --name NAME --cert CERT.pem [--role officer|admin|auditor] [--actor WHO]\n"
+	"officer list\n"
+	"officer disable --name NAME | officer enable --name NAME\n"
+	"  Registers RA officers by their TLS client certificate (issued by a CA of this\n"
+	"  store), lists them, or stops (resumes) their access at once.";
+static const char token_usage[] =
+	"token create --name NAME [--profiles P1,P2|*] [--days N] [--actor WHO]\n"
+	"token list\n"
+	"token revoke --id ID\n"
+	"  API tokens for applications (role applicant): 256 random bits, printed once by\n"
+	"  create, stored only as a SHA-256 hash, limited to the profiles, expiring after\n"
+	"  N days (default 365).";
+
+/* Parses "SUB [options]" of argv (argv[0] is the command word). */
+static int
+parse(ra_args *a, int argc, char **argv, const char *usage)
+{
+	int c, r;
+
+	memset(a, 0, sizeof(*a));
+	a->days = 365;
+	a->actor = "ca-tool";
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", ra_opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+		case R_HELP: printf("usage: ca-tool %s\n", usage); return -1;
+		case R_NAME: a->name = optarg; break;
+		case R_ROLE: a->role = optarg; break;
+		case R_CERT: a->cert = optarg; break;
+		case R_PROFILES: a->profiles = optarg; break;
+		case R_ACTOR: a->actor = optarg; break;
+		case R_DAYS:
+			if ((r = ct_parse_long(&a->days, optarg, "--days", 1, 3650)) != 0)
+				return r;
+			break;
+		case R_ID:
+			if ((r = ct_parse_long(&a->id, optarg, "--id", 1, 0x7fffffffL)) != 0)
+				return r;
+			a->has_id = 1;
+			break;
+		default:
+			return cli_usage_error("%s: bad option '%s'", argv[0], argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("%s: which one? (usage: ca-tool %s --help)", argv[0], argv[0]);
+	a->sub = argv[optind++];
+	/* options may also follow the sub-command */
+	while ((c = getopt_long(argc, argv, "+h", ra_opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+		case R_HELP: printf("usage: ca-tool %s\n", usage); return -1;
+		case R_NAME: a->name = optarg; break;
+		case R_ROLE: a->role = optarg; break;
+		case R_CERT: a->cert = optarg; break;
+		case R_PROFILES: a->profiles = optarg; break;
+		case R_ACTOR: a->actor = optarg; break;
+		case R_DAYS:
+			if ((r = ct_parse_long(&a->days, optarg, "--days", 1, 3650)) != 0)
+				return r;
+			break;
+		case R_ID:
+			if ((r = ct_parse_long(&a->id, optarg, "--id", 1, 0x7fffffffL)) != 0)
+				return r;
+			a->has_id = 1;
+			break;
+		default:
+			return cli_usage_error("%s: bad option '%s'", argv[0], argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("%s: unexpected argument '%s'", argv[0], argv[optind]);
+	return 0;
+}
+
+typedef struct list_out {
+	int json;
+	json_t *arr;
+} list_out;
+
+static int
+print_officer(void *arg, const gp_ra_officer *o)
+{
+	list_out *l = arg;
+	char sn[2 * GP_SERIAL_MAX + 1], t[32];
+
+	ct_serial_hex(sn, o->serial, o->serial_len);
+	ct_iso_time(t, o->created);
+	if (l->json) {
+		json_array_append_new(l->arr, json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}",
+		    "name", o->name, "role", gp_ra_role_name(o->role), "serial", sn,
+		    "subject", o->subject, "enabled", o->enabled, "created", t));
+	} else {
+		printf("%-20s %-8s %-8s %s %s\n", o->name, gp_ra_role_name(o->role),
+		    o->enabled ? "enabled" : "disabled", sn, o->subject);
+	}
+	return 0;
+}
+
+static int
+print_token(void *arg, const gp_ra_token *tk)
+{
+	list_out *l = arg;
+	char exp[32], cr[32];
+	const char *state = tk->revoked ? "revoked" : "active";
+
+	ct_iso_time(exp, tk->expires);
+	ct_iso_time(cr, tk->created);
+	if (!tk->revoked && tk->expires <= (int64_t)time(NULL))
+		state = "expired";
+	if (l->json) {
+		json_array_append_new(l->arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}",
+		    "id", (json_int_t)tk->id, "name", tk->name, "profiles", tk->profiles,
+		    "expires", exp, "created", cr, "state", state));
+	} else {
+		printf("%-6lld %-20s %-8s %s %s\n", (long long)tk->id, tk->name, state, exp,
+		    tk->profiles);
+	}
+	return 0;
+}
+
+static int
+open_ra(gp_ctx **ctx, gp_ra **ra, const opts *o, int readonly)
+{
+	int r;
+
+	*ra = NULL;
+	if ((r = ct_open_ctx(ctx, o, readonly)) != 0)
+		return r;
+	if ((r = gp_ra_new(ra, *ctx, NULL)) != 0)
+		return cli_fail(r, "ra");
+	return 0;
+}
+
+static int
+cmd_officer(opts *o, int argc, char **argv)
+{
+	gp_ctx *ctx = NULL;
+	gp_ra *ra = NULL;
+	X509 *cert = NULL;
+	unsigned char *buf = NULL;
+	size_t len;
+	ra_args a;
+	list_out l = { o->json, NULL };
+	int r, role = GP_RA_ROLE_OFFICER;
+
+	if ((r = parse(&a, argc, argv, officer_usage)) != 0)
+		return r < 0 ? 0 : r;
+	if (strcmp(a.sub, "add") == 0) {
+		if (a.name == NULL || a.cert == NULL)
+			return cli_usage_error("officer add needs --name and --cert");
+		if (a.role != NULL && (r = gp_ra_role_from_name(&role, a.role)) != 0)
+			return cli_fail(r, "officer add");
+		if ((r = ct_read_file(&buf, &len, a.cert, 1 << 20)) != 0)
+			return r;
+		if ((r = gp_cert_parse(&cert, buf, len)) != 0) {
+			r = cli_fail(r, a.cert);
+			goto out;
+		}
+		if ((r = open_ra(&ctx, &ra, o, 0)) != 0)
+			goto out;
+		if ((r = gp_ra_officer_add(ra, a.name, role, cert, a.actor)) != 0) {
+			r = cli_fail(r, "officer add");
+			goto out;
+		}
+		if (!o->json)
+			printf("officer %s added (%s)\n", a.name, gp_ra_role_name(role));
+		else
+			ct_print_json(json_pack("{s:s, s:s}", "name", a.name, "role", gp_ra_role_name(role)));
+	} else if (strcmp(a.sub, "list") == 0) {
+		if ((r = open_ra(&ctx, &ra, o, 1)) != 0)
+			goto out;
+		l.arr = json_array();
+		if ((r = gp_ra_officer_list(ra, print_officer, &l)) != 0) {
+			r = cli_fail(r, "officer list");
+			goto out;
+		}
+		if (o->json) {
+			ct_print_json(l.arr);
+			l.arr = NULL;
+		}
+	} else if (strcmp(a.sub, "disable") == 0 || strcmp(a.sub, "enable") == 0) {
+		int en = strcmp(a.sub, "enable") == 0;
+
+		if (a.name == NULL)
+			return cli_usage_error("officer %s needs --name", a.sub);
+		if ((r = open_ra(&ctx, &ra, o, 0)) != 0)
+			goto out;
+		if ((r = gp_ra_officer_set_enabled(ra, a.name, en, a.actor)) != 0) {
+			r = cli_fail(r, en ? "officer enable" : "officer disable");
+			goto out;
+		}
+		if (!o->json)
+			printf("officer %s %s\n", a.name, en ? "enabled" : "disabled");
+	} else {
+		return cli_usage_error("officer: unknown sub-command '%s' (add, list, disable, enable)", a.sub);
+	}
+	r = 0;
+out:
+	json_decref(l.arr);
+	X509_free(cert);
+	free(buf);
+	gp_ra_free(ra);
+	gp_ctx_free(ctx);
+	return r;
+}
+
+static int
+cmd_token(opts *o, int argc, char **argv)
+{
+	gp_ctx *ctx = NULL;
+	gp_ra *ra = NULL;
+	ra_args a;
+	list_out l = { o->json, NULL };
+	char *tok = NULL;
+	int64_t id;
+	int r;
+
+	if ((r = parse(&a, argc, argv, token_usage)) != 0)
+		return r < 0 ? 0 : r;
+	if (strcmp(a.sub, "create") == 0) {
+		if (a.name == NULL)
+			return cli_usage_error("token create needs --name");
+		if ((r = open_ra(&ctx, &ra, o, 0)) != 0)
+			goto out;
+		if ((r = gp_ra_token_create(ra, &tok, &id, a.name, a.profiles ? a.profiles : "*",
+		    (int64_t)time(NULL) + a.days * 86400, a.actor)) != 0) {
+			r = cli_fail(r, "token create");
+			goto out;
+		}
+		/* the token is shown this once; only its hash is kept */
+		if (o->json)
+			ct_print_json(json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "name", a.name,
+			    "token", tok));
+		else
+			printf("%s\n", tok);
+		fprintf(stderr, "ca-tool: token %lld (%s) created; it is shown only now\n",
+		    (long long)id, a.name);
+	} else if (strcmp(a.sub, "list") == 0) {
+		if ((r = open_ra(&ctx, &ra, o, 1)) != 0)
+			goto out;
+		l.arr = json_array();
+		if ((r = gp_ra_token_list(ra, print_token, &l)) != 0) {
+			r = cli_fail(r, "token list");
+			goto out;
+		}
+		if (o->json) {
+			ct_print_json(l.arr);
+			l.arr = NULL;
+		}
+	} else if (strcmp(a.sub, "revoke") == 0) {
+		if (!a.has_id)
+			return cli_usage_error("token revoke needs --id");
+		if ((r = open_ra(&ctx, &ra, o, 0)) != 0)
+			goto out;
+		if ((r = gp_ra_token_revoke(ra, a.id, a.actor)) != 0) {
+			r = cli_fail(r, "token revoke");
+			goto out;
+		}
+		if (!o->json)
+			printf("token %ld revoked\n", a.id);
+	} else {
+		return cli_usage_error("token: unknown sub-command '%s' (create, list, revoke)", a.sub);
+	}
+	r = 0;
+out:
+	if (tok != NULL)
+		gp_pass_free(tok, strlen(tok));
+	json_decref(l.arr);
+	gp_ra_free(ra);
+	gp_ctx_free(ctx);
+	return r;
+}
 
 const command ca_tool_ra_commands[] = {
+	{ "officer", cmd_officer, NULL, officer_usage, 1 },
+	{ "token", cmd_token, NULL, token_usage, 1 },
 	{ NULL, NULL, NULL, NULL, 0 }
 };
