@@ -1,0 +1,929 @@
+/* ra/ra-api.c: ra-server's endpoint handlers (JSON in, JSON/PEM/DER out) over the RA library */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "ra_server.h"
+
+/* ------------------------------------------------------------ helpers */
+
+static void
+hex(char *out, const unsigned char *b, size_t n)
+{
+	static const char d[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = d[b[i] >> 4];
+		out[2 * i + 1] = d[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static void
+iso(char out[32], int64_t t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t == 0) {
+		out[0] = '\0';
+		return;
+	}
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* A request id: decimal 1..2^53. */
+static int
+parse_id(const char *s, int64_t *id)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || !isdigit((unsigned char)s[0]) || strlen(s) > 16)
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v <= 0 || v > (1LL << 53))
+		return -1;
+	*id = v;
+	return 0;
+}
+
+/* A serial: 1..40 hex digits (RFC 5280 §4.1.2.2: at most 20 octets),
+ * minimal as stored (a leading 00 only before a high bit). */
+static int
+parse_serial(const char *s, unsigned char *out, size_t *len)
+{
+	size_t n = s ? strlen(s) : 0, i, j = 0;
+	unsigned char tmp[GP_SERIAL_MAX + 1];
+
+	if (n == 0 || n > 2 * GP_SERIAL_MAX)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return -1;
+	i = 0;
+	if (n % 2) {
+		char b[2] = { s[0], 0 };
+
+		tmp[j++] = (unsigned char)strtol(b, NULL, 16);
+		i = 1;
+	}
+	for (; i < n; i += 2) {
+		char b[3] = { s[i], s[i + 1], 0 };
+
+		tmp[j++] = (unsigned char)strtol(b, NULL, 16);
+	}
+	/* strip leading zero octets unless the next has its top bit set */
+	i = 0;
+	while (j - i > 1 && tmp[i] == 0 && !(tmp[i + 1] & 0x80))
+		i++;
+	if (j - i > GP_SERIAL_MAX)
+		return -1;
+	memcpy(out, tmp + i, j - i);
+	*len = j - i;
+	return 0;
+}
+
+/* unix seconds or "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" */
+static int
+parse_time(const char *s, int64_t *out)
+{
+	struct tm tm;
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 32)
+		return -1;
+	if (strchr(s, '-') == NULL) {
+		errno = 0;
+		v = strtoll(s, &end, 10);
+		if (errno != 0 || *end != '\0' || v < 0)
+			return -1;
+		*out = v;
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0') {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, "%Y-%m-%d", &tm);
+		if (end == NULL || *end != '\0')
+			return -1;
+	}
+	*out = (int64_t)timegm(&tm);
+	return 0;
+}
+
+/* ?limit= within 1..max_page (default 50 or max_page if smaller). */
+static int
+parse_limit(hreq *rq, hresp *rs, int64_t *limit)
+{
+	const char *l = query(rq, "limit");
+	int64_t v;
+
+	*limit = ra_srv->set.max_page < 50 ? ra_srv->set.max_page : 50;
+	if (l == NULL)
+		return 0;
+	if (parse_id(l, &v) != 0 || v > ra_srv->set.max_page) {
+		problem(rs, 400, "bad-parameter", "Bad query parameter",
+		    "limit must be a number from 1 to %ld", ra_srv->set.max_page);
+		return -1;
+	}
+	*limit = v;
+	return 0;
+}
+
+static int
+parse_cursor(hreq *rq, hresp *rs, int64_t *after)
+{
+	const char *c = query(rq, "cursor");
+
+	*after = 0;
+	if (c != NULL && parse_id(c, after) != 0) {
+		problem(rs, 400, "bad-parameter", "Bad query parameter", "cursor is not one this server gave");
+		return -1;
+	}
+	return 0;
+}
+
+/* A filter value: printable, at most max bytes. */
+static int
+check_filter(hresp *rs, const char *name, const char *v, size_t max)
+{
+	if (v == NULL)
+		return 0;
+	if (*v == '\0' || strlen(v) > max) {
+		problem(rs, 400, "bad-parameter", "Bad query parameter", "%s must be 1 to %zu bytes",
+		    name, max);
+		return -1;
+	}
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			problem(rs, 400, "bad-parameter", "Bad query parameter",
+			    "%s contains a control character", name);
+			return -1;
+		}
+	return 0;
+}
+
+static json_t *
+request_json(const gp_ra_request *q)
+{
+	char t1[32], t2[32], sn[2 * GP_SERIAL_MAX + 1];
+	json_t *j, *a;
+
+	iso(t1, q->submitted);
+	iso(t2, q->updated);
+	j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:i}",
+	    "id", (json_int_t)q->id, "kind", q->kind == GP_RA_ISSUE ? "issue" : "revoke",
+	    "status", gp_ra_status_name(q->status), "ca", q->ca, "submitter", q->submitter,
+	    "submitted", t1, "updated", t2, "approvals_needed", q->approvals_needed);
+	if (j == NULL)
+		return NULL;
+	if (q->profile)
+		json_object_set_new(j, "profile", json_string(q->profile));
+	if (q->subject)
+		json_object_set_new(j, "subject", json_string(q->subject));
+	if (q->sans)
+		json_object_set_new(j, "san", json_string(q->sans));
+	if (q->contact_name || q->contact_email || q->contact_phone) {
+		json_t *c = json_object();
+
+		if (q->contact_name)
+			json_object_set_new(c, "name", json_string(q->contact_name));
+		if (q->contact_email)
+			json_object_set_new(c, "email", json_string(q->contact_email));
+		if (q->contact_phone)
+			json_object_set_new(c, "phone", json_string(q->contact_phone));
+		json_object_set_new(j, "contact", c);
+	}
+	if (q->reason)
+		json_object_set_new(j, "reason", json_string(q->reason));
+	if (q->kind == GP_RA_REVOKE)
+		json_object_set_new(j, "revocation_reason", json_string(gp_reason_name(q->revoke_reason)));
+	if (q->serial_len > 0) {
+		hex(sn, q->serial, q->serial_len);
+		json_object_set_new(j, "serial", json_string(sn));
+	}
+	if (q->approvers != NULL) {
+		a = json_array();
+		for (size_t i = 0; i < q->napprovers; i++)
+			json_array_append_new(a, json_string(q->approvers[i]));
+		json_object_set_new(j, "approvals", a);
+	}
+	return j;
+}
+
+/* -------------------------------------------------------------- public */
+
+int
+h_healthz(worker *w, hreq *rq, hresp *rs)
+{
+	int64_t rev;
+
+	if (gp_store_revision(gp_ctx_store(w->ctx), &rev) != 0)
+		return problem(rs, 503, "unavailable", "Unhealthy", "store: %s", gp_error_last());
+	return reply_json(rs, 200, json_pack("{s:s, s:I}", "status", "ok", "revision", (json_int_t)rev));
+}
+
+int
+h_metrics(worker *w, hreq *rq, hresp *rs)
+{
+	int64_t counts[GP_RA__NSTATUS];
+	size_t cap = 65536, len = 0;
+	char *b = malloc(cap);
+
+	if (b == NULL)
+		return problem(rs, 500, "internal", "Internal error", "out of memory");
+#define OUT(...) do { \
+	int n_ = snprintf(b + len, cap - len, __VA_ARGS__); \
+	if (n_ > 0 && (size_t)n_ >= cap - len) { \
+		char *nb_ = realloc(b, cap * 2 + (size_t)n_); \
+		if (nb_ == NULL) { free(b); return problem(rs, 500, "internal", "Internal error", "out of memory"); } \
+		b = nb_; cap = cap * 2 + (size_t)n_; \
+		n_ = snprintf(b + len, cap - len, __VA_ARGS__); \
+	} \
+	if (n_ > 0) len += (size_t)n_; \
+} while (0)
+	OUT("# HELP ra_http_requests_total HTTP requests by endpoint and status.\n"
+	    "# TYPE ra_http_requests_total counter\n");
+	for (size_t e = 0; e <= ra_nendpoints; e++) {
+		const char *m = e < ra_nendpoints ? ra_endpoints[e].method : "";
+		const char *p = e < ra_nendpoints ? ra_endpoints[e].path : "unmatched";
+
+		for (int c = 0; c < 500; c++) {
+			unsigned long v = __atomic_load_n(&ra_srv->hits[e * 500 + c], __ATOMIC_RELAXED);
+
+			if (v)
+				OUT("ra_http_requests_total{method=\"%s\",path=\"%s\",code=\"%d\"} %lu\n",
+				    m, p, c + 100, v);
+		}
+	}
+	OUT("# HELP ra_http_request_duration_seconds Time from request to response.\n"
+	    "# TYPE ra_http_request_duration_seconds histogram\n");
+	for (size_t e = 0; e < ra_nendpoints; e++) {
+		unsigned long total = ra_srv->lat_buckets[e * (NBUCKETS + 1) + NBUCKETS];
+
+		if (total == 0)
+			continue;
+		for (int k = 0; k < NBUCKETS; k++)
+			OUT("ra_http_request_duration_seconds_bucket{method=\"%s\",path=\"%s\",le=\"%g\"} %lu\n",
+			    ra_endpoints[e].method, ra_endpoints[e].path, ra_buckets[k],
+			    ra_srv->lat_buckets[e * (NBUCKETS + 1) + k]);
+		OUT("ra_http_request_duration_seconds_bucket{method=\"%s\",path=\"%s\",le=\"+Inf\"} %lu\n"
+		    "ra_http_request_duration_seconds_sum{method=\"%s\",path=\"%s\"} %.6f\n"
+		    "ra_http_request_duration_seconds_count{method=\"%s\",path=\"%s\"} %lu\n",
+		    ra_endpoints[e].method, ra_endpoints[e].path, total,
+		    ra_endpoints[e].method, ra_endpoints[e].path, ra_srv->lat_sum[e],
+		    ra_endpoints[e].method, ra_endpoints[e].path, total);
+	}
+	if (gp_ra_count(w->ra, counts) == 0) {
+		OUT("# HELP ra_requests RA requests by status.\n# TYPE ra_requests gauge\n");
+		for (int s = 0; s < GP_RA__NSTATUS; s++)
+			OUT("ra_requests{status=\"%s\"} %lld\n", gp_ra_status_name(s), (long long)counts[s]);
+	}
+	OUT("# HELP ra_certificates_issued_total Certificates issued by this process.\n"
+	    "# TYPE ra_certificates_issued_total counter\nra_certificates_issued_total %lu\n"
+	    "# HELP ra_issuance_failed_total Approved requests that failed.\n"
+	    "# TYPE ra_issuance_failed_total counter\nra_issuance_failed_total %lu\n"
+	    "# HELP ra_auth_refused_total Refused logins.\n"
+	    "# TYPE ra_auth_refused_total counter\nra_auth_refused_total %lu\n"
+	    "# HELP ra_rate_limited_total Requests refused by the rate limit.\n"
+	    "# TYPE ra_rate_limited_total counter\nra_rate_limited_total %lu\n",
+	    ra_srv->issued, ra_srv->failed, ra_srv->refused, ra_srv->limited);
+#undef OUT
+	free(rs->body);
+	rs->body = b;
+	rs->len = len;
+	rs->status = 200;
+	rs->ctype = "text/plain; version=0.0.4; charset=utf-8";
+	return 0;
+}
+
+int
+h_challenge(worker *w, hreq *rq, hresp *rs)
+{
+	char *c = NULL;
+	json_t *j;
+
+	if (gp_ra_challenge_new(w->ra, &c) != 0)
+		return reply_gp(rs, gp_error_last_code(), "challenge");
+	j = json_pack("{s:s, s:I, s:s}", "challenge", c, "expires_in",
+	    (json_int_t)ra_srv->set.challenge_ttl, "sign",
+	    "govpki-revoke:<challenge>:<serial in lower-case hex>");
+	free(c);
+	return reply_json(rs, 200, j);
+}
+
+/* ------------------------------------------------------------ requests */
+
+int
+h_submit(worker *w, hreq *rq, hresp *rs)
+{
+	static const jfield top[] = {
+		{ "csr", JSON_STRING, 1 }, { "profile", JSON_STRING, 1 },
+		{ "subject", JSON_STRING, 0 }, { "san", JSON_ARRAY, 0 },
+		{ "contact", JSON_OBJECT, 0 }, { NULL, 0, 0 } };
+	static const jfield contact[] = {
+		{ "name", JSON_STRING, 0 }, { "email", JSON_STRING, 1 },
+		{ "phone", JSON_STRING, 0 }, { NULL, 0, 0 } };
+	json_t *j = NULL, *san, *c, *v;
+	gp_ra_submission sub;
+	char *sans = NULL;
+	size_t i, sl = 0;
+	int64_t id;
+	int r;
+
+	if (parse_body(rq, rs, &j) != 0 || check_fields(rs, j, "request", top) != 0)
+		goto out;
+	memset(&sub, 0, sizeof(sub));
+	sub.profile = json_string_value(json_object_get(j, "profile"));
+	sub.csr = (const unsigned char *)json_string_value(json_object_get(j, "csr"));
+	sub.csr_len = json_string_length(json_object_get(j, "csr"));
+	sub.subject = json_string_value(json_object_get(j, "subject"));
+	if ((c = json_object_get(j, "contact")) != NULL) {
+		if (check_fields(rs, c, "contact", contact) != 0)
+			goto out;
+		sub.contact_name = json_string_value(json_object_get(c, "name"));
+		sub.contact_email = json_string_value(json_object_get(c, "email"));
+		sub.contact_phone = json_string_value(json_object_get(c, "phone"));
+	}
+	if ((san = json_object_get(j, "san")) != NULL) {
+		if (json_array_size(san) == 0 || json_array_size(san) > 64) {
+			problem(rs, 400, "bad-field", "Bad field", "san must list 1 to 64 names");
+			goto out;
+		}
+		json_array_foreach(san, i, v) {
+			if (!json_is_string(v)) {
+				problem(rs, 400, "wrong-type", "Wrong type", "san[%zu] must be a string", i);
+				goto out;
+			}
+			sl += json_string_length(v) + 1;
+		}
+		if ((sans = calloc(1, sl + 1)) == NULL) {
+			problem(rs, 500, "internal", "Internal error", "out of memory");
+			goto out;
+		}
+		json_array_foreach(san, i, v) {
+			if (strchr(json_string_value(v), ',') != NULL) {
+				problem(rs, 400, "bad-field", "Bad field", "san[%zu] contains a comma", i);
+				goto out;
+			}
+			if (i)
+				strcat(sans, ",");
+			strcat(sans, json_string_value(v));
+		}
+		sub.sans = sans;
+	}
+	if (rq->who.role == ROLE_APPLICANT && !gp_ra_token_allows(rq->who.token, sub.profile)) {
+		problem(rs, 403, "profile-not-allowed", "Forbidden",
+		    "this token may not request profile '%.64s' (allowed: %s)", sub.profile,
+		    rq->who.token->profiles);
+		goto out;
+	}
+	sub.submitter = rq->who.name;
+	pthread_mutex_lock(&ra_srv->write_mu);
+	r = gp_ra_submit(w->ra, &id, &sub);
+	pthread_mutex_unlock(&ra_srv->write_mu);
+	if (r != 0) {
+		if (r == GP_E_NOTFOUND)
+			problem(rs, 400, "unknown-profile", "Unknown profile", "%s", gp_error_last());
+		else
+			reply_gp(rs, r, "request refused");
+		goto out;
+	}
+	snprintf(rs->location, sizeof(rs->location), "/api/v1/requests/%lld", (long long)id);
+	{
+		gp_ra_request *q = NULL;
+
+		if (gp_ra_request_get(w->ra, id, &q) == 0) {
+			reply_json(rs, 201, request_json(q));
+			gp_ra_request_free(q);
+		} else {
+			reply_json(rs, 201, json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", "pending"));
+		}
+	}
+out:
+	free(sans);
+	json_decref(j);
+	return 0;
+}
+
+struct list_ctx {
+	json_t *items;
+	int64_t last, n, limit;
+};
+
+static int
+list_req_cb(void *arg, const gp_ra_request *q)
+{
+	struct list_ctx *l = arg;
+
+	if (l->n == l->limit)
+		return 1;                /* one more than the page: there is a next page */
+	json_array_append_new(l->items, request_json(q));
+	l->last = q->id;
+	l->n++;
+	return 0;
+}
+
+int
+h_list_requests(worker *w, hreq *rq, hresp *rs)
+{
+	static const char *const allowed[] = { "status", "profile", "submitter", "since", "cursor",
+		"limit", NULL };
+	const char *st = query(rq, "status"), *since = query(rq, "since");
+	struct list_ctx l = { NULL, 0, 0, 0 };
+	gp_ra_filter f;
+	json_t *j;
+	int r;
+
+	memset(&f, 0, sizeof(f));
+	f.status = -1;
+	if (check_query(rq, rs, allowed) != 0 || parse_limit(rq, rs, &l.limit) != 0 ||
+	    parse_cursor(rq, rs, &f.after_id) != 0)
+		return 0;
+	if (st != NULL && gp_ra_status_from_name(&f.status, st) != 0)
+		return problem(rs, 400, "bad-parameter", "Bad query parameter", "%s", gp_error_last());
+	if (since != NULL && parse_time(since, &f.since) != 0)
+		return problem(rs, 400, "bad-parameter", "Bad query parameter",
+		    "since must be unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+	f.profile = query(rq, "profile");
+	f.submitter = query(rq, "submitter");
+	if (check_filter(rs, "profile", f.profile, 64) != 0 ||
+	    check_filter(rs, "submitter", f.submitter, 200) != 0)
+		return 0;
+	if (rq->who.role == ROLE_APPLICANT) {
+		/* applicants see their own requests only */
+		if (f.submitter != NULL && strcmp(f.submitter, rq->who.name) != 0)
+			return problem(rs, 403, "forbidden", "Forbidden",
+			    "applicants list only their own requests (submitter %s)", rq->who.name);
+		f.submitter = rq->who.name;
+	}
+	f.limit = l.limit + 1;
+	l.items = json_array();
+	r = gp_ra_request_list(w->ra, &f, list_req_cb, &l);
+	if (r < 0) {
+		json_decref(l.items);
+		return reply_gp(rs, r, "listing requests");
+	}
+	j = json_pack("{s:o}", "items", l.items);
+	if (r > 0) {
+		char cur[24];
+
+		snprintf(cur, sizeof(cur), "%lld", (long long)l.last);
+		json_object_set_new(j, "next_cursor", json_string(cur));
+	} else {
+		json_object_set_new(j, "next_cursor", json_null());
+	}
+	return reply_json(rs, 200, j);
+}
+
+/* Loads the request of the path; applicants only their own (others: 404,
+ * so as not to tell which ids exist). */
+static int
+load_request(worker *w, hreq *rq, hresp *rs, gp_ra_request **q)
+{
+	int64_t id;
+	int r;
+
+	*q = NULL;
+	if (parse_id(rq->param, &id) != 0) {
+		problem(rs, 404, "not-found", "Not found", "no request '%.64s'", rq->param);
+		return -1;
+	}
+	if ((r = gp_ra_request_get(w->ra, id, q)) != 0) {
+		reply_gp(rs, r, "request");
+		return -1;
+	}
+	if (rq->who.role == ROLE_APPLICANT && strcmp((*q)->submitter, rq->who.name) != 0) {
+		gp_ra_request_free(*q);
+		*q = NULL;
+		problem(rs, 404, "not-found", "Not found", "no request %lld of yours", (long long)id);
+		return -1;
+	}
+	return 0;
+}
+
+int
+h_get_request(worker *w, hreq *rq, hresp *rs)
+{
+	gp_ra_request *q;
+
+	if (load_request(w, rq, rs, &q) != 0)
+		return 0;
+	reply_json(rs, 200, request_json(q));
+	gp_ra_request_free(q);
+	return 0;
+}
+
+int
+h_approve(worker *w, hreq *rq, hresp *rs)
+{
+	static const jfield top[] = { { "comment", JSON_STRING, 0 }, { NULL, 0, 0 } };
+	gp_ra_request *q = NULL;
+	json_t *j = NULL;
+	int64_t id;
+	int r, fin = -1;
+
+	if (rq->body_len > 0 && (parse_body(rq, rs, &j) != 0 || check_fields(rs, j, "approval", top) != 0))
+		goto out;
+	if (parse_id(rq->param, &id) != 0) {
+		problem(rs, 404, "not-found", "Not found", "no request '%.64s'", rq->param);
+		goto out;
+	}
+	pthread_mutex_lock(&ra_srv->write_mu);
+	r = gp_ra_approve(w->ra, &fin, id, rq->who.officer);
+	pthread_mutex_unlock(&ra_srv->write_mu);
+	if (r != 0) {
+		if (r == GP_E_POLICY)
+			problem(rs, 403, "own-request", "Forbidden", "%s", gp_error_last());
+		else if (r == GP_E_EXISTS)
+			problem(rs, 409, "already-approved", "Already approved", "%s", gp_error_last());
+		else if (r == GP_E_STATE)
+			problem(rs, 409, "not-pending", "Request not pending", "%s", gp_error_last());
+		else
+			reply_gp(rs, r, "approve");
+		goto out;
+	}
+	if (fin == GP_RA_ISSUED)
+		__atomic_fetch_add(&ra_srv->issued, 1, __ATOMIC_RELAXED);
+	else if (fin == GP_RA_FAILED)
+		__atomic_fetch_add(&ra_srv->failed, 1, __ATOMIC_RELAXED);
+	if (gp_ra_request_get(w->ra, id, &q) != 0) {
+		reply_gp(rs, gp_error_last_code(), "approve");
+		goto out;
+	}
+	reply_json(rs, 200, request_json(q));
+out:
+	gp_ra_request_free(q);
+	json_decref(j);
+	return 0;
+}
+
+int
+h_reject(worker *w, hreq *rq, hresp *rs)
+{
+	static const jfield top[] = { { "reason", JSON_STRING, 1 }, { NULL, 0, 0 } };
+	gp_ra_request *q = NULL;
+	json_t *j = NULL;
+	int64_t id;
+	int r;
+
+	if (parse_body(rq, rs, &j) != 0 || check_fields(rs, j, "rejection", top) != 0)
+		goto out;
+	if (parse_id(rq->param, &id) != 0) {
+		problem(rs, 404, "not-found", "Not found", "no request '%.64s'", rq->param);
+		goto out;
+	}
+	pthread_mutex_lock(&ra_srv->write_mu);
+	r = gp_ra_reject(w->ra, id, rq->who.officer, json_string_value(json_object_get(j, "reason")));
+	pthread_mutex_unlock(&ra_srv->write_mu);
+	if (r != 0) {
+		if (r == GP_E_STATE)
+			problem(rs, 409, "not-pending", "Request not pending", "%s", gp_error_last());
+		else
+			reply_gp(rs, r, "reject");
+		goto out;
+	}
+	if (gp_ra_request_get(w->ra, id, &q) != 0) {
+		reply_gp(rs, gp_error_last_code(), "reject");
+		goto out;
+	}
+	reply_json(rs, 200, request_json(q));
+out:
+	gp_ra_request_free(q);
+	json_decref(j);
+	return 0;
+}
+
+/* -------------------------------------------------------- certificates */
+
+static const char *
+status_str(int s)
+{
+	return s == GP_STATUS_GOOD ? "good" : s == GP_STATUS_REVOKED ? "revoked" : "hold";
+}
+
+static json_t *
+cert_json(const gp_cert_info *c, int with_pem)
+{
+	char sn[2 * GP_SERIAL_MAX + 1], fp[65], nb[32], na[32], ra[32];
+	json_t *j;
+
+	hex(sn, c->serial, c->serial_len);
+	hex(fp, c->fingerprint, 32);
+	iso(nb, c->not_before);
+	iso(na, c->not_after);
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "serial", sn, "subject", c->subject,
+	    "not_before", nb, "not_after", na, "profile", c->profile ? c->profile : "",
+	    "status", status_str(c->status), "sha256", fp);
+	if (j == NULL)
+		return NULL;
+	if (c->sans)
+		json_object_set_new(j, "san", json_string(c->sans));
+	if (c->status != GP_STATUS_GOOD) {
+		iso(ra, c->revoked_at);
+		json_object_set_new(j, "revoked_at", json_string(ra));
+		json_object_set_new(j, "reason", json_string(gp_reason_name(c->reason)));
+	}
+	if (with_pem) {
+		const unsigned char *p = c->der;
+		X509 *x = d2i_X509(NULL, &p, (long)c->der_len);
+		BIO *b = BIO_new(BIO_s_mem());
+		char *data;
+		long n;
+
+		if (x != NULL && b != NULL && PEM_write_bio_X509(b, x) == 1 &&
+		    (n = BIO_get_mem_data(b, &data)) > 0)
+			json_object_set_new(j, "pem", json_stringn(data, (size_t)n));
+		X509_free(x);
+		BIO_free(b);
+	}
+	return j;
+}
+
+int
+h_get_cert(worker *w, hreq *rq, hresp *rs)
+{
+	const char *accept = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Accept");
+	unsigned char sn[GP_SERIAL_MAX];
+	size_t snlen;
+	gp_cert_info *c = NULL;
+	int r, want = 0;      /* 0 JSON, 1 PEM, 2 DER */
+
+	if (parse_serial(rq->param, sn, &snlen) != 0)
+		return problem(rs, 404, "not-found", "Not found", "no certificate '%.64s'", rq->param);
+	if (accept != NULL && strstr(accept, "application/pkix-cert") != NULL)
+		want = 2;
+	else if (accept != NULL && (strstr(accept, "application/pem-certificate-chain") != NULL ||
+	    strstr(accept, "application/x-pem-file") != NULL))
+		want = 1;
+	else if (accept != NULL && strstr(accept, "application/json") == NULL &&
+	    strstr(accept, "*/*") == NULL && strstr(accept, "application/*") == NULL)
+		return problem(rs, 406, "not-acceptable", "Not acceptable",
+		    "offered: application/json, application/pem-certificate-chain, application/pkix-cert");
+	if ((r = gp_store_cert_get(gp_ctx_store(w->ctx), gp_ca_id(w->ca), sn, snlen, &c)) != 0)
+		return reply_gp(rs, r, "certificate");
+	if (want == 0) {
+		reply_json(rs, 200, cert_json(c, 1));
+	} else if (want == 2) {
+		rs->body = malloc(c->der_len);
+		if (rs->body == NULL) {
+			gp_cert_info_free(c);
+			return problem(rs, 500, "internal", "Internal error", "out of memory");
+		}
+		memcpy(rs->body, c->der, c->der_len);
+		rs->len = c->der_len;
+		rs->status = 200;
+		rs->ctype = "application/pkix-cert";
+	} else {
+		json_t *j = cert_json(c, 1);
+		const char *pem = json_string_value(json_object_get(j, "pem"));
+
+		rs->body = pem ? strdup(pem) : NULL;
+		json_decref(j);
+		if (rs->body == NULL) {
+			gp_cert_info_free(c);
+			return problem(rs, 500, "internal", "Internal error", "cannot encode PEM");
+		}
+		rs->len = strlen(rs->body);
+		rs->status = 200;
+		rs->ctype = "application/pem-certificate-chain";
+	}
+	gp_cert_info_free(c);
+	return 0;
+}
+
+struct cert_list_ctx {
+	json_t *items;
+	int64_t last, n, limit;
+};
+
+static int
+list_cert_cb(void *arg, const gp_cert_info *c)
+{
+	struct cert_list_ctx *l = arg;
+
+	if (l->n == l->limit)
+		return 1;
+	json_array_append_new(l->items, cert_json(c, 0));
+	l->last = c->id;
+	l->n++;
+	return 0;
+}
+
+int
+h_list_certs(worker *w, hreq *rq, hresp *rs)
+{
+	static const char *const allowed[] = { "subject", "status", "profile", "expires_before",
+		"cursor", "limit", NULL };
+	const char *st = query(rq, "status"), *eb = query(rq, "expires_before");
+	struct cert_list_ctx l = { NULL, 0, 0, 0 };
+	gp_cert_filter f;
+	json_t *j;
+	int r;
+
+	memset(&f, 0, sizeof(f));
+	f.status = -1;
+	f.ca_id = gp_ca_id(w->ca);
+	if (check_query(rq, rs, allowed) != 0 || parse_limit(rq, rs, &l.limit) != 0 ||
+	    parse_cursor(rq, rs, &f.after_id) != 0)
+		return 0;
+	if (st != NULL) {
+		if (strcmp(st, "good") == 0)
+			f.status = GP_STATUS_GOOD;
+		else if (strcmp(st, "revoked") == 0)
+			f.status = GP_STATUS_REVOKED;
+		else if (strcmp(st, "hold") == 0)
+			f.status = GP_STATUS_HOLD;
+		else
+			return problem(rs, 400, "bad-parameter", "Bad query parameter",
+			    "status must be good, revoked or hold");
+	}
+	if (eb != NULL && parse_time(eb, &f.expires_before) != 0)
+		return problem(rs, 400, "bad-parameter", "Bad query parameter",
+		    "expires_before must be unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+	f.profile = query(rq, "profile");
+	f.subject_like = query(rq, "subject");
+	if (check_filter(rs, "profile", f.profile, 64) != 0 ||
+	    check_filter(rs, "subject", f.subject_like, 256) != 0)
+		return 0;
+	f.limit = l.limit + 1;
+	l.items = json_array();
+	r = gp_store_cert_list(gp_ctx_store(w->ctx), &f, list_cert_cb, &l);
+	if (r < 0) {
+		json_decref(l.items);
+		return reply_gp(rs, r, "listing certificates");
+	}
+	j = json_pack("{s:o}", "items", l.items);
+	if (r > 0) {
+		char cur[24];
+
+		snprintf(cur, sizeof(cur), "%lld", (long long)l.last);
+		json_object_set_new(j, "next_cursor", json_string(cur));
+	} else {
+		json_object_set_new(j, "next_cursor", json_null());
+	}
+	return reply_json(rs, 200, j);
+}
+
+int
+h_revoke(worker *w, hreq *rq, hresp *rs)
+{
+	static const jfield top[] = {
+		{ "reason", JSON_STRING, 1 }, { "challenge", JSON_STRING, 0 },
+		{ "signature", JSON_STRING, 0 }, { NULL, 0, 0 } };
+	unsigned char sn[GP_SERIAL_MAX], *sig = NULL;
+	size_t snlen;
+	json_t *j = NULL;
+	const char *ch, *sg;
+	int reason, r;
+	int64_t id;
+
+	if (parse_body(rq, rs, &j) != 0 || check_fields(rs, j, "revocation", top) != 0)
+		goto out;
+	if (parse_serial(rq->param, sn, &snlen) != 0) {
+		problem(rs, 404, "not-found", "Not found", "no certificate '%.64s'", rq->param);
+		goto out;
+	}
+	if (gp_reason_from_name(&reason, json_string_value(json_object_get(j, "reason"))) != 0) {
+		problem(rs, 400, "bad-field", "Bad field", "%s", gp_error_last());
+		goto out;
+	}
+	ch = json_string_value(json_object_get(j, "challenge"));
+	sg = json_string_value(json_object_get(j, "signature"));
+	if ((ch == NULL) != (sg == NULL)) {
+		problem(rs, 400, "missing-field", "Missing field",
+		    "challenge and signature go together");
+		goto out;
+	}
+	if (ch != NULL) {
+		/* the holder proves possession of the key: revoked at once */
+		size_t sl = strlen(sg), n;
+		int dl;
+
+		if ((sig = malloc(sl + 3)) == NULL ||
+		    (dl = EVP_DecodeBlock(sig, (const unsigned char *)sg, (int)sl)) < 0 || sl % 4) {
+			problem(rs, 400, "bad-field", "Bad field", "signature must be base64");
+			goto out;
+		}
+		n = (size_t)dl;
+		if (sl >= 1 && sg[sl - 1] == '=')
+			n--;
+		if (sl >= 2 && sg[sl - 2] == '=')
+			n--;
+		pthread_mutex_lock(&ra_srv->write_mu);
+		r = gp_ra_revoke_proven(w->ra, sn, snlen, reason, ch, sig, n);
+		pthread_mutex_unlock(&ra_srv->write_mu);
+		if (r == GP_E_VERIFY) {
+			problem(rs, 401, "proof-failed", "Proof of possession failed", "%s", gp_error_last());
+			goto out;
+		}
+		if (r != 0) {
+			reply_gp(rs, r, "revoke");
+			goto out;
+		}
+		hex((char *)rq->param, sn, snlen);
+		reply_json(rs, 200, json_pack("{s:s, s:s, s:s}", "serial", rq->param, "status", "revoked",
+		    "reason", gp_reason_name(reason)));
+		goto out;
+	}
+	if (rq->who.role == ROLE_ANONYMOUS) {
+		problem(rs, 401, "unauthenticated", "Authentication required",
+		    "without a proof of possession (challenge, signature) a revocation needs credentials");
+		goto out;
+	}
+	pthread_mutex_lock(&ra_srv->write_mu);
+	r = gp_ra_submit_revoke(w->ra, &id, sn, snlen, reason, rq->who.name);
+	pthread_mutex_unlock(&ra_srv->write_mu);
+	if (r != 0) {
+		if (r == GP_E_STATE)
+			problem(rs, 409, "already-revoked", "Already revoked", "%s", gp_error_last());
+		else
+			reply_gp(rs, r, "revoke");
+		goto out;
+	}
+	snprintf(rs->location, sizeof(rs->location), "/api/v1/requests/%lld", (long long)id);
+	{
+		gp_ra_request *q = NULL;
+
+		if (gp_ra_request_get(w->ra, id, &q) == 0)
+			reply_json(rs, 201, request_json(q));
+		else
+			reply_gp(rs, gp_error_last_code(), "revoke");
+		gp_ra_request_free(q);
+	}
+out:
+	free(sig);
+	json_decref(j);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- CAs */
+
+static int
+ca_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' && *s != '-')
+			return 0;
+	return 1;
+}
+
+int
+h_ca_chain(worker *w, hreq *rq, hresp *rs)
+{
+	char *pem = NULL;
+	size_t len;
+	int r;
+
+	if (!ca_name_ok(rq->param))
+		return problem(rs, 404, "not-found", "Not found", "no CA '%.64s'", rq->param);
+	if ((r = gp_ca_chain_pem(w->ctx, rq->param, &pem, &len)) != 0)
+		return reply_gp(rs, r, "CA chain");
+	rs->body = pem;
+	rs->len = len;
+	rs->status = 200;
+	rs->ctype = "application/pem-certificate-chain";
+	return 0;
+}
+
+int
+h_ca_crl(worker *w, hreq *rq, hresp *rs)
+{
+	gp_ca_info *ca = NULL;
+	gp_crl_info *crl = NULL;
+	int r;
+
+	if (!ca_name_ok(rq->param))
+		return problem(rs, 404, "not-found", "Not found", "no CA '%.64s'", rq->param);
+	if ((r = gp_store_ca_get(gp_ctx_store(w->ctx), rq->param, &ca)) != 0)
+		return reply_gp(rs, r, "CA");
+	r = gp_store_crl_latest(gp_ctx_store(w->ctx), ca->id, 0, &crl);
+	gp_ca_info_free(ca);
+	if (r != 0)
+		return reply_gp(rs, r, "CRL");
+	rs->body = (char *)crl->der;
+	rs->len = crl->der_len;
+	crl->der = NULL;
+	gp_crl_info_free(crl);
+	rs->status = 200;
+	rs->ctype = "application/pkix-crl";
+	return 0;
+}

@@ -1,0 +1,666 @@
+/* ra/ra-http.c: ra-server's HTTP layer: bodies and limits, authentication, the authorisation check, rate limits, problems, metrics */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <gnutls/gnutls.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "ra_server.h"
+
+const double ra_buckets[NBUCKETS] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5,
+};
+
+#define PROBLEM_BASE "urn:govpki:problem:"
+
+static double
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ------------------------------------------------------------ replies */
+
+int
+problem(hresp *rs, unsigned status, const char *slug, const char *title, const char *fmt, ...)
+{
+	char detail[1024], type[128];
+	va_list ap;
+	json_t *j;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	snprintf(type, sizeof(type), PROBLEM_BASE "%s", slug);
+	/* RFC 9457 §3.1: type, title, status, detail */
+	j = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", title, "status",
+	    (int)status, "detail", detail);
+	free(rs->body);
+	rs->body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	rs->len = rs->body ? strlen(rs->body) : 0;
+	rs->status = status;
+	rs->ctype = "application/problem+json";
+	json_decref(j);
+	return 0;
+}
+
+int
+reply_json(hresp *rs, unsigned status, json_t *j)
+{
+	free(rs->body);
+	rs->body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (rs->body == NULL)
+		return problem(rs, 500, "internal", "Internal error", "cannot encode the response");
+	rs->len = strlen(rs->body);
+	rs->status = status;
+	rs->ctype = "application/json";
+	return 0;
+}
+
+int
+reply_gp(hresp *rs, int rc, const char *what)
+{
+	const char *m = gp_error_last();
+
+	switch (rc) {
+	case GP_E_NOTFOUND:
+		return problem(rs, 404, "not-found", "Not found", "%s: %s", what, m);
+	case GP_E_STATE:
+		return problem(rs, 409, "state-conflict", "Conflict with the current state", "%s: %s", what, m);
+	case GP_E_EXISTS:
+		return problem(rs, 409, "already-done", "Already done", "%s: %s", what, m);
+	case GP_E_POLICY:
+		return problem(rs, 400, "policy-violation", "The request breaks its profile", "%s: %s", what, m);
+	case GP_E_PARSE:
+	case GP_E_VERIFY:
+		return problem(rs, 400, "invalid-csr", "Invalid CSR or data", "%s: %s", what, m);
+	case GP_E_INVALID:
+		return problem(rs, 400, "invalid-request", "Invalid request", "%s: %s", what, m);
+	case GP_E_BUSY:
+		return problem(rs, 503, "busy", "Store busy", "%s: %s", what, m);
+	default:
+		return problem(rs, 500, "internal", "Internal error", "%s: %s", what, m);
+	}
+}
+
+/* --------------------------------------------------------- JSON input */
+
+/* Nesting depth of a JSON text, counted before Jansson sees it so that a
+ * deeply nested body is refused without recursing into it. */
+static int
+json_depth(const char *s, size_t n, long max, size_t *at)
+{
+	int depth = 0, in_str = 0, esc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (in_str) {
+			if (esc)
+				esc = 0;
+			else if (c == '\\')
+				esc = 1;
+			else if (c == '"')
+				in_str = 0;
+			continue;
+		}
+		if (c == '"')
+			in_str = 1;
+		else if (c == '{' || c == '[') {
+			if (++depth > max) {
+				*at = i;
+				return depth;
+			}
+		} else if (c == '}' || c == ']')
+			depth--;
+	}
+	return 0;
+}
+
+static int
+long_string(json_t *j, long max, const char **key)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	switch (json_typeof(j)) {
+	case JSON_STRING:
+		return json_string_length(j) > (size_t)max;
+	case JSON_OBJECT:
+		json_object_foreach(j, k, v) {
+			if (strlen(k) > (size_t)max || long_string(v, max, key)) {
+				if (*key == NULL)
+					*key = k;
+				return 1;
+			}
+		}
+		return 0;
+	case JSON_ARRAY:
+		json_array_foreach(j, i, v)
+			if (long_string(v, max, key))
+				return 1;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int
+parse_body(hreq *rq, hresp *rs, json_t **out)
+{
+	json_error_t err;
+	json_t *j;
+	size_t at = 0;
+	const char *key = NULL;
+
+	*out = NULL;
+	if (rq->body_len == 0) {
+		problem(rs, 400, "missing-body", "A JSON body is required", "send a JSON object");
+		return -1;
+	}
+	if (json_depth(rq->body, rq->body_len, ra_srv->set.max_depth, &at)) {
+		problem(rs, 400, "too-deep", "JSON nested too deeply",
+		    "nesting deeper than %ld at byte %zu", ra_srv->set.max_depth, at);
+		return -1;
+	}
+	j = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &err);
+	if (j == NULL) {
+		problem(rs, 400, "malformed-json", "Malformed JSON",
+		    "line %d, column %d (byte %d): %s", err.line, err.column, err.position, err.text);
+		return -1;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		problem(rs, 400, "wrong-type", "Wrong type", "the body must be a JSON object");
+		return -1;
+	}
+	if (long_string(j, ra_srv->set.max_string, &key)) {
+		json_decref(j);
+		problem(rs, 400, "string-too-long", "String too long",
+		    "a string (in '%.64s') is longer than %ld bytes", key ? key : "?",
+		    ra_srv->set.max_string);
+		return -1;
+	}
+	*out = j;
+	return 0;
+}
+
+static const char *
+type_name(int t)
+{
+	switch (t) {
+	case JSON_STRING: return "a string";
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_INTEGER: return "an integer";
+	default: return "?";
+	}
+}
+
+int
+check_fields(hresp *rs, json_t *obj, const char *where, const jfield *f)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(obj, k, v) {
+		const jfield *x;
+
+		for (x = f; x->name != NULL && strcmp(x->name, k) != 0; x++)
+			;
+		if (x->name == NULL) {
+			problem(rs, 400, "unknown-field", "Unknown field",
+			    "%s has no field '%.64s'", where, k);
+			return -1;
+		}
+		if ((int)json_typeof(v) != x->type) {
+			problem(rs, 400, "wrong-type", "Wrong type", "%s.%s must be %s", where, k,
+			    type_name(x->type));
+			return -1;
+		}
+	}
+	for (; f->name != NULL; f++) {
+		if (f->required && json_object_get(obj, f->name) == NULL) {
+			problem(rs, 400, "missing-field", "Missing field", "%s needs '%s'", where, f->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* --------------------------------------------------------------- query */
+
+const char *
+query(hreq *rq, const char *key)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+struct qcheck {
+	const char *const *allowed;
+	const char *bad;
+};
+
+static enum MHD_Result
+qcheck_cb(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct qcheck *q = cls;
+
+	for (const char *const *a = q->allowed; *a; a++)
+		if (strcmp(*a, key) == 0)
+			return MHD_YES;
+	q->bad = key;
+	return MHD_NO;
+}
+
+int
+check_query(hreq *rq, hresp *rs, const char *const *allowed)
+{
+	struct qcheck q = { allowed, NULL };
+
+	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, qcheck_cb, &q);
+	if (q.bad != NULL) {
+		problem(rs, 400, "unknown-parameter", "Unknown query parameter",
+		    "unknown query parameter '%.64s'", q.bad);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ workers */
+
+static __thread worker *tl_worker;
+
+static worker *
+get_worker(void)
+{
+	size_t i;
+
+	if (tl_worker != NULL)
+		return tl_worker;
+	i = __atomic_fetch_add(&ra_srv->next_worker, 1, __ATOMIC_SEQ_CST);
+	if (i >= ra_srv->nworkers)
+		return NULL;
+	tl_worker = &ra_srv->workers[i];
+	return tl_worker;
+}
+
+/* --------------------------------------------------------- rate limits */
+
+/* A token bucket per client (credential, else address), direct-mapped:
+ * a client that collides with another starts with a full bucket. */
+static int
+rate_ok(const unsigned char *id, size_t idlen, double *retry)
+{
+	unsigned char h[32];
+	unsigned int hl = 0;
+	uint64_t key;
+	struct rate_slot *s;
+	double t = now_mono();
+	int ok;
+
+	if (ra_srv->set.rate_limit <= 0)
+		return 1;
+	EVP_Digest(id, idlen, h, &hl, EVP_sha256(), NULL);
+	memcpy(&key, h, sizeof(key));
+	pthread_mutex_lock(&ra_srv->rate_mu);
+	s = &ra_srv->rates[key % ra_srv->nrates];
+	if (s->key != key) {
+		s->key = key;
+		s->tokens = (double)ra_srv->set.rate_burst;
+		s->last = t;
+	}
+	s->tokens += (t - s->last) * (double)ra_srv->set.rate_limit;
+	if (s->tokens > (double)ra_srv->set.rate_burst)
+		s->tokens = (double)ra_srv->set.rate_burst;
+	s->last = t;
+	ok = s->tokens >= 1.0;
+	if (ok)
+		s->tokens -= 1.0;
+	else
+		*retry = (1.0 - s->tokens) / (double)ra_srv->set.rate_limit;
+	pthread_mutex_unlock(&ra_srv->rate_mu);
+	return ok;
+}
+
+/* ------------------------------------------------------ authentication */
+
+static const gnutls_datum_t *
+peer_certs(struct MHD_Connection *conn, unsigned *n)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	*n = 0;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci == NULL || ci->tls_session == NULL)
+		return NULL;
+	return gnutls_certificate_get_peers((gnutls_session_t)ci->tls_session, n);
+}
+
+static void
+client_addr(struct MHD_Connection *conn, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	snprintf(out, len, "?");
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out,
+		    (socklen_t)len);
+}
+
+static void
+audit_refusal(worker *w, const char *who, const char *why)
+{
+	pthread_mutex_lock(&ra_srv->write_mu);
+	gp_ra_audit_login_refused(w->ra, who, why);
+	pthread_mutex_unlock(&ra_srv->write_mu);
+	__atomic_fetch_add(&ra_srv->refused, 1, __ATOMIC_RELAXED);
+}
+
+/* Fills rq->who from a Bearer token or the TLS client certificate.
+ * Returns 0, or -1 with a 401 in rs. */
+static int
+authenticate(worker *w, hreq *rq, hresp *rs)
+{
+	const char *auth = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Authorization");
+	const gnutls_datum_t *peers;
+	unsigned n;
+	char who[300], why[600], addr[64];
+
+	memset(&rq->who, 0, sizeof(rq->who));
+	rq->who.role = ROLE_ANONYMOUS;
+	client_addr(rq->conn, addr, sizeof(addr));
+	if (auth != NULL) {
+		gp_ra_token *t = NULL;
+
+		if (strncasecmp(auth, "Bearer ", 7) != 0) {
+			snprintf(who, sizeof(who), "addr:%s", addr);
+			audit_refusal(w, who, "unsupported Authorization scheme");
+			return problem(rs, 401, "unauthenticated", "Authentication failed",
+			    "use 'Authorization: Bearer TOKEN'"), -1;
+		}
+		if (gp_ra_token_auth(w->ra, &t, auth + 7) != 0) {
+			snprintf(why, sizeof(why), "%s", gp_error_last());
+			snprintf(who, sizeof(who), "addr:%s", addr);
+			audit_refusal(w, who, why);
+			return problem(rs, 401, "invalid-token", "Authentication failed", "%s", why), -1;
+		}
+		rq->who.role = ROLE_APPLICANT;
+		rq->who.token = t;
+		snprintf(rq->who.name, sizeof(rq->who.name), "token:%lld", (long long)t->id);
+		return 0;
+	}
+	peers = peer_certs(rq->conn, &n);
+	if (peers != NULL && n > 0) {
+		STACK_OF(X509) *chain = sk_X509_new_null();
+		X509 *leaf = NULL;
+		gp_ra_officer *o = NULL;
+		int r = -1;
+
+		for (unsigned i = 0; i < n && i < 8 && chain != NULL; i++) {
+			const unsigned char *p = peers[i].data;
+			X509 *x = d2i_X509(NULL, &p, (long)peers[i].size);
+
+			if (x == NULL)
+				break;
+			if (i == 0)
+				leaf = x;
+			else
+				sk_X509_push(chain, x);
+		}
+		if (leaf != NULL &&
+		    gp_ra_officer_auth(w->ra, &o, ra_srv->set.officer_ca, leaf, chain) == 0) {
+			rq->who.role = o->role == GP_RA_ROLE_ADMIN ? ROLE_ADMIN :
+			    o->role == GP_RA_ROLE_AUDITOR ? ROLE_AUDITOR : ROLE_OFFICER;
+			snprintf(rq->who.officer, sizeof(rq->who.officer), "%s", o->name);
+			snprintf(rq->who.name, sizeof(rq->who.name), "officer:%s", o->name);
+			r = 0;
+		} else {
+			char *subj = NULL;
+
+			snprintf(why, sizeof(why), "%s", leaf ? gp_error_last() : "unreadable client certificate");
+			if (leaf != NULL)
+				gp_name_to_string(&subj, X509_get_subject_name(leaf));
+			snprintf(who, sizeof(who), "cert:%.200s", subj ? subj : "?");
+			free(subj);
+			audit_refusal(w, who, why);
+			problem(rs, 401, "invalid-certificate", "Authentication failed", "%s", why);
+		}
+		gp_ra_officer_free(o);
+		X509_free(leaf);
+		sk_X509_pop_free(chain, X509_free);
+		return r;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+static int
+is_json_ctype(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+static void
+handle(worker *w, hreq *rq, hresp *rs)
+{
+	char allow[64], idbuf[512];
+	int path_ok = 0;
+	const endpoint *ep;
+	double retry = 0;
+	const char *auth;
+	unsigned n = 0;
+	const gnutls_datum_t *peers;
+
+	rq->ep = ra_route(rq->method, rq->url, rq->param, sizeof(rq->param), &path_ok, allow,
+	    sizeof(allow));
+	if (rq->ep < 0) {
+		if (path_ok) {
+			rs->allow = strdup(allow);
+			problem(rs, 405, "method-not-allowed", "Method not allowed",
+			    "%s is not allowed here (allowed: %s)", rq->method, allow);
+		} else {
+			problem(rs, 404, "not-found", "Not found", "no endpoint %.200s", rq->url);
+		}
+		return;
+	}
+	ep = &ra_endpoints[rq->ep];
+	if (rq->too_large) {
+		problem(rs, 413, "body-too-large", "Body too large",
+		    "the body is larger than %ld bytes", ra_srv->set.max_body);
+		return;
+	}
+	/* the client: its credential if it shows one, else its address */
+	auth = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Authorization");
+	peers = peer_certs(rq->conn, &n);
+	if (auth != NULL)
+		snprintf(idbuf, sizeof(idbuf), "a:%.500s", auth);
+	else if (peers != NULL && n > 0) {
+		unsigned char fp[32];
+		unsigned int fl = 0;
+
+		EVP_Digest(peers[0].data, peers[0].size, fp, &fl, EVP_sha256(), NULL);
+		memcpy(idbuf, "c:", 2);
+		memcpy(idbuf + 2, fp, 32);
+		idbuf[34] = '\0';
+	} else {
+		memcpy(idbuf, "i:", 2);
+		client_addr(rq->conn, idbuf + 2, sizeof(idbuf) - 2);
+	}
+	if (!rate_ok((unsigned char *)idbuf, auth || !(peers && n) ? strlen(idbuf) : 34, &retry)) {
+		__atomic_fetch_add(&ra_srv->limited, 1, __ATOMIC_RELAXED);
+		problem(rs, 429, "rate-limited", "Too many requests",
+		    "more than %ld requests per second; retry in %.1f s", ra_srv->set.rate_limit, retry);
+		return;
+	}
+	if (authenticate(w, rq, rs) != 0)
+		return;
+	/* the authorisation table, and nothing else, says who may call what */
+	if (!(ep->roles & (1u << rq->who.role))) {
+		if (rq->who.role == ROLE_ANONYMOUS)
+			problem(rs, 401, "unauthenticated", "Authentication required",
+			    "%s %s needs an API token or an officer certificate", ep->method, ep->path);
+		else
+			problem(rs, 403, "forbidden", "Forbidden", "role %s may not call %s %s",
+			    ra_role_names[rq->who.role], ep->method, ep->path);
+		return;
+	}
+	if (rq->body_len > 0 || ep->body == 2) {
+		const char *ct = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_TYPE);
+
+		if (ep->body == 0) {
+			problem(rs, 400, "unexpected-body", "Unexpected body", "%s %s takes no body",
+			    ep->method, ep->path);
+			return;
+		}
+		if (!is_json_ctype(ct)) {
+			problem(rs, 415, "unsupported-media-type", "Unsupported media type",
+			    "Content-Type must be application/json, not '%.64s'", ct ? ct : "(none)");
+			return;
+		}
+	}
+	ep->fn(w, rq, rs);
+	if (rs->status == 0)
+		problem(rs, 500, "internal", "Internal error", "no response");
+}
+
+static void
+record(hreq *rq, unsigned status)
+{
+	double dt = now_mono() - rq->t0;
+	size_t ep = rq->ep >= 0 ? (size_t)rq->ep : ra_nendpoints;
+
+	if (status >= 100 && status < 600)
+		__atomic_fetch_add(&ra_srv->hits[ep * 500 + (status - 100)], 1, __ATOMIC_RELAXED);
+	for (int b = 0; b < NBUCKETS; b++)
+		if (dt <= ra_buckets[b])
+			__atomic_fetch_add(&ra_srv->lat_buckets[ep * (NBUCKETS + 1) + b], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&ra_srv->lat_buckets[ep * (NBUCKETS + 1) + NBUCKETS], 1, __ATOMIC_RELAXED);
+	/* the sum is approximate under races: a double has no atomic add here */
+	ra_srv->lat_sum[ep] += dt;
+}
+
+static enum MHD_Result
+send_resp(hreq *rq, hresp *rs)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char ra[32];
+
+	r = MHD_create_response_from_buffer(rs->len, rs->body, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(rs->body);
+		free((char *)rs->allow);
+		return MHD_NO;
+	}
+	rs->body = NULL;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rs->ctype);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (rs->location[0])
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, rs->location);
+	if (rs->allow) {
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rs->allow);
+		free((char *)rs->allow);
+	}
+	if (rs->status == 429) {
+		snprintf(ra, sizeof(ra), "%d", 1);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
+	if (rs->status == 401)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"govpki-ra\"");
+	record(rq, rs->status);
+	ret = MHD_queue_response(rq->conn, rs->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+enum MHD_Result
+ra_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	hreq *rq = *con_cls;
+	hresp rs;
+	worker *w;
+
+	if (rq == NULL) {
+		const char *cl;
+
+		if ((rq = calloc(1, sizeof(*rq))) == NULL)
+			return MHD_NO;
+		rq->conn = conn;
+		rq->method = method;
+		rq->url = url;
+		rq->ep = -1;
+		rq->t0 = now_mono();
+		*con_cls = rq;
+		__atomic_fetch_add(&ra_srv->inflight, 1, __ATOMIC_SEQ_CST);
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)ra_srv->set.max_body)
+			rq->too_large = 1;
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		/* past the limit the rest is read and dropped, then 413 */
+		if (!rq->too_large) {
+			if (rq->body_len + *upload_size > (size_t)ra_srv->set.max_body) {
+				rq->too_large = 1;
+				free(rq->body);
+				rq->body = NULL;
+				rq->body_len = 0;
+			} else {
+				char *b = realloc(rq->body, rq->body_len + *upload_size + 1);
+
+				if (b == NULL)
+					return MHD_NO;
+				memcpy(b + rq->body_len, upload, *upload_size);
+				rq->body = b;
+				rq->body_len += *upload_size;
+				b[rq->body_len] = '\0';
+			}
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	memset(&rs, 0, sizeof(rs));
+	if ((w = get_worker()) == NULL)
+		problem(&rs, 503, "unavailable", "Unavailable", "no worker context for this thread");
+	else
+		handle(w, rq, &rs);
+	return send_resp(rq, &rs);
+}
+
+void
+ra_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	hreq *rq = *con_cls;
+
+	if (rq == NULL)
+		return;
+	gp_ra_token_free(rq->who.token);
+	free(rq->body);
+	free(rq);
+	*con_cls = NULL;
+	__atomic_fetch_sub(&ra_srv->inflight, 1, __ATOMIC_SEQ_CST);
+}

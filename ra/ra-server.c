@@ -1,0 +1,426 @@
+/* ra/ra-server.c: the RA daemon: configuration, TLS, the worker pool, start and graceful stop */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+
+#include "ra_server.h"
+
+server *ra_srv;
+
+static const char usage_text[] =
+	"usage: ra-server [--config FILE] [--home DIR] [--ca NAME] [--listen ADDR:PORT]\n"
+	"                 [--port-file FILE] [--pass-file FILE] [--threads N]\n"
+	"       ra-server --print-authz-table[=md|tsv]\n"
+	"\n"
+	"The registration authority's HTTPS JSON API (docs/ra-api.md). Settings come\n"
+	"from the [ra] section of the configuration; the options override them.\n"
+	"  --config FILE     govpki configuration (OpenSSL config syntax)\n"
+	"  --home DIR        the govpki home (default $GOVPKI_HOME, else .)\n"
+	"  --ca NAME         the CA that issues ([ra] ca)\n"
+	"  --listen A:P      address and port ([ra] listen, default 127.0.0.1:8443; port 0: any free)\n"
+	"  --port-file FILE  write the port listened on to FILE once ready\n"
+	"  --pass-file FILE  the CA key's passphrase (else GOVPKI_PASSPHRASE)\n"
+	"  --threads N       worker threads ([ra] threads, default 4)\n"
+	"  --print-authz-table[=md|tsv]  print the authorisation table and exit\n"
+	"SIGTERM or SIGINT: stop accepting, finish the requests in flight, exit 0.\n";
+
+static const char *const ra_keys[] = {
+	"listen", "ca", "officer_ca", "tls_cert", "tls_key", "tls_key_pass_file", "plain_http",
+	"threads", "max_body", "max_string", "max_depth", "max_page", "rate_limit", "rate_burst",
+	"challenge_ttl", NULL
+};
+
+static int
+fail(const char *what)
+{
+	fprintf(stderr, "ra-server: %s: %s\n", what, gp_error_last());
+	return 1;
+}
+
+static int
+load_settings(ra_settings *s, const gp_config *cfg)
+{
+	int r;
+
+	if ((r = gp_config_check_keys(cfg, "ra", ra_keys)) != 0)
+		return r;
+	s->listen = gp_config_str(cfg, "ra", "listen", "127.0.0.1:8443");
+	s->ca = gp_config_str(cfg, "ra", "ca", NULL);
+	s->officer_ca = gp_config_str(cfg, "ra", "officer_ca", NULL);
+	s->tls_cert = gp_config_str(cfg, "ra", "tls_cert", NULL);
+	s->tls_key = gp_config_str(cfg, "ra", "tls_key", NULL);
+	s->tls_key_pass_file = gp_config_str(cfg, "ra", "tls_key_pass_file", NULL);
+	if ((r = gp_config_bool(cfg, "ra", "plain_http", 0, &s->plain_http)) != 0 ||
+	    (r = gp_config_long(cfg, "ra", "threads", 4, 1, 64, &s->threads)) != 0 ||
+	    (r = gp_config_long(cfg, "ra", "max_body", 65536, 1024, 16 << 20, &s->max_body)) != 0 ||
+	    (r = gp_config_long(cfg, "ra", "max_string", 16384, 64, 1 << 20, &s->max_string)) != 0 ||
+	    (r = gp_config_long(cfg, "ra", "max_depth", 8, 2, 64, &s->max_depth)) != 0 ||
+	    (r = gp_config_long(cfg, "ra", "max_page", 500, 1, 10000, &s->max_page)) != 0 ||
+	    (r = gp_config_long(cfg, "ra", "rate_limit", 100, 0, 1000000, &s->rate_limit)) != 0 ||
+	    (r = gp_config_long(cfg, "ra", "rate_burst", 200, 1, 1000000, &s->rate_burst)) != 0 ||
+	    (r = gp_config_long(cfg, "ra", "challenge_ttl", 300, 10, 86400, &s->challenge_ttl)) != 0)
+		return r;
+	return 0;
+}
+
+/* "127.0.0.1:8443" into sin. */
+static int
+parse_listen(const char *s, struct sockaddr_in *sin)
+{
+	char host[64];
+	const char *c = strrchr(s, ':');
+	char *end;
+	long port;
+
+	if (c == NULL || (size_t)(c - s) >= sizeof(host))
+		return -1;
+	memcpy(host, s, (size_t)(c - s));
+	host[c - s] = '\0';
+	port = strtol(c + 1, &end, 10);
+	if (*end != '\0' || port < 0 || port > 65535)
+		return -1;
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((unsigned short)port);
+	if (strcmp(host, "localhost") == 0)
+		strcpy(host, "127.0.0.1");
+	return inet_pton(AF_INET, host, &sin->sin_addr) == 1 ? 0 : -1;
+}
+
+static int
+read_text(const char *path, char **out)
+{
+	FILE *f = fopen(path, "rb");
+	char *b;
+	long n;
+
+	*out = NULL;
+	if (f == NULL)
+		return -1;
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > (1 << 20) ||
+	    fseek(f, 0, SEEK_SET) != 0 || (b = malloc((size_t)n + 1)) == NULL) {
+		fclose(f);
+		return -1;
+	}
+	if (fread(b, 1, (size_t)n, f) != (size_t)n) {
+		fclose(f);
+		free(b);
+		return -1;
+	}
+	b[n] = '\0';
+	fclose(f);
+	*out = b;
+	return 0;
+}
+
+/* Our encrypted key, decrypted with gp_key_load, as an unencrypted PEM in
+ * secure memory for MHD (GnuTLS) to read once at start; wiped after. */
+static int
+tls_key_pem(char **out, size_t *outlen, const char *uri, const char *pass, size_t passlen)
+{
+	EVP_PKEY *k = NULL;
+	BIO *b = NULL;
+	char *data, *p;
+	long n;
+	int r = -1;
+
+	*out = NULL;
+	if (gp_key_load(&k, uri, pass, passlen) != 0)
+		return fail("TLS key");
+	if ((b = BIO_new(BIO_s_secmem())) == NULL ||
+	    PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) != 1 ||
+	    (n = BIO_get_mem_data(b, &data)) <= 0 || (p = OPENSSL_secure_malloc((size_t)n + 1)) == NULL) {
+		fprintf(stderr, "ra-server: cannot encode the TLS key for the TLS library\n");
+		goto out;
+	}
+	memcpy(p, data, (size_t)n);
+	p[n] = '\0';
+	*out = p;
+	*outlen = (size_t)n + 1;
+	r = 0;
+out:
+	BIO_free(b);
+	EVP_PKEY_free(k);
+	return r;
+}
+
+static int
+open_worker(worker *w, const char *config, const char *home, const char *ca, const char *pass,
+    size_t passlen, const unsigned char ckey[32], long ttl)
+{
+	if (gp_ctx_open(&w->ctx, config, home, 0) != 0)
+		return fail("opening the govpki home");
+	if (gp_ca_open(&w->ca, w->ctx, ca, pass, passlen) != 0)
+		return fail("opening the CA");
+	if (gp_ra_new(&w->ra, w->ctx, w->ca) != 0 || gp_ra_set_challenge_key(w->ra, ckey, ttl) != 0)
+		return fail("RA");
+	return 0;
+}
+
+static void
+close_worker(worker *w)
+{
+	gp_ra_free(w->ra);
+	gp_ca_free(w->ca);
+	gp_ctx_free(w->ctx);
+	memset(w, 0, sizeof(*w));
+}
+
+enum { O_CONFIG = 256, O_HOME, O_CA, O_LISTEN, O_PORT_FILE, O_PASS_FILE, O_THREADS, O_AUTHZ, O_HELP };
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "config", required_argument, NULL, O_CONFIG },
+		{ "home", required_argument, NULL, O_HOME },
+		{ "ca", required_argument, NULL, O_CA },
+		{ "listen", required_argument, NULL, O_LISTEN },
+		{ "port-file", required_argument, NULL, O_PORT_FILE },
+		{ "pass-file", required_argument, NULL, O_PASS_FILE },
+		{ "threads", required_argument, NULL, O_THREADS },
+		{ "print-authz-table", optional_argument, NULL, O_AUTHZ },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *config = NULL, *home = NULL, *ca = NULL, *listen_at = NULL, *port_file = NULL;
+	const char *pass_file = NULL;
+	long threads = 0;
+	server srv;
+	gp_ctx *ctx0 = NULL;
+	char *pass = NULL, *tpass = NULL, *key_pem = NULL, *cert_pem = NULL, *trust_pem = NULL;
+	size_t passlen = 0, tpasslen = 0, key_len = 0, trust_len = 0;
+	unsigned char ckey[32];
+	struct sockaddr_in sin;
+	struct MHD_Daemon *d = NULL;
+	sigset_t sigs;
+	int c, sig, rc = 1;
+	unsigned int flags;
+	int64_t recovered = 0;
+
+	memset(&srv, 0, sizeof(srv));
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case O_CONFIG: config = optarg; break;
+		case O_HOME: home = optarg; break;
+		case O_CA: ca = optarg; break;
+		case O_LISTEN: listen_at = optarg; break;
+		case O_PORT_FILE: port_file = optarg; break;
+		case O_PASS_FILE: pass_file = optarg; break;
+		case O_THREADS: {
+			char *end;
+
+			threads = strtol(optarg, &end, 10);
+			if (*end != '\0' || threads < 1 || threads > 64) {
+				fprintf(stderr, "ra-server: --threads must be 1 to 64\n");
+				return 2;
+			}
+			break;
+		}
+		case O_AUTHZ:
+			if (ra_print_authz(stdout, optarg) != 0) {
+				fprintf(stderr, "ra-server: --print-authz-table=md or =tsv\n");
+				return 2;
+			}
+			return 0;
+		case 'h':
+		case O_HELP: fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ra-server: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	ra_srv = &srv;
+	/* SIGTERM and SIGINT are taken by sigwait in the main thread only:
+	 * block them before any thread starts (threads inherit the mask) */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	pthread_mutex_init(&srv.write_mu, NULL);
+	pthread_mutex_init(&srv.rate_mu, NULL);
+	if (gp_ctx_open(&ctx0, config, home, 0) != 0) {
+		rc = fail("opening the govpki home");
+		goto out;
+	}
+	if (load_settings(&srv.set, gp_ctx_config(ctx0)) != 0) {
+		rc = fail("configuration");
+		goto out;
+	}
+	if (ca != NULL)
+		srv.set.ca = ca;
+	if (listen_at != NULL)
+		srv.set.listen = listen_at;
+	if (threads > 0)
+		srv.set.threads = threads;
+	if (srv.set.ca == NULL) {
+		fprintf(stderr, "ra-server: no CA: give --ca NAME or [ra] ca\n");
+		goto out;
+	}
+	if (srv.set.officer_ca == NULL)
+		srv.set.officer_ca = srv.set.ca;
+	if (parse_listen(srv.set.listen, &sin) != 0) {
+		fprintf(stderr, "ra-server: bad listen address '%s' (IPv4:PORT)\n", srv.set.listen);
+		rc = 2;
+		goto out;
+	}
+	if (srv.set.tls_cert == NULL || srv.set.tls_key == NULL) {
+		/* plain HTTP: only when the configuration asks and only on loopback */
+		if (!srv.set.plain_http) {
+			fprintf(stderr, "ra-server: no TLS: set [ra] tls_cert and tls_key "
+			    "(or plain_http = yes for 127.0.0.1)\n");
+			goto out;
+		}
+		if (sin.sin_addr.s_addr != htonl(INADDR_LOOPBACK)) {
+			fprintf(stderr, "ra-server: plain HTTP is allowed on 127.0.0.1 only\n");
+			goto out;
+		}
+	}
+	if (gp_pass_get(&pass, &passlen, pass_file, "CA key passphrase: ") != 0) {
+		rc = fail("passphrase");
+		goto out;
+	}
+	if (RAND_bytes(ckey, sizeof(ckey)) != 1) {
+		fprintf(stderr, "ra-server: no random bytes\n");
+		goto out;
+	}
+	/* one context, CA and RA per worker thread: a gp_store is one connection */
+	srv.nworkers = (size_t)srv.set.threads;
+	srv.workers = calloc(srv.nworkers, sizeof(*srv.workers));
+	srv.nrates = 4096;
+	srv.rates = calloc(srv.nrates, sizeof(*srv.rates));
+	srv.hits = calloc((ra_nendpoints + 1) * 500, sizeof(*srv.hits));
+	srv.lat_sum = calloc(ra_nendpoints + 1, sizeof(*srv.lat_sum));
+	srv.lat_buckets = calloc((ra_nendpoints + 1) * (NBUCKETS + 1), sizeof(*srv.lat_buckets));
+	if (srv.workers == NULL || srv.rates == NULL || srv.hits == NULL || srv.lat_sum == NULL ||
+	    srv.lat_buckets == NULL) {
+		fprintf(stderr, "ra-server: out of memory\n");
+		goto out;
+	}
+	for (size_t i = 0; i < srv.nworkers; i++)
+		if (open_worker(&srv.workers[i], config, home, srv.set.ca, pass, passlen, ckey,
+		    srv.set.challenge_ttl) != 0)
+			goto out;
+	OPENSSL_cleanse(ckey, sizeof(ckey));
+	/* requests a stopped server left half-done are marked failed */
+	if (gp_ra_recover(srv.workers[0].ra, &recovered) != 0) {
+		rc = fail("recovering interrupted requests");
+		goto out;
+	}
+	if (recovered > 0)
+		fprintf(stderr, "ra-server: %lld interrupted request(s) marked failed\n",
+		    (long long)recovered);
+
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+	if (srv.set.tls_cert != NULL && srv.set.tls_key != NULL) {
+		char *chain = NULL;
+		size_t chain_len = 0;
+
+		if (srv.set.tls_key_pass_file != NULL &&
+		    gp_pass_get(&tpass, &tpasslen, srv.set.tls_key_pass_file, NULL) != 0) {
+			rc = fail("TLS key passphrase");
+			goto out;
+		}
+		if (read_text(srv.set.tls_cert, &cert_pem) != 0) {
+			fprintf(stderr, "ra-server: cannot read %s: %s\n", srv.set.tls_cert, strerror(errno));
+			goto out;
+		}
+		if (tls_key_pem(&key_pem, &key_len, srv.set.tls_key, tpass ? tpass : pass,
+		    tpass ? tpasslen : passlen) != 0)
+			goto out;
+		/* client certificates are asked for (not required) and checked by
+		 * us with OpenSSL; the trust list only names the acceptable CAs */
+		if (gp_ca_chain_pem(ctx0, srv.set.officer_ca, &chain, &chain_len) != 0) {
+			rc = fail("officer CA");
+			goto out;
+		}
+		trust_pem = chain;
+		trust_len = chain_len;
+		flags |= MHD_USE_TLS;
+	}
+	d = MHD_start_daemon(flags, 0, NULL, NULL, ra_access, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)srv.set.threads,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
+	    MHD_OPTION_NOTIFY_COMPLETED, ra_completed, NULL,
+	    (flags & MHD_USE_TLS) ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, key_pem,
+	    MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
+	    MHD_OPTION_HTTPS_MEM_TRUST, trust_pem,
+	    MHD_OPTION_END);
+	if (key_pem != NULL) {
+		OPENSSL_cleanse(key_pem, key_len);
+		OPENSSL_secure_free(key_pem);
+		key_pem = NULL;
+	}
+	(void)trust_len;
+	if (d == NULL) {
+		fprintf(stderr, "ra-server: cannot listen on %s\n", srv.set.listen);
+		goto out;
+	}
+	if (port_file != NULL) {
+		const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+		char tmp[4096];
+		FILE *f;
+
+		snprintf(tmp, sizeof(tmp), "%s.tmp", port_file);
+		if (di == NULL || (f = fopen(tmp, "w")) == NULL) {
+			fprintf(stderr, "ra-server: cannot write %s\n", port_file);
+			goto out;
+		}
+		fprintf(f, "%u\n", (unsigned)di->port);
+		if (fclose(f) != 0 || rename(tmp, port_file) != 0) {
+			fprintf(stderr, "ra-server: cannot write %s\n", port_file);
+			goto out;
+		}
+	}
+	fprintf(stderr, "ra-server: serving CA %s on %s (%s, %ld threads)\n", srv.set.ca,
+	    srv.set.listen, (flags & MHD_USE_TLS) ? "https" : "http", srv.set.threads);
+	if (sigwait(&sigs, &sig) != 0)
+		goto out;
+	/* stop accepting, let the requests in flight finish (bounded), stop */
+	MHD_quiesce_daemon(d);
+	for (int i = 0; i < 3000 && __atomic_load_n(&srv.inflight, __ATOMIC_SEQ_CST) > 0; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+	fprintf(stderr, "ra-server: stopping (signal %d)\n", sig);
+	rc = 0;
+out:
+	if (d != NULL)
+		MHD_stop_daemon(d);
+	for (size_t i = 0; srv.workers != NULL && i < srv.nworkers; i++)
+		close_worker(&srv.workers[i]);
+	free(srv.workers);
+	free(srv.rates);
+	free(srv.hits);
+	free(srv.lat_sum);
+	free(srv.lat_buckets);
+	free(cert_pem);
+	free(trust_pem);
+	if (key_pem != NULL) {
+		OPENSSL_cleanse(key_pem, key_len);
+		OPENSSL_secure_free(key_pem);
+	}
+	gp_pass_free(pass, passlen);
+	gp_pass_free(tpass, tpasslen);
+	gp_ctx_free(ctx0);
+	return rc;
+}

@@ -1,0 +1,176 @@
+/* ra/ra_server.h: what the parts of ra-server share: settings, workers, requests, the endpoint table */
+#ifndef GP_RA_SERVER_H
+#define GP_RA_SERVER_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include <govpki/govpki.h>
+
+/* [ra] settings, each with its default (docs/ra-server.8). */
+typedef struct ra_settings {
+	const char *listen;        /* "127.0.0.1:8443" */
+	const char *ca;            /* the CA that issues */
+	const char *officer_ca;    /* the CA whose chain officer certificates verify to (default: ca) */
+	const char *tls_cert;      /* PEM: server certificate (and chain) */
+	const char *tls_key;       /* encrypted PEM key (gp_key_load) */
+	const char *tls_key_pass_file;  /* its passphrase (default: the CA's) */
+	int plain_http;            /* HTTP without TLS, 127.0.0.1 only */
+	long threads;              /* thread pool size */
+	long max_body;             /* bytes */
+	long max_string;           /* bytes per JSON string */
+	long max_depth;            /* JSON nesting */
+	long max_page;             /* page size limit */
+	long rate_limit;           /* requests per second per client, 0: off */
+	long rate_burst;
+	long challenge_ttl;        /* seconds */
+} ra_settings;
+
+/* Roles, in the order of the authorisation table's columns. */
+enum { ROLE_ANONYMOUS, ROLE_APPLICANT, ROLE_OFFICER, ROLE_ADMIN, ROLE_AUDITOR, ROLE__N };
+extern const char *const ra_role_names[ROLE__N];
+
+/* Who is calling. */
+typedef struct principal {
+	int role;
+	char name[200];            /* "token:ID" or "officer:NAME" or "" */
+	char officer[GP_RA_MAX_NAME + 1];
+	gp_ra_token *token;        /* applicants */
+} principal;
+
+/* One thread pool worker's own connection, CA and RA. */
+typedef struct worker {
+	gp_ctx *ctx;
+	gp_ca *ca;
+	gp_ra *ra;
+} worker;
+
+/* One HTTP request being handled. */
+typedef struct hreq {
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *url;
+	char *body;                /* NUL-terminated */
+	size_t body_len;
+	int too_large;
+	int ep;                    /* endpoint index, -1: none */
+	char param[256];           /* the {id}/{serial}/{name} of the path */
+	principal who;
+	double t0;
+	int counted;
+} hreq;
+
+/* The response a handler builds. */
+typedef struct hresp {
+	unsigned status;
+	const char *ctype;
+	char *body;                /* malloc'ed */
+	size_t len;
+	char location[128];
+	const char *allow;
+} hresp;
+
+typedef int (*handler_fn)(worker *w, hreq *rq, hresp *rs);
+
+/* The authorisation table: one row per endpoint, one flag per role. */
+typedef struct endpoint {
+	const char *method;
+	const char *path;          /* "/api/v1/requests/{id}/approve" */
+	handler_fn fn;
+	unsigned roles;            /* bit (1 << ROLE_*) per role allowed */
+	int body;                  /* 0: none, 1: optional JSON, 2: required JSON */
+	const char *note;          /* for the docs */
+} endpoint;
+
+extern const endpoint ra_endpoints[];
+extern const size_t ra_nendpoints;
+
+/* A client's token bucket (ra-http.c). */
+struct rate_slot {
+	uint64_t key;
+	double tokens;
+	double last;
+};
+
+/* The server. */
+typedef struct server {
+	ra_settings set;
+	gp_config *cfg;
+	worker *workers;
+	size_t nworkers;
+	size_t next_worker;        /* atomic */
+	pthread_mutex_t write_mu;  /* every store write of the RA is taken under it */
+	pthread_mutex_t rate_mu;
+	struct rate_slot *rates;
+	size_t nrates;
+	unsigned long inflight;    /* atomic */
+	/* metrics (atomics) */
+	unsigned long *hits;       /* [ep][status code - 100] */
+	double *lat_sum;
+	unsigned long *lat_buckets;/* [ep][NBUCKETS] */
+	unsigned long issued, failed, refused, limited;
+} server;
+
+#define NBUCKETS 12
+extern const double ra_buckets[NBUCKETS];
+extern server *ra_srv;
+
+/* ra-http.c */
+enum MHD_Result ra_access(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload, size_t *upload_size,
+    void **con_cls);
+void ra_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe);
+/* Fills rs with an application/problem+json body (RFC 9457): slug is the
+ * stable last part of the type URI.  Returns 0 so handlers can `return`. */
+int problem(hresp *rs, unsigned status, const char *slug, const char *title,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* A JSON body (takes j). */
+int reply_json(hresp *rs, unsigned status, json_t *j);
+/* Maps a failed library call to a problem (status from the code). */
+int reply_gp(hresp *rs, int rc, const char *what);
+/* Parses the body as a JSON object within the limits; on failure fills rs
+ * and returns -1. */
+int parse_body(hreq *rq, hresp *rs, json_t **out);
+/* The query argument key (NULL when absent). */
+const char *query(hreq *rq, const char *key);
+/* 400 unless every query argument is one of allowed (NULL-terminated). */
+int check_query(hreq *rq, hresp *rs, const char *const *allowed);
+
+/* The fields a JSON object may have: unknown ones are 400 unknown-field,
+ * others of the wrong type 400 wrong-type, missing required ones 400
+ * missing-field.  Returns 0, or -1 with rs filled. */
+typedef struct jfield {
+	const char *name;
+	int type;                  /* JSON_STRING, JSON_OBJECT, JSON_ARRAY, JSON_INTEGER */
+	int required;
+} jfield;
+int check_fields(hresp *rs, json_t *obj, const char *where, const jfield *f);
+
+/* ra-authz.c */
+int ra_print_authz(FILE *f, const char *format);
+/* Index of the endpoint for method and url, param filled; -1 and *path_ok
+ * when only the method is wrong (405), -1 and !*path_ok (404). */
+int ra_route(const char *method, const char *url, char *param, size_t plen, int *path_ok,
+    char *allow, size_t allowlen);
+
+/* ra-api.c: the handlers */
+int h_healthz(worker *w, hreq *rq, hresp *rs);
+int h_metrics(worker *w, hreq *rq, hresp *rs);
+int h_challenge(worker *w, hreq *rq, hresp *rs);
+int h_submit(worker *w, hreq *rq, hresp *rs);
+int h_list_requests(worker *w, hreq *rq, hresp *rs);
+int h_get_request(worker *w, hreq *rq, hresp *rs);
+int h_approve(worker *w, hreq *rq, hresp *rs);
+int h_reject(worker *w, hreq *rq, hresp *rs);
+int h_get_cert(worker *w, hreq *rq, hresp *rs);
+int h_list_certs(worker *w, hreq *rq, hresp *rs);
+int h_revoke(worker *w, hreq *rq, hresp *rs);
+int h_ca_chain(worker *w, hreq *rq, hresp *rs);
+int h_ca_crl(worker *w, hreq *rq, hresp *rs);
+
+#endif
