@@ -20,12 +20,12 @@ ra_setup() {
 	rm -f "$D/srv.plain"
 	openssl req -new -key "$D/srv.key" -passin "pass:$GOVPKI_PASSPHRASE" -subj "/C=CN/O=City/CN=localhost" \
 		-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -out "$D/srv.csr"
-	ct issue --ca issuing --profile tls-server --csr "$D/srv.csr" --out "$D/srv.crt" >/dev/null
+	ct issue --ca issuing --profile tls-server --csr "$D/srv.csr" --out "$D/srv.crt" >/dev/null 2>&1
 	cat "$D/srv.crt" >> "$D/srv-chain.pem"; openssl x509 -in "$D/chain.pem" >> "$D/srv-chain.pem"
 	for who in alice bob carol dave eve; do
 		genkey ec-p256 "$D/$who.key"
 		openssl req -new -key "$D/$who.key" -subj "/C=CN/O=City/CN=$who" -out "$D/$who.csr"
-		ct issue --ca issuing --profile tls-client --csr "$D/$who.csr" --out "$D/$who.crt" >/dev/null
+		ct issue --ca issuing --profile tls-client --csr "$D/$who.csr" --out "$D/$who.crt" >/dev/null 2>&1
 	done
 	ct officer add --name alice --cert "$D/alice.crt" --role officer >/dev/null
 	ct officer add --name bob --cert "$D/bob.crt" --role officer >/dev/null
