@@ -52,6 +52,7 @@ gp_ctx_open(gp_ctx **out, const char *config_path, const char *home, int flags)
 	if ((r = gp_config_load(&ctx->cfg, config_path)) != 0 ||
 	    (r = gp_config_check_keys(ctx->cfg, "govpki", govpki_keys)) != 0 ||
 	    (r = gp_config_check_keys(ctx->cfg, "crl", crl_keys)) != 0 ||
+	    (r = gp_key_p11_configure(ctx->cfg)) != 0 ||
 	    (r = gp_config_long(ctx->cfg, "crl", "next_update_hours", 168, 1,
 	    24L * 366, &ctx->crl_hours)) != 0 ||
 	    (r = gp_config_long(ctx->cfg, "crl", "delta_next_update_hours", 24, 1,

@@ -17,6 +17,7 @@
 #include <govpki/key.h>
 
 #include "error_int.h"
+#include "key_p11_int.h"
 #include "util.h"
 
 /* Key files are small; anything larger is not one of ours. */
@@ -352,7 +353,7 @@ gp_key_load(EVP_PKEY **out, const char *uri, const char *pass, size_t passlen)
 	if (uri == NULL || *uri == '\0')
 		return gp_err(GP_E_INVALID, "no key file given");
 	if (strncmp(uri, "pkcs11:", 7) == 0)
-		return gp_err(GP_E_INVALID, "PKCS#11 keys are not supported yet: %.200s", uri);
+		return gp_key_p11_load(out, uri, pass, passlen);     /* lib/key_p11.c */
 	path = uri;
 	/* RFC 8089: file:///abs/path, file://localhost/abs/path, file:path */
 	if (strncmp(path, "file://localhost/", 17) == 0)

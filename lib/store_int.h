@@ -51,6 +51,8 @@ struct gp_store_ops {
 	const struct gp_store_ra_ops *ra;
 	const struct gp_store_seal_ops *seal;
 	const struct gp_store_ocsp_ops *ocsp;
+	/* a consistent online copy of the whole store into dest_path (must not exist) */
+	int (*backup)(gp_store *s, const char *dest_path);
 };
 
 struct gp_store {

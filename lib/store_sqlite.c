@@ -1494,4 +1494,5 @@ const struct gp_store_ops sq_ops = {
 	.audit_list = sq_audit_list,
 	.meta_get = sq_meta_get,
 	.meta_set = sq_meta_set,
+	.backup = sq_backup,
 };

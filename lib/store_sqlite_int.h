@@ -69,6 +69,9 @@ struct sq_part {
 	const char *const *migrations;
 };
 
+/* The online backup (lib/store_sqlite_backup.c). */
+int sq_backup(gp_store *s, const char *dest_path);
+
 extern const struct gp_store_ops sq_ops;
 extern const struct sq_part sq_part_ra, sq_part_seal, sq_part_ocsp;
 extern const struct gp_store_ra_ops sq_ra_ops;

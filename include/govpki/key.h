@@ -42,7 +42,8 @@ GP_EXPORT int gp_key_generate(EVP_PKEY **out, gp_key_type type);
 GP_EXPORT int gp_key_save(const char *path, EVP_PKEY *pkey, const char *pass, size_t passlen);
 
 /* Loads a private key named by uri: a file path (or file: URI) to an
- * encrypted PEM.  pkcs11: URIs are GP_E_INVALID until HSM support lands.
+ * encrypted PEM, or a pkcs11: URI (RFC 7512) of a key in an HSM (see
+ * gp_key_p11_configure below; pass is then the PIN's last fallback).
  * A wrong passphrase is GP_E_PASSPHRASE. *out is freed with EVP_PKEY_free. */
 GP_EXPORT int gp_key_load(EVP_PKEY **out, const char *uri, const char *pass, size_t passlen);
 
@@ -61,6 +62,69 @@ GP_EXPORT int gp_key_is_sm2(const EVP_PKEY *pkey);
 GP_EXPORT int gp_pass_get(char **out, size_t *outlen, const char *pass_file,
     const char *prompt);
 GP_EXPORT void gp_pass_free(char *pass, size_t len);
+
+/*
+ * Keys in HSMs (PKCS#11 through libp11).  A key is named by an RFC 7512
+ * URI, "pkcs11:token=CA%20HSM;object=root-2025" (§2.3 path attributes
+ * token, manufacturer, model, serial, slot-id, object, id, type=private;
+ * §2.4 query attributes module-path, pin-source, pin-value).  gp_key_load
+ * accepts such a URI wherever it accepts a key file and returns an
+ * EVP_PKEY that signs inside the token.
+ *
+ * The module: the URI's module-path, else $GOVPKI_PKCS11_MODULE, else
+ * [pkcs11] module of the configuration.  The PIN: the URI's pin-source
+ * (a file) or pin-value, else $GOVPKI_PIN, else the file named by
+ * [pkcs11] pin_file, else the passphrase given to gp_key_load; a token
+ * already logged in by this process needs none.  A module is loaded once
+ * per process and stays loaded (keys borrow its sessions); libp11 keeps a
+ * pool of sessions per token, so threads sign in parallel with one key.
+ */
+struct gp_config;
+
+/* Remembers [pkcs11] module and pin_file of cfg (copied) for the keys
+ * loaded later in this process; cfg NULL or without [pkcs11] forgets
+ * them.  GP_E_CONFIG names the file and line of an unknown key. */
+GP_EXPORT int gp_key_p11_configure(const struct gp_config *cfg);
+
+/* A key pair in a token, as gp_key_p11_generate and gp_key_p11_list
+ * report it.  Every string is owned by the record. */
+typedef struct gp_p11_key_info {
+	char *label;            /* CKA_LABEL */
+	char *id_hex;           /* CKA_ID, lower-case hex */
+	char *uri;              /* pkcs11:token=...;object=...;id=... (no PIN, no module) */
+	char *token;            /* the token's label */
+	const char *kind;       /* "rsa" or "ec" (static) */
+	int bits;               /* RSA modulus or EC field size */
+	int sensitive;          /* CKA_SENSITIVE */
+	int extractable;        /* CKA_EXTRACTABLE */
+	int always_sensitive;   /* CKA_ALWAYS_SENSITIVE */
+	int never_extractable;  /* CKA_NEVER_EXTRACTABLE */
+	int has_public;         /* a public key object with the same CKA_ID exists */
+} gp_p11_key_info;
+
+/*
+ * Generates a key pair of type (RSA 2048-4096, EC P-256/P-384; others are
+ * GP_E_INVALID) inside the token named by token_uri (a PKCS#11 URI naming
+ * a token; object/id are not allowed), labelled label (which must not be
+ * taken: GP_E_EXISTS), with CKA_SENSITIVE true, CKA_EXTRACTABLE false,
+ * CKA_PRIVATE and CKA_TOKEN true, a random 16-byte CKA_ID shared by both
+ * halves.  The attributes are read back and checked.  pin may be NULL
+ * (then the usual PIN sources apply).  *out: gp_p11_key_info_free.
+ */
+GP_EXPORT int gp_key_p11_generate(gp_p11_key_info **out, const char *token_uri,
+    const char *label, gp_key_type type, const char *pin, size_t pinlen);
+
+/* The private keys of the token named by token_uri (logged in: private
+ * objects are visible only then).  *out is a malloc'ed array of *n
+ * records: gp_p11_key_info_list_free. */
+GP_EXPORT int gp_key_p11_list(gp_p11_key_info ***out, size_t *n,
+    const char *token_uri, const char *pin, size_t pinlen);
+GP_EXPORT void gp_p11_key_info_free(gp_p11_key_info *k);
+GP_EXPORT void gp_p11_key_info_list_free(gp_p11_key_info **list, size_t n);
+
+/* Unloads every module this process loaded.  Every EVP_PKEY loaded from
+ * a pkcs11: URI must have been freed before; for tests and tidy exits. */
+GP_EXPORT void gp_key_p11_shutdown(void);
 
 #ifdef __cplusplus
 }
