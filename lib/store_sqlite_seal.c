@@ -1,10 +1,223 @@
 /* lib/store_sqlite_seal.c: the SQLite part of the electronic seals and their status */
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "error_int.h"
 #include "store_sqlite_int.h"
 #include "store_seal_int.h"
 
-/* No tables yet. */
-const struct sq_part sq_part_seal = { "seal", 0, NULL };
+/* Schema part "seal", version 1: the seal register (GB/T 38540-2020 §8.2
+ * asks verifiers whether a seal is still valid; this is where it is
+ * answered).  es_id is unique; der is the seal as made. */
+static const char seal_v1[] =
+	"CREATE TABLE seal ("
+	" id INTEGER PRIMARY KEY,"
+	" es_id TEXT NOT NULL UNIQUE,"
+	" name TEXT NOT NULL,"
+	" type INTEGER NOT NULL,"
+	" version INTEGER NOT NULL,"
+	" maker TEXT,"
+	" created INTEGER NOT NULL,"
+	" valid_start INTEGER NOT NULL,"
+	" valid_end INTEGER NOT NULL,"
+	" status INTEGER NOT NULL DEFAULT 0 CHECK (status IN (0, 1)),"
+	" revoked_at INTEGER NOT NULL DEFAULT 0,"
+	" reason TEXT,"
+	" der BLOB NOT NULL);"
+	"CREATE INDEX seal_status ON seal(status);";
 
-const struct gp_store_seal_ops sq_seal_ops = { 0 };
+static const char *const seal_migrations[] = { seal_v1 };
+
+const struct sq_part sq_part_seal = { "seal", 1, seal_migrations };
+
+#define SEAL_COLS "id, es_id, name, type, version, maker, created, valid_start," \
+	" valid_end, status, revoked_at, reason, der"
+
+static int
+prep(sq_store *s, sqlite3_stmt **st, const char *sql, const char *what)
+{
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+
+	if (rc != SQLITE_OK)
+		return sq_fail(s, rc, what);
+	return 0;
+}
+
+static int
+dup_col(char **out, sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	*out = NULL;
+	if (t == NULL)
+		return 0;
+	if ((*out = strdup((const char *)t)) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	return 0;
+}
+
+static int
+row_read(gp_seal_info **out, sqlite3_stmt *st)
+{
+	gp_seal_info *i;
+	const void *b;
+	int n, r;
+
+	*out = NULL;
+	if ((i = calloc(1, sizeof(*i))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	i->id = sqlite3_column_int64(st, 0);
+	i->type = sqlite3_column_int(st, 3);
+	i->version = sqlite3_column_int(st, 4);
+	i->created = sqlite3_column_int64(st, 6);
+	i->valid_start = sqlite3_column_int64(st, 7);
+	i->valid_end = sqlite3_column_int64(st, 8);
+	i->status = sqlite3_column_int(st, 9);
+	i->revoked_at = sqlite3_column_int64(st, 10);
+	if ((r = dup_col(&i->es_id, st, 1)) != 0 || (r = dup_col(&i->name, st, 2)) != 0 ||
+	    (r = dup_col(&i->maker, st, 5)) != 0 || (r = dup_col(&i->reason, st, 11)) != 0)
+		goto out;
+	b = sqlite3_column_blob(st, 12);
+	n = sqlite3_column_bytes(st, 12);
+	if (n > 0) {
+		if ((i->der = malloc((size_t)n)) == NULL) {
+			r = gp_err(GP_E_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(i->der, b, (size_t)n);
+		i->der_len = (size_t)n;
+	}
+	*out = i;
+	i = NULL;
+	r = 0;
+out:
+	gp_seal_info_free(i);
+	return r;
+}
+
+static int
+sq_seal_add(gp_store *gs, gp_seal_info *info)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	if ((r = prep(s, &st, "INSERT INTO seal (es_id, name, type, version, maker, created,"
+	    " valid_start, valid_end, status, revoked_at, reason, der)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, 0, NULL, ?9)", "adding a seal")) != 0)
+		return r;
+	if ((rc = bind_text(st, 1, info->es_id)) != SQLITE_OK || (rc = bind_text(st, 2, info->name)) != SQLITE_OK ||
+	    (rc = bind_text(st, 5, info->maker)) != SQLITE_OK) {
+		r = sq_fail(s, rc, "adding a seal");
+		goto out;
+	}
+	sqlite3_bind_int(st, 3, info->type);
+	sqlite3_bind_int(st, 4, info->version);
+	sqlite3_bind_int64(st, 6, info->created);
+	sqlite3_bind_int64(st, 7, info->valid_start);
+	sqlite3_bind_int64(st, 8, info->valid_end);
+	sqlite3_bind_blob(st, 9, info->der, (int)info->der_len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_CONSTRAINT) {
+		r = gp_err(GP_E_EXISTS, "seal %s is already registered", info->es_id);
+		goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		r = sq_fail(s, rc, "adding a seal");
+		goto out;
+	}
+	info->id = sqlite3_last_insert_rowid(s->db);
+	info->status = GP_SEAL_STATUS_GOOD;
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+sq_seal_get(gp_store *gs, const char *es_id, gp_seal_info **out)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	if ((r = prep(s, &st, "SELECT " SEAL_COLS " FROM seal WHERE es_id = ?1", "reading a seal")) != 0)
+		return r;
+	if ((rc = bind_text(st, 1, es_id)) != SQLITE_OK) {
+		r = sq_fail(s, rc, "reading a seal");
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		r = gp_err(GP_E_NOTFOUND, "no seal %s in the register", es_id);
+	else if (rc != SQLITE_ROW)
+		r = sq_fail(s, rc, "reading a seal");
+	else
+		r = row_read(out, st);
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+sq_seal_set_status(gp_store *gs, const char *es_id, int status, int64_t when, const char *reason)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	if ((r = prep(s, &st, "UPDATE seal SET status = ?2, revoked_at = ?3, reason = ?4"
+	    " WHERE es_id = ?1", "changing a seal's status")) != 0)
+		return r;
+	if ((rc = bind_text(st, 1, es_id)) != SQLITE_OK || (rc = bind_text(st, 4, reason)) != SQLITE_OK) {
+		r = sq_fail(s, rc, "changing a seal's status");
+		goto out;
+	}
+	sqlite3_bind_int(st, 2, status);
+	sqlite3_bind_int64(st, 3, status == GP_SEAL_STATUS_GOOD ? 0 : when);
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+		r = sq_fail(s, rc, "changing a seal's status");
+		goto out;
+	}
+	if (sqlite3_changes(s->db) == 0)
+		r = gp_err(GP_E_NOTFOUND, "no seal %s in the register", es_id);
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+sq_seal_list(gp_store *gs, int status, gp_seal_cb cb, void *arg)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	gp_seal_info *i = NULL;
+	int rc, r;
+
+	if ((r = prep(s, &st, "SELECT " SEAL_COLS " FROM seal WHERE (?1 < 0 OR status = ?1)"
+	    " ORDER BY id", "listing seals")) != 0)
+		return r;
+	sqlite3_bind_int(st, 1, status);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = row_read(&i, st)) != 0)
+			goto out;
+		r = cb(arg, i);
+		gp_seal_info_free(i);
+		i = NULL;
+		if (r != 0)
+			goto out;
+	}
+	r = rc == SQLITE_DONE ? 0 : sq_fail(s, rc, "listing seals");
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+const struct gp_store_seal_ops sq_seal_ops = {
+	sq_seal_add,
+	sq_seal_get,
+	sq_seal_set_status,
+	sq_seal_list,
+};

@@ -11,6 +11,7 @@
 #include <govpki/profile.h>
 #include <govpki/ca.h>
 #include <govpki/ocsp.h>
+#include <govpki/seal.h>
 #include <govpki/ra.h>
 
 #endif

@@ -1,0 +1,65 @@
+/* seal/seal_int.h: what the seal module's files share */
+#ifndef GP_SEAL_INT_H
+#define GP_SEAL_INT_H
+
+#include <stdint.h>
+
+#include <govpki/seal.h>
+
+#include "seal_asn1.h"
+
+#define OID_SM2_WITH_SM3 "1.2.156.10197.1.501"
+#define OID_SM3 "1.2.156.10197.1.401"
+#define OID_SM2 "1.2.156.10197.1.301"
+#define OID_SM2_SIGN "1.2.156.10197.1.301.1"
+#define OID_GM_DATA "1.2.156.10197.6.1.4.2.1"
+#define OID_GM_SIGNED "1.2.156.10197.6.1.4.2.2"
+
+struct gp_seal {
+	int version;               /* header version */
+	SESEAL4 *s4;               /* version 4 or 5 */
+	SESEAL1 *s1;               /* version 1 or 2 */
+	/* views into s4 or s1 (borrowed) */
+	SES_HEADER *header;
+	ASN1_IA5STRING *es_id;
+	SES_PICTURE *picture;
+	ASN1_OCTET_STRING *cert_os;
+	ASN1_OBJECT *alg;
+	ASN1_BIT_STRING *sig;
+	/* decoded copies */
+	char *id, *vid, *name, *image_type, alg_txt[80];
+	int type, cert_list_type;
+	int64_t created, start, end;
+	long width, height;
+	STACK_OF(ASN1_OCTET_STRING) *certs;   /* certListType 1 (owned copy for v4; v1 borrowed) */
+	STACK_OF(CERT_DIGEST_OBJ) *digests;   /* certListType 2 */
+	X509 *maker;
+	unsigned char *der;        /* the seal as received */
+	size_t der_len;
+	unsigned char *info_der;   /* SES_SealInfo as received */
+	size_t info_len;
+};
+
+/* Builds a gp_seal from decoded structures (takes s4 or s1). */
+int gp_seal_from_asn1(gp_seal **out, SESEAL4 *s4, SESEAL1 *s1);
+
+/* Signature algorithms: the OID a key signs with, and verification of a
+ * signature by OID (SM2: SM3 and the default ID). */
+int gp_seal_alg_for_key(ASN1_OBJECT **out, const EVP_PKEY *key);
+int gp_seal_sig_check(EVP_PKEY *pub, const ASN1_OBJECT *alg, const unsigned char *sig,
+    size_t siglen, const unsigned char *tbs, size_t tbslen);
+int gp_seal_md_for_key(const EVP_MD **md, const EVP_PKEY *key);
+
+/* Verification results */
+int gp_vres_new(gp_verify_result **out);
+int gp_vres_add(gp_verify_result *r, const char *name, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void gp_vres_set_facts(gp_verify_result *r, const char *seal_id, int64_t t, int64_t ts_time);
+
+/* Time conversions */
+int gp_asn1_time_to_unix(int64_t *out, const ASN1_TIME *t);
+
+/* Collects the first line of the current error message (for a step reason). */
+const char *gp_seal_errmsg(void);
+
+#endif

@@ -1,0 +1,272 @@
+/* seal/tsa-server.c: an RFC 3161 time-stamp authority over HTTP (libmicrohttpd) */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include <govpki/govpki.h>
+#include <govpki/seal.h>
+
+#define MAX_REQ (64 * 1024)     /* a TimeStampReq is a few hundred bytes */
+
+static gp_tsa *tsa;
+
+struct conn {
+	unsigned char buf[MAX_REQ];
+	size_t len;
+	int too_big;
+};
+
+static enum MHD_Result
+send_buf(struct MHD_Connection *c, unsigned code, const char *type, const void *buf, size_t len,
+    enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)buf, mode);
+	enum MHD_Result ret;
+
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "POST");
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+send_text(struct MHD_Connection *c, unsigned code, const char *text)
+{
+	return send_buf(c, code, "text/plain", text, strlen(text), MHD_RESPMEM_PERSISTENT);
+}
+
+/* RFC 3161 §3.4: POST application/timestamp-query, answered with
+ * application/timestamp-reply (a rejection TimeStampResp for bad DER). */
+static enum MHD_Result
+handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *data, size_t *size, void **ctx)
+{
+	struct conn *cn = *ctx;
+	const char *ct;
+	unsigned char *resp = NULL;
+	size_t rlen = 0;
+	enum MHD_Result ret;
+
+	(void)cls; (void)url; (void)version;
+	if (cn == NULL) {
+		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+			return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST a time-stamp request\n");
+		ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+		if (ct == NULL || strncasecmp(ct, "application/timestamp-query", 27) != 0)
+			return send_text(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "want application/timestamp-query\n");
+		if ((cn = calloc(1, sizeof(*cn))) == NULL)
+			return MHD_NO;
+		*ctx = cn;
+		return MHD_YES;
+	}
+	if (*size != 0) {
+		if (cn->len + *size > sizeof(cn->buf))
+			cn->too_big = 1;
+		else {
+			memcpy(cn->buf + cn->len, data, *size);
+			cn->len += *size;
+		}
+		*size = 0;
+		return MHD_YES;
+	}
+	if (cn->too_big)
+		return send_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request too large\n");
+	if (gp_tsa_respond(tsa, cn->buf, cn->len, &resp, &rlen) != 0) {
+		fprintf(stderr, "tsa-server: %s\n", gp_error_last());
+		return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot answer\n");
+	}
+	ret = send_buf(c, MHD_HTTP_OK, "application/timestamp-reply", resp, rlen, MHD_RESPMEM_MUST_COPY);
+	OPENSSL_free(resp);
+	return ret;
+}
+
+static void
+completed(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_RequestTerminationCode t)
+{
+	(void)cls; (void)c; (void)t;
+	free(*ctx);
+	*ctx = NULL;
+}
+
+static int
+parse_listen(struct sockaddr_storage *ss, const char *spec)
+{
+	struct addrinfo hints, *ai = NULL;
+	char host[256];
+	const char *e = strrchr(spec, ':');
+	size_t hl;
+
+	if (e == NULL || (hl = (size_t)(e - spec)) == 0 || hl >= sizeof(host))
+		return -1;
+	memcpy(host, spec, hl);
+	host[hl] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_NUMERICHOST;
+	if (getaddrinfo(host, e + 1, &hints, &ai) != 0 || ai == NULL)
+		return -1;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static X509 *
+read_cert(const char *path, STACK_OF(X509) **rest)
+{
+	FILE *f = fopen(path, "r");
+	X509 *x = NULL, *y;
+
+	if (f == NULL)
+		return NULL;
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	if (rest != NULL) {
+		*rest = sk_X509_new_null();
+		while ((y = PEM_read_X509(f, NULL, NULL, NULL)) != NULL)
+			sk_X509_push(*rest, y);
+	}
+	ERR_clear_error();
+	fclose(f);
+	return x;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: tsa-server --cert F --key F [--chain F] [--pass-file F] [--policy OID]\n"
+	    "                  [--listen HOST:PORT] [--port-file F]\n\n"
+	    "An RFC 3161 time-stamp authority: answers POSTed application/timestamp-query\n"
+	    "requests with application/timestamp-reply. The certificate must be of the\n"
+	    "tsa-signer profile (critical extended key usage timeStamping), the key RSA or ECDSA\n"
+	    "(encrypted PEM; passphrase from --pass-file or $GOVPKI_PASSPHRASE).\n\n"
+	    "  --listen HOST:PORT  numeric address (default 127.0.0.1:3180; port 0: any free port)\n"
+	    "  --port-file F       write the bound port to F once listening\n"
+	    "  --policy OID        the TSA policy (default 1.2.3.4.1)\n"
+	    "  --chain F           certificates to add to each token (PEM)\n"
+	    "SIGTERM or SIGINT stops it. Exit codes: 0 stopped, 1 failure, 2 usage.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "cert", required_argument, NULL, 'c' }, { "key", required_argument, NULL, 'k' },
+		{ "chain", required_argument, NULL, 'C' }, { "pass-file", required_argument, NULL, 'p' },
+		{ "policy", required_argument, NULL, 'P' }, { "listen", required_argument, NULL, 'l' },
+		{ "port-file", required_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
+	const char *certf = NULL, *keyf = NULL, *chainf = NULL, *pass_file = NULL, *policy = NULL;
+	const char *listen_on = "127.0.0.1:3180", *port_file = NULL;
+	struct sockaddr_storage ss;
+	struct MHD_Daemon *d = NULL;
+	const union MHD_DaemonInfo *info;
+	STACK_OF(X509) *chain = NULL, *extra = NULL;
+	X509 *cert = NULL;
+	EVP_PKEY *key = NULL;
+	char *pass = NULL;
+	size_t passlen = 0;
+	sigset_t set;
+	int c, sig, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c': certf = optarg; break;
+		case 'k': keyf = optarg; break;
+		case 'C': chainf = optarg; break;
+		case 'p': pass_file = optarg; break;
+		case 'P': policy = optarg; break;
+		case 'l': listen_on = optarg; break;
+		case 'f': port_file = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc || certf == NULL || keyf == NULL) {
+		usage(stderr);
+		return 2;
+	}
+	if (parse_listen(&ss, listen_on) != 0) {
+		fprintf(stderr, "tsa-server: cannot listen on '%s' (want a numeric HOST:PORT)\n", listen_on);
+		return 2;
+	}
+	if ((cert = read_cert(certf, &extra)) == NULL) {
+		fprintf(stderr, "tsa-server: %s: no PEM certificate\n", certf);
+		goto out;
+	}
+	if (chainf != NULL && (read_cert(chainf, &chain), chain) == NULL) {
+		fprintf(stderr, "tsa-server: %s: no PEM certificates\n", chainf);
+		goto out;
+	}
+	if (gp_pass_get(&pass, &passlen, pass_file, "Passphrase of the TSA key: ") != 0 ||
+	    gp_key_load(&key, keyf, pass, passlen) != 0 ||
+	    gp_tsa_new(&tsa, cert, key, chain, policy) != 0) {
+		fprintf(stderr, "tsa-server: %s\n", gp_error_last());
+		goto out;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+	    (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL, handler, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	    MHD_OPTION_END);
+	if (d == NULL) {
+		fprintf(stderr, "tsa-server: cannot start the HTTP server on %s\n", listen_on);
+		goto out;
+	}
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	if (port_file != NULL) {
+		char tmp[4096];
+		FILE *f;
+		if (snprintf(tmp, sizeof(tmp), "%s.tmp", port_file) >= (int)sizeof(tmp) ||
+		    (f = fopen(tmp, "w")) == NULL) {
+			fprintf(stderr, "tsa-server: cannot write %s\n", port_file);
+			goto out;
+		}
+		fprintf(f, "%u\n", info ? info->port : 0);
+		if (fclose(f) != 0 || rename(tmp, port_file) != 0) {
+			fprintf(stderr, "tsa-server: cannot write %s: %s\n", port_file, strerror(errno));
+			goto out;
+		}
+	}
+	printf("tsa-server: listening on port %u\n", info ? info->port : 0);
+	fflush(stdout);
+	while (sigwait(&set, &sig) != 0)
+		;
+	rc = 0;
+out:
+	if (d != NULL)
+		MHD_stop_daemon(d);
+	gp_tsa_free(tsa);
+	gp_pass_free(pass, passlen);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	sk_X509_pop_free(chain, X509_free);
+	sk_X509_pop_free(extra, X509_free);
+	return rc;
+}
