@@ -265,7 +265,8 @@ out:
 
 /* Steps 6-7 for a decoded seal at time at. */
 static int
-seal_steps(gp_verify_result *res, const gp_seal *seal, const gp_seal_verify_params *p, int64_t at)
+seal_steps(gp_verify_result *res, const gp_seal *seal, const gp_seal_verify_params *p, int64_t at,
+    int proven)
 {
 	gp_seal_info *info = NULL;
 	char a[21], b[21], w[21];
@@ -294,10 +295,16 @@ seal_steps(gp_verify_result *res, const gp_seal *seal, const gp_seal_verify_para
 		r = gp_vres_add(res, "seal-status", GP_STEP_FAIL, "the register cannot be read: %s", gp_error_last());
 	else if (info->der_len != seal->der_len || memcmp(info->der, seal->der, seal->der_len) != 0)
 		r = gp_vres_add(res, "seal-status", GP_STEP_FAIL, "seal %s differs from the registered seal", seal->id);
-	else if (info->status == GP_SEAL_STATUS_REVOKED && info->revoked_at <= at) {
+	else if (info->status == GP_SEAL_STATUS_REVOKED && (!proven || info->revoked_at <= at)) {
+		/* a signing time before the revocation counts only when proven
+		 * (a time-stamp, or --at): timeInfo is the signer's own claim */
 		gp_time_iso(a, info->revoked_at);
 		r = gp_vres_add(res, "seal-status", GP_STEP_FAIL, "seal %s was revoked at %s (%s)", seal->id, a,
 		    info->reason ? info->reason : "no reason");
+	} else if (info->status == GP_SEAL_STATUS_REVOKED) {
+		gp_time_iso(a, info->revoked_at);
+		r = gp_vres_add(res, "seal-status", GP_STEP_PASS, "seal %s was revoked at %s, after the proven signing time",
+		    seal->id, a);
 	} else
 		r = gp_vres_add(res, "seal-status", GP_STEP_PASS, "seal %s is good in the register", seal->id);
 	gp_seal_info_free(info);
@@ -325,7 +332,7 @@ gp_seal_verify(gp_verify_result **out, const unsigned char *der, size_t len,
 	at = p->at ? p->at : gp_now();
 	gp_vres_set_facts(res, seal->id, at, 0);
 	if ((r = gp_vres_add(res, "structure", GP_STEP_PASS, "seal %s, version %d", seal->id, seal->version)) != 0 ||
-	    (r = seal_steps(res, seal, p, at)) != 0)
+	    (r = seal_steps(res, seal, p, at, 1)) != 0)
 		goto out;
 	*out = res;
 	res = NULL;
@@ -564,7 +571,7 @@ steps:
 	if (r != 0)
 		goto out;
 	/* 6-7. the seal at the signing time */
-	if ((r = seal_steps(res, d.seal, p, at)) != 0)
+	if ((r = seal_steps(res, d.seal, p, at, p->at != 0 || ts_time != 0)) != 0)
 		goto out;
 	/* 8. the signer is one of the seal's holders */
 	if (gp_seal_has_holder(d.seal, d.signer))
