@@ -386,6 +386,11 @@ h_submit(worker *w, hreq *rq, hresp *rs)
 		}
 		sub.sans = sans;
 	}
+	if (gp_profiles_get(gp_ctx_profiles(w->ctx), sub.profile) == NULL) {
+		problem(rs, 400, "unknown-profile", "Unknown profile", "unknown profile '%.64s'",
+		    sub.profile);
+		goto out;
+	}
 	if (rq->who.role == ROLE_APPLICANT && !gp_ra_token_allows(rq->who.token, sub.profile)) {
 		problem(rs, 403, "profile-not-allowed", "Forbidden",
 		    "this token may not request profile '%.64s' (allowed: %s)", sub.profile,
