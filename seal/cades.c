@@ -329,7 +329,7 @@ common_steps(gp_verify_result *res, X509 *signer, STACK_OF(X509) *certs, const A
 		sk_X509_push(all, sk_X509_value(untrusted, i));
 	for (int i = 0; i < sk_X509_num(certs); i++)
 		sk_X509_push(all, sk_X509_value(certs, i));
-	if (gp_chain_verify(signer, roots, all, crls, ts_time) == 0)
+	if (gp_seal_chain_check(signer, roots, all, crls, ts_time ? ts_time : gp_now()) == 0)
 		r = gp_vres_add(res, "signer", GP_STEP_PASS, "chains to a trust anchor%s",
 		    crls ? ", not revoked (CRL)" : "; revocation not checked (no CRL given)");
 	else

@@ -50,6 +50,10 @@ int gp_seal_sig_check(EVP_PKEY *pub, const ASN1_OBJECT *alg, const unsigned char
     size_t siglen, const unsigned char *tbs, size_t tbslen);
 int gp_seal_md_for_key(const EVP_MD **md, const EVP_PKEY *key);
 
+/* A certificate's chain at time at, then its revocation by crls (may be NULL). */
+int gp_seal_chain_check(X509 *x, STACK_OF(X509) *roots, STACK_OF(X509) *untrusted,
+    STACK_OF(X509_CRL) *crls, int64_t at);
+
 /* Verification results */
 int gp_vres_new(gp_verify_result **out);
 int gp_vres_add(gp_verify_result *r, const char *name, int status, const char *fmt, ...)

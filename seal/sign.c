@@ -195,6 +195,32 @@ x509_from_os(X509 **out, const ASN1_OCTET_STRING *os)
 	return 0;
 }
 
+/*
+ * The chain at time at (the signing time), then revocation by the CRLs at
+ * the time they speak for (their latest thisUpdate, when later than at):
+ * a CRL issued after the signature is "not yet valid" at the signing time,
+ * yet it is the one that knows of revocations.  Any revocation fails.
+ */
+int
+gp_seal_chain_check(X509 *x, STACK_OF(X509) *roots, STACK_OF(X509) *untrusted,
+    STACK_OF(X509_CRL) *crls, int64_t at)
+{
+	int64_t rt = at, t;
+	char tb[21];
+	int r;
+
+	if ((r = gp_chain_verify(x, roots, untrusted, NULL, at)) != 0 || crls == NULL)
+		return r;
+	for (int i = 0; i < sk_X509_CRL_num(crls); i++)
+		if (gp_asn1_time_to_unix(&t, X509_CRL_get0_lastUpdate(sk_X509_CRL_value(crls, i))) == 0 && t > rt)
+			rt = t;
+	if ((r = gp_chain_verify(x, roots, untrusted, crls, rt)) != 0) {
+		gp_time_iso(tb, rt);
+		return gp_err_ctx(r, "revocation (CRLs as of %s): ", tb);
+	}
+	return 0;
+}
+
 /* Runs a chain check and records it as step name. */
 static int
 step_chain(gp_verify_result *res, const char *name, X509 *x, const gp_seal_verify_params *p,
@@ -203,7 +229,7 @@ step_chain(gp_verify_result *res, const char *name, X509 *x, const gp_seal_verif
 	char *subj = X509_NAME_oneline(X509_get_subject_name(x), NULL, 0);
 	int r;
 
-	r = gp_chain_verify(x, p->roots, p->untrusted, p->crls, at);
+	r = gp_seal_chain_check(x, p->roots, p->untrusted, p->crls, at);
 	if (r == 0 && p->ocsp_cb != NULL) {
 		/* the OCSP hook: asked after the chain holds */
 		r = p->ocsp_cb(p->ocsp_arg, x, p->untrusted);
