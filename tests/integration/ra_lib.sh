@@ -1,5 +1,5 @@
 # tests/integration/ra_lib.sh: a CA home, officers, a token and a running ra-server over TLS (sourced)
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RA_SERVER="$top_builddir/ra-server"
 [ -x "$RA_SERVER" ] || { echo "ra-server not built at $RA_SERVER" >&2; exit 99; }

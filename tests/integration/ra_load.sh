@@ -1,0 +1,42 @@
+#!/bin/bash
+# ra_load: 8 parallel clients submit and approve 1,000 requests over HTTPS
+# (RA_LOAD_N to change).  Afterwards every request is in a final state,
+# every issued certificate is in the store with a distinct serial, the
+# audit chain verifies, and SIGTERM stops the server with exit status 0.
+. "$(dirname "$0")/ra_lib.sh"
+
+N=${RA_LOAD_N:-1000}
+ra_setup "rate_limit = 0"
+ra_start
+mkdir -p "$D/csrs"
+"$top_builddir/tests/gencsr" ec-p256 "$N" "$D/csrs" >/dev/null
+python3 "$top_srcdir/tests/bench/ra_loadgen.py" --port "$PORT" --cacert "$D/root.pem" \
+	--token "$TOKEN" --cert "$D/alice.crt" --key "$D/alice.key" --csr-dir "$D/csrs" \
+	--n "$N" --clients 8 --profile tls-server --fetch > "$T/load.json" || not_ok "load generator failed"
+r() { python3 -c "import json; j=json.load(open('$T/load.json')); print($1)"; }
+check "no HTTP errors" 0 "$(r "j['nerrors']")"
+[ "$(r "j['nerrors']")" = 0 ] || r "j['errors']" | head -5 | sed 's/^/#   /'
+check "every request issued" "$N" "$(r "j['statuses'].get('issued', 0)")"
+check "distinct serials handed out" "$N" "$(r "len(set(j['serials']))")"
+r "j['latency_ms']" | sed "s/^/# latency ms: /"
+echo "# $(r "'%d issued in %.2f s: %.0f/s' % (len(j['serials']), j['wall'], j['issued_per_s'])")"
+
+kill -TERM "$RA_PID"
+rc=0; wait "$RA_PID" || rc=$?
+RA_PID=
+check "SIGTERM: exit status 0" 0 "$rc"
+
+DB="$GOVPKI_HOME/govpki.db"
+check "no request left pending or approved" 0 "$(sqlite3 "$DB" "SELECT count(*) FROM ra_request WHERE status IN (0, 1)")"
+check "every request of the run is issued" "$N" "$(sqlite3 "$DB" "SELECT count(*) FROM ra_request WHERE status = 2")"
+check "each issued request has a certificate in the store" "$N" \
+	"$(sqlite3 "$DB" "SELECT count(*) FROM ra_request r JOIN cert c ON c.serial = r.serial AND c.ca_id = (SELECT id FROM ca WHERE name = 'issuing') WHERE r.status = 2")"
+check "serials distinct in the store" "$(sqlite3 "$DB" "SELECT count(*) FROM cert")" "$(sqlite3 "$DB" "SELECT count(DISTINCT hex(serial)) FROM cert")"
+r "'\n'.join(j['serials'])" | sort > "$T/served"
+sqlite3 "$DB" "SELECT lower(hex(c.serial)) FROM ra_request r JOIN cert c ON c.serial = r.serial WHERE r.status = 2" | sort > "$T/stored"
+cmp -s "$T/served" "$T/stored" && ok "the serials served are the serials stored" || not_ok "served and stored serials differ"
+check "one ra.issued audit entry per certificate" "$N" "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'ra.issued'")"
+expect "ca-tool audit verify" ct audit verify
+grep -q "stopping" "$T/server.log" && ok "server logged its stop" || not_ok "server logged its stop"
+
+finish
