@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,6 +346,22 @@ out:
 
 /* ---------------------------------------------------------------- issue */
 
+/*
+ * A batch writes its files from a thread of its own, so that the library's
+ * committing thread goes on committing while files are created: each
+ * certificate reaches the queue only after it is durable in the store, and
+ * its line is printed only after its file is complete.
+ */
+#define WQ_SIZE 1024
+
+typedef struct wq_item {
+	size_t index;
+	char *pem;           /* NULL for a refused request */
+	size_t len;
+	char *msg;           /* why it was refused */
+	char serial[2 * GP_SERIAL_MAX + 1];
+} wq_item;
+
 typedef struct batch_out {
 	char **paths;        /* input paths */
 	const char *out_dir;
@@ -352,6 +369,12 @@ typedef struct batch_out {
 	size_t issued, failed;
 	json_t *results;
 	int write_failed;
+	/* the queue to the writer thread */
+	wq_item q[WQ_SIZE];
+	size_t head, tail;   /* items [head, tail) are queued */
+	int closed;
+	pthread_mutex_t mu;
+	pthread_cond_t not_empty, not_full;
 } batch_out;
 
 static int
@@ -454,54 +477,107 @@ out_path(const char *out_dir, const char *in)
 	return p;
 }
 
+/* Writes one queued item out: its file and its line (or its refusal). */
+static void
+write_item(batch_out *bo, wq_item *it)
+{
+	char *path = NULL;
+
+	if (it->pem == NULL) {
+		bo->failed++;
+		fprintf(stderr, "%s: %s: %s\n", cli_prog, bo->paths[it->index],
+		    it->msg ? it->msg : "failed");
+		if (bo->results)
+			json_array_append_new(bo->results, json_pack("{s:s, s:s}", "csr",
+			    bo->paths[it->index], "error", it->msg ? it->msg : "failed"));
+		return;
+	}
+	if (bo->write_failed)
+		return;
+	if ((path = out_path(bo->out_dir, bo->paths[it->index])) == NULL ||
+	    ct_write_out(path, it->pem, it->len) != 0) {
+		pthread_mutex_lock(&bo->mu);
+		bo->write_failed = 1;   /* the store has it, the file does not: stop */
+		pthread_mutex_unlock(&bo->mu);
+		free(path);
+		return;
+	}
+	bo->issued++;
+	if (bo->results)
+		json_array_append_new(bo->results, json_pack("{s:s, s:s, s:s}", "csr",
+		    bo->paths[it->index], "serial", it->serial, "out", path));
+	else
+		printf("%s\n", path);      /* one line per certificate, once it is written */
+	free(path);
+}
+
+static void *
+writer(void *arg)
+{
+	batch_out *bo = arg;
+
+	for (;;) {
+		wq_item it;
+
+		pthread_mutex_lock(&bo->mu);
+		while (bo->head == bo->tail && !bo->closed)
+			pthread_cond_wait(&bo->not_empty, &bo->mu);
+		if (bo->head == bo->tail) {
+			pthread_mutex_unlock(&bo->mu);
+			return NULL;
+		}
+		it = bo->q[bo->head % WQ_SIZE];
+		bo->head++;
+		pthread_cond_signal(&bo->not_full);
+		pthread_mutex_unlock(&bo->mu);
+		write_item(bo, &it);
+		free(it.pem);
+		free(it.msg);
+	}
+}
+
+/* Called by the library once each certificate is durable: queue it. */
 static int
 batch_cb(void *arg, size_t i, int rc, const char *msg, X509 *cert)
 {
 	batch_out *bo = arg;
-	char *pem = NULL, *path = NULL;
-	size_t len;
+	wq_item it;
+	int stop;
 
+	memset(&it, 0, sizeof(it));
+	it.index = i;
 	if (rc != 0) {
-		bo->failed++;
-		fprintf(stderr, "%s: %s: %s\n", cli_prog, bo->paths[i], msg ? msg : "failed");
-		if (bo->results)
-			json_array_append_new(bo->results, json_pack("{s:s, s:s}", "csr", bo->paths[i],
-			    "error", msg ? msg : "failed"));
-		return 0;
-	}
-	if (ct_cert_pem(&pem, &len, cert) != 0 || (path = out_path(bo->out_dir, bo->paths[i])) == NULL ||
-	    ct_write_out(path, pem, len) != 0) {
-		bo->write_failed = 1;
-		free(pem);
-		free(path);
-		return 1;      /* stop: the store has it, the file does not */
-	}
-	bo->issued++;
-	if (!bo->results)
-		printf("%s\n", path);      /* one line per certificate, as it is written */
-	if (bo->results) {
-		char serial[2 * GP_SERIAL_MAX + 1];
+		if ((it.msg = strdup(msg ? msg : "failed")) == NULL)
+			return 1;
+	} else {
 		unsigned char sb[GP_SERIAL_MAX];
 		size_t sl = 0;
 
+		if (ct_cert_pem(&it.pem, &it.len, cert) != 0)
+			return 1;
 		gp_serial_from_asn1(sb, &sl, X509_get0_serialNumber(cert));
-		ct_serial_hex(serial, sb, sl);
-		json_array_append_new(bo->results, json_pack("{s:s, s:s, s:s}", "csr", bo->paths[i],
-		    "serial", serial, "out", path));
+		ct_serial_hex(it.serial, sb, sl);
 	}
-	free(pem);
-	free(path);
-	return 0;
+	pthread_mutex_lock(&bo->mu);
+	while (bo->tail - bo->head == WQ_SIZE)
+		pthread_cond_wait(&bo->not_full, &bo->mu);
+	bo->q[bo->tail % WQ_SIZE] = it;
+	bo->tail++;
+	stop = bo->write_failed;
+	pthread_cond_signal(&bo->not_empty);
+	pthread_mutex_unlock(&bo->mu);
+	return stop;
 }
 
 static int
 issue_batch(opts *o, gp_ca *ca)
 {
-	batch_out bo;
+	static batch_out bo;    /* large (the queue): not on the stack */
 	gp_issue_req *reqs = NULL;
 	unsigned char **bufs = NULL;
+	pthread_t wt;
 	size_t n = 0, i;
-	int r;
+	int r, rb;
 
 	memset(&bo, 0, sizeof(bo));
 	if (o->out_dir == NULL)
@@ -534,8 +610,22 @@ issue_batch(opts *o, gp_ca *ca)
 		bo.results = json_array();
 	else
 		setvbuf(stdout, NULL, _IOLBF, 0);
-	if ((r = gp_ca_issue_batch(ca, reqs, n, (int)o->threads, batch_cb, &bo)) != 0) {
-		r = cli_fail(r, "issue --batch");
+	pthread_mutex_init(&bo.mu, NULL);
+	pthread_cond_init(&bo.not_empty, NULL);
+	pthread_cond_init(&bo.not_full, NULL);
+	if (pthread_create(&wt, NULL, writer, &bo) != 0) {
+		fprintf(stderr, "%s: cannot start the writer thread\n", cli_prog);
+		r = EXIT_FAIL;
+		goto out;
+	}
+	rb = gp_ca_issue_batch(ca, reqs, n, (int)o->threads, batch_cb, &bo);
+	pthread_mutex_lock(&bo.mu);
+	bo.closed = 1;
+	pthread_cond_signal(&bo.not_empty);
+	pthread_mutex_unlock(&bo.mu);
+	pthread_join(wt, NULL);
+	if (rb != 0) {
+		r = cli_fail(rb, "issue --batch");
 		goto out;
 	}
 	if (bo.write_failed) {

@@ -10,7 +10,12 @@ CRLN=${BENCH_CRL:-1000000}
 PER=300                         # CSRs for the one-process-per-certificate figures
 command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null; }
 W=$(mktemp -d /tmp/govpki-bench.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+# Certificate files (ours and openssl's newcerts) go to tmpfs: on this
+# machine's ext4, creating tens of thousands of files right after deleting
+# as many spends most of its time in the inode allocator (recently_deleted),
+# which would measure the file system, not the CA.  Stores stay on disk.
+O=$(mktemp -d "${BENCH_OUT:-/dev/shm}/govpki-bench-out.XXXXXX" 2>/dev/null || mktemp -d /tmp/govpki-bench-out.XXXXXX)
+trap 'rm -rf "$W" "$O"' EXIT
 export GOVPKI_PASSPHRASE=bench-pass
 CT="$B/ca-tool"
 BENCH="$B/tests/bench/bench_ca"
@@ -28,7 +33,7 @@ ls "$W/csr" | head -n "$PER" | sed "s|^|$W/csr/|" > "$W/per.list"
 
 ossl_ca() {   # ossl_ca DIR KEYTYPE: an openssl ca setup with a fresh key of that type
 	local d=$1
-	mkdir -p "$d/newcerts"; : > "$d/index.txt"; echo 01 > "$d/crlnumber"
+	mkdir -p "$d"; : > "$d/index.txt"; echo 01 > "$d/crlnumber"
 	case $2 in
 	ec-p256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/ca.key" ;;
 	rsa2048) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$d/ca.key" 2>/dev/null ;;
@@ -40,7 +45,7 @@ default_ca = CA_default
 [ CA_default ]
 dir = $d
 database = \$dir/index.txt
-new_certs_dir = \$dir/newcerts
+new_certs_dir = $O/newcerts
 certificate = \$dir/ca.pem
 private_key = \$dir/ca.key
 crlnumber = \$dir/crlnumber
@@ -70,11 +75,12 @@ for kt in ec-p256 rsa2048; do
 	ossl_ca "$W/ossl-$kt" "$kt"
 	tool=() lib=() infiles=() per=() perours=()
 	for r in $(seq "$RUNS"); do
-		rm -rf "$W/out"
-		tool+=("$(secs "$CT" --home "$H" issue --ca issuing --profile tls-server --batch "$W/csr" --out-dir "$W/out")")
+		rm -rf "$O/out"
+		tool+=("$(secs "$CT" --home "$H" issue --ca issuing --profile tls-server --batch "$W/csr" --out-dir "$O/out")")
 		lib+=("$("$BENCH" issue "$H" issuing tls-server "$W/csr" 0 | awk '{print $3}')")
-		: > "$W/ossl-$kt/index.txt"; rm -rf "$W/ossl-$kt/newcerts"; mkdir "$W/ossl-$kt/newcerts"
-		infiles+=("$(secs openssl ca -batch -notext -config "$W/ossl-$kt/ca.cnf" -out "$W/ossl.pem" -infiles "$W"/csr/*.csr)")
+		: > "$W/ossl-$kt/index.txt"; rm -rf "$O/newcerts"; mkdir "$O/newcerts"
+		infiles+=("$(secs openssl ca -batch -notext -config "$W/ossl-$kt/ca.cnf" -out "$O/ossl.pem" -infiles "$W"/csr/*.csr)")
+		: > "$W/ossl-$kt/index.txt"   # the same small index as our store starts from
 		per+=("$(secs sh -c "while read f; do openssl ca -batch -notext -config '$W/ossl-$kt/ca.cnf' -in \"\$f\" -out /dev/null 2>/dev/null; done < '$W/per.list'")")
 		perours+=("$(secs sh -c "while read f; do '$CT' --home '$H' issue --ca issuing --profile tls-server --csr \"\$f\" --out /dev/null; done < '$W/per.list'")")
 	done
@@ -101,11 +107,11 @@ for r in $(seq "$RUNS"); do
 	/usr/bin/time -f "%e %M" -o "$W/time" "$CT" --home "$H" crl --ca issuing --out "$W/full.crl" >/dev/null
 	full+=("$(cut -d' ' -f1 "$W/time")"); fullmem+=("$(cut -d' ' -f2 "$W/time")")
 	"$BENCH" revoke-more "$H" issuing 1000 >/dev/null
-	delta+=("$("$BENCH" crl "$H" issuing delta | awk '{print $4}')")
+	delta+=("$("$BENCH" crl "$H" issuing delta | awk '{print $3}')")
 done
 stat -c %s "$W/full.crl" > "$W/size"
 # openssl ca -gencrl over an index of the same size
-ossl_ca "$W/ossl-crl" ec-p256
+ossl_ca "$W/ossl-crl" ec-p256; mkdir -p "$O/newcerts"
 awk -v n="$CRLN" 'BEGIN { for (i = 1; i <= n; i++) printf "R\t301231235959Z\t260101000000Z,keyCompromise\t%032X\tunknown\t/CN=synthetic\n", i }' > "$W/ossl-crl/index.txt"
 ofull=() ofullmem=()
 for r in $(seq "$RUNS"); do
