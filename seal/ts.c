@@ -119,6 +119,7 @@ gp_tsa_new(gp_tsa **out, X509 *cert, EVP_PKEY *key, STACK_OF(X509) *chain, const
 		}
 	}
 	TS_RESP_CTX_set_serial_cb(tsa->ctx, serial_cb, NULL);
+	TS_RESP_CTX_add_flags(tsa->ctx, TS_TSA_NAME);     /* RFC 3161 §2.4.2 tsa: names us */
 	*out = tsa;
 	tsa = NULL;
 	r = 0;
@@ -292,6 +293,7 @@ gp_ts_stamp(unsigned char **token, size_t *toklen, const char *mdname,
 		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
 		goto out;
 	}
+	TS_VERIFY_CTX_set_flags(vctx, TS_VFY_VERSION | TS_VFY_IMPRINT | TS_VFY_NONCE);
 	if (TS_RESP_verify_response(vctx, rs) != 1) {
 		r = gp_err_ossl(GP_E_VERIFY, "the TSA refused or answered another request");
 		goto out;

@@ -21,7 +21,7 @@ mkca() {
 mkcert() {
 	local type=$1 dir=$2 ca=$3 profile=$4 base=$5 cn=$6 o=""
 	enckey "$type" "$base"
-	case $profile in seal-signer|department) o="/O=City of Example" ;; esac
+	case $profile in seal-signer|department|tsa-signer) o="/O=City of Example" ;; esac
 	mkcsr "$type" "$base.plain" "$base.csr" "/C=CN$o/CN=$cn" "$( [ "$profile" = person ] && echo "email:$cn@example.gov.cn" )"
 	GOVPKI_HOME="$dir/home" ct issue --ca "$ca" --profile "$profile" --csr "$base.csr" --out "$base.pem" $PASS >/dev/null
 }

@@ -1,0 +1,88 @@
+#!/bin/bash
+# seal_tsa: the RFC 3161 time-stamp authority (tsa-server) checked with
+# `openssl ts` and curl; time-stamped seal signatures (SM2 and P-256 signers)
+# and CAdES-B-T signatures, their tokens verified by `openssl ts -verify`;
+# a broken time-stamp fails with its own reason.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/seal_lib.sh"
+
+CHECK="python3 $top_srcdir/tests/integration/seal_asn1_check.py"
+mkimages "$T"
+head -c 200000 /dev/urandom > "$T/doc.bin"
+
+# the TSA under its own P-256 root (OpenSSL's TS verifies no SM2 chains)
+ta="$T/tsa"; mkdir -p "$ta"
+GOVPKI_HOME="$ta/home" mkca ec-p256 "$ta" tsaroot
+GOVPKI_HOME="$ta/home" mkcert ec-p256 "$ta" tsaroot tsa-signer "$ta/tsa" "Time-Stamp Authority"
+GOVPKI_HOME="$ta/home" mkcert ec-p256 "$ta" tsaroot person "$ta/notsa" "not-a-tsa"
+openssl x509 -in "$ta/tsa.pem" -noout -text | grep -A1 "Extended Key Usage: critical" | grep -q "Time Stamping" &&
+	ok "tsa-signer certificate: critical timeStamping EKU" || not_ok "tsa-signer certificate: critical timeStamping EKU"
+
+expect_fail "tsa-server refuses a certificate without timeStamping" 1 "timeStamping" \
+	"$TSA_SERVER" --cert "$ta/notsa.pem" --key "$ta/notsa.key" --pass-file "$T/pass" --listen 127.0.0.1:0
+expect_fail "tsa-server: bad --listen" 2 "cannot listen" "$TSA_SERVER" --cert "$ta/tsa.pem" --key "$ta/tsa.key" --listen nowhere
+start_tsa "$ta/tsa.pem" "$ta/tsa.key" && ok "tsa-server listens on an ephemeral port" || { not_ok "tsa-server starts"; finish; exit 1; }
+
+# openssl ts as the client
+expect "openssl ts -query" openssl ts -query -data "$T/doc.bin" -sha256 -cert -out "$T/q.tsq"
+expect "curl POSTs the query" curl -sf -H "Content-Type: application/timestamp-query" --data-binary "@$T/q.tsq" -o "$T/r.tsr" -D "$T/h.txt" "$TSA_URL"
+grep -qi "content-type: application/timestamp-reply" "$T/h.txt" && ok "reply content type" || not_ok "reply content type"
+expect "openssl ts -reply -text" openssl ts -reply -in "$T/r.tsr" -text
+grep -q "Status: Granted" "$T/stdout" && grep -Eq "Policy OID: (1.2.3.4.1|tsa_policy1)" "$T/stdout" && grep -q "TSA: DirName:.*Time-Stamp Authority" "$T/stdout" && grep -q "Accuracy: 0x01 seconds" "$T/stdout" &&
+	ok "granted, policy, accuracy" || not_ok "granted, policy, accuracy"
+expect "openssl ts -verify (query)" openssl ts -verify -in "$T/r.tsr" -queryfile "$T/q.tsq" -CAfile "$ta/tsaroot.pem"
+expect "openssl ts -verify (data)" openssl ts -verify -in "$T/r.tsr" -data "$T/doc.bin" -CAfile "$ta/tsaroot.pem"
+s1=$(openssl ts -reply -in "$T/r.tsr" -text | grep "Serial number")
+curl -sf -H "Content-Type: application/timestamp-query" --data-binary "@$T/q.tsq" -o "$T/r2.tsr" "$TSA_URL"
+s2=$(openssl ts -reply -in "$T/r2.tsr" -text | grep "Serial number")
+[ "$s1" != "$s2" ] && [ ${#s1} -gt 30 ] && ok "serial numbers are random and differ" || not_ok "serial numbers differ ($s1 / $s2)"
+openssl ts -query -data "$T/doc.bin" -sm3 -cert -out "$T/q3.tsq"
+curl -sf -H "Content-Type: application/timestamp-query" --data-binary "@$T/q3.tsq" -o "$T/r3.tsr" "$TSA_URL"
+expect "an SM3 imprint is accepted" openssl ts -verify -in "$T/r3.tsr" -queryfile "$T/q3.tsq" -CAfile "$ta/tsaroot.pem"
+# bad requests
+code=$(curl -s -o /dev/null -w '%{http_code}' "$TSA_URL")
+[ "$code" = 405 ] && ok "GET: 405" || not_ok "GET: 405 ($code)"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Content-Type: text/plain" --data-binary "@$T/q.tsq" "$TSA_URL")
+[ "$code" = 415 ] && ok "wrong content type: 415" || not_ok "wrong content type: 415 ($code)"
+head -c 100000 /dev/zero > "$T/big"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Content-Type: application/timestamp-query" --data-binary "@$T/big" "$TSA_URL")
+[ "$code" = 413 ] && ok "oversized: 413" || not_ok "oversized: 413 ($code)"
+printf 'garbage' > "$T/g.tsq"
+curl -sf -H "Content-Type: application/timestamp-query" --data-binary "@$T/g.tsq" -o "$T/g.tsr" "$TSA_URL"
+openssl ts -reply -in "$T/g.tsr" -text > "$T/g.txt" 2>&1; grep -q "Status: Rejected" "$T/g.txt" && ok "garbage request: a rejection response" || not_ok "garbage request: rejection"
+kill -0 "$TSA_PID" && ok "the server survived the bad requests" || not_ok "the server survived"
+
+for type in sm2 ec-p256; do
+	d="$T/$type"; mkdir -p "$d"
+	export GOVPKI_HOME="$d/home"
+	mkca "$type" "$d" root
+	mkcert "$type" "$d" root seal-signer "$d/maker" "Seal Maker $type"
+	mkcert "$type" "$d" root person "$d/holder" "holder-$type"
+	st make --maker-cert "$d/maker.pem" --maker-key "$d/maker.key" $PASS --id "TS-$type" --name "time-stamped" \
+		--holder "$d/holder.pem" --image "$T/seal.png" --image-type PNG --width 40 --height 40 --out "$d/s.seal" 2>/dev/null
+	expect "$type: sign with a time-stamp" st sign --seal "$d/s.seal" --cert "$d/holder.pem" --key "$d/holder.key" $PASS \
+		--doc "$T/doc.bin" --tsa "$TSA_URL" --out "$d/ts.sig"
+	expect "$type: pyasn1 finds the time-stamp" $CHECK sig "$d/ts.sig" "$d" ts=1 seal="$d/s.seal"
+	expect "$type: openssl ts -verify: the token covers the signature value" openssl ts -verify -in "$d/ts.der" -token_in -data "$d/sig.sigval" -CAfile "$ta/tsaroot.pem"
+	expect "$type: verify" st --json verify --trust "$d/root.pem" --tsa-trust "$ta/tsaroot.pem" --doc "$T/doc.bin" "$d/ts.sig"
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); s={x["step"]:x["result"] for x in j["steps"]}; sys.exit(0 if j["valid"] and s["time-stamp"]=="pass" and "timestamp_time" in j else 1)' "$T/stdout" &&
+		ok "$type: time-stamp step passes, its time reported" || not_ok "$type: time-stamp step passes"
+	expect_fail "$type: time-stamp from an untrusted TSA" 7 "time-stamp: " st verify --trust "$d/root.pem" "$d/ts.sig"
+	# a broken time-stamp: one byte of the token's signature (the file's end)
+	python3 -c 'import sys; b=bytearray(open(sys.argv[1],"rb").read()); b[-8]^=1; open(sys.argv[2],"wb").write(b)' "$d/ts.sig" "$d/bad.sig"
+	expect_fail "$type: broken time-stamp" 7 "time-stamp: " st verify --trust "$d/root.pem" --tsa-trust "$ta/tsaroot.pem" "$d/bad.sig"
+	grep -q "^signature *pass" "$T/stdout" && grep -q "^time-stamp *fail" "$T/stdout" && ok "$type: ... only the time-stamp fails" || not_ok "$type: ... only the time-stamp fails"
+	# CAdES-B-T
+	expect "$type: cades-sign --tsa (B-T)" st cades-sign --cert "$d/holder.pem" --key "$d/holder.key" $PASS --tsa "$TSA_URL" --out "$d/bt.p7s" "$T/doc.bin"
+	expect "$type: cades-verify B-T" st cades-verify --trust "$d/root.pem" --tsa-trust "$ta/tsaroot.pem" --data "$T/doc.bin" "$d/bt.p7s"
+	grep -q "^time-stamp *pass" "$T/stdout" && ok "$type: signature time-stamp passes" || not_ok "$type: signature time-stamp passes"
+	if [ $type = ec-p256 ]; then
+		expect "ec-p256: openssl cms -verify accepts B-T" openssl cms -verify -binary -inform DER -in "$d/bt.p7s" -content "$T/doc.bin" -CAfile "$d/root.pem" -purpose any -out /dev/null
+		openssl cms -cmsout -print -inform DER -in "$d/bt.p7s" | grep -q "id-smime-aa-timeStampToken" && ok "ec-p256: openssl sees the signature-time-stamp attribute" || not_ok "openssl sees the time-stamp attribute"
+	fi
+done
+stop_tsa
+expect_fail "sign with an unreachable TSA: error, nothing written" 1 "time-stamp: .*did not answer" st sign --seal "$T/ec-p256/s.seal" \
+	--cert "$T/ec-p256/holder.pem" --key "$T/ec-p256/holder.key" $PASS --doc "$T/doc.bin" --tsa "$TSA_URL" --out "$T/never.sig"
+[ ! -e "$T/never.sig" ] && ok "nothing written" || not_ok "nothing written"
+finish
