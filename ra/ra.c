@@ -754,24 +754,24 @@ static int
 find_issuer(gp_ra *ra, X509 *cert, int64_t *ca_id, unsigned char *sn, size_t *snlen)
 {
 	gp_ca_info **cas = NULL;
+	gp_cert_info *ci = NULL;
+	unsigned char fp[32];
 	size_t n = 0;
-	int r, status, reason;
-	int64_t at;
+	int r;
 
 	*ca_id = 0;
 	if ((r = gp_serial_from_asn1(sn, snlen, X509_get0_serialNumber(cert))) != 0 ||
+	    (r = gp_x509_fingerprint(cert, fp)) != 0 ||
 	    (r = gp_store_ca_list(gp_ctx_store(ra->ctx), &cas, &n)) != 0)
 		goto out;
+	/* the very certificate the CA stored (same DER), not one that merely
+	 * copies an issued certificate's issuer and serial */
 	for (size_t i = 0; i < n && *ca_id == 0; i++) {
-		X509 *ca = NULL;
-
-		if (gp_cert_parse(&ca, cas[i]->cert_der, cas[i]->cert_len) != 0)
-			continue;
-		if (X509_check_issued(ca, cert) == X509_V_OK &&
-		    gp_store_cert_status(gp_ctx_store(ra->ctx), cas[i]->id, sn, *snlen, &status,
-		    &at, &reason) == 0)
+		if (gp_store_cert_get(gp_ctx_store(ra->ctx), cas[i]->id, sn, *snlen, &ci) == 0 &&
+		    memcmp(ci->fingerprint, fp, 32) == 0)
 			*ca_id = cas[i]->id;
-		X509_free(ca);
+		gp_cert_info_free(ci);
+		ci = NULL;
 	}
 	gp_error_clear();
 	r = *ca_id ? 0 : gp_err(GP_E_NOTFOUND, "the certificate was not issued by a CA of this store");

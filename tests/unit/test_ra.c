@@ -1,0 +1,538 @@
+/* tests/unit/test_ra.c: the RA workflow: submissions, approvals and dual control, rejections, recovery, tokens, officers, challenges */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <time.h>
+
+#include <govpki/govpki.h>
+
+#include "testutil.h"
+
+#define PW "unit-test-pass"
+
+typedef struct fx {
+	char *dir;
+	gp_ctx *ctx;
+	gp_ca *ca;
+	gp_ra *ra;
+	EVP_PKEY *key;
+	unsigned char *csr;
+	size_t csr_len;
+} fx;
+
+static int
+setup(void **state)
+{
+	fx *f = calloc(1, sizeof(*f));
+	gp_ca_params p;
+	unsigned char k[32] = { 1, 2, 3 };
+
+	f->dir = tu_tmpdir();
+	assert_int_equal(gp_ctx_open(&f->ctx, NULL, f->dir, 0), 0);
+	memset(&p, 0, sizeof(p));
+	p.name = "root";
+	p.subject = "/C=CN/O=Example/CN=Root";
+	p.key_type = GP_KEY_EC_P256;
+	p.pass = PW;
+	p.passlen = strlen(PW);
+	assert_int_equal(gp_ca_create(f->ctx, &p), 0);
+	p.name = "issuing";
+	p.parent = "root";
+	p.subject = "/C=CN/O=Example/CN=Issuing";
+	assert_int_equal(gp_ca_create(f->ctx, &p), 0);
+	assert_int_equal(gp_ca_open(&f->ca, f->ctx, "issuing", PW, strlen(PW)), 0);
+	assert_int_equal(gp_ra_new(&f->ra, f->ctx, f->ca), 0);
+	assert_int_equal(gp_ra_set_challenge_key(f->ra, k, 300), 0);
+	f->key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	f->csr = tu_csr(&f->csr_len, f->key, "Example", "www.example.gov.cn", "DNS:www.example.gov.cn");
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fx *f = *state;
+
+	gp_ra_free(f->ra);
+	gp_ca_free(f->ca);
+	gp_ctx_free(f->ctx);
+	EVP_PKEY_free(f->key);
+	free(f->csr);
+	tu_rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static gp_ra_submission
+sub_of(fx *f, const char *profile)
+{
+	gp_ra_submission s;
+
+	memset(&s, 0, sizeof(s));
+	s.profile = profile;
+	s.csr = f->csr;
+	s.csr_len = f->csr_len;
+	s.submitter = "token:1";
+	s.contact_email = "a@example.gov.cn";
+	return s;
+}
+
+static int64_t
+audit_rows(fx *f)
+{
+	int64_t seq;
+	unsigned char h[32];
+
+	assert_int_equal(gp_store_audit_last(gp_ctx_store(f->ctx), &seq, h), 0);
+	return seq;
+}
+
+/* Submit, approve once (tls-server needs one officer): issued with a serial
+ * that is in the store; the approver is recorded. */
+static void
+test_submit_approve_issue(void **state)
+{
+	fx *f = *state;
+	gp_ra_submission s = sub_of(f, "tls-server");
+	gp_ra_request *q = NULL;
+	gp_cert_info *ci = NULL;
+	int64_t id;
+	int fin;
+
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), 0);
+	assert_true(id > 0);
+	assert_int_equal(gp_ra_request_get(f->ra, id, &q), 0);
+	assert_int_equal(q->status, GP_RA_PENDING);
+	assert_int_equal(q->approvals_needed, 1);
+	assert_string_equal(q->contact_email, "a@example.gov.cn");
+	gp_ra_request_free(q);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice"), 0);
+	assert_int_equal(fin, GP_RA_ISSUED);
+	assert_int_equal(gp_ra_request_get(f->ra, id, &q), 0);
+	assert_int_equal(q->status, GP_RA_ISSUED);
+	assert_int_equal(q->napprovers, 1);
+	assert_string_equal(q->approvers[0], "alice");
+	assert_true(q->serial_len > 0);
+	assert_int_equal(gp_store_cert_get(gp_ctx_store(f->ctx), gp_ca_id(f->ca), q->serial,
+	    q->serial_len, &ci), 0);
+	assert_string_equal(ci->profile, "tls-server");
+	gp_cert_info_free(ci);
+	gp_ra_request_free(q);
+	/* approving again, by anyone, is a state conflict */
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "bob"), GP_E_STATE);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice"), GP_E_STATE);
+}
+
+/* sub-ca needs two distinct officers; the submitter cannot approve; the
+ * same officer twice is GP_E_EXISTS. */
+static void
+test_dual_control(void **state)
+{
+	fx *f = *state;
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	size_t len;
+	unsigned char *csr = tu_csr(&len, k, "Example", "Dept CA", NULL);
+	gp_ra_submission s = sub_of(f, "sub-ca");
+	int64_t id;
+	int fin;
+
+	s.csr = csr;
+	s.csr_len = len;
+	s.submitter = "officer:alice";
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice"), GP_E_POLICY);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "bob"), 0);
+	assert_int_equal(fin, GP_RA_PENDING);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "bob"), GP_E_EXISTS);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "carol"), 0);
+	assert_int_equal(fin, GP_RA_ISSUED);
+	free(csr);
+	EVP_PKEY_free(k);
+}
+
+/* Rejection needs a reason; a rejected request cannot be approved or
+ * rejected again. */
+static void
+test_reject(void **state)
+{
+	fx *f = *state;
+	gp_ra_submission s = sub_of(f, "tls-server");
+	gp_ra_request *q = NULL;
+	int64_t id;
+	int fin;
+
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), 0);
+	assert_int_equal(gp_ra_reject(f->ra, id, "bob", NULL), GP_E_INVALID);
+	assert_int_equal(gp_ra_reject(f->ra, id, "bob", ""), GP_E_INVALID);
+	assert_int_equal(gp_ra_reject(f->ra, id, "bob", "no"), 0);
+	assert_int_equal(gp_ra_request_get(f->ra, id, &q), 0);
+	assert_int_equal(q->status, GP_RA_REJECTED);
+	assert_string_equal(q->reason, "no");
+	gp_ra_request_free(q);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice"), GP_E_STATE);
+	assert_int_equal(gp_ra_reject(f->ra, id, "bob", "again"), GP_E_STATE);
+	assert_int_equal(gp_ra_reject(f->ra, 9999, "bob", "x"), GP_E_NOTFOUND);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, 9999, "bob"), GP_E_NOTFOUND);
+}
+
+/* Bad submissions are refused and store nothing (no request, no audit row). */
+static void
+test_submit_bad(void **state)
+{
+	fx *f = *state;
+	gp_ra_submission s;
+	int64_t id, rows = audit_rows(f);
+	unsigned char junk[] = "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n";
+	char longs[2000];
+
+	assert_int_equal(gp_ra_submit(NULL, &id, NULL), GP_E_INVALID);
+	s = sub_of(f, "nope");
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), GP_E_NOTFOUND);
+	assert_int_equal(id, 0);
+	s = sub_of(f, "tls-server");
+	s.csr = junk;
+	s.csr_len = sizeof(junk) - 1;
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), GP_E_PARSE);
+	s = sub_of(f, "tls-server");
+	s.csr_len = 0;
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), GP_E_INVALID);
+	s = sub_of(f, "tls-server");
+	s.sans = "email:a@b";             /* tls-server: DNS and IP only */
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), GP_E_POLICY);
+	s = sub_of(f, "tls-server");
+	s.subject = "/CN=x/NOPE=y";
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), GP_E_PARSE);
+	s = sub_of(f, "tls-server");
+	s.contact_email = "no-at";
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), GP_E_INVALID);
+	s = sub_of(f, "tls-server");
+	s.contact_name = "a\nb";
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), GP_E_INVALID);
+	memset(longs, 'a', sizeof(longs) - 1);
+	longs[sizeof(longs) - 1] = '\0';
+	s = sub_of(f, "tls-server");
+	s.subject = longs;
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), GP_E_INVALID);
+	s = sub_of(f, "tls-server");
+	s.submitter = NULL;
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), GP_E_INVALID);
+	assert_int_equal(audit_rows(f), rows);
+}
+
+/* A request whose issuance fails ends failed with the reason; the call
+ * itself succeeds (the approval stands). */
+static void
+test_failed_issuance(void **state)
+{
+	fx *f = *state;
+	gp_ra_submission s = sub_of(f, "tls-server");
+	gp_ra_request *q = NULL;
+	gp_ra *noca = NULL;
+	int64_t id, n;
+	int fin;
+
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), 0);
+	/* an RA without a CA records the approval but cannot carry it out */
+	assert_int_equal(gp_ra_new(&noca, f->ctx, NULL), 0);
+	assert_int_equal(gp_ra_approve(noca, &fin, id, "alice"), GP_E_STATE);
+	assert_int_equal(gp_ra_request_get(f->ra, id, &q), 0);
+	assert_int_equal(q->status, GP_RA_APPROVED);
+	gp_ra_request_free(q);
+	/* recovery marks it failed */
+	assert_int_equal(gp_ra_recover(f->ra, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(gp_ra_request_get(f->ra, id, &q), 0);
+	assert_int_equal(q->status, GP_RA_FAILED);
+	assert_non_null(strstr(q->reason, "interrupted"));
+	gp_ra_request_free(q);
+	gp_ra_free(noca);
+	assert_int_equal(gp_ra_recover(f->ra, &n), 0);
+	assert_int_equal(n, 0);
+}
+
+static int
+cb(void *arg, const gp_ra_request *q)
+{
+	(*(int *)arg)++;
+	return q->id > 0 ? 0 : 1;
+}
+
+/* Listing with filters and a cursor; counts per state. */
+static void
+test_list_count(void **state)
+{
+	fx *f = *state;
+	gp_ra_submission s = sub_of(f, "tls-server");
+	gp_ra_filter fl;
+	int64_t id, counts[GP_RA__NSTATUS];
+	int n = 0, fin;
+
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(gp_ra_submit(f->ra, &id, &s), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice"), 0);
+	assert_int_equal(gp_ra_count(f->ra, counts), 0);
+	assert_int_equal(counts[GP_RA_PENDING], 2);
+	assert_int_equal(counts[GP_RA_ISSUED], 1);
+	memset(&fl, 0, sizeof(fl));
+	fl.status = GP_RA_PENDING;
+	fl.limit = 1;
+	assert_int_equal(gp_ra_request_list(f->ra, &fl, cb, &n), 0);
+	assert_int_equal(n, 1);
+	fl.status = 42;
+	assert_int_equal(gp_ra_request_list(f->ra, &fl, cb, &n), GP_E_INVALID);
+	fl.status = -1;
+	fl.submitter = "token:1' OR '1'='1";
+	n = 0;
+	assert_int_equal(gp_ra_request_list(f->ra, &fl, cb, &n), 0);
+	assert_int_equal(n, 0);
+}
+
+/* Tokens: printed form, auth, scope, revoked, expired, malformed. */
+static void
+test_tokens(void **state)
+{
+	fx *f = *state;
+	char *tok = NULL;
+	gp_ra_token *t = NULL;
+	int64_t id;
+
+	assert_int_equal(gp_ra_token_create(f->ra, &tok, &id, "app", "tls-server,person",
+	    (int64_t)time(NULL) + 3600, "test"), 0);
+	assert_int_equal(strlen(tok), 68);
+	assert_memory_equal(tok, "gpt_", 4);
+	assert_int_equal(gp_ra_token_auth(f->ra, &t, tok), 0);
+	assert_true(gp_ra_token_allows(t, "person"));
+	assert_true(gp_ra_token_allows(t, "tls-server"));
+	assert_false(gp_ra_token_allows(t, "tls"));
+	assert_false(gp_ra_token_allows(t, "sub-ca"));
+	gp_ra_token_free(t);
+	t = NULL;
+	assert_int_equal(gp_ra_token_auth(f->ra, &t, "gpt_00"), GP_E_VERIFY);
+	tok[10] = tok[10] == 'a' ? 'b' : 'a';
+	assert_int_equal(gp_ra_token_auth(f->ra, &t, tok), GP_E_VERIFY);
+	tok[10] = 'g';
+	assert_int_equal(gp_ra_token_auth(f->ra, &t, tok), GP_E_VERIFY);
+	assert_null(t);
+	gp_pass_free(tok, strlen(tok));
+	assert_int_equal(gp_ra_token_create(f->ra, &tok, &id, "bad name!", "*",
+	    (int64_t)time(NULL) + 3600, "test"), GP_E_INVALID);
+	assert_int_equal(gp_ra_token_create(f->ra, &tok, &id, "x", "nope",
+	    (int64_t)time(NULL) + 3600, "test"), GP_E_NOTFOUND);
+	assert_int_equal(gp_ra_token_create(f->ra, &tok, &id, "x", "*", 1, "test"), GP_E_INVALID);
+	assert_int_equal(gp_ra_token_create(f->ra, &tok, &id, "x", "*",
+	    (int64_t)time(NULL) + 3600, "test"), 0);
+	assert_int_equal(gp_ra_token_revoke(f->ra, id, "test"), 0);
+	assert_int_equal(gp_ra_token_auth(f->ra, &t, tok), GP_E_VERIFY);
+	assert_non_null(strstr(gp_error_last(), "revoked"));
+	assert_int_equal(gp_ra_token_revoke(f->ra, 999, "test"), GP_E_NOTFOUND);
+	gp_pass_free(tok, strlen(tok));
+}
+
+static X509 *
+der_copy(X509 *x)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	int n = i2d_X509(x, &der);
+	X509 *y;
+
+	p = der;
+	y = n > 0 ? d2i_X509(NULL, &p, n) : NULL;
+	OPENSSL_free(der);
+	return y;
+}
+
+/* Officers: only certificates from the store's CAs; names checked; auth
+ * refuses unregistered, disabled and revoked certificates. */
+static void
+test_officers(void **state)
+{
+	fx *f = *state;
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	size_t len;
+	unsigned char *csr = tu_csr(&len, k, "Example", "alice", NULL);
+	gp_issue_req ir;
+	X509 *cert = NULL, *other = NULL;
+	gp_ra_officer *o = NULL;
+	unsigned char sn[GP_SERIAL_MAX];
+	size_t snlen;
+
+	memset(&ir, 0, sizeof(ir));
+	ir.csr = csr;
+	ir.csr_len = len;
+	ir.profile = "tls-client";
+	assert_int_equal(gp_ca_issue(f->ca, &ir, &other), 0);
+	/* as a TLS peer sends it: from DER (a freshly signed X509 lacks the
+	 * cached encoding OpenSSL's verifier expects) */
+	cert = der_copy(other);
+	X509_free(other);
+	assert_int_equal(gp_ra_officer_auth(f->ra, &o, "issuing", cert, NULL), GP_E_VERIFY);
+	assert_non_null(strstr(gp_error_last(), "not registered"));
+	assert_int_equal(gp_ra_officer_add(f->ra, "al ice", GP_RA_ROLE_OFFICER, cert, "t"), GP_E_INVALID);
+	assert_int_equal(gp_ra_officer_add(f->ra, "alice", 7, cert, "t"), GP_E_INVALID);
+	assert_int_equal(gp_ra_officer_add(f->ra, "alice", GP_RA_ROLE_ADMIN, cert, "t"), 0);
+	assert_int_equal(gp_ra_officer_add(f->ra, "alice2", GP_RA_ROLE_ADMIN, cert, "t"), GP_E_EXISTS);
+	assert_int_equal(gp_ra_officer_auth(f->ra, &o, "issuing", cert, NULL), 0);
+	assert_string_equal(o->name, "alice");
+	assert_int_equal(o->role, GP_RA_ROLE_ADMIN);
+	gp_ra_officer_free(o);
+	o = NULL;
+	/* a self-made certificate that never came from the store */
+	other = X509_dup(cert);
+	X509_gmtime_adj(X509_getm_notBefore(other), -10);
+	X509_sign(other, k, EVP_sha256());
+	{
+		X509 *o2 = der_copy(other);
+
+		X509_free(other);
+		other = o2;
+	}
+	assert_int_equal(gp_ra_officer_add(f->ra, "mallory", GP_RA_ROLE_OFFICER, other, "t"), GP_E_NOTFOUND);
+	assert_int_equal(gp_ra_officer_auth(f->ra, &o, "issuing", other, NULL), GP_E_VERIFY);
+	assert_int_equal(gp_ra_officer_set_enabled(f->ra, "alice", 0, "t"), 0);
+	assert_int_equal(gp_ra_officer_auth(f->ra, &o, "issuing", cert, NULL), GP_E_VERIFY);
+	assert_non_null(strstr(gp_error_last(), "disabled"));
+	assert_int_equal(gp_ra_officer_set_enabled(f->ra, "alice", 1, "t"), 0);
+	assert_int_equal(gp_ra_officer_set_enabled(f->ra, "nobody", 1, "t"), GP_E_NOTFOUND);
+	assert_int_equal(gp_serial_from_asn1(sn, &snlen, X509_get0_serialNumber(cert)), 0);
+	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", sn, snlen, GP_REASON_KEY_COMPROMISE, 0, "t"), 0);
+	assert_int_equal(gp_ra_officer_auth(f->ra, &o, "issuing", cert, NULL), GP_E_VERIFY);
+	assert_non_null(strstr(gp_error_last(), "revoked"));
+	assert_null(o);
+	X509_free(cert);
+	X509_free(other);
+	free(csr);
+	EVP_PKEY_free(k);
+}
+
+/* Proof of possession: the right key over a fresh challenge revokes; a
+ * wrong key, a forged challenge or another RA's challenge does not. */
+static void
+test_revoke_proven(void **state)
+{
+	fx *f = *state;
+	gp_ra_submission s = sub_of(f, "tls-server");
+	gp_ra_request *q = NULL;
+	gp_ra *other = NULL;
+	EVP_PKEY *wrong = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	unsigned char k2[32] = { 9 }, *sig = NULL;
+	char *ch = NULL, msg[512], hex[41];
+	size_t siglen;
+	int64_t id, at;
+	int fin, st, reason;
+
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice"), 0);
+	assert_int_equal(gp_ra_request_get(f->ra, id, &q), 0);
+	assert_int_equal(gp_ra_challenge_new(f->ra, &ch), 0);
+	for (size_t i = 0; i < q->serial_len; i++)
+		sprintf(hex + 2 * i, "%02x", q->serial[i]);
+	snprintf(msg, sizeof(msg), "govpki-revoke:%s:%s", ch, hex);
+	assert_int_equal(gp_sign_data(&sig, &siglen, wrong, (unsigned char *)msg, strlen(msg)), 0);
+	assert_int_equal(gp_ra_revoke_proven(f->ra, q->serial, q->serial_len, GP_REASON_KEY_COMPROMISE,
+	    ch, sig, siglen), GP_E_VERIFY);
+	OPENSSL_free(sig);
+	assert_int_equal(gp_sign_data(&sig, &siglen, f->key, (unsigned char *)msg, strlen(msg)), 0);
+	/* another RA key: not our challenge */
+	assert_int_equal(gp_ra_new(&other, f->ctx, f->ca), 0);
+	assert_int_equal(gp_ra_set_challenge_key(other, k2, 300), 0);
+	assert_int_equal(gp_ra_revoke_proven(other, q->serial, q->serial_len, GP_REASON_KEY_COMPROMISE,
+	    ch, sig, siglen), GP_E_VERIFY);
+	assert_int_equal(gp_ra_revoke_proven(f->ra, q->serial, q->serial_len, GP_REASON_KEY_COMPROMISE,
+	    "v1.garbage", sig, siglen), GP_E_VERIFY);
+	assert_int_equal(gp_ra_revoke_proven(f->ra, q->serial, q->serial_len, GP_REASON_CERTIFICATE_HOLD,
+	    ch, sig, siglen), GP_E_INVALID);
+	assert_int_equal(gp_ra_revoke_proven(f->ra, q->serial, q->serial_len, GP_REASON_KEY_COMPROMISE,
+	    ch, sig, siglen), 0);
+	assert_int_equal(gp_store_cert_status(gp_ctx_store(f->ctx), gp_ca_id(f->ca), q->serial,
+	    q->serial_len, &st, &at, &reason), 0);
+	assert_int_equal(st, GP_STATUS_REVOKED);
+	assert_int_equal(reason, GP_REASON_KEY_COMPROMISE);
+	/* a revocation request for it now: already revoked */
+	assert_int_equal(gp_ra_submit_revoke(f->ra, &id, q->serial, q->serial_len,
+	    GP_REASON_SUPERSEDED, "token:1"), GP_E_STATE);
+	OPENSSL_free(sig);
+	free(ch);
+	gp_ra_free(other);
+	gp_ra_request_free(q);
+	EVP_PKEY_free(wrong);
+}
+
+/* A revocation request carried out by an officer's approval. */
+static void
+test_revoke_request(void **state)
+{
+	fx *f = *state;
+	gp_ra_submission s = sub_of(f, "tls-server");
+	gp_ra_request *q = NULL;
+	unsigned char bogus[3] = { 1, 2, 3 };
+	int64_t id, rid;
+	int fin;
+
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice"), 0);
+	assert_int_equal(gp_ra_request_get(f->ra, id, &q), 0);
+	assert_int_equal(gp_ra_submit_revoke(f->ra, &rid, bogus, 3, GP_REASON_SUPERSEDED, "token:1"),
+	    GP_E_NOTFOUND);
+	assert_int_equal(gp_ra_submit_revoke(f->ra, &rid, q->serial, q->serial_len,
+	    GP_REASON_REMOVE_FROM_CRL, "token:1"), GP_E_INVALID);
+	assert_int_equal(gp_ra_submit_revoke(f->ra, &rid, q->serial, q->serial_len,
+	    GP_REASON_SUPERSEDED, "token:1"), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, rid, "bob"), 0);
+	assert_int_equal(fin, GP_RA_REVOKED);
+	gp_ra_request_free(q);
+}
+
+/* The store dispatch refuses NULLs and bad states. */
+static void
+test_store_args(void **state)
+{
+	fx *f = *state;
+	gp_store *st = gp_ctx_store(f->ctx);
+	gp_ra_request *q = (gp_ra_request *)1;
+	gp_ra_token *t = (gp_ra_token *)1;
+	unsigned char h[32] = { 0 };
+	int n = 5;
+
+	assert_int_equal(gp_store_ra_req_get(NULL, 1, &q), GP_E_INVALID);
+	assert_null(q);
+	assert_int_equal(gp_store_ra_req_add(st, NULL), GP_E_INVALID);
+	assert_int_equal(gp_store_ra_req_set_status(st, 1, 0, 99, NULL, NULL, 0, 0), GP_E_INVALID);
+	assert_int_equal(gp_store_ra_approval_add(st, 1, NULL, 0, &n), GP_E_INVALID);
+	assert_int_equal(n, 0);
+	assert_int_equal(gp_store_ra_approval_add(st, 12345, "x", 0, &n), GP_E_NOTFOUND);
+	assert_int_equal(gp_store_ra_token_get(st, h, &t), GP_E_NOTFOUND);
+	assert_null(t);
+	assert_int_equal(gp_store_ra_officer_get(st, "a", h, NULL), GP_E_INVALID);
+	gp_ra_request_free(NULL);
+	gp_ra_token_free(NULL);
+	gp_ra_officer_free(NULL);
+	gp_ra_free(NULL);
+	assert_string_equal(gp_ra_status_name(99), "unknown");
+	assert_int_equal(gp_ra_status_from_name(&n, "pending'--"), GP_E_INVALID);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_submit_approve_issue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dual_control, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reject, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_submit_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_issuance, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_officers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revoke_proven, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revoke_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_args, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
