@@ -120,7 +120,7 @@ sq_seal_add(gp_store *gs, gp_seal_info *info)
 	sqlite3_bind_int64(st, 8, info->valid_end);
 	sqlite3_bind_blob(st, 9, info->der, (int)info->der_len, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_CONSTRAINT) {
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
 		r = gp_err(GP_E_EXISTS, "seal %s is already registered", info->es_id);
 		goto out;
 	}
