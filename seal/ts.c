@@ -340,6 +340,15 @@ gp_ts_verify(int64_t *gen_time, const unsigned char *token, size_t toklen,
 		r = gp_err_ossl(GP_E_VERIFY, "the time-stamp token does not decode");
 		goto out;
 	}
+	/* a TSA certificate issued by an SM2 CA verifies only with the default
+	 * ID set on it (OpenSSL 3.0 takes the ID from the certificate checked) */
+	if (PKCS7_type_is_signed(tok) && tok->d.sign != NULL)
+		for (int i = 0; i < sk_X509_num(tok->d.sign->cert); i++)
+			if ((r = gp_x509_prepare_sm2(sk_X509_value(tok->d.sign->cert, i))) != 0)
+				goto out;
+	for (int i = 0; i < sk_X509_num(untrusted); i++)
+		if ((r = gp_x509_prepare_sm2(sk_X509_value(untrusted, i))) != 0)
+			goto out;
 	if ((ctx = TS_VERIFY_CTX_new()) == NULL || (st = X509_STORE_new()) == NULL ||
 	    (bio = BIO_new_mem_buf(data ? data : (const unsigned char *)"", (int)len)) == NULL) {
 		r = gp_err_ossl(GP_E_NOMEM, "out of memory");

@@ -1,0 +1,961 @@
+/* tests/unit/test_seal.c: seals, seal signatures, the register, time-stamps and CAdES */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include <openssl/err.h>
+#include <openssl/ts.h>
+#include <openssl/x509v3.h>
+
+#include <govpki/govpki.h>
+#include <govpki/seal.h>
+
+#include "../../seal/seal_asn1.h"
+#include "testutil.h"
+
+static const unsigned char png[] = "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR-test-image";
+static const unsigned char doc[] = "the document that is sealed";
+
+/* A world: a root, a maker and two holders per key type, made here with the X509 API. */
+struct world {
+	EVP_PKEY *root_key, *maker_key, *holder_key, *other_key, *tsa_key;
+	X509 *root, *maker, *holder, *other, *tsa;
+	STACK_OF(X509) *roots;
+	int sm2;
+};
+
+static X509 *
+mkcert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ikey, int ca, const char *eku)
+{
+	X509 *x = X509_new();
+	X509_NAME *n = X509_NAME_new();
+	X509V3_CTX v3;
+	unsigned char serial[16];
+	BIGNUM *bn;
+
+	X509_set_version(x, 2);
+	gp_serial_random(serial);
+	bn = BN_bin2bn(serial, sizeof(serial), NULL);
+	BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x));
+	BN_free(bn);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_subject_name(x, n);
+	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 365 * 3);
+	X509_set_pubkey(x, key);
+	X509V3_set_ctx(&v3, issuer ? issuer : x, x, NULL, NULL, 0);
+	X509_add_ext(x, X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE"), -1);
+	X509_add_ext(x, X509V3_EXT_conf_nid(NULL, &v3, NID_key_usage, ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,nonRepudiation"), -1);
+	X509_add_ext(x, X509V3_EXT_conf_nid(NULL, &v3, NID_subject_key_identifier, "hash"), -1);
+	if (issuer)
+		X509_add_ext(x, X509V3_EXT_conf_nid(NULL, &v3, NID_authority_key_identifier, "keyid"), -1);
+	if (eku)
+		X509_add_ext(x, X509V3_EXT_conf_nid(NULL, &v3, NID_ext_key_usage, eku), -1);
+	if (gp_x509_sign(x, ikey ? ikey : key) != 0)
+		abort();
+	X509_NAME_free(n);
+	return x;
+}
+
+static void
+world_make(struct world *w, gp_key_type t)
+{
+	memset(w, 0, sizeof(*w));
+	w->sm2 = t == GP_KEY_SM2;
+	assert_int_equal(gp_key_generate(&w->root_key, t), 0);
+	assert_int_equal(gp_key_generate(&w->maker_key, t), 0);
+	assert_int_equal(gp_key_generate(&w->holder_key, t), 0);
+	assert_int_equal(gp_key_generate(&w->other_key, t), 0);
+	assert_int_equal(gp_key_generate(&w->tsa_key, GP_KEY_EC_P256), 0);
+	w->root = mkcert(w->root_key, "Root", NULL, NULL, 1, NULL);
+	w->maker = mkcert(w->maker_key, "Maker", w->root, w->root_key, 0, NULL);
+	w->holder = mkcert(w->holder_key, "Holder", w->root, w->root_key, 0, NULL);
+	w->other = mkcert(w->other_key, "Other", w->root, w->root_key, 0, NULL);
+	w->tsa = mkcert(w->tsa_key, "TSA", w->root, w->root_key, 0, "critical,timeStamping");
+	w->roots = sk_X509_new_null();
+	sk_X509_push(w->roots, w->root);
+}
+
+static void
+world_free(struct world *w)
+{
+	sk_X509_free(w->roots);
+	X509_free(w->root); X509_free(w->maker); X509_free(w->holder); X509_free(w->other); X509_free(w->tsa);
+	EVP_PKEY_free(w->root_key); EVP_PKEY_free(w->maker_key); EVP_PKEY_free(w->holder_key);
+	EVP_PKEY_free(w->other_key); EVP_PKEY_free(w->tsa_key);
+}
+
+static void
+params_init(gp_seal_params *p, X509 **holders, size_t n)
+{
+	memset(p, 0, sizeof(*p));
+	p->id = "SEAL-1";
+	p->type = GP_SEAL_OFFICIAL;
+	p->name = "示例市人民政府";
+	p->cert_list_type = GP_SEAL_CERTS;
+	p->holders = holders;
+	p->nholders = n;
+	p->valid_end = time(NULL) + 86400 * 30;
+	p->image_type = "png";
+	p->image = png;
+	p->image_len = sizeof(png) - 1;
+	p->width_mm = 40;
+	p->height_mm = 42;
+}
+
+/* status of step name in r, -1 when absent */
+static int
+step(const gp_verify_result *r, const char *name)
+{
+	for (size_t i = 0; i < gp_verify_result_count(r); i++) {
+		const char *n, *d;
+		int st;
+		gp_verify_result_step(r, i, &n, &st, &d);
+		if (strcmp(n, name) == 0)
+			return st;
+	}
+	return -1;
+}
+
+static const char *
+detail(const gp_verify_result *r, const char *name)
+{
+	for (size_t i = 0; i < gp_verify_result_count(r); i++) {
+		const char *n, *d;
+		int st;
+		gp_verify_result_step(r, i, &n, &st, &d);
+		if (strcmp(n, name) == 0)
+			return d;
+	}
+	return "";
+}
+
+/* The magic bytes of each picture type are checked against the declared type. */
+static void
+test_image_check(void **state)
+{
+	(void)state;
+	assert_int_equal(gp_seal_image_check("PNG", png, sizeof(png) - 1), 0);
+	assert_int_equal(gp_seal_image_check("jpeg", (const unsigned char *)"\xff\xd8\xff\xe0xx", 6), 0);
+	assert_int_equal(gp_seal_image_check("JPG", (const unsigned char *)"\xff\xd8\xff\xe0xx", 6), 0);
+	assert_int_equal(gp_seal_image_check("GIF", (const unsigned char *)"GIF89a....", 10), 0);
+	assert_int_equal(gp_seal_image_check("GIF", (const unsigned char *)"GIF87a....", 10), 0);
+	assert_int_equal(gp_seal_image_check("BMP", (const unsigned char *)"BM012345678901234567890123456789", 32), 0);
+	assert_int_equal(gp_seal_image_check("SVG", (const unsigned char *)"<svg xmlns='x'/>", 16), 0);
+	assert_int_equal(gp_seal_image_check("SVG", (const unsigned char *)"\xef\xbb\xbf<?xml version='1.0'?><!-- c --><!DOCTYPE svg><svg>", 53), 0);
+	/* mismatches and bad input */
+	assert_int_equal(gp_seal_image_check("JPG", png, sizeof(png) - 1), GP_E_INVALID);
+	assert_non_null(strstr(gp_error_last(), "declared JPG but its bytes are PNG"));
+	assert_int_equal(gp_seal_image_check("BMP", (const unsigned char *)"BM", 2), GP_E_INVALID);
+	assert_int_equal(gp_seal_image_check("SVG", (const unsigned char *)"<html><svg/></html>", 19), GP_E_INVALID);
+	assert_int_equal(gp_seal_image_check("SVG", (const unsigned char *)"<!-- never closed <svg>", 23), GP_E_INVALID);
+	assert_int_equal(gp_seal_image_check("SVG", (const unsigned char *)"<svgx>", 6), GP_E_INVALID);
+	assert_int_equal(gp_seal_image_check("TIFF", png, sizeof(png) - 1), GP_E_INVALID);
+	assert_int_equal(gp_seal_image_check(NULL, png, sizeof(png) - 1), GP_E_INVALID);
+	assert_int_equal(gp_seal_image_check("PNG", NULL, 0), GP_E_INVALID);
+	assert_int_equal(gp_seal_image_check("PNG", png, 4), GP_E_INVALID);
+}
+
+/* A seal made for every key type decodes to what was put in. */
+static void
+test_make_parse(void **state)
+{
+	static const gp_key_type types[] = { GP_KEY_SM2, GP_KEY_EC_P256, GP_KEY_RSA2048, GP_KEY_ED25519 };
+	static const char *const algs[] = { "1.2.156.10197.1.501", "1.2.840.10045.4.3.2", "1.2.840.113549.1.1.11", "1.3.101.112" };
+
+	(void)state;
+	for (size_t t = 0; t < 4; t++) {
+		struct world w;
+		gp_seal_params p;
+		X509 *h[1];
+		unsigned char *der = NULL;
+		size_t len = 0, ilen = 0;
+		gp_seal *s = NULL;
+		long wd, ht;
+		int64_t c, a, b;
+
+		world_make(&w, types[t]);
+		h[0] = w.holder;
+		params_init(&p, h, 1);
+		assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), 0);
+		assert_int_equal(gp_seal_parse(&s, der, len), 0);
+		assert_int_equal(gp_seal_version(s), 4);
+		assert_string_equal(gp_seal_id(s), "SEAL-1");
+		assert_string_equal(gp_seal_vid(s), "govpki");
+		assert_string_equal(gp_seal_name(s), "示例市人民政府");
+		assert_int_equal(gp_seal_type(s), GP_SEAL_OFFICIAL);
+		assert_int_equal(gp_seal_cert_list_type(s), GP_SEAL_CERTS);
+		assert_int_equal(gp_seal_holder_count(s), 1);
+		assert_string_equal(gp_seal_image_type(s), "PNG");
+		assert_memory_equal(gp_seal_image(s, &ilen, &wd, &ht), png, sizeof(png) - 1);
+		assert_int_equal(ilen, sizeof(png) - 1);
+		assert_int_equal(wd, 40);
+		assert_int_equal(ht, 42);
+		gp_seal_times(s, &c, &a, &b);
+		assert_true(c == a && b == p.valid_end);
+		assert_string_equal(gp_seal_sig_alg(s), algs[t]);
+		assert_int_equal(X509_cmp(gp_seal_maker0(s), w.maker), 0);
+		assert_true(gp_seal_has_holder(s, w.holder));
+		assert_false(gp_seal_has_holder(s, w.other));
+		{
+			size_t dl;
+			assert_memory_equal(gp_seal_der(s, &dl), der, len);
+			assert_int_equal(dl, len);
+		}
+		gp_seal_free(s);
+		OPENSSL_free(der);
+		world_free(&w);
+	}
+}
+
+/* Holders by digest (certListType 2): SM3 for SM2 certificates. */
+static void
+test_digests(void **state)
+{
+	struct world w;
+	gp_seal_params p;
+	X509 *h[2];
+	unsigned char *der = NULL;
+	size_t len = 0;
+	gp_seal *s = NULL;
+
+	(void)state;
+	world_make(&w, GP_KEY_SM2);
+	h[0] = w.holder;
+	h[1] = w.maker;
+	params_init(&p, h, 2);
+	p.cert_list_type = GP_SEAL_DIGESTS;
+	p.type = GP_SEAL_PERSONAL;
+	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), 0);
+	assert_int_equal(gp_seal_parse(&s, der, len), 0);
+	assert_int_equal(gp_seal_cert_list_type(s), GP_SEAL_DIGESTS);
+	assert_int_equal(gp_seal_type(s), GP_SEAL_PERSONAL);
+	assert_int_equal(gp_seal_holder_count(s), 2);
+	assert_true(gp_seal_has_holder(s, w.holder));
+	assert_true(gp_seal_has_holder(s, w.maker));
+	assert_false(gp_seal_has_holder(s, w.other));
+	assert_false(gp_seal_has_holder(s, NULL));
+	gp_seal_free(s);
+	OPENSSL_free(der);
+	world_free(&w);
+}
+
+/* Making refuses bad parameters, each with its own message, and sets no output. */
+static void
+test_make_bad(void **state)
+{
+	struct world w;
+	gp_seal_params p;
+	X509 *h[1];
+	unsigned char *der = (unsigned char *)"x";
+	size_t len = 1;
+
+	(void)state;
+	world_make(&w, GP_KEY_EC_P256);
+	h[0] = w.holder;
+	assert_int_equal(gp_seal_make(NULL, &len, &p, w.maker, w.maker_key), GP_E_INVALID);
+	assert_int_equal(gp_seal_make(&der, &len, NULL, w.maker, w.maker_key), GP_E_INVALID);
+	assert_null(der);
+	assert_int_equal(len, 0);
+	params_init(&p, h, 1);
+	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, NULL), GP_E_INVALID);
+	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.holder_key), GP_E_INVALID);
+	assert_non_null(strstr(gp_error_last(), "does not belong"));
+	p.type = 3;
+	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), GP_E_INVALID);
+	params_init(&p, h, 1);
+	p.cert_list_type = 0;
+	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), GP_E_INVALID);
+	params_init(&p, h, 0);
+	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), GP_E_INVALID);
+	params_init(&p, h, 1);
+	p.valid_end = time(NULL) - 10;
+	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), GP_E_INVALID);
+	params_init(&p, h, 1);
+	p.width_mm = 0;
+	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), GP_E_INVALID);
+	params_init(&p, h, 1);
+	p.name = "\xff\xfe bad utf-8";
+	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), GP_E_INVALID);
+	params_init(&p, h, 1);
+	p.id = "with\ttab";
+	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), GP_E_INVALID);
+	params_init(&p, h, 1);
+	p.image_type = "GIF";
+	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), GP_E_INVALID);
+	assert_null(der);
+	world_free(&w);
+}
+
+/* Sign and verify (SM2 and P-256): every step passes; the document, a hash,
+ * neither; a changed document fails only its step. */
+static void
+test_sign_verify(void **state)
+{
+	static const gp_key_type types[] = { GP_KEY_SM2, GP_KEY_EC_P256 };
+
+	(void)state;
+	for (size_t t = 0; t < 2; t++) {
+		struct world w;
+		gp_seal_params p;
+		gp_seal_sign_params sp;
+		gp_seal_verify_params vp;
+		gp_verify_result *r = NULL;
+		X509 *h[1];
+		unsigned char *seal = NULL, *sig = NULL, hash[64];
+		size_t slen, siglen, hlen;
+
+		world_make(&w, types[t]);
+		h[0] = w.holder;
+		params_init(&p, h, 1);
+		assert_int_equal(gp_seal_make(&seal, &slen, &p, w.maker, w.maker_key), 0);
+		memset(&sp, 0, sizeof(sp));
+		sp.seal = seal;
+		sp.seal_len = slen;
+		sp.signer = w.holder;
+		sp.signer_key = w.holder_key;
+		sp.doc = doc;
+		sp.doc_len = sizeof(doc) - 1;
+		sp.property = "doc.txt";
+		assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), 0);
+		memset(&vp, 0, sizeof(vp));
+		vp.roots = w.roots;
+		vp.doc = doc;
+		vp.doc_len = sizeof(doc) - 1;
+		assert_int_equal(gp_seal_sig_verify(&r, sig, siglen, &vp), 0);
+		assert_true(gp_verify_result_ok(r));
+		assert_null(gp_verify_result_reason(r));
+		assert_int_equal(gp_verify_result_count(r), 10);
+		assert_int_equal(step(r, "document"), GP_STEP_PASS);
+		assert_int_equal(step(r, "seal-status"), GP_STEP_SKIP);
+		assert_int_equal(step(r, "time-stamp"), GP_STEP_SKIP);
+		assert_string_equal(gp_verify_result_seal_id(r), "SEAL-1");
+		assert_true(gp_verify_result_time(r) > 0);
+		gp_verify_result_free(r);
+		/* by hash */
+		assert_int_equal(gp_seal_doc_hash(hash, &hlen, w.holder_key, doc, sizeof(doc) - 1), 0);
+		assert_int_equal(hlen, 32);
+		vp.doc = NULL;
+		vp.hash = hash;
+		vp.hash_len = hlen;
+		assert_int_equal(gp_seal_sig_verify(&r, sig, siglen, &vp), 0);
+		assert_true(gp_verify_result_ok(r));
+		gp_verify_result_free(r);
+		/* neither: not checked */
+		vp.hash = NULL;
+		assert_int_equal(gp_seal_sig_verify(&r, sig, siglen, &vp), 0);
+		assert_int_equal(step(r, "document"), GP_STEP_SKIP);
+		assert_true(gp_verify_result_ok(r));
+		gp_verify_result_free(r);
+		/* a changed document */
+		vp.doc = (const unsigned char *)"another document";
+		vp.doc_len = 16;
+		assert_int_equal(gp_seal_sig_verify(&r, sig, siglen, &vp), 0);
+		assert_false(gp_verify_result_ok(r));
+		assert_int_equal(step(r, "document"), GP_STEP_FAIL);
+		assert_int_equal(step(r, "signature"), GP_STEP_PASS);
+		assert_string_equal(gp_verify_result_reason(r), "document: the document's hash differs from dataHash");
+		gp_verify_result_free(r);
+		/* signing by hash gives the same dataHash; a wrong-length hash is refused */
+		OPENSSL_free(sig);
+		sp.doc = NULL;
+		sp.doc_len = 0;
+		sp.hash = hash;
+		sp.hash_len = 31;
+		assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), GP_E_INVALID);
+		assert_null(sig);
+		sp.hash_len = 32;
+		assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), 0);
+		vp.doc = doc;
+		vp.doc_len = sizeof(doc) - 1;
+		assert_int_equal(gp_seal_sig_verify(&r, sig, siglen, &vp), 0);
+		assert_true(gp_verify_result_ok(r));
+		gp_verify_result_free(r);
+		/* a non-holder cannot sign; an expired seal cannot be used */
+		OPENSSL_free(sig);
+		sp.signer = w.other;
+		sp.signer_key = w.other_key;
+		assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), GP_E_POLICY);
+		sp.signer = w.holder;
+		sp.signer_key = w.holder_key;
+		sp.time = p.valid_end + 1;
+		assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), GP_E_POLICY);
+		sp.signer_key = w.other_key;
+		sp.time = 0;
+		assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), GP_E_INVALID);
+		assert_null(sig);
+		OPENSSL_free(seal);
+		world_free(&w);
+	}
+}
+
+/* Re-signs a signature's TBS_Sign as another signer: the holder step must fail alone. */
+static void
+test_not_holder(void **state)
+{
+	struct world w;
+	gp_seal_params p;
+	gp_seal_sign_params sp;
+	gp_seal_verify_params vp;
+	gp_verify_result *r = NULL;
+	SES_SIGNATURE4 *s4;
+	X509 *h[1];
+	unsigned char *seal = NULL, *sig = NULL, *tbs = NULL, *sv = NULL, *cert = NULL, *out = NULL;
+	const unsigned char *q;
+	size_t slen, siglen, svlen;
+	int n;
+
+	(void)state;
+	world_make(&w, GP_KEY_SM2);
+	h[0] = w.holder;
+	params_init(&p, h, 1);
+	assert_int_equal(gp_seal_make(&seal, &slen, &p, w.maker, w.maker_key), 0);
+	memset(&sp, 0, sizeof(sp));
+	sp.seal = seal;
+	sp.seal_len = slen;
+	sp.signer = w.holder;
+	sp.signer_key = w.holder_key;
+	sp.doc = doc;
+	sp.doc_len = sizeof(doc) - 1;
+	assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), 0);
+	q = sig;
+	assert_non_null(s4 = d2i_SES_SIGNATURE4(NULL, &q, (long)siglen));
+	n = i2d_X509(w.other, &cert);
+	ASN1_OCTET_STRING_set(s4->cert, cert, n);
+	n = i2d_TBS_SIGN4(s4->tbs, &tbs);
+	assert_int_equal(gp_sign_data(&sv, &svlen, w.other_key, tbs, (size_t)n), 0);
+	ASN1_BIT_STRING_set(s4->sig, sv, (int)svlen);
+	n = i2d_SES_SIGNATURE4(s4, &out);
+	memset(&vp, 0, sizeof(vp));
+	vp.roots = w.roots;
+	assert_int_equal(gp_seal_sig_verify(&r, out, (size_t)n, &vp), 0);
+	assert_false(gp_verify_result_ok(r));
+	assert_int_equal(step(r, "signature"), GP_STEP_PASS);
+	assert_int_equal(step(r, "signer"), GP_STEP_PASS);
+	assert_int_equal(step(r, "holder"), GP_STEP_FAIL);
+	assert_string_equal(gp_verify_result_reason(r), "holder: the signer is not one of the seal's holders");
+	gp_verify_result_free(r);
+	SES_SIGNATURE4_free(s4);
+	OPENSSL_free(seal); OPENSSL_free(sig); OPENSSL_free(tbs); OPENSSL_free(sv); OPENSSL_free(cert); OPENSSL_free(out);
+	world_free(&w);
+}
+
+/* Builds a GM/T 0031-2014 (version 1) seal and signature with the templates,
+ * as other implementations write them, and verifies them. */
+static void
+test_v1_forms(void **state)
+{
+	struct world w;
+	SESEAL1 *s1 = SESEAL1_new();
+	SES_SEAL_TBS *t = SES_SEAL_TBS_new();
+	SES_SIGNATURE1 *g1 = SES_SIGNATURE1_new();
+	ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+	unsigned char *info = NULL, *tbs = NULL, *sv = NULL, *cert = NULL, *seal = NULL, *sig = NULL, *hcert = NULL;
+	unsigned char hash[64];
+	size_t svlen, hlen;
+	const unsigned char *q;
+	gp_seal *s = NULL;
+	gp_seal_verify_params vp;
+	gp_verify_result *r = NULL;
+	int n, sl, gl;
+
+	(void)state;
+	world_make(&w, GP_KEY_SM2);
+	ASN1_STRING_set(s1->info->header->id, "ES", 2);
+	ASN1_INTEGER_set(s1->info->header->version, 2);
+	ASN1_STRING_set(s1->info->header->vid, "other-vendor", -1);
+	ASN1_STRING_set(s1->info->es_id, "V1-SEAL", -1);
+	ASN1_INTEGER_set(s1->info->property->type, 1);
+	ASN1_STRING_set(s1->info->property->name, "v1 seal", -1);
+	n = i2d_X509(w.holder, &hcert);
+	ASN1_OCTET_STRING_set(os, hcert, n);
+	sk_ASN1_OCTET_STRING_push(s1->info->property->cert_list, os);
+	/* UTCTime, as GM/T 0031-2014 has it */
+	ASN1_TIME_set(s1->info->property->create_date, time(NULL) - 60);
+	ASN1_TIME_set(s1->info->property->valid_start, time(NULL) - 60);
+	ASN1_TIME_set(s1->info->property->valid_end, time(NULL) + 86400);
+	ASN1_STRING_set(s1->info->picture->type, "PNG", -1);
+	ASN1_OCTET_STRING_set(s1->info->picture->data, png, sizeof(png) - 1);
+	ASN1_INTEGER_set(s1->info->picture->width, 30);
+	ASN1_INTEGER_set(s1->info->picture->height, 30);
+	n = i2d_X509(w.maker, &cert);
+	ASN1_OCTET_STRING_set(s1->sign->cert, cert, n);
+	ASN1_OBJECT_free(s1->sign->alg);
+	s1->sign->alg = OBJ_nid2obj(NID_SM2_with_SM3);
+	/* the maker signs SEQUENCE { SES_SealInfo, cert, signatureAlgorithm } */
+	n = i2d_SES_SEALINFO1(s1->info, &info);
+	q = info;
+	ASN1_TYPE_free(t->info);
+	t->info = d2i_ASN1_TYPE(NULL, &q, n);
+	ASN1_OCTET_STRING_set(t->cert, cert, (int)ASN1_STRING_length(s1->sign->cert));
+	ASN1_OBJECT_free(t->alg);
+	t->alg = OBJ_nid2obj(NID_SM2_with_SM3);
+	n = i2d_SES_SEAL_TBS(t, &tbs);
+	assert_int_equal(gp_sign_data(&sv, &svlen, w.maker_key, tbs, (size_t)n), 0);
+	ASN1_BIT_STRING_set(s1->sign->sig, sv, (int)svlen);
+	sl = i2d_SESEAL1(s1, &seal);
+	assert_int_equal(gp_seal_parse(&s, seal, (size_t)sl), 0);
+	assert_int_equal(gp_seal_version(s), 2);
+	assert_string_equal(gp_seal_id(s), "V1-SEAL");
+	assert_true(gp_seal_has_holder(s, w.holder));
+	gp_seal_free(s);
+	memset(&vp, 0, sizeof(vp));
+	vp.roots = w.roots;
+	assert_int_equal(gp_seal_verify(&r, seal, (size_t)sl, &vp), 0);
+	assert_true(gp_verify_result_ok(r));
+	assert_non_null(strstr(detail(r, "seal-signature"), "SEQUENCE { SES_SealInfo, cert, signAlgID }"));
+	gp_verify_result_free(r);
+	/* the v1 signature: TBS_Sign with the signer's certificate inside, timeInfo a time's text */
+	ASN1_INTEGER_set(g1->tbs->version, 2);
+	q = seal;
+	SESEAL1_free(g1->tbs->eseal);
+	g1->tbs->eseal = d2i_SESEAL1(NULL, &q, sl);
+	{
+		ASN1_TIME *now = ASN1_TIME_set(NULL, time(NULL));
+		ASN1_BIT_STRING_set(g1->tbs->time, (unsigned char *)ASN1_STRING_get0_data(now), ASN1_STRING_length(now));
+		ASN1_TIME_free(now);
+	}
+	gp_seal_doc_hash(hash, &hlen, w.holder_key, doc, sizeof(doc) - 1);
+	ASN1_BIT_STRING_set(g1->tbs->data_hash, hash, (int)hlen);
+	ASN1_STRING_set(g1->tbs->property, "v1.txt", -1);
+	ASN1_OCTET_STRING_set(g1->tbs->cert, hcert, (int)ASN1_STRING_length(os));
+	ASN1_OBJECT_free(g1->tbs->alg);
+	g1->tbs->alg = OBJ_nid2obj(NID_SM2_with_SM3);
+	OPENSSL_free(tbs);
+	tbs = NULL;
+	n = i2d_TBS_SIGN1(g1->tbs, &tbs);
+	OPENSSL_free(sv);
+	assert_int_equal(gp_sign_data(&sv, &svlen, w.holder_key, tbs, (size_t)n), 0);
+	ASN1_BIT_STRING_set(g1->sig, sv, (int)svlen);
+	gl = i2d_SES_SIGNATURE1(g1, &sig);
+	vp.doc = doc;
+	vp.doc_len = sizeof(doc) - 1;
+	assert_int_equal(gp_seal_sig_verify(&r, sig, (size_t)gl, &vp), 0);
+	assert_true(gp_verify_result_ok(r));
+	assert_int_equal(step(r, "document"), GP_STEP_PASS);
+	assert_int_equal(step(r, "holder"), GP_STEP_PASS);
+	gp_verify_result_free(r);
+	/* our signer refuses to sign with a v1 seal (version 4 is written) */
+	{
+		gp_seal_sign_params sp;
+		unsigned char *o = NULL;
+		size_t ol;
+		memset(&sp, 0, sizeof(sp));
+		sp.seal = seal;
+		sp.seal_len = (size_t)sl;
+		sp.signer = w.holder;
+		sp.signer_key = w.holder_key;
+		assert_int_equal(gp_seal_sign(&o, &ol, &sp), GP_E_INVALID);
+	}
+	/* version 3 in a GM/T 0031-2014 seal is refused */
+	ASN1_INTEGER_set(s1->info->header->version, 3);
+	s1->info->enc.modified = 1;
+	s1->enc.modified = 1;
+	OPENSSL_free(seal);
+	seal = NULL;
+	sl = i2d_SESEAL1(s1, &seal);
+	assert_int_equal(gp_seal_parse(&s, seal, (size_t)sl), GP_E_PARSE);
+	assert_non_null(strstr(gp_error_last(), "unsupported seal version 3"));
+	SESEAL1_free(s1);
+	SES_SEAL_TBS_free(t);
+	SES_SIGNATURE1_free(g1);
+	OPENSSL_free(info); OPENSSL_free(tbs); OPENSSL_free(sv); OPENSSL_free(cert); OPENSSL_free(seal);
+	OPENSSL_free(sig); OPENSSL_free(hcert);
+	world_free(&w);
+}
+
+/* A version 4 seal signed over SEQUENCE { SES_SealInfo, cert, signAlgID } is
+ * accepted, and the form reported; a version 5 seal with a time-stamp field decodes. */
+static void
+test_v4_alt_and_v5(void **state)
+{
+	struct world w;
+	gp_seal_params p;
+	X509 *h[1];
+	unsigned char *der = NULL, *info = NULL, *tbs = NULL, *sv = NULL, *out = NULL;
+	const unsigned char *q;
+	size_t len, svlen;
+	SESEAL4 *s4;
+	SES_SEAL_TBS *t = SES_SEAL_TBS_new();
+	gp_seal_verify_params vp;
+	gp_verify_result *r = NULL;
+	gp_seal *s = NULL;
+	int n;
+
+	(void)state;
+	world_make(&w, GP_KEY_SM2);
+	h[0] = w.holder;
+	params_init(&p, h, 1);
+	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), 0);
+	q = der;
+	s4 = d2i_SESEAL4(NULL, &q, (long)len);
+	n = i2d_SES_SEALINFO4(s4->info, &info);
+	q = info;
+	ASN1_TYPE_free(t->info);
+	t->info = d2i_ASN1_TYPE(NULL, &q, n);
+	ASN1_STRING_copy(t->cert, s4->cert);
+	ASN1_OBJECT_free(t->alg);
+	t->alg = OBJ_dup(s4->alg);
+	n = i2d_SES_SEAL_TBS(t, &tbs);
+	assert_int_equal(gp_sign_data(&sv, &svlen, w.maker_key, tbs, (size_t)n), 0);
+	ASN1_BIT_STRING_set(s4->sig, sv, (int)svlen);
+	s4->enc.modified = 1;
+	n = i2d_SESEAL4(s4, &out);
+	memset(&vp, 0, sizeof(vp));
+	vp.roots = w.roots;
+	assert_int_equal(gp_seal_verify(&r, out, (size_t)n, &vp), 0);
+	assert_true(gp_verify_result_ok(r));
+	assert_non_null(strstr(detail(r, "seal-signature"), "SEQUENCE { SES_SealInfo, cert, signAlgID }"));
+	gp_verify_result_free(r);
+	/* version 5: header 5 and the optional timeStamp; a version 4 seal may not carry one */
+	OPENSSL_free(out);
+	out = NULL;
+	s4->ts = ASN1_BIT_STRING_new();
+	ASN1_BIT_STRING_set(s4->ts, (unsigned char *)"tok", 3);
+	n = i2d_SESEAL4(s4, &out);
+	assert_int_equal(gp_seal_parse(&s, out, (size_t)n), GP_E_PARSE);
+	assert_non_null(strstr(gp_error_last(), "time-stamp (version 5 only)"));
+	ASN1_INTEGER_set(s4->info->header->version, 5);
+	s4->info->enc.modified = 1;
+	OPENSSL_free(out);
+	out = NULL;
+	n = i2d_SESEAL4(s4, &out);
+	assert_int_equal(gp_seal_parse(&s, out, (size_t)n), 0);
+	assert_int_equal(gp_seal_version(s), 5);
+	gp_seal_free(s);
+	SESEAL4_free(s4);
+	SES_SEAL_TBS_free(t);
+	OPENSSL_free(der); OPENSSL_free(info); OPENSSL_free(tbs); OPENSSL_free(sv); OPENSSL_free(out);
+	world_free(&w);
+}
+
+/* Garbage, truncated, trailing bytes and NULL arguments: GP_E_PARSE or GP_E_INVALID, no result. */
+static void
+test_parse_bad(void **state)
+{
+	struct world w;
+	gp_seal_params p;
+	gp_seal_verify_params vp;
+	gp_verify_result *r = (gp_verify_result *)1;
+	X509 *h[1];
+	unsigned char *der = NULL, *big;
+	size_t len;
+	gp_seal *s = (gp_seal *)1;
+
+	(void)state;
+	world_make(&w, GP_KEY_EC_P256);
+	h[0] = w.holder;
+	params_init(&p, h, 1);
+	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), 0);
+	assert_int_equal(gp_seal_parse(&s, der, len - 1), GP_E_PARSE);
+	assert_null(s);
+	assert_int_equal(gp_seal_parse(&s, der, 10), GP_E_PARSE);
+	assert_int_equal(gp_seal_parse(&s, (const unsigned char *)"garbage", 7), GP_E_PARSE);
+	assert_int_equal(gp_seal_parse(&s, der, 0), GP_E_PARSE);
+	assert_int_equal(gp_seal_parse(&s, NULL, 5), GP_E_PARSE);
+	assert_int_equal(gp_seal_parse(NULL, der, len), GP_E_INVALID);
+	big = calloc(1, len + 1);
+	memcpy(big, der, len);
+	assert_int_equal(gp_seal_parse(&s, big, len + 1), GP_E_PARSE);
+	assert_non_null(strstr(gp_error_last(), "1 bytes after the seal"));
+	memset(&vp, 0, sizeof(vp));
+	vp.roots = w.roots;
+	assert_int_equal(gp_seal_sig_verify(&r, der, len, &vp), GP_E_PARSE);   /* a seal is not a signature */
+	assert_null(r);
+	assert_int_equal(gp_seal_sig_verify(&r, big, len + 1, &vp), GP_E_PARSE);
+	vp.roots = NULL;
+	assert_int_equal(gp_seal_verify(&r, der, len, &vp), GP_E_INVALID);
+	assert_int_equal(gp_seal_verify(NULL, der, len, &vp), GP_E_INVALID);
+	/* accessors and free functions take NULL */
+	assert_null(gp_seal_id(NULL));
+	assert_int_equal(gp_seal_version(NULL), 0);
+	assert_int_equal(gp_seal_holder_count(NULL), 0);
+	assert_false(gp_verify_result_ok(NULL));
+	assert_int_equal(gp_verify_result_step(NULL, 0, NULL, NULL, NULL), GP_E_INVALID);
+	gp_seal_free(NULL);
+	gp_verify_result_free(NULL);
+	gp_seal_info_free(NULL);
+	gp_tsa_free(NULL);
+	free(big);
+	OPENSSL_free(der);
+	world_free(&w);
+}
+
+/* The register: add, get, a taken id, revoke (twice), list by status; a
+ * revoked seal fails verification; read-only stores refuse writes. */
+static void
+test_register(void **state)
+{
+	struct world w;
+	gp_seal_params p;
+	gp_seal_verify_params vp;
+	gp_verify_result *r = NULL;
+	gp_seal_info *info = NULL;
+	gp_store *st = NULL;
+	X509 *h[1];
+	unsigned char *der = NULL;
+	size_t len;
+	char *dir = tu_tmpdir(), path[512];
+
+	(void)state;
+	world_make(&w, GP_KEY_SM2);
+	h[0] = w.holder;
+	params_init(&p, h, 1);
+	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), 0);
+	snprintf(path, sizeof(path), "%s/govpki.db", dir);
+	assert_int_equal(gp_store_open(&st, path, GP_STORE_CREATE), 0);
+	assert_int_equal(gp_store_seal_get(st, "SEAL-1", &info), GP_E_NOTFOUND);
+	assert_null(info);
+	assert_int_equal(gp_seal_register(st, der, len, "test"), 0);
+	assert_int_equal(gp_seal_register(st, der, len, "test"), GP_E_EXISTS);
+	assert_int_equal(gp_seal_register(st, (const unsigned char *)"x", 1, "test"), GP_E_PARSE);
+	assert_int_equal(gp_store_seal_get(st, "SEAL-1", &info), 0);
+	assert_string_equal(info->name, "示例市人民政府");
+	assert_int_equal(info->status, GP_SEAL_STATUS_GOOD);
+	assert_int_equal(info->version, 4);
+	assert_memory_equal(info->der, der, len);
+	assert_string_equal(info->maker, "CN=Maker");
+	gp_seal_info_free(info);
+	memset(&vp, 0, sizeof(vp));
+	vp.roots = w.roots;
+	vp.store = st;
+	assert_int_equal(gp_seal_verify(&r, der, len, &vp), 0);
+	assert_int_equal(step(r, "seal-status"), GP_STEP_PASS);
+	gp_verify_result_free(r);
+	assert_int_equal(gp_seal_revoke(st, "SEAL-1", "lost", 0, "test"), 0);
+	assert_int_equal(gp_seal_revoke(st, "SEAL-1", "again", 0, "test"), 0);
+	assert_int_equal(gp_seal_revoke(st, "NOPE", NULL, 0, "test"), GP_E_NOTFOUND);
+	assert_int_equal(gp_store_seal_set_status(st, "SEAL-1", 7, 0, NULL), GP_E_INVALID);
+	assert_int_equal(gp_store_seal_get(st, "SEAL-1", &info), 0);
+	assert_int_equal(info->status, GP_SEAL_STATUS_REVOKED);
+	assert_string_equal(info->reason, "lost");     /* the first revocation stands */
+	gp_seal_info_free(info);
+	assert_int_equal(gp_seal_verify(&r, der, len, &vp), 0);
+	assert_int_equal(step(r, "seal-status"), GP_STEP_FAIL);
+	assert_non_null(strstr(gp_verify_result_reason(r), "was revoked"));
+	gp_verify_result_free(r);
+	assert_int_equal(gp_store_seal_get(st, "", &info), GP_E_INVALID);
+	assert_int_equal(gp_store_seal_list(st, -1, NULL, NULL), GP_E_INVALID);
+	gp_store_close(st);
+	assert_int_equal(gp_store_open(&st, path, GP_STORE_READONLY), 0);
+	assert_int_equal(gp_seal_revoke(st, "SEAL-1", NULL, 0, "test"), GP_E_READONLY);
+	gp_store_close(st);
+	OPENSSL_free(der);
+	tu_rmdir(dir);
+	world_free(&w);
+}
+
+static int
+count_cb(void *arg, const gp_seal_info *si)
+{
+	(void)si;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Listing by status counts the right seals. */
+static void
+test_register_list(void **state)
+{
+	struct world w;
+	gp_seal_params p;
+	gp_store *st = NULL;
+	X509 *h[1];
+	unsigned char *der = NULL;
+	size_t len;
+	char *dir = tu_tmpdir(), path[512], id[16];
+	int n;
+
+	(void)state;
+	world_make(&w, GP_KEY_EC_P256);
+	h[0] = w.holder;
+	snprintf(path, sizeof(path), "%s/govpki.db", dir);
+	assert_int_equal(gp_store_open(&st, path, GP_STORE_CREATE), 0);
+	for (int i = 0; i < 3; i++) {
+		params_init(&p, h, 1);
+		snprintf(id, sizeof(id), "S-%d", i);
+		p.id = id;
+		assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), 0);
+		assert_int_equal(gp_seal_register(st, der, len, NULL), 0);
+		OPENSSL_free(der);
+	}
+	assert_int_equal(gp_seal_revoke(st, "S-1", NULL, 0, NULL), 0);
+	n = 0;
+	assert_int_equal(gp_store_seal_list(st, -1, count_cb, &n), 0);
+	assert_int_equal(n, 3);
+	n = 0;
+	assert_int_equal(gp_store_seal_list(st, GP_SEAL_STATUS_REVOKED, count_cb, &n), 0);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(gp_store_seal_list(st, GP_SEAL_STATUS_GOOD, count_cb, &n), 0);
+	assert_int_equal(n, 2);
+	gp_store_close(st);
+	tu_rmdir(dir);
+	world_free(&w);
+}
+
+/* A local TSA: tokens over data verify; other data, a broken token and a
+ * TSA certificate without timeStamping fail; a garbage request gets a rejection. */
+static void
+test_tsa(void **state)
+{
+	struct world w;
+	gp_tsa *tsa = NULL;
+	unsigned char *tok = NULL, *resp = NULL;
+	size_t toklen, rlen;
+	int64_t t = 0;
+
+	(void)state;
+	world_make(&w, GP_KEY_EC_P256);
+	assert_int_equal(gp_tsa_new(&tsa, w.holder, w.holder_key, NULL, NULL), GP_E_POLICY);
+	assert_null(tsa);
+	assert_int_equal(gp_tsa_new(&tsa, w.tsa, w.holder_key, NULL, NULL), GP_E_INVALID);
+	assert_int_equal(gp_tsa_new(&tsa, w.tsa, w.tsa_key, NULL, "not an oid"), GP_E_INVALID);
+	assert_int_equal(gp_tsa_new(&tsa, w.tsa, w.tsa_key, NULL, "1.2.3.4.5"), 0);
+	assert_int_equal(gp_ts_stamp(&tok, &toklen, "SHA256", doc, sizeof(doc) - 1, gp_tsa_local_cb, tsa), 0);
+	assert_int_equal(gp_ts_verify(&t, tok, toklen, doc, sizeof(doc) - 1, w.roots, NULL), 0);
+	assert_true(t > time(NULL) - 100 && t <= time(NULL) + 1);
+	assert_int_equal(gp_ts_verify(&t, tok, toklen, (const unsigned char *)"x", 1, w.roots, NULL), GP_E_VERIFY);
+	assert_int_equal(t, 0);
+	tok[toklen - 3] ^= 1;
+	assert_int_equal(gp_ts_verify(&t, tok, toklen, doc, sizeof(doc) - 1, w.roots, NULL), GP_E_VERIFY);
+	assert_int_equal(gp_ts_verify(&t, tok, 5, doc, sizeof(doc) - 1, w.roots, NULL), GP_E_VERIFY);
+	OPENSSL_free(tok);
+	assert_int_equal(gp_ts_stamp(&tok, &toklen, "SM3", doc, sizeof(doc) - 1, gp_tsa_local_cb, tsa), 0);
+	assert_int_equal(gp_ts_verify(NULL, tok, toklen, doc, sizeof(doc) - 1, w.roots, NULL), 0);
+	OPENSSL_free(tok);
+	assert_int_equal(gp_ts_stamp(&tok, &toklen, "NOSUCH", doc, 3, gp_tsa_local_cb, tsa), GP_E_INVALID);
+	/* a garbage request: a rejection response, not an error */
+	assert_int_equal(gp_tsa_respond(tsa, (const unsigned char *)"garbage", 7, &resp, &rlen), 0);
+	{
+		const unsigned char *q = resp;
+		TS_RESP *rs = d2i_TS_RESP(NULL, &q, (long)rlen);
+		assert_non_null(rs);
+		assert_int_equal(ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(rs))), TS_STATUS_REJECTION);
+		TS_RESP_free(rs);
+	}
+	OPENSSL_free(resp);
+	gp_tsa_free(tsa);
+	world_free(&w);
+}
+
+/* A seal signature with a time-stamp: verified, its time reported; a broken token fails its step alone. */
+static void
+test_sign_timestamped(void **state)
+{
+	struct world w;
+	gp_tsa *tsa = NULL;
+	gp_seal_params p;
+	gp_seal_sign_params sp;
+	gp_seal_verify_params vp;
+	gp_verify_result *r = NULL;
+	X509 *h[1];
+	unsigned char *seal = NULL, *sig = NULL;
+	size_t slen, siglen;
+
+	(void)state;
+	world_make(&w, GP_KEY_SM2);
+	assert_int_equal(gp_tsa_new(&tsa, w.tsa, w.tsa_key, NULL, NULL), 0);
+	h[0] = w.holder;
+	params_init(&p, h, 1);
+	assert_int_equal(gp_seal_make(&seal, &slen, &p, w.maker, w.maker_key), 0);
+	memset(&sp, 0, sizeof(sp));
+	sp.seal = seal;
+	sp.seal_len = slen;
+	sp.signer = w.holder;
+	sp.signer_key = w.holder_key;
+	sp.doc = doc;
+	sp.doc_len = sizeof(doc) - 1;
+	sp.ts_cb = gp_tsa_local_cb;
+	sp.ts_arg = tsa;
+	assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), 0);
+	memset(&vp, 0, sizeof(vp));
+	vp.roots = w.roots;
+	assert_int_equal(gp_seal_sig_verify(&r, sig, siglen, &vp), 0);
+	assert_true(gp_verify_result_ok(r));
+	assert_int_equal(step(r, "time-stamp"), GP_STEP_PASS);
+	assert_true(gp_verify_result_ts_time(r) > 0);
+	gp_verify_result_free(r);
+	sig[siglen - 6] ^= 1;          /* inside the token, at the end of the file */
+	assert_int_equal(gp_seal_sig_verify(&r, sig, siglen, &vp), 0);
+	assert_int_equal(step(r, "time-stamp"), GP_STEP_FAIL);
+	assert_int_equal(step(r, "signature"), GP_STEP_PASS);
+	gp_verify_result_free(r);
+	OPENSSL_free(seal);
+	OPENSSL_free(sig);
+	gp_tsa_free(tsa);
+	world_free(&w);
+}
+
+/* CAdES for every key type: B-B verifies, other data fails; B-T (P-256, SM2) carries a good time-stamp. */
+static void
+test_cades(void **state)
+{
+	static const gp_key_type types[] = { GP_KEY_SM2, GP_KEY_EC_P256, GP_KEY_RSA2048, GP_KEY_ED25519 };
+
+	(void)state;
+	for (size_t i = 0; i < 4; i++) {
+		struct world w;
+		gp_tsa *tsa = NULL;
+		gp_verify_result *r = NULL;
+		unsigned char *sig = NULL;
+		size_t len;
+
+		world_make(&w, types[i]);
+		assert_int_equal(gp_cades_sign(&sig, &len, w.holder, w.holder_key, NULL, doc, sizeof(doc) - 1, NULL, NULL), 0);
+		assert_int_equal(gp_cades_verify(&r, sig, len, doc, sizeof(doc) - 1, w.roots, NULL, NULL, NULL), 0);
+		assert_true(gp_verify_result_ok(r));
+		assert_int_equal(step(r, "signing-certificate"), GP_STEP_PASS);
+		assert_int_equal(step(r, "time-stamp"), GP_STEP_SKIP);
+		gp_verify_result_free(r);
+		assert_int_equal(gp_cades_verify(&r, sig, len, (const unsigned char *)"x", 1, w.roots, NULL, NULL, NULL), GP_E_VERIFY);
+		assert_int_equal(step(r, "signature"), GP_STEP_FAIL);
+		gp_verify_result_free(r);
+		assert_int_equal(gp_cades_verify(&r, sig, 20, doc, 3, w.roots, NULL, NULL, NULL), GP_E_PARSE);
+		assert_null(r);
+		OPENSSL_free(sig);
+		assert_int_equal(gp_cades_sign(&sig, &len, w.holder, w.other_key, NULL, doc, 3, NULL, NULL), GP_E_INVALID);
+		assert_null(sig);
+		if (types[i] == GP_KEY_SM2 || types[i] == GP_KEY_EC_P256) {
+			assert_int_equal(gp_tsa_new(&tsa, w.tsa, w.tsa_key, NULL, NULL), 0);
+			assert_int_equal(gp_cades_sign(&sig, &len, w.holder, w.holder_key, NULL, doc, sizeof(doc) - 1,
+			    gp_tsa_local_cb, tsa), 0);
+			assert_int_equal(gp_cades_verify(&r, sig, len, doc, sizeof(doc) - 1, w.roots, NULL, NULL, NULL), 0);
+			assert_int_equal(step(r, "time-stamp"), GP_STEP_PASS);
+			gp_verify_result_free(r);
+			OPENSSL_free(sig);
+			gp_tsa_free(tsa);
+		}
+		world_free(&w);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_image_check),
+		cmocka_unit_test(test_make_parse),
+		cmocka_unit_test(test_digests),
+		cmocka_unit_test(test_make_bad),
+		cmocka_unit_test(test_sign_verify),
+		cmocka_unit_test(test_not_holder),
+		cmocka_unit_test(test_v1_forms),
+		cmocka_unit_test(test_v4_alt_and_v5),
+		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_register),
+		cmocka_unit_test(test_register_list),
+		cmocka_unit_test(test_tsa),
+		cmocka_unit_test(test_sign_timestamped),
+		cmocka_unit_test(test_cades),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
