@@ -541,6 +541,15 @@ test_v1_forms(void **state)
 	assert_int_equal(gp_seal_sig_verify(&r, sig, (size_t)gl, &vp), 0);
 	assert_true(gp_verify_result_ok(r));
 	assert_int_equal(step(r, "document"), GP_STEP_PASS);
+	/* GP_SEAL_DUMP_DIR: write the v1 forms out (seeds of the fuzz corpus) */
+	if (getenv("GP_SEAL_DUMP_DIR") != NULL) {
+		char path[512];
+		FILE *f;
+		snprintf(path, sizeof(path), "%s/v1.seal", getenv("GP_SEAL_DUMP_DIR"));
+		if ((f = fopen(path, "wb")) != NULL) { fwrite(seal, 1, (size_t)sl, f); fclose(f); }
+		snprintf(path, sizeof(path), "%s/v1.sig", getenv("GP_SEAL_DUMP_DIR"));
+		if ((f = fopen(path, "wb")) != NULL) { fwrite(sig, 1, (size_t)gl, f); fclose(f); }
+	}
 	assert_int_equal(step(r, "holder"), GP_STEP_PASS);
 	gp_verify_result_free(r);
 	/* our signer refuses to sign with a v1 seal (version 4 is written) */
