@@ -33,6 +33,15 @@ def worker(args, files, q):
     tok = {'Authorization': 'Bearer ' + args.token}
     lat = {'submit': [], 'approve': [], 'fetch': []}
     out = {'statuses': {}, 'serials': [], 'errors': [], 'ids': []}
+    try:
+        cycle(args, files, app, off, tok, lat, out)
+    except (OSError, http.client.HTTPException) as e:
+        # the server went away (a test stops it under load): report, stop
+        out['errors'].append('connection: %s' % e)
+    q.put((lat, out))
+
+
+def cycle(args, files, app, off, tok, lat, out):
     for f in files:
         csr = open(f).read()
         s, d, dt = call(app, 'POST', '/api/v1/requests',
@@ -43,6 +52,7 @@ def worker(args, files, q):
             continue
         rid = json.loads(d)['id']
         out['ids'].append(rid)
+        out.setdefault('answered', []).append(rid)
         s, d, dt = call(off, 'POST', '/api/v1/requests/%d/approve' % rid)
         lat['approve'].append(dt)
         if s != 200:
@@ -53,13 +63,13 @@ def worker(args, files, q):
         if j['status'] != 'issued':
             continue
         out['serials'].append(j['serial'])
+        out.setdefault('issued_ids', []).append(rid)
         if args.fetch:
             s, d, dt = call(app, 'GET', '/api/v1/certificates/' + j['serial'],
                             headers=dict(tok, Accept='application/pem-certificate-chain'))
             lat['fetch'].append(dt)
             if s != 200 or not d.startswith(b'-----BEGIN CERTIFICATE'):
                 out['errors'].append('fetch %d' % s)
-    q.put((lat, out))
 
 
 def pct(v, p):
@@ -104,9 +114,11 @@ def main():
         tot['serials'] += o['serials']
         tot['errors'] += o['errors']
         tot['ids'] += o['ids']
+        tot.setdefault('issued_ids', []).extend(o.get('issued_ids', []))
     print(json.dumps({
         'n': len(files), 'wall': wall, 'issued_per_s': len(tot['serials']) / wall if wall else 0,
         'statuses': tot['statuses'], 'serials': tot['serials'], 'ids': tot['ids'],
+        'issued_ids': tot.get('issued_ids', []),
         'errors': tot['errors'][:20], 'nerrors': len(tot['errors']),
         'latency_ms': {k: {'p50': pct(v, 50) * 1000, 'p99': pct(v, 99) * 1000, 'n': len(v)}
                        for k, v in lat.items()},

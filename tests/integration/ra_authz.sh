@@ -16,6 +16,20 @@ fi
 rows=$(wc -l < "$T/authz.tsv")
 [ "$rows" -eq $(( $(grep -c '^| `' "$T/authz.md") * 5 )) ] && ok "tsv and md list the same endpoints ($rows cells)" || not_ok "tsv and md differ"
 
+# the OpenAPI file describes the same endpoints
+if python3 -c "import yaml" 2>/dev/null; then
+	missing=$(python3 - "$top_srcdir/docs/ra-api.yaml" "$T/authz.tsv" <<'PY'
+import sys, yaml
+paths = yaml.safe_load(open(sys.argv[1]))['paths']
+for line in open(sys.argv[2]):
+    m, p = line.split('\t')[:2]
+    if m.lower() not in paths.get(p, {}):
+        print(m, p)
+PY
+)
+	[ -z "$missing" ] && ok "docs/ra-api.yaml has every endpoint of the table" || not_ok "ra-api.yaml lacks: $missing"
+fi
+
 ra_setup
 ra_start
 JSON=(-H 'Content-Type: application/json')
