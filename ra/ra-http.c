@@ -189,10 +189,11 @@ parse_body(hreq *rq, hresp *rs, json_t **out)
 		return -1;
 	}
 	if (long_string(j, ra_srv->set.max_string, &key)) {
-		json_decref(j);
+		/* key points into j: report before freeing it */
 		problem(rs, 400, "string-too-long", "String too long",
 		    "a string (in '%.64s') is longer than %ld bytes", key ? key : "?",
 		    ra_srv->set.max_string);
+		json_decref(j);
 		return -1;
 	}
 	*out = j;
