@@ -308,6 +308,9 @@ p11_uri_match_token(const p11_uri *u, const char *label,
 
 /* ------------------------------------------------------------ settings */
 
+/* cfg_lock guards the settings, p11_lock the loaded modules; p11_lock may
+ * be held while cfg_lock is taken, never the other way round. */
+static pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t p11_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *cfg_module;        /* [pkcs11] module */
 static char *cfg_pin_file;      /* [pkcs11] pin_file */
@@ -333,14 +336,14 @@ gp_key_p11_configure(const struct gp_config *cfg)
 			return r;
 		}
 	}
-	pthread_mutex_lock(&p11_lock);
+	pthread_mutex_lock(&cfg_lock);
 	free(cfg_module);
 	free(cfg_pin_file);
 	free(cfg_path);
 	cfg_module = nm;
 	cfg_pin_file = npf;
 	cfg_path = np;
-	pthread_mutex_unlock(&p11_lock);
+	pthread_mutex_unlock(&cfg_lock);
 	return 0;
 }
 
@@ -352,7 +355,7 @@ p11_module_path(char **out, const p11_uri *u)
 	int r;
 
 	*out = NULL;
-	pthread_mutex_lock(&p11_lock);
+	pthread_mutex_lock(&cfg_lock);
 	if ((m = u->module_path) != NULL)
 		from = "the URI's module-path";
 	else if ((m = getenv("GOVPKI_PKCS11_MODULE")) != NULL && *m != '\0')
@@ -362,18 +365,18 @@ p11_module_path(char **out, const p11_uri *u)
 	else
 		from = NULL;
 	if (from == NULL) {
-		pthread_mutex_unlock(&p11_lock);
+		pthread_mutex_unlock(&cfg_lock);
 		return gp_err(GP_E_CONFIG, "no PKCS#11 module: set [pkcs11] module in the "
 		    "configuration, GOVPKI_PKCS11_MODULE, or module-path in the URI");
 	}
 	if (stat(m, &st) != 0) {
 		r = gp_err(GP_E_NOTFOUND, "PKCS#11 module %s (from %s): %s", m, from,
 		    strerror(errno));
-		pthread_mutex_unlock(&p11_lock);
+		pthread_mutex_unlock(&cfg_lock);
 		return r;
 	}
 	r = gp_strdup(out, m);
-	pthread_mutex_unlock(&p11_lock);
+	pthread_mutex_unlock(&cfg_lock);
 	return r;
 }
 
@@ -443,9 +446,9 @@ p11_pin(char **out, size_t *outlen, const p11_uri *u, const char *pass,
 		return pin_dup(out, outlen, u->pin_value, strlen(u->pin_value), "pin-value");
 	if ((env = getenv("GOVPKI_PIN")) != NULL)
 		return pin_dup(out, outlen, env, strlen(env), "GOVPKI_PIN");
-	pthread_mutex_lock(&p11_lock);
+	pthread_mutex_lock(&cfg_lock);
 	r = gp_strdup(&pf, cfg_pin_file);
-	pthread_mutex_unlock(&p11_lock);
+	pthread_mutex_unlock(&cfg_lock);
 	if (r != 0)
 		return r;
 	if (pf != NULL) {

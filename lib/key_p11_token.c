@@ -406,7 +406,7 @@ gp_key_p11_generate(gp_p11_key_info **out, const char *token_uri,
 	CK_BYTE id[P11_ID_LEN];
 	CK_MECHANISM mech = { 0, NULL, 0 };
 	CK_OBJECT_HANDLE hpub = 0, hpriv = 0, found[1];
-	CK_ATTRIBUTE pubt[8], privt[10];
+	CK_ATTRIBUTE pubt[8], privt[12];
 	CK_ULONG npub = 0, npriv = 0;
 	int generated = 0, r;
 	CK_RV rv;
@@ -441,7 +441,7 @@ gp_key_p11_generate(gp_p11_key_info **out, const char *token_uri,
 		if ((r = find_objects(x, t, 1, found, 1, &n)) != 0)
 			goto out;
 		if (n > 0) {
-			r = gp_err(GP_E_EXISTS, "key generate: token '%s' already holds an "
+			r = gp_err(GP_E_EXISTS, "PKCS#11: token '%s' already holds an "
 			    "object labelled '%s'", x->token, label);
 			goto out;
 		}
@@ -463,6 +463,7 @@ gp_key_p11_generate(gp_p11_key_info **out, const char *token_uri,
 	ATTR(privt, npriv, CKA_SENSITIVE, &yes, sizeof(yes));
 	ATTR(privt, npriv, CKA_EXTRACTABLE, &no, sizeof(no));
 	ATTR(privt, npriv, CKA_DECRYPT, &no, sizeof(no));
+	ATTR(privt, npriv, CKA_UNWRAP, &no, sizeof(no));
 	ATTR(privt, npriv, CKA_LABEL, label, llen);
 	ATTR(privt, npriv, CKA_ID, id, sizeof(id));
 	if (bits != 0) {

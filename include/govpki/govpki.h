@@ -13,5 +13,6 @@
 #include <govpki/ocsp.h>
 #include <govpki/seal.h>
 #include <govpki/ra.h>
+#include <govpki/backup.h>
 
 #endif
