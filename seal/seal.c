@@ -218,6 +218,10 @@ gp_seal_sig_check(EVP_PKEY *pub, const ASN1_OBJECT *alg, const unsigned char *si
 	char oid[80];
 	int nid = OBJ_obj2nid(alg), sm2 = 0, r;
 
+	if (pub == NULL)
+		return gp_err(GP_E_VERIFY, "the signer's public key does not decode");
+	if (sig == NULL || tbs == NULL)
+		return gp_err(GP_E_VERIFY, "no signature");
 	OBJ_obj2txt(oid, sizeof(oid), alg, 1);
 	switch (nid) {
 	case NID_SM2_with_SM3: md = "SM3"; sm2 = 1; break;
@@ -233,7 +237,7 @@ gp_seal_sig_check(EVP_PKEY *pub, const ASN1_OBJECT *alg, const unsigned char *si
 	}
 	if (sm2 ? !gp_key_is_sm2(pub) : (gp_key_is_sm2(pub) || !EVP_PKEY_is_a(pub, keyt)))
 		return gp_err(GP_E_VERIFY, "the signature algorithm %s does not fit the %s key", oid,
-		    gp_key_is_sm2(pub) ? "SM2" : EVP_PKEY_get0_type_name(pub));
+		    gp_key_is_sm2(pub) ? "SM2" : EVP_PKEY_get0_type_name(pub) ? EVP_PKEY_get0_type_name(pub) : "unknown");
 	if (sm2)
 		params[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_DIST_ID,
 		    (void *)GP_SM2_DEFAULT_ID, strlen(GP_SM2_DEFAULT_ID));
