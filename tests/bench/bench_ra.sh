@@ -42,4 +42,16 @@ ct issue --ca issuing --profile tls-server --batch "$D/csrs" --out-dir "$D/out" 
 t1=$(date +%s.%N)
 batch_rate=$(python3 -c "print('%.0f' % ($N / ($t1 - $t0)))")
 echo "ca-tool issue --batch: $batch_rate issued/s ($N)"
+# what the disk allows: SQLite commits (WAL, synchronous=FULL, as the store) per second
+commits=$(python3 - "$T/fsync.db" <<'PY'
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute('pragma journal_mode=wal'); c.execute('pragma synchronous=full'); c.execute('create table t(x)')
+n = 2000; t0 = time.perf_counter()
+for i in range(n):
+    c.execute('begin immediate'); c.execute('insert into t values (?)', (i,)); c.execute('commit')
+print('%.0f' % (n / (time.perf_counter() - t0)))
+PY
+)
+echo "fsynced SQLite commits/s on this disk: $commits; the workflow commits 4 times per certificate (submit, approval, issuance, final state), serialised: ceiling $((commits / 4)) certificates/s"
 python3 -c "print('HTTP workflow (submit+approve+fetch, 4 commits per certificate) vs ca-tool --batch: %.2fx; vs one ca-tool process per certificate: %.2fx' % ($http_rate / $batch_rate, $http_rate / $per_rate))"
