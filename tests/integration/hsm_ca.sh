@@ -1,0 +1,73 @@
+#!/bin/bash
+# hsm_ca: CAs whose keys live in a SoftHSM2 token (RSA and EC): keys made
+# in the token are sensitive and never extractable (pkcs11-tool says so),
+# a root and an issuing CA on them issue, revoke and publish CRLs that
+# openssl verify / openssl crl accept; a batch signs in parallel threads.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/hsm_lib.sh"
+
+mktoken hsm
+TOK="pkcs11:token=hsm"
+serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
+
+for type in ec-p256 ec-p384 rsa2048 rsa3072; do
+	export GOVPKI_HOME="$T/home-$type"
+	d="$T/$type.d"; mkdir -p "$d"
+	expect "$type: root key generated in the token" ct key generate --token "$TOK" --label "root-$type" --type "$type" --pin-file "$PIN_FILE"
+	grep -q "CKA_SENSITIVE=true CKA_EXTRACTABLE=false" "$T/stdout" && ok "$type: ca-tool reports sensitive, not extractable" ||
+		not_ok "$type: ca-tool reports sensitive, not extractable"
+	a=$(p11attrs "root-$type")
+	case $a in *sensitive*"always sensitive"*"never extractable"*) ok "$type: pkcs11-tool: sensitive, never extractable ($a)" ;;
+		*) not_ok "$type: pkcs11-tool attributes: '$a'" ;; esac
+	expect "$type: issuing key generated" ct key generate --token "$TOK" --label "iss-$type" --type "$type" --pin-file "$PIN_FILE"
+	# the PIN here comes from GOVPKI_PIN; the CA passphrase is not used for HSM keys
+	export GOVPKI_PIN=$PIN
+	expect "$type: root CA on the HSM key" ct init --name root --subject "/C=CN/O=City/CN=HSM Root $type" --key "$TOK;object=root-$type" $PASS
+	expect "$type: issuing CA on the HSM key" ct init --name issuing --parent root --subject "/C=CN/O=City/CN=HSM Issuing $type" --key "$TOK;object=iss-$type" $PASS
+	ct export --ca root --out "$d/root.pem"; ct export --ca issuing --out "$d/iss.pem"
+	expect "$type: openssl verifies the issuing CA" openssl verify -CAfile "$d/root.pem" "$d/iss.pem"
+	genkey ec-p256 "$d/a.key"; mkcsr ec-p256 "$d/a.key" "$d/a.csr" "/C=CN/O=City/CN=www.example.gov.cn" "DNS:www.example.gov.cn"
+	genkey ec-p256 "$d/b.key"; mkcsr ec-p256 "$d/b.key" "$d/b.csr" "/C=CN/O=City/CN=Zhang San"
+	expect "$type: issue tls-server" ct issue --ca issuing --profile tls-server --csr "$d/a.csr" --out "$d/a.pem" $PASS
+	expect "$type: issue person" ct issue --ca issuing --profile person --csr "$d/b.csr" --out "$d/b.pem" $PASS
+	expect "$type: openssl verify a" openssl verify -CAfile "$d/root.pem" -untrusted "$d/iss.pem" "$d/a.pem"
+	expect "$type: revoke b" ct revoke --ca issuing --serial "$(serial_of "$d/b.pem")" --reason keyCompromise
+	expect "$type: CRL signed in the HSM" ct crl --ca issuing --out "$d/iss.crl" $PASS
+	openssl crl -inform DER -in "$d/iss.crl" -out "$d/iss.crl.pem" || true
+	openssl crl -in "$d/iss.crl.pem" -noout -text | grep -q "$(serial_of "$d/b.pem")" &&
+		ok "$type: CRL lists b" || not_ok "$type: CRL lists b"
+	expect "$type: openssl crl verifies the CRL signature" openssl crl -in "$d/iss.crl.pem" -CAfile "$d/iss.pem" -noout
+	grep -q "verify OK" "$T/stderr" "$T/stdout" && ok "$type: openssl crl says verify OK" || not_ok "$type: openssl crl says verify OK"
+	cat "$d/root.pem" "$d/iss.pem" > "$d/chain.pem"
+	expect "$type: a stays good with the CRL" openssl verify -crl_check -CAfile "$d/chain.pem" -CRLfile "$d/iss.crl.pem" "$d/a.pem"
+	expect_fail "$type: b is revoked per the CRL" nz "" openssl verify -crl_check -CAfile "$d/chain.pem" -CRLfile "$d/iss.crl.pem" "$d/b.pem"
+	unset GOVPKI_PIN
+done
+
+# the PIN from [pkcs11] pin_file of the configuration, the module from it too
+export GOVPKI_HOME="$T/home-cfg"
+printf '[pkcs11]\nmodule = %s\npin_file = %s\n' "$P11MOD" "$PIN_FILE" > "$T/p11.cnf"
+expect "config: key generate with the configured module and PIN file" env -u GOVPKI_PKCS11_MODULE "$CA_TOOL" --config "$T/p11.cnf" key generate --token "$TOK" --label cfgkey --type ec-p256
+expect "config: CA from [pkcs11]" env -u GOVPKI_PKCS11_MODULE "$CA_TOOL" --config "$T/p11.cnf" init --name cfg --subject "/CN=Cfg" --key "$TOK;object=cfgkey" $PASS
+# module-path and pin-source in the URI itself (RFC 7512 §2.4)
+export GOVPKI_HOME="$T/home-uri"
+expect "uri: module-path and pin-source" env -u GOVPKI_PKCS11_MODULE "$CA_TOOL" init --name u --subject "/CN=U" --key "$TOK;object=cfgkey?module-path=$P11MOD&pin-source=$PIN_FILE" $PASS
+
+# key list: every key, with its attributes, as JSON
+expect "key list --json" ct --json key list --token "$TOK" --pin-file "$PIN_FILE"
+n=$(python3 -c 'import json,sys; k=json.load(open(sys.argv[1])); print(sum(1 for x in k if x["sensitive"] and not x["extractable"] and x["never_extractable"]))' "$T/stdout")
+[ "$n" -eq 9 ] && ok "key list: 9 keys, all sensitive and never extractable" || not_ok "key list: $n of 9 keys sensitive and never extractable"
+
+# parallel signing: a batch of 200 CSRs over 4 threads with one HSM key
+export GOVPKI_HOME="$T/home-ec-p256" GOVPKI_PIN=$PIN
+mkdir -p "$T/csrs" "$T/out"
+"$top_builddir/tests/gencsr" ec-p256 200 "$T/csrs" >/dev/null
+expect "batch of 200 over 4 threads with the HSM key" ct issue --ca issuing --profile tls-server --batch "$T/csrs" --out-dir "$T/out" --threads 4 $PASS
+n=0; bad=0
+for f in "$T"/out/*; do
+	n=$((n + 1))
+	openssl verify -CAfile "$T/ec-p256.d/root.pem" -untrusted "$T/ec-p256.d/iss.pem" "$f" >/dev/null 2>&1 || bad=$((bad + 1))
+done
+[ "$n" -eq 200 ] && [ "$bad" -eq 0 ] && ok "batch: 200 certificates, all verify" || not_ok "batch: $n certificates, $bad do not verify"
+expect "audit chain verifies" ct audit verify
+finish
