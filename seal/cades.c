@@ -162,7 +162,7 @@ cms_sign(unsigned char **der, size_t *len, X509 *signer, EVP_PKEY *key, STACK_OF
 		ASN1_OCTET_STRING *sv = CMS_SignerInfo_get0_signature(si);     /* borrowed */
 		if ((r = gp_ts_stamp(&tok, &toklen, "SHA256", ASN1_STRING_get0_data(sv),
 		    (size_t)ASN1_STRING_length(sv), ts_cb, ts_arg)) != 0) {
-			r = gp_err_ctx(r, "time-stamp: ");
+			r = gp_err_ctx(r, "time-stamp");
 			goto out;
 		}
 		if (CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE,
@@ -298,7 +298,7 @@ gm_sign(unsigned char **der, size_t *len, X509 *signer, EVP_PKEY *key, STACK_OF(
 	}
 	if (ts_cb != NULL) {
 		if ((r = gp_ts_stamp(&tok, &toklen, "SM3", sig, siglen, ts_cb, ts_arg)) != 0) {
-			r = gp_err_ctx(r, "time-stamp: ");
+			r = gp_err_ctx(r, "time-stamp");
 			goto out;
 		}
 		if ((r = seq_value(&seq, tok, (int)toklen)) != 0 ||

@@ -60,6 +60,10 @@ int gp_vres_add(gp_verify_result *r, const char *name, int status, const char *f
     __attribute__((format(printf, 4, 5)));
 void gp_vres_set_facts(gp_verify_result *r, const char *seal_id, int64_t t, int64_t ts_time);
 
+/* Seconds an HTTP exchange (TSA, OCSP) may take, retries of a refused
+ * connection included: $GOVPKI_HTTP_TIMEOUT (1..300), else 20. */
+int gp_seal_http_timeout(void);
+
 /* Time conversions */
 int gp_asn1_time_to_unix(int64_t *out, const ASN1_TIME *t);
 

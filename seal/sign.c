@@ -150,7 +150,7 @@ gp_seal_sign(unsigned char **der, size_t *len, const gp_seal_sign_params *p)
 		/* the time-stamp covers the signature value (§8.1 timeStamp) */
 		if ((r = gp_ts_stamp(&tok, &toklen, gp_key_is_sm2(p->signer_key) ? "SM3" : "SHA256",
 		    sv, svlen, p->ts_cb, p->ts_arg)) != 0) {
-			r = gp_err_ctx(r, "time-stamp: ");
+			r = gp_err_ctx(r, "time-stamp");
 			goto out;
 		}
 		if ((sig->ts = ASN1_BIT_STRING_new()) == NULL) {
@@ -216,7 +216,7 @@ gp_seal_chain_check(X509 *x, STACK_OF(X509) *roots, STACK_OF(X509) *untrusted,
 			rt = t;
 	if ((r = gp_chain_verify(x, roots, untrusted, crls, rt)) != 0) {
 		gp_time_iso(tb, rt);
-		return gp_err_ctx(r, "revocation (CRLs as of %s): ", tb);
+		return gp_err_ctx(r, "revocation (CRLs as of %s)", tb);
 	}
 	return 0;
 }
@@ -231,15 +231,23 @@ step_chain(gp_verify_result *res, const char *name, X509 *x, const gp_seal_verif
 
 	r = gp_seal_chain_check(x, p->roots, p->untrusted, p->crls, at);
 	if (r == 0 && p->ocsp_cb != NULL) {
-		/* the OCSP hook: asked after the chain holds */
-		r = p->ocsp_cb(p->ocsp_arg, x, p->untrusted);
-		if (r != 0)
-			r = gp_err_ctx(r, "OCSP: ");
+		/* the OCSP hook: asked after the chain holds, with the issuer */
+		X509 *issuer = NULL;
+		for (int i = 0; issuer == NULL && i < sk_X509_num(p->untrusted); i++)
+			if (X509_check_issued(sk_X509_value(p->untrusted, i), x) == X509_V_OK)
+				issuer = sk_X509_value(p->untrusted, i);
+		for (int i = 0; issuer == NULL && i < sk_X509_num(p->roots); i++)
+			if (X509_check_issued(sk_X509_value(p->roots, i), x) == X509_V_OK)
+				issuer = sk_X509_value(p->roots, i);
+		if (issuer == NULL)
+			r = gp_err(GP_E_VERIFY, "OCSP: the issuer is not among the certificates given");
+		else if ((r = p->ocsp_cb(p->ocsp_arg, x, issuer, p->roots, p->untrusted)) != 0)
+			r = gp_err_ctx(r, "OCSP");
 	}
 	if (r == 0)
-		r = gp_vres_add(res, name, GP_STEP_PASS, "%s: chains to a trust anchor%s", subj ? subj : "?",
-		    p->crls ? ", not revoked (CRL)" : (p->ocsp_cb ? ", not revoked (OCSP)" :
-		    "; revocation not checked (no CRL given)"));
+		r = gp_vres_add(res, name, GP_STEP_PASS, "%s: chains to a trust anchor%s%s", subj ? subj : "?",
+		    p->crls ? ", not revoked (CRL)" : "", p->ocsp_cb ? ", good (OCSP)" :
+		    p->crls ? "" : "; revocation not checked (no CRL or OCSP given)");
 	else
 		r = gp_vres_add(res, name, GP_STEP_FAIL, "%s: %s", subj ? subj : "?", gp_error_last());
 	OPENSSL_free(subj);
@@ -447,11 +455,11 @@ dsig_decode(struct dsig *d, const unsigned char *der, size_t len)
 		if (p != der + len)
 			return gp_err(GP_E_PARSE, "%zu bytes after the signature", len - (size_t)(p - der));
 		if ((r = x509_from_os(&d->signer, d->s4->cert)) != 0)
-			return gp_err_ctx(r, "the signer's certificate: ");
+			return gp_err_ctx(r, "the signer's certificate");
 		e = d->s4->tbs->eseal;
 		d->s4->tbs->eseal = NULL;      /* moved into the gp_seal */
 		if ((r = gp_seal_from_asn1(&d->seal, e, NULL)) != 0)
-			return gp_err_ctx(r, "the embedded seal: ");
+			return gp_err_ctx(r, "the embedded seal");
 		d->alg = d->s4->alg;
 		d->sig = d->s4->sig;
 		d->hash = d->s4->tbs->data_hash;
@@ -460,7 +468,7 @@ dsig_decode(struct dsig *d, const unsigned char *der, size_t len)
 			d->toklen = (size_t)ASN1_STRING_length(d->s4->ts);
 		}
 		if ((r = gp_asn1_time_to_unix(&d->time, d->s4->tbs->time)) != 0)
-			return gp_err_ctx(r, "timeInfo: ");
+			return gp_err_ctx(r, "timeInfo");
 		/* re-embed for encoding: the bytes as received */
 		p = d->seal->der;
 		d->s4->tbs->eseal = d2i_SESEAL4(NULL, &p, (long)d->seal->der_len);
@@ -485,14 +493,14 @@ dsig_decode(struct dsig *d, const unsigned char *der, size_t len)
 		if (p != der + len)
 			return gp_err(GP_E_PARSE, "%zu bytes after the signature", len - (size_t)(p - der));
 		if ((r = x509_from_os(&d->signer, d->s1->tbs->cert)) != 0)
-			return gp_err_ctx(r, "the signer's certificate: ");
+			return gp_err_ctx(r, "the signer's certificate");
 		if ((n = i2d_TBS_SIGN1(d->s1->tbs, &d->tbs)) <= 0)
 			return gp_err_ossl(GP_E_INTERNAL, "cannot encode TBS_Sign");
 		d->tbslen = (size_t)n;
 		e = d->s1->tbs->eseal;
 		d->s1->tbs->eseal = NULL;
 		if ((r = gp_seal_from_asn1(&d->seal, NULL, e)) != 0)
-			return gp_err_ctx(r, "the embedded seal: ");
+			return gp_err_ctx(r, "the embedded seal");
 		d->alg = d->s1->tbs->alg;
 		d->sig = d->s1->sig;
 		d->hash = d->s1->tbs->data_hash;

@@ -177,6 +177,19 @@ gp_tsa_local_cb(void *arg, const unsigned char *req, size_t reqlen,
 	return gp_tsa_respond(arg, req, reqlen, resp, resplen);
 }
 
+int
+gp_seal_http_timeout(void)
+{
+	const char *e = getenv("GOVPKI_HTTP_TIMEOUT");
+	char *end;
+	long v;
+
+	if (e == NULL || *e == '\0')
+		return 20;
+	v = strtol(e, &end, 10);
+	return *end == '\0' && v >= 1 && v <= 300 ? (int)v : 20;
+}
+
 /* RFC 3161 §3.4: HTTP POST, application/timestamp-query and -reply. */
 int
 gp_tsa_http_cb(void *arg, const unsigned char *req, size_t reqlen,
@@ -205,7 +218,8 @@ gp_tsa_http_cb(void *arg, const unsigned char *req, size_t reqlen,
 		goto out;
 	}
 	rs = OSSL_HTTP_transfer(NULL, host, port, path, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL,
-	    "application/timestamp-query", rq, "application/timestamp-reply", 1, TS_MAX_RESP, 30, 0);
+	    "application/timestamp-query", rq, "application/timestamp-reply", 1, TS_MAX_RESP,
+	    gp_seal_http_timeout(), 0);
 	if (rs == NULL) {
 		r = gp_err_ossl(GP_E_IO, "the TSA at %s did not answer", url);
 		goto out;

@@ -604,13 +604,14 @@ print_result(const gp_verify_result *res, const char *what)
 
 static const char usage_verify[] =
 	"verify --trust ROOTS.pem [--untrusted CERTS.pem] [--crl F]... [--tsa-trust F]\n"
-	"       [--at TIME] [--doc F | --hash HEX] [--no-register] FILE\n"
+	"       [--ocsp URL|aia] [--at TIME] [--doc F | --hash HEX] [--no-register] FILE\n"
 	"  Verifies a seal signature (or a seal alone) every step of GB/T 38540-2020: the\n"
 	"  signer's signature and chain, the time-stamp, the document, the seal's maker,\n"
 	"  validity and status in the register (when a govpki home is given), and that the\n"
 	"  signer holds the seal. Checks are made at the signing time (the time-stamp's when\n"
 	"  there is one) unless --at gives another. Without --doc or --hash the document is\n"
-	"  not checked. Exit 7 when a step fails.";
+	"  not checked. --ocsp asks an OCSP responder (URL, or each certificate's own with\n"
+	"  aia) about the signer's and the maker's certificates. Exit 7 when a step fails.";
 
 static int
 cmd_verify(int argc, char **argv)
@@ -620,8 +621,9 @@ cmd_verify(int argc, char **argv)
 		{ "crl", required_argument, NULL, 'C' }, { "tsa-trust", required_argument, NULL, 'S' },
 		{ "at", required_argument, NULL, 'a' }, { "doc", required_argument, NULL, 'd' },
 		{ "hash", required_argument, NULL, 'x' }, { "no-register", no_argument, NULL, 'N' },
-		HELP_OPT, { NULL, 0, NULL, 0 } };
+		{ "ocsp", required_argument, NULL, 'O' }, HELP_OPT, { NULL, 0, NULL, 0 } };
 	const char *trust = NULL, *untrusted = NULL, *tsa_trust = NULL, *doc = NULL, *hex = NULL, *crlf[16];
+	const char *ocsp = NULL;
 	struct vopts v = { NULL, NULL, NULL, NULL };
 	gp_seal_verify_params p;
 	gp_verify_result *res = NULL;
@@ -645,6 +647,7 @@ cmd_verify(int argc, char **argv)
 		case 'd': doc = optarg; break;
 		case 'x': hex = optarg; break;
 		case 'N': noreg = 1; break;
+		case 'O': ocsp = optarg; break;
 		case 'h': printf("usage: seal-tool %s\n", usage_verify); return 0;
 		default: return cli_usage_error("verify: bad option '%s'", argv[optind - 1]);
 		}
@@ -680,6 +683,10 @@ cmd_verify(int argc, char **argv)
 	p.roots = v.roots;
 	p.untrusted = v.untrusted;
 	p.tsa_roots = v.tsa_roots;
+	if (ocsp != NULL) {
+		p.ocsp_cb = gp_ocsp_http_cb;
+		p.ocsp_arg = strcmp(ocsp, "aia") == 0 ? NULL : (void *)ocsp;
+	}
 	p.crls = v.crls;
 	p.doc = d;
 	p.doc_len = dlen;

@@ -121,9 +121,20 @@ enum { GP_STEP_PASS = 0, GP_STEP_FAIL = 1, GP_STEP_SKIP = 2 };
 
 typedef struct gp_verify_result gp_verify_result;
 
-/* A revocation hook (OCSP, when configured): 0 good, GP_E_VERIFY revoked
- * (with a message), another code: could not tell. */
-typedef int (*gp_revocation_cb)(void *arg, X509 *cert, STACK_OF(X509) *chain);
+/* A revocation hook (OCSP, when configured), asked for each certificate
+ * whose chain holds, with its issuer (found among the roots and
+ * intermediates): 0 good, GP_E_VERIFY revoked or unknown (with a message),
+ * another code: could not tell (the step fails too). */
+typedef int (*gp_revocation_cb)(void *arg, X509 *cert, X509 *issuer, STACK_OF(X509) *roots,
+    STACK_OF(X509) *untrusted);
+
+/* gp_revocation_cb asking the OCSP responder at the http:// URL in arg (a
+ * const char *; NULL: the certificate's AIA OCSP URL) over RFC 6960 §A.1
+ * POST, with a nonce (RFC 9654); the response must be signed by the issuer
+ * or a delegated responder it certified, be current (thisUpdate not in the
+ * future, nextUpdate not past, 5 minutes of leeway) and say good. */
+GP_EXPORT int gp_ocsp_http_cb(void *arg, X509 *cert, X509 *issuer, STACK_OF(X509) *roots,
+    STACK_OF(X509) *untrusted);
 
 typedef struct gp_seal_verify_params {
 	STACK_OF(X509) *roots;        /* trust anchors (required) */

@@ -44,7 +44,7 @@ start_tsa() {
 	"$TSA_SERVER" --cert "$1" --key "$2" --pass-file "$T/pass" --listen 127.0.0.1:0 \
 		--port-file "$T/tsa.port" >"$T/tsa.fifo" 2>"$T/tsa.log" &
 	TSA_PID=$!
-	trap 'kill $TSA_PID 2>/dev/null; rm -rf "$T"' EXIT
+	trap 'kill $TSA_PID 2>/dev/null || true; rm -rf "$T"' EXIT
 	local line=""
 	exec 3<"$T/tsa.fifo"
 	read -r line <&3 || { cat "$T/tsa.log" >&2; return 1; }

@@ -82,7 +82,7 @@ for type in sm2 ec-p256; do
 	fi
 done
 stop_tsa
-expect_fail "sign with an unreachable TSA: error, nothing written" 1 "time-stamp: .*did not answer" st sign --seal "$T/ec-p256/s.seal" \
+GOVPKI_HTTP_TIMEOUT=1 expect_fail "sign with an unreachable TSA: error, nothing written" 1 "time-stamp: .*did not answer" st sign --seal "$T/ec-p256/s.seal" \
 	--cert "$T/ec-p256/holder.pem" --key "$T/ec-p256/holder.key" $PASS --doc "$T/doc.bin" --tsa "$TSA_URL" --out "$T/never.sig"
 [ ! -e "$T/never.sig" ] && ok "nothing written" || not_ok "nothing written"
 finish
