@@ -53,7 +53,33 @@ typedef struct ocsp_ca {
 	EVP_PKEY *key;          /* the signing key: the CA's or its delegate's */
 	X509 *signer;           /* the certificate of key */
 	int delegated;          /* signer is a delegated responder (sent along) */
+	/* built once per signer, copied into every response (DER) */
+	unsigned char *rid;     /* ResponderID byKey (RFC 6960 §4.2.2.3) */
+	size_t ridlen;
+	unsigned char *algid;   /* signatureAlgorithm, as OpenSSL would write it */
+	size_t algidlen;
+	unsigned char *certs;   /* [0] EXPLICIT SEQUENCE OF Certificate, or NULL */
+	size_t certslen;
+	size_t sigmax;          /* EVP_PKEY_get_size of key */
 } ocsp_ca;
+
+/* A DER buffer written front to back; a constructed element is opened
+ * with a one-byte length and moved up when it is closed longer
+ * (X.690 §10.1: definite lengths in the fewest octets). */
+typedef struct dbuf {
+	unsigned char *p;
+	size_t len, cap;
+	int fail;
+} dbuf;
+
+/* What each thread keeps: its store connection, a signing context per CA
+ * (initialised once, EVP_MD_CTX_copy_ex'd per signature), a buffer. */
+typedef struct tstate {
+	gp_store *st;
+	EVP_MD_CTX **base;      /* [ncas]; NULL until the thread signs for it */
+	EVP_MD_CTX *work;
+	dbuf buf;
+} tstate;
 
 typedef struct getent getent;
 typedef struct slot slot;
@@ -73,6 +99,20 @@ struct slot {
 	unsigned char id[];
 };
 
+/* A certificate's status as read from the store, kept until the refresher
+ * sees it change (so nonce requests, signed each time, do not query the
+ * store each time; they reflect it within refresh_seconds as the
+ * pre-signed responses do).  Unknown serials are not kept. */
+typedef struct stent {
+	struct stent *next;
+	uint64_t h;
+	size_t ca;
+	unsigned char serial[GP_SERIAL_MAX];
+	size_t slen;
+	int status, reason;
+	int64_t at;
+} stent;
+
 /* A GET path seen before, pointing at its CertID's slot. */
 struct getent {
 	getent *next;
@@ -88,9 +128,11 @@ struct gp_ocsp_responder {
 	pthread_key_t tkey;
 	int tkey_ok;
 	pthread_mutex_t stores_lock;
-	gp_store **stores;
-	size_t nstores;
-	size_t capstores;
+	tstate **states;
+	size_t nstates;
+	size_t capstates;
+	EVP_MD *sha256;         /* ETags; fetched once */
+	ASN1_OBJECT *md_objs[N_MD];
 
 	ocsp_ca *cas;
 	size_t ncas;
@@ -101,6 +143,8 @@ struct gp_ocsp_responder {
 	int lock_ok;
 	slot **slots;
 	getent **gets;
+	stent **stats;
+	size_t nstats;
 	size_t mask;            /* buckets - 1 */
 	size_t nslots;
 	uint64_t seed[2];
@@ -111,6 +155,8 @@ struct gp_ocsp_responder {
 	atomic_ullong hits;
 	atomic_ullong misses;
 };
+
+static void stat_clear(gp_ocsp_responder *r);
 
 /* ---- settings ----------------------------------------------------------- */
 
@@ -203,8 +249,8 @@ http_date(char out[32], int64_t t)
 }
 
 static int
-resp_new(gp_ocsp_resp **out, const unsigned char *der, size_t len, int status,
-    int cacheable, int64_t this_update, int64_t next_update)
+resp_new(gp_ocsp_resp **out, const EVP_MD *sha256, const unsigned char *der, size_t len,
+    int status, int cacheable, int64_t this_update, int64_t next_update)
 {
 	gp_ocsp_resp *x;
 	unsigned char md[32];
@@ -223,7 +269,7 @@ resp_new(gp_ocsp_resp **out, const unsigned char *der, size_t len, int status,
 	memcpy(x->der, der, len);
 	if (cacheable) {
 		/* RFC 9919 §6.2 (HTTP proxies): an ETag naming this response */
-		if (EVP_Digest(der, len, md, NULL, EVP_sha256(), NULL) != 1) {
+		if (sha256 == NULL || EVP_Digest(der, len, md, NULL, sha256, NULL) != 1) {
 			free(x);
 			return gp_err_ossl(GP_E_CRYPTO, "hashing a response");
 		}
@@ -281,7 +327,7 @@ error_resp(gp_ocsp_resp **out, int status)
 		r = gp_err_ossl(GP_E_NOMEM, "building an OCSP error response");
 		goto out;
 	}
-	r = resp_new(out, der, (size_t)len, status, 0, 0, 0);
+	r = resp_new(out, NULL, der, (size_t)len, status, 0, 0, 0);
 out:
 	OPENSSL_free(der);
 	OCSP_RESPONSE_free(or);
@@ -329,40 +375,162 @@ siphash(const uint64_t k[2], const void *data, size_t len)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-/* ---- per-thread store connections --------------------------------------- */
+/* ---- per-thread state --------------------------------------------------- */
 
-/* The calling thread's read-only connection (a gp_store is one connection,
- * used by one thread at a time); opened on first use, closed with r. */
-static int
-thread_store(gp_ocsp_responder *r, gp_store **out)
+static void
+tstate_free(tstate *t, size_t ncas)
 {
-	gp_store *st;
+	size_t i;
+
+	if (t == NULL)
+		return;
+	gp_store_close(t->st);
+	for (i = 0; t->base != NULL && i < ncas; i++)
+		EVP_MD_CTX_free(t->base[i]);
+	free(t->base);
+	EVP_MD_CTX_free(t->work);
+	free(t->buf.p);
+	free(t);
+}
+
+/* The calling thread's state, with its read-only store connection (a
+ * gp_store is one connection, used by one thread at a time); made on
+ * first use, freed with r. */
+static int
+thread_state(gp_ocsp_responder *r, tstate **out)
+{
+	tstate *t;
 	int rc;
 
 	*out = pthread_getspecific(r->tkey);
 	if (*out != NULL)
 		return 0;
-	if ((rc = gp_store_open(&st, r->store_uri, GP_STORE_READONLY)) != 0)
+	if ((t = calloc(1, sizeof(*t))) == NULL ||
+	    (t->base = calloc(r->ncas ? r->ncas : 1, sizeof(*t->base))) == NULL ||
+	    (t->work = EVP_MD_CTX_new()) == NULL) {
+		tstate_free(t, r->ncas);
+		return gp_err(GP_E_NOMEM, "out of memory");
+	}
+	if ((rc = gp_store_open(&t->st, r->store_uri, GP_STORE_READONLY)) != 0) {
+		tstate_free(t, r->ncas);
 		return rc;
+	}
 	pthread_mutex_lock(&r->stores_lock);
-	if (r->nstores == r->capstores) {
-		size_t cap = r->capstores ? 2 * r->capstores : 8;
-		gp_store **n = realloc(r->stores, cap * sizeof(*n));
+	if (r->nstates == r->capstates) {
+		size_t cap = r->capstates ? 2 * r->capstates : 8;
+		tstate **n = realloc(r->states, cap * sizeof(*n));
 
 		if (n == NULL) {
 			pthread_mutex_unlock(&r->stores_lock);
-			gp_store_close(st);
+			tstate_free(t, r->ncas);
 			return gp_err(GP_E_NOMEM, "out of memory");
 		}
-		r->stores = n;
-		r->capstores = cap;
+		r->states = n;
+		r->capstates = cap;
 	}
-	r->stores[r->nstores++] = st;
+	r->states[r->nstates++] = t;
 	pthread_mutex_unlock(&r->stores_lock);
-	if (pthread_setspecific(r->tkey, st) != 0)
+	if (pthread_setspecific(r->tkey, t) != 0)
 		return gp_err(GP_E_INTERNAL, "pthread_setspecific failed");
-	*out = st;
+	*out = t;
 	return 0;
+}
+
+/* ---- DER writing -------------------------------------------------------- */
+
+static void
+db_reserve(dbuf *b, size_t n)
+{
+	size_t cap;
+	unsigned char *np;
+
+	if (b->fail || b->cap - b->len >= n)
+		return;
+	for (cap = b->cap ? b->cap : 2048; cap - b->len < n; cap *= 2)
+		;
+	if ((np = realloc(b->p, cap)) == NULL) {
+		b->fail = 1;
+		return;
+	}
+	b->p = np;
+	b->cap = cap;
+}
+
+static void
+db_put(dbuf *b, const void *d, size_t n)
+{
+	db_reserve(b, n);
+	if (b->fail)
+		return;
+	memcpy(b->p + b->len, d, n);
+	b->len += n;
+}
+
+/* Opens a constructed element with tag; returns where its length goes. */
+static size_t
+db_open(dbuf *b, unsigned char tag)
+{
+	unsigned char h[2] = { tag, 0 };
+
+	db_put(b, h, 2);
+	return b->len - 1;
+}
+
+/* Closes the element opened at mark: writes its length (X.690 §8.1.3),
+ * moving the contents up when it needs more than one octet. */
+static void
+db_close(dbuf *b, size_t mark)
+{
+	size_t n, l, i;
+
+	if (b->fail)
+		return;
+	l = b->len - mark - 1;
+	if (l < 0x80) {
+		b->p[mark] = (unsigned char)l;
+		return;
+	}
+	for (n = 1; n < sizeof(size_t) && (l >> (8 * n)) != 0; n++)
+		;
+	db_reserve(b, n);
+	if (b->fail)
+		return;
+	memmove(b->p + mark + 1 + n, b->p + mark + 1, l);
+	b->p[mark] = (unsigned char)(0x80 | n);
+	for (i = 0; i < n; i++)
+		b->p[mark + 1 + i] = (unsigned char)(l >> (8 * (n - 1 - i)));
+	b->len += n;
+}
+
+/* GeneralizedTime YYYYMMDDHHMMSSZ (RFC 5280 §4.1.2.5.2, as RFC 6960 asks). */
+static void
+db_gentime(dbuf *b, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	unsigned char v[17];
+	int f[6], i, y;
+
+	if (gmtime_r(&tt, &tm) == NULL || (y = tm.tm_year + 1900) > 9999 || y < 0) {
+		b->fail = 1;
+		return;
+	}
+	f[0] = y / 100;
+	f[1] = y % 100;
+	f[2] = tm.tm_mon + 1;
+	f[3] = tm.tm_mday;
+	f[4] = tm.tm_hour;
+	f[5] = tm.tm_min;
+	v[0] = V_ASN1_GENERALIZEDTIME;
+	v[1] = 15;
+	for (i = 0; i < 6; i++) {
+		v[2 + 2 * i] = (unsigned char)('0' + f[i] / 10);
+		v[3 + 2 * i] = (unsigned char)('0' + f[i] % 10);
+	}
+	v[14] = (unsigned char)('0' + tm.tm_sec / 10 % 10);
+	v[15] = (unsigned char)('0' + tm.tm_sec % 10);
+	v[16] = 'Z';
+	db_put(b, v, 17);
 }
 
 /* ---- the responder ------------------------------------------------------ */
@@ -370,6 +538,9 @@ thread_store(gp_ocsp_responder *r, gp_store **out)
 static void
 ca_clear(ocsp_ca *c)
 {
+	free(c->rid);
+	free(c->algid);
+	free(c->certs);
 	free(c->name);
 	X509_free(c->cert);
 	X509_free(c->signer);
@@ -404,16 +575,22 @@ gp_ocsp_responder_free(gp_ocsp_responder *r)
 			}
 		}
 	}
+	if (r->stats != NULL)
+		stat_clear(r);
 	free(r->slots);
 	free(r->gets);
+	free(r->stats);
 	for (i = 0; i < r->ncas; i++)
 		ca_clear(&r->cas[i]);
 	free(r->cas);
 	for (i = 0; i < sizeof(r->err) / sizeof(r->err[0]); i++)
 		gp_ocsp_resp_free(r->err[i]);
-	for (i = 0; i < r->nstores; i++)
-		gp_store_close(r->stores[i]);
-	free(r->stores);
+	for (i = 0; i < r->nstates; i++)
+		tstate_free(r->states[i], r->ncas);
+	free(r->states);
+	EVP_MD_free(r->sha256);
+	for (i = 0; i < N_MD; i++)
+		ASN1_OBJECT_free(r->md_objs[i]);
 	if (r->tkey_ok)
 		pthread_key_delete(r->tkey);
 	if (r->lock_ok) {
@@ -524,6 +701,96 @@ wanted(const gp_ocsp_params *p, const char *name)
 	return 0;
 }
 
+/* Builds once what every response of c's signer carries: the ResponderID
+ * byKey (RFC 6960 §4.2.2.3: SHA-1 of the value of the BIT STRING
+ * subjectPublicKey), the signatureAlgorithm (taken from one signature
+ * made by OpenSSL itself, so it is whatever OpenSSL writes for this key:
+ * ECDSA, RSA, Ed25519, SM2-with-SM3, a PKCS#11 key), and for a delegate
+ * its certificate (§4.2.2.2: sent along; the CA's is known already). */
+static int
+signer_prepare(ocsp_ca *c)
+{
+	EVP_MD_CTX *m = NULL;
+	X509_ALGOR *a1 = NULL, *a2 = NULL;
+	ASN1_BIT_STRING *sig = NULL;
+	ASN1_OCTET_STRING *dummy = NULL;
+	EVP_MD *sha1 = NULL;
+	unsigned char md[EVP_MAX_MD_SIZE], *p;
+	unsigned int mdlen;
+	int n, r;
+
+	if ((sha1 = EVP_MD_fetch(NULL, "SHA1", NULL)) == NULL ||
+	    X509_pubkey_digest(c->signer, sha1, md, &mdlen) != 1 || mdlen != 20) {
+		r = gp_err_ossl(GP_E_CRYPTO, "CA %s: hashing the responder key", c->name);
+		goto out;
+	}
+	/* [2] EXPLICIT KeyHash (OCTET STRING) */
+	if ((c->rid = malloc(4 + mdlen)) == NULL) {
+		r = gp_err(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	c->rid[0] = 0xa2;
+	c->rid[1] = (unsigned char)(2 + mdlen);
+	c->rid[2] = V_ASN1_OCTET_STRING;
+	c->rid[3] = (unsigned char)mdlen;
+	memcpy(c->rid + 4, md, mdlen);
+	c->ridlen = 4 + mdlen;
+
+	if ((r = gp_sign_ctx_new(&m, c->key)) != 0)
+		goto out;
+	if ((a1 = X509_ALGOR_new()) == NULL || (a2 = X509_ALGOR_new()) == NULL ||
+	    (sig = ASN1_BIT_STRING_new()) == NULL || (dummy = ASN1_OCTET_STRING_new()) == NULL ||
+	    ASN1_OCTET_STRING_set(dummy, (const unsigned char *)"govpki", 6) != 1 ||
+	    ASN1_item_sign_ctx(ASN1_ITEM_rptr(ASN1_OCTET_STRING), a1, a2, sig, dummy, m) <= 0 ||
+	    (n = i2d_X509_ALGOR(a1, &c->algid)) <= 0) {
+		r = gp_err_ossl(GP_E_CRYPTO, "CA %s: a test signature with the OCSP signing key",
+		    c->name);
+		goto out;
+	}
+	c->algidlen = (size_t)n;
+	if ((n = EVP_PKEY_get_size(c->key)) <= 0 || n > 1024) {
+		r = gp_err(GP_E_CRYPTO, "CA %s: unexpected signature size %d", c->name, n);
+		goto out;
+	}
+	c->sigmax = (size_t)n;
+	if (c->delegated) {
+		dbuf b = { NULL, 0, 0, 0 };
+		size_t m0, m1;
+
+		m0 = db_open(&b, 0xa0);
+		m1 = db_open(&b, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED);
+		if ((n = i2d_X509(c->signer, NULL)) <= 0) {
+			free(b.p);
+			r = gp_err_ossl(GP_E_CRYPTO, "encoding the responder certificate");
+			goto out;
+		}
+		db_reserve(&b, (size_t)n);
+		if (!b.fail) {
+			p = b.p + b.len;
+			i2d_X509(c->signer, &p);
+			b.len += (size_t)n;
+		}
+		db_close(&b, m1);
+		db_close(&b, m0);
+		if (b.fail) {
+			free(b.p);
+			r = gp_err(GP_E_NOMEM, "out of memory");
+			goto out;
+		}
+		c->certs = b.p;
+		c->certslen = b.len;
+	}
+	r = 0;
+out:
+	EVP_MD_free(sha1);
+	EVP_MD_CTX_free(m);
+	X509_ALGOR_free(a1);
+	X509_ALGOR_free(a2);
+	ASN1_BIT_STRING_free(sig);
+	ASN1_OCTET_STRING_free(dummy);
+	return r;
+}
+
 /* Sets up c from info: certificate, hashes, and its signer (the delegate
  * when it was issued by this CA, else the CA's own key). */
 static int
@@ -547,7 +814,7 @@ ca_setup(ocsp_ca *c, gp_ctx *ctx, const gp_ca_info *info, X509 *dcert,
 		c->signer = dcert;
 		c->key = dkey;
 		c->delegated = 1;
-		return 0;
+		return signer_prepare(c);
 	}
 	ERR_clear_error();
 	if ((r = gp_ca_open(&ca, ctx, info->name, p->pass, p->passlen)) != 0)
@@ -559,7 +826,7 @@ ca_setup(ocsp_ca *c, gp_ctx *ctx, const gp_ca_info *info, X509 *dcert,
 	c->signer = ca->cert;
 	c->key = ca->key;
 	gp_ca_free(ca);
-	return 0;
+	return signer_prepare(c);
 }
 
 int
@@ -603,6 +870,15 @@ gp_ocsp_responder_new(gp_ocsp_responder **out, gp_ctx *ctx, const gp_ocsp_params
 	r->tkey_ok = 1;
 	if ((rc = store_uri(&r->store_uri, ctx)) != 0)
 		goto out;
+	if ((r->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL) {
+		rc = gp_err_ossl(GP_E_CRYPTO, "no SHA-256");
+		goto out;
+	}
+	for (i = 0; i < N_MD; i++)
+		if ((r->md_objs[i] = OBJ_nid2obj(md_nids[i])) == NULL) {
+			rc = gp_err_ossl(GP_E_CRYPTO, "no OID for %s", md_names[i]);
+			goto out;
+		}
 	for (i = 0; i < sizeof(r->err) / sizeof(r->err[0]); i++) {
 		if (i == 0 || i == 4)
 			continue;
@@ -649,7 +925,8 @@ gp_ocsp_responder_new(gp_ocsp_responder **out, gp_ctx *ctx, const gp_ocsp_params
 		buckets <<= 1;
 	r->mask = buckets - 1;
 	if ((r->slots = calloc(buckets, sizeof(*r->slots))) == NULL ||
-	    (r->gets = calloc(buckets, sizeof(*r->gets))) == NULL) {
+	    (r->gets = calloc(buckets, sizeof(*r->gets))) == NULL ||
+	    (r->stats = calloc(buckets, sizeof(*r->stats))) == NULL) {
 		rc = gp_err(GP_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -684,6 +961,112 @@ gp_ocsp_get_stats(const gp_ocsp_responder *r, gp_ocsp_stats *out)
 	out->signed_total = atomic_load(&r->signed_total);
 	out->hits = atomic_load(&r->hits);
 	out->misses = atomic_load(&r->misses);
+	return 0;
+}
+
+/* ---- certificate statuses ----------------------------------------------- */
+
+static uint64_t
+stat_hash(const gp_ocsp_responder *r, size_t ca, const unsigned char *serial, size_t slen)
+{
+	unsigned char k[sizeof(size_t) + GP_SERIAL_MAX];
+
+	memcpy(k, &ca, sizeof(ca));
+	memcpy(k + sizeof(ca), serial, slen);
+	return siphash(r->seed, k, sizeof(ca) + slen);
+}
+
+/* Under a lock: the entry for (ca, serial), and where it is linked. */
+static stent **
+stat_find(gp_ocsp_responder *r, size_t ca, const unsigned char *serial, size_t slen,
+    uint64_t h)
+{
+	stent **pe;
+
+	for (pe = &r->stats[h & r->mask]; *pe != NULL; pe = &(*pe)->next)
+		if ((*pe)->h == h && (*pe)->ca == ca && (*pe)->slen == slen &&
+		    memcmp((*pe)->serial, serial, slen) == 0)
+			break;
+	return pe;
+}
+
+/* Under the write lock: forgets every status. */
+static void
+stat_clear(gp_ocsp_responder *r)
+{
+	size_t i;
+
+	for (i = 0; i <= r->mask; i++) {
+		stent *e, *en;
+
+		for (e = r->stats[i]; e != NULL; e = en) {
+			en = e->next;
+			free(e);
+		}
+		r->stats[i] = NULL;
+	}
+	r->nstats = 0;
+}
+
+/* Under the write lock: forgets the status of (ca, serial). */
+static void
+stat_drop(gp_ocsp_responder *r, size_t ca, const unsigned char *serial, size_t slen)
+{
+	stent **pe = stat_find(r, ca, serial, slen, stat_hash(r, ca, serial, slen)), *e;
+
+	if ((e = *pe) != NULL) {
+		*pe = e->next;
+		free(e);
+		r->nstats--;
+	}
+}
+
+/* The status of serial of CA ca (index): from memory, else from the store
+ * (then kept, unless the revision moved meanwhile: see cache_put).
+ * GP_E_NOTFOUND for a serial the CA never issued. */
+static int
+stat_get(gp_ocsp_responder *r, gp_store *st, size_t ca, const unsigned char *serial,
+    size_t slen, int *status, int64_t *at, int *reason)
+{
+	uint64_t h;
+	stent *e;
+	int64_t rev0;
+	int rc;
+
+	if (r->set.cache_entries == 0)
+		return gp_store_cert_status(st, r->cas[ca].id, serial, slen, status, at, reason);
+	h = stat_hash(r, ca, serial, slen);
+	pthread_rwlock_rdlock(&r->lock);
+	if ((e = *stat_find(r, ca, serial, slen, h)) != NULL) {
+		*status = e->status;
+		*at = e->at;
+		*reason = e->reason;
+	}
+	pthread_rwlock_unlock(&r->lock);
+	if (e != NULL)
+		return 0;
+	rev0 = atomic_load(&r->rev);
+	if ((rc = gp_store_cert_status(st, r->cas[ca].id, serial, slen, status, at, reason)) != 0)
+		return rc;
+	if ((e = malloc(sizeof(*e))) == NULL)
+		return 0;       /* only a cache */
+	e->h = h;
+	e->ca = ca;
+	memcpy(e->serial, serial, slen);
+	e->slen = slen;
+	e->status = *status;
+	e->at = *at;
+	e->reason = *reason;
+	pthread_rwlock_wrlock(&r->lock);
+	if (atomic_load(&r->rev) == rev0 && r->nstats < (size_t)r->set.cache_entries &&
+	    *stat_find(r, ca, serial, slen, h) == NULL) {
+		e->next = r->stats[h & r->mask];
+		r->stats[h & r->mask] = e;
+		r->nstats++;
+		e = NULL;
+	}
+	pthread_rwlock_unlock(&r->lock);
+	free(e);
 	return 0;
 }
 
@@ -860,13 +1243,13 @@ match_ca(const gp_ocsp_responder *r, OCSP_CERTID *cid)
 	ASN1_OCTET_STRING *nh = NULL, *kh = NULL;
 	ASN1_OBJECT *alg = NULL;
 	ASN1_INTEGER *sn = NULL;
-	int nid, m, nlen, klen;
+	int m, nlen, klen;
 	size_t i;
 
 	if (OCSP_id_get0_info(&nh, &alg, &kh, &sn, cid) != 1 || nh == NULL || kh == NULL)
 		return -1;
-	nid = OBJ_obj2nid(alg);
-	for (m = 0; m < N_MD && md_nids[m] != nid; m++)
+	/* compared as DER: OBJ_obj2nid would search OpenSSL's tables */
+	for (m = 0; m < N_MD && OBJ_cmp(alg, r->md_objs[m]) != 0; m++)
 		;
 	if (m == N_MD)
 		return -1;
@@ -884,17 +1267,19 @@ match_ca(const gp_ocsp_responder *r, OCSP_CERTID *cid)
 }
 
 /* RFC 9654 §2.1: a Nonce is an OCTET STRING of 1 to 128 octets inside the
- * extnValue; 0 or more than 128 octets is malformedRequest.  *has is set
- * when the request carries one.  GP_E_PARSE for a bad one. */
+ * extnValue; 0 or more than 128 octets is malformedRequest.  *nonce gets
+ * the request's Nonce extension (borrowed from req) or NULL.  GP_E_PARSE
+ * for a bad one. */
 static int
-check_nonce(OCSP_REQUEST *req, int *has)
+check_nonce(OCSP_REQUEST *req, X509_EXTENSION **nonce)
 {
 	X509_EXTENSION *ext;
-	ASN1_OCTET_STRING *v, *inner = NULL;
-	const unsigned char *p;
-	int idx, len;
+	ASN1_OCTET_STRING *v;
+	const unsigned char *p, *end;
+	long len;
+	int idx, tag, xclass, ret;
 
-	*has = 0;
+	*nonce = NULL;
 	if ((idx = OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, -1)) < 0)
 		return 0;
 	/* RFC 5280 §4.2: an extension appears at most once */
@@ -903,17 +1288,18 @@ check_nonce(OCSP_REQUEST *req, int *has)
 	ext = OCSP_REQUEST_get_ext(req, idx);
 	v = X509_EXTENSION_get_data(ext);
 	p = ASN1_STRING_get0_data(v);
-	if ((inner = d2i_ASN1_OCTET_STRING(NULL, &p, ASN1_STRING_length(v))) == NULL ||
-	    p != ASN1_STRING_get0_data(v) + ASN1_STRING_length(v)) {
-		ASN1_OCTET_STRING_free(inner);
-		return gp_err_ossl(GP_E_PARSE, "the nonce is not an OCTET STRING (RFC 9654 2.1)");
+	end = p + ASN1_STRING_length(v);
+	/* the header only: primitive, universal OCTET STRING, filling extnValue */
+	ret = ASN1_get_object(&p, &len, &tag, &xclass, (long)(end - p));
+	if ((ret & 0x80) != 0 || (ret & V_ASN1_CONSTRUCTED) != 0 ||
+	    xclass != V_ASN1_UNIVERSAL || tag != V_ASN1_OCTET_STRING || p + len != end) {
+		ERR_clear_error();
+		return gp_err(GP_E_PARSE, "the nonce is not an OCTET STRING (RFC 9654 2.1)");
 	}
-	len = ASN1_STRING_length(inner);
-	ASN1_OCTET_STRING_free(inner);
 	if (len < 1 || len > NONCE_MAX)
-		return gp_err(GP_E_PARSE, "nonce of %d octets: 1 to %d are allowed "
+		return gp_err(GP_E_PARSE, "nonce of %ld octets: 1 to %d are allowed "
 		    "(RFC 9654 2.1)", len, NONCE_MAX);
-	*has = 1;
+	*nonce = ext;
 	return 0;
 }
 
@@ -938,117 +1324,167 @@ check_critical(STACK_OF(X509_EXTENSION) *exts, int n, X509_EXTENSION *(*get)(voi
 static X509_EXTENSION *req_ext(void *o, int i) { return OCSP_REQUEST_get_ext(o, i); }
 static X509_EXTENSION *onereq_ext(void *o, int i) { return OCSP_ONEREQ_get_ext(o, i); }
 
+/* One single request: its CertID (DER) and the serial it names. */
+typedef struct one {
+	const unsigned char *id;
+	size_t idlen;
+	unsigned char serial[GP_SERIAL_MAX];
+	size_t slen;
+	int ours;               /* 0: negative or too long, never issued by us */
+} one;
+
+static const unsigned char oid_basic[] = {      /* id-pkix-ocsp-basic */
+	0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01
+};
+
+/* Signs tbs with ca's key: a copy of the thread's prepared context (one
+ * DigestSignInit per thread and signer, not per signature). */
 static int
-gentime(ASN1_GENERALIZEDTIME **t, int64_t when)
+sign_tbs(unsigned char *sig, size_t *siglen, tstate *t, size_t cai, const ocsp_ca *ca,
+    const unsigned char *tbs, size_t tbslen)
 {
-	if ((*t = ASN1_GENERALIZEDTIME_set(*t, (time_t)when)) == NULL)
-		return gp_err_ossl(GP_E_INTERNAL, "setting a time");
-	return 0;
+	EVP_MD_CTX *fresh = NULL;
+	int r;
+
+	if (t->base[cai] == NULL && (r = gp_sign_ctx_new(&t->base[cai], ca->key)) != 0)
+		return r;
+	*siglen = ca->sigmax;
+	if (EVP_MD_CTX_copy_ex(t->work, t->base[cai]) == 1) {
+		if (EVP_DigestSign(t->work, sig, siglen, tbs, tbslen) != 1)
+			return gp_err_ossl(GP_E_CRYPTO, "signing the OCSP response for CA %s",
+			    ca->name);
+		return 0;
+	}
+	/* a key whose context cannot be copied (an engine's): a fresh one */
+	ERR_clear_error();
+	if ((r = gp_sign_ctx_new(&fresh, ca->key)) != 0)
+		return r;
+	r = EVP_DigestSign(fresh, sig, siglen, tbs, tbslen) == 1 ? 0 :
+	    gp_err_ossl(GP_E_CRYPTO, "signing the OCSP response for CA %s", ca->name);
+	EVP_MD_CTX_free(fresh);
+	return r;
 }
 
 /*
- * Signs a BasicOCSPResponse (RFC 6960 §4.2.1) by ca for the n CertIDs ids
- * with the store's status of each, the nonce of req echoed when nonce.
+ * Signs an OCSPResponse with a BasicOCSPResponse (RFC 6960 §4.2.1) by CA
+ * cai for the n single requests ones, with the store's status of each,
+ * the request's Nonce extension echoed when nonce is not NULL (RFC 9654).
+ * Written as DER directly: the pieces that depend on the signer only are
+ * built once (signer_prepare), the rest is a few hundred bytes.
  * *known is cleared when a CertID names a serial the CA never issued.
  */
 static int
-build(gp_ocsp_resp **out, gp_ocsp_responder *r, gp_store *st, size_t cai,
-    OCSP_CERTID *const *ids, int n, OCSP_REQUEST *req, int nonce, int64_t now,
-    int *known, unsigned char *serial, size_t *serial_len)
+build(gp_ocsp_resp **out, gp_ocsp_responder *r, tstate *t, size_t cai,
+    const one *ones, int n, X509_EXTENSION *nonce, int64_t now, int *known)
 {
 	const ocsp_ca *ca = &r->cas[cai];
-	OCSP_BASICRESP *bs = NULL;
-	OCSP_RESPONSE *or = NULL;
-	EVP_MD_CTX *mctx = NULL;
-	ASN1_GENERALIZEDTIME *thisupd = NULL, *nextupd = NULL, *revtime = NULL;
-	ASN1_INTEGER *sn;
-	unsigned char sbuf[GP_SERIAL_MAX], *der = NULL;
-	size_t slen;
+	dbuf *b = &t->buf;
+	unsigned char sig[1024], *q;
+	size_t m0, m1, m2, m3, m4, m5, m6, m7, m8, tbs, siglen;
 	int64_t at;
-	int i, rc, len, status, reason, ost;
+	int i, rc, status, reason, len;
 
 	*out = NULL;
 	*known = 1;
-	if ((bs = OCSP_BASICRESP_new()) == NULL) {
-		rc = gp_err_ossl(GP_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = gentime(&thisupd, now)) != 0 ||
-	    (rc = gentime(&nextupd, now + r->set.next_update)) != 0)
-		goto out;
+	b->len = 0;
+	b->fail = 0;
+	m0 = db_open(b, 0x30);                  /* OCSPResponse */
+	db_put(b, "\x0a\x01\x00", 3);           /* responseStatus successful */
+	m1 = db_open(b, 0xa0);                  /* [0] EXPLICIT ResponseBytes */
+	m2 = db_open(b, 0x30);
+	db_put(b, oid_basic, sizeof(oid_basic));
+	m3 = db_open(b, V_ASN1_OCTET_STRING);
+	m4 = db_open(b, 0x30);                  /* BasicOCSPResponse */
+	m5 = db_open(b, 0x30);                  /* tbsResponseData, version v1 omitted */
+	tbs = m5 - 1;
+	db_put(b, ca->rid, ca->ridlen);         /* responderID byKey */
+	db_gentime(b, now);                     /* producedAt */
+	m6 = db_open(b, 0x30);                  /* responses */
 	for (i = 0; i < n; i++) {
-		sn = NULL;
-		OCSP_id_get0_info(NULL, NULL, NULL, &sn, ids[i]);
 		status = GP_STATUS_GOOD;
 		reason = GP_REASON_NONE;
 		at = 0;
-		/* a negative or over-long serial was never ours: unknown */
-		if (sn == NULL || ASN1_STRING_type(sn) == V_ASN1_NEG_INTEGER ||
-		    gp_serial_from_asn1(sbuf, &slen, sn) != 0)
-			rc = GP_E_NOTFOUND;
-		else
-			rc = gp_store_cert_status(st, ca->id, sbuf, slen, &status, &at, &reason);
+		rc = ones[i].ours ? stat_get(r, t->st, cai, ones[i].serial, ones[i].slen,
+		    &status, &at, &reason) : GP_E_NOTFOUND;
+		m7 = db_open(b, 0x30);          /* SingleResponse */
+		db_put(b, ones[i].id, ones[i].idlen);
 		if (rc == GP_E_NOTFOUND || rc == GP_E_INVALID) {
-			/* RFC 6960 §2.2: a serial we never issued is never "good" */
-			ost = V_OCSP_CERTSTATUS_UNKNOWN;
-			reason = OCSP_REVOKED_STATUS_NOSTATUS;
+			/* RFC 6960 §2.2: a serial we never issued is never "good":
+			 * unknown [2] IMPLICIT NULL */
+			gp_error_clear();
+			db_put(b, "\x82\x00", 2);
 			*known = 0;
 		} else if (rc != 0) {
 			goto out;
 		} else if (status == GP_STATUS_GOOD) {
-			ost = V_OCSP_CERTSTATUS_GOOD;
-			reason = OCSP_REVOKED_STATUS_NOSTATUS;
+			db_put(b, "\x80\x00", 2);      /* good [0] IMPLICIT NULL */
 		} else {
-			/* RFC 6960 §4.2.1 RevokedInfo; hold is certificateHold (6) */
-			ost = V_OCSP_CERTSTATUS_REVOKED;
+			/* revoked [1] IMPLICIT RevokedInfo; hold is certificateHold */
 			if (status == GP_STATUS_HOLD)
 				reason = GP_REASON_CERTIFICATE_HOLD;
-			if (reason == GP_REASON_NONE)
-				reason = OCSP_REVOKED_STATUS_NOSTATUS;
-			if ((rc = gentime(&revtime, at)) != 0)
-				goto out;
+			m8 = db_open(b, 0xa1);
+			db_gentime(b, at);
+			if (reason >= 0 && reason <= GP_REASON_AA_COMPROMISE) {
+				/* revocationReason [0] EXPLICIT CRLReason */
+				unsigned char cr[5] = { 0xa0, 0x03, V_ASN1_ENUMERATED, 0x01,
+				    (unsigned char)reason };
+
+				db_put(b, cr, sizeof(cr));
+			}
+			db_close(b, m8);
 		}
-		if (serial != NULL && i == 0 && rc == 0) {
-			memcpy(serial, sbuf, slen);
-			*serial_len = slen;
-		}
-		if (OCSP_basic_add1_status(bs, ids[i], ost, reason,
-		    ost == V_OCSP_CERTSTATUS_REVOKED ? revtime : NULL,
-		    thisupd, nextupd) == NULL) {
-			rc = gp_err_ossl(GP_E_NOMEM, "adding a single response");
+		db_gentime(b, now);             /* thisUpdate */
+		m8 = db_open(b, 0xa0);          /* nextUpdate [0] EXPLICIT */
+		db_gentime(b, now + r->set.next_update);
+		db_close(b, m8);
+		db_close(b, m7);
+	}
+	db_close(b, m6);
+	if (nonce != NULL) {
+		/* RFC 6960 §4.4.1, RFC 9654: the Nonce comes back unchanged, in
+		 * responseExtensions [1] EXPLICIT Extensions */
+		m7 = db_open(b, 0xa1);
+		m8 = db_open(b, 0x30);
+		if ((len = i2d_X509_EXTENSION(nonce, NULL)) <= 0) {
+			rc = gp_err_ossl(GP_E_NOMEM, "encoding the nonce");
 			goto out;
 		}
+		db_reserve(b, (size_t)len);
+		if (!b->fail) {
+			q = b->p + b->len;
+			i2d_X509_EXTENSION(nonce, &q);
+			b->len += (size_t)len;
+		}
+		db_close(b, m8);
+		db_close(b, m7);
 	}
-	/* RFC 6960 §4.4.1, RFC 9654: the nonce comes back unchanged */
-	if (nonce && OCSP_copy_nonce(bs, req) != 1) {
-		rc = gp_err_ossl(GP_E_NOMEM, "copying the nonce");
+	db_close(b, m5);
+	if (b->fail) {
+		rc = gp_err(GP_E_NOMEM, "out of memory");
 		goto out;
 	}
-	/* RFC 6960 §4.2.2.3 responderID byKey; a delegate's certificate is
-	 * sent along (§4.2.2.2), the CA's is known to the client already */
-	if ((rc = gp_sign_ctx_new(&mctx, ca->key)) != 0)
+	if ((rc = sign_tbs(sig, &siglen, t, cai, ca, b->p + tbs, b->len - tbs)) != 0)
 		goto out;
-	if (OCSP_basic_sign_ctx(bs, ca->signer, mctx, NULL,
-	    OCSP_RESPID_KEY | (ca->delegated ? 0 : OCSP_NOCERTS)) != 1) {
-		rc = gp_err_ossl(GP_E_CRYPTO, "signing the OCSP response for CA %s", ca->name);
-		goto out;
-	}
 	atomic_fetch_add_explicit(&r->signed_total, 1, memory_order_relaxed);
-	if ((or = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs)) == NULL ||
-	    (len = i2d_OCSP_RESPONSE(or, &der)) <= 0) {
-		rc = gp_err_ossl(GP_E_NOMEM, "encoding the OCSP response");
+	db_put(b, ca->algid, ca->algidlen);     /* signatureAlgorithm */
+	m6 = db_open(b, V_ASN1_BIT_STRING);     /* signature, no unused bits */
+	db_put(b, "", 1);
+	db_put(b, sig, siglen);
+	db_close(b, m6);
+	if (ca->certs != NULL)
+		db_put(b, ca->certs, ca->certslen);
+	db_close(b, m4);
+	db_close(b, m3);
+	db_close(b, m2);
+	db_close(b, m1);
+	db_close(b, m0);
+	if (b->fail) {
+		rc = gp_err(GP_E_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = resp_new(out, der, (size_t)len, GP_OCSP_SUCCESSFUL, !nonce, now,
+	rc = resp_new(out, r->sha256, b->p, b->len, GP_OCSP_SUCCESSFUL, nonce == NULL, now,
 	    now + r->set.next_update);
 out:
-	OPENSSL_free(der);
-	OCSP_RESPONSE_free(or);
-	OCSP_BASICRESP_free(bs);
-	EVP_MD_CTX_free(mctx);
-	ASN1_GENERALIZEDTIME_free(thisupd);
-	ASN1_GENERALIZEDTIME_free(nextupd);
-	ASN1_GENERALIZEDTIME_free(revtime);
 	return rc;
 }
 
@@ -1064,14 +1500,14 @@ gp_ocsp_respond(gp_ocsp_resp **out, unsigned *flags, gp_ocsp_responder *r,
     const unsigned char *der, size_t len, const char *get_key, size_t get_keylen)
 {
 	OCSP_REQUEST *req = NULL;
-	OCSP_CERTID **ids = NULL;
+	X509_EXTENSION *nonce = NULL;
+	one *ones = NULL, one1;
 	gp_ocsp_resp *x = NULL;
-	gp_store *st;
+	tstate *t;
 	const unsigned char *p = der;
-	unsigned char *iddr = NULL, serial[GP_SERIAL_MAX];
-	size_t serial_len = 0;
+	unsigned char *iddr = NULL;
 	int64_t rev0;
-	int i, n, rc, ca = -1, c, nonce, known, idlen = 0, cacheable;
+	int i, n, rc, ca = -1, c, known, cacheable, idlen;
 
 	if (flags != NULL)
 		*flags = 0;
@@ -1103,22 +1539,29 @@ gp_ocsp_respond(gp_ocsp_resp **out, unsigned *flags, gp_ocsp_responder *r,
 		rc = err_out(out, r, GP_OCSP_MALFORMED);
 		goto out;
 	}
-	if ((ids = calloc((size_t)n, sizeof(*ids))) == NULL) {
+	/* one single request (the usual case) needs no allocation */
+	if (n == 1) {
+		memset(&one1, 0, sizeof(one1));
+		ones = &one1;
+	} else if ((ones = calloc((size_t)n, sizeof(*ones))) == NULL) {
 		rc = gp_err(GP_E_NOMEM, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		OCSP_ONEREQ *one = OCSP_request_onereq_get0(req, i);
+		OCSP_ONEREQ *onereq = OCSP_request_onereq_get0(req, i);
+		OCSP_CERTID *id = OCSP_onereq_get0_id(onereq);
+		ASN1_INTEGER *sn = NULL;
+		unsigned char *q = NULL;
 
-		if (check_critical(NULL, OCSP_ONEREQ_get_ext_count(one), onereq_ext, one) != 0) {
+		if (check_critical(NULL, OCSP_ONEREQ_get_ext_count(onereq), onereq_ext,
+		    onereq) != 0) {
 			rc = err_out(out, r, GP_OCSP_MALFORMED);
 			goto out;
 		}
-		ids[i] = OCSP_onereq_get0_id(one);
 		/* RFC 6960 §2.3: unauthorized when we cannot answer for the
 		 * issuer (or its hash algorithm); one signer per response, so
 		 * every CertID must name the same CA */
-		c = match_ca(r, ids[i]);
+		c = match_ca(r, id);
 		if (c < 0 || (ca >= 0 && c != ca)) {
 			gp_err(GP_E_NOTFOUND, c < 0 ? "issuer not served" :
 			    "single requests for different CAs");
@@ -1126,16 +1569,27 @@ gp_ocsp_respond(gp_ocsp_resp **out, unsigned *flags, gp_ocsp_responder *r,
 			goto out;
 		}
 		ca = c;
-	}
-	/* RFC 9919: a nonce-less request for one certificate is answered with
-	 * a pre-signed response */
-	cacheable = !nonce && n == 1 && r->set.cache_entries > 0;
-	if (cacheable) {
-		if ((idlen = i2d_OCSP_CERTID(ids[0], &iddr)) <= 0) {
+		/* the CertID goes back as DER (re-encoded: the request may
+		 * have been BER); it is also the cache key */
+		if ((idlen = i2d_OCSP_CERTID(id, &q)) <= 0) {
 			rc = gp_err_ossl(GP_E_NOMEM, "encoding a CertID");
 			goto out;
 		}
-		if ((x = cache_get(r, iddr, (size_t)idlen, get_key, get_keylen)) != NULL) {
+		ones[i].id = q;
+		ones[i].idlen = (size_t)idlen;
+		/* a negative or over-long serial was never ours: unknown */
+		OCSP_id_get0_info(NULL, NULL, NULL, &sn, id);
+		ones[i].ours = sn != NULL && ASN1_STRING_type(sn) != V_ASN1_NEG_INTEGER &&
+		    gp_serial_from_asn1(ones[i].serial, &ones[i].slen, sn) == 0;
+		if (!ones[i].ours)
+			gp_error_clear();
+	}
+	iddr = (unsigned char *)ones[0].id;
+	/* RFC 9919: a nonce-less request for one certificate is answered with
+	 * a pre-signed response */
+	cacheable = nonce == NULL && n == 1 && r->set.cache_entries > 0;
+	if (cacheable) {
+		if ((x = cache_get(r, iddr, ones[0].idlen, get_key, get_keylen)) != NULL) {
 			atomic_fetch_add_explicit(&r->hits, 1, memory_order_relaxed);
 			if (flags != NULL)
 				*flags = GP_OCSP_HIT;
@@ -1146,9 +1600,8 @@ gp_ocsp_respond(gp_ocsp_resp **out, unsigned *flags, gp_ocsp_responder *r,
 		atomic_fetch_add_explicit(&r->misses, 1, memory_order_relaxed);
 	}
 	rev0 = atomic_load(&r->rev);
-	if ((rc = thread_store(r, &st)) != 0 ||
-	    (rc = build(&x, r, st, (size_t)ca, ids, n, req, nonce, gp_now(), &known,
-	    serial, &serial_len)) != 0) {
+	if ((rc = thread_state(r, &t)) != 0 ||
+	    (rc = build(&x, r, t, (size_t)ca, ones, n, nonce, gp_now(), &known)) != 0) {
 		/* the store or the signer failed: say so in OCSP (§2.3) */
 		rc = err_out(out, r, rc == GP_E_BUSY ? GP_OCSP_TRY_LATER : GP_OCSP_INTERNAL_ERROR);
 		goto out;
@@ -1156,13 +1609,15 @@ gp_ocsp_respond(gp_ocsp_resp **out, unsigned *flags, gp_ocsp_responder *r,
 	/* unknown is not kept: the serial may be issued in a moment, and
 	 * issuance does not move the revision */
 	if (cacheable && known)
-		cache_put(r, iddr, (size_t)idlen, (size_t)ca, serial, serial_len, x,
+		cache_put(r, iddr, ones[0].idlen, (size_t)ca, ones[0].serial, ones[0].slen, x,
 		    get_key, get_keylen, rev0);
 	*out = x;
 	rc = 0;
 out:
-	OPENSSL_free(iddr);
-	free(ids);
+	for (i = 0; ones != NULL && i < n; i++)
+		OPENSSL_free((void *)ones[i].id);
+	if (ones != &one1)
+		free(ones);
 	OCSP_REQUEST_free(req);
 	return rc;
 }
@@ -1222,6 +1677,17 @@ drop_changed(gp_ocsp_responder *r, gp_store *st, int64_t rev)
 	if (rc != 0)
 		gp_error_clear();
 	pthread_rwlock_wrlock(&r->lock);
+	if (all) {
+		stat_clear(r);
+	} else {
+		for (i = 0; i < ch.n; i++) {
+			size_t c;
+
+			for (c = 0; c < r->ncas; c++)
+				if (r->cas[c].id == ch.v[i].ca_id)
+					stat_drop(r, c, ch.v[i].serial, ch.v[i].len);
+		}
+	}
 	for (i = 0; i <= r->mask; i++) {
 		slot *s;
 
@@ -1242,7 +1708,7 @@ gp_ocsp_refresh(gp_ocsp_responder *r, int64_t now, size_t *resigned)
 {
 	slot **todo = NULL, **gone = NULL;
 	size_t ntodo = 0, ngone = 0, i, nres = 0;
-	gp_store *st;
+	tstate *t;
 	int64_t rev, rev0;
 	int rc;
 
@@ -1253,10 +1719,10 @@ gp_ocsp_refresh(gp_ocsp_responder *r, int64_t now, size_t *resigned)
 	if (now == 0)
 		now = gp_now();
 	pthread_mutex_lock(&r->refresh_lock);
-	if ((rc = thread_store(r, &st)) != 0 ||
-	    (rc = gp_store_revision(st, &rev)) != 0)
+	if ((rc = thread_state(r, &t)) != 0 ||
+	    (rc = gp_store_revision(t->st, &rev)) != 0)
 		goto out;
-	if (rev != atomic_load(&r->rev) && (rc = drop_changed(r, st, rev)) != 0)
+	if (rev != atomic_load(&r->rev) && (rc = drop_changed(r, t->st, rev)) != 0)
 		goto out;
 
 	/* only this function removes slots, so the pointers stay valid
@@ -1289,15 +1755,19 @@ gp_ocsp_refresh(gp_ocsp_responder *r, int64_t now, size_t *resigned)
 
 	for (i = 0; i < ntodo; i++) {
 		slot *s = todo[i];
-		const unsigned char *p = s->id;
-		OCSP_CERTID *cid = d2i_OCSP_CERTID(NULL, &p, (long)s->idlen);
 		gp_ocsp_resp *x = NULL;
+		one o;
 		int known = 0;
 
+		/* the slot keeps the CertID's DER and its serial: nothing to parse */
+		memset(&o, 0, sizeof(o));
+		o.id = s->id;
+		o.idlen = s->idlen;
+		memcpy(o.serial, s->serial, s->serial_len);
+		o.slen = s->serial_len;
+		o.ours = 1;
 		rev0 = atomic_load(&r->rev);
-		rc = cid == NULL ? gp_err_ossl(GP_E_INTERNAL, "cached CertID") :
-		    build(&x, r, st, s->ca, &cid, 1, NULL, 0, now, &known, NULL, NULL);
-		OCSP_CERTID_free(cid);
+		rc = build(&x, r, t, s->ca, &o, 1, NULL, now, &known);
 		if (rc != 0)
 			goto out;
 		nres++;
