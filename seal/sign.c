@@ -345,6 +345,19 @@ seal_steps(gp_verify_result *res, const gp_seal *seal, const gp_seal_verify_para
 	return r;
 }
 
+/* GB/T 38540-2020 §7.2.6: an extension marked critical that we do not
+ * know makes the structure unusable. */
+static int
+critical_ext(const STACK_OF(SES_EXTDATA) *ext, char *oid, size_t len)
+{
+	for (int i = 0; i < sk_SES_EXTDATA_num(ext); i++)
+		if (sk_SES_EXTDATA_value(ext, i)->critical > 0) {
+			OBJ_obj2txt(oid, (int)len, sk_SES_EXTDATA_value(ext, i)->id, 1);
+			return 1;
+		}
+	return 0;
+}
+
 int
 gp_seal_verify(gp_verify_result **out, const unsigned char *der, size_t len,
     const gp_seal_verify_params *p)
@@ -352,6 +365,7 @@ gp_seal_verify(gp_verify_result **out, const unsigned char *der, size_t len,
 	gp_verify_result *res = NULL;
 	gp_seal *seal = NULL;
 	int64_t at;
+	char oid[80];
 	int r;
 
 	if (out == NULL)
@@ -365,8 +379,11 @@ gp_seal_verify(gp_verify_result **out, const unsigned char *der, size_t len,
 		goto out;
 	at = p->at ? p->at : gp_now();
 	gp_vres_set_facts(res, seal->id, at, 0);
-	if ((r = gp_vres_add(res, "structure", GP_STEP_PASS, "seal %s, version %d", seal->id, seal->version)) != 0 ||
-	    (r = seal_steps(res, seal, p, at, 1)) != 0)
+	if (critical_ext(seal->s4 ? seal->s4->info->ext : seal->s1->info->ext, oid, sizeof(oid)))
+		r = gp_vres_add(res, "structure", GP_STEP_FAIL, "unknown critical extension %s", oid);
+	else
+		r = gp_vres_add(res, "structure", GP_STEP_PASS, "seal %s, version %d", seal->id, seal->version);
+	if (r != 0 || (r = seal_steps(res, seal, p, at, 1)) != 0)
 		goto out;
 	*out = res;
 	res = NULL;
@@ -513,6 +530,49 @@ dsig_decode(struct dsig *d, const unsigned char *der, size_t len)
 }
 
 int
+gp_seal_sig_parse(gp_seal **seal, X509 **signer, int64_t *time, char **property,
+    const unsigned char *der, size_t len)
+{
+	struct dsig d;
+	const ASN1_IA5STRING *pi;
+	int r;
+
+	if (seal != NULL)
+		*seal = NULL;
+	if (signer != NULL)
+		*signer = NULL;
+	if (time != NULL)
+		*time = 0;
+	if (property != NULL)
+		*property = NULL;
+	if ((r = dsig_decode(&d, der, len)) != 0)
+		goto out;
+	pi = d.s4 ? d.s4->tbs->property : d.s1->tbs->property;
+	if (property != NULL) {
+		if ((*property = malloc((size_t)ASN1_STRING_length(pi) + 1)) == NULL) {
+			r = gp_err(GP_E_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(*property, ASN1_STRING_get0_data(pi), (size_t)ASN1_STRING_length(pi));
+		(*property)[ASN1_STRING_length(pi)] = '\0';
+	}
+	if (time != NULL)
+		*time = d.time;
+	if (seal != NULL) {
+		*seal = d.seal;
+		d.seal = NULL;
+	}
+	if (signer != NULL) {
+		*signer = d.signer;
+		d.signer = NULL;
+	}
+	r = 0;
+out:
+	dsig_clear(&d);
+	return r;
+}
+
+int
 gp_seal_sig_verify(gp_verify_result **out, const unsigned char *der, size_t len,
     const gp_seal_verify_params *p)
 {
@@ -522,7 +582,7 @@ gp_seal_sig_verify(gp_verify_result **out, const unsigned char *der, size_t len,
 	unsigned char h[EVP_MAX_MD_SIZE];
 	size_t hlen = 0;
 	int64_t at, ts_time = 0;
-	char tbuf[21];
+	char tbuf[21], tbuf2[80];
 	int r;
 
 	if (out == NULL)
@@ -535,7 +595,10 @@ gp_seal_sig_verify(gp_verify_result **out, const unsigned char *der, size_t len,
 	if ((r = gp_vres_new(&res)) != 0)
 		goto out;
 	/* 1. the structure; TBS_Sign's version is the seal's (§8.2 a) */
-	if (d.version == d.seal->version || (d.s1 != NULL && d.version >= 1 && d.version <= 2 &&
+	if (critical_ext(d.s4 ? d.s4->tbs->ext : d.s1->tbs->ext, tbuf2, sizeof(tbuf2)) ||
+	    critical_ext(d.seal->s4 ? d.seal->s4->info->ext : d.seal->s1->info->ext, tbuf2, sizeof(tbuf2)))
+		r = gp_vres_add(res, "structure", GP_STEP_FAIL, "unknown critical extension %s", tbuf2);
+	else if (d.version == d.seal->version || (d.s1 != NULL && d.version >= 1 && d.version <= 2 &&
 	    d.seal->version <= 2))
 		r = gp_vres_add(res, "structure", GP_STEP_PASS, "SES_Signature version %d, seal %s version %d",
 		    d.version, d.seal->id, d.seal->version);

@@ -725,8 +725,8 @@ out:
 
 static const char usage_show[] =
 	"show [--image-out F] FILE\n"
-	"  Prints a seal's fields (of a seal file, or the seal inside a signature) and with\n"
-	"  --image-out writes its picture to F.";
+	"  Prints a seal's fields (of a seal file, or of the seal inside a signature, with\n"
+	"  the signer, time and property) and with --image-out writes its picture to F.";
 
 static const char *
 subject_of(X509 *x, char *buf, size_t len)
@@ -746,8 +746,10 @@ cmd_show(int argc, char **argv)
 	gp_seal *seal = NULL;
 	const unsigned char *img;
 	long w, h;
-	int64_t tc, ts, te;
-	char a[32], b[32], cc[32], subj[512];
+	int64_t tc, ts, te, stime = 0;
+	char a[32], b[32], cc[32], subj[512], ssubj[512], st[32];
+	X509 *signer = NULL;
+	char *prop = NULL;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -762,8 +764,15 @@ cmd_show(int argc, char **argv)
 	if ((rc = read_file(&in, &inlen, argv[optind], GP_SEAL_MAX, "seal")) != 0)
 		goto out;
 	if ((rc = gp_seal_parse(&seal, in, inlen)) != 0) {
-		rc = cli_fail(rc, argv[optind]);
-		goto out;
+		/* a signature: its seal, and who signed what when */
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", gp_error_last());
+		if (gp_seal_sig_parse(&seal, &signer, &stime, &prop, in, inlen) != 0) {
+			fprintf(stderr, "%s: %s is neither a seal (%s) nor a seal signature (%s)\n", cli_prog,
+			    argv[optind], msg, gp_error_last());
+			rc = EXIT_REFUSED;
+			goto out;
+		}
 	}
 	img = gp_seal_image(seal, &ilen, &w, &h);
 	gp_seal_times(seal, &tc, &ts, &te);
@@ -781,6 +790,11 @@ cmd_show(int argc, char **argv)
 		    "signature_algorithm", gp_seal_sig_alg(seal),
 		    "cert_list_type", gp_seal_cert_list_type(seal), "holders", (int)gp_seal_holder_count(seal),
 		    "image", "type", gp_seal_image_type(seal), "bytes", (int)ilen, "width_mm", (int)w, "height_mm", (int)h);
+		if (signer != NULL) {
+			iso(st, stime);
+			json_object_set_new(j, "signature", json_pack("{s:s, s:s, s:s}", "signer",
+			    subject_of(signer, ssubj, sizeof(ssubj)), "time", st, "property", prop));
+		}
 		rc = print_json(j);
 	} else {
 		printf("id:          %s\nversion:     %d\nvendor:      %s\nname:        %s\ntype:        %d (%s)\n",
@@ -790,9 +804,16 @@ cmd_show(int argc, char **argv)
 		    gp_seal_sig_alg(seal));
 		printf("holders:     %zu (%s)\nimage:       %s, %zu bytes, %ld x %ld mm\n", gp_seal_holder_count(seal),
 		    gp_seal_cert_list_type(seal) == 1 ? "certificates" : "digests", gp_seal_image_type(seal), ilen, w, h);
+		if (signer != NULL) {
+			iso(st, stime);
+			printf("signed by:   %s\nsigned at:   %s\nproperty:    %s\n",
+			    subject_of(signer, ssubj, sizeof(ssubj)), st, prop);
+		}
 	}
 out:
 	gp_seal_free(seal);
+	X509_free(signer);
+	free(prop);
 	free(in);
 	return rc;
 }

@@ -110,6 +110,13 @@ typedef struct gp_seal_sign_params {
  * otherwise).  *der is OPENSSL_malloc'ed (OPENSSL_free). */
 GP_EXPORT int gp_seal_sign(unsigned char **der, size_t *len, const gp_seal_sign_params *p);
 
+/* Decodes a SES_Signature (either version) without verifying it: *seal
+ * the embedded seal (gp_seal_free), *signer the signer's certificate
+ * (X509_free), *time its timeInfo, *property its propertyInfo (free());
+ * any out-parameter may be NULL.  GP_E_PARSE for anything else. */
+GP_EXPORT int gp_seal_sig_parse(gp_seal **seal, X509 **signer, int64_t *time, char **property,
+    const unsigned char *der, size_t len);
+
 /* The hash a signer of key type pkey uses over a document: SM3 for SM2,
  * SHA-256 otherwise.  out holds EVP_MAX_MD_SIZE bytes. */
 GP_EXPORT int gp_seal_doc_hash(unsigned char *out, size_t *outlen, const EVP_PKEY *signer_key,

@@ -646,6 +646,100 @@ test_v4_alt_and_v5(void **state)
 	world_free(&w);
 }
 
+/* An unknown extension marked critical fails the structure step; a
+ * non-critical one is ignored.  gp_seal_sig_parse returns the parts. */
+static void
+test_critical_ext(void **state)
+{
+	struct world w;
+	gp_seal_params p;
+	X509 *h[1];
+	unsigned char *der = NULL, *info = NULL, *sv = NULL, *out = NULL;
+	const unsigned char *q;
+	size_t len, svlen;
+	SESEAL4 *s4;
+	SES_EXTDATA *e = SES_EXTDATA_new();
+	gp_seal_verify_params vp;
+	gp_verify_result *r = NULL;
+	int n;
+
+	(void)state;
+	world_make(&w, GP_KEY_EC_P256);
+	h[0] = w.holder;
+	params_init(&p, h, 1);
+	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), 0);
+	q = der;
+	s4 = d2i_SESEAL4(NULL, &q, (long)len);
+	ASN1_OBJECT_free(e->id);
+	e->id = OBJ_txt2obj("1.2.3.4.5.6.7", 1);
+	ASN1_OCTET_STRING_set(e->value, (unsigned char *)"ABC", 3);
+	e->critical = 0xff;
+	s4->info->ext = sk_SES_EXTDATA_new_null();
+	sk_SES_EXTDATA_push(s4->info->ext, e);
+	s4->info->enc.modified = 1;
+	s4->enc.modified = 1;
+	n = i2d_SES_SEALINFO4(s4->info, &info);
+	assert_int_equal(gp_sign_data(&sv, &svlen, w.maker_key, info, (size_t)n), 0);
+	ASN1_BIT_STRING_set(s4->sig, sv, (int)svlen);
+	n = i2d_SESEAL4(s4, &out);
+	memset(&vp, 0, sizeof(vp));
+	vp.roots = w.roots;
+	assert_int_equal(gp_seal_verify(&r, out, (size_t)n, &vp), 0);
+	assert_int_equal(step(r, "structure"), GP_STEP_FAIL);
+	assert_int_equal(step(r, "seal-signature"), GP_STEP_PASS);
+	assert_string_equal(gp_verify_result_reason(r), "structure: unknown critical extension 1.2.3.4.5.6.7");
+	gp_verify_result_free(r);
+	/* not critical: fine */
+	OPENSSL_free(info); OPENSSL_free(sv); OPENSSL_free(out);
+	info = sv = out = NULL;
+	e->critical = -1;
+	s4->info->enc.modified = 1;
+	s4->enc.modified = 1;
+	n = i2d_SES_SEALINFO4(s4->info, &info);
+	assert_int_equal(gp_sign_data(&sv, &svlen, w.maker_key, info, (size_t)n), 0);
+	ASN1_BIT_STRING_set(s4->sig, sv, (int)svlen);
+	n = i2d_SESEAL4(s4, &out);
+	assert_int_equal(gp_seal_verify(&r, out, (size_t)n, &vp), 0);
+	assert_true(gp_verify_result_ok(r));
+	gp_verify_result_free(r);
+	/* gp_seal_sig_parse: the parts of a signature, and refusals */
+	{
+		gp_seal_sign_params sp;
+		unsigned char *sig = NULL;
+		size_t siglen;
+		gp_seal *s = NULL;
+		X509 *signer = NULL;
+		int64_t t = 0;
+		char *prop = NULL;
+
+		memset(&sp, 0, sizeof(sp));
+		sp.seal = der;
+		sp.seal_len = len;
+		sp.signer = w.holder;
+		sp.signer_key = w.holder_key;
+		sp.doc = doc;
+		sp.doc_len = 3;
+		sp.property = "urn:x";
+		sp.time = time(NULL) + 2;
+		assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), 0);
+		assert_int_equal(gp_seal_sig_parse(&s, &signer, &t, &prop, sig, siglen), 0);
+		assert_string_equal(gp_seal_id(s), "SEAL-1");
+		assert_int_equal(X509_cmp(signer, w.holder), 0);
+		assert_int_equal(t, sp.time);
+		assert_string_equal(prop, "urn:x");
+		gp_seal_free(s);
+		X509_free(signer);
+		free(prop);
+		assert_int_equal(gp_seal_sig_parse(&s, NULL, NULL, NULL, der, len), GP_E_PARSE);
+		assert_null(s);
+		assert_int_equal(gp_seal_sig_parse(NULL, NULL, NULL, NULL, sig, siglen), 0);
+		OPENSSL_free(sig);
+	}
+	SESEAL4_free(s4);
+	OPENSSL_free(der); OPENSSL_free(info); OPENSSL_free(sv); OPENSSL_free(out);
+	world_free(&w);
+}
+
 /* Garbage, truncated, trailing bytes and NULL arguments: GP_E_PARSE or GP_E_INVALID, no result. */
 static void
 test_parse_bad(void **state)
@@ -959,6 +1053,7 @@ main(void)
 		cmocka_unit_test(test_not_holder),
 		cmocka_unit_test(test_v1_forms),
 		cmocka_unit_test(test_v4_alt_and_v5),
+		cmocka_unit_test(test_critical_ext),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_register),
 		cmocka_unit_test(test_register_list),
