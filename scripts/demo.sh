@@ -12,6 +12,7 @@ echo "== building"
 build "$src/build/plain" --enable-werror
 CA_TOOL="$src/build/plain/ca-tool"
 OCSPD="$src/build/plain/ocsp-responder"
+RAD="$src/build/plain/ra-server"
 
 D="$src/demo"
 # servers of an earlier demo run are stopped first
@@ -66,7 +67,42 @@ openssl crl -in issuing.crl -noout -text | sed -n '1,/Signature Algorithm/p' | h
 step "openssl checks both against the chain and the CRL" \
 	openssl verify -crl_check -CAfile root.pem -untrusted issuing.pem -CRLfile issuing.crl www.pem || true
 openssl verify -crl_check -CAfile root.pem -untrusted issuing.pem -CRLfile issuing.crl clerk.pem || true
+printf '\n== the RA: an HTTPS server certificate from our CA, an officer, an API token for a portal\n'
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null |
+	openssl pkcs8 -topk8 -v2 aes-256-cbc -passout file:"$D/pass" -out ra.key
+openssl req -new -key ra.key -passin file:"$D/pass" -subj "/O=City of Example/CN=localhost" \
+	-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -out ra.csr
+"$CA_TOOL" issue --ca issuing --profile tls-server --csr ra.csr --out ra.crt "${PASS[@]}" 2>/dev/null
+cat ra.crt issuing.pem > ra-chain.pem
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout officer.key -out officer.csr \
+	-subj "/C=CN/O=City of Example/OU=RA/CN=Officer Li" -addext "subjectAltName=email:li@example.gov.cn" 2>/dev/null
+"$CA_TOOL" issue --ca issuing --profile tls-client --csr officer.csr --out officer.crt "${PASS[@]}" 2>/dev/null
+step "register the officer by her client certificate" "$CA_TOOL" officer add --name li --cert officer.crt --role officer
+TOKEN=$("$CA_TOOL" token create --name portal --profiles tls-server)
+echo "API token for the portal created (shown once, stored only as its SHA-256)"
+printf '[ra]\nca = issuing\ntls_cert = %s\ntls_key = %s\n' "$D/work/ra-chain.pem" "$D/work/ra.key" > "$D/ra.cnf"
+printf '\n== start the RA server on localhost (HTTPS)\n$ ra-server --config ra.cnf --listen 127.0.0.1:0 --port-file ra.port --pass-file pass &\n'
+"$RAD" --config "$D/ra.cnf" --listen 127.0.0.1:0 --port-file "$D/ra.port" --pass-file "$D/pass" >"$D/ra.log" 2>&1 &
+echo $! > "$D/ra.pid"
+RA_URL="https://127.0.0.1:$(wait_port "$D/ra.port")/api/v1"
+echo "RA API: $RA_URL"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout portal.key -out portal.csr \
+	-subj "/C=CN/O=City of Example/CN=portal.example.gov.cn" -addext "subjectAltName=DNS:portal.example.gov.cn" 2>/dev/null
+python3 -c 'import json; print(json.dumps({"csr": open("portal.csr").read(), "profile": "tls-server", "contact": {"name": "Web Team", "email": "web@example.gov.cn"}}))' > req.json
+step "the portal submits a request with its token" \
+	curl -sS --cacert root.pem -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data-binary @req.json "$RA_URL/requests"
+echo
+REQ_ID=$(curl -sS --cacert root.pem -H "Authorization: Bearer $TOKEN" "$RA_URL/requests?status=pending" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
+step "the officer approves it with her client certificate" \
+	curl -sS --cacert root.pem --cert officer.crt --key officer.key -X POST "$RA_URL/requests/$REQ_ID/approve"
+echo
+SERIAL=$(curl -sS --cacert root.pem -H "Authorization: Bearer $TOKEN" "$RA_URL/requests/$REQ_ID" | python3 -c 'import json,sys; print(json.load(sys.stdin)["serial"])')
+step "the portal fetches its certificate" \
+	curl -sS --cacert root.pem -H "Authorization: Bearer $TOKEN" -H 'Accept: application/pem-certificate-chain' -o portal.pem "$RA_URL/certificates/$SERIAL"
+openssl verify -CAfile root.pem -untrusted issuing.pem portal.pem
+openssl ocsp -issuer issuing.pem -cert portal.pem -url "$OCSP_URL" -CAfile root.pem 2>&1 | grep "portal.pem"
+
 step "the audit chain" "$CA_TOOL" audit verify
 printf '\nEverything is in %s (store: home/govpki.db, encrypted CA keys: home/keys/).\n' "$D"
-printf 'Still answering on localhost: OCSP %s\n' "$OCSP_URL"
+printf 'Still answering on localhost: OCSP %s, RA %s\n' "$OCSP_URL" "$RA_URL"
 printf 'Stop the servers with: kill $(cat %s/*.pid)\n' "$D"
