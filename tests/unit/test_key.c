@@ -374,9 +374,11 @@ test_load_bad(void **state)
 	write_file(tpath("corrupt.pem"), pem, strlen(pem));
 	assert_int_equal(gp_key_load(&back, tpath("corrupt.pem"), PASS, 4), GP_E_PARSE);
 
+	/* a PKCS#11 URI with no module named anywhere (test_p11 covers tokens) */
+	unsetenv("GOVPKI_PKCS11_MODULE");
 	assert_int_equal(gp_key_load(&back, "pkcs11:token=ca;object=root", PASS, 4),
-	    GP_E_INVALID);
-	assert_msg("PKCS#11 keys are not supported yet");
+	    GP_E_CONFIG);
+	assert_msg("no PKCS#11 module");
 	assert_int_equal(gp_key_load(&back, "", PASS, 4), GP_E_INVALID);
 	assert_int_equal(gp_key_load(&back, "file:", PASS, 4), GP_E_INVALID);
 	assert_int_equal(gp_key_load(&back, NULL, PASS, 4), GP_E_INVALID);
