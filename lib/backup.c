@@ -729,21 +729,21 @@ entry_begin(struct reader *rd)
 	rd->nentries++;
 	if (rd->nentries == 1) {
 		if (strcmp(rd->name, MANIFEST_NAME) != 0)
-			return gp_err(GP_E_VERIFY, "backup %s: the first entry is '%s', not the manifest",
+			return gp_err(GP_E_VERIFY, "backup %s is damaged: the first entry is '%s', not the manifest",
 			    rd->path, rd->name);
 		if (rd->size > MANIFEST_MAX)
-			return gp_err(GP_E_VERIFY, "backup %s: manifest too large", rd->path);
+			return gp_err(GP_E_VERIFY, "backup %s is damaged: manifest too large", rd->path);
 		if ((rd->mbuf = malloc((size_t)rd->size + 1)) == NULL)
 			return gp_err(GP_E_NOMEM, "out of memory");
 		rd->mlen = 0;
 		return 0;
 	}
 	if (!safe_name(rd->name))
-		return gp_err(GP_E_VERIFY, "backup %s: bad entry name '%s'", rd->path, rd->name);
+		return gp_err(GP_E_VERIFY, "backup %s is damaged: bad entry name '%s'", rd->path, rd->name);
 	if (json_object_get(rd->seen, rd->name) != NULL)
-		return gp_err(GP_E_VERIFY, "backup %s: entry '%s' appears twice", rd->path, rd->name);
+		return gp_err(GP_E_VERIFY, "backup %s is damaged: entry '%s' appears twice", rd->path, rd->name);
 	if (manifest_file(rd->manifest, rd->name) == NULL)
-		return gp_err(GP_E_VERIFY, "backup %s: entry '%s' is not in the manifest",
+		return gp_err(GP_E_VERIFY, "backup %s is damaged: entry '%s' is not in the manifest",
 		    rd->path, rd->name);
 	json_object_set_new(rd->seen, rd->name, json_true());
 	if (EVP_DigestInit_ex(rd->md, EVP_sha256(), NULL) != 1)
@@ -797,7 +797,7 @@ entry_end(struct reader *rd)
 		if ((rd->manifest = json_loadb((char *)rd->mbuf, rd->mlen, 0, &je)) == NULL ||
 		    !json_is_object(rd->manifest) ||
 		    !json_is_array(json_object_get(rd->manifest, "files")))
-			return gp_err(GP_E_VERIFY, "backup %s: the manifest is not valid JSON", rd->path);
+			return gp_err(GP_E_VERIFY, "backup %s is damaged: the manifest is not valid JSON", rd->path);
 		return 0;
 	}
 	if (rd->fd >= 0) {
@@ -818,7 +818,7 @@ entry_end(struct reader *rd)
 		return gp_err(GP_E_VERIFY, "backup %s is damaged: SHA-256 of '%s' does not match the manifest",
 		    rd->path, rd->name);
 	if ((uint64_t)json_integer_value(json_object_get(f, "size")) != rd->size)
-		return gp_err(GP_E_VERIFY, "backup %s: size of '%s' does not match the manifest",
+		return gp_err(GP_E_VERIFY, "backup %s is damaged: size of '%s' does not match the manifest",
 		    rd->path, rd->name);
 	return 0;
 }
@@ -853,13 +853,13 @@ feed(struct reader *rd, const unsigned char *p, size_t n)
 					break;
 				}
 				if (nl > NAME_MAX_LEN)
-					return gp_err(GP_E_VERIFY, "backup %s: bad entry name length",
+					return gp_err(GP_E_VERIFY, "backup %s is damaged: bad entry name length",
 					    rd->path);
 				rd->st = R_NAME;
 				rd->want = nl;
 			} else if (rd->st == R_NAME) {
 				if (memchr(rd->hbuf, '\0', rd->want) != NULL)
-					return gp_err(GP_E_VERIFY, "backup %s: bad entry name", rd->path);
+					return gp_err(GP_E_VERIFY, "backup %s is damaged: bad entry name", rd->path);
 				memcpy(rd->name, rd->hbuf, rd->want);
 				rd->name[rd->want] = '\0';
 				rd->st = R_SIZE;
@@ -895,7 +895,7 @@ feed(struct reader *rd, const unsigned char *p, size_t n)
 			break;
 		case R_END:
 			rd->trailing = 1;
-			return gp_err(GP_E_VERIFY, "backup %s: data after the last entry", rd->path);
+			return gp_err(GP_E_VERIFY, "backup %s is damaged: data after the last entry", rd->path);
 		}
 	}
 	return 0;
@@ -965,8 +965,8 @@ backup_read(gp_backup_info **out, const char *path, const char *dir,
 	sp = get32(hdr + 15);
 	/* bounds before any work: a crafted header must not ask for gigabytes */
 	if (log2n < 10 || log2n > 22 || sr < 1 || sr > 32 || sp < 1 || sp > 16) {
-		r = gp_err(GP_E_VERIFY, "backup %s: scrypt parameters out of range "
-		    "(damaged header)", path);
+		r = gp_err(GP_E_VERIFY, "backup %s is damaged: scrypt parameters out of range "
+		    "(header)", path);
 		goto out;
 	}
 	if ((r = derive(key, pass, passlen, hdr + 19, log2n, sr, sp)) != 0 ||
@@ -1022,7 +1022,7 @@ backup_read(gp_backup_info **out, const char *path, const char *dir,
 		const char *n = json_string_value(json_object_get(f, "name"));
 
 		if (n == NULL || json_object_get(rd.seen, n) == NULL) {
-			r = gp_err(GP_E_VERIFY, "backup %s: '%s' of the manifest is missing",
+			r = gp_err(GP_E_VERIFY, "backup %s is damaged: '%s' of the manifest is missing",
 			    path, n ? n : "?");
 			goto out;
 		}
