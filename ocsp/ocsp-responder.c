@@ -836,7 +836,7 @@ main(int argc, char **argv)
 	}
 	nproc = sysconf(_SC_NPROCESSORS_ONLN);
 	threads = l->set.threads > 0 ? (unsigned)l->set.threads : (unsigned)(nproc > 0 ? nproc : 1);
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO |
 	    MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
 	d = MHD_start_daemon(flags, 0, NULL, NULL, handler, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
