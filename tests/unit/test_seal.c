@@ -31,6 +31,17 @@ struct world {
 	int sm2;
 };
 
+/* X509_add_ext copies: the made extension is freed here */
+static void
+add_ext(X509 *x, X509V3_CTX *v3, int nid, const char *value)
+{
+	X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, v3, nid, value);
+
+	if (e == NULL || X509_add_ext(x, e, -1) != 1)
+		abort();
+	X509_EXTENSION_free(e);
+}
+
 static X509 *
 mkcert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ikey, int ca, const char *eku)
 {
@@ -52,13 +63,13 @@ mkcert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ikey, int ca, cons
 	X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 365 * 3);
 	X509_set_pubkey(x, key);
 	X509V3_set_ctx(&v3, issuer ? issuer : x, x, NULL, NULL, 0);
-	X509_add_ext(x, X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE"), -1);
-	X509_add_ext(x, X509V3_EXT_conf_nid(NULL, &v3, NID_key_usage, ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,nonRepudiation"), -1);
-	X509_add_ext(x, X509V3_EXT_conf_nid(NULL, &v3, NID_subject_key_identifier, "hash"), -1);
+	add_ext(x, &v3, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+	add_ext(x, &v3, NID_key_usage, ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,nonRepudiation");
+	add_ext(x, &v3, NID_subject_key_identifier, "hash");
 	if (issuer)
-		X509_add_ext(x, X509V3_EXT_conf_nid(NULL, &v3, NID_authority_key_identifier, "keyid"), -1);
+		add_ext(x, &v3, NID_authority_key_identifier, "keyid");
 	if (eku)
-		X509_add_ext(x, X509V3_EXT_conf_nid(NULL, &v3, NID_ext_key_usage, eku), -1);
+		add_ext(x, &v3, NID_ext_key_usage, eku);
 	if (gp_x509_sign(x, ikey ? ikey : key) != 0)
 		abort();
 	X509_NAME_free(n);
