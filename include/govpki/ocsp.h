@@ -53,6 +53,8 @@ typedef struct gp_ocsp_settings {
 	long cache_entries;       /* pre-signed responses kept, 100000 (0: no cache) */
 	long timeout;             /* timeout_seconds: idle HTTP connections, 30 */
 	long drain;               /* drain_seconds: how long SIGTERM waits, 10 */
+	int presigned;            /* presigned = yes: serve the store's pre-signed
+	                             responses (gp_ocsp_presign), hold no key */
 } gp_ocsp_settings;
 
 /* Fills *out from cfg's [ocsp] section (cfg may be NULL: all defaults).
@@ -77,7 +79,10 @@ typedef struct gp_ocsp_params {
  * it (checked: issued by that CA, id-kp-OCSPSigning, key matches), the
  * CA's own key for the others.  ctx is only read during the call; the
  * responder keeps the store's path and opens its own connections.
- * *out is freed with gp_ocsp_responder_free.
+ * With settings->presigned no key is loaded (pass, signer_cert and
+ * signer_key are ignored): the answers are the responses gp_ocsp_presign
+ * wrote into the store, or tryLater (RFC 6960 §2.3) where the store has
+ * none still valid.  *out is freed with gp_ocsp_responder_free.
  */
 GP_EXPORT int gp_ocsp_responder_new(gp_ocsp_responder **out, gp_ctx *ctx,
     const gp_ocsp_params *p);
@@ -146,6 +151,68 @@ GP_EXPORT const char *gp_ocsp_resp_expires(const gp_ocsp_resp *x);       /* HTTP
 GP_EXPORT gp_ocsp_resp *gp_ocsp_resp_ref(gp_ocsp_resp *x);
 /* Drops a reference; the last one frees.  NULL is accepted. */
 GP_EXPORT void gp_ocsp_resp_free(gp_ocsp_resp *x);
+
+/* ---- pre-signed responses for key-less replicas ---------------------------- */
+
+/* What the store keeps for one certificate: a nonce-less response for a
+ * SHA-1 CertID (RFC 5019) and one for a SHA-256 CertID (RFC 9919), signed
+ * at this_update from the status as of revision. */
+typedef struct gp_ocsp_presigned {
+	int64_t ca_id;
+	unsigned char serial[GP_SERIAL_MAX];
+	size_t serial_len;
+	unsigned char *der_sha1;  /* OCSPResponse DER */
+	size_t der_sha1_len;
+	unsigned char *der_sha256;
+	size_t der_sha256_len;
+	int64_t this_update;
+	int64_t next_update;
+	int64_t revision;         /* store revision the status was read at */
+} gp_ocsp_presigned;
+
+/* Frees p and its DER (NULL is accepted). */
+GP_EXPORT void gp_ocsp_presigned_free(gp_ocsp_presigned *p);
+
+/* Writes p (every field set; both DER present), replacing the row of the
+ * same (ca_id, serial).  GP_E_READONLY on a read-only store. */
+GP_EXPORT int gp_store_ocsp_put(gp_store *s, const gp_ocsp_presigned *p);
+
+/* The row of (ca_id, serial) with both DER (with_der) or without them
+ * (NULL pointers).  GP_E_NOTFOUND without a message when there is none.
+ * *out is freed with gp_ocsp_presigned_free. */
+GP_EXPORT int gp_store_ocsp_get(gp_ocsp_presigned **out, gp_store *s, int64_t ca_id,
+    const unsigned char *serial, size_t serial_len, int with_der);
+
+/* Records a presign run that wrote rows for CA ca_id: its time, the store
+ * revision it read statuses at and how many rows it wrote.  Each run gets
+ * a higher generation number, which replicas watch to drop what they hold
+ * in memory. */
+GP_EXPORT int gp_store_ocsp_run_add(gp_store *s, int64_t ca_id, int64_t at,
+    int64_t revision, int64_t count);
+
+/* The generation of the last run recorded (over all CAs; 0 when none). */
+GP_EXPORT int gp_store_ocsp_generation(int64_t *out, gp_store *s);
+
+typedef struct gp_ocsp_presign_stats {
+	uint64_t certs;           /* certificates of the CA */
+	uint64_t signed_certs;    /* (re)signed by this run: 2 responses each */
+	uint64_t missing;         /* of which had none */
+	uint64_t changed;         /* of which changed status since */
+	uint64_t old;             /* of which were past half their validity */
+} gp_ocsp_presign_stats;
+
+/*
+ * Signs with CA ca's key (or the delegated signer of p) a nonce-less
+ * response for a SHA-1 and a SHA-256 CertID of every certificate of ca
+ * that has none in the store yet, whose status changed after the revision
+ * its response reflects, or whose response is past half its validity at
+ * now (0: the current time), and writes them into ctx's store (in
+ * transactions of a few hundred certificates).  settings gives
+ * next_update_seconds (NULL: the default).  *stats (may be NULL) gets
+ * what was done.  A revocation is seen by replicas after the next run.
+ */
+GP_EXPORT int gp_ocsp_presign(gp_ocsp_presign_stats *stats, gp_ctx *ctx, const char *ca,
+    const gp_ocsp_params *p, int64_t now);
 
 #ifdef __cplusplus
 }
