@@ -32,6 +32,7 @@ typedef struct opts {
 	const char *signer_cert;
 	const char *signer_key;
 	const char *port_file;
+	int presigned;
 } opts;
 
 /* What a configuration (re)load produces; swapped whole on SIGHUP. */
@@ -137,10 +138,13 @@ live_new(live **out, const opts *o, char **pass, size_t *passlen)
 	if ((r = gp_ctx_open(&l->ctx, o->config, o->home, GP_CTX_READONLY)) != 0 ||
 	    (r = gp_ocsp_settings_load(&l->set, gp_ctx_config(l->ctx))) != 0)
 		goto out;
+	if (o->presigned)
+		l->set.presigned = 1;
 	/* the passphrase: read again from its file on a reload (keys may have
-	 * been re-encrypted), kept from the first read otherwise */
+	 * been re-encrypted), kept from the first read otherwise; a replica
+	 * of pre-signed responses holds no key and needs none */
 	pf = o->pass_file != NULL ? o->pass_file : l->set.pass_file;
-	if (*pass == NULL || pf != NULL) {
+	if (!l->set.presigned && (*pass == NULL || pf != NULL)) {
 		char *np = NULL;
 		size_t nl = 0;
 
@@ -749,6 +753,8 @@ usage(FILE *f)
 	    "  --ca NAME           answer for CA NAME (repeatable; default: every CA)\n"
 	    "  --signer-cert FILE  a delegated responder certificate (ocsp-signer profile)\n"
 	    "  --signer-key FILE   its encrypted key\n"
+	    "  --presigned         serve the responses `ca-tool ocsp presign` wrote into\n"
+	    "                      the store, with no key ([ocsp] presigned = yes)\n"
 	    "  --help, --version\n\n"
 	    "Signals: SIGHUP reloads the configuration and keys, SIGTERM drains and exits.\n"
 	    "Paths: POST / and GET /BASE64 (under [ocsp] path), GET /healthz, GET /metrics.\n");
@@ -766,6 +772,7 @@ main(int argc, char **argv)
 		{ "signer-cert", required_argument, NULL, 's' },
 		{ "signer-key", required_argument, NULL, 'k' },
 		{ "port-file", required_argument, NULL, 'P' },
+		{ "presigned", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -796,6 +803,7 @@ main(int argc, char **argv)
 		case 's': o.signer_cert = optarg; break;
 		case 'k': o.signer_key = optarg; break;
 		case 'P': o.port_file = optarg; break;
+		case 'S': o.presigned = 1; break;
 		case 'a':
 			if (o.ncas == MAX_CAS) {
 				fprintf(stderr, "ocsp-responder: at most %d --ca\n", MAX_CAS);

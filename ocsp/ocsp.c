@@ -149,6 +149,9 @@ struct gp_ocsp_responder {
 	size_t nslots;
 	uint64_t seed[2];
 	atomic_llong rev;       /* store revision the cache reflects */
+	atomic_llong epoch;     /* moves whenever cached entries are dropped */
+	int presigned;          /* serving the store's pre-signed responses */
+	int64_t gen;            /* presign generation the cache reflects */
 	pthread_mutex_t refresh_lock;
 
 	atomic_ullong signed_total;
@@ -163,7 +166,7 @@ static void stat_clear(gp_ocsp_responder *r);
 static const char *const ocsp_keys[] = {
 	"listen", "path", "ca", "signer_cert", "signer_key", "pass_file",
 	"threads", "next_update_seconds", "refresh_seconds", "max_request_bytes",
-	"max_singles", "cache_entries", "timeout_seconds", "drain_seconds", NULL
+	"max_singles", "cache_entries", "timeout_seconds", "drain_seconds", "presigned", NULL
 };
 
 static void
@@ -209,7 +212,8 @@ gp_ocsp_settings_load(gp_ocsp_settings *out, const gp_config *cfg)
 	    (r = gp_config_long(cfg, sec, "timeout_seconds", s.timeout, 1, 3600,
 	    &s.timeout)) != 0 ||
 	    (r = gp_config_long(cfg, sec, "drain_seconds", s.drain, 0, 600,
-	    &s.drain)) != 0)
+	    &s.drain)) != 0 ||
+	    (r = gp_config_bool(cfg, sec, "presigned", 0, &s.presigned)) != 0)
 		return r;
 	s.listen = gp_config_str(cfg, sec, "listen", s.listen);
 	s.path = gp_config_str(cfg, sec, "path", s.path);
@@ -791,11 +795,12 @@ out:
 	return r;
 }
 
-/* Sets up c from info: certificate, hashes, and its signer (the delegate
- * when it was issued by this CA, else the CA's own key). */
+/* Sets up c from info: certificate, hashes, and (unless keyless) its
+ * signer (the delegate when it was issued by this CA, else the CA's own
+ * key). */
 static int
 ca_setup(ocsp_ca *c, gp_ctx *ctx, const gp_ca_info *info, X509 *dcert,
-    EVP_PKEY *dkey, const gp_ocsp_params *p)
+    EVP_PKEY *dkey, const gp_ocsp_params *p, int keyless)
 {
 	gp_ca *ca = NULL;
 	int r;
@@ -804,7 +809,7 @@ ca_setup(ocsp_ca *c, gp_ctx *ctx, const gp_ca_info *info, X509 *dcert,
 	if ((r = gp_strdup(&c->name, info->name)) != 0 ||
 	    (r = gp_cert_parse(&c->cert, info->cert_der, info->cert_len)) != 0 ||
 	    (r = gp_x509_prepare_sm2(c->cert)) != 0 ||
-	    (r = ca_hashes(c)) != 0)
+	    (r = ca_hashes(c)) != 0 || keyless)
 		return r;
 	/* RFC 6960 §4.2.2.2: the delegate is issued directly by the CA */
 	if (dcert != NULL && X509_check_issued(c->cert, dcert) == X509_V_OK &&
@@ -885,7 +890,10 @@ gp_ocsp_responder_new(gp_ocsp_responder **out, gp_ctx *ctx, const gp_ocsp_params
 		if ((rc = error_resp(&r->err[i], (int)i)) != 0)
 			goto out;
 	}
-	if (p->signer_cert != NULL && (rc = load_signer(&dcert, &dkey, p)) != 0)
+	r->presigned = r->set.presigned;
+	if (!r->presigned && p->signer_cert != NULL && (rc = load_signer(&dcert, &dkey, p)) != 0)
+		goto out;
+	if (r->presigned && (rc = gp_store_ocsp_generation(&r->gen, gp_ctx_store(ctx))) != 0)
 		goto out;
 	if ((rc = gp_store_ca_list(gp_ctx_store(ctx), &list, &n)) != 0 ||
 	    (rc = gp_store_revision(gp_ctx_store(ctx), &rev)) != 0)
@@ -905,7 +913,8 @@ gp_ocsp_responder_new(gp_ocsp_responder **out, gp_ctx *ctx, const gp_ocsp_params
 	for (i = 0; i < n; i++) {
 		if (!wanted(p, list[i]->name))
 			continue;
-		if ((rc = ca_setup(&r->cas[r->ncas], ctx, list[i], dcert, dkey, p)) != 0) {
+		if ((rc = ca_setup(&r->cas[r->ncas], ctx, list[i], dcert, dkey, p,
+		    r->presigned)) != 0) {
 			ca_clear(&r->cas[r->ncas]);
 			goto out;
 		}
@@ -1045,7 +1054,7 @@ stat_get(gp_ocsp_responder *r, gp_store *st, size_t ca, const unsigned char *ser
 	pthread_rwlock_unlock(&r->lock);
 	if (e != NULL)
 		return 0;
-	rev0 = atomic_load(&r->rev);
+	rev0 = atomic_load(&r->epoch);
 	if ((rc = gp_store_cert_status(st, r->cas[ca].id, serial, slen, status, at, reason)) != 0)
 		return rc;
 	if ((e = malloc(sizeof(*e))) == NULL)
@@ -1058,7 +1067,7 @@ stat_get(gp_ocsp_responder *r, gp_store *st, size_t ca, const unsigned char *ser
 	e->at = *at;
 	e->reason = *reason;
 	pthread_rwlock_wrlock(&r->lock);
-	if (atomic_load(&r->rev) == rev0 && r->nstats < (size_t)r->set.cache_entries &&
+	if (atomic_load(&r->epoch) == rev0 && r->nstats < (size_t)r->set.cache_entries &&
 	    *stat_find(r, ca, serial, slen, h) == NULL) {
 		e->next = r->stats[h & r->mask];
 		r->stats[h & r->mask] = e;
@@ -1126,7 +1135,8 @@ gp_ocsp_lookup(gp_ocsp_resp **out, gp_ocsp_responder *r, const char *key, size_t
 		return gp_err(GP_E_INVALID, "gp_ocsp_lookup: NULL argument");
 	h = siphash(r->seed, key, len);
 	pthread_rwlock_rdlock(&r->lock);
-	if ((g = get_find(r, key, len, h)) != NULL && g->s->resp != NULL) {
+	if ((g = get_find(r, key, len, h)) != NULL && g->s->resp != NULL &&
+	    (!r->presigned || g->s->resp->next_update > gp_now())) {
 		*out = gp_ocsp_resp_ref(g->s->resp);
 		if (!atomic_load_explicit(&g->s->used, memory_order_relaxed))
 			atomic_store_explicit(&g->s->used, 1, memory_order_relaxed);
@@ -1138,7 +1148,7 @@ gp_ocsp_lookup(gp_ocsp_resp **out, gp_ocsp_responder *r, const char *key, size_t
 	return 0;
 }
 
-/* Stores resp for CertID id, unless the store's revision moved since rev0
+/* Stores resp for CertID id, unless entries were dropped since epoch rev0
  * (the status read may predate a change the refresher already handled). */
 static void
 cache_put(gp_ocsp_responder *r, const unsigned char *id, size_t idlen, size_t ca,
@@ -1150,7 +1160,7 @@ cache_put(gp_ocsp_responder *r, const unsigned char *id, size_t idlen, size_t ca
 	slot *s;
 
 	pthread_rwlock_wrlock(&r->lock);
-	if (atomic_load(&r->rev) != rev0)
+	if (atomic_load(&r->epoch) != rev0)
 		goto out;
 	if ((s = slot_find(r, id, idlen, h)) == NULL) {
 		if (r->nslots >= (size_t)r->set.cache_entries ||
@@ -1187,7 +1197,8 @@ cache_get(gp_ocsp_responder *r, const unsigned char *id, size_t idlen,
 	slot *s;
 
 	pthread_rwlock_rdlock(&r->lock);
-	if ((s = slot_find(r, id, idlen, h)) != NULL && s->resp != NULL) {
+	if ((s = slot_find(r, id, idlen, h)) != NULL && s->resp != NULL &&
+	    (!r->presigned || s->resp->next_update > gp_now())) {
 		x = gp_ocsp_resp_ref(s->resp);
 		atomic_store_explicit(&s->used, 1, memory_order_relaxed);
 		if (key != NULL && keylen > 0 && s->ngets < MAX_GETS) {
@@ -1238,7 +1249,7 @@ slot_remove(gp_ocsp_responder *r, slot *s)
 /* Which CA (index) a CertID names, or -1 (RFC 6960 §4.1.1: both hashes
  * must match, with the CertID's own algorithm). */
 static int
-match_ca(const gp_ocsp_responder *r, OCSP_CERTID *cid)
+match_ca(const gp_ocsp_responder *r, OCSP_CERTID *cid, int *md)
 {
 	ASN1_OCTET_STRING *nh = NULL, *kh = NULL;
 	ASN1_OBJECT *alg = NULL;
@@ -1260,8 +1271,10 @@ match_ca(const gp_ocsp_responder *r, OCSP_CERTID *cid)
 
 		if ((unsigned)nlen == c->hlen[m] && (unsigned)klen == c->hlen[m] &&
 		    memcmp(ASN1_STRING_get0_data(nh), c->name_hash[m], c->hlen[m]) == 0 &&
-		    memcmp(ASN1_STRING_get0_data(kh), c->key_hash[m], c->hlen[m]) == 0)
+		    memcmp(ASN1_STRING_get0_data(kh), c->key_hash[m], c->hlen[m]) == 0) {
+			*md = m;
 			return (int)i;
+		}
 	}
 	return -1;
 }
@@ -1495,6 +1508,76 @@ err_out(gp_ocsp_resp **out, gp_ocsp_responder *r, int status)
 	return 0;
 }
 
+/*
+ * A key-less replica's answer: the response the store holds for the
+ * certificate, pre-signed by gp_ocsp_presign for the CertID's hash
+ * algorithm, from memory when it was asked for before.  The nonce, if
+ * any, is not echoed (RFC 5019 §2.2.1 lets a responder of pre-produced
+ * responses leave it out).  tryLater (RFC 6960 §2.3) when there is none
+ * or it is no longer valid: presign has not run since, or this CertID
+ * hash (SM3) is not pre-signed; unauthorized for more than one
+ * certificate per request (RFC 5019 §2.1.1: one).
+ */
+static int
+presigned_answer(gp_ocsp_resp **out, unsigned *flags, gp_ocsp_responder *r, size_t ca,
+    int md, const one *o, int n, const char *get_key, size_t get_keylen)
+{
+	gp_ocsp_presigned *p = NULL;
+	gp_ocsp_resp *x = NULL;
+	tstate *t;
+	const unsigned char *der;
+	size_t len;
+	int64_t rev0, now = gp_now();
+	int rc;
+
+	if (n != 1) {
+		gp_err(GP_E_NOTFOUND, "%d certificates in one request: pre-signed "
+		    "responses answer for one", n);
+		return err_out(out, r, GP_OCSP_UNAUTHORIZED);
+	}
+	if (r->set.cache_entries > 0 &&
+	    (x = cache_get(r, o->id, o->idlen, get_key, get_keylen)) != NULL) {
+		atomic_fetch_add_explicit(&r->hits, 1, memory_order_relaxed);
+		if (flags != NULL)
+			*flags = GP_OCSP_HIT;
+		*out = x;
+		return 0;
+	}
+	atomic_fetch_add_explicit(&r->misses, 1, memory_order_relaxed);
+	rev0 = atomic_load(&r->epoch);
+	if (!o->ours || md > 1) {
+		gp_err(GP_E_NOTFOUND, "no pre-signed response for this CertID");
+		return err_out(out, r, GP_OCSP_TRY_LATER);
+	}
+	if ((rc = thread_state(r, &t)) != 0 ||
+	    (rc = gp_store_ocsp_get(&p, t->st, r->cas[ca].id, o->serial, o->slen, 1)) != 0) {
+		if (rc == GP_E_NOTFOUND)
+			gp_err(GP_E_NOTFOUND, "no pre-signed response for this certificate");
+		return err_out(out, r, rc == GP_E_NOTFOUND || rc == GP_E_BUSY ?
+		    GP_OCSP_TRY_LATER : GP_OCSP_INTERNAL_ERROR);
+	}
+	der = md == 0 ? p->der_sha1 : p->der_sha256;
+	len = md == 0 ? p->der_sha1_len : p->der_sha256_len;
+	/* RFC 5019 §4: never serve a response past its nextUpdate */
+	if (p->next_update <= now || der == NULL) {
+		gp_err(GP_E_NOTFOUND, "the pre-signed response expired");
+		rc = err_out(out, r, GP_OCSP_TRY_LATER);
+		goto out;
+	}
+	if ((rc = resp_new(&x, r->sha256, der, len, GP_OCSP_SUCCESSFUL, 1, p->this_update,
+	    p->next_update)) != 0) {
+		rc = err_out(out, r, GP_OCSP_INTERNAL_ERROR);
+		goto out;
+	}
+	if (r->set.cache_entries > 0)
+		cache_put(r, o->id, o->idlen, ca, o->serial, o->slen, x, get_key, get_keylen, rev0);
+	*out = x;
+	rc = 0;
+out:
+	gp_ocsp_presigned_free(p);
+	return rc;
+}
+
 int
 gp_ocsp_respond(gp_ocsp_resp **out, unsigned *flags, gp_ocsp_responder *r,
     const unsigned char *der, size_t len, const char *get_key, size_t get_keylen)
@@ -1507,7 +1590,7 @@ gp_ocsp_respond(gp_ocsp_resp **out, unsigned *flags, gp_ocsp_responder *r,
 	const unsigned char *p = der;
 	unsigned char *iddr = NULL;
 	int64_t rev0;
-	int i, n, rc, ca = -1, c, known, cacheable, idlen;
+	int i, n, rc, ca = -1, c, known, cacheable, idlen, md = 0;
 
 	if (flags != NULL)
 		*flags = 0;
@@ -1561,7 +1644,7 @@ gp_ocsp_respond(gp_ocsp_resp **out, unsigned *flags, gp_ocsp_responder *r,
 		/* RFC 6960 §2.3: unauthorized when we cannot answer for the
 		 * issuer (or its hash algorithm); one signer per response, so
 		 * every CertID must name the same CA */
-		c = match_ca(r, id);
+		c = match_ca(r, id, &md);
 		if (c < 0 || (ca >= 0 && c != ca)) {
 			gp_err(GP_E_NOTFOUND, c < 0 ? "issuer not served" :
 			    "single requests for different CAs");
@@ -1585,6 +1668,10 @@ gp_ocsp_respond(gp_ocsp_resp **out, unsigned *flags, gp_ocsp_responder *r,
 			gp_error_clear();
 	}
 	iddr = (unsigned char *)ones[0].id;
+	if (r->presigned) {
+		rc = presigned_answer(out, flags, r, (size_t)ca, md, ones, n, get_key, get_keylen);
+		goto out;
+	}
 	/* RFC 9919: a nonce-less request for one certificate is answered with
 	 * a pre-signed response */
 	cacheable = nonce == NULL && n == 1 && r->set.cache_entries > 0;
@@ -1599,7 +1686,7 @@ gp_ocsp_respond(gp_ocsp_resp **out, unsigned *flags, gp_ocsp_responder *r,
 		}
 		atomic_fetch_add_explicit(&r->misses, 1, memory_order_relaxed);
 	}
-	rev0 = atomic_load(&r->rev);
+	rev0 = atomic_load(&r->epoch);
 	if ((rc = thread_state(r, &t)) != 0 ||
 	    (rc = build(&x, r, t, (size_t)ca, ones, n, nonce, gp_now(), &known)) != 0) {
 		/* the store or the signer failed: say so in OCSP (§2.3) */
@@ -1698,8 +1785,38 @@ drop_changed(gp_ocsp_responder *r, gp_store *st, int64_t rev)
 			}
 	}
 	atomic_store(&r->rev, rev);
+	atomic_fetch_add(&r->epoch, 1);
 	pthread_rwlock_unlock(&r->lock);
 	free(ch.v);
+	return 0;
+}
+
+/* A replica: when presign wrote responses since (its generation moved),
+ * drops every response held, so that the next request reads the new ones
+ * from the store. */
+static int
+drop_presigned(gp_ocsp_responder *r, gp_store *st)
+{
+	int64_t gen;
+	size_t i;
+	int rc;
+
+	if ((rc = gp_store_ocsp_generation(&gen, st)) != 0)
+		return rc;
+	if (gen == r->gen)
+		return 0;
+	pthread_rwlock_wrlock(&r->lock);
+	for (i = 0; i <= r->mask; i++) {
+		slot *s;
+
+		for (s = r->slots[i]; s != NULL; s = s->next) {
+			gp_ocsp_resp_free(s->resp);
+			s->resp = NULL;
+		}
+	}
+	r->gen = gen;
+	atomic_fetch_add(&r->epoch, 1);
+	pthread_rwlock_unlock(&r->lock);
 	return 0;
 }
 
@@ -1724,6 +1841,8 @@ gp_ocsp_refresh(gp_ocsp_responder *r, int64_t now, size_t *resigned)
 		goto out;
 	if (rev != atomic_load(&r->rev) && (rc = drop_changed(r, t->st, rev)) != 0)
 		goto out;
+	if (r->presigned && (rc = drop_presigned(r, t->st)) != 0)
+		goto out;
 
 	/* only this function removes slots, so the pointers stay valid
 	 * between the locks below */
@@ -1740,12 +1859,13 @@ gp_ocsp_refresh(gp_ocsp_responder *r, int64_t now, size_t *resigned)
 		for (s = r->slots[i]; s != NULL; s = s->next) {
 			/* re-sign at half the validity (RFC 9919 §4: responses are
 			 * refreshed well before nextUpdate) */
-			int old = s->resp == NULL ||
-			    now >= s->resp->this_update + r->set.next_update / 2;
+			int old = s->resp == NULL || now >= s->resp->this_update +
+			    (s->resp->next_update - s->resp->this_update) / 2;
 
 			if (!old)
 				continue;
-			if (atomic_load(&s->used))
+			/* a replica signs nothing: it reads the store again */
+			if (atomic_load(&s->used) && !r->presigned)
 				todo[ntodo++] = s;
 			else
 				gone[ngone++] = s;
@@ -1766,13 +1886,13 @@ gp_ocsp_refresh(gp_ocsp_responder *r, int64_t now, size_t *resigned)
 		memcpy(o.serial, s->serial, s->serial_len);
 		o.slen = s->serial_len;
 		o.ours = 1;
-		rev0 = atomic_load(&r->rev);
+		rev0 = atomic_load(&r->epoch);
 		rc = build(&x, r, t, s->ca, &o, 1, NULL, now, &known);
 		if (rc != 0)
 			goto out;
 		nres++;
 		pthread_rwlock_wrlock(&r->lock);
-		if (atomic_load(&r->rev) == rev0 && known) {
+		if (atomic_load(&r->epoch) == rev0 && known) {
 			gp_ocsp_resp_free(s->resp);
 			s->resp = x;
 			x = NULL;
@@ -1794,5 +1914,231 @@ out:
 	free(gone);
 	if (resigned != NULL)
 		*resigned = nres;
+	return rc;
+}
+
+/* ---- pre-signing for key-less replicas ---------------------------------- */
+
+#define PRESIGN_BATCH 256       /* certificates per transaction */
+
+typedef struct pcert {
+	int64_t id;
+	unsigned char serial[GP_SERIAL_MAX];
+	size_t slen;
+	int64_t status_rev;
+} pcert;
+
+typedef struct pbatch {
+	pcert v[PRESIGN_BATCH];
+	size_t n;
+} pbatch;
+
+static int
+presign_cb(void *arg, const gp_cert_info *cert)
+{
+	pbatch *b = arg;
+	pcert *c = &b->v[b->n++];
+
+	c->id = cert->id;
+	memcpy(c->serial, cert->serial, cert->serial_len);
+	c->slen = cert->serial_len;
+	c->status_rev = cert->status_rev;
+	return b->n == PRESIGN_BATCH;
+}
+
+/* The CertID (RFC 6960 §4.1.1) of serial under ca with digest md, as DER
+ * (OPENSSL_malloc'ed), the way OpenSSL's clients build it. */
+static int
+certid_der(unsigned char **out, size_t *len, const ocsp_ca *ca, const EVP_MD *md,
+    const unsigned char *serial, size_t slen)
+{
+	BIGNUM *bn = NULL;
+	ASN1_INTEGER *sn = NULL;
+	OCSP_CERTID *id = NULL;
+	int n, r;
+
+	*out = NULL;
+	if ((bn = BN_bin2bn(serial, (int)slen, NULL)) == NULL ||
+	    (sn = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||
+	    (id = OCSP_cert_id_new(md, X509_get_subject_name(ca->cert),
+	    X509_get0_pubkey_bitstr(ca->cert), sn)) == NULL ||
+	    (n = i2d_OCSP_CERTID(id, out)) <= 0) {
+		r = gp_err_ossl(GP_E_CRYPTO, "building a CertID");
+		goto out;
+	}
+	*len = (size_t)n;
+	r = 0;
+out:
+	BN_free(bn);
+	ASN1_INTEGER_free(sn);
+	OCSP_CERTID_free(id);
+	return r;
+}
+
+/* Signs the SHA-1 and SHA-256 CertID responses of one certificate into p. */
+static int
+presign_one(gp_ocsp_presigned *p, gp_ocsp_responder *r, tstate *t, EVP_MD *const mds[2],
+    const pcert *c, int64_t now)
+{
+	unsigned char *der[2] = { NULL, NULL };
+	size_t len[2] = { 0, 0 };
+	int i, rc, known;
+
+	for (i = 0; i < 2; i++) {
+		gp_ocsp_resp *x = NULL;
+		one o;
+
+		memset(&o, 0, sizeof(o));
+		if ((rc = certid_der((unsigned char **)&o.id, &o.idlen, &r->cas[0], mds[i],
+		    c->serial, c->slen)) != 0)
+			goto out;
+		memcpy(o.serial, c->serial, c->slen);
+		o.slen = c->slen;
+		o.ours = 1;
+		rc = build(&x, r, t, 0, &o, 1, NULL, now, &known);
+		OPENSSL_free((void *)o.id);
+		if (rc == 0 && (der[i] = malloc(x->len)) == NULL)
+			rc = gp_err(GP_E_NOMEM, "out of memory");
+		if (rc == 0) {
+			memcpy(der[i], x->der, x->len);
+			len[i] = x->len;
+		}
+		gp_ocsp_resp_free(x);
+		if (rc != 0)
+			goto out;
+	}
+	p->der_sha1 = der[0];
+	p->der_sha1_len = len[0];
+	p->der_sha256 = der[1];
+	p->der_sha256_len = len[1];
+	der[0] = der[1] = NULL;
+	p->this_update = now;
+	p->next_update = now + r->set.next_update;
+	rc = 0;
+out:
+	free(der[0]);
+	free(der[1]);
+	return rc;
+}
+
+int
+gp_ocsp_presign(gp_ocsp_presign_stats *stats, gp_ctx *ctx, const char *ca,
+    const gp_ocsp_params *p, int64_t now)
+{
+	gp_ocsp_responder *r = NULL;
+	gp_ocsp_settings set;
+	gp_ocsp_params q;
+	gp_ocsp_presign_stats sts;
+	gp_cert_filter f;
+	gp_store *st;
+	pbatch *b = NULL;
+	EVP_MD *mds[2] = { NULL, NULL };
+	tstate *t;
+	int64_t rev;
+	size_t i;
+	int rc, intx = 0;
+
+	memset(&sts, 0, sizeof(sts));
+	if (stats != NULL)
+		*stats = sts;
+	if (ctx == NULL || ca == NULL || p == NULL)
+		return gp_err(GP_E_INVALID, "gp_ocsp_presign: NULL argument");
+	if ((st = gp_ctx_store(ctx)) == NULL)
+		return gp_err(GP_E_INVALID, "gp_ocsp_presign: no store");
+	if (now == 0)
+		now = gp_now();
+	/* a responder for this CA alone, with its signer, without a cache
+	 * (statuses are read from the store each time) */
+	if (p->settings != NULL)
+		set = *p->settings;
+	else
+		settings_default(&set);
+	set.cache_entries = 0;
+	set.presigned = 0;
+	q = *p;
+	q.settings = &set;
+	q.cas = &ca;
+	q.ncas = 1;
+	if ((rc = gp_ocsp_responder_new(&r, ctx, &q)) != 0)
+		goto out;
+	if ((mds[0] = EVP_MD_fetch(NULL, "SHA1", NULL)) == NULL ||
+	    (mds[1] = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL) {
+		rc = gp_err_ossl(GP_E_CRYPTO, "no SHA-1 or SHA-256");
+		goto out;
+	}
+	if ((rc = thread_state(r, &t)) != 0)
+		goto out;
+	if ((b = calloc(1, sizeof(*b))) == NULL) {
+		rc = gp_err(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	memset(&f, 0, sizeof(f));
+	f.ca_id = r->cas[0].id;
+	f.status = -1;
+	f.limit = PRESIGN_BATCH;
+	for (;;) {
+		b->n = 0;
+		if ((rc = gp_store_cert_list(st, &f, presign_cb, b)) < 0)
+			goto out;
+		if (b->n == 0)
+			break;
+		f.after_id = b->v[b->n - 1].id;
+		/* statuses are read after this: a change that comes later has a
+		 * higher status_rev and is re-signed by the next run */
+		if ((rc = gp_store_revision(st, &rev)) != 0 || (rc = gp_store_begin(st)) != 0)
+			goto out;
+		intx = 1;
+		for (i = 0; i < b->n; i++) {
+			const pcert *c = &b->v[i];
+			gp_ocsp_presigned *old = NULL, np;
+			int why;
+
+			sts.certs++;
+			rc = gp_store_ocsp_get(&old, st, f.ca_id, c->serial, c->slen, 0);
+			if (rc != 0 && rc != GP_E_NOTFOUND)
+				goto out;
+			/* re-signed when missing, changed since, or past half its
+			 * validity (RFC 5019 §4: well before nextUpdate) */
+			why = old == NULL ? 1 : c->status_rev > old->revision ? 2 :
+			    now >= old->this_update + (old->next_update - old->this_update) / 2 ? 3 : 0;
+			gp_ocsp_presigned_free(old);
+			if (why == 0)
+				continue;
+			memset(&np, 0, sizeof(np));
+			np.ca_id = f.ca_id;
+			memcpy(np.serial, c->serial, c->slen);
+			np.serial_len = c->slen;
+			np.revision = rev;
+			if ((rc = presign_one(&np, r, t, mds, c, now)) == 0)
+				rc = gp_store_ocsp_put(st, &np);
+			free(np.der_sha1);
+			free(np.der_sha256);
+			if (rc != 0)
+				goto out;
+			sts.signed_certs++;
+			sts.missing += why == 1;
+			sts.changed += why == 2;
+			sts.old += why == 3;
+		}
+		intx = 0;
+		if ((rc = gp_store_commit(st)) != 0)
+			goto out;
+		if (b->n < PRESIGN_BATCH)
+			break;
+	}
+	/* a new generation tells replicas to read again */
+	if (sts.signed_certs > 0 && (rc = gp_store_ocsp_run_add(st, f.ca_id, now, rev,
+	    (int64_t)sts.signed_certs)) != 0)
+		goto out;
+	if (stats != NULL)
+		*stats = sts;
+	rc = 0;
+out:
+	if (intx)
+		gp_store_rollback(st);
+	free(b);
+	EVP_MD_free(mds[0]);
+	EVP_MD_free(mds[1]);
+	gp_ocsp_responder_free(r);
 	return rc;
 }
