@@ -151,6 +151,21 @@ mkreq(size_t *len, X509 *cert, X509 *issuer, const EVP_MD *md, int nonce_len)
 	return mkreq_n(len, &cert, &issuer, 1, md, nonce_len);
 }
 
+/* The response was written by hand (ocsp.c's DER writer): OpenSSL's own
+ * encoding of what it parsed must be the very same bytes (X.690 DER:
+ * minimal lengths, nothing left over, and so the signature covers what a
+ * client re-encodes). */
+static void
+assert_der_canonical(OCSP_RESPONSE *or, const unsigned char *der, size_t len)
+{
+	unsigned char *re = NULL;
+	int n = i2d_OCSP_RESPONSE(or, &re);
+
+	assert_int_equal(n, (int)len);
+	assert_memory_equal(re, der, len);
+	OPENSSL_free(re);
+}
+
 static OCSP_RESPONSE *
 ask(fx *f, const unsigned char *der, size_t len, int *status, unsigned *flags)
 {
@@ -163,6 +178,7 @@ ask(fx *f, const unsigned char *der, size_t len, int *status, unsigned *flags)
 	p = gp_ocsp_resp_der(x, &rl);
 	or = d2i_OCSP_RESPONSE(NULL, &p, (long)rl);
 	assert_non_null(or);
+	assert_der_canonical(or, gp_ocsp_resp_der(x, NULL), rl);
 	*status = OCSP_response_status(or);
 	assert_int_equal(*status, gp_ocsp_resp_status(x));
 	gp_ocsp_resp_free(x);
@@ -806,6 +822,314 @@ test_settings(void **state)
 	tu_rmdir(dir);
 }
 
+/* Nonce requests are signed each time but their status is kept in memory
+ * like the pre-signed responses: a revocation shows after the refresher's
+ * round (within refresh_seconds), not before, and only for that one */
+static void
+test_status_cache(void **state)
+{
+	fx *f = *state;
+	OCSP_RESPONSE *or;
+	unsigned char *der;
+	size_t len, n = 0;
+	int st;
+
+	der = mkreq(&len, f->good, f->issuing, NULL, 16);
+	or = ask(f, der, len, &st, NULL);
+	assert_int_equal(status_of(f, or, f->good, f->issuing, NULL, NULL), V_OCSP_CERTSTATUS_GOOD);
+	OCSP_RESPONSE_free(or);
+	revoke_cert(f, f->good, GP_REASON_SUPERSEDED);
+	or = ask(f, der, len, &st, NULL);
+	assert_int_equal(status_of(f, or, f->good, f->issuing, NULL, NULL), V_OCSP_CERTSTATUS_GOOD);
+	OCSP_RESPONSE_free(or);
+	assert_int_equal(gp_ocsp_refresh(f->r, 0, &n), 0);
+	or = ask(f, der, len, &st, NULL);
+	assert_int_equal(status_of(f, or, f->good, f->issuing, NULL, NULL), V_OCSP_CERTSTATUS_REVOKED);
+	OCSP_RESPONSE_free(or);
+	OPENSSL_free(der);
+}
+
+/* the store's pre-signed rows: put, get with and without DER, replace,
+ * generations; bad arguments and a read-only store are refused and write
+ * nothing */
+static void
+test_store_presigned(void **state)
+{
+	fx *f = *state;
+	gp_store *st = gp_ctx_store(f->ctx), *ro = NULL;
+	gp_ocsp_presigned p, *g = (gp_ocsp_presigned *)1;
+	unsigned char d1[] = { 1, 2, 3 }, d2[] = { 4, 5, 6, 7 }, sn[GP_SERIAL_MAX + 1];
+	char path[4096];
+	int64_t gen = -1;
+
+	memset(&p, 0, sizeof(p));
+	memset(sn, 0x11, sizeof(sn));
+	p.ca_id = 2;
+	memcpy(p.serial, sn, 8);
+	p.serial_len = 8;
+	p.der_sha1 = d1;
+	p.der_sha1_len = sizeof(d1);
+	p.der_sha256 = d2;
+	p.der_sha256_len = sizeof(d2);
+	p.this_update = 1000;
+	p.next_update = 4600;
+	p.revision = 7;
+	assert_int_equal(gp_store_ocsp_generation(&gen, st), 0);
+	assert_int_equal(gen, 0);
+	assert_int_equal(gp_store_ocsp_get(&g, st, 2, sn, 8, 1), GP_E_NOTFOUND);
+	assert_null(g);
+	assert_int_equal(gp_store_ocsp_put(st, &p), 0);
+	assert_int_equal(gp_store_ocsp_get(&g, st, 2, sn, 8, 1), 0);
+	assert_int_equal(g->this_update, 1000);
+	assert_int_equal(g->next_update, 4600);
+	assert_int_equal(g->revision, 7);
+	assert_int_equal(g->der_sha1_len, sizeof(d1));
+	assert_memory_equal(g->der_sha1, d1, sizeof(d1));
+	assert_memory_equal(g->der_sha256, d2, sizeof(d2));
+	gp_ocsp_presigned_free(g);
+	/* without the DER */
+	assert_int_equal(gp_store_ocsp_get(&g, st, 2, sn, 8, 0), 0);
+	assert_null(g->der_sha1);
+	assert_int_equal(g->revision, 7);
+	gp_ocsp_presigned_free(g);
+	/* the same key again replaces the row */
+	p.revision = 9;
+	assert_int_equal(gp_store_ocsp_put(st, &p), 0);
+	assert_int_equal(gp_store_ocsp_get(&g, st, 2, sn, 8, 0), 0);
+	assert_int_equal(g->revision, 9);
+	gp_ocsp_presigned_free(g);
+	/* another CA, another serial: not found */
+	assert_int_equal(gp_store_ocsp_get(&g, st, 1, sn, 8, 1), GP_E_NOTFOUND);
+	assert_int_equal(gp_store_ocsp_get(&g, st, 2, sn, 7, 1), GP_E_NOTFOUND);
+	assert_int_equal(gp_store_ocsp_run_add(st, 2, 1000, 9, 1), 0);
+	assert_int_equal(gp_store_ocsp_run_add(st, 2, 1001, 9, 0), 0);
+	assert_int_equal(gp_store_ocsp_generation(&gen, st), 0);
+	assert_int_equal(gen, 2);
+
+	/* bad arguments */
+	assert_int_equal(gp_store_ocsp_put(NULL, &p), GP_E_INVALID);
+	assert_int_equal(gp_store_ocsp_put(st, NULL), GP_E_INVALID);
+	p.serial_len = 0;
+	assert_int_equal(gp_store_ocsp_put(st, &p), GP_E_INVALID);
+	p.serial_len = GP_SERIAL_MAX + 1;
+	assert_int_equal(gp_store_ocsp_put(st, &p), GP_E_INVALID);
+	p.serial_len = 8;
+	p.der_sha256 = NULL;
+	assert_int_equal(gp_store_ocsp_put(st, &p), GP_E_INVALID);
+	p.der_sha256 = d2;
+	p.next_update = p.this_update;
+	assert_int_equal(gp_store_ocsp_put(st, &p), GP_E_INVALID);
+	p.next_update = 4600;
+	p.ca_id = 0;
+	assert_int_equal(gp_store_ocsp_put(st, &p), GP_E_INVALID);
+	p.ca_id = 2;
+	assert_int_equal(gp_store_ocsp_get(NULL, st, 2, sn, 8, 1), GP_E_INVALID);
+	assert_int_equal(gp_store_ocsp_get(&g, NULL, 2, sn, 8, 1), GP_E_INVALID);
+	assert_int_equal(gp_store_ocsp_get(&g, st, 2, NULL, 8, 1), GP_E_INVALID);
+	assert_int_equal(gp_store_ocsp_get(&g, st, 2, sn, GP_SERIAL_MAX + 1, 1), GP_E_INVALID);
+	assert_null(g);
+	assert_int_equal(gp_store_ocsp_run_add(NULL, 2, 0, 0, 0), GP_E_INVALID);
+	assert_int_equal(gp_store_ocsp_run_add(st, 0, 0, 0, 0), GP_E_INVALID);
+	assert_int_equal(gp_store_ocsp_run_add(st, 2, 0, 0, -1), GP_E_INVALID);
+	assert_int_equal(gp_store_ocsp_generation(NULL, st), GP_E_INVALID);
+	assert_int_equal(gp_store_ocsp_generation(&gen, NULL), GP_E_INVALID);
+	gp_ocsp_presigned_free(NULL);
+
+	/* a read-only store reads, and refuses to write */
+	snprintf(path, sizeof(path), "%s/govpki.db", f->dir);
+	assert_int_equal(gp_store_open(&ro, path, GP_STORE_READONLY), 0);
+	assert_int_equal(gp_store_ocsp_get(&g, ro, 2, sn, 8, 0), 0);
+	gp_ocsp_presigned_free(g);
+	assert_int_equal(gp_store_ocsp_put(ro, &p), GP_E_READONLY);
+	assert_int_equal(gp_store_ocsp_run_add(ro, 2, 0, 0, 0), GP_E_READONLY);
+	assert_int_equal(gp_store_ocsp_generation(&gen, ro), 0);
+	assert_int_equal(gen, 2);
+	gp_store_close(ro);
+}
+
+/* A responder in presigned mode over the store (keyless, as a replica). */
+static gp_ocsp_responder *
+replica(fx *f)
+{
+	gp_ocsp_settings set;
+	gp_ocsp_params op;
+	gp_ocsp_responder *r = NULL;
+
+	assert_int_equal(gp_ocsp_settings_load(&set, NULL), 0);
+	set.presigned = 1;
+	memset(&op, 0, sizeof(op));
+	op.settings = &set;
+	assert_int_equal(gp_ocsp_responder_new(&r, f->ctx, &op), 0);
+	return r;
+}
+
+/* the answer of r to a request for cert (md NULL: SHA-1), its status */
+static int
+replica_ask(fx *f, gp_ocsp_responder *r, X509 *cert, const EVP_MD *md, int nonce,
+    int *cert_status)
+{
+	gp_ocsp_resp *x = NULL;
+	OCSP_RESPONSE *or;
+	const unsigned char *p;
+	unsigned char *der;
+	size_t len;
+	int st;
+
+	der = mkreq(&len, cert, f->issuing, md, nonce);
+	assert_int_equal(gp_ocsp_respond(&x, NULL, r, der, len, NULL, 0), 0);
+	OPENSSL_free(der);
+	p = gp_ocsp_resp_der(x, &len);
+	assert_non_null(or = d2i_OCSP_RESPONSE(NULL, &p, (long)len));
+	st = OCSP_response_status(or);
+	*cert_status = -1;
+	if (st == OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+		OCSP_BASICRESP *bs = OCSP_response_get1_basic(or);
+		X509_STORE *xs = X509_STORE_new();
+		STACK_OF(X509) *certs = sk_X509_new_null();
+		OCSP_CERTID *id = OCSP_cert_to_id(md, cert, f->issuing);
+		ASN1_GENERALIZEDTIME *rev = NULL, *thisu = NULL, *nextu = NULL;
+		int rs;
+
+		X509_STORE_add_cert(xs, f->root);
+		sk_X509_push(certs, f->issuing);
+		assert_int_equal(OCSP_basic_verify(bs, certs, xs, 0), 1);
+		/* the CertID answered is the very one asked */
+		assert_int_equal(OCSP_resp_find_status(bs, id, cert_status, &rs, &rev, &thisu,
+		    &nextu), 1);
+		assert_int_equal(gp_ocsp_resp_cacheable(x), 1);
+		OCSP_CERTID_free(id);
+		sk_X509_free(certs);
+		X509_STORE_free(xs);
+		OCSP_BASICRESP_free(bs);
+	}
+	OCSP_RESPONSE_free(or);
+	gp_ocsp_resp_free(x);
+	return st;
+}
+
+/* presign signs every certificate once (SHA-1 and SHA-256 CertIDs), a
+ * second run nothing, a revocation one, past half the validity all; a
+ * keyless replica answers from the store: good, revoked, tryLater for a
+ * certificate without a response, for an SM3 CertID and after nextUpdate,
+ * unauthorized for two certificates */
+static void
+test_presign(void **state)
+{
+	fx *f = *state;
+	gp_ocsp_presign_stats s;
+	gp_ocsp_params op;
+	gp_ocsp_responder *r;
+	X509 *late, *certs[2], *issuers[2];
+	gp_ocsp_resp *x = NULL;
+	unsigned char *der;
+	size_t len, n;
+	int cs;
+	int64_t now = (int64_t)time(NULL);
+
+	memset(&op, 0, sizeof(op));
+	op.pass = PW;
+	op.passlen = strlen(PW);
+	assert_int_equal(gp_ocsp_presign(&s, f->ctx, "issuing", &op, 0), 0);
+	assert_int_equal(s.certs, 3);
+	assert_int_equal(s.signed_certs, 3);
+	assert_int_equal(s.missing, 3);
+	assert_int_equal(gp_ocsp_presign(&s, f->ctx, "issuing", &op, 0), 0);
+	assert_int_equal(s.signed_certs, 0);
+	late = issue(f, "person", f->key);
+
+	r = replica(f);
+	assert_int_equal(replica_ask(f, r, f->good, NULL, -1, &cs), OCSP_RESPONSE_STATUS_SUCCESSFUL);
+	assert_int_equal(cs, V_OCSP_CERTSTATUS_GOOD);
+	assert_int_equal(replica_ask(f, r, f->good, EVP_sha256(), -1, &cs),
+	    OCSP_RESPONSE_STATUS_SUCCESSFUL);
+	assert_int_equal(cs, V_OCSP_CERTSTATUS_GOOD);
+	/* twice: the second from memory */
+	assert_int_equal(replica_ask(f, r, f->revoked, EVP_sha256(), 16, &cs),
+	    OCSP_RESPONSE_STATUS_SUCCESSFUL);
+	assert_int_equal(replica_ask(f, r, f->revoked, EVP_sha256(), 16, &cs),
+	    OCSP_RESPONSE_STATUS_SUCCESSFUL);
+	assert_int_equal(cs, V_OCSP_CERTSTATUS_REVOKED);
+	assert_int_equal(replica_ask(f, r, f->held, NULL, -1, &cs), OCSP_RESPONSE_STATUS_SUCCESSFUL);
+	assert_int_equal(cs, V_OCSP_CERTSTATUS_REVOKED);
+	assert_int_equal(replica_ask(f, r, late, NULL, -1, &cs), OCSP_RESPONSE_STATUS_TRYLATER);
+	assert_int_equal(replica_ask(f, r, f->good, EVP_sm3(), -1, &cs),
+	    OCSP_RESPONSE_STATUS_TRYLATER);
+	certs[0] = f->good;
+	certs[1] = f->revoked;
+	issuers[0] = issuers[1] = f->issuing;
+	der = mkreq_n(&len, certs, issuers, 2, NULL, -1);
+	assert_int_equal(gp_ocsp_respond(&x, NULL, r, der, len, NULL, 0), 0);
+	assert_int_equal(gp_ocsp_resp_status(x), GP_OCSP_UNAUTHORIZED);
+	gp_ocsp_resp_free(x);
+	OPENSSL_free(der);
+
+	/* a revocation: the replica keeps the old answer until presign runs,
+	 * then drops what it holds at its next round */
+	revoke_cert(f, f->good, GP_REASON_SUPERSEDED);
+	assert_int_equal(replica_ask(f, r, f->good, NULL, -1, &cs), OCSP_RESPONSE_STATUS_SUCCESSFUL);
+	assert_int_equal(cs, V_OCSP_CERTSTATUS_GOOD);
+	assert_int_equal(gp_ocsp_presign(&s, f->ctx, "issuing", &op, 0), 0);
+	assert_int_equal(s.signed_certs, 2);
+	assert_int_equal(s.changed, 1);
+	assert_int_equal(s.missing, 1);
+	assert_int_equal(gp_ocsp_refresh(r, 0, &n), 0);
+	assert_int_equal(n, 0);         /* a replica signs nothing */
+	assert_int_equal(replica_ask(f, r, f->good, NULL, -1, &cs), OCSP_RESPONSE_STATUS_SUCCESSFUL);
+	assert_int_equal(cs, V_OCSP_CERTSTATUS_REVOKED);
+	assert_int_equal(replica_ask(f, r, late, EVP_sha256(), -1, &cs),
+	    OCSP_RESPONSE_STATUS_SUCCESSFUL);
+	assert_int_equal(cs, V_OCSP_CERTSTATUS_GOOD);
+	gp_ocsp_responder_free(r);
+
+	/* past half the validity: everything is signed again */
+	assert_int_equal(gp_ocsp_presign(&s, f->ctx, "issuing", &op, now + 1900), 0);
+	assert_int_equal(s.signed_certs, 4);
+	assert_int_equal(s.old, 4);
+	X509_free(late);
+}
+
+/* presign's bad arguments: NULL, an unknown CA, a wrong passphrase, a
+ * read-only home; nothing is written */
+static void
+test_presign_bad(void **state)
+{
+	fx *f = *state;
+	gp_ocsp_presign_stats s;
+	gp_ocsp_params op;
+	gp_ctx *ro = NULL;
+	gp_ocsp_responder *r;
+	int64_t gen = -1;
+	int cs;
+
+	memset(&op, 0, sizeof(op));
+	op.pass = PW;
+	op.passlen = strlen(PW);
+	assert_int_equal(gp_ocsp_presign(&s, NULL, "issuing", &op, 0), GP_E_INVALID);
+	assert_int_equal(gp_ocsp_presign(&s, f->ctx, NULL, &op, 0), GP_E_INVALID);
+	assert_int_equal(gp_ocsp_presign(&s, f->ctx, "issuing", NULL, 0), GP_E_INVALID);
+	assert_int_equal(gp_ocsp_presign(NULL, f->ctx, "nosuch", &op, 0), GP_E_NOTFOUND);
+	op.pass = "wrong";
+	op.passlen = 5;
+	assert_true(gp_ocsp_presign(&s, f->ctx, "issuing", &op, 0) < 0);
+	op.pass = PW;
+	op.passlen = strlen(PW);
+	assert_int_equal(gp_ctx_open(&ro, NULL, f->dir, GP_CTX_READONLY), 0);
+	assert_int_equal(gp_ocsp_presign(&s, ro, "issuing", &op, 0), GP_E_READONLY);
+	gp_ctx_free(ro);
+	assert_int_equal(gp_store_ocsp_generation(&gen, gp_ctx_store(f->ctx)), 0);
+	assert_int_equal(gen, 0);
+	/* a replica with nothing pre-signed: tryLater, not a failure */
+	r = replica(f);
+	assert_int_equal(replica_ask(f, r, f->good, NULL, -1, &cs), OCSP_RESPONSE_STATUS_TRYLATER);
+	gp_ocsp_responder_free(r);
+	/* responses whose nextUpdate passed are never served: tryLater */
+	assert_int_equal(gp_ocsp_presign(&s, f->ctx, "issuing", &op, (int64_t)time(NULL) - 7200), 0);
+	assert_int_equal(s.signed_certs, 3);
+	r = replica(f);
+	assert_int_equal(replica_ask(f, r, f->good, NULL, -1, &cs), OCSP_RESPONSE_STATUS_TRYLATER);
+	gp_ocsp_responder_free(r);
+}
+
 /* NULL arguments are refused with GP_E_INVALID; free functions take NULL */
 static void
 test_null(void **state)
@@ -850,6 +1174,10 @@ main(void)
 		cmocka_unit_test(test_key_types),
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test_setup_teardown(test_null, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_presigned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_presign, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_presign_bad, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
