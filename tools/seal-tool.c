@@ -68,9 +68,11 @@ read_file(unsigned char **buf, size_t *len, const char *path, long max, const ch
 	return 0;
 }
 
-/* Writes path (or stdout for "-") through a temporary file renamed into place. */
+/* Writes path (or stdout for "-") through a temporary file renamed into
+ * place: never half a file.  durable: fsync before the rename (seals, which
+ * are made once); signatures can be made again and skip the disk wait. */
 static int
-write_file(const char *path, const void *buf, size_t len)
+write_file_x(const char *path, const void *buf, size_t len, int durable)
 {
 	char tmp[4096];
 	FILE *f;
@@ -85,7 +87,7 @@ write_file(const char *path, const void *buf, size_t len)
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp))
 		return cli_usage_error("output path too long");
 	if ((f = fopen(tmp, "wb")) == NULL || fwrite(buf, 1, len, f) != len ||
-	    fflush(f) != 0 || fsync(fileno(f)) != 0) {
+	    fflush(f) != 0 || (durable && fsync(fileno(f)) != 0)) {
 		fprintf(stderr, "%s: cannot write %s: %s\n", cli_prog, path, strerror(errno));
 		if (f != NULL)
 			fclose(f);
@@ -99,6 +101,8 @@ write_file(const char *path, const void *buf, size_t len)
 	}
 	return 0;
 }
+
+static int write_file(const char *path, const void *buf, size_t len) { return write_file_x(path, buf, len, 0); }
 
 /* All certificates of a PEM file (or one DER certificate). */
 static int
@@ -412,7 +416,7 @@ cmd_make(int argc, char **argv)
 		rc = cli_fail(rc, "cannot make the seal");
 		goto out;
 	}
-	if ((rc = write_file(out, der, derlen)) != 0)
+	if ((rc = write_file_x(out, der, derlen, 1)) != 0)
 		goto out;
 	written = 1;
 	if (!noreg && want_store()) {

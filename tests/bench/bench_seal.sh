@@ -33,17 +33,25 @@ head -c 1048576 /dev/urandom > "$W/doc.bin"
 printf '\x89PNG\r\n\x1a\n-bench-image' > "$W/seal.png"
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-now() { date +%s.%N; }
 rate() { echo "$1 / $2" | bc -l | xargs printf '%.1f'; }
 ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
 
-# loop N CMD...: seconds for N runs of CMD
-loop() {
-	local n=$1 t0 t1; shift
-	t0=$(now)
-	for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; done
-	t1=$(now)
-	echo "$t1 - $t0" | bc -l
+# pair N OURS_FILE REF_FILE: runs the commands in the arrays A (ours) and R
+# (the reference) N times each, alternately, so that a change of the machine's
+# load hits both alike; appends the seconds each spent to its file
+pair() {
+	local n=$1 ta=0 tr=0 t0 t1 t2
+	for _ in $(seq "$n"); do
+		t0=$EPOCHREALTIME
+		"${A[@]}" >/dev/null 2>&1 || { echo "failed: ${A[*]}" >&2; exit 1; }
+		t1=$EPOCHREALTIME
+		"${R[@]}" >/dev/null 2>&1 || { echo "failed: ${R[*]}" >&2; exit 1; }
+		t2=$EPOCHREALTIME
+		ta=$(echo "$ta + $t1 - $t0" | bc -l)
+		tr=$(echo "$tr + $t2 - $t1" | bc -l)
+	done
+	echo "$ta" >> "$2"
+	echo "$tr" >> "$3"
 }
 
 for type in sm2 ec-p256; do
@@ -76,17 +84,19 @@ for type in sm2 ec-p256; do
 	# shellcheck disable=SC2086
 	openssl dgst $DG -verify "$d/holder.pub" $SO -signature "$d/doc.ossl" "$W/doc.bin" >/dev/null
 
-	for r in $(seq "$RUNS"); do
-		loop "$N" "$ST" sign --seal "$d/s.seal" --cert "$d/holder.pem" --key "$d/holder.key" --doc "$W/doc.bin" --out "$d/x.sig" >> "$d/our_sign"
-		# shellcheck disable=SC2086
-		loop "$N" openssl dgst $DG -sign "$d/holder.key" -passin "file:$W/pass" $SO -out "$d/x.ossl" "$W/doc.bin" >> "$d/ossl_sign"
-		loop "$N" "$ST" verify --no-register --trust "$d/root.pem" --doc "$W/doc.bin" "$d/doc.sig" >> "$d/our_verify"
-		# shellcheck disable=SC2086
-		loop "$N" openssl dgst $DG -verify "$d/holder.pub" $SO -signature "$d/doc.ossl" "$W/doc.bin" >> "$d/ossl_verify"
+	for _ in $(seq "$RUNS"); do
+		A=("$ST" sign --seal "$d/s.seal" --cert "$d/holder.pem" --key "$d/holder.key" --doc "$W/doc.bin" --out "$d/x.sig")
+		# shellcheck disable=SC2206
+		R=(openssl dgst $DG -sign "$d/holder.key" -passin "file:$W/pass" $SO -out "$d/x.ossl" "$W/doc.bin")
+		pair "$N" "$d/our_sign" "$d/ossl_sign"
+		A=("$ST" verify --no-register --trust "$d/root.pem" --doc "$W/doc.bin" "$d/doc.sig")
+		# shellcheck disable=SC2206
+		R=(openssl dgst $DG -verify "$d/holder.pub" $SO -signature "$d/doc.ossl" "$W/doc.bin")
+		pair "$N" "$d/our_verify" "$d/ossl_verify"
 	done
 	os=$(median < "$d/our_sign"); rs=$(median < "$d/ossl_sign")
 	ov=$(median < "$d/our_verify"); rv=$(median < "$d/ossl_verify")
-	echo "$type, 1 MiB documents, $N operations x $RUNS runs (median), one process each:"
+	echo "$type, 1 MiB documents, $N operations x $RUNS runs (median), one process each, ours and openssl alternating:"
 	printf '  seal sign:    %6s/s   openssl dgst -sign:   %6s/s   ratio %s (target >= 0.80)\n' \
 		"$(rate "$N" "$os")" "$(rate "$N" "$rs")" "$(ratio "$rs" "$os")"
 	printf '  seal verify:  %6s/s   openssl dgst -verify: %6s/s   ratio %s (target >= 0.50)\n' \
