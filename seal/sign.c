@@ -309,6 +309,19 @@ seal_steps(gp_verify_result *res, const gp_seal *seal, const gp_seal_verify_para
 	if ((r = step_seal_sig(res, seal)) != 0 ||
 	    (r = step_chain(res, "seal-maker", seal->maker, p, at)) != 0)
 		return r;
+	/* GM/T 0031-2025 (version 5): a time-stamp over the maker's signature */
+	if (seal->s4 != NULL && seal->s4->ts != NULL) {
+		int64_t tt = 0;
+		if (gp_ts_verify(&tt, ASN1_STRING_get0_data(seal->s4->ts), (size_t)ASN1_STRING_length(seal->s4->ts),
+		    ASN1_STRING_get0_data(seal->sig), (size_t)ASN1_STRING_length(seal->sig),
+		    p->tsa_roots ? p->tsa_roots : p->roots, p->untrusted) == 0) {
+			gp_time_iso(w, tt);
+			r = gp_vres_add(res, "seal-time-stamp", GP_STEP_PASS, "the seal was time-stamped at %s", w);
+		} else
+			r = gp_vres_add(res, "seal-time-stamp", GP_STEP_FAIL, "%s", gp_error_last());
+		if (r != 0)
+			return r;
+	}
 	gp_time_iso(a, seal->start);
 	gp_time_iso(b, seal->end);
 	gp_time_iso(w, at);

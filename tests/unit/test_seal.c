@@ -651,6 +651,34 @@ test_v4_alt_and_v5(void **state)
 	assert_int_equal(gp_seal_parse(&s, out, (size_t)n), 0);
 	assert_int_equal(gp_seal_version(s), 5);
 	gp_seal_free(s);
+	/* its time-stamp is checked: "tok" is none (and the maker signed version 4) */
+	assert_int_equal(gp_seal_verify(&r, out, (size_t)n, &vp), 0);
+	assert_int_equal(step(r, "seal-time-stamp"), GP_STEP_FAIL);
+	gp_verify_result_free(r);
+	/* a real token over the maker's signature, from a local TSA, and the seal re-signed as version 5 */
+	{
+		gp_tsa *tsa = NULL;
+		unsigned char *tok = NULL, *info5 = NULL, *sv5 = NULL;
+		size_t toklen, sv5len;
+		int m;
+
+		OPENSSL_free(out);
+		out = NULL;
+		m = i2d_SES_SEALINFO4(s4->info, &info5);
+		assert_int_equal(gp_sign_data(&sv5, &sv5len, w.maker_key, info5, (size_t)m), 0);
+		ASN1_BIT_STRING_set(s4->sig, sv5, (int)sv5len);
+		assert_int_equal(gp_tsa_new(&tsa, w.tsa, w.tsa_key, NULL, NULL), 0);
+		assert_int_equal(gp_ts_stamp(&tok, &toklen, "SM3", sv5, sv5len, gp_tsa_local_cb, tsa), 0);
+		ASN1_BIT_STRING_set(s4->ts, tok, (int)toklen);
+		s4->enc.modified = 1;
+		n = i2d_SESEAL4(s4, &out);
+		assert_int_equal(gp_seal_verify(&r, out, (size_t)n, &vp), 0);
+		assert_true(gp_verify_result_ok(r));
+		assert_int_equal(step(r, "seal-time-stamp"), GP_STEP_PASS);
+		gp_verify_result_free(r);
+		gp_tsa_free(tsa);
+		OPENSSL_free(tok); OPENSSL_free(info5); OPENSSL_free(sv5);
+	}
 	SESEAL4_free(s4);
 	SES_SEAL_TBS_free(t);
 	OPENSSL_free(der); OPENSSL_free(info); OPENSSL_free(tbs); OPENSSL_free(sv); OPENSSL_free(out);
@@ -844,6 +872,19 @@ test_register(void **state)
 	assert_int_equal(gp_seal_verify(&r, der, len, &vp), 0);
 	assert_int_equal(step(r, "seal-status"), GP_STEP_PASS);
 	gp_verify_result_free(r);
+	/* another seal under the same id (another holder list) is not the registered one */
+	{
+		X509 *h2[1] = { w.other };
+		unsigned char *der2 = NULL;
+		size_t len2;
+		params_init(&p, h2, 1);
+		assert_int_equal(gp_seal_make(&der2, &len2, &p, w.maker, w.maker_key), 0);
+		assert_int_equal(gp_seal_verify(&r, der2, len2, &vp), 0);
+		assert_int_equal(step(r, "seal-status"), GP_STEP_FAIL);
+		assert_non_null(strstr(detail(r, "seal-status"), "differs from the registered seal"));
+		gp_verify_result_free(r);
+		OPENSSL_free(der2);
+	}
 	assert_int_equal(gp_seal_revoke(st, "SEAL-1", "lost", 0, "test"), 0);
 	assert_int_equal(gp_seal_revoke(st, "SEAL-1", "again", 0, "test"), 0);
 	assert_int_equal(gp_seal_revoke(st, "NOPE", NULL, 0, "test"), GP_E_NOTFOUND);
