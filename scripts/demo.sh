@@ -13,6 +13,7 @@ build "$src/build/plain" --enable-werror
 CA_TOOL="$src/build/plain/ca-tool"
 OCSPD="$src/build/plain/ocsp-responder"
 RAD="$src/build/plain/ra-server"
+SEAL_TOOL="$src/build/plain/seal-tool"
 
 D="$src/demo"
 # servers of an earlier demo run are stopped first
@@ -101,6 +102,35 @@ step "the portal fetches its certificate" \
 	curl -sS --cacert root.pem -H "Authorization: Bearer $TOKEN" -H 'Accept: application/pem-certificate-chain' -o portal.pem "$RA_URL/certificates/$SERIAL"
 openssl verify -CAfile root.pem -untrusted issuing.pem portal.pem
 openssl ocsp -issuer issuing.pem -cert portal.pem -url "$OCSP_URL" -CAfile root.pem 2>&1 | grep "portal.pem"
+
+printf '\n== an electronic seal (GB/T 38540) for the Civil Affairs Bureau, made by the seal office\n'
+# encrypted keys for the seal maker and for the clerk who holds the seal
+for who in maker sealclerk; do
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null |
+		openssl pkcs8 -topk8 -v2 aes-256-cbc -passout file:"$D/pass" -out $who.key
+done
+openssl req -new -key maker.key -passin file:"$D/pass" -subj "/C=CN/O=City of Example/CN=Seal Office" -out maker.csr
+openssl req -new -key sealclerk.key -passin file:"$D/pass" -subj "/C=CN/O=City of Example/OU=Civil Affairs/CN=Wang Fang" \
+	-addext "subjectAltName=email:wang.fang@example.gov.cn" -out sealclerk.csr
+"$CA_TOOL" issue --ca issuing --profile seal-signer --csr maker.csr --out maker.pem "${PASS[@]}" 2>/dev/null
+"$CA_TOOL" issue --ca issuing --profile person --csr sealclerk.csr --out sealclerk.pem "${PASS[@]}" 2>/dev/null
+# a small red square as the seal's picture (PNG)
+python3 -c 'import zlib,struct
+def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+raw = b"".join(b"\0" + b"\xc0\x10\x10" * 32 for _ in range(32))
+open("seal.png", "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 32, 32, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))'
+cat issuing.pem root.pem > chain.pem
+step "make the seal: the holder list, validity and picture, signed by the seal maker" \
+	"$SEAL_TOOL" make --maker-cert maker.pem --maker-key maker.key --id 4401000000001 --name "Civil Affairs Bureau" \
+	--holder sealclerk.pem --image seal.png --image-type PNG --width 40 --height 40 --days 365 --out bureau.seal --pass-file "$D/pass"
+printf 'Certificate of residence for Zhang San, No. 2026-0042.\n' > residence.txt
+step "the clerk seals a document" \
+	"$SEAL_TOOL" sign --seal bureau.seal --cert sealclerk.pem --key sealclerk.key --doc residence.txt --out residence.sig --pass-file "$D/pass"
+step "anyone verifies the sealed document, step by step" \
+	"$SEAL_TOOL" verify --trust root.pem --untrusted chain.pem --ocsp "$OCSP_URL" --doc residence.txt residence.sig || true
+printf 'Certificate of residence for Zhang San, No. 2026-0043.\n' > forged.txt
+step "a changed document fails, saying why" \
+	"$SEAL_TOOL" verify --trust root.pem --untrusted chain.pem --doc forged.txt residence.sig || true
 
 step "the audit chain" "$CA_TOOL" audit verify
 printf '\nEverything is in %s (store: home/govpki.db, encrypted CA keys: home/keys/).\n' "$D"
