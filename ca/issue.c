@@ -165,6 +165,106 @@ out:
 	return r;
 }
 
+/* ------------------------------------------------- prepare, then store */
+
+struct gp_issue_prep {
+	int64_t ca_id;
+	gp_issue_req req;              /* points into the copies below */
+	unsigned char *csr;
+	char *profile, *subject, *sans, *actor;
+	built b;
+};
+
+void
+gp_issue_prep_free(gp_issue_prep *prep)
+{
+	if (prep == NULL)
+		return;
+	built_clear(&prep->b);
+	free(prep->csr);
+	free(prep->profile);
+	free(prep->subject);
+	free(prep->sans);
+	free(prep->actor);
+	free(prep);
+}
+
+static int
+dup_opt(char **out, const char *s)
+{
+	*out = NULL;
+	if (s == NULL)
+		return 0;
+	if ((*out = strdup(s)) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	return 0;
+}
+
+int
+gp_ca_issue_prepare(gp_issue_prep **out, gp_ca *ca, const gp_issue_req *req)
+{
+	gp_issue_prep *p = NULL;
+	const gp_profile *prof;
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (out == NULL || ca == NULL || req == NULL)
+		return gp_err(GP_E_INVALID, "gp_ca_issue_prepare: bad arguments");
+	if ((r = lookup_profile(&prof, ca, req->profile)) != 0)
+		return r;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	p->ca_id = ca->info->id;
+	p->req = *req;
+	if (req->csr != NULL && req->csr_len > 0) {
+		if ((p->csr = malloc(req->csr_len)) == NULL) {
+			r = gp_err(GP_E_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(p->csr, req->csr, req->csr_len);
+	}
+	p->req.csr = p->csr;
+	if ((r = dup_opt(&p->profile, req->profile)) != 0 ||
+	    (r = dup_opt(&p->subject, req->subject)) != 0 ||
+	    (r = dup_opt(&p->sans, req->sans)) != 0 ||
+	    (r = dup_opt(&p->actor, req->actor)) != 0)
+		goto out;
+	p->req.profile = p->profile;
+	p->req.subject = p->subject;
+	p->req.sans = p->sans;
+	p->req.actor = p->actor;
+	if ((r = build_cert(ca, prof, &p->req, &p->b)) != 0)
+		goto out;
+	*out = p;
+	p = NULL;
+	r = 0;
+out:
+	gp_issue_prep_free(p);
+	return r;
+}
+
+int
+gp_ca_issue_store(gp_ca *ca, gp_issue_prep *prep)
+{
+	const gp_profile *prof;
+	int r;
+
+	if (ca == NULL || prep == NULL || prep->b.cert == NULL)
+		return gp_err(GP_E_INVALID, "gp_ca_issue_store: bad arguments");
+	if (prep->ca_id != ca->info->id)
+		return gp_err(GP_E_INVALID, "gp_ca_issue_store: prepared by another CA");
+	if ((r = lookup_profile(&prof, ca, prep->req.profile)) != 0)
+		return r;
+	return store_cert(ca, prof, &prep->req, &prep->b);
+}
+
+X509 *
+gp_issue_prep_cert0(const gp_issue_prep *prep)
+{
+	return prep != NULL ? prep->b.cert : NULL;
+}
+
 /*
  * Batches.  Worker threads parse, check and sign requests in any order;
  * the calling thread stores them in request order, GROUP at a time in one

@@ -66,6 +66,16 @@ gp_store_ra_req_set_status(gp_store *s, int64_t id, int from, int to, const char
 }
 
 int
+gp_store_ra_savepoint(gp_store *s, int what)
+{
+	CHECK(s, what == GP_RA_SP_BEGIN || what == GP_RA_SP_RELEASE || what == GP_RA_SP_UNDO);
+	CHECK_WRITABLE(s);
+	if (s->ops->ra->savepoint == NULL)
+		return gp_err(GP_E_STATE, "the store has no savepoints");
+	return s->ops->ra->savepoint(s, what);
+}
+
+int
 gp_store_ra_req_count(gp_store *s, int64_t counts[GP_RA__NSTATUS])
 {
 	CHECK(s, counts != NULL);

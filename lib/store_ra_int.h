@@ -26,6 +26,7 @@ struct gp_store_ra_ops {
 	int (*token_get)(gp_store *s, const unsigned char hash[32], gp_ra_token **out);
 	int (*token_revoke)(gp_store *s, int64_t id);
 	int (*token_list)(gp_store *s, gp_ra_token_cb cb, void *arg);
+	int (*savepoint)(gp_store *s, int what);
 };
 
 #endif

@@ -677,6 +677,24 @@ out:
 	return r;
 }
 
+/* One RA write inside a caller's transaction that a failure undoes alone. */
+static int
+sq_savepoint(gp_store *gs, int what)
+{
+	sq_store *s = SQ(gs);
+
+	if (sqlite3_get_autocommit(s->db))
+		return gp_err(GP_E_STATE, "savepoint: no transaction is open");
+	switch (what) {
+	case GP_RA_SP_BEGIN:
+		return sq_exec(s, "SAVEPOINT gp_ra_op", "starting a savepoint");
+	case GP_RA_SP_RELEASE:
+		return sq_exec(s, "RELEASE gp_ra_op", "releasing a savepoint");
+	default:
+		return sq_exec(s, "ROLLBACK TO gp_ra_op; RELEASE gp_ra_op", "undoing a savepoint");
+	}
+}
+
 const struct gp_store_ra_ops sq_ra_ops = {
 	.req_add = sq_req_add,
 	.req_get = sq_req_get,
@@ -692,4 +710,5 @@ const struct gp_store_ra_ops sq_ra_ops = {
 	.token_get = sq_token_get,
 	.token_revoke = sq_token_revoke,
 	.token_list = sq_token_list,
+	.savepoint = sq_savepoint,
 };

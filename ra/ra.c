@@ -174,42 +174,102 @@ csr_sans(GENERAL_NAMES **out, X509_REQ *req)
 	return 0;
 }
 
+/*
+ * A write of the RA: its own transaction, or inside a group
+ * (gp_ra_group_begin) a savepoint, so that a failed write undoes only
+ * itself and the group commits the others.
+ */
+static int
+w_begin(gp_ra *ra)
+{
+	gp_store *st = gp_ctx_store(ra->ctx);
+
+	return ra->group ? gp_store_ra_savepoint(st, GP_RA_SP_BEGIN) : gp_store_begin(st);
+}
+
+static int
+w_commit(gp_ra *ra)
+{
+	gp_store *st = gp_ctx_store(ra->ctx);
+
+	return ra->group ? gp_store_ra_savepoint(st, GP_RA_SP_RELEASE) : gp_store_commit(st);
+}
+
+static void
+w_rollback(gp_ra *ra)
+{
+	gp_store *st = gp_ctx_store(ra->ctx);
+
+	if (ra->group)
+		gp_store_ra_savepoint(st, GP_RA_SP_UNDO);
+	else
+		gp_store_rollback(st);
+}
+
 /* Runs the audit append and commit of a write begun by the caller; rolls
  * back on any failure. */
 static int
-audit_commit(gp_store *st, const char *actor, const char *action, const char *object,
+audit_commit(gp_ra *ra, const char *actor, const char *action, const char *object,
     const char *detail)
 {
 	int r;
 
-	if ((r = gp_audit_append(st, actor, action, object, detail)) != 0 ||
-	    (r = gp_store_commit(st)) != 0)
-		gp_store_rollback(st);
+	if ((r = gp_audit_append(gp_ctx_store(ra->ctx), actor, action, object, detail)) != 0 ||
+	    (r = w_commit(ra)) != 0)
+		w_rollback(ra);
 	return r;
+}
+
+int
+gp_ra_group_begin(gp_ra *ra)
+{
+	int r;
+
+	if (ra == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_group_begin: no RA");
+	if (ra->group)
+		return gp_err(GP_E_STATE, "a group is already open");
+	if ((r = gp_store_begin(gp_ctx_store(ra->ctx))) != 0)
+		return r;
+	ra->group = 1;
+	return 0;
+}
+
+int
+gp_ra_group_commit(gp_ra *ra)
+{
+	if (ra == NULL || !ra->group)
+		return gp_err(GP_E_STATE, "gp_ra_group_commit: no group is open");
+	ra->group = 0;
+	return gp_store_commit(gp_ctx_store(ra->ctx));
+}
+
+void
+gp_ra_group_rollback(gp_ra *ra)
+{
+	if (ra == NULL || !ra->group)
+		return;
+	ra->group = 0;
+	gp_store_rollback(gp_ctx_store(ra->ctx));
 }
 
 /* ----------------------------------------------------------- requests */
 
-int
-gp_ra_submit(gp_ra *ra, int64_t *id, const gp_ra_submission *sub)
+/* The checks of a submission (everything but storing it); *prof gets
+ * its profile. */
+static int
+submit_check(gp_ra *ra, const gp_ra_submission *sub, const gp_profile **prof)
 {
 	const gp_profile *p;
-	gp_store *st;
 	X509_REQ *csr = NULL;
 	X509_NAME *subj = NULL;
 	GENERAL_NAMES *sans = NULL;
 	EVP_PKEY *pub;
-	gp_ra_request q;
-	char obj[32], detail[1536];
 	int r;
 
-	if (id != NULL)
-		*id = 0;
-	if (ra == NULL || id == NULL || sub == NULL)
-		return gp_err(GP_E_INVALID, "gp_ra_submit: bad arguments");
+	*prof = NULL;
 	if ((r = need_ca(ra)) != 0)
 		return r;
-	st = gp_ctx_store(ra->ctx);
 	if ((r = check_text("submitter", sub->submitter, GP_RA_MAX_NAME + 16, 1)) != 0 ||
 	    (r = check_text("profile", sub->profile, 64, 1)) != 0 ||
 	    (r = check_text("subject", sub->subject, GP_RA_MAX_TEXT, 0)) != 0 ||
@@ -245,6 +305,24 @@ gp_ra_submit(gp_ra *ra, int64_t *id, const gp_ra_submission *sub)
 	r = sub->sans != NULL ? gp_sans_parse(&sans, sub->sans) : csr_sans(&sans, csr);
 	if (r != 0 || (r = gp_profile_check(p, pub, subj, sans)) != 0)
 		goto out;
+	*prof = p;
+	r = 0;
+out:
+	X509_REQ_free(csr);
+	X509_NAME_free(subj);
+	GENERAL_NAMES_free(sans);
+	return r;
+}
+
+/* Stores a checked submission as pending with its audit entry. */
+static int
+submit_store(gp_ra *ra, int64_t *id, const gp_ra_submission *sub, const gp_profile *p)
+{
+	gp_store *st = gp_ctx_store(ra->ctx);
+	gp_ra_request q;
+	char obj[32], detail[1536];
+	int r;
+
 	memset(&q, 0, sizeof(q));
 	q.kind = GP_RA_ISSUE;
 	q.status = GP_RA_PENDING;
@@ -261,23 +339,61 @@ gp_ra_submit(gp_ra *ra, int64_t *id, const gp_ra_submission *sub)
 	q.submitted = q.updated = gp_now();
 	q.approvals_needed = gp_profile_approvals(p) > 0 ? gp_profile_approvals(p) : 1;
 	q.revoke_reason = GP_REASON_NONE;
-	if ((r = gp_store_begin(st)) != 0)
-		goto out;
+	if ((r = w_begin(ra)) != 0)
+		return r;
 	if ((r = gp_store_ra_req_add(st, &q)) != 0) {
-		gp_store_rollback(st);
-		goto out;
+		w_rollback(ra);
+		return r;
 	}
 	snprintf(obj, sizeof(obj), "request:%lld", (long long)q.id);
 	snprintf(detail, sizeof(detail), "result=ok kind=issue ca=%s profile=%s approvals=%d subject=%s",
 	    q.ca, q.profile, q.approvals_needed, sub->subject ? sub->subject : "(from CSR)");
-	if ((r = audit_commit(st, sub->submitter, "ra.submit", obj, detail)) != 0)
-		goto out;
+	if ((r = audit_commit(ra, sub->submitter, "ra.submit", obj, detail)) != 0)
+		return r;
 	*id = q.id;
-out:
-	X509_REQ_free(csr);
-	X509_NAME_free(subj);
-	GENERAL_NAMES_free(sans);
-	return r;
+	return 0;
+}
+
+int
+gp_ra_submit(gp_ra *ra, int64_t *id, const gp_ra_submission *sub)
+{
+	const gp_profile *p;
+	int r;
+
+	if (id != NULL)
+		*id = 0;
+	if (ra == NULL || id == NULL || sub == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_submit: bad arguments");
+	if ((r = submit_check(ra, sub, &p)) != 0)
+		return r;
+	return submit_store(ra, id, sub, p);
+}
+
+int
+gp_ra_submit_check(gp_ra *ra, const gp_ra_submission *sub)
+{
+	const gp_profile *p;
+
+	if (ra == NULL || sub == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_submit_check: bad arguments");
+	return submit_check(ra, sub, &p);
+}
+
+int
+gp_ra_submit_store(gp_ra *ra, int64_t *id, const gp_ra_submission *sub)
+{
+	const gp_profile *p;
+	int r;
+
+	if (id != NULL)
+		*id = 0;
+	if (ra == NULL || id == NULL || sub == NULL || sub->submitter == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_submit_store: bad arguments");
+	if ((r = need_ca(ra)) != 0)
+		return r;
+	if ((p = gp_profiles_get(gp_ctx_profiles(ra->ctx), sub->profile)) == NULL)
+		return gp_err(GP_E_NOTFOUND, "unknown profile '%.64s'", sub->profile);
+	return submit_store(ra, id, sub, p);
 }
 
 int
@@ -319,16 +435,16 @@ gp_ra_submit_revoke(gp_ra *ra, int64_t *id, const unsigned char *serial, size_t 
 	q.revoke_reason = reason;
 	memcpy(q.serial, serial, serial_len);
 	q.serial_len = serial_len;
-	if ((r = gp_store_begin(st)) != 0)
+	if ((r = w_begin(ra)) != 0)
 		return r;
 	if ((r = gp_store_ra_req_add(st, &q)) != 0) {
-		gp_store_rollback(st);
+		w_rollback(ra);
 		return r;
 	}
 	snprintf(obj, sizeof(obj), "request:%lld", (long long)q.id);
 	snprintf(detail, sizeof(detail), "result=ok kind=revoke ca=%s serial=%s reason=%s",
 	    q.ca, hex, gp_reason_name(reason));
-	if ((r = audit_commit(st, submitter, "ra.submit", obj, detail)) != 0)
+	if ((r = audit_commit(ra, submitter, "ra.submit", obj, detail)) != 0)
 		return r;
 	*id = q.id;
 	return 0;
@@ -360,10 +476,10 @@ gp_ra_count(gp_ra *ra, int64_t counts[GP_RA__NSTATUS])
 	return gp_store_ra_req_count(gp_ctx_store(ra->ctx), counts);
 }
 
-/* Ends an approved request: to (issued, revoked, failed) with its audit
- * entry in one transaction. */
+/* Ends an approved request inside the write the caller began: to (issued,
+ * revoked, failed) with its audit entry. */
 static int
-finish(gp_ra *ra, const gp_ra_request *q, int to, const char *reason,
+finish_in(gp_ra *ra, const gp_ra_request *q, int to, const char *reason,
     const unsigned char *serial, size_t serial_len)
 {
 	gp_store *st = gp_ctx_store(ra->ctx);
@@ -376,59 +492,45 @@ finish(gp_ra *ra, const gp_ra_request *q, int to, const char *reason,
 	snprintf(detail, sizeof(detail), "result=%s serial=%s%s%.900s",
 	    to == GP_RA_FAILED ? "failed" : "ok", hex[0] ? hex : "-",
 	    reason ? " reason=" : "", reason ? reason : "");
-	if ((r = gp_store_begin(st)) != 0)
-		return r;
 	if ((r = gp_store_ra_req_set_status(st, q->id, GP_RA_APPROVED, to, reason, serial,
-	    serial_len, gp_now())) != 0) {
-		gp_store_rollback(st);
+	    serial_len, gp_now())) != 0)
 		return r;
-	}
-	return audit_commit(st, "ra", to == GP_RA_FAILED ? "ra.failed" :
+	return gp_audit_append(st, "ra", to == GP_RA_FAILED ? "ra.failed" :
 	    to == GP_RA_ISSUED ? "ra.issued" : "ra.revoked", obj, detail);
 }
 
-/* Carries out an approved request; the request ends issued/revoked or
- * failed.  Returns the final state in *final; < 0 only when even the
- * failure could not be recorded. */
+/* The same in a write (transaction or savepoint) of its own. */
 static int
-carry_out(gp_ra *ra, const gp_ra_request *q, int *final)
+finish(gp_ra *ra, const gp_ra_request *q, int to, const char *reason,
+    const unsigned char *serial, size_t serial_len)
+{
+	int r;
+
+	if ((r = w_begin(ra)) != 0)
+		return r;
+	if ((r = finish_in(ra, q, to, reason, serial, serial_len)) != 0 ||
+	    (r = w_commit(ra)) != 0)
+		w_rollback(ra);
+	return r;
+}
+
+/* Carries out an approved revocation request (gp_ca_revoke commits on its
+ * own); the request ends revoked or failed.  Returns the final state in
+ * *final; < 0 only when even the failure could not be recorded. */
+static int
+carry_out_revoke(gp_ra *ra, const gp_ra_request *q, int *final)
 {
 	char actor[48], reason[900];
-	X509 *cert = NULL;
 	int r;
 
 	snprintf(actor, sizeof(actor), "ra:request:%lld", (long long)q->id);
 	if (strcmp(q->ca, gp_ca_name(ra->ca)) != 0) {
 		r = gp_err(GP_E_STATE, "request is for CA %s, the RA serves %s", q->ca,
 		    gp_ca_name(ra->ca));
-	} else if (q->kind == GP_RA_ISSUE) {
-		gp_issue_req ir;
-
-		memset(&ir, 0, sizeof(ir));
-		ir.csr = q->csr;
-		ir.csr_len = q->csr_len;
-		ir.profile = q->profile;
-		ir.subject = q->subject;
-		ir.sans = q->sans;
-		ir.actor = actor;
-		/* gp_ca_issue commits the certificate with its own audit entry */
-		if ((r = gp_ca_issue(ra->ca, &ir, &cert)) == 0) {
-			unsigned char sn[GP_SERIAL_MAX];
-			size_t snlen;
-
-			r = gp_serial_from_asn1(sn, &snlen, X509_get0_serialNumber(cert));
-			X509_free(cert);
-			if (r == 0) {
-				*final = GP_RA_ISSUED;
-				return finish(ra, q, GP_RA_ISSUED, NULL, sn, snlen);
-			}
-		}
-	} else {
-		if ((r = gp_ca_revoke(ra->ctx, q->ca, q->serial, q->serial_len, q->revoke_reason,
-		    0, actor)) == 0) {
-			*final = GP_RA_REVOKED;
-			return finish(ra, q, GP_RA_REVOKED, NULL, q->serial, q->serial_len);
-		}
+	} else if ((r = gp_ca_revoke(ra->ctx, q->ca, q->serial, q->serial_len, q->revoke_reason,
+	    0, actor)) == 0) {
+		*final = GP_RA_REVOKED;
+		return finish(ra, q, GP_RA_REVOKED, NULL, q->serial, q->serial_len);
 	}
 	snprintf(reason, sizeof(reason), "%s", gp_error_last());
 	*final = GP_RA_FAILED;
@@ -439,24 +541,71 @@ carry_out(gp_ra *ra, const gp_ra_request *q, int *final)
 	return 0;
 }
 
-int
-gp_ra_approve(gp_ra *ra, int *final, int64_t id, const char *officer)
-{
-	gp_ra_request *q = NULL;
-	gp_store *st;
-	char who[GP_RA_MAX_NAME + 16], obj[32], detail[128];
-	int r, count, fin;
+/* An approval checked and, when it completes an issue request, with the
+ * certificate built and signed (gp_ra_approve_prepare). */
+struct gp_ra_approval {
+	gp_ra_request *q;             /* as read when prepared */
+	char officer[GP_RA_MAX_NAME + 1];
+	gp_issue_prep *prep;          /* NULL: not prepared, or failed (prep_rc) */
+	int prep_rc;
+	char prep_msg[900];
+};
 
-	if (final != NULL)
-		*final = -1;
-	if (ra == NULL || officer == NULL)
+void
+gp_ra_approval_free(gp_ra_approval *a)
+{
+	if (a == NULL)
+		return;
+	gp_ra_request_free(a->q);
+	gp_issue_prep_free(a->prep);
+	free(a);
+}
+
+int
+gp_ra_approval_grouped(const gp_ra_approval *a)
+{
+	return a != NULL && a->q != NULL && a->q->kind == GP_RA_ISSUE;
+}
+
+/* Builds and signs the certificate of an issue request (no store). */
+static void
+prepare_cert(gp_ra *ra, gp_ra_approval *a)
+{
+	gp_issue_req ir;
+	char actor[48];
+
+	snprintf(actor, sizeof(actor), "ra:request:%lld", (long long)a->q->id);
+	memset(&ir, 0, sizeof(ir));
+	ir.csr = a->q->csr;
+	ir.csr_len = a->q->csr_len;
+	ir.profile = a->q->profile;
+	ir.subject = a->q->subject;
+	ir.sans = a->q->sans;
+	ir.actor = actor;
+	if ((a->prep_rc = gp_ca_issue_prepare(&a->prep, ra->ca, &ir)) != 0)
+		snprintf(a->prep_msg, sizeof(a->prep_msg), "%s", gp_error_last());
+}
+
+int
+gp_ra_approve_prepare(gp_ra_approval **out, gp_ra *ra, int64_t id, const char *officer)
+{
+	gp_ra_approval *a = NULL;
+	gp_ra_request *q;
+	char who[GP_RA_MAX_NAME + 16];
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (out == NULL || ra == NULL || officer == NULL)
 		return gp_err(GP_E_INVALID, "gp_ra_approve: bad arguments");
 	if ((r = check_name("officer", officer)) != 0)
 		return r;
-	st = gp_ctx_store(ra->ctx);
-	if ((r = gp_store_ra_req_get(st, id, &q)) != 0)
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	snprintf(a->officer, sizeof(a->officer), "%s", officer);
+	if ((r = gp_store_ra_req_get(gp_ctx_store(ra->ctx), id, &a->q)) != 0)
 		goto out;
-	fin = q->status;
+	q = a->q;
 	if (q->status != GP_RA_PENDING) {
 		r = gp_err(GP_E_STATE, "request %lld is %s, not pending", (long long)id,
 		    gp_ra_status_name(q->status));
@@ -475,37 +624,130 @@ gp_ra_approve(gp_ra *ra, int *final, int64_t id, const char *officer)
 			goto out;
 		}
 	}
-	if ((r = gp_store_begin(st)) != 0)
-		goto out;
+	/* the last approval needed: sign now, outside any transaction */
+	if (q->kind == GP_RA_ISSUE && ra->ca != NULL && strcmp(q->ca, gp_ca_name(ra->ca)) == 0 &&
+	    q->napprovers + 1 >= (size_t)q->approvals_needed)
+		prepare_cert(ra, a);
+	*out = a;
+	a = NULL;
+	r = 0;
+out:
+	gp_ra_approval_free(a);
+	return r;
+}
+
+/* Issues the approved request of a inside the write begun: the request
+ * ends issued, or failed with the reason (*final).  < 0 only for a store
+ * failure, which undoes the whole approval. */
+static int
+issue_in(gp_ra *ra, gp_ra_approval *a, int *final)
+{
+	const gp_ra_request *q = a->q;
+	unsigned char sn[GP_SERIAL_MAX];
+	size_t snlen;
+	int r;
+
+	if (strcmp(q->ca, gp_ca_name(ra->ca)) != 0) {
+		snprintf(a->prep_msg, sizeof(a->prep_msg), "request is for CA %s, the RA serves %s",
+		    q->ca, gp_ca_name(ra->ca));
+		goto failed;
+	}
+	/* not prepared when another approval came in meanwhile */
+	if (a->prep == NULL && a->prep_rc == 0)
+		prepare_cert(ra, a);
+	if (a->prep == NULL)
+		goto failed;
+	if ((r = gp_ca_issue_store(ra->ca, a->prep)) != 0 ||
+	    (r = gp_serial_from_asn1(sn, &snlen,
+	    X509_get0_serialNumber(gp_issue_prep_cert0(a->prep)))) != 0 ||
+	    (r = finish_in(ra, q, GP_RA_ISSUED, NULL, sn, snlen)) != 0)
+		return r;
+	*final = GP_RA_ISSUED;
+	return 0;
+failed:
+	if ((r = finish_in(ra, q, GP_RA_FAILED, a->prep_msg, NULL, 0)) != 0)
+		return r;
+	*final = GP_RA_FAILED;
+	return 0;
+}
+
+int
+gp_ra_approve_store(gp_ra *ra, int *final, gp_ra_approval *a)
+{
+	gp_store *st;
+	gp_ra_request *q;
+	char who[GP_RA_MAX_NAME + 16], obj[32], detail[128];
+	int r, count, fin = GP_RA_PENDING;
+
+	if (final != NULL)
+		*final = -1;
+	if (ra == NULL || a == NULL || a->q == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_approve_store: bad arguments");
+	q = a->q;
+	if (ra->group && !gp_ra_approval_grouped(a))
+		return gp_err(GP_E_STATE, "approving revocation request %lld cannot join a group",
+		    (long long)q->id);
+	st = gp_ctx_store(ra->ctx);
+	snprintf(who, sizeof(who), "officer:%s", a->officer);
+	if ((r = w_begin(ra)) != 0)
+		return r;
 	/* the primary key refuses a second approval even from a racing writer,
 	 * and the compare-and-set below a request rejected meanwhile */
-	if ((r = gp_store_ra_approval_add(st, id, officer, gp_now(), &count)) != 0 ||
+	if ((r = gp_store_ra_approval_add(st, q->id, a->officer, gp_now(), &count)) != 0 ||
 	    (count >= q->approvals_needed &&
-	    (r = gp_store_ra_req_set_status(st, id, GP_RA_PENDING, GP_RA_APPROVED, NULL, NULL, 0,
+	    (r = gp_store_ra_req_set_status(st, q->id, GP_RA_PENDING, GP_RA_APPROVED, NULL, NULL, 0,
 	    gp_now())) != 0)) {
-		gp_store_rollback(st);
+		w_rollback(ra);
 		if (r == GP_E_STATE)
-			r = gp_err(GP_E_STATE, "request %lld is no longer pending", (long long)id);
-		goto out;
+			r = gp_err(GP_E_STATE, "request %lld is no longer pending", (long long)q->id);
+		return r;
 	}
-	snprintf(obj, sizeof(obj), "request:%lld", (long long)id);
+	snprintf(obj, sizeof(obj), "request:%lld", (long long)q->id);
 	snprintf(detail, sizeof(detail), "result=ok approvals=%d/%d%s", count,
 	    q->approvals_needed, count >= q->approvals_needed ? " status=approved" : "");
-	if ((r = audit_commit(st, who, "ra.approve", obj, detail)) != 0)
-		goto out;
+	if ((r = gp_audit_append(st, who, "ra.approve", obj, detail)) != 0)
+		goto undo;
+	if (count >= q->approvals_needed && ra->ca != NULL && q->kind == GP_RA_ISSUE) {
+		/* approval, certificate and final state: one write */
+		if ((r = issue_in(ra, a, &fin)) != 0)
+			goto undo;
+		if ((r = w_commit(ra)) != 0)
+			goto undo;
+		if (final != NULL)
+			*final = fin;
+		if (fin == GP_RA_FAILED)  /* readable; the approval itself succeeded */
+			gp_err(GP_E_STATE, "%s", a->prep_msg);
+		return 0;
+	}
+	if ((r = w_commit(ra)) != 0)
+		goto undo;
 	if (count >= q->approvals_needed) {
 		q->status = GP_RA_APPROVED;
-		if (ra->ca == NULL) {
-			/* nobody to carry it out: say so; recover marks it failed */
-			r = need_ca(ra);
-			goto out;
-		}
-		r = carry_out(ra, q, &fin);
+		/* nobody to carry it out: say so; recover marks it failed */
+		if (ra->ca == NULL)
+			return need_ca(ra);
+		if ((r = carry_out_revoke(ra, q, &fin)) != 0)
+			return r;
 	}
-out:
-	if (final != NULL && r == 0)
+	if (final != NULL)
 		*final = fin;
-	gp_ra_request_free(q);
+	return 0;
+undo:
+	w_rollback(ra);
+	return r;
+}
+
+int
+gp_ra_approve(gp_ra *ra, int *final, int64_t id, const char *officer)
+{
+	gp_ra_approval *a = NULL;
+	int r;
+
+	if (final != NULL)
+		*final = -1;
+	if ((r = gp_ra_approve_prepare(&a, ra, id, officer)) == 0)
+		r = gp_ra_approve_store(ra, final, a);
+	gp_ra_approval_free(a);
 	return r;
 }
 
@@ -522,11 +764,11 @@ gp_ra_reject(gp_ra *ra, int64_t id, const char *officer, const char *reason)
 	    (r = check_text("reason", reason, GP_RA_MAX_TEXT, 1)) != 0)
 		return r;
 	st = gp_ctx_store(ra->ctx);
-	if ((r = gp_store_begin(st)) != 0)
+	if ((r = w_begin(ra)) != 0)
 		return r;
 	if ((r = gp_store_ra_req_set_status(st, id, GP_RA_PENDING, GP_RA_REJECTED, reason, NULL,
 	    0, gp_now())) != 0) {
-		gp_store_rollback(st);
+		w_rollback(ra);
 		if (r == GP_E_STATE) {
 			gp_ra_request *q = NULL;
 
@@ -540,7 +782,7 @@ gp_ra_reject(gp_ra *ra, int64_t id, const char *officer, const char *reason)
 	snprintf(who, sizeof(who), "officer:%s", officer);
 	snprintf(obj, sizeof(obj), "request:%lld", (long long)id);
 	snprintf(detail, sizeof(detail), "result=ok reason=%s", reason);
-	return audit_commit(st, who, "ra.reject", obj, detail);
+	return audit_commit(ra, who, "ra.reject", obj, detail);
 }
 
 static int
@@ -804,17 +1046,17 @@ gp_ra_officer_add(gp_ra *ra, const char *name, int role, X509 *cert, const char 
 	    (r = gp_x509_fingerprint(cert, o.fingerprint)) != 0 ||
 	    (r = gp_name_to_string(&o.subject, X509_get_subject_name(cert))) != 0)
 		goto out;
-	if ((r = gp_store_begin(st)) != 0)
+	if ((r = w_begin(ra)) != 0)
 		goto out;
 	if ((r = gp_store_ra_officer_add(st, &o)) != 0) {
-		gp_store_rollback(st);
+		w_rollback(ra);
 		goto out;
 	}
 	gp_hex_encode(hex, o.serial, o.serial_len);
 	snprintf(obj, sizeof(obj), "officer:%s", name);
 	snprintf(detail, sizeof(detail), "result=ok role=%s serial=%s subject=%.1000s",
 	    gp_ra_role_name(role), hex, o.subject);
-	r = audit_commit(st, actor, "ra.officer.add", obj, detail);
+	r = audit_commit(ra, actor, "ra.officer.add", obj, detail);
 out:
 	free(o.subject);
 	return r;
@@ -830,14 +1072,14 @@ gp_ra_officer_set_enabled(gp_ra *ra, const char *name, int enabled, const char *
 	if (ra == NULL || name == NULL || actor == NULL)
 		return gp_err(GP_E_INVALID, "gp_ra_officer_set_enabled: bad arguments");
 	st = gp_ctx_store(ra->ctx);
-	if ((r = gp_store_begin(st)) != 0)
+	if ((r = w_begin(ra)) != 0)
 		return r;
 	if ((r = gp_store_ra_officer_set_enabled(st, name, enabled)) != 0) {
-		gp_store_rollback(st);
+		w_rollback(ra);
 		return r;
 	}
 	snprintf(obj, sizeof(obj), "officer:%.128s", name);
-	return audit_commit(st, actor, enabled ? "ra.officer.enable" : "ra.officer.disable",
+	return audit_commit(ra, actor, enabled ? "ra.officer.enable" : "ra.officer.disable",
 	    obj, "result=ok");
 }
 
@@ -1001,9 +1243,9 @@ gp_ra_audit_login_refused(gp_ra *ra, const char *who, const char *reason)
 		return gp_err(GP_E_INVALID, "gp_ra_audit_login_refused: bad arguments");
 	st = gp_ctx_store(ra->ctx);
 	snprintf(detail, sizeof(detail), "result=refused reason=%.500s", reason ? reason : "");
-	if ((r = gp_store_begin(st)) != 0)
+	if ((r = w_begin(ra)) != 0)
 		return r;
-	return audit_commit(st, "ra", "ra.login", who, detail);
+	return audit_commit(ra, "ra", "ra.login", who, detail);
 }
 
 /* ------------------------------------------------------------- tokens */
@@ -1068,17 +1310,17 @@ gp_ra_token_create(gp_ra *ra, char **token, int64_t *id, const char *name,
 	t.expires = expires;
 	t.created = gp_now();
 	st = gp_ctx_store(ra->ctx);
-	if ((r = token_hash(tok, t.hash)) != 0 || (r = gp_store_begin(st)) != 0)
+	if ((r = token_hash(tok, t.hash)) != 0 || (r = w_begin(ra)) != 0)
 		goto out;
 	if ((r = gp_store_ra_token_add(st, &t)) != 0) {
-		gp_store_rollback(st);
+		w_rollback(ra);
 		goto out;
 	}
 	gp_time_iso(exp, expires);
 	snprintf(obj, sizeof(obj), "token:%lld", (long long)t.id);
 	snprintf(detail, sizeof(detail), "result=ok name=%s profiles=%s expires=%s", name,
 	    profiles, exp);
-	if ((r = audit_commit(st, actor, "ra.token.create", obj, detail)) != 0)
+	if ((r = audit_commit(ra, actor, "ra.token.create", obj, detail)) != 0)
 		goto out;
 	*token = tok;
 	*id = t.id;
@@ -1100,14 +1342,14 @@ gp_ra_token_revoke(gp_ra *ra, int64_t id, const char *actor)
 	if (ra == NULL || actor == NULL)
 		return gp_err(GP_E_INVALID, "gp_ra_token_revoke: bad arguments");
 	st = gp_ctx_store(ra->ctx);
-	if ((r = gp_store_begin(st)) != 0)
+	if ((r = w_begin(ra)) != 0)
 		return r;
 	if ((r = gp_store_ra_token_revoke(st, id)) != 0) {
-		gp_store_rollback(st);
+		w_rollback(ra);
 		return r;
 	}
 	snprintf(obj, sizeof(obj), "token:%lld", (long long)id);
-	return audit_commit(st, actor, "ra.token.revoke", obj, "result=ok");
+	return audit_commit(ra, actor, "ra.token.revoke", obj, "result=ok");
 }
 
 int

@@ -24,6 +24,7 @@ struct gp_ra {
 	char *trust_ca;           /* the officer CA these were loaded for */
 	struct ra_chain_ok cache[RA_CHAIN_CACHE];
 	unsigned cache_next;
+	int group;                /* a group is open: writes are savepoints */
 };
 
 #endif

@@ -83,6 +83,26 @@ typedef struct gp_issue_req {
  * entry in one transaction before *out is returned (X509_free). */
 GP_EXPORT int gp_ca_issue(gp_ca *ca, const gp_issue_req *req, X509 **out);
 
+/*
+ * gp_ca_issue in two halves, for callers that commit many writes in one
+ * transaction (ra-server's writer thread):
+ * gp_ca_issue_prepare verifies the CSR, enforces the profile, builds and
+ * signs the certificate; it touches no store and may run on any thread
+ * with its own gp_ca of the same CA (*out: gp_issue_prep_free).
+ * gp_ca_issue_store stores a prepared certificate (status good) with its
+ * audit entry inside the transaction the caller opened on ca's store
+ * (gp_store_begin); ca must be the CA that prepared it (GP_E_INVALID
+ * otherwise).  A serial already taken is drawn anew and re-signed.  The
+ * certificate may be handed out only after the caller's commit.
+ */
+typedef struct gp_issue_prep gp_issue_prep;
+
+GP_EXPORT int gp_ca_issue_prepare(gp_issue_prep **out, gp_ca *ca, const gp_issue_req *req);
+GP_EXPORT int gp_ca_issue_store(gp_ca *ca, gp_issue_prep *prep);
+/* The certificate of a prepared (after store: stored) issuance, borrowed. */
+GP_EXPORT X509 *gp_issue_prep_cert0(const gp_issue_prep *prep);
+GP_EXPORT void gp_issue_prep_free(gp_issue_prep *prep);
+
 /* Called for each request of a batch, in order, after the certificate is
  * committed to the store (cert NULL and rc < 0 with msg for a refused
  * request).  Return non-zero to stop the batch. */

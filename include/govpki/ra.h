@@ -167,6 +167,50 @@ GP_EXPORT void gp_ra_request_free(gp_ra_request *req);
  */
 GP_EXPORT int gp_ra_approve(gp_ra *ra, int *final, int64_t id, const char *officer);
 
+/*
+ * Group commit, for a caller that funnels the writes of many threads into
+ * one (ra-server's writer thread): between gp_ra_group_begin and
+ * gp_ra_group_commit every write of this gp_ra (submit, approve, reject,
+ * submit_revoke, officer, token and login writes) runs in a savepoint of
+ * one transaction, so that a refused write undoes only itself; nothing
+ * is durable, nor may be answered, before gp_ra_group_commit returns 0.
+ * gp_ra_group_rollback drops the whole group.  GP_E_STATE when a group is
+ * already open (begin) or none is (commit).
+ */
+GP_EXPORT int gp_ra_group_begin(gp_ra *ra);
+GP_EXPORT int gp_ra_group_commit(gp_ra *ra);
+GP_EXPORT void gp_ra_group_rollback(gp_ra *ra);
+
+/*
+ * gp_ra_submit in two halves: _check makes every check of the submission
+ * (reads only the profiles; safe on any thread's gp_ra) with the same
+ * errors; _store stores a submission that passed _check (it does not
+ * check the CSR again) with its audit entry, as gp_ra_submit does.
+ */
+GP_EXPORT int gp_ra_submit_check(gp_ra *ra, const gp_ra_submission *sub);
+GP_EXPORT int gp_ra_submit_store(gp_ra *ra, int64_t *id, const gp_ra_submission *sub);
+
+/*
+ * gp_ra_approve in two halves.  _prepare reads the request and makes the
+ * checks gp_ra_approve makes (same errors); when this approval will
+ * complete an issue request it also builds and signs the certificate
+ * (gp_ca_issue_prepare), outside any transaction.  _store records the
+ * approval on ra (which may be another thread's gp_ra of the same CA):
+ * the approval, and when it completes an issue request the certificate,
+ * the final state and their audit entries, all in one write; errors as
+ * gp_ra_approve (a store failure undoes the approval too).  An approval
+ * that completes a revocation request carries it out through
+ * gp_ca_revoke, which commits on its own: such an approval cannot join a
+ * group (gp_ra_approval_grouped() is 0; GP_E_STATE inside one).
+ * *out: gp_ra_approval_free.
+ */
+typedef struct gp_ra_approval gp_ra_approval;
+GP_EXPORT int gp_ra_approve_prepare(gp_ra_approval **out, gp_ra *ra, int64_t id,
+    const char *officer);
+GP_EXPORT int gp_ra_approve_store(gp_ra *ra, int *final, gp_ra_approval *a);
+GP_EXPORT int gp_ra_approval_grouped(const gp_ra_approval *a);
+GP_EXPORT void gp_ra_approval_free(gp_ra_approval *a);
+
 /* Rejects a pending request with a reason (required).  Same errors. */
 GP_EXPORT int gp_ra_reject(gp_ra *ra, int64_t id, const char *officer, const char *reason);
 
@@ -261,6 +305,11 @@ GP_EXPORT int gp_store_ra_token_get(gp_store *s, const unsigned char hash[32],
     gp_ra_token **out);
 GP_EXPORT int gp_store_ra_token_revoke(gp_store *s, int64_t id);
 GP_EXPORT int gp_store_ra_token_list(gp_store *s, gp_ra_token_cb cb, void *arg);
+/* A savepoint inside the transaction open on s (GP_E_STATE when none is):
+ * BEGIN marks, RELEASE keeps what was written since, UNDO drops it (and
+ * ends the savepoint). */
+enum { GP_RA_SP_BEGIN = 0, GP_RA_SP_RELEASE = 1, GP_RA_SP_UNDO = 2 };
+GP_EXPORT int gp_store_ra_savepoint(gp_store *s, int what);
 
 #ifdef __cplusplus
 }
