@@ -233,7 +233,7 @@ h_healthz(worker *w, hreq *rq, hresp *rs)
 	int64_t rev;
 
 	if (gp_store_revision(gp_ctx_store(w->ctx), &rev) != 0)
-		return problem(rs, 503, "unavailable", "Unhealthy", "store: %s", gp_error_last());
+		return problem(rs, 503, "unavailable", "Unhealthy", "store: %s", ra_error_last());
 	return reply_json(rs, 200, json_pack("{s:s, s:I}", "status", "ok", "revision", (json_int_t)rev));
 }
 
@@ -328,6 +328,70 @@ h_challenge(worker *w, hreq *rq, hresp *rs)
 
 /* ------------------------------------------------------------ requests */
 
+/* ------------------------------------------- writes for the writer thread */
+
+/* Runs fn(writer's RA, arg) in the writer thread (grouped: inside its
+ * group's transaction) and returns its result once committed. */
+static int
+write_call(int (*fn)(gp_ra *ra, void *arg), void *arg, int grouped)
+{
+	wop op;
+
+	memset(&op, 0, sizeof(op));
+	op.kind = WOP_CALL;
+	op.grouped = grouped;
+	op.fn = fn;
+	op.arg = arg;
+	return ra_write(&op);
+}
+
+struct rejection {
+	int64_t id;
+	const char *officer, *reason;
+};
+
+static int
+do_reject(gp_ra *ra, void *arg)
+{
+	const struct rejection *c = arg;
+
+	return gp_ra_reject(ra, c->id, c->officer, c->reason);
+}
+
+struct proven {
+	const unsigned char *sn;
+	size_t snlen;
+	int reason;
+	const char *challenge;
+	const unsigned char *sig;
+	size_t siglen;
+};
+
+static int
+do_proven(gp_ra *ra, void *arg)
+{
+	const struct proven *c = arg;
+
+	return gp_ra_revoke_proven(ra, c->sn, c->snlen, c->reason, c->challenge, c->sig,
+	    c->siglen);
+}
+
+struct revocation {
+	int64_t *id;
+	const unsigned char *sn;
+	size_t snlen;
+	int reason;
+	const char *submitter;
+};
+
+static int
+do_submit_revoke(gp_ra *ra, void *arg)
+{
+	const struct revocation *c = arg;
+
+	return gp_ra_submit_revoke(ra, c->id, c->sn, c->snlen, c->reason, c->submitter);
+}
+
 int
 h_submit(worker *w, hreq *rq, hresp *rs)
 {
@@ -340,6 +404,7 @@ h_submit(worker *w, hreq *rq, hresp *rs)
 		{ "phone", JSON_STRING, 0 }, { NULL, 0, 0 } };
 	json_t *j = NULL, *san, *c, *v;
 	gp_ra_submission sub;
+	wop op;
 	char *sans = NULL;
 	size_t i, sl = 0;
 	int64_t id;
@@ -398,12 +463,18 @@ h_submit(worker *w, hreq *rq, hresp *rs)
 		goto out;
 	}
 	sub.submitter = rq->who.name;
-	pthread_mutex_lock(&ra_srv->write_mu);
-	r = gp_ra_submit(w->ra, &id, &sub);
-	pthread_mutex_unlock(&ra_srv->write_mu);
+	/* the CSR checks here, on this thread; the write in the writer's group */
+	if ((r = gp_ra_submit_check(w->ra, &sub)) == 0) {
+		memset(&op, 0, sizeof(op));
+		op.kind = WOP_SUBMIT;
+		op.grouped = 1;
+		op.sub = &sub;
+		r = ra_write(&op);
+		id = op.id;
+	}
 	if (r != 0) {
 		if (r == GP_E_NOTFOUND)
-			problem(rs, 400, "unknown-profile", "Unknown profile", "%s", gp_error_last());
+			problem(rs, 400, "unknown-profile", "Unknown profile", "%s", ra_error_last());
 		else
 			reply_gp(rs, r, "request refused");
 		goto out;
@@ -460,7 +531,7 @@ h_list_requests(worker *w, hreq *rq, hresp *rs)
 	    parse_cursor(rq, rs, &f.after_id) != 0)
 		return 0;
 	if (st != NULL && gp_ra_status_from_name(&f.status, st) != 0)
-		return problem(rs, 400, "bad-parameter", "Bad query parameter", "%s", gp_error_last());
+		return problem(rs, 400, "bad-parameter", "Bad query parameter", "%s", ra_error_last());
 	if (since != NULL && parse_time(since, &f.since) != 0)
 		return problem(rs, 400, "bad-parameter", "Bad query parameter",
 		    "since must be unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
@@ -537,6 +608,8 @@ int
 h_approve(worker *w, hreq *rq, hresp *rs)
 {
 	static const jfield top[] = { { "comment", JSON_STRING, 0 }, { NULL, 0, 0 } };
+	gp_ra_approval *appr = NULL;
+	wop op;
 	gp_ra_request *q = NULL;
 	json_t *j = NULL;
 	int64_t id;
@@ -548,16 +621,23 @@ h_approve(worker *w, hreq *rq, hresp *rs)
 		problem(rs, 404, "not-found", "Not found", "no request '%.64s'", rq->param);
 		goto out;
 	}
-	pthread_mutex_lock(&ra_srv->write_mu);
-	r = gp_ra_approve(w->ra, &fin, id, rq->who.officer);
-	pthread_mutex_unlock(&ra_srv->write_mu);
+	/* checks and the certificate's signature here, on this thread; the
+	 * approval, certificate and final state in the writer's group */
+	if ((r = gp_ra_approve_prepare(&appr, w->ra, id, rq->who.officer)) == 0) {
+		memset(&op, 0, sizeof(op));
+		op.kind = WOP_APPROVE;
+		op.grouped = gp_ra_approval_grouped(appr);
+		op.appr = appr;
+		r = ra_write(&op);
+		fin = op.fin;
+	}
 	if (r != 0) {
 		if (r == GP_E_POLICY)
-			problem(rs, 403, "own-request", "Forbidden", "%s", gp_error_last());
+			problem(rs, 403, "own-request", "Forbidden", "%s", ra_error_last());
 		else if (r == GP_E_EXISTS)
-			problem(rs, 409, "already-approved", "Already approved", "%s", gp_error_last());
+			problem(rs, 409, "already-approved", "Already approved", "%s", ra_error_last());
 		else if (r == GP_E_STATE)
-			problem(rs, 409, "not-pending", "Request not pending", "%s", gp_error_last());
+			problem(rs, 409, "not-pending", "Request not pending", "%s", ra_error_last());
 		else
 			reply_gp(rs, r, "approve");
 		goto out;
@@ -572,6 +652,7 @@ h_approve(worker *w, hreq *rq, hresp *rs)
 	}
 	reply_json(rs, 200, request_json(q));
 out:
+	gp_ra_approval_free(appr);
 	gp_ra_request_free(q);
 	json_decref(j);
 	return 0;
@@ -592,12 +673,15 @@ h_reject(worker *w, hreq *rq, hresp *rs)
 		problem(rs, 404, "not-found", "Not found", "no request '%.64s'", rq->param);
 		goto out;
 	}
-	pthread_mutex_lock(&ra_srv->write_mu);
-	r = gp_ra_reject(w->ra, id, rq->who.officer, json_string_value(json_object_get(j, "reason")));
-	pthread_mutex_unlock(&ra_srv->write_mu);
+	{
+		struct rejection c = { id, rq->who.officer,
+		    json_string_value(json_object_get(j, "reason")) };
+
+		r = write_call(do_reject, &c, 1);
+	}
 	if (r != 0) {
 		if (r == GP_E_STATE)
-			problem(rs, 409, "not-pending", "Request not pending", "%s", gp_error_last());
+			problem(rs, 409, "not-pending", "Request not pending", "%s", ra_error_last());
 		else
 			reply_gp(rs, r, "reject");
 		goto out;
@@ -804,7 +888,7 @@ h_revoke(worker *w, hreq *rq, hresp *rs)
 		goto out;
 	}
 	if (gp_reason_from_name(&reason, json_string_value(json_object_get(j, "reason"))) != 0) {
-		problem(rs, 400, "bad-field", "Bad field", "%s", gp_error_last());
+		problem(rs, 400, "bad-field", "Bad field", "%s", ra_error_last());
 		goto out;
 	}
 	ch = json_string_value(json_object_get(j, "challenge"));
@@ -829,11 +913,14 @@ h_revoke(worker *w, hreq *rq, hresp *rs)
 			n--;
 		if (sl >= 2 && sg[sl - 2] == '=')
 			n--;
-		pthread_mutex_lock(&ra_srv->write_mu);
-		r = gp_ra_revoke_proven(w->ra, sn, snlen, reason, ch, sig, n);
-		pthread_mutex_unlock(&ra_srv->write_mu);
+		{
+			struct proven c = { sn, snlen, reason, ch, sig, n };
+
+			/* gp_ca_revoke commits on its own: not in a group */
+			r = write_call(do_proven, &c, 0);
+		}
 		if (r == GP_E_VERIFY) {
-			problem(rs, 401, "proof-failed", "Proof of possession failed", "%s", gp_error_last());
+			problem(rs, 401, "proof-failed", "Proof of possession failed", "%s", ra_error_last());
 			goto out;
 		}
 		if (r != 0) {
@@ -850,12 +937,14 @@ h_revoke(worker *w, hreq *rq, hresp *rs)
 		    "without a proof of possession (challenge, signature) a revocation needs credentials");
 		goto out;
 	}
-	pthread_mutex_lock(&ra_srv->write_mu);
-	r = gp_ra_submit_revoke(w->ra, &id, sn, snlen, reason, rq->who.name);
-	pthread_mutex_unlock(&ra_srv->write_mu);
+	{
+		struct revocation c = { &id, sn, snlen, reason, rq->who.name };
+
+		r = write_call(do_submit_revoke, &c, 1);
+	}
 	if (r != 0) {
 		if (r == GP_E_STATE)
-			problem(rs, 409, "already-revoked", "Already revoked", "%s", gp_error_last());
+			problem(rs, 409, "already-revoked", "Already revoked", "%s", ra_error_last());
 		else
 			reply_gp(rs, r, "revoke");
 		goto out;

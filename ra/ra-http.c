@@ -73,7 +73,7 @@ reply_json(hresp *rs, unsigned status, json_t *j)
 int
 reply_gp(hresp *rs, int rc, const char *what)
 {
-	const char *m = gp_error_last();
+	const char *m = ra_error_last();
 
 	switch (rc) {
 	case GP_E_NOTFOUND:
@@ -364,12 +364,31 @@ client_addr(struct MHD_Connection *conn, char *out, size_t len)
 		    (socklen_t)len);
 }
 
+struct refusal {
+	const char *who, *why;
+};
+
+static int
+do_refusal(gp_ra *ra, void *arg)
+{
+	const struct refusal *f = arg;
+
+	return gp_ra_audit_login_refused(ra, f->who, f->why);
+}
+
 static void
 audit_refusal(worker *w, const char *who, const char *why)
 {
-	pthread_mutex_lock(&ra_srv->write_mu);
-	gp_ra_audit_login_refused(w->ra, who, why);
-	pthread_mutex_unlock(&ra_srv->write_mu);
+	struct refusal f = { who, why };
+	wop op;
+
+	(void)w;
+	memset(&op, 0, sizeof(op));
+	op.kind = WOP_CALL;
+	op.grouped = 1;
+	op.fn = do_refusal;
+	op.arg = &f;
+	ra_write(&op);
 	__atomic_fetch_add(&ra_srv->refused, 1, __ATOMIC_RELAXED);
 }
 
@@ -396,7 +415,7 @@ authenticate(worker *w, hreq *rq, hresp *rs)
 			    "use 'Authorization: Bearer TOKEN'"), -1;
 		}
 		if (gp_ra_token_auth(w->ra, &t, auth + 7) != 0) {
-			snprintf(why, sizeof(why), "%s", gp_error_last());
+			snprintf(why, sizeof(why), "%s", ra_error_last());
 			snprintf(who, sizeof(who), "addr:%s", addr);
 			audit_refusal(w, who, why);
 			return problem(rs, 401, "invalid-token", "Authentication failed", "%s", why), -1;
@@ -434,7 +453,7 @@ authenticate(worker *w, hreq *rq, hresp *rs)
 		} else {
 			char *subj = NULL;
 
-			snprintf(why, sizeof(why), "%s", leaf ? gp_error_last() : "unreadable client certificate");
+			snprintf(why, sizeof(why), "%s", leaf ? ra_error_last() : "unreadable client certificate");
 			if (leaf != NULL)
 				gp_name_to_string(&subj, X509_get_subject_name(leaf));
 			snprintf(who, sizeof(who), "cert:%.200s", subj ? subj : "?");
@@ -473,6 +492,7 @@ handle(worker *w, hreq *rq, hresp *rs)
 	unsigned n = 0;
 	const gnutls_datum_t *peers;
 
+	ra_error_reset();
 	rq->ep = ra_route(rq->method, rq->url, rq->param, sizeof(rq->param), &path_ok, allow,
 	    sizeof(allow));
 	if (rq->ep < 0) {

@@ -253,7 +253,6 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	pthread_mutex_init(&srv.write_mu, NULL);
 	pthread_mutex_init(&srv.rate_mu, NULL);
 	if (gp_ctx_open(&ctx0, config, home, 0) != 0) {
 		rc = fail("opening the govpki home");
@@ -317,6 +316,11 @@ main(int argc, char **argv)
 		if (open_worker(&srv.workers[i], config, home, srv.set.ca, pass, passlen, ckey,
 		    srv.set.challenge_ttl) != 0)
 			goto out;
+	/* the writer thread: one connection that commits the workers' writes
+	 * in groups (ra-writer.c) */
+	if (open_worker(&srv.writer, config, home, srv.set.ca, pass, passlen, ckey,
+	    srv.set.challenge_ttl) != 0)
+		goto out;
 	OPENSSL_cleanse(ckey, sizeof(ckey));
 	/* requests a stopped server left half-done are marked failed */
 	if (gp_ra_recover(srv.workers[0].ra, &recovered) != 0) {
@@ -326,6 +330,10 @@ main(int argc, char **argv)
 	if (recovered > 0)
 		fprintf(stderr, "ra-server: %lld interrupted request(s) marked failed\n",
 		    (long long)recovered);
+	if (ra_writer_start(&srv) != 0) {
+		fprintf(stderr, "ra-server: cannot start the writer thread\n");
+		goto out;
+	}
 
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
 	if (srv.set.tls_cert != NULL && srv.set.tls_key != NULL) {
@@ -406,6 +414,9 @@ main(int argc, char **argv)
 out:
 	if (d != NULL)
 		MHD_stop_daemon(d);
+	/* the handlers are done: the writer commits what is queued and ends */
+	ra_writer_stop(&srv);
+	close_worker(&srv.writer);
 	for (size_t i = 0; srv.workers != NULL && i < srv.nworkers; i++)
 		close_worker(&srv.workers[i]);
 	free(srv.workers);

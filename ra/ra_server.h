@@ -96,6 +96,23 @@ struct rate_slot {
 	double last;
 };
 
+/* A write handed to the writer thread (ra-writer.c). */
+enum { WOP_SUBMIT, WOP_APPROVE, WOP_CALL };
+typedef struct wop {
+	int kind;                  /* WOP_* */
+	int grouped;               /* may share the group's transaction */
+	const gp_ra_submission *sub;   /* SUBMIT (checked) */
+	int64_t id;                /* SUBMIT: the new request's id */
+	gp_ra_approval *appr;      /* APPROVE (prepared) */
+	int fin;                   /* APPROVE: the request's state afterwards */
+	int (*fn)(gp_ra *ra, void *arg);  /* CALL: any write on the writer's RA */
+	void *arg;
+	int rc;                    /* the write's result, after its commit */
+	char msg[1024];            /* its message when rc < 0 (or fin failed) */
+	int done;
+	struct wop *next;
+} wop;
+
 /* The server. */
 typedef struct server {
 	ra_settings set;
@@ -103,7 +120,14 @@ typedef struct server {
 	worker *workers;
 	size_t nworkers;
 	size_t next_worker;        /* atomic */
-	pthread_mutex_t write_mu;  /* every store write of the RA is taken under it */
+	worker writer;             /* the writer thread's own connection, CA and RA */
+	pthread_t writer_tid;
+	int writer_running;
+	pthread_mutex_t wq_mu;     /* the queue of writes */
+	pthread_cond_t wq_cv;      /* a write was queued */
+	pthread_cond_t wdone_cv;   /* writes were committed */
+	wop *wq_head, *wq_tail;
+	int wq_stop;
 	pthread_mutex_t rate_mu;
 	struct rate_slot *rates;
 	size_t nrates;
@@ -113,6 +137,7 @@ typedef struct server {
 	double *lat_sum;
 	unsigned long *lat_buckets;/* [ep][NBUCKETS] */
 	unsigned long issued, failed, refused, limited;
+	unsigned long groups, group_writes;
 } server;
 
 #define NBUCKETS 12
@@ -150,6 +175,16 @@ typedef struct jfield {
 	int required;
 } jfield;
 int check_fields(hresp *rs, json_t *obj, const char *where, const jfield *f);
+
+/* ra-writer.c.  ra_write queues op for the writer thread and returns once
+ * its group is committed (or refused): op->rc, with its message for
+ * ra_error_last() on this thread (which is gp_error_last() otherwise;
+ * ra_error_reset() at each request). */
+int ra_write(wop *op);
+const char *ra_error_last(void);
+void ra_error_reset(void);
+int ra_writer_start(server *s);
+void ra_writer_stop(server *s);
 
 /* ra-authz.c */
 int ra_print_authz(FILE *f, const char *format);
