@@ -298,7 +298,7 @@ gp_ca_crl(gp_ca *ca, int delta, const char *actor, gp_crl_info **out)
 		goto out;
 	in_tx = 1;
 	if (delta) {
-		if ((r = gp_store_crl_latest(st, ca->info->id, 0, &base)) != 0) {
+		if ((r = gp_store_crl_latest_info(st, ca->info->id, 0, &base)) != 0) {
 			if (r == GP_E_NOTFOUND)
 				r = gp_err(GP_E_STATE, "CA %s has no full CRL yet: a delta CRL needs a base",
 				    ca->info->name);

@@ -375,7 +375,18 @@ gp_store_crl_latest(gp_store *s, int64_t ca_id, int delta, gp_crl_info **out)
 	CHECK_STORE(s);
 	if (out == NULL)
 		return gp_err(GP_E_INVALID, "gp_store_crl_latest: no output");
-	return s->ops->crl_latest(s, ca_id, delta != 0, out);
+	return s->ops->crl_latest(s, ca_id, delta != 0, 1, out);
+}
+
+int
+gp_store_crl_latest_info(gp_store *s, int64_t ca_id, int delta, gp_crl_info **out)
+{
+	if (out != NULL)
+		*out = NULL;
+	CHECK_STORE(s);
+	if (out == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_crl_latest_info: no output");
+	return s->ops->crl_latest(s, ca_id, delta != 0, 0, out);
 }
 
 void

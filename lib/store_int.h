@@ -42,7 +42,7 @@ struct gp_store_ops {
 	    gp_blob_cb cb, void *arg);
 	int (*crl_next_number)(gp_store *s, int64_t ca_id, int64_t *out);
 	int (*crl_add)(gp_store *s, gp_crl_info *crl);
-	int (*crl_latest)(gp_store *s, int64_t ca_id, int delta, gp_crl_info **out);
+	int (*crl_latest)(gp_store *s, int64_t ca_id, int delta, int with_der, gp_crl_info **out);
 	int (*audit_insert)(gp_store *s, const gp_audit_row *row);
 	int (*audit_last)(gp_store *s, int64_t *seq, unsigned char hash[32]);
 	int (*audit_list)(gp_store *s, int64_t from_seq, gp_audit_cb cb, void *arg);

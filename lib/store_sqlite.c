@@ -1278,15 +1278,25 @@ out:
 }
 
 static int
-sq_crl_latest(gp_store *gs, int64_t ca_id, int delta, gp_crl_info **out)
+sq_crl_latest(gp_store *gs, int64_t ca_id, int delta, int with_der, gp_crl_info **out)
 {
 	sq_store *s = SQ(gs);
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *own = NULL;
 	gp_crl_info *c = NULL;
 	int rc, r;
 
 	*out = NULL;
-	if ((r = stmt_get(s, ST_CRL_LATEST, &st)) != 0)
+	if (!with_der) {
+		/* without the DER column: a full CRL can be tens of MiB */
+		if ((rc = sqlite3_prepare_v2(s->db, "SELECT id, ca_id, number, is_delta,"
+		    " base_number, this_update, next_update, revision FROM crl"
+		    " WHERE ca_id = ?1 AND is_delta = ?2 ORDER BY number DESC LIMIT 1",
+		    -1, &own, NULL)) != SQLITE_OK) {
+			r = sq_fail(s, rc, "reading a CRL");
+			goto out;
+		}
+		st = own;
+	} else if ((r = stmt_get(s, ST_CRL_LATEST, &st)) != 0)
 		goto out;
 	if ((rc = sqlite3_bind_int64(st, 1, ca_id)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int(st, 2, delta)) != SQLITE_OK ||
@@ -1309,13 +1319,16 @@ sq_crl_latest(gp_store *gs, int64_t ca_id, int delta, gp_crl_info **out)
 	c->this_update = sqlite3_column_int64(st, 5);
 	c->next_update = sqlite3_column_int64(st, 6);
 	c->revision = sqlite3_column_int64(st, 7);
-	if ((r = dup_blob(&c->der, &c->der_len, st, 8)) != 0)
+	if (with_der && (r = dup_blob(&c->der, &c->der_len, st, 8)) != 0)
 		goto out;
 	*out = c;
 	c = NULL;
 	r = 0;
 out:
-	stmt_reset(st);
+	if (own != NULL)
+		sqlite3_finalize(own);
+	else
+		stmt_reset(st);
 	gp_crl_info_free(c);
 	return r;
 }

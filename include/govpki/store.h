@@ -189,6 +189,9 @@ GP_EXPORT int gp_store_crl_next_number(gp_store *s, int64_t ca_id, int64_t *out)
 GP_EXPORT int gp_store_crl_add(gp_store *s, gp_crl_info *crl);  /* sets id; number must grow: GP_E_EXISTS */
 /* The latest full (delta == 0) or delta (delta == 1) CRL; GP_E_NOTFOUND if none. */
 GP_EXPORT int gp_store_crl_latest(gp_store *s, int64_t ca_id, int delta, gp_crl_info **out);
+/* The same without the DER (der NULL, der_len 0): what a delta CRL needs
+ * of its base, without reading a full CRL of tens of MiB. */
+GP_EXPORT int gp_store_crl_latest_info(gp_store *s, int64_t ca_id, int delta, gp_crl_info **out);
 GP_EXPORT void gp_crl_info_free(gp_crl_info *crl);
 
 /* Audit rows (the chain itself is computed by govpki/audit.h). */

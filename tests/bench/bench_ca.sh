@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/bench/bench_ca.sh BUILDDIR: bulk issuance and CRLs, against openssl ca.
 # Medians of BENCH_RUNS runs (default 3). Sizes: BENCH_N CSRs (default 20000),
-# BENCH_CRL revoked entries (default 1000000).
+# BENCH_CRL revoked entries (default 1000000). BENCH_ISSUE_KEYS="" skips issuance.
 set -eu
 B=$1
 N=${BENCH_N:-20000}
@@ -68,7 +68,7 @@ authorityKeyIdentifier = keyid
 CNF
 }
 
-for kt in ec-p256 rsa2048; do
+for kt in ${BENCH_ISSUE_KEYS-ec-p256 rsa2048}; do
 	H="$W/home-$kt"
 	"$CT" --home "$H" init --name root --key-type "$kt" --subject "/CN=Bench Root" >/dev/null
 	"$CT" --home "$H" init --name issuing --parent root --key-type "$kt" --subject "/CN=Bench Issuing" >/dev/null
