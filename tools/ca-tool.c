@@ -214,6 +214,20 @@ ct_write_out(const char *path, const void *buf, size_t len)
 		}
 		return 0;
 	}
+	/* a device, FIFO or socket (/dev/null, /dev/stdout, a pipe) is written
+	 * as it is: renaming a file over it would replace it */
+	{
+		struct stat st;
+
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			if ((f = fopen(path, "wb")) == NULL ||
+			    (fwrite(buf, 1, len, f) != len) | (fclose(f) != 0)) {
+				fprintf(stderr, "%s: %s: %s\n", cli_prog, path, strerror(errno));
+				return EXIT_FAIL;
+			}
+			return 0;
+		}
+	}
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp) ||
 	    (f = fopen(tmp, "wb")) == NULL) {
 		fprintf(stderr, "%s: %s: %s\n", cli_prog, path, strerror(errno));

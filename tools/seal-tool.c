@@ -84,6 +84,20 @@ write_file_x(const char *path, const void *buf, size_t len, int durable)
 		}
 		return 0;
 	}
+	{
+		/* a device or FIFO (/dev/null, a pipe) is written as it is:
+		 * renaming a file over it would replace it */
+		struct stat st;
+
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			if ((f = fopen(path, "wb")) == NULL ||
+			    (fwrite(buf, 1, len, f) != len) | (fclose(f) != 0)) {
+				fprintf(stderr, "%s: cannot write %s: %s\n", cli_prog, path, strerror(errno));
+				return EXIT_FAIL;
+			}
+			return 0;
+		}
+	}
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp))
 		return cli_usage_error("output path too long");
 	if ((f = fopen(tmp, "wb")) == NULL || fwrite(buf, 1, len, f) != len ||

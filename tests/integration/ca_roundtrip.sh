@@ -107,4 +107,8 @@ ct --json show --ca issuing --serial "$sn" > "$T/show.json"
 python3 -c "import json; c=json.load(open('$T/show.json')); assert c['status']=='revoked' and c['reason']=='keyCompromise' and c['pem'].startswith('-----BEGIN CERTIFICATE')" &&
 	ok "show --json" || not_ok "show --json"
 
+# writing to a device writes to it, never renames a file over it
+expect "export to /dev/null" ct export --ca issuing --out /dev/null
+[ -c /dev/null ] && ok "/dev/null is still a device" || { not_ok "/dev/null was replaced"; rm -f /dev/null; mknod -m 666 /dev/null c 1 3; }
+
 finish
