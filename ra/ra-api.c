@@ -300,8 +300,14 @@ h_metrics(worker *w, hreq *rq, hresp *rs)
 	    "# HELP ra_auth_refused_total Refused logins.\n"
 	    "# TYPE ra_auth_refused_total counter\nra_auth_refused_total %lu\n"
 	    "# HELP ra_rate_limited_total Requests refused by the rate limit.\n"
-	    "# TYPE ra_rate_limited_total counter\nra_rate_limited_total %lu\n",
-	    ra_srv->issued, ra_srv->failed, ra_srv->refused, ra_srv->limited);
+	    "# TYPE ra_rate_limited_total counter\nra_rate_limited_total %lu\n"
+	    "# HELP ra_write_groups_total Transactions of the writer thread (group commits).\n"
+	    "# TYPE ra_write_groups_total counter\nra_write_groups_total %lu\n"
+	    "# HELP ra_group_writes_total Writes committed in those groups.\n"
+	    "# TYPE ra_group_writes_total counter\nra_group_writes_total %lu\n",
+	    ra_srv->issued, ra_srv->failed, ra_srv->refused, ra_srv->limited,
+	    __atomic_load_n(&ra_srv->groups, __ATOMIC_RELAXED),
+	    __atomic_load_n(&ra_srv->group_writes, __ATOMIC_RELAXED));
 #undef OUT
 	free(rs->body);
 	rs->body = b;
