@@ -434,7 +434,31 @@ authenticate(worker *w, hreq *rq, hresp *rs)
 
 		for (unsigned i = 0; i < n && i < 8 && chain != NULL; i++) {
 			const unsigned char *p = peers[i].data;
-			X509 *x = d2i_X509(NULL, &p, (long)peers[i].size);
+			X509 *x;
+
+			/* the same officer certificate on every request of a connection:
+			 * parsed once per worker (OpenSSL 3.0 parses keys slowly); it is
+			 * still verified (cached) and checked in the store each time */
+			if (i == 0 && w->leaf != NULL && w->leaf_len == peers[0].size &&
+			    memcmp(w->leaf_der, p, w->leaf_len) == 0 && X509_up_ref(w->leaf) == 1) {
+				leaf = w->leaf;
+				continue;
+			}
+			x = d2i_X509(NULL, &p, (long)peers[i].size);
+			if (i == 0 && x != NULL && peers[0].size <= 16384) {
+				unsigned char *der = malloc(peers[0].size);
+
+				if (der != NULL && X509_up_ref(x) == 1) {
+					memcpy(der, peers[0].data, peers[0].size);
+					X509_free(w->leaf);
+					free(w->leaf_der);
+					w->leaf = x;
+					w->leaf_der = der;
+					w->leaf_len = peers[0].size;
+				} else {
+					free(der);
+				}
+			}
 
 			if (x == NULL)
 				break;

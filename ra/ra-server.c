@@ -173,6 +173,8 @@ open_worker(worker *w, const char *config, const char *home, const char *ca, con
 static void
 close_worker(worker *w)
 {
+	X509_free(w->leaf);
+	free(w->leaf_der);
 	gp_ra_free(w->ra);
 	gp_ca_free(w->ca);
 	gp_ctx_free(w->ctx);

@@ -47,6 +47,9 @@ typedef struct worker {
 	gp_ctx *ctx;
 	gp_ca *ca;
 	gp_ra *ra;
+	X509 *leaf;                /* the last officer certificate parsed, */
+	unsigned char *leaf_der;   /* and its DER */
+	size_t leaf_len;
 } worker;
 
 /* One HTTP request being handled. */

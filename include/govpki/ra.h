@@ -19,7 +19,8 @@ extern "C" {
  * The RA workflow, shared by ra-server and ca-tool.  A request is
  * submitted (pending), approved by gp_profile_approvals() distinct
  * officers (never its submitter), then carried out: an issue request is
- * issued through gp_ca_issue (status issued, or failed with the reason),
+ * issued (gp_ca_issue_prepare/_store, in the approval's own transaction:
+ * status issued, or failed with the reason),
  * a revoke request through gp_ca_revoke (status revoked).  An officer may
  * reject a pending request with a reason.  Every change goes to the audit
  * chain with actor, action, object and result.
@@ -276,7 +277,7 @@ GP_EXPORT void gp_ra_token_free(gp_ra_token *t);
 /* Audits a refused login ("ra.login", result refused) of who (a
  * certificate subject, "token:ID", an address) with the reason, in its
  * own transaction.  The auth functions do not write: the caller decides
- * when (ra-server does it under its write lock). */
+ * when (ra-server hands it to its writer thread). */
 GP_EXPORT int gp_ra_audit_login_refused(gp_ra *ra, const char *who, const char *reason);
 
 /* Store functions of the RA (lib/store_ra.c dispatches them to the backend).
