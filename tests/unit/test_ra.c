@@ -517,6 +517,77 @@ test_store_args(void **state)
 	assert_int_equal(gp_ra_status_from_name(&n, "pending'--"), GP_E_INVALID);
 }
 
+/* Group commit as ra-server's writer does it: checks and signing on one
+ * gp_ra, the writes on another (its own connection) in one group, where a
+ * refused write (the same approval twice) undoes only itself; nothing is
+ * visible before the commit; a rolled-back group leaves nothing; the
+ * audit chain verifies. */
+static void
+test_group(void **state)
+{
+	fx *f = *state;
+	gp_ctx *c2 = NULL;
+	gp_ca *ca2 = NULL;
+	gp_ra *w = NULL;
+	gp_ra_submission s = sub_of(f, "tls-server");
+	gp_ra_approval *a1 = NULL, *a2 = NULL, *a3 = NULL;
+	gp_ra_request *q = NULL;
+	int64_t id1, id2, id3, bad = -1, rows = 0, before[GP_RA__NSTATUS], after[GP_RA__NSTATUS];
+	int fin;
+
+	assert_int_equal(gp_ctx_open(&c2, NULL, f->dir, 0), 0);
+	assert_int_equal(gp_ca_open(&ca2, c2, "issuing", PW, strlen(PW)), 0);
+	assert_int_equal(gp_ra_new(&w, c2, ca2), 0);
+	assert_int_equal(gp_ra_submit_check(f->ra, &s), 0);
+	assert_int_equal(gp_ra_group_commit(w), GP_E_STATE);
+	assert_int_equal(gp_ra_group_begin(w), 0);
+	assert_int_equal(gp_ra_group_begin(w), GP_E_STATE);
+	assert_int_equal(gp_ra_submit_store(w, &id1, &s), 0);
+	assert_int_equal(gp_ra_submit_store(w, &id2, &s), 0);
+	/* not committed: the other connection does not see it */
+	assert_int_equal(gp_ra_request_get(f->ra, id1, &q), GP_E_NOTFOUND);
+	assert_int_equal(gp_ra_group_commit(w), 0);
+
+	assert_int_equal(gp_ra_approve_prepare(&a1, f->ra, id1, "alice"), 0);
+	assert_int_equal(gp_ra_approve_prepare(&a2, f->ra, id1, "alice"), 0);
+	assert_int_equal(gp_ra_approve_prepare(&a3, f->ra, id2, "bob"), 0);
+	assert_int_equal(gp_ra_approval_grouped(a1), 1);
+	assert_int_equal(gp_ra_group_begin(w), 0);
+	assert_int_equal(gp_ra_approve_store(w, &fin, a1), 0);
+	assert_int_equal(fin, GP_RA_ISSUED);
+	assert_true(gp_ra_approve_store(w, &fin, a2) < 0);
+	assert_int_equal(gp_ra_approve_store(w, &fin, a3), 0);
+	assert_int_equal(fin, GP_RA_ISSUED);
+	assert_int_equal(gp_ra_request_get(f->ra, id1, &q), 0);
+	assert_int_equal(q->status, GP_RA_PENDING);
+	gp_ra_request_free(q);
+	assert_int_equal(gp_ra_group_commit(w), 0);
+	assert_int_equal(gp_ra_request_get(f->ra, id1, &q), 0);
+	assert_int_equal(q->status, GP_RA_ISSUED);
+	assert_int_equal(q->napprovers, 1);
+	assert_true(q->serial_len > 0);
+	gp_ra_request_free(q);
+	assert_int_equal(gp_ra_request_get(f->ra, id2, &q), 0);
+	assert_int_equal(q->status, GP_RA_ISSUED);
+	gp_ra_request_free(q);
+
+	/* a dropped group leaves nothing */
+	assert_int_equal(gp_ra_count(f->ra, before), 0);
+	assert_int_equal(gp_ra_group_begin(w), 0);
+	assert_int_equal(gp_ra_submit_store(w, &id3, &s), 0);
+	gp_ra_group_rollback(w);
+	assert_int_equal(gp_ra_count(f->ra, after), 0);
+	assert_memory_equal(before, after, sizeof(before));
+	assert_int_equal(gp_audit_verify(gp_ctx_store(f->ctx), &bad, &rows), 0);
+	assert_true(rows > 0);
+	gp_ra_approval_free(a1);
+	gp_ra_approval_free(a2);
+	gp_ra_approval_free(a3);
+	gp_ra_free(w);
+	gp_ca_free(ca2);
+	gp_ctx_free(c2);
+}
+
 int
 main(void)
 {
@@ -532,6 +603,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_revoke_proven, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoke_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_args, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
