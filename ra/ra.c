@@ -20,6 +20,7 @@
 #include "../ca/ca_int.h"
 #include "../ca/profile_int.h"
 #include "error_int.h"
+#include "csr.h"
 #include "ra_int.h"
 #include "util.h"
 
@@ -155,25 +156,6 @@ need_ca(gp_ra *ra)
 	return 0;
 }
 
-/* The subjectAltName extension requested in a CSR, or NULL. */
-static int
-csr_sans(GENERAL_NAMES **out, X509_REQ *req)
-{
-	STACK_OF(X509_EXTENSION) *exts;
-	int crit = -1;
-
-	*out = NULL;
-	if ((exts = X509_REQ_get_extensions(req)) == NULL)
-		return 0;
-	*out = X509V3_get_d2i(exts, NID_subject_alt_name, &crit, NULL);
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-	if (*out == NULL && crit == -2)
-		return gp_err(GP_E_PARSE, "CSR has more than one subjectAltName extension");
-	if (*out == NULL && crit >= 0)
-		return gp_err_ossl(GP_E_PARSE, "CSR has a malformed subjectAltName extension");
-	return 0;
-}
-
 /*
  * A write of the RA: its own transaction, or inside a group
  * (gp_ra_group_begin) a savepoint, so that a failed write undoes only
@@ -261,7 +243,7 @@ static int
 submit_check(gp_ra *ra, const gp_ra_submission *sub, const gp_profile **prof)
 {
 	const gp_profile *p;
-	X509_REQ *csr = NULL;
+	gp_csr *csr = NULL;
 	X509_NAME *subj = NULL;
 	GENERAL_NAMES *sans = NULL;
 	EVP_PKEY *pub;
@@ -289,26 +271,25 @@ submit_check(gp_ra *ra, const gp_ra_submission *sub, const gp_profile **prof)
 	/* the checks gp_ca_issue will make again, so that a request an officer
 	 * sees can be issued: the CSR's own signature (PKCS#10, RFC 2986 §3)
 	 * and the profile */
-	if ((r = gp_req_parse(&csr, sub->csr, sub->csr_len)) != 0 ||
-	    (r = gp_req_verify(csr)) != 0)
+	/* lib/csr.c: the hot-path parser issuance uses (no OpenSSL 3.0
+	 * decoder chain per key) */
+	if ((r = gp_csr_parse(&csr, sub->csr, sub->csr_len)) != 0 ||
+	    (r = gp_csr_verify(csr)) != 0)
 		goto out;
-	if ((pub = X509_REQ_get0_pubkey(csr)) == NULL) {
-		r = gp_err_ossl(GP_E_PARSE, "CSR has an unreadable public key");
-		goto out;
-	}
+	pub = gp_csr_pubkey0(csr);     /* borrowed */
 	if (sub->subject != NULL)
 		r = gp_name_parse(&subj, sub->subject);
-	else if ((subj = X509_NAME_dup(X509_REQ_get_subject_name(csr))) == NULL)
+	else if ((subj = X509_NAME_dup(gp_csr_subject0(csr))) == NULL)
 		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
 	if (r != 0)
 		goto out;
-	r = sub->sans != NULL ? gp_sans_parse(&sans, sub->sans) : csr_sans(&sans, csr);
+	r = sub->sans != NULL ? gp_sans_parse(&sans, sub->sans) : gp_csr_sans(&sans, csr);
 	if (r != 0 || (r = gp_profile_check(p, pub, subj, sans)) != 0)
 		goto out;
 	*prof = p;
 	r = 0;
 out:
-	X509_REQ_free(csr);
+	gp_csr_free(csr);
 	X509_NAME_free(subj);
 	GENERAL_NAMES_free(sans);
 	return r;
