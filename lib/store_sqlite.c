@@ -379,6 +379,69 @@ immutable_uri(char **out, const char *path)
 	return 0;
 }
 
+int
+sq_prep_once(sq_store *s, sqlite3_stmt **st, const char *sql, const char *what)
+{
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+
+	if (rc != SQLITE_OK) {
+		*st = NULL;
+		return sq_fail(s, rc, what);
+	}
+	return 0;
+}
+
+int
+sq_prep(sq_store *s, sqlite3_stmt **st, const char *sql, const char *what)
+{
+	sq_cached *free_slot = NULL;
+	int i, rc;
+
+	*st = NULL;
+	for (i = 0; i < SQ_CACHE; i++) {
+		sq_cached *c = &s->cache[i];
+
+		if (c->sql == sql) {
+			if (c->busy)    /* nested use of the same statement */
+				return sq_prep_once(s, st, sql, what);
+			c->busy = 1;
+			*st = c->st;
+			return 0;
+		}
+		if (c->sql == NULL && free_slot == NULL)
+			free_slot = c;
+	}
+	if (free_slot == NULL)
+		return sq_prep_once(s, st, sql, what);
+	rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+	if (rc != SQLITE_OK) {
+		*st = NULL;
+		return sq_fail(s, rc, what);
+	}
+	free_slot->sql = sql;
+	free_slot->st = *st;
+	free_slot->busy = 1;
+	return 0;
+}
+
+void
+sq_done(sq_store *s, sqlite3_stmt *st)
+{
+	int i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < SQ_CACHE; i++) {
+		if (s->cache[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			s->cache[i].busy = 0;
+			return;
+		}
+	}
+	sqlite3_finalize(st);
+}
+
 static void
 sq_disconnect(sq_store *s)
 {
@@ -387,6 +450,10 @@ sq_disconnect(sq_store *s)
 	for (i = 0; i < ST__N; i++) {
 		sqlite3_finalize(s->st[i]);
 		s->st[i] = NULL;
+	}
+	for (i = 0; i < SQ_CACHE; i++) {
+		sqlite3_finalize(s->cache[i].st);
+		memset(&s->cache[i], 0, sizeof(s->cache[i]));
 	}
 	if (s->db != NULL) {
 		if (!sqlite3_get_autocommit(s->db))

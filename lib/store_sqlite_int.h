@@ -30,11 +30,21 @@ enum {
 	ST__N
 };
 
+/* Statements of the module parts, prepared on first use (sq_prep). */
+#define SQ_CACHE 48
+
+typedef struct sq_cached {
+	const char *sql;        /* the string constant's address is the key */
+	sqlite3_stmt *st;
+	int busy;
+} sq_cached;
+
 typedef struct sq_store {
 	struct gp_store base;   /* first: a gp_store * is a sq_store * */
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *st[ST__N];
+	sq_cached cache[SQ_CACHE];
 } sq_store;
 
 static inline sq_store *
@@ -55,6 +65,17 @@ int sq_exec(sq_store *s, const char *sql, const char *what);
  * commits (r == 0) or rolls back, and returns r or the commit's failure. */
 int tx_enter(sq_store *s, int *mode);
 int tx_leave(sq_store *s, int mode, int r);
+/*
+ * Borrows a prepared statement for sql, a string constant whose address
+ * is the key: prepared on first use and kept until the connection closes.
+ * sq_done() ends every use (reset, bindings cleared); a statement that
+ * could not be cached (already in use by a caller up the stack, or the
+ * cache full) is finalised there instead.  SQL built at run time goes
+ * through sq_prep_once(), never cached.
+ */
+int sq_prep(sq_store *s, sqlite3_stmt **st, const char *sql, const char *what);
+int sq_prep_once(sq_store *s, sqlite3_stmt **st, const char *sql, const char *what);
+void sq_done(sq_store *s, sqlite3_stmt *st);
 /* Binds text (NULL binds NULL). */
 int bind_text(sqlite3_stmt *st, int i, const char *v);
 

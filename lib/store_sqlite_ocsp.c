@@ -38,16 +38,6 @@ static const char *const ocsp_migrations[] = { ocsp_v1 };
 const struct sq_part sq_part_ocsp = { "ocsp", 1, ocsp_migrations };
 
 static int
-prep(sq_store *s, sqlite3_stmt **st, const char *sql, const char *what)
-{
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
-
-	if (rc != SQLITE_OK)
-		return sq_fail(s, rc, what);
-	return 0;
-}
-
-static int
 sq_ocsp_put(gp_store *gs, const gp_ocsp_presigned *p)
 {
 	static const char what[] = "storing a pre-signed OCSP response";
@@ -55,7 +45,7 @@ sq_ocsp_put(gp_store *gs, const gp_ocsp_presigned *p)
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
-	if ((r = prep(s, &st, "INSERT OR REPLACE INTO ocsp_presigned (ca_id, serial,"
+	if ((r = sq_prep(s, &st, "INSERT OR REPLACE INTO ocsp_presigned (ca_id, serial,"
 	    " this_update, next_update, revision, der_sha1, der_sha256)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", what)) != 0)
 		return r;
@@ -68,7 +58,7 @@ sq_ocsp_put(gp_store *gs, const gp_ocsp_presigned *p)
 	sqlite3_bind_blob(st, 7, p->der_sha256, (int)p->der_sha256_len, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
 		r = sq_fail(s, rc, what);
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	return r;
 }
 
@@ -100,7 +90,7 @@ sq_ocsp_get(gp_ocsp_presigned **out, gp_store *gs, int64_t ca_id,
 	int rc, r;
 
 	*out = NULL;
-	if ((r = prep(s, &st, with_der ?
+	if ((r = sq_prep(s, &st, with_der ?
 	    "SELECT this_update, next_update, revision, der_sha1, der_sha256"
 	    " FROM ocsp_presigned WHERE ca_id = ?1 AND serial = ?2" :
 	    "SELECT this_update, next_update, revision"
@@ -133,7 +123,7 @@ sq_ocsp_get(gp_ocsp_presigned **out, gp_store *gs, int64_t ca_id,
 	p = NULL;
 	r = 0;
 out:
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	gp_ocsp_presigned_free(p);
 	return r;
 }
@@ -146,7 +136,7 @@ sq_ocsp_run_add(gp_store *gs, int64_t ca_id, int64_t at, int64_t revision, int64
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
-	if ((r = prep(s, &st, "INSERT INTO ocsp_presign_run (ca_id, at, revision, count)"
+	if ((r = sq_prep(s, &st, "INSERT INTO ocsp_presign_run (ca_id, at, revision, count)"
 	    " VALUES (?1, ?2, ?3, ?4)", what)) != 0)
 		return r;
 	sqlite3_bind_int64(st, 1, ca_id);
@@ -155,7 +145,7 @@ sq_ocsp_run_add(gp_store *gs, int64_t ca_id, int64_t at, int64_t revision, int64
 	sqlite3_bind_int64(st, 4, count);
 	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
 		r = sq_fail(s, rc, what);
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	return r;
 }
 
@@ -168,13 +158,13 @@ sq_ocsp_generation(int64_t *out, gp_store *gs)
 	int rc, r;
 
 	*out = 0;
-	if ((r = prep(s, &st, "SELECT coalesce(max(id), 0) FROM ocsp_presign_run", what)) != 0)
+	if ((r = sq_prep(s, &st, "SELECT coalesce(max(id), 0) FROM ocsp_presign_run", what)) != 0)
 		return r;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		*out = sqlite3_column_int64(st, 0);
 	else
 		r = sq_fail(s, rc, what);
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	return r;
 }
 

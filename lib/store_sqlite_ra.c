@@ -74,16 +74,6 @@ const struct sq_part sq_part_ra = { "ra", 1, ra_migrations };
 #define TOKEN_COLS "id, name, hash, profiles, expires, revoked, created"
 
 static int
-prep(sq_store *s, sqlite3_stmt **st, const char *sql, const char *what)
-{
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
-
-	if (rc != SQLITE_OK)
-		return sq_fail(s, rc, what);
-	return 0;
-}
-
-static int
 bind_blob_n(sqlite3_stmt *st, int i, const void *v, size_t len)
 {
 	if (v == NULL || len == 0)
@@ -180,7 +170,7 @@ sq_req_add(gp_store *gs, gp_ra_request *q)
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
-	if ((r = prep(s, &st, "INSERT INTO ra_request (kind, status, ca, profile, subject,"
+	if ((r = sq_prep(s, &st, "INSERT INTO ra_request (kind, status, ca, profile, subject,"
 	    " sans, contact_name, contact_email, contact_phone, submitter, submitted,"
 	    " updated, approvals_needed, revoke_reason, reason, serial, csr) VALUES"
 	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
@@ -210,7 +200,7 @@ sq_req_add(gp_store *gs, gp_ra_request *q)
 	q->id = sqlite3_last_insert_rowid(s->db);
 	r = 0;
 out:
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	return r;
 }
 
@@ -222,7 +212,7 @@ sq_req_get(gp_store *gs, int64_t id, gp_ra_request **out)
 	gp_ra_request b, *q = NULL;
 	int rc, r;
 
-	if ((r = prep(s, &st, "SELECT " REQ_COLS " FROM ra_request WHERE id = ?1",
+	if ((r = sq_prep(s, &st, "SELECT " REQ_COLS " FROM ra_request WHERE id = ?1",
 	    "reading an RA request")) != 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
@@ -234,10 +224,10 @@ sq_req_get(gp_store *gs, int64_t id, gp_ra_request **out)
 	req_borrow(&b, st);
 	if ((r = req_dup(&q, &b)) != 0)
 		goto out;
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	st = NULL;
 	/* WITHOUT ROWID: same-second approvals come in officer order */
-	if ((r = prep(s, &st, "SELECT officer FROM ra_approval WHERE request_id = ?1"
+	if ((r = sq_prep(s, &st, "SELECT officer FROM ra_approval WHERE request_id = ?1"
 	    " ORDER BY time, officer", "reading approvals")) != 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
@@ -262,7 +252,7 @@ sq_req_get(gp_store *gs, int64_t id, gp_ra_request **out)
 	q = NULL;
 	r = 0;
 out:
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	gp_ra_request_free(q);
 	return r;
 }
@@ -283,7 +273,7 @@ sq_req_list(gp_store *gs, const gp_ra_filter *f, gp_ra_request_cb cb, void *arg)
 	    f->profile ? " AND profile = ?3" : "",
 	    f->submitter ? " AND submitter = ?4" : "",
 	    f->since ? " AND submitted >= ?5" : "");
-	if ((r = prep(s, &st, sql, "listing RA requests")) != 0)
+	if ((r = sq_prep_once(s, &st, sql, "listing RA requests")) != 0)
 		goto out;
 	if ((rc = sqlite3_bind_int64(st, 1, f->after_id)) != SQLITE_OK ||
 	    (f->status >= 0 && (rc = sqlite3_bind_int(st, 2, f->status)) != SQLITE_OK) ||
@@ -305,7 +295,7 @@ sq_req_list(gp_store *gs, const gp_ra_filter *f, gp_ra_request_cb cb, void *arg)
 	}
 	r = 0;
 out:
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	return r;
 }
 
@@ -318,7 +308,7 @@ sq_req_set_status(gp_store *gs, int64_t id, int from, int to, const char *reason
 	int rc, r;
 
 	/* compare and set: the row changes only if it is still in from */
-	if ((r = prep(s, &st, "UPDATE ra_request SET status = ?3, updated = ?4,"
+	if ((r = sq_prep(s, &st, "UPDATE ra_request SET status = ?3, updated = ?4,"
 	    " reason = coalesce(?5, reason), serial = coalesce(?6, serial)"
 	    " WHERE id = ?1 AND status = ?2", "updating an RA request")) != 0)
 		goto out;
@@ -333,9 +323,9 @@ sq_req_set_status(gp_store *gs, int64_t id, int from, int to, const char *reason
 		goto out;
 	}
 	if (sqlite3_changes(s->db) == 0) {
-		sqlite3_finalize(st);
+		sq_done(s, st);
 		st = NULL;
-		if ((r = prep(s, &st, "SELECT 1 FROM ra_request WHERE id = ?1",
+		if ((r = sq_prep(s, &st, "SELECT 1 FROM ra_request WHERE id = ?1",
 		    "updating an RA request")) != 0)
 			goto out;
 		sqlite3_bind_int64(st, 1, id);
@@ -351,7 +341,7 @@ sq_req_set_status(gp_store *gs, int64_t id, int from, int to, const char *reason
 	}
 	r = 0;
 out:
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	return r;
 }
 
@@ -362,7 +352,7 @@ sq_req_count(gp_store *gs, int64_t counts[GP_RA__NSTATUS])
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
-	if ((r = prep(s, &st, "SELECT status, count(*) FROM ra_request GROUP BY status",
+	if ((r = sq_prep(s, &st, "SELECT status, count(*) FROM ra_request GROUP BY status",
 	    "counting RA requests")) != 0)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -373,7 +363,7 @@ sq_req_count(gp_store *gs, int64_t counts[GP_RA__NSTATUS])
 	}
 	r = rc == SQLITE_DONE ? 0 : sq_fail(s, rc, "counting RA requests");
 out:
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	return r;
 }
 
@@ -386,7 +376,7 @@ sq_approval_add(gp_store *gs, int64_t req_id, const char *officer, int64_t when,
 
 	if ((r = tx_enter(s, &mode)) != 0)
 		return r;
-	if ((r = prep(s, &st, "INSERT INTO ra_approval (request_id, officer, time)"
+	if ((r = sq_prep(s, &st, "INSERT INTO ra_approval (request_id, officer, time)"
 	    " VALUES (?1, ?2, ?3)", "recording an approval")) != 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, req_id);
@@ -402,9 +392,9 @@ sq_approval_add(gp_store *gs, int64_t req_id, const char *officer, int64_t when,
 			r = sq_fail(s, rc, "recording an approval");
 		goto out;
 	}
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	st = NULL;
-	if ((r = prep(s, &st, "SELECT count(*) FROM ra_approval WHERE request_id = ?1",
+	if ((r = sq_prep(s, &st, "SELECT count(*) FROM ra_approval WHERE request_id = ?1",
 	    "counting approvals")) != 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, req_id);
@@ -415,7 +405,7 @@ sq_approval_add(gp_store *gs, int64_t req_id, const char *officer, int64_t when,
 	*count = sqlite3_column_int(st, 0);
 	r = 0;
 out:
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	return tx_leave(s, mode, r);
 }
 
@@ -440,7 +430,7 @@ sq_officer_add(gp_store *gs, const gp_ra_officer *o)
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
-	if ((r = prep(s, &st, "INSERT INTO ra_officer (" OFFICER_COLS ") VALUES"
+	if ((r = sq_prep(s, &st, "INSERT INTO ra_officer (" OFFICER_COLS ") VALUES"
 	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", "adding an officer")) != 0)
 		goto out;
 	if ((rc = bind_text(st, 1, o->name)) != SQLITE_OK ||
@@ -461,7 +451,7 @@ sq_officer_add(gp_store *gs, const gp_ra_officer *o)
 	}
 	r = 0;
 out:
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	return r;
 }
 
@@ -492,7 +482,7 @@ sq_officer_get(gp_store *gs, const char *name, const unsigned char *fp, gp_ra_of
 	gp_ra_officer b;
 	int rc, r;
 
-	if ((r = prep(s, &st, name != NULL ?
+	if ((r = sq_prep(s, &st, name != NULL ?
 	    "SELECT " OFFICER_COLS " FROM ra_officer WHERE name = ?1" :
 	    "SELECT " OFFICER_COLS " FROM ra_officer WHERE fingerprint = ?1",
 	    "reading an officer")) != 0)
@@ -510,7 +500,7 @@ sq_officer_get(gp_store *gs, const char *name, const unsigned char *fp, gp_ra_of
 	officer_borrow(&b, st);
 	r = officer_dup(out, &b);
 out:
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	return r;
 }
 
@@ -521,7 +511,7 @@ sq_officer_set_enabled(gp_store *gs, const char *name, int enabled)
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
-	if ((r = prep(s, &st, "UPDATE ra_officer SET enabled = ?2 WHERE name = ?1",
+	if ((r = sq_prep(s, &st, "UPDATE ra_officer SET enabled = ?2 WHERE name = ?1",
 	    "changing an officer")) != 0)
 		goto out;
 	bind_text(st, 1, name);
@@ -532,7 +522,7 @@ sq_officer_set_enabled(gp_store *gs, const char *name, int enabled)
 	}
 	r = sqlite3_changes(s->db) ? 0 : gp_err(GP_E_NOTFOUND, "no officer named %s", name);
 out:
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	return r;
 }
 
@@ -544,7 +534,7 @@ sq_officer_list(gp_store *gs, gp_ra_officer_cb cb, void *arg)
 	gp_ra_officer b;
 	int rc, r;
 
-	if ((r = prep(s, &st, "SELECT " OFFICER_COLS " FROM ra_officer ORDER BY name",
+	if ((r = sq_prep(s, &st, "SELECT " OFFICER_COLS " FROM ra_officer ORDER BY name",
 	    "listing officers")) != 0)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -554,7 +544,7 @@ sq_officer_list(gp_store *gs, gp_ra_officer_cb cb, void *arg)
 	}
 	r = rc == SQLITE_DONE ? 0 : sq_fail(s, rc, "listing officers");
 out:
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	return r;
 }
 
@@ -578,7 +568,7 @@ sq_token_add(gp_store *gs, gp_ra_token *t)
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
-	if ((r = prep(s, &st, "INSERT INTO ra_token (name, hash, profiles, expires, revoked,"
+	if ((r = sq_prep(s, &st, "INSERT INTO ra_token (name, hash, profiles, expires, revoked,"
 	    " created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", "adding a token")) != 0)
 		goto out;
 	if ((rc = bind_text(st, 1, t->name)) != SQLITE_OK ||
@@ -595,7 +585,7 @@ sq_token_add(gp_store *gs, gp_ra_token *t)
 	t->id = sqlite3_last_insert_rowid(s->db);
 	r = 0;
 out:
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	return r;
 }
 
@@ -607,7 +597,7 @@ sq_token_get(gp_store *gs, const unsigned char hash[32], gp_ra_token **out)
 	gp_ra_token b, *t = NULL;
 	int rc, r;
 
-	if ((r = prep(s, &st, "SELECT " TOKEN_COLS " FROM ra_token WHERE hash = ?1",
+	if ((r = sq_prep(s, &st, "SELECT " TOKEN_COLS " FROM ra_token WHERE hash = ?1",
 	    "reading a token")) != 0)
 		goto out;
 	bind_blob_n(st, 1, hash, 32);
@@ -630,7 +620,7 @@ sq_token_get(gp_store *gs, const unsigned char hash[32], gp_ra_token **out)
 	t = NULL;
 out:
 	gp_ra_token_free(t);
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	return r;
 }
 
@@ -641,7 +631,7 @@ sq_token_revoke(gp_store *gs, int64_t id)
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
-	if ((r = prep(s, &st, "UPDATE ra_token SET revoked = 1 WHERE id = ?1",
+	if ((r = sq_prep(s, &st, "UPDATE ra_token SET revoked = 1 WHERE id = ?1",
 	    "revoking a token")) != 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
@@ -651,7 +641,7 @@ sq_token_revoke(gp_store *gs, int64_t id)
 	}
 	r = sqlite3_changes(s->db) ? 0 : gp_err(GP_E_NOTFOUND, "no token %lld", (long long)id);
 out:
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	return r;
 }
 
@@ -663,7 +653,7 @@ sq_token_list(gp_store *gs, gp_ra_token_cb cb, void *arg)
 	gp_ra_token b;
 	int rc, r;
 
-	if ((r = prep(s, &st, "SELECT " TOKEN_COLS " FROM ra_token ORDER BY id",
+	if ((r = sq_prep(s, &st, "SELECT " TOKEN_COLS " FROM ra_token ORDER BY id",
 	    "listing tokens")) != 0)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -673,7 +663,7 @@ sq_token_list(gp_store *gs, gp_ra_token_cb cb, void *arg)
 	}
 	r = rc == SQLITE_DONE ? 0 : sq_fail(s, rc, "listing tokens");
 out:
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	return r;
 }
 

@@ -36,16 +36,6 @@ const struct sq_part sq_part_seal = { "seal", 1, seal_migrations };
 	" valid_end, status, revoked_at, reason, der"
 
 static int
-prep(sq_store *s, sqlite3_stmt **st, const char *sql, const char *what)
-{
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
-
-	if (rc != SQLITE_OK)
-		return sq_fail(s, rc, what);
-	return 0;
-}
-
-static int
 dup_col(char **out, sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
@@ -104,7 +94,7 @@ sq_seal_add(gp_store *gs, gp_seal_info *info)
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
-	if ((r = prep(s, &st, "INSERT INTO seal (es_id, name, type, version, maker, created,"
+	if ((r = sq_prep(s, &st, "INSERT INTO seal (es_id, name, type, version, maker, created,"
 	    " valid_start, valid_end, status, revoked_at, reason, der)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, 0, NULL, ?9)", "adding a seal")) != 0)
 		return r;
@@ -132,7 +122,7 @@ sq_seal_add(gp_store *gs, gp_seal_info *info)
 	info->status = GP_SEAL_STATUS_GOOD;
 	r = 0;
 out:
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	return r;
 }
 
@@ -143,7 +133,7 @@ sq_seal_get(gp_store *gs, const char *es_id, gp_seal_info **out)
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
-	if ((r = prep(s, &st, "SELECT " SEAL_COLS " FROM seal WHERE es_id = ?1", "reading a seal")) != 0)
+	if ((r = sq_prep(s, &st, "SELECT " SEAL_COLS " FROM seal WHERE es_id = ?1", "reading a seal")) != 0)
 		return r;
 	if ((rc = bind_text(st, 1, es_id)) != SQLITE_OK) {
 		r = sq_fail(s, rc, "reading a seal");
@@ -157,7 +147,7 @@ sq_seal_get(gp_store *gs, const char *es_id, gp_seal_info **out)
 	else
 		r = row_read(out, st);
 out:
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	return r;
 }
 
@@ -168,7 +158,7 @@ sq_seal_set_status(gp_store *gs, const char *es_id, int status, int64_t when, co
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
-	if ((r = prep(s, &st, "UPDATE seal SET status = ?2, revoked_at = ?3, reason = ?4"
+	if ((r = sq_prep(s, &st, "UPDATE seal SET status = ?2, revoked_at = ?3, reason = ?4"
 	    " WHERE es_id = ?1", "changing a seal's status")) != 0)
 		return r;
 	if ((rc = bind_text(st, 1, es_id)) != SQLITE_OK || (rc = bind_text(st, 4, reason)) != SQLITE_OK) {
@@ -184,7 +174,7 @@ sq_seal_set_status(gp_store *gs, const char *es_id, int status, int64_t when, co
 	if (sqlite3_changes(s->db) == 0)
 		r = gp_err(GP_E_NOTFOUND, "no seal %s in the register", es_id);
 out:
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	return r;
 }
 
@@ -196,7 +186,7 @@ sq_seal_list(gp_store *gs, int status, gp_seal_cb cb, void *arg)
 	gp_seal_info *i = NULL;
 	int rc, r;
 
-	if ((r = prep(s, &st, "SELECT " SEAL_COLS " FROM seal WHERE (?1 < 0 OR status = ?1)"
+	if ((r = sq_prep(s, &st, "SELECT " SEAL_COLS " FROM seal WHERE (?1 < 0 OR status = ?1)"
 	    " ORDER BY id", "listing seals")) != 0)
 		return r;
 	sqlite3_bind_int(st, 1, status);
@@ -211,7 +201,7 @@ sq_seal_list(gp_store *gs, int status, gp_seal_cb cb, void *arg)
 	}
 	r = rc == SQLITE_DONE ? 0 : sq_fail(s, rc, "listing seals");
 out:
-	sqlite3_finalize(st);
+	sq_done(s, st);
 	return r;
 }
 

@@ -17,6 +17,8 @@
 #include <govpki/error.h>
 #include <govpki/store.h>
 
+#include "store_sqlite_int.h"
+
 struct fx {
 	char dir[64];
 	char path[128];
@@ -986,6 +988,52 @@ test_meta(void **state)
 	assert_int_equal(gp_store_meta_get(f->s, NULL, &v), GP_E_INVALID);
 }
 
+/* The module parts' statement cache: one prepared statement per SQL
+ * constant, reused after sq_done; a nested use of the same SQL and SQL past
+ * the cache's size get statements of their own; a prepare error is
+ * reported; statements run correctly after reuse. */
+static void
+test_stmt_cache(void **state)
+{
+	static char sqls[SQ_CACHE + 4][24];
+	struct fx *f = *state;
+	sq_store *sq = (sq_store *)f->s;
+	static const char one[] = "SELECT ?1 + 1";
+	sqlite3_stmt *a, *b, *c, *many[SQ_CACHE + 4];
+	int i;
+
+	assert_int_equal(sq_prep(sq, &a, one, "t"), 0);
+	assert_int_equal(sqlite3_bind_int(a, 1, 41), SQLITE_OK);
+	assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(a, 0), 42);
+	/* nested: the cached one is busy, so a fresh one */
+	assert_int_equal(sq_prep(sq, &b, one, "t"), 0);
+	assert_ptr_not_equal(a, b);
+	assert_int_equal(sqlite3_step(b), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_type(b, 0), SQLITE_NULL);  /* NULL + 1 */
+	sq_done(sq, b);
+	sq_done(sq, a);
+	/* reused, reset, bindings cleared */
+	assert_int_equal(sq_prep(sq, &c, one, "t"), 0);
+	assert_ptr_equal(a, c);
+	assert_int_equal(sqlite3_step(c), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_type(c, 0), SQLITE_NULL);
+	sq_done(sq, c);
+	/* more distinct SQL than the cache holds: all work, none leak */
+	for (i = 0; i < SQ_CACHE + 4; i++) {
+		snprintf(sqls[i], sizeof(sqls[i]), "SELECT %d", i);
+		assert_int_equal(sq_prep(sq, &many[i], sqls[i], "t"), 0);
+		assert_int_equal(sqlite3_step(many[i]), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(many[i], 0), i);
+	}
+	for (i = 0; i < SQ_CACHE + 4; i++)
+		sq_done(sq, many[i]);
+	sq_done(sq, NULL);
+	assert_int_equal(sq_prep(sq, &a, "SELECT FROM nowhere", "t"), GP_E_STORE);
+	assert_null(a);
+	sq_done(sq, a);
+}
+
 /* Audit rows as stored: insert, last, list from a seq; a seq taken twice
  * is refused. */
 static void
@@ -1035,6 +1083,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_busy, setup_ca, teardown),
 		cmocka_unit_test_setup_teardown(test_cert_list, setup_ca, teardown),
 		cmocka_unit_test_setup_teardown(test_meta, setup_ca, teardown),
+		cmocka_unit_test_setup_teardown(test_stmt_cache, setup_ca, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_rows, setup_ca, teardown),
 	};
 
