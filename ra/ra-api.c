@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -711,6 +712,25 @@ status_str(int s)
 	return s == GP_STATUS_GOOD ? "good" : s == GP_STATUS_REVOKED ? "revoked" : "hold";
 }
 
+/* The PEM text of a certificate's DER, as stored (malloc'ed; NULL on
+ * failure): no parse, the store holds what the CA signed. */
+static char *
+pem_of_der(const unsigned char *der, size_t len)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *out = NULL;
+	long n;
+
+	if (b != NULL && len <= LONG_MAX &&
+	    PEM_write_bio(b, PEM_STRING_X509, "", der, (long)len) > 0 &&
+	    (n = BIO_get_mem_data(b, &data)) > 0 && (out = malloc((size_t)n + 1)) != NULL) {
+		memcpy(out, data, (size_t)n);
+		out[n] = '\0';
+	}
+	BIO_free(b);
+	return out;
+}
+
 static json_t *
 cert_json(const gp_cert_info *c, int with_pem)
 {
@@ -734,17 +754,11 @@ cert_json(const gp_cert_info *c, int with_pem)
 		json_object_set_new(j, "reason", json_string(gp_reason_name(c->reason)));
 	}
 	if (with_pem) {
-		const unsigned char *p = c->der;
-		X509 *x = d2i_X509(NULL, &p, (long)c->der_len);
-		BIO *b = BIO_new(BIO_s_mem());
-		char *data;
-		long n;
+		char *pem = pem_of_der(c->der, c->der_len);
 
-		if (x != NULL && b != NULL && PEM_write_bio_X509(b, x) == 1 &&
-		    (n = BIO_get_mem_data(b, &data)) > 0)
-			json_object_set_new(j, "pem", json_stringn(data, (size_t)n));
-		X509_free(x);
-		BIO_free(b);
+		if (pem != NULL)
+			json_object_set_new(j, "pem", json_string(pem));
+		free(pem);
 	}
 	return j;
 }
@@ -784,11 +798,7 @@ h_get_cert(worker *w, hreq *rq, hresp *rs)
 		rs->status = 200;
 		rs->ctype = "application/pkix-cert";
 	} else {
-		json_t *j = cert_json(c, 1);
-		const char *pem = json_string_value(json_object_get(j, "pem"));
-
-		rs->body = pem ? strdup(pem) : NULL;
-		json_decref(j);
+		rs->body = pem_of_der(c->der, c->der_len);
 		if (rs->body == NULL) {
 			gp_cert_info_free(c);
 			return problem(rs, 500, "internal", "Internal error", "cannot encode PEM");
