@@ -314,6 +314,7 @@ static pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t p11_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *cfg_module;        /* [pkcs11] module */
 static char *cfg_pin_file;      /* [pkcs11] pin_file */
+static char *cli_pin_file;      /* gp_key_p11_set_pin_file: --pin-file */
 static char *cfg_path;          /* for messages */
 
 int
@@ -343,6 +344,21 @@ gp_key_p11_configure(const struct gp_config *cfg)
 	cfg_module = nm;
 	cfg_pin_file = npf;
 	cfg_path = np;
+	pthread_mutex_unlock(&cfg_lock);
+	return 0;
+}
+
+int
+gp_key_p11_set_pin_file(const char *path)
+{
+	char *np = NULL;
+	int r;
+
+	if ((r = gp_strdup(&np, path)) != 0)
+		return r;
+	pthread_mutex_lock(&cfg_lock);
+	free(cli_pin_file);
+	cli_pin_file = np;
 	pthread_mutex_unlock(&cfg_lock);
 	return 0;
 }
@@ -429,12 +445,29 @@ pin_file(char **out, size_t *outlen, const char *path)
 	return r;
 }
 
+/* The PIN from the file a setting names (*setting read under cfg_lock);
+ * *out stays NULL when the setting is unset. */
+static int
+pin_setting(char **out, size_t *outlen, char *const *setting)
+{
+	char *pf = NULL;
+	int r;
+
+	pthread_mutex_lock(&cfg_lock);
+	r = gp_strdup(&pf, *setting);
+	pthread_mutex_unlock(&cfg_lock);
+	if (r != 0 || pf == NULL)
+		return r;
+	r = pin_file(out, outlen, pf);
+	free(pf);
+	return r;
+}
+
 int
 p11_pin(char **out, size_t *outlen, const p11_uri *u, const char *pass,
     size_t passlen)
 {
 	const char *env;
-	char *pf = NULL;
 	int r;
 
 	*out = NULL;
@@ -444,18 +477,13 @@ p11_pin(char **out, size_t *outlen, const p11_uri *u, const char *pass,
 		return pin_file(out, outlen, u->pin_source);
 	if (u != NULL && u->pin_value != NULL)
 		return pin_dup(out, outlen, u->pin_value, strlen(u->pin_value), "pin-value");
+	/* a file named on the command line, before the environment */
+	if ((r = pin_setting(out, outlen, &cli_pin_file)) != 0 || *out != NULL)
+		return r;
 	if ((env = getenv("GOVPKI_PIN")) != NULL)
 		return pin_dup(out, outlen, env, strlen(env), "GOVPKI_PIN");
-	pthread_mutex_lock(&cfg_lock);
-	r = gp_strdup(&pf, cfg_pin_file);
-	pthread_mutex_unlock(&cfg_lock);
-	if (r != 0)
+	if ((r = pin_setting(out, outlen, &cfg_pin_file)) != 0 || *out != NULL)
 		return r;
-	if (pf != NULL) {
-		r = pin_file(out, outlen, pf);
-		free(pf);
-		return r;
-	}
 	if (pass != NULL && passlen > 0)
 		return pin_dup(out, outlen, pass, passlen, "the passphrase");
 	return 0;
@@ -614,7 +642,7 @@ slot_login(PKCS11_SLOT *sl, const p11_uri *u, const char *pass, size_t passlen)
 	if ((r = p11_pin(&pin, &pinlen, u, pass, passlen)) != 0)
 		return r;
 	if (pin == NULL)
-		return gp_err(GP_E_PASSPHRASE, "PKCS#11: no PIN for token '%s': set "
+		return gp_err(GP_E_PASSPHRASE, "PKCS#11: no PIN for token '%s': give --pin-file, set "
 		    "GOVPKI_PIN, [pkcs11] pin_file, or pin-source in the URI",
 		    sl->token->label);
 	/* one attempt only: tokens lock the PIN after a few wrong ones */

@@ -750,6 +750,8 @@ usage(FILE *f)
 	    "  --port-file FILE    write the bound port to FILE once listening\n"
 	    "  --pass-file FILE    key passphrase from FILE (else GOVPKI_PASSPHRASE, else\n"
 	    "                      a prompt)\n"
+	    "  --pin-file FILE     PIN of PKCS#11 tokens from FILE (else GOVPKI_PIN, else\n"
+	    "                      [pkcs11] pin_file)\n"
 	    "  --ca NAME           answer for CA NAME (repeatable; default: every CA)\n"
 	    "  --signer-cert FILE  a delegated responder certificate (ocsp-signer profile)\n"
 	    "  --signer-key FILE   its encrypted key\n"
@@ -768,6 +770,7 @@ main(int argc, char **argv)
 		{ "home", required_argument, NULL, 'H' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "pass-file", required_argument, NULL, 'p' },
+		{ "pin-file", required_argument, NULL, 'i' },
 		{ "ca", required_argument, NULL, 'a' },
 		{ "signer-cert", required_argument, NULL, 's' },
 		{ "signer-key", required_argument, NULL, 'k' },
@@ -800,6 +803,12 @@ main(int argc, char **argv)
 		case 'H': o.home = optarg; break;
 		case 'l': o.listen = optarg; break;
 		case 'p': o.pass_file = optarg; break;
+		case 'i':
+			if (gp_key_p11_set_pin_file(optarg) != 0) {
+				fprintf(stderr, "ocsp-responder: --pin-file: %s\n", gp_error_last());
+				return 1;
+			}
+			break;
 		case 's': o.signer_cert = optarg; break;
 		case 'k': o.signer_key = optarg; break;
 		case 'P': o.port_file = optarg; break;

@@ -22,7 +22,7 @@ server *ra_srv;
 
 static const char usage_text[] =
 	"usage: ra-server [--config FILE] [--home DIR] [--ca NAME] [--listen ADDR:PORT]\n"
-	"                 [--port-file FILE] [--pass-file FILE] [--threads N]\n"
+	"                 [--port-file FILE] [--pass-file FILE] [--pin-file FILE] [--threads N]\n"
 	"       ra-server --print-authz-table[=md|tsv]\n"
 	"\n"
 	"The registration authority's HTTPS JSON API (docs/ra-api.md). Settings come\n"
@@ -33,6 +33,7 @@ static const char usage_text[] =
 	"  --listen A:P      address and port ([ra] listen, default 127.0.0.1:8443; port 0: any free)\n"
 	"  --port-file FILE  write the port listened on to FILE once ready\n"
 	"  --pass-file FILE  the CA key's passphrase (else GOVPKI_PASSPHRASE)\n"
+	"  --pin-file FILE   PIN of a PKCS#11 CA key (else GOVPKI_PIN, else [pkcs11] pin_file)\n"
 	"  --threads N       worker threads ([ra] threads, default 4)\n"
 	"  --print-authz-table[=md|tsv]  print the authorisation table and exit\n"
 	"SIGTERM or SIGINT: stop accepting, finish the requests in flight, exit 0.\n";
@@ -181,7 +182,10 @@ close_worker(worker *w)
 	memset(w, 0, sizeof(*w));
 }
 
-enum { O_CONFIG = 256, O_HOME, O_CA, O_LISTEN, O_PORT_FILE, O_PASS_FILE, O_THREADS, O_AUTHZ, O_HELP };
+enum {
+	O_CONFIG = 256, O_HOME, O_CA, O_LISTEN, O_PORT_FILE, O_PASS_FILE, O_PIN_FILE, O_THREADS,
+	O_AUTHZ, O_HELP
+};
 
 int
 main(int argc, char **argv)
@@ -193,6 +197,7 @@ main(int argc, char **argv)
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "port-file", required_argument, NULL, O_PORT_FILE },
 		{ "pass-file", required_argument, NULL, O_PASS_FILE },
+		{ "pin-file", required_argument, NULL, O_PIN_FILE },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "print-authz-table", optional_argument, NULL, O_AUTHZ },
 		{ "help", no_argument, NULL, O_HELP },
@@ -222,6 +227,12 @@ main(int argc, char **argv)
 		case O_LISTEN: listen_at = optarg; break;
 		case O_PORT_FILE: port_file = optarg; break;
 		case O_PASS_FILE: pass_file = optarg; break;
+		case O_PIN_FILE:
+			if (gp_key_p11_set_pin_file(optarg) != 0) {
+				fprintf(stderr, "ra-server: --pin-file: %s\n", gp_error_last());
+				return 1;
+			}
+			break;
 		case O_THREADS: {
 			char *end;
 

@@ -28,7 +28,7 @@ enum opt_id {
 	O_KEY_TYPE, O_KEY, O_PROFILE, O_DAYS, O_PASS_FILE, O_PARENT_PASS_FILE, O_CA,
 	O_CSR, O_OUT, O_BATCH, O_OUT_DIR, O_SAN, O_THREADS, O_SERIAL, O_REASON,
 	O_DELTA, O_PEM, O_STATUS, O_LIMIT, O_CHAIN, O_CAS, O_ACTOR, O_TRUST,
-	O_UNTRUSTED, O_CRL
+	O_UNTRUSTED, O_CRL, O_PIN_FILE
 };
 
 static const struct option all_opts[] = {
@@ -64,6 +64,7 @@ static const struct option all_opts[] = {
 	{ "trust", required_argument, NULL, O_TRUST },
 	{ "untrusted", required_argument, NULL, O_UNTRUSTED },
 	{ "crl", required_argument, NULL, O_CRL },
+	{ "pin-file", required_argument, NULL, O_PIN_FILE },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -1291,6 +1292,7 @@ usage(FILE *f)
 	    "  --home DIR     where the store and keys live (default $GOVPKI_HOME, else .)\n"
 	    "  --json         machine-readable output (list, show, issue, init, revoke, crl, audit)\n"
 	    "  --pass-file F  CA key passphrase from F (else GOVPKI_PASSPHRASE, else a prompt)\n"
+	    "  --pin-file F   PIN of PKCS#11 tokens from F (else GOVPKI_PIN, else [pkcs11] pin_file)\n"
 	    "\n'ca-tool COMMAND --help' describes a command. Exit codes: 0 success, 1 failure,\n"
 	    "2 usage, 3 not found, 4 refused (bad input, profile), 5 passphrase, 6 store busy or\n"
 	    "read-only, 7 verification failed.\n");
@@ -1299,7 +1301,7 @@ usage(FILE *f)
 static int
 accepts(const command *c, int id)
 {
-	if (id == O_CONFIG || id == O_HOME || id == O_JSON || id == O_HELP)
+	if (id == O_CONFIG || id == O_HOME || id == O_JSON || id == O_HELP || id == O_PIN_FILE)
 		return 1;
 	for (const int *a = c->accepts; *a; a++)
 		if (*a == id)
@@ -1311,6 +1313,7 @@ int
 main(int argc, char **argv)
 {
 	const command *cmd = NULL;
+	const char *pin_file = NULL;
 	opts o;
 	int c, r;
 
@@ -1328,6 +1331,7 @@ main(int argc, char **argv)
 		case O_CONFIG: o.config = optarg; break;
 		case O_HOME: o.home = optarg; break;
 		case O_JSON: o.json = 1; break;
+		case O_PIN_FILE: pin_file = optarg; break;
 		default:
 			return cli_usage_error("'%s' goes after the command or is unknown", argv[optind - 1]);
 		}
@@ -1340,6 +1344,8 @@ main(int argc, char **argv)
 		return cli_usage_error("unknown command '%s'", argv[optind]);
 	argc -= optind;
 	argv += optind;
+	if (pin_file != NULL && gp_key_p11_set_pin_file(pin_file) != 0)
+		return cli_fail(gp_error_last_code(), "--pin-file");
 	if (cmd->raw) {
 		/* the module parses its own options (getopt_long from argv[1]) */
 		optind = 1;
@@ -1360,6 +1366,10 @@ main(int argc, char **argv)
 		case O_CONFIG: o.config = optarg; break;
 		case O_HOME: o.home = optarg; break;
 		case O_JSON: o.json = 1; break;
+		case O_PIN_FILE:
+			if (gp_key_p11_set_pin_file(optarg) != 0)
+				return cli_fail(gp_error_last_code(), "--pin-file");
+			break;
 		case O_NAME: o.name = optarg; break;
 		case O_PARENT: o.parent = optarg; break;
 		case O_SUBJECT: o.subject = optarg; break;

@@ -974,11 +974,12 @@ static const struct {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: seal-tool [--json] [--home DIR] [--config FILE] COMMAND [OPTIONS]\n\nCommands:\n");
+	fprintf(f, "usage: seal-tool [--json] [--home DIR] [--config FILE] [--pin-file F] COMMAND [OPTIONS]\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %s\n", commands[i].usage);
 	fprintf(f, "\nTIME: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @SECONDS. Keys are encrypted PEM files\n"
-	    "(passphrase from --pass-file, $GOVPKI_PASSPHRASE or a prompt). Exit codes: 0 success,\n"
+	    "(passphrase from --pass-file, $GOVPKI_PASSPHRASE or a prompt) or pkcs11: URIs (PIN from\n"
+	    "--pin-file, $GOVPKI_PIN or [pkcs11] pin_file). Exit codes: 0 success,\n"
 	    "1 failure, 2 usage, 3 not found, 4 refused (bad input), 5 passphrase, 6 store busy,\n"
 	    "7 verification failed.\n");
 }
@@ -989,7 +990,7 @@ main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "json", no_argument, NULL, 'j' }, { "home", required_argument, NULL, 'H' },
 		{ "config", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 } };
+		{ "pin-file", required_argument, NULL, 'i' }, { NULL, 0, NULL, 0 } };
 	int c;
 
 	cli_prog = "seal-tool";
@@ -999,6 +1000,10 @@ main(int argc, char **argv)
 		case 'j': json_out = 1; break;
 		case 'H': home = optarg; break;
 		case 'c': config = optarg; break;
+		case 'i':
+			if (gp_key_p11_set_pin_file(optarg) != 0)
+				return cli_fail(gp_error_last_code(), "--pin-file");
+			break;
 		case 'h': usage(stdout); return 0;
 		default: return cli_usage_error("bad option '%s' (global options go before the command)", argv[optind - 1]);
 		}

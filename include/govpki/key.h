@@ -73,7 +73,8 @@ GP_EXPORT void gp_pass_free(char *pass, size_t len);
  *
  * The module: the URI's module-path, else $GOVPKI_PKCS11_MODULE, else
  * [pkcs11] module of the configuration.  The PIN: the URI's pin-source
- * (a file) or pin-value, else $GOVPKI_PIN, else the file named by
+ * (a file) or pin-value, else the file of gp_key_p11_set_pin_file (a
+ * program's --pin-file), else $GOVPKI_PIN, else the file named by
  * [pkcs11] pin_file, else the passphrase given to gp_key_load; a token
  * already logged in by this process needs none.  A module is loaded once
  * per process and stays loaded (keys borrow its sessions); libp11 keeps a
@@ -85,6 +86,12 @@ struct gp_config;
  * loaded later in this process; cfg NULL or without [pkcs11] forgets
  * them.  GP_E_CONFIG names the file and line of an unknown key. */
 GP_EXPORT int gp_key_p11_configure(const struct gp_config *cfg);
+
+/* Remembers path (copied; NULL forgets it) as the PIN file of the keys
+ * loaded later in this process, before $GOVPKI_PIN and [pkcs11] pin_file:
+ * what a program's --pin-file option names.  The file is read when a
+ * token needs a login (its first line is the PIN). */
+GP_EXPORT int gp_key_p11_set_pin_file(const char *path);
 
 /* A key pair in a token, as gp_key_p11_generate and gp_key_p11_list
  * report it.  Every string is owned by the record. */

@@ -19,6 +19,12 @@ expect_fail "wrong PIN (init)" 5 "login to token 'hsm' failed" env GOVPKI_PIN=00
 expect_fail "wrong PIN (crl)" 5 "login to token 'hsm' failed" env GOVPKI_PIN=0000 "$CA_TOOL" crl --ca root --out "$T/x.crl" $PASS
 expect_fail "wrong PIN (key list)" 5 "CKR_PIN_INCORRECT" ct key list --token "$TOK" --pin-file "$T/badpin"
 expect_fail "no PIN anywhere" 5 "no PIN for token 'hsm'" env -u GOVPKI_PIN "$CA_TOOL" key list --token "$TOK"
+expect_fail "wrong PIN (--pin-file, crl)" 5 "login to token 'hsm' failed" env -u GOVPKI_PIN "$CA_TOOL" --pin-file "$T/badpin" crl --ca root --out "$T/x.crl" $PASS
+expect_fail "--pin-file wins over GOVPKI_PIN" 5 "login to token 'hsm' failed" "$CA_TOOL" crl --ca root --pin-file "$T/badpin" --out "$T/x.crl" $PASS
+expect_fail "--pin-file: no such file" 3 "PIN file $T/nopin does not exist" env -u GOVPKI_PIN "$CA_TOOL" --pin-file "$T/nopin" crl --ca root --out "$T/x.crl" $PASS
+: > "$T/emptypin"
+expect_fail "--pin-file: empty" 5 "empty PIN from $T/emptypin" env -u GOVPKI_PIN "$CA_TOOL" --pin-file "$T/emptypin" crl --ca root --out "$T/x.crl" $PASS
+[ ! -e "$T/x.crl" ] && ok "no CRL written by the refused runs" || not_ok "a CRL was written"
 expect_fail "missing token" 3 "no token 'nosuch' in module" ct init --name x2 --subject "/CN=X" --key "pkcs11:token=nosuch;object=root" $PASS
 expect_fail "missing object" 3 "no private key labelled 'nosuch' in token 'hsm'" ct init --name x3 --subject "/CN=X" --key "$TOK;object=nosuch" $PASS
 expect_fail "missing id" 3 "no private key with the given id" ct init --name x4 --subject "/CN=X" --key "$TOK;id=%01%02" $PASS

@@ -53,6 +53,15 @@ expect "config: CA from [pkcs11]" env -u GOVPKI_PKCS11_MODULE "$CA_TOOL" --confi
 export GOVPKI_HOME="$T/home-uri"
 expect "uri: module-path and pin-source" env -u GOVPKI_PKCS11_MODULE "$CA_TOOL" init --name u --subject "/CN=U" --key "$TOK;object=cfgkey?module-path=$P11MOD&pin-source=$PIN_FILE" $PASS
 
+# the PIN from --pin-file (a global option, before or after the command word)
+export GOVPKI_HOME="$T/home-ec-p256"
+genkey ec-p256 "$T/pf.key"; mkcsr ec-p256 "$T/pf.key" "$T/pf.csr" "/CN=pinfile.example.gov.cn" "DNS:pinfile.example.gov.cn"
+expect "--pin-file before the command: issue with the HSM key" env -u GOVPKI_PIN "$CA_TOOL" --pin-file "$PIN_FILE" issue --ca issuing --profile tls-server --csr "$T/pf.csr" --out "$T/pf.pem" $PASS
+expect "the certificate verifies" openssl verify -CAfile "$T/ec-p256.d/root.pem" -untrusted "$T/ec-p256.d/iss.pem" "$T/pf.pem"
+expect "--pin-file after the command: CRL" env -u GOVPKI_PIN "$CA_TOOL" crl --ca issuing --pin-file "$PIN_FILE" --out "$T/pf.crl" $PASS
+expect "the CRL verifies" openssl crl -inform DER -in "$T/pf.crl" -CAfile "$T/ec-p256.d/iss.pem" -noout
+expect "--pin-file wins over a wrong GOVPKI_PIN" env GOVPKI_PIN=0000 "$CA_TOOL" --pin-file "$PIN_FILE" crl --ca issuing --out "$T/pf2.crl" $PASS
+
 # key list: every key, with its attributes, as JSON
 expect "key list --json" ct --json key list --token "$TOK" --pin-file "$PIN_FILE"
 n=$(python3 -c 'import json,sys; k=json.load(open(sys.argv[1])); print(sum(1 for x in k if x["sensitive"] and not x["extractable"] and x["never_extractable"]))' "$T/stdout")

@@ -129,8 +129,11 @@ expect "issue the ocsp-signer" ct issue --ca issuing --profile ocsp-signer --csr
 genkey ec-p256 "$d/g2.key"
 mkcsr ec-p256 "$d/g2.key" "$d/g2.csr" "/C=CN/O=City of Example/CN=two.example.gov.cn" "DNS:two.example.gov.cn"
 expect "issue a second certificate" ct issue --ca issuing --profile tls-server --csr "$d/g2.csr" --out "$d/g2.pem" $PASS
-if start_responder --config "$T/ocsp.cnf" --ca issuing --signer-cert "$d/ocsp.pem" --signer-key "$TOK;object=ocsp" $PASS; then
-	ok "responder starts with --signer-key pkcs11:...;object=ocsp"
+# the PIN from --pin-file this time, not GOVPKI_PIN
+unset GOVPKI_PIN
+if start_responder --config "$T/ocsp.cnf" --ca issuing --signer-cert "$d/ocsp.pem" --signer-key "$TOK;object=ocsp" \
+	--pin-file "$PIN_FILE" $PASS; then
+	ok "responder starts with --signer-key pkcs11:...;object=ocsp and --pin-file"
 	[ "$(status "$d/g2.pem")" = good ] && ok "delegated: good, response verifies (-CAfile)" || { not_ok "delegated: good"; sed 's/^/#   /' "$T/ocsp.out" | head -5; }
 	[ "$(status "$d/good.pem" -no_nonce)" = revoked ] && ok "delegated: revoked" || not_ok "delegated: revoked"
 	ossl_ocsp -issuer "$d/issuing.pem" -cert "$d/g2.pem" -CAfile "$d/chain.pem" -resp_text > "$T/o" 2>&1 || true
@@ -141,8 +144,9 @@ if start_responder --config "$T/ocsp.cnf" --ca issuing --signer-cert "$d/ocsp.pe
 		grep -q "^Response verify OK" "$T/o" && ok "delegated: verifies with -VAfile the delegate" || not_ok "delegated: -VAfile the delegate"
 	stop_responder && ok "delegated: SIGTERM exit 0" || not_ok "delegated: SIGTERM exit status"
 else
-	not_ok "responder starts with --signer-key pkcs11:...;object=ocsp"
+	not_ok "responder starts with --signer-key pkcs11:...;object=ocsp and --pin-file"
 fi
+export GOVPKI_PIN=$PIN
 
 # --- a seal made with the maker's key in the token, signed by a file-key holder ---
 mkimages "$T"
@@ -153,7 +157,7 @@ expect "issue the seal-signer" ct issue --ca root --profile seal-signer --csr "$
 enckey ec-p256 "$d/holder"
 mkcsr ec-p256 "$d/holder.plain" "$d/holder.csr" "/C=CN/CN=holder" "email:holder@example.gov.cn"
 expect "issue the holder (person)" ct issue --ca root --profile person --csr "$d/holder.csr" --out "$d/holder.pem" $PASS
-expect "seal-tool make --maker-key pkcs11:..." st make --maker-cert "$d/maker.pem" --maker-key "$TOK;object=maker" $PASS \
+expect "seal-tool --pin-file make --maker-key pkcs11:..." env -u GOVPKI_PIN "$SEAL_TOOL" --pin-file "$PIN_FILE" make --maker-cert "$d/maker.pem" --maker-key "$TOK;object=maker" $PASS \
 	--id SEAL-HSM-1 --name "示例市人民政府" --type official --holder "$d/holder.pem" \
 	--image "$T/seal.png" --image-type PNG --width 40 --height 40 --days 30 --out "$d/s.seal"
 expect "seal decodes field by field (pyasn1)" python3 "$top_srcdir/tests/integration/seal_asn1_check.py" seal "$d/s.seal" "$d" \
