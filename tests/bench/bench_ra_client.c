@@ -92,10 +92,21 @@ call(SSL *ssl, const char *method, const char *path, const char *hdrs, const cha
 	n = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: %s\r\n%s%s"
 	    "Content-Length: %zu\r\n\r\n", method, path, host, hdrs,
 	    body ? "Content-Type: application/json\r\n" : "", blen);
-	if (SSL_write(ssl, head, n) != n || (blen && SSL_write(ssl, body, (int)blen) != (int)blen))
+	if (n < 0 || (size_t)n >= sizeof(head) || (buf = malloc(cap + 1)) == NULL)
 		return -1;
-	if ((buf = malloc(cap + 1)) == NULL)
-		return -1;
+	/* head and body in one TLS record and one write, as curl sends a
+	 * small request: two would cost both sides a record and a syscall */
+	if ((size_t)n + blen > cap) {
+		free(buf);
+		if ((buf = malloc((size_t)n + blen + 1)) == NULL)
+			return -1;
+		cap = (size_t)n + blen;
+	}
+	memcpy(buf, head, (size_t)n);
+	if (blen)
+		memcpy(buf + n, body, blen);
+	if (SSL_write(ssl, buf, n + (int)blen) != n + (int)blen)
+		goto fail;
 	for (;;) {
 		if (len == cap) {
 			cap *= 2;
