@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -18,6 +17,8 @@
 #include <microhttpd.h>
 
 #include <govpki/govpki.h>
+
+#include "daemon.h"
 
 #define MAX_CAS 64
 #define DISCARD_MAX (64u << 20)   /* bytes read past the limit before cutting off */
@@ -673,70 +674,6 @@ refresher(void *arg)
 
 /* ---- main --------------------------------------------------------------- */
 
-static int
-parse_listen(struct sockaddr_storage *ss, socklen_t *sslen, const char *spec)
-{
-	struct addrinfo hints, *ai = NULL;
-	char host[256];
-	const char *port, *h = host;
-	size_t hl;
-	int rc;
-
-	if (spec[0] == '[') {
-		const char *e = strchr(spec, ']');
-
-		if (e == NULL || e[1] != ':')
-			return -1;
-		hl = (size_t)(e - spec - 1);
-		if (hl >= sizeof(host))
-			return -1;
-		memcpy(host, spec + 1, hl);
-		port = e + 2;
-	} else {
-		const char *e = strrchr(spec, ':');
-
-		if (e == NULL) {
-			host[0] = '\0';
-			port = spec;
-		} else {
-			hl = (size_t)(e - spec);
-			if (hl >= sizeof(host))
-				return -1;
-			memcpy(host, spec, hl);
-			port = e + 1;
-		}
-		hl = e == NULL ? 0 : (size_t)(e - spec);
-	}
-	host[hl] = '\0';
-	if (host[0] == '\0' || strcmp(host, "*") == 0)
-		h = NULL;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((rc = getaddrinfo(h, port, &hints, &ai)) != 0 || ai == NULL)
-		return -1;
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*sslen = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	return 0;
-}
-
-static int
-write_port_file(const char *path, unsigned port)
-{
-	char tmp[4096];
-	FILE *f;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp) ||
-	    (f = fopen(tmp, "w")) == NULL)
-		return -1;
-	fprintf(f, "%u\n", port);
-	if (fclose(f) != 0 || rename(tmp, path) != 0)
-		return -1;
-	return 0;
-}
-
 static void
 usage(FILE *f)
 {
@@ -745,8 +682,9 @@ usage(FILE *f)
 	    "  --config FILE       configuration file ([govpki] and [ocsp] sections)\n"
 	    "  --home DIR          govpki home: the store is DIR/govpki.db (default\n"
 	    "                      $GOVPKI_HOME, else .); opened read-only\n"
-	    "  --listen ADDR:PORT  where to listen (default [ocsp] listen, 127.0.0.1:8080;\n"
-	    "                      port 0 picks a free port)\n"
+	    "  --listen ADDR:PORT  where to listen: IPv4:PORT, [IPv6]:PORT, localhost:PORT,\n"
+	    "                      or :PORT for every IPv4 address (default [ocsp] listen,\n"
+	    "                      127.0.0.1:8080; port 0 picks a free port)\n"
 	    "  --port-file FILE    write the bound port to FILE once listening\n"
 	    "  --pass-file FILE    key passphrase from FILE (else GOVPKI_PASSPHRASE, else\n"
 	    "                      a prompt)\n"
@@ -786,6 +724,7 @@ main(int argc, char **argv)
 	size_t passlen = 0;
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
+	const char *listen_at, *why;
 	struct MHD_Daemon *d = NULL;
 	const union MHD_DaemonInfo *info;
 	pthread_condattr_t ca;
@@ -846,9 +785,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	current = l;
-	if (parse_listen(&ss, &sslen, o.listen ? o.listen : l->set.listen) != 0) {
-		fprintf(stderr, "ocsp-responder: cannot listen on '%s' (want HOST:PORT)\n",
-		    o.listen ? o.listen : l->set.listen);
+	listen_at = o.listen ? o.listen : l->set.listen;
+	if (daemon_parse_listen(&ss, &sslen, listen_at, DAEMON_LISTEN_ANY_HOST, &why) != 0) {
+		fprintf(stderr, "ocsp-responder: cannot listen on '%s': %s (want IPv4:PORT, "
+		    "[IPv6]:PORT, localhost:PORT or :PORT)\n", listen_at, why);
 		goto out;
 	}
 	nproc = sysconf(_SC_NPROCESSORS_ONLN);
@@ -863,13 +803,12 @@ main(int argc, char **argv)
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_END);
 	if (d == NULL) {
-		fprintf(stderr, "ocsp-responder: cannot start the HTTP server on %s\n",
-		    o.listen ? o.listen : l->set.listen);
+		fprintf(stderr, "ocsp-responder: cannot start the HTTP server on %s\n", listen_at);
 		goto out;
 	}
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	port = info != NULL ? info->port : 0;
-	if (o.port_file != NULL && write_port_file(o.port_file, port) != 0) {
+	if (o.port_file != NULL && daemon_write_port_file(o.port_file, port) != 0) {
 		fprintf(stderr, "ocsp-responder: cannot write %s: %s\n", o.port_file, strerror(errno));
 		goto out;
 	}

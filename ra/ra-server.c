@@ -16,6 +16,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
+#include "daemon.h"
 #include "ra_server.h"
 
 server *ra_srv;
@@ -30,7 +31,8 @@ static const char usage_text[] =
 	"  --config FILE     govpki configuration (OpenSSL config syntax)\n"
 	"  --home DIR        the govpki home (default $GOVPKI_HOME, else .)\n"
 	"  --ca NAME         the CA that issues ([ra] ca)\n"
-	"  --listen A:P      address and port ([ra] listen, default 127.0.0.1:8443; port 0: any free)\n"
+	"  --listen A:P      IPv4:PORT, [IPv6]:PORT or localhost:PORT ([ra] listen, default\n"
+	"                    127.0.0.1:8443; port 0: any free)\n"
 	"  --port-file FILE  write the port listened on to FILE once ready\n"
 	"  --pass-file FILE  the CA key's passphrase (else GOVPKI_PASSPHRASE)\n"
 	"  --pin-file FILE   PIN of a PKCS#11 CA key (else GOVPKI_PIN, else [pkcs11] pin_file)\n"
@@ -75,30 +77,6 @@ load_settings(ra_settings *s, const gp_config *cfg)
 	    (r = gp_config_long(cfg, "ra", "challenge_ttl", 300, 10, 86400, &s->challenge_ttl)) != 0)
 		return r;
 	return 0;
-}
-
-/* "127.0.0.1:8443" into sin. */
-static int
-parse_listen(const char *s, struct sockaddr_in *sin)
-{
-	char host[64];
-	const char *c = strrchr(s, ':');
-	char *end;
-	long port;
-
-	if (c == NULL || (size_t)(c - s) >= sizeof(host))
-		return -1;
-	memcpy(host, s, (size_t)(c - s));
-	host[c - s] = '\0';
-	port = strtol(c + 1, &end, 10);
-	if (*end != '\0' || port < 0 || port > 65535)
-		return -1;
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((unsigned short)port);
-	if (strcmp(host, "localhost") == 0)
-		strcpy(host, "127.0.0.1");
-	return inet_pton(AF_INET, host, &sin->sin_addr) == 1 ? 0 : -1;
 }
 
 static int
@@ -211,7 +189,9 @@ main(int argc, char **argv)
 	char *pass = NULL, *tpass = NULL, *key_pem = NULL, *cert_pem = NULL, *trust_pem = NULL;
 	size_t passlen = 0, tpasslen = 0, key_len = 0, trust_len = 0;
 	unsigned char ckey[32];
-	struct sockaddr_in sin;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	const char *why;
 	struct MHD_Daemon *d = NULL;
 	sigset_t sigs;
 	int c, sig, rc = 1;
@@ -287,8 +267,9 @@ main(int argc, char **argv)
 	}
 	if (srv.set.officer_ca == NULL)
 		srv.set.officer_ca = srv.set.ca;
-	if (parse_listen(srv.set.listen, &sin) != 0) {
-		fprintf(stderr, "ra-server: bad listen address '%s' (IPv4:PORT)\n", srv.set.listen);
+	if (daemon_parse_listen(&ss, &sslen, srv.set.listen, 0, &why) != 0) {
+		fprintf(stderr, "ra-server: bad listen address '%s': %s (want IPv4:PORT, "
+		    "[IPv6]:PORT or localhost:PORT)\n", srv.set.listen, why);
 		rc = 2;
 		goto out;
 	}
@@ -299,8 +280,10 @@ main(int argc, char **argv)
 			    "(or plain_http = yes for 127.0.0.1)\n");
 			goto out;
 		}
-		if (sin.sin_addr.s_addr != htonl(INADDR_LOOPBACK)) {
-			fprintf(stderr, "ra-server: plain HTTP is allowed on 127.0.0.1 only\n");
+		if (ss.ss_family != AF_INET ||
+		    ((struct sockaddr_in *)&ss)->sin_addr.s_addr != htonl(INADDR_LOOPBACK)) {
+			fprintf(stderr, "ra-server: plain HTTP is allowed on 127.0.0.1 only, not on '%s'\n",
+			    srv.set.listen);
 			goto out;
 		}
 	}
@@ -348,7 +331,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+	    (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
 	if (srv.set.tls_cert != NULL && srv.set.tls_key != NULL) {
 		char *chain = NULL;
 		size_t chain_len = 0;
@@ -376,7 +360,7 @@ main(int argc, char **argv)
 		flags |= MHD_USE_TLS;
 	}
 	d = MHD_start_daemon(flags, 0, NULL, NULL, ra_access, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)srv.set.threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
@@ -397,17 +381,10 @@ main(int argc, char **argv)
 	}
 	if (port_file != NULL) {
 		const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-		char tmp[4096];
-		FILE *f;
 
-		snprintf(tmp, sizeof(tmp), "%s.tmp", port_file);
-		if (di == NULL || (f = fopen(tmp, "w")) == NULL) {
-			fprintf(stderr, "ra-server: cannot write %s\n", port_file);
-			goto out;
-		}
-		fprintf(f, "%u\n", (unsigned)di->port);
-		if (fclose(f) != 0 || rename(tmp, port_file) != 0) {
-			fprintf(stderr, "ra-server: cannot write %s\n", port_file);
+		if (di == NULL || daemon_write_port_file(port_file, di->port) != 0) {
+			fprintf(stderr, "ra-server: cannot write %s: %s\n", port_file,
+			    di == NULL ? "no bound port" : strerror(errno));
 			goto out;
 		}
 	}

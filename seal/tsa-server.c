@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +19,8 @@
 
 #include <govpki/govpki.h>
 #include <govpki/seal.h>
+
+#include "daemon.h"
 
 #define MAX_REQ (64 * 1024)     /* a TimeStampReq is a few hundred bytes */
 
@@ -108,29 +109,6 @@ completed(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_RequestTermi
 	*ctx = NULL;
 }
 
-static int
-parse_listen(struct sockaddr_storage *ss, const char *spec)
-{
-	struct addrinfo hints, *ai = NULL;
-	char host[256];
-	const char *e = strrchr(spec, ':');
-	size_t hl;
-
-	if (e == NULL || (hl = (size_t)(e - spec)) == 0 || hl >= sizeof(host))
-		return -1;
-	memcpy(host, spec, hl);
-	host[hl] = '\0';
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_NUMERICHOST;
-	if (getaddrinfo(host, e + 1, &hints, &ai) != 0 || ai == NULL)
-		return -1;
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	freeaddrinfo(ai);
-	return 0;
-}
-
 static X509 *
 read_cert(const char *path, STACK_OF(X509) **rest)
 {
@@ -159,7 +137,8 @@ usage(FILE *f)
 	    "requests with application/timestamp-reply. The certificate must be of the\n"
 	    "tsa-signer profile (critical extended key usage timeStamping), the key RSA or ECDSA\n"
 	    "(encrypted PEM; passphrase from --pass-file or $GOVPKI_PASSPHRASE).\n\n"
-	    "  --listen HOST:PORT  numeric address (default 127.0.0.1:3180; port 0: any free port)\n"
+	    "  --listen HOST:PORT  IPv4:PORT, [IPv6]:PORT or localhost:PORT (default\n"
+	    "                      127.0.0.1:3180; port 0: any free port)\n"
 	    "  --port-file F       write the bound port to F once listening\n"
 	    "  --policy OID        the TSA policy (default 1.2.3.4.1)\n"
 	    "  --chain F           certificates to add to each token (PEM)\n"
@@ -178,6 +157,8 @@ main(int argc, char **argv)
 	const char *certf = NULL, *keyf = NULL, *chainf = NULL, *pass_file = NULL, *policy = NULL;
 	const char *listen_on = "127.0.0.1:3180", *port_file = NULL;
 	struct sockaddr_storage ss;
+	socklen_t sslen;
+	const char *why;
 	struct MHD_Daemon *d = NULL;
 	const union MHD_DaemonInfo *info;
 	STACK_OF(X509) *chain = NULL, *extra = NULL;
@@ -205,8 +186,9 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (parse_listen(&ss, listen_on) != 0) {
-		fprintf(stderr, "tsa-server: cannot listen on '%s' (want a numeric HOST:PORT)\n", listen_on);
+	if (daemon_parse_listen(&ss, &sslen, listen_on, 0, &why) != 0) {
+		fprintf(stderr, "tsa-server: cannot listen on '%s': %s (want IPv4:PORT, [IPv6]:PORT "
+		    "or localhost:PORT)\n", listen_on, why);
 		return 2;
 	}
 	if ((cert = read_cert(certf, &extra)) == NULL) {
@@ -240,19 +222,9 @@ main(int argc, char **argv)
 		goto out;
 	}
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	if (port_file != NULL) {
-		char tmp[4096];
-		FILE *f;
-		if (snprintf(tmp, sizeof(tmp), "%s.tmp", port_file) >= (int)sizeof(tmp) ||
-		    (f = fopen(tmp, "w")) == NULL) {
-			fprintf(stderr, "tsa-server: cannot write %s\n", port_file);
-			goto out;
-		}
-		fprintf(f, "%u\n", info ? info->port : 0);
-		if (fclose(f) != 0 || rename(tmp, port_file) != 0) {
-			fprintf(stderr, "tsa-server: cannot write %s: %s\n", port_file, strerror(errno));
-			goto out;
-		}
+	if (port_file != NULL && daemon_write_port_file(port_file, info ? info->port : 0) != 0) {
+		fprintf(stderr, "tsa-server: cannot write %s: %s\n", port_file, strerror(errno));
+		goto out;
 	}
 	printf("tsa-server: listening on port %u\n", info ? info->port : 0);
 	fflush(stdout);

@@ -1,0 +1,294 @@
+/* tests/unit/test_daemon.c: the daemons' --listen parser and port file (tools/daemon.c) */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "daemon.h"
+#include "testutil.h"
+
+#define ANY DAEMON_LISTEN_ANY_HOST
+
+/* an accepted address: what it parses to */
+struct good {
+	const char *spec;
+	unsigned flags;
+	int family;
+	const char *addr;      /* as inet_pton reads it */
+	unsigned port;
+};
+
+static const struct good goods[] = {
+	{ "127.0.0.1:8443", 0, AF_INET, "127.0.0.1", 8443 },
+	{ "[::1]:8443", 0, AF_INET6, "::1", 8443 },
+	{ "[::]:443", 0, AF_INET6, "::", 443 },
+	{ "0.0.0.0:80", 0, AF_INET, "0.0.0.0", 80 },
+	{ "localhost:8080", 0, AF_INET, "127.0.0.1", 8080 },
+	{ "LocalHost:8080", 0, AF_INET, "127.0.0.1", 8080 },
+	{ "127.0.0.1:0", 0, AF_INET, "127.0.0.1", 0 },
+	{ "192.0.2.7:65535", 0, AF_INET, "192.0.2.7", 65535 },
+	{ "192.0.2.7:00080", 0, AF_INET, "192.0.2.7", 80 },
+	{ "[2001:db8::5:1]:1", 0, AF_INET6, "2001:db8::5:1", 1 },
+	{ "[::ffff:192.0.2.1]:3180", 0, AF_INET6, "::ffff:192.0.2.1", 3180 },
+	/* ocsp-responder's wildcard forms */
+	{ ":8080", ANY, AF_INET, "0.0.0.0", 8080 },
+	{ "*:8080", ANY, AF_INET, "0.0.0.0", 8080 },
+	{ "8080", ANY, AF_INET, "0.0.0.0", 8080 },
+	{ "0", ANY, AF_INET, "0.0.0.0", 0 },
+	{ "127.0.0.1:8080", ANY, AF_INET, "127.0.0.1", 8080 },
+	{ "[::1]:0", ANY, AF_INET6, "::1", 0 },
+	{ "localhost:1", ANY, AF_INET, "127.0.0.1", 1 },
+};
+
+/* a refused address: the phrase that says why */
+struct bad {
+	const char *spec;
+	unsigned flags;
+	const char *why;
+};
+
+static const struct bad bads[] = {
+	{ NULL, 0, "empty address" },
+	{ "", 0, "empty address" },
+	{ "", ANY, "empty address" },
+	/* no host, where the daemon never took one */
+	{ ":8080", 0, "missing host" },
+	{ "*:8080", 0, "not an IPv4 address, [IPv6 address] or localhost" },
+	/* no port */
+	{ "8080", 0, "missing port" },
+	{ "nowhere", 0, "missing port" },
+	{ "127.0.0.1", 0, "missing port" },
+	{ "127.0.0.1:", 0, "missing port" },
+	{ "127.0.0.1:", ANY, "missing port" },
+	{ ":", ANY, "missing port" },
+	{ "[::1]", 0, "missing port" },
+	{ "[::1]:", 0, "missing port" },
+	{ "[::1]", ANY, "missing port" },
+	/* ports out of range or not numbers */
+	{ "127.0.0.1:65536", 0, "the port is above 65535" },
+	{ "[::1]:70000", 0, "the port is above 65535" },
+	{ "127.0.0.1:99999999999999999999999", 0, "the port is above 65535" },
+	{ "70000", ANY, "the port is above 65535" },
+	{ "127.0.0.1:-1", 0, "the port is not a decimal number" },
+	{ "127.0.0.1:+80", 0, "the port is not a decimal number" },
+	{ "127.0.0.1: 80", 0, "the port is not a decimal number" },
+	{ "127.0.0.1:80 ", 0, "the port is not a decimal number" },
+	{ "127.0.0.1:0x50", 0, "the port is not a decimal number" },
+	{ "127.0.0.1:https", 0, "the port is not a decimal number" },
+	{ "nowhere", ANY, "the port is not a decimal number" },
+	/* brackets */
+	{ "[::1:8443", 0, "missing ']'" },
+	{ "[", 0, "missing ']'" },
+	{ "[::1]8443", 0, "no ':' after ']'" },
+	{ "[::1]]:8443", 0, "no ':' after ']'" },
+	{ "::1:8443", 0, "an IPv6 address goes in brackets, [ADDR]:PORT" },
+	{ "::1:8443", ANY, "an IPv6 address goes in brackets, [ADDR]:PORT" },
+	{ "[127.0.0.1]:80", 0, "not an IPv6 address in the brackets" },
+	{ "[localhost]:80", 0, "not an IPv6 address in the brackets" },
+	{ "[]:80", 0, "not an IPv6 address in the brackets" },
+	{ "[]:80", ANY, "not an IPv6 address in the brackets" },
+	{ "[::1%lo]:80", 0, "not an IPv6 address in the brackets" },
+	/* host names, shorthand and garbage */
+	{ "example.com:80", 0, "not an IPv4 address, [IPv6 address] or localhost" },
+	{ "localhost.:80", 0, "not an IPv4 address, [IPv6 address] or localhost" },
+	{ "127.1:80", 0, "not an IPv4 address, [IPv6 address] or localhost" },
+	{ "256.0.0.1:80", 0, "not an IPv4 address, [IPv6 address] or localhost" },
+	{ " 127.0.0.1:80", 0, "not an IPv4 address, [IPv6 address] or localhost" },
+	{ "**:80", ANY, "not an IPv4 address, [IPv6 address] or localhost" },
+	{ "1234567890123456789012345678901234567890123456789:80", 0, "the address is too long" },
+};
+
+/* every accepted form gives its family, address bytes, port and length */
+static void
+test_accepted(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(goods) / sizeof(goods[0]); i++) {
+		const struct good *g = &goods[i];
+		struct sockaddr_storage ss;
+		socklen_t len = 0;
+		const char *why = "untouched";
+		unsigned char want[16];
+
+		memset(&ss, 0xa5, sizeof(ss));
+		if (daemon_parse_listen(&ss, &len, g->spec, g->flags, &why) != 0)
+			fail_msg("'%s' (flags %u) refused: %s", g->spec, g->flags, why);
+		assert_string_equal(why, "untouched");
+		assert_int_equal(ss.ss_family, g->family);
+		assert_int_equal(inet_pton(g->family, g->addr, want), 1);
+		if (g->family == AF_INET) {
+			const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+			const unsigned char zero[sizeof(sin->sin_zero)] = { 0 };
+
+			assert_int_equal(len, sizeof(struct sockaddr_in));
+			assert_memory_equal(&sin->sin_addr, want, 4);
+			assert_int_equal(ntohs(sin->sin_port), g->port);
+			assert_memory_equal(sin->sin_zero, zero, sizeof(zero));
+		} else {
+			const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
+
+			assert_int_equal(len, sizeof(struct sockaddr_in6));
+			assert_memory_equal(&sin6->sin6_addr, want, 16);
+			assert_int_equal(ntohs(sin6->sin6_port), g->port);
+			assert_int_equal(sin6->sin6_flowinfo, 0);
+			assert_int_equal(sin6->sin6_scope_id, 0);
+		}
+	}
+}
+
+/* every refused form says why and leaves the address and length cleared */
+static void
+test_refused(void **state)
+{
+	static const unsigned char zero[sizeof(struct sockaddr_storage)] = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+		const struct bad *b = &bads[i];
+		struct sockaddr_storage ss;
+		socklen_t len = 99;
+		const char *why = NULL;
+
+		memset(&ss, 0xa5, sizeof(ss));
+		if (daemon_parse_listen(&ss, &len, b->spec, b->flags, &why) != -1)
+			fail_msg("'%s' (flags %u) accepted", b->spec ? b->spec : "NULL", b->flags);
+		if (why == NULL || strcmp(why, b->why) != 0)
+			fail_msg("'%s' (flags %u): why '%s', want '%s'", b->spec ? b->spec : "NULL",
+			    b->flags, why ? why : "NULL", b->why);
+		assert_int_equal(len, 0);
+		assert_memory_equal(&ss, zero, sizeof(ss));
+	}
+}
+
+/* why may be NULL, on success and on failure */
+static void
+test_null_why(void **state)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	(void)state;
+	assert_int_equal(daemon_parse_listen(&ss, &len, "127.0.0.1:1", 0, NULL), 0);
+	assert_int_equal(daemon_parse_listen(&ss, &len, "127.0.0.1:x", 0, NULL), -1);
+	assert_int_equal(daemon_parse_listen(&ss, &len, NULL, ANY, NULL), -1);
+}
+
+/* the whole file content, or NULL when there is none */
+static char *
+slurp(const char *path)
+{
+	static char buf[64];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* creates an empty file */
+static void
+touch(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static int
+exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* the port file holds "PORT\n", replaces an old one, and no .tmp stays */
+static void
+test_port_file(void **state)
+{
+	char *d = tu_tmpdir(), path[512], tmp[520];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/port", d);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	assert_int_equal(daemon_write_port_file(path, 8443), 0);
+	assert_string_equal(slurp(path), "8443\n");
+	assert_false(exists(tmp));
+	/* an old file (and a stale .tmp from a crash) are replaced */
+	assert_int_equal(daemon_write_port_file(path, 0), 0);
+	assert_string_equal(slurp(path), "0\n");
+	touch(tmp);
+	assert_int_equal(daemon_write_port_file(path, 65535), 0);
+	assert_string_equal(slurp(path), "65535\n");
+	assert_false(exists(tmp));
+	tu_rmdir(d);
+}
+
+/* failures return -1 with errno, and leave no .tmp behind */
+static void
+test_port_file_fails(void **state)
+{
+	char *d = tu_tmpdir(), path[512], tmp[520], target[512], longp[5000];
+
+	(void)state;
+	/* a folder that does not exist */
+	snprintf(path, sizeof(path), "%s/none/port", d);
+	errno = 0;
+	assert_int_equal(daemon_write_port_file(path, 1), -1);
+	assert_int_equal(errno, ENOENT);
+	/* the path is a folder: the .tmp is written, the rename fails and it goes */
+	snprintf(path, sizeof(path), "%s/dir", d);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	assert_int_equal(mkdir(path, 0700), 0);
+	errno = 0;
+	assert_int_equal(daemon_write_port_file(path, 1), -1);
+	assert_int_equal(errno, EISDIR);
+	assert_false(exists(tmp));
+	/* a link at PATH.tmp is not followed: its target keeps its content */
+	snprintf(path, sizeof(path), "%s/port", d);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	snprintf(target, sizeof(target), "%s/target", d);
+	touch(target);
+	assert_int_equal(symlink(target, tmp), 0);
+	errno = 0;
+	assert_int_equal(daemon_write_port_file(path, 1), -1);
+	assert_int_equal(errno, ELOOP);
+	assert_string_equal(slurp(target), "");
+	assert_false(exists(path));
+	/* a path too long for PATH.tmp */
+	memset(longp, 'a', sizeof(longp) - 1);
+	longp[sizeof(longp) - 1] = '\0';
+	errno = 0;
+	assert_int_equal(daemon_write_port_file(longp, 1), -1);
+	assert_int_equal(errno, ENAMETOOLONG);
+	tu_rmdir(d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_accepted),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_null_why),
+		cmocka_unit_test(test_port_file),
+		cmocka_unit_test(test_port_file_fails),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
