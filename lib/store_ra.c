@@ -6,6 +6,7 @@
 
 #include "error_int.h"
 #include "store_ra_int.h"
+#include "util.h"
 
 /* Like lib/store.c: arguments are checked and outputs cleared here, so
  * backends may assume valid arguments. */
@@ -180,6 +181,58 @@ gp_ra_request_free(gp_ra_request *q)
 		free(q->approvers[i]);
 	free(q->approvers);
 	free(q);
+}
+
+int
+gp_ra_request_dup(gp_ra_request **out, const gp_ra_request *b)
+{
+	gp_ra_request *r;
+	int rc = 0;
+
+	if (out == NULL || b == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_request_dup: bad arguments");
+	*out = NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	*r = *b;
+	r->ca = r->profile = r->subject = r->sans = NULL;
+	r->contact_name = r->contact_email = r->contact_phone = NULL;
+	r->submitter = r->reason = NULL;
+	r->csr = NULL;
+	r->approvers = NULL;
+	r->napprovers = 0;
+	if ((rc = gp_strdup(&r->ca, b->ca)) != 0 ||
+	    (rc = gp_strdup(&r->profile, b->profile)) != 0 ||
+	    (rc = gp_strdup(&r->subject, b->subject)) != 0 ||
+	    (rc = gp_strdup(&r->sans, b->sans)) != 0 ||
+	    (rc = gp_strdup(&r->contact_name, b->contact_name)) != 0 ||
+	    (rc = gp_strdup(&r->contact_email, b->contact_email)) != 0 ||
+	    (rc = gp_strdup(&r->contact_phone, b->contact_phone)) != 0 ||
+	    (rc = gp_strdup(&r->submitter, b->submitter)) != 0 ||
+	    (rc = gp_strdup(&r->reason, b->reason)) != 0)
+		goto out;
+	if (b->csr != NULL && b->csr_len > 0) {
+		if ((r->csr = malloc(b->csr_len)) == NULL) {
+			rc = gp_err(GP_E_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(r->csr, b->csr, b->csr_len);
+	}
+	if (b->napprovers > 0) {
+		if ((r->approvers = calloc(b->napprovers, sizeof(*r->approvers))) == NULL) {
+			rc = gp_err(GP_E_NOMEM, "out of memory");
+			goto out;
+		}
+		for (; r->napprovers < b->napprovers; r->napprovers++)
+			if ((rc = gp_strdup(&r->approvers[r->napprovers],
+			    b->approvers[r->napprovers])) != 0)
+				goto out;
+	}
+	*out = r;
+	r = NULL;
+out:
+	gp_ra_request_free(r);
+	return rc;
 }
 
 void

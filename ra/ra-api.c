@@ -414,9 +414,9 @@ h_submit(worker *w, hreq *rq, hresp *rs)
 	wop op;
 	char *sans = NULL;
 	size_t i, sl = 0;
-	int64_t id;
 	int r;
 
+	memset(&op, 0, sizeof(op));
 	if (parse_body(rq, rs, &j) != 0 || check_fields(rs, j, "request", top) != 0)
 		goto out;
 	memset(&sub, 0, sizeof(sub));
@@ -472,12 +472,10 @@ h_submit(worker *w, hreq *rq, hresp *rs)
 	sub.submitter = rq->who.name;
 	/* the CSR checks here, on this thread; the write in the writer's group */
 	if ((r = gp_ra_submit_check(w->ra, &sub)) == 0) {
-		memset(&op, 0, sizeof(op));
 		op.kind = WOP_SUBMIT;
 		op.grouped = 1;
 		op.sub = &sub;
 		r = ra_write(&op);
-		id = op.id;
 	}
 	if (r != 0) {
 		if (r == GP_E_NOTFOUND)
@@ -486,18 +484,11 @@ h_submit(worker *w, hreq *rq, hresp *rs)
 			reply_gp(rs, r, "request refused");
 		goto out;
 	}
-	snprintf(rs->location, sizeof(rs->location), "/api/v1/requests/%lld", (long long)id);
-	{
-		gp_ra_request *q = NULL;
-
-		if (gp_ra_request_get(w->ra, id, &q) == 0) {
-			reply_json(rs, 201, request_json(q));
-			gp_ra_request_free(q);
-		} else {
-			reply_json(rs, 201, json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", "pending"));
-		}
-	}
+	/* answered from what was stored, not read back */
+	snprintf(rs->location, sizeof(rs->location), "/api/v1/requests/%lld", (long long)op.req->id);
+	reply_json(rs, 201, request_json(op.req));
 out:
+	gp_ra_request_free(op.req);
 	free(sans);
 	json_decref(j);
 	return 0;
@@ -653,6 +644,12 @@ h_approve(worker *w, hreq *rq, hresp *rs)
 		__atomic_fetch_add(&ra_srv->issued, 1, __ATOMIC_RELAXED);
 	else if (fin == GP_RA_FAILED)
 		__atomic_fetch_add(&ra_srv->failed, 1, __ATOMIC_RELAXED);
+	/* the first approval that completed the request is answered from what
+	 * was written; otherwise the request is read back */
+	if (gp_ra_approval_request(appr) != NULL) {
+		reply_json(rs, 200, request_json(gp_ra_approval_request(appr)));
+		goto out;
+	}
 	if (gp_ra_request_get(w->ra, id, &q) != 0) {
 		reply_gp(rs, gp_error_last_code(), "approve");
 		goto out;

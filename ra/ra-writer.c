@@ -40,7 +40,7 @@ run(gp_ra *ra, wop *op)
 	gp_error_clear();
 	switch (op->kind) {
 	case WOP_SUBMIT:
-		op->rc = gp_ra_submit_store(ra, &op->id, op->sub);
+		op->rc = gp_ra_submit_store(ra, &op->req, op->sub);
 		break;
 	case WOP_APPROVE:
 		op->rc = gp_ra_approve_store(ra, &op->fin, op->appr);

@@ -295,9 +295,11 @@ out:
 	return r;
 }
 
-/* Stores a checked submission as pending with its audit entry. */
+/* Stores a checked submission as pending with its audit entry; *id its
+ * id, *out (when out is not NULL) a copy of the stored request. */
 static int
-submit_store(gp_ra *ra, int64_t *id, const gp_ra_submission *sub, const gp_profile *p)
+submit_store(gp_ra *ra, int64_t *id, gp_ra_request **out, const gp_ra_submission *sub,
+    const gp_profile *p)
 {
 	gp_store *st = gp_ctx_store(ra->ctx);
 	gp_ra_request q;
@@ -332,6 +334,9 @@ submit_store(gp_ra *ra, int64_t *id, const gp_ra_submission *sub, const gp_profi
 	if ((r = audit_commit(ra, sub->submitter, "ra.submit", obj, detail)) != 0)
 		return r;
 	*id = q.id;
+	/* stored: a failed copy only costs the caller a read */
+	if (out != NULL && gp_ra_request_dup(out, &q) != 0)
+		*out = NULL;
 	return 0;
 }
 
@@ -347,7 +352,7 @@ gp_ra_submit(gp_ra *ra, int64_t *id, const gp_ra_submission *sub)
 		return gp_err(GP_E_INVALID, "gp_ra_submit: bad arguments");
 	if ((r = submit_check(ra, sub, &p)) != 0)
 		return r;
-	return submit_store(ra, id, sub, p);
+	return submit_store(ra, id, NULL, sub, p);
 }
 
 int
@@ -361,20 +366,25 @@ gp_ra_submit_check(gp_ra *ra, const gp_ra_submission *sub)
 }
 
 int
-gp_ra_submit_store(gp_ra *ra, int64_t *id, const gp_ra_submission *sub)
+gp_ra_submit_store(gp_ra *ra, gp_ra_request **out, const gp_ra_submission *sub)
 {
 	const gp_profile *p;
+	int64_t id;
 	int r;
 
-	if (id != NULL)
-		*id = 0;
-	if (ra == NULL || id == NULL || sub == NULL || sub->submitter == NULL)
+	if (out != NULL)
+		*out = NULL;
+	if (ra == NULL || out == NULL || sub == NULL || sub->submitter == NULL)
 		return gp_err(GP_E_INVALID, "gp_ra_submit_store: bad arguments");
 	if ((r = need_ca(ra)) != 0)
 		return r;
 	if ((p = gp_profiles_get(gp_ctx_profiles(ra->ctx), sub->profile)) == NULL)
 		return gp_err(GP_E_NOTFOUND, "unknown profile '%.64s'", sub->profile);
-	return submit_store(ra, id, sub, p);
+	if ((r = submit_store(ra, &id, out, sub, p)) != 0)
+		return r;
+	if (*out == NULL)
+		return gp_ra_request_get(ra, id, out);
+	return 0;
 }
 
 int
@@ -461,7 +471,7 @@ gp_ra_count(gp_ra *ra, int64_t counts[GP_RA__NSTATUS])
  * revoked, failed) with its audit entry. */
 static int
 finish_in(gp_ra *ra, const gp_ra_request *q, int to, const char *reason,
-    const unsigned char *serial, size_t serial_len)
+    const unsigned char *serial, size_t serial_len, int64_t when)
 {
 	gp_store *st = gp_ctx_store(ra->ctx);
 	char obj[32], detail[1024], hex[2 * GP_SERIAL_MAX + 1] = "";
@@ -474,7 +484,7 @@ finish_in(gp_ra *ra, const gp_ra_request *q, int to, const char *reason,
 	    to == GP_RA_FAILED ? "failed" : "ok", hex[0] ? hex : "-",
 	    reason ? " reason=" : "", reason ? reason : "");
 	if ((r = gp_store_ra_req_set_status(st, q->id, GP_RA_APPROVED, to, reason, serial,
-	    serial_len, gp_now())) != 0)
+	    serial_len, when)) != 0)
 		return r;
 	return gp_audit_append(st, "ra", to == GP_RA_FAILED ? "ra.failed" :
 	    to == GP_RA_ISSUED ? "ra.issued" : "ra.revoked", obj, detail);
@@ -489,7 +499,7 @@ finish(gp_ra *ra, const gp_ra_request *q, int to, const char *reason,
 
 	if ((r = w_begin(ra)) != 0)
 		return r;
-	if ((r = finish_in(ra, q, to, reason, serial, serial_len)) != 0 ||
+	if ((r = finish_in(ra, q, to, reason, serial, serial_len, gp_now())) != 0 ||
 	    (r = w_commit(ra)) != 0)
 		w_rollback(ra);
 	return r;
@@ -530,6 +540,9 @@ struct gp_ra_approval {
 	gp_issue_prep *prep;          /* NULL: not prepared, or failed (prep_rc) */
 	int prep_rc;
 	char prep_msg[900];
+	unsigned char serial[GP_SERIAL_MAX];  /* of the certificate issued */
+	size_t serial_len;
+	int q_final;                  /* q is the request as _store left it */
 };
 
 void
@@ -540,6 +553,44 @@ gp_ra_approval_free(gp_ra_approval *a)
 	gp_ra_request_free(a->q);
 	gp_issue_prep_free(a->prep);
 	free(a);
+}
+
+const gp_ra_request *
+gp_ra_approval_request(const gp_ra_approval *a)
+{
+	return a != NULL && a->q_final ? a->q : NULL;
+}
+
+/* After the one approval that completed issue request a->q (committed at
+ * when): a->q becomes what the store now holds, as gp_ra_request_get would
+ * read it, so that it can be answered without a read. */
+static void
+approval_settle(gp_ra_approval *a, int fin, int64_t when)
+{
+	gp_ra_request *q = a->q;
+	char **ap, *reason = NULL;
+
+	/* not settled (the caller then reads it) unless everything copies */
+	if ((ap = calloc(1, sizeof(*ap))) == NULL)
+		return;
+	if (gp_strdup(&ap[0], a->officer) != 0 ||
+	    (fin == GP_RA_FAILED && gp_strdup(&reason, a->prep_msg) != 0)) {
+		free(ap[0]);
+		free(ap);
+		return;
+	}
+	q->approvers = ap;
+	q->napprovers = 1;
+	q->status = fin;
+	q->updated = when;
+	if (fin == GP_RA_FAILED) {      /* the store's coalesce(reason, ...) */
+		free(q->reason);
+		q->reason = reason;
+	} else {
+		memcpy(q->serial, a->serial, a->serial_len);
+		q->serial_len = a->serial_len;
+	}
+	a->q_final = 1;
 }
 
 int
@@ -621,11 +672,9 @@ out:
  * ends issued, or failed with the reason (*final).  < 0 only for a store
  * failure, which undoes the whole approval. */
 static int
-issue_in(gp_ra *ra, gp_ra_approval *a, int *final)
+issue_in(gp_ra *ra, gp_ra_approval *a, int *final, int64_t when)
 {
 	const gp_ra_request *q = a->q;
-	unsigned char sn[GP_SERIAL_MAX];
-	size_t snlen;
 	int r;
 
 	if (strcmp(q->ca, gp_ca_name(ra->ca)) != 0) {
@@ -639,14 +688,14 @@ issue_in(gp_ra *ra, gp_ra_approval *a, int *final)
 	if (a->prep == NULL)
 		goto failed;
 	if ((r = gp_ca_issue_store(ra->ca, a->prep)) != 0 ||
-	    (r = gp_serial_from_asn1(sn, &snlen,
+	    (r = gp_serial_from_asn1(a->serial, &a->serial_len,
 	    X509_get0_serialNumber(gp_issue_prep_cert0(a->prep)))) != 0 ||
-	    (r = finish_in(ra, q, GP_RA_ISSUED, NULL, sn, snlen)) != 0)
+	    (r = finish_in(ra, q, GP_RA_ISSUED, NULL, a->serial, a->serial_len, when)) != 0)
 		return r;
 	*final = GP_RA_ISSUED;
 	return 0;
 failed:
-	if ((r = finish_in(ra, q, GP_RA_FAILED, a->prep_msg, NULL, 0)) != 0)
+	if ((r = finish_in(ra, q, GP_RA_FAILED, a->prep_msg, NULL, 0, when)) != 0)
 		return r;
 	*final = GP_RA_FAILED;
 	return 0;
@@ -659,10 +708,11 @@ gp_ra_approve_store(gp_ra *ra, int *final, gp_ra_approval *a)
 	gp_ra_request *q;
 	char who[GP_RA_MAX_NAME + 16], obj[32], detail[128];
 	int r, count, fin = GP_RA_PENDING;
+	int64_t now = gp_now();         /* one time for the whole write */
 
 	if (final != NULL)
 		*final = -1;
-	if (ra == NULL || a == NULL || a->q == NULL)
+	if (ra == NULL || a == NULL || a->q == NULL || a->q_final)
 		return gp_err(GP_E_INVALID, "gp_ra_approve_store: bad arguments");
 	q = a->q;
 	if (ra->group && !gp_ra_approval_grouped(a))
@@ -674,10 +724,10 @@ gp_ra_approve_store(gp_ra *ra, int *final, gp_ra_approval *a)
 		return r;
 	/* the primary key refuses a second approval even from a racing writer,
 	 * and the compare-and-set below a request rejected meanwhile */
-	if ((r = gp_store_ra_approval_add(st, q->id, a->officer, gp_now(), &count)) != 0 ||
+	if ((r = gp_store_ra_approval_add(st, q->id, a->officer, now, &count)) != 0 ||
 	    (count >= q->approvals_needed &&
 	    (r = gp_store_ra_req_set_status(st, q->id, GP_RA_PENDING, GP_RA_APPROVED, NULL, NULL, 0,
-	    gp_now())) != 0)) {
+	    now)) != 0)) {
 		w_rollback(ra);
 		if (r == GP_E_STATE)
 			r = gp_err(GP_E_STATE, "request %lld is no longer pending", (long long)q->id);
@@ -690,12 +740,15 @@ gp_ra_approve_store(gp_ra *ra, int *final, gp_ra_approval *a)
 		goto undo;
 	if (count >= q->approvals_needed && ra->ca != NULL && q->kind == GP_RA_ISSUE) {
 		/* approval, certificate and final state: one write */
-		if ((r = issue_in(ra, a, &fin)) != 0)
+		if ((r = issue_in(ra, a, &fin, now)) != 0)
 			goto undo;
 		if ((r = w_commit(ra)) != 0)
 			goto undo;
 		if (final != NULL)
 			*final = fin;
+		/* the approvers are known only when this one was the first */
+		if (count == 1 && q->napprovers == 0)
+			approval_settle(a, fin, now);
 		if (fin == GP_RA_FAILED)  /* readable; the approval itself succeeded */
 			gp_err(GP_E_STATE, "%s", a->prep_msg);
 		return 0;

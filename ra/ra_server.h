@@ -105,7 +105,7 @@ typedef struct wop {
 	int kind;                  /* WOP_* */
 	int grouped;               /* may share the group's transaction */
 	const gp_ra_submission *sub;   /* SUBMIT (checked) */
-	int64_t id;                /* SUBMIT: the new request's id */
+	gp_ra_request *req;        /* SUBMIT: the request as stored (the worker frees it) */
 	gp_ra_approval *appr;      /* APPROVE (prepared) */
 	int fin;                   /* APPROVE: the request's state afterwards */
 	int (*fn)(gp_ra *ra, void *arg);  /* CALL: any write on the writer's RA */

@@ -156,6 +156,8 @@ GP_EXPORT int gp_ra_request_get(gp_ra *ra, int64_t id, gp_ra_request **out);
 GP_EXPORT int gp_ra_request_list(gp_ra *ra, const gp_ra_filter *f,
     gp_ra_request_cb cb, void *arg);
 GP_EXPORT void gp_ra_request_free(gp_ra_request *req);
+/* A deep copy of req (approvers included); *out: gp_ra_request_free. */
+GP_EXPORT int gp_ra_request_dup(gp_ra_request **out, const gp_ra_request *req);
 
 /*
  * Officer officer approves request id.  GP_E_NOTFOUND: no such request;
@@ -189,7 +191,9 @@ GP_EXPORT void gp_ra_group_rollback(gp_ra *ra);
  * check the CSR again) with its audit entry, as gp_ra_submit does.
  */
 GP_EXPORT int gp_ra_submit_check(gp_ra *ra, const gp_ra_submission *sub);
-GP_EXPORT int gp_ra_submit_store(gp_ra *ra, int64_t *id, const gp_ra_submission *sub);
+/* *out: the request as stored (its id, times, approvals needed), for the
+ * answer without reading it back; gp_ra_request_free. */
+GP_EXPORT int gp_ra_submit_store(gp_ra *ra, gp_ra_request **out, const gp_ra_submission *sub);
 
 /*
  * gp_ra_approve in two halves.  _prepare reads the request and makes the
@@ -210,6 +214,11 @@ GP_EXPORT int gp_ra_approve_prepare(gp_ra_approval **out, gp_ra *ra, int64_t id,
     const char *officer);
 GP_EXPORT int gp_ra_approve_store(gp_ra *ra, int *final, gp_ra_approval *a);
 GP_EXPORT int gp_ra_approval_grouped(const gp_ra_approval *a);
+/* After a successful _store: the request as this approval left it, when
+ * that is known without reading it back (the one approval that completed
+ * an issue request: issued with its serial, or failed with the reason);
+ * NULL otherwise (read it with gp_ra_request_get).  Borrowed from a. */
+GP_EXPORT const gp_ra_request *gp_ra_approval_request(const gp_ra_approval *a);
 GP_EXPORT void gp_ra_approval_free(gp_ra_approval *a);
 
 /* Rejects a pending request with a reason (required).  Same errors. */

@@ -531,7 +531,7 @@ test_group(void **state)
 	gp_ra *w = NULL;
 	gp_ra_submission s = sub_of(f, "tls-server");
 	gp_ra_approval *a1 = NULL, *a2 = NULL, *a3 = NULL;
-	gp_ra_request *q = NULL;
+	gp_ra_request *q = NULL, *r1 = NULL, *r2 = NULL, *r3 = NULL;
 	int64_t id1, id2, id3, bad = -1, rows = 0, before[GP_RA__NSTATUS], after[GP_RA__NSTATUS];
 	int fin;
 
@@ -542,8 +542,10 @@ test_group(void **state)
 	assert_int_equal(gp_ra_group_commit(w), GP_E_STATE);
 	assert_int_equal(gp_ra_group_begin(w), 0);
 	assert_int_equal(gp_ra_group_begin(w), GP_E_STATE);
-	assert_int_equal(gp_ra_submit_store(w, &id1, &s), 0);
-	assert_int_equal(gp_ra_submit_store(w, &id2, &s), 0);
+	assert_int_equal(gp_ra_submit_store(w, &r1, &s), 0);
+	assert_int_equal(gp_ra_submit_store(w, &r2, &s), 0);
+	id1 = r1->id;
+	id2 = r2->id;
 	/* not committed: the other connection does not see it */
 	assert_int_equal(gp_ra_request_get(f->ra, id1, &q), GP_E_NOTFOUND);
 	assert_int_equal(gp_ra_group_commit(w), 0);
@@ -574,7 +576,9 @@ test_group(void **state)
 	/* a dropped group leaves nothing */
 	assert_int_equal(gp_ra_count(f->ra, before), 0);
 	assert_int_equal(gp_ra_group_begin(w), 0);
-	assert_int_equal(gp_ra_submit_store(w, &id3, &s), 0);
+	assert_int_equal(gp_ra_submit_store(w, &r3, &s), 0);
+	id3 = r3->id;
+	assert_true(id3 > id2);
 	gp_ra_group_rollback(w);
 	assert_int_equal(gp_ra_count(f->ra, after), 0);
 	assert_memory_equal(before, after, sizeof(before));
@@ -583,9 +587,127 @@ test_group(void **state)
 	gp_ra_approval_free(a1);
 	gp_ra_approval_free(a2);
 	gp_ra_approval_free(a3);
+	gp_ra_request_free(r1);
+	gp_ra_request_free(r2);
+	gp_ra_request_free(r3);
 	gp_ra_free(w);
 	gp_ca_free(ca2);
 	gp_ctx_free(c2);
+}
+
+/* v (what a write reports) equals what reading the request gives. */
+static void
+assert_same_request(const gp_ra_request *v, gp_ra *ra)
+{
+	gp_ra_request *q = NULL;
+
+	assert_non_null(v);
+	assert_int_equal(gp_ra_request_get(ra, v->id, &q), 0);
+	assert_int_equal(v->kind, q->kind);
+	assert_int_equal(v->status, q->status);
+	assert_string_equal(v->ca, q->ca);
+	assert_string_equal(v->profile, q->profile);
+	assert_true((v->subject == NULL) == (q->subject == NULL));
+	assert_true((v->sans == NULL) == (q->sans == NULL));
+	assert_true((v->contact_email == NULL) == (q->contact_email == NULL));
+	if (q->contact_email != NULL)
+		assert_string_equal(v->contact_email, q->contact_email);
+	assert_string_equal(v->submitter, q->submitter);
+	assert_int_equal(v->submitted, q->submitted);
+	assert_int_equal(v->updated, q->updated);
+	assert_int_equal(v->approvals_needed, q->approvals_needed);
+	assert_int_equal(v->revoke_reason, q->revoke_reason);
+	assert_true((v->reason == NULL) == (q->reason == NULL));
+	if (q->reason != NULL)
+		assert_string_equal(v->reason, q->reason);
+	assert_int_equal(v->serial_len, q->serial_len);
+	assert_memory_equal(v->serial, q->serial, q->serial_len);
+	assert_int_equal(v->csr_len, q->csr_len);
+	assert_memory_equal(v->csr, q->csr, q->csr_len);
+	assert_int_equal(v->napprovers, q->napprovers);
+	for (size_t i = 0; i < q->napprovers; i++)
+		assert_string_equal(v->approvers[i], q->approvers[i]);
+	gp_ra_request_free(q);
+}
+
+/* ra-server answers a submission and the approval that completes it from
+ * what was written (gp_ra_submit_store's copy, gp_ra_approval_request):
+ * each equals the request read back, issued or failed; an approval that
+ * was not the first (dual control) reports nothing to answer from; a
+ * deep copy keeps everything. */
+static void
+test_answer_views(void **state)
+{
+	fx *f = *state;
+	gp_ra_submission s = sub_of(f, "tls-server");
+	gp_ra_request *r = NULL, *d = NULL;
+	gp_ra_approval *a = NULL;
+	gp_ca *root = NULL;
+	gp_ra *other = NULL;
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	unsigned char *csr;
+	size_t len;
+	int fin;
+
+	/* submitted, then issued */
+	assert_int_equal(gp_ra_submit_check(f->ra, &s), 0);
+	assert_int_equal(gp_ra_submit_store(f->ra, &r, &s), 0);
+	assert_int_equal(r->status, GP_RA_PENDING);
+	assert_same_request(r, f->ra);
+	assert_int_equal(gp_ra_approve_prepare(&a, f->ra, r->id, "alice"), 0);
+	assert_null(gp_ra_approval_request(a));    /* not before the write */
+	assert_int_equal(gp_ra_approve_store(f->ra, &fin, a), 0);
+	assert_int_equal(fin, GP_RA_ISSUED);
+	assert_non_null(gp_ra_approval_request(a));
+	assert_int_equal(gp_ra_approval_request(a)->status, GP_RA_ISSUED);
+	assert_true(gp_ra_approval_request(a)->serial_len > 0);
+	assert_same_request(gp_ra_approval_request(a), f->ra);
+	assert_int_equal(gp_ra_request_dup(&d, gp_ra_approval_request(a)), 0);
+	assert_same_request(d, f->ra);
+	/* a settled approval is not stored twice */
+	assert_int_equal(gp_ra_approve_store(f->ra, &fin, a), GP_E_INVALID);
+	gp_ra_request_free(d);
+	gp_ra_approval_free(a);
+	gp_ra_request_free(r);
+	r = NULL;
+
+	/* approved on an RA of another CA: failed, with the reason */
+	assert_int_equal(gp_ra_submit_store(f->ra, &r, &s), 0);
+	assert_int_equal(gp_ca_open(&root, f->ctx, "root", PW, strlen(PW)), 0);
+	assert_int_equal(gp_ra_new(&other, f->ctx, root), 0);
+	assert_int_equal(gp_ra_approve_prepare(&a, other, r->id, "alice"), 0);
+	assert_int_equal(gp_ra_approve_store(other, &fin, a), 0);
+	assert_int_equal(fin, GP_RA_FAILED);
+	assert_non_null(gp_ra_approval_request(a));
+	assert_non_null(strstr(gp_ra_approval_request(a)->reason, "the RA serves root"));
+	assert_same_request(gp_ra_approval_request(a), f->ra);
+	gp_ra_approval_free(a);
+	gp_ra_request_free(r);
+	r = NULL;
+
+	/* dual control: the completing approval was not the first */
+	csr = tu_csr(&len, k, "Example", "Dept CA", NULL);
+	s = sub_of(f, "sub-ca");
+	s.csr = csr;
+	s.csr_len = len;
+	assert_int_equal(gp_ra_submit_store(f->ra, &r, &s), 0);
+	assert_int_equal(r->approvals_needed, 2);
+	assert_same_request(r, f->ra);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, r->id, "bob"), 0);
+	assert_int_equal(gp_ra_approve_prepare(&a, f->ra, r->id, "carol"), 0);
+	assert_int_equal(gp_ra_approve_store(f->ra, &fin, a), 0);
+	assert_int_equal(fin, GP_RA_ISSUED);
+	assert_null(gp_ra_approval_request(a));
+	gp_ra_approval_free(a);
+	gp_ra_request_free(r);
+
+	assert_int_equal(gp_ra_submit_store(f->ra, NULL, &s), GP_E_INVALID);
+	assert_int_equal(gp_ra_request_dup(NULL, NULL), GP_E_INVALID);
+	assert_null(gp_ra_approval_request(NULL));
+	gp_ra_free(other);
+	gp_ca_free(root);
+	free(csr);
+	EVP_PKEY_free(k);
 }
 
 int
@@ -597,6 +719,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reject, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_submit_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_issuance, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answer_views, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_officers, setup, teardown),
