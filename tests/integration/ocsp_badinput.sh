@@ -35,6 +35,7 @@ openssl ocsp -reqin "$T/good.req" -req_text > "$T/req.txt"
 nh=$(awk '/Issuer Name Hash/ { print $NF }' "$T/req.txt")
 kh=$(awk '/Issuer Key Hash/ { print $NF }' "$T/req.txt")
 sn=$(awk '/Serial Number/ { print $NF }' "$T/req.txt")
+# (EXT_OID: another extension than the nonce, non-critical)
 nonce_req() {
 	local hex val
 	hex=$(head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -63,7 +64,7 @@ null = NULL
 [exts]
 e = SEQUENCE:nonce
 [nonce]
-oid = OID:1.3.6.1.5.5.7.48.1.2
+oid = OID:${EXT_OID:-1.3.6.1.5.5.7.48.1.2}
 val = $val
 CNF
 	openssl asn1parse -genconf "$T/nonce.cnf" -noout -out "$2"
@@ -92,6 +93,14 @@ done
 check "GET of a request that is not DER" 200 1 "$(curl -s -o "$T/resp.der" -w '%{http_code}' "$URL/AAAA")"
 long=$(head -c 15000 /dev/zero | tr '\0' 'A')
 check "GET past the size limit" 414 - "$(curl -s -o /dev/null -w '%{http_code}' "$URL/$long")"
+# the largest GET accepted: a request just under max_request_bytes (an
+# unknown non-critical extension fills it), its base64 with every '/', '+'
+# and '=' percent-escaped: the connection's memory holds the whole path
+EXT_OID=1.3.6.1.4.1.99999.1 nonce_req 9800 "$T/big.req"
+bigsize=$(wc -c < "$T/big.req")
+bigpath=$(base64 -w0 "$T/big.req" | sed 's/+/%2B/g; s|/|%2F|g; s/=/%3D/g')
+check "GET of a $bigsize-byte request, ${#bigpath}-byte escaped path" 200 0 \
+	"$(curl -s -o "$T/resp.der" -w '%{http_code}' "$URL/$bigpath")"
 check "GET /" 400 - "$(curl -s -o /dev/null -w '%{http_code}' "$URL/")"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/s.key" -out "$T/stranger.pem" \
 	-subj "/CN=Stranger CA" -days 2 2>/dev/null
