@@ -53,14 +53,18 @@ run(gp_ra *ra, wop *op)
 		snprintf(op->msg, sizeof(op->msg), "%s", gp_error_last());
 }
 
-/* Wakes the workers of ops [from, to). */
+/* Wakes the workers of ops [from, to), each on its own condition: a
+ * broadcast would wake every waiting worker for every group.  An op is
+ * gone once its worker runs again, which needs wq_mu: o->next is read
+ * before the lock is released. */
 static void
 wake(server *s, wop *from, wop *to)
 {
 	pthread_mutex_lock(&s->wq_mu);
-	for (wop *o = from; o != to; o = o->next)
+	for (wop *o = from; o != to; o = o->next) {
 		o->done = 1;
-	pthread_cond_broadcast(&s->wdone_cv);
+		pthread_cond_signal(&o->cv);
+	}
 	pthread_mutex_unlock(&s->wq_mu);
 }
 
@@ -159,6 +163,7 @@ ra_write(wop *op)
 	op->msg[0] = '\0';
 	op->done = 0;
 	op->next = NULL;
+	pthread_cond_init(&op->cv, NULL);
 	pthread_mutex_lock(&s->wq_mu);
 	if (!s->writer_running || s->wq_stop) {
 		pthread_mutex_unlock(&s->wq_mu);
@@ -172,9 +177,10 @@ ra_write(wop *op)
 		s->wq_tail = op;
 		pthread_cond_signal(&s->wq_cv);
 		while (!op->done)
-			pthread_cond_wait(&s->wdone_cv, &s->wq_mu);
+			pthread_cond_wait(&op->cv, &s->wq_mu);
 		pthread_mutex_unlock(&s->wq_mu);
 	}
+	pthread_cond_destroy(&op->cv);
 	wmsg_set = op->rc != 0;
 	if (wmsg_set)
 		snprintf(wmsg, sizeof(wmsg), "%s", op->msg);
@@ -186,7 +192,6 @@ ra_writer_start(server *s)
 {
 	pthread_mutex_init(&s->wq_mu, NULL);
 	pthread_cond_init(&s->wq_cv, NULL);
-	pthread_cond_init(&s->wdone_cv, NULL);
 	if (pthread_create(&s->writer_tid, NULL, writer_main, s) != 0)
 		return -1;
 	s->writer_running = 1;

@@ -113,6 +113,7 @@ typedef struct wop {
 	int rc;                    /* the write's result, after its commit */
 	char msg[1024];            /* its message when rc < 0 (or fin failed) */
 	int done;
+	pthread_cond_t cv;         /* its worker waits on it until done */
 	struct wop *next;
 } wop;
 
@@ -128,7 +129,6 @@ typedef struct server {
 	int writer_running;
 	pthread_mutex_t wq_mu;     /* the queue of writes */
 	pthread_cond_t wq_cv;      /* a write was queued */
-	pthread_cond_t wdone_cv;   /* writes were committed */
 	wop *wq_head, *wq_tail;
 	int wq_stop;
 	pthread_mutex_t rate_mu;
