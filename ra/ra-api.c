@@ -881,6 +881,39 @@ h_list_certs(worker *w, hreq *rq, hresp *rs)
 	return reply_json(rs, 200, j);
 }
 
+struct issued_to_ctx {
+	const unsigned char *sn;
+	size_t snlen;
+	int found;
+};
+
+static int
+issued_to_cb(void *arg, const gp_ra_request *q)
+{
+	struct issued_to_ctx *c = arg;
+
+	if (q->kind == GP_RA_ISSUE && q->serial_len == c->snlen &&
+	    memcmp(q->serial, c->sn, c->snlen) == 0) {
+		c->found = 1;
+		return 1;       /* stop */
+	}
+	return 0;
+}
+
+/* 1 when submitter's issued requests include the certificate sn. */
+static int
+issued_to(worker *w, const char *submitter, const unsigned char *sn, size_t snlen)
+{
+	struct issued_to_ctx c = { sn, snlen, 0 };
+	gp_ra_filter f;
+
+	memset(&f, 0, sizeof(f));
+	f.status = GP_RA_ISSUED;
+	f.submitter = submitter;
+	gp_ra_request_list(w->ra, &f, issued_to_cb, &c);
+	return c.found;
+}
+
 int
 h_revoke(worker *w, hreq *rq, hresp *rs)
 {
@@ -948,6 +981,14 @@ h_revoke(worker *w, hreq *rq, hresp *rs)
 	if (rq->who.role == ROLE_ANONYMOUS) {
 		problem(rs, 401, "unauthenticated", "Authentication required",
 		    "without a proof of possession (challenge, signature) a revocation needs credentials");
+		goto out;
+	}
+	/* an application asks only for the certificates issued on its own
+	 * requests (as an ACME account revokes what it ordered, RFC 8555 §7.6);
+	 * officers vet every revocation request either way */
+	if (rq->who.role == ROLE_APPLICANT && !issued_to(w, rq->who.name, sn, snlen)) {
+		problem(rs, 403, "not-your-certificate", "Forbidden",
+		    "certificate %s was not issued on a request of yours", rq->param);
 		goto out;
 	}
 	{

@@ -38,7 +38,7 @@ const endpoint ra_endpoints[] = {
 	{ "GET", "/api/v1/certificates", h_list_certs, O | D | U, 0, "filters and pages" },
 	{ "GET", "/api/v1/certificates/{serial}", h_get_cert, P | O | D | U, 0, "JSON, PEM or DER by Accept" },
 	{ "POST", "/api/v1/certificates/{serial}/revoke", h_revoke, A | P | O | D, 2,
-	  "anonymous: only with proof of possession (else 401)" },
+	  "applicants: their own certificates; anonymous: only with proof of possession (else 401)" },
 	{ "GET", "/api/v1/ca/{name}/chain", h_ca_chain, ALL, 0, "PEM chain" },
 	{ "GET", "/api/v1/ca/{name}/crl", h_ca_crl, ALL, 0, "latest full CRL, DER" },
 };

@@ -140,6 +140,8 @@ check "... none" 0 "$(json "len(j['items'])")"
 check "applicants cannot list certificates" 403 "$(api app GET /api/v1/certificates)"
 
 # --- revocation request: applicant asks, officer approves, the CRL shows it
+check "another token may not ask to revoke it: 403" 403 "$(api narrow POST /api/v1/certificates/$sn/revoke "${JSON[@]}" -d '{"reason":"superseded"}')"
+check "... not-your-certificate" "urn:govpki:problem:not-your-certificate" "$(json "j['type']")"
 check "applicant asks to revoke" 201 "$(api app POST /api/v1/certificates/$sn/revoke "${JSON[@]}" -d '{"reason":"superseded"}')"
 rid=$(json "j['id']")
 check "revocation request pending" pending "$(json "j['status']")"
