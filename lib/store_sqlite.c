@@ -276,7 +276,7 @@ bind_blob(sqlite3_stmt *st, int i, const void *v, size_t len)
 	return sqlite3_bind_blob(st, i, len ? v : "", (int)len, SQLITE_STATIC);
 }
 
-static int
+int
 dup_blob(unsigned char **out, size_t *outlen, sqlite3_stmt *st, int col)
 {
 	const void *p = sqlite3_column_blob(st, col);
@@ -293,23 +293,23 @@ dup_blob(unsigned char **out, size_t *outlen, sqlite3_stmt *st, int col)
 	return 0;
 }
 
-static int
+int
 dup_text(char **out, sqlite3_stmt *st, int col)
 {
 	return gp_strdup(out, (const char *)sqlite3_column_text(st, col));
 }
 
-/* Copies a blob column into a fixed array, zero-filling what it lacks;
- * returns the column's length. */
-static size_t
+size_t
 copy_fixed(unsigned char *out, size_t max, sqlite3_stmt *st, int col)
 {
 	const void *p = sqlite3_column_blob(st, col);
 	size_t n = (size_t)sqlite3_column_bytes(st, col);
 
 	memset(out, 0, max);
+	if (n > max)
+		n = max;
 	if (p != NULL)
-		memcpy(out, p, n < max ? n : max);
+		memcpy(out, p, n);
 	return n;
 }
 
@@ -440,6 +440,18 @@ sq_done(sq_store *s, sqlite3_stmt *st)
 		}
 	}
 	sqlite3_finalize(st);
+}
+
+int
+sq_each_row(sq_store *s, sqlite3_stmt *st, sq_row_fn row, void *arg, const char *what)
+{
+	int rc, r;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = row(arg, st)) != 0)
+			return r;
+	}
+	return rc == SQLITE_DONE ? 0 : sq_fail(s, rc, what);
 }
 
 static void
@@ -845,43 +857,52 @@ out:
 	return r;
 }
 
+/* The CAs read so far by sq_ca_list. */
+struct ca_gather {
+	gp_ca_info **list;
+	size_t len, cap;
+};
+
+/* sq_each_row's row function of sq_ca_list: appends a copy of the row. */
+static int
+ca_row(void *arg, sqlite3_stmt *st)
+{
+	struct ca_gather *g = arg;
+	gp_ca_info **nl;
+	int r;
+
+	if (g->len == g->cap) {
+		g->cap = g->cap ? 2 * g->cap : 8;
+		if ((nl = realloc(g->list, g->cap * sizeof(*nl))) == NULL)
+			return gp_err(GP_E_NOMEM, "out of memory");
+		g->list = nl;
+	}
+	if ((r = ca_from_row(&g->list[g->len], st)) != 0)
+		return r;
+	g->len++;
+	return 0;
+}
+
 static int
 sq_ca_list(gp_store *gs, gp_ca_info ***out, size_t *n)
 {
 	sq_store *s = SQ(gs);
 	sqlite3_stmt *st = NULL;
-	gp_ca_info **list = NULL, **nl;
-	size_t len = 0, cap = 0;
-	int rc, r;
+	struct ca_gather g = { NULL, 0, 0 };
+	int r;
 
 	*out = NULL;
 	*n = 0;
-	if ((r = stmt_get(s, ST_CA_LIST, &st)) != 0)
+	if ((r = stmt_get(s, ST_CA_LIST, &st)) != 0 ||
+	    (r = sq_each_row(s, st, ca_row, &g, "listing CAs")) != 0)
 		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			cap = cap ? 2 * cap : 8;
-			if ((nl = realloc(list, cap * sizeof(*list))) == NULL) {
-				r = gp_err(GP_E_NOMEM, "out of memory");
-				goto out;
-			}
-			list = nl;
-		}
-		if ((r = ca_from_row(&list[len], st)) != 0)
-			goto out;
-		len++;
-	}
-	if (rc != SQLITE_DONE) {
-		r = sq_fail(s, rc, "listing CAs");
-		goto out;
-	}
-	*out = list;
-	*n = len;
-	list = NULL;
+	*out = g.list;
+	*n = g.len;
+	g.list = NULL;
 	r = 0;
 out:
 	stmt_reset(st);
-	gp_ca_info_list_free(list, len);
+	gp_ca_info_list_free(g.list, g.len);
 	return r;
 }
 
@@ -949,8 +970,6 @@ cert_borrow(gp_cert_info *c, sqlite3_stmt *st)
 	c->id = sqlite3_column_int64(st, 0);
 	c->ca_id = sqlite3_column_int64(st, 1);
 	c->serial_len = copy_fixed(c->serial, sizeof(c->serial), st, 2);
-	if (c->serial_len > sizeof(c->serial))
-		c->serial_len = sizeof(c->serial);
 	c->subject = (char *)sqlite3_column_text(st, 3);
 	c->sans = (char *)sqlite3_column_text(st, 4);
 	c->not_before = sqlite3_column_int64(st, 5);
@@ -1110,6 +1129,49 @@ out:
 }
 
 /*
+ * What a list hands its rows to (the row functions below, for
+ * sq_each_row): the caller's callback, of the list's type, and its
+ * argument.  Rows reach the callback borrowed from SQLite (no allocation
+ * per row), valid only during the call.
+ */
+struct walk {
+	gp_cert_cb cert;
+	gp_blob_cb crl_entry;
+	gp_audit_cb audit;
+	void *arg;
+	int64_t ca_id;          /* crl_entry_row: the CA, for its message */
+};
+
+/* Walks the rows of sql, prepared for this walk, with ?1 bound to v. */
+static int
+each_row_int64(sq_store *s, const char *sql, int64_t v, sq_row_fn row, void *arg,
+    const char *what)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	if ((r = sq_prep_once(s, &st, sql, what)) != 0)
+		return r;
+	if ((rc = sqlite3_bind_int64(st, 1, v)) != SQLITE_OK)
+		r = sq_fail(s, rc, what);
+	else
+		r = sq_each_row(s, st, row, arg, what);
+	sq_done(s, st);
+	return r;
+}
+
+/* sq_each_row's row function of the certificate lists. */
+static int
+cert_row(void *arg, sqlite3_stmt *st)
+{
+	const struct walk *w = arg;
+	gp_cert_info c;
+
+	cert_borrow(&c, st);
+	return w->cert(w->arg, &c);
+}
+
+/*
  * The filter becomes SQL built only from constant fragments; every value
  * from the caller is a bound parameter.  Rows reach cb borrowed from
  * SQLite (no allocation per row): valid only during the call.
@@ -1117,9 +1179,10 @@ out:
 static int
 sq_cert_list(gp_store *gs, const gp_cert_filter *f, gp_cert_cb cb, void *arg)
 {
+	static const char what[] = "listing certificates";
 	sq_store *s = SQ(gs);
 	sqlite3_stmt *st = NULL;
-	gp_cert_info c;
+	struct walk w = { .cert = cb, .arg = arg };
 	char sql[512];
 	int rc, r;
 
@@ -1130,10 +1193,8 @@ sq_cert_list(gp_store *gs, const gp_cert_filter *f, gp_cert_cb cb, void *arg)
 	    f->profile ? " AND profile = ?4" : "",
 	    f->subject_like ? " AND instr(subject, ?5) > 0" : "",
 	    f->expires_before ? " AND not_after < ?6" : "");
-	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) != SQLITE_OK) {
-		r = sq_fail(s, rc, "listing certificates");
-		goto out;
-	}
+	if ((r = sq_prep_once(s, &st, sql, what)) != 0)
+		return r;
 	if ((rc = sqlite3_bind_int64(st, 1, f->after_id)) != SQLITE_OK ||
 	    (f->ca_id && (rc = sqlite3_bind_int64(st, 2, f->ca_id)) != SQLITE_OK) ||
 	    (f->status >= 0 && (rc = sqlite3_bind_int(st, 3, f->status)) != SQLITE_OK) ||
@@ -1141,22 +1202,11 @@ sq_cert_list(gp_store *gs, const gp_cert_filter *f, gp_cert_cb cb, void *arg)
 	    (f->subject_like && (rc = bind_text(st, 5, f->subject_like)) != SQLITE_OK) ||
 	    (f->expires_before &&
 	    (rc = sqlite3_bind_int64(st, 6, f->expires_before)) != SQLITE_OK) ||
-	    (rc = sqlite3_bind_int64(st, 7, f->limit > 0 ? f->limit : -1)) != SQLITE_OK) {
-		r = sq_fail(s, rc, "listing certificates");
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		cert_borrow(&c, st);
-		if ((r = cb(arg, &c)) != 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		r = sq_fail(s, rc, "listing certificates");
-		goto out;
-	}
-	r = 0;
-out:
-	sqlite3_finalize(st);
+	    (rc = sqlite3_bind_int64(st, 7, f->limit > 0 ? f->limit : -1)) != SQLITE_OK)
+		r = sq_fail(s, rc, what);
+	else
+		r = sq_each_row(s, st, cert_row, &w, what);
+	sq_done(s, st);
 	return r;
 }
 
@@ -1165,31 +1215,11 @@ out:
 static int
 sq_cert_changed(gp_store *gs, int64_t since_rev, gp_cert_cb cb, void *arg)
 {
-	sq_store *s = SQ(gs);
-	sqlite3_stmt *st = NULL;
-	gp_cert_info c;
-	int rc, r;
+	struct walk w = { .cert = cb, .arg = arg };
 
-	if ((rc = sqlite3_prepare_v2(s->db, "SELECT " CERT_COLS " FROM cert"
-	    " WHERE status_rev > ?1 AND status_rev > 0 ORDER BY status_rev", -1, &st,
-	    NULL)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(st, 1, since_rev)) != SQLITE_OK) {
-		r = sq_fail(s, rc, "listing changed certificates");
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		cert_borrow(&c, st);
-		if ((r = cb(arg, &c)) != 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		r = sq_fail(s, rc, "listing changed certificates");
-		goto out;
-	}
-	r = 0;
-out:
-	sqlite3_finalize(st);
-	return r;
+	return each_row_int64(SQ(gs), "SELECT " CERT_COLS " FROM cert"
+	    " WHERE status_rev > ?1 AND status_rev > 0 ORDER BY status_rev", since_rev,
+	    cert_row, &w, "listing changed certificates");
 }
 
 static int
@@ -1216,6 +1246,21 @@ out:
 
 /* ---- CRLs ---------------------------------------------------------------- */
 
+/* sq_each_row's row function of sq_crl_entries: the entry, borrowed; a
+ * certificate not good without an entry is an error, not a skip. */
+static int
+crl_entry_row(void *arg, sqlite3_stmt *st)
+{
+	const struct walk *w = arg;
+	const unsigned char *p = sqlite3_column_blob(st, 0);
+
+	if (p == NULL)
+		return gp_err(GP_E_STORE, "certificate id %lld of CA %lld is revoked "
+		    "but has no CRL entry", (long long)sqlite3_column_int64(st, 1),
+		    (long long)w->ca_id);
+	return w->crl_entry(w->arg, p, (size_t)sqlite3_column_bytes(st, 0));
+}
+
 /*
  * One range scan of an index per call, and each entry goes to cb as a
  * pointer into SQLite's page cache: no allocation per row (a full CRL may
@@ -1230,36 +1275,20 @@ sq_crl_entries(gp_store *gs, int64_t ca_id, int64_t since_rev,
 	    " WHERE ca_id = ?1 AND status > 0";
 	static const char delta_sql[] = "SELECT crl_entry FROM cert"
 	    " WHERE ca_id = ?1 AND status_rev > ?2 AND crl_entry IS NOT NULL";
+	static const char what[] = "reading CRL entries";
 	sq_store *s = SQ(gs);
 	sqlite3_stmt *st = NULL;
-	const unsigned char *p;
+	struct walk w = { .crl_entry = cb, .arg = arg, .ca_id = ca_id };
 	int rc, r;
 
-	rc = sqlite3_prepare_v2(s->db, since_rev ? delta_sql : full_sql, -1, &st, NULL);
-	if (rc != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(st, 1, ca_id)) != SQLITE_OK ||
-	    (since_rev && (rc = sqlite3_bind_int64(st, 2, since_rev)) != SQLITE_OK)) {
-		r = sq_fail(s, rc, "reading CRL entries");
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		p = sqlite3_column_blob(st, 0);
-		if (p == NULL) {
-			r = gp_err(GP_E_STORE, "certificate id %lld of CA %lld is revoked "
-			    "but has no CRL entry", (long long)sqlite3_column_int64(st, 1),
-			    (long long)ca_id);
-			goto out;
-		}
-		if ((r = cb(arg, p, (size_t)sqlite3_column_bytes(st, 0))) != 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		r = sq_fail(s, rc, "reading CRL entries");
-		goto out;
-	}
-	r = 0;
-out:
-	sqlite3_finalize(st);
+	if ((r = sq_prep_once(s, &st, since_rev ? delta_sql : full_sql, what)) != 0)
+		return r;
+	if ((rc = sqlite3_bind_int64(st, 1, ca_id)) != SQLITE_OK ||
+	    (since_rev && (rc = sqlite3_bind_int64(st, 2, since_rev)) != SQLITE_OK))
+		r = sq_fail(s, rc, what);
+	else
+		r = sq_each_row(s, st, crl_entry_row, &w, what);
+	sq_done(s, st);
 	return r;
 }
 
@@ -1355,13 +1384,11 @@ sq_crl_latest(gp_store *gs, int64_t ca_id, int delta, int with_der, gp_crl_info 
 	*out = NULL;
 	if (!with_der) {
 		/* without the DER column: a full CRL can be tens of MiB */
-		if ((rc = sqlite3_prepare_v2(s->db, "SELECT id, ca_id, number, is_delta,"
+		if ((r = sq_prep_once(s, &own, "SELECT id, ca_id, number, is_delta,"
 		    " base_number, this_update, next_update, revision FROM crl"
 		    " WHERE ca_id = ?1 AND is_delta = ?2 ORDER BY number DESC LIMIT 1",
-		    -1, &own, NULL)) != SQLITE_OK) {
-			r = sq_fail(s, rc, "reading a CRL");
+		    "reading a CRL")) != 0)
 			goto out;
-		}
 		st = own;
 	} else if ((r = stmt_get(s, ST_CRL_LATEST, &st)) != 0)
 		goto out;
@@ -1458,42 +1485,33 @@ out:
 	return r;
 }
 
+/* sq_each_row's row function of sq_audit_list. */
+static int
+audit_row(void *arg, sqlite3_stmt *st)
+{
+	const struct walk *w = arg;
+	gp_audit_row row;
+
+	memset(&row, 0, sizeof(row));
+	row.seq = sqlite3_column_int64(st, 0);
+	row.time = sqlite3_column_int64(st, 1);
+	row.actor = (char *)sqlite3_column_text(st, 2);
+	row.action = (char *)sqlite3_column_text(st, 3);
+	row.object = (char *)sqlite3_column_text(st, 4);
+	row.detail = (char *)sqlite3_column_text(st, 5);
+	copy_fixed(row.prev_hash, sizeof(row.prev_hash), st, 6);
+	copy_fixed(row.hash, sizeof(row.hash), st, 7);
+	return w->audit(w->arg, &row);
+}
+
 /* Rows reach cb borrowed from SQLite: valid only during the call. */
 static int
 sq_audit_list(gp_store *gs, int64_t from_seq, gp_audit_cb cb, void *arg)
 {
-	sq_store *s = SQ(gs);
-	sqlite3_stmt *st = NULL;
-	gp_audit_row row;
-	int rc, r;
+	struct walk w = { .audit = cb, .arg = arg };
 
-	rc = sqlite3_prepare_v2(s->db, "SELECT " AUDIT_COLS " FROM audit WHERE seq >= ?1"
-	    " ORDER BY seq", -1, &st, NULL);
-	if (rc != SQLITE_OK || (rc = sqlite3_bind_int64(st, 1, from_seq)) != SQLITE_OK) {
-		r = sq_fail(s, rc, "reading the audit log");
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&row, 0, sizeof(row));
-		row.seq = sqlite3_column_int64(st, 0);
-		row.time = sqlite3_column_int64(st, 1);
-		row.actor = (char *)sqlite3_column_text(st, 2);
-		row.action = (char *)sqlite3_column_text(st, 3);
-		row.object = (char *)sqlite3_column_text(st, 4);
-		row.detail = (char *)sqlite3_column_text(st, 5);
-		copy_fixed(row.prev_hash, sizeof(row.prev_hash), st, 6);
-		copy_fixed(row.hash, sizeof(row.hash), st, 7);
-		if ((r = cb(arg, &row)) != 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		r = sq_fail(s, rc, "reading the audit log");
-		goto out;
-	}
-	r = 0;
-out:
-	sqlite3_finalize(st);
-	return r;
+	return each_row_int64(SQ(gs), "SELECT " AUDIT_COLS " FROM audit WHERE seq >= ?1"
+	    " ORDER BY seq", from_seq, audit_row, &w, "reading the audit log");
 }
 
 /* ---- meta ------------------------------------------------------------------ */

@@ -78,6 +78,24 @@ int sq_prep_once(sq_store *s, sqlite3_stmt **st, const char *sql, const char *wh
 void sq_done(sq_store *s, sqlite3_stmt *st);
 /* Binds text (NULL binds NULL). */
 int bind_text(sqlite3_stmt *st, int i, const char *v);
+/* Copies a text column (NULL stays NULL); the caller frees *out. */
+int dup_text(char **out, sqlite3_stmt *st, int col);
+/* Copies a blob column (NULL or empty: *out NULL, *outlen 0); the caller
+ * frees *out. */
+int dup_blob(unsigned char **out, size_t *outlen, sqlite3_stmt *st, int col);
+/* Copies a blob column into a fixed array, zero-filling what it lacks and
+ * cutting what does not fit; returns the length copied (at most max). */
+size_t copy_fixed(unsigned char *out, size_t max, sqlite3_stmt *st, int col);
+
+/*
+ * Walks the rows of st (prepared and bound by the caller): row(arg, st)
+ * reads each row, whose columns are valid only during that call.  A
+ * non-zero return from row stops the walk and is returned as it is; a
+ * failing step is reported with what (sq_fail).  Returns 0 after the last
+ * row.  The caller still ends the statement's use (sq_done, stmt_reset).
+ */
+typedef int (*sq_row_fn)(void *arg, sqlite3_stmt *st);
+int sq_each_row(sq_store *s, sqlite3_stmt *st, sq_row_fn row, void *arg, const char *what);
 
 /*
  * A module's part of the schema (RA, seals, OCSP): its own tables with its

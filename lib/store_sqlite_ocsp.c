@@ -63,23 +63,6 @@ sq_ocsp_put(gp_store *gs, const gp_ocsp_presigned *p)
 }
 
 static int
-blob_dup(unsigned char **out, size_t *len, sqlite3_stmt *st, int i)
-{
-	const void *b = sqlite3_column_blob(st, i);
-	int n = sqlite3_column_bytes(st, i);
-
-	*out = NULL;
-	*len = 0;
-	if (b == NULL || n <= 0)
-		return 0;
-	if ((*out = malloc((size_t)n)) == NULL)
-		return gp_err(GP_E_NOMEM, "out of memory");
-	memcpy(*out, b, (size_t)n);
-	*len = (size_t)n;
-	return 0;
-}
-
-static int
 sq_ocsp_get(gp_ocsp_presigned **out, gp_store *gs, int64_t ca_id,
     const unsigned char *serial, size_t serial_len, int with_der)
 {
@@ -116,8 +99,8 @@ sq_ocsp_get(gp_ocsp_presigned **out, gp_store *gs, int64_t ca_id,
 	p->this_update = sqlite3_column_int64(st, 0);
 	p->next_update = sqlite3_column_int64(st, 1);
 	p->revision = sqlite3_column_int64(st, 2);
-	if (with_der && ((r = blob_dup(&p->der_sha1, &p->der_sha1_len, st, 3)) != 0 ||
-	    (r = blob_dup(&p->der_sha256, &p->der_sha256_len, st, 4)) != 0))
+	if (with_der && ((r = dup_blob(&p->der_sha1, &p->der_sha1_len, st, 3)) != 0 ||
+	    (r = dup_blob(&p->der_sha256, &p->der_sha256_len, st, 4)) != 0))
 		goto out;
 	*out = p;
 	p = NULL;

@@ -83,21 +83,8 @@ bind_blob_n(sqlite3_stmt *st, int i, const void *v, size_t len)
 	return sqlite3_bind_blob(st, i, v, (int)len, SQLITE_STATIC);
 }
 
-static size_t
-col_fixed(unsigned char *out, size_t max, sqlite3_stmt *st, int col)
-{
-	const void *p = sqlite3_column_blob(st, col);
-	size_t n = (size_t)sqlite3_column_bytes(st, col);
-
-	memset(out, 0, max);
-	if (n > max)
-		n = max;
-	if (p != NULL)
-		memcpy(out, p, n);
-	return n;
-}
-
-/* A borrowed view of the current row (valid until the next step). */
+/* Borrowed views of the current row of a REQ_COLS, OFFICER_COLS or
+ * TOKEN_COLS statement (valid until the next step). */
 static void
 req_borrow(gp_ra_request *r, sqlite3_stmt *st)
 {
@@ -118,49 +105,83 @@ req_borrow(gp_ra_request *r, sqlite3_stmt *st)
 	r->approvals_needed = sqlite3_column_int(st, 13);
 	r->revoke_reason = sqlite3_column_int(st, 14);
 	r->reason = (char *)sqlite3_column_text(st, 15);
-	r->serial_len = col_fixed(r->serial, sizeof(r->serial), st, 16);
+	r->serial_len = copy_fixed(r->serial, sizeof(r->serial), st, 16);
 	r->csr = (unsigned char *)sqlite3_column_blob(st, 17);
 	r->csr_len = (size_t)sqlite3_column_bytes(st, 17);
 }
 
-static int
-req_dup(gp_ra_request **out, const gp_ra_request *b)
+static void
+officer_borrow(gp_ra_officer *o, sqlite3_stmt *st)
 {
-	gp_ra_request *r;
-	int rc = 0;
+	memset(o, 0, sizeof(*o));
+	o->name = (char *)sqlite3_column_text(st, 0);
+	o->role = sqlite3_column_int(st, 1);
+	o->ca_id = sqlite3_column_int64(st, 2);
+	o->serial_len = copy_fixed(o->serial, sizeof(o->serial), st, 3);
+	copy_fixed(o->fingerprint, sizeof(o->fingerprint), st, 4);
+	o->subject = (char *)sqlite3_column_text(st, 5);
+	o->enabled = sqlite3_column_int(st, 6);
+	o->created = sqlite3_column_int64(st, 7);
+}
 
-	*out = NULL;
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return gp_err(GP_E_NOMEM, "out of memory");
-	*r = *b;
-	r->ca = r->profile = r->subject = r->sans = NULL;
-	r->contact_name = r->contact_email = r->contact_phone = NULL;
-	r->submitter = r->reason = NULL;
-	r->csr = NULL;
-	r->approvers = NULL;
-	r->napprovers = 0;
-	if ((rc = gp_strdup(&r->ca, b->ca)) != 0 ||
-	    (rc = gp_strdup(&r->profile, b->profile)) != 0 ||
-	    (rc = gp_strdup(&r->subject, b->subject)) != 0 ||
-	    (rc = gp_strdup(&r->sans, b->sans)) != 0 ||
-	    (rc = gp_strdup(&r->contact_name, b->contact_name)) != 0 ||
-	    (rc = gp_strdup(&r->contact_email, b->contact_email)) != 0 ||
-	    (rc = gp_strdup(&r->contact_phone, b->contact_phone)) != 0 ||
-	    (rc = gp_strdup(&r->submitter, b->submitter)) != 0 ||
-	    (rc = gp_strdup(&r->reason, b->reason)) != 0)
-		goto out;
-	if (b->csr != NULL && b->csr_len > 0) {
-		if ((r->csr = malloc(b->csr_len)) == NULL) {
-			rc = gp_err(GP_E_NOMEM, "out of memory");
-			goto out;
-		}
-		memcpy(r->csr, b->csr, b->csr_len);
+static void
+token_borrow(gp_ra_token *t, sqlite3_stmt *st)
+{
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(st, 0);
+	t->name = (char *)sqlite3_column_text(st, 1);
+	copy_fixed(t->hash, sizeof(t->hash), st, 2);
+	t->profiles = (char *)sqlite3_column_text(st, 3);
+	t->expires = sqlite3_column_int64(st, 4);
+	t->revoked = sqlite3_column_int(st, 5);
+	t->created = sqlite3_column_int64(st, 6);
+}
+
+/*
+ * What an RA list hands its rows to (ra_row, for sq_each_row): the
+ * caller's callback, the one of the list's type (the others are NULL),
+ * and its argument.
+ */
+struct ra_walk {
+	gp_ra_request_cb req;
+	gp_ra_officer_cb officer;
+	gp_ra_token_cb token;
+	void *arg;
+};
+
+/* Borrows the row as the list's type (valid only during the callback)
+ * and hands it to the callback. */
+static int
+ra_row(void *arg, sqlite3_stmt *st)
+{
+	const struct ra_walk *w = arg;
+	gp_ra_request q;
+	gp_ra_officer o;
+	gp_ra_token t;
+
+	if (w->req != NULL) {
+		req_borrow(&q, st);
+		return w->req(w->arg, &q);
 	}
-	*out = r;
-	r = NULL;
-out:
-	gp_ra_request_free(r);
-	return rc;
+	if (w->officer != NULL) {
+		officer_borrow(&o, st);
+		return w->officer(w->arg, &o);
+	}
+	token_borrow(&t, st);
+	return w->token(w->arg, &t);
+}
+
+/* Walks the rows of sql, a string constant without parameters (sq_prep). */
+static int
+walk_all(sq_store *s, const char *sql, sq_row_fn row, void *arg, const char *what)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = sq_prep(s, &st, sql, what)) == 0)
+		r = sq_each_row(s, st, row, arg, what);
+	sq_done(s, st);
+	return r;
 }
 
 static int
@@ -204,6 +225,24 @@ out:
 	return r;
 }
 
+/* sq_req_get's row function: adds the approving officer to the request. */
+static int
+approver_row(void *arg, sqlite3_stmt *st)
+{
+	gp_ra_request *q = arg;
+	char **a = realloc(q->approvers, (q->napprovers + 1) * sizeof(*a));
+	int r;
+
+	if (a == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	q->approvers = a;
+	a[q->napprovers] = NULL;
+	if ((r = gp_strdup(&a[q->napprovers], (const char *)sqlite3_column_text(st, 0))) != 0)
+		return r;
+	q->napprovers++;
+	return 0;
+}
+
 static int
 sq_req_get(gp_store *gs, int64_t id, gp_ra_request **out)
 {
@@ -221,8 +260,8 @@ sq_req_get(gp_store *gs, int64_t id, gp_ra_request **out)
 		    sq_fail(s, rc, "reading an RA request");
 		goto out;
 	}
-	req_borrow(&b, st);
-	if ((r = req_dup(&q, &b)) != 0)
+	req_borrow(&b, st);     /* no approvers yet: they come below */
+	if ((r = gp_ra_request_dup(&q, &b)) != 0)
 		goto out;
 	sq_done(s, st);
 	st = NULL;
@@ -231,23 +270,8 @@ sq_req_get(gp_store *gs, int64_t id, gp_ra_request **out)
 	    " ORDER BY time, officer", "reading approvals")) != 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char **a = realloc(q->approvers, (q->napprovers + 1) * sizeof(*a));
-
-		if (a == NULL) {
-			r = gp_err(GP_E_NOMEM, "out of memory");
-			goto out;
-		}
-		q->approvers = a;
-		a[q->napprovers] = NULL;
-		if ((r = gp_strdup(&a[q->napprovers], (const char *)sqlite3_column_text(st, 0))) != 0)
-			goto out;
-		q->napprovers++;
-	}
-	if (rc != SQLITE_DONE) {
-		r = sq_fail(s, rc, "reading approvals");
+	if ((r = sq_each_row(s, st, approver_row, q, "reading approvals")) != 0)
 		goto out;
-	}
 	*out = q;
 	q = NULL;
 	r = 0;
@@ -262,7 +286,7 @@ sq_req_list(gp_store *gs, const gp_ra_filter *f, gp_ra_request_cb cb, void *arg)
 {
 	sq_store *s = SQ(gs);
 	sqlite3_stmt *st = NULL;
-	gp_ra_request b;
+	struct ra_walk w = { .req = cb, .arg = arg };
 	char sql[512];
 	int rc, r;
 
@@ -284,16 +308,7 @@ sq_req_list(gp_store *gs, const gp_ra_filter *f, gp_ra_request_cb cb, void *arg)
 		r = sq_fail(s, rc, "listing RA requests");
 		goto out;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		req_borrow(&b, st);
-		if ((r = cb(arg, &b)) != 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		r = sq_fail(s, rc, "listing RA requests");
-		goto out;
-	}
-	r = 0;
+	r = sq_each_row(s, st, ra_row, &w, "listing RA requests");
 out:
 	sq_done(s, st);
 	return r;
@@ -345,26 +360,23 @@ out:
 	return r;
 }
 
+/* sq_req_count's row function: one status and its count. */
+static int
+status_count_row(void *arg, sqlite3_stmt *st)
+{
+	int64_t *counts = arg;
+	int k = sqlite3_column_int(st, 0);
+
+	if (k >= 0 && k < GP_RA__NSTATUS)
+		counts[k] = sqlite3_column_int64(st, 1);
+	return 0;
+}
+
 static int
 sq_req_count(gp_store *gs, int64_t counts[GP_RA__NSTATUS])
 {
-	sq_store *s = SQ(gs);
-	sqlite3_stmt *st = NULL;
-	int rc, r;
-
-	if ((r = sq_prep(s, &st, "SELECT status, count(*) FROM ra_request GROUP BY status",
-	    "counting RA requests")) != 0)
-		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int k = sqlite3_column_int(st, 0);
-
-		if (k >= 0 && k < GP_RA__NSTATUS)
-			counts[k] = sqlite3_column_int64(st, 1);
-	}
-	r = rc == SQLITE_DONE ? 0 : sq_fail(s, rc, "counting RA requests");
-out:
-	sq_done(s, st);
-	return r;
+	return walk_all(SQ(gs), "SELECT status, count(*) FROM ra_request GROUP BY status",
+	    status_count_row, counts, "counting RA requests");
 }
 
 static int
@@ -407,20 +419,6 @@ sq_approval_add(gp_store *gs, int64_t req_id, const char *officer, int64_t when,
 out:
 	sq_done(s, st);
 	return tx_leave(s, mode, r);
-}
-
-static void
-officer_borrow(gp_ra_officer *o, sqlite3_stmt *st)
-{
-	memset(o, 0, sizeof(*o));
-	o->name = (char *)sqlite3_column_text(st, 0);
-	o->role = sqlite3_column_int(st, 1);
-	o->ca_id = sqlite3_column_int64(st, 2);
-	o->serial_len = col_fixed(o->serial, sizeof(o->serial), st, 3);
-	col_fixed(o->fingerprint, sizeof(o->fingerprint), st, 4);
-	o->subject = (char *)sqlite3_column_text(st, 5);
-	o->enabled = sqlite3_column_int(st, 6);
-	o->created = sqlite3_column_int64(st, 7);
 }
 
 static int
@@ -529,36 +527,10 @@ out:
 static int
 sq_officer_list(gp_store *gs, gp_ra_officer_cb cb, void *arg)
 {
-	sq_store *s = SQ(gs);
-	sqlite3_stmt *st = NULL;
-	gp_ra_officer b;
-	int rc, r;
+	struct ra_walk w = { .officer = cb, .arg = arg };
 
-	if ((r = sq_prep(s, &st, "SELECT " OFFICER_COLS " FROM ra_officer ORDER BY name",
-	    "listing officers")) != 0)
-		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		officer_borrow(&b, st);
-		if ((r = cb(arg, &b)) != 0)
-			goto out;
-	}
-	r = rc == SQLITE_DONE ? 0 : sq_fail(s, rc, "listing officers");
-out:
-	sq_done(s, st);
-	return r;
-}
-
-static void
-token_borrow(gp_ra_token *t, sqlite3_stmt *st)
-{
-	memset(t, 0, sizeof(*t));
-	t->id = sqlite3_column_int64(st, 0);
-	t->name = (char *)sqlite3_column_text(st, 1);
-	col_fixed(t->hash, sizeof(t->hash), st, 2);
-	t->profiles = (char *)sqlite3_column_text(st, 3);
-	t->expires = sqlite3_column_int64(st, 4);
-	t->revoked = sqlite3_column_int(st, 5);
-	t->created = sqlite3_column_int64(st, 6);
+	return walk_all(SQ(gs), "SELECT " OFFICER_COLS " FROM ra_officer ORDER BY name",
+	    ra_row, &w, "listing officers");
 }
 
 static int
@@ -648,23 +620,10 @@ out:
 static int
 sq_token_list(gp_store *gs, gp_ra_token_cb cb, void *arg)
 {
-	sq_store *s = SQ(gs);
-	sqlite3_stmt *st = NULL;
-	gp_ra_token b;
-	int rc, r;
+	struct ra_walk w = { .token = cb, .arg = arg };
 
-	if ((r = sq_prep(s, &st, "SELECT " TOKEN_COLS " FROM ra_token ORDER BY id",
-	    "listing tokens")) != 0)
-		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		token_borrow(&b, st);
-		if ((r = cb(arg, &b)) != 0)
-			goto out;
-	}
-	r = rc == SQLITE_DONE ? 0 : sq_fail(s, rc, "listing tokens");
-out:
-	sq_done(s, st);
-	return r;
+	return walk_all(SQ(gs), "SELECT " TOKEN_COLS " FROM ra_token ORDER BY id",
+	    ra_row, &w, "listing tokens");
 }
 
 /* One RA write inside a caller's transaction that a failure undoes alone. */

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "error_int.h"
 #include "store_sqlite_int.h"
@@ -36,24 +35,10 @@ const struct sq_part sq_part_seal = { "seal", 1, seal_migrations };
 	" valid_end, status, revoked_at, reason, der"
 
 static int
-dup_col(char **out, sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	*out = NULL;
-	if (t == NULL)
-		return 0;
-	if ((*out = strdup((const char *)t)) == NULL)
-		return gp_err(GP_E_NOMEM, "out of memory");
-	return 0;
-}
-
-static int
 row_read(gp_seal_info **out, sqlite3_stmt *st)
 {
 	gp_seal_info *i;
-	const void *b;
-	int n, r;
+	int r;
 
 	*out = NULL;
 	if ((i = calloc(1, sizeof(*i))) == NULL)
@@ -66,19 +51,10 @@ row_read(gp_seal_info **out, sqlite3_stmt *st)
 	i->valid_end = sqlite3_column_int64(st, 8);
 	i->status = sqlite3_column_int(st, 9);
 	i->revoked_at = sqlite3_column_int64(st, 10);
-	if ((r = dup_col(&i->es_id, st, 1)) != 0 || (r = dup_col(&i->name, st, 2)) != 0 ||
-	    (r = dup_col(&i->maker, st, 5)) != 0 || (r = dup_col(&i->reason, st, 11)) != 0)
+	if ((r = dup_text(&i->es_id, st, 1)) != 0 || (r = dup_text(&i->name, st, 2)) != 0 ||
+	    (r = dup_text(&i->maker, st, 5)) != 0 || (r = dup_text(&i->reason, st, 11)) != 0 ||
+	    (r = dup_blob(&i->der, &i->der_len, st, 12)) != 0)
 		goto out;
-	b = sqlite3_column_blob(st, 12);
-	n = sqlite3_column_bytes(st, 12);
-	if (n > 0) {
-		if ((i->der = malloc((size_t)n)) == NULL) {
-			r = gp_err(GP_E_NOMEM, "out of memory");
-			goto out;
-		}
-		memcpy(i->der, b, (size_t)n);
-		i->der_len = (size_t)n;
-	}
 	*out = i;
 	i = NULL;
 	r = 0;
@@ -178,29 +154,41 @@ out:
 	return r;
 }
 
+/* A seal list's callback and its argument. */
+struct seal_walk {
+	gp_seal_cb cb;
+	void *arg;
+};
+
+/* sq_each_row's row function of sq_seal_list: the callback gets a copy of
+ * the row, freed after the call. */
+static int
+seal_row(void *arg, sqlite3_stmt *st)
+{
+	const struct seal_walk *w = arg;
+	gp_seal_info *i;
+	int r;
+
+	if ((r = row_read(&i, st)) != 0)
+		return r;
+	r = w->cb(w->arg, i);
+	gp_seal_info_free(i);
+	return r;
+}
+
 static int
 sq_seal_list(gp_store *gs, int status, gp_seal_cb cb, void *arg)
 {
 	sq_store *s = SQ(gs);
 	sqlite3_stmt *st = NULL;
-	gp_seal_info *i = NULL;
-	int rc, r;
+	struct seal_walk w = { cb, arg };
+	int r;
 
 	if ((r = sq_prep(s, &st, "SELECT " SEAL_COLS " FROM seal WHERE (?1 < 0 OR status = ?1)"
 	    " ORDER BY id", "listing seals")) != 0)
 		return r;
 	sqlite3_bind_int(st, 1, status);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((r = row_read(&i, st)) != 0)
-			goto out;
-		r = cb(arg, i);
-		gp_seal_info_free(i);
-		i = NULL;
-		if (r != 0)
-			goto out;
-	}
-	r = rc == SQLITE_DONE ? 0 : sq_fail(s, rc, "listing seals");
-out:
+	r = sq_each_row(s, st, seal_row, &w, "listing seals");
 	sq_done(s, st);
 	return r;
 }

@@ -1034,6 +1034,89 @@ test_stmt_cache(void **state)
 	sq_done(sq, a);
 }
 
+/* sq_each_row's row function for test_each_row: records each row's value
+ * and returns stop_ret on the row whose value is stop_at. */
+struct rows_seen {
+	int n;
+	int vals[8];
+	int stop_at;
+	int stop_ret;
+};
+
+static int
+record_row(void *arg, sqlite3_stmt *st)
+{
+	struct rows_seen *seen = arg;
+	int v = sqlite3_column_int(st, 0);
+
+	if (seen->n < 8)
+		seen->vals[seen->n] = v;
+	seen->n++;
+	return v == seen->stop_at ? seen->stop_ret : 0;
+}
+
+/* The row walk: every row in order, then 0; a row function's non-zero
+ * return (positive or an error) stops the walk and comes back as it is;
+ * an SQLite error in the middle of the walk (abs() overflowing on the
+ * third row) comes back as GP_E_STORE with the caller's words and
+ * SQLite's reason; the statement is usable again after sq_done. */
+static void
+test_each_row(void **state)
+{
+	static const char five[] = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL"
+	    " SELECT x + 1 FROM n WHERE x < 5) SELECT x FROM n";
+	static const char breaks[] = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL"
+	    " SELECT x + 1 FROM n WHERE x < 5)"
+	    " SELECT CASE WHEN x < 3 THEN x ELSE abs(x - x - 9223372036854775807 - 1) END"
+	    " FROM n";
+	struct fx *f = *state;
+	sq_store *sq = (sq_store *)f->s;
+	struct rows_seen seen = { .stop_at = -1 };
+	sqlite3_stmt *st;
+
+	assert_int_equal(sq_prep(sq, &st, five, "t"), 0);
+	assert_int_equal(sq_each_row(sq, st, record_row, &seen, "walking"), 0);
+	assert_int_equal(seen.n, 5);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(seen.vals[i], i + 1);
+	sq_done(sq, st);
+
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_at = 2;
+	seen.stop_ret = 7;
+	assert_int_equal(sq_prep(sq, &st, five, "t"), 0);
+	assert_int_equal(sq_each_row(sq, st, record_row, &seen, "walking"), 7);
+	assert_int_equal(seen.n, 2);
+	sq_done(sq, st);
+
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_at = 4;
+	seen.stop_ret = GP_E_NOMEM;
+	assert_int_equal(sq_prep(sq, &st, five, "t"), 0);
+	assert_int_equal(sq_each_row(sq, st, record_row, &seen, "walking"), GP_E_NOMEM);
+	assert_int_equal(seen.n, 4);
+	sq_done(sq, st);
+
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_at = -1;
+	gp_error_clear();
+	assert_int_equal(sq_prep(sq, &st, breaks, "t"), 0);
+	assert_int_equal(sq_each_row(sq, st, record_row, &seen, "walking the test rows"),
+	    GP_E_STORE);
+	assert_int_equal(seen.n, 2);
+	assert_true(msg_has("walking the test rows: "));
+	assert_true(msg_has("integer overflow"));
+	sq_done(sq, st);
+
+	/* the walk left the cached statement reusable */
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_at = -1;
+	assert_int_equal(sq_prep(sq, &st, five, "t"), 0);
+	assert_int_equal(sq_each_row(sq, st, record_row, &seen, "walking"), 0);
+	assert_int_equal(seen.n, 5);
+	sq_done(sq, st);
+}
+
 /* Audit rows as stored: insert, last, list from a seq; a seq taken twice
  * is refused. */
 static void
@@ -1084,6 +1167,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cert_list, setup_ca, teardown),
 		cmocka_unit_test_setup_teardown(test_meta, setup_ca, teardown),
 		cmocka_unit_test_setup_teardown(test_stmt_cache, setup_ca, teardown),
+		cmocka_unit_test_setup_teardown(test_each_row, setup_ca, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_rows, setup_ca, teardown),
 	};
 
