@@ -43,7 +43,13 @@ for type in rsa2048 ec-p256 ed25519 sm2; do
 		want=$(openssl dgst -sha512 -r "$T/data.bin" | cut -d' ' -f1)
 		grep -q "^messageDigest $want" "$d/parts" && ok "ed25519: message-digest is SHA-512 (RFC 8419)" || not_ok "ed25519: message-digest is SHA-512"
 		openssl pkey -in "$d/signer.plain" -pubout -out "$d/signer.pub"
-		expect "ed25519: openssl pkeyutl verifies the signature over the attributes" openssl pkeyutl -verify -pubin -inkey "$d/signer.pub" -rawin -in "$d/signed_attrs.der" -sigfile "$d/cms.sigval" ;;
+		expect "ed25519: openssl pkeyutl verifies the signature over the attributes" openssl pkeyutl -verify -pubin -inkey "$d/signer.pub" -rawin -in "$d/signed_attrs.der" -sigfile "$d/cms.sigval"
+		# OpenSSL 3.0's cms cannot sign or verify Ed25519 (RFC 8419); GnuTLS can:
+		# the whole SignedData, the message digest and the chain to the root
+		expect "ed25519: gnutls certtool --p7-verify" certtool --p7-verify --load-ca-certificate "$d/root.pem" \
+			--load-data "$T/data.bin" --infile "$d/s.p7s" --inder
+		expect_fail "ed25519: certtool refuses other data" nz "" certtool --p7-verify --load-ca-certificate "$d/root.pem" \
+			--load-data "$T/other.bin" --infile "$d/s.p7s" --inder ;;
 	*)
 		expect "$type: openssl cms -verify" openssl cms -verify -binary -inform DER -in "$d/s.p7s" -content "$T/data.bin" -CAfile "$d/root.pem" -purpose any -out /dev/null
 		expect_fail "$type: openssl cms -verify refuses other data" nz "" sh -c "openssl cms -verify -binary -inform DER -in '$d/s.p7s' -content '$T/other.bin' -CAfile '$d/root.pem' -purpose any -out /dev/null >&2"
