@@ -28,7 +28,7 @@ ocsp_presign(opts *o, int argc, char **argv)
 		{ "pass-file", required_argument, NULL, 'p' },
 		{ "signer-cert", required_argument, NULL, 's' },
 		{ "signer-key", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_HELP_OPT,
 		{ NULL, 0, NULL, 0 } };
 	const char *ca = o->ca, *pass_file = o->pass_file;
 	gp_ocsp_presign_stats st;
@@ -46,8 +46,7 @@ ocsp_presign(opts *o, int argc, char **argv)
 		case 'p': pass_file = optarg; break;
 		case 's': p.signer_cert = optarg; break;
 		case 'k': p.signer_key = optarg; break;
-		case 'h': printf("usage: ca-tool %s\n", ocsp_usage); return 0;
-		default: return cli_usage_error("ocsp presign: bad option '%s'", argv[optind - 1]);
+		default: return cli_help_or_bad_option(c, "ocsp presign", ocsp_usage, argv);
 		}
 	}
 	if (optind != argc)
@@ -88,18 +87,16 @@ out:
 	return r;
 }
 
+static const subcommand ocsp_subcommands[] = {
+	{ "presign", ocsp_presign },
+	{ NULL, NULL }
+};
+
 /* "ocsp SUBCOMMAND [OPTIONS]": argv[0] is "ocsp" */
 static int
 cmd_ocsp(opts *o, int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		printf("usage: ca-tool %s\n", ocsp_usage);
-		return argc < 2 ? EXIT_USAGE : 0;
-	}
-	optind = 1;
-	if (strcmp(argv[1], "presign") == 0)
-		return ocsp_presign(o, argc - 1, argv + 1);
-	return cli_usage_error("ocsp: unknown subcommand '%s' (presign)", argv[1]);
+	return ct_run_subcommand(o, argc, argv, ocsp_subcommands, ocsp_usage);
 }
 
 const command ca_tool_ocsp_commands[] = {

@@ -48,64 +48,57 @@ static const char token_usage[] =
 	"  create, stored only as a SHA-256 hash, limited to the profiles, expiring after\n"
 	"  N days (default 365).";
 
-/* Parses "SUB [options]" of argv (argv[0] is the command word). */
+/* Parses options from argv[optind] up to the first word that is not one.
+ * Returns 0, -1 after --help (printed), or an exit code. */
+static int
+parse_options(ra_args *a, int argc, char **argv, const char *usage)
+{
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "+h", ra_opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+		case R_HELP: printf("usage: ca-tool %s\n", usage); return -1;
+		case R_NAME: a->name = optarg; break;
+		case R_ROLE: a->role = optarg; break;
+		case R_CERT: a->cert = optarg; break;
+		case R_PROFILES: a->profiles = optarg; break;
+		case R_ACTOR: a->actor = optarg; break;
+		case R_DAYS:
+			if ((r = ct_parse_long(&a->days, optarg, "--days", 1, 3650)) != 0)
+				return r;
+			break;
+		case R_ID:
+			if ((r = ct_parse_long(&a->id, optarg, "--id", 1, 0x7fffffffL)) != 0)
+				return r;
+			a->has_id = 1;
+			break;
+		default:
+			return cli_usage_error("%s: bad option '%s'", argv[0], argv[optind - 1]);
+		}
+	}
+	return 0;
+}
+
+/* Parses "[options] SUB [options]" of argv (argv[0] is the command word).
+ * Returns 0, -1 after --help (printed), or an exit code. */
 static int
 parse(ra_args *a, int argc, char **argv, const char *usage)
 {
-	int c, r;
+	int r;
 
 	memset(a, 0, sizeof(*a));
 	a->days = 365;
 	a->actor = "ca-tool";
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", ra_opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-		case R_HELP: printf("usage: ca-tool %s\n", usage); return -1;
-		case R_NAME: a->name = optarg; break;
-		case R_ROLE: a->role = optarg; break;
-		case R_CERT: a->cert = optarg; break;
-		case R_PROFILES: a->profiles = optarg; break;
-		case R_ACTOR: a->actor = optarg; break;
-		case R_DAYS:
-			if ((r = ct_parse_long(&a->days, optarg, "--days", 1, 3650)) != 0)
-				return r;
-			break;
-		case R_ID:
-			if ((r = ct_parse_long(&a->id, optarg, "--id", 1, 0x7fffffffL)) != 0)
-				return r;
-			a->has_id = 1;
-			break;
-		default:
-			return cli_usage_error("%s: bad option '%s'", argv[0], argv[optind - 1]);
-		}
-	}
+	if ((r = parse_options(a, argc, argv, usage)) != 0)
+		return r;
 	if (optind >= argc)
 		return cli_usage_error("%s: which one? (usage: ca-tool %s --help)", argv[0], argv[0]);
 	a->sub = argv[optind++];
 	/* options may also follow the sub-command */
-	while ((c = getopt_long(argc, argv, "+h", ra_opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-		case R_HELP: printf("usage: ca-tool %s\n", usage); return -1;
-		case R_NAME: a->name = optarg; break;
-		case R_ROLE: a->role = optarg; break;
-		case R_CERT: a->cert = optarg; break;
-		case R_PROFILES: a->profiles = optarg; break;
-		case R_ACTOR: a->actor = optarg; break;
-		case R_DAYS:
-			if ((r = ct_parse_long(&a->days, optarg, "--days", 1, 3650)) != 0)
-				return r;
-			break;
-		case R_ID:
-			if ((r = ct_parse_long(&a->id, optarg, "--id", 1, 0x7fffffffL)) != 0)
-				return r;
-			a->has_id = 1;
-			break;
-		default:
-			return cli_usage_error("%s: bad option '%s'", argv[0], argv[optind - 1]);
-		}
-	}
+	if ((r = parse_options(a, argc, argv, usage)) != 0)
+		return r;
 	if (optind < argc)
 		return cli_usage_error("%s: unexpected argument '%s'", argv[0], argv[optind]);
 	return 0;
@@ -115,6 +108,20 @@ typedef struct list_out {
 	int json;
 	json_t *arr;
 } list_out;
+
+/* Ends a list walk that returned r: its failure as "ca-tool: what: why",
+ * or with --json the array the walk filled. */
+static int
+list_end(list_out *l, int r, const char *what)
+{
+	if (r != 0)
+		return cli_fail(r, what);
+	if (l->json) {
+		ct_print_json(l->arr);      /* frees it */
+		l->arr = NULL;
+	}
+	return 0;
+}
 
 static int
 print_officer(void *arg, const gp_ra_officer *o)
@@ -209,14 +216,8 @@ cmd_officer(opts *o, int argc, char **argv)
 		if ((r = open_ra(&ctx, &ra, o, 1)) != 0)
 			goto out;
 		l.arr = json_array();
-		if ((r = gp_ra_officer_list(ra, print_officer, &l)) != 0) {
-			r = cli_fail(r, "officer list");
+		if ((r = list_end(&l, gp_ra_officer_list(ra, print_officer, &l), "officer list")) != 0)
 			goto out;
-		}
-		if (o->json) {
-			ct_print_json(l.arr);
-			l.arr = NULL;
-		}
 	} else if (strcmp(a.sub, "disable") == 0 || strcmp(a.sub, "enable") == 0) {
 		int en = strcmp(a.sub, "enable") == 0;
 
@@ -278,14 +279,8 @@ cmd_token(opts *o, int argc, char **argv)
 		if ((r = open_ra(&ctx, &ra, o, 1)) != 0)
 			goto out;
 		l.arr = json_array();
-		if ((r = gp_ra_token_list(ra, print_token, &l)) != 0) {
-			r = cli_fail(r, "token list");
+		if ((r = list_end(&l, gp_ra_token_list(ra, print_token, &l), "token list")) != 0)
 			goto out;
-		}
-		if (o->json) {
-			ct_print_json(l.arr);
-			l.arr = NULL;
-		}
 	} else if (strcmp(a.sub, "revoke") == 0) {
 		if (!a.has_id)
 			return cli_usage_error("token revoke needs --id");

@@ -48,8 +48,7 @@ static int
 seal_list(opts *o, int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "status", required_argument, NULL, 's' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 } };
+		{ "status", required_argument, NULL, 's' }, CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
 	struct list_ctx lc = { NULL };
 	gp_ctx *ctx = NULL;
 	int c, r, status = -1;
@@ -64,8 +63,7 @@ seal_list(opts *o, int argc, char **argv)
 			else
 				return cli_usage_error("seal list: --status good or revoked");
 			break;
-		case 'h': printf("usage: ca-tool %s\n", seal_usage); return 0;
-		default: return cli_usage_error("seal list: bad option '%s'", argv[optind - 1]);
+		default: return cli_help_or_bad_option(c, "seal list", seal_usage, argv);
 		}
 	}
 	if (optind != argc)
@@ -90,8 +88,7 @@ seal_revoke(opts *o, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "id", required_argument, NULL, 'i' }, { "reason", required_argument, NULL, 'r' },
-		{ "actor", required_argument, NULL, 'a' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 } };
+		{ "actor", required_argument, NULL, 'a' }, CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
 	const char *id = NULL, *reason = NULL, *actor = NULL;
 	gp_ctx *ctx = NULL;
 	int c, r;
@@ -101,8 +98,7 @@ seal_revoke(opts *o, int argc, char **argv)
 		case 'i': id = optarg; break;
 		case 'r': reason = optarg; break;
 		case 'a': actor = optarg; break;
-		case 'h': printf("usage: ca-tool %s\n", seal_usage); return 0;
-		default: return cli_usage_error("seal revoke: bad option '%s'", argv[optind - 1]);
+		default: return cli_help_or_bad_option(c, "seal revoke", seal_usage, argv);
 		}
 	}
 	if (optind != argc)
@@ -124,20 +120,17 @@ out:
 	return r;
 }
 
+static const subcommand seal_subcommands[] = {
+	{ "list", seal_list },
+	{ "revoke", seal_revoke },
+	{ NULL, NULL }
+};
+
 /* "seal SUBCOMMAND [OPTIONS]": argv[0] is "seal" */
 static int
 cmd_seal(opts *o, int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		printf("usage: ca-tool %s\n", seal_usage);
-		return argc < 2 ? EXIT_USAGE : 0;
-	}
-	optind = 1;
-	if (strcmp(argv[1], "list") == 0)
-		return seal_list(o, argc - 1, argv + 1);
-	if (strcmp(argv[1], "revoke") == 0)
-		return seal_revoke(o, argc - 1, argv + 1);
-	return cli_usage_error("seal: unknown subcommand '%s' (list, revoke)", argv[1]);
+	return ct_run_subcommand(o, argc, argv, seal_subcommands, seal_usage);
 }
 
 const command ca_tool_seal_commands[] = {

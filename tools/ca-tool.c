@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/err.h>
@@ -205,41 +204,33 @@ ct_read_file(unsigned char **buf, size_t *len, const char *path, size_t max)
 int
 ct_write_out(const char *path, const void *buf, size_t len)
 {
-	char tmp[PATH_MAX];
-	FILE *f;
+	int r = cli_write_file(path, buf, len, 0);
 
-	if (path == NULL || strcmp(path, "-") == 0) {
-		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
-			fprintf(stderr, "%s: cannot write to standard output\n", cli_prog);
-			return EXIT_FAIL;
-		}
-		return 0;
-	}
-	/* a device, FIFO or socket (/dev/null, /dev/stdout, a pipe) is written
-	 * as it is: renaming a file over it would replace it */
-	{
-		struct stat st;
+	if (r == CLI_WRITE_STDOUT)
+		fprintf(stderr, "%s: cannot write to standard output\n", cli_prog);
+	else if (r != 0)
+		fprintf(stderr, "%s: %s: %s\n", cli_prog, path, strerror(errno));
+	return r != 0 ? EXIT_FAIL : 0;
+}
 
-		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-			if ((f = fopen(path, "wb")) == NULL ||
-			    (fwrite(buf, 1, len, f) != len) | (fclose(f) != 0)) {
-				fprintf(stderr, "%s: %s: %s\n", cli_prog, path, strerror(errno));
-				return EXIT_FAIL;
-			}
-			return 0;
-		}
-	}
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp) ||
-	    (f = fopen(tmp, "wb")) == NULL) {
-		fprintf(stderr, "%s: %s: %s\n", cli_prog, path, strerror(errno));
-		return EXIT_FAIL;
-	}
-	if (fwrite(buf, 1, len, f) != len || fclose(f) != 0 || rename(tmp, path) != 0) {
-		fprintf(stderr, "%s: %s: %s\n", cli_prog, path, strerror(errno));
-		unlink(tmp);
-		return EXIT_FAIL;
-	}
-	return 0;
+/* Opens the home and CA --ca with its key: the passphrase (--pass-file,
+ * GOVPKI_PASSPHRASE or a prompt) is wiped once the key is loaded.  A
+ * failure to open the CA is reported as "ca-tool: what: why". */
+static int
+open_ca(gp_ctx **ctx, gp_ca **ca, const opts *o, const char *what)
+{
+	char *pass = NULL;
+	size_t passlen = 0;
+	int r;
+
+	*ca = NULL;
+	if ((r = ct_open_ctx(ctx, o, 0)) != 0 ||
+	    (r = ct_read_pass(&pass, &passlen, o->pass_file, "Passphrase of the CA key: ")) != 0)
+		return r;
+	if ((r = gp_ca_open(ca, *ctx, o->ca, pass, passlen)) != 0)
+		r = cli_fail(r, what);
+	gp_pass_free(pass, passlen);
+	return r;
 }
 
 int
@@ -263,23 +254,60 @@ ct_cert_pem(char **out, size_t *len, X509 *x)
 	return *out ? 0 : -1;
 }
 
+/* The PEM of a DER certificate (malloc'ed: the caller frees it); on
+ * failure prints "ca-tool: what: why" and returns the exit code. */
+static int
+der_cert_pem(char **pem, size_t *len, const unsigned char *der, size_t der_len, const char *what)
+{
+	X509 *x = NULL;
+	int r;
+
+	if ((r = gp_cert_parse(&x, der, der_len)) != 0 || ct_cert_pem(pem, len, x) != 0)
+		r = cli_fail(r ? r : GP_E_NOMEM, what);
+	X509_free(x);
+	return r;
+}
+
+/* The serial number of x in hex. */
+static void
+cert_serial_hex(char out[2 * GP_SERIAL_MAX + 1], const X509 *x)
+{
+	unsigned char sb[GP_SERIAL_MAX];
+	size_t sl = 0;
+
+	gp_serial_from_asn1(sb, &sl, X509_get0_serialNumber(x));
+	ct_serial_hex(out, sb, sl);
+}
+
+/* A stored certificate's serial, fingerprint and times as text, for show
+ * and --json. */
+typedef struct cert_text {
+	char serial[2 * GP_SERIAL_MAX + 1], fp[65], nb[32], na[32], ra[32];
+} cert_text;
+
+static void
+cert_text_of(cert_text *t, const gp_cert_info *c)
+{
+	ct_serial_hex(t->serial, c->serial, c->serial_len);
+	ct_serial_hex(t->fp, c->fingerprint, 32);
+	ct_iso_time(t->nb, c->not_before);
+	ct_iso_time(t->na, c->not_after);
+	ct_iso_time(t->ra, c->revoked_at);
+}
+
 static json_t *
 cert_json(const gp_cert_info *c, const char *ca_name)
 {
-	char serial[2 * GP_SERIAL_MAX + 1], fp[65], nb[32], na[32], ra[32];
+	cert_text t;
 
-	ct_serial_hex(serial, c->serial, c->serial_len);
-	ct_serial_hex(fp, c->fingerprint, 32);
-	ct_iso_time(nb, c->not_before);
-	ct_iso_time(na, c->not_after);
-	ct_iso_time(ra, c->revoked_at);
+	cert_text_of(&t, c);
 	return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s}",
-	    "serial", serial, "ca", ca_name ? ca_name : "", "subject", c->subject ? c->subject : "",
-	    "sans", c->sans, "not_before", nb, "not_after", na,
+	    "serial", t.serial, "ca", ca_name ? ca_name : "", "subject", c->subject ? c->subject : "",
+	    "sans", c->sans, "not_before", t.nb, "not_after", t.na,
 	    "profile", c->profile ? c->profile : "", "status", status_name(c->status),
-	    "revoked_at", c->status != GP_STATUS_GOOD ? ra : NULL,
+	    "revoked_at", c->status != GP_STATUS_GOOD ? t.ra : NULL,
 	    "reason", c->status != GP_STATUS_GOOD ? gp_reason_name(c->reason) : NULL,
-	    "sha256", fp);
+	    "sha256", t.fp);
 }
 
 int
@@ -292,6 +320,26 @@ ct_print_json(json_t *j)
 	putchar('\n');
 	json_decref(j);
 	return r;
+}
+
+int
+ct_run_subcommand(opts *o, int argc, char **argv, const subcommand *subs, const char *usage)
+{
+	char names[256];
+	size_t n = 0;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		printf("usage: ca-tool %s\n", usage);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	optind = 1;
+	for (const subcommand *s = subs; s->name != NULL; s++)
+		if (strcmp(argv[1], s->name) == 0)
+			return s->run(o, argc - 1, argv + 1);
+	names[0] = '\0';
+	for (const subcommand *s = subs; s->name != NULL && n < sizeof(names); s++)
+		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", s == subs ? "" : ", ", s->name);
+	return cli_usage_error("%s: unknown subcommand '%s' (%s)", argv[0], argv[1], names);
 }
 
 /* ---------------------------------------------------------------- init */
@@ -407,13 +455,37 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Appends p (malloc'ed, or NULL when that failed) to the vector v of cnt
+ * paths with room for cap; v owns p after success, p is freed on failure.
+ * Returns 0, or -1 out of memory. */
+static int
+push_path(char ***v, size_t *cnt, size_t *cap, char *p)
+{
+	char **nv;
+
+	if (p == NULL)
+		return -1;
+	if (*cnt == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 256;
+
+		if ((nv = realloc(*v, ncap * sizeof(*nv))) == NULL) {
+			free(p);
+			return -1;
+		}
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*cnt)++] = p;
+	return 0;
+}
+
 /* The CSR files of a --batch argument: a folder (its *.csr, *.pem, *.der,
  * *.req, sorted) or a file that lists one path per line. */
 static int
 batch_paths(char ***out, size_t *n, const char *arg)
 {
 	struct stat st;
-	char **v = NULL, **nv;
+	char **v = NULL;
 	size_t cnt = 0, cap = 0;
 	char line[PATH_MAX + 2];
 
@@ -432,18 +504,15 @@ batch_paths(char ***out, size_t *n, const char *arg)
 			return EXIT_FAIL;
 		}
 		while ((de = readdir(d)) != NULL) {
+			size_t l = strlen(arg) + strlen(de->d_name) + 2;
+			char *p;
+
 			if (de->d_name[0] == '.' || !csr_like(de->d_name))
 				continue;
-			if (cnt == cap) {
-				cap = cap ? cap * 2 : 256;
-				if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
-					break;
-				v = nv;
-			}
-			size_t l = strlen(arg) + strlen(de->d_name) + 2;
-			if ((v[cnt] = malloc(l)) == NULL)
+			if ((p = malloc(l)) != NULL)
+				snprintf(p, l, "%s/%s", arg, de->d_name);
+			if (push_path(&v, &cnt, &cap, p) != 0)
 				break;
-			snprintf(v[cnt++], l, "%s/%s", arg, de->d_name);
 		}
 		closedir(d);
 		qsort(v, cnt, sizeof(*v), cmp_str);
@@ -458,13 +527,7 @@ batch_paths(char ***out, size_t *n, const char *arg)
 			line[strcspn(line, "\r\n")] = '\0';
 			if (line[0] == '\0' || line[0] == '#')
 				continue;
-			if (cnt == cap) {
-				cap = cap ? cap * 2 : 256;
-				if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
-					break;
-				v = nv;
-			}
-			if ((v[cnt++] = strdup(line)) == NULL)
+			if (push_path(&v, &cnt, &cap, strdup(line)) != 0)
 				break;
 		}
 		fclose(f);
@@ -565,13 +628,9 @@ batch_cb(void *arg, size_t i, int rc, const char *msg, X509 *cert)
 		if ((it.msg = strdup(msg ? msg : "failed")) == NULL)
 			return 1;
 	} else {
-		unsigned char sb[GP_SERIAL_MAX];
-		size_t sl = 0;
-
 		if (ct_cert_pem(&it.pem, &it.len, cert) != 0)
 			return 1;
-		gp_serial_from_asn1(sb, &sl, X509_get0_serialNumber(cert));
-		ct_serial_hex(it.serial, sb, sl);
+		cert_serial_hex(it.serial, cert);
 	}
 	pthread_mutex_lock(&bo->mu);
 	while (bo->tail - bo->head == WQ_SIZE)
@@ -674,8 +733,8 @@ cmd_issue(opts *o, int argc, char **argv)
 	gp_ca *ca = NULL;
 	gp_issue_req req;
 	unsigned char *csr = NULL;
-	char *pass = NULL, *pem = NULL;
-	size_t passlen = 0, csrlen, pemlen;
+	char *pem = NULL;
+	size_t csrlen, pemlen;
 	X509 *cert = NULL;
 	int r;
 
@@ -689,13 +748,8 @@ cmd_issue(opts *o, int argc, char **argv)
 		return cli_usage_error("--subject and --san apply to one CSR, not to --batch");
 	if (o->csr != NULL && (r = ct_read_file(&csr, &csrlen, o->csr, 1 << 20)) != 0)
 		return r;
-	if ((r = ct_open_ctx(&ctx, o, 0)) != 0 ||
-	    (r = ct_read_pass(&pass, &passlen, o->pass_file, "Passphrase of the CA key: ")) != 0)
+	if ((r = open_ca(&ctx, &ca, o, "issue")) != 0)
 		goto out;
-	if ((r = gp_ca_open(&ca, ctx, o->ca, pass, passlen)) != 0) {
-		r = cli_fail(r, "issue");
-		goto out;
-	}
 	if (o->batch != NULL) {
 		r = issue_batch(o, ca);
 		goto out;
@@ -719,12 +773,9 @@ cmd_issue(opts *o, int argc, char **argv)
 	if ((r = ct_write_out(o->out, pem, pemlen)) != 0)
 		goto out;
 	if (o->json || (o->out && strcmp(o->out, "-") != 0)) {
-		unsigned char sb[GP_SERIAL_MAX];
 		char serial[2 * GP_SERIAL_MAX + 1];
-		size_t sl = 0;
 
-		gp_serial_from_asn1(sb, &sl, X509_get0_serialNumber(cert));
-		ct_serial_hex(serial, sb, sl);
+		cert_serial_hex(serial, cert);
 		if (o->json)
 			ct_print_json(json_pack("{s:s, s:s, s:s, s:s?}", "serial", serial, "ca", o->ca,
 			    "profile", o->profile, "out", o->out));
@@ -736,7 +787,6 @@ out:
 	X509_free(cert);
 	free(pem);
 	free(csr);
-	gp_pass_free(pass, passlen);
 	gp_ca_free(ca);
 	gp_ctx_free(ctx);
 	return r;
@@ -781,19 +831,15 @@ cmd_crl(opts *o, int argc, char **argv)
 	gp_ctx *ctx = NULL;
 	gp_ca *ca = NULL;
 	gp_crl_info *crl = NULL;
-	char *pass = NULL;
-	size_t passlen = 0;
 	int r;
 
 	(void)argc;
 	(void)argv;
 	if (o->ca == NULL || o->out == NULL)
 		return cli_usage_error("crl needs --ca and --out");
-	if ((r = ct_open_ctx(&ctx, o, 0)) != 0 ||
-	    (r = ct_read_pass(&pass, &passlen, o->pass_file, "Passphrase of the CA key: ")) != 0)
+	if ((r = open_ca(&ctx, &ca, o, "crl")) != 0)
 		goto out;
-	if ((r = gp_ca_open(&ca, ctx, o->ca, pass, passlen)) != 0 ||
-	    (r = gp_ca_crl(ca, o->delta, o->actor, &crl)) != 0) {
+	if ((r = gp_ca_crl(ca, o->delta, o->actor, &crl)) != 0) {
 		r = cli_fail(r, "crl");
 		goto out;
 	}
@@ -822,7 +868,6 @@ cmd_crl(opts *o, int argc, char **argv)
 		    (long long)crl->number, o->ca, o->out);
 out:
 	gp_crl_info_free(crl);
-	gp_pass_free(pass, passlen);
 	gp_ca_free(ca);
 	gp_ctx_free(ctx);
 	return r;
@@ -976,7 +1021,6 @@ cmd_show(opts *o, int argc, char **argv)
 {
 	gp_ctx *ctx = NULL;
 	gp_cert_info *c = NULL;
-	X509 *x = NULL;
 	char *pem = NULL;
 	size_t pemlen;
 	int r;
@@ -987,37 +1031,29 @@ cmd_show(opts *o, int argc, char **argv)
 		return cli_usage_error("show needs --ca and --serial");
 	if ((r = ct_open_ctx(&ctx, o, 1)) != 0)
 		return r;
-	if ((r = find_cert(ctx, o, &c)) != 0)
+	if ((r = find_cert(ctx, o, &c)) != 0 ||
+	    (r = der_cert_pem(&pem, &pemlen, c->der, c->der_len, "show")) != 0)
 		goto out;
-	if ((r = gp_cert_parse(&x, c->der, c->der_len)) != 0 || ct_cert_pem(&pem, &pemlen, x) != 0) {
-		r = cli_fail(r ? r : GP_E_NOMEM, "show");
-		goto out;
-	}
 	if (o->json) {
 		json_t *j = cert_json(c, o->ca);
 
 		json_object_set_new(j, "pem", json_string(pem));
 		r = ct_print_json(j);
 	} else {
-		char serial[2 * GP_SERIAL_MAX + 1], fp[65], nb[32], na[32], ra[32];
+		cert_text t;
 
-		ct_serial_hex(serial, c->serial, c->serial_len);
-		ct_serial_hex(fp, c->fingerprint, 32);
-		ct_iso_time(nb, c->not_before);
-		ct_iso_time(na, c->not_after);
-		ct_iso_time(ra, c->revoked_at);
+		cert_text_of(&t, c);
 		printf("serial:     %s\nca:         %s\nsubject:    %s\nsans:       %s\n"
 		    "not before: %s\nnot after:  %s\nprofile:    %s\nstatus:     %s\n",
-		    serial, o->ca, c->subject, c->sans ? c->sans : "", nb, na, c->profile,
+		    t.serial, o->ca, c->subject, c->sans ? c->sans : "", t.nb, t.na, c->profile,
 		    status_name(c->status));
 		if (c->status != GP_STATUS_GOOD)
-			printf("revoked at: %s\nreason:     %s\n", ra, gp_reason_name(c->reason));
-		printf("sha256:     %s\n%s", fp, pem);
+			printf("revoked at: %s\nreason:     %s\n", t.ra, gp_reason_name(c->reason));
+		printf("sha256:     %s\n%s", t.fp, pem);
 		r = 0;
 	}
 out:
 	free(pem);
-	X509_free(x);
 	gp_cert_info_free(c);
 	gp_ctx_free(ctx);
 	return r;
@@ -1030,7 +1066,6 @@ cmd_export(opts *o, int argc, char **argv)
 {
 	gp_ctx *ctx = NULL;
 	gp_cert_info *c = NULL;
-	X509 *x = NULL;
 	char *pem = NULL;
 	size_t len;
 	int r;
@@ -1043,12 +1078,9 @@ cmd_export(opts *o, int argc, char **argv)
 		return r;
 	if (o->serial != NULL) {
 		/* one certificate the CA issued */
-		if ((r = find_cert(ctx, o, &c)) != 0)
+		if ((r = find_cert(ctx, o, &c)) != 0 ||
+		    (r = der_cert_pem(&pem, &len, c->der, c->der_len, "export")) != 0)
 			goto out;
-		if ((r = gp_cert_parse(&x, c->der, c->der_len)) != 0 || ct_cert_pem(&pem, &len, x) != 0) {
-			r = cli_fail(r ? r : GP_E_NOMEM, "export");
-			goto out;
-		}
 	} else if (o->chain) {
 		if ((r = gp_ca_chain_pem(ctx, o->ca, &pem, &len)) != 0) {
 			r = cli_fail(r, "export");
@@ -1062,17 +1094,14 @@ cmd_export(opts *o, int argc, char **argv)
 			r = cli_exit_code(r);
 			goto out;
 		}
-		r = gp_cert_parse(&x, ca->cert_der, ca->cert_len);
+		r = der_cert_pem(&pem, &len, ca->cert_der, ca->cert_len, "export");
 		gp_ca_info_free(ca);
-		if (r != 0 || ct_cert_pem(&pem, &len, x) != 0) {
-			r = cli_fail(r ? r : GP_E_NOMEM, "export");
+		if (r != 0)
 			goto out;
-		}
 	}
 	r = ct_write_out(o->out, pem, len);
 out:
 	free(pem);
-	X509_free(x);
 	gp_cert_info_free(c);
 	gp_ctx_free(ctx);
 	return r;

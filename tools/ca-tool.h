@@ -30,6 +30,13 @@ typedef struct command {
 } command;
 
 
+/* A command's sub-command ("seal list"): run gets argv from the sub-command
+ * word on, optind already 1. */
+typedef struct subcommand {
+	const char *name;
+	int (*run)(opts *o, int argc, char **argv);
+} subcommand;
+
 /* Each module's commands; a table ends with an entry whose name is NULL. */
 extern const command ca_tool_key_commands[];
 extern const command ca_tool_ra_commands[];
@@ -47,5 +54,10 @@ int ct_cert_pem(char **out, size_t *len, X509 *x);                 /* malloc'ed 
 int ct_print_json(json_t *j);                                      /* prints and frees j */
 void ct_serial_hex(char *out, const unsigned char *s, size_t len);
 void ct_iso_time(char out[32], int64_t t);
+
+/* Runs the sub-command argv[1] of command argv[0] from subs (a table ending
+ * with a NULL name).  Without one prints "usage: ca-tool USAGE" and returns
+ * EXIT_USAGE; for -h or --help prints it and returns 0. */
+int ct_run_subcommand(opts *o, int argc, char **argv, const subcommand *subs, const char *usage);
 
 #endif

@@ -1,8 +1,13 @@
-/* tools/cli.c: exit codes, error printing and passphrases for the programs */
+/* tools/cli.c: exit codes, error printing, passphrases and file writing for the programs */
 #include "config.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <govpki/error.h>
 #include <govpki/key.h>
@@ -67,4 +72,50 @@ int
 cli_pass(char **pass, size_t *len, const char *pass_file, const char *prompt)
 {
 	return gp_pass_get(pass, len, pass_file, prompt);
+}
+
+int
+cli_help_or_bad_option(int c, const char *cmd, const char *usage, char **argv)
+{
+	if (c == 'h') {
+		printf("usage: %s %s\n", cli_prog, usage);
+		return 0;
+	}
+	return cli_usage_error("%s: bad option '%s'", cmd, argv[optind - 1]);
+}
+
+int
+cli_write_file(const char *path, const void *buf, size_t len, int durable)
+{
+	char tmp[PATH_MAX];
+	struct stat st;
+	FILE *f;
+	int e;
+
+	if (path == NULL || strcmp(path, "-") == 0)
+		return fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0 ? CLI_WRITE_STDOUT : 0;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if ((f = fopen(path, "wb")) == NULL ||
+		    (fwrite(buf, 1, len, f) != len) | (fclose(f) != 0))
+			return CLI_WRITE_FILE;
+		return 0;
+	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp))
+		return CLI_WRITE_TOO_LONG;
+	if ((f = fopen(tmp, "wb")) == NULL)
+		return CLI_WRITE_FILE;
+	if (fwrite(buf, 1, len, f) != len || fflush(f) != 0 || (durable && fsync(fileno(f)) != 0)) {
+		e = errno;
+		fclose(f);
+		unlink(tmp);
+		errno = e;
+		return CLI_WRITE_FILE;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		e = errno;
+		unlink(tmp);
+		errno = e;
+		return CLI_WRITE_FILE;
+	}
+	return 0;
 }

@@ -74,46 +74,15 @@ read_file(unsigned char **buf, size_t *len, const char *path, long max, const ch
 static int
 write_file_x(const char *path, const void *buf, size_t len, int durable)
 {
-	char tmp[4096];
-	FILE *f;
+	int r = cli_write_file(path, buf, len, durable);
 
-	if (path == NULL || strcmp(path, "-") == 0) {
-		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
-			fprintf(stderr, "%s: cannot write to stdout\n", cli_prog);
-			return EXIT_FAIL;
-		}
-		return 0;
-	}
-	{
-		/* a device or FIFO (/dev/null, a pipe) is written as it is:
-		 * renaming a file over it would replace it */
-		struct stat st;
-
-		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-			if ((f = fopen(path, "wb")) == NULL ||
-			    (fwrite(buf, 1, len, f) != len) | (fclose(f) != 0)) {
-				fprintf(stderr, "%s: cannot write %s: %s\n", cli_prog, path, strerror(errno));
-				return EXIT_FAIL;
-			}
-			return 0;
-		}
-	}
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp))
+	if (r == CLI_WRITE_TOO_LONG)
 		return cli_usage_error("output path too long");
-	if ((f = fopen(tmp, "wb")) == NULL || fwrite(buf, 1, len, f) != len ||
-	    fflush(f) != 0 || (durable && fsync(fileno(f)) != 0)) {
+	if (r == CLI_WRITE_STDOUT)
+		fprintf(stderr, "%s: cannot write to stdout\n", cli_prog);
+	else if (r != 0)
 		fprintf(stderr, "%s: cannot write %s: %s\n", cli_prog, path, strerror(errno));
-		if (f != NULL)
-			fclose(f);
-		unlink(tmp);
-		return EXIT_FAIL;
-	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		fprintf(stderr, "%s: cannot write %s: %s\n", cli_prog, path, strerror(errno));
-		unlink(tmp);
-		return EXIT_FAIL;
-	}
-	return 0;
+	return r != 0 ? EXIT_FAIL : 0;
 }
 
 static int write_file(const char *path, const void *buf, size_t len) { return write_file_x(path, buf, len, 0); }
@@ -316,8 +285,6 @@ open_store(gp_ctx **ctx, int readonly)
 
 static int want_store(void) { return home != NULL || config != NULL || getenv("GOVPKI_HOME") != NULL; }
 
-#define HELP_OPT { "help", no_argument, NULL, 'h' }
-
 /* --------------------------------------------------------------- make */
 
 static const char usage_make[] =
@@ -343,7 +310,7 @@ cmd_make(int argc, char **argv)
 		{ "valid-from", required_argument, NULL, 'f' }, { "valid-to", required_argument, NULL, 'u' },
 		{ "days", required_argument, NULL, 'd' }, { "vid", required_argument, NULL, 'v' },
 		{ "pass-file", required_argument, NULL, 'p' }, { "no-register", no_argument, NULL, 'N' },
-		HELP_OPT, { NULL, 0, NULL, 0 } };
+		CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
 	const char *mcert = NULL, *mkey = NULL, *image = NULL, *out = NULL, *pass_file = NULL, *holders[64];
 	gp_seal_params p;
 	X509 *maker = NULL, *hx[64] = { NULL };
@@ -401,8 +368,7 @@ cmd_make(int argc, char **argv)
 		case 'v': p.vid = optarg; break;
 		case 'p': pass_file = optarg; break;
 		case 'N': noreg = 1; break;
-		case 'h': printf("usage: seal-tool %s\n", usage_make); return 0;
-		default: return cli_usage_error("make: bad option '%s'", argv[optind - 1]);
+		default: return cli_help_or_bad_option(c, "make", usage_make, argv);
 		}
 	}
 	if (optind != argc)
@@ -479,7 +445,7 @@ cmd_sign(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' }, { "doc", required_argument, NULL, 'd' },
 		{ "hash", required_argument, NULL, 'x' }, { "out", required_argument, NULL, 'o' },
 		{ "property", required_argument, NULL, 'P' }, { "tsa", required_argument, NULL, 't' },
-		{ "pass-file", required_argument, NULL, 'p' }, HELP_OPT, { NULL, 0, NULL, 0 } };
+		{ "pass-file", required_argument, NULL, 'p' }, CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
 	const char *sealf = NULL, *certf = NULL, *keyf = NULL, *doc = NULL, *hex = NULL, *out = NULL;
 	const char *pass_file = NULL, *tsa = NULL;
 	gp_seal_sign_params p;
@@ -501,8 +467,7 @@ cmd_sign(int argc, char **argv)
 		case 'P': p.property = optarg; break;
 		case 't': tsa = optarg; break;
 		case 'p': pass_file = optarg; break;
-		case 'h': printf("usage: seal-tool %s\n", usage_sign); return 0;
-		default: return cli_usage_error("sign: bad option '%s'", argv[optind - 1]);
+		default: return cli_help_or_bad_option(c, "sign", usage_sign, argv);
 		}
 	}
 	if (optind != argc)
@@ -553,10 +518,68 @@ out:
 
 /* ------------------------------------------------------------- verify */
 
+/* What verify and cades-verify check a chain with: the files of --trust,
+ * --untrusted, --tsa-trust and --crl (VERIFY_OPTS, taken by vopts_set), and
+ * what vopts_load_certs and vopts_load_crls read from them. */
 struct vopts {
+	const char *trust_file, *untrusted_file, *tsa_trust_file, *crl_files[16];
+	int ncrl;
 	STACK_OF(X509) *roots, *untrusted, *tsa_roots;
 	STACK_OF(X509_CRL) *crls;
 };
+
+#define VERIFY_OPTS \
+	{ "trust", required_argument, NULL, 'T' }, { "untrusted", required_argument, NULL, 'U' }, \
+	{ "crl", required_argument, NULL, 'C' }, { "tsa-trust", required_argument, NULL, 'S' }
+
+/* Takes option c, one of VERIFY_OPTS. */
+static int
+vopts_set(struct vopts *v, int c, const char *arg)
+{
+	switch (c) {
+	case 'T': v->trust_file = arg; break;
+	case 'U': v->untrusted_file = arg; break;
+	case 'S': v->tsa_trust_file = arg; break;
+	default:                /* 'C' */
+		if (v->ncrl == 16)
+			return cli_usage_error("at most 16 --crl");
+		v->crl_files[v->ncrl++] = arg;
+		break;
+	}
+	return 0;
+}
+
+/* The trust anchors, other certificates and TSA trust anchors the options
+ * name (--trust is required). */
+static int
+vopts_load_certs(struct vopts *v)
+{
+	int rc;
+
+	if ((rc = load_certs(&v->roots, v->trust_file, "trust anchors")) != 0 ||
+	    (v->untrusted_file != NULL &&
+	    (rc = load_certs(&v->untrusted, v->untrusted_file, "certificates")) != 0) ||
+	    (v->tsa_trust_file != NULL &&
+	    (rc = load_certs(&v->tsa_roots, v->tsa_trust_file, "TSA trust anchors")) != 0))
+		return rc;
+	return 0;
+}
+
+/* The CRLs the options name (none: v->crls stays NULL). */
+static int
+vopts_load_crls(struct vopts *v)
+{
+	int rc;
+
+	if (v->ncrl == 0)
+		return 0;
+	if ((v->crls = sk_X509_CRL_new_null()) == NULL)
+		return EXIT_FAIL;
+	for (int i = 0; i < v->ncrl; i++)
+		if ((rc = load_crls(v->crls, v->crl_files[i])) != 0)
+			return rc;
+	return 0;
+}
 
 static void
 vopts_free(struct vopts *v)
@@ -635,64 +658,47 @@ static int
 cmd_verify(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "trust", required_argument, NULL, 'T' }, { "untrusted", required_argument, NULL, 'U' },
-		{ "crl", required_argument, NULL, 'C' }, { "tsa-trust", required_argument, NULL, 'S' },
-		{ "at", required_argument, NULL, 'a' }, { "doc", required_argument, NULL, 'd' },
+		VERIFY_OPTS, { "at", required_argument, NULL, 'a' }, { "doc", required_argument, NULL, 'd' },
 		{ "hash", required_argument, NULL, 'x' }, { "no-register", no_argument, NULL, 'N' },
-		{ "ocsp", required_argument, NULL, 'O' }, HELP_OPT, { NULL, 0, NULL, 0 } };
-	const char *trust = NULL, *untrusted = NULL, *tsa_trust = NULL, *doc = NULL, *hex = NULL, *crlf[16];
-	const char *ocsp = NULL;
-	struct vopts v = { NULL, NULL, NULL, NULL };
+		{ "ocsp", required_argument, NULL, 'O' }, CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
+	const char *doc = NULL, *hex = NULL, *ocsp = NULL;
+	struct vopts v;
 	gp_seal_verify_params p;
 	gp_verify_result *res = NULL;
 	gp_ctx *ctx = NULL;
 	unsigned char *in = NULL, *d = NULL, hash[64];
 	size_t inlen = 0, dlen = 0, hlen = 0;
-	int c, rc, ncrl = 0, noreg = 0, is_seal = 0;
+	int c, rc, noreg = 0, is_seal = 0;
 
+	memset(&v, 0, sizeof(v));
 	memset(&p, 0, sizeof(p));
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'T': trust = optarg; break;
-		case 'U': untrusted = optarg; break;
-		case 'C':
-			if (ncrl == 16)
-				return cli_usage_error("at most 16 --crl");
-			crlf[ncrl++] = optarg;
+		case 'T': case 'U': case 'C': case 'S':
+			if ((rc = vopts_set(&v, c, optarg)) != 0)
+				return rc;
 			break;
-		case 'S': tsa_trust = optarg; break;
 		case 'a': if ((rc = parse_time(&p.at, optarg, "--at")) != 0) return rc; break;
 		case 'd': doc = optarg; break;
 		case 'x': hex = optarg; break;
 		case 'N': noreg = 1; break;
 		case 'O': ocsp = optarg; break;
-		case 'h': printf("usage: seal-tool %s\n", usage_verify); return 0;
-		default: return cli_usage_error("verify: bad option '%s'", argv[optind - 1]);
+		default: return cli_help_or_bad_option(c, "verify", usage_verify, argv);
 		}
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error("verify needs one seal or signature file");
-	if (trust == NULL)
+	if (v.trust_file == NULL)
 		return cli_usage_error("verify needs --trust");
 	if (doc != NULL && hex != NULL)
 		return cli_usage_error("--doc and --hash exclude each other");
 	if (hex != NULL && (rc = parse_hex(hash, sizeof(hash), &hlen, hex)) != 0)
 		return rc;
 	if ((rc = read_file(&in, &inlen, argv[optind], GP_SEAL_MAX, "file")) != 0 ||
-	    (rc = load_certs(&v.roots, trust, "trust anchors")) != 0 ||
-	    (untrusted != NULL && (rc = load_certs(&v.untrusted, untrusted, "certificates")) != 0) ||
-	    (tsa_trust != NULL && (rc = load_certs(&v.tsa_roots, tsa_trust, "TSA trust anchors")) != 0) ||
-	    (doc != NULL && (rc = read_file(&d, &dlen, doc, MAX_FILE, "document")) != 0))
+	    (rc = vopts_load_certs(&v)) != 0 ||
+	    (doc != NULL && (rc = read_file(&d, &dlen, doc, MAX_FILE, "document")) != 0) ||
+	    (rc = vopts_load_crls(&v)) != 0)
 		goto out;
-	if (ncrl > 0) {
-		if ((v.crls = sk_X509_CRL_new_null()) == NULL) {
-			rc = EXIT_FAIL;
-			goto out;
-		}
-		for (int i = 0; i < ncrl; i++)
-			if ((rc = load_crls(v.crls, crlf[i])) != 0)
-				goto out;
-	}
 	if (!noreg && want_store()) {
 		if ((rc = open_store(&ctx, 1)) != 0)
 			goto out;
@@ -757,7 +763,7 @@ static int
 cmd_show(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "image-out", required_argument, NULL, 'i' }, HELP_OPT, { NULL, 0, NULL, 0 } };
+		{ "image-out", required_argument, NULL, 'i' }, CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
 	const char *imgout = NULL;
 	unsigned char *in = NULL;
 	size_t inlen = 0, ilen = 0;
@@ -773,8 +779,7 @@ cmd_show(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'i': imgout = optarg; break;
-		case 'h': printf("usage: seal-tool %s\n", usage_show); return 0;
-		default: return cli_usage_error("show: bad option '%s'", argv[optind - 1]);
+		default: return cli_help_or_bad_option(c, "show", usage_show, argv);
 		}
 	}
 	if (optind + 1 != argc)
@@ -850,7 +855,7 @@ cmd_cades_sign(int argc, char **argv)
 		{ "cert", required_argument, NULL, 'c' }, { "key", required_argument, NULL, 'k' },
 		{ "chain", required_argument, NULL, 'C' }, { "tsa", required_argument, NULL, 't' },
 		{ "pass-file", required_argument, NULL, 'p' }, { "out", required_argument, NULL, 'o' },
-		HELP_OPT, { NULL, 0, NULL, 0 } };
+		CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
 	const char *certf = NULL, *keyf = NULL, *chainf = NULL, *tsa = NULL, *pass_file = NULL, *out = NULL;
 	STACK_OF(X509) *chain = NULL;
 	X509 *cert = NULL;
@@ -867,8 +872,7 @@ cmd_cades_sign(int argc, char **argv)
 		case 't': tsa = optarg; break;
 		case 'p': pass_file = optarg; break;
 		case 'o': out = optarg; break;
-		case 'h': printf("usage: seal-tool %s\n", usage_cades_sign); return 0;
-		default: return cli_usage_error("cades-sign: bad option '%s'", argv[optind - 1]);
+		default: return cli_help_or_bad_option(c, "cades-sign", usage_cades_sign, argv);
 		}
 	}
 	if (optind + 1 != argc || certf == NULL || keyf == NULL || out == NULL)
@@ -901,48 +905,31 @@ static int
 cmd_cades_verify(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "trust", required_argument, NULL, 'T' }, { "untrusted", required_argument, NULL, 'U' },
-		{ "crl", required_argument, NULL, 'C' }, { "tsa-trust", required_argument, NULL, 'S' },
-		{ "data", required_argument, NULL, 'd' }, HELP_OPT, { NULL, 0, NULL, 0 } };
-	const char *trust = NULL, *untrusted = NULL, *tsa_trust = NULL, *dataf = NULL, *crlf[16];
-	struct vopts v = { NULL, NULL, NULL, NULL };
+		VERIFY_OPTS, { "data", required_argument, NULL, 'd' }, CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
+	const char *dataf = NULL;
+	struct vopts v;
 	gp_verify_result *res = NULL;
 	unsigned char *sig = NULL, *data = NULL;
 	size_t slen = 0, dlen = 0;
-	int c, rc, ncrl = 0;
+	int c, rc;
 
+	memset(&v, 0, sizeof(v));
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'T': trust = optarg; break;
-		case 'U': untrusted = optarg; break;
-		case 'C':
-			if (ncrl == 16)
-				return cli_usage_error("at most 16 --crl");
-			crlf[ncrl++] = optarg;
+		case 'T': case 'U': case 'C': case 'S':
+			if ((rc = vopts_set(&v, c, optarg)) != 0)
+				return rc;
 			break;
-		case 'S': tsa_trust = optarg; break;
 		case 'd': dataf = optarg; break;
-		case 'h': printf("usage: seal-tool %s\n", usage_cades_verify); return 0;
-		default: return cli_usage_error("cades-verify: bad option '%s'", argv[optind - 1]);
+		default: return cli_help_or_bad_option(c, "cades-verify", usage_cades_verify, argv);
 		}
 	}
-	if (optind + 1 != argc || trust == NULL || dataf == NULL)
+	if (optind + 1 != argc || v.trust_file == NULL || dataf == NULL)
 		return cli_usage_error("cades-verify needs --trust, --data and one signature file");
 	if ((rc = read_file(&sig, &slen, argv[optind], GP_SEAL_MAX, "signature")) != 0 ||
 	    (rc = read_file(&data, &dlen, dataf, MAX_FILE, "data")) != 0 ||
-	    (rc = load_certs(&v.roots, trust, "trust anchors")) != 0 ||
-	    (untrusted != NULL && (rc = load_certs(&v.untrusted, untrusted, "certificates")) != 0) ||
-	    (tsa_trust != NULL && (rc = load_certs(&v.tsa_roots, tsa_trust, "TSA trust anchors")) != 0))
+	    (rc = vopts_load_certs(&v)) != 0 || (rc = vopts_load_crls(&v)) != 0)
 		goto out;
-	if (ncrl > 0) {
-		if ((v.crls = sk_X509_CRL_new_null()) == NULL) {
-			rc = EXIT_FAIL;
-			goto out;
-		}
-		for (int i = 0; i < ncrl; i++)
-			if ((rc = load_crls(v.crls, crlf[i])) != 0)
-				goto out;
-	}
 	rc = gp_cades_verify(&res, sig, slen, data, dlen, v.roots, v.untrusted, v.crls, v.tsa_roots);
 	if (res != NULL)
 		rc = print_result(res, "CAdES signature");
