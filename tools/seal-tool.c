@@ -796,6 +796,7 @@ cmd_show(int argc, char **argv)
 			rc = EXIT_REFUSED;
 			goto out;
 		}
+		rc = 0;         /* a signature, read: not the seal parse's failure */
 	}
 	img = gp_seal_image(seal, &ilen, &w, &h);
 	gp_seal_times(seal, &tc, &ts, &te);

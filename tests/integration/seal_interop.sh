@@ -87,6 +87,7 @@ for v in v4 v1; do
 	expect "$v signature: show --json" st --json show "$sig"
 	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); s=j["signature"]; sys.exit(0 if j["version"]==int(sys.argv[2]) and s["signer"]=="/C=CN/CN=interop-holder" and s["time"]==sys.argv[3] and s["property"]==sys.argv[4] else 1)' \
 		"$T/stdout" "$ver" "$at" "$PROPERTY" && ok "$v signature: signer, time and property" || not_ok "$v signature: signer, time and property"
+	expect "$v signature: show (text) exits 0" st show "$sig"
 
 	# --- verify ---
 	expect "$v seal: verify alone" st verify --no-register --trust "$ROOT" --at "$AT" "$seal"
