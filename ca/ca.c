@@ -309,6 +309,60 @@ out:
 	return r;
 }
 
+/*
+ * A certificate signed by a CA whose own certificate is revoked or on hold
+ * fails every path validation through it (RFC 5280 §6.3): such a CA signs
+ * nothing until it is released.  Read in the transaction that stores what
+ * it signs, so a revocation committed before is seen.
+ */
+int
+gp_ca_check_active(gp_ca *ca)
+{
+	unsigned char serial[GP_SERIAL_MAX];
+	size_t len = 0;
+	int64_t at;
+	int status, reason, r;
+
+	if (ca->info->parent_id == 0)       /* a root: trusted as configured */
+		return 0;
+	if ((r = gp_serial_from_asn1(serial, &len, X509_get0_serialNumber(ca->cert))) != 0)
+		return r;
+	r = gp_store_cert_status(ca->ctx->store, ca->info->parent_id, serial, len,
+	    &status, &at, &reason);
+	if (r == GP_E_NOTFOUND)     /* made before sub-CAs were stored: nothing to see */
+		return 0;
+	if (r != 0)
+		return r;
+	if (status != GP_STATUS_GOOD)
+		return gp_err(GP_E_STATE, "CA %s: its certificate is %s (%s): it signs nothing",
+		    ca->info->name, status == GP_STATUS_HOLD ? "on hold" : "revoked",
+		    gp_reason_name(reason));
+	return 0;
+}
+
+/*
+ * A CA certificate under ca must leave room in ca's pathLenConstraint
+ * (RFC 5280 §4.2.1.9: at most that many non-self-issued intermediates may
+ * follow ca): ca's constraint is at least 1 and the new certificate's own
+ * is smaller than ca's, or path validation stops at the new CA.
+ */
+int
+gp_ca_check_path_len(gp_ca *ca, const gp_profile *p)
+{
+	long have = X509_get_pathlen(ca->cert);
+
+	if (!p->is_ca || have < 0)
+		return 0;
+	if (have == 0)
+		return gp_err(GP_E_POLICY, "CA %s has pathLenConstraint 0: it cannot sign a CA "
+		    "certificate (profile %s)", ca->info->name, p->name);
+	if (p->path_len < 0 || p->path_len >= have)
+		return gp_err(GP_E_POLICY, "profile %s: a CA certificate under CA %s "
+		    "(pathLenConstraint %ld) needs path_len of at most %ld", p->name,
+		    ca->info->name, have, have - 1);
+	return 0;
+}
+
 int
 gp_ca_open(gp_ca **out, gp_ctx *ctx, const char *name, const char *pass, size_t passlen)
 {
@@ -413,9 +467,10 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *p)
 	if (!prof->is_ca)
 		return gp_err(GP_E_POLICY, "profile %s is not a CA profile", pname);
 	if (p->parent != NULL &&
-	    (r = gp_ca_open(&parent, ctx, p->parent,
+	    ((r = gp_ca_open(&parent, ctx, p->parent,
 	    p->parent_pass ? p->parent_pass : p->pass,
-	    p->parent_pass ? p->parent_passlen : p->passlen)) != 0)
+	    p->parent_pass ? p->parent_passlen : p->passlen)) != 0 ||
+	    (r = gp_ca_check_path_len(parent, prof)) != 0))
 		goto out;
 
 	/* the key: an existing one, or a new one written only at commit */
@@ -485,7 +540,8 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *p)
 	if ((r = gp_store_begin(ctx->store)) != 0)
 		goto out;
 	in_tx = 1;
-	if ((r = gp_store_ca_add(ctx->store, &info)) != 0)
+	if ((parent != NULL && (r = gp_ca_check_active(parent)) != 0) ||
+	    (r = gp_store_ca_add(ctx->store, &info)) != 0)
 		goto out;
 	/* a sub-CA is a certificate of its parent: listed, revocable, on its CRL */
 	if (parent != NULL) {

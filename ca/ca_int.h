@@ -36,6 +36,14 @@ int gp_ca_set_validity(X509 *cert, const X509 *issuer, const gp_profile *p, int 
 /* A fresh random serial set on cert; the content bytes are copied to serial. */
 int gp_ca_set_serial(X509 *cert, unsigned char serial[16]);
 
+/* GP_E_STATE when ca's own certificate is revoked or on hold (read from
+ * its parent's certificates; a root is always active). */
+int gp_ca_check_active(gp_ca *ca);
+
+/* GP_E_POLICY when a certificate of profile p under ca would break ca's
+ * pathLenConstraint (RFC 5280 §4.2.1.9); 0 for end-entity profiles. */
+int gp_ca_check_path_len(gp_ca *ca, const gp_profile *p);
+
 /* Fills info (borrowing nothing: strings and der are allocated) from cert. */
 int gp_ca_cert_info(gp_cert_info *info, X509 *cert, int64_t ca_id,
     const char *profile, const GENERAL_NAMES *sans);

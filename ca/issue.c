@@ -105,8 +105,8 @@ out:
 	return r;
 }
 
-/* Stores one built certificate with its audit entry (inside a transaction).
- * A serial already taken (a 2^-127 event) is drawn anew and re-signed. */
+/* Stores one built certificate with its audit entry (inside a transaction,
+ * after gp_ca_check_active).  A serial already taken (a 2^-127 event) is drawn anew and re-signed. */
 static int
 store_cert(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, built *b)
 {
@@ -134,7 +134,7 @@ lookup_profile(const gp_profile **out, gp_ca *ca, const char *name)
 		return gp_err(GP_E_INVALID, "no profile given");
 	if ((*out = gp_profiles_get(ca->ctx->profiles, name)) == NULL)
 		return gp_err(GP_E_NOTFOUND, "unknown profile '%s'", name);
-	return 0;
+	return gp_ca_check_path_len(ca, *out);
 }
 
 int
@@ -153,7 +153,8 @@ gp_ca_issue(gp_ca *ca, const gp_issue_req *req, X509 **out)
 		goto out;
 	if ((r = gp_store_begin(ca->ctx->store)) != 0)
 		goto out;
-	if ((r = store_cert(ca, p, req, &b)) != 0 ||
+	if ((r = gp_ca_check_active(ca)) != 0 ||
+	    (r = store_cert(ca, p, req, &b)) != 0 ||
 	    (r = gp_store_commit(ca->ctx->store)) != 0) {
 		gp_store_rollback(ca->ctx->store);
 		goto out;
@@ -254,7 +255,8 @@ gp_ca_issue_store(gp_ca *ca, gp_issue_prep *prep)
 		return gp_err(GP_E_INVALID, "gp_ca_issue_store: bad arguments");
 	if (prep->ca_id != ca->info->id)
 		return gp_err(GP_E_INVALID, "gp_ca_issue_store: prepared by another CA");
-	if ((r = lookup_profile(&prof, ca, prep->req.profile)) != 0)
+	if ((r = lookup_profile(&prof, ca, prep->req.profile)) != 0 ||
+	    (r = gp_ca_check_active(ca)) != 0)
 		return r;
 	return store_cert(ca, prof, &prep->req, &prep->b);
 }
@@ -354,6 +356,10 @@ commit_group(batch *bt, size_t from, size_t to, gp_issue_cb cb, void *arg)
 
 	if ((r = gp_store_begin(st)) != 0)
 		return r;
+	if ((r = gp_ca_check_active(bt->ca)) != 0) {
+		gp_store_rollback(st);
+		return r;
+	}
 	for (i = from; i < to; i++) {
 		built *b = &bt->slots[i % WINDOW];
 

@@ -11,6 +11,7 @@
 #include <openssl/x509v3.h>
 
 #include <govpki/key.h>
+#include <govpki/x509util.h>
 
 #include "csr.h"
 #include "error_int.h"
@@ -267,11 +268,6 @@ gp_csr_verify(gp_csr *csr)
 	const ASN1_OBJECT *aobj;
 	int signid, mdnid, pknid, r;
 	const char *mdname = NULL;
-	OSSL_PARAM sm2[] = {
-		OSSL_PARAM_octet_string("distid", (void *)GP_SM2_DEFAULT_ID,
-		    sizeof(GP_SM2_DEFAULT_ID) - 1),
-		OSSL_PARAM_END
-	};
 
 	X509_ALGOR_get0(&aobj, NULL, NULL, csr->der->sig_alg);
 	signid = OBJ_obj2nid(aobj);
@@ -289,11 +285,8 @@ gp_csr_verify(gp_csr *csr)
 		    "signature algorithm %s does not fit the key", OBJ_nid2sn(signid));
 	if (mdnid != NID_undef)
 		mdname = OBJ_nid2sn(mdnid);
-	if ((md = EVP_MD_CTX_new()) == NULL)
-		return gp_err_ossl(GP_E_NOMEM, "out of memory");
-	if (EVP_DigestVerifyInit_ex(md, NULL, mdname, NULL, NULL, csr->pub,
-	    pknid == NID_sm2 ? sm2 : NULL) != 1) {
-		r = gp_err_ossl(GP_E_CRYPTO, "CSR signature check could not start");
+	if ((r = gp_verify_ctx_new(&md, csr->pub, mdname)) != 0) {
+		gp_err_ctx(r, "CSR signature check could not start");
 		goto out;
 	}
 	if (EVP_DigestVerify(md, csr->der->sig->data, (size_t)csr->der->sig->length,

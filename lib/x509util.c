@@ -283,40 +283,41 @@ sign_md(const char **md, EVP_PKEY *pkey)
 	return 0;
 }
 
-int
-gp_sign_ctx_new(EVP_MD_CTX **out, EVP_PKEY *pkey)
+/*
+ * Starts a digest-sign (sign != 0) or digest-verify operation of pkey with
+ * md (NULL: none, Ed25519) in a new context.  An SM2 key signs and
+ * verifies with the distinguishing ID GP_SM2_DEFAULT_ID: GM/T 0009 §5,
+ * Z = SM3(ENTL || ID || a || b || G || P), and OpenSSL 3.0 uses an empty
+ * ID when none is set.  The ID is set on the operation right after init,
+ * before any data is hashed, and not as an init parameter: OpenSSL
+ * 3.0.19 refuses OSSL_PKEY_PARAM_DIST_ID among the init parameters.
+ */
+static int
+digest_ctx_new(EVP_MD_CTX **out, EVP_PKEY *pkey, const char *md, int sign)
 {
 	EVP_MD_CTX *mctx = NULL;
+	EVP_PKEY_CTX *pctx = NULL;
 	EVP_PKEY *key = NULL;
-	OSSL_PARAM params[2] = { OSSL_PARAM_END, OSSL_PARAM_END };
-	const char *md;
-	int sm2, r;
+	int sm2, ok, r;
 
-	if (out == NULL)
-		return gp_err(GP_E_INVALID, "gp_sign_ctx_new: NULL argument");
+	if (out == NULL || pkey == NULL)
+		return gp_err(GP_E_INVALID, "%s: NULL argument",
+		    sign ? "gp_sign_ctx_new" : "gp_verify_ctx_new");
 	*out = NULL;
-	if (pkey == NULL)
-		return gp_err(GP_E_INVALID, "gp_sign_ctx_new: no key");
-	if ((r = sign_md(&md, pkey)) != 0)
-		return r;
 	sm2 = gp_key_is_sm2(pkey);
 	if ((r = sm2_typed(&key, pkey)) != 0)
-		goto out;
+		return r;
 	if ((mctx = EVP_MD_CTX_new()) == NULL) {
 		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
 		goto out;
 	}
-	/*
-	 * GM/T 0009 §5: Z = SM3(ENTL || ID || a || b || G || P).  OpenSSL 3.0
-	 * uses an empty ID when none is set, so the default ID must be passed
-	 * explicitly; as an init parameter it is set before any data is hashed.
-	 */
-	if (sm2)
-		params[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_DIST_ID,
-		    (void *)GP_SM2_DEFAULT_ID, SM2_ID_LEN);
-	if (EVP_DigestSignInit_ex(mctx, NULL, *md ? md : NULL, NULL, NULL, key,
-	    sm2 ? params : NULL) != 1) {
-		r = gp_err_ossl(GP_E_CRYPTO, "cannot start signing with a %s key",
+	ok = sign ? EVP_DigestSignInit_ex(mctx, &pctx, md, NULL, NULL, key, NULL) :
+	    EVP_DigestVerifyInit_ex(mctx, &pctx, md, NULL, NULL, key, NULL);
+	if (ok == 1 && sm2)
+		ok = EVP_PKEY_CTX_set1_id(pctx, GP_SM2_DEFAULT_ID, SM2_ID_LEN);
+	if (ok != 1) {
+		r = gp_err_ossl(GP_E_CRYPTO, "cannot start %s with a %s key",
+		    sign ? "signing" : "verifying",
 		    EVP_PKEY_get0_type_name(key) ? EVP_PKEY_get0_type_name(key) : "?");
 		goto out;
 	}
@@ -327,6 +328,26 @@ out:
 	EVP_MD_CTX_free(mctx);
 	EVP_PKEY_free(key);     /* the context holds its own reference */
 	return r;
+}
+
+int
+gp_sign_ctx_new(EVP_MD_CTX **out, EVP_PKEY *pkey)
+{
+	const char *md;
+	int r;
+
+	if (out == NULL || pkey == NULL)
+		return gp_err(GP_E_INVALID, "gp_sign_ctx_new: NULL argument");
+	*out = NULL;
+	if ((r = sign_md(&md, pkey)) != 0)
+		return r;
+	return digest_ctx_new(out, pkey, *md ? md : NULL, 1);
+}
+
+int
+gp_verify_ctx_new(EVP_MD_CTX **out, EVP_PKEY *pub, const char *md)
+{
+	return digest_ctx_new(out, pub, md, 0);
 }
 
 int
@@ -552,16 +573,13 @@ sm2_verify(EVP_PKEY *pkey, const unsigned char *sig, size_t siglen,
     const unsigned char *tbs, size_t tbslen)
 {
 	EVP_MD_CTX *mctx = NULL;
-	OSSL_PARAM params[2] = { OSSL_PARAM_END, OSSL_PARAM_END };
 	int ok;
 
-	params[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_DIST_ID,
-	    (void *)GP_SM2_DEFAULT_ID, SM2_ID_LEN);
-	ok = (mctx = EVP_MD_CTX_new()) != NULL &&
-	    EVP_DigestVerifyInit_ex(mctx, NULL, "SM3", NULL, NULL, pkey, params) == 1 &&
+	ok = gp_verify_ctx_new(&mctx, pkey, "SM3") == 0 &&
 	    EVP_DigestVerify(mctx, sig, siglen, tbs, tbslen) == 1;
 	EVP_MD_CTX_free(mctx);
 	ERR_clear_error();
+	gp_error_clear();
 	return ok;
 }
 
@@ -648,9 +666,15 @@ gp_chain_verify(X509 *leaf, STACK_OF(X509) *roots, STACK_OF(X509) *untrusted,
 	param = X509_STORE_CTX_get0_param(ctx);     /* borrowed */
 	if (crls != NULL) {
 		X509_STORE_CTX_set0_crls(ctx, crls);
+		/*
+		 * Delta CRLs (RFC 5280 §5.2.4) complete their base CRL.  Without
+		 * EXTENDED_CRL_SUPPORT OpenSSL 3.0 may pick a delta as if it were
+		 * the full CRL (the newest one wins), and a certificate revoked
+		 * only in the full CRL would pass.
+		 */
 		X509_VERIFY_PARAM_set_flags(param,
 		    X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL |
-		    X509_V_FLAG_USE_DELTAS);
+		    X509_V_FLAG_USE_DELTAS | X509_V_FLAG_EXTENDED_CRL_SUPPORT);
 	}
 	if (at != 0)
 		X509_VERIFY_PARAM_set_time(param, (time_t)at);

@@ -947,7 +947,6 @@ verify_sig(EVP_PKEY *pub, const unsigned char *msg, size_t len, const unsigned c
     size_t siglen)
 {
 	EVP_MD_CTX *mctx = NULL;
-	EVP_PKEY_CTX *pctx = NULL;
 	const char *md = "SHA256";
 	int r;
 
@@ -955,25 +954,10 @@ verify_sig(EVP_PKEY *pub, const unsigned char *msg, size_t len, const unsigned c
 		md = "SM3";
 	else if (EVP_PKEY_is_a(pub, "ED25519"))
 		md = NULL;
-	if ((mctx = EVP_MD_CTX_new()) == NULL) {
-		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if (EVP_DigestVerifyInit_ex(mctx, &pctx, md, NULL, NULL, pub, NULL) != 1) {
-		r = gp_err_ossl(GP_E_CRYPTO, "cannot verify with the certificate's key");
-		goto out;
-	}
-	if (md != NULL && strcmp(md, "SM3") == 0 &&
-	    EVP_PKEY_CTX_set1_id(pctx, GP_SM2_DEFAULT_ID, strlen(GP_SM2_DEFAULT_ID)) != 1) {
-		r = gp_err_ossl(GP_E_CRYPTO, "cannot set the SM2 ID");
-		goto out;
-	}
-	if (EVP_DigestVerify(mctx, sig, siglen, msg, len) != 1) {
-		r = gp_err_ossl(GP_E_VERIFY, "the signature does not verify with the certificate's key");
-		goto out;
-	}
-	r = 0;
-out:
+	if ((r = gp_verify_ctx_new(&mctx, pub, md)) != 0)
+		return gp_err_ctx(r, "cannot verify with the certificate's key");
+	r = EVP_DigestVerify(mctx, sig, siglen, msg, len) == 1 ? 0 :
+	    gp_err_ossl(GP_E_VERIFY, "the signature does not verify with the certificate's key");
 	EVP_MD_CTX_free(mctx);
 	return r;
 }
@@ -1269,13 +1253,11 @@ out:
 int
 gp_ra_audit_login_refused(gp_ra *ra, const char *who, const char *reason)
 {
-	gp_store *st;
 	char detail[600];
 	int r;
 
 	if (ra == NULL || who == NULL)
 		return gp_err(GP_E_INVALID, "gp_ra_audit_login_refused: bad arguments");
-	st = gp_ctx_store(ra->ctx);
 	snprintf(detail, sizeof(detail), "result=refused reason=%.500s", reason ? reason : "");
 	if ((r = w_begin(ra)) != 0)
 		return r;

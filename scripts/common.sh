@@ -3,7 +3,7 @@
 GOVPKI_PACKAGES="bc build-essential autoconf automake libtool pkg-config
  libssl-dev openssl libsqlite3-dev sqlite3 libjansson-dev libmicrohttpd-dev
  libp11-dev libcmocka-dev libgnutls28-dev softhsm2 gnutls-bin curl python3 util-linux
- opensc libp11-kit-dev python3-pyasn1"
+ opensc libp11-kit-dev python3-pyasn1 python3-yaml"
 
 # Installs the Debian packages of $GOVPKI_PACKAGES (and any given) that are missing.
 need_packages() {
@@ -11,6 +11,9 @@ need_packages() {
 	for p in $GOVPKI_PACKAGES "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 	done
+	# Node.js runs sm-crypto, an independent SM2 check: Debian's unless
+	# a node and npm are there already (from NodeSource, say)
+	command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 	[ ${#missing[@]} -eq 0 ] && return 0
 	echo "== installing: ${missing[*]}"
 	if [ "$(id -u)" -ne 0 ]; then

@@ -18,7 +18,11 @@ run_suite() {
 		echo "== $name build failed"; failed=$((failed + 1)); status=1; return
 	fi
 	echo "== $name: make check"
-	(cd "$dir" && make -s -j"$(nproc)" check >/dev/null 2>&1)
+	# results of an earlier run must not count: a test that did not run this
+	# time (a test program that failed to build) leaves no result
+	(cd "$dir" && find tests -name '*.trs' -delete)
+	local rc=0
+	(cd "$dir" && make -s -j"$(nproc)" check >/dev/null 2>&1) || rc=$?
 	# count checks, not programs: cmocka's [ PASSED ]/[ FAILED ] lines and the
 	# ok / not ok lines of the shell tests; a program that failed without
 	# saying which check counts as one failure
@@ -31,8 +35,13 @@ run_suite() {
 			[ "$tf" -eq 0 ] && tf=1
 			echo "---- [$name] FAILED: ${t%.trs}"; grep -E '^not ok|FAILED|ERROR|Sanitizer|runtime error' "$log" | head -20
 		fi
+		grep -q '^:test-result: SKIP' "$dir/$t" && echo "---- [$name] SKIPPED: ${t%.trs}"
 		p=$((p + tp)); f=$((f + tf))
 	done
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "---- [$name] make check exited $rc with no failed check: see $dir/test-suite.log"
+		f=1
+	fi
 	echo "   [$name] $p checks passed, $f failed"
 	passed=$((passed + p)); failed=$((failed + f))
 	[ "$f" -eq 0 ] || status=1

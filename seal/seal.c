@@ -205,15 +205,14 @@ gp_seal_alg_for_key(ASN1_OBJECT **out, const EVP_PKEY *key)
 /*
  * Verifies sig over tbs with pub under the algorithm alg.  The algorithm
  * must fit the key: sm2withSM3 (GM/T 0006) needs an SM2 key and uses the
- * default distinguishing ID (GM/T 0009 §5, set explicitly: OpenSSL 3.0
- * uses an empty ID otherwise).  GP_E_VERIFY with the reason.
+ * default distinguishing ID (GM/T 0009 §5, gp_verify_ctx_new).
+ * GP_E_VERIFY with the reason.
  */
 int
 gp_seal_sig_check(EVP_PKEY *pub, const ASN1_OBJECT *alg, const unsigned char *sig,
     size_t siglen, const unsigned char *tbs, size_t tbslen)
 {
 	EVP_MD_CTX *mctx = NULL;
-	OSSL_PARAM params[2] = { OSSL_PARAM_END, OSSL_PARAM_END };
 	const char *md = NULL, *keyt = NULL;
 	char oid[80];
 	int nid = OBJ_obj2nid(alg), sm2 = 0, r;
@@ -238,21 +237,10 @@ gp_seal_sig_check(EVP_PKEY *pub, const ASN1_OBJECT *alg, const unsigned char *si
 	if (sm2 ? !gp_key_is_sm2(pub) : (gp_key_is_sm2(pub) || !EVP_PKEY_is_a(pub, keyt)))
 		return gp_err(GP_E_VERIFY, "the signature algorithm %s does not fit the %s key", oid,
 		    gp_key_is_sm2(pub) ? "SM2" : EVP_PKEY_get0_type_name(pub) ? EVP_PKEY_get0_type_name(pub) : "unknown");
-	if (sm2)
-		params[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_DIST_ID,
-		    (void *)GP_SM2_DEFAULT_ID, strlen(GP_SM2_DEFAULT_ID));
-	if ((mctx = EVP_MD_CTX_new()) == NULL)
-		return gp_err_ossl(GP_E_NOMEM, "out of memory");
-	if (EVP_DigestVerifyInit_ex(mctx, NULL, md, NULL, NULL, pub, sm2 ? params : NULL) != 1) {
-		r = gp_err_ossl(GP_E_CRYPTO, "cannot start verifying with %s", oid);
-		goto out;
-	}
-	if (EVP_DigestVerify(mctx, sig, siglen, tbs, tbslen) != 1) {
-		r = gp_err(GP_E_VERIFY, "the signature does not verify");
-		goto out;
-	}
-	r = 0;
-out:
+	if ((r = gp_verify_ctx_new(&mctx, pub, md)) != 0)
+		return gp_err_ctx(r, "cannot start verifying with %s", oid);
+	r = EVP_DigestVerify(mctx, sig, siglen, tbs, tbslen) == 1 ? 0 :
+	    gp_err(GP_E_VERIFY, "the signature does not verify");
 	EVP_MD_CTX_free(mctx);
 	return r;
 }

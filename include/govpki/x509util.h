@@ -38,6 +38,13 @@ GP_EXPORT int gp_serial_from_asn1(unsigned char *out, size_t *outlen, const ASN1
  */
 GP_EXPORT int gp_sign_ctx_new(EVP_MD_CTX **out, EVP_PKEY *pkey);
 
+/*
+ * A digest-verify context for pub with md (NULL: none, as for Ed25519);
+ * an SM2 key verifies with the distinguishing ID GP_SM2_DEFAULT_ID.
+ * *out is freed with EVP_MD_CTX_free.
+ */
+GP_EXPORT int gp_verify_ctx_new(EVP_MD_CTX **out, EVP_PKEY *pub, const char *md);
+
 /* Signs x (certificate), crl, or req with pkey through gp_sign_ctx_new. */
 GP_EXPORT int gp_x509_sign(X509 *x, EVP_PKEY *pkey);
 GP_EXPORT int gp_crl_sign(X509_CRL *crl, EVP_PKEY *pkey);
@@ -68,7 +75,8 @@ GP_EXPORT int gp_x509_prepare_sm2(X509 *x);
  * distinguishing ID set on every SM2 certificate of the chain (OpenSSL 3.0
  * reaches only the leaf by its command line; openssl issue 23471).  When
  * crls is non-NULL, each certificate's revocation is checked against it
- * (X509_V_FLAG_CRL_CHECK_ALL); SM2 CRLs are checked with the default ID,
+ * (X509_V_FLAG_CRL_CHECK_ALL), delta CRLs completing their full CRL
+ * (RFC 5280 §5.2.4); SM2 CRLs are checked with the default ID,
  * which OpenSSL 3.0 cannot do itself.  GP_E_VERIFY with OpenSSL's reason.
  */
 GP_EXPORT int gp_chain_verify(X509 *leaf, STACK_OF(X509) *roots,

@@ -9,6 +9,7 @@ printf '[crl]\ndelta_url = http://crl.example.gov.cn/%%s-delta.crl\n' > "$T/govp
 ct() { "$CA_TOOL" --config "$T/govpki.cnf" "$@"; }
 
 serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
+sm_crypto_setup "SM2 signatures not checked independently"
 
 for type in ec-p256 ec-p384 rsa2048 rsa3072 rsa4096 ed25519 sm2; do
 	export GOVPKI_HOME="$T/$type"
@@ -61,6 +62,7 @@ for type in ec-p256 ec-p384 rsa2048 rsa3072 rsa4096 ed25519 sm2; do
 		cat "$d/per.pem" "$d/issuing.pem" > "$d/per-chain.pem"
 		expect_fail "$type: certtool --verify with CRL: revoked" nz "" \
 			sh -c "certtool --verify --load-ca-certificate '$d/root.pem' --load-crl '$d/full.pem' --infile '$d/per-chain.pem' >&2"
+		grep -q "revoked" "$T/stderr" && ok "$type: certtool says revoked" || not_ok "$type: certtool says revoked"
 	else
 		# OpenSSL 3.0's command line sets the SM2 ID on the leaf only (openssl
 		# issue 23471): the whole chain is checked by our own verification.
@@ -89,6 +91,32 @@ for type in ec-p256 ec-p384 rsa2048 rsa3072 rsa4096 ed25519 sm2; do
 		expect "$type: openssl verify -use_deltas: released is good" openssl verify -crl_check -use_deltas -CAfile "$d/root.pem" -untrusted "$d/issuing.pem" -CRLfile "$d/full.pem" -CRLfile "$d/delta.pem" "$d/hold.pem"
 		expect_fail "$type: openssl verify -use_deltas: late is revoked" nz "" \
 			sh -c "openssl verify -crl_check -use_deltas -CAfile '$d/root.pem' -untrusted '$d/issuing.pem' -CRLfile '$d/full.pem' -CRLfile '$d/delta.pem' '$d/late.pem' >&2"
+	fi
+	# full + delta together (RFC 5280 §5.2.4): the delta's revocation and
+	# release count, and so do the full CRL's revocations the delta leaves out
+	if [ "$type" != sm2 ]; then
+		odelta() { openssl verify -crl_check -extended_crl -use_deltas -CAfile "$d/root.pem" -untrusted "$d/issuing.pem" -CRLfile "$d/full.pem" -CRLfile "$d/delta.pem" "$@"; }
+		expect "$type: openssl verify full+delta: released is good" odelta "$d/hold.pem"
+		expect_fail "$type: openssl verify full+delta: late is revoked" nz "certificate revoked" odelta "$d/late.pem"
+		expect_fail "$type: openssl verify full+delta: revoked in the full CRL only stays revoked" nz "certificate revoked" odelta "$d/per.pem"
+	fi
+	cdelta() { ct verify --trust "$d/root.pem" --untrusted "$d/issuing.pem" --crl "$d/full.pem" --crl "$d/delta.pem" --crl "$d/root.crl" "$@"; }
+	expect "$type: ca-tool verify full+delta: released is good" cdelta "$d/hold.pem"
+	expect "$type: ca-tool verify full+delta: good is good" cdelta "$d/srv.pem"
+	expect_fail "$type: ca-tool verify full+delta: late is revoked" 7 "revoked" cdelta "$d/late.pem"
+	expect_fail "$type: ca-tool verify full+delta: revoked in the full CRL only stays revoked" 7 "revoked" cdelta "$d/per.pem"
+	if [ "$type" = sm2 ] && [ "$have_sm_crypto" = 1 ]; then
+		# OpenSSL 3.0 cannot check SM2 CRLs with the ID: sm-crypto checks every signature
+		openssl x509 -in "$d/srv.pem" -outform DER -out "$d/srv.der"
+		openssl x509 -in "$d/issuing.pem" -outform DER -out "$d/issuing.der"
+		openssl x509 -in "$d/root.pem" -outform DER -out "$d/root.der"
+		openssl crl -in "$d/delta.pem" -outform DER -out "$d/delta.der"
+		expect "sm2: sm-crypto: root certificate signed by root" sm2_check_signed "$d/root.pem" "$d/root.der"
+		expect "sm2: sm-crypto: issuing CA certificate signed by root" sm2_check_signed "$d/root.pem" "$d/issuing.der"
+		expect "sm2: sm-crypto: server certificate signed by the issuing CA" sm2_check_signed "$d/issuing.pem" "$d/srv.der"
+		expect "sm2: sm-crypto: full CRL signed by the issuing CA" sm2_check_signed "$d/issuing.pem" "$d/full.der"
+		expect "sm2: sm-crypto: delta CRL signed by the issuing CA" sm2_check_signed "$d/issuing.pem" "$d/delta.der"
+		expect_fail "sm2: sm-crypto: the delta CRL is not signed by root" nz "" sm2_check_signed "$d/root.pem" "$d/delta.der"
 	fi
 	expect "$type: full CRL again" ct crl --ca issuing --pem --out "$d/full2.pem" $PASS
 	openssl crl -in "$d/full2.pem" -noout -text > "$d/full2.txt"

@@ -74,6 +74,28 @@ mkcsr() {
 	"$@"
 }
 
+# sm_crypto_setup WHAT: sm-crypto (an independent SM2/SM3 implementation,
+# from npm) installed once into NPM_DIR; have_sm_crypto=1 when it is there,
+# else a note that WHAT is not checked
+NPM_DIR=${GOVPKI_NPM_CACHE:-$HOME/.cache/govpki-npm}
+sm_crypto_setup() {
+	have_sm_crypto=0
+	if [ -d "$NPM_DIR/node_modules/sm-crypto" ] || npm install --prefix "$NPM_DIR" sm-crypto >/dev/null 2>&1; then
+		have_sm_crypto=1
+	else
+		echo "# sm-crypto not available (npm cannot reach the registry): $1"
+	fi
+}
+
+# sm2_check_signed ISSUER.pem SIGNED.der: sm-crypto checks the SM2 signature
+# (default ID) of a certificate or CRL with the issuer certificate's key
+sm2_check_signed() {
+	local pub
+	pub=$(openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | tail -c 65 | od -An -v -tx1 | tr -d ' \n')
+	python3 "$top_srcdir/tests/integration/der_split.py" "$2" "$T/signed.tbs" "$T/signed.sig" &&
+		node "$top_srcdir/tests/integration/sm2_check.js" "$NPM_DIR" "$pub" "$T/signed.tbs" "$T/signed.sig"
+}
+
 # store_dump: every table of the store as text, to compare before and after
 store_dump() {
 	sqlite3 "$GOVPKI_HOME/govpki.db" .dump 2>/dev/null | grep -v '^PRAGMA' || true

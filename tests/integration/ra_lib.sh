@@ -12,7 +12,9 @@ RA_PID=
 # carol (admin), dave (auditor), and an applicant token (tls-server, person)
 ra_setup() {
 	ct init --name root --key-type ec-p256 --subject "/C=CN/O=City/CN=Root" >/dev/null
-	ct init --name issuing --parent root --key-type ec-p256 --subject "/C=CN/O=City/CN=Issuing" >/dev/null
+	# the root-ca profile: no pathLenConstraint, so that the dual-control
+	# tests may have sub-CA certificates issued under it (RFC 5280 §4.2.1.9)
+	ct init --name issuing --parent root --profile root-ca --key-type ec-p256 --subject "/C=CN/O=City/CN=Issuing" >/dev/null
 	ct export --ca root --out "$D/root.pem"
 	ct export --ca issuing --chain --out "$D/chain.pem"
 	genkey ec-p256 "$D/srv.plain"

@@ -9,13 +9,7 @@
 . "$(dirname "$0")/seal_lib.sh"
 
 EXTRACT="python3 $top_srcdir/tests/integration/cades_extract.py"
-NPM_DIR=${GOVPKI_NPM_CACHE:-$HOME/.cache/govpki-npm}
-have_sm_crypto=0
-if [ -d "$NPM_DIR/node_modules/sm-crypto" ] || npm install --prefix "$NPM_DIR" sm-crypto >/dev/null 2>&1; then
-	have_sm_crypto=1
-else
-	echo "# sm-crypto not available (npm cannot reach the registry): SM2 CAdES not checked independently"
-fi
+sm_crypto_setup "SM2 CAdES not checked independently"
 head -c 300000 /dev/urandom > "$T/data.bin"
 printf 'changed' > "$T/other.bin"
 

@@ -7,13 +7,7 @@
 . "$(dirname "$0")/seal_lib.sh"
 
 CHECK="python3 $top_srcdir/tests/integration/seal_asn1_check.py"
-NPM_DIR=${GOVPKI_NPM_CACHE:-$HOME/.cache/govpki-npm}
-have_sm_crypto=0
-if [ -d "$NPM_DIR/node_modules/sm-crypto" ] || npm install --prefix "$NPM_DIR" sm-crypto >/dev/null 2>&1; then
-	have_sm_crypto=1
-else
-	echo "# sm-crypto not available (npm cannot reach the registry): SM2 signatures not checked independently"
-fi
+sm_crypto_setup "SM2 signatures not checked independently"
 mkimages "$T"
 head -c 1048576 /dev/urandom > "$T/doc.bin"
 now=$(date -u +%s)

@@ -349,6 +349,119 @@ test_revoke(void **state)
 	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", s1, l1, 11, 0, "t"), GP_E_INVALID);
 }
 
+/* RFC 5280 §4.2.1.9: "issuing" has pathLenConstraint 0, so it signs no CA
+ * certificate, neither a sub-CA nor a certificate of a CA profile; the root
+ * (no constraint) does.  Nothing is stored for the refused ones. */
+static void
+test_path_len(void **state)
+{
+	fx *f = *state;
+	gp_ca_params p = { .name = "deeper", .parent = "issuing", .subject = "/CN=Deeper",
+	    .key_type = GP_KEY_EC_P256, .pass = PW, .passlen = strlen(PW) };
+	gp_ca_info *info = NULL;
+	size_t len;
+	unsigned char *csr = tu_csr(&len, f->key, "Example", "Sub", NULL);
+	gp_issue_req req = { .csr = csr, .csr_len = len, .profile = "sub-ca" };
+	gp_ca *root = NULL;
+	X509 *cert = NULL;
+	int64_t before = count(f);
+
+	assert_int_equal(gp_ca_create(f->ctx, &p), GP_E_POLICY);
+	assert_non_null(strstr(gp_error_last(), "pathLenConstraint 0"));
+	assert_int_equal(gp_store_ca_get(gp_ctx_store(f->ctx), "deeper", &info), GP_E_NOTFOUND);
+	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), GP_E_POLICY);
+	assert_null(cert);
+	assert_int_equal(count(f), before);
+	/* under the root a sub-CA with pathlen 0 is fine */
+	assert_int_equal(gp_ca_open(&root, f->ctx, "root", PW, strlen(PW)), 0);
+	assert_int_equal(gp_ca_issue(root, &req, &cert), 0);
+	assert_int_equal(X509_get_pathlen(cert), 0);
+	assert_int_equal(count(f), before + 1);
+	X509_free(cert);
+	gp_ca_free(root);
+	free(csr);
+}
+
+static int
+count_cb(void *arg, size_t i, int rc, const char *msg, X509 *cert)
+{
+	(void)i; (void)msg;
+	if (rc == 0 && cert != NULL)
+		++*(size_t *)arg;
+	return 0;
+}
+
+/* A CA whose certificate is on hold or revoked (RFC 5280 §6.3) signs
+ * nothing, single or batch; released, it signs again. */
+static void
+test_revoked_ca(void **state)
+{
+	fx *f = *state;
+	unsigned char serial[20];
+	size_t slen, len, n = 0;
+	unsigned char *csr = tu_csr(&len, f->key, "Example", "Person", "email:p@example.cn");
+	gp_issue_req req = { .csr = csr, .csr_len = len, .profile = "person" };
+	X509 *cert = NULL;
+	int64_t before;
+
+	assert_int_equal(gp_serial_from_asn1(serial, &slen,
+	    X509_get0_serialNumber(gp_ca_cert0(f->ca))), 0);
+	assert_int_equal(gp_ca_revoke(f->ctx, "root", serial, slen, GP_REASON_CERTIFICATE_HOLD, 0, "t"), 0);
+	before = count(f);
+	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), GP_E_STATE);
+	assert_non_null(strstr(gp_error_last(), "on hold"));
+	assert_null(cert);
+	assert_int_equal(gp_ca_issue_batch(f->ca, &req, 1, 1, count_cb, &n), GP_E_STATE);
+	assert_int_equal(n, 0);
+	assert_int_equal(count(f), before);
+	/* released: signs again */
+	assert_int_equal(gp_ca_revoke(f->ctx, "root", serial, slen, GP_REASON_REMOVE_FROM_CRL, 0, "t"), 0);
+	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), 0);
+	X509_free(cert);
+	cert = NULL;
+	/* revoked for good: signs nothing, and is no parent */
+	assert_int_equal(gp_ca_revoke(f->ctx, "root", serial, slen, GP_REASON_CA_COMPROMISE, 0, "t"), 0);
+	before = count(f);
+	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), GP_E_STATE);
+	assert_non_null(strstr(gp_error_last(), "revoked (cACompromise)"));
+	assert_int_equal(count(f), before);
+	free(csr);
+}
+
+/* validity never runs past the issuer's notAfter: a 30-day root gives its
+ * sub-CA and their leaves its own notAfter */
+static void
+test_validity_capped(void **state)
+{
+	fx *f = *state;
+	gp_ca_params p = { .name = "short", .subject = "/CN=Short Root", .days = 30,
+	    .key_type = GP_KEY_EC_P256, .pass = PW, .passlen = strlen(PW) };
+	gp_ca *root = NULL, *sub = NULL;
+	size_t len;
+	unsigned char *csr = tu_csr(&len, f->key, "Example", "Person", "email:p@example.cn");
+	gp_issue_req req = { .csr = csr, .csr_len = len, .profile = "person" };
+	X509 *cert = NULL;
+
+	assert_int_equal(gp_ca_create(f->ctx, &p), 0);
+	p.name = "short-sub";
+	p.parent = "short";
+	p.subject = "/CN=Short Sub";
+	p.days = 0;                     /* the sub-ca profile's maximum: years */
+	assert_int_equal(gp_ca_create(f->ctx, &p), 0);
+	assert_int_equal(gp_ca_open(&root, f->ctx, "short", PW, strlen(PW)), 0);
+	assert_int_equal(gp_ca_open(&sub, f->ctx, "short-sub", PW, strlen(PW)), 0);
+	assert_int_equal(ASN1_TIME_compare(X509_get0_notAfter(gp_ca_cert0(sub)),
+	    X509_get0_notAfter(gp_ca_cert0(root))), 0);
+	assert_int_equal(gp_ca_issue(sub, &req, &cert), 0);
+	assert_int_equal(ASN1_TIME_compare(X509_get0_notAfter(cert),
+	    X509_get0_notAfter(gp_ca_cert0(root))), 0);
+	assert_true(ASN1_TIME_compare(X509_get0_notBefore(cert), X509_get0_notAfter(cert)) < 0);
+	X509_free(cert);
+	gp_ca_free(sub);
+	gp_ca_free(root);
+	free(csr);
+}
+
 /* reason names of RFC 5280 §5.3.1 both ways */
 static void
 test_reasons(void **state)
@@ -389,6 +502,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_path_len, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revoked_ca, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_validity_capped, setup, teardown),
 		cmocka_unit_test(test_reasons),
 		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
 	};

@@ -43,6 +43,7 @@ setup(void **state)
 	p.name = "issuing";
 	p.parent = "root";
 	p.subject = "/C=CN/O=Example/CN=Issuing";
+	p.profile = "root-ca";  /* no path length: sub-CAs may be issued under it */
 	assert_int_equal(gp_ca_create(f->ctx, &p), 0);
 	assert_int_equal(gp_ca_open(&f->ca, f->ctx, "issuing", PW, strlen(PW)), 0);
 	assert_int_equal(gp_ra_new(&f->ra, f->ctx, f->ca), 0);
