@@ -42,7 +42,6 @@ int
 gp_ctx_open(gp_ctx **out, const char *config_path, const char *home, int flags)
 {
 	gp_ctx *ctx = NULL;
-	char *store_path = NULL;
 	const char *h, *v;
 	int r;
 
@@ -87,18 +86,14 @@ gp_ctx_open(gp_ctx **out, const char *config_path, const char *home, int flags)
 	if ((r = gp_ctx_path(ctx, v, &ctx->keys_dir)) != 0)
 		goto out;
 	v = gp_config_str(ctx->cfg, "govpki", "store", "govpki.db");
-	if (strncmp(v, "sqlite:", 7) == 0)
-		v += 7;
-	if ((r = gp_ctx_path(ctx, v, &store_path)) != 0)
-		goto out;
-	if ((r = gp_store_open(&ctx->store, store_path,
+	if ((r = gp_store_uri_resolve(&ctx->store_uri, ctx->home, v)) != 0 ||
+	    (r = gp_store_open(&ctx->store, ctx->store_uri,
 	    (flags & GP_CTX_READONLY) ? GP_STORE_READONLY : GP_STORE_CREATE)) != 0)
 		goto out;
 	*out = ctx;
 	ctx = NULL;
 	r = 0;
 out:
-	free(store_path);
 	gp_ctx_free(ctx);
 	return r;
 }
@@ -113,6 +108,7 @@ gp_ctx_free(gp_ctx *ctx)
 	gp_config_free(ctx->cfg);
 	free(ctx->home);
 	free(ctx->keys_dir);
+	free(ctx->store_uri);
 	free(ctx);
 }
 
@@ -120,6 +116,12 @@ gp_store *
 gp_ctx_store(gp_ctx *ctx)
 {
 	return ctx->store;
+}
+
+const char *
+gp_ctx_store_uri(const gp_ctx *ctx)
+{
+	return ctx->store_uri;
 }
 
 const gp_profiles *

@@ -14,6 +14,7 @@ struct gp_ctx {
 	gp_store *store;
 	char *home;            /* absolute or as given */
 	char *keys_dir;        /* where generated CA keys go */
+	char *store_uri;       /* the store's URI, resolved against home */
 	long crl_hours;        /* full CRL nextUpdate - thisUpdate */
 	long delta_hours;      /* delta CRL nextUpdate - thisUpdate */
 	const char *delta_url; /* [crl] delta_url: where delta CRLs are, "%s" = CA name; borrowed from cfg */

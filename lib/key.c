@@ -266,42 +266,46 @@ out:
 	return r;
 }
 
-struct pass_arg {
-	const char *pass;
-	size_t len;
-};
+/* How to bring a key file to what govpki accepts. */
+#define KEY_REENCRYPT "re-encrypt it with `openssl pkcs8 -topk8 -v2 aes-256-cbc " \
+	"-v2prf hmacWithSHA256 -iter 100000`"
 
-/* pem_password_cb handing over a passphrase of known length. */
+/*
+ * Keys live on disk only as PKCS#8 encrypted with PBES2 (RFC 8018 §6.2):
+ * AES-256 (CBC) under a key from PBKDF2 with an HMAC of SHA-2, or from
+ * scrypt (RFC 7914).  PBES1, 3DES, AES-128, PBKDF2 with HMAC-SHA1 and the
+ * traditional "Proc-Type: 4,ENCRYPTED" PEM (one MD5 round for a KDF) are
+ * refused, with how to re-encrypt.
+ */
 static int
-pass_cb(char *buf, int size, int rwflag, void *u)
+check_pbes2(const X509_SIG *p8, const char *path)
 {
-	const struct pass_arg *pa = u;
+	const X509_ALGOR *alg;
+	PBE2PARAM *pbe2 = NULL;
+	PBKDF2PARAM *kdf = NULL;
+	int ok = 0, nid, prf;
 
-	(void)rwflag;
-	if (pa == NULL || size < 0 || pa->len > (size_t)size)
-		return -1;
-	memcpy(buf, pa->pass, pa->len);
-	return (int)pa->len;
-}
-
-/* The traditional "Proc-Type: 4,ENCRYPTED" PEM of `openssl genrsa -aes256`
- * from OpenSSL 1.x (RFC 1421 §4.6.1.1). */
-static int
-load_legacy(EVP_PKEY **out, const char *path, char *header,
-    unsigned char *data, long len, const char *pass, size_t passlen)
-{
-	EVP_CIPHER_INFO cipher;
-	struct pass_arg pa = { pass, passlen };
-	const unsigned char *p;
-
-	if (PEM_get_EVP_CIPHER_INFO(header, &cipher) != 1)
-		return gp_err_ossl(GP_E_PARSE, "%s: bad PEM encryption header", path);
-	if (PEM_do_header(&cipher, data, &len, pass_cb, &pa) != 1)
-		return gp_err(GP_E_PASSPHRASE, "wrong passphrase for key file %s", path);
-	p = data;
-	if ((*out = d2i_AutoPrivateKey_ex(NULL, &p, len, NULL, NULL)) == NULL)
-		/* CBC padding matched by chance: the passphrase was wrong */
-		return gp_err(GP_E_PASSPHRASE, "wrong passphrase for key file %s", path);
+	X509_SIG_get0(p8, &alg, NULL);
+	if (OBJ_obj2nid(alg->algorithm) == NID_pbes2 &&
+	    (pbe2 = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), alg->parameter)) != NULL &&
+	    EVP_CIPHER_type(EVP_get_cipherbyobj(pbe2->encryption->algorithm)) == NID_aes_256_cbc) {
+		nid = OBJ_obj2nid(pbe2->keyfunc->algorithm);
+		if (nid == NID_id_scrypt)
+			ok = 1;
+		else if (nid == NID_id_pbkdf2 &&
+		    (kdf = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM),
+		    pbe2->keyfunc->parameter)) != NULL && kdf->prf != NULL) {
+			prf = OBJ_obj2nid(kdf->prf->algorithm);
+			ok = prf == NID_hmacWithSHA256 || prf == NID_hmacWithSHA384 ||
+			    prf == NID_hmacWithSHA512;
+		}
+	}
+	PBKDF2PARAM_free(kdf);
+	PBE2PARAM_free(pbe2);
+	ERR_clear_error();
+	if (!ok)
+		return gp_err(GP_E_POLICY, "key file %s is not encrypted with AES-256 under "
+		    "PBKDF2-HMAC-SHA2 or scrypt (PKCS#8 PBES2): " KEY_REENCRYPT, path);
 	return 0;
 }
 
@@ -320,6 +324,8 @@ load_pkcs8(EVP_PKEY **out, const char *path, const unsigned char *data,
 		r = gp_err_ossl(GP_E_PARSE, "%s: malformed encrypted private key", path);
 		goto out;
 	}
+	if ((r = check_pbes2(p8, path)) != 0)
+		goto out;
 	/* a wrong passphrase fails here (bad padding or bad DER after it) */
 	if ((p8inf = PKCS8_decrypt_ex(p8, pass, (int)passlen, NULL, NULL)) == NULL) {
 		r = gp_err(GP_E_PASSPHRASE, "wrong passphrase for key file %s", path);
@@ -404,17 +410,12 @@ gp_key_load(EVP_PKEY **out, const char *uri, const char *pass, size_t passlen)
 		    strcmp(name, PEM_STRING_ECPRIVATEKEY) == 0 ||
 		    strcmp(name, PEM_STRING_DSA) == 0 ||
 		    strcmp(name, "SM2 PRIVATE KEY") == 0) {
-			if (strstr(header, "ENCRYPTED") == NULL) {
-				r = gp_err(GP_E_POLICY, "key file %s is not encrypted: "
-				    "keys must never be stored unencrypted; encrypt it "
-				    "with `openssl pkcs8 -topk8 -v2 aes-256-cbc`", path);
-				goto out;
-			}
-			if (passlen == 0) {
-				r = gp_err(GP_E_PASSPHRASE, "no passphrase for key file %s", path);
-				goto out;
-			}
-			r = load_legacy(out, path, header, data, len, pass, passlen);
+			r = gp_err(GP_E_POLICY, strstr(header, "ENCRYPTED") == NULL ?
+			    "key file %s is not encrypted: keys must never be stored "
+			    "unencrypted; encrypt it with `openssl pkcs8 -topk8 -v2 aes-256-cbc "
+			    "-v2prf hmacWithSHA256 -iter 100000`" :
+			    "key file %s is a traditional encrypted PEM (one MD5 round "
+			    "derives its key): " KEY_REENCRYPT, path);
 			goto out;
 		}
 		/* EC PARAMETERS, CERTIFICATE, PUBLIC KEY, ...: look further */

@@ -1,11 +1,13 @@
 /* lib/store.c: the store interface: picks a backend, checks arguments, dispatches */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error_int.h"
 #include "store_int.h"
+#include "util.h"
 
 /*
  * Every public gp_store_* function checks its arguments here, clears its
@@ -46,12 +48,46 @@ check_status(const char *fn, int status, int reason)
 	return 0;
 }
 
+/* Whether uri names another backend ("scheme://...", the scheme before any '/'). */
+static int
+other_backend(const char *uri)
+{
+	const char *colon = strstr(uri, "://"), *slash = strchr(uri, '/');
+
+	return strncmp(uri, "sqlite:", 7) != 0 && colon != NULL &&
+	    (slash == NULL || colon < slash);
+}
+
+int
+gp_store_uri_resolve(char **out, const char *home, const char *uri)
+{
+	const char *path = uri;
+	size_t len;
+
+	if (out == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_uri_resolve: no output");
+	*out = NULL;
+	if (uri == NULL || *uri == '\0')
+		return gp_err(GP_E_INVALID, "gp_store_uri_resolve: no store URI");
+	if (other_backend(uri))
+		return gp_strdup(out, uri);
+	if (strncmp(path, "sqlite:", 7) == 0)
+		path += 7;
+	if (strncmp(path, "//", 2) == 0 && uri != path)
+		path += 2;
+	if (path[0] == '/' || home == NULL)
+		return gp_strdup(out, path);
+	len = strlen(home) + strlen(path) + 2;
+	if ((*out = malloc(len)) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	snprintf(*out, len, "%s/%s", home, path);
+	return 0;
+}
+
 /* uri: "sqlite:PATH" or a plain PATH; any other "scheme://" is refused. */
 int
 gp_store_open(gp_store **out, const char *uri, int flags)
 {
-	const char *colon, *slash;
-
 	if (out == NULL)
 		return gp_err(GP_E_INVALID, "gp_store_open: no output");
 	*out = NULL;
@@ -69,9 +105,7 @@ gp_store_open(gp_store **out, const char *uri, int flags)
 			return gp_err(GP_E_INVALID, "store URI '%s' has no path", uri);
 		return gp_store_sqlite_open(out, path, flags);
 	}
-	colon = strstr(uri, "://");
-	slash = strchr(uri, '/');
-	if (colon != NULL && (slash == NULL || colon < slash))
+	if (other_backend(uri))
 		return gp_err(GP_E_INVALID, "unsupported store backend in '%s' "
 		    "(use sqlite:PATH or a file path)", uri);
 	return gp_store_sqlite_open(out, uri, flags);

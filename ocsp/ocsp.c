@@ -606,18 +606,6 @@ gp_ocsp_responder_free(gp_ocsp_responder *r)
 	free(r);
 }
 
-/* The store's file, resolved as gp_ctx_open does ([govpki] store, relative
- * to the home). */
-static int
-store_uri(char **out, gp_ctx *ctx)
-{
-	const char *v = gp_config_str(gp_ctx_config(ctx), "govpki", "store", "govpki.db");
-
-	if (strncmp(v, "sqlite:", 7) == 0)
-		v += 7;
-	return gp_ctx_path(ctx, v, out);
-}
-
 /* issuerNameHash and issuerKeyHash of c->cert for each algorithm
  * (RFC 6960 §4.1.1: the hash of the issuer's DN DER, and of the value of
  * the BIT STRING subjectPublicKey, without tag, length and unused bits). */
@@ -873,7 +861,7 @@ gp_ocsp_responder_new(gp_ocsp_responder **out, gp_ctx *ctx, const gp_ocsp_params
 		goto out;
 	}
 	r->tkey_ok = 1;
-	if ((rc = store_uri(&r->store_uri, ctx)) != 0)
+	if ((rc = gp_strdup(&r->store_uri, gp_ctx_store_uri(ctx))) != 0)
 		goto out;
 	if ((r->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL) {
 		rc = gp_err_ossl(GP_E_CRYPTO, "no SHA-256");

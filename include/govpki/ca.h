@@ -31,6 +31,8 @@ typedef struct gp_ctx gp_ctx;
 GP_EXPORT int gp_ctx_open(gp_ctx **out, const char *config_path, const char *home, int flags);
 GP_EXPORT void gp_ctx_free(gp_ctx *ctx);
 GP_EXPORT gp_store *gp_ctx_store(gp_ctx *ctx);              /* borrowed */
+/* The store's URI as opened: [govpki] store resolved against the home. */
+GP_EXPORT const char *gp_ctx_store_uri(const gp_ctx *ctx);
 GP_EXPORT const gp_profiles *gp_ctx_profiles(gp_ctx *ctx);  /* borrowed */
 GP_EXPORT const gp_config *gp_ctx_config(gp_ctx *ctx);      /* borrowed */
 GP_EXPORT const char *gp_ctx_home(gp_ctx *ctx);

@@ -127,6 +127,12 @@ typedef int (*gp_audit_cb)(void *arg, const gp_audit_row *row);
  * to the current version.  A store written by a newer govpki is refused with
  * GP_E_VERSION.  *out is freed with gp_store_close(). */
 GP_EXPORT int gp_store_open(gp_store **out, const char *uri, int flags);
+
+/* The store URI as a configuration gives it ([govpki] store), made
+ * absolute: an SQLite path ("sqlite:PATH" or a plain PATH) relative to home
+ * (NULL: as it is); the URI of another backend ("scheme://...") unchanged,
+ * so that callers need not know the backends.  *out is malloc'ed. */
+GP_EXPORT int gp_store_uri_resolve(char **out, const char *home, const char *uri);
 GP_EXPORT void gp_store_close(gp_store *s);
 
 /* Transactions (not nested).  begin takes the write lock at once (SQLite:

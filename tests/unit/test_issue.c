@@ -462,6 +462,42 @@ test_validity_capped(void **state)
 	free(csr);
 }
 
+/* The store URI of the configuration, resolved in lib/ (not in ca/): an
+ * SQLite path relative to the home, an absolute one as it is, another
+ * backend's URI unchanged (and then refused by gp_store_open by name). */
+static void
+test_store_uri(void **state)
+{
+	fx *f = *state;
+	char *u = NULL, want[512];
+	gp_store *st = NULL;
+
+	snprintf(want, sizeof(want), "%s/govpki.db", f->dir);
+	assert_string_equal(gp_ctx_store_uri(f->ctx), want);
+	assert_int_equal(gp_store_uri_resolve(&u, "/h", "data/x.db"), 0);
+	assert_string_equal(u, "/h/data/x.db");
+	free(u);
+	assert_int_equal(gp_store_uri_resolve(&u, "/h", "sqlite:x.db"), 0);
+	assert_string_equal(u, "/h/x.db");
+	free(u);
+	assert_int_equal(gp_store_uri_resolve(&u, "/h", "sqlite:///var/x.db"), 0);
+	assert_string_equal(u, "/var/x.db");
+	free(u);
+	assert_int_equal(gp_store_uri_resolve(&u, "/h", "/abs/x.db"), 0);
+	assert_string_equal(u, "/abs/x.db");
+	free(u);
+	assert_int_equal(gp_store_uri_resolve(&u, NULL, "rel.db"), 0);
+	assert_string_equal(u, "rel.db");
+	free(u);
+	assert_int_equal(gp_store_uri_resolve(&u, "/h", "postgres://db.example/pki"), 0);
+	assert_string_equal(u, "postgres://db.example/pki");
+	assert_int_equal(gp_store_open(&st, u, 0), GP_E_INVALID);
+	assert_non_null(strstr(gp_error_last(), "unsupported store backend in 'postgres://db.example/pki'"));
+	free(u);
+	assert_int_equal(gp_store_uri_resolve(&u, "/h", ""), GP_E_INVALID);
+	assert_null(u);
+}
+
 /* reason names of RFC 5280 §5.3.1 both ways */
 static void
 test_reasons(void **state)
@@ -505,6 +541,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_path_len, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoked_ca, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validity_capped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_uri, setup, teardown),
 		cmocka_unit_test(test_reasons),
 		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
 	};

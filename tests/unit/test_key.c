@@ -18,6 +18,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 
 #include <govpki/error.h>
@@ -386,15 +387,48 @@ test_load_bad(void **state)
 	EVP_PKEY_free(k);
 }
 
-/* A traditional encrypted PEM ("Proc-Type: 4,ENCRYPTED", OpenSSL 1.x
- * genrsa -aes256) loads with the right passphrase only. */
+/* Only PKCS#8 PBES2 with AES-256 and PBKDF2-HMAC-SHA2 (or scrypt) loads:
+ * a traditional encrypted PEM ("Proc-Type: 4,ENCRYPTED", one MD5 round),
+ * PBES1 3DES, PBES2 AES-128 and PBKDF2 with HMAC-SHA1 are refused even
+ * with the right passphrase, with how to re-encrypt; an AES-256 key under
+ * scrypt loads.  Our own key files are PBES2, PBKDF2-HMAC-SHA256,
+ * AES-256-CBC. */
 static void
-test_load_legacy_encrypted(void **state)
+write_pkcs8(EVP_PKEY *k, const char *name, const EVP_CIPHER *c, int pbe1_nid, int prf_nid,
+    int scrypt)
+{
+	X509_ALGOR *alg;
+	X509_SIG *p8;
+	PKCS8_PRIV_KEY_INFO *inf = EVP_PKEY2PKCS8(k);
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *pem;
+	long len;
+
+	if (scrypt)
+		alg = PKCS5_pbe2_set_scrypt(c, NULL, 16, NULL, 1024, 8, 1);
+	else if (c == NULL)
+		alg = PKCS5_pbe_set(pbe1_nid, 2048, NULL, 16);
+	else
+		alg = PKCS5_pbe2_set_iv(c, 2048, NULL, 16, NULL, prf_nid);
+	assert_non_null(alg);
+	assert_non_null(p8 = PKCS8_set0_pbe(PASS, (int)strlen(PASS), inf, alg));
+	assert_int_equal(PEM_write_bio_PKCS8(bio, p8), 1);
+	len = BIO_get_mem_data(bio, &pem);
+	write_file(tpath(name), pem, (size_t)len);
+	BIO_free(bio);
+	X509_SIG_free(p8);
+	PKCS8_PRIV_KEY_INFO_free(inf);
+}
+
+static void
+test_load_weak_encryption(void **state)
 {
 	EVP_PKEY *k = NULL, *back = NULL;
 	BIO *bio;
 	char *pem;
 	long len;
+	X509_SIG *p8;
+	const X509_ALGOR *alg;
 
 	(void)state;
 	assert_int_equal(gp_key_generate(&k, GP_KEY_EC_P256), 0);
@@ -405,12 +439,49 @@ test_load_legacy_encrypted(void **state)
 	assert_non_null(strstr(pem, "Proc-Type: 4,ENCRYPTED"));
 	write_file(tpath("legacy.pem"), pem, (size_t)len);
 	BIO_free(bio);
-	assert_int_equal(gp_key_load(&back, tpath("legacy.pem"), PASS, strlen(PASS)), 0);
+	assert_int_equal(gp_key_load(&back, tpath("legacy.pem"), PASS, strlen(PASS)), GP_E_POLICY);
+	assert_msg("traditional encrypted PEM");
+	assert_msg("openssl pkcs8 -topk8 -v2 aes-256-cbc");
+	assert_null(back);
+
+	write_pkcs8(k, "3des.pem", NULL, NID_pbe_WithSHA1And3_Key_TripleDES_CBC, 0, 0);
+	write_pkcs8(k, "aes128.pem", EVP_aes_128_cbc(), 0, NID_hmacWithSHA256, 0);
+	write_pkcs8(k, "sha1prf.pem", EVP_aes_256_cbc(), 0, NID_hmacWithSHA1, 0);
+	write_pkcs8(k, "ok.pem", EVP_aes_256_cbc(), 0, NID_hmacWithSHA512, 0);
+	write_pkcs8(k, "scrypt.pem", EVP_aes_256_cbc(), 0, 0, 1);
+	assert_int_equal(gp_key_load(&back, tpath("3des.pem"), PASS, strlen(PASS)), GP_E_POLICY);
+	assert_msg("not encrypted with AES-256");
+	assert_int_equal(gp_key_load(&back, tpath("aes128.pem"), PASS, strlen(PASS)), GP_E_POLICY);
+	assert_int_equal(gp_key_load(&back, tpath("sha1prf.pem"), PASS, strlen(PASS)), GP_E_POLICY);
+	assert_null(back);
+	assert_int_equal(gp_key_load(&back, tpath("ok.pem"), PASS, strlen(PASS)), 0);
 	assert_int_equal(EVP_PKEY_eq(k, back), 1);
 	EVP_PKEY_free(back);
 	back = NULL;
-	assert_int_equal(gp_key_load(&back, tpath("legacy.pem"), "nope", 4), GP_E_PASSPHRASE);
-	assert_null(back);
+	assert_int_equal(gp_key_load(&back, tpath("scrypt.pem"), PASS, strlen(PASS)), 0);
+	EVP_PKEY_free(back);
+	back = NULL;
+
+	/* what gp_key_save writes: PBES2, PBKDF2 with HMAC-SHA256, AES-256-CBC */
+	assert_int_equal(gp_key_save(tpath("ours.pem"), k, PASS, strlen(PASS)), 0);
+	assert_non_null(bio = BIO_new_file(tpath("ours.pem"), "r"));
+	assert_non_null(p8 = PEM_read_bio_PKCS8(bio, NULL, NULL, NULL));
+	X509_SIG_get0(p8, &alg, NULL);
+	assert_int_equal(OBJ_obj2nid(alg->algorithm), NID_pbes2);
+	PBE2PARAM *pbe2 = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), alg->parameter);
+	assert_non_null(pbe2);
+	assert_int_equal(OBJ_obj2nid(pbe2->encryption->algorithm), NID_aes_256_cbc);
+	assert_int_equal(OBJ_obj2nid(pbe2->keyfunc->algorithm), NID_id_pbkdf2);
+	PBKDF2PARAM *kdf = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM),
+	    pbe2->keyfunc->parameter);
+	assert_non_null(kdf);
+	assert_non_null(kdf->prf);
+	assert_int_equal(OBJ_obj2nid(kdf->prf->algorithm), NID_hmacWithSHA256);
+	assert_int_equal(ASN1_INTEGER_get(kdf->iter), 100000);
+	PBKDF2PARAM_free(kdf);
+	PBE2PARAM_free(pbe2);
+	X509_SIG_free(p8);
+	BIO_free(bio);
 	EVP_PKEY_free(k);
 }
 
@@ -546,7 +617,7 @@ main(void)
 		cmocka_unit_test(test_classify_other),
 		cmocka_unit_test(test_generate_save_bad),
 		cmocka_unit_test(test_load_bad),
-		cmocka_unit_test(test_load_legacy_encrypted),
+		cmocka_unit_test(test_load_weak_encryption),
 		cmocka_unit_test(test_pass_file),
 		cmocka_unit_test(test_pass_file_bad),
 		cmocka_unit_test(test_pass_env),
