@@ -16,6 +16,8 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
+#include <gnutls/gnutls.h>
+
 #include "daemon.h"
 #include "ra_server.h"
 
@@ -41,7 +43,8 @@ static const char usage_text[] =
 	"SIGTERM or SIGINT: stop accepting, finish the requests in flight, exit 0.\n";
 
 static const char *const ra_keys[] = {
-	"listen", "ca", "officer_ca", "tls_cert", "tls_key", "tls_key_pass_file", "plain_http",
+	"listen", "ca", "officer_ca", "tls_cert", "tls_key", "tls_key_pass_file", "tls_priorities",
+	"plain_http",
 	"threads", "max_body", "max_string", "max_depth", "max_page", "rate_limit", "rate_burst",
 	"challenge_ttl", NULL
 };
@@ -51,6 +54,24 @@ fail(const char *what)
 {
 	fprintf(stderr, "ra-server: %s: %s\n", what, gp_error_last());
 	return 1;
+}
+
+/* A priority string GnuTLS refuses is named here, with where it stops,
+ * rather than as a daemon that cannot start. */
+static int
+check_priorities(const gp_config *cfg, const char *prio)
+{
+	gnutls_priority_t p;
+	const char *at = NULL;
+
+	if (gnutls_priority_init(&p, prio, &at) != GNUTLS_E_SUCCESS) {
+		fprintf(stderr, "ra-server: %s:%d: tls_priorities in [ra]: GnuTLS does not "
+		    "accept '%s' (at '%s')\n", gp_config_path(cfg) ? gp_config_path(cfg) : "",
+		    gp_config_line(cfg, "ra", "tls_priorities"), prio, at ? at : "");
+		return -1;
+	}
+	gnutls_priority_deinit(p);
+	return 0;
 }
 
 static int
@@ -66,6 +87,9 @@ load_settings(ra_settings *s, const gp_config *cfg)
 	s->tls_cert = gp_config_str(cfg, "ra", "tls_cert", NULL);
 	s->tls_key = gp_config_str(cfg, "ra", "tls_key", NULL);
 	s->tls_key_pass_file = gp_config_str(cfg, "ra", "tls_key_pass_file", NULL);
+	/* RFC 8996: no TLS 1.0 or 1.1 */
+	s->tls_priorities = gp_config_str(cfg, "ra", "tls_priorities",
+	    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2");
 	if ((r = gp_config_bool(cfg, "ra", "plain_http", 0, &s->plain_http)) != 0 ||
 	    (r = gp_config_long(cfg, "ra", "threads", 4, 1, 64, &s->threads)) != 0 ||
 	    (r = gp_config_long(cfg, "ra", "max_body", 65536, 1024, 16 << 20, &s->max_body)) != 0 ||
@@ -255,6 +279,8 @@ main(int argc, char **argv)
 		rc = fail("configuration");
 		goto out;
 	}
+	if (check_priorities(gp_ctx_config(ctx0), srv.set.tls_priorities) != 0)
+		goto out;
 	if (ca != NULL)
 		srv.set.ca = ca;
 	if (listen_at != NULL)
@@ -368,6 +394,7 @@ main(int argc, char **argv)
 	    (flags & MHD_USE_TLS) ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, key_pem,
 	    MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
 	    MHD_OPTION_HTTPS_MEM_TRUST, trust_pem,
+	    MHD_OPTION_HTTPS_PRIORITIES, srv.set.tls_priorities,
 	    MHD_OPTION_END);
 	if (key_pem != NULL) {
 		OPENSSL_cleanse(key_pem, key_len);

@@ -19,6 +19,7 @@ typedef struct ra_settings {
 	const char *tls_cert;      /* PEM: server certificate (and chain) */
 	const char *tls_key;       /* encrypted PEM key (gp_key_load) */
 	const char *tls_key_pass_file;  /* its passphrase (default: the CA's) */
+	const char *tls_priorities;     /* GnuTLS priority string: TLS 1.2 and 1.3 */
 	int plain_http;            /* HTTP without TLS, 127.0.0.1 only */
 	long threads;              /* thread pool size */
 	long max_body;             /* bytes */

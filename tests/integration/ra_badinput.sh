@@ -124,6 +124,17 @@ check "revoke: malformed challenge" 401 "$(api anon POST /api/v1/certificates/01
 
 after=$(sqlite3 "$DB" "SELECT (SELECT count(*) FROM ra_request), (SELECT count(*) FROM audit), (SELECT count(*) FROM cert)")
 check "nothing written by bad input (requests, audit, certificates)" "$before" "$after"
+# TLS 1.2 and 1.3 only (RFC 8996): a client offering only 1.1 or 1.0 gets
+# no session; 1.2 and 1.3 do (gnutls-cli, the server's CA as trust)
+tls_with() { gnutls-cli --priority "NORMAL:-VERS-ALL:+VERS-$1" --x509cafile "$D/root.pem" -p "$PORT" 127.0.0.1 </dev/null; }
+for v in TLS1.3 TLS1.2; do
+	expect "$v handshake" tls_with $v
+	grep -q "Handshake was completed" "$T/stdout" && ok "$v: handshake completed" || not_ok "$v: handshake completed"
+done
+expect_fail "TLS 1.1 refused" nz "" tls_with TLS1.1
+! grep -q "Handshake was completed" "$T/stdout" "$T/stderr" && grep -q "Fatal error" "$T/stdout" "$T/stderr" &&
+	ok "TLS 1.1: no handshake" || not_ok "TLS 1.1: no handshake"
+expect_fail "TLS 1.0 refused" nz "" tls_with TLS1.0
 check "the server still answers" 200 "$(api anon GET /healthz)"
 check "the pending request is untouched" pending "$(api alice GET /api/v1/requests/$PID >/dev/null; json "j['status']")"
 ra_stop
@@ -152,5 +163,7 @@ expect_fail "no TLS and no plain_http" nz "no TLS" "$RA_SERVER" --config "$T/not
 expect_fail "wrong passphrase" nz "passphrase" env GOVPKI_PASSPHRASE=wrong "$RA_SERVER" --config "$CONF" --listen 127.0.0.1:0
 expect_fail "unknown CA" nz "no CA named" "$RA_SERVER" --config "$CONF" --ca nope --listen 127.0.0.1:0
 expect_fail "bad listen address" nz "bad listen" "$RA_SERVER" --config "$CONF" --listen nowhere
+printf '[ra]\nca = issuing\nplain_http = yes\ntls_priorities = NORMAL:+VERS-NOPE\n' > "$T/prio.cnf"
+expect_fail "a priority string GnuTLS refuses" nz "prio.cnf:4: tls_priorities.*VERS-NOPE" "$RA_SERVER" --config "$T/prio.cnf" --listen 127.0.0.1:0
 
 finish
