@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,37 +74,53 @@ out:
 	return r;
 }
 
-/* Reads a line from /dev/tty with echo off. */
-static int
-pass_from_tty(char **out, size_t *outlen, const char *prompt)
-{
-	struct termios old, noecho;
-	char buf[PASS_TTY_MAX];
-	size_t n = 0;
-	int fd, restored = 1, r;
+/*
+ * While echo is off, a signal that ends the program (Ctrl-C, a hangup, a
+ * kill) must not leave the terminal without echo: these handlers put the
+ * settings back (tcsetattr is async-signal-safe) and re-raise the signal
+ * with its default action.
+ */
+static const int tty_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP };
+#define N_TTY_SIGNALS (sizeof(tty_signals) / sizeof(tty_signals[0]))
+static struct termios tty_saved;
+static volatile sig_atomic_t tty_fd = -1;
 
-	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) < 0)
-		return gp_err(GP_E_PASSPHRASE, "cannot open the terminal: %s",
-		    strerror(errno));
-	if (tcgetattr(fd, &old) != 0) {
-		r = gp_err(GP_E_PASSPHRASE, "cannot read terminal settings: %s",
-		    strerror(errno));
-		goto out;
-	}
-	noecho = old;
+static void
+tty_restore_and_raise(int sig)
+{
+	if (tty_fd >= 0)
+		(void)tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Reads a line from the terminal fd with echo off, after prompt. */
+static int
+tty_read_line(int fd, const char *prompt, char *buf, size_t bufsize, size_t *n)
+{
+	struct termios noecho;
+	struct sigaction sa, old_sa[N_TTY_SIGNALS];
+	size_t i;
+	int r = 0;
+
+	*n = 0;
+	if (tcgetattr(fd, &tty_saved) != 0)
+		return gp_err(GP_E_PASSPHRASE, "cannot read terminal settings: %s", strerror(errno));
+	noecho = tty_saved;
 	noecho.c_lflag &= (tcflag_t)~(ECHO | ECHONL);
 	noecho.c_lflag |= ICANON;
-	if (prompt == NULL || *prompt == '\0')
-		prompt = "Passphrase: ";
-	if (write(fd, prompt, strlen(prompt)) < 0) {
-		r = gp_err(GP_E_IO, "cannot write to the terminal: %s", strerror(errno));
-		goto out;
-	}
+	if (write(fd, prompt, strlen(prompt)) < 0)
+		return gp_err(GP_E_IO, "cannot write to the terminal: %s", strerror(errno));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = tty_restore_and_raise;
+	sigemptyset(&sa.sa_mask);
+	tty_fd = fd;
+	for (i = 0; i < N_TTY_SIGNALS; i++)
+		(void)sigaction(tty_signals[i], &sa, &old_sa[i]);
 	if (tcsetattr(fd, TCSAFLUSH, &noecho) != 0) {
 		r = gp_err(GP_E_PASSPHRASE, "cannot turn off echo: %s", strerror(errno));
 		goto out;
 	}
-	restored = 0;
 	for (;;) {
 		char c;
 		ssize_t got = read(fd, &c, 1);
@@ -112,30 +129,51 @@ pass_from_tty(char **out, size_t *outlen, const char *prompt)
 			continue;
 		if (got <= 0 || c == '\n' || c == '\r')
 			break;
-		if (n + 1 >= sizeof(buf)) {
-			r = gp_err(GP_E_PASSPHRASE, "passphrase longer than %d bytes",
-			    PASS_TTY_MAX - 1);
-			goto out;
+		if (*n + 1 >= bufsize) {
+			r = gp_err(GP_E_PASSPHRASE, "passphrase longer than %zu bytes", bufsize - 1);
+			break;
 		}
-		buf[n++] = c;
+		buf[(*n)++] = c;
 	}
-	if (n == 0) {
-		r = gp_err(GP_E_PASSPHRASE, "an empty passphrase is not allowed");
-		goto out;
-	}
-	r = pass_dup(out, outlen, buf, n);
+	(void)tcsetattr(fd, TCSAFLUSH, &tty_saved);
+	(void)!write(fd, "\n", 1);
 out:
-	if (!restored) {
-		(void)tcsetattr(fd, TCSAFLUSH, &old);
-		(void)!write(fd, "\n", 1);
-	}
-	close(fd);
-	OPENSSL_cleanse(buf, sizeof(buf));
+	for (i = 0; i < N_TTY_SIGNALS; i++)
+		(void)sigaction(tty_signals[i], &old_sa[i], NULL);
+	tty_fd = -1;
+	if (r == 0 && *n == 0)
+		r = gp_err(GP_E_PASSPHRASE, "an empty passphrase is not allowed");
 	return r;
 }
 
-int
-gp_pass_get(char **out, size_t *outlen, const char *pass_file, const char *prompt)
+/* A passphrase from /dev/tty; confirm: asked twice, both must match (a
+ * typo in a new key's passphrase would lock the key away for good). */
+static int
+pass_from_tty(char **out, size_t *outlen, const char *prompt, int confirm)
+{
+	char buf[PASS_TTY_MAX], again[PASS_TTY_MAX];
+	size_t n = 0, n2 = 0;
+	int fd, r;
+
+	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) < 0)
+		return gp_err(GP_E_PASSPHRASE, "cannot open the terminal: %s",
+		    strerror(errno));
+	if (prompt == NULL || *prompt == '\0')
+		prompt = "Passphrase: ";
+	if ((r = tty_read_line(fd, prompt, buf, sizeof(buf), &n)) == 0 && confirm &&
+	    (r = tty_read_line(fd, "Again, to confirm: ", again, sizeof(again), &n2)) == 0 &&
+	    (n != n2 || CRYPTO_memcmp(buf, again, n) != 0))
+		r = gp_err(GP_E_PASSPHRASE, "the two passphrases differ");
+	if (r == 0)
+		r = pass_dup(out, outlen, buf, n);
+	close(fd);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	OPENSSL_cleanse(again, sizeof(again));
+	return r;
+}
+
+static int
+pass_get(char **out, size_t *outlen, const char *pass_file, const char *prompt, int confirm)
 {
 	const char *env;
 
@@ -152,9 +190,21 @@ gp_pass_get(char **out, size_t *outlen, const char *pass_file, const char *promp
 		return pass_dup(out, outlen, env, strlen(env));
 	}
 	if (isatty(0))
-		return pass_from_tty(out, outlen, prompt);
+		return pass_from_tty(out, outlen, prompt, confirm);
 	return gp_err(GP_E_PASSPHRASE,
 	    "no passphrase: use --pass-file, " PASS_ENV " or a terminal");
+}
+
+int
+gp_pass_get(char **out, size_t *outlen, const char *pass_file, const char *prompt)
+{
+	return pass_get(out, outlen, pass_file, prompt, 0);
+}
+
+int
+gp_pass_get_new(char **out, size_t *outlen, const char *pass_file, const char *prompt)
+{
+	return pass_get(out, outlen, pass_file, prompt, 1);
 }
 
 void

@@ -61,6 +61,10 @@ GP_EXPORT int gp_key_is_sm2(const EVP_PKEY *pkey);
  */
 GP_EXPORT int gp_pass_get(char **out, size_t *outlen, const char *pass_file,
     const char *prompt);
+/* The same for a passphrase that will encrypt a new key: at the terminal
+ * it is asked twice, and two different answers are GP_E_PASSPHRASE. */
+GP_EXPORT int gp_pass_get_new(char **out, size_t *outlen, const char *pass_file,
+    const char *prompt);
 GP_EXPORT void gp_pass_free(char *pass, size_t len);
 
 /*
