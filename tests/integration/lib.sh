@@ -96,9 +96,15 @@ sm2_check_signed() {
 		node "$top_srcdir/tests/integration/sm2_check.js" "$NPM_DIR" "$pub" "$T/signed.tbs" "$T/signed.sig"
 }
 
-# store_dump: every table of the store as text, to compare before and after
+# store_dump: every table of the store as text, to compare before and after;
+# fails, saying why on stderr, when there is no store, sqlite3 fails or the
+# dump holds no table (comparing two empty dumps would prove nothing)
 store_dump() {
-	sqlite3 "$GOVPKI_HOME/govpki.db" .dump 2>/dev/null | grep -v '^PRAGMA' || true
+	local db="$GOVPKI_HOME/govpki.db" dump
+	[ -f "$db" ] || { echo "store_dump: no store at $db" >&2; return 1; }
+	dump=$(sqlite3 -readonly "$db" .dump) || { echo "store_dump: sqlite3 failed on $db" >&2; return 1; }
+	case $dump in *"CREATE TABLE"*) ;; *) echo "store_dump: $db has no table" >&2; return 1 ;; esac
+	printf '%s\n' "$dump" | grep -v '^PRAGMA'
 }
 
 finish() {
