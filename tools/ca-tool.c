@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/err.h>
@@ -85,14 +86,91 @@ ct_parse_long(long *out, const char *s, const char *what, long min, long max)
 	return 0;
 }
 
+/* DIR/NAME, malloc'ed (NULL: out of memory). */
+static char *
+path_join(const char *dir, const char *name)
+{
+	size_t l = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(l);
+
+	if (p != NULL)
+		snprintf(p, l, "%s/%s", dir, name);
+	return p;
+}
+
+/* Where gp_ctx_open finds the home and the store (ca/ca.c): the home is
+ * --home, else the configuration's [govpki] home, else $GOVPKI_HOME, else
+ * "."; the store is its [govpki] store (default govpki.db) under the home.
+ * *store is NULL for a store that is not a file; both malloc'ed.  Returns
+ * 0 or the GP_E_* of a configuration that does not load, printing
+ * nothing: gp_ctx_open reports that. */
+static int
+store_where(char **home, char **store, const opts *o)
+{
+	gp_config *cfg = NULL;
+	const char *h;
+	int r;
+
+	*home = *store = NULL;
+	if ((r = gp_config_load(&cfg, o->config)) != 0)
+		return r;
+	if ((h = o->home) == NULL && (h = gp_config_str(cfg, "govpki", "home", NULL)) == NULL)
+		h = getenv("GOVPKI_HOME");
+	if (h == NULL || *h == '\0')
+		h = ".";
+	if ((*home = strdup(h)) == NULL)
+		r = GP_E_NOMEM;
+	else
+		r = gp_store_uri_resolve(store, h, gp_config_str(cfg, "govpki", "store", "govpki.db"));
+	gp_config_free(cfg);
+	if (r != 0) {
+		free(*home);
+		*home = NULL;
+	} else if (strstr(*store, "://") != NULL) {
+		free(*store);    /* another backend's URI */
+		*store = NULL;
+	}
+	return r;
+}
+
+/* 1 when path names nothing (ENOENT); a path that cannot be checked exists. */
+static int
+missing(const char *path)
+{
+	struct stat st;
+
+	return path != NULL && stat(path, &st) != 0 && errno == ENOENT;
+}
+
 int
 ct_open_ctx(gp_ctx **ctx, const opts *o, int readonly)
 {
-	int r = gp_ctx_open(ctx, o->config, o->home, readonly ? GP_CTX_READONLY : 0);
+	char *home = NULL, *store = NULL;
+	int r;
 
-	if (r != 0)
-		return cli_fail(r, "cannot open the govpki home");
-	return 0;
+	*ctx = NULL;
+	if (!o->create && store_where(&home, &store, o) == 0 && missing(store)) {
+		/*
+		 * A read-write open would create the store and the home.  A
+		 * read-only one checks the configuration first, then finds no
+		 * store (or one created since) and creates nothing.
+		 */
+		r = gp_ctx_open(ctx, o->config, o->home, GP_CTX_READONLY);
+		gp_ctx_free(*ctx);
+		*ctx = NULL;
+		if (r == GP_E_NOTFOUND) {
+			fprintf(stderr, "%s: no store at %s: run 'ca-tool init' first, or give --home\n",
+			    cli_prog, store);
+			r = EXIT_NOTFOUND;
+			goto out;
+		}
+	}
+	if ((r = gp_ctx_open(ctx, o->config, o->home, readonly ? GP_CTX_READONLY : 0)) != 0)
+		r = cli_fail(r, "cannot open the govpki home");
+out:
+	free(home);
+	free(store);
+	return r;
 }
 
 int
@@ -199,6 +277,18 @@ ct_read_file(unsigned char **buf, size_t *len, const char *path, size_t max)
 	return 0;
 }
 
+/* Prints "ca-tool: PATH: why" for a CLI_WRITE_* code (errno set), with
+ * ": after" when after is not NULL. */
+static void
+write_error(const char *path, int code, const char *after)
+{
+	const char *why = code == CLI_WRITE_TOO_LONG ? "path too long" : strerror(errno);
+
+	if (code == CLI_WRITE_STDOUT)
+		path = "standard output";
+	fprintf(stderr, "%s: %s: %s%s%s\n", cli_prog, path, why, after ? ": " : "", after ? after : "");
+}
+
 /* Writes buf to path through a temporary file and a rename, so a reader
  * never sees half a file; "-" is standard output. */
 int
@@ -206,10 +296,32 @@ ct_write_out(const char *path, const void *buf, size_t len)
 {
 	int r = cli_write_file(path, buf, len, 0);
 
-	if (r == CLI_WRITE_STDOUT)
-		fprintf(stderr, "%s: cannot write to standard output\n", cli_prog);
-	else if (r != 0)
-		fprintf(stderr, "%s: %s: %s\n", cli_prog, path, strerror(errno));
+	if (r != 0)
+		write_error(path, r, NULL);
+	return r != 0 ? EXIT_FAIL : 0;
+}
+
+/* Opens path (see cli_out_open) before the commit whose result it gets. */
+static int
+out_open(cli_out *out, const char *path)
+{
+	int r = cli_out_open(out, path);
+
+	if (r != 0)
+		write_error(path, r, NULL);
+	return r != 0 ? EXIT_FAIL : 0;
+}
+
+/* Writes buf to out after the commit.  A failure now leaves the store
+ * ahead of the file: the message says so with kept, what the store has and
+ * how to get it ("certificate 1a2b is in the store: ..."). */
+static int
+out_commit(cli_out *out, const void *buf, size_t len, const char *kept)
+{
+	int r = cli_out_commit(out, buf, len, 0);
+
+	if (r != 0)
+		write_error(out->path, r, kept);
 	return r != 0 ? EXIT_FAIL : 0;
 }
 
@@ -329,7 +441,7 @@ ct_run_subcommand(opts *o, int argc, char **argv, const subcommand *subs, const 
 	size_t n = 0;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		printf("usage: ca-tool %s\n", usage);
+		cli_print_usage(argc < 2 ? stderr : stdout, usage);
 		return argc < 2 ? EXIT_USAGE : 0;
 	}
 	optind = 1;
@@ -344,15 +456,44 @@ ct_run_subcommand(opts *o, int argc, char **argv, const subcommand *subs, const 
 
 /* ---------------------------------------------------------------- init */
 
+/* Removes what a failed init created: the store at path (with its SQLite
+ * side files) when it holds no CA, then the folders named in dirs, each
+ * only when empty.  Called after the context is closed. */
+static void
+init_undo(const char *store, const char *const dirs[], size_t ndirs)
+{
+	static const char *const side[] = { "", "-wal", "-shm", "-journal" };
+	char p[PATH_MAX];
+
+	for (size_t i = 0; store != NULL && i < sizeof(side) / sizeof(side[0]); i++)
+		if ((size_t)snprintf(p, sizeof(p), "%s%s", store, side[i]) < sizeof(p))
+			unlink(p);
+	for (size_t i = 0; i < ndirs; i++)
+		if (dirs[i] != NULL)
+			rmdir(dirs[i]);
+}
+
+/* 1 when the store of ctx holds no CA: one that this run may remove. */
+static int
+store_empty(gp_ctx *ctx)
+{
+	gp_ca_info **cas = NULL;
+	size_t n = 0;
+	int r = gp_store_ca_list(gp_ctx_store(ctx), &cas, &n);
+
+	gp_ca_info_list_free(cas, n);
+	return r == 0 && n == 0;
+}
+
 static int
 cmd_init(opts *o, int argc, char **argv)
 {
 	gp_ctx *ctx = NULL;
 	gp_ca_params p;
-	char *pass = NULL, *ppass = NULL;
+	char *pass = NULL, *ppass = NULL, *home = NULL, *store = NULL, *keys = NULL;
 	size_t passlen = 0, ppasslen = 0;
 	gp_key_type kt = GP_KEY_EC_P256;
-	int r;
+	int r, new_store, new_home, new_keys = 0, undo = 0;
 
 	(void)argc;
 	(void)argv;
@@ -363,8 +504,18 @@ cmd_init(opts *o, int argc, char **argv)
 	if (o->key_type != NULL && gp_key_type_from_name(&kt, o->key_type) != 0)
 		return cli_usage_error("unknown key type '%s' (rsa2048, rsa3072, rsa4096, ec-p256, ec-p384, ed25519, sm2)",
 		    o->key_type);
+	/* what this run creates, a failure removes: the store, home and keys/ */
+	store_where(&home, &store, o);
+	new_store = missing(store);
+	new_home = missing(home);
 	if ((r = ct_open_ctx(&ctx, o, 0)) != 0)
-		return r;
+		goto out;
+	if (new_store) {
+		const char *k = gp_config_str(gp_ctx_config(ctx), "govpki", "keys", "keys");
+
+		keys = k[0] == '/' ? strdup(k) : path_join(gp_ctx_home(ctx), k);
+		new_keys = missing(keys);
+	}
 	if ((r = ct_read_pass(&pass, &passlen, o->pass_file, "Passphrase of the CA key: ")) != 0)
 		goto out;
 	if (o->parent_pass_file != NULL &&
@@ -401,13 +552,31 @@ cmd_init(opts *o, int argc, char **argv)
 	}
 	r = 0;
 out:
+	undo = r != 0 && new_store && ctx != NULL && store_empty(ctx);
 	gp_pass_free(pass, passlen);
 	gp_pass_free(ppass, ppasslen);
 	gp_ctx_free(ctx);
+	if (undo) {
+		const char *dirs[] = { new_keys ? keys : NULL, new_home ? home : NULL };
+
+		init_undo(store, dirs, 2);
+	}
+	free(keys);
+	free(home);
+	free(store);
 	return r;
 }
 
 /* ---------------------------------------------------------------- issue */
+
+/* What the store keeps of a certificate that was not written out, and how
+ * to get it, for a message. */
+static void
+kept_cert(char *buf, size_t size, const char *ca, const char *serial)
+{
+	snprintf(buf, size, "certificate %s is in the store: get it with "
+	    "'ca-tool export --ca %s --serial %s'", serial, ca, serial);
+}
 
 /*
  * A batch writes its files from a thread of its own, so that the library's
@@ -419,17 +588,18 @@ out:
 
 typedef struct wq_item {
 	size_t index;
-	char *pem;           /* NULL for a refused request */
+	char *pem;           /* NULL for a refused request, or out of memory */
 	size_t len;
 	char *msg;           /* why it was refused */
-	char serial[2 * GP_SERIAL_MAX + 1];
+	char serial[2 * GP_SERIAL_MAX + 1];   /* "" for a refused request */
 } wq_item;
 
 typedef struct batch_out {
 	char **paths;        /* input paths */
-	const char *out_dir;
+	char **outs;         /* their output paths: OUT-DIR/BASE.pem */
+	size_t n;
 	const char *ca_name;
-	size_t issued, failed;
+	size_t issued, failed, unwritten;
 	json_t *results;
 	int write_failed;
 	/* the queue to the writer thread */
@@ -480,14 +650,15 @@ push_path(char ***v, size_t *cnt, size_t *cap, char *p)
 }
 
 /* The CSR files of a --batch argument: a folder (its *.csr, *.pem, *.der,
- * *.req, sorted) or a file that lists one path per line. */
+ * *.req, sorted) or a file that lists one path per line.  *out holds *n
+ * malloc'ed paths, also after a failure (the caller frees them). */
 static int
 batch_paths(char ***out, size_t *n, const char *arg)
 {
 	struct stat st;
-	char **v = NULL;
-	size_t cnt = 0, cap = 0;
+	size_t cap = 0;
 	char line[PATH_MAX + 2];
+	int r = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -503,19 +674,12 @@ batch_paths(char ***out, size_t *n, const char *arg)
 			fprintf(stderr, "%s: %s: %s\n", cli_prog, arg, strerror(errno));
 			return EXIT_FAIL;
 		}
-		while ((de = readdir(d)) != NULL) {
-			size_t l = strlen(arg) + strlen(de->d_name) + 2;
-			char *p;
-
-			if (de->d_name[0] == '.' || !csr_like(de->d_name))
-				continue;
-			if ((p = malloc(l)) != NULL)
-				snprintf(p, l, "%s/%s", arg, de->d_name);
-			if (push_path(&v, &cnt, &cap, p) != 0)
-				break;
-		}
+		while (r == 0 && (de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.' && csr_like(de->d_name))
+				r = push_path(out, n, &cap, path_join(arg, de->d_name));
 		closedir(d);
-		qsort(v, cnt, sizeof(*v), cmp_str);
+		if (*n > 0)
+			qsort(*out, *n, sizeof(**out), cmp_str);
 	} else {
 		FILE *f = fopen(arg, "r");
 
@@ -523,17 +687,17 @@ batch_paths(char ***out, size_t *n, const char *arg)
 			fprintf(stderr, "%s: %s: %s\n", cli_prog, arg, strerror(errno));
 			return EXIT_FAIL;
 		}
-		while (fgets(line, sizeof(line), f) != NULL) {
+		while (r == 0 && fgets(line, sizeof(line), f) != NULL) {
 			line[strcspn(line, "\r\n")] = '\0';
-			if (line[0] == '\0' || line[0] == '#')
-				continue;
-			if (push_path(&v, &cnt, &cap, strdup(line)) != 0)
-				break;
+			if (line[0] != '\0' && line[0] != '#')
+				r = push_path(out, n, &cap, strdup(line));
 		}
 		fclose(f);
 	}
-	*out = v;
-	*n = cnt;
+	if (r != 0) {
+		fprintf(stderr, "%s: %s: out of memory\n", cli_prog, arg);
+		return EXIT_FAIL;
+	}
 	return 0;
 }
 
@@ -555,38 +719,169 @@ out_path(const char *out_dir, const char *in)
 	return p;
 }
 
-/* Writes one queued item out: its file and its line (or its refusal). */
+/* An output of a batch by the name of its file in OUT-DIR. */
+typedef struct out_name {
+	const char *base;    /* in bo->outs[index] */
+	size_t index;
+} out_name;
+
+/* By name, then by input order (so that a clash is named in that order). */
+static int
+cmp_out_name(const void *a, const void *b)
+{
+	const out_name *x = a, *y = b;
+	int c = strcmp(x->base, y->base);
+
+	return c != 0 ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+static int
+cmp_base(const void *a, const void *b)
+{
+	return strcmp(((const out_name *)a)->base, ((const out_name *)b)->base);
+}
+
+/* Removes from out_dir the PATH.tmp.PID files that a killed run left of
+ * the outputs in names (sorted), and says how many. */
+static void
+remove_stale_temps(const char *out_dir, const out_name *names, size_t n)
+{
+	DIR *d = opendir(out_dir);
+	struct dirent *de;
+	size_t removed = 0;
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		char base[NAME_MAX + 1], *p;
+		out_name key = { base, 0 };
+
+		if ((p = strstr(de->d_name, ".pem.tmp.")) == NULL ||
+		    (size_t)(p - de->d_name) + 4 >= sizeof(base))
+			continue;
+		snprintf(base, sizeof(base), "%.*s", (int)(p - de->d_name) + 4, de->d_name);
+		if (bsearch(&key, names, n, sizeof(*names), cmp_base) != NULL &&
+		    cli_out_stale(de->d_name, base)) {
+			char *path = path_join(out_dir, de->d_name);
+
+			if (path != NULL && unlink(path) == 0)
+				removed++;
+			free(path);
+		}
+	}
+	if (d != NULL)
+		closedir(d);
+	if (removed > 0)
+		fprintf(stderr, "%s: %s: removed %zu unfinished *.pem.tmp.PID file%s of an earlier, "
+		    "killed run\n", cli_prog, out_dir, removed, removed == 1 ? "" : "s");
+}
+
+/* Everything a batch needs before the CA opens: the inputs, each one's
+ * output file (two inputs that would share one are refused, naming both),
+ * and OUT-DIR, created if missing and proven writable with a temporary
+ * file; stale temporary files of our outputs are removed.  *made_dir: the
+ * folder was created here. */
+static int
+batch_prepare(batch_out *bo, const opts *o, int *made_dir)
+{
+	out_name *names = NULL;
+	cli_out probe;
+	struct stat st;
+	size_t dl = strlen(o->out_dir) + 1;
+	int r = 0;
+
+	*made_dir = 0;
+	if ((r = batch_paths(&bo->paths, &bo->n, o->batch)) != 0)
+		return r;
+	if ((bo->outs = calloc(bo->n + 1, sizeof(*bo->outs))) == NULL ||
+	    (names = calloc(bo->n + 1, sizeof(*names))) == NULL) {
+		r = EXIT_FAIL;
+		goto out;
+	}
+	for (size_t i = 0; i < bo->n; i++) {
+		if ((bo->outs[i] = out_path(o->out_dir, bo->paths[i])) == NULL) {
+			r = EXIT_FAIL;
+			goto out;
+		}
+		names[i].base = bo->outs[i] + dl;
+		names[i].index = i;
+	}
+	qsort(names, bo->n, sizeof(*names), cmp_out_name);
+	for (size_t i = 1; i < bo->n; i++) {
+		if (strcmp(names[i - 1].base, names[i].base) == 0) {
+			fprintf(stderr, "%s: %s and %s would both be written to %s: rename one\n", cli_prog,
+			    bo->paths[names[i - 1].index], bo->paths[names[i].index], bo->outs[names[i].index]);
+			r = EXIT_REFUSED;
+			goto out;
+		}
+	}
+	if (mkdir(o->out_dir, 0755) == 0) {
+		*made_dir = 1;
+	} else if (errno != EEXIST) {
+		fprintf(stderr, "%s: %s: %s\n", cli_prog, o->out_dir, strerror(errno));
+		r = EXIT_FAIL;
+		goto out;
+	}
+	for (size_t i = 0; i < bo->n; i++) {
+		if (stat(bo->outs[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "%s: %s: %s\n", cli_prog, bo->outs[i], strerror(EISDIR));
+			r = EXIT_FAIL;
+			goto out;
+		}
+	}
+	if (bo->n > 0) {
+		if ((r = out_open(&probe, bo->outs[0])) != 0)
+			goto out;
+		cli_out_abort(&probe);
+		remove_stale_temps(o->out_dir, names, bo->n);
+	}
+out:
+	free(names);
+	return r;
+}
+
+/* Writes one queued item out: its file and its line (or its refusal).  A
+ * certificate whose file cannot be written is in the store all the same:
+ * that one, and every one after it (the batch stops), is named with its
+ * serial. */
 static void
 write_item(batch_out *bo, wq_item *it)
 {
-	char *path = NULL;
+	const char *in = bo->paths[it->index], *path = bo->outs[it->index];
+	char kept[256];
+	int r;
 
-	if (it->pem == NULL) {
+	if (it->serial[0] == '\0') {
 		bo->failed++;
-		fprintf(stderr, "%s: %s: %s\n", cli_prog, bo->paths[it->index],
-		    it->msg ? it->msg : "failed");
+		fprintf(stderr, "%s: %s: %s\n", cli_prog, in, it->msg ? it->msg : "failed");
 		if (bo->results)
-			json_array_append_new(bo->results, json_pack("{s:s, s:s}", "csr",
-			    bo->paths[it->index], "error", it->msg ? it->msg : "failed"));
+			json_array_append_new(bo->results, json_pack("{s:s, s:s}", "csr", in,
+			    "error", it->msg ? it->msg : "failed"));
 		return;
 	}
-	if (bo->write_failed)
-		return;
-	if ((path = out_path(bo->out_dir, bo->paths[it->index])) == NULL ||
-	    ct_write_out(path, it->pem, it->len) != 0) {
+	kept_cert(kept, sizeof(kept), bo->ca_name, it->serial);
+	if (!bo->write_failed) {
+		if ((r = it->pem ? cli_write_file(path, it->pem, it->len, 0) : -1) == 0) {
+			bo->issued++;
+			if (bo->results)
+				json_array_append_new(bo->results, json_pack("{s:s, s:s, s:s}", "csr", in,
+				    "serial", it->serial, "out", path));
+			else
+				printf("%s\n", path);      /* one line per certificate, once it is written */
+			return;
+		}
+		if (r < 0)
+			fprintf(stderr, "%s: %s: out of memory: %s\n", cli_prog, path, kept);
+		else
+			write_error(path, r, kept);
 		pthread_mutex_lock(&bo->mu);
 		bo->write_failed = 1;   /* the store has it, the file does not: stop */
 		pthread_mutex_unlock(&bo->mu);
-		free(path);
-		return;
+	} else {
+		fprintf(stderr, "%s: %s: not written (the batch stopped): %s\n", cli_prog, path, kept);
 	}
-	bo->issued++;
+	bo->unwritten++;
 	if (bo->results)
-		json_array_append_new(bo->results, json_pack("{s:s, s:s, s:s}", "csr",
-		    bo->paths[it->index], "serial", it->serial, "out", path));
-	else
-		printf("%s\n", path);      /* one line per certificate, once it is written */
-	free(path);
+		json_array_append_new(bo->results, json_pack("{s:s, s:s, s:s}", "csr", in,
+		    "serial", it->serial, "error", "in the store, not written"));
 }
 
 static void *
@@ -628,46 +923,44 @@ batch_cb(void *arg, size_t i, int rc, const char *msg, X509 *cert)
 		if ((it.msg = strdup(msg ? msg : "failed")) == NULL)
 			return 1;
 	} else {
-		if (ct_cert_pem(&it.pem, &it.len, cert) != 0)
-			return 1;
 		cert_serial_hex(it.serial, cert);
+		if (ct_cert_pem(&it.pem, &it.len, cert) != 0)
+			it.pem = NULL;  /* committed, not written: write_item says so */
 	}
 	pthread_mutex_lock(&bo->mu);
 	while (bo->tail - bo->head == WQ_SIZE)
 		pthread_cond_wait(&bo->not_full, &bo->mu);
 	bo->q[bo->tail % WQ_SIZE] = it;
 	bo->tail++;
-	stop = bo->write_failed;
+	stop = bo->write_failed || (rc == 0 && it.pem == NULL);
 	pthread_cond_signal(&bo->not_empty);
 	pthread_mutex_unlock(&bo->mu);
 	return stop;
 }
 
 static int
-issue_batch(opts *o, gp_ca *ca)
+issue_batch(opts *o)
 {
 	static batch_out bo;    /* large (the queue): not on the stack */
+	gp_ctx *ctx = NULL;
+	gp_ca *ca = NULL;
 	gp_issue_req *reqs = NULL;
 	unsigned char **bufs = NULL;
 	pthread_t wt;
-	size_t n = 0, i;
-	int r, rb;
+	size_t i;
+	int r, rb, made_dir = 0, issuing = 0;
 
 	memset(&bo, 0, sizeof(bo));
 	if (o->out_dir == NULL)
 		return cli_usage_error("--batch needs --out-dir");
-	if (mkdir(o->out_dir, 0755) != 0 && errno != EEXIST) {
-		fprintf(stderr, "%s: %s: %s\n", cli_prog, o->out_dir, strerror(errno));
-		return EXIT_FAIL;
-	}
-	if ((r = batch_paths(&bo.paths, &n, o->batch)) != 0)
-		return r;
-	if ((reqs = calloc(n ? n : 1, sizeof(*reqs))) == NULL ||
-	    (bufs = calloc(n ? n : 1, sizeof(*bufs))) == NULL) {
+	if ((r = batch_prepare(&bo, o, &made_dir)) != 0)
+		goto out;
+	if ((reqs = calloc(bo.n + 1, sizeof(*reqs))) == NULL ||
+	    (bufs = calloc(bo.n + 1, sizeof(*bufs))) == NULL) {
 		r = EXIT_FAIL;
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < bo.n; i++) {
 		size_t len;
 
 		if ((r = ct_read_file(&bufs[i], &len, bo.paths[i], 1 << 20)) != 0)
@@ -678,7 +971,8 @@ issue_batch(opts *o, gp_ca *ca)
 		reqs[i].days = (int)o->days;
 		reqs[i].actor = o->actor;
 	}
-	bo.out_dir = o->out_dir;
+	if ((r = open_ca(&ctx, &ca, o, "issue")) != 0)
+		goto out;
 	bo.ca_name = o->ca;
 	if (o->json)
 		bo.results = json_array();
@@ -692,7 +986,8 @@ issue_batch(opts *o, gp_ca *ca)
 		r = EXIT_FAIL;
 		goto out;
 	}
-	rb = gp_ca_issue_batch(ca, reqs, n, (int)o->threads, batch_cb, &bo);
+	issuing = 1;
+	rb = gp_ca_issue_batch(ca, reqs, bo.n, (int)o->threads, batch_cb, &bo);
 	pthread_mutex_lock(&bo.mu);
 	bo.closed = 1;
 	pthread_cond_signal(&bo.not_empty);
@@ -702,27 +997,33 @@ issue_batch(opts *o, gp_ca *ca)
 		r = cli_fail(rb, "issue --batch");
 		goto out;
 	}
-	if (bo.write_failed) {
-		r = EXIT_FAIL;
-		goto out;
-	}
 	if (o->json) {
-		ct_print_json(json_pack("{s:I, s:I, s:o}", "issued", (json_int_t)bo.issued,
-		    "failed", (json_int_t)bo.failed, "results", bo.results));
+		ct_print_json(json_pack("{s:I, s:I, s:I, s:o}", "issued", (json_int_t)bo.issued,
+		    "failed", (json_int_t)bo.failed, "not_written", (json_int_t)bo.unwritten,
+		    "results", bo.results));
 		bo.results = NULL;
+	} else if (bo.write_failed) {
+		fprintf(stderr, "issued %zu, failed %zu, in the store but not written %zu\n", bo.issued,
+		    bo.failed, bo.unwritten);
 	} else {
 		fprintf(stderr, "issued %zu, failed %zu\n", bo.issued, bo.failed);
 	}
-	r = bo.failed ? EXIT_REFUSED : 0;
+	r = bo.write_failed ? EXIT_FAIL : bo.failed ? EXIT_REFUSED : 0;
 out:
+	if (r != 0 && made_dir && !issuing)
+		rmdir(o->out_dir);
 	json_decref(bo.results);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < bo.n; i++) {
 		free(bo.paths[i]);
+		free(bo.outs ? bo.outs[i] : NULL);
 		free(bufs ? bufs[i] : NULL);
 	}
 	free(bo.paths);
+	free(bo.outs);
 	free(bufs);
 	free(reqs);
+	gp_ca_free(ca);
+	gp_ctx_free(ctx);
 	return r;
 }
 
@@ -732,28 +1033,31 @@ cmd_issue(opts *o, int argc, char **argv)
 	gp_ctx *ctx = NULL;
 	gp_ca *ca = NULL;
 	gp_issue_req req;
+	cli_out out;
 	unsigned char *csr = NULL;
-	char *pem = NULL;
+	char *pem = NULL, serial[2 * GP_SERIAL_MAX + 1], kept[256];
 	size_t csrlen, pemlen;
 	X509 *cert = NULL;
-	int r;
+	/* --json without --out: the PEM goes into the JSON object */
+	int r, pem_in_json = o->json && (o->out == NULL || strcmp(o->out, "-") == 0);
 
 	(void)argc;
 	(void)argv;
+	memset(&out, 0, sizeof(out));
 	if (o->ca == NULL || o->profile == NULL)
 		return cli_usage_error("issue needs --ca and --profile");
 	if ((o->csr == NULL) == (o->batch == NULL))
 		return cli_usage_error("issue needs either --csr FILE or --batch DIR|LIST");
 	if (o->batch != NULL && (o->subject != NULL || o->san != NULL))
 		return cli_usage_error("--subject and --san apply to one CSR, not to --batch");
-	if (o->csr != NULL && (r = ct_read_file(&csr, &csrlen, o->csr, 1 << 20)) != 0)
+	if (o->batch != NULL)
+		return issue_batch(o);
+	if ((r = ct_read_file(&csr, &csrlen, o->csr, 1 << 20)) != 0)
 		return r;
-	if ((r = open_ca(&ctx, &ca, o, "issue")) != 0)
+	/* the output can be written, or nothing is issued */
+	if ((r = open_ca(&ctx, &ca, o, "issue")) != 0 ||
+	    (!pem_in_json && (r = out_open(&out, o->out)) != 0))
 		goto out;
-	if (o->batch != NULL) {
-		r = issue_batch(o, ca);
-		goto out;
-	}
 	memset(&req, 0, sizeof(req));
 	req.csr = csr;
 	req.csr_len = csrlen;
@@ -766,24 +1070,27 @@ cmd_issue(opts *o, int argc, char **argv)
 		r = cli_fail(r, o->csr);
 		goto out;
 	}
+	cert_serial_hex(serial, cert);
+	kept_cert(kept, sizeof(kept), o->ca, serial);
 	if (ct_cert_pem(&pem, &pemlen, cert) != 0) {
+		fprintf(stderr, "%s: out of memory: %s\n", cli_prog, kept);
 		r = EXIT_FAIL;
 		goto out;
 	}
-	if ((r = ct_write_out(o->out, pem, pemlen)) != 0)
+	if (pem_in_json) {
+		r = ct_print_json(json_pack("{s:s, s:s, s:s, s:s}", "serial", serial, "ca", o->ca,
+		    "profile", o->profile, "pem", pem));
 		goto out;
-	if (o->json || (o->out && strcmp(o->out, "-") != 0)) {
-		char serial[2 * GP_SERIAL_MAX + 1];
-
-		cert_serial_hex(serial, cert);
-		if (o->json)
-			ct_print_json(json_pack("{s:s, s:s, s:s, s:s?}", "serial", serial, "ca", o->ca,
-			    "profile", o->profile, "out", o->out));
-		else
-			fprintf(stderr, "issued serial %s\n", serial);
 	}
-	r = 0;
+	if ((r = out_commit(&out, pem, pemlen, kept)) != 0)
+		goto out;
+	if (o->json)
+		r = ct_print_json(json_pack("{s:s, s:s, s:s, s:s}", "serial", serial, "ca", o->ca,
+		    "profile", o->profile, "out", o->out));
+	else if (o->out != NULL && strcmp(o->out, "-") != 0)
+		fprintf(stderr, "issued serial %s\n", serial);
 out:
+	cli_out_abort(&out);
 	X509_free(cert);
 	free(pem);
 	free(csr);
@@ -831,42 +1138,54 @@ cmd_crl(opts *o, int argc, char **argv)
 	gp_ctx *ctx = NULL;
 	gp_ca *ca = NULL;
 	gp_crl_info *crl = NULL;
-	int r;
+	cli_out out;
+	BIO *b = NULL;
+	BUF_MEM *bm = NULL;
+	char kept[256];
+	/* --json with --out -: the CRL goes into the JSON object as PEM */
+	int r, pem_in_json = o->json && o->out != NULL && strcmp(o->out, "-") == 0;
 
 	(void)argc;
 	(void)argv;
+	memset(&out, 0, sizeof(out));
 	if (o->ca == NULL || o->out == NULL)
 		return cli_usage_error("crl needs --ca and --out");
-	if ((r = open_ca(&ctx, &ca, o, "crl")) != 0)
+	/* the output can be written, or no CRL number is taken */
+	if ((r = open_ca(&ctx, &ca, o, "crl")) != 0 || (!pem_in_json && (r = out_open(&out, o->out)) != 0))
 		goto out;
 	if ((r = gp_ca_crl(ca, o->delta, o->actor, &crl)) != 0) {
 		r = cli_fail(r, "crl");
 		goto out;
 	}
-	if (o->pem) {
-		BIO *b = BIO_new(BIO_s_mem());
-		BUF_MEM *bm;
-
-		if (b == NULL || PEM_write_bio(b, PEM_STRING_X509_CRL, "", crl->der, (long)crl->der_len) <= 0) {
-			BIO_free(b);
-			r = EXIT_FAIL;
-			goto out;
-		}
-		BIO_get_mem_ptr(b, &bm);
-		r = ct_write_out(o->out, bm->data, bm->length);
-		BIO_free(b);
-	} else {
-		r = ct_write_out(o->out, crl->der, crl->der_len);
-	}
-	if (r != 0)
+	snprintf(kept, sizeof(kept), "%s CRL number %lld of %s is in the store: run 'ca-tool crl%s' "
+	    "again to publish the next one", crl->is_delta ? "delta" : "full", (long long)crl->number,
+	    o->ca, crl->is_delta ? " --delta" : "");
+	if ((o->pem || pem_in_json) && ((b = BIO_new(BIO_s_mem())) == NULL ||
+	    PEM_write_bio(b, PEM_STRING_X509_CRL, "", crl->der, (long)crl->der_len) <= 0)) {
+		fprintf(stderr, "%s: out of memory: %s\n", cli_prog, kept);
+		r = EXIT_FAIL;
 		goto out;
-	if (o->json)
-		ct_print_json(json_pack("{s:s, s:I, s:s, s:o?}", "ca", o->ca, "number", (json_int_t)crl->number,
-		    "type", crl->is_delta ? "delta" : "full", "base", crl->is_delta ? json_integer(crl->base_number) : NULL));
+	}
+	if (b != NULL)
+		BIO_get_mem_ptr(b, &bm);
+	if (!pem_in_json && (r = out_commit(&out, bm ? bm->data : (const void *)crl->der,
+	    bm ? bm->length : crl->der_len, kept)) != 0)
+		goto out;
+	if (o->json) {
+		json_t *j = json_pack("{s:s, s:I, s:s, s:o?}", "ca", o->ca, "number", (json_int_t)crl->number,
+		    "type", crl->is_delta ? "delta" : "full",
+		    "base", crl->is_delta ? json_integer(crl->base_number) : NULL);
+
+		if (j != NULL && pem_in_json)
+			json_object_set_new(j, "pem", json_stringn(bm->data, bm->length));
+		r = ct_print_json(j);
+	}
 	else if (strcmp(o->out, "-") != 0)
 		printf("%s CRL number %lld of %s written to %s\n", crl->is_delta ? "delta" : "full",
 		    (long long)crl->number, o->ca, o->out);
 out:
+	cli_out_abort(&out);
+	BIO_free(b);
 	gp_crl_info_free(crl);
 	gp_ca_free(ca);
 	gp_ctx_free(ctx);
@@ -1116,7 +1435,7 @@ cmd_audit(opts *o, int argc, char **argv)
 	int64_t bad = 0, rows = 0;
 	int r;
 
-	if (argc < 1 || strcmp(argv[0], "verify") != 0)
+	if (argc != 1 || strcmp(argv[0], "verify") != 0)
 		return cli_usage_error("audit takes one action: verify");
 	if ((r = ct_open_ctx(&ctx, o, 1)) != 0)
 		return r;
@@ -1258,8 +1577,10 @@ static const command commands[] = {
 	  "issue --ca CA --profile P --csr FILE [--out FILE] [--subject DN] [--san LIST] [--days N]\n"
 	  "issue --ca CA --profile P --batch DIR|LIST --out-dir DIR [--threads N]\n"
 	  "  Issues certificates from CSRs (PEM or DER). --subject and --san override the CSR's\n"
-	  "  (LIST: \"DNS:a.example,IP:10.0.0.1,email:x@y,URI:https://...\"). With --batch, every\n"
-	  "  certificate is committed to the store before its file is written to DIR.", 0 },
+	  "  (LIST: \"DNS:a.example,IP:10.0.0.1,email:x@y,URI:https://...\"). Nothing is issued\n"
+	  "  unless FILE (or DIR) can be written. With --batch, every certificate is committed\n"
+	  "  to the store before DIR/NAME.pem is written; two CSRs with one NAME are refused.\n"
+	  "  With --json and no --out, the PEM is the \"pem\" member of the JSON object.", 0 },
 	{ "revoke", cmd_revoke, acc_revoke,
 	  "revoke --ca CA --serial HEX [--reason R]\n"
 	  "  Revokes a certificate. R (RFC 5280 5.3.1): unspecified (default), keyCompromise,\n"
@@ -1267,7 +1588,9 @@ static const command commands[] = {
 	  "  privilegeWithdrawn, aACompromise; removeFromCRL releases a certificate on hold.", 0 },
 	{ "crl", cmd_crl, acc_crl,
 	  "crl --ca CA --out FILE [--delta] [--pem]\n"
-	  "  Publishes the next full CRL (or with --delta a delta CRL against the last full one).", 0 },
+	  "  Publishes the next full CRL (or with --delta a delta CRL against the last full one).\n"
+	  "  Nothing is published unless FILE can be written. With --json and --out -, the CRL\n"
+	  "  is the \"pem\" member of the JSON object.", 0 },
 	{ "list", cmd_list, acc_list,
 	  "list [--ca CA] [--status good|revoked|hold] [--profile P] [--subject TEXT] [--limit N]\n"
 	  "list --cas\n"
@@ -1306,25 +1629,60 @@ find_command(const char *name)
 	return NULL;
 }
 
+/* One line per command for `ca-tool --help`; the modules' commands too. */
+static const struct {
+	const char *name, *summary;
+} summaries[] = {
+	{ "init", "create a root CA, or a subordinate CA under --parent" },
+	{ "issue", "issue a certificate from a CSR, or from a folder of CSRs" },
+	{ "revoke", "revoke a certificate, or release one on hold" },
+	{ "crl", "publish the next full or delta CRL" },
+	{ "list", "list certificates, or the CAs" },
+	{ "show", "show one certificate with its status" },
+	{ "export", "write a CA certificate, its chain, or an issued certificate" },
+	{ "verify", "verify a certificate chain and its revocation" },
+	{ "audit", "verify the audit chain" },
+	{ "key", "generate or list keys in a PKCS#11 token" },
+	{ "ceremony", "the key ceremony: root and issuing CA with HSM keys" },
+	{ "backup", "write or check an encrypted online backup" },
+	{ "restore", "restore a backup into a new home" },
+	{ "officer", "register, list, disable or enable RA officers" },
+	{ "token", "create, list or revoke RA API tokens" },
+	{ "seal", "list or revoke electronic seals" },
+	{ "ocsp", "presign OCSP responses for key-less replicas" },
+};
+
+static void
+usage_line(FILE *f, const char *name)
+{
+	const char *summary = "";
+
+	for (size_t i = 0; i < sizeof(summaries) / sizeof(summaries[0]); i++)
+		if (strcmp(summaries[i].name, name) == 0)
+			summary = summaries[i].summary;
+	fprintf(f, "  %-10s %s\n", name, summary);
+}
+
 static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: ca-tool [--config FILE] [--home DIR] [--json] COMMAND [OPTIONS]\n\n"
 	    "Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %s\n", commands[i].name);
+		usage_line(f, commands[i].name);
 	for (size_t m = 0; m < sizeof(module_commands) / sizeof(module_commands[0]); m++)
 		for (const command *c = module_commands[m]; c->name != NULL; c++)
-			fprintf(f, "  %s\n", c->name);
+			usage_line(f, c->name);
 	fprintf(f, "\nGlobal options:\n"
 	    "  --config FILE  configuration file (OpenSSL config syntax); none: built-in profiles\n"
 	    "  --home DIR     where the store and keys live (default $GOVPKI_HOME, else .)\n"
 	    "  --json         machine-readable output (list, show, issue, init, revoke, crl, audit)\n"
 	    "  --pass-file F  CA key passphrase from F (else GOVPKI_PASSPHRASE, else a prompt)\n"
 	    "  --pin-file F   PIN of PKCS#11 tokens from F (else GOVPKI_PIN, else [pkcs11] pin_file)\n"
-	    "\n'ca-tool COMMAND --help' describes a command. Exit codes: 0 success, 1 failure,\n"
-	    "2 usage, 3 not found, 4 refused (bad input, profile), 5 passphrase, 6 store busy or\n"
-	    "read-only, 7 verification failed.\n");
+	    "\n'ca-tool COMMAND --help' describes a command. Only init and ceremony create a store.\n"
+	    "Exit codes: 0 success, 1 failure, 2 usage, 3 not found (CA, certificate, profile,\n"
+	    "file, store), 4 refused (bad input, profile), 5 passphrase, 6 store locked by another\n"
+	    "writer, read-only or of a newer govpki, 7 verification failed.\n");
 }
 
 static int
@@ -1344,7 +1702,7 @@ main(int argc, char **argv)
 	const command *cmd = NULL;
 	const char *pin_file = NULL;
 	opts o;
-	int c, r;
+	int c, r, nargs = 0;
 
 	cli_prog = "ca-tool";
 	memset(&o, 0, sizeof(o));
@@ -1375,23 +1733,35 @@ main(int argc, char **argv)
 	argv += optind;
 	if (pin_file != NULL && gp_key_p11_set_pin_file(pin_file) != 0)
 		return cli_fail(gp_error_last_code(), "--pin-file");
+	o.create = strcmp(cmd->name, "init") == 0 || strcmp(cmd->name, "ceremony") == 0;
 	if (cmd->raw) {
 		/* the module parses its own options (getopt_long from argv[1]) */
 		optind = 1;
 		return cmd->run(&o, argc, argv);
 	}
-	optind = 1;
+	/*
+	 * Options and arguments in any order ("audit verify --help"): "-" asks
+	 * getopt for each argument in turn (c == 1), whatever POSIXLY_CORRECT
+	 * says; they are gathered in argv[1..nargs], which getopt has read.
+	 * optind 0 makes glibc's getopt read the new "-" (1 would keep the
+	 * order of the first loop's "+").
+	 */
+	optind = 0;
 	for (;;) {
 		int idx = 0;
 
-		if ((c = getopt_long(argc, argv, "+h", all_opts, &idx)) == -1)
+		if ((c = getopt_long(argc, argv, "-h", all_opts, &idx)) == -1)
 			break;
+		if (c == 1) {
+			argv[1 + nargs++] = optarg;
+			continue;
+		}
 		if (c == '?' || c == ':')
 			return cli_usage_error("%s: bad option '%s'", cmd->name, argv[optind - 1]);
 		if (!accepts(cmd, c))
 			return cli_usage_error("%s does not take --%s", cmd->name, all_opts[idx].name);
 		switch (c) {
-		case O_HELP: printf("usage: ca-tool %s\n", cmd->usage); return 0;
+		case O_HELP: cli_print_usage(stdout, cmd->usage); return 0;
 		case O_CONFIG: o.config = optarg; break;
 		case O_HOME: o.home = optarg; break;
 		case O_JSON: o.json = 1; break;
@@ -1444,9 +1814,9 @@ main(int argc, char **argv)
 			return cli_usage_error("%s: bad option", cmd->name);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (argc > 0 && strcmp(cmd->name, "audit") != 0 && strcmp(cmd->name, "verify") != 0)
-		return cli_usage_error("%s: unexpected argument '%s'", cmd->name, argv[0]);
-	return cmd->run(&o, argc, argv);
+	while (optind < argc)          /* after "--" */
+		argv[1 + nargs++] = argv[optind++];
+	if (nargs > 0 && strcmp(cmd->name, "audit") != 0 && strcmp(cmd->name, "verify") != 0)
+		return cli_usage_error("%s: unexpected argument '%s'", cmd->name, argv[1]);
+	return cmd->run(&o, nargs, argv + 1);
 }

@@ -17,6 +17,8 @@ typedef struct opts {
 	int ncrls;
 	long days, threads, limit;
 	int json, delta, pem, chain, cas;
+	int create;          /* the command sets a home up (init, ceremony): it
+	                        may create the store; others need one */
 } opts;
 
 typedef struct command {
@@ -44,6 +46,9 @@ extern const command ca_tool_seal_commands[];
 extern const command ca_tool_ocsp_commands[];
 
 /* Helpers: each prints its own message and returns an exit code (0 = ok). */
+/* Opens the home of o, read-only or read-write.  Unless o->create, a store
+ * file that does not exist is "no store at PATH" (EXIT_NOTFOUND) and
+ * nothing is created: neither the store nor the home folder. */
 int ct_open_ctx(gp_ctx **ctx, const opts *o, int readonly);
 int ct_read_pass(char **pass, size_t *len, const char *file, const char *prompt);
 int ct_parse_serial(unsigned char *serial, size_t *len, const char *hex);

@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -74,48 +76,124 @@ cli_pass(char **pass, size_t *len, const char *pass_file, const char *prompt)
 	return gp_pass_get(pass, len, pass_file, prompt);
 }
 
+void
+cli_print_usage(FILE *f, const char *usage)
+{
+	const char *p = usage, *nl;
+
+	for (int first = 1; *p != '\0'; first = 0, p = nl + (*nl != '\0')) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p);
+		if (first)
+			fprintf(f, "usage: %s ", cli_prog);
+		else if (*p != ' ')
+			fprintf(f, "%*s%s ", 7, "", cli_prog);
+		fprintf(f, "%.*s\n", (int)(nl - p), p);
+	}
+}
+
 int
 cli_help_or_bad_option(int c, const char *cmd, const char *usage, char **argv)
 {
 	if (c == 'h') {
-		printf("usage: %s %s\n", cli_prog, usage);
+		cli_print_usage(stdout, usage);
 		return 0;
 	}
 	return cli_usage_error("%s: bad option '%s'", cmd, argv[optind - 1]);
 }
 
-int
-cli_write_file(const char *path, const void *buf, size_t len, int durable)
+/* Standard output for NULL or "-". */
+static int
+is_stdout(const char *path)
 {
-	char tmp[PATH_MAX];
-	struct stat st;
-	FILE *f;
-	int e;
+	return path == NULL || strcmp(path, "-") == 0;
+}
 
-	if (path == NULL || strcmp(path, "-") == 0)
-		return fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0 ? CLI_WRITE_STDOUT : 0;
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		if ((f = fopen(path, "wb")) == NULL ||
-		    (fwrite(buf, 1, len, f) != len) | (fclose(f) != 0))
-			return CLI_WRITE_FILE;
+int
+cli_out_open(cli_out *out, const char *path)
+{
+	struct stat st;
+
+	memset(out, 0, sizeof(*out));
+	out->path = path;
+	if (is_stdout(path))
 		return 0;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* a device or FIFO as it is; a folder fails here (EISDIR) */
+		return (out->f = fopen(path, "wb")) == NULL ? CLI_WRITE_FILE : 0;
 	}
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp))
+	if ((size_t)snprintf(out->tmp, sizeof(out->tmp), "%s.tmp.%ld", path, (long)getpid()) >=
+	    sizeof(out->tmp)) {
+		out->tmp[0] = '\0';
 		return CLI_WRITE_TOO_LONG;
-	if ((f = fopen(tmp, "wb")) == NULL)
-		return CLI_WRITE_FILE;
-	if (fwrite(buf, 1, len, f) != len || fflush(f) != 0 || (durable && fsync(fileno(f)) != 0)) {
-		e = errno;
-		fclose(f);
-		unlink(tmp);
-		errno = e;
-		return CLI_WRITE_FILE;
 	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		e = errno;
-		unlink(tmp);
-		errno = e;
+	if ((out->f = fopen(out->tmp, "wb")) == NULL) {
+		out->tmp[0] = '\0';
 		return CLI_WRITE_FILE;
 	}
 	return 0;
+}
+
+void
+cli_out_abort(cli_out *out)
+{
+	int e = errno;
+
+	if (out->f != NULL)
+		fclose(out->f);
+	if (out->tmp[0] != '\0')
+		unlink(out->tmp);
+	out->f = NULL;
+	out->tmp[0] = '\0';
+	errno = e;
+}
+
+int
+cli_out_commit(cli_out *out, const void *buf, size_t len, int durable)
+{
+	FILE *f = out->f;
+	int r = 0;
+
+	if (is_stdout(out->path))
+		return fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0 ? CLI_WRITE_STDOUT : 0;
+	out->f = NULL;
+	if (fwrite(buf, 1, len, f) != len || fflush(f) != 0 ||
+	    (durable && out->tmp[0] != '\0' && fsync(fileno(f)) != 0)) {
+		r = CLI_WRITE_FILE;
+		out->f = f;     /* cli_out_abort closes it */
+	} else if (fclose(f) != 0 || (out->tmp[0] != '\0' && rename(out->tmp, out->path) != 0)) {
+		r = CLI_WRITE_FILE;
+	} else {
+		out->tmp[0] = '\0';    /* renamed: nothing to remove */
+	}
+	cli_out_abort(out);
+	return r;
+}
+
+int
+cli_out_stale(const char *name, const char *base)
+{
+	size_t bl = strlen(base);
+	const char *p = name + bl + 5;
+	char *end;
+	long pid;
+
+	if (strncmp(name, base, bl) != 0 || strncmp(name + bl, ".tmp.", 5) != 0 || *p < '1' || *p > '9')
+		return 0;
+	errno = 0;
+	pid = strtol(p, &end, 10);
+	if (errno != 0 || *end != '\0' || pid <= 0 || pid > INT_MAX || pid == (long)getpid())
+		return 0;
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+int
+cli_write_file(const char *path, const void *buf, size_t len, int durable)
+{
+	cli_out out;
+	int r;
+
+	if ((r = cli_out_open(&out, path)) != 0)
+		return r;
+	return cli_out_commit(&out, buf, len, durable);
 }

@@ -3,7 +3,9 @@
 #define GP_CLI_H
 
 #include <getopt.h>
+#include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Exit codes (documented in ca-tool(1)). */
 enum {
@@ -42,19 +44,60 @@ int cli_pass(char **pass, size_t *len, const char *pass_file, const char *prompt
  * command is done: it returns what this returns. */
 int cli_help_or_bad_option(int c, const char *cmd, const char *usage, char **argv);
 
-/* What cli_write_file found wrong; errno says why. */
+/* Prints a command's usage to f: "usage: PROG " before its first line and
+ * "       PROG " before each further synopsis line (one that does not start
+ * with a space); the indented description lines as they are. */
+void cli_print_usage(FILE *f, const char *usage);
+
+/* What cli_out_open, cli_out_commit and cli_write_file found wrong; errno
+ * says why. */
 enum {
 	CLI_WRITE_STDOUT = 1,   /* standard output */
 	CLI_WRITE_TOO_LONG,     /* path: no room for PATH.tmp.PID (errno untouched) */
 	CLI_WRITE_FILE          /* path, or its temporary file */
 };
 
-/* Writes buf to path; NULL or "-" is standard output.  A regular file is
- * written to PATH.tmp.PID and renamed into place, so that a reader never
- * sees half a file; durable: fsync before the rename.  A device or FIFO
- * (/dev/null, a pipe) is written as it is: a rename would replace it.
- * Returns 0 or a CLI_WRITE_* code with errno from the call that failed,
- * and prints nothing: each program words its own message. */
+/*
+ * An output file opened before the work whose result it receives is
+ * committed, so that a missing or unwritable folder, or a folder at the
+ * path, fails while nothing has happened yet:
+ *
+ *	cli_out_open(&out, path)        creates PATH.tmp.PID in the target folder
+ *	... commit to the store ...
+ *	cli_out_commit(&out, buf, len)  writes it, and renames it to PATH
+ *
+ * NULL or "-" is standard output.  A device or FIFO (/dev/null, a pipe) is
+ * opened and written as it is: a rename would replace it.  A reader never
+ * sees half a regular file; a process killed in between leaves its
+ * PATH.tmp.PID behind (cli_out_stale tells such a file by its name).
+ */
+typedef struct cli_out {
+	const char *path;       /* borrowed from the caller */
+	char tmp[PATH_MAX];     /* PATH.tmp.PID; "" when written in place */
+	FILE *f;                /* NULL for standard output */
+} cli_out;
+
+/* Opens path for writing as above.  Returns 0 or a CLI_WRITE_* code with
+ * errno set, and prints nothing; out needs no cli_out_abort after a
+ * failure. */
+int cli_out_open(cli_out *out, const char *path);
+
+/* Writes buf, then closes out and renames its temporary file into place;
+ * durable: fsync before the rename.  out is released whatever happens (a
+ * failure removes the temporary file).  Returns 0 or a CLI_WRITE_* code
+ * with errno set, and prints nothing. */
+int cli_out_commit(cli_out *out, const void *buf, size_t len, int durable);
+
+/* Closes out and removes its temporary file without touching PATH.  Safe
+ * on a zeroed out and after a commit. */
+void cli_out_abort(cli_out *out);
+
+/* 1 when name (a folder entry) is "BASE.tmp.PID", the temporary file of
+ * BASE left by a cli_out of a process that no longer runs. */
+int cli_out_stale(const char *name, const char *base);
+
+/* Writes buf to path in one go: cli_out_open and cli_out_commit.  Each
+ * program words its own message from the code and errno. */
 int cli_write_file(const char *path, const void *buf, size_t len, int durable);
 
 #endif

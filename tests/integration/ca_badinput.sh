@@ -64,6 +64,27 @@ inherit = tls-server
 key_types = ec-p384
 CNF
 refused "key type not allowed by the profile" 4 "ec-p256|key type" ct --config "$d/restrict.cnf" issue --ca issuing --profile p384-only --csr "$d/good.csr" --out "$d/out.pem" $PASS
+refused "malformed SAN override: IP" 4 "not an IPv4 or IPv6" issue --profile tls-server --csr "$d/good.csr" --san "IP:300.1.2.3"
+refused "malformed SAN override: DNS" 4 "not a valid DNS name" issue --profile tls-server --csr "$d/good.csr" --san "DNS:bad..name"
+refused "malformed SAN override: empty element" 4 "empty element" issue --profile tls-server --csr "$d/good.csr" --san "DNS:host.example.cn,,"
+cat > "$d/subject.cnf" <<'CNF'
+[profile.no-ou]
+inherit = tls-server
+subject_allowed = *
+subject_forbidden = OU
+[profile.anonymous]
+inherit = tls-server
+subject_required =
+san_required = no
+CNF
+mkcsr ec-p256 "$d/k" "$d/ou.csr" "/OU=Operations/CN=host.example.cn" "DNS:host.example.cn"
+refused "forbidden subject attribute" 4 "'OU' is forbidden" ct --config "$d/subject.cnf" issue --ca issuing --profile no-ou --csr "$d/ou.csr" --out "$d/out.pem" $PASS
+mkcsr ec-p256 "$d/k" "$d/anon.csr" "/"
+refused "empty subject and no SAN" 4 "subject is empty and there is no subjectAltName" ct --config "$d/subject.cnf" issue --ca issuing --profile anonymous --csr "$d/anon.csr" --out "$d/out.pem" $PASS
+refused "a CA with a profile that is not a CA's" 4 "profile person is not a CA profile" ct init --name p --profile person --subject "/CN=Person CA" $PASS
+# issuing is a sub-ca: pathLenConstraint 0, so no CA below it (RFC 5280 4.2.1.9)
+refused "a CA under a pathLen 0 CA" 4 "pathLenConstraint 0" ct init --name below --parent issuing --subject "/CN=Below" $PASS
+refused "a sub-ca certificate from a pathLen 0 CA" 4 "pathLenConstraint 0" issue --profile sub-ca --csr "$d/good.csr"
 
 # names and secrets
 refused "unknown profile" 3 "unknown profile 'nope'" issue --profile nope --csr "$d/good.csr"
@@ -83,8 +104,43 @@ refused "revoke with an unknown reason" 4 "unknown revocation reason" ct revoke 
 refused "release a certificate not on hold" 4 "not on hold" ct revoke --ca issuing --serial "$SN" --reason removeFromCRL
 refused "delta CRL without a full CRL" 4 "no full CRL" ct crl --ca issuing --delta --out "$d/delta.der" $PASS
 
+# outputs: nothing is issued, published or created unless its file can be written
+refused "issue: output folder missing" 1 "$d/nonexistent/out.pem" ct issue --ca issuing --profile tls-server --csr "$d/good.csr" --out "$d/nonexistent/out.pem" $PASS
+mkdir -p "$d/adir"
+refused "issue: a folder at the output path" 1 "adir: Is a directory" ct issue --ca issuing --profile tls-server --csr "$d/good.csr" --out "$d/adir" $PASS
+refused "crl: output folder missing" 1 "$d/nonexistent/crl.der" ct crl --ca issuing --out "$d/nonexistent/crl.der" $PASS
+batch() { ct issue --ca issuing --profile tls-server --batch "$d/batch" $PASS "$@"; }
+mkdir -p "$d/batch"; cp "$d/good.csr" "$d/batch/x.csr"; cp "$d/good.der" "$d/batch/x.der"
+refused "batch: two CSRs for one output file" 4 "x.csr and .*x.der would both be written to .*x.pem" batch --out-dir "$d/bout"
+[ ! -e "$d/bout" ] && ok "batch: refused, the output folder is not left behind" || not_ok "batch: refused, the output folder was left behind"
+rm "$d/batch/x.der"; cp "$d/good.csr" "$d/batch/y.csr"
+refused "batch: output folder missing" 1 "$d/nonexistent" batch --out-dir "$d/nonexistent/sub"
+mkdir -p "$d/bout/y.pem"
+refused "batch: a folder at an output path" 1 "y.pem: Is a directory" batch --out-dir "$d/bout"
+[ ! -e "$d/bout/x.pem" ] && ok "batch: refused, no file written" || not_ok "batch: refused, a file was written"
+rmdir "$d/bout/y.pem"
+# a killed run leaves OUT.pem.tmp.PID: the next run removes those of its own outputs
+sh -c 'exit 0' & dead=$!; wait "$dead"
+touch "$d/bout/x.pem.tmp.$dead" "$d/bout/other.pem.tmp.$dead"
+expect "batch: a rerun after a killed run" batch --out-dir "$d/bout"
+[ ! -e "$d/bout/x.pem.tmp.$dead" ] && [ -e "$d/bout/other.pem.tmp.$dead" ] && [ -s "$d/bout/x.pem" ] &&
+	ok "batch: its stale temporary file removed, another's kept" || not_ok "batch: stale temporary files"
+if [ -w /dev/full ]; then
+	# the store is ahead of the file: the message names what it has
+	expect_fail "issue: disk full after the commit" 1 "/dev/full: No space left on device: certificate [0-9a-f]+ is in the store: get it with 'ca-tool export --ca issuing --serial" ct issue --ca issuing --profile tls-server --csr "$d/good.csr" --out /dev/full $PASS
+	kept=$(grep -Eo 'certificate [0-9a-f]+ is' "$T/stderr" | cut -d' ' -f2)
+	expect "issue: the certificate named is in the store" ct show --ca issuing --serial "${kept:-none}"
+	expect_fail "crl: disk full after the commit" 1 "full CRL number [0-9]+ of issuing is in the store" ct crl --ca issuing --out /dev/full $PASS
+	mkdir -p "$d/full"; ln -s /dev/full "$d/full/x.pem"
+	expect_fail "batch: disk full after the commit" 1 "x.pem: No space left on device: certificate [0-9a-f]+ is in the store" batch --out-dir "$d/full" --threads 1
+fi
+expect "issue --json without --out" ct --json issue --ca issuing --profile tls-server --csr "$d/good.csr" $PASS
+python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); assert j["pem"].startswith("-----BEGIN CERTIFICATE-----"), j' "$T/stdout" &&
+	ok "issue --json without --out: one JSON object with the PEM" || not_ok "issue --json without --out: not one JSON object with the PEM"
+
 # command line and configuration
 refused "unknown command" 2 "unknown command" ct frobnicate
+refused "audit verify with an argument" 2 "one action" ct audit verify extra
 refused "option of another command" 2 "does not take" ct revoke --ca issuing --serial "$SN" --csr x
 printf '[govpki]\nhome = .\nbogus_key = 1\n' > "$d/unknown.cnf"
 refused "unknown configuration key" 4 "unknown.cnf:3.*bogus_key" ct --config "$d/unknown.cnf" list
@@ -92,6 +148,29 @@ printf '[govpki\nhome = .\n' > "$d/syntax.cnf"
 refused "configuration syntax error" 4 "syntax.cnf:1" ct --config "$d/syntax.cnf" list
 printf '[profile.x]\nmax_days = many\n' > "$d/value.cnf"
 refused "bad configuration value" 4 "value.cnf:2.*max_days" ct --config "$d/value.cnf" list
+
+# no store: only init and ceremony create one; --help opens none
+mkdir -p "$T/nostore"
+nostore() { (cd "$T/nostore" && exec env -u GOVPKI_HOME "$CA_TOOL" "$@"); }
+expect_fail "list in a folder with no store" 3 "no store at ./govpki.db: run 'ca-tool init' first" nostore list
+expect_fail "audit verify in a folder with no store" 3 "no store at" nostore audit verify
+expect_fail "revoke in a folder with no store" 3 "no store at" nostore revoke --ca issuing --serial "$SN"
+expect_fail "issue in a folder with no store" 3 "no store at" nostore issue --ca issuing --profile tls-server --csr "$d/good.csr" $PASS
+expect_fail "token create in a folder with no store" 3 "no store at" nostore token create --name app
+for c in "audit verify" "officer add" "token create" "seal revoke" "ocsp presign" "backup verify" "key generate"; do
+	expect "$c --help with no store" nostore $c --help
+	grep -q "^usage: ca-tool ${c%% *}" "$T/stdout" && ok "$c --help prints the usage" || not_ok "$c --help prints no usage"
+done
+[ -z "$(ls -A "$T/nostore")" ] && ok "no store was created" || not_ok "files were created: $(ls -A "$T/nostore")"
+expect_fail "revoke with a --home that does not exist" 3 "no store at $T/nohome/govpki.db" ct --home "$T/nohome" revoke --ca issuing --serial "$SN"
+[ ! -e "$T/nohome" ] && ok "no home was created" || not_ok "a home was created"
+expect_fail "init with a bad subject in a new home" 4 "NOPE" ct --home "$T/newhome" init --name root --subject "/NOPE=x" $PASS
+[ ! -e "$T/newhome" ] && ok "a failed init leaves no home behind" || not_ok "a failed init left $(ls -A "$T/newhome")"
+mkdir -p "$T/emptyhome"
+expect_fail "init with a bad subject in an empty home" 4 "NOPE" ct --home "$T/emptyhome" init --name root --subject "/NOPE=x" $PASS
+[ -z "$(ls -A "$T/emptyhome")" ] && ok "a failed init leaves no store behind" || not_ok "a failed init left $(ls -A "$T/emptyhome")"
+cp -a "$GOVPKI_HOME" "$T/newer"; sqlite3 "$T/newer/govpki.db" "PRAGMA user_version = 999"
+expect_fail "a store of a newer govpki" 6 "newer govpki" ct --home "$T/newer" list
 
 # a store locked by another writer: sqlite3 holds BEGIN IMMEDIATE until told to commit
 mkfifo "$T/lock.in" "$T/lock.out"
