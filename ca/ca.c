@@ -38,12 +38,48 @@ gp_ctx_path(gp_ctx *ctx, const char *name, char **out)
 	return 0;
 }
 
+/* The home: as given, else [govpki] home, else $GOVPKI_HOME, else ".". */
+static const char *
+ctx_home(const gp_config *cfg, const char *home)
+{
+	const char *h = home;
+
+	if (h == NULL)
+		h = gp_config_str(cfg, "govpki", "home", NULL);
+	if (h == NULL)
+		h = getenv("GOVPKI_HOME");
+	return h == NULL || *h == '\0' ? "." : h;
+}
+
+int
+gp_ctx_locate(char **home_out, char **store_uri, const char *config_path, const char *home)
+{
+	gp_config *cfg = NULL;
+	const char *h;
+	int r;
+
+	if (home_out == NULL || store_uri == NULL)
+		return gp_err(GP_E_INVALID, "gp_ctx_locate: NULL argument");
+	*home_out = *store_uri = NULL;
+	if ((r = gp_config_load(&cfg, config_path)) != 0)
+		return r;
+	h = ctx_home(cfg, home);
+	if ((r = gp_strdup(home_out, h)) == 0 &&
+	    (r = gp_store_uri_resolve(store_uri, h,
+	    gp_config_str(cfg, "govpki", "store", "govpki.db"))) != 0) {
+		free(*home_out);
+		*home_out = NULL;
+	}
+	gp_config_free(cfg);
+	return r;
+}
+
 int
 gp_ctx_open(gp_ctx **out, const char *config_path, const char *home, int flags)
 {
 	gp_ctx *ctx = NULL;
-	const char *h, *v;
-	int r;
+	const char *v;
+	int r, create;
 
 	*out = NULL;
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
@@ -68,17 +104,10 @@ gp_ctx_open(gp_ctx **out, const char *config_path, const char *home, int flags)
 			goto out;
 		}
 	}
-	h = home;
-	if (h == NULL)
-		h = gp_config_str(ctx->cfg, "govpki", "home", NULL);
-	if (h == NULL)
-		h = getenv("GOVPKI_HOME");
-	if (h == NULL || *h == '\0')
-		h = ".";
-	if ((r = gp_strdup(&ctx->home, h)) != 0)
+	if ((r = gp_strdup(&ctx->home, ctx_home(ctx->cfg, home))) != 0)
 		goto out;
-	if (!(flags & GP_CTX_READONLY) && mkdir(ctx->home, 0700) != 0 &&
-	    errno != EEXIST) {
+	create = !(flags & (GP_CTX_READONLY | GP_CTX_EXISTING));
+	if (create && mkdir(ctx->home, 0700) != 0 && errno != EEXIST) {
 		r = gp_err(GP_E_IO, "cannot create home %s: %s", ctx->home, strerror(errno));
 		goto out;
 	}
@@ -86,9 +115,14 @@ gp_ctx_open(gp_ctx **out, const char *config_path, const char *home, int flags)
 	if ((r = gp_ctx_path(ctx, v, &ctx->keys_dir)) != 0)
 		goto out;
 	v = gp_config_str(ctx->cfg, "govpki", "store", "govpki.db");
-	if ((r = gp_store_uri_resolve(&ctx->store_uri, ctx->home, v)) != 0 ||
-	    (r = gp_store_open(&ctx->store, ctx->store_uri,
-	    (flags & GP_CTX_READONLY) ? GP_STORE_READONLY : GP_STORE_CREATE)) != 0)
+	if ((r = gp_store_uri_resolve(&ctx->store_uri, ctx->home, v)) != 0)
+		goto out;
+	r = gp_store_open(&ctx->store, ctx->store_uri, (flags & GP_CTX_READONLY) ?
+	    GP_STORE_READONLY : create ? GP_STORE_CREATE : 0);
+	if (r == GP_E_NOTFOUND && !create)
+		r = gp_err(r, "no store at %s: create it with 'ca-tool init', or give "
+		    "the right home", ctx->store_uri);
+	if (r != 0)
 		goto out;
 	*out = ctx;
 	ctx = NULL;

@@ -98,79 +98,16 @@ path_join(const char *dir, const char *name)
 	return p;
 }
 
-/* Where gp_ctx_open finds the home and the store (ca/ca.c): the home is
- * --home, else the configuration's [govpki] home, else $GOVPKI_HOME, else
- * "."; the store is its [govpki] store (default govpki.db) under the home.
- * *store is NULL for a store that is not a file; both malloc'ed.  Returns
- * 0 or the GP_E_* of a configuration that does not load, printing
- * nothing: gp_ctx_open reports that. */
-static int
-store_where(char **home, char **store, const opts *o)
-{
-	gp_config *cfg = NULL;
-	const char *h;
-	int r;
-
-	*home = *store = NULL;
-	if ((r = gp_config_load(&cfg, o->config)) != 0)
-		return r;
-	if ((h = o->home) == NULL && (h = gp_config_str(cfg, "govpki", "home", NULL)) == NULL)
-		h = getenv("GOVPKI_HOME");
-	if (h == NULL || *h == '\0')
-		h = ".";
-	if ((*home = strdup(h)) == NULL)
-		r = GP_E_NOMEM;
-	else
-		r = gp_store_uri_resolve(store, h, gp_config_str(cfg, "govpki", "store", "govpki.db"));
-	gp_config_free(cfg);
-	if (r != 0) {
-		free(*home);
-		*home = NULL;
-	} else if (strstr(*store, "://") != NULL) {
-		free(*store);    /* another backend's URI */
-		*store = NULL;
-	}
-	return r;
-}
-
-/* 1 when path names nothing (ENOENT); a path that cannot be checked exists. */
-static int
-missing(const char *path)
-{
-	struct stat st;
-
-	return path != NULL && stat(path, &st) != 0 && errno == ENOENT;
-}
-
+/* Only init and ceremony make a store (and its home); any other command
+ * in the wrong folder is told so and leaves nothing behind. */
 int
 ct_open_ctx(gp_ctx **ctx, const opts *o, int readonly)
 {
-	char *home = NULL, *store = NULL;
 	int r;
 
-	*ctx = NULL;
-	if (!o->create && store_where(&home, &store, o) == 0 && missing(store)) {
-		/*
-		 * A read-write open would create the store and the home.  A
-		 * read-only one checks the configuration first, then finds no
-		 * store (or one created since) and creates nothing.
-		 */
-		r = gp_ctx_open(ctx, o->config, o->home, GP_CTX_READONLY);
-		gp_ctx_free(*ctx);
-		*ctx = NULL;
-		if (r == GP_E_NOTFOUND) {
-			fprintf(stderr, "%s: no store at %s: run 'ca-tool init' first, or give --home\n",
-			    cli_prog, store);
-			r = EXIT_NOTFOUND;
-			goto out;
-		}
-	}
-	if ((r = gp_ctx_open(ctx, o->config, o->home, readonly ? GP_CTX_READONLY : 0)) != 0)
-		r = cli_fail(r, "cannot open the govpki home");
-out:
-	free(home);
-	free(store);
-	return r;
+	r = gp_ctx_open(ctx, o->config, o->home, readonly ? GP_CTX_READONLY :
+	    o->create ? 0 : GP_CTX_EXISTING);
+	return r != 0 ? cli_fail(r, "cannot open the govpki home") : 0;
 }
 
 int
@@ -473,6 +410,17 @@ init_undo(const char *store, const char *const dirs[], size_t ndirs)
 			rmdir(dirs[i]);
 }
 
+/* 1 when path names nothing (ENOENT); a path that cannot be checked
+ * exists, and so does another backend's URI. */
+static int
+missing(const char *path)
+{
+	struct stat st;
+
+	return path != NULL && strstr(path, "://") == NULL && stat(path, &st) != 0 &&
+	    errno == ENOENT;
+}
+
 /* 1 when the store of ctx holds no CA: one that this run may remove. */
 static int
 store_empty(gp_ctx *ctx)
@@ -493,7 +441,7 @@ cmd_init(opts *o, int argc, char **argv)
 	char *pass = NULL, *ppass = NULL, *home = NULL, *store = NULL, *keys = NULL;
 	size_t passlen = 0, ppasslen = 0;
 	gp_key_type kt = GP_KEY_EC_P256;
-	int r, new_store, new_home, new_keys = 0, undo = 0;
+	int r, new_store = 0, new_home = 0, new_keys = 0, undo = 0;
 
 	(void)argc;
 	(void)argv;
@@ -505,9 +453,10 @@ cmd_init(opts *o, int argc, char **argv)
 		return cli_usage_error("unknown key type '%s' (rsa2048, rsa3072, rsa4096, ec-p256, ec-p384, ed25519, sm2)",
 		    o->key_type);
 	/* what this run creates, a failure removes: the store, home and keys/ */
-	store_where(&home, &store, o);
-	new_store = missing(store);
-	new_home = missing(home);
+	if (gp_ctx_locate(&home, &store, o->config, o->home) == 0) {
+		new_store = missing(store);
+		new_home = missing(home);
+	}
 	if ((r = ct_open_ctx(&ctx, o, 0)) != 0)
 		goto out;
 	if (new_store) {
@@ -516,8 +465,16 @@ cmd_init(opts *o, int argc, char **argv)
 		keys = k[0] == '/' ? strdup(k) : path_join(gp_ctx_home(ctx), k);
 		new_keys = missing(keys);
 	}
-	if ((r = ct_read_pass(&pass, &passlen, o->pass_file, "Passphrase of the CA key: ")) != 0)
+	/* a new key's passphrase is asked twice at the terminal: a typo
+	 * would lock the key away for good */
+	if (o->key == NULL)
+		r = gp_pass_get_new(&pass, &passlen, o->pass_file, "Passphrase for the new CA key: ");
+	else
+		r = cli_pass(&pass, &passlen, o->pass_file, "Passphrase of the CA key: ");
+	if (r != 0) {
+		r = cli_fail(r, "passphrase");
 		goto out;
+	}
 	if (o->parent_pass_file != NULL &&
 	    (r = ct_read_pass(&ppass, &ppasslen, o->parent_pass_file, "Passphrase of the parent CA key: ")) != 0)
 		goto out;

@@ -27,8 +27,16 @@ extern "C" {
 typedef struct gp_ctx gp_ctx;
 
 #define GP_CTX_READONLY 0x1     /* open the store read-only */
+#define GP_CTX_EXISTING 0x2     /* read-write, but create neither home nor store:
+                                 * a missing store is GP_E_NOTFOUND */
 
 GP_EXPORT int gp_ctx_open(gp_ctx **out, const char *config_path, const char *home, int flags);
+/* Where gp_ctx_open would find the home and the store, without opening or
+ * creating anything: home as given, else the configuration's [govpki]
+ * home, else $GOVPKI_HOME, else "."; the store URI resolved against it
+ * (gp_store_uri_resolve).  Both malloc'ed. */
+GP_EXPORT int gp_ctx_locate(char **home_out, char **store_uri, const char *config_path,
+    const char *home);
 GP_EXPORT void gp_ctx_free(gp_ctx *ctx);
 GP_EXPORT gp_store *gp_ctx_store(gp_ctx *ctx);              /* borrowed */
 /* The store's URI as opened: [govpki] store resolved against the home. */

@@ -152,7 +152,7 @@ refused "bad configuration value" 4 "value.cnf:2.*max_days" ct --config "$d/valu
 # no store: only init and ceremony create one; --help opens none
 mkdir -p "$T/nostore"
 nostore() { (cd "$T/nostore" && exec env -u GOVPKI_HOME "$CA_TOOL" "$@"); }
-expect_fail "list in a folder with no store" 3 "no store at ./govpki.db: run 'ca-tool init' first" nostore list
+expect_fail "list in a folder with no store" 3 "no store at ./govpki.db: create it with 'ca-tool init'" nostore list
 expect_fail "audit verify in a folder with no store" 3 "no store at" nostore audit verify
 expect_fail "revoke in a folder with no store" 3 "no store at" nostore revoke --ca issuing --serial "$SN"
 expect_fail "issue in a folder with no store" 3 "no store at" nostore issue --ca issuing --profile tls-server --csr "$d/good.csr" $PASS

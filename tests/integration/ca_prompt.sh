@@ -1,0 +1,38 @@
+#!/bin/bash
+# ca_prompt: the passphrase prompt at a terminal (a pseudo-terminal driven
+# by pty_run.py): a new CA key's passphrase is asked twice and must match,
+# an existing key's once; Ctrl-C at the prompt ends the program with echo
+# back on; nothing is created by a run that fails.
+. "$(dirname "$0")/lib.sh"
+
+PTY="python3 $top_srcdir/tests/integration/pty_run.py"
+at_tty() { env -u GOVPKI_PASSPHRASE $PTY "$@"; }
+mkdir -p "$GOVPKI_HOME"
+genkey ec-p256 "$T/app.key"; mkcsr ec-p256 "$T/app.key" "$T/app.csr" "/CN=app.example.gov.cn" "DNS:app.example.gov.cn"
+
+expect "init: the new key's passphrase, twice" at_tty "new CA key: " "pw-one-typed" "confirm: " "pw-one-typed" -- \
+	"$CA_TOOL" init --name root --subject "/C=CN/O=City/CN=Root CA"
+grep -q "created CA root" "$T/stdout" && ok "init created the CA" || not_ok "init created the CA"
+grep -q "^echo: on" "$T/stdout" && ok "echo is on after the prompt" || not_ok "echo is on after the prompt"
+expect "the key opens with what was typed" openssl pkey -in "$GOVPKI_HOME/keys/root.key" -passin pass:pw-one-typed -noout
+
+expect_fail "init: two different answers" 5 "" at_tty "new CA key: " "first-answer" "confirm: " "second-answer" -- \
+	"$CA_TOOL" init --name other --subject "/CN=Other"
+grep -q "passphrases differ" "$T/stdout" && ok "the mismatch is named" || not_ok "the mismatch is named"
+[ ! -e "$GOVPKI_HOME/keys/other.key" ] && ! "$CA_TOOL" list --cas 2>/dev/null | grep -q other &&
+	ok "no CA and no key made on a mismatch" || not_ok "a CA or key was made on a mismatch"
+
+expect_fail "Ctrl-C at the prompt" 130 "" at_tty "new CA key: " "^C" -- \
+	"$CA_TOOL" init --name third --subject "/CN=Third"
+grep -q "^echo: on" "$T/stdout" && ok "echo is back on after Ctrl-C" || not_ok "echo left off after Ctrl-C"
+[ ! -e "$GOVPKI_HOME/keys/third.key" ] && ok "nothing made after Ctrl-C" || not_ok "a key was made after Ctrl-C"
+
+expect "issue: an existing key's passphrase, once" at_tty "CA key: " "pw-one-typed" -- \
+	"$CA_TOOL" issue --ca root --profile tls-server --csr "$T/app.csr" --out "$T/app.pem"
+expect "the certificate was issued" openssl verify -partial_chain -CAfile <("$CA_TOOL" export --ca root) "$T/app.pem"
+before=$(store_dump)
+expect_fail "issue: a wrong passphrase at the prompt" 5 "" at_tty "CA key: " "not-the-one" -- \
+	"$CA_TOOL" issue --ca root --profile tls-server --csr "$T/app.csr" --out "$T/app2.pem"
+grep -q "wrong passphrase" "$T/stdout" && ok "the wrong passphrase is named" || not_ok "the wrong passphrase is named"
+[ "$before" = "$(store_dump)" ] && [ ! -e "$T/app2.pem" ] && ok "store unchanged, nothing written" || not_ok "store changed"
+finish
