@@ -139,6 +139,19 @@ gp_ca_revoke(gp_ctx *ctx, const char *ca_name, const unsigned char *serial,
 		}
 		new_status = GP_STATUS_GOOD;
 		action = "cert.release";
+	} else if (status == GP_STATUS_REVOKED && reason == GP_REASON_KEY_COMPROMISE &&
+	    old_reason != GP_REASON_KEY_COMPROMISE && old_reason != GP_REASON_CA_COMPROMISE &&
+	    old_reason != GP_REASON_AA_COMPROMISE) {
+		/*
+		 * A key found compromised after its certificate was revoked for
+		 * another reason: the reason becomes keyCompromise (as the
+		 * CA/Browser Forum Baseline Requirements §4.9.1.1 ask) so that
+		 * relying parties distrust what it signed; the revocationDate
+		 * stays.  The next CRLs (a delta too) and OCSP carry it.
+		 */
+		new_status = GP_STATUS_REVOKED;
+		when = revoked_at;
+		action = "cert.revoke";
 	} else if (status == GP_STATUS_REVOKED ||
 	    (status == GP_STATUS_HOLD && reason == GP_REASON_CERTIFICATE_HOLD)) {
 		/* revoking twice is harmless: the first revocation stands */
@@ -155,8 +168,9 @@ gp_ca_revoke(gp_ctx *ctx, const char *ca_name, const unsigned char *serial,
 	    new_status == GP_STATUS_GOOD ? GP_REASON_NONE : reason,
 	    entry, entry_len, NULL)) != 0)
 		goto out;
-	snprintf(detail, sizeof(detail), "ca=%s serial=%s reason=%s", ca_name, hex,
-	    gp_reason_name(reason));
+	snprintf(detail, sizeof(detail), "ca=%s serial=%s reason=%s%s%s", ca_name, hex,
+	    gp_reason_name(reason), status == GP_STATUS_REVOKED ? " was=" : "",
+	    status == GP_STATUS_REVOKED ? gp_reason_name(old_reason) : "");
 	if ((r = gp_audit_append(ctx->store, actor ? actor : "ca-tool", action, hex, detail)) != 0 ||
 	    (r = gp_store_commit(ctx->store)) != 0)
 		goto out;

@@ -122,6 +122,14 @@ for type in ec-p256 ec-p384 rsa2048 rsa3072 rsa4096 ed25519 sm2; do
 	openssl crl -in "$d/full2.pem" -noout -text > "$d/full2.txt"
 	grep -qi "$sn_late" "$d/full2.txt" && ! grep -qi "$sn_hold" "$d/full2.txt" &&
 		ok "$type: released certificate left the full CRL" || not_ok "$type: second full CRL"
+	# the key of late, revoked as superseded, is found compromised: the
+	# reason becomes keyCompromise, the revocation date stays
+	expect "$type: late's key found compromised" ct revoke --ca issuing --serial "$sn_late" --reason keyCompromise
+	expect "$type: full CRL after the new reason" ct crl --ca issuing --pem --out "$d/full3.pem" $PASS
+	openssl crl -in "$d/full3.pem" -noout -text > "$d/full3.txt"
+	grep -i -A4 "$sn_late" "$d/full3.txt" | grep -q "Key Compromise" &&
+		[ "$(grep -i -A1 "$sn_late" "$d/full2.txt" | grep 'Revocation Date')" = "$(grep -i -A1 "$sn_late" "$d/full3.txt" | grep 'Revocation Date')" ] &&
+		ok "$type: the CRL says keyCompromise with the first revocation date" || not_ok "$type: reason after keyCompromise"
 	expect "$type: audit chain verifies" ct audit verify
 done
 

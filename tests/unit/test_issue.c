@@ -330,6 +330,29 @@ test_revoke(void **state)
 	status_is(f, s1, l1, GP_STATUS_REVOKED, GP_REASON_KEY_COMPROMISE);
 	assert_int_equal(gp_store_revision(st, &r2), 0);
 	assert_int_equal(r2, r1);
+	/* a key found compromised later: superseded becomes keyCompromise,
+	 * with the first revocation date; once, and never back */
+	{
+		unsigned char s3[20];
+		size_t l3;
+		int st3, re3;
+		int64_t at1, at2, r3, r4;
+
+		issue_serial(f, s3, &l3);
+		assert_int_equal(gp_ca_revoke(f->ctx, "issuing", s3, l3, GP_REASON_SUPERSEDED, 1000000, "t"), 0);
+		assert_int_equal(gp_store_cert_status(st, gp_ca_id(f->ca), s3, l3, &st3, &at1, &re3), 0);
+		assert_int_equal(gp_store_revision(st, &r3), 0);
+		assert_int_equal(gp_ca_revoke(f->ctx, "issuing", s3, l3, GP_REASON_KEY_COMPROMISE, 0, "t"), 0);
+		status_is(f, s3, l3, GP_STATUS_REVOKED, GP_REASON_KEY_COMPROMISE);
+		assert_int_equal(gp_store_cert_status(st, gp_ca_id(f->ca), s3, l3, &st3, &at2, &re3), 0);
+		assert_int_equal(at2, at1);
+		assert_int_equal(gp_store_revision(st, &r4), 0);
+		assert_true(r4 > r3);
+		assert_int_equal(gp_ca_revoke(f->ctx, "issuing", s3, l3, GP_REASON_SUPERSEDED, 0, "t"), 0);
+		status_is(f, s3, l3, GP_STATUS_REVOKED, GP_REASON_KEY_COMPROMISE);
+		assert_int_equal(gp_store_revision(st, &r3), 0);
+		assert_int_equal(r3, r4);
+	}
 	/* a revoked certificate cannot be released */
 	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", s1, l1, GP_REASON_REMOVE_FROM_CRL, 0, "t"), GP_E_STATE);
 	/* hold, then release */
