@@ -778,9 +778,21 @@ batch_prepare(batch_out *bo, const opts *o, int *made_dir)
 		goto out;
 	}
 	for (size_t i = 0; i < bo->n; i++) {
-		if (stat(bo->outs[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+		struct stat in;
+
+		if (stat(bo->outs[i], &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
 			fprintf(stderr, "%s: %s: %s\n", cli_prog, bo->outs[i], strerror(EISDIR));
 			r = EXIT_FAIL;
+			goto out;
+		}
+		/* NAME.pem CSRs issued into their own folder (other names
+		 * meeting one output are refused above) */
+		if (stat(bo->paths[i], &in) == 0 && in.st_dev == st.st_dev && in.st_ino == st.st_ino) {
+			fprintf(stderr, "%s: %s: its certificate would be written over it: "
+			    "give another --out-dir\n", cli_prog, bo->paths[i]);
+			r = EXIT_REFUSED;
 			goto out;
 		}
 	}
@@ -1110,6 +1122,11 @@ cmd_crl(opts *o, int argc, char **argv)
 	/* the output can be written, or no CRL number is taken */
 	if ((r = open_ca(&ctx, &ca, o, "crl")) != 0 || (!pem_in_json && (r = out_open(&out, o->out)) != 0))
 		goto out;
+	/* RFC 5280 §5.2.6: relying parties look for deltas only where a full
+	 * CRL's freshestCRL points, which [crl] delta_url sets */
+	if (o->delta && gp_config_str(gp_ctx_config(ctx), "crl", "delta_url", NULL) == NULL)
+		fprintf(stderr, "%s: warning: [crl] delta_url is not set, so full CRLs carry no "
+		    "freshestCRL and relying parties will not look for this delta\n", cli_prog);
 	if ((r = gp_ca_crl(ca, o->delta, o->actor, &crl)) != 0) {
 		r = cli_fail(r, "crl");
 		goto out;

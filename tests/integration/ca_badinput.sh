@@ -103,12 +103,18 @@ refused "revoke with a bad serial" 4 "bad serial" ct revoke --ca issuing --seria
 refused "revoke with an unknown reason" 4 "unknown revocation reason" ct revoke --ca issuing --serial "$SN" --reason bored
 refused "release a certificate not on hold" 4 "not on hold" ct revoke --ca issuing --serial "$SN" --reason removeFromCRL
 refused "delta CRL without a full CRL" 4 "no full CRL" ct crl --ca issuing --delta --out "$d/delta.der" $PASS
+grep -q "warning: \[crl\] delta_url is not set" "$T/stderr" && ok "a delta without [crl] delta_url is warned about" ||
+	not_ok "no warning for a delta without [crl] delta_url"
 
 # outputs: nothing is issued, published or created unless its file can be written
 refused "issue: output folder missing" 1 "$d/nonexistent/out.pem" ct issue --ca issuing --profile tls-server --csr "$d/good.csr" --out "$d/nonexistent/out.pem" $PASS
 mkdir -p "$d/adir"
 refused "issue: a folder at the output path" 1 "adir: Is a directory" ct issue --ca issuing --profile tls-server --csr "$d/good.csr" --out "$d/adir" $PASS
 refused "crl: output folder missing" 1 "$d/nonexistent/crl.der" ct crl --ca issuing --out "$d/nonexistent/crl.der" $PASS
+mkdir -p "$d/inplace"; cp "$d/good.csr" "$d/inplace/www.pem"
+refused "batch: a NAME.pem CSR issued into its own folder" 4 "www.pem: its certificate would be written over it" \
+	ct issue --ca issuing --profile tls-server --batch "$d/inplace" --out-dir "$d/inplace" $PASS
+cmp -s "$d/good.csr" "$d/inplace/www.pem" && ok "the CSR is still there" || not_ok "the CSR was overwritten"
 batch() { ct issue --ca issuing --profile tls-server --batch "$d/batch" $PASS "$@"; }
 mkdir -p "$d/batch"; cp "$d/good.csr" "$d/batch/x.csr"; cp "$d/good.der" "$d/batch/x.der"
 refused "batch: two CSRs for one output file" 4 "x.csr and .*x.der would both be written to .*x.pem" batch --out-dir "$d/bout"
