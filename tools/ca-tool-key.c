@@ -321,13 +321,15 @@ ceremony_key(gp_ctx *ctx, const char *actor, const char *token, const char *labe
 	return r;
 }
 
+/* out: the certificate's file, opened before the ceremony began (NULL:
+ * none); written once the CA is committed. */
 static int
 ceremony_ca(gp_ctx *ctx, const char *actor, const char *name, const char *parent,
     const char *subject, const char *uri, long days, const char *pin, size_t pinlen,
-    const char *out_dir, int step)
+    cli_out *out, int step)
 {
 	gp_ca_params p;
-	char fp[96], detail[160], path[4096], *pem = NULL;
+	char fp[96], detail[160], kept[256], *pem = NULL;
 	size_t pemlen = 0;
 	int r;
 
@@ -349,10 +351,11 @@ ceremony_ca(gp_ctx *ctx, const char *actor, const char *name, const char *parent
 	printf("        SHA-256 fingerprint of %s: %s\n", name, fp);
 	snprintf(detail, sizeof(detail), "sha256=%s", fp);
 	r = ceremony_step(ctx, actor, "ceremony.certificate", name, detail);
-	if (r == 0 && out_dir != NULL) {
-		snprintf(path, sizeof(path), "%s/%s.pem", out_dir, name);
-		if ((r = ct_write_out(path, pem, pemlen)) == 0)
-			printf("        certificate written to %s\n", path);
+	if (r == 0 && out != NULL) {
+		snprintf(kept, sizeof(kept), "CA %s is in the store: get its certificate with "
+		    "'ca-tool export --ca %s'", name, name);
+		if ((r = ct_out_commit(out, pem, pemlen, kept)) == 0)
+			printf("        certificate written to %s\n", out->path);
 	}
 	free(pem);
 	return r;
@@ -364,6 +367,8 @@ cmd_ceremony(opts *o, int argc, char **argv)
 	kopts k;
 	gp_ctx *ctx = NULL;
 	char *pin = NULL, *root_uri = NULL, *iss_uri = NULL, detail[512], hex[65];
+	char path[2][4096];
+	cli_out outs[2];
 	size_t pinlen = 0;
 	gp_key_type kt;
 	const char *actor;
@@ -371,6 +376,7 @@ cmd_ceremony(opts *o, int argc, char **argv)
 	int64_t seq = 0, bad = 0, rows = 0;
 	int r;
 
+	memset(outs, 0, sizeof(outs));
 	if ((r = kparse(&k, o, argc, argv, usage_ceremony)) != 0)
 		return r < 0 ? 0 : r;
 	if (k.nargs != 0)
@@ -384,6 +390,13 @@ cmd_ceremony(opts *o, int argc, char **argv)
 	actor = k.actor ? k.actor : "ceremony";
 	if ((r = read_pin(&pin, &pinlen, k.pin_file)) != 0)
 		return r;
+	/* the certificates' files can be written, or the ceremony does not begin */
+	if (k.out_dir != NULL) {
+		snprintf(path[0], sizeof(path[0]), "%s/%s.pem", k.out_dir, k.root_name);
+		snprintf(path[1], sizeof(path[1]), "%s/%s.pem", k.out_dir, k.iss_name);
+		if ((r = ct_out_open(&outs[0], path[0])) != 0 || (r = ct_out_open(&outs[1], path[1])) != 0)
+			goto out;
+	}
 	if ((r = ct_open_ctx(&ctx, o, 0)) != 0)
 		goto out;
 	snprintf(detail, sizeof(detail), "root=%s issuing=%s type=%s token=%s issuing_token=%s",
@@ -392,11 +405,11 @@ cmd_ceremony(opts *o, int argc, char **argv)
 	if ((r = ceremony_step(ctx, actor, "ceremony.begin", k.root_name, detail)) != 0 ||
 	    (r = ceremony_key(ctx, actor, k.token, k.root_label, kt, pin, pinlen, &root_uri, 1)) != 0 ||
 	    (r = ceremony_ca(ctx, actor, k.root_name, NULL, k.root_subject, root_uri,
-	    k.root_days, pin, pinlen, k.out_dir, 2)) != 0 ||
+	    k.root_days, pin, pinlen, k.out_dir ? &outs[0] : NULL, 2)) != 0 ||
 	    (r = ceremony_key(ctx, actor, k.iss_token ? k.iss_token : k.token, k.iss_label, kt,
 	    pin, pinlen, &iss_uri, 3)) != 0 ||
 	    (r = ceremony_ca(ctx, actor, k.iss_name, k.root_name, k.iss_subject, iss_uri,
-	    k.iss_days, pin, pinlen, k.out_dir, 4)) != 0 ||
+	    k.iss_days, pin, pinlen, k.out_dir ? &outs[1] : NULL, 4)) != 0 ||
 	    (r = ceremony_step(ctx, actor, "ceremony.end", k.root_name, "root and issuing CA created")) != 0)
 		goto out;
 	if ((r = gp_audit_verify(gp_ctx_store(ctx), &bad, &rows)) != 0 ||
@@ -411,6 +424,8 @@ cmd_ceremony(opts *o, int argc, char **argv)
 	    (long long)rows, (long long)seq, hex);
 	r = 0;
 out:
+	cli_out_abort(&outs[0]);    /* a no-op after their commit */
+	cli_out_abort(&outs[1]);
 	free(root_uri);
 	free(iss_uri);
 	if (pin != NULL)

@@ -238,9 +238,8 @@ ct_write_out(const char *path, const void *buf, size_t len)
 	return r != 0 ? EXIT_FAIL : 0;
 }
 
-/* Opens path (see cli_out_open) before the commit whose result it gets. */
-static int
-out_open(cli_out *out, const char *path)
+int
+ct_out_open(cli_out *out, const char *path)
 {
 	int r = cli_out_open(out, path);
 
@@ -249,11 +248,8 @@ out_open(cli_out *out, const char *path)
 	return r != 0 ? EXIT_FAIL : 0;
 }
 
-/* Writes buf to out after the commit.  A failure now leaves the store
- * ahead of the file: the message says so with kept, what the store has and
- * how to get it ("certificate 1a2b is in the store: ..."). */
-static int
-out_commit(cli_out *out, const void *buf, size_t len, const char *kept)
+int
+ct_out_commit(cli_out *out, const void *buf, size_t len, const char *kept)
 {
 	int r = cli_out_commit(out, buf, len, 0);
 
@@ -797,7 +793,7 @@ batch_prepare(batch_out *bo, const opts *o, int *made_dir)
 		}
 	}
 	if (bo->n > 0) {
-		if ((r = out_open(&probe, bo->outs[0])) != 0)
+		if ((r = ct_out_open(&probe, bo->outs[0])) != 0)
 			goto out;
 		cli_out_abort(&probe);
 		remove_stale_temps(o->out_dir, names, bo->n);
@@ -1025,7 +1021,7 @@ cmd_issue(opts *o, int argc, char **argv)
 		return r;
 	/* the output can be written, or nothing is issued */
 	if ((r = open_ca(&ctx, &ca, o, "issue")) != 0 ||
-	    (!pem_in_json && (r = out_open(&out, o->out)) != 0))
+	    (!pem_in_json && (r = ct_out_open(&out, o->out)) != 0))
 		goto out;
 	memset(&req, 0, sizeof(req));
 	req.csr = csr;
@@ -1051,7 +1047,7 @@ cmd_issue(opts *o, int argc, char **argv)
 		    "profile", o->profile, "pem", pem));
 		goto out;
 	}
-	if ((r = out_commit(&out, pem, pemlen, kept)) != 0)
+	if ((r = ct_out_commit(&out, pem, pemlen, kept)) != 0)
 		goto out;
 	if (o->json)
 		r = ct_print_json(json_pack("{s:s, s:s, s:s, s:s}", "serial", serial, "ca", o->ca,
@@ -1120,7 +1116,7 @@ cmd_crl(opts *o, int argc, char **argv)
 	if (o->ca == NULL || o->out == NULL)
 		return cli_usage_error("crl needs --ca and --out");
 	/* the output can be written, or no CRL number is taken */
-	if ((r = open_ca(&ctx, &ca, o, "crl")) != 0 || (!pem_in_json && (r = out_open(&out, o->out)) != 0))
+	if ((r = open_ca(&ctx, &ca, o, "crl")) != 0 || (!pem_in_json && (r = ct_out_open(&out, o->out)) != 0))
 		goto out;
 	/* RFC 5280 §5.2.6: relying parties look for deltas only where a full
 	 * CRL's freshestCRL points, which [crl] delta_url sets */
@@ -1142,7 +1138,7 @@ cmd_crl(opts *o, int argc, char **argv)
 	}
 	if (b != NULL)
 		BIO_get_mem_ptr(b, &bm);
-	if (!pem_in_json && (r = out_commit(&out, bm ? bm->data : (const void *)crl->der,
+	if (!pem_in_json && (r = ct_out_commit(&out, bm ? bm->data : (const void *)crl->der,
 	    bm ? bm->length : crl->der_len, kept)) != 0)
 		goto out;
 	if (o->json) {

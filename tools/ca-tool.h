@@ -9,6 +9,8 @@
 
 #include <govpki/govpki.h>
 
+#include "cli.h"
+
 typedef struct opts {
 	const char *config, *home, *name, *parent, *subject, *key_type, *key;
 	const char *profile, *pass_file, *parent_pass_file, *ca, *csr, *out;
@@ -55,6 +57,12 @@ int ct_parse_serial(unsigned char *serial, size_t *len, const char *hex);
 int ct_parse_long(long *out, const char *s, const char *what, long min, long max);
 int ct_read_file(unsigned char **buf, size_t *len, const char *path, size_t max);
 int ct_write_out(const char *path, const void *buf, size_t len);   /* "-" or NULL: stdout */
+/* Opens path (see cli_out_open) before the commit whose result it gets;
+ * after the commit, ct_out_commit writes it.  A failure then leaves the
+ * store ahead of the file: the message says so with kept, what the store
+ * has and how to get it ("certificate 1a2b is in the store: ..."). */
+int ct_out_open(cli_out *out, const char *path);
+int ct_out_commit(cli_out *out, const void *buf, size_t len, const char *kept);
 int ct_cert_pem(char **out, size_t *len, X509 *x);                 /* malloc'ed PEM */
 int ct_print_json(json_t *j);                                      /* prints and frees j */
 void ct_serial_hex(char *out, const unsigned char *s, size_t len);

@@ -79,4 +79,31 @@ for f in "$T"/out/*; do
 done
 [ "$n" -eq 200 ] && [ "$bad" -eq 0 ] && ok "batch: 200 certificates, all verify" || not_ok "batch: $n certificates, $bad do not verify"
 expect "audit chain verifies" ct audit verify
+
+# the key ceremony (docs/key-ceremony.md) in a token of its own: an output
+# folder that cannot be written stops it before any step; then both keys
+# made in the token, both certificates written out, fingerprints as
+# openssl computes them, the chain accepted by openssl, the audit intact
+export GOVPKI_HOME="$T/home-ceremony"
+unset GOVPKI_PIN
+mktoken ceremony
+CER=(ceremony --token pkcs11:token=ceremony --type ec-p384 --pin-file "$PIN_FILE"
+	--root-name root --root-subject "/C=CN/O=City/CN=Ceremony Root" --root-label root-k
+	--issuing-name issuing --issuing-subject "/C=CN/O=City/CN=Ceremony Issuing" --issuing-label iss-k)
+expect_fail "ceremony: an output folder that does not exist" 1 "$T/nowhere/root.pem" ct "${CER[@]}" --out-dir "$T/nowhere"
+[ ! -e "$GOVPKI_HOME" ] && [ -z "$(p11attrs root-k ceremony)" ] &&
+	ok "ceremony refused before any step: no store, no key in the token" || not_ok "a refused ceremony left a store or a key"
+mkdir -p "$T/cer"
+expect "ceremony with --out-dir" ct "${CER[@]}" --out-dir "$T/cer"
+cp "$T/stdout" "$T/ceremony.out"
+for n in root issuing; do
+	fp=$(openssl x509 -in "$T/cer/$n.pem" -noout -fingerprint -sha256 | cut -d= -f2)
+	grep -q "SHA-256 fingerprint of $n: $fp" "$T/ceremony.out" && ok "ceremony: $n's printed fingerprint is openssl's" ||
+		not_ok "ceremony: $n's fingerprint ($fp) not printed"
+done
+expect "ceremony: openssl verifies the issuing CA under the root" openssl verify -CAfile "$T/cer/root.pem" "$T/cer/issuing.pem"
+case $(p11attrs iss-k ceremony) in *"never extractable"*) ok "ceremony: the issuing key never leaves the token" ;;
+	*) not_ok "ceremony: issuing key attributes" ;; esac
+grep -q "audit chain verified" "$T/ceremony.out" && ok "ceremony: the audit chain is verified at its end" || not_ok "ceremony: audit step"
+expect "audit verify after the ceremony" ct audit verify
 finish
