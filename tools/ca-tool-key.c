@@ -102,7 +102,7 @@ kparse(kopts *k, opts *o, int argc, char **argv, const char *usage)
 		if ((c = getopt_long(argc, argv, "h", key_opts, &idx)) == -1)
 			break;
 		switch (c) {
-		case K_HELP: printf("usage: ca-tool %s\n", usage); return -1;
+		case K_HELP: cli_print_usage(stdout, usage); return -1;
 		case K_TOKEN: k->token = optarg; break;
 		case K_LABEL: k->label = optarg; break;
 		case K_TYPE: k->type = optarg; break;

@@ -58,7 +58,7 @@ parse_options(ra_args *a, int argc, char **argv, const char *usage)
 	while ((c = getopt_long(argc, argv, "+h", ra_opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-		case R_HELP: printf("usage: ca-tool %s\n", usage); return -1;
+		case R_HELP: cli_print_usage(stdout, usage); return -1;
 		case R_NAME: a->name = optarg; break;
 		case R_ROLE: a->role = optarg; break;
 		case R_CERT: a->cert = optarg; break;
