@@ -11,6 +11,7 @@
 #include <govpki/audit.h>
 
 #include "error_int.h"
+#include "store_int.h"
 #include "util.h"
 
 #define AUDIT_NULL_LEN 0xffffffffu
@@ -149,11 +150,43 @@ out:
 	return r;
 }
 
+/*
+ * The entry each kind of stored row is written with (lib/store_int.h),
+ * as ca/, seal/register.c and ra/ra.c append them.  rows: the kind has
+ * one entry per row, so counting entries suffices and a row is looked up
+ * only when they fall short.  repeat: what the detail of a further entry
+ * for the same row holds, not counted (ca/revoke.c: a revocation raised to
+ * keyCompromise, "... was=superseded"); missed, it only makes the count
+ * generous.  rows NULL: a certificate on hold may have been held, released
+ * and held again, or held and then revoked, so cert.hold entries do not
+ * count the certificates on hold; each is looked up.  A row is named
+ * "<what> <object>" in messages.
+ */
+static const struct audit_kind {
+	const char *action;
+	const char *what;
+	const char *rows;
+	const char *repeat;
+} audit_kinds[GP_AUDIT_OBJ__N] = {
+	[GP_AUDIT_OBJ_CA] = { "ca.create", "CA", "CAs", NULL },
+	[GP_AUDIT_OBJ_CERT] = { "cert.issue", "certificate", "certificates", NULL },
+	[GP_AUDIT_OBJ_REVOKED] = { "cert.revoke", "revoked certificate", "revoked certificates",
+		" was=" },
+	[GP_AUDIT_OBJ_HELD] = { "cert.hold", "certificate on hold", NULL, NULL },
+	[GP_AUDIT_OBJ_CRL] = { "crl.publish", "CRL", "CRLs", NULL },
+	[GP_AUDIT_OBJ_SEAL] = { "seal.make", "seal", "seals", NULL },
+	[GP_AUDIT_OBJ_SEAL_REVOKED] = { "seal.revoke", "revoked seal", "revoked seals", NULL },
+	[GP_AUDIT_OBJ_RA_REQUEST] = { "ra.submit", "RA", "RA requests", NULL },
+	[GP_AUDIT_OBJ_RA_OFFICER] = { "ra.officer.add", "RA", "RA officers", NULL },
+	[GP_AUDIT_OBJ_RA_TOKEN] = { "ra.token.create", "RA", "RA tokens", NULL },
+};
+
 struct verify_state {
 	int64_t expect;         /* the seq the next row must have */
 	int64_t rows;           /* rows that held */
 	int64_t bad;
 	unsigned char prev[32]; /* hash of the previous row */
+	int64_t entries[GP_AUDIT_OBJ__N]; /* entries that count, by audit_kinds */
 };
 
 static int
@@ -161,7 +194,7 @@ verify_row(void *arg, const gp_audit_row *row)
 {
 	struct verify_state *v = arg;
 	unsigned char h[32];
-	int r;
+	int i, r;
 
 	if (row->seq != v->expect) {
 		v->bad = row->seq;
@@ -188,20 +221,83 @@ verify_row(void *arg, const gp_audit_row *row)
 	memcpy(v->prev, row->hash, 32);
 	v->expect++;
 	v->rows++;
+	for (i = 0; i < GP_AUDIT_OBJ__N; i++) {
+		const struct audit_kind *k = &audit_kinds[i];
+
+		if (strcmp(row->action, k->action) != 0)
+			continue;
+		if (k->repeat == NULL || row->detail == NULL || strstr(row->detail, k->repeat) == NULL)
+			v->entries[i]++;
+		break;
+	}
 	return 0;
 }
 
 /*
- * Walks the whole log in seq order.  *rows gets the number of rows that held
- * (those before *bad_seq on failure).  Removing rows from the end of the
- * log leaves a valid shorter chain: that needs an anchor kept elsewhere
- * (e.g. the last hash copied off the machine) to detect.
+ * A hash chain cut at its end is still a valid chain; what the log records
+ * is not gone with it.  Every row of audit_kinds was written with its
+ * entry and is never deleted, so a row without one means entries were
+ * removed from the end of the log (or the row was added behind the log's
+ * back).  Counts come first (cheap); the set difference that names the
+ * row runs only when they fall short, or for certificates on hold.
+ */
+static int
+verify_accounts(gp_store *s, const struct verify_state *v)
+{
+	const struct audit_kind *k = NULL;
+	int64_t counts[GP_AUDIT_OBJ__N];
+	char *object = NULL, *ca = NULL, where[64];
+	int i, r;
+
+	if ((r = gp_store_audit_objects(s, counts)) != 0)
+		return r;
+	for (i = 0; i < GP_AUDIT_OBJ__N; i++) {
+		k = &audit_kinds[i];
+		if (counts[i] == 0 || (k->rows != NULL && v->entries[i] >= counts[i]))
+			continue;
+		if ((r = gp_store_audit_unlogged(s, i, k->action,
+		    k->rows != NULL ? counts[i] - v->entries[i] : 0, &object, &ca)) != 0)
+			return r;
+		if (object != NULL || k->rows != NULL)
+			break;
+	}
+	if (i == GP_AUDIT_OBJ__N)
+		return 0;
+	if (v->rows > 0)
+		snprintf(where, sizeof(where), "audit log incomplete after entry %lld",
+		    (long long)v->rows);
+	else
+		snprintf(where, sizeof(where), "audit log is empty");
+	if (object != NULL)
+		r = gp_err(GP_E_VERIFY, "%s: %s %s%s%s%s has no %s entry: entries were deleted "
+		    "from the end of the log, or the row was added without one", where,
+		    k->what, object, ca ? " (issuer '" : "", ca ? ca : "", ca ? "')" : "",
+		    k->action);
+	else
+		r = gp_err(GP_E_VERIFY, "%s: the store holds %lld %s but the log only %lld %s "
+		    "entries: entries were deleted from the end of the log", where,
+		    (long long)counts[i], k->rows, (long long)v->entries[i], k->action);
+	free(object);
+	free(ca);
+	return r;
+}
+
+/*
+ * Walks the whole log in seq order, then checks that it accounts for the
+ * rows of the store (verify_accounts), both in one read snapshot so that
+ * writers going on meanwhile change neither.  *rows gets the number of
+ * rows that held (those before *bad_seq on failure).  Removing rows from
+ * the end of the log leaves a valid shorter chain: only entries of rows
+ * still in the store show it; the loss of the last entries about nothing
+ * stored (a login, a backup) needs an anchor kept elsewhere (e.g. the
+ * last hash copied off the machine) to detect.
  */
 int
 gp_audit_verify(gp_store *s, int64_t *bad_seq, int64_t *rows)
 {
 	struct verify_state v;
-	int r;
+	int64_t malformed = 0;
+	int r, own = 0;
 
 	if (bad_seq != NULL)
 		*bad_seq = 0;
@@ -211,8 +307,15 @@ gp_audit_verify(gp_store *s, int64_t *bad_seq, int64_t *rows)
 		return gp_err(GP_E_INVALID, "audit: no store");
 	memset(&v, 0, sizeof(v));
 	v.expect = 1;
+	if ((r = gp_store_read_begin(s, &own)) != 0)
+		return r;
 	/* from the lowest seq: a row slipped in below 1 is caught too */
-	r = gp_store_audit_list(s, INT64_MIN, verify_row, &v);
+	r = gp_store_audit_walk(s, INT64_MIN, verify_row, &v, &malformed);
+	if (r == GP_E_VERIFY && v.bad == 0)
+		v.bad = malformed;
+	if (r == 0 && (r = verify_accounts(s, &v)) == GP_E_VERIFY)
+		v.bad = v.expect;       /* the first entry missing */
+	gp_store_read_end(s, own);
 	if (bad_seq != NULL)
 		*bad_seq = v.bad;
 	if (rows != NULL)

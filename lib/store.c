@@ -458,10 +458,64 @@ gp_store_audit_last(gp_store *s, int64_t *seq, unsigned char hash[32])
 int
 gp_store_audit_list(gp_store *s, int64_t from_seq, gp_audit_cb cb, void *arg)
 {
+	int64_t bad_seq;
+
+	return gp_store_audit_walk(s, from_seq, cb, arg, &bad_seq);
+}
+
+int
+gp_store_audit_walk(gp_store *s, int64_t from_seq, gp_audit_cb cb, void *arg,
+    int64_t *bad_seq)
+{
+	if (bad_seq != NULL)
+		*bad_seq = 0;
 	CHECK_STORE(s);
-	if (cb == NULL)
+	if (cb == NULL || bad_seq == NULL)
 		return gp_err(GP_E_INVALID, "gp_store_audit_list: no callback");
-	return s->ops->audit_list(s, from_seq, cb, arg);
+	return s->ops->audit_list(s, from_seq, cb, arg, bad_seq);
+}
+
+int
+gp_store_read_begin(gp_store *s, int *own)
+{
+	if (own != NULL)
+		*own = 0;
+	CHECK_STORE(s);
+	if (own == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_read_begin: no output");
+	return s->ops->read_begin(s, own);
+}
+
+void
+gp_store_read_end(gp_store *s, int own)
+{
+	if (s != NULL && s->ops != NULL && own)
+		s->ops->read_end(s, own);
+}
+
+int
+gp_store_audit_objects(gp_store *s, int64_t counts[GP_AUDIT_OBJ__N])
+{
+	CHECK_STORE(s);
+	if (counts == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_audit_objects: no output");
+	memset(counts, 0, GP_AUDIT_OBJ__N * sizeof(counts[0]));
+	return s->ops->audit_objects(s, counts);
+}
+
+int
+gp_store_audit_unlogged(gp_store *s, int kind, const char *action, int64_t missing,
+    char **object, char **ca)
+{
+	if (object != NULL)
+		*object = NULL;
+	if (ca != NULL)
+		*ca = NULL;
+	CHECK_STORE(s);
+	if (kind < 0 || kind >= GP_AUDIT_OBJ__N || action == NULL || object == NULL ||
+	    ca == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_audit_unlogged: bad arguments");
+	return s->ops->audit_unlogged(s, kind, action, missing, object, ca);
 }
 
 int

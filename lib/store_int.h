@@ -16,6 +16,27 @@ struct gp_store_ra_ops;
 struct gp_store_seal_ops;
 struct gp_store_ocsp_ops;
 
+/*
+ * The kinds of rows the audit log accounts for (lib/audit.c names the entry
+ * of each): each row is written in one transaction with its entry and
+ * never deleted, so a row without its entry means entries were cut off
+ * the end of the log.
+ */
+enum {
+	GP_AUDIT_OBJ_CA,                /* a CA */
+	GP_AUDIT_OBJ_CERT,              /* a certificate other than a sub-CA's own (the
+	                                 * CA's entry records that one) */
+	GP_AUDIT_OBJ_REVOKED,           /* a revoked certificate */
+	GP_AUDIT_OBJ_HELD,              /* a certificate on hold */
+	GP_AUDIT_OBJ_CRL,               /* a CRL */
+	GP_AUDIT_OBJ_SEAL,              /* a registered seal */
+	GP_AUDIT_OBJ_SEAL_REVOKED,      /* a revoked seal */
+	GP_AUDIT_OBJ_RA_REQUEST,        /* an RA request */
+	GP_AUDIT_OBJ_RA_OFFICER,        /* an RA officer */
+	GP_AUDIT_OBJ_RA_TOKEN,          /* an RA applicant token */
+	GP_AUDIT_OBJ__N
+};
+
 struct gp_store_ops {
 	const char *name;
 	void (*close)(gp_store *s);
@@ -45,7 +66,15 @@ struct gp_store_ops {
 	int (*crl_latest)(gp_store *s, int64_t ca_id, int delta, int with_der, gp_crl_info **out);
 	int (*audit_insert)(gp_store *s, const gp_audit_row *row);
 	int (*audit_last)(gp_store *s, int64_t *seq, unsigned char hash[32]);
-	int (*audit_list)(gp_store *s, int64_t from_seq, gp_audit_cb cb, void *arg);
+	/* *bad_seq: the seq of a malformed row that stopped the walk, else 0 */
+	int (*audit_list)(gp_store *s, int64_t from_seq, gp_audit_cb cb, void *arg,
+	    int64_t *bad_seq);
+	/* the contracts of the lib-internal gp_store_* functions below */
+	int (*read_begin)(gp_store *s, int *own);
+	void (*read_end)(gp_store *s, int own);
+	int (*audit_objects)(gp_store *s, int64_t counts[GP_AUDIT_OBJ__N]);
+	int (*audit_unlogged)(gp_store *s, int kind, const char *action, int64_t missing,
+	    char **object, char **ca);
 	int (*meta_get)(gp_store *s, const char *key, char **out);
 	int (*meta_set)(gp_store *s, const char *key, const char *value);
 	const struct gp_store_ra_ops *ra;
@@ -59,6 +88,39 @@ struct gp_store {
 	const struct gp_store_ops *ops;
 	int flags;
 };
+
+/*
+ * Lib-internal store functions (lib/store.c dispatches them like the
+ * public ones), for what lib/audit.c reads to verify the log.
+ */
+
+/* gp_store_audit_list, and on a malformed row (GP_E_VERIFY) *bad_seq gets
+ * its seq; 0 otherwise. */
+int gp_store_audit_walk(gp_store *s, int64_t from_seq, gp_audit_cb cb, void *arg,
+    int64_t *bad_seq);
+/* Opens a read snapshot, so that several reads see the store at one point
+ * in time while writers go on; inside the caller's transaction that one
+ * serves and *own is 0.  gp_store_read_end(s, own) ends what was opened. */
+int gp_store_read_begin(gp_store *s, int *own);
+void gp_store_read_end(gp_store *s, int own);
+/* counts[k]: how many rows of kind GP_AUDIT_OBJ_k the store holds (0 for
+ * the kinds of a module whose tables the store does not have yet). */
+int gp_store_audit_objects(gp_store *s, int64_t counts[GP_AUDIT_OBJ__N]);
+/*
+ * The first row of kind (in the order rows were made) for which the log
+ * holds no entry with the given action and the row's object, the string
+ * that entry names it by (a CA's name, a serial in lowercase hex,
+ * "CA/crl/NUMBER", a seal id, "request:ID", "officer:NAME", "token:ID").
+ * *object gets it and *ca the name of the CA the row belongs to (NULL when
+ * none); both NULL when every row has its entry.  The caller frees both.
+ * missing: how many rows lack their entry if the log was cut at its end
+ * (rows minus entries), or 0 when unknown.  With it the row is found in
+ * well under a second; without it (or when rows were added behind the
+ * log's back instead) by a set difference over the whole log: seconds on
+ * millions of entries.
+ */
+int gp_store_audit_unlogged(gp_store *s, int kind, const char *action, int64_t missing,
+    char **object, char **ca);
 
 /* The SQLite backend: path is a file name.  Defined in lib/store_sqlite.c. */
 int gp_store_sqlite_open(gp_store **out, const char *path, int flags);

@@ -331,22 +331,24 @@ busy_timeout_ms(void)
 	return (int)v;
 }
 
+/* Runs sql (no parameters) and reads the first column of its first row
+ * (0 when there is no row, or NULL). */
 static int
-pragma_int(sq_store *s, const char *sql, int64_t *out)
+query_int(sq_store *s, const char *sql, int64_t *out, const char *what)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
 	*out = 0;
 	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) != SQLITE_OK) {
-		r = sq_fail(s, rc, "opening the store");
+		r = sq_fail(s, rc, what);
 		goto out;
 	}
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*out = sqlite3_column_int64(st, 0);
 	else if (rc != SQLITE_DONE) {
-		r = sq_fail(s, rc, "opening the store");
+		r = sq_fail(s, rc, what);
 		goto out;
 	}
 	r = 0;
@@ -492,8 +494,9 @@ sq_connect(sq_store *s, const char *name, int oflags, int64_t *version)
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, busy_timeout_ms());
 	/* reading the schema fails with SQLITE_NOTADB on a foreign file */
-	if ((r = pragma_int(s, "SELECT count(*) FROM sqlite_master", &ntables)) != 0 ||
-	    (r = pragma_int(s, "PRAGMA user_version", version)) != 0)
+	if ((r = query_int(s, "SELECT count(*) FROM sqlite_master", &ntables,
+	    "opening the store")) != 0 ||
+	    (r = query_int(s, "PRAGMA user_version", version, "opening the store")) != 0)
 		goto out;
 	if (*version == 0 && ntables > 0) {
 		r = gp_err(GP_E_STORE, "%s is an SQLite database but not a govpki store",
@@ -519,7 +522,7 @@ sq_migrate(sq_store *s)
 
 	if ((r = tx_enter(s, &mode)) != 0)
 		return r;
-	if ((r = pragma_int(s, "PRAGMA user_version", &v)) != 0)
+	if ((r = query_int(s, "PRAGMA user_version", &v, "opening the store")) != 0)
 		goto out;
 	if (v > SQ_SCHEMA_VERSION) {
 		r = gp_err(GP_E_VERSION, "store %s was written by a newer govpki "
@@ -1140,6 +1143,7 @@ struct walk {
 	gp_audit_cb audit;
 	void *arg;
 	int64_t ca_id;          /* crl_entry_row: the CA, for its message */
+	int64_t *bad_seq;       /* audit_row: gets the seq of a malformed row */
 };
 
 /* Walks the rows of sql, prepared for this walk, with ?1 bound to v. */
@@ -1485,33 +1489,303 @@ out:
 	return r;
 }
 
-/* sq_each_row's row function of sq_audit_list. */
+/*
+ * Whether the current row of an AUDIT_COLS statement holds what
+ * sq_audit_insert writes: seq and time integers, actor and action text,
+ * object and detail text or NULL, text without a NUL byte inside, and
+ * hashes of exactly 32 bytes.  An edit can store any type in any column
+ * (SQLite keeps '12abc' in an INTEGER column as text), and reading it as
+ * the declared type would convert it silently: a time read as its leading
+ * digits, text cut at a NUL (the hash covers a field up to its length as
+ * C text), a hash cut or padded to 32 bytes.  Such a row would verify
+ * while it is not what was hashed, so it breaks the chain.
+ */
+static int
+audit_row_check(sqlite3_stmt *st, int64_t seq)
+{
+	static const char *const col[] = {
+		"seq", "time", "actor", "action", "object", "detail", "prev_hash", "hash"
+	};
+	static const char *const type[] = {
+		[SQLITE_INTEGER] = "an integer", [SQLITE_FLOAT] = "a real number",
+		[SQLITE_TEXT] = "text", [SQLITE_BLOB] = "a blob", [SQLITE_NULL] = "NULL"
+	};
+	const unsigned char *text;
+	int i, t, want;
+
+	for (i = 0; i < 8; i++) {
+		want = i < 2 ? SQLITE_INTEGER : i < 6 ? SQLITE_TEXT : SQLITE_BLOB;
+		t = sqlite3_column_type(st, i);
+		if (t == SQLITE_NULL && (i == 4 || i == 5))
+			continue;       /* object and detail may be NULL */
+		if (t != want)
+			return gp_err(GP_E_VERIFY, "audit chain broken at entry %lld: malformed "
+			    "row (%s is %s, not %s)", (long long)seq, col[i],
+			    t >= SQLITE_INTEGER && t <= SQLITE_NULL ? type[t] : "of unknown type",
+			    type[want]);
+		if (t == SQLITE_TEXT) {
+			/* text first, then its length (sqlite3_column_bytes) */
+			if ((text = sqlite3_column_text(st, i)) == NULL)
+				return gp_err(GP_E_NOMEM, "out of memory");
+			if (strlen((const char *)text) != (size_t)sqlite3_column_bytes(st, i))
+				return gp_err(GP_E_VERIFY, "audit chain broken at entry %lld: "
+				    "malformed row (%s holds a NUL byte)", (long long)seq, col[i]);
+		} else if (t == SQLITE_BLOB && sqlite3_column_bytes(st, i) != 32) {
+			return gp_err(GP_E_VERIFY, "audit chain broken at entry %lld: malformed "
+			    "row (%s is %d bytes, not 32)", (long long)seq, col[i],
+			    sqlite3_column_bytes(st, i));
+		}
+	}
+	return 0;
+}
+
+/* sq_each_row's row function of sq_audit_list: a malformed row stops the
+ * walk (audit_row_check) and its seq goes to *w->bad_seq. */
 static int
 audit_row(void *arg, sqlite3_stmt *st)
 {
 	const struct walk *w = arg;
 	gp_audit_row row;
+	int r;
 
 	memset(&row, 0, sizeof(row));
 	row.seq = sqlite3_column_int64(st, 0);
+	if ((r = audit_row_check(st, row.seq)) != 0) {
+		if (r == GP_E_VERIFY)
+			*w->bad_seq = row.seq;
+		return r;
+	}
 	row.time = sqlite3_column_int64(st, 1);
 	row.actor = (char *)sqlite3_column_text(st, 2);
 	row.action = (char *)sqlite3_column_text(st, 3);
 	row.object = (char *)sqlite3_column_text(st, 4);
 	row.detail = (char *)sqlite3_column_text(st, 5);
-	copy_fixed(row.prev_hash, sizeof(row.prev_hash), st, 6);
-	copy_fixed(row.hash, sizeof(row.hash), st, 7);
+	memcpy(row.prev_hash, sqlite3_column_blob(st, 6), sizeof(row.prev_hash));
+	memcpy(row.hash, sqlite3_column_blob(st, 7), sizeof(row.hash));
 	return w->audit(w->arg, &row);
 }
 
 /* Rows reach cb borrowed from SQLite: valid only during the call. */
 static int
-sq_audit_list(gp_store *gs, int64_t from_seq, gp_audit_cb cb, void *arg)
+sq_audit_list(gp_store *gs, int64_t from_seq, gp_audit_cb cb, void *arg, int64_t *bad_seq)
 {
-	struct walk w = { .audit = cb, .arg = arg };
+	struct walk w = { .audit = cb, .arg = arg, .bad_seq = bad_seq };
 
+	*bad_seq = 0;
 	return each_row_int64(SQ(gs), "SELECT " AUDIT_COLS " FROM audit WHERE seq >= ?1"
 	    " ORDER BY seq", from_seq, audit_row, &w, "reading the audit log");
+}
+
+/* A deferred transaction: its snapshot starts with the first read, and
+ * writers go on meanwhile (WAL). */
+static int
+sq_read_begin(gp_store *gs, int *own)
+{
+	sq_store *s = SQ(gs);
+	int r;
+
+	*own = 0;
+	if (!sqlite3_get_autocommit(s->db))
+		return 0;
+	if ((r = sq_exec(s, "BEGIN", "starting a read")) != 0)
+		return r;
+	*own = 1;
+	return 0;
+}
+
+static void
+sq_read_end(gp_store *gs, int own)
+{
+	sq_store *s = SQ(gs);
+
+	if (own && !sqlite3_get_autocommit(s->db) &&
+	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK &&
+	    !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/*
+ * The rows of the core tables that the audit log accounts for.  A sub-CA's
+ * own certificate is a row of its parent without a cert.issue entry (the
+ * CA's ca.create records it): ca/ca.c adds one per CA with a parent (a CA
+ * added without one only makes the count one short, never a false alarm).
+ * Certificates are issued in id order, revoked in status_rev order (a
+ * revoked certificate changes no more).
+ */
+#define SQ_NOT_SUBCA " NOT EXISTS (SELECT 1 FROM ca sub WHERE sub.parent_id = c.ca_id" \
+	" AND sub.cert_der = c.der)"
+#define SQ_CERT_OF "SELECT lower(hex(c.serial)), ca.name FROM cert c JOIN ca ON ca.id = c.ca_id"
+static const struct sq_audit_sql core_audit[] = {
+	{ GP_AUDIT_OBJ_CA, "SELECT count(*) FROM ca",
+	  "SELECT name, NULL FROM ca ORDER BY id DESC LIMIT 1 OFFSET ?2",
+	  "SELECT name, NULL FROM ca WHERE name NOT IN " SQ_LOGGED " ORDER BY id LIMIT 1" },
+	{ GP_AUDIT_OBJ_CERT, "SELECT (SELECT count(*) FROM cert) -"
+	  " (SELECT count(*) FROM ca WHERE parent_id IS NOT NULL)",
+	  SQ_CERT_OF " WHERE" SQ_NOT_SUBCA " ORDER BY c.id DESC LIMIT 1 OFFSET ?2",
+	  SQ_CERT_OF " WHERE lower(hex(c.serial)) NOT IN " SQ_LOGGED " AND" SQ_NOT_SUBCA
+	  " ORDER BY c.id LIMIT 1" },
+	{ GP_AUDIT_OBJ_REVOKED, "SELECT count(*) FROM cert WHERE status = 1",
+	  SQ_CERT_OF " WHERE c.status_rev > 0 AND c.status = 1"
+	  " ORDER BY c.status_rev DESC LIMIT 1 OFFSET ?2",
+	  SQ_CERT_OF " WHERE c.status = 1 AND lower(hex(c.serial)) NOT IN " SQ_LOGGED
+	  " ORDER BY c.status_rev LIMIT 1" },
+	/* held, released and held again: no order of entries, a lookup */
+	{ GP_AUDIT_OBJ_HELD, "SELECT count(*) FROM cert WHERE status = 2", NULL,
+	  SQ_CERT_OF " WHERE c.status = 2 AND lower(hex(c.serial)) NOT IN " SQ_LOGGED
+	  " ORDER BY c.status_rev LIMIT 1" },
+	{ GP_AUDIT_OBJ_CRL, "SELECT count(*) FROM crl",
+	  "SELECT ca.name || '/crl/' || crl.number, NULL FROM crl JOIN ca ON ca.id = crl.ca_id"
+	  " ORDER BY crl.id DESC LIMIT 1 OFFSET ?2",
+	  "SELECT ca.name || '/crl/' || crl.number, NULL FROM crl JOIN ca ON ca.id = crl.ca_id"
+	  " WHERE ca.name || '/crl/' || crl.number NOT IN " SQ_LOGGED
+	  " ORDER BY crl.id LIMIT 1" },
+};
+
+/* Calls fn for the core kinds and those of each module part whose tables
+ * the store has (a store only ever opened read-only since the part came
+ * may lack them). */
+static int
+audit_sql_each(sq_store *s, int (*fn)(sq_store *, const struct sq_audit_sql *, void *),
+    void *arg)
+{
+	char key[64], *val = NULL;
+	size_t i, j;
+	int r;
+
+	for (i = 0; i < sizeof(core_audit) / sizeof(core_audit[0]); i++)
+		if ((r = fn(s, &core_audit[i], arg)) != 0)
+			return r;
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		if (parts[i]->naudit == 0)
+			continue;
+		snprintf(key, sizeof(key), "schema.%s", parts[i]->name);
+		if ((r = sq_ops.meta_get(&s->base, key, &val)) == GP_E_NOTFOUND) {
+			gp_error_clear();
+			continue;
+		}
+		free(val);
+		val = NULL;
+		if (r != 0)
+			return r;
+		for (j = 0; j < parts[i]->naudit; j++)
+			if ((r = fn(s, &parts[i]->audit[j], arg)) != 0)
+				return r;
+	}
+	return 0;
+}
+
+static int
+audit_count(sq_store *s, const struct sq_audit_sql *a, void *arg)
+{
+	int64_t *counts = arg;
+
+	return query_int(s, a->count, &counts[a->kind], "counting what the audit log records");
+}
+
+static int
+sq_audit_objects(gp_store *gs, int64_t counts[GP_AUDIT_OBJ__N])
+{
+	return audit_sql_each(SQ(gs), audit_count, counts);
+}
+
+/* What sq_audit_unlogged asks of audit_lookup, and gets. */
+struct unlogged {
+	int kind;
+	const char *action;
+	int64_t missing;
+	char *object, *ca;
+};
+
+/* Runs one of a kind's queries with ?1 the action and ?2 n (each bound
+ * when the query has it) and reads its row, if any, into u. */
+static int
+audit_row_of(sq_store *s, const char *sql, struct unlogged *u, int64_t n)
+{
+	static const char what[] = "looking up rows without their audit entry";
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	free(u->object);
+	free(u->ca);
+	u->object = u->ca = NULL;
+	if ((r = sq_prep_once(s, &st, sql, what)) != 0)
+		return r;
+	if ((sqlite3_bind_parameter_count(st) >= 1 &&
+	    (rc = bind_text(st, 1, u->action)) != SQLITE_OK) ||
+	    (sqlite3_bind_parameter_count(st) >= 2 &&
+	    (rc = sqlite3_bind_int64(st, 2, n)) != SQLITE_OK) ||
+	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE))
+		r = sq_fail(s, rc, what);
+	else if (rc == SQLITE_ROW && (r = dup_text(&u->object, st, 0)) == 0)
+		r = dup_text(&u->ca, st, 1);
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* *logged: whether the log holds an entry (action, object): one scan. */
+static int
+audit_logged(sq_store *s, const char *action, const char *object, int64_t *logged)
+{
+	static const char what[] = "looking up an audit entry";
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	*logged = 0;
+	if ((r = sq_prep_once(s, &st, "SELECT EXISTS (SELECT 1 FROM audit"
+	    " WHERE action = ?1 AND object = ?2)", what)) != 0)
+		return r;
+	if ((rc = bind_text(st, 1, action)) != SQLITE_OK ||
+	    (rc = bind_text(st, 2, object)) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_ROW)
+		r = sq_fail(s, rc, what);
+	else
+		*logged = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return r;
+}
+
+/*
+ * A log cut at its end lacks the entries of the rows made last: with m
+ * entries missing, the first of them is the row made m - 1 rows before the
+ * newest, one lookup.  Whether that row's entry is indeed missing is one
+ * scan of the log; if it is not (rows added behind the log's back rather
+ * than entries cut off), the set difference finds the row.
+ */
+static int
+audit_lookup(sq_store *s, const struct sq_audit_sql *a, void *arg)
+{
+	struct unlogged *u = arg;
+	int64_t logged = 1;
+	int r;
+
+	if (a->kind != u->kind)
+		return 0;
+	if (u->missing > 0 && a->newest != NULL) {
+		if ((r = audit_row_of(s, a->newest, u, u->missing - 1)) != 0)
+			return r;
+		if (u->object != NULL && (r = audit_logged(s, u->action, u->object, &logged)) != 0)
+			return r;
+		if (!logged)
+			return 0;
+	}
+	return audit_row_of(s, a->unlogged, u, 0);
+}
+
+static int
+sq_audit_unlogged(gp_store *gs, int kind, const char *action, int64_t missing,
+    char **object, char **ca)
+{
+	struct unlogged u = { .kind = kind, .action = action, .missing = missing };
+	int r;
+
+	if ((r = audit_sql_each(SQ(gs), audit_lookup, &u)) != 0) {
+		free(u.object);
+		free(u.ca);
+		return r;
+	}
+	*object = u.object;
+	*ca = u.ca;
+	return 0;
 }
 
 /* ---- meta ------------------------------------------------------------------ */
@@ -1590,6 +1864,10 @@ const struct gp_store_ops sq_ops = {
 	.audit_insert = sq_audit_insert,
 	.audit_last = sq_audit_last,
 	.audit_list = sq_audit_list,
+	.read_begin = sq_read_begin,
+	.read_end = sq_read_end,
+	.audit_objects = sq_audit_objects,
+	.audit_unlogged = sq_audit_unlogged,
 	.meta_get = sq_meta_get,
 	.meta_set = sq_meta_set,
 	.backup = sq_backup,

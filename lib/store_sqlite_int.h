@@ -98,14 +98,38 @@ typedef int (*sq_row_fn)(void *arg, sqlite3_stmt *st);
 int sq_each_row(sq_store *s, sqlite3_stmt *st, sq_row_fn row, void *arg, const char *what);
 
 /*
+ * How to check one kind of row against the audit log (store_int.h,
+ * GP_AUDIT_OBJ_*).  Each query answers (the object the row's entry names
+ * it by, its CA's name or NULL).
+ * count: one number, the rows of the kind (cheap: an index where there
+ * are many).
+ * newest: ?2 = n, the row made n rows before the newest (n = 0: the
+ * newest), in the order their entries were appended; NULL when the order
+ * cannot be read from the rows.
+ * unlogged: ?1 the action of the rows' entry, the first row whose entry is
+ * not in the log: a set difference with SQ_LOGGED, read once into a
+ * temporary index and probed per row (seconds on a million rows).
+ */
+struct sq_audit_sql {
+	int kind;
+	const char *count;
+	const char *newest;
+	const char *unlogged;
+};
+#define SQ_LOGGED "(SELECT object FROM audit WHERE action = ?1 AND object IS NOT NULL)"
+
+/*
  * A module's part of the schema (RA, seals, OCSP): its own tables with its
  * own version in meta ("schema.NAME"), migrated after the core schema on
  * every read-write open.  migrations[v] takes the part from v to v + 1.
+ * audit: the part's rows that the audit log records.
  */
 struct sq_part {
 	const char *name;
 	int nmigrations;
 	const char *const *migrations;
+	const struct sq_audit_sql *audit;
+	size_t naudit;
 };
 
 /* The online backup (lib/store_sqlite_backup.c). */

@@ -35,7 +35,7 @@ static const char ocsp_v1[] =
 
 static const char *const ocsp_migrations[] = { ocsp_v1 };
 
-const struct sq_part sq_part_ocsp = { "ocsp", 1, ocsp_migrations };
+const struct sq_part sq_part_ocsp = { "ocsp", 1, ocsp_migrations, NULL, 0 };
 
 static int
 sq_ocsp_put(gp_store *gs, const gp_ocsp_presigned *p)

@@ -65,7 +65,26 @@ static const char ra_v1[] =
 
 static const char *const ra_migrations[] = { ra_v1 };
 
-const struct sq_part sq_part_ra = { "ra", 1, ra_migrations };
+/* Every request, officer and token is made with its entry (ra/ra.c:
+ * ra.submit, ra.officer.add, ra.token.create), naming it "request:ID",
+ * "officer:NAME", "token:ID"; rowids follow the order they were made. */
+static const struct sq_audit_sql ra_audit[] = {
+	{ GP_AUDIT_OBJ_RA_REQUEST, "SELECT count(*) FROM ra_request",
+	  "SELECT 'request:' || id, NULL FROM ra_request ORDER BY id DESC LIMIT 1 OFFSET ?2",
+	  "SELECT 'request:' || id, NULL FROM ra_request WHERE 'request:' || id NOT IN "
+	  SQ_LOGGED " ORDER BY id LIMIT 1" },
+	{ GP_AUDIT_OBJ_RA_OFFICER, "SELECT count(*) FROM ra_officer",
+	  "SELECT 'officer:' || name, NULL FROM ra_officer ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
+	  "SELECT 'officer:' || name, NULL FROM ra_officer WHERE 'officer:' || name NOT IN "
+	  SQ_LOGGED " ORDER BY rowid LIMIT 1" },
+	{ GP_AUDIT_OBJ_RA_TOKEN, "SELECT count(*) FROM ra_token",
+	  "SELECT 'token:' || id, NULL FROM ra_token ORDER BY id DESC LIMIT 1 OFFSET ?2",
+	  "SELECT 'token:' || id, NULL FROM ra_token WHERE 'token:' || id NOT IN "
+	  SQ_LOGGED " ORDER BY id LIMIT 1" },
+};
+
+const struct sq_part sq_part_ra = { "ra", 1, ra_migrations, ra_audit,
+	sizeof(ra_audit) / sizeof(ra_audit[0]) };
 
 #define REQ_COLS "id, kind, status, ca, profile, subject, sans, contact_name," \
 	" contact_email, contact_phone, submitter, submitted, updated," \

@@ -29,7 +29,20 @@ static const char seal_v1[] =
 
 static const char *const seal_migrations[] = { seal_v1 };
 
-const struct sq_part sq_part_seal = { "seal", 1, seal_migrations };
+/* Every seal is registered with a seal.make entry and revoked once, with
+ * a seal.revoke entry (seal/register.c), each naming its es_id.  The time
+ * of a revocation may be given: it does not order the entries. */
+static const struct sq_audit_sql seal_audit[] = {
+	{ GP_AUDIT_OBJ_SEAL, "SELECT count(*) FROM seal",
+	  "SELECT es_id, NULL FROM seal ORDER BY id DESC LIMIT 1 OFFSET ?2",
+	  "SELECT es_id, NULL FROM seal WHERE es_id NOT IN " SQ_LOGGED " ORDER BY id LIMIT 1" },
+	{ GP_AUDIT_OBJ_SEAL_REVOKED, "SELECT count(*) FROM seal WHERE status = 1", NULL,
+	  "SELECT es_id, NULL FROM seal WHERE status = 1 AND es_id NOT IN " SQ_LOGGED
+	  " ORDER BY revoked_at, id LIMIT 1" },
+};
+
+const struct sq_part sq_part_seal = { "seal", 1, seal_migrations, seal_audit,
+	sizeof(seal_audit) / sizeof(seal_audit[0]) };
 
 #define SEAL_COLS "id, es_id, name, type, version, maker, created, valid_start," \
 	" valid_end, status, revoked_at, reason, der"

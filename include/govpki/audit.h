@@ -25,9 +25,18 @@ extern "C" {
 GP_EXPORT int gp_audit_append(gp_store *s, const char *actor, const char *action,
     const char *object, const char *detail);
 
-/* Recomputes the chain.  0 when every link holds (*bad_seq = 0);
- * GP_E_VERIFY with *bad_seq the first row that does not match (an edited
- * row, or the row after a deleted one), and a message naming it. */
+/*
+ * Recomputes the chain, then checks that it records what the store holds:
+ * an entry for every CA (ca.create), certificate (cert.issue; a sub-CA's
+ * own certificate by its CA's entry), revoked certificate (cert.revoke),
+ * certificate on hold (cert.hold), CRL (crl.publish), seal and revoked
+ * seal, RA request, officer and token, as written with them.  0 when all
+ * holds (*bad_seq = 0).  GP_E_VERIFY with a message naming the row, and
+ * *bad_seq: the first row that does not match (an edited or malformed row,
+ * the row after a deleted one), or one past the last row when a stored
+ * object has no entry (entries cut off the end of the log).  Entries cut
+ * off the end that record nothing still stored cannot be seen here.
+ */
 GP_EXPORT int gp_audit_verify(gp_store *s, int64_t *bad_seq, int64_t *rows);
 
 /* Computes a row's hash from its fields and prev_hash (used by both). */

@@ -204,6 +204,11 @@ GP_EXPORT void gp_crl_info_free(gp_crl_info *crl);
 GP_EXPORT int gp_store_audit_insert(gp_store *s, const gp_audit_row *row);
 /* The last row's seq and hash; seq 0 and a zero hash on an empty log. */
 GP_EXPORT int gp_store_audit_last(gp_store *s, int64_t *seq, unsigned char hash[32]);
+/* Calls cb for each row from from_seq on, in seq order.  A row whose columns
+ * are not what gp_store_audit_insert writes (integers, text without a NUL
+ * byte, NULL only for object and detail, 32-byte hashes: an edit of the
+ * store) is not passed on: the walk stops there with GP_E_VERIFY and a
+ * message naming its seq. */
 GP_EXPORT int gp_store_audit_list(gp_store *s, int64_t from_seq, gp_audit_cb cb, void *arg);
 
 /* A key/value table for small settings (e.g. the schema's creator). */

@@ -17,7 +17,8 @@
  * bench_ca issue HOME CA PROFILE CSRDIR THREADS   issue every CSR of CSRDIR with
  *                                                 gp_ca_issue_batch (no files written)
  * bench_ca fill HOME CA N                         add N revoked certificates (synthetic
- *                                                 rows with real CRL entries) in one go
+ *                                                 rows with real CRL entries and the audit
+ *                                                 entries issuance and revocation write)
  * bench_ca crl HOME CA full|delta                 publish a CRL, print its size
  * bench_ca revoke-more HOME CA N                  add N more revoked rows (for a delta)
  * Prints "<what> <count> <seconds> <per-second>".  Passphrase: GOVPKI_PASSPHRASE.
@@ -94,7 +95,9 @@ cmd_issue(gp_ctx *ctx, gp_ca *ca, const char *profile, const char *dir, int thre
 	return 0;
 }
 
-/* n synthetic revoked certificates with their real CRL entries */
+/* n synthetic revoked certificates with their real CRL entries, each with
+ * its cert.issue and cert.revoke audit entries as ca/ writes them (so that
+ * the filled store passes gp_audit_verify, as a real one does) */
 static int
 cmd_fill(gp_ctx *ctx, gp_ca *ca, long n)
 {
@@ -113,6 +116,7 @@ cmd_fill(gp_ctx *ctx, gp_ca *ca, long n)
 		ASN1_TIME *tm = ASN1_TIME_set(NULL, time(NULL) - 3600 + (i % 3600));
 		ASN1_ENUMERATED *re = ASN1_ENUMERATED_new();
 		unsigned char *entry = NULL;
+		char hex[2 * GP_SERIAL_MAX + 1], detail[160];
 		int elen, reason;
 
 		memset(&c, 0, sizeof(c));
@@ -127,7 +131,12 @@ cmd_fill(gp_ctx *ctx, gp_ca *ca, long n)
 		RAND_bytes(c.fingerprint, 32);
 		c.der = fake_der;
 		c.der_len = sizeof(fake_der);
-		if (gp_store_cert_add(st, &c) != 0)
+		for (int j = 0; j < 16; j++)
+			snprintf(hex + 2 * j, 3, "%02x", c.serial[j]);
+		snprintf(detail, sizeof(detail), "ca=%s serial=%s profile=person subject=CN=synthetic",
+		    gp_ca_name(ca), hex);
+		if (gp_store_cert_add(st, &c) != 0 ||
+		    gp_audit_append(st, "bench", "cert.issue", hex, detail) != 0)
 			die("cert_add");
 		gp_reason_from_name(&reason, reasons[i % 4]);
 		ASN1_STRING_set(sn, c.serial, 16);
@@ -139,6 +148,10 @@ cmd_fill(gp_ctx *ctx, gp_ca *ca, long n)
 		if (gp_store_cert_set_status(st, c.ca_id, c.serial, 16, GP_STATUS_REVOKED, time(NULL),
 		    reason, entry, (size_t)elen, NULL) != 0)
 			die("set_status");
+		snprintf(detail, sizeof(detail), "ca=%s serial=%s reason=%s", gp_ca_name(ca), hex,
+		    reasons[i % 4]);
+		if (gp_audit_append(st, "bench", "cert.revoke", hex, detail) != 0)
+			die("audit");
 		OPENSSL_free(entry);
 		X509_REVOKED_free(rv);
 		ASN1_INTEGER_free(sn);

@@ -423,6 +423,11 @@ test_null_store(void **state)
 	assert_int_equal(gp_store_audit_insert(NULL, NULL), GP_E_INVALID);
 	assert_int_equal(gp_store_audit_last(NULL, &v, h), GP_E_INVALID);
 	assert_int_equal(gp_store_audit_list(NULL, 1, NULL, NULL), GP_E_INVALID);
+	assert_int_equal(gp_store_audit_walk(NULL, 1, NULL, NULL, &v), GP_E_INVALID);
+	assert_int_equal(gp_store_read_begin(NULL, &st), GP_E_INVALID);
+	gp_store_read_end(NULL, 1);
+	assert_int_equal(gp_store_audit_objects(NULL, NULL), GP_E_INVALID);
+	assert_int_equal(gp_store_audit_unlogged(NULL, 0, "a", 0, &m, &m), GP_E_INVALID);
 	assert_int_equal(gp_store_meta_get(NULL, "k", &m), GP_E_INVALID);
 	assert_null(m);
 	assert_int_equal(gp_store_meta_set(NULL, "k", "v"), GP_E_INVALID);
@@ -1144,6 +1149,129 @@ test_audit_rows(void **state)
 	assert_int_equal(gp_store_audit_last(f->s, NULL, h), GP_E_INVALID);
 }
 
+static int
+count_row(void *arg, const gp_audit_row *row)
+{
+	(void)row;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* A row edited behind the store's back to hold what gp_store_audit_insert
+ * never writes stops the walk at its seq, before it reaches the callback. */
+static void
+test_audit_malformed(void **state)
+{
+	struct fx *f = *state;
+	gp_audit_row r = { .time = 5, .actor = "alice", .action = "x" };
+	int64_t bad = -1;
+	int n = 0;
+
+	for (r.seq = 1; r.seq <= 3; r.seq++)
+		assert_int_equal(gp_store_audit_insert(f->s, &r), 0);
+	raw_exec(f->path, "UPDATE audit SET detail = 'a' || char(0) || 'b' WHERE seq = 2");
+	assert_int_equal(gp_store_audit_walk(f->s, 1, count_row, &n, &bad), GP_E_VERIFY);
+	assert_int_equal(n, 1);
+	assert_int_equal(bad, 2);
+	assert_true(msg_has("entry 2: malformed row (detail holds a NUL byte)"));
+	n = 0;
+	assert_int_equal(gp_store_audit_list(f->s, 1, count_row, &n), GP_E_VERIFY);
+	assert_int_equal(n, 1);
+	/* from beyond it, the walk goes on; a NULL bad_seq is refused */
+	n = 0;
+	assert_int_equal(gp_store_audit_walk(f->s, 3, count_row, &n, &bad), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(bad, 0);
+	assert_int_equal(gp_store_audit_walk(f->s, 1, count_row, &n, NULL), GP_E_INVALID);
+}
+
+/*
+ * The counts of the rows the audit log accounts for, and the lookup of the
+ * first row without its entry: by the number missing (the newest rows) or,
+ * without it, by a set difference.  A read snapshot: its own outside a
+ * transaction, the caller's inside one.
+ */
+static void
+test_audit_objects(void **state)
+{
+	static const struct {
+		int kind;
+		const char *action;
+		int64_t missing;        /* rows minus entries, 0: unknown */
+		const char *obj, *ca;   /* what is found, NULL: nothing */
+	} cases[] = {
+		/* the sub-CA's certificate needs no cert.issue entry */
+		{ GP_AUDIT_OBJ_CERT, "cert.issue", 0, "7f0002", "root" },
+		/* two missing: the one before the newest */
+		{ GP_AUDIT_OBJ_CERT, "cert.issue", 2, "7f0002", "root" },
+		/* three: 7f0001, which is logged, so the set difference finds the row */
+		{ GP_AUDIT_OBJ_CERT, "cert.issue", 3, "7f0002", "root" },
+		{ GP_AUDIT_OBJ_CA, "ca.create", 1, "sub", NULL },
+		/* every row logged: nothing */
+		{ GP_AUDIT_OBJ_CRL, "crl.publish", 0, NULL, NULL },
+	};
+	struct fx *f = *state;
+	gp_ca_info sub = { .name = "sub", .key_uri = "k", .key_type = "ec-p256" };
+	gp_audit_row r = { .seq = 1, .time = 5, .actor = "alice", .action = "cert.issue",
+		.object = "7f0001" };
+	gp_cert_info c;
+	int64_t counts[GP_AUDIT_OBJ__N];
+	char *obj = NULL, *ca = NULL;
+	size_t i;
+	int own = -1;
+
+	fake_cert(&c, f->ca, 50);               /* the sub-CA's own certificate */
+	sub.parent_id = f->ca;
+	sub.cert_der = c.der;
+	sub.cert_len = c.der_len;
+	assert_int_equal(gp_store_ca_add(f->s, &sub), 0);
+	assert_int_equal(gp_store_cert_add(f->s, &c), 0);
+	add_cert(f->s, f->ca, 1);
+	add_cert(f->s, f->ca, 2);
+	add_cert(f->s, f->ca, 3);
+	assert_int_equal(set_status(f->s, f->ca, 2, GP_STATUS_REVOKED, "e", NULL), 0);
+	assert_int_equal(set_status(f->s, f->ca, 3, GP_STATUS_HOLD, "e", NULL), 0);
+	assert_int_equal(gp_store_audit_objects(f->s, counts), 0);
+	assert_int_equal(counts[GP_AUDIT_OBJ_CA], 2);
+	assert_int_equal(counts[GP_AUDIT_OBJ_CERT], 3);
+	assert_int_equal(counts[GP_AUDIT_OBJ_REVOKED], 1);
+	assert_int_equal(counts[GP_AUDIT_OBJ_HELD], 1);
+	assert_int_equal(counts[GP_AUDIT_OBJ_CRL], 0);
+	assert_int_equal(counts[GP_AUDIT_OBJ_SEAL], 0);
+	assert_int_equal(counts[GP_AUDIT_OBJ_RA_REQUEST], 0);
+
+	assert_int_equal(gp_store_audit_insert(f->s, &r), 0);      /* 7f0001 */
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(gp_store_audit_unlogged(f->s, cases[i].kind, cases[i].action,
+		    cases[i].missing, &obj, &ca), 0);
+		if (cases[i].obj == NULL)
+			assert_null(obj);
+		else
+			assert_string_equal(obj, cases[i].obj);
+		if (cases[i].ca == NULL)
+			assert_null(ca);
+		else
+			assert_string_equal(ca, cases[i].ca);
+		free(obj);
+		free(ca);
+	}
+	assert_int_equal(gp_store_audit_unlogged(f->s, GP_AUDIT_OBJ__N, "x", 0, &obj, &ca),
+	    GP_E_INVALID);
+	assert_int_equal(gp_store_audit_unlogged(f->s, 0, NULL, 0, &obj, &ca), GP_E_INVALID);
+
+	assert_int_equal(gp_store_read_begin(f->s, &own), 0);
+	assert_int_equal(own, 1);
+	assert_int_equal(gp_store_read_begin(f->s, &own), 0);     /* inside it: joins */
+	assert_int_equal(own, 0);
+	gp_store_read_end(f->s, 0);
+	gp_store_read_end(f->s, 1);
+	assert_int_equal(gp_store_begin(f->s), 0);                /* none left open */
+	assert_int_equal(gp_store_read_begin(f->s, &own), 0);
+	assert_int_equal(own, 0);
+	assert_int_equal(gp_store_rollback(f->s), 0);
+	assert_int_equal(gp_store_read_begin(f->s, NULL), GP_E_INVALID);
+}
+
 int
 main(void)
 {
@@ -1169,6 +1297,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stmt_cache, setup_ca, teardown),
 		cmocka_unit_test_setup_teardown(test_each_row, setup_ca, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_rows, setup_ca, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_malformed, setup_ca, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_objects, setup_ca, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
