@@ -25,6 +25,8 @@ last=$(sqlite3 "$GOVPKI_HOME/govpki.db" "SELECT max(seq) FROM audit")
 
 expect "untouched store verifies" ct audit verify
 grep -q "audit chain intact: 8 entries" "$T/stdout" && ok "untouched: 8 entries intact" || not_ok "untouched: 8 entries intact"
+head=$(sqlite3 "$GOVPKI_HOME/govpki.db" "SELECT lower(hex(hash)) FROM audit WHERE seq = 8")
+grep -q "the last is #8 with hash $head" "$T/stdout" && ok "the head of the chain is printed" || not_ok "the head of the chain is printed ($head)"
 
 # tamper DESCRIPTION PATTERN SQL: on a copy of the store, SQL makes
 # `audit verify` fail with exit 7 and a message matching PATTERN
