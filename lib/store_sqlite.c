@@ -2,12 +2,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -596,7 +598,7 @@ gp_store_sqlite_open(gp_store **out, const char *path, int flags)
 	struct statvfs fs;
 	char *uri = NULL;
 	int64_t version = 0;
-	int r, oflags, ro = (flags & GP_STORE_READONLY) != 0;
+	int r, fd, oflags, ro = (flags & GP_STORE_READONLY) != 0;
 
 	if (out == NULL || path == NULL || *path == '\0')
 		return gp_err(GP_E_INVALID, "gp_store_sqlite_open: no path or output");
@@ -606,6 +608,14 @@ gp_store_sqlite_open(gp_store **out, const char *path, int flags)
 			return gp_err(GP_E_IO, "store %s: %s", path, strerror(errno));
 		if (!(flags & GP_STORE_CREATE) || ro)
 			return gp_err(GP_E_NOTFOUND, "store %s does not exist", path);
+		/*
+		 * A new store is readable by its owner only: it holds RA
+		 * requests (applicants' names and addresses), officers and token
+		 * hashes.  SQLite would create it 0644 (less the umask); its
+		 * -wal and -shm files take the mode of the database file.
+		 */
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) >= 0)
+			close(fd);
 	} else if (S_ISDIR(sb.st_mode)) {
 		return gp_err(GP_E_INVALID, "store %s is a folder, not a file", path);
 	}

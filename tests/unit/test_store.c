@@ -284,6 +284,23 @@ test_open_missing(void **state)
 	fx_path(f, p, sizeof(p), "sub/store.db");
 	assert_int_equal(gp_store_open(&f->s, p, GP_STORE_CREATE), GP_E_IO);
 	assert_null(f->s);
+	/* created: readable by its owner only, whatever the umask, and so
+	 * are its -wal and -shm files */
+	{
+		struct stat st;
+		mode_t old = umask(022);
+		char side[200];
+
+		assert_int_equal(gp_store_open(&f->s, f->path, GP_STORE_CREATE), 0);
+		umask(old);
+		assert_int_equal(stat(f->path, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+		snprintf(side, sizeof(side), "%s-wal", f->path);
+		assert_int_equal(stat(side, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+		gp_store_close(f->s);
+		f->s = NULL;
+	}
 }
 
 /* A store whose schema is newer than this build is refused, read-write
