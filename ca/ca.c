@@ -594,7 +594,7 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *p)
 	}
 	snprintf(detail, sizeof(detail), "subject=%s parent=%s key=%s sha256=%s",
 	    p->subject, p->parent ? p->parent : "(self-signed)", info.key_type, fp);
-	if ((r = gp_audit_append(ctx->store, actor, "ca.create", p->name, detail)) != 0)
+	if ((r = gp_audit_append(ctx->store, actor, GP_AUDIT_CA_CREATE, p->name, detail)) != 0)
 		goto out;
 	if (keyabs != NULL) {
 		if ((r = gp_key_save(keyabs, key, p->pass, p->passlen)) != 0)

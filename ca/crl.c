@@ -323,7 +323,7 @@ gp_ca_crl(gp_ca *ca, int delta, const char *actor, gp_crl_info **out)
 	snprintf(detail, sizeof(detail), "ca=%s number=%lld type=%s base=%lld entries=%zu",
 	    ca->info->name, (long long)crl->number, delta ? "delta" : "full",
 	    (long long)crl->base_number, entries.count);
-	if ((r = gp_audit_append(st, actor ? actor : "ca-tool", "crl.publish", object, detail)) != 0 ||
+	if ((r = gp_audit_append(st, actor ? actor : "ca-tool", GP_AUDIT_CRL_PUBLISH, object, detail)) != 0 ||
 	    (r = gp_store_commit(st)) != 0)
 		goto out;
 	in_tx = 0;

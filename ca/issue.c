@@ -124,7 +124,7 @@ store_cert(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, built *b)
 	snprintf(detail, sizeof(detail), "ca=%s serial=%s profile=%s subject=%s",
 	    ca->info->name, serial, p->name, b->info.subject);
 	return gp_audit_append(ca->ctx->store, req->actor ? req->actor : "ca-tool",
-	    "cert.issue", serial, detail);
+	    GP_AUDIT_CERT_ISSUE, serial, detail);
 }
 
 static int

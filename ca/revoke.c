@@ -151,7 +151,7 @@ gp_ca_revoke(gp_ctx *ctx, const char *ca_name, const unsigned char *serial,
 		 */
 		new_status = GP_STATUS_REVOKED;
 		when = revoked_at;
-		action = "cert.revoke";
+		action = GP_AUDIT_CERT_REVOKE;
 	} else if (status == GP_STATUS_REVOKED ||
 	    (status == GP_STATUS_HOLD && reason == GP_REASON_CERTIFICATE_HOLD)) {
 		/* revoking twice is harmless: the first revocation stands */
@@ -160,7 +160,7 @@ gp_ca_revoke(gp_ctx *ctx, const char *ca_name, const unsigned char *serial,
 	} else {
 		new_status = reason == GP_REASON_CERTIFICATE_HOLD ? GP_STATUS_HOLD :
 		    GP_STATUS_REVOKED;
-		action = new_status == GP_STATUS_HOLD ? "cert.hold" : "cert.revoke";
+		action = new_status == GP_STATUS_HOLD ? GP_AUDIT_CERT_HOLD : GP_AUDIT_CERT_REVOKE;
 	}
 	if ((r = crl_entry_der(&entry, &entry_len, serial, serial_len, when, reason)) != 0 ||
 	    (r = gp_store_cert_set_status(ctx->store, ca->id, serial, serial_len, new_status,

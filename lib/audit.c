@@ -168,17 +168,17 @@ static const struct audit_kind {
 	const char *rows;
 	const char *repeat;
 } audit_kinds[GP_AUDIT_OBJ__N] = {
-	[GP_AUDIT_OBJ_CA] = { "ca.create", "CA", "CAs", NULL },
-	[GP_AUDIT_OBJ_CERT] = { "cert.issue", "certificate", "certificates", NULL },
-	[GP_AUDIT_OBJ_REVOKED] = { "cert.revoke", "revoked certificate", "revoked certificates",
+	[GP_AUDIT_OBJ_CA] = { GP_AUDIT_CA_CREATE, "CA", "CAs", NULL },
+	[GP_AUDIT_OBJ_CERT] = { GP_AUDIT_CERT_ISSUE, "certificate", "certificates", NULL },
+	[GP_AUDIT_OBJ_REVOKED] = { GP_AUDIT_CERT_REVOKE, "revoked certificate", "revoked certificates",
 		" was=" },
-	[GP_AUDIT_OBJ_HELD] = { "cert.hold", "certificate on hold", NULL, NULL },
-	[GP_AUDIT_OBJ_CRL] = { "crl.publish", "CRL", "CRLs", NULL },
-	[GP_AUDIT_OBJ_SEAL] = { "seal.make", "seal", "seals", NULL },
-	[GP_AUDIT_OBJ_SEAL_REVOKED] = { "seal.revoke", "revoked seal", "revoked seals", NULL },
-	[GP_AUDIT_OBJ_RA_REQUEST] = { "ra.submit", "RA", "RA requests", NULL },
-	[GP_AUDIT_OBJ_RA_OFFICER] = { "ra.officer.add", "RA", "RA officers", NULL },
-	[GP_AUDIT_OBJ_RA_TOKEN] = { "ra.token.create", "RA", "RA tokens", NULL },
+	[GP_AUDIT_OBJ_HELD] = { GP_AUDIT_CERT_HOLD, "certificate on hold", NULL, NULL },
+	[GP_AUDIT_OBJ_CRL] = { GP_AUDIT_CRL_PUBLISH, "CRL", "CRLs", NULL },
+	[GP_AUDIT_OBJ_SEAL] = { GP_AUDIT_SEAL_MAKE, "seal", "seals", NULL },
+	[GP_AUDIT_OBJ_SEAL_REVOKED] = { GP_AUDIT_SEAL_REVOKE, "revoked seal", "revoked seals", NULL },
+	[GP_AUDIT_OBJ_RA_REQUEST] = { GP_AUDIT_RA_SUBMIT, "RA", "RA requests", NULL },
+	[GP_AUDIT_OBJ_RA_OFFICER] = { GP_AUDIT_RA_OFFICER_ADD, "RA", "RA officers", NULL },
+	[GP_AUDIT_OBJ_RA_TOKEN] = { GP_AUDIT_RA_TOKEN_CREATE, "RA", "RA tokens", NULL },
 };
 
 struct verify_state {

@@ -331,7 +331,7 @@ submit_store(gp_ra *ra, int64_t *id, gp_ra_request **out, const gp_ra_submission
 	snprintf(obj, sizeof(obj), "request:%lld", (long long)q.id);
 	snprintf(detail, sizeof(detail), "result=ok kind=issue ca=%s profile=%s approvals=%d subject=%s",
 	    q.ca, q.profile, q.approvals_needed, sub->subject ? sub->subject : "(from CSR)");
-	if ((r = audit_commit(ra, sub->submitter, "ra.submit", obj, detail)) != 0)
+	if ((r = audit_commit(ra, sub->submitter, GP_AUDIT_RA_SUBMIT, obj, detail)) != 0)
 		return r;
 	*id = q.id;
 	/* stored: a failed copy only costs the caller a read */
@@ -435,7 +435,7 @@ gp_ra_submit_revoke(gp_ra *ra, int64_t *id, const unsigned char *serial, size_t 
 	snprintf(obj, sizeof(obj), "request:%lld", (long long)q.id);
 	snprintf(detail, sizeof(detail), "result=ok kind=revoke ca=%s serial=%s reason=%s",
 	    q.ca, hex, gp_reason_name(reason));
-	if ((r = audit_commit(ra, submitter, "ra.submit", obj, detail)) != 0)
+	if ((r = audit_commit(ra, submitter, GP_AUDIT_RA_SUBMIT, obj, detail)) != 0)
 		return r;
 	*id = q.id;
 	return 0;
@@ -1074,7 +1074,7 @@ gp_ra_officer_add(gp_ra *ra, const char *name, int role, X509 *cert, const char 
 	snprintf(obj, sizeof(obj), "officer:%s", name);
 	snprintf(detail, sizeof(detail), "result=ok role=%s serial=%s subject=%.1000s",
 	    gp_ra_role_name(role), hex, o.subject);
-	r = audit_commit(ra, actor, "ra.officer.add", obj, detail);
+	r = audit_commit(ra, actor, GP_AUDIT_RA_OFFICER_ADD, obj, detail);
 out:
 	free(o.subject);
 	return r;
@@ -1336,7 +1336,7 @@ gp_ra_token_create(gp_ra *ra, char **token, int64_t *id, const char *name,
 	snprintf(obj, sizeof(obj), "token:%lld", (long long)t.id);
 	snprintf(detail, sizeof(detail), "result=ok name=%s profiles=%s expires=%s", name,
 	    profiles, exp);
-	if ((r = audit_commit(ra, actor, "ra.token.create", obj, detail)) != 0)
+	if ((r = audit_commit(ra, actor, GP_AUDIT_RA_TOKEN_CREATE, obj, detail)) != 0)
 		goto out;
 	*token = tok;
 	*id = t.id;

@@ -42,7 +42,7 @@ gp_seal_register(gp_store *s, const unsigned char *der, size_t len, const char *
 	if ((r = gp_store_begin(s)) != 0)
 		goto out;
 	if ((r = gp_store_seal_add(s, &info)) != 0 ||
-	    (r = gp_audit_append(s, actor ? actor : "seal-tool", "seal.make", seal->id, detail)) != 0 ||
+	    (r = gp_audit_append(s, actor ? actor : "seal-tool", GP_AUDIT_SEAL_MAKE, seal->id, detail)) != 0 ||
 	    (r = gp_store_commit(s)) != 0) {
 		gp_store_rollback(s);
 		goto out;
@@ -73,7 +73,7 @@ gp_seal_revoke(gp_store *s, const char *es_id, const char *reason, int64_t when,
 		goto out;
 	}
 	if ((r = gp_store_seal_set_status(s, es_id, GP_SEAL_STATUS_REVOKED, when ? when : gp_now(), reason)) != 0 ||
-	    (r = gp_audit_append(s, actor ? actor : "ca-tool", "seal.revoke", es_id, reason)) != 0 ||
+	    (r = gp_audit_append(s, actor ? actor : "ca-tool", GP_AUDIT_SEAL_REVOKE, es_id, reason)) != 0 ||
 	    (r = gp_store_commit(s)) != 0)
 		goto out;
 	gp_seal_info_free(info);

@@ -21,6 +21,22 @@ extern "C" {
  * records, so that both land or neither does.
  */
 
+/*
+ * The actions that record a row of the store, written in the transaction
+ * that makes the row: gp_audit_verify looks for one per row, so writers
+ * and the check use these names, not copies of them.
+ */
+#define GP_AUDIT_CA_CREATE       "ca.create"
+#define GP_AUDIT_CERT_ISSUE      "cert.issue"
+#define GP_AUDIT_CERT_REVOKE     "cert.revoke"
+#define GP_AUDIT_CERT_HOLD       "cert.hold"
+#define GP_AUDIT_CRL_PUBLISH     "crl.publish"
+#define GP_AUDIT_SEAL_MAKE       "seal.make"
+#define GP_AUDIT_SEAL_REVOKE     "seal.revoke"
+#define GP_AUDIT_RA_SUBMIT       "ra.submit"
+#define GP_AUDIT_RA_OFFICER_ADD  "ra.officer.add"
+#define GP_AUDIT_RA_TOKEN_CREATE "ra.token.create"
+
 /* Appends a row; actor, action required; object, detail may be NULL. */
 GP_EXPORT int gp_audit_append(gp_store *s, const char *actor, const char *action,
     const char *object, const char *detail);
