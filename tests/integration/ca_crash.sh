@@ -17,25 +17,34 @@ coproc BATCH { exec "$CA_TOOL" issue --ca issuing --profile tls-server --batch "
 pid=$BATCH_PID
 for ((i = 0; i < K; i++)); do read -r _ <&"${BATCH[0]}"; done
 kill -KILL "$pid"
-wait "$pid" 2>/dev/null && rc=0 || rc=$?
-[ "$rc" -eq 137 ] && ok "batch killed by SIGKILL" || not_ok "batch killed by SIGKILL (exit $rc)"
-
-written=$(ls "$T/out" | grep -c '\.pem$' || true)
-[ "$written" -ge "$K" ] && [ "$written" -lt "$N" ] && ok "killed in the middle ($written of $N written)" ||
-	not_ok "killed in the middle ($written of $N written)"
-
 db="$GOVPKI_HOME/govpki.db"
-[ "$(sqlite3 "$db" 'PRAGMA integrity_check;')" = ok ] && ok "store integrity_check" || not_ok "store integrity_check"
 SERIALS="python3 $top_srcdir/tests/integration/pem_serials.py"
-$SERIALS "$T"/out/*.pem | sort > "$T/files"
-sqlite3 "$db" "SELECT lower(hex(serial)) FROM cert WHERE profile='tls-server';" | sort > "$T/stored"
-missing=$(comm -23 "$T/files" "$T/stored" | wc -l)
-[ "$missing" -eq 0 ] && ok "every certificate written out is in the store" || not_ok "$missing written certificates missing from the store"
-dups=$(sqlite3 "$db" "SELECT count(*) FROM (SELECT 1 FROM cert GROUP BY ca_id, serial HAVING count(*) > 1);")
-[ "$dups" -eq 0 ] && ok "no serial twice" || not_ok "$dups serials twice"
-[ "$(sort -u "$T/files" | wc -l)" -eq "$written" ] && ok "no serial twice among the files" || not_ok "duplicate serials among the files"
-expect "store opens: list" ct list --limit 1
-expect "audit chain verifies after the crash" ct audit verify
+
+# after_kill WHICH OUT-DIR AT-LEAST: the killed batch's exit, then every
+# certificate it wrote out is in the store, no serial twice, the store
+# sound and its audit chain intact
+after_kill() {
+	local which=$1 out=$2 least=$3 rc written missing dups
+	wait "$pid" 2>/dev/null && rc=0 || rc=$?
+	[ "$rc" -eq 137 ] && ok "$which: batch killed by SIGKILL" || not_ok "$which: batch killed by SIGKILL (exit $rc)"
+	written=$(ls "$out" | grep -c '\.pem$' || true)
+	[ "$written" -ge "$least" ] && [ "$written" -lt "$N" ] && ok "$which: killed in the middle ($written of $N written)" ||
+		not_ok "$which: killed in the middle ($written of $N written)"
+	[ "$(sqlite3 "$db" 'PRAGMA integrity_check;')" = ok ] && ok "$which: store integrity_check" || not_ok "$which: store integrity_check"
+	$SERIALS "$out"/*.pem | sort > "$T/files"
+	sqlite3 "$db" "SELECT lower(hex(serial)) FROM cert WHERE profile='tls-server';" | sort > "$T/stored"
+	missing=$(comm -23 "$T/files" "$T/stored" | wc -l)
+	[ "$missing" -eq 0 ] && ok "$which: every certificate written out is in the store" ||
+		not_ok "$which: $missing written certificates missing from the store"
+	dups=$(sqlite3 "$db" "SELECT count(*) FROM (SELECT 1 FROM cert GROUP BY ca_id, serial HAVING count(*) > 1);")
+	[ "$dups" -eq 0 ] && ok "$which: no serial twice" || not_ok "$which: $dups serials twice"
+	[ "$(sort -u "$T/files" | wc -l)" -eq "$written" ] && ok "$which: no serial twice among the files" ||
+		not_ok "$which: duplicate serials among the files"
+	expect "$which: store opens: list" ct list --limit 1
+	expect "$which: audit chain verifies after the crash" ct audit verify
+}
+after_kill "first kill" "$T/out" "$K"
+
 # a second kill, at no chosen moment: the batch's output goes nowhere, so it
 # never waits on a pipe; it is killed once K2 files exist, whatever its
 # threads are doing then (signing, committing a group, writing a file)
@@ -47,19 +56,7 @@ while [ "$(ls "$T/out3" | grep -c '\.pem$' || true)" -lt "$K2" ] && kill -0 "$pi
 	sleep 0.01    # polling the folder: the condition, not the delay, decides
 done
 kill -KILL "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null && rc=0 || rc=$?
-[ "$rc" -eq 137 ] && ok "second batch killed by SIGKILL" || not_ok "second batch killed by SIGKILL (exit $rc)"
-written3=$(ls "$T/out3" | grep -c '\.pem$' || true)
-[ "$written3" -ge "$K2" ] && [ "$written3" -lt "$N" ] && ok "second kill in the middle ($written3 of $N written)" ||
-	not_ok "second kill in the middle ($written3 of $N written)"
-[ "$(sqlite3 "$db" 'PRAGMA integrity_check;')" = ok ] && ok "store integrity_check after the second kill" || not_ok "integrity_check after the second kill"
-$SERIALS "$T"/out3/*.pem | sort > "$T/files3"
-sqlite3 "$db" "SELECT lower(hex(serial)) FROM cert WHERE profile='tls-server';" | sort > "$T/stored"
-missing=$(comm -23 "$T/files3" "$T/stored" | wc -l)
-[ "$missing" -eq 0 ] && ok "every certificate written out is in the store (second kill)" || not_ok "$missing written certificates missing (second kill)"
-dups=$(sqlite3 "$db" "SELECT count(*) FROM (SELECT 1 FROM cert GROUP BY ca_id, serial HAVING count(*) > 1);")
-[ "$dups" -eq 0 ] && ok "no serial twice (second kill)" || not_ok "$dups serials twice (second kill)"
-expect "audit chain verifies after the second kill" ct audit verify
+after_kill "second kill" "$T/out3" "$K2"
 # a rerun into the same folder finishes the job over the killed run's leftovers
 expect "a rerun into the killed run's folder" ct issue --ca issuing --profile tls-server --batch "$T/csr" --out-dir "$T/out3" $PASS
 [ "$(ls "$T/out3" | grep -c '\.pem$')" -eq "$N" ] && [ -z "$(ls "$T/out3" | grep '\.tmp\.' || true)" ] &&

@@ -8,7 +8,7 @@ import sys
 
 
 def tlv(buf, off):
-    """(tag, start of content, end) of the element at off"""
+    """(tag, start of content, end) of the DER element at off (pem_serials.py uses it too)"""
     tag = buf[off]
     n = buf[off + 1]
     off += 2
@@ -34,4 +34,5 @@ def main():
     open(sys.argv[3], 'wb').write(der[sstart + 1:send])
 
 
-main()
+if __name__ == '__main__':
+    main()

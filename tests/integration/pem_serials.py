@@ -7,15 +7,7 @@ SEQUENCE { [0] version OPTIONAL, serialNumber INTEGER, ... } ... }."""
 import base64
 import sys
 
-
-def tlv(buf, off):
-    tag, n = buf[off], buf[off + 1]
-    off += 2
-    if n & 0x80:
-        k = n & 0x7f
-        n = int.from_bytes(buf[off:off + k], 'big')
-        off += k
-    return tag, off, off + n
+from der_split import tlv
 
 
 for path in sys.argv[1:]:
