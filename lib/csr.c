@@ -269,6 +269,12 @@ gp_csr_verify(gp_csr *csr)
 	int signid, mdnid, pknid, r;
 	const char *mdname = NULL;
 
+	/* a signature value is octets, its BIT STRING has no unused bits
+	 * (OpenSSL's X509_REQ_verify refuses them too): accepting them would
+	 * let one signature verify under two encodings */
+	if (csr->der->sig->flags & 0x07)
+		return gp_err(GP_E_VERIFY, "CSR signature does not verify: "
+		    "its BIT STRING has unused bits");
 	X509_ALGOR_get0(&aobj, NULL, NULL, csr->der->sig_alg);
 	signid = OBJ_obj2nid(aobj);
 	if (!OBJ_find_sigid_algs(signid, &mdnid, &pknid) || signid == NID_rsassaPss) {

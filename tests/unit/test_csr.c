@@ -167,6 +167,39 @@ test_tampered(void **state)
 	EVP_PKEY_free(key);
 }
 
+/* a signature BIT STRING with unused bits does not verify, even when the
+ * bits it drops are zero (OpenSSL's X509_REQ_verify refuses it too; found
+ * by tests/fuzz/fuzz_csr) */
+static void
+test_signature_unused_bits(void **state)
+{
+	EVP_PKEY *key = NULL;
+	unsigned char *der = NULL;
+	gp_csr *csr = NULL;
+	int len;
+
+	(void)state;
+	do {    /* a signature whose last octet ends in a zero bit */
+		OPENSSL_free(der);
+		EVP_PKEY_free(key);
+		key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+		der = make_csr(&len, key, NULL);
+	} while (der[len - 1] & 1);
+	/* Ed25519: the signature is the last 64 octets, after 03 41 00 */
+	assert_int_equal(der[len - 66], 0x41);
+	assert_int_equal(der[len - 65], 0x00);
+	der[len - 65] = 1;
+	assert_int_equal(gp_csr_parse(&csr, der, (size_t)len), 0);
+	assert_int_equal(gp_csr_verify(csr), GP_E_VERIFY);
+	gp_csr_free(csr);
+	der[len - 65] = 0;                         /* without them it verifies */
+	assert_int_equal(gp_csr_parse(&csr, der, (size_t)len), 0);
+	assert_int_equal(gp_csr_verify(csr), 0);
+	gp_csr_free(csr);
+	OPENSSL_free(der);
+	EVP_PKEY_free(key);
+}
+
 /* an SM2 key signing ECDSA-style (no SM2 signature) is refused, and vice versa */
 static void
 test_wrong_algorithm(void **state)
@@ -243,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_pem),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_tampered),
+		cmocka_unit_test(test_signature_unused_bits),
 		cmocka_unit_test(test_wrong_algorithm),
 		cmocka_unit_test(test_other_keys),
 	};
