@@ -169,7 +169,7 @@ gp_ca_revoke(gp_ctx *ctx, const char *ca_name, const unsigned char *serial,
 	    entry, entry_len, NULL)) != 0)
 		goto out;
 	snprintf(detail, sizeof(detail), "ca=%s serial=%s reason=%s%s%s", ca_name, hex,
-	    gp_reason_name(reason), status == GP_STATUS_REVOKED ? " was=" : "",
+	    gp_reason_name(reason), status == GP_STATUS_REVOKED ? GP_AUDIT_REASON_WAS : "",
 	    status == GP_STATUS_REVOKED ? gp_reason_name(old_reason) : "");
 	if ((r = gp_audit_append(ctx->store, actor ? actor : "ca-tool", action, hex, detail)) != 0 ||
 	    (r = gp_store_commit(ctx->store)) != 0)

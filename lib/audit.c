@@ -171,7 +171,7 @@ static const struct audit_kind {
 	[GP_AUDIT_OBJ_CA] = { GP_AUDIT_CA_CREATE, "CA", "CAs", NULL },
 	[GP_AUDIT_OBJ_CERT] = { GP_AUDIT_CERT_ISSUE, "certificate", "certificates", NULL },
 	[GP_AUDIT_OBJ_REVOKED] = { GP_AUDIT_CERT_REVOKE, "revoked certificate", "revoked certificates",
-		" was=" },
+		GP_AUDIT_REASON_WAS },
 	[GP_AUDIT_OBJ_HELD] = { GP_AUDIT_CERT_HOLD, "certificate on hold", NULL, NULL },
 	[GP_AUDIT_OBJ_CRL] = { GP_AUDIT_CRL_PUBLISH, "CRL", "CRLs", NULL },
 	[GP_AUDIT_OBJ_SEAL] = { GP_AUDIT_SEAL_MAKE, "seal", "seals", NULL },

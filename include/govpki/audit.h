@@ -36,6 +36,10 @@ extern "C" {
 #define GP_AUDIT_RA_SUBMIT       "ra.submit"
 #define GP_AUDIT_RA_OFFICER_ADD  "ra.officer.add"
 #define GP_AUDIT_RA_TOKEN_CREATE "ra.token.create"
+/* In the detail of a further cert.revoke entry for a certificate already
+ * revoked (its reason raised to keyCompromise): " was=" and the old
+ * reason.  Such an entry does not stand for another certificate's. */
+#define GP_AUDIT_REASON_WAS      " was="
 
 /* Appends a row; actor, action required; object, detail may be NULL. */
 GP_EXPORT int gp_audit_append(gp_store *s, const char *actor, const char *action,
