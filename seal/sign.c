@@ -45,9 +45,10 @@ bits_set(ASN1_BIT_STRING *bs, const unsigned char *d, size_t n)
 	return 0;
 }
 
-/* GB/T 38540-2020 §8.1: TBS_Sign { version 4, eseal, timeInfo, dataHash,
- * propertyInfo }, signed by the holder; the optional time-stamp covers the
- * signature value. */
+/* GB/T 38540-2020 §8.1: TBS_Sign { version, eseal, timeInfo, dataHash,
+ * propertyInfo }, signed by the holder; the version is the seal's (4, or 5
+ * for a GM/T 0031-2025 seal: verifiers check that they match, step 1); the
+ * optional time-stamp covers the signature value. */
 int
 gp_seal_sign(unsigned char **der, size_t *len, const gp_seal_sign_params *p)
 {
@@ -114,7 +115,7 @@ gp_seal_sign(unsigned char **der, size_t *len, const gp_seal_sign_params *p)
 	}
 	ASN1_TIME_free(sig->tbs->time);
 	if ((sig->tbs->time = ASN1_GENERALIZEDTIME_set(NULL, (time_t)t)) == NULL ||
-	    ASN1_INTEGER_set(sig->tbs->version, 4) != 1) {
+	    ASN1_INTEGER_set(sig->tbs->version, seal->version) != 1) {
 		r = gp_err_ossl(GP_E_INVALID, "cannot encode the signing time");
 		goto out;
 	}

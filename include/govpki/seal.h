@@ -91,7 +91,7 @@ typedef int (*gp_ts_cb)(void *arg, const unsigned char *req, size_t reqlen,
     unsigned char **resp, size_t *resplen);
 
 typedef struct gp_seal_sign_params {
-	const unsigned char *seal; /* the seal DER (version 4 is written; a v1/v2 seal makes a v1 signature) */
+	const unsigned char *seal; /* the seal DER: version 4 or 5 (the signature takes its version); v1/v2 seals are refused */
 	size_t seal_len;
 	X509 *signer;              /* must be in the seal's holder list */
 	EVP_PKEY *signer_key;

@@ -122,6 +122,19 @@ params_init(gp_seal_params *p, X509 **holders, size_t n)
 	p->height_mm = 42;
 }
 
+/* Sign parameters: the holder signs doc with the seal */
+static void
+sign_init(gp_seal_sign_params *sp, const struct world *w, const unsigned char *seal, size_t len)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->seal = seal;
+	sp->seal_len = len;
+	sp->signer = w->holder;
+	sp->signer_key = w->holder_key;
+	sp->doc = doc;
+	sp->doc_len = sizeof(doc) - 1;
+}
+
 /* status of step name in r, -1 when absent */
 static int
 step(const gp_verify_result *r, const char *name)
@@ -429,13 +442,7 @@ test_not_holder(void **state)
 	h[0] = w.holder;
 	params_init(&p, h, 1);
 	assert_int_equal(gp_seal_make(&seal, &slen, &p, w.maker, w.maker_key), 0);
-	memset(&sp, 0, sizeof(sp));
-	sp.seal = seal;
-	sp.seal_len = slen;
-	sp.signer = w.holder;
-	sp.signer_key = w.holder_key;
-	sp.doc = doc;
-	sp.doc_len = sizeof(doc) - 1;
+	sign_init(&sp, &w, seal, slen);
 	assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), 0);
 	q = sig;
 	assert_non_null(s4 = d2i_SES_SIGNATURE4(NULL, &q, (long)siglen));
@@ -682,6 +689,75 @@ test_v4_alt_and_v5(void **state)
 	SESEAL4_free(s4);
 	SES_SEAL_TBS_free(t);
 	OPENSSL_free(der); OPENSSL_free(info); OPENSSL_free(tbs); OPENSSL_free(sv); OPENSSL_free(out);
+	world_free(&w);
+}
+
+/* A version 5 seal (GM/T 0031-2025) made from one of ours: header 5, the
+ * maker's signature over the new SES_SealInfo, no time-stamp. */
+static void
+seal_v5(unsigned char **out, size_t *outlen, const struct world *w, const unsigned char *der, size_t len)
+{
+	const unsigned char *q = der;
+	SESEAL4 *s4 = d2i_SESEAL4(NULL, &q, (long)len);
+	unsigned char *info = NULL, *sv = NULL;
+	size_t svlen;
+	int n;
+
+	assert_non_null(s4);
+	ASN1_INTEGER_set(s4->info->header->version, 5);
+	s4->info->enc.modified = 1;
+	s4->enc.modified = 1;
+	n = i2d_SES_SEALINFO4(s4->info, &info);
+	assert_int_equal(gp_sign_data(&sv, &svlen, w->maker_key, info, (size_t)n), 0);
+	ASN1_BIT_STRING_set(s4->sig, sv, (int)svlen);
+	*out = NULL;
+	n = i2d_SESEAL4(s4, out);
+	assert_true(n > 0);
+	*outlen = (size_t)n;
+	SESEAL4_free(s4);
+	OPENSSL_free(info);
+	OPENSSL_free(sv);
+}
+
+/* Signing with a version 5 seal writes a version 5 TBS_Sign (GB/T 38540
+ * §8.1: TBS_Sign's version is the seal's), and the signature verifies. */
+static void
+test_sign_v5(void **state)
+{
+	struct world w;
+	gp_seal_params p;
+	gp_seal_sign_params sp;
+	gp_seal_verify_params vp;
+	gp_verify_result *r = NULL;
+	SES_SIGNATURE4 *g = NULL;
+	X509 *h[1];
+	unsigned char *der = NULL, *v5 = NULL, *sig = NULL;
+	const unsigned char *q;
+	size_t len, v5len, siglen;
+	int64_t v = 0;
+
+	(void)state;
+	world_make(&w, GP_KEY_SM2);
+	h[0] = w.holder;
+	params_init(&p, h, 1);
+	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), 0);
+	seal_v5(&v5, &v5len, &w, der, len);
+	sign_init(&sp, &w, v5, v5len);
+	assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), 0);
+	q = sig;
+	assert_non_null(g = d2i_SES_SIGNATURE4(NULL, &q, (long)siglen));
+	assert_int_equal(ASN1_INTEGER_get_int64(&v, g->tbs->version), 1);
+	assert_int_equal(v, 5);
+	SES_SIGNATURE4_free(g);
+	memset(&vp, 0, sizeof(vp));
+	vp.roots = w.roots;
+	vp.doc = doc;
+	vp.doc_len = sizeof(doc) - 1;
+	assert_int_equal(gp_seal_sig_verify(&r, sig, siglen, &vp), 0);
+	assert_int_equal(step(r, "structure"), GP_STEP_PASS);
+	assert_true(gp_verify_result_ok(r));
+	gp_verify_result_free(r);
+	OPENSSL_free(der); OPENSSL_free(v5); OPENSSL_free(sig);
 	world_free(&w);
 }
 
@@ -1022,13 +1098,7 @@ test_sign_timestamped(void **state)
 	h[0] = w.holder;
 	params_init(&p, h, 1);
 	assert_int_equal(gp_seal_make(&seal, &slen, &p, w.maker, w.maker_key), 0);
-	memset(&sp, 0, sizeof(sp));
-	sp.seal = seal;
-	sp.seal_len = slen;
-	sp.signer = w.holder;
-	sp.signer_key = w.holder_key;
-	sp.doc = doc;
-	sp.doc_len = sizeof(doc) - 1;
+	sign_init(&sp, &w, seal, slen);
 	sp.ts_cb = gp_tsa_local_cb;
 	sp.ts_arg = tsa;
 	assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), 0);
@@ -1105,6 +1175,7 @@ main(void)
 		cmocka_unit_test(test_not_holder),
 		cmocka_unit_test(test_v1_forms),
 		cmocka_unit_test(test_v4_alt_and_v5),
+		cmocka_unit_test(test_sign_v5),
 		cmocka_unit_test(test_critical_ext),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_register),
