@@ -440,7 +440,7 @@ ed_check(CMS_SignerInfo *si)
 		return gp_err(GP_E_VERIFY, "no signer key");
 	if ((r = cms_attrs_der(&attrs, &alen, si, 0)) != 0)
 		return r;
-	r = gp_seal_sig_check(pk, alg, ASN1_STRING_get0_data(sv), (size_t)ASN1_STRING_length(sv), attrs, (size_t)alen);
+	r = gp_seal_sig_check(pk, alg, ASN1_STRING_get0_data(sv), (size_t)ASN1_STRING_length(sv), attrs, (size_t)alen, NULL);
 	OPENSSL_free(attrs);
 	return r;
 }
@@ -579,7 +579,7 @@ gm_verify(gp_verify_result *res, GM_CMS *cms, const unsigned char *data, size_t 
 	if (mdt == NULL || mdt->type != V_ASN1_OCTET_STRING || ct == NULL || ct->type != V_ASN1_OBJECT)
 		r = gp_vres_add(res, "signature", GP_STEP_FAIL, "content-type or message-digest missing");
 	else if (gp_seal_sig_check(X509_get0_pubkey(signer), sm2with, ASN1_STRING_get0_data(si->enc_digest),
-	    (size_t)ASN1_STRING_length(si->enc_digest), attrs, (size_t)n) != 0)
+	    (size_t)ASN1_STRING_length(si->enc_digest), attrs, (size_t)n, NULL) != 0)
 		r = gp_vres_add(res, "signature", GP_STEP_FAIL, "%s", gp_error_last());
 	else if (EVP_Digest(data, datalen, md, &mdlen, EVP_sm3(), NULL) != 1 ||
 	    (int)mdlen != ASN1_STRING_length(mdt->value.octet_string) ||

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
@@ -203,20 +204,68 @@ gp_seal_alg_for_key(ASN1_OBJECT **out, const EVP_PKEY *key)
 }
 
 /*
+ * GM/T 0009-2012 §7.2 encodes an SM2 signature as SEQUENCE { r INTEGER,
+ * s INTEGER }; other seal implementations write r and s as two 32-byte
+ * big-endian numbers side by side.  A 64-byte value that is not the DER
+ * form becomes the DER form in *der (OPENSSL_free); otherwise *der stays
+ * NULL and the value is used as it is.
+ */
+static int
+sm2_sig_from_raw(unsigned char **der, size_t *derlen, const unsigned char *sig, size_t len)
+{
+	const unsigned char *p = sig;
+	ECDSA_SIG *es;
+	BIGNUM *br = NULL, *bs = NULL;
+	int n, r;
+
+	*der = NULL;
+	*derlen = 0;
+	if ((es = d2i_ECDSA_SIG(NULL, &p, (long)len)) != NULL && p == sig + len) {
+		ECDSA_SIG_free(es);
+		return 0;
+	}
+	ECDSA_SIG_free(es);
+	ERR_clear_error();
+	if (len != 64)
+		return 0;
+	if ((es = ECDSA_SIG_new()) == NULL || (br = BN_bin2bn(sig, 32, NULL)) == NULL ||
+	    (bs = BN_bin2bn(sig + 32, 32, NULL)) == NULL || ECDSA_SIG_set0(es, br, bs) != 1) {
+		BN_free(br);
+		BN_free(bs);
+		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((n = i2d_ECDSA_SIG(es, der)) <= 0) {
+		r = gp_err_ossl(GP_E_INTERNAL, "cannot encode an SM2 signature");
+		goto out;
+	}
+	*derlen = (size_t)n;
+	r = 0;
+out:
+	ECDSA_SIG_free(es);
+	return r;
+}
+
+/*
  * Verifies sig over tbs with pub under the algorithm alg.  The algorithm
  * must fit the key: sm2withSM3 (GM/T 0006) needs an SM2 key and uses the
- * default distinguishing ID (GM/T 0009 §5, gp_verify_ctx_new).
- * GP_E_VERIFY with the reason.
+ * default distinguishing ID (GM/T 0009 §5, gp_verify_ctx_new); its value
+ * may be DER or raw r || s (sm2_sig_from_raw), *raw (may be NULL) says
+ * which.  GP_E_VERIFY with the reason.
  */
 int
 gp_seal_sig_check(EVP_PKEY *pub, const ASN1_OBJECT *alg, const unsigned char *sig,
-    size_t siglen, const unsigned char *tbs, size_t tbslen)
+    size_t siglen, const unsigned char *tbs, size_t tbslen, int *raw)
 {
 	EVP_MD_CTX *mctx = NULL;
+	unsigned char *der = NULL;
+	size_t derlen = 0;
 	const char *md = NULL, *keyt = NULL;
 	char oid[80];
 	int nid = OBJ_obj2nid(alg), sm2 = 0, r;
 
+	if (raw != NULL)
+		*raw = 0;
 	if (pub == NULL)
 		return gp_err(GP_E_VERIFY, "the signer's public key does not decode");
 	if (sig == NULL || tbs == NULL)
@@ -237,11 +286,18 @@ gp_seal_sig_check(EVP_PKEY *pub, const ASN1_OBJECT *alg, const unsigned char *si
 	if (sm2 ? !gp_key_is_sm2(pub) : (gp_key_is_sm2(pub) || !EVP_PKEY_is_a(pub, keyt)))
 		return gp_err(GP_E_VERIFY, "the signature algorithm %s does not fit the %s key", oid,
 		    gp_key_is_sm2(pub) ? "SM2" : EVP_PKEY_get0_type_name(pub) ? EVP_PKEY_get0_type_name(pub) : "unknown");
-	if ((r = gp_verify_ctx_new(&mctx, pub, md)) != 0)
+	if (sm2 && (r = sm2_sig_from_raw(&der, &derlen, sig, siglen)) != 0)
+		return r;
+	if ((r = gp_verify_ctx_new(&mctx, pub, md)) != 0) {
+		OPENSSL_free(der);
 		return gp_err_ctx(r, "cannot start verifying with %s", oid);
-	r = EVP_DigestVerify(mctx, sig, siglen, tbs, tbslen) == 1 ? 0 :
+	}
+	r = EVP_DigestVerify(mctx, der ? der : sig, der ? derlen : siglen, tbs, tbslen) == 1 ? 0 :
 	    gp_err(GP_E_VERIFY, "the signature does not verify");
+	if (r == 0 && raw != NULL)
+		*raw = der != NULL;
 	EVP_MD_CTX_free(mctx);
+	OPENSSL_free(der);
 	return r;
 }
 

@@ -44,10 +44,11 @@ struct gp_seal {
 int gp_seal_from_asn1(gp_seal **out, SESEAL4 *s4, SESEAL1 *s1);
 
 /* Signature algorithms: the OID a key signs with, and verification of a
- * signature by OID (SM2: SM3 and the default ID). */
+ * signature by OID (SM2: SM3 and the default ID, the value DER or raw
+ * r || s: *raw, may be NULL, is 1 for the latter). */
 int gp_seal_alg_for_key(ASN1_OBJECT **out, const EVP_PKEY *key);
 int gp_seal_sig_check(EVP_PKEY *pub, const ASN1_OBJECT *alg, const unsigned char *sig,
-    size_t siglen, const unsigned char *tbs, size_t tbslen);
+    size_t siglen, const unsigned char *tbs, size_t tbslen, int *raw);
 int gp_seal_md_for_key(const EVP_MD **md, const EVP_PKEY *key);
 
 /* A certificate's chain at time at, then its revocation by crls (may be NULL). */

@@ -255,6 +255,9 @@ step_chain(gp_verify_result *res, const char *name, X509 *x, const gp_seal_verif
 	return r;
 }
 
+/* how a step names an SM2 value read as r || s (gp_seal_sig_check) */
+#define RAW_NOTE " (the SM2 value as raw r || s, not DER)"
+
 /* The maker's signature (§8.2 step 6).  Version 4: over DER(SES_SealInfo)
  * as written by real implementations, else the SEQUENCE { SES_SealInfo,
  * cert, signAlgID } form; version 1/2: the latter (seal-asn1.md). */
@@ -266,12 +269,13 @@ step_seal_sig(gp_verify_result *res, const gp_seal *seal)
 	EVP_PKEY *pub = X509_get0_pubkey(seal->maker);     /* borrowed */
 	const unsigned char *sv = ASN1_STRING_get0_data(seal->sig);
 	size_t svlen = (size_t)ASN1_STRING_length(seal->sig);
-	int n, r;
+	int n, r, raw = 0;
 
 	if (pub == NULL)
 		return gp_vres_add(res, "seal-signature", GP_STEP_FAIL, "the maker's public key does not decode");
-	if (seal->s4 != NULL && gp_seal_sig_check(pub, seal->alg, sv, svlen, seal->info_der, seal->info_len) == 0)
-		return gp_vres_add(res, "seal-signature", GP_STEP_PASS, "%s over SES_SealInfo", seal->alg_txt);
+	if (seal->s4 != NULL && gp_seal_sig_check(pub, seal->alg, sv, svlen, seal->info_der, seal->info_len, &raw) == 0)
+		return gp_vres_add(res, "seal-signature", GP_STEP_PASS, "%s over SES_SealInfo%s", seal->alg_txt,
+		    raw ? RAW_NOTE : "");
 	if ((t = SES_SEAL_TBS_new()) == NULL)
 		return gp_err_ossl(GP_E_NOMEM, "out of memory");
 	/* SEQUENCE { SES_SealInfo (the bytes as received), cert, alg } */
@@ -287,9 +291,9 @@ step_seal_sig(gp_verify_result *res, const gp_seal *seal)
 		r = gp_err_ossl(GP_E_NOMEM, "cannot encode the signed form of the seal");
 		goto out;
 	}
-	if ((r = gp_seal_sig_check(pub, seal->alg, sv, svlen, alt, (size_t)n)) == 0)
+	if ((r = gp_seal_sig_check(pub, seal->alg, sv, svlen, alt, (size_t)n, &raw)) == 0)
 		r = gp_vres_add(res, "seal-signature", GP_STEP_PASS,
-		    "%s over SEQUENCE { SES_SealInfo, cert, signAlgID }", seal->alg_txt);
+		    "%s over SEQUENCE { SES_SealInfo, cert, signAlgID }%s", seal->alg_txt, raw ? RAW_NOTE : "");
 	else if (r == GP_E_VERIFY || r == GP_E_CRYPTO)
 		r = gp_vres_add(res, "seal-signature", GP_STEP_FAIL, "%s", gp_error_last());
 out:
@@ -459,14 +463,17 @@ v1_dashed_time(char out[16], const char *s, size_t n)
 	return 0;
 }
 
-/* GM/T 0031-2014 §9.1 timeInfo BIT STRING: a time-stamp token, or a time's
- * text: a UTCTime or GeneralizedTime string, or ofdrw's "YYYY-MM-DD HH:MM:SS". */
+/* GM/T 0031-2014 §9.1 timeInfo BIT STRING: a time-stamp token, the DER of a
+ * UTCTime (or GeneralizedTime), or a time's text: a UTCTime or
+ * GeneralizedTime string, or ofdrw's "YYYY-MM-DD HH:MM:SS".  Every form
+ * goes through OpenSSL's time parsing, which refuses impossible dates. */
 static int
 v1_time(struct dsig *d, const ASN1_BIT_STRING *ti)
 {
 	const unsigned char *p = ASN1_STRING_get0_data(ti);
 	int n = ASN1_STRING_length(ti);
 	PKCS7 *tok = NULL;
+	ASN1_TIME *at;
 	char txt[32], dashed[16];
 
 	if ((tok = d2i_PKCS7(NULL, &p, n)) != NULL) {
@@ -479,6 +486,14 @@ v1_time(struct dsig *d, const ASN1_BIT_STRING *ti)
 			d->tok = ASN1_STRING_get0_data(ti);
 			d->toklen = (size_t)n;
 		}
+		return r;
+	}
+	ERR_clear_error();
+	p = ASN1_STRING_get0_data(ti);
+	if ((at = d2i_ASN1_TIME(NULL, &p, n)) != NULL) {
+		int r = p == ASN1_STRING_get0_data(ti) + n ? gp_asn1_time_to_unix(&d->time, at) :
+		    gp_err(GP_E_PARSE, "bytes after timeInfo's time");
+		ASN1_TIME_free(at);
 		return r;
 	}
 	ERR_clear_error();
@@ -624,7 +639,7 @@ gp_seal_sig_verify(gp_verify_result **out, const unsigned char *der, size_t len,
 	size_t hlen = 0;
 	int64_t at, ts_time = 0;
 	char tbuf[21], tbuf2[80];
-	int r;
+	int r, raw = 0;
 
 	if (out == NULL)
 		return gp_err(GP_E_INVALID, "gp_seal_sig_verify: NULL argument");
@@ -653,10 +668,10 @@ gp_seal_sig_verify(gp_verify_result **out, const unsigned char *der, size_t len,
 	if (pub == NULL)
 		r = gp_vres_add(res, "signature", GP_STEP_FAIL, "the signer's public key does not decode");
 	else if (gp_seal_sig_check(pub, d.alg, ASN1_STRING_get0_data(d.sig),
-	    (size_t)ASN1_STRING_length(d.sig), d.tbs, d.tbslen) == 0) {
+	    (size_t)ASN1_STRING_length(d.sig), d.tbs, d.tbslen, &raw) == 0) {
 		char oid[80];
 		OBJ_obj2txt(oid, sizeof(oid), d.alg, 1);
-		r = gp_vres_add(res, "signature", GP_STEP_PASS, "%s over TBS_Sign", oid);
+		r = gp_vres_add(res, "signature", GP_STEP_PASS, "%s over TBS_Sign%s", oid, raw ? RAW_NOTE : "");
 	} else
 		r = gp_vres_add(res, "signature", GP_STEP_FAIL, "%s", gp_error_last());
 	if (r != 0)

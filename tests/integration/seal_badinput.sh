@@ -8,11 +8,8 @@
 
 mkimages "$T"
 printf 'document\n' > "$T/doc.txt"
-d="$T/sm2"; mkdir -p "$d"
-export GOVPKI_HOME="$d/home"
-mkca sm2 "$d" root
-mkcert sm2 "$d" root seal-signer "$d/maker" "Seal Maker"
-mkcert sm2 "$d" root person "$d/holder" "holder"
+d="$T/sm2"
+seal_world sm2 "$d"
 MK="--maker-cert $d/maker.pem --maker-key $d/maker.key $PASS --holder $d/holder.pem --width 40 --height 40"
 expect "a good seal" st make $MK --id GOOD --name good --image "$T/seal.png" --image-type PNG --out "$d/good.seal"
 expect "a good signature" st sign --seal "$d/good.seal" --cert "$d/holder.pem" --key "$d/holder.key" $PASS --doc "$T/doc.txt" --out "$d/good.sig"

@@ -26,6 +26,19 @@ mkcert() {
 	GOVPKI_HOME="$dir/home" ct issue --ca "$ca" --profile "$profile" --csr "$base.csr" --out "$base.pem" $PASS >/dev/null
 }
 
+# seal_world TYPE DIR [SUFFIX]: the usual seal test world in DIR, whose home
+# becomes GOVPKI_HOME: a root CA "root" of TYPE (DIR/root.pem), a maker of
+# the seal-signer profile (DIR/maker.key, .pem, CN "Seal Maker[ SUFFIX]")
+# and a holder of the person profile (DIR/holder.*, CN "holder[-SUFFIX]")
+seal_world() {
+	local sfx=${3:+ $3} hsfx=${3:+-$3}
+	mkdir -p "$2"
+	export GOVPKI_HOME="$2/home"
+	mkca "$1" "$2" root
+	mkcert "$1" "$2" root seal-signer "$2/maker" "Seal Maker$sfx"
+	mkcert "$1" "$2" root person "$2/holder" "holder$hsfx"
+}
+
 # a small PNG (1x1, valid), GIF, BMP, JPEG header and SVG for the seal pictures
 mkimages() {
 	printf '\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82' > "$1/seal.png"

@@ -29,11 +29,8 @@ indep_verify() {
 }
 
 for type in sm2 ec-p256 rsa2048 ed25519; do
-	d="$T/$type"; mkdir -p "$d"
-	export GOVPKI_HOME="$d/home"
-	mkca "$type" "$d" root
-	mkcert "$type" "$d" root seal-signer "$d/maker" "Seal Maker $type"
-	mkcert "$type" "$d" root person "$d/holder" "holder-$type"
+	d="$T/$type"
+	seal_world "$type" "$d" "$type"
 	mkcert "$type" "$d" root person "$d/other" "other-$type"
 	case $type in sm2) halg=sm3 ;; *) halg=sha256 ;; esac
 	dochash=$(openssl dgst -$halg -binary "$T/doc.bin" | od -An -v -tx1 | tr -d ' \n')

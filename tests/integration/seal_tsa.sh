@@ -53,11 +53,8 @@ openssl ts -reply -in "$T/g.tsr" -text > "$T/g.txt" 2>&1; grep -q "Status: Rejec
 kill -0 "$TSA_PID" && ok "the server survived the bad requests" || not_ok "the server survived"
 
 for type in sm2 ec-p256; do
-	d="$T/$type"; mkdir -p "$d"
-	export GOVPKI_HOME="$d/home"
-	mkca "$type" "$d" root
-	mkcert "$type" "$d" root seal-signer "$d/maker" "Seal Maker $type"
-	mkcert "$type" "$d" root person "$d/holder" "holder-$type"
+	d="$T/$type"
+	seal_world "$type" "$d" "$type"
 	st make --maker-cert "$d/maker.pem" --maker-key "$d/maker.key" $PASS --id "TS-$type" --name "time-stamped" \
 		--holder "$d/holder.pem" --image "$T/seal.png" --image-type PNG --width 40 --height 40 --out "$d/s.seal" 2>/dev/null
 	expect "$type: sign with a time-stamp" st sign --seal "$d/s.seal" --cert "$d/holder.pem" --key "$d/holder.key" $PASS \

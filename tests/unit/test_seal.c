@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/ts.h>
 #include <openssl/x509v3.h>
@@ -120,6 +121,19 @@ params_init(gp_seal_params *p, X509 **holders, size_t n)
 	p->image_len = sizeof(png) - 1;
 	p->width_mm = 40;
 	p->height_mm = 42;
+}
+
+/* A world of key type t and a seal for its holder made by its maker (params_init). */
+static void
+world_seal(struct world *w, gp_key_type t, unsigned char **der, size_t *len)
+{
+	gp_seal_params p;
+	X509 *h[1];
+
+	world_make(w, t);
+	h[0] = w->holder;
+	params_init(&p, h, 1);
+	assert_int_equal(gp_seal_make(der, len, &p, w->maker, w->maker_key), 0);
 }
 
 /* Sign parameters: the holder signs doc with the seal */
@@ -466,6 +480,54 @@ test_not_holder(void **state)
 	world_free(&w);
 }
 
+/* An SM2 signature value (DER SEQUENCE { r, s }) as the 64 bytes r || s. */
+static void
+sm2_raw(unsigned char raw[64], const unsigned char *der, size_t len)
+{
+	const unsigned char *q = der;
+	ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &q, (long)len);
+
+	assert_non_null(es);
+	assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_r(es), raw, 32), 32);
+	assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_s(es), raw + 32, 32), 32);
+	ECDSA_SIG_free(es);
+}
+
+/* Signs DER(tbs) (of template tbs_it) with key into bits (raw: an SM2
+ * value as r || s), then encodes outer (of template it): *out its DER
+ * (OPENSSL_free), the length returned.  Callers mark the encodings they
+ * changed as modified first. */
+static int
+resign(unsigned char **out, const ASN1_ITEM *tbs_it, void *tbs, ASN1_BIT_STRING *bits,
+    const ASN1_ITEM *it, void *outer, EVP_PKEY *key, int raw)
+{
+	unsigned char *der = NULL, *sv = NULL, rs[64];
+	size_t svlen;
+	int n;
+
+	n = ASN1_item_i2d(tbs, &der, tbs_it);
+	assert_int_equal(gp_sign_data(&sv, &svlen, key, der, (size_t)n), 0);
+	if (raw) {
+		sm2_raw(rs, sv, svlen);
+		ASN1_BIT_STRING_set(bits, rs, 64);
+	} else
+		ASN1_BIT_STRING_set(bits, sv, (int)svlen);
+	*out = NULL;
+	n = ASN1_item_i2d(outer, out, it);
+	assert_true(n > 0);
+	OPENSSL_free(der);
+	OPENSSL_free(sv);
+	return n;
+}
+
+/* A version 1 SES_Signature signed again by key after a change. */
+static int
+sig1_encode(unsigned char **out, SES_SIGNATURE1 *g1, EVP_PKEY *key)
+{
+	g1->tbs->enc.modified = 1;
+	return resign(out, ASN1_ITEM_rptr(TBS_SIGN1), g1->tbs, g1->sig, ASN1_ITEM_rptr(SES_SIGNATURE1), g1, key, 0);
+}
+
 /* Builds a GM/T 0031-2014 (version 1) seal and signature with the templates,
  * as other implementations write them, and verifies them. */
 static void
@@ -547,13 +609,7 @@ test_v1_forms(void **state)
 	ASN1_OCTET_STRING_set(g1->tbs->cert, hcert, (int)ASN1_STRING_length(os));
 	ASN1_OBJECT_free(g1->tbs->alg);
 	g1->tbs->alg = OBJ_nid2obj(NID_SM2_with_SM3);
-	OPENSSL_free(tbs);
-	tbs = NULL;
-	n = i2d_TBS_SIGN1(g1->tbs, &tbs);
-	OPENSSL_free(sv);
-	assert_int_equal(gp_sign_data(&sv, &svlen, w.holder_key, tbs, (size_t)n), 0);
-	ASN1_BIT_STRING_set(g1->sig, sv, (int)svlen);
-	gl = i2d_SES_SIGNATURE1(g1, &sig);
+	gl = sig1_encode(&sig, g1, w.holder_key);
 	vp.doc = doc;
 	vp.doc_len = sizeof(doc) - 1;
 	assert_int_equal(gp_seal_sig_verify(&r, sig, (size_t)gl, &vp), 0);
@@ -570,6 +626,36 @@ test_v1_forms(void **state)
 	}
 	assert_int_equal(step(r, "holder"), GP_STEP_PASS);
 	gp_verify_result_free(r);
+	/* timeInfo as the DER of a UTCTime (GM/T 0031-2014 §9.1 names the type),
+	 * as other implementations write it; then one of 31 February, refused */
+	{
+		static const char *const times[] = { "270315101112Z", "270231101112Z" };
+		for (size_t i = 0; i < 2; i++) {
+			ASN1_UTCTIME *ut = ASN1_UTCTIME_new();
+			unsigned char *td = NULL, *sig2 = NULL;
+			int tl, g2;
+
+			assert_int_equal(ASN1_STRING_set(ut, times[i], -1), 1);
+			tl = i2d_ASN1_UTCTIME(ut, &td);
+			ASN1_BIT_STRING_set(g1->tbs->time, td, tl);
+			g2 = sig1_encode(&sig2, g1, w.holder_key);
+			vp.at = time(NULL);
+			if (i == 0) {
+				assert_int_equal(gp_seal_sig_verify(&r, sig2, (size_t)g2, &vp), 0);
+				assert_int_equal(step(r, "signature"), GP_STEP_PASS);
+				assert_int_equal(gp_verify_result_time(r), 1805105472);   /* 2027-03-15T10:11:12Z */
+				gp_verify_result_free(r);
+			} else {
+				assert_int_equal(gp_seal_sig_verify(&r, sig2, (size_t)g2, &vp), GP_E_PARSE);
+				assert_non_null(strstr(gp_error_last(), "a time field is malformed"));
+				assert_null(r);
+			}
+			vp.at = 0;
+			ASN1_UTCTIME_free(ut);
+			OPENSSL_free(td);
+			OPENSSL_free(sig2);
+		}
+	}
 	/* our signer refuses to sign with a v1 seal (version 4 is written) */
 	{
 		gp_seal_sign_params sp;
@@ -599,14 +685,21 @@ test_v1_forms(void **state)
 	world_free(&w);
 }
 
+/* A decoded seal signed again by the maker after a change (raw: SM2 as r || s). */
+static int
+reseal(unsigned char **out, SESEAL4 *s4, EVP_PKEY *maker_key, int raw)
+{
+	s4->info->enc.modified = 1;
+	s4->enc.modified = 1;
+	return resign(out, ASN1_ITEM_rptr(SES_SEALINFO4), s4->info, s4->sig, ASN1_ITEM_rptr(SESEAL4), s4, maker_key, raw);
+}
+
 /* A version 4 seal signed over SEQUENCE { SES_SealInfo, cert, signAlgID } is
  * accepted, and the form reported; a version 5 seal with a time-stamp field decodes. */
 static void
 test_v4_alt_and_v5(void **state)
 {
 	struct world w;
-	gp_seal_params p;
-	X509 *h[1];
 	unsigned char *der = NULL, *info = NULL, *tbs = NULL, *sv = NULL, *out = NULL;
 	const unsigned char *q;
 	size_t len, svlen;
@@ -618,10 +711,7 @@ test_v4_alt_and_v5(void **state)
 	int n;
 
 	(void)state;
-	world_make(&w, GP_KEY_SM2);
-	h[0] = w.holder;
-	params_init(&p, h, 1);
-	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), 0);
+	world_seal(&w, GP_KEY_SM2, &der, &len);
 	q = der;
 	s4 = d2i_SESEAL4(NULL, &q, (long)len);
 	n = i2d_SES_SEALINFO4(s4->info, &info);
@@ -699,24 +789,11 @@ seal_v5(unsigned char **out, size_t *outlen, const struct world *w, const unsign
 {
 	const unsigned char *q = der;
 	SESEAL4 *s4 = d2i_SESEAL4(NULL, &q, (long)len);
-	unsigned char *info = NULL, *sv = NULL;
-	size_t svlen;
-	int n;
 
 	assert_non_null(s4);
 	ASN1_INTEGER_set(s4->info->header->version, 5);
-	s4->info->enc.modified = 1;
-	s4->enc.modified = 1;
-	n = i2d_SES_SEALINFO4(s4->info, &info);
-	assert_int_equal(gp_sign_data(&sv, &svlen, w->maker_key, info, (size_t)n), 0);
-	ASN1_BIT_STRING_set(s4->sig, sv, (int)svlen);
-	*out = NULL;
-	n = i2d_SESEAL4(s4, out);
-	assert_true(n > 0);
-	*outlen = (size_t)n;
+	*outlen = (size_t)reseal(out, s4, w->maker_key, 0);
 	SESEAL4_free(s4);
-	OPENSSL_free(info);
-	OPENSSL_free(sv);
 }
 
 /* Signing with a version 5 seal writes a version 5 TBS_Sign (GB/T 38540
@@ -725,22 +802,17 @@ static void
 test_sign_v5(void **state)
 {
 	struct world w;
-	gp_seal_params p;
 	gp_seal_sign_params sp;
 	gp_seal_verify_params vp;
 	gp_verify_result *r = NULL;
 	SES_SIGNATURE4 *g = NULL;
-	X509 *h[1];
 	unsigned char *der = NULL, *v5 = NULL, *sig = NULL;
 	const unsigned char *q;
 	size_t len, v5len, siglen;
 	int64_t v = 0;
 
 	(void)state;
-	world_make(&w, GP_KEY_SM2);
-	h[0] = w.holder;
-	params_init(&p, h, 1);
-	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), 0);
+	world_seal(&w, GP_KEY_SM2, &der, &len);
 	seal_v5(&v5, &v5len, &w, der, len);
 	sign_init(&sp, &w, v5, v5len);
 	assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), 0);
@@ -761,17 +833,89 @@ test_sign_v5(void **state)
 	world_free(&w);
 }
 
+/* SM2 signatures written as raw r || s (64 bytes), as other implementations
+ * do, verify: the maker's over the seal and the signer's over TBS_Sign;
+ * the step says which form it was.  63 bytes, or r || s of another
+ * message, do not. */
+static void
+test_sm2_raw(void **state)
+{
+	struct world w;
+	gp_seal_verify_params vp;
+	gp_verify_result *r = NULL;
+	SESEAL4 *s4;
+	SES_SIGNATURE4 *g;
+	unsigned char *der = NULL, *sv = NULL, *seal = NULL, *tbs = NULL, *sig = NULL, *out = NULL;
+	unsigned char raw[64], cert_der[4096], *cp = cert_der;
+	const unsigned char *q;
+	size_t len, svlen;
+	int n, sl, cl;
+
+	(void)state;
+	world_seal(&w, GP_KEY_SM2, &der, &len);
+	/* the maker's signature in r || s form */
+	q = der;
+	assert_non_null(s4 = d2i_SESEAL4(NULL, &q, (long)len));
+	sl = reseal(&seal, s4, w.maker_key, 1);
+	memset(&vp, 0, sizeof(vp));
+	vp.roots = w.roots;
+	assert_int_equal(gp_seal_verify(&r, seal, (size_t)sl, &vp), 0);
+	assert_true(gp_verify_result_ok(r));
+	assert_non_null(strstr(detail(r, "seal-signature"), "r || s"));
+	gp_verify_result_free(r);
+	/* the signer's too, over a TBS_Sign around that seal */
+	g = SES_SIGNATURE4_new();
+	ASN1_INTEGER_set(g->tbs->version, 4);
+	SESEAL4_free(g->tbs->eseal);
+	q = seal;
+	g->tbs->eseal = d2i_SESEAL4(NULL, &q, sl);
+	ASN1_TIME_free(g->tbs->time);
+	g->tbs->time = ASN1_GENERALIZEDTIME_set(NULL, time(NULL));
+	ASN1_BIT_STRING_set(g->tbs->data_hash, (unsigned char *)"0123456789abcdef0123456789abcdef", 32);
+	ASN1_STRING_set(g->tbs->property, "raw.txt", -1);
+	cl = i2d_X509(w.holder, &cp);
+	ASN1_OCTET_STRING_set(g->cert, cert_der, cl);
+	ASN1_OBJECT_free(g->alg);
+	g->alg = OBJ_nid2obj(NID_SM2_with_SM3);
+	n = i2d_TBS_SIGN4(g->tbs, &tbs);
+	assert_int_equal(gp_sign_data(&sv, &svlen, w.holder_key, tbs, (size_t)n), 0);
+	sm2_raw(raw, sv, svlen);
+	ASN1_BIT_STRING_set(g->sig, raw, 64);
+	n = i2d_SES_SIGNATURE4(g, &sig);
+	assert_int_equal(gp_seal_sig_verify(&r, sig, (size_t)n, &vp), 0);
+	assert_true(gp_verify_result_ok(r));
+	assert_non_null(strstr(detail(r, "signature"), "r || s"));
+	gp_verify_result_free(r);
+	/* one byte short, and the seal's r || s over other bytes: refused */
+	ASN1_BIT_STRING_set(g->sig, raw, 63);
+	n = i2d_SES_SIGNATURE4(g, &out);
+	assert_int_equal(gp_seal_sig_verify(&r, out, (size_t)n, &vp), 0);
+	assert_int_equal(step(r, "signature"), GP_STEP_FAIL);
+	gp_verify_result_free(r);
+	OPENSSL_free(out);
+	out = NULL;
+	raw[5] ^= 1;
+	ASN1_BIT_STRING_set(g->sig, raw, 64);
+	n = i2d_SES_SIGNATURE4(g, &out);
+	assert_int_equal(gp_seal_sig_verify(&r, out, (size_t)n, &vp), 0);
+	assert_int_equal(step(r, "signature"), GP_STEP_FAIL);
+	gp_verify_result_free(r);
+	SES_SIGNATURE4_free(g);
+	SESEAL4_free(s4);
+	OPENSSL_free(der); OPENSSL_free(sv); OPENSSL_free(seal); OPENSSL_free(tbs);
+	OPENSSL_free(sig); OPENSSL_free(out);
+	world_free(&w);
+}
+
 /* An unknown extension marked critical fails the structure step; a
  * non-critical one is ignored.  gp_seal_sig_parse returns the parts. */
 static void
 test_critical_ext(void **state)
 {
 	struct world w;
-	gp_seal_params p;
-	X509 *h[1];
-	unsigned char *der = NULL, *info = NULL, *sv = NULL, *out = NULL;
+	unsigned char *der = NULL, *out = NULL;
 	const unsigned char *q;
-	size_t len, svlen;
+	size_t len;
 	SESEAL4 *s4;
 	SES_EXTDATA *e = SES_EXTDATA_new();
 	gp_seal_verify_params vp;
@@ -779,10 +923,7 @@ test_critical_ext(void **state)
 	int n;
 
 	(void)state;
-	world_make(&w, GP_KEY_EC_P256);
-	h[0] = w.holder;
-	params_init(&p, h, 1);
-	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), 0);
+	world_seal(&w, GP_KEY_EC_P256, &der, &len);
 	q = der;
 	s4 = d2i_SESEAL4(NULL, &q, (long)len);
 	ASN1_OBJECT_free(e->id);
@@ -791,12 +932,7 @@ test_critical_ext(void **state)
 	e->critical = 0xff;
 	s4->info->ext = sk_SES_EXTDATA_new_null();
 	sk_SES_EXTDATA_push(s4->info->ext, e);
-	s4->info->enc.modified = 1;
-	s4->enc.modified = 1;
-	n = i2d_SES_SEALINFO4(s4->info, &info);
-	assert_int_equal(gp_sign_data(&sv, &svlen, w.maker_key, info, (size_t)n), 0);
-	ASN1_BIT_STRING_set(s4->sig, sv, (int)svlen);
-	n = i2d_SESEAL4(s4, &out);
+	n = reseal(&out, s4, w.maker_key, 0);
 	memset(&vp, 0, sizeof(vp));
 	vp.roots = w.roots;
 	assert_int_equal(gp_seal_verify(&r, out, (size_t)n, &vp), 0);
@@ -805,15 +941,9 @@ test_critical_ext(void **state)
 	assert_string_equal(gp_verify_result_reason(r), "structure: unknown critical extension 1.2.3.4.5.6.7");
 	gp_verify_result_free(r);
 	/* not critical: fine */
-	OPENSSL_free(info); OPENSSL_free(sv); OPENSSL_free(out);
-	info = sv = out = NULL;
+	OPENSSL_free(out);
 	e->critical = -1;
-	s4->info->enc.modified = 1;
-	s4->enc.modified = 1;
-	n = i2d_SES_SEALINFO4(s4->info, &info);
-	assert_int_equal(gp_sign_data(&sv, &svlen, w.maker_key, info, (size_t)n), 0);
-	ASN1_BIT_STRING_set(s4->sig, sv, (int)svlen);
-	n = i2d_SESEAL4(s4, &out);
+	n = reseal(&out, s4, w.maker_key, 0);
 	assert_int_equal(gp_seal_verify(&r, out, (size_t)n, &vp), 0);
 	assert_true(gp_verify_result_ok(r));
 	gp_verify_result_free(r);
@@ -851,7 +981,7 @@ test_critical_ext(void **state)
 		OPENSSL_free(sig);
 	}
 	SESEAL4_free(s4);
-	OPENSSL_free(der); OPENSSL_free(info); OPENSSL_free(sv); OPENSSL_free(out);
+	OPENSSL_free(der); OPENSSL_free(out);
 	world_free(&w);
 }
 
@@ -860,19 +990,14 @@ static void
 test_parse_bad(void **state)
 {
 	struct world w;
-	gp_seal_params p;
 	gp_seal_verify_params vp;
 	gp_verify_result *r = (gp_verify_result *)1;
-	X509 *h[1];
 	unsigned char *der = NULL, *big;
 	size_t len;
 	gp_seal *s = (gp_seal *)1;
 
 	(void)state;
-	world_make(&w, GP_KEY_EC_P256);
-	h[0] = w.holder;
-	params_init(&p, h, 1);
-	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), 0);
+	world_seal(&w, GP_KEY_EC_P256, &der, &len);
 	assert_int_equal(gp_seal_parse(&s, der, len - 1), GP_E_PARSE);
 	assert_null(s);
 	assert_int_equal(gp_seal_parse(&s, der, 10), GP_E_PARSE);
@@ -1176,6 +1301,7 @@ main(void)
 		cmocka_unit_test(test_v1_forms),
 		cmocka_unit_test(test_v4_alt_and_v5),
 		cmocka_unit_test(test_sign_v5),
+		cmocka_unit_test(test_sm2_raw),
 		cmocka_unit_test(test_critical_ext),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_register),
