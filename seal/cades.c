@@ -91,7 +91,7 @@ ed25519_finish(CMS_SignerInfo *si, EVP_PKEY *key, const unsigned char *data, siz
 	size_t siglen = 0;
 	ASN1_TIME *t = NULL;
 	X509_ALGOR *psig = NULL;
-	int alen = 0, r;
+	int alen = 0, sl, r;
 
 	if (EVP_Digest(data, datalen, md, &mdlen, EVP_sha512(), NULL) != 1 ||
 	    (t = X509_gmtime_adj(NULL, 0)) == NULL ||
@@ -102,11 +102,12 @@ ed25519_finish(CMS_SignerInfo *si, EVP_PKEY *key, const unsigned char *data, siz
 		goto out;
 	}
 	if ((r = cms_attrs_der(&attrs, &alen, si, 1)) != 0 ||
-	    (r = gp_sign_data(&sig, &siglen, key, attrs, (size_t)alen)) != 0)
+	    (r = gp_sign_data(&sig, &siglen, key, attrs, (size_t)alen)) != 0 ||
+	    (r = gp_seal_int_len(&sl, siglen, "the signature")) != 0)
 		goto out;
 	CMS_SignerInfo_get0_algs(si, NULL, NULL, NULL, &psig);         /* borrowed */
 	if (psig == NULL || X509_ALGOR_set0(psig, OBJ_nid2obj(NID_ED25519), V_ASN1_UNDEF, NULL) != 1 ||
-	    ASN1_OCTET_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)siglen) != 1) {
+	    ASN1_OCTET_STRING_set(CMS_SignerInfo_get0_signature(si), sig, sl) != 1) {
 		r = gp_err_ossl(GP_E_INTERNAL, "cannot set the Ed25519 signature");
 		goto out;
 	}
@@ -130,7 +131,7 @@ cms_sign(unsigned char **der, size_t *len, X509 *signer, EVP_PKEY *key, STACK_OF
 	unsigned char *ess = NULL, *tok = NULL, *buf = NULL;
 	size_t toklen = 0;
 	const EVP_MD *md;
-	int esslen = 0, n, r;
+	int esslen = 0, dl, tl, n, r;
 	const int flags = CMS_DETACHED | CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP;
 
 	/* RFC 8419 §3.1: Ed25519 with SHA-512; RFC 5754 SHA-256 otherwise */
@@ -152,7 +153,9 @@ cms_sign(unsigned char **der, size_t *len, X509 *signer, EVP_PKEY *key, STACK_OF
 	if (EVP_PKEY_is_a(key, "ED25519")) {
 		if ((r = ed25519_finish(si, key, data, datalen)) != 0)
 			goto out;
-	} else if ((in = BIO_new_mem_buf(data ? data : (const unsigned char *)"", (int)datalen)) == NULL ||
+	} else if ((r = gp_seal_int_len(&dl, datalen, "the data")) != 0)
+		goto out;
+	else if ((in = BIO_new_mem_buf(data ? data : (const unsigned char *)"", dl)) == NULL ||
 	    CMS_final(cms, in, NULL, flags & ~CMS_PARTIAL) != 1) {
 		r = gp_err_ossl(GP_E_CRYPTO, "CMS signing failed");
 		goto out;
@@ -165,8 +168,10 @@ cms_sign(unsigned char **der, size_t *len, X509 *signer, EVP_PKEY *key, STACK_OF
 			r = gp_err_ctx(r, "time-stamp");
 			goto out;
 		}
+		if ((r = gp_seal_int_len(&tl, toklen, "the time-stamp token")) != 0)
+			goto out;
 		if (CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE,
-		    tok, (int)toklen) != 1) {
+		    tok, tl) != 1) {
 			r = gp_err_ossl(GP_E_INTERNAL, "cannot add the signature time-stamp");
 			goto out;
 		}
@@ -226,7 +231,7 @@ gm_sign(unsigned char **der, size_t *len, X509 *signer, EVP_PKEY *key, STACK_OF(
 	unsigned char md[EVP_MAX_MD_SIZE], *attrs = NULL, *sig = NULL, *ess = NULL, *tok = NULL, *buf = NULL;
 	unsigned int mdlen = 0;
 	size_t siglen = 0, toklen = 0;
-	int n, esslen = 0, r;
+	int n, esslen = 0, sl, tl, r;
 
 	if ((cms = GM_CMS_new()) == NULL || (si = PKCS7_SIGNER_INFO_new()) == NULL ||
 	    (cms->signed_data->cert = sk_X509_new_null()) == NULL) {
@@ -290,9 +295,10 @@ gm_sign(unsigned char **der, size_t *len, X509 *signer, EVP_PKEY *key, STACK_OF(
 		r = gp_err_ossl(GP_E_INTERNAL, "cannot encode the authenticated attributes");
 		goto out;
 	}
-	if ((r = gp_sign_data(&sig, &siglen, key, attrs, (size_t)n)) != 0)
+	if ((r = gp_sign_data(&sig, &siglen, key, attrs, (size_t)n)) != 0 ||
+	    (r = gp_seal_int_len(&sl, siglen, "the signature")) != 0)
 		goto out;
-	if (ASN1_OCTET_STRING_set(si->enc_digest, sig, (int)siglen) != 1) {
+	if (ASN1_OCTET_STRING_set(si->enc_digest, sig, sl) != 1) {
 		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -301,7 +307,8 @@ gm_sign(unsigned char **der, size_t *len, X509 *signer, EVP_PKEY *key, STACK_OF(
 			r = gp_err_ctx(r, "time-stamp");
 			goto out;
 		}
-		if ((r = seq_value(&seq, tok, (int)toklen)) != 0 ||
+		if ((r = gp_seal_int_len(&tl, toklen, "the time-stamp token")) != 0 ||
+		    (r = seq_value(&seq, tok, tl)) != 0 ||
 		    (r = add_attr(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, seq, 0)) != 0)
 			goto out;
 		seq = NULL;
@@ -455,7 +462,7 @@ cms_verify(gp_verify_result *res, CMS_ContentInfo *cms, const unsigned char *dat
 	BIO *in = NULL;
 	X509 *signer;
 	X509_ALGOR *psig = NULL;
-	int r, ed = 0;
+	int r, dl, ed = 0;
 
 	if (sk_CMS_SignerInfo_num(sis) != 1)
 		return gp_vres_add(res, "structure", GP_STEP_FAIL, "%d signers (one expected)", sk_CMS_SignerInfo_num(sis));
@@ -471,8 +478,10 @@ cms_verify(gp_verify_result *res, CMS_ContentInfo *cms, const unsigned char *dat
 	 * keeps it from copying, so bad signatures cost no memory (found by
 	 * fuzz_seal).
 	 */
+	if ((r = gp_seal_int_len(&dl, datalen, "the data")) != 0)
+		return r;
 	if ((in = BIO_new(BIO_f_null())) == NULL ||
-	    BIO_push(in, BIO_new_mem_buf(data ? data : (const unsigned char *)"", (int)datalen)) == NULL ||
+	    BIO_push(in, BIO_new_mem_buf(data ? data : (const unsigned char *)"", dl)) == NULL ||
 	    BIO_next(in) == NULL) {
 		BIO_free_all(in);
 		return gp_err_ossl(GP_E_NOMEM, "out of memory");

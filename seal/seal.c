@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,6 +162,16 @@ int_get(long *out, const ASN1_INTEGER *ai, const char *what)
 	if (ai == NULL || ASN1_INTEGER_get_int64(&v, ai) != 1 || v < -1000000000 || v > 1000000000)
 		return gp_err(GP_E_PARSE, "%s is not a small integer", what);
 	*out = (long)v;
+	return 0;
+}
+
+int
+gp_seal_int_len(int *out, size_t len, const char *what)
+{
+	*out = 0;
+	if (len > INT_MAX)
+		return gp_err(GP_E_INVALID, "%s is larger than %d bytes", what, INT_MAX);
+	*out = (int)len;
 	return 0;
 }
 
@@ -424,6 +435,8 @@ gp_seal_make(unsigned char **der, size_t *len, const gp_seal_params *p,
 		return gp_err(GP_E_INVALID, "the seal name must be 1 to 256 bytes");
 	if (p->width_mm < 1 || p->width_mm > 1000 || p->height_mm < 1 || p->height_mm > 1000)
 		return gp_err(GP_E_INVALID, "the image size must be 1 to 1000 mm each way");
+	if (p->image_len > GP_SEAL_MAX)
+		return gp_err(GP_E_INVALID, "the image is larger than %d bytes", GP_SEAL_MAX);
 	if ((r = gp_seal_image_check(p->image_type, p->image, p->image_len)) != 0)
 		return r;
 	itype = image_type_norm(p->image_type);

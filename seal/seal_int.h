@@ -68,6 +68,11 @@ int gp_seal_http_timeout(void);
 /* Time conversions */
 int gp_asn1_time_to_unix(int64_t *out, const ASN1_TIME *t);
 
+/* OpenSSL's BIO, ASN1_STRING and attribute calls take int lengths: *out
+ * gets len, or GP_E_INVALID ("WHAT is larger than INT_MAX bytes") when it
+ * does not fit, rather than a length cut to its low bits. */
+int gp_seal_int_len(int *out, size_t len, const char *what);
+
 /* Collects the first line of the current error message (for a step reason). */
 const char *gp_seal_errmsg(void);
 

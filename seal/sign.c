@@ -37,7 +37,11 @@ gp_seal_doc_hash(unsigned char *out, size_t *outlen, const EVP_PKEY *key,
 static int
 bits_set(ASN1_BIT_STRING *bs, const unsigned char *d, size_t n)
 {
-	if (ASN1_BIT_STRING_set(bs, (unsigned char *)d, (int)n) != 1)
+	int len, r;
+
+	if ((r = gp_seal_int_len(&len, n, "a BIT STRING value")) != 0)
+		return r;
+	if (ASN1_BIT_STRING_set(bs, (unsigned char *)d, len) != 1)
 		return gp_err_ossl(GP_E_NOMEM, "out of memory");
 	/* keep every byte: 0 unused bits, no trimming of trailing zeros */
 	bs->flags &= ~0x07;

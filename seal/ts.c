@@ -199,12 +199,14 @@ gp_tsa_http_cb(void *arg, const unsigned char *req, size_t reqlen,
 	char *host = NULL, *port = NULL, *path = NULL;
 	BIO *rq = NULL, *rs = NULL;
 	BUF_MEM *mem;
-	int ssl = 0, r;
+	int ssl = 0, n, r;
 
 	*resp = NULL;
 	*resplen = 0;
 	if (url == NULL)
 		return gp_err(GP_E_INVALID, "no TSA URL");
+	if ((r = gp_seal_int_len(&n, reqlen, "the time-stamp request")) != 0)
+		return r;
 	if (OSSL_HTTP_parse_url(url, &ssl, NULL, &host, &port, NULL, &path, NULL, NULL) != 1) {
 		r = gp_err_ossl(GP_E_INVALID, "bad TSA URL '%s'", url);
 		goto out;
@@ -213,7 +215,7 @@ gp_tsa_http_cb(void *arg, const unsigned char *req, size_t reqlen,
 		r = gp_err(GP_E_INVALID, "TSA URL '%s': only http:// is supported", url);
 		goto out;
 	}
-	if ((rq = BIO_new_mem_buf(req, (int)reqlen)) == NULL) {
+	if ((rq = BIO_new_mem_buf(req, n)) == NULL) {
 		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -297,6 +299,10 @@ gp_ts_stamp(unsigned char **token, size_t *toklen, const char *mdname,
 	}
 	if ((r = cb(arg, rq, (size_t)n, &rsp, &rsplen)) != 0)
 		goto out;
+	if (rsplen > TS_MAX_RESP) {
+		r = gp_err(GP_E_PARSE, "the TSA's answer is larger than %d bytes", TS_MAX_RESP);
+		goto out;
+	}
 	p = rsp;
 	if ((rs = d2i_TS_RESP(NULL, &p, (long)rsplen)) == NULL || p != rsp + rsplen) {
 		r = gp_err_ossl(GP_E_PARSE, "the TSA's answer is not a time-stamp response");
@@ -343,13 +349,16 @@ gp_ts_verify(int64_t *gen_time, const unsigned char *token, size_t toklen,
 	X509_STORE *st = NULL;
 	BIO *bio = NULL;
 	const unsigned char *p = token;
-	int r;
+	int tl, dl, r;
 
 	if (gen_time != NULL)
 		*gen_time = 0;
 	if (token == NULL || toklen == 0 || (data == NULL && len))
 		return gp_err(GP_E_INVALID, "gp_ts_verify: NULL argument");
-	if ((tok = d2i_PKCS7(NULL, &p, (long)toklen)) == NULL || p != token + toklen ||
+	if ((r = gp_seal_int_len(&tl, toklen, "the time-stamp token")) != 0 ||
+	    (r = gp_seal_int_len(&dl, len, "the time-stamped data")) != 0)
+		return r;
+	if ((tok = d2i_PKCS7(NULL, &p, tl)) == NULL || p != token + toklen ||
 	    (tst = PKCS7_to_TS_TST_INFO(tok)) == NULL) {
 		r = gp_err_ossl(GP_E_VERIFY, "the time-stamp token does not decode");
 		goto out;
@@ -364,7 +373,7 @@ gp_ts_verify(int64_t *gen_time, const unsigned char *token, size_t toklen,
 		if ((r = gp_x509_prepare_sm2(sk_X509_value(untrusted, i))) != 0)
 			goto out;
 	if ((ctx = TS_VERIFY_CTX_new()) == NULL || (st = X509_STORE_new()) == NULL ||
-	    (bio = BIO_new_mem_buf(data ? data : (const unsigned char *)"", (int)len)) == NULL) {
+	    (bio = BIO_new_mem_buf(data ? data : (const unsigned char *)"", dl)) == NULL) {
 		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
 		goto out;
 	}

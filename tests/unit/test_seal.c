@@ -1288,6 +1288,56 @@ test_cades(void **state)
 	}
 }
 
+/* Lengths beyond INT_MAX are refused, not cut to int for OpenSSL: a
+ * length of 2^32 + 3 must not become 3, which made a time-stamp and a
+ * CAdES signature over the first 3 bytes "verify" for 4 GiB of data.
+ * (Nothing reads past those 3 bytes: the check comes first.) */
+static void
+test_len_limits(void **state)
+{
+	const size_t huge = ((size_t)1 << 32) + 3;
+	struct world w;
+	gp_tsa *tsa = NULL;
+	gp_verify_result *r = NULL;
+	unsigned char *tok = NULL, *sig = NULL, *resp = NULL;
+	size_t toklen, siglen, rlen;
+
+	(void)state;
+	world_make(&w, GP_KEY_EC_P256);
+	assert_int_equal(gp_tsa_new(&tsa, w.tsa, w.tsa_key, NULL, NULL), 0);
+	assert_int_equal(gp_ts_stamp(&tok, &toklen, "SHA256", doc, 3, gp_tsa_local_cb, tsa), 0);
+	assert_int_equal(gp_ts_verify(NULL, tok, toklen, doc, 3, w.roots, NULL), 0);
+	assert_int_equal(gp_ts_verify(NULL, tok, toklen, doc, huge, w.roots, NULL), GP_E_INVALID);
+	assert_non_null(strstr(gp_error_last(), "larger than"));
+	assert_int_equal(gp_cades_sign(&sig, &siglen, w.holder, w.holder_key, NULL, doc, 3, NULL, NULL), 0);
+	assert_int_equal(gp_cades_verify(&r, sig, siglen, doc, 3, w.roots, NULL, NULL, NULL), 0);
+	gp_verify_result_free(r);
+	r = NULL;
+	assert_int_equal(gp_cades_verify(&r, sig, siglen, doc, huge, w.roots, NULL, NULL, NULL), GP_E_INVALID);
+	assert_null(r);
+	OPENSSL_free(sig);
+	sig = NULL;
+	assert_int_equal(gp_cades_sign(&sig, &siglen, w.holder, w.holder_key, NULL, doc, huge, NULL, NULL), GP_E_INVALID);
+	assert_null(sig);
+	/* a seal's image */
+	{
+		gp_seal_params p;
+		X509 *h[1] = { w.holder };
+		unsigned char *der = NULL;
+		size_t len;
+		params_init(&p, h, 1);
+		p.image_len = huge;
+		assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), GP_E_INVALID);
+		assert_null(der);
+	}
+	/* a request to post: refused before any connection is tried */
+	assert_int_equal(gp_tsa_http_cb((void *)"http://127.0.0.1:1/", doc, huge, &resp, &rlen), GP_E_INVALID);
+	assert_null(resp);
+	OPENSSL_free(tok);
+	gp_tsa_free(tsa);
+	world_free(&w);
+}
+
 int
 main(void)
 {
@@ -1309,6 +1359,7 @@ main(void)
 		cmocka_unit_test(test_tsa),
 		cmocka_unit_test(test_sign_timestamped),
 		cmocka_unit_test(test_cades),
+		cmocka_unit_test(test_len_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
