@@ -19,6 +19,7 @@
 #include <govpki/govpki.h>
 
 #include "daemon.h"
+#include "daemon_conns.h"
 
 #define MAX_CAS 64
 #define DISCARD_MAX (64u << 20)   /* bytes read past the limit before cutting off */
@@ -47,6 +48,8 @@ typedef struct live {
 
 static pthread_rwlock_t live_lock = PTHREAD_RWLOCK_INITIALIZER;
 static live *current;
+
+static daemon_conns *conns;
 
 static pthread_mutex_t stop_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t stop_cv;
@@ -381,6 +384,14 @@ send_metrics(struct MHD_Connection *c, live *l, uint64_t t0)
 	    (unsigned long long)atomic_load(&m_hits), (unsigned long long)atomic_load(&m_misses),
 	    (unsigned long long)st.signed_total, (unsigned long long)st.cached,
 	    (long long)st.revision);
+	fprintf(f, "# HELP govpki_ocsp_connections HTTP connections open.\n"
+	    "# TYPE govpki_ocsp_connections gauge\n"
+	    "govpki_ocsp_connections %llu\n"
+	    "# HELP govpki_ocsp_connections_closed_idle_total Idle connections closed to make "
+	    "room past max_connections.\n"
+	    "# TYPE govpki_ocsp_connections_closed_idle_total counter\n"
+	    "govpki_ocsp_connections_closed_idle_total %llu\n",
+	    daemon_conns_open(conns), daemon_conns_closed_idle(conns));
 	fprintf(f, "# HELP govpki_ocsp_request_duration_seconds Time to answer a request.\n"
 	    "# TYPE govpki_ocsp_request_duration_seconds histogram\n");
 	for (i = 0; i <= NBUCKETS; i++) {
@@ -535,6 +546,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 
 	(void)cls;
 	(void)version;
+	if (*con_cls == NULL)
+		daemon_conn_busy(c);   /* a request started: not closed to make room */
 	/* GET and HEAD are answered in the second round: a response queued
 	 * in the first one makes MHD close the connection (no keep-alive) */
 	if (q == NULL && *con_cls != &get_marker && (strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
@@ -632,8 +645,8 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	post *q = *con_cls;
 
 	(void)cls;
-	(void)c;
 	(void)toe;
+	daemon_conn_idle(c);
 	if (q != NULL && *con_cls != &get_marker) {
 		free(q->buf);
 		free(q);
@@ -727,6 +740,8 @@ main(int argc, char **argv)
 	const char *listen_at, *why;
 	struct MHD_Daemon *d = NULL;
 	const union MHD_DaemonInfo *info;
+	struct MHD_OptionItem copts[DAEMON_CONNS_NOPTIONS];
+	daemon_limits lim;
 	pthread_condattr_t ca;
 	pthread_t rt;
 	sigset_t set;
@@ -803,10 +818,20 @@ main(int argc, char **argv)
 	pool = ((size_t)l->set.max_request + 2) / 3 * 4 * 5 / 4 + 4096;
 	if (pool < 16 * 1024)
 		pool = 16 * 1024;
+	/* idle connections must not stop the service (daemon_conns.h); the
+	 * limits are read at start, a SIGHUP does not change them */
+	lim.max = (unsigned)l->set.max_connections;
+	lim.per_client = (unsigned)l->set.max_per_client;
+	lim.timeout = (unsigned)l->set.timeout;
+	if (daemon_conns_new(&conns, &lim, "ocsp-responder") != 0) {
+		fprintf(stderr, "ocsp-responder: out of memory\n");
+		goto out;
+	}
+	daemon_conns_options(copts, conns);
 	d = MHD_start_daemon(flags, 0, NULL, NULL, handler, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)l->set.timeout,
+	    MHD_OPTION_ARRAY, copts,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_END);
@@ -874,6 +899,7 @@ out:
 		pthread_mutex_unlock(&stop_mu);
 		pthread_join(rt, NULL);
 	}
+	daemon_conns_free(conns);
 	live_put(current);
 	gp_pass_free(pass, passlen);
 	return rc;

@@ -166,7 +166,8 @@ static void stat_clear(gp_ocsp_responder *r);
 static const char *const ocsp_keys[] = {
 	"listen", "path", "ca", "signer_cert", "signer_key", "pass_file",
 	"threads", "next_update_seconds", "refresh_seconds", "max_request_bytes",
-	"max_singles", "cache_entries", "timeout_seconds", "drain_seconds", "presigned", NULL
+	"max_singles", "cache_entries", "timeout_seconds", "drain_seconds", "presigned",
+	"max_connections", "max_connections_per_client", NULL
 };
 
 static void
@@ -181,6 +182,8 @@ settings_default(gp_ocsp_settings *s)
 	s->max_singles = 100;
 	s->cache_entries = 100000;
 	s->timeout = 30;
+	s->max_connections = 1024;
+	s->max_per_client = 64;
 	s->drain = 10;
 }
 
@@ -211,6 +214,10 @@ gp_ocsp_settings_load(gp_ocsp_settings *out, const gp_config *cfg)
 	    10000000, &s.cache_entries)) != 0 ||
 	    (r = gp_config_long(cfg, sec, "timeout_seconds", s.timeout, 1, 3600,
 	    &s.timeout)) != 0 ||
+	    (r = gp_config_long(cfg, sec, "max_connections", s.max_connections, 16,
+	    100000, &s.max_connections)) != 0 ||
+	    (r = gp_config_long(cfg, sec, "max_connections_per_client", s.max_per_client, 1,
+	    100000, &s.max_per_client)) != 0 ||
 	    (r = gp_config_long(cfg, sec, "drain_seconds", s.drain, 0, 600,
 	    &s.drain)) != 0 ||
 	    (r = gp_config_bool(cfg, sec, "presigned", 0, &s.presigned)) != 0)

@@ -309,6 +309,12 @@ h_metrics(worker *w, hreq *rq, hresp *rs)
 	    ra_srv->issued, ra_srv->failed, ra_srv->refused, ra_srv->limited,
 	    __atomic_load_n(&ra_srv->groups, __ATOMIC_RELAXED),
 	    __atomic_load_n(&ra_srv->group_writes, __ATOMIC_RELAXED));
+	OUT("# HELP ra_connections HTTP connections open.\n"
+	    "# TYPE ra_connections gauge\nra_connections %llu\n"
+	    "# HELP ra_connections_closed_idle_total Idle connections closed to make room past "
+	    "max_connections.\n"
+	    "# TYPE ra_connections_closed_idle_total counter\nra_connections_closed_idle_total %llu\n",
+	    daemon_conns_open(ra_srv->conns), daemon_conns_closed_idle(ra_srv->conns));
 #undef OUT
 	free(rs->body);
 	rs->body = b;

@@ -656,6 +656,7 @@ ra_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 	if (rq == NULL) {
 		const char *cl;
 
+		daemon_conn_busy(conn);   /* a request started: not closed to make room */
 		if ((rq = calloc(1, sizeof(*rq))) == NULL)
 			return MHD_NO;
 		rq->conn = conn;
@@ -706,6 +707,7 @@ ra_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	hreq *rq = *con_cls;
 
+	daemon_conn_idle(conn);
 	if (rq == NULL)
 		return;
 	gp_ra_token_free(rq->who.token);

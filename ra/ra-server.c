@@ -46,7 +46,7 @@ static const char *const ra_keys[] = {
 	"listen", "ca", "officer_ca", "tls_cert", "tls_key", "tls_key_pass_file", "tls_priorities",
 	"plain_http",
 	"threads", "max_body", "max_string", "max_depth", "max_page", "rate_limit", "rate_burst",
-	"challenge_ttl", NULL
+	"challenge_ttl", "max_connections", "max_connections_per_client", "timeout_seconds", NULL
 };
 
 static int
@@ -98,7 +98,14 @@ load_settings(ra_settings *s, const gp_config *cfg)
 	    (r = gp_config_long(cfg, "ra", "max_page", 500, 1, 10000, &s->max_page)) != 0 ||
 	    (r = gp_config_long(cfg, "ra", "rate_limit", 100, 0, 1000000, &s->rate_limit)) != 0 ||
 	    (r = gp_config_long(cfg, "ra", "rate_burst", 200, 1, 1000000, &s->rate_burst)) != 0 ||
-	    (r = gp_config_long(cfg, "ra", "challenge_ttl", 300, 10, 86400, &s->challenge_ttl)) != 0)
+	    (r = gp_config_long(cfg, "ra", "challenge_ttl", 300, 10, 86400, &s->challenge_ttl)) != 0 ||
+	    (r = gp_config_long(cfg, "ra", "max_connections", DAEMON_MAX_CONNECTIONS,
+	    DAEMON_MAX_CONNECTIONS_MIN, DAEMON_MAX_CONNECTIONS_MAX, &s->max_connections)) != 0 ||
+	    (r = gp_config_long(cfg, "ra", "max_connections_per_client",
+	    DAEMON_MAX_CONNECTIONS_PER_CLIENT, 1, DAEMON_MAX_CONNECTIONS_MAX,
+	    &s->max_per_client)) != 0 ||
+	    (r = gp_config_long(cfg, "ra", "timeout_seconds", DAEMON_TIMEOUT, 1, 3600,
+	    &s->timeout)) != 0)
 		return r;
 	return 0;
 }
@@ -221,6 +228,8 @@ main(int argc, char **argv)
 	int c, sig, rc = 1;
 	unsigned int flags;
 	int64_t recovered = 0;
+	daemon_limits lim;
+	struct MHD_OptionItem copts[DAEMON_CONNS_NOPTIONS];
 
 	memset(&srv, 0, sizeof(srv));
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -385,11 +394,19 @@ main(int argc, char **argv)
 		trust_len = chain_len;
 		flags |= MHD_USE_TLS;
 	}
+	/* idle connections must not stop the service (daemon_conns.h) */
+	lim.max = (unsigned)srv.set.max_connections;
+	lim.per_client = (unsigned)srv.set.max_per_client;
+	lim.timeout = (unsigned)srv.set.timeout;
+	if (daemon_conns_new(&srv.conns, &lim, "ra-server") != 0) {
+		fprintf(stderr, "ra-server: out of memory\n");
+		goto out;
+	}
+	daemon_conns_options(copts, srv.conns);
 	d = MHD_start_daemon(flags, 0, NULL, NULL, ra_access, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)srv.set.threads,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
+	    MHD_OPTION_ARRAY, copts,
 	    MHD_OPTION_NOTIFY_COMPLETED, ra_completed, NULL,
 	    (flags & MHD_USE_TLS) ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, key_pem,
 	    MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
@@ -441,6 +458,7 @@ out:
 	free(srv.hits);
 	free(srv.lat_sum);
 	free(srv.lat_buckets);
+	daemon_conns_free(srv.conns);
 	free(cert_pem);
 	free(trust_pem);
 	if (key_pem != NULL) {

@@ -11,6 +11,8 @@
 
 #include <govpki/govpki.h>
 
+#include "daemon_conns.h"
+
 /* [ra] settings, each with its default (docs/ra-server.8). */
 typedef struct ra_settings {
 	const char *listen;        /* "127.0.0.1:8443" */
@@ -29,6 +31,9 @@ typedef struct ra_settings {
 	long rate_limit;           /* requests per second per client, 0: off */
 	long rate_burst;
 	long challenge_ttl;        /* seconds */
+	long max_connections;      /* open at once; past it the longest idle is closed */
+	long max_per_client;       /* max_connections_per_client: from one address */
+	long timeout;              /* timeout_seconds: a silent connection is closed */
 } ra_settings;
 
 /* Roles, in the order of the authorisation table's columns. */
@@ -132,6 +137,7 @@ typedef struct server {
 	pthread_cond_t wq_cv;      /* a write was queued */
 	wop *wq_head, *wq_tail;
 	int wq_stop;
+	daemon_conns *conns;       /* the connection limits (daemon_conns.h) */
 	pthread_mutex_t rate_mu;
 	struct rate_slot *rates;
 	size_t nrates;

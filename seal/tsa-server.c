@@ -21,6 +21,7 @@
 #include <govpki/seal.h>
 
 #include "daemon.h"
+#include "daemon_conns.h"
 
 #define MAX_REQ (64 * 1024)     /* a TimeStampReq is a few hundred bytes */
 
@@ -70,6 +71,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 
 	(void)cls; (void)url; (void)version;
 	if (cn == NULL) {
+		daemon_conn_busy(c);   /* a request started: not closed to make room */
 		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
 			return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST a time-stamp request\n");
 		ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -104,9 +106,34 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 static void
 completed(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_RequestTerminationCode t)
 {
-	(void)cls; (void)c; (void)t;
+	(void)cls; (void)t;
+	daemon_conn_idle(c);
 	free(*ctx);
 	*ctx = NULL;
+}
+
+/* A decimal count of at least min, at most DAEMON_MAX_CONNECTIONS_MAX. */
+static int
+parse_count(unsigned *out, const char *s, unsigned min)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > DAEMON_MAX_CONNECTIONS_MAX)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int
+bad_count(const char *opt, unsigned min, unsigned max)
+{
+	fprintf(stderr, "tsa-server: %s takes a number from %u to %u\n", opt, min, max);
+	return 2;
 }
 
 static X509 *
@@ -132,7 +159,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: tsa-server --cert F --key F [--chain F] [--pass-file F] [--policy OID]\n"
-	    "                  [--listen HOST:PORT] [--port-file F]\n\n"
+	    "                  [--listen HOST:PORT] [--port-file F] [--max-connections N]\n"
+	    "                  [--max-connections-per-client N] [--timeout SECONDS]\n\n"
 	    "An RFC 3161 time-stamp authority: answers POSTed application/timestamp-query\n"
 	    "requests with application/timestamp-reply. The certificate must be of the\n"
 	    "tsa-signer profile (critical extended key usage timeStamping), the key RSA or ECDSA\n"
@@ -142,6 +170,11 @@ usage(FILE *f)
 	    "  --port-file F       write the bound port to F once listening\n"
 	    "  --policy OID        the TSA policy (default 1.2.3.4.1)\n"
 	    "  --chain F           certificates to add to each token (PEM)\n"
+	    "  --max-connections N connections open at once; past it the one idle longest\n"
+	    "                      is closed (default 1024)\n"
+	    "  --max-connections-per-client N\n"
+	    "                      connections from one client address (default 64)\n"
+	    "  --timeout SECONDS   a silent connection is closed after it (default 30)\n"
 	    "SIGTERM or SIGINT stops it. Exit codes: 0 stopped, 1 failure, 2 usage.\n");
 }
 
@@ -153,6 +186,9 @@ main(int argc, char **argv)
 		{ "chain", required_argument, NULL, 'C' }, { "pass-file", required_argument, NULL, 'p' },
 		{ "policy", required_argument, NULL, 'P' }, { "listen", required_argument, NULL, 'l' },
 		{ "port-file", required_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },
+		{ "max-connections", required_argument, NULL, 'm' },
+		{ "max-connections-per-client", required_argument, NULL, 'M' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 } };
 	const char *certf = NULL, *keyf = NULL, *chainf = NULL, *pass_file = NULL, *policy = NULL;
 	const char *listen_on = "127.0.0.1:3180", *port_file = NULL;
@@ -168,6 +204,10 @@ main(int argc, char **argv)
 	size_t passlen = 0;
 	sigset_t set;
 	int c, sig, rc = 1;
+	daemon_limits lim = { DAEMON_MAX_CONNECTIONS, DAEMON_MAX_CONNECTIONS_PER_CLIENT,
+	    DAEMON_TIMEOUT };
+	daemon_conns *conns = NULL;
+	struct MHD_OptionItem copts[DAEMON_CONNS_NOPTIONS];
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
@@ -178,6 +218,20 @@ main(int argc, char **argv)
 		case 'P': policy = optarg; break;
 		case 'l': listen_on = optarg; break;
 		case 'f': port_file = optarg; break;
+		case 'm':
+			if (parse_count(&lim.max, optarg, DAEMON_MAX_CONNECTIONS_MIN) != 0)
+				return bad_count("--max-connections", DAEMON_MAX_CONNECTIONS_MIN,
+				    DAEMON_MAX_CONNECTIONS_MAX);
+			break;
+		case 'M':
+			if (parse_count(&lim.per_client, optarg, 1) != 0)
+				return bad_count("--max-connections-per-client", 1,
+				    DAEMON_MAX_CONNECTIONS_MAX);
+			break;
+		case 't':
+			if (parse_count(&lim.timeout, optarg, 1) != 0 || lim.timeout > 3600)
+				return bad_count("--timeout", 1, 3600);
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -210,10 +264,17 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+	/* idle connections must not stop the service (daemon_conns.h); epoll
+	 * (MHD_USE_AUTO), since select() stops at FD_SETSIZE connections */
+	if (daemon_conns_new(&conns, &lim, "tsa-server") != 0) {
+		fprintf(stderr, "tsa-server: out of memory\n");
+		goto out;
+	}
+	daemon_conns_options(copts, conns);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
 	    (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL, handler, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+	    MHD_OPTION_ARRAY, copts,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_END);
@@ -234,6 +295,7 @@ main(int argc, char **argv)
 out:
 	if (d != NULL)
 		MHD_stop_daemon(d);
+	daemon_conns_free(conns);
 	gp_tsa_free(tsa);
 	gp_pass_free(pass, passlen);
 	X509_free(cert);

@@ -52,6 +52,8 @@ typedef struct gp_ocsp_settings {
 	long max_singles;         /* single requests in one request, 100 */
 	long cache_entries;       /* pre-signed responses kept, 100000 (0: no cache) */
 	long timeout;             /* timeout_seconds: idle HTTP connections, 30 */
+	long max_connections;     /* open at once; past it the longest idle is closed, 1024 */
+	long max_per_client;      /* max_connections_per_client: from one address, 64 */
 	long drain;               /* drain_seconds: how long SIGTERM waits, 10 */
 	int presigned;            /* presigned = yes: serve the store's pre-signed
 	                             responses (gp_ocsp_presign), hold no key */

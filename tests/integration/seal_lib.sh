@@ -48,14 +48,15 @@ mkimages() {
 	printf '<?xml version="1.0"?>\n<!-- seal -->\n<svg xmlns="http://www.w3.org/2000/svg" width="40mm" height="40mm"><circle cx="20" cy="20" r="18" fill="none" stroke="red"/></svg>\n' > "$1/seal.svg"
 }
 
-# start_tsa CERT KEY: a tsa-server on an ephemeral port of 127.0.0.1; sets
-# TSA_URL and TSA_PID.  Its first stdout line comes once it listens: the
-# test blocks reading it from a FIFO (no clock involved).
+# start_tsa CERT KEY [OPTIONS]: a tsa-server on an ephemeral port of
+# 127.0.0.1; sets TSA_URL and TSA_PID.  Its first stdout line comes once it
+# listens: the test blocks reading it from a FIFO (no clock involved).
 start_tsa() {
+	local cert=$1 key=$2; shift 2
 	rm -f "$T/tsa.port" "$T/tsa.fifo"
 	mkfifo "$T/tsa.fifo"
-	"$TSA_SERVER" --cert "$1" --key "$2" --pass-file "$T/pass" --listen 127.0.0.1:0 \
-		--port-file "$T/tsa.port" >"$T/tsa.fifo" 2>"$T/tsa.log" &
+	"$TSA_SERVER" --cert "$cert" --key "$key" --pass-file "$T/pass" --listen 127.0.0.1:0 \
+		--port-file "$T/tsa.port" "$@" >"$T/tsa.fifo" 2>"$T/tsa.log" &
 	TSA_PID=$!
 	trap 'kill $TSA_PID 2>/dev/null || true; rm -rf "$T"' EXIT
 	local line=""

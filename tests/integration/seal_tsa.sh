@@ -52,6 +52,26 @@ curl -sf -H "Content-Type: application/timestamp-query" --data-binary "@$T/g.tsq
 openssl ts -reply -in "$T/g.tsr" -text > "$T/g.txt" 2>&1; grep -q "Status: Rejected" "$T/g.txt" && ok "garbage request: a rejection response" || not_ok "garbage request: rejection"
 kill -0 "$TSA_PID" && ok "the server survived the bad requests" || not_ok "the server survived"
 
+# idle connections (issue 21.2): 2,000 silent ones from 127.0.0.1 take at
+# most the default 64 of the server's connections, and a client on
+# 127.0.0.2 is answered meanwhile (a long idle timeout, so that only the
+# per-client limit can free the server)
+. "$(dirname "$0")/conn_lib.sh"
+stop_tsa
+start_tsa "$ta/tsa.pem" "$ta/tsa.key" --timeout 300 && ok "tsa-server --timeout 300 starts" ||
+	{ not_ok "tsa-server --timeout 300 starts"; finish; exit 1; }
+hold_one_client "$(cat "$T/tsa.port")" 64
+# stamped_from ADDR: a query POSTed from ADDR, its reply verified by openssl ts
+stamped_from() {
+	curl -sf --max-time 30 --interface "$1" -H "Content-Type: application/timestamp-query" \
+		--data-binary "@$T/q.tsq" -o "$T/r4.tsr" "$TSA_URL" &&
+	openssl ts -verify -in "$T/r4.tsr" -queryfile "$T/q.tsq" -CAfile "$ta/tsaroot.pem"
+}
+expect "idle connections: 127.0.0.2 answered meanwhile" stamped_from 127.0.0.2
+hold_stop
+expect_fail "tsa-server: --max-connections 5 is refused" 2 "max-connections" \
+	"$TSA_SERVER" --cert "$ta/tsa.pem" --key "$ta/tsa.key" --max-connections 5
+
 for type in sm2 ec-p256; do
 	d="$T/$type"
 	seal_world "$type" "$d" "$type"
