@@ -302,33 +302,63 @@ get_worker(void)
 
 /* --------------------------------------------------------- rate limits */
 
-/* A token bucket per client (credential, else address), direct-mapped:
- * a client that collides with another starts with a full bucket. */
-static int
-rate_ok(const unsigned char *id, size_t idlen, double *retry)
+/*
+ * Token buckets, one per client, in a table indexed by a keyed hash of
+ * the client's name (the key is random per process, so a client cannot
+ * pick whom it collides with).  A slot holds no name: clients that
+ * collide share one bucket, and a client never gets a full bucket by
+ * pushing another out of its slot.
+ *
+ * Before authentication a client is its address (rq->client); the only
+ * thing known of it that it cannot choose per request.  Every request
+ * takes a token from its address; one that authenticates gives it back
+ * and takes one from its verified principal instead ("token:ID",
+ * "officer:NAME").  An unverified Authorization header names no bucket.
+ */
+static struct rate_slot *
+rate_slot(const char *id)
 {
-	unsigned char h[32];
+	unsigned char buf[16 + 256], h[32];
 	unsigned int hl = 0;
+	size_t n = strlen(id);
 	uint64_t key;
+
+	if (n > sizeof(buf) - sizeof(ra_srv->rate_salt))
+		n = sizeof(buf) - sizeof(ra_srv->rate_salt);
+	memcpy(buf, ra_srv->rate_salt, sizeof(ra_srv->rate_salt));
+	memcpy(buf + sizeof(ra_srv->rate_salt), id, n);
+	EVP_Digest(buf, sizeof(ra_srv->rate_salt) + n, h, &hl, EVP_sha256(), NULL);
+	memcpy(&key, h, sizeof(key));
+	return &ra_srv->rates[key % ra_srv->nrates];
+}
+
+/* Refills s to now (under rate_mu); a slot never used starts full. */
+static void
+rate_refill(struct rate_slot *s, double t)
+{
+	double burst = (double)ra_srv->set.rate_burst;
+
+	if (s->last == 0)
+		s->tokens = burst;
+	else
+		s->tokens += (t - s->last) * (double)ra_srv->set.rate_limit;
+	if (s->tokens > burst)
+		s->tokens = burst;
+	s->last = t;
+}
+
+/* Takes a token from id's bucket: 1, or 0 with *retry in seconds. */
+static int
+rate_take(const char *id, double *retry)
+{
 	struct rate_slot *s;
-	double t = now_mono();
 	int ok;
 
 	if (ra_srv->set.rate_limit <= 0)
 		return 1;
-	EVP_Digest(id, idlen, h, &hl, EVP_sha256(), NULL);
-	memcpy(&key, h, sizeof(key));
+	s = rate_slot(id);
 	pthread_mutex_lock(&ra_srv->rate_mu);
-	s = &ra_srv->rates[key % ra_srv->nrates];
-	if (s->key != key) {
-		s->key = key;
-		s->tokens = (double)ra_srv->set.rate_burst;
-		s->last = t;
-	}
-	s->tokens += (t - s->last) * (double)ra_srv->set.rate_limit;
-	if (s->tokens > (double)ra_srv->set.rate_burst)
-		s->tokens = (double)ra_srv->set.rate_burst;
-	s->last = t;
+	rate_refill(s, now_mono());
 	ok = s->tokens >= 1.0;
 	if (ok)
 		s->tokens -= 1.0;
@@ -336,6 +366,31 @@ rate_ok(const unsigned char *id, size_t idlen, double *retry)
 		*retry = (1.0 - s->tokens) / (double)ra_srv->set.rate_limit;
 	pthread_mutex_unlock(&ra_srv->rate_mu);
 	return ok;
+}
+
+/* Gives back the token rate_take took from id. */
+static void
+rate_give(const char *id)
+{
+	struct rate_slot *s;
+
+	if (ra_srv->set.rate_limit <= 0)
+		return;
+	s = rate_slot(id);
+	pthread_mutex_lock(&ra_srv->rate_mu);
+	rate_refill(s, now_mono());
+	s->tokens += 1.0;
+	if (s->tokens > (double)ra_srv->set.rate_burst)
+		s->tokens = (double)ra_srv->set.rate_burst;
+	pthread_mutex_unlock(&ra_srv->rate_mu);
+}
+
+static int
+rate_limited(hresp *rs, double retry)
+{
+	__atomic_fetch_add(&ra_srv->limited, 1, __ATOMIC_RELAXED);
+	return problem(rs, 429, "rate-limited", "Too many requests",
+	    "more than %ld requests per second; retry in %.1f s", ra_srv->set.rate_limit, retry);
 }
 
 /* ------------------------------------------------------ authentication */
@@ -352,22 +407,52 @@ peer_certs(struct MHD_Connection *conn, unsigned *n)
 	return gnutls_certificate_get_peers((gnutls_session_t)ci->tls_session, n);
 }
 
+/* The client's address for the audit ("192.0.2.1", "2001:db8::1") and its
+ * name for the limits: the address, an IPv6 client by its /64 (RFC 4291
+ * §2.5.4: the prefix a site or a host gets, all of whose addresses it can
+ * use at will). */
 static void
-client_addr(struct MHD_Connection *conn, char *out, size_t len)
+client_addr(struct MHD_Connection *conn, char *addr, size_t alen, char *key, size_t klen)
 {
 	const union MHD_ConnectionInfo *ci;
+	struct in6_addr a6;
+	char net[INET6_ADDRSTRLEN];
 
-	snprintf(out, len, "?");
+	snprintf(addr, alen, "?");
+	snprintf(key, klen, "a:?");
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci == NULL || ci->client_addr == NULL)
 		return;
-	if (ci->client_addr->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out,
-		    (socklen_t)len);
-	else if (ci->client_addr->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, out,
-		    (socklen_t)len);
+	if (ci->client_addr->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, addr,
+		    (socklen_t)alen);
+		snprintf(key, klen, "a:%s", addr);
+	} else if (ci->client_addr->sa_family == AF_INET6) {
+		a6 = ((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr;
+		inet_ntop(AF_INET6, &a6, addr, (socklen_t)alen);
+		if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+			snprintf(key, klen, "a:%s", addr);
+			return;
+		}
+		memset(a6.s6_addr + 8, 0, 8);
+		inet_ntop(AF_INET6, &a6, net, sizeof(net));
+		snprintf(key, klen, "a:%s/64", net);
+	}
 }
+
+/* ------------------------------------------------ audit of refused logins */
+
+/*
+ * A client's first refused login in an interval of refused_audit_seconds
+ * is audited at once; the others of the interval are counted, and their
+ * count and last reason go into one entry once the interval is over:
+ * folded into the client's next audited refusal, or on its own at the
+ * next sweep (ra_refusals_flush: once an interval, and at stop).  So a
+ * client adds at most one audit entry per interval however fast it fails,
+ * and no refusal goes uncounted.  Every refusal is counted in the metrics
+ * (ra_auth_refused_total).  A client that takes the slot of another
+ * first writes out what that one had counted.
+ */
 
 struct refusal {
 	const char *who, *why;
@@ -382,19 +467,105 @@ do_refusal(gp_ra *ra, void *arg)
 }
 
 static void
-audit_refusal(worker *w, const char *who, const char *why)
+audit_write(const char *who, const char *why)
 {
 	struct refusal f = { who, why };
 	wop op;
 
-	(void)w;
 	memset(&op, 0, sizeof(op));
 	op.kind = WOP_CALL;
 	op.grouped = 1;
 	op.fn = do_refusal;
 	op.arg = &f;
-	ra_write(&op);
+	if (ra_write(&op) != 0)
+		fprintf(stderr, "ra-server: cannot audit a refused login of %s: %s\n", who,
+		    ra_error_last());
+}
+
+/* What slot s counted, as of t (under refusal_mu); who: its client. */
+static void
+refusal_summary(char *sum, size_t slen, char *who, size_t wlen, const struct refusal_slot *s,
+    double t)
+{
+	snprintf(sum, slen, "%lu more refused logins from %s in the %.0f s after the one "
+	    "audited (the last: %.200s)", s->more, s->client + 2, t - s->start, s->why);
+	snprintf(who, wlen, "addr:%s", s->client + 2);
+}
+
+static void
+audit_refusal(const char *client, const char *who, const char *why)
+{
+	struct refusal_slot *s;
+	char text[600], sum[400] = "", swho[80];
+	double t = now_mono();
+	int first = 0, other = 0;
+
 	__atomic_fetch_add(&ra_srv->refused, 1, __ATOMIC_RELAXED);
+	s = &ra_srv->refusals[(size_t)(rate_slot(client) - ra_srv->rates) % ra_srv->nrefusals];
+	pthread_mutex_lock(&ra_srv->refusal_mu);
+	if (s->client[0] != '\0' && strcmp(s->client, client) == 0 &&
+	    t - s->start < (double)ra_srv->set.refused_audit) {
+		s->more++;
+		snprintf(s->why, sizeof(s->why), "%s", why);
+	} else {
+		if (s->client[0] != '\0' && s->more > 0) {
+			refusal_summary(sum, sizeof(sum), swho, sizeof(swho), s, t);
+			other = strcmp(s->client, client) != 0;
+		}
+		snprintf(s->client, sizeof(s->client), "%s", client);
+		s->start = t;
+		s->more = 0;
+		s->why[0] = '\0';
+		first = 1;
+	}
+	pthread_mutex_unlock(&ra_srv->refusal_mu);
+	if (other)
+		audit_write(swho, sum);
+	if (first) {
+		if (sum[0] != '\0' && !other)
+			snprintf(text, sizeof(text), "%.250s; earlier: %s", why, sum);
+		else
+			snprintf(text, sizeof(text), "%s", why);
+		audit_write(who, text);
+	}
+}
+
+void
+ra_refusals_flush(int all)
+{
+	double t = now_mono();
+
+	for (size_t i = 0; ra_srv->refusals != NULL && i < ra_srv->nrefusals; i++) {
+		struct refusal_slot *s = &ra_srv->refusals[i];
+		char sum[400], who[80];
+		int w = 0;
+
+		pthread_mutex_lock(&ra_srv->refusal_mu);
+		if (s->client[0] != '\0' && (all || t - s->start >= (double)ra_srv->set.refused_audit)) {
+			if (s->more > 0) {
+				refusal_summary(sum, sizeof(sum), who, sizeof(who), s, t);
+				w = 1;
+			}
+			s->client[0] = '\0';
+			s->more = 0;
+		}
+		pthread_mutex_unlock(&ra_srv->refusal_mu);
+		if (w)
+			audit_write(who, sum);
+	}
+}
+
+/* The sweep of ended intervals, by the first request after one ends. */
+static void
+refusals_sweep_due(void)
+{
+	long long now = (long long)now_mono();
+	long long due = __atomic_load_n(&ra_srv->sweep_at, __ATOMIC_RELAXED);
+
+	if (now < due || !__atomic_compare_exchange_n(&ra_srv->sweep_at, &due,
+	    now + ra_srv->set.refused_audit, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+	ra_refusals_flush(0);
 }
 
 /* Fills rq->who from a Bearer token or the TLS client certificate.
@@ -405,24 +576,23 @@ authenticate(worker *w, hreq *rq, hresp *rs)
 	const char *auth = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Authorization");
 	const gnutls_datum_t *peers;
 	unsigned n;
-	char who[300], why[600], addr[64];
+	char who[300], why[600];
 
 	memset(&rq->who, 0, sizeof(rq->who));
 	rq->who.role = ROLE_ANONYMOUS;
-	client_addr(rq->conn, addr, sizeof(addr));
 	if (auth != NULL) {
 		gp_ra_token *t = NULL;
 
 		if (strncasecmp(auth, "Bearer ", 7) != 0) {
-			snprintf(who, sizeof(who), "addr:%s", addr);
-			audit_refusal(w, who, "unsupported Authorization scheme");
+			snprintf(who, sizeof(who), "addr:%s", rq->addr);
+			audit_refusal(rq->client, who, "unsupported Authorization scheme");
 			return problem(rs, 401, "unauthenticated", "Authentication failed",
 			    "use 'Authorization: Bearer TOKEN'"), -1;
 		}
 		if (gp_ra_token_auth(w->ra, &t, auth + 7) != 0) {
 			snprintf(why, sizeof(why), "%s", ra_error_last());
-			snprintf(who, sizeof(who), "addr:%s", addr);
-			audit_refusal(w, who, why);
+			snprintf(who, sizeof(who), "addr:%s", rq->addr);
+			audit_refusal(rq->client, who, why);
 			return problem(rs, 401, "invalid-token", "Authentication failed", "%s", why), -1;
 		}
 		rq->who.role = ROLE_APPLICANT;
@@ -487,7 +657,7 @@ authenticate(worker *w, hreq *rq, hresp *rs)
 				gp_name_to_string(&subj, X509_get_subject_name(leaf));
 			snprintf(who, sizeof(who), "cert:%.200s", subj ? subj : "?");
 			free(subj);
-			audit_refusal(w, who, why);
+			audit_refusal(rq->client, who, why);
 			problem(rs, 401, "invalid-certificate", "Authentication failed", "%s", why);
 		}
 		gp_ra_officer_free(o);
@@ -513,15 +683,13 @@ is_json_ctype(const char *ct)
 static void
 handle(worker *w, hreq *rq, hresp *rs)
 {
-	char allow[64], idbuf[512];
+	char allow[64];
 	int path_ok = 0;
 	const endpoint *ep;
 	double retry = 0;
-	const char *auth;
-	unsigned n = 0;
-	const gnutls_datum_t *peers;
 
 	ra_error_reset();
+	refusals_sweep_due();
 	rq->ep = ra_route(rq->method, rq->url, rq->param, sizeof(rq->param), &path_ok, allow,
 	    sizeof(allow));
 	if (rq->ep < 0) {
@@ -540,31 +708,22 @@ handle(worker *w, hreq *rq, hresp *rs)
 		    "the body is larger than %ld bytes", ra_srv->set.max_body);
 		return;
 	}
-	/* the client: its credential if it shows one, else its address */
-	auth = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Authorization");
-	peers = peer_certs(rq->conn, &n);
-	if (auth != NULL)
-		snprintf(idbuf, sizeof(idbuf), "a:%.500s", auth);
-	else if (peers != NULL && n > 0) {
-		unsigned char fp[32];
-		unsigned int fl = 0;
-
-		EVP_Digest(peers[0].data, peers[0].size, fp, &fl, EVP_sha256(), NULL);
-		memcpy(idbuf, "c:", 2);
-		memcpy(idbuf + 2, fp, 32);
-		idbuf[34] = '\0';
-	} else {
-		memcpy(idbuf, "i:", 2);
-		client_addr(rq->conn, idbuf + 2, sizeof(idbuf) - 2);
-	}
-	if (!rate_ok((unsigned char *)idbuf, auth || !(peers && n) ? strlen(idbuf) : 34, &retry)) {
-		__atomic_fetch_add(&ra_srv->limited, 1, __ATOMIC_RELAXED);
-		problem(rs, 429, "rate-limited", "Too many requests",
-		    "more than %ld requests per second; retry in %.1f s", ra_srv->set.rate_limit, retry);
+	/* before authentication the client is its address; once verified,
+	 * its principal (rate_slot) */
+	client_addr(rq->conn, rq->addr, sizeof(rq->addr), rq->client, sizeof(rq->client));
+	if (!rate_take(rq->client, &retry)) {
+		rate_limited(rs, retry);
 		return;
 	}
 	if (authenticate(w, rq, rs) != 0)
 		return;
+	if (rq->who.role != ROLE_ANONYMOUS) {
+		rate_give(rq->client);
+		if (!rate_take(rq->who.name, &retry)) {
+			rate_limited(rs, retry);
+			return;
+		}
+	}
 	/* the authorisation table, and nothing else, says who may call what */
 	if (!(ep->roles & (1u << rq->who.role))) {
 		if (rq->who.role == ROLE_ANONYMOUS)

@@ -46,7 +46,8 @@ static const char *const ra_keys[] = {
 	"listen", "ca", "officer_ca", "tls_cert", "tls_key", "tls_key_pass_file", "tls_priorities",
 	"plain_http",
 	"threads", "max_body", "max_string", "max_depth", "max_page", "rate_limit", "rate_burst",
-	"challenge_ttl", "max_connections", "max_connections_per_client", "timeout_seconds", NULL
+	"challenge_ttl", "max_connections", "max_connections_per_client", "timeout_seconds",
+	"refused_audit_seconds", NULL
 };
 
 static int
@@ -105,7 +106,9 @@ load_settings(ra_settings *s, const gp_config *cfg)
 	    DAEMON_MAX_CONNECTIONS_PER_CLIENT, 1, DAEMON_MAX_CONNECTIONS_MAX,
 	    &s->max_per_client)) != 0 ||
 	    (r = gp_config_long(cfg, "ra", "timeout_seconds", DAEMON_TIMEOUT, 1, 3600,
-	    &s->timeout)) != 0)
+	    &s->timeout)) != 0 ||
+	    (r = gp_config_long(cfg, "ra", "refused_audit_seconds", 60, 1, 86400,
+	    &s->refused_audit)) != 0)
 		return r;
 	return 0;
 }
@@ -280,6 +283,7 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	pthread_mutex_init(&srv.rate_mu, NULL);
+	pthread_mutex_init(&srv.refusal_mu, NULL);
 	if (gp_ctx_open(&ctx0, config, home, 0) != 0) {
 		rc = fail("opening the govpki home");
 		goto out;
@@ -326,19 +330,22 @@ main(int argc, char **argv)
 		rc = fail("passphrase");
 		goto out;
 	}
-	if (RAND_bytes(ckey, sizeof(ckey)) != 1) {
+	if (RAND_bytes(ckey, sizeof(ckey)) != 1 ||
+	    RAND_bytes(srv.rate_salt, sizeof(srv.rate_salt)) != 1) {
 		fprintf(stderr, "ra-server: no random bytes\n");
 		goto out;
 	}
 	/* one context, CA and RA per worker thread: a gp_store is one connection */
 	srv.nworkers = (size_t)srv.set.threads;
 	srv.workers = calloc(srv.nworkers, sizeof(*srv.workers));
-	srv.nrates = 4096;
+	srv.nrates = 16384;
 	srv.rates = calloc(srv.nrates, sizeof(*srv.rates));
+	srv.nrefusals = 1024;
+	srv.refusals = calloc(srv.nrefusals, sizeof(*srv.refusals));
 	srv.hits = calloc((ra_nendpoints + 1) * 500, sizeof(*srv.hits));
 	srv.lat_sum = calloc(ra_nendpoints + 1, sizeof(*srv.lat_sum));
 	srv.lat_buckets = calloc((ra_nendpoints + 1) * (NBUCKETS + 1), sizeof(*srv.lat_buckets));
-	if (srv.workers == NULL || srv.rates == NULL || srv.hits == NULL || srv.lat_sum == NULL ||
+	if (srv.workers == NULL || srv.rates == NULL || srv.refusals == NULL || srv.hits == NULL || srv.lat_sum == NULL ||
 	    srv.lat_buckets == NULL) {
 		fprintf(stderr, "ra-server: out of memory\n");
 		goto out;
@@ -448,13 +455,17 @@ main(int argc, char **argv)
 out:
 	if (d != NULL)
 		MHD_stop_daemon(d);
-	/* the handlers are done: the writer commits what is queued and ends */
+	/* the handlers are done: the refusals counted go into the audit, the
+	 * writer commits what is queued and ends */
+	if (srv.writer_running)
+		ra_refusals_flush(1);
 	ra_writer_stop(&srv);
 	close_worker(&srv.writer);
 	for (size_t i = 0; srv.workers != NULL && i < srv.nworkers; i++)
 		close_worker(&srv.workers[i]);
 	free(srv.workers);
 	free(srv.rates);
+	free(srv.refusals);
 	free(srv.hits);
 	free(srv.lat_sum);
 	free(srv.lat_buckets);

@@ -34,6 +34,7 @@ typedef struct ra_settings {
 	long max_connections;      /* open at once; past it the longest idle is closed */
 	long max_per_client;       /* max_connections_per_client: from one address */
 	long timeout;              /* timeout_seconds: a silent connection is closed */
+	long refused_audit;        /* refused_audit_seconds: one audit entry per client */
 } ra_settings;
 
 /* Roles, in the order of the authorisation table's columns. */
@@ -68,6 +69,8 @@ typedef struct hreq {
 	int too_large;
 	int ep;                    /* endpoint index, -1: none */
 	char param[256];           /* the {id}/{serial}/{name} of the path */
+	char addr[64];             /* the client's address */
+	char client[72];           /* its name for the limits: "a:ADDR", "a:PREFIX/64" */
 	principal who;
 	double t0;
 	int counted;
@@ -98,11 +101,18 @@ typedef struct endpoint {
 extern const endpoint ra_endpoints[];
 extern const size_t ra_nendpoints;
 
-/* A client's token bucket (ra-http.c). */
+/* A token bucket (ra-http.c), shared by the clients whose names hash to it. */
 struct rate_slot {
-	uint64_t key;
 	double tokens;
-	double last;
+	double last;               /* 0: never used (full) */
+};
+
+/* A client's refused logins in its current audit interval (ra-http.c). */
+struct refusal_slot {
+	char client[72];           /* "": free */
+	double start;              /* when its audited refusal was */
+	unsigned long more;        /* refusals since, not audited one by one */
+	char why[256];             /* the last one's reason */
 };
 
 /* A write handed to the writer thread (ra-writer.c). */
@@ -141,6 +151,11 @@ typedef struct server {
 	pthread_mutex_t rate_mu;
 	struct rate_slot *rates;
 	size_t nrates;
+	unsigned char rate_salt[16];   /* the key of the buckets' hash */
+	pthread_mutex_t refusal_mu;
+	struct refusal_slot *refusals;
+	size_t nrefusals;
+	long long sweep_at;        /* atomic: when ended intervals are swept next */
 	unsigned long inflight;    /* atomic */
 	/* metrics (atomics) */
 	unsigned long *hits;       /* [ep][status code - 100] */
@@ -160,6 +175,9 @@ enum MHD_Result ra_access(void *cls, struct MHD_Connection *conn, const char *ur
     void **con_cls);
 void ra_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe);
+/* Writes the summaries of refused logins whose interval ended (all: every
+ * one counted so far, at stop).  Needs the writer thread. */
+void ra_refusals_flush(int all);
 /* Fills rs with an application/problem+json body (RFC 9457): slug is the
  * stable last part of the type URI.  Returns 0 so handlers can `return`. */
 int problem(hresp *rs, unsigned status, const char *slug, const char *title,
