@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <openssl/evp.h>
 
 #include <govpki/govpki.h>
 
@@ -299,46 +301,34 @@ send_ocsp(struct MHD_Connection *c, gp_ocsp_resp *x, int get, uint64_t t0)
 	return ret;
 }
 
-/* RFC 4648 §4 base64, padding optional; ' ' is read as '+' (a form-decoded
- * '+').  -1 for anything else. */
+/* The base64 of a GET path (RFC 6960 A.1, RFC 4648 §4) decoded by
+ * OpenSSL into out (at least len / 4 * 3 + 3 bytes).  The path is
+ * rewritten in place first: a ' ' is read as '+' (a '+' some client let a
+ * form decoder turn into a space), and missing '=' padding is added (in
+ * has room for 2 more bytes and its NUL).  Returns the length, or -1 for
+ * anything that is not base64. */
 static long
-b64_decode(unsigned char *out, size_t max, const char *in, size_t len)
+b64_decode(unsigned char *out, char *in, size_t len)
 {
-	static signed char map[256];
-	static int ready;
-	size_t i, o = 0;
-	uint32_t acc = 0;
-	int bits = 0, pad = 0;
+	EVP_ENCODE_CTX *ctx;
+	int n = 0, m = 0, ok;
+	size_t i;
 
-	if (!ready) {
-		const char *a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-		memset(map, -1, sizeof(map));
-		for (i = 0; i < 64; i++)
-			map[(unsigned char)a[i]] = (signed char)i;
-		map[' '] = 62;
-		ready = 1;      /* idempotent: a race writes the same bytes */
-	}
-	for (i = 0; i < len; i++) {
-		int v;
-
-		if (in[i] == '=') {
-			pad++;
-			continue;
-		}
-		if (pad > 0 || (v = map[(unsigned char)in[i]]) < 0)
-			return -1;
-		acc = (acc << 6) | (uint32_t)v;
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			if (o == max)
-				return -1;
-			out[o++] = (unsigned char)(acc >> bits);
-		}
-	}
-	if (pad > 2 || bits >= 6 || (acc & ((1u << bits) - 1)) != 0)
+	if (len % 4 == 1 || len > INT_MAX - 2)
 		return -1;
-	return (long)o;
+	for (i = 0; i < len; i++)
+		if (in[i] == ' ')
+			in[i] = '+';
+	while (len % 4 != 0)
+		in[len++] = '=';
+	in[len] = '\0';
+	if ((ctx = EVP_ENCODE_CTX_new()) == NULL)
+		return -1;
+	EVP_DecodeInit(ctx);
+	ok = EVP_DecodeUpdate(ctx, out, &n, (const unsigned char *)in, (int)len) >= 0 &&
+	    EVP_DecodeFinal(ctx, out + n, &m) >= 0;
+	EVP_ENCODE_CTX_free(ctx);
+	return ok ? (long)n + m : -1;
 }
 
 static enum MHD_Result
@@ -463,7 +453,7 @@ do_get(struct MHD_Connection *c, const char *url, uint64_t t0)
 	live *l = live_get();
 	gp_ocsp_resp *x = NULL;
 	const char *rest;
-	char *copy = NULL;
+	char *copy = NULL, *b64 = NULL;
 	unsigned char *der = NULL;
 	size_t klen;
 	long dlen;
@@ -503,11 +493,13 @@ do_get(struct MHD_Connection *c, const char *url, uint64_t t0)
 		ret = send_ocsp(c, x, 1, t0);
 		goto out;
 	}
-	if ((der = malloc((size_t)l->set.max_request)) == NULL) {
+	/* the decoder pads and rewrites a copy; the cache key stays the path */
+	if ((b64 = malloc(klen + 3)) == NULL || (der = malloc(klen / 4 * 3 + 3)) == NULL) {
 		ret = MHD_NO;
 		goto out;
 	}
-	if ((dlen = b64_decode(der, (size_t)l->set.max_request, rest, klen)) <= 0) {
+	memcpy(b64, rest, klen);
+	if ((dlen = b64_decode(der, b64, klen)) <= 0) {
 		ret = send_text(c, MHD_HTTP_BAD_REQUEST, "the path is not a base64 OCSP request\n",
 		    OUT_HTTP_400, t0);
 		goto out;
@@ -515,6 +507,7 @@ do_get(struct MHD_Connection *c, const char *url, uint64_t t0)
 	ret = answer(c, l, der, (size_t)dlen, rest, klen, 1, t0);
 out:
 	free(der);
+	free(b64);
 	free(copy);
 	live_put(l);
 	return ret;
