@@ -138,6 +138,19 @@ lookup_profile(const gp_profile **out, gp_ca *ca, const char *name)
 }
 
 int
+gp_ca_may_issue(gp_ca *ca, const char *profile)
+{
+	const gp_profile *p;
+	int r;
+
+	if (ca == NULL)
+		return gp_err(GP_E_INVALID, "gp_ca_may_issue: no CA");
+	if ((r = lookup_profile(&p, ca, profile)) != 0)
+		return r;
+	return gp_ca_check_active(ca);
+}
+
+int
 gp_ca_issue(gp_ca *ca, const gp_issue_req *req, X509 **out)
 {
 	const gp_profile *p;

@@ -606,8 +606,9 @@ struct builtin {
 #define SUBJ_PERSON "C,ST,L,O,OU,CN,serialNumber,emailAddress,GN,SN"
 
 static const struct builtin builtins[] = {
+	/* CA profiles: dual control, never fewer than GP_PROFILE_CA_APPROVALS */
 	{ "root-ca", NULL, 7300, 1, -1, KU_KEY_CERT_SIGN | KU_CRL_SIGN,
-	  "", 0, "CN", SUBJ_ORG, "", 0, 0, 1 },
+	  "", 0, "CN", SUBJ_ORG, "", 0, 0, 2 },
 	{ "sub-ca", NULL, 3650, 1, 0, KU_KEY_CERT_SIGN | KU_CRL_SIGN,
 	  "", 0, "CN", SUBJ_ORG, "", 0, 0, 2 },
 	{ "tls-server", NULL, 398, 0, -1,
@@ -926,6 +927,19 @@ load_section(struct loader *ld, size_t idx)
 	    &n)) != 0)
 		goto out;
 	p->approvals = (int)n;
+	if (p->is_ca && p->approvals < GP_PROFILE_CA_APPROVALS) {
+		/* a CA certificate on one officer's word is what dual control
+		 * exists to prevent: a value written in the file is refused (it
+		 * would not be what happens), one inherited from an end-entity
+		 * base is raised */
+		if (gp_config_str(cfg, section, "approvals", NULL) != NULL) {
+			r = gp_err(GP_E_CONFIG, "%s: a CA profile (ca = yes) needs at "
+			    "least %d approvals (dual control); %d cannot lower it",
+			    CTX("approvals"), GP_PROFILE_CA_APPROVALS, p->approvals);
+			goto out;
+		}
+		p->approvals = GP_PROFILE_CA_APPROVALS;
+	}
 #undef CTX
 	snprintf(ctx, sizeof(ctx), "%s: [%s]", gp_config_path(cfg), section);
 	if ((r = profile_validate(p, ctx)) != 0)
@@ -1039,7 +1053,11 @@ gp_profile_is_ca(const gp_profile *p)
 int
 gp_profile_approvals(const gp_profile *p)
 {
-	return p != NULL ? p->approvals : 0;
+	if (p == NULL)
+		return 0;
+	/* whatever was loaded: a CA profile never goes below dual control */
+	return p->is_ca && p->approvals < GP_PROFILE_CA_APPROVALS ?
+	    GP_PROFILE_CA_APPROVALS : p->approvals;
 }
 
 /* ---- checks ---------------------------------------------------------- */

@@ -416,6 +416,7 @@ h_submit(worker *w, hreq *rq, hresp *rs)
 		{ "name", JSON_STRING, 0 }, { "email", JSON_STRING, 1 },
 		{ "phone", JSON_STRING, 0 }, { NULL, 0, 0 } };
 	json_t *j = NULL, *san, *c, *v;
+	const gp_profile *prof;
 	gp_ra_submission sub;
 	wop op;
 	char *sans = NULL;
@@ -464,15 +465,21 @@ h_submit(worker *w, hreq *rq, hresp *rs)
 		}
 		sub.sans = sans;
 	}
-	if (gp_profiles_get(gp_ctx_profiles(w->ctx), sub.profile) == NULL) {
+	if ((prof = gp_profiles_get(gp_ctx_profiles(w->ctx), sub.profile)) == NULL) {
 		problem(rs, 400, "unknown-profile", "Unknown profile", "unknown profile '%.64s'",
 		    sub.profile);
 		goto out;
 	}
-	if (rq->who.role == ROLE_APPLICANT && !gp_ra_token_allows(rq->who.token, sub.profile)) {
+	if (rq->who.role == ROLE_APPLICANT && !gp_ra_token_allows(rq->who.token, prof)) {
 		problem(rs, 403, "profile-not-allowed", "Forbidden",
 		    "this token may not request profile '%.64s' (allowed: %s)", sub.profile,
 		    rq->who.token->profiles);
+		goto out;
+	}
+	/* what the CA is (its path length, its own revocation), before the CSR */
+	if (gp_ca_may_issue(w->ca, sub.profile) != 0) {
+		problem(rs, 400, "profile-not-issuable", "The CA cannot issue this profile", "%s",
+		    ra_error_last());
 		goto out;
 	}
 	sub.submitter = rq->who.name;

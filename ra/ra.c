@@ -237,6 +237,26 @@ gp_ra_group_rollback(gp_ra *ra)
 
 /* ----------------------------------------------------------- requests */
 
+/*
+ * The approvals request q needs: the number it was stored with, but never
+ * fewer than its profile asks for now (gp_profile_approvals: at least
+ * GP_PROFILE_CA_APPROVALS for a CA profile), so that neither a request
+ * stored under an older, laxer configuration nor an edited row issues a
+ * CA certificate on one officer's word.  Revocation requests need one.
+ */
+static int
+approvals_needed(gp_ra *ra, const gp_ra_request *q)
+{
+	const gp_profile *p;
+	int n = q->approvals_needed > 0 ? q->approvals_needed : 1;
+
+	if (q->kind == GP_RA_ISSUE && q->profile != NULL &&
+	    (p = gp_profiles_get(gp_ctx_profiles(ra->ctx), q->profile)) != NULL &&
+	    gp_profile_approvals(p) > n)
+		n = gp_profile_approvals(p);
+	return n;
+}
+
 /* The checks of a submission (everything but storing it); *prof gets
  * its profile. */
 static int
@@ -262,6 +282,11 @@ submit_check(gp_ra *ra, const gp_ra_submission *sub, const gp_profile **prof)
 		return r;
 	if (sub->contact_email != NULL && strchr(sub->contact_email, '@') == NULL)
 		return gp_err(GP_E_INVALID, "contact email '%.64s' has no '@'", sub->contact_email);
+	/* a profile this CA cannot or may not issue (unknown, a CA profile past
+	 * its pathLenConstraint, ...) is refused now, not after the officers
+	 * approved it */
+	if ((r = gp_ca_may_issue(ra->ca, sub->profile)) != 0)
+		return r;
 	if ((p = gp_profiles_get(gp_ctx_profiles(ra->ctx), sub->profile)) == NULL)
 		return gp_err(GP_E_NOTFOUND, "unknown profile '%.64s'", sub->profile);
 	if (sub->csr == NULL || sub->csr_len == 0)
@@ -320,7 +345,7 @@ submit_store(gp_ra *ra, int64_t *id, gp_ra_request **out, const gp_ra_submission
 	q.contact_phone = (char *)sub->contact_phone;
 	q.submitter = (char *)sub->submitter;
 	q.submitted = q.updated = gp_now();
-	q.approvals_needed = gp_profile_approvals(p) > 0 ? gp_profile_approvals(p) : 1;
+	q.approvals_needed = approvals_needed(ra, &q);
 	q.revoke_reason = GP_REASON_NONE;
 	if ((r = w_begin(ra)) != 0)
 		return r;
@@ -444,11 +469,16 @@ gp_ra_submit_revoke(gp_ra *ra, int64_t *id, const unsigned char *serial, size_t 
 int
 gp_ra_request_get(gp_ra *ra, int64_t id, gp_ra_request **out)
 {
+	int r;
+
 	if (out != NULL)
 		*out = NULL;
 	if (ra == NULL || out == NULL)
 		return gp_err(GP_E_INVALID, "gp_ra_request_get: bad arguments");
-	return gp_store_ra_req_get(gp_ctx_store(ra->ctx), id, out);
+	if ((r = gp_store_ra_req_get(gp_ctx_store(ra->ctx), id, out)) != 0)
+		return r;
+	(*out)->approvals_needed = approvals_needed(ra, *out);
+	return 0;
 }
 
 int
@@ -638,6 +668,7 @@ gp_ra_approve_prepare(gp_ra_approval **out, gp_ra *ra, int64_t id, const char *o
 	if ((r = gp_store_ra_req_get(gp_ctx_store(ra->ctx), id, &a->q)) != 0)
 		goto out;
 	q = a->q;
+	q->approvals_needed = approvals_needed(ra, q);
 	if (q->status != GP_RA_PENDING) {
 		r = gp_err(GP_E_STATE, "request %lld is %s, not pending", (long long)id,
 		    gp_ra_status_name(q->status));
@@ -1415,15 +1446,18 @@ out:
 }
 
 int
-gp_ra_token_allows(const gp_ra_token *t, const char *profile)
+gp_ra_token_allows(const gp_ra_token *t, const gp_profile *prof)
 {
-	const char *p;
+	const char *p, *profile;
 	size_t n;
 
-	if (t == NULL || profile == NULL || t->profiles == NULL)
+	if (t == NULL || prof == NULL || t->profiles == NULL)
 		return 0;
+	profile = gp_profile_name(prof);
+	/* "*" is every end-entity profile: a token gets a CA profile only by
+	 * naming it (issue 21.1) */
 	if (strcmp(t->profiles, "*") == 0)
-		return 1;
+		return !gp_profile_is_ca(prof);
 	n = strlen(profile);
 	for (p = t->profiles; *p; ) {
 		const char *e = strchr(p, ',');

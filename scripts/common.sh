@@ -5,6 +5,9 @@ GOVPKI_PACKAGES="bc build-essential autoconf automake libtool pkg-config
  libp11-dev libcmocka-dev libgnutls28-dev softhsm2 gnutls-bin curl python3 util-linux
  opensc libp11-kit-dev python3-pyasn1 python3-yaml"
 
+# what the benchmarks (make bench) need beside: scripts/bench.sh installs it
+GOVPKI_BENCH_PACKAGES="time wrk nginx-light"
+
 # Installs the Debian packages of $GOVPKI_PACKAGES (and any given) that are missing.
 need_packages() {
 	local missing=() p
@@ -23,6 +26,19 @@ need_packages() {
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# sm-crypto (npm), the SM2/SM3 implementation independent of OpenSSL that the
+# tests check SM2 signatures with, in GOVPKI_NPM_CACHE, where
+# tests/integration/lib.sh looks for it (make check installs nothing).
+export GOVPKI_NPM_CACHE=${GOVPKI_NPM_CACHE:-$HOME/.cache/govpki-npm}
+GOVPKI_SM_CRYPTO=sm-crypto@0.5.8
+need_sm_crypto() {
+	[ -d "$GOVPKI_NPM_CACHE/node_modules/sm-crypto" ] && return 0
+	echo "== installing $GOVPKI_SM_CRYPTO (npm) into $GOVPKI_NPM_CACHE"
+	npm install --prefix "$GOVPKI_NPM_CACHE" --no-audit --no-fund "$GOVPKI_SM_CRYPTO" >/dev/null && return 0
+	echo "npm could not install $GOVPKI_SM_CRYPTO: the checks that need it skip" >&2
+	return 1
 }
 
 # build DIR [configure flags...]: an out-of-tree build of the source tree in DIR

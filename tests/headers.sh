@@ -14,7 +14,14 @@ for h in "$top_srcdir"/include/govpki/*.h; do
 	else
 		bad=$((bad + 1)); echo "not ok $n - $name compiles alone"; sed 's/^/#   /' "${TMPDIR:-/tmp}/hdr.$$" | head -5
 	fi
-	if command -v c++ >/dev/null; then
+	if ! command -v c++ >/dev/null; then
+		# build-essential (scripts/common.sh) brings c++; CI=true does not accept a skip
+		if [ "${CI:-}" = true ]; then
+			n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - $name as C++: c++ is not installed, which CI=true does not accept"
+		else
+			echo "# SKIP: c++ is not installed: $name is not compiled as C++"
+		fi
+	else
 		n=$((n + 1))
 		if printf '#include <%s>\n' "$name" | c++ -fsyntax-only -Wall -Wextra -Werror -I"$top_srcdir/include" -x c++ - 2>"${TMPDIR:-/tmp}/hdr.$$"; then
 			echo "ok $n - $name compiles alone as C++"

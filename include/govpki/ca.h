@@ -88,6 +88,13 @@ typedef struct gp_issue_req {
 	const char *actor;         /* for the audit log; NULL: "ca-tool" */
 } gp_issue_req;
 
+/* 0 when ca may issue certificates of profile now: the profile exists
+ * (GP_E_NOTFOUND), a CA profile fits ca's pathLenConstraint (RFC 5280
+ * §4.2.1.9; GP_E_POLICY), and ca's own certificate is not revoked or on
+ * hold (GP_E_STATE).  What every issuance checks, for callers (the RA)
+ * that must refuse a request before anyone vets it. */
+GP_EXPORT int gp_ca_may_issue(gp_ca *ca, const char *profile);
+
 /* Issues one certificate: the CSR's signature is verified, the profile
  * enforced, the certificate signed and stored (status good) with an audit
  * entry in one transaction before *out is returned (X509_free). */

@@ -33,7 +33,10 @@ GP_EXPORT const gp_profile *gp_profiles_at(const gp_profiles *ps, size_t i);
 GP_EXPORT const char *gp_profile_name(const gp_profile *p);
 GP_EXPORT int gp_profile_max_days(const gp_profile *p);
 GP_EXPORT int gp_profile_is_ca(const gp_profile *p);
-/* Distinct officer approvals the RA needs before issuing (dual control). */
+/* Distinct officer approvals the RA needs before issuing (dual control):
+ * never fewer than GP_PROFILE_CA_APPROVALS for a CA profile (ca = yes),
+ * whatever the configuration says. */
+#define GP_PROFILE_CA_APPROVALS 2
 GP_EXPORT int gp_profile_approvals(const gp_profile *p);
 
 #ifdef __cplusplus

@@ -135,11 +135,14 @@ typedef struct gp_ra_submission {
 	const char *submitter;     /* required */
 } gp_ra_submission;
 
-/* Checks a submission (the profile exists, the CSR parses, its signature
- * verifies and it meets the profile with the given subject and SANs) and
- * stores it as pending with an audit entry, in one transaction.
- * GP_E_NOTFOUND for an unknown profile, GP_E_PARSE / GP_E_VERIFY /
- * GP_E_POLICY / GP_E_INVALID for a bad request: nothing is stored. */
+/* Checks a submission (the RA's CA may issue the profile:
+ * gp_ca_may_issue; the CSR parses, its signature verifies and it meets
+ * the profile with the given subject and SANs) and stores it as pending
+ * with an audit entry, in one transaction.  The request needs
+ * gp_profile_approvals() approvals.  GP_E_NOTFOUND for an unknown
+ * profile, GP_E_POLICY for one the CA may not issue, GP_E_STATE when the
+ * CA is revoked, GP_E_PARSE / GP_E_VERIFY / GP_E_POLICY / GP_E_INVALID
+ * for a bad request: nothing is stored. */
 GP_EXPORT int gp_ra_submit(gp_ra *ra, int64_t *id, const gp_ra_submission *sub);
 
 /* A revocation request for serial of the RA's CA (reason GP_REASON_*,
@@ -279,8 +282,10 @@ GP_EXPORT int gp_ra_token_revoke(gp_ra *ra, int64_t id, const char *actor);
 GP_EXPORT int gp_ra_token_list(gp_ra *ra, gp_ra_token_cb cb, void *arg);
 /* GP_E_VERIFY for a malformed, unknown, revoked or expired token. */
 GP_EXPORT int gp_ra_token_auth(gp_ra *ra, gp_ra_token **out, const char *token);
-/* 1 when the token may submit requests for profile. */
-GP_EXPORT int gp_ra_token_allows(const gp_ra_token *t, const char *profile);
+/* 1 when the token may submit requests for profile p: one its list
+ * names; "*" means every profile that is not a CA profile (a CA profile
+ * must be named). */
+GP_EXPORT int gp_ra_token_allows(const gp_ra_token *t, const gp_profile *p);
 GP_EXPORT void gp_ra_token_free(gp_ra_token *t);
 
 /* Audits a refused login ("ra.login", result refused) of who (a

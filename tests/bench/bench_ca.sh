@@ -8,7 +8,7 @@ N=${BENCH_N:-20000}
 RUNS=${BENCH_RUNS:-3}
 CRLN=${BENCH_CRL:-1000000}
 PER=300                         # CSRs for the one-process-per-certificate figures
-command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null; }
+command -v /usr/bin/time >/dev/null || { echo "bench_ca: /usr/bin/time is not installed (Debian package time; scripts/bench.sh installs it)" >&2; exit 1; }
 W=$(mktemp -d /tmp/govpki-bench.XXXXXX)
 # Certificate files (ours and openssl's newcerts) go to tmpfs: on this
 # machine's ext4, creating tens of thousands of files right after deleting
@@ -25,7 +25,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 secs() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l; }
 rate() { echo "$1 / $2" | bc -l | xargs printf '%.0f'; }
 ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
-command -v bc >/dev/null || apt-get install -y -qq bc >/dev/null
+command -v bc >/dev/null || { echo "bench_ca: bc is not installed (Debian package bc; scripts/bench.sh installs it)" >&2; exit 1; }
 
 mkdir -p "$W/csr"
 "$GENCSR" ec-p256 "$N" "$W/csr"

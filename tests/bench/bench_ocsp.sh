@@ -23,7 +23,7 @@ CT="$B/ca-tool"
 RESPONDER="$B/ocsp-responder"
 export GOVPKI_PASSPHRASE=bench-pass
 
-need() { command -v "$1" >/dev/null || apt-get install -y -qq "$2" >/dev/null; }
+need() { command -v "$1" >/dev/null || { echo "bench_ocsp: $1 is not installed (Debian package $2; scripts/bench.sh installs it)" >&2; exit 1; }; }
 need wrk wrk
 need nginx nginx-light
 need bc bc

@@ -16,7 +16,7 @@ B=$(cd "$1" && pwd)
 N=${BENCH_SEAL_N:-40}
 RUNS=${BENCH_RUNS:-3}
 ID=1234567812345678
-command -v bc >/dev/null || apt-get install -y -qq bc >/dev/null
+command -v bc >/dev/null || { echo "bench_seal: bc is not installed (Debian package bc; scripts/bench.sh installs it)" >&2; exit 1; }
 W=$(mktemp -d /tmp/govpki-bench-seal.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 export GOVPKI_PASSPHRASE=bench-pass

@@ -18,6 +18,7 @@ rows=$(wc -l < "$T/authz.tsv")
 
 # the OpenAPI file describes the same endpoints
 if python3 -c "import yaml" 2>/dev/null; then
+	rc=0
 	missing=$(python3 - "$top_srcdir/docs/ra-api.yaml" "$T/authz.tsv" <<'PY'
 import sys, yaml
 paths = yaml.safe_load(open(sys.argv[1]))['paths']
@@ -26,8 +27,10 @@ for line in open(sys.argv[2]):
     if m.lower() not in paths.get(p, {}):
         print(m, p)
 PY
-)
-	[ -z "$missing" ] && ok "docs/ra-api.yaml has every endpoint of the table" || not_ok "ra-api.yaml lacks: $missing"
+) || rc=$?
+	[ "$rc" -eq 0 ] && [ -z "$missing" ] && ok "docs/ra-api.yaml has every endpoint of the table" || not_ok "ra-api.yaml lacks: $missing (python3 exit $rc)"
+else
+	skip "python3-yaml is not installed (scripts/test.sh installs it): docs/ra-api.yaml not compared with the table"
 fi
 
 ra_setup

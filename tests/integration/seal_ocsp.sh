@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/seal_lib.sh"
 RESPONDER="$top_builddir/ocsp-responder"
-[ -x "$RESPONDER" ] || { echo "ocsp-responder not built" >&2; exit 77; }
+[ -x "$RESPONDER" ] || { echo "ocsp-responder not built at $RESPONDER" >&2; exit 99; }
 
 mkimages "$T"
 printf 'a document\n' > "$T/doc.txt"

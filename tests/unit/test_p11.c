@@ -334,7 +334,7 @@ hsm_keys(void **state)
 
 	(void)state;
 	if (hsm_dir == NULL)
-		skip();
+		tu_skip("SoftHSM2 is not installed at " SOFTHSM " (scripts/test.sh installs it)");
 	/* a wrong PIN first: nothing is made */
 	assert_int_equal(gp_key_p11_generate(&k, "pkcs11:token=unit", "w", GP_KEY_EC_P256, "0000", 4),
 	    GP_E_PASSPHRASE);

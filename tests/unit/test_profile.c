@@ -205,7 +205,7 @@ test_builtins(void **state)
 		const char *name;
 		int max_days, ca, approvals;
 	} want[] = {
-		{ "root-ca", 7300, 1, 1 }, { "sub-ca", 3650, 1, 2 },
+		{ "root-ca", 7300, 1, 2 }, { "sub-ca", 3650, 1, 2 },
 		{ "tls-server", 398, 0, 1 }, { "tls-client", 825, 0, 1 },
 		{ "person", 1095, 0, 1 }, { "department", 1095, 0, 1 },
 		{ "device", 1825, 0, 1 }, { "seal-signer", 1095, 0, 2 },
@@ -323,13 +323,20 @@ test_config_profiles(void **state)
 	    "path_len = 2\n"
 	    "[profile.top-ca]\n"
 	    "inherit = root-ca\n"
-	    "path_len = none\n");
+	    "path_len = none\n"
+	    "[profile.ee-made-ca]\n"
+	    "inherit = tls-client\n"
+	    "ca = yes\n"
+	    "key_usage = keyCertSign, cRLSign\n"
+	    "[profile.triple-ca]\n"
+	    "inherit = sub-ca\n"
+	    "approvals = 3\n");
 	gp_profiles *ps = NULL;
 	const gp_profile *p;
 
 	(void)state;
 	assert_int_equal(gp_profiles_load(&ps, cfg), 0);
-	assert_int_equal(gp_profiles_count(ps), 16);
+	assert_int_equal(gp_profiles_count(ps), 18);
 	/* the override keeps the built-in's other values */
 	p = gp_profiles_get(ps, "tls-server");
 	assert_int_equal(p->max_days, 90);
@@ -369,6 +376,11 @@ test_config_profiles(void **state)
 	assert_int_equal(gp_profiles_get(ps, "mid-ca")->path_len, 2);
 	assert_int_equal(gp_profiles_get(ps, "mid-ca")->approvals, 2);
 	assert_int_equal(gp_profiles_get(ps, "top-ca")->path_len, -1);
+	/* a CA profile inherits dual control even from a one-approval base;
+	 * more than the minimum stays */
+	assert_int_equal(gp_profiles_get(ps, "ee-made-ca")->approvals, GP_PROFILE_CA_APPROVALS);
+	assert_int_equal(gp_profile_approvals(gp_profiles_get(ps, "ee-made-ca")), 2);
+	assert_int_equal(gp_profile_approvals(gp_profiles_get(ps, "triple-ca")), 3);
 	gp_profiles_free(ps);
 	gp_config_free(cfg);
 }
@@ -431,6 +443,13 @@ test_config_errors(void **state)
 	    GP_E_CONFIG, "ocsp_nocheck needs ext_key_usage OCSPSigning");
 	expect_config_error("[profile.x]\napprovals = 0\n",
 	    GP_E_CONFIG, "@:2: approvals in [profile.x]: 0 is out of range");
+	/* dual control on CA profiles cannot be configured away (issue 21.1) */
+	expect_config_error("[profile.root-ca]\napprovals = 1\n",
+	    GP_E_CONFIG, "@:2: approvals in [profile.root-ca]: a CA profile (ca = yes) "
+	    "needs at least 2 approvals (dual control); 1 cannot lower it");
+	expect_config_error("[profile.x]\ninherit = tls-client\napprovals = 1\nca = yes\n"
+	    "key_usage = keyCertSign\n",
+	    GP_E_CONFIG, "@:3: approvals in [profile.x]: a CA profile");
 	expect_config_error("[profile.x]\ninherit = nosuch\n",
 	    GP_E_CONFIG, "@:2: inherit in [profile.x]: no profile called 'nosuch'");
 	expect_config_error("[profile.a]\ninherit = b\n[profile.b]\ninherit = a\n",
@@ -1070,12 +1089,13 @@ test_example_config(void **state)
 		const char *end = strstr(__FILE__, "tests/unit/test_profile.c");
 
 		if (end == NULL)
-			skip();
+			fail_msg("top_srcdir is not set and %s names no source tree", __FILE__);
 		snprintf(path, sizeof(path), "%.*sdocs/govpki.cnf.example",
 		    (int)(end - __FILE__), __FILE__);
 	}
+	/* part of the tree: missing is a failure, not a skip */
 	if (access(path, R_OK) != 0)
-		skip();
+		fail_msg("%s: not readable", path);
 	assert_int_equal(gp_config_load(&cfg, path), 0);
 	if (gp_profiles_load(&ps, cfg) != 0)
 		fail_msg("%s", gp_error_last());

@@ -156,6 +156,147 @@ test_dual_control(void **state)
 	EVP_PKEY_free(k);
 }
 
+static const gp_profile *
+prof(fx *f, const char *name)
+{
+	const gp_profile *p = gp_profiles_get(gp_ctx_profiles(f->ctx), name);
+
+	assert_non_null(p);
+	return p;
+}
+
+/* Issue 21.1: the root-ca profile (a CA without a path length) needs two
+ * officers too, and so does a request stored with one approval needed
+ * (an older configuration, an edited row). */
+static void
+test_ca_dual_control(void **state)
+{
+	fx *f = *state;
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	size_t len;
+	unsigned char *csr = tu_csr(&len, k, "Example", "Any CA", NULL);
+	gp_ra_submission s = sub_of(f, "root-ca");
+	gp_ra_request q, *got = NULL;
+	int64_t id;
+	int fin;
+
+	s.csr = csr;
+	s.csr_len = len;
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), 0);
+	assert_int_equal(gp_ra_request_get(f->ra, id, &got), 0);
+	assert_int_equal(got->approvals_needed, 2);
+	gp_ra_request_free(got);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice"), 0);
+	assert_int_equal(fin, GP_RA_PENDING);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "bob"), 0);
+	assert_int_equal(fin, GP_RA_ISSUED);
+
+	/* a row that says one approval: the profile's two still apply */
+	memset(&q, 0, sizeof(q));
+	q.kind = GP_RA_ISSUE;
+	q.status = GP_RA_PENDING;
+	q.ca = "issuing";
+	q.profile = "sub-ca";
+	q.csr = csr;
+	q.csr_len = len;
+	q.submitter = "token:1";
+	q.submitted = q.updated = (int64_t)time(NULL);
+	q.approvals_needed = 1;
+	q.revoke_reason = GP_REASON_NONE;
+	assert_int_equal(gp_store_ra_req_add(gp_ctx_store(f->ctx), &q), 0);
+	assert_int_equal(gp_ra_request_get(f->ra, q.id, &got), 0);
+	assert_int_equal(got->approvals_needed, 2);
+	gp_ra_request_free(got);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, q.id, "alice"), 0);
+	assert_int_equal(fin, GP_RA_PENDING);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, q.id, "bob"), 0);
+	assert_int_equal(fin, GP_RA_ISSUED);
+	free(csr);
+	EVP_PKEY_free(k);
+}
+
+/* Issue 21.1: a "*" token gets every end-entity profile but no CA
+ * profile; naming one gives it. */
+static void
+test_token_star(void **state)
+{
+	fx *f = *state;
+	char *tok = NULL;
+	gp_ra_token *t = NULL;
+	int64_t id;
+
+	assert_int_equal(gp_ra_token_create(f->ra, &tok, &id, "all", "*",
+	    (int64_t)time(NULL) + 3600, "test"), 0);
+	assert_int_equal(gp_ra_token_auth(f->ra, &t, tok), 0);
+	assert_true(gp_ra_token_allows(t, prof(f, "tls-server")));
+	assert_true(gp_ra_token_allows(t, prof(f, "seal-signer")));
+	assert_false(gp_ra_token_allows(t, prof(f, "root-ca")));
+	assert_false(gp_ra_token_allows(t, prof(f, "sub-ca")));
+	gp_ra_token_free(t);
+	t = NULL;
+	gp_pass_free(tok, strlen(tok));
+	assert_int_equal(gp_ra_token_create(f->ra, &tok, &id, "ca", "person,sub-ca",
+	    (int64_t)time(NULL) + 3600, "test"), 0);
+	assert_int_equal(gp_ra_token_auth(f->ra, &t, tok), 0);
+	assert_true(gp_ra_token_allows(t, prof(f, "sub-ca")));
+	assert_false(gp_ra_token_allows(t, prof(f, "root-ca")));
+	gp_ra_token_free(t);
+	gp_pass_free(tok, strlen(tok));
+}
+
+/* Issue 21.1: an RA refuses at submission what its CA may not issue: a
+ * CA profile under a CA with pathLenConstraint 0, any CA profile whose
+ * path length does not fit, an unknown profile.  Nothing is stored. */
+static void
+test_submit_unissuable(void **state)
+{
+	fx *f = *state;
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	size_t len;
+	unsigned char *csr = tu_csr(&len, k, "Example", "Below CA", NULL);
+	gp_ca_params p;
+	gp_ca *dept = NULL;
+	gp_ra *ra = NULL;
+	gp_ra_submission s = sub_of(f, "sub-ca");
+	int64_t id, rows, counts[GP_RA__NSTATUS];
+
+	memset(&p, 0, sizeof(p));
+	p.name = "dept";
+	p.parent = "issuing";
+	p.subject = "/C=CN/O=Example/CN=Dept";
+	p.key_type = GP_KEY_EC_P256;
+	p.profile = "sub-ca";           /* pathLenConstraint 0 */
+	p.pass = PW;
+	p.passlen = strlen(PW);
+	assert_int_equal(gp_ca_create(f->ctx, &p), 0);
+	assert_int_equal(gp_ca_open(&dept, f->ctx, "dept", PW, strlen(PW)), 0);
+	assert_int_equal(gp_ra_new(&ra, f->ctx, dept), 0);
+	rows = audit_rows(f);
+	s.csr = csr;
+	s.csr_len = len;
+	assert_int_equal(gp_ra_submit(ra, &id, &s), GP_E_POLICY);
+	assert_non_null(strstr(gp_error_last(), "pathLenConstraint 0"));
+	assert_int_equal(gp_ra_submit_check(ra, &s), GP_E_POLICY);
+	s.profile = "root-ca";
+	assert_int_equal(gp_ra_submit(ra, &id, &s), GP_E_POLICY);
+	s.profile = "nosuch";
+	assert_int_equal(gp_ra_submit(ra, &id, &s), GP_E_NOTFOUND);
+	assert_int_equal(gp_ca_may_issue(dept, "nosuch"), GP_E_NOTFOUND);
+	assert_int_equal(gp_ca_may_issue(dept, "sub-ca"), GP_E_POLICY);
+	assert_int_equal(gp_ca_may_issue(dept, "tls-server"), 0);
+	assert_int_equal(gp_ca_may_issue(NULL, "tls-server"), GP_E_INVALID);
+	/* the end-entity profiles still go */
+	s = sub_of(f, "tls-server");
+	assert_int_equal(gp_ra_submit(ra, &id, &s), 0);
+	assert_int_equal(gp_ra_count(ra, counts), 0);
+	assert_int_equal(counts[GP_RA_PENDING], 1);
+	assert_int_equal(audit_rows(f), rows + 1);
+	gp_ra_free(ra);
+	gp_ca_free(dept);
+	free(csr);
+	EVP_PKEY_free(k);
+}
+
 /* Rejection needs a reason; a rejected request cannot be approved or
  * rejected again. */
 static void
@@ -307,10 +448,10 @@ test_tokens(void **state)
 	assert_int_equal(strlen(tok), 68);
 	assert_memory_equal(tok, "gpt_", 4);
 	assert_int_equal(gp_ra_token_auth(f->ra, &t, tok), 0);
-	assert_true(gp_ra_token_allows(t, "person"));
-	assert_true(gp_ra_token_allows(t, "tls-server"));
-	assert_false(gp_ra_token_allows(t, "tls"));
-	assert_false(gp_ra_token_allows(t, "sub-ca"));
+	assert_true(gp_ra_token_allows(t, prof(f, "person")));
+	assert_true(gp_ra_token_allows(t, prof(f, "tls-server")));
+	assert_false(gp_ra_token_allows(t, prof(f, "sub-ca")));
+	assert_false(gp_ra_token_allows(t, NULL));
 	gp_ra_token_free(t);
 	t = NULL;
 	assert_int_equal(gp_ra_token_auth(f->ra, &t, "gpt_00"), GP_E_VERIFY);
@@ -717,6 +858,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_submit_approve_issue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dual_control, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ca_dual_control, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_star, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_submit_unissuable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reject, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_submit_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_issuance, setup, teardown),
