@@ -445,6 +445,26 @@ gp_ca_name(const gp_ca *ca)
 	return ca->info->name;
 }
 
+int
+gp_ca_signer_get1(X509 **cert, EVP_PKEY **key, const gp_ca *ca)
+{
+	if (cert == NULL || key == NULL)
+		return gp_err(GP_E_INVALID, "gp_ca_signer_get1: NULL output");
+	*cert = NULL;
+	*key = NULL;
+	if (ca == NULL)
+		return gp_err(GP_E_INVALID, "gp_ca_signer_get1: no CA");
+	if (!X509_up_ref(ca->cert))
+		return gp_err_ossl(GP_E_INTERNAL, "reference counting");
+	if (!EVP_PKEY_up_ref(ca->key)) {
+		X509_free(ca->cert);
+		return gp_err_ossl(GP_E_INTERNAL, "reference counting");
+	}
+	*cert = ca->cert;
+	*key = ca->key;
+	return 0;
+}
+
 /* Where a new CA's key goes: keys/NAME.key under the home. */
 static int
 new_key_path(gp_ctx *ctx, const char *name, char **abs, char **rel)

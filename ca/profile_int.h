@@ -7,6 +7,8 @@
 #include <govpki/key.h>
 #include <govpki/profile.h>
 
+#include "ca_lib.h"       /* gp_profile_check, gp_sans_parse, gp_sans_to_string */
+
 /* Subject attributes are named by their OpenSSL short names (C, ST, L, O,
  * OU, CN, serialNumber, emailAddress, ...), NULL-terminated arrays. */
 struct gp_profile {
@@ -33,16 +35,6 @@ struct gp_profile {
 };
 
 /*
- * Checks a request against p: the key type and size (also refusing RSA
- * below 2048 bits and explicit EC parameters whatever the profile), the
- * subject attributes (required / allowed / forbidden), and each SAN's type
- * (sans may be NULL).  GP_E_POLICY with a message naming the profile and
- * the offending field.
- */
-int gp_profile_check(const gp_profile *p, EVP_PKEY *pub, const X509_NAME *subject,
-    const GENERAL_NAMES *sans);
-
-/*
  * Adds p's extensions to cert, whose issuer certificate is issuer (== cert
  * for a self-signed root): basicConstraints (critical), keyUsage (critical),
  * extendedKeyUsage, subjectKeyIdentifier (RFC 5280 §4.2.1.2 method 1),
@@ -60,12 +52,5 @@ int gp_profile_apply(const gp_profile *p, X509 *cert, X509 *issuer,
  * decoding the key again from the certificate. */
 int gp_profile_apply_key(const gp_profile *p, X509 *cert, X509 *issuer, EVP_PKEY *pub,
     const GENERAL_NAMES *sans);
-
-/* Parses "DNS:a.example,IP:10.0.0.1,email:x@y,URI:https://..." into a new
- * GENERAL_NAMES. GP_E_PARSE naming the bad element. */
-int gp_sans_parse(GENERAL_NAMES **out, const char *s);
-
-/* The "DNS:a, IP:b" form of sans (malloc'ed, free()); NULL sans gives NULL. */
-int gp_sans_to_string(char **out, const GENERAL_NAMES *sans);
 
 #endif

@@ -18,7 +18,7 @@
 
 #include "error_int.h"
 #include "util.h"
-#include "../ca/ca_int.h"
+#include "../ca/ca_lib.h"
 
 #define N_MD 3                  /* CertID hash algorithms we answer for */
 #define MAX_GETS 4              /* GET spellings remembered per CertID */
@@ -819,14 +819,9 @@ ca_setup(ocsp_ca *c, gp_ctx *ctx, const gp_ca_info *info, X509 *dcert,
 	ERR_clear_error();
 	if ((r = gp_ca_open(&ca, ctx, info->name, p->pass, p->passlen)) != 0)
 		return gp_err_ctx(r, "OCSP responder for CA %s", info->name);
-	if (!X509_up_ref(ca->cert) || !EVP_PKEY_up_ref(ca->key)) {
-		gp_ca_free(ca);
-		return gp_err_ossl(GP_E_INTERNAL, "reference counting");
-	}
-	c->signer = ca->cert;
-	c->key = ca->key;
+	r = gp_ca_signer_get1(&c->signer, &c->key, ca);
 	gp_ca_free(ca);
-	return signer_prepare(c);
+	return r != 0 ? r : signer_prepare(c);
 }
 
 int

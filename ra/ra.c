@@ -17,8 +17,7 @@
 #include <govpki/key.h>
 #include <govpki/x509util.h>
 
-#include "../ca/ca_int.h"
-#include "../ca/profile_int.h"
+#include "../ca/ca_lib.h"
 #include "error_int.h"
 #include "csr.h"
 #include "ra_int.h"

@@ -9,6 +9,7 @@
 
 #include <govpki/govpki.h>
 
+#include "../../ca/ca_lib.h"
 #include "testutil.h"
 
 #define PW "unit-test-pass"
@@ -550,11 +551,51 @@ test_audit(void **state)
 	assert_int_equal(rows, 2);     /* two CAs created */
 }
 
+/* the signing handle (ca/ca_lib.h, what ocsp/ signs with): the CA's own
+ * certificate and its matching key, references that outlive the CA; NULLs
+ * are refused */
+static void
+test_signer_handle(void **state)
+{
+	fx *f = *state;
+	X509 *cert = NULL;
+	EVP_PKEY *key = NULL;
+	EVP_MD_CTX *m = NULL;
+	unsigned char sig[256];
+	size_t siglen = sizeof(sig);
+	const unsigned char tbs[] = "to be signed";
+
+	assert_int_equal(gp_ca_signer_get1(&cert, &key, f->ca), 0);
+	assert_int_equal(X509_cmp(cert, gp_ca_cert0(f->ca)), 0);
+	assert_int_equal(X509_check_private_key(cert, key), 1);
+	gp_ca_free(f->ca);
+	f->ca = NULL;
+	/* still usable after the CA is gone: sign, verify with the certificate */
+	assert_int_equal(gp_sign_ctx_new(&m, key), 0);
+	assert_int_equal(EVP_DigestSign(m, sig, &siglen, tbs, sizeof(tbs)), 1);
+	EVP_MD_CTX_free(m);
+	m = EVP_MD_CTX_new();
+	assert_non_null(m);
+	assert_int_equal(EVP_DigestVerifyInit(m, NULL, EVP_sha256(), NULL,
+	    X509_get0_pubkey(cert)), 1);
+	assert_int_equal(EVP_DigestVerify(m, sig, siglen, tbs, sizeof(tbs)), 1);
+	EVP_MD_CTX_free(m);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+
+	assert_int_equal(gp_ca_signer_get1(&cert, &key, NULL), GP_E_INVALID);
+	assert_null(cert);
+	assert_null(key);
+	assert_int_equal(gp_ca_signer_get1(NULL, &key, NULL), GP_E_INVALID);
+	assert_int_equal(gp_ca_signer_get1(&cert, NULL, NULL), GP_E_INVALID);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hierarchy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signer_handle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_issue_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_issue_override, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_issue_refused, setup, teardown),
