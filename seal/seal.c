@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -131,6 +132,80 @@ gp_asn1_time_to_unix(int64_t *out, const ASN1_TIME *t)
 		*out = (int64_t)days * 86400 + secs;
 	ASN1_TIME_free(epoch);
 	return r;
+}
+
+int
+gp_seal_time_digits(char *out, const char *s, size_t n, const char *form)
+{
+	size_t o = 0;
+
+	if (n != strlen(form))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (form[i] == 'd') {
+			if (s[i] < '0' || s[i] > '9')
+				return -1;
+			out[o++] = s[i];
+		} else if (s[i] != form[i])
+			return -1;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int
+gp_seal_time_from_digits(int64_t *out, const char *ymdhms_z)
+{
+	ASN1_TIME *t = ASN1_TIME_new();
+	int r;
+
+	*out = 0;
+	if (t == NULL)
+		return gp_err_ossl(GP_E_NOMEM, "out of memory");
+	/* RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime after */
+	if (ASN1_TIME_set_string_X509(t, ymdhms_z) != 1)
+		r = gp_err_ossl(GP_E_INVALID, "no such time: %.4s-%.2s-%.2s %.2s:%.2s:%.2s", ymdhms_z,
+		    ymdhms_z + 4, ymdhms_z + 6, ymdhms_z + 8, ymdhms_z + 10, ymdhms_z + 12);
+	else
+		r = gp_asn1_time_to_unix(out, t);
+	ASN1_TIME_free(t);
+	return r;
+}
+
+int
+gp_seal_time_parse(int64_t *out, const char *s)
+{
+	/* each form, and what its digits lack of YYYYMMDDHHMMSS */
+	static const struct { const char *form, *pad; } forms[] = {
+		{ "dddd-dd-dd", "000000" },
+		{ "dddd-dd-ddTdd:dd:ddZ", "" },
+		{ "ddddddddddddddZ", "" },
+	};
+	char digits[24], full[32];
+	size_t n;
+
+	if (out == NULL)
+		return gp_err(GP_E_INVALID, "gp_seal_time_parse: NULL argument");
+	*out = 0;
+	if (s == NULL)
+		return gp_err(GP_E_INVALID, "no time given");
+	n = strlen(s);
+	if (s[0] == '@') {
+		char *end;
+		long long v;
+		errno = 0;
+		v = strtoll(s + 1, &end, 10);
+		if (errno != 0 || *end != '\0' || end == s + 1 || v < 0 || !isdigit((unsigned char)s[1]))
+			return gp_err(GP_E_INVALID, "bad time '%s'", s);
+		*out = v;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+		if (gp_seal_time_digits(digits, s, n, forms[i].form) == 0) {
+			snprintf(full, sizeof(full), "%s%sZ", digits, forms[i].pad);
+			return gp_seal_time_from_digits(out, full);
+		}
+	return gp_err(GP_E_INVALID, "bad time '%s' (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, YYYYMMDDHHMMSSZ or @SECONDS)", s);
 }
 
 static int

@@ -67,6 +67,13 @@ int gp_seal_http_timeout(void);
 
 /* Time conversions */
 int gp_asn1_time_to_unix(int64_t *out, const ASN1_TIME *t);
+/* Copies the digits of s (length n) to out (at least strlen(form) + 1
+ * bytes, NUL-terminated) when s has the shape of form: 'd' a digit, any
+ * other character itself.  0, or -1 when s is not of that form. */
+int gp_seal_time_digits(char *out, const char *s, size_t n, const char *form);
+/* "YYYYMMDDHHMMSSZ" through ASN1_TIME_set_string_X509 (which checks the
+ * calendar) into a Unix time; GP_E_INVALID for an impossible time. */
+int gp_seal_time_from_digits(int64_t *out, const char *ymdhms_z);
 
 /* OpenSSL's BIO, ASN1_STRING and attribute calls take int lengths: *out
  * gets len, or GP_E_INVALID ("WHAT is larger than INT_MAX bytes") when it

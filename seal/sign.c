@@ -442,31 +442,6 @@ dsig_clear(struct dsig *d)
 	OPENSSL_free(d->tbs);
 }
 
-/* "YYYY-MM-DD HH:MM:SS" (19 characters) into "YYYYMMDDHHMMSSZ" in out[16]:
- * 0, or -1 when s is not of that form. ofdrw (SESV1Container) writes v1
- * timeInfo so; it names no zone, and GM/T 0031-2014 §9.1 calls the field
- * a UTCTime, so it is read as UTC. */
-static int
-v1_dashed_time(char out[16], const char *s, size_t n)
-{
-	static const char form[] = "dddd-dd-dd dd:dd:dd";
-	size_t i, o = 0;
-
-	if (n != sizeof(form) - 1)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (form[i] == 'd') {
-			if (s[i] < '0' || s[i] > '9')
-				return -1;
-			out[o++] = s[i];
-		} else if (s[i] != form[i])
-			return -1;
-	}
-	out[o++] = 'Z';
-	out[o] = '\0';
-	return 0;
-}
-
 /* GM/T 0031-2014 §9.1 timeInfo BIT STRING: a time-stamp token, the DER of a
  * UTCTime (or GeneralizedTime), or a time's text: a UTCTime or
  * GeneralizedTime string, or ofdrw's "YYYY-MM-DD HH:MM:SS".  Every form
@@ -478,7 +453,7 @@ v1_time(struct dsig *d, const ASN1_BIT_STRING *ti)
 	int n = ASN1_STRING_length(ti);
 	PKCS7 *tok = NULL;
 	ASN1_TIME *at;
-	char txt[32], dashed[16];
+	char txt[32], digits[24];
 
 	if ((tok = d2i_PKCS7(NULL, &p, n)) != NULL) {
 		TS_TST_INFO *tst = PKCS7_to_TS_TST_INFO(tok);
@@ -502,13 +477,20 @@ v1_time(struct dsig *d, const ASN1_BIT_STRING *ti)
 	}
 	ERR_clear_error();
 	if (n > 0 && n < (int)sizeof(txt)) {
-		ASN1_TIME *t = ASN1_TIME_new();
+		ASN1_TIME *t;
 		int ok;
 		memcpy(txt, ASN1_STRING_get0_data(ti), (size_t)n);
 		txt[n] = '\0';
-		ok = t != NULL && ASN1_TIME_set_string_X509(t,
-		    v1_dashed_time(dashed, txt, (size_t)n) == 0 ? dashed : txt) == 1 &&
-		    gp_asn1_time_to_unix(&d->time, t) == 0;
+		/* ofdrw (SESV1Container) writes "YYYY-MM-DD HH:MM:SS"; it names
+		 * no zone, and GM/T 0031-2014 §9.1 calls the field a UTCTime,
+		 * so it is read as UTC */
+		if (gp_seal_time_digits(digits, txt, (size_t)n, "dddd-dd-dd dd:dd:dd") == 0) {
+			strcat(digits, "Z");
+			return gp_seal_time_from_digits(&d->time, digits) == 0 ? 0 :
+			    gp_err(GP_E_PARSE, "timeInfo '%s' is no such time", txt);
+		}
+		t = ASN1_TIME_new();
+		ok = t != NULL && ASN1_TIME_set_string_X509(t, txt) == 1 && gp_asn1_time_to_unix(&d->time, t) == 0;
 		ASN1_TIME_free(t);
 		if (ok)
 			return 0;

@@ -197,35 +197,12 @@ load_key(EVP_PKEY **out, const char *path, const char *pass_file)
 	return 0;
 }
 
-/* "2026-01-31", "2026-01-31T12:00:00Z", "20260131120000Z" or "@UNIX" */
+/* A TIME argument (gp_seal_time_parse: OpenSSL checks the calendar) */
 static int
 parse_time(int64_t *out, const char *s, const char *what)
 {
-	struct tm tm;
-	int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
-	char z = 0;
-
-	memset(&tm, 0, sizeof(tm));
-	if (s[0] == '@') {
-		char *end;
-		long long v = strtoll(s + 1, &end, 10);
-		if (*end != '\0' || end == s + 1 || v < 0)
-			return cli_usage_error("%s: bad time '%s'", what, s);
-		*out = v;
-		return 0;
-	}
-	if (!((sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c%n", &y, &mo, &d, &h, &mi, &se, &z, &n) == 7 && z == 'Z') ||
-	    (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && (h = mi = se = 0, 1)) ||
-	    (sscanf(s, "%4d%2d%2d%2d%2d%2d%c%n", &y, &mo, &d, &h, &mi, &se, &z, &n) == 7 && z == 'Z')) ||
-	    s[n] != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 || y < 1950 || y > 9999)
-		return cli_usage_error("%s: bad time '%s' (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @SECONDS)", what, s);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	*out = (int64_t)timegm(&tm);
+	if (gp_seal_time_parse(out, s) != 0)
+		return cli_usage_error("%s: %s", what, gp_error_last());
 	return 0;
 }
 
@@ -965,7 +942,8 @@ usage(FILE *f)
 	fprintf(f, "usage: seal-tool [--json] [--home DIR] [--config FILE] [--pin-file F] COMMAND [OPTIONS]\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %s\n", commands[i].usage);
-	fprintf(f, "\nTIME: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @SECONDS. Keys are encrypted PEM files\n"
+	fprintf(f, "\nTIME: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, YYYYMMDDHHMMSSZ or @SECONDS (UTC; dates that\n"
+	    "do not exist are refused). Keys are encrypted PEM files\n"
 	    "(passphrase from --pass-file, $GOVPKI_PASSPHRASE or a prompt) or pkcs11: URIs (PIN from\n"
 	    "--pin-file, $GOVPKI_PIN or [pkcs11] pin_file). Exit codes: 0 success,\n"
 	    "1 failure, 2 usage, 3 not found, 4 refused (bad input), 5 passphrase, 6 store busy,\n"

@@ -30,7 +30,11 @@ expect_fail "empty image" 4 "empty" st make $MK --id X1 --name x --image "$T/emp
 expect_fail "missing image file" 3 "No such file" st make $MK --id X1 --name x --image "$T/nope.png" --image-type PNG --out "$T/out"; no_output "missing image"
 expect_fail "width 0" 2 "width" st make $MK --id X1 --name x --image "$T/seal.png" --image-type PNG --width 0 --out "$T/out"; no_output "width 0"
 expect_fail "width 1001" 2 "width" st make $MK --id X1 --name x --image "$T/seal.png" --image-type PNG --width 1001 --out "$T/out"; no_output "width 1001"
-expect_fail "bad --valid-to" 2 "bad time" st make $MK --id X1 --name x --image "$T/seal.png" --image-type PNG --valid-to 2026-13-01 --out "$T/out"; no_output "bad time"
+expect_fail "bad --valid-to" 2 "no such time: 2026-13-01" st make $MK --id X1 --name x --image "$T/seal.png" --image-type PNG --valid-to 2026-13-01 --out "$T/out"; no_output "bad time"
+# days that do not exist are refused, not moved into the next month (OpenSSL checks the calendar)
+for t in 2026-04-31 2026-02-29 2027-02-29T00:00:00Z 2026-01-01T24:00:00Z 20260230120000Z; do
+	expect_fail "--valid-from $t" 2 "no such time" st make $MK --id X1 --name x --image "$T/seal.png" --image-type PNG --valid-from $t --out "$T/out"; no_output "--valid-from $t"
+done
 expect_fail "validity ends before it starts" 4 "ends before it starts" st make $MK --id X1 --name x --image "$T/seal.png" --image-type PNG --valid-from 2030-01-01 --valid-to 2029-01-01 --out "$T/out"; no_output "reversed validity"
 expect_fail "non-ASCII seal id" 4 "printable ASCII" st make $MK --id "印章" --name x --image "$T/seal.png" --image-type PNG --out "$T/out"; no_output "non-ASCII id"
 expect_fail "bad --type" 2 "official or personal" st make $MK --id X1 --name x --type other --image "$T/seal.png" --image-type PNG --out "$T/out"; no_output "bad type"
@@ -84,6 +88,8 @@ expect_fail "sign: bad TSA URL" 4 "bad TSA URL|only http" st sign --seal "$d/goo
 expect_fail "verify: no --trust" 2 "needs --trust" st verify "$d/good.sig"
 expect_fail "verify: trust file without certificates" 4 "holds no certificate" st verify --trust "$T/doc.txt" "$d/good.sig"
 expect_fail "verify: bad --at" 2 "bad time" st verify --trust "$d/root.pem" --at yesterday "$d/good.sig"
+expect_fail "verify: --at 31 April" 2 "--at: no such time: 2026-04-31" st verify --trust "$d/root.pem" --at 2026-04-31 "$d/good.sig"
+expect_fail "verify: --at a negative Unix time" 2 "bad time" st verify --trust "$d/root.pem" --at @-1 "$d/good.sig"
 expect_fail "verify: CRL file that is not a CRL" 4 "is not a CRL" st verify --trust "$d/root.pem" --crl "$T/doc.txt" "$d/good.sig"
 expect_fail "unknown command" 2 "unknown command" st frobnicate
 expect_fail "unknown option" 2 "bad option" st verify --frob "$d/good.sig"

@@ -176,6 +176,43 @@ detail(const gp_verify_result *r, const char *name)
 	return "";
 }
 
+/* Times: each form, checked against date(1)'s answers; days that do not
+ * exist are refused by OpenSSL's calendar, not carried into the next month. */
+static void
+test_time_parse(void **state)
+{
+	static const struct { const char *in; int64_t want; } good[] = {
+		{ "2026-01-31", 1769817600 },                  /* date -u -d 2026-01-31 +%s */
+		{ "2026-01-31T12:00:00Z", 1769860800 },
+		{ "20260131120000Z", 1769860800 },
+		{ "2028-02-29", 1835395200 },                  /* a leap year */
+		{ "2050-06-01T00:00:01Z", 2537654401 },        /* GeneralizedTime from 2050 */
+		{ "@0", 0 },
+		{ "@1769860800", 1769860800 },
+	};
+	static const char *const bad[] = {
+		"2026-02-29", "2100-02-29", "2026-04-31", "2026-13-01", "2026-00-10", "2026-01-00",
+		"2026-01-01T24:00:00Z", "2026-01-01T23:60:00Z", "2026-01-01T23:59:60Z",
+		"20260230120000Z", "2026-1-01", "2026-01-01T12:00:00", "2026-01-01 12:00:00Z",
+		"@", "@-1", "@12x", "@ 5", "yesterday", "",
+	};
+	int64_t t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		t = -1;
+		assert_int_equal(gp_seal_time_parse(&t, good[i].in), 0);
+		assert_int_equal(t, good[i].want);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t = -1;
+		assert_int_equal(gp_seal_time_parse(&t, bad[i]), GP_E_INVALID);
+		assert_int_equal(t, 0);
+	}
+	assert_int_equal(gp_seal_time_parse(NULL, "2026-01-01"), GP_E_INVALID);
+	assert_int_equal(gp_seal_time_parse(&t, NULL), GP_E_INVALID);
+}
+
 /* The magic bytes of each picture type are checked against the declared type. */
 static void
 test_image_check(void **state)
@@ -1342,6 +1379,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_time_parse),
 		cmocka_unit_test(test_image_check),
 		cmocka_unit_test(test_make_parse),
 		cmocka_unit_test(test_digests),
