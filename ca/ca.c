@@ -9,7 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
 #include <govpki/audit.h>
@@ -20,6 +23,9 @@
 #include "util.h"
 
 static const char *const govpki_keys[] = { "home", "store", "keys", NULL };
+/* [ca.NAME]: where the CA publishes (its certificates point there) and the
+ * policy its certificates carry */
+static const char *const ca_section_keys[] = { "base_url", "policy", NULL };
 static const char *const crl_keys[] = { "next_update_hours", "delta_next_update_hours",
 	"delta_url", NULL };
 
@@ -209,9 +215,11 @@ gp_ca_set_validity(X509 *cert, const X509 *issuer, const gp_profile *p, int days
 		return gp_err(GP_E_POLICY, "profile %s: validity of %d days is longer than its maximum of %d",
 		    p->name, days, p->max_days);
 	/* ASN1_TIME_set picks UTCTime up to 2049 and GeneralizedTime after,
-	 * as RFC 5280 §4.1.2.5 requires. */
+	 * as RFC 5280 §4.1.2.5 requires; the validity period includes both
+	 * notBefore and notAfter (§4.1.2.5), so days * 86400 seconds end one
+	 * second before now + days */
 	if ((nb = ASN1_TIME_set(NULL, now)) == NULL ||
-	    (na = ASN1_TIME_adj(NULL, now, days, 0)) == NULL) {
+	    (na = ASN1_TIME_adj(NULL, now, days, -1)) == NULL) {
 		r = gp_err_ossl(GP_E_NOMEM, "cannot set validity");
 		goto out;
 	}
@@ -308,6 +316,145 @@ valid_ca_name(const char *name)
 	return n >= 1 && n <= 64 && name[0] != '.';
 }
 
+/* A base URL: http:// or https://, a host, no spaces, quotes or '%'. */
+static int
+check_base_url(const char *url, const char *what)
+{
+	const char *host;
+
+	if (strncmp(url, "http://", 7) == 0)
+		host = url + 7;
+	else if (strncmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else
+		return gp_err(GP_E_INVALID, "%s: '%.200s' is not an http:// or https:// URL", what, url);
+	if (*host == '\0' || *host == '/' || strlen(url) > 512 ||
+	    strpbrk(url, " \t\r\n\"'<>\\%") != NULL)
+		return gp_err(GP_E_INVALID, "%s: '%.200s' is not a usable URL", what, url);
+	return 0;
+}
+
+static int
+check_policy_oid(ASN1_OBJECT **out, const char *oid, const char *what)
+{
+	*out = NULL;
+	/* a dotted OID only (no short names), and not anyPolicy: an end
+	 * entity asserting anyPolicy asserts nothing (RFC 5280 §4.2.1.4) */
+	if (strspn(oid, "0123456789.") != strlen(oid) ||
+	    (*out = OBJ_txt2obj(oid, 1)) == NULL || OBJ_obj2nid(*out) == NID_any_policy) {
+		ASN1_OBJECT_free(*out);
+		*out = NULL;
+		ERR_clear_error();
+		return gp_err(GP_E_INVALID, "%s: '%.100s' is not a policy OID (dotted, not anyPolicy)",
+		    what, oid);
+	}
+	return 0;
+}
+
+void
+gp_issuer_defaults_clear(gp_issuer_defaults *d)
+{
+	if (d == NULL)
+		return;
+	free(d->crl_url);
+	free(d->ocsp_url);
+	free(d->issuers_url);
+	ASN1_OBJECT_free(d->policy);
+	memset(d, 0, sizeof(*d));
+}
+
+/* BASE (without trailing '/') + dir + name + ext, malloc'ed. */
+static int
+url_join(char **out, const char *base, const char *dir, const char *name, const char *ext)
+{
+	size_t bl = strlen(base), len;
+
+	while (bl > 0 && base[bl - 1] == '/')
+		bl--;
+	len = bl + strlen(dir) + strlen(name) + strlen(ext) + 1;
+	if ((*out = malloc(len)) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	snprintf(*out, len, "%.*s%s%s%s", (int)bl, base, dir, name, ext);
+	return 0;
+}
+
+/*
+ * The CA's defaults for what it issues: [ca.NAME] base_url and policy in
+ * the configuration, else what `ca-tool init --url/--policy` stored (store
+ * meta keys ca.NAME.base_url / ca.NAME.policy).  Under BASE:
+ * BASE/crl/NAME.crl (CRL), BASE/ca/NAME.crt (the CA certificate, DER, for
+ * caIssuers) and BASE/ocsp (the OCSP responder).
+ */
+int
+gp_ca_defaults_load(gp_issuer_defaults *d, gp_ctx *ctx, const char *name)
+{
+	char sec[80], key[96], *mbase = NULL, *mpol = NULL;
+	const char *base, *pol;
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(sec, sizeof(sec), "ca.%s", name);
+	if (gp_config_has_section(ctx->cfg, sec) &&
+	    (r = gp_config_check_keys(ctx->cfg, sec, ca_section_keys)) != 0)
+		return r;
+	base = gp_config_str(ctx->cfg, sec, "base_url", NULL);
+	pol = gp_config_str(ctx->cfg, sec, "policy", NULL);
+	snprintf(key, sizeof(key), "ca.%s.base_url", name);
+	if (base == NULL && (r = gp_store_meta_get(ctx->store, key, &mbase)) == 0)
+		base = mbase;
+	snprintf(key, sizeof(key), "ca.%s.policy", name);
+	if (pol == NULL && (r = gp_store_meta_get(ctx->store, key, &mpol)) == 0)
+		pol = mpol;
+	gp_error_clear();
+	r = 0;
+	if (base != NULL &&
+	    ((r = check_base_url(base, sec)) != 0 ||
+	    (r = url_join(&d->crl_url, base, "/crl/", name, ".crl")) != 0 ||
+	    (r = url_join(&d->issuers_url, base, "/ca/", name, ".crt")) != 0 ||
+	    (r = url_join(&d->ocsp_url, base, "/ocsp", "", "")) != 0))
+		goto out;
+	if (pol != NULL && (r = check_policy_oid(&d->policy, pol, sec)) != 0)
+		goto out;
+out:
+	if (r != 0)
+		gp_issuer_defaults_clear(d);
+	free(mbase);
+	free(mpol);
+	return r;
+}
+
+/* A fresh policy OID for a CA that is given none: 2.25 and a random
+ * (version 4) UUID as an integer, ITU-T X.667 §6.3, no registration
+ * needed. */
+static int
+policy_oid_new(char **out)
+{
+	unsigned char u[16];
+	BIGNUM *bn = NULL;
+	char *dec = NULL;
+	int r;
+
+	*out = NULL;
+	if (RAND_bytes(u, sizeof(u)) != 1)
+		return gp_err_ossl(GP_E_CRYPTO, "no random bytes for a policy OID");
+	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);
+	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
+	if ((bn = BN_bin2bn(u, sizeof(u), NULL)) == NULL || (dec = BN_bn2dec(bn)) == NULL) {
+		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((*out = malloc(strlen(dec) + 6)) == NULL) {
+		r = gp_err(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(*out, strlen(dec) + 6, "2.25.%s", dec);
+	r = 0;
+out:
+	OPENSSL_free(dec);
+	BN_free(bn);
+	return r;
+}
+
 /* Loads the CA's certificate and key; checks that they belong together. */
 static int
 ca_load(gp_ca **out, gp_ctx *ctx, gp_ca_info *info, const char *pass, size_t passlen)
@@ -336,6 +483,8 @@ ca_load(gp_ca **out, gp_ctx *ctx, gp_ca_info *info, const char *pass, size_t pas
 		    info->name, keypath);
 		goto out;
 	}
+	if ((r = gp_ca_defaults_load(&ca->dflt, ctx, info->name)) != 0)
+		goto out;
 	*out = ca;
 	ca = NULL;
 	r = 0;
@@ -422,6 +571,7 @@ gp_ca_free(gp_ca *ca)
 	if (ca == NULL)
 		return;
 	gp_ca_info_free(ca->info);
+	gp_issuer_defaults_clear(&ca->dflt);
 	X509_free(ca->cert);
 	EVP_PKEY_free(ca->key);
 	free(ca);
@@ -496,7 +646,7 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *p)
 	X509 *cert = NULL;
 	X509_NAME *subj = NULL;
 	unsigned char serial[16], *der = NULL, *dp;
-	char *keyabs = NULL, *keyrel = NULL, detail[512];
+	char *keyabs = NULL, *keyrel = NULL, *newpol = NULL, detail[512];
 	const char *actor, *pname;
 	char fp[65];
 	int r, len, in_tx = 0, key_written = 0;
@@ -511,6 +661,16 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *p)
 		    p->name ? p->name : "");
 	if (p->subject == NULL)
 		return gp_err(GP_E_INVALID, "CA %s: no subject given", p->name);
+	if (p->base_url != NULL && (r = check_base_url(p->base_url, "--url")) != 0)
+		return r;
+	if (p->policy != NULL) {
+		ASN1_OBJECT *o = NULL;
+
+		if ((r = check_policy_oid(&o, p->policy, "--policy")) != 0)
+			return r;
+		ASN1_OBJECT_free(o);
+	} else if ((r = policy_oid_new(&newpol)) != 0)
+		return r;
 	r = gp_store_ca_get(ctx->store, p->name, &existing);
 	gp_ca_info_free(existing);
 	if (r == 0)
@@ -569,6 +729,10 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *p)
 	if ((r = gp_ca_set_serial(cert, serial)) != 0 ||
 	    (r = gp_ca_set_validity(cert, parent ? parent->cert : NULL, prof, p->days)) != 0 ||
 	    (r = gp_profile_apply(prof, cert, parent ? parent->cert : cert, NULL)) != 0 ||
+	    /* a self-signed root carries no CRL DP, AIA or policies
+	     * (CA/B Baseline Requirements §7.1.2.1: NOT RECOMMENDED) */
+	    (parent != NULL &&
+	    (r = gp_profile_apply_defaults(prof, cert, &parent->dflt)) != 0) ||
 	    (r = gp_x509_sign(cert, parent ? parent->key : key)) != 0)
 		goto out;
 	if ((len = i2d_X509(cert, NULL)) <= 0 || (der = malloc((size_t)len)) == NULL) {
@@ -616,6 +780,16 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *p)
 	    p->subject, p->parent ? p->parent : "(self-signed)", info.key_type, fp);
 	if ((r = gp_audit_append(ctx->store, actor, GP_AUDIT_CA_CREATE, p->name, detail)) != 0)
 		goto out;
+	{
+		char mk[96];
+
+		snprintf(mk, sizeof(mk), "ca.%s.policy", p->name);
+		if ((r = gp_store_meta_set(ctx->store, mk, p->policy ? p->policy : newpol)) != 0)
+			goto out;
+		snprintf(mk, sizeof(mk), "ca.%s.base_url", p->name);
+		if (p->base_url != NULL && (r = gp_store_meta_set(ctx->store, mk, p->base_url)) != 0)
+			goto out;
+	}
 	if (keyabs != NULL) {
 		if ((r = gp_key_save(keyabs, key, p->pass, p->passlen)) != 0)
 			goto out;
@@ -638,6 +812,7 @@ out:
 	free(der);
 	free(keyabs);
 	free(keyrel);
+	free(newpol);
 	return r;
 }
 

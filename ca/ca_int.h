@@ -25,12 +25,19 @@ struct gp_ca {
 	gp_ca_info *info;
 	X509 *cert;
 	EVP_PKEY *key;
+	gp_issuer_defaults dflt; /* what its certificates point to ([ca.NAME]) */
 };
+
+/* Fills d from [ca.NAME] and the store (see ca/ca.c); all NULL when the CA
+ * has neither.  gp_issuer_defaults_clear frees its contents. */
+int gp_ca_defaults_load(gp_issuer_defaults *d, gp_ctx *ctx, const char *name);
+void gp_issuer_defaults_clear(gp_issuer_defaults *d);
 
 /* Resolves a key file name relative to the home (malloc'ed). */
 int gp_ctx_path(gp_ctx *ctx, const char *name, char **out);
 
-/* Sets a certificate's validity: now .. now + days, never past the issuer's
+/* Sets a certificate's validity: now .. now + days - 1 s (both ends count,
+ * RFC 5280 §4.1.2.5), never past the issuer's
  * notAfter (issuer NULL: no cap).  days must be within the profile. */
 int gp_ca_set_validity(X509 *cert, const X509 *issuer, const gp_profile *p, int days);
 

@@ -88,6 +88,7 @@ build_cert(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, built *b)
 	    (r = gp_ca_set_serial(b->cert, serial)) != 0 ||
 	    (r = gp_ca_set_validity(b->cert, ca->cert, p, req->days)) != 0 ||
 	    (r = gp_profile_apply_key(p, b->cert, ca->cert, pub, sans)) != 0 ||
+	    (r = gp_profile_apply_defaults(p, b->cert, &ca->dflt)) != 0 ||
 	    (r = gp_x509_sign(b->cert, ca->key)) != 0 ||
 	    (r = gp_ca_cert_info(&b->info, b->cert, ca->info->id, p->name, sans)) != 0)
 		goto out;

@@ -611,7 +611,10 @@ static const struct builtin builtins[] = {
 	  "", 0, "CN", SUBJ_ORG, "", 0, 0, 2 },
 	{ "sub-ca", NULL, 3650, 1, 0, KU_KEY_CERT_SIGN | KU_CRL_SIGN,
 	  "", 0, "CN", SUBJ_ORG, "", 0, 0, 2 },
-	{ "tls-server", NULL, 398, 0, -1,
+	/* CA/Browser Forum Baseline Requirements §6.3.2 (ballot SC-081): at
+	 * most 200 days from 2026-03-15, 100 days from 2027-03-15 and 47 days
+	 * from 2029-03-15; lower max_days in [profile.tls-server] on those dates */
+	{ "tls-server", NULL, 200, 0, -1,
 	  KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT,
 	  "serverAuth", 0, "", SUBJ_ORG, "DNS,IP", 1, 0, 1 },
 	{ "tls-client", NULL, 825, 0, -1, KU_DIGITAL_SIGNATURE,
@@ -1651,6 +1654,44 @@ out:
 	ASN1_OCTET_STRING_free(ski);
 	ASN1_OCTET_STRING_free(iski);
 	ASN1_NULL_free(null);
+	return r;
+}
+
+int
+gp_profile_apply_defaults(const gp_profile *p, X509 *cert, const gp_issuer_defaults *d)
+{
+	STACK_OF(ASN1_OBJECT) *pol = NULL;
+	ASN1_OBJECT *o = NULL;
+	int r = 0;
+
+	if (p == NULL || cert == NULL)
+		return gp_err(GP_E_INVALID, "gp_profile_apply_defaults: NULL argument");
+	if (d == NULL)
+		return 0;
+	if (p->policies == NULL || sk_ASN1_OBJECT_num(p->policies) == 0) {
+		if (p->is_ca)
+			o = OBJ_nid2obj(NID_any_policy);
+		else if (d->policy != NULL)
+			o = OBJ_dup(d->policy);
+		if (o != NULL) {
+			if ((pol = sk_ASN1_OBJECT_new_null()) == NULL ||
+			    !sk_ASN1_OBJECT_push(pol, o)) {
+				ASN1_OBJECT_free(o);
+				r = gp_err_ossl(GP_E_NOMEM, "profile: certificatePolicies");
+				goto out;
+			}
+			if ((r = add_policies(cert, pol)) != 0)
+				goto out;
+		}
+	}
+	if (p->crl_dp == NULL && d->crl_url != NULL &&
+	    (r = add_crl_dp(cert, d->crl_url)) != 0)
+		goto out;
+	if (p->ocsp_url == NULL && p->ca_issuers_url == NULL &&
+	    (d->ocsp_url != NULL || d->issuers_url != NULL))
+		r = add_aia(cert, d->ocsp_url, d->issuers_url);
+out:
+	sk_ASN1_OBJECT_pop_free(pol, ASN1_OBJECT_free);
 	return r;
 }
 

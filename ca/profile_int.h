@@ -53,4 +53,22 @@ int gp_profile_apply(const gp_profile *p, X509 *cert, X509 *issuer,
 int gp_profile_apply_key(const gp_profile *p, X509 *cert, X509 *issuer, EVP_PKEY *pub,
     const GENERAL_NAMES *sans);
 
+/*
+ * What an issuing CA adds to a certificate when its profile leaves the field
+ * unset: cRLDistributionPoints (RFC 5280 §4.2.1.13), authorityInfoAccess
+ * id-ad-ocsp and id-ad-caIssuers (§4.2.2.1), and certificatePolicies
+ * (§4.2.1.4).  Built from [ca.NAME] base_url / policy (ca/ca.c).
+ */
+typedef struct gp_issuer_defaults {
+	char *crl_url;             /* NULL: none */
+	char *ocsp_url;
+	char *issuers_url;
+	ASN1_OBJECT *policy;       /* the CA's policy OID; NULL: none */
+} gp_issuer_defaults;
+
+/* Adds d's extensions that p does not set itself (d NULL: nothing). A CA
+ * profile gets anyPolicy rather than the issuer's own OID, so that each CA
+ * below names its own policy (RFC 5280 §6.1.3 (d)). */
+int gp_profile_apply_defaults(const gp_profile *p, X509 *cert, const gp_issuer_defaults *d);
+
 #endif

@@ -28,7 +28,7 @@ enum opt_id {
 	O_KEY_TYPE, O_KEY, O_PROFILE, O_DAYS, O_PASS_FILE, O_PARENT_PASS_FILE, O_CA,
 	O_CSR, O_OUT, O_BATCH, O_OUT_DIR, O_SAN, O_THREADS, O_SERIAL, O_REASON,
 	O_DELTA, O_PEM, O_STATUS, O_LIMIT, O_CHAIN, O_CAS, O_ACTOR, O_TRUST,
-	O_UNTRUSTED, O_CRL, O_PIN_FILE
+	O_UNTRUSTED, O_CRL, O_PIN_FILE, O_URL, O_POLICY
 };
 
 static const struct option all_opts[] = {
@@ -65,6 +65,8 @@ static const struct option all_opts[] = {
 	{ "untrusted", required_argument, NULL, O_UNTRUSTED },
 	{ "crl", required_argument, NULL, O_CRL },
 	{ "pin-file", required_argument, NULL, O_PIN_FILE },
+	{ "url", required_argument, NULL, O_URL },
+	{ "policy", required_argument, NULL, O_POLICY },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -487,6 +489,8 @@ cmd_init(opts *o, int argc, char **argv)
 	p.parent_pass = ppass;
 	p.parent_passlen = ppasslen;
 	p.actor = o->actor;
+	p.base_url = o->url;
+	p.policy = o->policy;
 	if ((r = gp_ca_create(ctx, &p)) != 0) {
 		r = cli_fail(r, "init");
 		goto out;
@@ -1537,7 +1541,7 @@ out:
 /* ---------------------------------------------------------------- main */
 
 static const int acc_init[] = { O_NAME, O_PARENT, O_SUBJECT, O_KEY_TYPE, O_KEY, O_PROFILE, O_DAYS,
-	O_PASS_FILE, O_PARENT_PASS_FILE, O_ACTOR, 0 };
+	O_PASS_FILE, O_PARENT_PASS_FILE, O_ACTOR, O_URL, O_POLICY, 0 };
 static const int acc_issue[] = { O_CA, O_PROFILE, O_CSR, O_OUT, O_BATCH, O_OUT_DIR, O_SUBJECT, O_SAN,
 	O_DAYS, O_PASS_FILE, O_THREADS, O_ACTOR, 0 };
 static const int acc_revoke[] = { O_CA, O_SERIAL, O_REASON, O_ACTOR, 0 };
@@ -1552,9 +1556,13 @@ static const command commands[] = {
 	{ "init", cmd_init, acc_init,
 	  "init --name NAME --subject DN [--parent CA] [--key-type TYPE | --key URI]\n"
 	  "     [--profile P] [--days N] [--pass-file F] [--parent-pass-file F]\n"
+	  "     [--url BASE] [--policy OID]\n"
 	  "  Creates a CA: a self-signed root, or with --parent a subordinate CA signed by it.\n"
 	  "  TYPE: rsa2048 rsa3072 rsa4096 ec-p256 (default) ec-p384 ed25519 sm2.\n"
-	  "  The new key is written encrypted to keys/NAME.key under the home.", 0 },
+	  "  The new key is written encrypted to keys/NAME.key under the home.\n"
+	  "  --url: what the CA issues points to BASE/crl/NAME.crl (CRL distribution point),\n"
+	  "  BASE/ocsp (OCSP) and BASE/ca/NAME.crt (caIssuers); [ca.NAME] base_url overrides.\n"
+	  "  --policy: the policy OID of what it issues (default: a new 2.25.UUID OID).", 0 },
 	{ "issue", cmd_issue, acc_issue,
 	  "issue --ca CA --profile P --csr FILE [--out FILE] [--subject DN] [--san LIST] [--days N]\n"
 	  "issue --ca CA --profile P --batch DIR|LIST --out-dir DIR [--threads N]\n"
@@ -1772,6 +1780,8 @@ main(int argc, char **argv)
 		case O_STATUS: o.status = optarg; break;
 		case O_ACTOR: o.actor = optarg; break;
 		case O_TRUST: o.trust = optarg; break;
+		case O_URL: o.url = optarg; break;
+		case O_POLICY: o.policy = optarg; break;
 		case O_UNTRUSTED: o.untrusted = optarg; break;
 		case O_CRL:
 			if (o.ncrls == 16)

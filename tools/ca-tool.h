@@ -15,7 +15,7 @@ typedef struct opts {
 	const char *config, *home, *name, *parent, *subject, *key_type, *key;
 	const char *profile, *pass_file, *parent_pass_file, *ca, *csr, *out;
 	const char *batch, *out_dir, *san, *serial, *reason, *status, *actor;
-	const char *trust, *untrusted, *crls[16];
+	const char *trust, *untrusted, *crls[16], *url, *policy;
 	int ncrls;
 	long days, threads, limit;
 	int json, delta, pem, chain, cas;

@@ -58,6 +58,9 @@ typedef struct gp_ca_params {
 	const char *parent_pass;   /* the parent key's passphrase (NULL: same as pass) */
 	size_t parent_passlen;
 	const char *actor;         /* for the audit log; NULL: "ca-tool" */
+	const char *base_url;      /* where this CA publishes (CRL DP, AIA of what it
+	                            * issues); NULL: none ([ca.NAME] base_url may set it) */
+	const char *policy;        /* policy OID of what it issues; NULL: a new 2.25 OID */
 } gp_ca_params;
 
 /* Creates a CA (key, certificate, store row, audit entry) in one

@@ -55,7 +55,7 @@ mkcsr ec-p256 "$d/k" "$d/emailattr.csr" "/CN=host.example.cn/emailAddress=a@exam
 refused "subject attribute not allowed" 4 "emailAddress" issue --profile tls-server --csr "$d/emailattr.csr"
 mkcsr ec-p256 "$d/k" "$d/nocn.csr" "/C=CN/O=Example" "email:a@example.cn"
 refused "required subject attribute missing" 4 "CN" issue --profile person --csr "$d/nocn.csr"
-refused "validity over the profile's maximum" 4 "398|maximum" issue --profile tls-server --csr "$d/good.csr" --days 1000
+refused "validity over the profile's maximum" 4 "200|maximum" issue --profile tls-server --csr "$d/good.csr" --days 1000
 refused "bad SAN override" 4 "SAN|subjectAltName|bogus" issue --profile tls-server --csr "$d/good.csr" --san "bogus:x"
 refused "bad subject override" 4 "subject|attribute|NOPE" issue --profile tls-server --csr "$d/good.csr" --subject "/NOPE=x"
 cat > "$d/restrict.cnf" <<'CNF'

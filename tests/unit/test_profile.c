@@ -206,7 +206,7 @@ test_builtins(void **state)
 		int max_days, ca, approvals;
 	} want[] = {
 		{ "root-ca", 7300, 1, 2 }, { "sub-ca", 3650, 1, 2 },
-		{ "tls-server", 398, 0, 1 }, { "tls-client", 825, 0, 1 },
+		{ "tls-server", 200, 0, 1 }, { "tls-client", 825, 0, 1 },
 		{ "person", 1095, 0, 1 }, { "department", 1095, 0, 1 },
 		{ "device", 1825, 0, 1 }, { "seal-signer", 1095, 0, 2 },
 		{ "ocsp-signer", 90, 0, 1 }, { "tsa-signer", 1825, 0, 1 },
