@@ -211,7 +211,7 @@ send_text(struct MHD_Connection *c, unsigned code, const char *text, int outcome
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+	resp = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
@@ -329,6 +329,19 @@ b64_decode(unsigned char *out, char *in, size_t len)
 	    EVP_DecodeFinal(ctx, out + n, &m) >= 0;
 	EVP_ENCODE_CTX_free(ctx);
 	return ok ? (long)n + m : -1;
+}
+
+/* /healthz: "ok", or 503 with the reason when a CA cannot be answered for
+ * (its signer certificate expired: every answer is tryLater). */
+static enum MHD_Result
+send_health(struct MHD_Connection *c, live *l, uint64_t t0)
+{
+	char msg[512];
+
+	if (gp_ocsp_health(l->r, 0) == 0)
+		return send_text(c, MHD_HTTP_OK, "ok\n", -1, t0);
+	snprintf(msg, sizeof(msg), "unavailable: %s\n", gp_error_last());
+	return send_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, msg, -1, t0);
 }
 
 static enum MHD_Result
@@ -558,8 +571,12 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 			return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n",
 			    OUT_HTTP_405, t0);
-		if (!is_post && strcmp(url, "/healthz") == 0)
-			return send_text(c, MHD_HTTP_OK, "ok\n", -1, t0);
+		if (!is_post && strcmp(url, "/healthz") == 0) {
+			l = live_get();
+			ret = send_health(c, l, t0);
+			live_put(l);
+			return ret;
+		}
 		if (!is_post && strcmp(url, "/metrics") == 0) {
 			l = live_get();
 			ret = send_metrics(c, l, t0);

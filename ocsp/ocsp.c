@@ -10,6 +10,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ocsp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
@@ -43,6 +44,18 @@ struct gp_ocsp_resp {
 	unsigned char der[];
 };
 
+/* The certificate a CA's responses are signed under, and what they carry
+ * of it.  Immutable: a renewed delegate (same key) replaces it whole, and
+ * the old one stays allocated (linked from the new) until the responder is
+ * freed, so signing threads read it without a lock or a reference. */
+typedef struct signer_cert {
+	struct signer_cert *older;
+	X509 *cert;
+	int64_t not_after;      /* RFC 5280 §4.1.2.5: valid through it */
+	size_t certslen;        /* 0: the CA's own certificate, not sent */
+	unsigned char certs[];  /* [0] EXPLICIT SEQUENCE OF Certificate */
+} signer_cert;
+
 typedef struct ocsp_ca {
 	int64_t id;
 	char *name;
@@ -51,15 +64,13 @@ typedef struct ocsp_ca {
 	unsigned char key_hash[N_MD][EVP_MAX_MD_SIZE];
 	unsigned int hlen[N_MD];
 	EVP_PKEY *key;          /* the signing key: the CA's or its delegate's */
-	X509 *signer;           /* the certificate of key */
+	_Atomic(signer_cert *) signer;  /* the certificate of key (NULL: keyless) */
 	int delegated;          /* signer is a delegated responder (sent along) */
-	/* built once per signer, copied into every response (DER) */
+	/* built once per key, copied into every response (DER) */
 	unsigned char *rid;     /* ResponderID byKey (RFC 6960 §4.2.2.3) */
 	size_t ridlen;
 	unsigned char *algid;   /* signatureAlgorithm, as OpenSSL would write it */
 	size_t algidlen;
-	unsigned char *certs;   /* [0] EXPLICIT SEQUENCE OF Certificate, or NULL */
-	size_t certslen;
 	size_t sigmax;          /* EVP_PKEY_get_size of key */
 } ocsp_ca;
 
@@ -151,6 +162,7 @@ struct gp_ocsp_responder {
 	atomic_llong rev;       /* store revision the cache reflects */
 	atomic_llong epoch;     /* moves whenever cached entries are dropped */
 	int presigned;          /* serving the store's pre-signed responses */
+	char *signer_path;      /* the delegate's certificate file, re-read near its end */
 	int64_t gen;            /* presign generation the cache reflects */
 	pthread_mutex_t refresh_lock;
 
@@ -546,15 +558,27 @@ db_gentime(dbuf *b, int64_t t)
 
 /* ---- the responder ------------------------------------------------------ */
 
+/* Frees s and the certificates it replaced. */
+static void
+signer_free(signer_cert *s)
+{
+	signer_cert *o;
+
+	for (; s != NULL; s = o) {
+		o = s->older;
+		X509_free(s->cert);
+		free(s);
+	}
+}
+
 static void
 ca_clear(ocsp_ca *c)
 {
 	free(c->rid);
 	free(c->algid);
-	free(c->certs);
 	free(c->name);
 	X509_free(c->cert);
-	X509_free(c->signer);
+	signer_free(atomic_load(&c->signer));
 	EVP_PKEY_free(c->key);
 }
 
@@ -610,6 +634,7 @@ gp_ocsp_responder_free(gp_ocsp_responder *r)
 		pthread_mutex_destroy(&r->refresh_lock);
 	}
 	free(r->store_uri);
+	free(r->signer_path);
 	free(r);
 }
 
@@ -639,52 +664,199 @@ ca_hashes(ocsp_ca *c)
 	return 0;
 }
 
+/* notBefore and notAfter of x (RFC 5280 §4.1.2.5: valid through notAfter). */
 static int
-load_signer(X509 **cert, EVP_PKEY **key, const gp_ocsp_params *p)
+cert_times(int64_t *nb, int64_t *na, const X509 *x)
 {
-	unsigned char *buf = NULL;
-	size_t len;
+	struct tm b, a;
+
+	if (ASN1_TIME_to_tm(X509_get0_notBefore(x), &b) != 1 ||
+	    ASN1_TIME_to_tm(X509_get0_notAfter(x), &a) != 1)
+		return gp_err_ossl(GP_E_PARSE, "a bad validity in a signer certificate");
+	*nb = (int64_t)timegm(&b);
+	*na = (int64_t)timegm(&a);
+	return 0;
+}
+
+/* The certificates of a PEM file (one or more), or of one DER certificate. */
+static int
+read_certs(STACK_OF(X509) **out, const unsigned char *buf, size_t len)
+{
+	STACK_OF(X509) *sk;
+	BIO *bio = NULL;
+	X509 *x = NULL;
 	int r;
 
-	*cert = NULL;
-	*key = NULL;
-	if ((r = gp_file_read(&buf, &len, p->signer_cert, 1 << 20)) != 0 ||
-	    (r = gp_cert_parse(cert, buf, len)) != 0 ||
-	    (r = gp_x509_prepare_sm2(*cert)) != 0) {
-		gp_err_ctx(r, "signer certificate %s", p->signer_cert);
+	if ((*out = sk = sk_X509_new_null()) == NULL ||
+	    (bio = BIO_new_mem_buf(buf, (int)len)) == NULL) {
+		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = gp_key_load(key, p->signer_key, p->pass, p->passlen)) != 0) {
-		gp_err_ctx(r, "signer key %s", p->signer_key);
-		goto out;
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (sk_X509_push(sk, x) <= 0) {
+			r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+			goto out;
+		}
+		x = NULL;
 	}
-	if (X509_check_private_key(*cert, *key) != 1) {
-		r = gp_err_ossl(GP_E_INVALID, "signer key %s does not match %s",
-		    p->signer_key, p->signer_cert);
-		goto out;
-	}
-	/* RFC 6960 §4.2.2.2: a delegate carries id-kp-OCSPSigning */
-	if ((X509_get_extension_flags(*cert) & EXFLAG_XKUSAGE) == 0 ||
-	    (X509_get_extended_key_usage(*cert) & XKU_OCSP_SIGN) == 0) {
-		r = gp_err(GP_E_POLICY, "signer certificate %s has no id-kp-OCSPSigning "
-		    "(RFC 6960 4.2.2.2): issue it with the ocsp-signer profile", p->signer_cert);
-		goto out;
-	}
-	if (X509_cmp_current_time(X509_get0_notAfter(*cert)) <= 0 ||
-	    X509_cmp_current_time(X509_get0_notBefore(*cert)) >= 0) {
-		r = gp_err(GP_E_POLICY, "signer certificate %s is not valid now", p->signer_cert);
-		goto out;
+	ERR_clear_error();
+	if (sk_X509_num(sk) == 0) {
+		if ((r = gp_cert_parse(&x, buf, len)) != 0)
+			goto out;
+		if (sk_X509_push(sk, x) <= 0) {
+			r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+			goto out;
+		}
+		x = NULL;
 	}
 	r = 0;
 out:
-	free(buf);
+	X509_free(x);
+	BIO_free(bio);
 	if (r != 0) {
-		X509_free(*cert);
+		sk_X509_pop_free(sk, X509_free);
+		*out = NULL;
+	}
+	return r;
+}
+
+/*
+ * The certificate of the file path to sign with key (named keyname in
+ * messages) at now: of key, with id-kp-OCSPSigning (RFC 6960 §4.2.2.2),
+ * issued by issuer when that is not NULL (§4.2.2.2: directly by the CA),
+ * valid at now; of several (a renewal put beside the certificate it
+ * renews), the one valid longest.  *out is freed with X509_free.  When none
+ * fits, the message says why the one that came closest does not.
+ */
+static int
+signer_pick(X509 **out, const char *path, EVP_PKEY *key, const char *keyname,
+    X509 *issuer, int64_t now)
+{
+	STACK_OF(X509) *sk = NULL;
+	unsigned char *buf = NULL;
+	X509 *best = NULL;
+	int64_t nb, na, best_na = 0, close_na = 0;
+	size_t len;
+	int i, r, stage, closest = -1;
+
+	*out = NULL;
+	if ((r = gp_file_read(&buf, &len, path, 1 << 20)) != 0 ||
+	    (r = read_certs(&sk, buf, len)) != 0) {
+		gp_err_ctx(r, "signer certificate %s", path);
+		goto out;
+	}
+	for (i = 0; i < sk_X509_num(sk); i++) {
+		X509 *x = sk_X509_value(sk, i);
+
+		if ((r = gp_x509_prepare_sm2(x)) != 0)
+			goto out;
+		/* how far x gets: 4 is a fit */
+		nb = na = 0;
+		if (X509_check_private_key(x, key) != 1)
+			stage = 0;
+		else if ((X509_get_extension_flags(x) & EXFLAG_XKUSAGE) == 0 ||
+		    (X509_get_extended_key_usage(x) & XKU_OCSP_SIGN) == 0)
+			stage = 1;
+		else if (issuer != NULL && (X509_check_issued(issuer, x) != X509_V_OK ||
+		    X509_verify(x, X509_get0_pubkey(issuer)) != 1))
+			stage = 2;
+		else if (cert_times(&nb, &na, x) != 0 || now < nb || now >= na)
+			stage = 3;
+		else
+			stage = 4;
+		ERR_clear_error();
+		if (stage == 4 && (best == NULL || na > best_na)) {
+			best = x;
+			best_na = na;
+		} else if (stage > closest) {
+			closest = stage;
+			close_na = na;
+		}
+	}
+	if (best == NULL) {
+		char when[21];
+
+		gp_time_iso(when, close_na);
+		if (closest == 0)
+			r = gp_err(GP_E_INVALID, "signer key %s does not match %s", keyname, path);
+		else if (closest == 1)
+			r = gp_err(GP_E_POLICY, "signer certificate %s has no id-kp-OCSPSigning "
+			    "(RFC 6960 4.2.2.2): issue it with the ocsp-signer profile", path);
+		else if (closest == 2)
+			r = gp_err(GP_E_POLICY, "signer certificate %s was not issued by the CA "
+			    "it signs for (RFC 6960 4.2.2.2)", path);
+		else
+			r = gp_err(GP_E_POLICY, "signer certificate %s is not valid now%s%s", path,
+			    close_na != 0 && close_na <= now ? ": it expired at " : "",
+			    close_na != 0 && close_na <= now ? when : "");
+		goto out;
+	}
+	if (!X509_up_ref(best)) {
+		r = gp_err_ossl(GP_E_INTERNAL, "reference counting");
+		goto out;
+	}
+	*out = best;
+	r = 0;
+out:
+	sk_X509_pop_free(sk, X509_free);
+	free(buf);
+	return r;
+}
+
+static int
+load_signer(X509 **cert, EVP_PKEY **key, const gp_ocsp_params *p)
+{
+	int r;
+
+	*cert = NULL;
+	if ((r = gp_key_load(key, p->signer_key, p->pass, p->passlen)) != 0)
+		return gp_err_ctx(r, "signer key %s", p->signer_key);
+	if ((r = signer_pick(cert, p->signer_cert, *key, p->signer_key, NULL, gp_now())) != 0) {
 		EVP_PKEY_free(*key);
-		*cert = NULL;
 		*key = NULL;
 	}
 	return r;
+}
+
+/* The signer_cert of cert (a reference is taken).  A delegate's
+ * certificate goes into every response (RFC 6960 §4.2.2.2: the client
+ * needs it; the CA's it knows). */
+static int
+signer_new(signer_cert **out, X509 *cert, int delegated)
+{
+	signer_cert *s;
+	unsigned char *p;
+	int64_t nb;
+	int n = 0, inner = 0, total = 0, r;
+
+	*out = NULL;
+	if (delegated) {
+		if ((n = i2d_X509(cert, NULL)) <= 0)
+			return gp_err_ossl(GP_E_CRYPTO, "encoding the responder certificate");
+		inner = ASN1_object_size(1, n, V_ASN1_SEQUENCE);
+		total = ASN1_object_size(1, inner, 0);
+	}
+	if ((s = calloc(1, sizeof(*s) + (size_t)total)) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	if ((r = cert_times(&nb, &s->not_after, cert)) != 0) {
+		free(s);
+		return r;
+	}
+	if (!X509_up_ref(cert)) {
+		free(s);
+		return gp_err_ossl(GP_E_INTERNAL, "reference counting");
+	}
+	s->cert = cert;
+	if (delegated) {
+		/* certs [0] EXPLICIT SEQUENCE OF Certificate */
+		p = s->certs;
+		ASN1_put_object(&p, 1, inner, 0, V_ASN1_CONTEXT_SPECIFIC);
+		ASN1_put_object(&p, 1, n, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+		i2d_X509(cert, &p);
+		s->certslen = (size_t)total;
+	}
+	*out = s;
+	return 0;
 }
 
 static int
@@ -700,26 +872,27 @@ wanted(const gp_ocsp_params *p, const char *name)
 	return 0;
 }
 
-/* Builds once what every response of c's signer carries: the ResponderID
+/* Builds once what every response of c's key carries: the ResponderID
  * byKey (RFC 6960 §4.2.2.3: SHA-1 of the value of the BIT STRING
  * subjectPublicKey), the signatureAlgorithm (taken from one signature
  * made by OpenSSL itself, so it is whatever OpenSSL writes for this key:
- * ECDSA, RSA, Ed25519, SM2-with-SM3, a PKCS#11 key), and for a delegate
- * its certificate (§4.2.2.2: sent along; the CA's is known already). */
+ * ECDSA, RSA, Ed25519, SM2-with-SM3, a PKCS#11 key), and c's signer_cert
+ * for cert. */
 static int
-signer_prepare(ocsp_ca *c)
+signer_prepare(ocsp_ca *c, X509 *cert)
 {
+	signer_cert *sc = NULL;
 	EVP_MD_CTX *m = NULL;
 	X509_ALGOR *a1 = NULL, *a2 = NULL;
 	ASN1_BIT_STRING *sig = NULL;
 	ASN1_OCTET_STRING *dummy = NULL;
 	EVP_MD *sha1 = NULL;
-	unsigned char md[EVP_MAX_MD_SIZE], *p;
+	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen;
 	int n, r;
 
 	if ((sha1 = EVP_MD_fetch(NULL, "SHA1", NULL)) == NULL ||
-	    X509_pubkey_digest(c->signer, sha1, md, &mdlen) != 1 || mdlen != 20) {
+	    X509_pubkey_digest(cert, sha1, md, &mdlen) != 1 || mdlen != 20) {
 		r = gp_err_ossl(GP_E_CRYPTO, "CA %s: hashing the responder key", c->name);
 		goto out;
 	}
@@ -752,33 +925,9 @@ signer_prepare(ocsp_ca *c)
 		goto out;
 	}
 	c->sigmax = (size_t)n;
-	if (c->delegated) {
-		dbuf b = { NULL, 0, 0, 0 };
-		size_t m0, m1;
-
-		m0 = db_open(&b, 0xa0);
-		m1 = db_open(&b, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED);
-		if ((n = i2d_X509(c->signer, NULL)) <= 0) {
-			free(b.p);
-			r = gp_err_ossl(GP_E_CRYPTO, "encoding the responder certificate");
-			goto out;
-		}
-		db_reserve(&b, (size_t)n);
-		if (!b.fail) {
-			p = b.p + b.len;
-			i2d_X509(c->signer, &p);
-			b.len += (size_t)n;
-		}
-		db_close(&b, m1);
-		db_close(&b, m0);
-		if (b.fail) {
-			free(b.p);
-			r = gp_err(GP_E_NOMEM, "out of memory");
-			goto out;
-		}
-		c->certs = b.p;
-		c->certslen = b.len;
-	}
+	if ((r = signer_new(&sc, cert, c->delegated)) != 0)
+		goto out;
+	atomic_store(&c->signer, sc);
 	r = 0;
 out:
 	EVP_MD_free(sha1);
@@ -798,6 +947,7 @@ ca_setup(ocsp_ca *c, gp_ctx *ctx, const gp_ca_info *info, X509 *dcert,
     EVP_PKEY *dkey, const gp_ocsp_params *p, int keyless)
 {
 	gp_ca *ca = NULL;
+	X509 *cert = NULL;
 	int r;
 
 	c->id = info->id;
@@ -809,19 +959,21 @@ ca_setup(ocsp_ca *c, gp_ctx *ctx, const gp_ca_info *info, X509 *dcert,
 	/* RFC 6960 §4.2.2.2: the delegate is issued directly by the CA */
 	if (dcert != NULL && X509_check_issued(c->cert, dcert) == X509_V_OK &&
 	    X509_verify(dcert, X509_get0_pubkey(c->cert)) == 1) {
-		if (!X509_up_ref(dcert) || !EVP_PKEY_up_ref(dkey))
+		if (!EVP_PKEY_up_ref(dkey))
 			return gp_err_ossl(GP_E_INTERNAL, "reference counting");
-		c->signer = dcert;
 		c->key = dkey;
 		c->delegated = 1;
-		return signer_prepare(c);
+		return signer_prepare(c, dcert);
 	}
 	ERR_clear_error();
 	if ((r = gp_ca_open(&ca, ctx, info->name, p->pass, p->passlen)) != 0)
 		return gp_err_ctx(r, "OCSP responder for CA %s", info->name);
-	r = gp_ca_signer_get1(&c->signer, &c->key, ca);
+	r = gp_ca_signer_get1(&cert, &c->key, ca);
 	gp_ca_free(ca);
-	return r != 0 ? r : signer_prepare(c);
+	if (r == 0)
+		r = signer_prepare(c, cert);
+	X509_free(cert);
+	return r;
 }
 
 int
@@ -881,7 +1033,9 @@ gp_ocsp_responder_new(gp_ocsp_responder **out, gp_ctx *ctx, const gp_ocsp_params
 			goto out;
 	}
 	r->presigned = r->set.presigned;
-	if (!r->presigned && p->signer_cert != NULL && (rc = load_signer(&dcert, &dkey, p)) != 0)
+	if (!r->presigned && p->signer_cert != NULL &&
+	    ((rc = load_signer(&dcert, &dkey, p)) != 0 ||
+	    (rc = gp_strdup(&r->signer_path, p->signer_cert)) != 0))
 		goto out;
 	if (r->presigned && (rc = gp_store_ocsp_generation(&r->gen, gp_ctx_store(ctx))) != 0)
 		goto out;
@@ -1125,8 +1279,9 @@ gp_ocsp_lookup(gp_ocsp_resp **out, gp_ocsp_responder *r, const char *key, size_t
 		return gp_err(GP_E_INVALID, "gp_ocsp_lookup: NULL argument");
 	h = siphash(r->seed, key, len);
 	pthread_rwlock_rdlock(&r->lock);
+	/* RFC 5019 §4: never served past its nextUpdate */
 	if ((g = get_find(r, key, len, h)) != NULL && g->s->resp != NULL &&
-	    (!r->presigned || g->s->resp->next_update > gp_now())) {
+	    g->s->resp->next_update > gp_now()) {
 		*out = gp_ocsp_resp_ref(g->s->resp);
 		if (!atomic_load_explicit(&g->s->used, memory_order_relaxed))
 			atomic_store_explicit(&g->s->used, 1, memory_order_relaxed);
@@ -1188,7 +1343,7 @@ cache_get(gp_ocsp_responder *r, const unsigned char *id, size_t idlen,
 
 	pthread_rwlock_rdlock(&r->lock);
 	if ((s = slot_find(r, id, idlen, h)) != NULL && s->resp != NULL &&
-	    (!r->presigned || s->resp->next_update > gp_now())) {
+	    s->resp->next_update > gp_now()) {
 		x = gp_ocsp_resp_ref(s->resp);
 		atomic_store_explicit(&s->used, 1, memory_order_relaxed);
 		if (key != NULL && keylen > 0 && s->ngets < MAX_GETS) {
@@ -1340,6 +1495,24 @@ static const unsigned char oid_basic[] = {      /* id-pkix-ocsp-basic */
 	0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01
 };
 
+/* 0 when ca's signer certificate sc has not expired at now, else
+ * GP_E_STATE: the answer is tryLater (RFC 6960 §2.3) until it is renewed.
+ * (It was valid when it was chosen, so notBefore has passed.) */
+static int
+signer_usable(const ocsp_ca *ca, const signer_cert *sc, int64_t now)
+{
+	char when[21];
+
+	if (sc == NULL)
+		return gp_err(GP_E_STATE, "CA %s: no signing key (pre-signed responses only)",
+		    ca->name);
+	if (now < sc->not_after)
+		return 0;
+	gp_time_iso(when, sc->not_after);
+	return gp_err(GP_E_STATE, "CA %s: the OCSP signer certificate expired at %s: "
+	    "answering tryLater until it is renewed", ca->name, when);
+}
+
 /* Signs tbs with ca's key: a copy of the thread's prepared context (one
  * DigestSignInit per thread and signer, not per signature). */
 static int
@@ -1374,21 +1547,30 @@ sign_tbs(unsigned char *sig, size_t *siglen, tstate *t, size_t cai, const ocsp_c
  * the request's Nonce extension echoed when nonce is not NULL (RFC 9654).
  * Written as DER directly: the pieces that depend on the signer only are
  * built once (signer_prepare), the rest is a few hundred bytes.
+ * nextUpdate is never past the signer certificate's notAfter (a client
+ * would hold an answer it can no longer verify), and GP_E_STATE (tryLater)
+ * when that certificate is not valid at now.
  * *known is cleared when a CertID names a serial the CA never issued.
  */
 static int
 build(gp_ocsp_resp **out, gp_ocsp_responder *r, tstate *t, size_t cai,
     const one *ones, int n, X509_EXTENSION *nonce, int64_t now, int *known)
 {
-	const ocsp_ca *ca = &r->cas[cai];
+	ocsp_ca *ca = &r->cas[cai];
+	const signer_cert *sc = atomic_load(&ca->signer);
 	dbuf *b = &t->buf;
 	unsigned char sig[1024], *q;
 	size_t m0, m1, m2, m3, m4, m5, m6, m7, m8, tbs, siglen;
-	int64_t at;
+	int64_t at, next;
 	int i, rc, status, reason, len;
 
 	*out = NULL;
 	*known = 1;
+	if ((rc = signer_usable(ca, sc, now)) != 0)
+		return rc;
+	next = now + r->set.next_update;
+	if (next > sc->not_after)
+		next = sc->not_after;
 	b->len = 0;
 	b->fail = 0;
 	m0 = db_open(b, 0x30);                  /* OCSPResponse */
@@ -1438,7 +1620,7 @@ build(gp_ocsp_resp **out, gp_ocsp_responder *r, tstate *t, size_t cai,
 		}
 		db_gentime(b, now);             /* thisUpdate */
 		m8 = db_open(b, 0xa0);          /* nextUpdate [0] EXPLICIT */
-		db_gentime(b, now + r->set.next_update);
+		db_gentime(b, next);
 		db_close(b, m8);
 		db_close(b, m7);
 	}
@@ -1474,8 +1656,7 @@ build(gp_ocsp_resp **out, gp_ocsp_responder *r, tstate *t, size_t cai,
 	db_put(b, "", 1);
 	db_put(b, sig, siglen);
 	db_close(b, m6);
-	if (ca->certs != NULL)
-		db_put(b, ca->certs, ca->certslen);
+	db_put(b, sc->certs, sc->certslen);
 	db_close(b, m4);
 	db_close(b, m3);
 	db_close(b, m2);
@@ -1486,7 +1667,7 @@ build(gp_ocsp_resp **out, gp_ocsp_responder *r, tstate *t, size_t cai,
 		goto out;
 	}
 	rc = resp_new(out, r->sha256, b->p, b->len, GP_OCSP_SUCCESSFUL, nonce == NULL, now,
-	    now + r->set.next_update);
+	    next);
 out:
 	return rc;
 }
@@ -1679,8 +1860,10 @@ gp_ocsp_respond(gp_ocsp_resp **out, unsigned *flags, gp_ocsp_responder *r,
 	rev0 = atomic_load(&r->epoch);
 	if ((rc = thread_state(r, &t)) != 0 ||
 	    (rc = build(&x, r, t, (size_t)ca, ones, n, nonce, gp_now(), &known)) != 0) {
-		/* the store or the signer failed: say so in OCSP (§2.3) */
-		rc = err_out(out, r, rc == GP_E_BUSY ? GP_OCSP_TRY_LATER : GP_OCSP_INTERNAL_ERROR);
+		/* the store or the signer failed: say so in OCSP (§2.3); a busy
+		 * store or an expired signer is tryLater */
+		rc = err_out(out, r, rc == GP_E_BUSY || rc == GP_E_STATE ? GP_OCSP_TRY_LATER :
+		    GP_OCSP_INTERNAL_ERROR);
 		goto out;
 	}
 	/* unknown is not kept: the serial may be issued in a moment, and
@@ -1810,6 +1993,62 @@ drop_presigned(gp_ocsp_responder *r, gp_store *st)
 	return 0;
 }
 
+/*
+ * A delegate's certificate near its end (less of it left than
+ * next_update_seconds, so that nextUpdate is being cut short) or past it:
+ * its file is read again, and a certificate there for the same key, from
+ * the same CA, valid now and longer than the current one replaces it (the
+ * key stays, so the responderID and the signing contexts do too).  A new
+ * key needs a reload (SIGHUP).
+ */
+static void
+renew_signers(gp_ocsp_responder *r, int64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < r->ncas && r->signer_path != NULL; i++) {
+		ocsp_ca *c = &r->cas[i];
+		signer_cert *sc = atomic_load(&c->signer), *nsc = NULL;
+		X509 *x = NULL;
+
+		if (!c->delegated || sc == NULL || sc->not_after - now >= r->set.next_update)
+			continue;
+		if (signer_pick(&x, r->signer_path, c->key, "", c->cert, now) != 0 ||
+		    signer_new(&nsc, x, 1) != 0) {
+			/* nothing better there yet: the current one stays */
+			gp_error_clear();
+			X509_free(x);
+			continue;
+		}
+		X509_free(x);
+		if (nsc->not_after <= sc->not_after) {
+			signer_free(nsc);
+			continue;
+		}
+		/* sc stays allocated: a signing thread may still be reading it */
+		nsc->older = sc;
+		atomic_store(&c->signer, nsc);
+	}
+}
+
+int
+gp_ocsp_health(gp_ocsp_responder *r, int64_t now)
+{
+	size_t i;
+	int rc;
+
+	if (r == NULL)
+		return gp_err(GP_E_INVALID, "gp_ocsp_health: no responder");
+	if (r->presigned)
+		return 0;
+	if (now == 0)
+		now = gp_now();
+	for (i = 0; i < r->ncas; i++)
+		if ((rc = signer_usable(&r->cas[i], atomic_load(&r->cas[i].signer), now)) != 0)
+			return rc;
+	return 0;
+}
+
 int
 gp_ocsp_refresh(gp_ocsp_responder *r, int64_t now, size_t *resigned)
 {
@@ -1833,6 +2072,7 @@ gp_ocsp_refresh(gp_ocsp_responder *r, int64_t now, size_t *resigned)
 		goto out;
 	if (r->presigned && (rc = drop_presigned(r, t->st)) != 0)
 		goto out;
+	renew_signers(r, now);
 
 	/* only this function removes slots, so the pointers stay valid
 	 * between the locks below */
@@ -1878,6 +2118,16 @@ gp_ocsp_refresh(gp_ocsp_responder *r, int64_t now, size_t *resigned)
 		o.ours = 1;
 		rev0 = atomic_load(&r->epoch);
 		rc = build(&x, r, t, s->ca, &o, 1, NULL, now, &known);
+		if (rc == GP_E_STATE) {
+			/* the signer expired: nothing to serve until it is renewed */
+			gp_error_clear();
+			pthread_rwlock_wrlock(&r->lock);
+			gp_ocsp_resp_free(s->resp);
+			s->resp = NULL;
+			atomic_store(&s->used, 0);
+			pthread_rwlock_unlock(&r->lock);
+			continue;
+		}
 		if (rc != 0)
 			goto out;
 		nres++;
@@ -1972,6 +2222,7 @@ presign_one(gp_ocsp_presigned *p, gp_ocsp_responder *r, tstate *t, EVP_MD *const
 {
 	unsigned char *der[2] = { NULL, NULL };
 	size_t len[2] = { 0, 0 };
+	int64_t next = 0;
 	int i, rc, known;
 
 	for (i = 0; i < 2; i++) {
@@ -1992,6 +2243,7 @@ presign_one(gp_ocsp_presigned *p, gp_ocsp_responder *r, tstate *t, EVP_MD *const
 		if (rc == 0) {
 			memcpy(der[i], x->der, x->len);
 			len[i] = x->len;
+			next = x->next_update;  /* cut to the signer's notAfter */
 		}
 		gp_ocsp_resp_free(x);
 		if (rc != 0)
@@ -2003,7 +2255,7 @@ presign_one(gp_ocsp_presigned *p, gp_ocsp_responder *r, tstate *t, EVP_MD *const
 	p->der_sha256_len = len[1];
 	der[0] = der[1] = NULL;
 	p->this_update = now;
-	p->next_update = now + r->set.next_update;
+	p->next_update = next;
 	rc = 0;
 out:
 	free(der[0]);

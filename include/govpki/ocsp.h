@@ -68,7 +68,9 @@ typedef struct gp_ocsp_params {
 	const gp_ocsp_settings *settings; /* NULL: the defaults */
 	const char *const *cas;   /* names of the CAs to serve; NULL or ncas 0: all */
 	size_t ncas;
-	const char *signer_cert;  /* a delegated responder (ocsp-signer profile) */
+	const char *signer_cert;  /* a delegated responder (ocsp-signer profile):
+	                             PEM (one or more: the one valid longest is
+	                             used) or DER, re-read near its end */
 	const char *signer_key;   /* and its key (gp_key_load URI); both or neither */
 	const char *pass;         /* passphrase of the CA keys and the signer key */
 	size_t passlen;
@@ -79,7 +81,10 @@ typedef struct gp_ocsp_params {
  * precomputes issuerNameHash and issuerKeyHash for SHA-1, SHA-256 and SM3,
  * and loads the signing keys: the delegated signer for the CA that issued
  * it (checked: issued by that CA, id-kp-OCSPSigning, key matches), the
- * CA's own key for the others.  ctx is only read during the call; the
+ * CA's own key for the others.  nextUpdate never runs past the signer
+ * certificate's notAfter, and once that has passed the answers are tryLater
+ * (RFC 6960 §2.3) until a renewal is found (see gp_ocsp_refresh).
+ * ctx is only read during the call; the
  * responder keeps the store's path and opens its own connections.
  * With settings->presigned no key is loaded (pass, signer_cert and
  * signer_key are ignored): the answers are the responses gp_ocsp_presign
@@ -123,9 +128,19 @@ GP_EXPORT int gp_ocsp_lookup(gp_ocsp_resp **out, gp_ocsp_responder *r,
  * certificates whose status changed (gp_store_cert_changed); re-signs
  * cached responses that were used and are past half their validity at now
  * (0: the current time) and those dropped; forgets unused old ones.
+ * When a delegated signer has less than next_update_seconds left, reads
+ * its certificate file again and switches to a certificate there for the
+ * same key, issued by the same CA, valid at now and longer than the
+ * current one (a renewal with a new key needs a new responder).
  * *resigned (may be NULL) gets the number of responses signed.
  */
 GP_EXPORT int gp_ocsp_refresh(gp_ocsp_responder *r, int64_t now, size_t *resigned);
+
+/* 0 when r can sign for every CA it serves at now (0: the current time);
+ * GP_E_STATE naming the CA when its signer certificate is expired or not
+ * yet valid (its answers are tryLater).  A responder of pre-signed
+ * responses holds no key: always 0. */
+GP_EXPORT int gp_ocsp_health(gp_ocsp_responder *r, int64_t now);
 
 typedef struct gp_ocsp_stats {
 	int64_t revision;         /* store revision the cache reflects */

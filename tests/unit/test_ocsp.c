@@ -706,6 +706,173 @@ test_delegated(void **state)
 	EVP_PKEY_free(sk);
 }
 
+/* cert again, valid from now - 60 until now + secs, signed by the issuing
+ * CA's key (what ca-tool cannot make: a few seconds of validity) */
+static X509 *
+short_lived(fx *f, X509 *cert, long secs)
+{
+	X509 *x = X509_dup(cert);
+	EVP_PKEY *cak = NULL;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/keys/issuing.key", f->dir);
+	assert_int_equal(gp_key_load(&cak, path, PW, strlen(PW)), 0);
+	assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), -60));
+	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), secs));
+	assert_int_equal(gp_x509_sign(x, cak), 0);
+	EVP_PKEY_free(cak);
+	return x;
+}
+
+static int64_t
+not_after(const X509 *x)
+{
+	struct tm tm;
+
+	assert_int_equal(ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm), 1);
+	return (int64_t)timegm(&tm);
+}
+
+static void
+write_pems(const char *path, X509 *a, X509 *b)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	assert_int_equal(PEM_write_X509(fp, a), 1);
+	if (b != NULL)
+		assert_int_equal(PEM_write_X509(fp, b), 1);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* nextUpdate of the one SingleResponse of a successful response x */
+static int64_t
+next_update_in(const gp_ocsp_resp *x, X509 **signer)
+{
+	const unsigned char *p;
+	size_t len;
+	OCSP_RESPONSE *or;
+	OCSP_BASICRESP *bs;
+	ASN1_GENERALIZEDTIME *nu = NULL;
+	struct tm tm;
+
+	p = gp_ocsp_resp_der(x, &len);
+	assert_non_null(or = d2i_OCSP_RESPONSE(NULL, &p, (long)len));
+	assert_int_equal(OCSP_response_status(or), OCSP_RESPONSE_STATUS_SUCCESSFUL);
+	assert_non_null(bs = OCSP_response_get1_basic(or));
+	assert_int_equal(OCSP_single_get0_status(OCSP_resp_get0(bs, 0), NULL, NULL, NULL, &nu),
+	    V_OCSP_CERTSTATUS_GOOD);
+	assert_non_null(nu);
+	assert_int_equal(ASN1_TIME_to_tm(nu, &tm), 1);
+	if (signer != NULL)
+		*signer = X509_dup(sk_X509_value(OCSP_resp_get0_certs(bs), 0));
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(or);
+	return (int64_t)timegm(&tm);
+}
+
+/* issue 21.4: a delegated signer that expires while the responder runs.
+ * nextUpdate (and so max-age and Expires) never run past its notAfter,
+ * presigned rows neither; once it has expired, nothing cached is served,
+ * every answer is tryLater (RFC 6960 §2.3) and gp_ocsp_health fails; a
+ * renewal for the same key put into the signer file is picked up by the
+ * refresher, one for another key is not */
+static void
+test_signer_expiry(void **state)
+{
+	fx *f = *state;
+	EVP_PKEY *sk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	EVP_PKEY *other = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *renewed = issue(f, "ocsp-signer", sk), *stranger = issue(f, "ocsp-signer", other);
+	X509 *expiring = short_lived(f, renewed, 3), *sent = NULL;
+	gp_ocsp_settings set;
+	gp_ocsp_params op;
+	gp_ocsp_responder *r = NULL, *r2 = NULL;
+	gp_ocsp_presign_stats ps;
+	gp_ocsp_presigned *row = NULL;
+	gp_ocsp_resp *x = NULL;
+	unsigned char *der, sn[GP_SERIAL_MAX];
+	char kpath[4096], cpath[4096];
+	int64_t na = not_after(expiring), deadline;
+	size_t len, snlen, n;
+
+	snprintf(kpath, sizeof(kpath), "%s/signer.key", f->dir);
+	snprintf(cpath, sizeof(cpath), "%s/signer.pem", f->dir);
+	assert_int_equal(gp_key_save(kpath, sk, PW, strlen(PW)), 0);
+	write_pems(cpath, expiring, NULL);
+	assert_int_equal(gp_ocsp_settings_load(&set, NULL), 0);
+	set.next_update = 7L * 86400;   /* far past the signer's end */
+	memset(&op, 0, sizeof(op));
+	op.settings = &set;
+	op.signer_cert = cpath;
+	op.signer_key = kpath;
+	op.pass = PW;
+	op.passlen = strlen(PW);
+	assert_int_equal(gp_ocsp_responder_new(&r, f->ctx, &op), 0);
+	assert_int_equal(gp_ocsp_health(r, 0), 0);
+
+	/* nextUpdate stops at the signer's notAfter */
+	der = mkreq(&len, f->good, f->issuing, NULL, -1);
+	assert_int_equal(gp_ocsp_respond(&x, NULL, r, der, len, "g", 1), 0);
+	assert_int_equal(gp_ocsp_resp_next_update(x), na);
+	assert_int_equal(next_update_in(x, NULL), na);
+	gp_ocsp_resp_free(x);
+	/* and so do the rows presign writes for replicas */
+	assert_int_equal(gp_ocsp_presign(&ps, f->ctx, "issuing", &op, 0), 0);
+	assert_int_equal(gp_serial_from_asn1(sn, &snlen, X509_get0_serialNumber(f->good)), 0);
+	assert_int_equal(gp_store_ocsp_get(&row, gp_ctx_store(f->ctx), gp_ca_id(f->ca), sn,
+	    snlen, 0), 0);
+	assert_int_equal(row->next_update, na);
+	gp_ocsp_presigned_free(row);
+
+	/* the signer expires (bounded wait on the clock) */
+	deadline = (int64_t)time(NULL) + 30;
+	while ((int64_t)time(NULL) <= na && (int64_t)time(NULL) < deadline) {
+		struct timespec nap = { 0, 50 * 1000 * 1000 };
+
+		nanosleep(&nap, NULL);
+	}
+	assert_true((int64_t)time(NULL) > na);
+	assert_int_equal(gp_ocsp_lookup(&x, r, "g", 1), GP_E_NOTFOUND);
+	assert_int_equal(gp_ocsp_respond(&x, NULL, r, der, len, "g", 1), 0);
+	assert_int_equal(gp_ocsp_resp_status(x), GP_OCSP_TRY_LATER);
+	gp_ocsp_resp_free(x);
+	assert_int_equal(gp_ocsp_health(r, 0), GP_E_STATE);
+	assert_non_null(strstr(gp_error_last(), "expired"));
+	/* a new responder refuses it, naming why */
+	assert_int_equal(gp_ocsp_responder_new(&r2, f->ctx, &op), GP_E_POLICY);
+	assert_non_null(strstr(gp_error_last(), "expired at"));
+	assert_null(r2);
+
+	/* an ocsp-signer certificate of another key is no renewal */
+	write_pems(cpath, expiring, stranger);
+	assert_int_equal(gp_ocsp_refresh(r, 0, &n), 0);
+	assert_int_equal(gp_ocsp_health(r, 0), GP_E_STATE);
+	/* the renewal put beside the old one: picked up, sent along, and
+	 * nextUpdate is next_update_seconds again */
+	write_pems(cpath, expiring, renewed);
+	assert_int_equal(gp_ocsp_refresh(r, 0, &n), 0);
+	assert_int_equal(gp_ocsp_health(r, 0), 0);
+	assert_int_equal(gp_ocsp_respond(&x, NULL, r, der, len, "g", 1), 0);
+	assert_int_equal(gp_ocsp_resp_status(x), GP_OCSP_SUCCESSFUL);
+	assert_int_equal(next_update_in(x, &sent), gp_ocsp_resp_this_update(x) + set.next_update);
+	assert_int_equal(X509_cmp(sent, renewed), 0);
+	gp_ocsp_resp_free(x);
+	/* and a new responder takes the one valid longest */
+	assert_int_equal(gp_ocsp_responder_new(&r2, f->ctx, &op), 0);
+	assert_int_equal(gp_ocsp_health(r2, 0), 0);
+	gp_ocsp_responder_free(r2);
+
+	OPENSSL_free(der);
+	gp_ocsp_responder_free(r);
+	X509_free(sent);
+	X509_free(expiring);
+	X509_free(renewed);
+	X509_free(stranger);
+	EVP_PKEY_free(sk);
+	EVP_PKEY_free(other);
+}
+
 /* Verifies an SM2-signed response with the distinguishing ID: OpenSSL
  * 3.0's OCSP_basic_verify passes no ID (so an empty one) to the signature
  * check. */
@@ -1171,6 +1338,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_revocation_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resign, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delegated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signer_expiry, setup, teardown),
 		cmocka_unit_test(test_key_types),
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test_setup_teardown(test_null, setup, teardown),
