@@ -641,6 +641,7 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *p)
 	gp_ca *parent = NULL;
 	gp_ca_info *existing = NULL, info;
 	gp_cert_info cinfo;
+	gp_key_block kb;
 	const gp_profile *prof;
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
@@ -653,6 +654,7 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *p)
 
 	memset(&info, 0, sizeof(info));
 	memset(&cinfo, 0, sizeof(cinfo));
+	memset(&kb, 0, sizeof(kb));
 	if (ctx == NULL || p == NULL)
 		return gp_err(GP_E_INVALID, "no parameters");
 	actor = p->actor ? p->actor : "ca-tool";
@@ -735,6 +737,10 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *p)
 	    (r = gp_profile_apply_defaults(prof, cert, &parent->dflt)) != 0) ||
 	    (r = gp_x509_sign(cert, parent ? parent->key : key)) != 0)
 		goto out;
+	/* an existing key may be neither another CA's nor a compromised one */
+	if ((r = gp_x509_key_hash(kb.hash, cert)) != 0 ||
+	    (r = gp_ca_key_refused(ctx->store, kb.hash)) != 0)
+		goto out;
 	if ((len = i2d_X509(cert, NULL)) <= 0 || (der = malloc((size_t)len)) == NULL) {
 		r = gp_err_ossl(GP_E_NOMEM, "cannot encode CA certificate");
 		goto out;
@@ -762,6 +768,12 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *p)
 	in_tx = 1;
 	if ((parent != NULL && (r = gp_ca_check_active(parent)) != 0) ||
 	    (r = gp_store_ca_add(ctx->store, &info)) != 0)
+		goto out;
+	/* a CA's key is never certified again, for anyone (issue 21.3) */
+	kb.why = GP_KEY_BLOCK_CA;
+	kb.ca_id = info.id;
+	kb.at = info.created;
+	if ((r = gp_store_key_block_add(ctx->store, &kb)) != 0)
 		goto out;
 	/* a sub-CA is a certificate of its parent: listed, revocable, on its CRL */
 	if (parent != NULL) {

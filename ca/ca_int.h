@@ -52,6 +52,10 @@ int gp_ca_check_active(gp_ca *ca);
  * pathLenConstraint (RFC 5280 §4.2.1.9); 0 for end-entity profiles. */
 int gp_ca_check_path_len(gp_ca *ca, const gp_profile *p);
 
+/* GP_E_POLICY, with the reason, when st blocks the key of hash
+ * (gp_pubkey_hash): compromised, or a CA's own key (gp_ca_check_key). */
+int gp_ca_key_refused(gp_store *st, const unsigned char hash[32]);
+
 /* Fills info (borrowing nothing: strings and der are allocated) from cert. */
 int gp_ca_cert_info(gp_cert_info *info, X509 *cert, int64_t ca_id,
     const char *profile, const GENERAL_NAMES *sans);

@@ -21,6 +21,7 @@
 typedef struct built {
 	X509 *cert;
 	gp_cert_info info;
+	unsigned char keyhash[32];     /* gp_pubkey_hash of its key */
 	int rc;
 	char msg[512];
 } built;
@@ -71,7 +72,8 @@ build_cert(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, built *b)
 		r = gp_sans_parse(&sans, req->sans);
 	else
 		r = gp_csr_sans(&sans, csr);
-	if (r != 0 || (r = gp_profile_check(p, pub, subj, sans)) != 0)
+	if (r != 0 || (r = gp_profile_check(p, pub, subj, sans)) != 0 ||
+	    (r = gp_csr_key_hash(b->keyhash, csr)) != 0)
 		goto out;
 	if (X509_NAME_entry_count(subj) == 0 && (sans == NULL || sk_GENERAL_NAME_num(sans) == 0)) {
 		/* RFC 5280 §4.1.2.6: an empty subject needs a subjectAltName */
@@ -106,14 +108,63 @@ out:
 	return r;
 }
 
+/*
+ * GP_E_POLICY when the store blocks the key hash: the key of a certificate
+ * revoked for keyCompromise (whoever holds it now may not be its owner),
+ * or a CA's own key (a CA key certified for another subject would sign
+ * as two parties).  One primary-key read; inside the storing transaction
+ * it sees every revocation committed before.
+ */
+int
+gp_ca_key_refused(gp_store *st, const unsigned char hash[32])
+{
+	gp_key_block kb;
+	gp_ca_info *ca = NULL;
+	char hex[2 * GP_SERIAL_MAX + 1];
+	int r;
+
+	if ((r = gp_store_key_block_get(st, hash, &kb)) == GP_E_NOTFOUND)
+		return 0;
+	if (r != 0)
+		return r;
+	if (gp_store_ca_get_id(st, kb.ca_id, &ca) != 0)
+		gp_error_clear();
+	if (kb.why == GP_KEY_BLOCK_CA) {
+		r = gp_err(GP_E_POLICY, "the CSR carries the public key of CA %s: a CA's "
+		    "key is never certified again", ca ? ca->name : "?");
+	} else {
+		gp_hex_encode(hex, kb.serial, kb.serial_len);
+		r = gp_err(GP_E_POLICY, "the CSR's key is compromised: certificate %s of CA %s "
+		    "was revoked for keyCompromise; make a new key", hex, ca ? ca->name : "?");
+	}
+	gp_ca_info_free(ca);
+	return r;
+}
+
+int
+gp_ca_check_key(gp_ctx *ctx, const EVP_PKEY *pub)
+{
+	unsigned char h[32];
+	int r;
+
+	if (ctx == NULL || pub == NULL)
+		return gp_err(GP_E_INVALID, "gp_ca_check_key: NULL argument");
+	if ((r = gp_pubkey_hash(h, pub)) != 0)
+		return r;
+	return gp_ca_key_refused(ctx->store, h);
+}
+
 /* Stores one built certificate with its audit entry (inside a transaction,
- * after gp_ca_check_active).  A serial already taken (a 2^-127 event) is drawn anew and re-signed. */
+ * after gp_ca_check_active); GP_E_POLICY, nothing written, for a blocked
+ * key (gp_ca_key_refused).  A serial already taken (a 2^-127 event) is drawn anew and re-signed. */
 static int
 store_cert(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, built *b)
 {
 	char serial[2 * GP_SERIAL_MAX + 1], detail[1024];
 	int r, tries = 0;
 
+	if ((r = gp_ca_key_refused(ca->ctx->store, b->keyhash)) != 0)
+		return r;
 	while ((r = gp_store_cert_add(ca->ctx->store, &b->info)) == GP_E_EXISTS && ++tries < 3) {
 		built_clear(b);
 		if ((r = build_cert(ca, p, req, b)) != 0)
@@ -379,6 +430,18 @@ commit_group(batch *bt, size_t from, size_t to, gp_issue_cb cb, void *arg)
 
 		if (b->rc != 0)
 			continue;
+		/* a blocked key refuses its request, not the group */
+		if ((r = gp_ca_key_refused(st, b->keyhash)) == GP_E_POLICY) {
+			b->rc = r;
+			snprintf(b->msg, sizeof(b->msg), "%s", gp_error_last());
+			X509_free(b->cert);
+			b->cert = NULL;
+			continue;
+		}
+		if (r != 0) {
+			gp_store_rollback(st);
+			return r;
+		}
 		/* a store failure fails the group: none of it is handed out */
 		if ((r = store_cert(bt->ca, bt->profiles[i], &bt->reqs[i], b)) != 0) {
 			gp_store_rollback(st);

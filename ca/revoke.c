@@ -9,6 +9,7 @@
 #include <openssl/x509v3.h>
 
 #include <govpki/audit.h>
+#include <govpki/x509util.h>
 
 #include "ca_int.h"
 #include "error_int.h"
@@ -96,6 +97,31 @@ out:
 	return r;
 }
 
+/* Records the key of certificate serial of CA ca_id as compromised. */
+static int
+block_key(gp_store *st, int64_t ca_id, const unsigned char *serial, size_t serial_len,
+    int64_t when)
+{
+	gp_cert_info *ci = NULL;
+	gp_key_block kb;
+	X509 *x = NULL;
+	int r;
+
+	memset(&kb, 0, sizeof(kb));
+	kb.why = GP_KEY_BLOCK_COMPROMISED;
+	kb.ca_id = ca_id;
+	memcpy(kb.serial, serial, serial_len);
+	kb.serial_len = serial_len;
+	kb.at = when;
+	if ((r = gp_store_cert_get(st, ca_id, serial, serial_len, &ci)) == 0 &&
+	    (r = gp_cert_parse(&x, ci->der, ci->der_len)) == 0 &&
+	    (r = gp_x509_key_hash(kb.hash, x)) == 0)
+		r = gp_store_key_block_add(st, &kb);
+	X509_free(x);
+	gp_cert_info_free(ci);
+	return r;
+}
+
 int
 gp_ca_revoke(gp_ctx *ctx, const char *ca_name, const unsigned char *serial,
     size_t serial_len, int reason, int64_t when, const char *actor)
@@ -162,6 +188,11 @@ gp_ca_revoke(gp_ctx *ctx, const char *ca_name, const unsigned char *serial,
 		    GP_STATUS_REVOKED;
 		action = new_status == GP_STATUS_HOLD ? GP_AUDIT_CERT_HOLD : GP_AUDIT_CERT_REVOKE;
 	}
+	/* a compromised key is never certified again (issue 21.3): recorded
+	 * with the revocation, in its transaction */
+	if (new_status == GP_STATUS_REVOKED && reason == GP_REASON_KEY_COMPROMISE &&
+	    (r = block_key(ctx->store, ca->id, serial, serial_len, when)) != 0)
+		goto out;
 	if ((r = crl_entry_der(&entry, &entry_len, serial, serial_len, when, reason)) != 0 ||
 	    (r = gp_store_cert_set_status(ctx->store, ca->id, serial, serial_len, new_status,
 	    new_status == GP_STATUS_GOOD ? 0 : when,

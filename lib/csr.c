@@ -15,6 +15,7 @@
 
 #include "csr.h"
 #include "error_int.h"
+#include "util.h"
 
 /* SubjectPublicKeyInfo as algorithm + bits (RFC 5280 §4.1.2.7): decoding
  * it does not touch the key itself. */
@@ -353,6 +354,46 @@ gp_csr_sans(GENERAL_NAMES **out, const gp_csr *csr)
 		return gp_err_ossl(GP_E_PARSE, "CSR has a malformed subjectAltName extension");
 	ERR_clear_error();
 	return 0;
+}
+
+int
+gp_csr_key_hash(unsigned char out[32], const gp_csr *csr)
+{
+	const GP_SPKI *spki = csr->info->spki;
+	const ASN1_OBJECT *aobj;
+	const void *pval;
+	const unsigned char *bits = spki->key->data, *part[2];
+	size_t len = (size_t)spki->key->length, l[2];
+	int ptype, nid, cnid;
+	const char *tag = NULL;
+
+	X509_ALGOR_get0(&aobj, &ptype, &pval, spki->alg);
+	nid = OBJ_obj2nid(aobj);
+	if (nid == NID_X9_62_id_ecPublicKey && ptype == V_ASN1_OBJECT && len > 1 &&
+	    bits[0] == 0x04 && len % 2 == 1) {
+		/* the group names OpenSSL reports (OSSL_PKEY_PARAM_GROUP_NAME) */
+		cnid = OBJ_obj2nid(pval);
+		tag = cnid == NID_X9_62_prime256v1 ? "EC:prime256v1" :
+		    cnid == NID_secp384r1 ? "EC:secp384r1" : cnid == NID_sm2 ? "EC:SM2" : NULL;
+	}
+	if (tag != NULL) {
+		/* SEC 1 §2.3.3: 04 || x || y, each the field's length; the
+		 * numbers without their leading zero bytes */
+		part[0] = bits + 1;
+		part[1] = bits + 1 + (len - 1) / 2;
+		l[0] = l[1] = (len - 1) / 2;
+		for (int i = 0; i < 2; i++)
+			while (l[i] > 0 && part[i][0] == 0) {
+				part[i]++;
+				l[i]--;
+			}
+		return gp_key_hash_parts(out, tag, part, l, 2);
+	}
+	if (nid == NID_ED25519 && len == 32) {
+		part[0] = bits;
+		return gp_key_hash_parts(out, "ED25519", part, &len, 1);
+	}
+	return gp_pubkey_hash(out, csr->pub);
 }
 
 int

@@ -530,6 +530,32 @@ gp_store_meta_get(gp_store *s, const char *key, char **out)
 }
 
 int
+gp_store_key_block_add(gp_store *s, const gp_key_block *kb)
+{
+	int r;
+
+	CHECK_STORE(s);
+	if (kb == NULL || (kb->why != GP_KEY_BLOCK_COMPROMISED && kb->why != GP_KEY_BLOCK_CA))
+		return gp_err(GP_E_INVALID, "gp_store_key_block_add: no record or an unknown reason");
+	if (kb->why == GP_KEY_BLOCK_COMPROMISED &&
+	    (r = check_serial(__func__, kb->serial, kb->serial_len)) != 0)
+		return r;
+	CHECK_WRITABLE(s);
+	return s->ops->key_block_add(s, kb);
+}
+
+int
+gp_store_key_block_get(gp_store *s, const unsigned char hash[32], gp_key_block *out)
+{
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	CHECK_STORE(s);
+	if (hash == NULL || out == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_key_block_get: no key hash or output");
+	return s->ops->key_block_get(s, hash, out);
+}
+
+int
 gp_store_meta_set(gp_store *s, const char *key, const char *value)
 {
 	CHECK_STORE(s);

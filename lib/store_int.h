@@ -75,6 +75,8 @@ struct gp_store_ops {
 	int (*audit_objects)(gp_store *s, int64_t counts[GP_AUDIT_OBJ__N]);
 	int (*audit_unlogged)(gp_store *s, int kind, const char *action, int64_t missing,
 	    char **object, char **ca);
+	int (*key_block_add)(gp_store *s, const gp_key_block *kb);
+	int (*key_block_get)(gp_store *s, const unsigned char hash[32], gp_key_block *out);
 	int (*meta_get)(gp_store *s, const char *key, char **out);
 	int (*meta_set)(gp_store *s, const char *key, const char *value);
 	const struct gp_store_ra_ops *ra;

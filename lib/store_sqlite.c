@@ -11,7 +11,10 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <openssl/x509.h>
 #include <sqlite3.h>
+
+#include <govpki/x509util.h>
 
 #include "error_int.h"
 #include "store_int.h"
@@ -19,7 +22,7 @@
 #include "util.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define SQ_SCHEMA_VERSION 1
+#define SQ_SCHEMA_VERSION 2
 #define SQ_BUSY_TIMEOUT_MS 5000
 
 /*
@@ -91,9 +94,29 @@ static const char schema_v1[] =
 	"INSERT INTO meta (key, value) VALUES ('revision', 0);"
 	"INSERT INTO meta (key, value) VALUES ('creator', '" PACKAGE_STRING "');";
 
-/* migrations[v] takes a store from schema v to v + 1. */
+/*
+ * Schema version 2: the keys never to be certified again (issue 21.3),
+ * by gp_pubkey_hash, looked up once per issuance by its primary key.
+ * backfill_key_block fills it from what the store held before.
+ */
+static const char schema_v2[] =
+	"CREATE TABLE key_block ("
+	" hash BLOB PRIMARY KEY,"
+	" why INTEGER NOT NULL CHECK (why IN (1, 2)),"
+	" ca_id INTEGER NOT NULL REFERENCES ca(id),"
+	" serial BLOB,"
+	" at INTEGER NOT NULL) WITHOUT ROWID;";
+
+/* migrations[v] takes a store from schema v to v + 1, then runs
+ * migration_fill[v] (NULL: nothing) in the same transaction. */
 static const char *const migrations[SQ_SCHEMA_VERSION] = {
 	schema_v1,
+	schema_v2,
+};
+static int backfill_key_block(sq_store *s);
+static int (*const migration_fill[SQ_SCHEMA_VERSION])(sq_store *s) = {
+	NULL,
+	backfill_key_block,
 };
 
 
@@ -132,6 +155,9 @@ static const char *const sql_text[ST__N] = {
 	[ST_AUDIT_INSERT] = "INSERT INTO audit (" AUDIT_COLS ")"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_AUDIT_LAST] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+	[ST_KEY_BLOCK_ADD] = "INSERT INTO key_block (hash, why, ca_id, serial, at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (hash) DO NOTHING",
+	[ST_KEY_BLOCK_GET] = "SELECT why, ca_id, serial, at FROM key_block WHERE hash = ?1",
 	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[ST_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2)"
 	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -533,7 +559,8 @@ sq_migrate(sq_store *s)
 		goto out;
 	}
 	for (; v < SQ_SCHEMA_VERSION; v++) {
-		if ((r = sq_exec(s, migrations[v], "migrating the store schema")) != 0)
+		if ((r = sq_exec(s, migrations[v], "migrating the store schema")) != 0 ||
+		    (migration_fill[v] != NULL && (r = migration_fill[v](s)) != 0))
 			goto out;
 	}
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SQ_SCHEMA_VERSION);
@@ -1847,6 +1874,116 @@ out:
 	return r;
 }
 
+/* ---- blocked keys ---------------------------------------------------------- */
+
+static int
+sq_key_block_add(gp_store *gs, const gp_key_block *kb)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	if ((r = stmt_get(s, ST_KEY_BLOCK_ADD, &st)) != 0)
+		goto out;
+	if ((rc = bind_blob(st, 1, kb->hash, sizeof(kb->hash))) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(st, 2, kb->why)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 3, kb->ca_id)) != SQLITE_OK ||
+	    (rc = kb->serial_len > 0 ? bind_blob(st, 4, kb->serial, kb->serial_len) :
+	    sqlite3_bind_null(st, 4)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 5, kb->at)) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_DONE) {
+		r = (rc & 0xff) == SQLITE_CONSTRAINT ?
+		    gp_err(GP_E_NOTFOUND, "no CA with id %lld", (long long)kb->ca_id) :
+		    sq_fail(s, rc, "recording a blocked key");
+		goto out;
+	}
+	r = 0;
+out:
+	stmt_reset(st);
+	return r;
+}
+
+static int
+sq_key_block_get(gp_store *gs, const unsigned char hash[32], gp_key_block *out)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	if ((r = stmt_get(s, ST_KEY_BLOCK_GET, &st)) != 0)
+		goto out;
+	if ((rc = bind_blob(st, 1, hash, 32)) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		r = rc == SQLITE_DONE ? GP_E_NOTFOUND : sq_fail(s, rc, "reading a blocked key");
+		goto out;
+	}
+	memcpy(out->hash, hash, 32);
+	out->why = sqlite3_column_int(st, 0);
+	out->ca_id = sqlite3_column_int64(st, 1);
+	out->serial_len = copy_fixed(out->serial, sizeof(out->serial), st, 2);
+	out->at = sqlite3_column_int64(st, 3);
+	r = 0;
+out:
+	stmt_reset(st);
+	return r;
+}
+
+/* The key of the certificate der as gp_key_block wants it. */
+static int
+der_key_hash(unsigned char out[32], const unsigned char *der, int len)
+{
+	const unsigned char *p = der;
+	X509 *x = der != NULL && len > 0 ? d2i_X509(NULL, &p, len) : NULL;
+	int r;
+
+	r = x != NULL ? gp_x509_key_hash(out, x) :
+	    gp_err_ossl(GP_E_PARSE, "a stored certificate does not parse");
+	X509_free(x);
+	return r;
+}
+
+/* migration_fill of schema 2: every CA's key, and the key of every
+ * certificate revoked for keyCompromise, from the rows the store holds. */
+static int
+backfill_key_block(sq_store *s)
+{
+	static const char *const sql[2] = {
+		"SELECT id, NULL, cert_der, created FROM ca",
+		"SELECT ca_id, serial, der, revoked_at FROM cert WHERE status = 1 AND reason = 1",
+	};
+	sqlite3_stmt *st = NULL;
+	gp_key_block kb;
+	int rc = SQLITE_OK, r = 0;
+
+	for (int k = 0; k < 2 && r == 0; k++) {
+		if ((r = sq_prep_once(s, &st, sql[k], "filling the blocked keys")) != 0)
+			break;
+		while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			memset(&kb, 0, sizeof(kb));
+			kb.why = k == 0 ? GP_KEY_BLOCK_CA : GP_KEY_BLOCK_COMPROMISED;
+			kb.ca_id = sqlite3_column_int64(st, 0);
+			kb.serial_len = copy_fixed(kb.serial, sizeof(kb.serial), st, 1);
+			kb.at = sqlite3_column_int64(st, 3);
+			/* a CA row made before its certificate was kept has none */
+			if (sqlite3_column_bytes(st, 2) == 0)
+				continue;
+			/* a row whose DER does not parse names no key a CSR could
+			 * carry: skipped, not a reason to refuse the whole store */
+			if (der_key_hash(kb.hash, sqlite3_column_blob(st, 2),
+			    sqlite3_column_bytes(st, 2)) != 0) {
+				gp_error_clear();
+				continue;
+			}
+			r = sq_key_block_add(&s->base, &kb);
+		}
+		if (r == 0 && rc != SQLITE_DONE)
+			r = sq_fail(s, rc, "filling the blocked keys");
+		sq_done(s, st);
+		st = NULL;
+	}
+	return r;
+}
+
 const struct gp_store_ops sq_ops = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -1878,6 +2015,8 @@ const struct gp_store_ops sq_ops = {
 	.read_end = sq_read_end,
 	.audit_objects = sq_audit_objects,
 	.audit_unlogged = sq_audit_unlogged,
+	.key_block_add = sq_key_block_add,
+	.key_block_get = sq_key_block_get,
 	.meta_get = sq_meta_get,
 	.meta_set = sq_meta_set,
 	.backup = sq_backup,

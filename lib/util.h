@@ -31,6 +31,12 @@ int64_t gp_now(void);
 /* Formats t as "YYYY-MM-DDTHH:MM:SSZ" into out (21 bytes). */
 void gp_time_iso(char out[21], int64_t t);
 
+/* SHA-256 over tag and the n parts, each as a 4-byte big-endian length
+ * and its bytes: the form of gp_pubkey_hash (govpki/x509util.h), shared
+ * with the CSR parser's fast path (gp_csr_key_hash). */
+int gp_key_hash_parts(unsigned char out[32], const char *tag, const unsigned char *const part[],
+    const size_t len[], size_t n);
+
 /* strdup that records GP_E_NOMEM; NULL in gives NULL out with rc 0. */
 int gp_strdup(char **out, const char *s);
 

@@ -2,10 +2,12 @@
 #include "config.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/asn1.h>
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -20,6 +22,7 @@
 #include <govpki/x509util.h>
 
 #include "error_int.h"
+#include "util.h"
 
 /* Longest -subj string and single attribute value we accept. */
 #define NAME_MAX_LEN 4096
@@ -708,4 +711,111 @@ gp_x509_fingerprint(const X509 *x, unsigned char out[32])
 	if (X509_digest(x, EVP_sha256(), out, &len) != 1 || len != 32)
 		return gp_err_ossl(GP_E_CRYPTO, "cannot hash the certificate");
 	return 0;
+}
+
+/* ---- key identity -------------------------------------------------------- */
+
+int
+gp_key_hash_parts(unsigned char out[32], const char *tag, const unsigned char *const part[],
+    const size_t len[], size_t n)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned int olen = 0;
+	int ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+
+	/* each item: its length as 4 bytes big-endian, then its bytes */
+	for (size_t i = 0; ok && i <= n; i++) {
+		const unsigned char *b = i == 0 ? (const unsigned char *)tag : part[i - 1];
+		size_t l = i == 0 ? strlen(tag) : len[i - 1];
+		unsigned char lb[4] = { (unsigned char)(l >> 24), (unsigned char)(l >> 16),
+			(unsigned char)(l >> 8), (unsigned char)l };
+
+		ok = l <= 0xffffffffu && EVP_DigestUpdate(md, lb, 4) == 1 &&
+		    (l == 0 || EVP_DigestUpdate(md, b, l) == 1);
+	}
+	ok = ok && EVP_DigestFinal_ex(md, out, &olen) == 1 && olen == 32;
+	EVP_MD_CTX_free(md);
+	return ok ? 0 : gp_err_ossl(GP_E_CRYPTO, "cannot hash the public key");
+}
+
+/* The named BIGNUM parameter of pub, big-endian without leading zeros,
+ * into *out (OPENSSL_free). */
+static int
+bn_bytes(unsigned char **out, size_t *len, const EVP_PKEY *pub, const char *name)
+{
+	BIGNUM *bn = NULL;
+	int n, ok = 0;
+
+	*out = NULL;
+	if (EVP_PKEY_get_bn_param(pub, name, &bn) == 1 && (n = BN_num_bytes(bn)) >= 0 &&
+	    (*out = OPENSSL_malloc((size_t)n + 1)) != NULL && BN_bn2bin(bn, *out) == n) {
+		*len = (size_t)n;
+		ok = 1;
+	}
+	BN_free(bn);
+	return ok;
+}
+
+int
+gp_pubkey_hash(unsigned char out[32], const EVP_PKEY *pub)
+{
+	unsigned char *b[2] = { NULL, NULL }, raw[64];
+	const unsigned char *part[2];
+	size_t len[2] = { 0, 0 }, rl = sizeof(raw);
+	char group[64], tag[80];
+	int r = GP_E_CRYPTO, dl;
+
+	if (out == NULL || pub == NULL)
+		return gp_err(GP_E_INVALID, "gp_pubkey_hash: NULL argument");
+	if (EVP_PKEY_is_a(pub, "RSA") || EVP_PKEY_is_a(pub, "RSA-PSS")) {
+		if (bn_bytes(&b[0], &len[0], pub, OSSL_PKEY_PARAM_RSA_N) &&
+		    bn_bytes(&b[1], &len[1], pub, OSSL_PKEY_PARAM_RSA_E)) {
+			part[0] = b[0];
+			part[1] = b[1];
+			r = gp_key_hash_parts(out, "RSA", part, len, 2);
+		}
+	} else if (EVP_PKEY_is_a(pub, "EC") || EVP_PKEY_is_a(pub, "SM2")) {
+		if (EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_GROUP_NAME, group,
+		    sizeof(group), NULL) == 1 &&
+		    bn_bytes(&b[0], &len[0], pub, OSSL_PKEY_PARAM_EC_PUB_X) &&
+		    bn_bytes(&b[1], &len[1], pub, OSSL_PKEY_PARAM_EC_PUB_Y)) {
+			snprintf(tag, sizeof(tag), "EC:%s", group);
+			part[0] = b[0];
+			part[1] = b[1];
+			r = gp_key_hash_parts(out, tag, part, len, 2);
+		}
+	} else if (EVP_PKEY_is_a(pub, "ED25519")) {
+		if (EVP_PKEY_get_raw_public_key(pub, raw, &rl) == 1) {
+			part[0] = raw;
+			r = gp_key_hash_parts(out, "ED25519", part, &rl, 1);
+		}
+	} else if ((dl = i2d_PUBKEY(pub, &b[0])) > 0) {
+		part[0] = b[0];
+		len[0] = (size_t)dl;
+		r = gp_key_hash_parts(out, "SPKI", part, len, 1);
+	}
+	OPENSSL_free(b[0]);
+	OPENSSL_free(b[1]);
+	return r == GP_E_CRYPTO ? gp_err_ossl(r, "cannot hash the public key") : r;
+}
+
+int
+gp_x509_key_hash(unsigned char out[32], const X509 *cert)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	EVP_PKEY *pub = NULL;
+	int len, r;
+
+	if (out == NULL || cert == NULL)
+		return gp_err(GP_E_INVALID, "gp_x509_key_hash: NULL argument");
+	if ((len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY((X509 *)cert), &der)) > 0) {
+		p = der;
+		pub = d2i_PUBKEY(NULL, &p, len);
+	}
+	r = pub != NULL ? gp_pubkey_hash(out, pub) :
+	    gp_err_ossl(GP_E_PARSE, "cannot read the certificate's public key");
+	EVP_PKEY_free(pub);
+	OPENSSL_free(der);
+	return r;
 }

@@ -308,7 +308,8 @@ submit_check(gp_ra *ra, const gp_ra_submission *sub, const gp_profile **prof)
 	if (r != 0)
 		goto out;
 	r = sub->sans != NULL ? gp_sans_parse(&sans, sub->sans) : gp_csr_sans(&sans, csr);
-	if (r != 0 || (r = gp_profile_check(p, pub, subj, sans)) != 0)
+	if (r != 0 || (r = gp_profile_check(p, pub, subj, sans)) != 0 ||
+	    (r = gp_ca_check_key(ra->ctx, pub)) != 0)
 		goto out;
 	*prof = p;
 	r = 0;
@@ -717,7 +718,13 @@ issue_in(gp_ra *ra, gp_ra_approval *a, int *final, int64_t when)
 		prepare_cert(ra, a);
 	if (a->prep == NULL)
 		goto failed;
-	if ((r = gp_ca_issue_store(ra->ca, a->prep)) != 0 ||
+	/* a key found compromised (or a CA's) since the submission: the
+	 * request fails with the reason, the approval stands */
+	if ((r = gp_ca_issue_store(ra->ca, a->prep)) == GP_E_POLICY) {
+		snprintf(a->prep_msg, sizeof(a->prep_msg), "%s", gp_error_last());
+		goto failed;
+	}
+	if (r != 0 ||
 	    (r = gp_serial_from_asn1(a->serial, &a->serial_len,
 	    X509_get0_serialNumber(gp_issue_prep_cert0(a->prep)))) != 0 ||
 	    (r = finish_in(ra, q, GP_RA_ISSUED, NULL, a->serial, a->serial_len, when)) != 0)

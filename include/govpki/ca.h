@@ -98,9 +98,18 @@ typedef struct gp_issue_req {
  * that must refuse a request before anyone vets it. */
 GP_EXPORT int gp_ca_may_issue(gp_ca *ca, const char *profile);
 
+/* GP_E_POLICY (with the reason) when pub must never be certified: the
+ * key of a certificate revoked for keyCompromise, or the key of a CA of
+ * ctx's store (gp_store_key_block_get).  Every issuance checks it in the
+ * transaction that stores the certificate; the RA checks it at submission
+ * too. */
+GP_EXPORT int gp_ca_check_key(gp_ctx *ctx, const EVP_PKEY *pub);
+
 /* Issues one certificate: the CSR's signature is verified, the profile
  * enforced, the certificate signed and stored (status good) with an audit
- * entry in one transaction before *out is returned (X509_free). */
+ * entry in one transaction before *out is returned (X509_free).
+ * GP_E_POLICY for a key gp_ca_check_key refuses (here, in gp_ca_issue_store
+ * and for that request of a batch). */
 GP_EXPORT int gp_ca_issue(gp_ca *ca, const gp_issue_req *req, X509 **out);
 
 /*

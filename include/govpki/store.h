@@ -211,6 +211,35 @@ GP_EXPORT int gp_store_audit_last(gp_store *s, int64_t *seq, unsigned char hash[
  * message naming its seq. */
 GP_EXPORT int gp_store_audit_list(gp_store *s, int64_t from_seq, gp_audit_cb cb, void *arg);
 
+/*
+ * Keys that may never be certified again (issue 21.3), named by
+ * gp_pubkey_hash (govpki/x509util.h): the key of a certificate revoked
+ * for keyCompromise, and every CA's own key.  A key once blocked stays
+ * blocked; the first reason recorded stands.
+ */
+enum {
+	GP_KEY_BLOCK_COMPROMISED = 1,   /* certificate serial of CA ca_id revoked keyCompromise */
+	GP_KEY_BLOCK_CA = 2             /* the key of CA ca_id */
+};
+
+typedef struct gp_key_block {
+	unsigned char hash[32];
+	int why;                /* GP_KEY_BLOCK_* */
+	int64_t ca_id;
+	unsigned char serial[GP_SERIAL_MAX];  /* COMPROMISED: the revoked certificate */
+	size_t serial_len;      /* 0 for a CA key */
+	int64_t at;             /* unix time it was recorded */
+} gp_key_block;
+
+/* Records kb (kb->hash names the key); a key blocked already keeps its
+ * record (0). */
+GP_EXPORT int gp_store_key_block_add(gp_store *s, const gp_key_block *kb);
+/* The record of the key hash into *out (no allocation: the issuance
+ * path); GP_E_NOTFOUND, without a message, when the key is not blocked
+ * (the answer of nearly every call). */
+GP_EXPORT int gp_store_key_block_get(gp_store *s, const unsigned char hash[32],
+    gp_key_block *out);
+
 /* A key/value table for small settings (e.g. the schema's creator). */
 GP_EXPORT int gp_store_meta_get(gp_store *s, const char *key, char **out);  /* GP_E_NOTFOUND */
 GP_EXPORT int gp_store_meta_set(gp_store *s, const char *key, const char *value);

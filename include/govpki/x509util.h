@@ -85,6 +85,21 @@ GP_EXPORT int gp_chain_verify(X509 *leaf, STACK_OF(X509) *roots,
 /* SHA-256 of a certificate's DER. */
 GP_EXPORT int gp_x509_fingerprint(const X509 *x, unsigned char out[32]);
 
+/*
+ * The identity of a public key, for refusing a key that must never be
+ * certified again (a compromised key, a CA's own key): SHA-256 over the
+ * key itself in one canonical form, so that the same key sent with
+ * another encoding of its SubjectPublicKeyInfo (a compressed EC point,
+ * RSA under the RSASSA-PSS OID, needless parameters) has the same hash.
+ * "RSA" n e; "EC:" group, affine x y (SM2 too, group "SM2"); "ED25519"
+ * the raw key; any other type its DER SubjectPublicKeyInfo.  Numbers go
+ * as a 4-byte big-endian length and their big-endian bytes.
+ * gp_x509_key_hash: the same for cert's key, read anew from its
+ * SubjectPublicKeyInfo (so a key held in an HSM is never asked).
+ */
+GP_EXPORT int gp_pubkey_hash(unsigned char out[32], const EVP_PKEY *pub);
+GP_EXPORT int gp_x509_key_hash(unsigned char out[32], const X509 *cert);
+
 #ifdef __cplusplus
 }
 #endif

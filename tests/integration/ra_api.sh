@@ -181,6 +181,20 @@ python3 -c "import json,base64; print(json.dumps({'reason':'keyCompromise','chal
 check "holder's proof revokes at once" 200 "$(api anon POST /api/v1/certificates/$hsn/revoke "${JSON[@]}" --data-binary @"$T/good.json")"
 api app GET /api/v1/certificates/$hsn >/dev/null
 check "holder's certificate is revoked" keyCompromise "$(json "j['reason']")"
+# a compromised key is refused in every later CSR (issue 21.3), and so is a CA's own key
+mkcsr ec-p256 "$HKEY" "$D/again.csr" "/C=CN/O=City/CN=again.example" "DNS:again.example"
+openssl pkey -in "$GOVPKI_HOME/keys/issuing.key" -passin "pass:$GOVPKI_PASSPHRASE" -out "$D/issuing.plain"
+mkcsr ec-p256 "$D/issuing.plain" "$D/cakey.csr" "/C=CN/O=City/CN=me.example" "DNS:me.example"
+for f in again cakey; do
+	python3 -c "import json; print(json.dumps({'csr': open('$D/$f.csr').read(), 'profile': 'tls-server'}))" > "$T/$f.json"
+done
+nreq=$(sqlite3 "$GOVPKI_HOME/govpki.db" "SELECT count(*) FROM ra_request")
+check "a CSR of the compromised key: 400" 400 "$(api app POST /api/v1/requests "${JSON[@]}" --data-binary @"$T/again.json")"
+check "... policy-violation" "urn:govpki:problem:policy-violation" "$(json "j['type']")"
+json "j['detail']" | grep -q "revoked for keyCompromise" && ok "... saying the key is compromised" || not_ok "... detail: $(json "j['detail']")"
+check "a CSR carrying the CA's own key: 400" 400 "$(api app POST /api/v1/requests "${JSON[@]}" --data-binary @"$T/cakey.json")"
+json "j['detail']" | grep -q "public key of CA issuing" && ok "... saying it is the CA's key" || not_ok "... detail: $(json "j['detail']")"
+check "... neither is stored" "$nreq" "$(sqlite3 "$GOVPKI_HOME/govpki.db" "SELECT count(*) FROM ra_request")"
 
 # --- officers: disabled, revoked, unregistered, expired; tokens revoked and expired
 check "unregistered certificate is 401" 401 "$(api eve GET /api/v1/requests)"

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <openssl/core_names.h>
 #include <openssl/x509.h>
 
 #include <govpki/govpki.h>
@@ -268,6 +269,40 @@ test_other_keys(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* gp_csr_key_hash (the issuance's fast path from the CSR's bits) is
+ * gp_pubkey_hash of the key for every key type, and for an EC point
+ * sent compressed (which takes the slow path) too (issue 21.3). */
+static void
+test_key_hash(void **state)
+{
+	(void)state;
+	for (int t = 0; t <= GP_KEY__COUNT; t++) {
+		EVP_PKEY *key = NULL;
+		unsigned char *der, h1[32], h2[32];
+		int len;
+		gp_csr *csr = NULL;
+
+		if (t == GP_KEY_RSA3072 || t == GP_KEY_RSA4096)
+			continue;
+		if (t == GP_KEY__COUNT) {       /* P-256, point compressed */
+			assert_int_equal(gp_key_generate(&key, GP_KEY_EC_P256), 0);
+			assert_int_equal(EVP_PKEY_set_utf8_string_param(key,
+			    OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, "compressed"), 1);
+		} else {
+			assert_int_equal(gp_key_generate(&key, (gp_key_type)t), 0);
+		}
+		der = make_csr(&len, key, NULL);
+		assert_int_equal(gp_csr_parse(&csr, der, (size_t)len), 0);
+		assert_int_equal(gp_csr_key_hash(h1, csr), 0);
+		assert_int_equal(gp_pubkey_hash(h2, key), 0);
+		if (memcmp(h1, h2, 32) != 0)
+			fail_msg("key type %d: the CSR's key hash differs from gp_pubkey_hash", t);
+		gp_csr_free(csr);
+		OPENSSL_free(der);
+		EVP_PKEY_free(key);
+	}
+}
+
 int
 main(void)
 {
@@ -279,6 +314,7 @@ main(void)
 		cmocka_unit_test(test_signature_unused_bits),
 		cmocka_unit_test(test_wrong_algorithm),
 		cmocka_unit_test(test_other_keys),
+		cmocka_unit_test(test_key_hash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <openssl/core_names.h>
+
 #include <govpki/govpki.h>
 
 #include "../../ca/ca_lib.h"
@@ -257,6 +259,190 @@ test_batch(void **state)
 	assert_int_equal(gp_ca_issue_batch(f->ca, NULL, 0, 0, batch_cb, &s), 0);
 }
 
+/* Issues a tls-server certificate for key; returns its serial. */
+static size_t
+issue_for(fx *f, EVP_PKEY *key, const char *cn, unsigned char serial[20])
+{
+	size_t len, slen;
+	char san[80];
+	unsigned char *csr;
+	gp_issue_req req = { .profile = "tls-server" };
+	X509 *cert = NULL;
+
+	snprintf(san, sizeof(san), "DNS:%s", cn);
+	csr = tu_csr(&len, key, "Example", cn, san);
+	req.csr = csr;
+	req.csr_len = len;
+	if (gp_ca_issue(f->ca, &req, &cert) != 0)
+		fail_msg("issue: %s", gp_error_last());
+	assert_int_equal(gp_serial_from_asn1(serial, &slen, X509_get0_serialNumber(cert)), 0);
+	X509_free(cert);
+	free(csr);
+	return slen;
+}
+
+/* gp_ca_issue's answer for a CSR of key (no certificate stored when it
+ * refuses). */
+static int
+try_issue(fx *f, EVP_PKEY *key)
+{
+	size_t len;
+	unsigned char *csr = tu_csr(&len, key, "Example", "again.example.cn", "DNS:again.example.cn");
+	gp_issue_req req = { .csr = csr, .csr_len = len, .profile = "tls-server" };
+	X509 *cert = NULL;
+	int64_t before = count(f);
+	int r = gp_ca_issue(f->ca, &req, &cert);
+
+	if (r != 0) {
+		assert_null(cert);
+		assert_int_equal(count(f), before);
+	}
+	X509_free(cert);
+	free(csr);
+	return r;
+}
+
+/* The same key in another encoding: the EC point compressed. */
+static EVP_PKEY *
+compressed_copy(EVP_PKEY *key)
+{
+	EVP_PKEY *c = EVP_PKEY_dup(key);
+
+	assert_non_null(c);
+	assert_int_equal(EVP_PKEY_set_utf8_string_param(c, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+	    "compressed"), 1);
+	return c;
+}
+
+/* gp_pubkey_hash names the key, not its encoding: the same for a
+ * compressed point and the certificate's form, other for another key. */
+static void
+test_pubkey_hash(void **state)
+{
+	fx *f = *state;
+	EVP_PKEY *c = compressed_copy(f->key), *other = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	unsigned char h1[32], h2[32], h3[32], h4[32];
+	unsigned char *der = NULL;
+	int n;
+
+	/* the encodings do differ */
+	n = i2d_PUBKEY(c, &der);
+	assert_int_equal(n, 59);        /* 33-byte point: compressed */
+	OPENSSL_free(der);
+	assert_int_equal(gp_pubkey_hash(h1, f->key), 0);
+	assert_int_equal(gp_pubkey_hash(h2, c), 0);
+	assert_memory_equal(h1, h2, 32);
+	assert_int_equal(gp_pubkey_hash(h3, other), 0);
+	assert_memory_not_equal(h1, h3, 32);
+	assert_int_equal(gp_pubkey_hash(h3, rsa), 0);
+	assert_int_equal(gp_pubkey_hash(h4, ed), 0);
+	assert_memory_not_equal(h3, h4, 32);
+	assert_int_equal(gp_x509_key_hash(h3, gp_ca_cert0(f->ca)), 0);
+	assert_memory_not_equal(h1, h3, 32);
+	assert_int_equal(gp_pubkey_hash(h3, NULL), GP_E_INVALID);
+	assert_int_equal(gp_x509_key_hash(h3, NULL), GP_E_INVALID);
+	EVP_PKEY_free(c);
+	EVP_PKEY_free(other);
+	EVP_PKEY_free(rsa);
+	EVP_PKEY_free(ed);
+}
+
+/* Issue 21.3: after a revocation for keyCompromise the key is refused in
+ * every later CSR (in any encoding, by every issuance path, for the
+ * request alone in a batch); another reason does not block it until it
+ * is raised to keyCompromise. */
+static void
+test_key_compromised(void **state)
+{
+	fx *f = *state;
+	EVP_PKEY *c = compressed_copy(f->key), *k2 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	unsigned char sn[20], *csrs[3];
+	size_t snlen, len;
+	gp_issue_req reqs[3];
+	gp_issue_prep *prep = NULL;
+	seen s = { .st = gp_ctx_store(f->ctx), .ca_id = gp_ca_id(f->ca) };
+	gp_key_block kb;
+	unsigned char h[32];
+
+	snlen = issue_for(f, f->key, "a.example.cn", sn);
+	assert_int_equal(try_issue(f, f->key), 0);      /* not blocked yet */
+	assert_int_equal(gp_ca_check_key(f->ctx, f->key), 0);
+	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", sn, snlen, GP_REASON_KEY_COMPROMISE, 0,
+	    "test"), 0);
+	assert_int_equal(try_issue(f, f->key), GP_E_POLICY);
+	assert_non_null(strstr(gp_error_last(), "revoked for keyCompromise"));
+	assert_int_equal(try_issue(f, c), GP_E_POLICY);
+	assert_int_equal(gp_ca_check_key(f->ctx, c), GP_E_POLICY);
+	assert_int_equal(gp_pubkey_hash(h, f->key), 0);
+	assert_int_equal(gp_store_key_block_get(gp_ctx_store(f->ctx), h, &kb), 0);
+	assert_int_equal(kb.why, GP_KEY_BLOCK_COMPROMISED);
+	assert_int_equal(kb.ca_id, gp_ca_id(f->ca));
+	assert_memory_equal(kb.serial, sn, snlen);
+	/* prepare signs (no store), store refuses */
+	csrs[0] = tu_csr(&len, f->key, "Example", "p.example.cn", "DNS:p.example.cn");
+	reqs[0] = (gp_issue_req){ .csr = csrs[0], .csr_len = len, .profile = "tls-server" };
+	assert_int_equal(gp_ca_issue_prepare(&prep, f->ca, &reqs[0]), 0);
+	assert_int_equal(gp_store_begin(gp_ctx_store(f->ctx)), 0);
+	assert_int_equal(gp_ca_issue_store(f->ca, prep), GP_E_POLICY);
+	gp_store_rollback(gp_ctx_store(f->ctx));
+	gp_issue_prep_free(prep);
+	free(csrs[0]);
+	/* a batch: the blocked request fails, the others are issued */
+	for (int i = 0; i < 3; i++) {
+		csrs[i] = tu_csr(&len, i == 1 ? c : k2, "Example", "b.example.cn", "DNS:b.example.cn");
+		reqs[i] = (gp_issue_req){ .csr = csrs[i], .csr_len = len, .profile = "tls-server" };
+	}
+	assert_int_equal(gp_ca_issue_batch(f->ca, reqs, 3, 2, batch_cb, &s), 0);
+	assert_int_equal(s.calls, 3);
+	assert_int_equal(s.ok, 2);
+	assert_int_equal(s.bad, 1);
+	for (int i = 0; i < 3; i++)
+		free(csrs[i]);
+	/* superseded blocks nothing; raised to keyCompromise it does */
+	snlen = issue_for(f, k2, "k2.example.cn", sn);
+	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", sn, snlen, GP_REASON_SUPERSEDED, 0,
+	    "test"), 0);
+	assert_int_equal(try_issue(f, k2), 0);
+	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", sn, snlen, GP_REASON_KEY_COMPROMISE, 0,
+	    "test"), 0);
+	assert_int_equal(try_issue(f, k2), GP_E_POLICY);
+	EVP_PKEY_free(c);
+	EVP_PKEY_free(k2);
+}
+
+/* Issue 21.3: a CSR carrying a CA's own key (the issuer's, or any other
+ * CA's of the store) is refused, and so is a new CA on another CA's key. */
+static void
+test_key_of_ca(void **state)
+{
+	fx *f = *state;
+	EVP_PKEY *rootkey = NULL, *cakey = NULL;
+	char path[1024];
+	gp_ca_params p;
+
+	snprintf(path, sizeof(path), "%s/keys/root.key", f->dir);
+	assert_int_equal(gp_key_load(&rootkey, path, PW, strlen(PW)), 0);
+	snprintf(path, sizeof(path), "%s/keys/issuing.key", f->dir);
+	assert_int_equal(gp_key_load(&cakey, path, PW, strlen(PW)), 0);
+	assert_int_equal(try_issue(f, cakey), GP_E_POLICY);
+	assert_non_null(strstr(gp_error_last(), "public key of CA issuing"));
+	assert_int_equal(try_issue(f, rootkey), GP_E_POLICY);
+	assert_non_null(strstr(gp_error_last(), "CA root"));
+	memset(&p, 0, sizeof(p));
+	p.name = "twin";
+	p.parent = "root";
+	p.subject = "/C=CN/O=Example/CN=Twin";
+	p.key_uri = "keys/issuing.key";
+	p.pass = PW;
+	p.passlen = strlen(PW);
+	assert_int_equal(gp_ca_create(f->ctx, &p), GP_E_POLICY);
+	assert_non_null(strstr(gp_error_last(), "CA issuing"));
+	EVP_PKEY_free(rootkey);
+	EVP_PKEY_free(cakey);
+}
+
 static int
 stop_cb(void *arg, size_t i, int rc, const char *msg, X509 *cert)
 {
@@ -284,17 +470,21 @@ test_batch_stop(void **state)
 	free(csr);
 }
 
+/* A person certificate of a key of its own (a key revoked for
+ * keyCompromise is never certified again). */
 static void
 issue_serial(fx *f, unsigned char *serial, size_t *slen)
 {
 	size_t len;
-	unsigned char *csr = tu_csr(&len, f->key, "Example", "Person", "email:p@example.cn");
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	unsigned char *csr = tu_csr(&len, key, "Example", "Person", "email:p@example.cn");
 	gp_issue_req req = { .csr = csr, .csr_len = len, .profile = "person" };
 	X509 *cert = NULL;
 
 	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), 0);
 	assert_int_equal(gp_serial_from_asn1(serial, slen, X509_get0_serialNumber(cert)), 0);
 	X509_free(cert);
+	EVP_PKEY_free(key);
 	free(csr);
 }
 
@@ -602,6 +792,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_issue_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pubkey_hash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_compromised, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_of_ca, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_path_len, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoked_ca, setup, teardown),

@@ -297,6 +297,40 @@ test_submit_unissuable(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* Issue 21.3: a key revoked for keyCompromise is refused at submission;
+ * a request of that key already pending fails at its approval, with the
+ * reason, and no certificate. */
+static void
+test_key_compromised(void **state)
+{
+	fx *f = *state;
+	gp_ra_submission s = sub_of(f, "tls-server");
+	gp_ra_request *q = NULL;
+	int64_t id, id2, n0, n1;
+	int fin;
+
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice"), 0);
+	assert_int_equal(fin, GP_RA_ISSUED);
+	assert_int_equal(gp_ra_submit(f->ra, &id2, &s), 0);
+	assert_int_equal(gp_ra_request_get(f->ra, id, &q), 0);
+	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", q->serial, q->serial_len,
+	    GP_REASON_KEY_COMPROMISE, 0, "test"), 0);
+	gp_ra_request_free(q);
+	q = NULL;
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), GP_E_POLICY);
+	assert_non_null(strstr(gp_error_last(), "revoked for keyCompromise"));
+	assert_int_equal(gp_store_cert_count(gp_ctx_store(f->ctx), 0, &n0), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id2, "alice"), 0);
+	assert_int_equal(fin, GP_RA_FAILED);
+	assert_int_equal(gp_store_cert_count(gp_ctx_store(f->ctx), 0, &n1), 0);
+	assert_int_equal(n1, n0);
+	assert_int_equal(gp_ra_request_get(f->ra, id2, &q), 0);
+	assert_int_equal(q->status, GP_RA_FAILED);
+	assert_non_null(strstr(q->reason, "compromised"));
+	gp_ra_request_free(q);
+}
+
 /* Rejection needs a reason; a rejected request cannot be approved or
  * rejected again. */
 static void
@@ -861,6 +895,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ca_dual_control, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_star, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_submit_unissuable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_compromised, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reject, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_submit_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_issuance, setup, teardown),

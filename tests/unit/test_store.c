@@ -220,7 +220,7 @@ test_open_create_reopen(void **state)
 	assert_int_equal(gp_store_ca_add(f->s, &ca), 0);
 	gp_store_close(f->s);
 	f->s = NULL;
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 1);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 2);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM pragma_journal_mode"
 	    " WHERE journal_mode = 'wal'"), 1);
 
@@ -316,7 +316,7 @@ test_open_newer_schema(void **state)
 	raw_exec(f->path, "PRAGMA user_version = 99");
 	assert_int_equal(gp_store_open(&f->s, f->path, 0), GP_E_VERSION);
 	assert_true(msg_has("newer govpki"));
-	assert_true(msg_has("schema 99, this build knows 1"));
+	assert_true(msg_has("schema 99, this build knows 2"));
 	assert_null(f->s);
 	assert_int_equal(gp_store_open(&f->s, f->path, GP_STORE_READONLY), GP_E_VERSION);
 	assert_int_equal(gp_store_open(&f->s, f->path, GP_STORE_CREATE), GP_E_VERSION);
