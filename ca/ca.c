@@ -671,8 +671,7 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *p)
 		if ((r = check_policy_oid(&o, p->policy, "--policy")) != 0)
 			return r;
 		ASN1_OBJECT_free(o);
-	} else if ((r = policy_oid_new(&newpol)) != 0)
-		return r;
+	}
 	r = gp_store_ca_get(ctx->store, p->name, &existing);
 	gp_ca_info_free(existing);
 	if (r == 0)
@@ -684,6 +683,9 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *p)
 		return gp_err(GP_E_NOTFOUND, "unknown profile '%s'", pname);
 	if (!prof->is_ca)
 		return gp_err(GP_E_POLICY, "profile %s is not a CA profile", pname);
+	/* made after the checks that return: from here on, out: frees it */
+	if (p->policy == NULL && (r = policy_oid_new(&newpol)) != 0)
+		return r;
 	if (p->parent != NULL &&
 	    ((r = gp_ca_open(&parent, ctx, p->parent,
 	    p->parent_pass ? p->parent_pass : p->pass,
