@@ -134,6 +134,22 @@ cli_out_open(cli_out *out, const char *path)
 	return 0;
 }
 
+int
+cli_out_open_new(cli_out *out, const char *path)
+{
+	struct stat st;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!is_stdout(path) && lstat(path, &st) == 0 && !S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+		errno = EEXIST;
+		return CLI_WRITE_EXISTS;
+	}
+	if ((r = cli_out_open(out, path)) == 0)
+		out->exclusive = 1;
+	return r;
+}
+
 void
 cli_out_abort(cli_out *out)
 {
@@ -149,23 +165,49 @@ cli_out_abort(cli_out *out)
 }
 
 int
-cli_out_commit(cli_out *out, const void *buf, size_t len, int durable)
+cli_out_write(cli_out *out, const void *buf, size_t len, int durable)
 {
 	FILE *f = out->f;
-	int r = 0;
 
 	if (is_stdout(out->path))
 		return fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0 ? CLI_WRITE_STDOUT : 0;
-	out->f = NULL;
 	if (fwrite(buf, 1, len, f) != len || fflush(f) != 0 ||
 	    (durable && out->tmp[0] != '\0' && fsync(fileno(f)) != 0)) {
-		r = CLI_WRITE_FILE;
-		out->f = f;     /* cli_out_abort closes it */
-	} else if (fclose(f) != 0 || (out->tmp[0] != '\0' && rename(out->tmp, out->path) != 0)) {
-		r = CLI_WRITE_FILE;
-	} else {
-		out->tmp[0] = '\0';    /* renamed: nothing to remove */
+		cli_out_abort(out);
+		return CLI_WRITE_FILE;
 	}
+	out->f = NULL;
+	if (fclose(f) != 0) {
+		cli_out_abort(out);
+		return CLI_WRITE_FILE;
+	}
+	return 0;
+}
+
+int
+cli_out_place(cli_out *out)
+{
+	if (out->tmp[0] == '\0')      /* standard output, a device: written in place */
+		return 0;
+	if (out->exclusive) {
+		/* link(2) fails with EEXIST rather than replace a file */
+		if (link(out->tmp, out->path) != 0)
+			return errno == EEXIST ? CLI_WRITE_EXISTS : CLI_WRITE_FILE;
+		unlink(out->tmp);
+	} else if (rename(out->tmp, out->path) != 0)
+		return CLI_WRITE_FILE;
+	out->tmp[0] = '\0';            /* placed: nothing to remove */
+	return 0;
+}
+
+int
+cli_out_commit(cli_out *out, const void *buf, size_t len, int durable)
+{
+	int r;
+
+	if ((r = cli_out_write(out, buf, len, durable)) != 0)
+		return r;
+	r = cli_out_place(out);
 	cli_out_abort(out);
 	return r;
 }

@@ -54,7 +54,8 @@ void cli_print_usage(FILE *f, const char *usage);
 enum {
 	CLI_WRITE_STDOUT = 1,   /* standard output */
 	CLI_WRITE_TOO_LONG,     /* path: no room for PATH.tmp.PID (errno untouched) */
-	CLI_WRITE_FILE          /* path, or its temporary file */
+	CLI_WRITE_FILE,         /* path, or its temporary file */
+	CLI_WRITE_EXISTS        /* an exclusive out: path exists (errno EEXIST) */
 };
 
 /*
@@ -75,12 +76,27 @@ typedef struct cli_out {
 	const char *path;       /* borrowed from the caller */
 	char tmp[PATH_MAX];     /* PATH.tmp.PID; "" when written in place */
 	FILE *f;                /* NULL for standard output */
+	int exclusive;          /* placed by link(2): an existing PATH stays */
 } cli_out;
 
 /* Opens path for writing as above.  Returns 0 or a CLI_WRITE_* code with
  * errno set, and prints nothing; out needs no cli_out_abort after a
  * failure. */
 int cli_out_open(cli_out *out, const char *path);
+
+/* cli_out_open for a file that must not exist: CLI_WRITE_EXISTS when path
+ * (a regular file, a link, a folder) is there, and the file is placed
+ * with link(2), which fails rather than replace one made meanwhile.  A
+ * device or FIFO is written as cli_out_open does. */
+int cli_out_open_new(cli_out *out, const char *path);
+
+/* The two halves of cli_out_commit, for a caller with work between them:
+ * cli_out_write writes buf and closes the temporary file (durable: fsync
+ * first), releasing out on failure; cli_out_place puts it at PATH and
+ * leaves out for cli_out_abort when that fails (the written temporary
+ * file, at out->tmp, can then be kept). */
+int cli_out_write(cli_out *out, const void *buf, size_t len, int durable);
+int cli_out_place(cli_out *out);
 
 /* Writes buf, then closes out and renames its temporary file into place;
  * durable: fsync before the rename.  out is released whatever happens (a

@@ -72,12 +72,14 @@ read_file(unsigned char **buf, size_t *len, const char *path, long max, const ch
  * place: never half a file.  durable: fsync before the rename (seals, which
  * are made once); signatures can be made again and skip the disk wait. */
 static int
-write_file_x(const char *path, const void *buf, size_t len, int durable)
+write_failed(const char *path, int r)
 {
-	int r = cli_write_file(path, buf, len, durable);
-
 	if (r == CLI_WRITE_TOO_LONG)
 		return cli_usage_error("output path too long");
+	if (r == CLI_WRITE_EXISTS) {
+		fprintf(stderr, "%s: %s exists (--force replaces it)\n", cli_prog, path);
+		return EXIT_REFUSED;
+	}
 	if (r == CLI_WRITE_STDOUT)
 		fprintf(stderr, "%s: cannot write to stdout\n", cli_prog);
 	else if (r != 0)
@@ -85,7 +87,7 @@ write_file_x(const char *path, const void *buf, size_t len, int durable)
 	return r != 0 ? EXIT_FAIL : 0;
 }
 
-static int write_file(const char *path, const void *buf, size_t len) { return write_file_x(path, buf, len, 0); }
+static int write_file(const char *path, const void *buf, size_t len) { return write_failed(path, cli_write_file(path, buf, len, 0)); }
 
 /* All certificates of a PEM file (or one DER certificate). */
 static int
@@ -268,11 +270,12 @@ static const char usage_make[] =
 	"make --maker-cert F --maker-key F --id ID --name NAME --holder CERT [--holder CERT]...\n"
 	"     --image F --image-type PNG|JPG|GIF|BMP|SVG --width MM --height MM --out F\n"
 	"     [--type official|personal] [--digests] [--valid-from T] [--valid-to T | --days N]\n"
-	"     [--vid VENDOR] [--pass-file F] [--no-register]\n"
+	"     [--vid VENDOR] [--pass-file F] [--no-register] [--force]\n"
 	"  Makes a GB/T 38540-2020 (version 4) seal signed by the maker (a seal-signer\n"
 	"  certificate) and records it in the seal register of the govpki home (--home,\n"
 	"  --config or $GOVPKI_HOME; --no-register skips it). --digests lists the holders by\n"
-	"  their certificate digests (SM3 or SHA-256) instead of the certificates.";
+	"  their certificate digests (SM3 or SHA-256) instead of the certificates. An\n"
+	"  existing --out file is refused unless --force; on any failure it is left as it was.";
 
 static int
 cmd_make(int argc, char **argv)
@@ -287,8 +290,9 @@ cmd_make(int argc, char **argv)
 		{ "valid-from", required_argument, NULL, 'f' }, { "valid-to", required_argument, NULL, 'u' },
 		{ "days", required_argument, NULL, 'd' }, { "vid", required_argument, NULL, 'v' },
 		{ "pass-file", required_argument, NULL, 'p' }, { "no-register", no_argument, NULL, 'N' },
-		CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
+		{ "force", no_argument, NULL, 'F' }, CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
 	const char *mcert = NULL, *mkey = NULL, *image = NULL, *out = NULL, *pass_file = NULL, *holders[64];
+	cli_out o = { 0 };
 	gp_seal_params p;
 	X509 *maker = NULL, *hx[64] = { NULL };
 	EVP_PKEY *key = NULL;
@@ -296,7 +300,7 @@ cmd_make(int argc, char **argv)
 	unsigned char *img = NULL, *der = NULL;
 	size_t nh = 0, imglen = 0, derlen = 0;
 	long days = 365;
-	int c, rc, noreg = 0, written = 0;
+	int c, rc, noreg = 0, force = 0;
 	char *end;
 
 	memset(&p, 0, sizeof(p));
@@ -345,6 +349,7 @@ cmd_make(int argc, char **argv)
 		case 'v': p.vid = optarg; break;
 		case 'p': pass_file = optarg; break;
 		case 'N': noreg = 1; break;
+		case 'F': force = 1; break;
 		default: return cli_help_or_bad_option(c, "make", usage_make, argv);
 		}
 	}
@@ -354,6 +359,10 @@ cmd_make(int argc, char **argv)
 	    p.image_type == NULL || p.width_mm == 0 || p.height_mm == 0 || out == NULL)
 		return cli_usage_error("make needs --maker-cert, --maker-key, --id, --name, --holder, --image, "
 		    "--image-type, --width, --height and --out");
+	/* the output first: a file there (unless --force), a missing folder,
+	 * fail before anything is made or asked for */
+	if ((rc = write_failed(out, force ? cli_out_open(&o, out) : cli_out_open_new(&o, out))) != 0)
+		goto out;
 	if ((rc = read_file(&img, &imglen, image, 8L * 1024 * 1024, "image")) != 0)
 		goto out;
 	if ((rc = load_cert(&maker, mcert, "maker certificate")) != 0)
@@ -373,9 +382,11 @@ cmd_make(int argc, char **argv)
 		rc = cli_fail(rc, "cannot make the seal");
 		goto out;
 	}
-	if ((rc = write_file_x(out, der, derlen, 1)) != 0)
+	/* a file is written (and fsynced) before the seal is registered and put
+	 * in place after: a failure in between leaves neither, and what was at
+	 * --out stays; standard output or a device gets it once registered */
+	if (o.tmp[0] != '\0' && (rc = write_failed(out, cli_out_write(&o, der, derlen, 1))) != 0)
 		goto out;
-	written = 1;
 	if (!noreg && want_store()) {
 		if ((rc = open_store(&ctx, 0)) != 0)
 			goto out;
@@ -383,6 +394,17 @@ cmd_make(int argc, char **argv)
 			rc = cli_fail(rc, "cannot register the seal");
 			goto out;
 		}
+	}
+	if (o.tmp[0] == '\0' && (rc = write_failed(out, cli_out_write(&o, der, derlen, 1))) != 0)
+		goto out;
+	if ((c = cli_out_place(&o)) != 0) {
+		rc = write_failed(out, c);
+		if (ctx != NULL) {
+			/* registered: the seal is not thrown away with its file */
+			fprintf(stderr, "%s: seal %s is registered; it is kept in %s\n", cli_prog, p.id, o.tmp);
+			o.tmp[0] = '\0';
+		}
+		goto out;
 	}
 	if (json_out) {
 		json_t *j = json_pack("{s:s, s:s, s:i, s:b}", "id", p.id, "file", out, "bytes", (int)derlen,
@@ -393,8 +415,7 @@ cmd_make(int argc, char **argv)
 		    !noreg && want_store() ? ", registered" : "");
 	rc = 0;
 out:
-	if (rc != 0 && written && strcmp(out, "-") != 0)
-		unlink(out);            /* nothing left behind on failure */
+	cli_out_abort(&o);      /* an unplaced temporary file; --out is untouched */
 	for (size_t i = 0; i < nh; i++)
 		X509_free(hx[i]);
 	X509_free(maker);

@@ -44,6 +44,19 @@ expect_fail "wrong passphrase" 5 "" st make --maker-cert "$d/maker.pem" --maker-
 expect_fail "maker key of another certificate" 4 "does not belong" st make --maker-cert "$d/maker.pem" --maker-key "$d/holder.key" $PASS --holder "$d/holder.pem" --width 4 --height 4 --id X1 --name x --image "$T/seal.png" --image-type PNG --out "$T/out"; no_output "mismatched maker key"
 expect_fail "holder not a certificate" 4 "holds no certificate" st make $MK --holder "$T/doc.txt" --id X1 --name x --image "$T/seal.png" --image-type PNG --out "$T/out"; no_output "bad holder"
 expect_fail "an id already registered" 4 "already registered" st make $MK --id GOOD --name again --image "$T/seal.png" --image-type PNG --out "$T/out"; no_output "taken id"
+# an existing --out file is neither replaced nor removed, unless --force replaces it
+printf 'precious\n' > "$T/precious"; cp "$T/precious" "$T/precious.orig"
+unchanged() { if cmp -s "$T/precious" "$T/precious.orig" && [ "$(store_dump)" = "$before" ] && ! ls "$T"/precious.tmp.* >/dev/null 2>&1; then ok "$1: the file and the store unchanged"; else not_ok "$1: the file and the store unchanged"; fi; }
+expect_fail "make over an existing file" 4 "precious exists \(--force replaces it\)" st make $MK --id NEW1 --name x --image "$T/seal.png" --image-type PNG --out "$T/precious"; unchanged "make over an existing file"
+ln -s "$T/nowhere" "$T/dangling"
+expect_fail "make over a dangling symbolic link" 4 "dangling exists" st make $MK --id NEW1 --name x --image "$T/seal.png" --image-type PNG --out "$T/dangling"
+[ ! -e "$T/nowhere" ] && ok "... nothing made through it" || not_ok "... nothing made through it"
+expect_fail "make --force with a taken id" 4 "already registered" st make $MK --force --id GOOD --name x --image "$T/seal.png" --image-type PNG --out "$T/precious"; unchanged "make --force with a taken id"
+expect_fail "make --force with a bad image" 4 "declared JPG" st make $MK --force --id NEW1 --name x --image "$T/seal.png" --image-type JPG --out "$T/precious"; unchanged "make --force with a bad image"
+expect "make --force over the file" st make $MK --force --id NEW1 --name x --image "$T/seal.png" --image-type PNG --out "$T/precious"
+expect "... which is now the seal" st show "$T/precious"
+grep -q "^id: *NEW1" "$T/stdout" && ok "... NEW1" || not_ok "... NEW1"
+before=$(store_dump)
 
 # --- seal and signature files: truncated, oversized, garbage, wrong versions, unknown OIDs
 len=$(stat -c %s "$d/good.seal")
