@@ -85,14 +85,22 @@ gp_store_ra_req_count(gp_store *s, int64_t counts[GP_RA__NSTATUS])
 }
 
 int
-gp_store_ra_approval_add(gp_store *s, int64_t req_id, const char *officer, int64_t when,
-    int *count)
+gp_store_ra_approval_add(gp_store *s, int64_t req_id, const char *officer, const char *comment,
+    int64_t when, int *count)
 {
 	if (count != NULL)
 		*count = 0;
 	CHECK(s, officer != NULL && count != NULL);
 	CHECK_WRITABLE(s);
-	return s->ops->ra->approval_add(s, req_id, officer, when, count);
+	return s->ops->ra->approval_add(s, req_id, officer, comment, when, count);
+}
+
+int
+gp_store_ra_challenge_use(gp_store *s, const char *challenge, int64_t expires, int64_t now)
+{
+	CHECK(s, challenge != NULL && *challenge != '\0');
+	CHECK_WRITABLE(s);
+	return s->ops->ra->challenge_use(s, challenge, expires, now);
 }
 
 int
@@ -177,9 +185,13 @@ gp_ra_request_free(gp_ra_request *q)
 	free(q->contact_phone);
 	free(q->submitter);
 	free(q->reason);
-	for (size_t i = 0; i < q->napprovers; i++)
+	for (size_t i = 0; i < q->napprovers; i++) {
 		free(q->approvers[i]);
+		if (q->comments != NULL)
+			free(q->comments[i]);
+	}
 	free(q->approvers);
+	free(q->comments);
 	free(q);
 }
 
@@ -199,7 +211,7 @@ gp_ra_request_dup(gp_ra_request **out, const gp_ra_request *b)
 	r->contact_name = r->contact_email = r->contact_phone = NULL;
 	r->submitter = r->reason = NULL;
 	r->csr = NULL;
-	r->approvers = NULL;
+	r->approvers = r->comments = NULL;
 	r->napprovers = 0;
 	if ((rc = gp_strdup(&r->ca, b->ca)) != 0 ||
 	    (rc = gp_strdup(&r->profile, b->profile)) != 0 ||
@@ -219,13 +231,16 @@ gp_ra_request_dup(gp_ra_request **out, const gp_ra_request *b)
 		memcpy(r->csr, b->csr, b->csr_len);
 	}
 	if (b->napprovers > 0) {
-		if ((r->approvers = calloc(b->napprovers, sizeof(*r->approvers))) == NULL) {
+		if ((r->approvers = calloc(b->napprovers, sizeof(*r->approvers))) == NULL ||
+		    (r->comments = calloc(b->napprovers, sizeof(*r->comments))) == NULL) {
 			rc = gp_err(GP_E_NOMEM, "out of memory");
 			goto out;
 		}
 		for (; r->napprovers < b->napprovers; r->napprovers++)
 			if ((rc = gp_strdup(&r->approvers[r->napprovers],
-			    b->approvers[r->napprovers])) != 0)
+			    b->approvers[r->napprovers])) != 0 ||
+			    (b->comments != NULL && (rc = gp_strdup(&r->comments[r->napprovers],
+			    b->comments[r->napprovers])) != 0))
 				goto out;
 	}
 	*out = r;

@@ -16,7 +16,7 @@ struct gp_store_ra_ops {
 	    const char *reason, const unsigned char *serial, size_t serial_len, int64_t when);
 	int (*req_count)(gp_store *s, int64_t counts[GP_RA__NSTATUS]);
 	int (*approval_add)(gp_store *s, int64_t req_id, const char *officer,
-	    int64_t when, int *count);
+	    const char *comment, int64_t when, int *count);
 	int (*officer_add)(gp_store *s, const gp_ra_officer *o);
 	int (*officer_get)(gp_store *s, const char *name, const unsigned char *fp,
 	    gp_ra_officer **out);
@@ -27,6 +27,7 @@ struct gp_store_ra_ops {
 	int (*token_revoke)(gp_store *s, int64_t id);
 	int (*token_list)(gp_store *s, gp_ra_token_cb cb, void *arg);
 	int (*savepoint)(gp_store *s, int what);
+	int (*challenge_use)(gp_store *s, const char *challenge, int64_t expires, int64_t now);
 };
 
 #endif

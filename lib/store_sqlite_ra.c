@@ -63,7 +63,19 @@ static const char ra_v1[] =
 	" revoked INTEGER NOT NULL DEFAULT 0,"
 	" created INTEGER NOT NULL);";
 
-static const char *const ra_migrations[] = { ra_v1 };
+/*
+ * Version 2: an approval keeps the officer's comment; the proofs of
+ * possession used, so that a challenge serves once (issue 21.6), kept
+ * until they expire.
+ */
+static const char ra_v2[] =
+	"ALTER TABLE ra_approval ADD COLUMN comment TEXT;"
+	"CREATE TABLE ra_challenge_used ("
+	" challenge TEXT PRIMARY KEY,"
+	" expires INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX ra_challenge_expires ON ra_challenge_used(expires);";
+
+static const char *const ra_migrations[] = { ra_v1, ra_v2 };
 
 /* Every request, officer and token is made with its entry (ra/ra.c:
  * ra.submit, ra.officer.add, ra.token.create), naming it "request:ID",
@@ -83,7 +95,7 @@ static const struct sq_audit_sql ra_audit[] = {
 	  SQ_LOGGED " ORDER BY id LIMIT 1" },
 };
 
-const struct sq_part sq_part_ra = { "ra", 1, ra_migrations, ra_audit,
+const struct sq_part sq_part_ra = { "ra", 2, ra_migrations, ra_audit,
 	sizeof(ra_audit) / sizeof(ra_audit[0]) };
 
 #define REQ_COLS "id, kind, status, ca, profile, subject, sans, contact_name," \
@@ -244,20 +256,28 @@ out:
 	return r;
 }
 
-/* sq_req_get's row function: adds the approving officer to the request. */
+/* sq_req_get's row function: adds the approving officer and the
+ * approval's comment to the request. */
 static int
 approver_row(void *arg, sqlite3_stmt *st)
 {
 	gp_ra_request *q = arg;
-	char **a = realloc(q->approvers, (q->napprovers + 1) * sizeof(*a));
+	char **a = realloc(q->approvers, (q->napprovers + 1) * sizeof(*a)), **c;
 	int r;
 
 	if (a == NULL)
 		return gp_err(GP_E_NOMEM, "out of memory");
 	q->approvers = a;
 	a[q->napprovers] = NULL;
-	if ((r = gp_strdup(&a[q->napprovers], (const char *)sqlite3_column_text(st, 0))) != 0)
+	if ((c = realloc(q->comments, (q->napprovers + 1) * sizeof(*c))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	q->comments = c;
+	c[q->napprovers] = NULL;
+	if ((r = gp_strdup(&a[q->napprovers], (const char *)sqlite3_column_text(st, 0))) != 0 ||
+	    (r = gp_strdup(&c[q->napprovers], (const char *)sqlite3_column_text(st, 1))) != 0) {
+		free(a[q->napprovers]);
 		return r;
+	}
 	q->napprovers++;
 	return 0;
 }
@@ -285,7 +305,7 @@ sq_req_get(gp_store *gs, int64_t id, gp_ra_request **out)
 	sq_done(s, st);
 	st = NULL;
 	/* WITHOUT ROWID: same-second approvals come in officer order */
-	if ((r = sq_prep(s, &st, "SELECT officer FROM ra_approval WHERE request_id = ?1"
+	if ((r = sq_prep(s, &st, "SELECT officer, comment FROM ra_approval WHERE request_id = ?1"
 	    " ORDER BY time, officer", "reading approvals")) != 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
@@ -399,7 +419,8 @@ sq_req_count(gp_store *gs, int64_t counts[GP_RA__NSTATUS])
 }
 
 static int
-sq_approval_add(gp_store *gs, int64_t req_id, const char *officer, int64_t when, int *count)
+sq_approval_add(gp_store *gs, int64_t req_id, const char *officer, const char *comment,
+    int64_t when, int *count)
 {
 	sq_store *s = SQ(gs);
 	sqlite3_stmt *st = NULL;
@@ -407,12 +428,13 @@ sq_approval_add(gp_store *gs, int64_t req_id, const char *officer, int64_t when,
 
 	if ((r = tx_enter(s, &mode)) != 0)
 		return r;
-	if ((r = sq_prep(s, &st, "INSERT INTO ra_approval (request_id, officer, time)"
-	    " VALUES (?1, ?2, ?3)", "recording an approval")) != 0)
+	if ((r = sq_prep(s, &st, "INSERT INTO ra_approval (request_id, officer, time, comment)"
+	    " VALUES (?1, ?2, ?3, ?4)", "recording an approval")) != 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, req_id);
 	bind_text(st, 2, officer);
 	sqlite3_bind_int64(st, 3, when);
+	bind_text(st, 4, comment);
 	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
 		if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
 			r = gp_err(GP_E_EXISTS, "officer %s already approved request %lld",
@@ -645,6 +667,44 @@ sq_token_list(gp_store *gs, gp_ra_token_cb cb, void *arg)
 	    ra_row, &w, "listing tokens");
 }
 
+/* Spends a challenge: forgets those expired before now, then records
+ * this one; GP_E_EXISTS when it was spent already. */
+static int
+sq_challenge_use(gp_store *gs, const char *challenge, int64_t expires, int64_t now)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	int rc, r, mode = TX_NONE;
+
+	if ((r = tx_enter(s, &mode)) != 0)
+		return r;
+	if ((r = sq_prep(s, &st, "DELETE FROM ra_challenge_used WHERE expires < ?1",
+	    "forgetting expired challenges")) != 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, now);
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+		r = sq_fail(s, rc, "forgetting expired challenges");
+		goto out;
+	}
+	sq_done(s, st);
+	st = NULL;
+	if ((r = sq_prep(s, &st, "INSERT INTO ra_challenge_used (challenge, expires)"
+	    " VALUES (?1, ?2)", "spending a challenge")) != 0)
+		goto out;
+	bind_text(st, 1, challenge);
+	sqlite3_bind_int64(st, 2, expires);
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+		r = rc == SQLITE_CONSTRAINT_PRIMARYKEY ?
+		    gp_err(GP_E_EXISTS, "the challenge was used already") :
+		    sq_fail(s, rc, "spending a challenge");
+		goto out;
+	}
+	r = 0;
+out:
+	sq_done(s, st);
+	return tx_leave(s, mode, r);
+}
+
 /* One RA write inside a caller's transaction that a failure undoes alone. */
 static int
 sq_savepoint(gp_store *gs, int what)
@@ -679,4 +739,5 @@ const struct gp_store_ra_ops sq_ra_ops = {
 	.token_revoke = sq_token_revoke,
 	.token_list = sq_token_list,
 	.savepoint = sq_savepoint,
+	.challenge_use = sq_challenge_use,
 };

@@ -218,10 +218,21 @@ request_json(const gp_ra_request *q)
 		json_object_set_new(j, "serial", json_string(sn));
 	}
 	if (q->approvers != NULL) {
+		json_t *cm = NULL;
+
 		a = json_array();
-		for (size_t i = 0; i < q->napprovers; i++)
+		for (size_t i = 0; i < q->napprovers; i++) {
 			json_array_append_new(a, json_string(q->approvers[i]));
+			if (q->comments == NULL || q->comments[i] == NULL)
+				continue;
+			if (cm == NULL)
+				cm = json_object();
+			json_object_set_new(cm, q->approvers[i], json_string(q->comments[i]));
+		}
 		json_object_set_new(j, "approvals", a);
+		/* each approving officer's comment, by officer */
+		if (cm != NULL)
+			json_object_set_new(j, "approval_comments", cm);
 	}
 	return j;
 }
@@ -334,7 +345,7 @@ h_challenge(worker *w, hreq *rq, hresp *rs)
 		return reply_gp(rs, gp_error_last_code(), "challenge");
 	j = json_pack("{s:s, s:I, s:s}", "challenge", c, "expires_in",
 	    (json_int_t)ra_srv->set.challenge_ttl, "sign",
-	    "govpki-revoke:<challenge>:<serial in lower-case hex>");
+	    "govpki-revoke:<challenge>:<serial in lower-case hex>:<reason>");
 	free(c);
 	return reply_json(rs, 200, j);
 }
@@ -372,6 +383,7 @@ do_reject(gp_ra *ra, void *arg)
 }
 
 struct proven {
+	int *stored;
 	const unsigned char *sn;
 	size_t snlen;
 	int reason;
@@ -385,8 +397,8 @@ do_proven(gp_ra *ra, void *arg)
 {
 	const struct proven *c = arg;
 
-	return gp_ra_revoke_proven(ra, c->sn, c->snlen, c->reason, c->challenge, c->sig,
-	    c->siglen);
+	return gp_ra_revoke_proven(c->stored, ra, c->sn, c->snlen, c->reason, c->challenge,
+	    c->sig, c->siglen);
 }
 
 struct revocation {
@@ -615,6 +627,19 @@ h_get_request(worker *w, hreq *rq, hresp *rs)
 	return 0;
 }
 
+/* 1 when request id is a revocation that who did not submit: what the
+ * library refused (GP_E_POLICY) was its aim, the officer's own certificate. */
+static int
+own_certificate_request(worker *w, int64_t id, const char *who)
+{
+	gp_ra_request *q = NULL;
+	int own = gp_ra_request_get(w->ra, id, &q) == 0 && q->kind == GP_RA_REVOKE &&
+	    strcmp(q->submitter, who) != 0;
+
+	gp_ra_request_free(q);
+	return own;
+}
+
 int
 h_approve(worker *w, hreq *rq, hresp *rs)
 {
@@ -634,7 +659,8 @@ h_approve(worker *w, hreq *rq, hresp *rs)
 	}
 	/* checks and the certificate's signature here, on this thread; the
 	 * approval, certificate and final state in the writer's group */
-	if ((r = gp_ra_approve_prepare(&appr, w->ra, id, rq->who.officer)) == 0) {
+	if ((r = gp_ra_approve_prepare(&appr, w->ra, id, rq->who.officer,
+	    json_string_value(json_object_get(j, "comment")))) == 0) {
 		memset(&op, 0, sizeof(op));
 		op.kind = WOP_APPROVE;
 		op.grouped = gp_ra_approval_grouped(appr);
@@ -643,7 +669,9 @@ h_approve(worker *w, hreq *rq, hresp *rs)
 		fin = op.fin;
 	}
 	if (r != 0) {
-		if (r == GP_E_POLICY)
+		if (r == GP_E_POLICY && own_certificate_request(w, id, rq->who.name))
+			problem(rs, 403, "own-certificate", "Forbidden", "%s", ra_error_last());
+		else if (r == GP_E_POLICY)
 			problem(rs, 403, "own-request", "Forbidden", "%s", ra_error_last());
 		else if (r == GP_E_EXISTS)
 			problem(rs, 409, "already-approved", "Already approved", "%s", ra_error_last());
@@ -699,6 +727,8 @@ h_reject(worker *w, hreq *rq, hresp *rs)
 	if (r != 0) {
 		if (r == GP_E_STATE)
 			problem(rs, 409, "not-pending", "Request not pending", "%s", ra_error_last());
+		else if (r == GP_E_POLICY)
+			problem(rs, 403, "own-certificate", "Forbidden", "%s", ra_error_last());
 		else
 			reply_gp(rs, r, "reject");
 		goto out;
@@ -937,7 +967,7 @@ h_revoke(worker *w, hreq *rq, hresp *rs)
 	size_t snlen;
 	json_t *j = NULL;
 	const char *ch, *sg;
-	int reason, r;
+	int reason, r, stored = GP_REASON_NONE;
 	int64_t id;
 
 	if (parse_body(rq, rs, &j) != 0 || check_fields(rs, j, "revocation", top) != 0)
@@ -973,7 +1003,7 @@ h_revoke(worker *w, hreq *rq, hresp *rs)
 		if (sl >= 2 && sg[sl - 2] == '=')
 			n--;
 		{
-			struct proven c = { sn, snlen, reason, ch, sig, n };
+			struct proven c = { &stored, sn, snlen, reason, ch, sig, n };
 
 			/* gp_ca_revoke commits on its own: not in a group */
 			r = write_call(do_proven, &c, 0);
@@ -986,9 +1016,10 @@ h_revoke(worker *w, hreq *rq, hresp *rs)
 			reply_gp(rs, r, "revoke");
 			goto out;
 		}
+		/* the reason the store holds: an earlier revocation may stand */
 		hex((char *)rq->param, sn, snlen);
 		reply_json(rs, 200, json_pack("{s:s, s:s, s:s}", "serial", rq->param, "status", "revoked",
-		    "reason", gp_reason_name(reason)));
+		    "reason", gp_reason_name(stored)));
 		goto out;
 	}
 	if (rq->who.role == ROLE_ANONYMOUS) {

@@ -567,6 +567,7 @@ carry_out_revoke(gp_ra *ra, const gp_ra_request *q, int *final)
 struct gp_ra_approval {
 	gp_ra_request *q;             /* as read when prepared */
 	char officer[GP_RA_MAX_NAME + 1];
+	char *comment;                /* the officer's, or NULL */
 	gp_issue_prep *prep;          /* NULL: not prepared, or failed (prep_rc) */
 	int prep_rc;
 	char prep_msg[900];
@@ -582,6 +583,7 @@ gp_ra_approval_free(gp_ra_approval *a)
 		return;
 	gp_ra_request_free(a->q);
 	gp_issue_prep_free(a->prep);
+	free(a->comment);
 	free(a);
 }
 
@@ -598,18 +600,23 @@ static void
 approval_settle(gp_ra_approval *a, int fin, int64_t when)
 {
 	gp_ra_request *q = a->q;
-	char **ap, *reason = NULL;
+	char **ap, **cm = NULL, *reason = NULL;
 
 	/* not settled (the caller then reads it) unless everything copies */
-	if ((ap = calloc(1, sizeof(*ap))) == NULL)
-		return;
-	if (gp_strdup(&ap[0], a->officer) != 0 ||
-	    (fin == GP_RA_FAILED && gp_strdup(&reason, a->prep_msg) != 0)) {
-		free(ap[0]);
+	if ((ap = calloc(1, sizeof(*ap))) == NULL || (cm = calloc(1, sizeof(*cm))) == NULL) {
 		free(ap);
 		return;
 	}
+	if (gp_strdup(&ap[0], a->officer) != 0 || gp_strdup(&cm[0], a->comment) != 0 ||
+	    (fin == GP_RA_FAILED && gp_strdup(&reason, a->prep_msg) != 0)) {
+		free(ap[0]);
+		free(ap);
+		free(cm[0]);
+		free(cm);
+		return;
+	}
 	q->approvers = ap;
+	q->comments = cm;
 	q->napprovers = 1;
 	q->status = fin;
 	q->updated = when;
@@ -648,8 +655,41 @@ prepare_cert(gp_ra *ra, gp_ra_approval *a)
 		snprintf(a->prep_msg, sizeof(a->prep_msg), "%s", gp_error_last());
 }
 
+/*
+ * GP_E_POLICY when revocation request q is aimed at officer's own
+ * certificate: nobody decides (approves or rejects) the fate of their own
+ * credential (issue 21.6).  An officer unknown to the store holds none.
+ */
+static int
+own_certificate(gp_ra *ra, const gp_ra_request *q, const char *officer)
+{
+	gp_ra_officer *o = NULL;
+	gp_ca_info *ca = NULL;
+	int r, own;
+
+	if (q->kind != GP_RA_REVOKE)
+		return 0;
+	if ((r = gp_store_ra_officer_get(gp_ctx_store(ra->ctx), officer, NULL, &o)) != 0) {
+		if (r != GP_E_NOTFOUND)
+			return r;
+		gp_error_clear();
+		return 0;
+	}
+	if ((r = gp_store_ca_get(gp_ctx_store(ra->ctx), q->ca, &ca)) != 0) {
+		gp_ra_officer_free(o);
+		return r;
+	}
+	own = o->ca_id == ca->id && o->serial_len == q->serial_len &&
+	    memcmp(o->serial, q->serial, q->serial_len) == 0;
+	gp_ca_info_free(ca);
+	gp_ra_officer_free(o);
+	return own ? gp_err(GP_E_POLICY, "request %lld would revoke officer %s's own "
+	    "certificate: another officer decides it", (long long)q->id, officer) : 0;
+}
+
 int
-gp_ra_approve_prepare(gp_ra_approval **out, gp_ra *ra, int64_t id, const char *officer)
+gp_ra_approve_prepare(gp_ra_approval **out, gp_ra *ra, int64_t id, const char *officer,
+    const char *comment)
 {
 	gp_ra_approval *a = NULL;
 	gp_ra_request *q;
@@ -660,11 +700,14 @@ gp_ra_approve_prepare(gp_ra_approval **out, gp_ra *ra, int64_t id, const char *o
 		*out = NULL;
 	if (out == NULL || ra == NULL || officer == NULL)
 		return gp_err(GP_E_INVALID, "gp_ra_approve: bad arguments");
-	if ((r = check_name("officer", officer)) != 0)
+	if ((r = check_name("officer", officer)) != 0 ||
+	    (r = check_text("comment", comment, GP_RA_MAX_TEXT, 0)) != 0)
 		return r;
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return gp_err(GP_E_NOMEM, "out of memory");
 	snprintf(a->officer, sizeof(a->officer), "%s", officer);
+	if ((r = gp_strdup(&a->comment, comment)) != 0)
+		goto out;
 	if ((r = gp_store_ra_req_get(gp_ctx_store(ra->ctx), id, &a->q)) != 0)
 		goto out;
 	q = a->q;
@@ -687,6 +730,8 @@ gp_ra_approve_prepare(gp_ra_approval **out, gp_ra *ra, int64_t id, const char *o
 			goto out;
 		}
 	}
+	if ((r = own_certificate(ra, q, officer)) != 0)
+		goto out;
 	/* the last approval needed: sign now, outside any transaction */
 	if (q->kind == GP_RA_ISSUE && ra->ca != NULL && strcmp(q->ca, gp_ca_name(ra->ca)) == 0 &&
 	    q->napprovers + 1 >= (size_t)q->approvals_needed)
@@ -743,7 +788,7 @@ gp_ra_approve_store(gp_ra *ra, int *final, gp_ra_approval *a)
 {
 	gp_store *st;
 	gp_ra_request *q;
-	char who[GP_RA_MAX_NAME + 16], obj[32], detail[128];
+	char who[GP_RA_MAX_NAME + 16], obj[32], detail[GP_RA_MAX_TEXT + 128];
 	int r, count, fin = GP_RA_PENDING;
 	int64_t now = gp_now();         /* one time for the whole write */
 
@@ -761,7 +806,7 @@ gp_ra_approve_store(gp_ra *ra, int *final, gp_ra_approval *a)
 		return r;
 	/* the primary key refuses a second approval even from a racing writer,
 	 * and the compare-and-set below a request rejected meanwhile */
-	if ((r = gp_store_ra_approval_add(st, q->id, a->officer, now, &count)) != 0 ||
+	if ((r = gp_store_ra_approval_add(st, q->id, a->officer, a->comment, now, &count)) != 0 ||
 	    (count >= q->approvals_needed &&
 	    (r = gp_store_ra_req_set_status(st, q->id, GP_RA_PENDING, GP_RA_APPROVED, NULL, NULL, 0,
 	    now)) != 0)) {
@@ -771,8 +816,9 @@ gp_ra_approve_store(gp_ra *ra, int *final, gp_ra_approval *a)
 		return r;
 	}
 	snprintf(obj, sizeof(obj), "request:%lld", (long long)q->id);
-	snprintf(detail, sizeof(detail), "result=ok approvals=%d/%d%s", count,
-	    q->approvals_needed, count >= q->approvals_needed ? " status=approved" : "");
+	snprintf(detail, sizeof(detail), "result=ok approvals=%d/%d%s%s%s", count,
+	    q->approvals_needed, count >= q->approvals_needed ? " status=approved" : "",
+	    a->comment ? " comment=" : "", a->comment ? a->comment : "");
 	if ((r = gp_audit_append(st, who, "ra.approve", obj, detail)) != 0)
 		goto undo;
 	if (count >= q->approvals_needed && ra->ca != NULL && q->kind == GP_RA_ISSUE) {
@@ -809,14 +855,14 @@ undo:
 }
 
 int
-gp_ra_approve(gp_ra *ra, int *final, int64_t id, const char *officer)
+gp_ra_approve(gp_ra *ra, int *final, int64_t id, const char *officer, const char *comment)
 {
 	gp_ra_approval *a = NULL;
 	int r;
 
 	if (final != NULL)
 		*final = -1;
-	if ((r = gp_ra_approve_prepare(&a, ra, id, officer)) == 0)
+	if ((r = gp_ra_approve_prepare(&a, ra, id, officer, comment)) == 0)
 		r = gp_ra_approve_store(ra, final, a);
 	gp_ra_approval_free(a);
 	return r;
@@ -835,6 +881,16 @@ gp_ra_reject(gp_ra *ra, int64_t id, const char *officer, const char *reason)
 	    (r = check_text("reason", reason, GP_RA_MAX_TEXT, 1)) != 0)
 		return r;
 	st = gp_ctx_store(ra->ctx);
+	{
+		gp_ra_request *q = NULL;
+
+		/* the officer's own certificate: not theirs to decide */
+		if ((r = gp_store_ra_req_get(st, id, &q)) == 0)
+			r = own_certificate(ra, q, officer);
+		gp_ra_request_free(q);
+		if (r != 0)
+			return r;
+	}
 	if ((r = w_begin(ra)) != 0)
 		return r;
 	if ((r = gp_store_ra_req_set_status(st, id, GP_RA_PENDING, GP_RA_REJECTED, reason, NULL,
@@ -951,8 +1007,10 @@ gp_ra_challenge_new(gp_ra *ra, char **out)
 	return 0;
 }
 
+/* Checks challenge c (this RA's MAC, not expired); *expires gets the
+ * time it expires. */
 static int
-challenge_check(gp_ra *ra, const char *c)
+challenge_check(gp_ra *ra, const char *c, int64_t *expires)
 {
 	char mac[65];
 	const char *dot;
@@ -973,6 +1031,7 @@ challenge_check(gp_ra *ra, const char *c)
 	if ((int64_t)t > gp_now() + 5 || (int64_t)t + ra->cttl < gp_now())
 		return gp_err(GP_E_VERIFY, "challenge expired (valid %lld s); get a new one",
 		    (long long)ra->cttl);
+	*expires = (int64_t)t + ra->cttl;
 	return 0;
 }
 
@@ -999,24 +1058,48 @@ verify_sig(EVP_PKEY *pub, const unsigned char *msg, size_t len, const unsigned c
 	return r;
 }
 
+/* Spends challenge c in a write of its own (it may serve once). */
+static int
+challenge_spend(gp_ra *ra, const char *c, int64_t expires)
+{
+	int r;
+
+	if ((r = w_begin(ra)) != 0)
+		return r;
+	if ((r = gp_store_ra_challenge_use(gp_ctx_store(ra->ctx), c, expires, gp_now())) != 0) {
+		w_rollback(ra);
+		return r == GP_E_EXISTS ?
+		    gp_err(GP_E_VERIFY, "the challenge was used already; get a new one") : r;
+	}
+	return w_commit(ra);
+}
+
 int
-gp_ra_revoke_proven(gp_ra *ra, const unsigned char *serial, size_t serial_len, int reason,
-    const char *challenge, const unsigned char *sig, size_t siglen)
+gp_ra_revoke_proven(int *stored_reason, gp_ra *ra, const unsigned char *serial,
+    size_t serial_len, int reason, const char *challenge, const unsigned char *sig,
+    size_t siglen)
 {
 	gp_cert_info *ci = NULL;
 	X509 *cert = NULL;
 	char hex[2 * GP_SERIAL_MAX + 1], *msg = NULL, actor[64];
-	int r;
+	int64_t expires = 0, at;
+	int r, status;
 
+	if (stored_reason != NULL)
+		*stored_reason = GP_REASON_NONE;
 	if (ra == NULL || serial == NULL || serial_len == 0 || serial_len > GP_SERIAL_MAX ||
 	    challenge == NULL || sig == NULL || siglen == 0)
 		return gp_err(GP_E_INVALID, "gp_ra_revoke_proven: bad arguments");
 	if ((r = need_ca(ra)) != 0)
 		return r;
+	/* RFC 5280 §5.3.1: cACompromise and aACompromise say the issuer's (an
+	 * attribute authority's) key is compromised, which a holder cannot
+	 * know; certificateHold and removeFromCRL are the CA's to decide */
 	if (reason < GP_REASON_UNSPECIFIED || reason > GP_REASON_AA_COMPROMISE || reason == 7 ||
-	    reason == GP_REASON_REMOVE_FROM_CRL || reason == GP_REASON_CERTIFICATE_HOLD)
+	    reason == GP_REASON_REMOVE_FROM_CRL || reason == GP_REASON_CERTIFICATE_HOLD ||
+	    reason == GP_REASON_CA_COMPROMISE || reason == GP_REASON_AA_COMPROMISE)
 		return gp_err(GP_E_INVALID, "a holder cannot ask for reason %s", gp_reason_name(reason));
-	if ((r = challenge_check(ra, challenge)) != 0)
+	if ((r = challenge_check(ra, challenge, &expires)) != 0)
 		return r;
 	gp_hex_encode(hex, serial, serial_len);
 	if ((r = gp_store_cert_get(gp_ctx_store(ra->ctx), gp_ca_id(ra->ca), serial, serial_len,
@@ -1027,16 +1110,27 @@ gp_ra_revoke_proven(gp_ra *ra, const unsigned char *serial, size_t serial_len, i
 	}
 	if ((r = gp_cert_parse(&cert, ci->der, ci->der_len)) != 0)
 		goto out;
-	if ((msg = malloc(strlen(challenge) + sizeof(hex) + 32)) == NULL) {
+	if ((msg = malloc(strlen(challenge) + sizeof(hex) + 64)) == NULL) {
 		r = gp_err(GP_E_NOMEM, "out of memory");
 		goto out;
 	}
-	sprintf(msg, "govpki-revoke:%s:%s", challenge, hex);
+	/* the signature covers the reason too: a proof made for superseded
+	 * cannot be replayed as keyCompromise (issue 21.6) */
+	sprintf(msg, "govpki-revoke:%s:%s:%s", challenge, hex, gp_reason_name(reason));
 	if ((r = verify_sig(X509_get0_pubkey(cert), (unsigned char *)msg, strlen(msg), sig,
-	    siglen)) != 0)
+	    siglen)) != 0 ||
+	    (r = challenge_spend(ra, challenge, expires)) != 0)
 		goto out;
 	snprintf(actor, sizeof(actor), "holder:%s", hex);
-	r = gp_ca_revoke(ra->ctx, gp_ca_name(ra->ca), serial, serial_len, reason, 0, actor);
+	if ((r = gp_ca_revoke(ra->ctx, gp_ca_name(ra->ca), serial, serial_len, reason, 0,
+	    actor)) != 0)
+		goto out;
+	/* what the store holds now: an earlier revocation may stand */
+	if (stored_reason != NULL &&
+	    (r = gp_store_cert_status(gp_ctx_store(ra->ctx), gp_ca_id(ra->ca), serial, serial_len,
+	    &status, &at, stored_reason)) != 0)
+		goto out;
+	r = 0;
 out:
 	free(msg);
 	X509_free(cert);
@@ -1045,6 +1139,15 @@ out:
 }
 
 /* ----------------------------------------------------------- officers */
+
+/* 1 when x carries extendedKeyUsage with id-kp-clientAuth (RFC 5280
+ * §4.2.1.12): what a TLS client certificate is for. */
+static int
+client_auth(X509 *x)
+{
+	return (X509_get_extension_flags(x) & EXFLAG_XKUSAGE) &&
+	    (X509_get_extended_key_usage(x) & XKU_SSL_CLIENT);
+}
 
 /* The store's CA that issued cert, and the certificate's serial there. */
 static int
@@ -1097,6 +1200,16 @@ gp_ra_officer_add(gp_ra *ra, const char *name, int role, X509 *cert, const char 
 	o.enabled = 1;
 	o.created = gp_now();
 	st = gp_ctx_store(ra->ctx);
+	/* an officer logs in with a TLS client certificate, never a CA's */
+	if (X509_check_ca(cert) != 0) {
+		r = gp_err(GP_E_POLICY, "a CA certificate cannot be an officer's (officer %s)", name);
+		goto out;
+	}
+	if (!client_auth(cert)) {
+		r = gp_err(GP_E_POLICY, "officer %s: the certificate has no extendedKeyUsage "
+		    "clientAuth (RFC 5280 4.2.1.12), so it cannot log in", name);
+		goto out;
+	}
 	if ((r = find_issuer(ra, cert, &o.ca_id, o.serial, &o.serial_len)) != 0 ||
 	    (r = gp_x509_fingerprint(cert, o.fingerprint)) != 0 ||
 	    (r = gp_name_to_string(&o.subject, X509_get_subject_name(cert))) != 0)
@@ -1209,6 +1322,86 @@ not_after(const X509 *x)
 	return (int64_t)timegm(&tm);
 }
 
+/* The ancestry of CA ca_id (made once, kept in ra). */
+static int
+ancestry(gp_ra *ra, int64_t ca_id, const struct ra_ancestry **out)
+{
+	struct ra_ancestry *a;
+	gp_ca_info *info = NULL;
+	X509 *x = NULL;
+	int64_t cur = ca_id;
+	int r = 0;
+
+	for (int i = 0; i < RA_ANCESTRY_CACHE; i++) {
+		if (ra->anc[i].ca_id == ca_id) {
+			*out = &ra->anc[i];
+			return 0;
+		}
+	}
+	a = &ra->anc[ra->anc_next++ % RA_ANCESTRY_CACHE];
+	memset(a, 0, sizeof(*a));
+	for (;;) {
+		if ((r = gp_store_ca_get_id(gp_ctx_store(ra->ctx), cur, &info)) != 0)
+			goto out;
+		if (info->parent_id == 0)
+			break;
+		if (a->n == RA_ANCESTRY_MAX) {
+			r = gp_err(GP_E_STATE, "CA %s: more than %d CAs above it", info->name,
+			    RA_ANCESTRY_MAX);
+			goto out;
+		}
+		if ((r = gp_cert_parse(&x, info->cert_der, info->cert_len)) != 0 ||
+		    (r = gp_serial_from_asn1(a->up[a->n].sn, &a->up[a->n].snlen,
+		    X509_get0_serialNumber(x))) != 0)
+			goto out;
+		a->up[a->n].parent = info->parent_id;
+		snprintf(a->up[a->n].name, sizeof(a->up[a->n].name), "%s", info->name);
+		a->n++;
+		cur = info->parent_id;
+		X509_free(x);
+		x = NULL;
+		gp_ca_info_free(info);
+		info = NULL;
+	}
+	a->ca_id = ca_id;
+	*out = a;
+out:
+	X509_free(x);
+	gp_ca_info_free(info);
+	return r;
+}
+
+/*
+ * GP_E_VERIFY when a CA between the officer's certificate and the root is
+ * revoked or on hold (RFC 5280 §6.1.3: every certificate of the path must
+ * be good), read from the store at every login: a remembered chain does
+ * not outlive the revocation of a CA in it (issue 11.5).
+ */
+static int
+ancestry_good(gp_ra *ra, const gp_ra_officer *o)
+{
+	const struct ra_ancestry *a = NULL;
+	int64_t at;
+	int r, status, reason;
+
+	if ((r = ancestry(ra, o->ca_id, &a)) != 0)
+		return r;
+	for (int i = 0; i < a->n; i++) {
+		r = gp_store_cert_status(gp_ctx_store(ra->ctx), a->up[i].parent, a->up[i].sn,
+		    a->up[i].snlen, &status, &at, &reason);
+		if (r == GP_E_NOTFOUND) {      /* a CA made before sub-CAs were stored */
+			gp_error_clear();
+			continue;
+		}
+		if (r != 0)
+			return r;
+		if (status != GP_STATUS_GOOD)
+			return gp_err(GP_E_VERIFY, "officer %s: CA %s above the certificate is %s",
+			    o->name, a->up[i].name, status == GP_STATUS_HOLD ? "on hold" : "revoked");
+	}
+	return 0;
+}
+
 int
 gp_ra_officer_auth(gp_ra *ra, gp_ra_officer **out, const char *officer_ca, X509 *leaf,
     STACK_OF(X509) *untrusted)
@@ -1225,6 +1418,11 @@ gp_ra_officer_auth(gp_ra *ra, gp_ra_officer **out, const char *officer_ca, X509 
 		return gp_err(GP_E_INVALID, "gp_ra_officer_auth: bad arguments");
 	if ((r = gp_x509_fingerprint(leaf, fp)) != 0 || (r = load_trust(ra, officer_ca)) != 0)
 		return r;
+	/* a TLS client certificate: a server's or a CA's certificate is not
+	 * an officer's login, even when it is registered */
+	if (!client_auth(leaf))
+		return gp_err(GP_E_VERIFY, "officer certificate has no extendedKeyUsage clientAuth "
+		    "(RFC 5280 4.2.1.12)");
 	for (int i = 0; i < RA_CHAIN_CACHE; i++) {
 		const struct ra_chain_ok *c = &ra->cache[i];
 
@@ -1274,6 +1472,8 @@ gp_ra_officer_auth(gp_ra *ra, gp_ra_officer **out, const char *officer_ca, X509 
 		    status == GP_STATUS_HOLD ? "on hold" : "revoked");
 		goto out;
 	}
+	if ((r = ancestry_good(ra, o)) != 0)
+		goto out;
 	if (!o->enabled) {
 		r = gp_err(GP_E_VERIFY, "officer %s is disabled", o->name);
 		goto out;

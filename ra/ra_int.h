@@ -13,6 +13,24 @@ struct ra_chain_ok {
 	int64_t until;            /* earliest notAfter of the chain */
 };
 
+/* The CAs above an officer's certificate, from its issuing CA up to the
+ * root: each CA's certificate as a certificate of its parent, whose status
+ * is read at every login.  Made once per issuing CA (the hierarchy does
+ * not change; statuses do). */
+#define RA_ANCESTRY_MAX 8
+#define RA_ANCESTRY_CACHE 4
+
+struct ra_ancestry {
+	int64_t ca_id;            /* the issuing CA; 0: slot unused */
+	int n;
+	struct {
+		int64_t parent;       /* the CA that issued this CA's certificate */
+		unsigned char sn[GP_SERIAL_MAX];
+		size_t snlen;
+		char name[65];        /* this CA's name */
+	} up[RA_ANCESTRY_MAX];
+};
+
 struct gp_ra {
 	gp_ctx *ctx;              /* borrowed */
 	gp_ca *ca;                /* borrowed, may be NULL */
@@ -24,6 +42,8 @@ struct gp_ra {
 	char *trust_ca;           /* the officer CA these were loaded for */
 	struct ra_chain_ok cache[RA_CHAIN_CACHE];
 	unsigned cache_next;
+	struct ra_ancestry anc[RA_ANCESTRY_CACHE];
+	unsigned anc_next;
 	int group;                /* a group is open: writes are savepoints */
 };
 

@@ -69,6 +69,8 @@ typedef struct gp_ra_request {
 	unsigned char serial[GP_SERIAL_MAX];  /* issued (issue) or target (revoke) */
 	size_t serial_len;         /* 0: none yet */
 	char **approvers;          /* officers who approved, in order (get only) */
+	char **comments;           /* comments[i]: approvers[i]'s comment or NULL;
+	                            * the array may be NULL when no approver has one */
 	size_t napprovers;
 } gp_ra_request;
 
@@ -163,15 +165,19 @@ GP_EXPORT void gp_ra_request_free(gp_ra_request *req);
 GP_EXPORT int gp_ra_request_dup(gp_ra_request **out, const gp_ra_request *req);
 
 /*
- * Officer officer approves request id.  GP_E_NOTFOUND: no such request;
+ * Officer officer approves request id, with a comment (NULL: none; at
+ * most GP_RA_MAX_TEXT bytes, kept with the approval and in the audit
+ * entry).  GP_E_NOTFOUND: no such request;
  * GP_E_STATE: it is not pending (rejected, issued, ...); GP_E_EXISTS: this
- * officer approved it already; GP_E_POLICY: the officer submitted it.
+ * officer approved it already; GP_E_POLICY: the officer submitted it, or
+ * it would revoke the officer's own certificate.
  * When this is the last approval needed the request is carried out at
  * once: issued or revoked, or failed with the reason (which is then also
  * in gp_error_last(), but the call returns 0: the approval stands).
  * *final (may be NULL) gets the request's status afterwards.
  */
-GP_EXPORT int gp_ra_approve(gp_ra *ra, int *final, int64_t id, const char *officer);
+GP_EXPORT int gp_ra_approve(gp_ra *ra, int *final, int64_t id, const char *officer,
+    const char *comment);
 
 /*
  * Group commit, for a caller that funnels the writes of many threads into
@@ -214,7 +220,7 @@ GP_EXPORT int gp_ra_submit_store(gp_ra *ra, gp_ra_request **out, const gp_ra_sub
  */
 typedef struct gp_ra_approval gp_ra_approval;
 GP_EXPORT int gp_ra_approve_prepare(gp_ra_approval **out, gp_ra *ra, int64_t id,
-    const char *officer);
+    const char *officer, const char *comment);
 GP_EXPORT int gp_ra_approve_store(gp_ra *ra, int *final, gp_ra_approval *a);
 GP_EXPORT int gp_ra_approval_grouped(const gp_ra_approval *a);
 /* After a successful _store: the request as this approval left it, when
@@ -224,7 +230,8 @@ GP_EXPORT int gp_ra_approval_grouped(const gp_ra_approval *a);
 GP_EXPORT const gp_ra_request *gp_ra_approval_request(const gp_ra_approval *a);
 GP_EXPORT void gp_ra_approval_free(gp_ra_approval *a);
 
-/* Rejects a pending request with a reason (required).  Same errors. */
+/* Rejects a pending request with a reason (required).  Same errors
+ * (GP_E_POLICY: a revocation of the officer's own certificate). */
 GP_EXPORT int gp_ra_reject(gp_ra *ra, int64_t id, const char *officer, const char *reason);
 
 /* Marks requests left approved by a stopped server as failed (their
@@ -238,16 +245,22 @@ GP_EXPORT int gp_ra_count(gp_ra *ra, int64_t counts[GP_RA__NSTATUS]);
 /*
  * Challenges for proof of possession: an opaque printable string of at
  * most 128 characters (malloc'ed, free()) valid for the RA's ttl (default
- * 300 s).  A holder revokes its own certificate at once by signing
- * "govpki-revoke:" || challenge || ":" || hex serial with the certificate's
- * key (the algorithm's default digest: SHA-256, SM3 for SM2, none for
- * Ed25519).  gp_ra_revoke_proven checks the challenge (GP_E_VERIFY when
- * forged or expired), the signature (GP_E_VERIFY) and revokes through
- * gp_ca_revoke with actor "holder".
+ * 300 s), and once.  A holder revokes its own certificate at once by
+ * signing "govpki-revoke:" || challenge || ":" || hex serial || ":" ||
+ * reason (its RFC 5280 §5.3.1 name, gp_reason_name) with the
+ * certificate's key (the algorithm's default digest: SHA-256, SM3 for
+ * SM2, none for Ed25519).  gp_ra_revoke_proven checks the challenge
+ * (GP_E_VERIFY when forged, expired or used already), the signature
+ * (GP_E_VERIFY), spends the challenge, and revokes through gp_ca_revoke
+ * with actor "holder:SERIAL".  A holder may not claim certificateHold,
+ * removeFromCRL, cACompromise or aACompromise (GP_E_INVALID).
+ * *stored_reason (may be NULL) gets the reason the store holds
+ * afterwards, which an earlier revocation may have set.
  */
 GP_EXPORT int gp_ra_challenge_new(gp_ra *ra, char **out);
-GP_EXPORT int gp_ra_revoke_proven(gp_ra *ra, const unsigned char *serial, size_t serial_len,
-    int reason, const char *challenge, const unsigned char *sig, size_t siglen);
+GP_EXPORT int gp_ra_revoke_proven(int *stored_reason, gp_ra *ra, const unsigned char *serial,
+    size_t serial_len, int reason, const char *challenge, const unsigned char *sig,
+    size_t siglen);
 
 /* Officers.  add: cert must be issued by a CA of the store (its status is
  * checked at every login); name [A-Za-z0-9_.@-]{1,128}; GP_E_EXISTS for a
@@ -305,10 +318,15 @@ GP_EXPORT int gp_store_ra_req_list(gp_store *s, const gp_ra_filter *f,
 GP_EXPORT int gp_store_ra_req_set_status(gp_store *s, int64_t id, int from, int to,
     const char *reason, const unsigned char *serial, size_t serial_len, int64_t when);
 GP_EXPORT int gp_store_ra_req_count(gp_store *s, int64_t counts[GP_RA__NSTATUS]);
-/* Records an approval; GP_E_EXISTS when that officer approved already.
- * *count gets the number of approvals of the request afterwards. */
+/* Records an approval with its comment (NULL: none); GP_E_EXISTS when
+ * that officer approved already.  *count gets the number of approvals of
+ * the request afterwards. */
 GP_EXPORT int gp_store_ra_approval_add(gp_store *s, int64_t req_id, const char *officer,
-    int64_t when, int *count);
+    const char *comment, int64_t when, int *count);
+/* Spends challenge (valid until expires): GP_E_EXISTS when it was spent
+ * before; challenges expired before now are forgotten. */
+GP_EXPORT int gp_store_ra_challenge_use(gp_store *s, const char *challenge, int64_t expires,
+    int64_t now);
 GP_EXPORT int gp_store_ra_officer_add(gp_store *s, const gp_ra_officer *o);
 /* By name (fingerprint NULL) or by certificate fingerprint (name NULL). */
 GP_EXPORT int gp_store_ra_officer_get(gp_store *s, const char *name,

@@ -168,7 +168,8 @@ api alice POST /api/v1/requests/$hid/approve >/dev/null
 hsn=$(json "j['serial']")
 check "challenge" 200 "$(api anon GET /api/v1/challenge)"
 chal=$(json "j['challenge']")
-printf 'govpki-revoke:%s:%s' "$chal" "$hsn" > "$T/msg"
+# the proof covers the reason: govpki-revoke:<challenge>:<serial>:<reason>
+printf 'govpki-revoke:%s:%s:keyCompromise' "$chal" "$hsn" > "$T/msg"
 openssl dgst -sha256 -sign "$WWW_KEY" -out "$T/badsig" "$T/msg"
 python3 -c "import json,base64; print(json.dumps({'reason':'keyCompromise','challenge':'$chal','signature':base64.b64encode(open('$T/badsig','rb').read()).decode()}))" > "$T/bad.json"
 check "a signature by another key is 401" 401 "$(api anon POST /api/v1/certificates/$hsn/revoke "${JSON[@]}" --data-binary @"$T/bad.json")"
@@ -178,7 +179,13 @@ python3 -c "import json,base64; print(json.dumps({'reason':'keyCompromise','chal
 check "a forged challenge is 401" 401 "$(api anon POST /api/v1/certificates/$hsn/revoke "${JSON[@]}" --data-binary @"$T/forged.json")"
 check "anonymous without proof is 401" 401 "$(api anon POST /api/v1/certificates/$hsn/revoke "${JSON[@]}" -d '{"reason":"keyCompromise"}')"
 python3 -c "import json,base64; print(json.dumps({'reason':'keyCompromise','challenge':'$chal','signature':base64.b64encode(open('$T/sig','rb').read()).decode()}))" > "$T/good.json"
+# the same proof offered for another reason: it does not cover that one
+python3 -c "import json; j=json.load(open('$T/good.json')); j['reason']='superseded'; print(json.dumps(j))" > "$T/other.json"
+check "a proof for keyCompromise sent as superseded is 401" 401 "$(api anon POST /api/v1/certificates/$hsn/revoke "${JSON[@]}" --data-binary @"$T/other.json")"
 check "holder's proof revokes at once" 200 "$(api anon POST /api/v1/certificates/$hsn/revoke "${JSON[@]}" --data-binary @"$T/good.json")"
+check "... the answer gives the stored reason" keyCompromise "$(json "j['reason']")"
+check "the same proof again: the challenge is spent, 401" 401 "$(api anon POST /api/v1/certificates/$hsn/revoke "${JSON[@]}" --data-binary @"$T/good.json")"
+json "j['detail']" | grep -q "used already" && ok "... saying it was used" || not_ok "... detail: $(json "j['detail']")"
 api app GET /api/v1/certificates/$hsn >/dev/null
 check "holder's certificate is revoked" keyCompromise "$(json "j['reason']")"
 # a compromised key is refused in every later CSR (issue 21.3), and so is a CA's own key
@@ -208,7 +215,7 @@ check "revoked officer is refused at once" 401 "$(api bob GET /api/v1/requests)"
 json "j['detail']" | grep -q revoked && ok "... saying revoked" || not_ok "... saying revoked"
 # an expired certificate from the issuing CA (openssl ca backdates it)
 mkdir -p "$D/oca/new"; : > "$D/oca/index.txt"
-printf '[ca]\ndefault_ca=c\n[c]\ndatabase=%s\nnew_certs_dir=%s\nrand_serial=yes\ndefault_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n' \
+printf '[ca]\ndefault_ca=c\n[c]\ndatabase=%s\nnew_certs_dir=%s\nrand_serial=yes\ndefault_md=sha256\npolicy=p\nx509_extensions=x\n[p]\ncommonName=supplied\n[x]\nextendedKeyUsage=clientAuth\n' \
 	"$D/oca/index.txt" "$D/oca/new" > "$D/oca/ca.cnf"
 openssl x509 -in "$D/api-chain.pem" -out "$D/issuing.pem"
 openssl ca -batch -config "$D/oca/ca.cnf" -cert "$D/issuing.pem" -keyfile "$GOVPKI_HOME/keys/issuing.key" \

@@ -54,7 +54,7 @@ body_for() {
 	*/revoke)
 		api anon GET /api/v1/challenge >/dev/null
 		chal=$(json "j['challenge']")
-		printf 'govpki-revoke:%s:%s' "$chal" "$sn" > "$T/msg"
+		printf 'govpki-revoke:%s:%s:superseded' "$chal" "$sn" > "$T/msg"
 		openssl dgst -sha256 -sign "$KEY" -out "$T/sig" "$T/msg"
 		python3 -c "import json,base64; print(json.dumps({'reason':'superseded','challenge':'$chal','signature':base64.b64encode(open('$T/sig','rb').read()).decode()}))" > "$T/b.json" ;;
 	esac

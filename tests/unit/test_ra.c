@@ -112,7 +112,7 @@ test_submit_approve_issue(void **state)
 	assert_int_equal(q->approvals_needed, 1);
 	assert_string_equal(q->contact_email, "a@example.gov.cn");
 	gp_ra_request_free(q);
-	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice"), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice", NULL), 0);
 	assert_int_equal(fin, GP_RA_ISSUED);
 	assert_int_equal(gp_ra_request_get(f->ra, id, &q), 0);
 	assert_int_equal(q->status, GP_RA_ISSUED);
@@ -125,8 +125,8 @@ test_submit_approve_issue(void **state)
 	gp_cert_info_free(ci);
 	gp_ra_request_free(q);
 	/* approving again, by anyone, is a state conflict */
-	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "bob"), GP_E_STATE);
-	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice"), GP_E_STATE);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "bob", NULL), GP_E_STATE);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice", NULL), GP_E_STATE);
 }
 
 /* sub-ca needs two distinct officers; the submitter cannot approve; the
@@ -146,11 +146,11 @@ test_dual_control(void **state)
 	s.csr_len = len;
 	s.submitter = "officer:alice";
 	assert_int_equal(gp_ra_submit(f->ra, &id, &s), 0);
-	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice"), GP_E_POLICY);
-	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "bob"), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice", NULL), GP_E_POLICY);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "bob", NULL), 0);
 	assert_int_equal(fin, GP_RA_PENDING);
-	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "bob"), GP_E_EXISTS);
-	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "carol"), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "bob", NULL), GP_E_EXISTS);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "carol", NULL), 0);
 	assert_int_equal(fin, GP_RA_ISSUED);
 	free(csr);
 	EVP_PKEY_free(k);
@@ -186,9 +186,9 @@ test_ca_dual_control(void **state)
 	assert_int_equal(gp_ra_request_get(f->ra, id, &got), 0);
 	assert_int_equal(got->approvals_needed, 2);
 	gp_ra_request_free(got);
-	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice"), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice", NULL), 0);
 	assert_int_equal(fin, GP_RA_PENDING);
-	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "bob"), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "bob", NULL), 0);
 	assert_int_equal(fin, GP_RA_ISSUED);
 
 	/* a row that says one approval: the profile's two still apply */
@@ -207,9 +207,9 @@ test_ca_dual_control(void **state)
 	assert_int_equal(gp_ra_request_get(f->ra, q.id, &got), 0);
 	assert_int_equal(got->approvals_needed, 2);
 	gp_ra_request_free(got);
-	assert_int_equal(gp_ra_approve(f->ra, &fin, q.id, "alice"), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, q.id, "alice", NULL), 0);
 	assert_int_equal(fin, GP_RA_PENDING);
-	assert_int_equal(gp_ra_approve(f->ra, &fin, q.id, "bob"), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, q.id, "bob", NULL), 0);
 	assert_int_equal(fin, GP_RA_ISSUED);
 	free(csr);
 	EVP_PKEY_free(k);
@@ -310,7 +310,7 @@ test_key_compromised(void **state)
 	int fin;
 
 	assert_int_equal(gp_ra_submit(f->ra, &id, &s), 0);
-	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice"), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice", NULL), 0);
 	assert_int_equal(fin, GP_RA_ISSUED);
 	assert_int_equal(gp_ra_submit(f->ra, &id2, &s), 0);
 	assert_int_equal(gp_ra_request_get(f->ra, id, &q), 0);
@@ -321,7 +321,7 @@ test_key_compromised(void **state)
 	assert_int_equal(gp_ra_submit(f->ra, &id, &s), GP_E_POLICY);
 	assert_non_null(strstr(gp_error_last(), "revoked for keyCompromise"));
 	assert_int_equal(gp_store_cert_count(gp_ctx_store(f->ctx), 0, &n0), 0);
-	assert_int_equal(gp_ra_approve(f->ra, &fin, id2, "alice"), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id2, "alice", NULL), 0);
 	assert_int_equal(fin, GP_RA_FAILED);
 	assert_int_equal(gp_store_cert_count(gp_ctx_store(f->ctx), 0, &n1), 0);
 	assert_int_equal(n1, n0);
@@ -350,10 +350,10 @@ test_reject(void **state)
 	assert_int_equal(q->status, GP_RA_REJECTED);
 	assert_string_equal(q->reason, "no");
 	gp_ra_request_free(q);
-	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice"), GP_E_STATE);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice", NULL), GP_E_STATE);
 	assert_int_equal(gp_ra_reject(f->ra, id, "bob", "again"), GP_E_STATE);
 	assert_int_equal(gp_ra_reject(f->ra, 9999, "bob", "x"), GP_E_NOTFOUND);
-	assert_int_equal(gp_ra_approve(f->ra, &fin, 9999, "bob"), GP_E_NOTFOUND);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, 9999, "bob", NULL), GP_E_NOTFOUND);
 }
 
 /* Bad submissions are refused and store nothing (no request, no audit row). */
@@ -415,7 +415,7 @@ test_failed_issuance(void **state)
 	assert_int_equal(gp_ra_submit(f->ra, &id, &s), 0);
 	/* an RA without a CA records the approval but cannot carry it out */
 	assert_int_equal(gp_ra_new(&noca, f->ctx, NULL), 0);
-	assert_int_equal(gp_ra_approve(noca, &fin, id, "alice"), GP_E_STATE);
+	assert_int_equal(gp_ra_approve(noca, &fin, id, "alice", NULL), GP_E_STATE);
 	assert_int_equal(gp_ra_request_get(f->ra, id, &q), 0);
 	assert_int_equal(q->status, GP_RA_APPROVED);
 	gp_ra_request_free(q);
@@ -450,7 +450,7 @@ test_list_count(void **state)
 
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(gp_ra_submit(f->ra, &id, &s), 0);
-	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice"), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice", NULL), 0);
 	assert_int_equal(gp_ra_count(f->ra, counts), 0);
 	assert_int_equal(counts[GP_RA_PENDING], 2);
 	assert_int_equal(counts[GP_RA_ISSUED], 1);
@@ -586,45 +586,233 @@ test_officers(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* A certificate issued through the RA for key; *q its request. */
+static void
+issued_for(fx *f, EVP_PKEY *key, const char *cn, gp_ra_request **q)
+{
+	size_t len;
+	unsigned char *csr = tu_csr(&len, key, "Example", cn, NULL);
+	char san[80];
+	gp_ra_submission s = sub_of(f, "tls-server");
+	int64_t id;
+	int fin;
+
+	snprintf(san, sizeof(san), "DNS:%s", cn);
+	s.csr = csr;
+	s.csr_len = len;
+	s.sans = san;
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice", NULL), 0);
+	assert_int_equal(fin, GP_RA_ISSUED);
+	assert_int_equal(gp_ra_request_get(f->ra, id, q), 0);
+	free(csr);
+}
+
+/* A holder's proof: key signs "govpki-revoke:" challenge ":" serial ":" reason. */
+static void
+prove(unsigned char **sig, size_t *siglen, EVP_PKEY *key, const char *ch,
+    const gp_ra_request *q, const char *reason)
+{
+	char msg[512], hex[41];
+
+	for (size_t i = 0; i < q->serial_len; i++)
+		sprintf(hex + 2 * i, "%02x", q->serial[i]);
+	snprintf(msg, sizeof(msg), "govpki-revoke:%s:%s:%s", ch, hex, reason);
+	assert_int_equal(gp_sign_data(sig, siglen, key, (unsigned char *)msg, strlen(msg)), 0);
+}
+
+/* A certificate of profile under ca for a fresh key, as a TLS peer sends
+ * it (from DER). */
+static X509 *
+cert_of(gp_ca *ca, const char *profile, const char *cn, const char *san)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	size_t len;
+	unsigned char *csr = tu_csr(&len, k, "Example", cn, san);
+	gp_issue_req ir = { .csr = csr, .csr_len = len, .profile = profile };
+	X509 *c = NULL, *d;
+
+	if (gp_ca_issue(ca, &ir, &c) != 0)
+		fail_msg("issue: %s", gp_error_last());
+	d = der_copy(c);
+	X509_free(c);
+	free(csr);
+	EVP_PKEY_free(k);
+	return d;
+}
+
+/* Issue 21.6: an officer's certificate is a TLS client's (clientAuth),
+ * never a CA's, at registration and at every login. */
+static void
+test_officer_cert_kind(void **state)
+{
+	fx *f = *state;
+	X509 *srv = cert_of(f->ca, "tls-server", "srv.example.cn", "DNS:srv.example.cn");
+	X509 *ca = der_copy(gp_ca_cert0(f->ca));
+	gp_ra_officer o, *got = NULL;
+
+	assert_int_equal(gp_ra_officer_add(f->ra, "srv", GP_RA_ROLE_OFFICER, srv, "t"), GP_E_POLICY);
+	assert_non_null(strstr(gp_error_last(), "clientAuth"));
+	assert_int_equal(gp_ra_officer_add(f->ra, "ca", GP_RA_ROLE_ADMIN, ca, "t"), GP_E_POLICY);
+	assert_non_null(strstr(gp_error_last(), "CA certificate"));
+	/* one registered before the rule (written to the store directly) */
+	memset(&o, 0, sizeof(o));
+	o.name = "old";
+	o.role = GP_RA_ROLE_OFFICER;
+	o.ca_id = gp_ca_id(f->ca);
+	assert_int_equal(gp_serial_from_asn1(o.serial, &o.serial_len, X509_get0_serialNumber(srv)), 0);
+	assert_int_equal(gp_x509_fingerprint(srv, o.fingerprint), 0);
+	o.subject = "CN=srv.example.cn";
+	o.enabled = 1;
+	assert_int_equal(gp_store_ra_officer_add(gp_ctx_store(f->ctx), &o), 0);
+	assert_int_equal(gp_ra_officer_auth(f->ra, &got, "issuing", srv, NULL), GP_E_VERIFY);
+	assert_non_null(strstr(gp_error_last(), "clientAuth"));
+	assert_null(got);
+	X509_free(srv);
+	X509_free(ca);
+}
+
+/* Issue 11.5: a remembered officer login ends when a CA above the
+ * officer's certificate is revoked (or put on hold). */
+static void
+test_officer_ca_revoked(void **state)
+{
+	fx *f = *state;
+	gp_ca_params p;
+	gp_ca *dept = NULL;
+	gp_ra_officer *o = NULL;
+	X509 *cert;
+	unsigned char sn[GP_SERIAL_MAX];
+	size_t snlen;
+
+	memset(&p, 0, sizeof(p));
+	p.name = "dept";
+	p.parent = "issuing";
+	p.subject = "/C=CN/O=Example/CN=Dept";
+	p.key_type = GP_KEY_EC_P256;
+	p.profile = "sub-ca";
+	p.pass = PW;
+	p.passlen = strlen(PW);
+	assert_int_equal(gp_ca_create(f->ctx, &p), 0);
+	assert_int_equal(gp_ca_open(&dept, f->ctx, "dept", PW, strlen(PW)), 0);
+	cert = cert_of(dept, "tls-client", "dora", NULL);
+	assert_int_equal(gp_ra_officer_add(f->ra, "dora", GP_RA_ROLE_OFFICER, cert, "t"), 0);
+	/* twice: the second login comes from the chain remembered */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(gp_ra_officer_auth(f->ra, &o, "dept", cert, NULL), 0);
+		gp_ra_officer_free(o);
+		o = NULL;
+	}
+	/* the CA between the officer and the root on hold, then revoked */
+	assert_int_equal(gp_serial_from_asn1(sn, &snlen, X509_get0_serialNumber(gp_ca_cert0(dept))), 0);
+	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", sn, snlen, GP_REASON_CERTIFICATE_HOLD, 0,
+	    "t"), 0);
+	assert_int_equal(gp_ra_officer_auth(f->ra, &o, "dept", cert, NULL), GP_E_VERIFY);
+	assert_non_null(strstr(gp_error_last(), "CA dept above the certificate is on hold"));
+	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", sn, snlen, GP_REASON_REMOVE_FROM_CRL, 0,
+	    "t"), 0);
+	assert_int_equal(gp_ra_officer_auth(f->ra, &o, "dept", cert, NULL), 0);
+	gp_ra_officer_free(o);
+	o = NULL;
+	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", sn, snlen, GP_REASON_CA_COMPROMISE, 0,
+	    "t"), 0);
+	assert_int_equal(gp_ra_officer_auth(f->ra, &o, "dept", cert, NULL), GP_E_VERIFY);
+	assert_non_null(strstr(gp_error_last(), "CA dept above the certificate is revoked"));
+	assert_null(o);
+	X509_free(cert);
+	gp_ca_free(dept);
+}
+
+/* Issue 21.6: an approval keeps its comment; an officer decides neither
+ * way on a revocation of their own certificate, another officer does. */
+static void
+test_comment_own_certificate(void **state)
+{
+	fx *f = *state;
+	gp_ra_submission s = sub_of(f, "sub-ca");
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	size_t len;
+	unsigned char *csr = tu_csr(&len, k, "Example", "Commented CA", NULL), sn[GP_SERIAL_MAX];
+	char longc[GP_RA_MAX_TEXT + 2];
+	gp_ra_request *q = NULL;
+	X509 *cert = cert_of(f->ca, "tls-client", "alice", NULL);
+	size_t snlen;
+	int64_t id;
+	int fin;
+
+	s.csr = csr;
+	s.csr_len = len;
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), 0);
+	memset(longc, 'c', sizeof(longc) - 1);
+	longc[sizeof(longc) - 1] = '\0';
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice", longc), GP_E_INVALID);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice", "a\nb"), GP_E_INVALID);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice", "identity seen, ID 1234"), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "bob", NULL), 0);
+	assert_int_equal(fin, GP_RA_ISSUED);
+	assert_int_equal(gp_ra_request_get(f->ra, id, &q), 0);
+	assert_int_equal(q->napprovers, 2);
+	for (size_t i = 0; i < 2; i++) {
+		if (strcmp(q->approvers[i], "alice") == 0)
+			assert_string_equal(q->comments[i], "identity seen, ID 1234");
+		else
+			assert_null(q->comments[i]);
+	}
+	gp_ra_request_free(q);
+	q = NULL;
+
+	assert_int_equal(gp_ra_officer_add(f->ra, "alice", GP_RA_ROLE_OFFICER, cert, "t"), 0);
+	assert_int_equal(gp_serial_from_asn1(sn, &snlen, X509_get0_serialNumber(cert)), 0);
+	assert_int_equal(gp_ra_submit_revoke(f->ra, &id, sn, snlen, GP_REASON_SUPERSEDED,
+	    "officer:bob"), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice", NULL), GP_E_POLICY);
+	assert_non_null(strstr(gp_error_last(), "own certificate"));
+	assert_int_equal(gp_ra_reject(f->ra, id, "alice", "keep it"), GP_E_POLICY);
+	assert_int_equal(gp_ra_request_get(f->ra, id, &q), 0);
+	assert_int_equal(q->status, GP_RA_PENDING);
+	assert_int_equal(q->napprovers, 0);
+	gp_ra_request_free(q);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "carol", NULL), 0);
+	assert_int_equal(fin, GP_RA_REVOKED);
+	X509_free(cert);
+	free(csr);
+	EVP_PKEY_free(k);
+}
+
 /* Proof of possession: the right key over a fresh challenge revokes; a
  * wrong key, a forged challenge or another RA's challenge does not. */
 static void
 test_revoke_proven(void **state)
 {
 	fx *f = *state;
-	gp_ra_submission s = sub_of(f, "tls-server");
 	gp_ra_request *q = NULL;
 	gp_ra *other = NULL;
 	EVP_PKEY *wrong = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	unsigned char k2[32] = { 9 }, *sig = NULL;
-	char *ch = NULL, msg[512], hex[41];
+	char *ch = NULL;
 	size_t siglen;
 	int64_t id, at;
-	int fin, st, reason;
+	int st, reason, stored;
 
-	assert_int_equal(gp_ra_submit(f->ra, &id, &s), 0);
-	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice"), 0);
-	assert_int_equal(gp_ra_request_get(f->ra, id, &q), 0);
+	issued_for(f, f->key, "h.example.cn", &q);
 	assert_int_equal(gp_ra_challenge_new(f->ra, &ch), 0);
-	for (size_t i = 0; i < q->serial_len; i++)
-		sprintf(hex + 2 * i, "%02x", q->serial[i]);
-	snprintf(msg, sizeof(msg), "govpki-revoke:%s:%s", ch, hex);
-	assert_int_equal(gp_sign_data(&sig, &siglen, wrong, (unsigned char *)msg, strlen(msg)), 0);
-	assert_int_equal(gp_ra_revoke_proven(f->ra, q->serial, q->serial_len, GP_REASON_KEY_COMPROMISE,
-	    ch, sig, siglen), GP_E_VERIFY);
+	prove(&sig, &siglen, wrong, ch, q, "keyCompromise");
+	assert_int_equal(gp_ra_revoke_proven(&stored, f->ra, q->serial, q->serial_len,
+	    GP_REASON_KEY_COMPROMISE, ch, sig, siglen), GP_E_VERIFY);
 	OPENSSL_free(sig);
-	assert_int_equal(gp_sign_data(&sig, &siglen, f->key, (unsigned char *)msg, strlen(msg)), 0);
+	prove(&sig, &siglen, f->key, ch, q, "keyCompromise");
 	/* another RA key: not our challenge */
 	assert_int_equal(gp_ra_new(&other, f->ctx, f->ca), 0);
 	assert_int_equal(gp_ra_set_challenge_key(other, k2, 300), 0);
-	assert_int_equal(gp_ra_revoke_proven(other, q->serial, q->serial_len, GP_REASON_KEY_COMPROMISE,
-	    ch, sig, siglen), GP_E_VERIFY);
-	assert_int_equal(gp_ra_revoke_proven(f->ra, q->serial, q->serial_len, GP_REASON_KEY_COMPROMISE,
-	    "v1.garbage", sig, siglen), GP_E_VERIFY);
-	assert_int_equal(gp_ra_revoke_proven(f->ra, q->serial, q->serial_len, GP_REASON_CERTIFICATE_HOLD,
-	    ch, sig, siglen), GP_E_INVALID);
-	assert_int_equal(gp_ra_revoke_proven(f->ra, q->serial, q->serial_len, GP_REASON_KEY_COMPROMISE,
-	    ch, sig, siglen), 0);
+	assert_int_equal(gp_ra_revoke_proven(NULL, other, q->serial, q->serial_len,
+	    GP_REASON_KEY_COMPROMISE, ch, sig, siglen), GP_E_VERIFY);
+	assert_int_equal(gp_ra_revoke_proven(NULL, f->ra, q->serial, q->serial_len,
+	    GP_REASON_KEY_COMPROMISE, "v1.garbage", sig, siglen), GP_E_VERIFY);
+	assert_int_equal(gp_ra_revoke_proven(NULL, f->ra, q->serial, q->serial_len,
+	    GP_REASON_CERTIFICATE_HOLD, ch, sig, siglen), GP_E_INVALID);
+	assert_int_equal(gp_ra_revoke_proven(&stored, f->ra, q->serial, q->serial_len,
+	    GP_REASON_KEY_COMPROMISE, ch, sig, siglen), 0);
+	assert_int_equal(stored, GP_REASON_KEY_COMPROMISE);
 	assert_int_equal(gp_store_cert_status(gp_ctx_store(f->ctx), gp_ca_id(f->ca), q->serial,
 	    q->serial_len, &st, &at, &reason), 0);
 	assert_int_equal(st, GP_STATUS_REVOKED);
@@ -639,6 +827,63 @@ test_revoke_proven(void **state)
 	EVP_PKEY_free(wrong);
 }
 
+/* Issue 21.6 (and 11.5): the proof covers the reason (one made for
+ * superseded is no proof of keyCompromise), a challenge serves once, a
+ * holder cannot claim cACompromise or aACompromise, and the answer is the
+ * reason the store holds. */
+static void
+test_revoke_proven_lows(void **state)
+{
+	fx *f = *state;
+	EVP_PKEY *k1 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	EVP_PKEY *k2 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	gp_ra_request *q1 = NULL, *q2 = NULL;
+	unsigned char *sig = NULL;
+	char *ch = NULL;
+	size_t siglen;
+	int stored;
+
+	issued_for(f, k1, "one.example.cn", &q1);
+	issued_for(f, k2, "two.example.cn", &q2);
+	assert_int_equal(gp_ra_challenge_new(f->ra, &ch), 0);
+	prove(&sig, &siglen, k1, ch, q1, "superseded");
+	assert_int_equal(gp_ra_revoke_proven(&stored, f->ra, q1->serial, q1->serial_len,
+	    GP_REASON_KEY_COMPROMISE, ch, sig, siglen), GP_E_VERIFY);
+	assert_int_equal(gp_ra_revoke_proven(&stored, f->ra, q1->serial, q1->serial_len,
+	    GP_REASON_CA_COMPROMISE, ch, sig, siglen), GP_E_INVALID);
+	assert_int_equal(gp_ra_revoke_proven(&stored, f->ra, q1->serial, q1->serial_len,
+	    GP_REASON_AA_COMPROMISE, ch, sig, siglen), GP_E_INVALID);
+	/* the refusals did not spend it; the proof for what it says does */
+	assert_int_equal(gp_ra_revoke_proven(&stored, f->ra, q1->serial, q1->serial_len,
+	    GP_REASON_SUPERSEDED, ch, sig, siglen), 0);
+	assert_int_equal(stored, GP_REASON_SUPERSEDED);
+	assert_int_equal(gp_ra_revoke_proven(&stored, f->ra, q1->serial, q1->serial_len,
+	    GP_REASON_SUPERSEDED, ch, sig, siglen), GP_E_VERIFY);
+	assert_non_null(strstr(gp_error_last(), "used already"));
+	OPENSSL_free(sig);
+	/* spent for every certificate, by every RA of the store */
+	prove(&sig, &siglen, k2, ch, q2, "superseded");
+	assert_int_equal(gp_ra_revoke_proven(&stored, f->ra, q2->serial, q2->serial_len,
+	    GP_REASON_SUPERSEDED, ch, sig, siglen), GP_E_VERIFY);
+	OPENSSL_free(sig);
+	free(ch);
+	/* revoked for keyCompromise already: a later superseded proof
+	 * succeeds and says what stands */
+	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", q2->serial, q2->serial_len,
+	    GP_REASON_KEY_COMPROMISE, 0, "test"), 0);
+	assert_int_equal(gp_ra_challenge_new(f->ra, &ch), 0);
+	prove(&sig, &siglen, k2, ch, q2, "superseded");
+	assert_int_equal(gp_ra_revoke_proven(&stored, f->ra, q2->serial, q2->serial_len,
+	    GP_REASON_SUPERSEDED, ch, sig, siglen), 0);
+	assert_int_equal(stored, GP_REASON_KEY_COMPROMISE);
+	OPENSSL_free(sig);
+	free(ch);
+	gp_ra_request_free(q1);
+	gp_ra_request_free(q2);
+	EVP_PKEY_free(k1);
+	EVP_PKEY_free(k2);
+}
+
 /* A revocation request carried out by an officer's approval. */
 static void
 test_revoke_request(void **state)
@@ -651,7 +896,7 @@ test_revoke_request(void **state)
 	int fin;
 
 	assert_int_equal(gp_ra_submit(f->ra, &id, &s), 0);
-	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice"), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice", NULL), 0);
 	assert_int_equal(gp_ra_request_get(f->ra, id, &q), 0);
 	assert_int_equal(gp_ra_submit_revoke(f->ra, &rid, bogus, 3, GP_REASON_SUPERSEDED, "token:1"),
 	    GP_E_NOTFOUND);
@@ -659,7 +904,7 @@ test_revoke_request(void **state)
 	    GP_REASON_REMOVE_FROM_CRL, "token:1"), GP_E_INVALID);
 	assert_int_equal(gp_ra_submit_revoke(f->ra, &rid, q->serial, q->serial_len,
 	    GP_REASON_SUPERSEDED, "token:1"), 0);
-	assert_int_equal(gp_ra_approve(f->ra, &fin, rid, "bob"), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, rid, "bob", NULL), 0);
 	assert_int_equal(fin, GP_RA_REVOKED);
 	gp_ra_request_free(q);
 }
@@ -679,9 +924,9 @@ test_store_args(void **state)
 	assert_null(q);
 	assert_int_equal(gp_store_ra_req_add(st, NULL), GP_E_INVALID);
 	assert_int_equal(gp_store_ra_req_set_status(st, 1, 0, 99, NULL, NULL, 0, 0), GP_E_INVALID);
-	assert_int_equal(gp_store_ra_approval_add(st, 1, NULL, 0, &n), GP_E_INVALID);
+	assert_int_equal(gp_store_ra_approval_add(st, 1, NULL, NULL, 0, &n), GP_E_INVALID);
 	assert_int_equal(n, 0);
-	assert_int_equal(gp_store_ra_approval_add(st, 12345, "x", 0, &n), GP_E_NOTFOUND);
+	assert_int_equal(gp_store_ra_approval_add(st, 12345, "x", NULL, 0, &n), GP_E_NOTFOUND);
 	assert_int_equal(gp_store_ra_token_get(st, h, &t), GP_E_NOTFOUND);
 	assert_null(t);
 	assert_int_equal(gp_store_ra_officer_get(st, "a", h, NULL), GP_E_INVALID);
@@ -726,9 +971,9 @@ test_group(void **state)
 	assert_int_equal(gp_ra_request_get(f->ra, id1, &q), GP_E_NOTFOUND);
 	assert_int_equal(gp_ra_group_commit(w), 0);
 
-	assert_int_equal(gp_ra_approve_prepare(&a1, f->ra, id1, "alice"), 0);
-	assert_int_equal(gp_ra_approve_prepare(&a2, f->ra, id1, "alice"), 0);
-	assert_int_equal(gp_ra_approve_prepare(&a3, f->ra, id2, "bob"), 0);
+	assert_int_equal(gp_ra_approve_prepare(&a1, f->ra, id1, "alice", NULL), 0);
+	assert_int_equal(gp_ra_approve_prepare(&a2, f->ra, id1, "alice", NULL), 0);
+	assert_int_equal(gp_ra_approve_prepare(&a3, f->ra, id2, "bob", NULL), 0);
 	assert_int_equal(gp_ra_approval_grouped(a1), 1);
 	assert_int_equal(gp_ra_group_begin(w), 0);
 	assert_int_equal(gp_ra_approve_store(w, &fin, a1), 0);
@@ -830,7 +1075,7 @@ test_answer_views(void **state)
 	assert_int_equal(gp_ra_submit_store(f->ra, &r, &s), 0);
 	assert_int_equal(r->status, GP_RA_PENDING);
 	assert_same_request(r, f->ra);
-	assert_int_equal(gp_ra_approve_prepare(&a, f->ra, r->id, "alice"), 0);
+	assert_int_equal(gp_ra_approve_prepare(&a, f->ra, r->id, "alice", NULL), 0);
 	assert_null(gp_ra_approval_request(a));    /* not before the write */
 	assert_int_equal(gp_ra_approve_store(f->ra, &fin, a), 0);
 	assert_int_equal(fin, GP_RA_ISSUED);
@@ -851,7 +1096,7 @@ test_answer_views(void **state)
 	assert_int_equal(gp_ra_submit_store(f->ra, &r, &s), 0);
 	assert_int_equal(gp_ca_open(&root, f->ctx, "root", PW, strlen(PW)), 0);
 	assert_int_equal(gp_ra_new(&other, f->ctx, root), 0);
-	assert_int_equal(gp_ra_approve_prepare(&a, other, r->id, "alice"), 0);
+	assert_int_equal(gp_ra_approve_prepare(&a, other, r->id, "alice", NULL), 0);
 	assert_int_equal(gp_ra_approve_store(other, &fin, a), 0);
 	assert_int_equal(fin, GP_RA_FAILED);
 	assert_non_null(gp_ra_approval_request(a));
@@ -869,8 +1114,8 @@ test_answer_views(void **state)
 	assert_int_equal(gp_ra_submit_store(f->ra, &r, &s), 0);
 	assert_int_equal(r->approvals_needed, 2);
 	assert_same_request(r, f->ra);
-	assert_int_equal(gp_ra_approve(f->ra, &fin, r->id, "bob"), 0);
-	assert_int_equal(gp_ra_approve_prepare(&a, f->ra, r->id, "carol"), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, r->id, "bob", NULL), 0);
+	assert_int_equal(gp_ra_approve_prepare(&a, f->ra, r->id, "carol", NULL), 0);
 	assert_int_equal(gp_ra_approve_store(f->ra, &fin, a), 0);
 	assert_int_equal(fin, GP_RA_ISSUED);
 	assert_null(gp_ra_approval_request(a));
@@ -904,6 +1149,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_officers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoke_proven, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revoke_proven_lows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_officer_cert_kind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_officer_ca_revoked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_comment_own_certificate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoke_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group, setup, teardown),
