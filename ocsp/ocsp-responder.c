@@ -22,6 +22,7 @@
 
 #include "daemon.h"
 #include "daemon_conns.h"
+#include "daemon_http.h"
 
 #define MAX_CAS 64
 #define DISCARD_MAX (64u << 20)   /* bytes read past the limit before cutting off */
@@ -225,18 +226,27 @@ send_text(struct MHD_Connection *c, unsigned code, const char *text, int outcome
 	return ret;
 }
 
-/* 1 when an If-None-Match header names etag (or is "*"). */
+/* 1 when the client holds x already (RFC 9110 §13.1): an If-None-Match
+ * that names its ETag (or is "*"); else, and only without If-None-Match
+ * (§13.1.3), an If-Modified-Since not before its Last-Modified (thisUpdate,
+ * RFC 5019 §6.2); a date that does not parse or lies in the future is
+ * ignored. */
 static int
-etag_matches(struct MHD_Connection *c, const char *etag)
+not_modified(struct MHD_Connection *c, const gp_ocsp_resp *x)
 {
 	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_IF_NONE_MATCH);
+	const char *ims;
+	time_t t;
 
-	if (inm == NULL)
-		return 0;
-	while (*inm == ' ')
-		inm++;
-	return strcmp(inm, "*") == 0 || strstr(inm, etag) != NULL;
+	if (inm != NULL) {
+		while (*inm == ' ')
+			inm++;
+		return strcmp(inm, "*") == 0 || strstr(inm, gp_ocsp_resp_etag(x)) != NULL;
+	}
+	ims = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+	return ims != NULL && daemon_http_date(&t, ims) == 0 && t <= time(NULL) &&
+	    gp_ocsp_resp_this_update(x) <= (int64_t)t;
 }
 
 /* Queues x (whose reference it takes) as application/ocsp-response; for a
@@ -262,7 +272,7 @@ send_ocsp(struct MHD_Connection *c, gp_ocsp_resp *x, int get, uint64_t t0)
 	default: outcome = OUT_INTERNAL; break;
 	}
 	der = gp_ocsp_resp_der(x, &len);
-	if (cacheable && get && etag_matches(c, gp_ocsp_resp_etag(x))) {
+	if (cacheable && get && not_modified(c, x)) {
 		code = MHD_HTTP_NOT_MODIFIED;
 		outcome = OUT_NOT_MODIFIED;
 		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
@@ -551,9 +561,14 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 	enum MHD_Result ret;
 
 	(void)cls;
-	(void)version;
-	if (*con_cls == NULL)
+	if (*con_cls == NULL) {
+		const char *why;
+
 		daemon_conn_busy(c);   /* a request started: not closed to make room */
+		/* why is a static phrase: it can be the body */
+		if ((why = daemon_request_check(c, url, version)) != NULL)
+			return send_text(c, MHD_HTTP_BAD_REQUEST, why, OUT_HTTP_400, now_ns());
+	}
 	/* GET and HEAD are answered in the second round: a response queued
 	 * in the first one makes MHD close the connection (no keep-alive) */
 	if (q == NULL && *con_cls != &get_marker && (strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
@@ -750,7 +765,7 @@ main(int argc, char **argv)
 	const char *listen_at, *why;
 	struct MHD_Daemon *d = NULL;
 	const union MHD_DaemonInfo *info;
-	struct MHD_OptionItem copts[DAEMON_CONNS_NOPTIONS];
+	struct MHD_OptionItem copts[DAEMON_CONNS_NOPTIONS], hopts[DAEMON_HTTP_NOPTIONS];
 	daemon_limits lim;
 	pthread_condattr_t ca;
 	pthread_t rt;
@@ -838,10 +853,12 @@ main(int argc, char **argv)
 		goto out;
 	}
 	daemon_conns_options(copts, conns);
+	daemon_http_options(hopts);
 	d = MHD_start_daemon(flags, 0, NULL, NULL, handler, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_ARRAY, copts,
+	    MHD_OPTION_ARRAY, hopts,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_END);

@@ -103,6 +103,7 @@ struct slot {
 	unsigned char serial[GP_SERIAL_MAX];
 	size_t serial_len;
 	gp_ocsp_resp *resp;     /* NULL: dropped after a status change */
+	int unknown;            /* resp says unknown: kept until the next refresh */
 	atomic_int used;        /* served since it was last signed */
 	getent *gets[MAX_GETS];
 	int ngets;
@@ -158,6 +159,7 @@ struct gp_ocsp_responder {
 	size_t nstats;
 	size_t mask;            /* buckets - 1 */
 	size_t nslots;
+	size_t nunknown;        /* of them, unknown answers */
 	uint64_t seed[2];
 	atomic_llong rev;       /* store revision the cache reflects */
 	atomic_llong epoch;     /* moves whenever cached entries are dropped */
@@ -1294,11 +1296,14 @@ gp_ocsp_lookup(gp_ocsp_resp **out, gp_ocsp_responder *r, const char *key, size_t
 }
 
 /* Stores resp for CertID id, unless entries were dropped since epoch rev0
- * (the status read may predate a change the refresher already handled). */
+ * (the status read may predate a change the refresher already handled).
+ * An unknown answer (a serial never issued) is kept only until the next
+ * refresh, and in at most an eighth of cache_entries, so that a flood of
+ * random serials cannot push out the known ones. */
 static void
 cache_put(gp_ocsp_responder *r, const unsigned char *id, size_t idlen, size_t ca,
     const unsigned char *serial, size_t serial_len, gp_ocsp_resp *resp,
-    const char *key, size_t keylen, int64_t rev0)
+    const char *key, size_t keylen, int64_t rev0, int unknown)
 {
 	uint64_t h = siphash(r->seed, id, idlen);
 	uint64_t gh = key != NULL ? siphash(r->seed, key, keylen) : 0;
@@ -1309,6 +1314,7 @@ cache_put(gp_ocsp_responder *r, const unsigned char *id, size_t idlen, size_t ca
 		goto out;
 	if ((s = slot_find(r, id, idlen, h)) == NULL) {
 		if (r->nslots >= (size_t)r->set.cache_entries ||
+		    (unknown && r->nunknown >= (size_t)r->set.cache_entries / 8 + 1) ||
 		    (s = calloc(1, sizeof(*s) + idlen)) == NULL)
 			goto out;
 		s->h = h;
@@ -1320,6 +1326,12 @@ cache_put(gp_ocsp_responder *r, const unsigned char *id, size_t idlen, size_t ca
 		s->next = r->slots[h & r->mask];
 		r->slots[h & r->mask] = s;
 		r->nslots++;
+		s->unknown = unknown;
+		r->nunknown += (size_t)unknown;
+	}
+	if (s->unknown != unknown) {
+		r->nunknown = r->nunknown - (size_t)s->unknown + (size_t)unknown;
+		s->unknown = unknown;
 	}
 	if (s->resp != resp) {
 		gp_ocsp_resp_free(s->resp);
@@ -1385,6 +1397,7 @@ slot_remove(gp_ocsp_responder *r, slot *s)
 		free(g);
 	}
 	gp_ocsp_resp_free(s->resp);
+	r->nunknown -= (size_t)s->unknown;
 	free(s);
 	r->nslots--;
 }
@@ -1666,8 +1679,10 @@ build(gp_ocsp_resp **out, gp_ocsp_responder *r, tstate *t, size_t cai,
 		rc = gp_err(GP_E_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = resp_new(out, r->sha256, b->p, b->len, GP_OCSP_SUCCESSFUL, nonce == NULL, now,
-	    next);
+	/* an unknown answer is never cacheable over HTTP: the serial may be
+	 * issued in a moment (RFC 9919 §6.2's caching is for known statuses) */
+	rc = resp_new(out, r->sha256, b->p, b->len, GP_OCSP_SUCCESSFUL, nonce == NULL && *known,
+	    now, next);
 out:
 	return rc;
 }
@@ -1741,7 +1756,8 @@ presigned_answer(gp_ocsp_resp **out, unsigned *flags, gp_ocsp_responder *r, size
 		goto out;
 	}
 	if (r->set.cache_entries > 0)
-		cache_put(r, o->id, o->idlen, ca, o->serial, o->slen, x, get_key, get_keylen, rev0);
+		cache_put(r, o->id, o->idlen, ca, o->serial, o->slen, x, get_key, get_keylen, rev0,
+		    0);
 	*out = x;
 	rc = 0;
 out:
@@ -1866,11 +1882,13 @@ gp_ocsp_respond(gp_ocsp_resp **out, unsigned *flags, gp_ocsp_responder *r,
 		    GP_OCSP_INTERNAL_ERROR);
 		goto out;
 	}
-	/* unknown is not kept: the serial may be issued in a moment, and
-	 * issuance does not move the revision */
-	if (cacheable && known)
+	/* unknown is kept only until the next refresh (the serial may be
+	 * issued in a moment, and issuance does not move the revision): a
+	 * repeated request is not signed again, and a new certificate shows
+	 * within refresh_seconds, as a revocation does */
+	if (cacheable)
 		cache_put(r, iddr, ones[0].idlen, (size_t)ca, ones[0].serial, ones[0].slen, x,
-		    get_key, get_keylen, rev0);
+		    get_key, get_keylen, rev0, !known);
 	*out = x;
 	rc = 0;
 out:
@@ -2092,6 +2110,10 @@ gp_ocsp_refresh(gp_ocsp_responder *r, int64_t now, size_t *resigned)
 			int old = s->resp == NULL || now >= s->resp->this_update +
 			    (s->resp->next_update - s->resp->this_update) / 2;
 
+			if (s->unknown) {
+				gone[ngone++] = s;   /* asked again, it is read again */
+				continue;
+			}
 			if (!old)
 				continue;
 			/* a replica signs nothing: it reads the store again */

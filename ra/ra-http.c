@@ -804,6 +804,36 @@ send_resp(hreq *rq, hresp *rs)
 	return ret;
 }
 
+static enum MHD_Result
+arg_len(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	*(size_t *)cls += strlen(key) + (value != NULL ? strlen(value) : 0) + 2;
+	return MHD_YES;
+}
+
+/* A request that is refused before it is routed: 400 for what
+ * daemon_request_check finds, 414 and 431 past RA_MAX_TARGET and
+ * RA_MAX_HEADERS.  0 when it may go on. */
+static int
+early_refusal(hresp *rs, struct MHD_Connection *conn, const char *url, const char *version)
+{
+	const union MHD_ConnectionInfo *ci;
+	const char *why;
+	size_t target = strlen(url);
+
+	if ((why = daemon_request_check(conn, url, version)) != NULL)
+		return problem(rs, 400, "bad-request", "Bad request", "%s", why), -1;
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, arg_len, &target);
+	if (target > RA_MAX_TARGET)
+		return problem(rs, 414, "uri-too-long", "Request target too long",
+		    "the request target is longer than %d bytes", RA_MAX_TARGET), -1;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	if (ci != NULL && ci->header_size > RA_MAX_HEADERS)
+		return problem(rs, 431, "headers-too-large", "Request headers too large",
+		    "the request header is larger than %d bytes", RA_MAX_HEADERS), -1;
+	return 0;
+}
+
 enum MHD_Result
 ra_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **con_cls)
@@ -828,6 +858,10 @@ ra_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)ra_srv->set.max_body)
 			rq->too_large = 1;
+		/* answered now: libmicrohttpd then closes the connection */
+		memset(&rs, 0, sizeof(rs));
+		if (early_refusal(&rs, conn, url, version) != 0)
+			return send_resp(rq, &rs);
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {

@@ -232,7 +232,7 @@ main(int argc, char **argv)
 	unsigned int flags;
 	int64_t recovered = 0;
 	daemon_limits lim;
-	struct MHD_OptionItem copts[DAEMON_CONNS_NOPTIONS];
+	struct MHD_OptionItem copts[DAEMON_CONNS_NOPTIONS], hopts[DAEMON_HTTP_NOPTIONS];
 
 	memset(&srv, 0, sizeof(srv));
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -410,10 +410,13 @@ main(int argc, char **argv)
 		goto out;
 	}
 	daemon_conns_options(copts, srv.conns);
+	daemon_http_options(hopts);
 	d = MHD_start_daemon(flags, 0, NULL, NULL, ra_access, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)srv.set.threads,
 	    MHD_OPTION_ARRAY, copts,
+	    MHD_OPTION_ARRAY, hopts,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)RA_CONN_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, ra_completed, NULL,
 	    (flags & MHD_USE_TLS) ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, key_pem,
 	    MHD_OPTION_HTTPS_MEM_CERT, cert_pem,

@@ -12,6 +12,15 @@
 #include <govpki/govpki.h>
 
 #include "daemon_conns.h"
+#include "daemon_http.h"
+
+/* The request target and header sizes ra-server answers 414 and 431 past
+ * (RFC 9112 §3: at least 8000 octets of request line should be taken),
+ * inside libmicrohttpd's connection memory (RA_CONN_MEMORY), which
+ * answers larger requests itself, not as problem+json. */
+#define RA_MAX_TARGET 8192
+#define RA_MAX_HEADERS 32768
+#define RA_CONN_MEMORY (64 * 1024)
 
 /* [ra] settings, each with its default (docs/ra-server.8). */
 typedef struct ra_settings {

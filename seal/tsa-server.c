@@ -22,6 +22,7 @@
 
 #include "daemon.h"
 #include "daemon_conns.h"
+#include "daemon_http.h"
 
 #define MAX_REQ (64 * 1024)     /* a TimeStampReq is a few hundred bytes */
 
@@ -69,9 +70,13 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 	size_t rlen = 0;
 	enum MHD_Result ret;
 
-	(void)cls; (void)url; (void)version;
+	(void)cls;
 	if (cn == NULL) {
+		const char *why;
+
 		daemon_conn_busy(c);   /* a request started: not closed to make room */
+		if ((why = daemon_request_check(c, url, version)) != NULL)
+			return send_text(c, MHD_HTTP_BAD_REQUEST, why);   /* a static phrase */
 		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
 			return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST a time-stamp request\n");
 		ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -207,7 +212,7 @@ main(int argc, char **argv)
 	daemon_limits lim = { DAEMON_MAX_CONNECTIONS, DAEMON_MAX_CONNECTIONS_PER_CLIENT,
 	    DAEMON_TIMEOUT };
 	daemon_conns *conns = NULL;
-	struct MHD_OptionItem copts[DAEMON_CONNS_NOPTIONS];
+	struct MHD_OptionItem copts[DAEMON_CONNS_NOPTIONS], hopts[DAEMON_HTTP_NOPTIONS];
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
@@ -271,10 +276,12 @@ main(int argc, char **argv)
 		goto out;
 	}
 	daemon_conns_options(copts, conns);
+	daemon_http_options(hopts);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
 	    (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL, handler, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_ARRAY, copts,
+	    MHD_OPTION_ARRAY, hopts,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_END);

@@ -109,6 +109,18 @@ bigpath=$(base64 -w0 "$T/big.req" | sed 's/+/%2B/g; s|/|%2F|g; s/=/%3D/g')
 check "GET of a $bigsize-byte request, ${#bigpath}-byte escaped path" 200 0 \
 	"$(curl -s -o "$T/resp.der" -w '%{http_code}' "$URL/$bigpath")"
 check "GET /" 400 - "$(curl -s -o /dev/null -w '%{http_code}' "$URL/")"
+# framing and request-target tricks (issue 21.6): 400, as RFC 9112 asks
+n=$(wc -c < "$T/good.req")
+check "two different Content-Length headers (RFC 9112 6.3)" 400 - "$(curl -s -o /dev/null -w '%{http_code}' \
+	-H 'Content-Type: application/ocsp-request' -H "Content-Length: $n" -H "Content-Length: $((n - 1))" \
+	--data-binary @"$T/good.req" "$URL/")"
+check "the same Content-Length twice" 200 0 "$(curl -s -o "$T/resp.der" -w '%{http_code}' \
+	-H 'Content-Type: application/ocsp-request' -H "Content-Length: $n" -H "Content-Length: $n" \
+	--data-binary @"$T/good.req" "$URL/")"
+check "HTTP/1.1 without Host (RFC 9112 3.2)" 400 - "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host:' "$URL/$b64")"
+check "HTTP/1.0 without Host" 200 0 "$(curl -s -0 -o "$T/resp.der" -w '%{http_code}' -H 'Host:' "$URL/$b64")"
+check "%00 after a valid request in the path" 400 - "$(curl -s -o /dev/null -w '%{http_code}' "$URL/$b64%00junk")"
+check "%00 in the query" 400 - "$(curl -s -o /dev/null -w '%{http_code}' "$URL/$b64?x=%00")"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/s.key" -out "$T/stranger.pem" \
 	-subj "/CN=Stranger CA" -days 2 2>/dev/null
 openssl ocsp -issuer "$T/stranger.pem" -serial 1 -no_nonce -reqout "$T/stranger.req" >/dev/null

@@ -85,6 +85,36 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$URL/$b
 [ "$code" = 304 ] && ok "GET: If-None-Match gives 304" || not_ok "GET: If-None-Match gives $code"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'If-None-Match: "other"' "$URL/$b64")
 [ "$code" = 200 ] && ok "GET: another ETag gives 200" || not_ok "GET: another ETag gives $code"
+# If-Modified-Since (RFC 9110 §13.1.3; Last-Modified is thisUpdate, RFC
+# 5019 §6.2): not before it, 304; before it, unparsable, in the future, or
+# beside an If-None-Match that does not match, 200
+lm=$(grep -i '^Last-Modified' "$h" | cut -d' ' -f2- | tr -d '\r')
+ims() { curl -s -o /dev/null -w '%{http_code}' "$@" "$URL/$b64"; }
+check_ims() { [ "$2" = "$3" ] && ok "GET: If-Modified-Since $1: $3" || not_ok "GET: If-Modified-Since $1: $3 (want $2)"; }
+check_ims "= Last-Modified" 304 "$(ims -H "If-Modified-Since: $lm")"
+check_ims "in RFC 850 form" 304 "$(ims -H "If-Modified-Since: $(date -u -d "$lm" '+%A, %d-%b-%y %H:%M:%S GMT')")"
+check_ims "in asctime form" 304 "$(ims -H "If-Modified-Since: $(date -u -d "$lm" '+%a %b %e %H:%M:%S %Y')")"
+check_ims "an hour before" 200 "$(ims -H "If-Modified-Since: $(date -u -d "$lm 3600 seconds ago" '+%a, %d %b %Y %H:%M:%S GMT')")"
+check_ims "tomorrow" 200 "$(ims -H "If-Modified-Since: $(date -u -d tomorrow '+%a, %d %b %Y %H:%M:%S GMT')")"
+check_ims "not a date" 200 "$(ims -H "If-Modified-Since: yesterday")"
+check_ims "with another ETag" 200 "$(ims -H "If-Modified-Since: $lm" -H 'If-None-Match: "other"')"
+# an unknown serial: not cacheable over HTTP, and not signed afresh for a
+# repeated GET (kept in memory until the next refresh)
+openssl ocsp -issuer "$d/issuing.pem" -serial 0x1234567 -no_nonce -reqout "$T/unk.der" >/dev/null
+u64=$(base64 -w0 "$T/unk.der")
+signed() { curl -s "$URL/metrics" | awk '$1 == "govpki_ocsp_signed_total" { print $2 }'; }
+curl -s -D "$T/hu" -o "$T/u1.der" "$URL/$u64"
+s1=$(signed)
+curl -s -D "$T/hu2" -o "$T/u2.der" "$URL/$u64"
+curl -s -o "$T/u3.der" "$URL/$u64"
+s2=$(signed)
+openssl ocsp -respin "$T/u2.der" -issuer "$d/issuing.pem" -serial 0x1234567 -CAfile "$d/chain.pem" 2>&1 |
+	grep -q "0x1234567: unknown" && ok "GET unknown: openssl ocsp reads unknown" || not_ok "GET unknown: openssl ocsp reads unknown"
+grep -qi '^Cache-Control: no-store' "$T/hu" && ! grep -qi '^ETag\|public\|max-age' "$T/hu" "$T/hu2" &&
+	ok "GET unknown: no-store, no public max-age" || { not_ok "GET unknown: no-store, no public max-age"; sed 's/^/#   /' "$T/hu"; }
+[ -n "$s1" ] && [ "$s1" = "$s2" ] && cmp -s "$T/u1.der" "$T/u3.der" &&
+	ok "GET unknown: repeated, not signed again (signed $s1, then $s2)" ||
+	not_ok "GET unknown: repeated, not signed again (signed $s1, then $s2)"
 # POST with a nonce is not cacheable
 curl -s -D "$T/hp" -o /dev/null -H 'Content-Type: application/ocsp-request' --data-binary @"$T/req.der" "$URL/"
 grep -qi '^ETag' "$T/hp" && ok "POST nonce-less: cacheable too" || not_ok "POST nonce-less: cacheable too"

@@ -136,6 +136,28 @@ expect_fail "TLS 1.1 refused" nz "" tls_with TLS1.1
 	ok "TLS 1.1: no handshake" || not_ok "TLS 1.1: no handshake"
 expect_fail "TLS 1.0 refused" nz "" tls_with TLS1.0
 check "the server still answers" 200 "$(api anon GET /healthz)"
+
+# framing and request-target tricks, sizes (issue 21.6): problem+json
+# prob DESC STATUS TYPE ROLE METHOD PATH CURL-ARGS...
+prob() {
+	local what=$1 want=$2 type=$3; shift 3
+	local got; got=$(api "$@")
+	if [ "$got" != "$want" ]; then not_ok "$what (got $got, want $want)"; sed 's/^/#   /' "$T/body" | head -3; return; fi
+	local t; t=$(json "j['type']" 2>/dev/null || echo "not problem+json")
+	[ "$t" = "urn:govpki:problem:$type" ] && grep -qi "content-type: application/problem+json" "$T/hdr" &&
+		ok "$what: $want $type" || not_ok "$what (type $t, want $type)"
+}
+n=$(wc -c < "$T/good.json")
+prob "two different Content-Length headers" 400 bad-request app POST /api/v1/requests "${JSON[@]}" \
+	-H "Content-Length: $n" -H "Content-Length: $((n + 1))" --data-binary @"$T/good.json"
+prob "HTTP/1.1 without Host" 400 bad-request alice GET "/api/v1/requests/$PID" -H 'Host:'
+prob "%00 in an id" 400 bad-request alice GET "/api/v1/requests/$PID%00x"
+prob "%00 in a serial" 400 bad-request alice GET "/api/v1/certificates/01%00"
+prob "%00 in a query" 400 bad-request alice GET "/api/v1/requests?status=pending%00x"
+check "an id without %00 is still found" 200 "$(api alice GET "/api/v1/requests/$PID")"
+prob "a 10,000-byte request target" 414 uri-too-long alice GET "/api/v1/requests/$(head -c 10000 /dev/zero | tr '\0' 1)"
+prob "40,000 bytes of headers" 431 headers-too-large alice GET /healthz -H "X-Pad: $(head -c 40000 /dev/zero | tr '\0' a)"
+check "the server still answers" 200 "$(api anon GET /healthz)"
 check "the pending request is untouched" pending "$(api alice GET /api/v1/requests/$PID >/dev/null; json "j['status']")"
 ra_stop
 check "server exited cleanly" 0 "$(grep -c 'Sanitizer\|runtime error' "$T/server.log")"

@@ -47,6 +47,13 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "Content-Type: text/plain" --da
 head -c 100000 /dev/zero > "$T/big"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Content-Type: application/timestamp-query" --data-binary "@$T/big" "$TSA_URL")
 [ "$code" = 413 ] && ok "oversized: 413" || not_ok "oversized: 413 ($code)"
+n=$(wc -c < "$T/q.tsq")
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Content-Type: application/timestamp-query" \
+	-H "Content-Length: $n" -H "Content-Length: $((n - 1))" --data-binary "@$T/q.tsq" "$TSA_URL")
+[ "$code" = 400 ] && ok "two different Content-Length headers: 400" || not_ok "two different Content-Length headers: 400 ($code)"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host:' -H "Content-Type: application/timestamp-query" \
+	--data-binary "@$T/q.tsq" "$TSA_URL")
+[ "$code" = 400 ] && ok "HTTP/1.1 without Host: 400" || not_ok "HTTP/1.1 without Host: 400 ($code)"
 printf 'garbage' > "$T/g.tsq"
 curl -sf -H "Content-Type: application/timestamp-query" --data-binary "@$T/g.tsq" -o "$T/g.tsr" "$TSA_URL"
 openssl ts -reply -in "$T/g.tsr" -text > "$T/g.txt" 2>&1; grep -q "Status: Rejected" "$T/g.txt" && ok "garbage request: a rejection response" || not_ok "garbage request: rejection"

@@ -1,4 +1,4 @@
-/* tests/unit/test_daemon.c: the daemons' --listen parser and port file (tools/daemon.c) */
+/* tests/unit/test_daemon.c: the daemons' --listen parser and port file (tools/daemon.c), HTTP-dates and %00 (tools/daemon_http.c) */
 #include "config.h"
 
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 
 #include "daemon.h"
+#include "daemon_http.h"
 #include "testutil.h"
 
 #define ANY DAEMON_LISTEN_ANY_HOST
@@ -280,6 +281,49 @@ test_port_file_fails(void **state)
 	tu_rmdir(d);
 }
 
+/* RFC 9110 §5.6.7: the three forms of one instant (the RFC's own example),
+ * and what is not an HTTP-date */
+static void
+test_http_date(void **state)
+{
+	static const char *const bad[] = {
+		"", "yesterday", "Sun, 06 Nov 1994 08:49:37", "Sun, 06 Nov 1994 08:49:37 GMT x",
+		"Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT", NULL
+	};
+	time_t t = 0;
+
+	(void)state;
+	assert_int_equal(daemon_http_date(&t, "Sun, 06 Nov 1994 08:49:37 GMT"), 0);
+	assert_int_equal((long long)t, 784111777LL);
+	t = 0;
+	assert_int_equal(daemon_http_date(&t, "Sunday, 06-Nov-94 08:49:37 GMT"), 0);
+	assert_int_equal((long long)t, 784111777LL);
+	t = 0;
+	assert_int_equal(daemon_http_date(&t, "Sun Nov  6 08:49:37 1994"), 0);
+	assert_int_equal((long long)t, 784111777LL);
+	for (int i = 0; bad[i] != NULL; i++)
+		assert_int_equal(daemon_http_date(&t, bad[i]), -1);
+	assert_int_equal(daemon_http_date(&t, NULL), -1);
+}
+
+/* percent-decoding as libmicrohttpd does it, but "%00" stays as it is */
+static void
+test_unescape(void **state)
+{
+	static const struct { const char *in, *out; } v[] = {
+		{ "abc", "abc" }, { "a%2Fb", "a/b" }, { "12%00x", "12%00x" },
+		{ "%41%00%42%00", "A%00B%00" }, { "%%00", "%%00" }, { "%zz", "%zz" }, { "", "" },
+	};
+	char buf[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s", v[i].in);
+		assert_int_equal(daemon_unescape(NULL, NULL, buf), strlen(v[i].out));
+		assert_string_equal(buf, v[i].out);
+	}
+}
+
 int
 main(void)
 {
@@ -289,6 +333,8 @@ main(void)
 		cmocka_unit_test(test_null_why),
 		cmocka_unit_test(test_port_file),
 		cmocka_unit_test(test_port_file_fails),
+		cmocka_unit_test(test_http_date),
+		cmocka_unit_test(test_unescape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

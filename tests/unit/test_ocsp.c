@@ -533,6 +533,72 @@ test_cache(void **state)
 	gp_ocsp_resp_free(a);
 }
 
+/* an unknown answer (issue 21.6) is not cacheable over HTTP, but a repeated
+ * request is served from memory, not signed again, until the next refresh:
+ * a certificate issued with that serial then answers good */
+static void
+test_unknown_cache(void **state)
+{
+	fx *f = *state;
+	X509 *other = X509_dup(f->good);
+	ASN1_INTEGER *sn = ASN1_INTEGER_new();
+	gp_ocsp_resp *a = NULL, *b = NULL, *c = NULL;
+	gp_cert_info *ci = NULL;
+	gp_ca_info *ca = NULL;
+	gp_ocsp_stats s0, s1;
+	OCSP_RESPONSE *or;
+	unsigned char *der;
+	size_t len, n;
+	unsigned flags = 0;
+	int st;
+
+	ASN1_INTEGER_set(sn, 0x3039);
+	X509_set_serialNumber(other, sn);
+	der = mkreq(&len, other, f->issuing, NULL, -1);
+	assert_int_equal(gp_ocsp_respond(&a, &flags, f->r, der, len, "u1", 2), 0);
+	assert_int_equal(flags, 0);
+	assert_false(gp_ocsp_resp_cacheable(a));
+	assert_int_equal(gp_ocsp_get_stats(f->r, &s0), 0);
+	assert_int_equal(gp_ocsp_respond(&b, &flags, f->r, der, len, "u1", 2), 0);
+	assert_int_equal(flags, GP_OCSP_HIT);
+	assert_ptr_equal(a, b);
+	assert_int_equal(gp_ocsp_lookup(&c, f->r, "u1", 2), 0);
+	assert_ptr_equal(a, c);
+	assert_int_equal(gp_ocsp_get_stats(f->r, &s1), 0);
+	assert_int_equal(s1.signed_total, s0.signed_total);
+	gp_ocsp_resp_free(a);
+	gp_ocsp_resp_free(b);
+	gp_ocsp_resp_free(c);
+
+	/* the serial is issued now (a copy of good's row under it) */
+	assert_int_equal(gp_store_ca_get(gp_ctx_store(f->ctx), "issuing", &ca), 0);
+	{
+		unsigned char gsn[GP_SERIAL_MAX];
+		size_t gl;
+
+		assert_int_equal(gp_serial_from_asn1(gsn, &gl, X509_get0_serialNumber(f->good)), 0);
+		assert_int_equal(gp_store_cert_get(gp_ctx_store(f->ctx), ca->id, gsn, gl, &ci), 0);
+	}
+	ci->serial[0] = 0x30;
+	ci->serial[1] = 0x39;
+	ci->serial_len = 2;
+	ci->fingerprint[0] ^= 1;
+	assert_int_equal(gp_store_cert_add(gp_ctx_store(f->ctx), ci), 0);
+	/* still the answer held in memory, then good after a refresh */
+	assert_int_equal(gp_ocsp_lookup(&c, f->r, "u1", 2), 0);
+	gp_ocsp_resp_free(c);
+	assert_int_equal(gp_ocsp_refresh(f->r, 0, &n), 0);
+	assert_int_equal(gp_ocsp_lookup(&c, f->r, "u1", 2), GP_E_NOTFOUND);
+	or = ask(f, der, len, &st, NULL);
+	assert_int_equal(status_of(f, or, other, f->issuing, NULL, NULL), V_OCSP_CERTSTATUS_GOOD);
+	OCSP_RESPONSE_free(or);
+	OPENSSL_free(der);
+	gp_cert_info_free(ci);
+	gp_ca_info_free(ca);
+	ASN1_INTEGER_free(sn);
+	X509_free(other);
+}
+
 /* a revocation shows after one refresher round, without a restart */
 static void
 test_revocation_refresh(void **state)
@@ -1340,6 +1406,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_several, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nonce, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revocation_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resign, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delegated, setup, teardown),
