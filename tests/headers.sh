@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/headers.sh: every public header compiles alone, in C and C++, under
 # strict flags (as libgit2's headertest does), so users can include any one.
-set -u
+set -u -o pipefail
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 CC=${CC:-cc}
 flags="-fsyntax-only -Wall -Wextra -Wpedantic -Werror -std=c11 -I$top_srcdir/include $(pkg-config --cflags libcrypto)"
@@ -12,7 +12,7 @@ for h in "$top_srcdir"/include/govpki/*.h; do
 	if printf '#include <%s>\nint gp_headertest_unit;\n' "$name" | $CC $flags -x c - 2>"${TMPDIR:-/tmp}/hdr.$$"; then
 		echo "ok $n - $name compiles alone"
 	else
-		bad=$((bad + 1)); echo "not ok $n - $name compiles alone"; sed 's/^/#   /' "${TMPDIR:-/tmp}/hdr.$$" | head -5
+		bad=$((bad + 1)); echo "not ok $n - $name compiles alone"; sed -n '1,5s/^/#   /p' "${TMPDIR:-/tmp}/hdr.$$"
 	fi
 	if ! command -v c++ >/dev/null; then
 		# build-essential (scripts/common.sh) brings c++; CI=true does not accept a skip
@@ -26,7 +26,7 @@ for h in "$top_srcdir"/include/govpki/*.h; do
 		if printf '#include <%s>\n' "$name" | c++ -fsyntax-only -Wall -Wextra -Werror -I"$top_srcdir/include" -x c++ - 2>"${TMPDIR:-/tmp}/hdr.$$"; then
 			echo "ok $n - $name compiles alone as C++"
 		else
-			bad=$((bad + 1)); echo "not ok $n - $name compiles alone as C++"; sed 's/^/#   /' "${TMPDIR:-/tmp}/hdr.$$" | head -5
+			bad=$((bad + 1)); echo "not ok $n - $name compiles alone as C++"; sed -n '1,5s/^/#   /p' "${TMPDIR:-/tmp}/hdr.$$"
 		fi
 	fi
 done

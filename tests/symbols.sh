@@ -3,10 +3,11 @@
 # symbol of the shared library is declared GP_EXPORT in include/govpki/,
 # and every GP_EXPORT declaration is exported (the library is built with
 # -fvisibility=hidden; a lost flag would export every internal function).
-set -u
+set -u -o pipefail
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
-so=$(ls "$top_builddir"/.libs/libgovpki.so.[0-9]* 2>/dev/null | head -1)
+so=
+for f in "$top_builddir"/.libs/libgovpki.so.[0-9]*; do [ -e "$f" ] && { so=$f; break; }; done
 [ -n "$so" ] || { echo "libgovpki.so not built in $top_builddir/.libs" >&2; exit 99; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/govpki-sym.XXXXXX")
 trap 'rm -rf "$T"' EXIT
@@ -30,7 +31,7 @@ n=0 bad=0
 check() {
 	n=$((n + 1))
 	if [ -s "$2" ]; then
-		bad=$((bad + 1)); echo "not ok $n - $1"; sed 's/^/#   /' "$2" | head -20
+		bad=$((bad + 1)); echo "not ok $n - $1"; sed -n '1,20s/^/#   /p' "$2"
 	else
 		echo "ok $n - $1"
 	fi

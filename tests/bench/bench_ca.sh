@@ -29,7 +29,7 @@ command -v bc >/dev/null || { echo "bench_ca: bc is not installed (Debian packag
 
 mkdir -p "$W/csr"
 "$GENCSR" ec-p256 "$N" "$W/csr"
-ls "$W/csr" | head -n "$PER" | sed "s|^|$W/csr/|" > "$W/per.list"
+ls "$W/csr" | sed -n "1,${PER}s|^|$W/csr/|p" > "$W/per.list"
 
 ossl_ca() {   # ossl_ca DIR KEYTYPE: an openssl ca setup with a fresh key of that type
 	local d=$1

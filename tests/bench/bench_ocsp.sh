@@ -34,6 +34,7 @@ W=$(mktemp -d /tmp/govpki-bench-ocsp.XXXXXX)
 PIDS=()
 cleanup() {
 	local p
+	# the daemons, as a group or alone; those that exited already are fine
 	for p in "${PIDS[@]}"; do kill -9 -- "-$p" 2>/dev/null || kill -9 "$p" 2>/dev/null || true; done
 	rm -rf "$W"
 }
@@ -46,19 +47,21 @@ freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 
 # its children in a process group of its own (and fails in a new session:
 # no setsid here), so stop signals the group when there is one.
 start() { "$@" >>"$W/daemon.log" 2>&1 & LASTPID=$!; PIDS+=("$LASTPID"); }
+# stop PID: SIGTERM (to its group if it has one), SIGKILL after 3 s; a
+# benchmark's daemon, whose exit status measures nothing, so it is not checked
 stop() {
 	local i
-	kill -TERM -- "-$1" 2>/dev/null || kill -TERM "$1" 2>/dev/null || true
+	kill -TERM -- "-$1" 2>/dev/null || kill -TERM "$1" 2>/dev/null || true   # may have exited
 	for i in $(seq 30); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-	kill -9 -- "-$1" 2>/dev/null || kill -9 "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
+	kill -9 -- "-$1" 2>/dev/null || kill -9 "$1" 2>/dev/null || true         # gone by now, mostly
+	wait "$1" 2>/dev/null || true                                            # see above
 }
 # wait_ocsp URL: at most 10 s for an answer to a valid request
 wait_ocsp() {
 	local i
 	for i in $(seq 100); do
-		timeout 2 openssl ocsp -reqin "$W/get/0.der" -url "$1" -noverify -resp_text 2>/dev/null |
-			grep -q "Response Status: successful" && return 0
+		timeout 2 openssl ocsp -reqin "$W/get/0.der" -url "$1" -noverify -resp_text > "$W/wait.out" 2>&1 &&
+			grep -q "Response Status: successful" "$W/wait.out" && return 0
 		sleep 0.1
 	done
 	echo "no OCSP answer from $1:" >&2; tail -5 "$W/daemon.log" >&2
@@ -252,8 +255,8 @@ state=$(ocsp_state)
 curl -s -o "$W/get.der" "$OURS$(sed -n "${NCERT}p" "$W/get.list")"
 gstate=$(openssl ocsp -respin "$W/get.der" -issuer "$W/issuing.pem" -cert "$last" -CAfile "$W/root.pem" \
 	-VAfile "$W/issuing.pem" 2>/dev/null | awk -v c="$last:" '$1 == c { print $2 }')
-kill "$WRK" 2>/dev/null || true
-wait "$WRK" 2>/dev/null || true
+kill "$WRK" 2>/dev/null || true   # the load's end: wrk may be done already
+wait "$WRK" 2>/dev/null || true   # killed, its status says nothing
 echo "revocation under load (refresh_seconds = $REFRESH): ca-tool revoke took $(echo "$t1 - $t0" | bc -l | xargs printf '%.2f') s;" \
 	"POST answers $state $(echo "$t2 - $t1" | bc -l | xargs printf '%.2f') s after it, cached GET $gstate"
 stop "$OURPID"

@@ -13,7 +13,7 @@ ct init --name issuing --parent root --key-type ec-p256 --subject "/C=CN/O=Examp
 genkey ec-p256 "$d/k"
 for n in 1 2 3; do
 	mkcsr ec-p256 "$d/k" "$d/$n.csr" "/C=CN/O=Example/CN=host$n.example.cn" "DNS:host$n.example.cn"
-	ct issue --ca issuing --profile tls-server --csr "$d/$n.csr" --out "$d/$n.pem" $PASS 2>/dev/null
+	ct issue --ca issuing --profile tls-server --csr "$d/$n.csr" --out "$d/$n.pem" $PASS
 done
 sn() { openssl x509 -in "$d/$1.pem" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f'; }
 ct revoke --ca issuing --serial "$(sn 2)" --reason keyCompromise >/dev/null

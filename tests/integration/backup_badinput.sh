@@ -21,10 +21,10 @@ size=$(stat -c %s "$T/b.gpb")
 for off in 0 9 12 20 50 80 100 $((size / 2)) $((size - 40)) $((size - 17)) $((size - 1)); do
 	cp "$T/b.gpb" "$T/f.gpb"
 	b=$(od -An -tu1 -j "$off" -N1 "$T/f.gpb" | tr -d ' ')
-	printf "$(printf '\\%03o' $(( (b ^ 1) & 255 )))" | dd of="$T/f.gpb" bs=1 seek="$off" conv=notrunc 2>/dev/null
+	printf "$(printf '\\%03o' $(( (b ^ 1) & 255 )))" | dd of="$T/f.gpb" bs=1 seek="$off" conv=notrunc status=none
 	expect_fail "flipped bit at byte $off: verify" nz "damaged|does not match|not a govpki backup|wrong passphrase|out of range|format" ct backup verify "$T/f.gpb" $BP
 	expect_fail "flipped bit at byte $off: restore" nz "" ct restore "$T/f.gpb" --to "$T/rf" $BP
-	[ ! -e "$T/rf" ] && ! ls -d "$T"/rf.restore-* >/dev/null 2>&1 && ok "byte $off: nothing left behind" || not_ok "byte $off: restore left files"
+	[ ! -e "$T/rf" ] && [ "$(count_files "$T" 'rf.restore-*')" -eq 0 ] && ok "byte $off: nothing left behind" || not_ok "byte $off: restore left files"
 done
 head -c $((size - 100)) "$T/b.gpb" > "$T/t.gpb"
 expect_fail "truncated" 7 "damaged|truncated|tag" ct backup verify "$T/t.gpb" $BP

@@ -11,8 +11,14 @@ ct key generate --token "$TOK" --label root --type ec-p256 --pin-file "$PIN_FILE
 export GOVPKI_PIN=$PIN
 expect "a CA on the HSM key" ct init --name root --subject "/CN=Root" --key "$TOK;object=root" $PASS
 before=$(store_dump)
-objs() { pkcs11-tool --module "$P11MOD" --token-label hsm --login --pin "$PIN" --list-objects 2>/dev/null | grep -c 'label:'; }
+# objs: how many objects the token holds; fails (saying why) when pkcs11-tool does
+objs() {
+	pkcs11-tool --module "$P11MOD" --token-label hsm --login --pin "$PIN" --list-objects > "$T/objs" 2> "$T/objs.err" ||
+		{ echo "# pkcs11-tool --list-objects failed:"; show 5 "$T/objs.err"; return 1; }
+	grep -c 'label:' "$T/objs"
+}
 objs_before=$(objs)
+[ "$objs_before" -ge 2 ] && ok "the token holds the CA's key ($objs_before objects)" || not_ok "the token holds $objs_before objects"
 
 printf '0000\n' > "$T/badpin"
 expect_fail "wrong PIN (init)" 5 "login to token 'hsm' failed" env GOVPKI_PIN=0000 "$CA_TOOL" init --name x1 --subject "/CN=X" --key "$TOK;object=root" $PASS
@@ -47,5 +53,6 @@ expect_fail "key generate: --token names an object" 4 "names a token, not an obj
 expect_fail "key generate: wrong PIN" 5 "wrong PIN" ct key generate --token "$TOK" --label e3 --type ec-p256 --pin-file "$T/badpin"
 expect_fail "key generate: no --label" 2 "needs --label" ct key generate --token "$TOK" --type ec-p256
 expect_fail "key: no sub-command" 2 "key generate" ct key --token "$TOK"
-[ "$(objs)" = "$objs_before" ] && ok "the token holds the same objects" || not_ok "the token's objects changed ($(objs) vs $objs_before)"
+objs_after=$(objs) && [ "$objs_after" = "$objs_before" ] && ok "the token holds the same objects" ||
+	not_ok "the token's objects changed (${objs_after:-?} vs $objs_before)"
 finish

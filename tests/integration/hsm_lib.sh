@@ -23,11 +23,15 @@ mktoken() {
 	softhsm2-util --init-token --free --label "$1" --pin "$PIN" --so-pin 87654321 >/dev/null
 }
 
-# p11attrs LABEL: pkcs11-tool's view of the private key LABEL (its Access line)
+# p11attrs LABEL [TOKEN]: pkcs11-tool's view of the private key LABEL (its
+# Access line), nothing when there is no such key; fails when pkcs11-tool
+# cannot list the token's keys (so that "no key" is never a failed listing)
 p11attrs() {
 	pkcs11-tool --module "$P11MOD" --token-label "${2:-hsm}" --login --pin "$PIN" \
-	    --list-objects --type privkey 2>/dev/null | awk -v l="$1" '
+	    --list-objects --type privkey > "$T/p11attrs" 2> "$T/p11attrs.err" ||
+		{ echo "# pkcs11-tool --list-objects failed:" >&2; sed -n '1,5s/^/#   /p' "$T/p11attrs.err" >&2; return 1; }
+	awk -v l="$1" '
 	    /^Private Key Object/ { inobj = 1; mine = 0; next }
 	    inobj && /label:/ { mine = ($2 == l) }
-	    inobj && mine && /Access:/ { print }'
+	    inobj && mine && /Access:/ { print }' "$T/p11attrs"
 }

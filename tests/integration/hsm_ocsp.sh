@@ -21,12 +21,13 @@ d="$T/pki"; mkdir -p "$d"
 p11csr() {
 	local label=$1 subj=$2 out=$3 id
 	# by CKA_ID: pkcs11-tool --sign ignores --label and takes the first private key
-	id=$(pkcs11-tool --module "$P11MOD" --token-label hsm --login --pin "$PIN" --list-objects \
-		--type privkey 2>/dev/null | awk -v l="$label" '/^Private Key Object/ { m = 0 }
-		$1 == "label:" { m = ($2 == l) } m && $1 == "ID:" { print $2; exit }')
-	[ -n "$id" ] || return 1
+	pkcs11-tool --module "$P11MOD" --token-label hsm --login --pin "$PIN" --list-objects \
+		--type privkey > "$T/p11.out" 2> "$T/p11.err" || { show 5 "$T/p11.err"; return 1; }
+	id=$(awk -v l="$label" '/^Private Key Object/ { m = 0 }
+		$1 == "label:" { m = ($2 == l) } m && $1 == "ID:" && id == "" { id = $2 } END { print id }' "$T/p11.out")
+	[ -n "$id" ] || { echo "# no private key labelled $label in the token"; return 1; }
 	pkcs11-tool --module "$P11MOD" --token-label hsm --read-object --type pubkey \
-		--id "$id" -o "$T/$label.pub.der" >/dev/null 2>&1 || return 1
+		--id "$id" -o "$T/$label.pub.der" >/dev/null 2> "$T/p11.err" || { show 5 "$T/p11.err"; return 1; }
 	genkey ec-p256 "$T/throwaway.key"
 	openssl req -new -key "$T/throwaway.key" -subj "$subj" -outform DER -out "$T/throwaway.csr" || return 1
 	python3 - cri "$T/throwaway.csr" "$T/$label.pub.der" "$T/$label.cri" <<'EOF' || return 1
@@ -61,7 +62,7 @@ EOF
 	openssl dgst -sha256 -binary -out "$T/$label.hash" "$T/$label.cri" || return 1
 	pkcs11-tool --module "$P11MOD" --token-label hsm --login --pin "$PIN" --sign \
 		--mechanism ECDSA --signature-format openssl --id "$id" \
-		-i "$T/$label.hash" -o "$T/$label.sig" >/dev/null 2>&1 || return 1
+		-i "$T/$label.hash" -o "$T/$label.sig" >/dev/null 2> "$T/p11.err" || { show 5 "$T/p11.err"; return 1; }
 	python3 - "$T/$label.cri" "$T/$label.sig" "$out" <<'EOF'
 import sys
 def enc(t, c):
@@ -90,31 +91,24 @@ mkcsr ec-p256 "$d/good.key" "$d/good.csr" "/C=CN/O=City of Example/CN=www.exampl
 expect "issue a tls-server certificate" ct issue --ca issuing --profile tls-server --csr "$d/good.csr" --out "$d/good.pem" $PASS
 
 # status CERT ARGS...: the status openssl ocsp reports (empty if the response does not verify)
-status() {
-	local c=$1; shift
-	ossl_ocsp -issuer "$d/issuing.pem" -cert "$c" -CAfile "$d/chain.pem" "$@" > "$T/ocsp.out" 2>&1 || return 0
-	grep -q "^Response verify OK" "$T/ocsp.out" || return 0
-	awk -v f="$c:" '$1 == f { print $2 }' "$T/ocsp.out"
-}
+status() { local c=$1; shift; verified_status "$c" "$d/issuing.pem" -url "$URL" -CAfile "$d/chain.pem" "$@"; }
 
-# resp_text CERT: the response about CERT as text in $T/o; fails, showing
-# why, unless openssl ocsp exits 0 and the response verifies against the chain
+# resp_text CERT: the response about CERT as text in $T/ocsp.out; fails,
+# showing why, unless openssl ocsp exits 0 and the response verifies
 resp_text() {
-	local rc=0
-	ossl_ocsp -issuer "$d/issuing.pem" -cert "$1" -CAfile "$d/chain.pem" -resp_text > "$T/o" 2>&1 || rc=$?
-	[ "$rc" -eq 0 ] && grep -q "^Response verify OK" "$T/o" && return 0
-	echo "# openssl ocsp -resp_text: exit $rc"; sed -n '1,5s/^/#   /p' "$T/o"; return 1
+	[ -n "$(status "$1" -resp_text)" ] && return 0
+	echo "# openssl ocsp -resp_text: no status from a verified response"; show 5 "$T/ocsp.out"; return 1
 }
 
 # --- CA-signed responses: the issuing CA's key is in the token ---
 printf '[ocsp]\nrefresh_seconds = 1\n' > "$T/ocsp.cnf"
 if start_responder --config "$T/ocsp.cnf" $PASS; then
 	ok "responder starts with the CA keys in the token"
-	[ "$(status "$d/good.pem")" = good ] && ok "good, response verifies (-CAfile)" || { not_ok "good"; sed 's/^/#   /' "$T/ocsp.out" | head -5; }
+	[ "$(status "$d/good.pem")" = good ] && ok "good, response verifies (-CAfile)" || { not_ok "good"; show 5 "$T/ocsp.out"; }
 	[ "$(status "$d/good.pem" -no_nonce)" = good ] && ok "good, pre-signed (no nonce)" || not_ok "good, pre-signed (no nonce)"
 	# the response must be there and verify before its lack of certificates means anything
 	if resp_text "$d/good.pem"; then
-		grep -q "Certificate:" "$T/o" && not_ok "CA-signed: no certificate in the response" || ok "CA-signed: no certificate in the response"
+		grep -q "Certificate:" "$T/ocsp.out" && not_ok "CA-signed: no certificate in the response" || ok "CA-signed: no certificate in the response"
 	else
 		not_ok "CA-signed: the response (-resp_text) verifies"
 	fi
@@ -136,7 +130,7 @@ fi
 expect "ocsp-signer key generated in the token" ct key generate --token "$TOK" --label ocsp --type ec-p256 --pin-file "$PIN_FILE"
 if p11csr ocsp "/C=CN/O=City of Example/CN=OCSP HSM" "$d/ocsp.csr"; then ok "CSR signed in the token"; else not_ok "CSR signed in the token"; fi
 # (openssl req -verify exits 0 even when the signature fails: its message counts)
-openssl req -inform DER -in "$d/ocsp.csr" -verify -noout 2>&1 | grep -q "verify OK" &&
+openssl req -inform DER -in "$d/ocsp.csr" -verify -noout > "$T/req.out" 2>&1 && grep -q "verify OK" "$T/req.out" &&
 	ok "openssl accepts the CSR's signature" || not_ok "openssl accepts the CSR's signature"
 expect "issue the ocsp-signer" ct issue --ca issuing --profile ocsp-signer --csr "$d/ocsp.csr" --out "$d/ocsp.pem" $PASS
 genkey ec-p256 "$d/g2.key"
@@ -147,9 +141,9 @@ unset GOVPKI_PIN
 if start_responder --config "$T/ocsp.cnf" --ca issuing --signer-cert "$d/ocsp.pem" --signer-key "$TOK;object=ocsp" \
 	--pin-file "$PIN_FILE" $PASS; then
 	ok "responder starts with --signer-key pkcs11:...;object=ocsp and --pin-file"
-	[ "$(status "$d/g2.pem")" = good ] && ok "delegated: good, response verifies (-CAfile)" || { not_ok "delegated: good"; sed 's/^/#   /' "$T/ocsp.out" | head -5; }
+	[ "$(status "$d/g2.pem")" = good ] && ok "delegated: good, response verifies (-CAfile)" || { not_ok "delegated: good"; show 5 "$T/ocsp.out"; }
 	[ "$(status "$d/good.pem" -no_nonce)" = revoked ] && ok "delegated: revoked" || not_ok "delegated: revoked"
-	resp_text "$d/g2.pem" && grep -Eq "Subject: .*CN ?= ?OCSP HSM" "$T/o" &&
+	resp_text "$d/g2.pem" && grep -Eq "Subject: .*CN ?= ?OCSP HSM" "$T/ocsp.out" &&
 		ok "delegated: signed by the ocsp-signer (its certificate included)" || not_ok "delegated: signed by the ocsp-signer"
 	# the delegate's certificate alone as the trust anchor: the signature is its key's
 	ossl_ocsp -issuer "$d/issuing.pem" -cert "$d/g2.pem" -VAfile "$d/ocsp.pem" > "$T/o" 2>&1 &&

@@ -1,6 +1,11 @@
 # tests/integration/lib.sh: what the integration tests share (sourced, not run)
 # Each test runs in its own temporary folder, removed on exit.
-set -eu
+# pipefail: a pipeline fails when any command in it fails, so `cmd | grep x`
+# does not hide cmd's failure. Its price: a pipeline must not end in a
+# command that stops reading early (grep -q, head, awk ... exit), which
+# could kill the writer with SIGPIPE; capture first, or `grep x >/dev/null`,
+# or show the first lines with `show` (tests/shell_lint.py checks all this).
+set -euo pipefail
 
 : "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_srcdir:=$top_builddir}"
@@ -18,13 +23,21 @@ checks=0
 fails=0
 
 ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
+# show N FILE...: the first N lines of the files, as comments of the log
+# (display only: a file that is not there is left out)
+show() {
+	local n=$1 f; shift
+	local -a fs=()
+	for f; do [ -r "$f" ] && fs+=("$f"); done
+	[ ${#fs[@]} -eq 0 ] || sed -n "1,${n}s/^/#   /p" "${fs[@]}"
+}
 not_ok() { checks=$((checks + 1)); fails=$((fails + 1)); echo "not ok $checks - $*"; }
 
 # expect DESCRIPTION COMMAND...: the command succeeds
 expect() {
 	local what=$1; shift
 	if "$@" >"$T/stdout" 2>"$T/stderr"; then ok "$what"; else
-		not_ok "$what (exit $?)"; sed 's/^/#   /' "$T/stderr" "$T/stdout" | head -20; fi
+		not_ok "$what (exit $?)"; show 20 "$T/stderr" "$T/stdout"; fi
 }
 
 # expect_fail DESCRIPTION EXIT PATTERN COMMAND...: the command exits with
@@ -34,17 +47,26 @@ expect_fail() {
 	"$@" >"$T/stdout" 2>"$T/stderr" || rc=$?
 	if [ "$rc" -eq 0 ]; then not_ok "$what (succeeded)"; return; fi
 	if [ "$want" != nz ] && [ "$rc" -ne "$want" ]; then
-		not_ok "$what (exit $rc, want $want)"; sed 's/^/#   /' "$T/stderr" | head -5; return; fi
+		not_ok "$what (exit $rc, want $want)"; show 5 "$T/stderr"; return; fi
 	# an empty pattern: another program's failure, whatever it says
 	if [ -z "$pat" ]; then ok "$what"; return; fi
 	if ! grep -Eq -- "$pat" "$T/stderr"; then
-		not_ok "$what (message does not match '$pat')"; sed 's/^/#   /' "$T/stderr" | head -5; return; fi
+		not_ok "$what (message does not match '$pat')"; show 5 "$T/stderr"; return; fi
 	if [ "$(wc -l < "$T/stderr")" -gt 3 ]; then
-		not_ok "$what (more than a short message)"; sed 's/^/#   /' "$T/stderr" | head -5; return; fi
+		not_ok "$what (more than a short message)"; show 5 "$T/stderr"; return; fi
 	ok "$what"
 }
 
 ct() { "$CA_TOOL" "$@"; }
+
+# count_files DIR GLOB: how many files in DIR match GLOB (0 for none; no
+# `ls | grep -c`, which exits 1 on a count of 0 and hides a failing ls)
+count_files() {
+	local f n=0
+	[ -d "$1" ] || { echo "count_files: no folder $1" >&2; echo 0; return 1; }
+	for f in "$1"/$2; do [ -e "$f" ] && n=$((n + 1)); done
+	echo "$n"
+}
 
 # genkey TYPE FILE: an unencrypted test key for a CSR (the applicant's, not a CA key)
 genkey() {
@@ -105,7 +127,8 @@ sm_crypto_setup() {
 # (default ID) of a certificate or CRL with the issuer certificate's key
 sm2_check_signed() {
 	local pub
-	pub=$(openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | tail -c 65 | od -An -v -tx1 | tr -d ' \n')
+	pub=$(openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | tail -c 65 | od -An -v -tx1 | tr -d ' \n') ||
+		return 1
 	python3 "$top_srcdir/tests/integration/der_split.py" "$2" "$T/signed.tbs" "$T/signed.sig" &&
 		node "$top_srcdir/tests/integration/sm2_check.js" "$NPM_DIR" "$pub" "$T/signed.tbs" "$T/signed.sig"
 }

@@ -34,7 +34,7 @@ per_client=64   # the documented default of max_connections_per_client
 hold_one_client "$port" "$per_client"
 asked 127.0.0.2 && ok "127.0.0.2 answered meanwhile (verified by openssl ocsp)" ||
 	not_ok "127.0.0.2 answered meanwhile"
-curl -s --max-time 30 --interface 127.0.0.3 "$URL/healthz" | grep -q '^ok$' &&
+[ "$(curl -sf --max-time 30 --interface 127.0.0.3 "$URL/healthz")" = ok ] &&
 	ok "/healthz answered meanwhile" || not_ok "/healthz answered meanwhile"
 hold_stop
 stop_responder && ok "the responder stops cleanly" || not_ok "the responder stops cleanly"
@@ -46,8 +46,8 @@ port=$(cat "$T/port")
 hold_many_clients "$port" 200
 asked 127.0.0.2 && ok "127.0.0.2 answered at max_connections" ||
 	not_ok "127.0.0.2 answered at max_connections"
-curl -s --max-time 30 --interface 127.0.0.3 "$URL/metrics" > "$T/metrics"
-grep -Eq '^govpki_ocsp_connections_closed_idle_total [0-9]+$' "$T/metrics" &&
+curl -sf --max-time 30 --interface 127.0.0.3 "$URL/metrics" > "$T/metrics" &&
+	grep -Eq '^govpki_ocsp_connections_closed_idle_total [0-9]+$' "$T/metrics" &&
 	[ "$(awk '$1 == "govpki_ocsp_connections_closed_idle_total" { print $2 }' "$T/metrics")" -ge 800 ] &&
 	ok "metrics: connections closed to make room" || not_ok "metrics: connections closed to make room"
 hold_stop

@@ -2,6 +2,8 @@
 RESPONDER="$top_builddir/ocsp-responder"
 [ -x "$RESPONDER" ] || { echo "ocsp-responder not built at $RESPONDER" >&2; exit 99; }
 RPID=
+# on exit: a responder still running is stopped (it may have exited: kill's
+# status does not matter here), then the folder goes
 trap '[ -n "$RPID" ] && kill "$RPID" 2>/dev/null; rm -rf "$T"' EXIT
 
 serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
@@ -53,7 +55,21 @@ stop_responder() {
 	return $rc
 }
 
-healthy() { curl -sf "$URL/healthz" | grep -q '^ok$'; }
+healthy() { [ "$(curl -sf "$URL/healthz")" = ok ]; }
 
-# ocsp_status OUTFILE ARGS...: openssl ocsp against the responder
+# ossl_ocsp ARGS...: openssl ocsp against the responder
 ossl_ocsp() { openssl ocsp -url "$URL" "$@"; }
+
+# verified_status CERT ISSUER ARGS...: the status (good, revoked, unknown)
+# that openssl ocsp reads for CERT from a response that verifies: openssl
+# exits 0 and says "Response verify OK" (it prints the status even of a
+# response whose signature fails, and exits 1 then); nothing otherwise.
+# ARGS: -url URL or -respin FILE, -CAfile or -VAfile, a CertID digest
+# (-sha256, before -cert), -no_nonce... Everything openssl said is in
+# $T/ocsp.out, for the reason and for showing a failure.
+verified_status() {
+	local c=$1 issuer=$2; shift 2
+	openssl ocsp -issuer "$issuer" "$@" -cert "$c" > "$T/ocsp.out" 2>&1 || return 0
+	grep -q "^Response verify OK" "$T/ocsp.out" || return 0
+	awk -v f="$c:" '$1 == f { print $2 }' "$T/ocsp.out"
+}

@@ -33,9 +33,9 @@ before=$(logins)
 t0=$(date +%s)
 curl -K "$T/flood.cfg" > "$T/codes"
 t1=$(date +%s)
-n401=$(grep -c '^401$' "$T/codes" || true)   # grep -c exits 1 on a count of 0
-n429=$(grep -c '^429$' "$T/codes" || true)
-echo "# 401: $n401, 429: $n429, other: $(grep -vc '^40[19]$\|^429$' "$T/codes" || true) in $((t1 - t0)) s"
+n401=$(grep -c '^401$' "$T/codes" || true)   # grep -c exits 1 on a count of 0: the count is checked
+n429=$(grep -c '^429$' "$T/codes" || true)   # (the same)
+echo "# 401: $n401, 429: $n429, other: $(grep -vc '^40[19]$\|^429$' "$T/codes" || true) in $((t1 - t0)) s"   # (the same)
 [ $((n401 + n429)) -eq 300 ] && ok "every random token: 401 or 429" || not_ok "every random token: 401 or 429 ($n401 + $n429)"
 # the bucket holds BURST and gains 1 a second (the run's whole seconds, and one for the edges)
 [ "$n401" -ge 1 ] && [ "$n401" -le $((BURST + t1 - t0 + 1)) ] &&
@@ -61,7 +61,7 @@ ra_stop
 check "two audit entries in all" 2 "$(($(logins) - before))"
 summary=$(sqlite3 "$DB" "SELECT detail FROM audit WHERE action = 'ra.login' ORDER BY seq DESC LIMIT 1")
 echo "# $summary"
-echo "$summary" | grep -q "result=refused reason=$((n401 - 1)) more refused logins from 127.0.0.1" &&
+grep -q "result=refused reason=$((n401 - 1)) more refused logins from 127.0.0.1" <<<"$summary" &&
 	ok "the summary counts the other $((n401 - 1)) refusals" || not_ok "the summary counts the other $((n401 - 1)) refusals"
 
 # an interval that ends while the server runs: the next request after it
@@ -70,7 +70,7 @@ sed -i 's/^rate_limit = 1$/rate_limit = 1000/; s/^rate_burst = .*/rate_burst = 1
 ra_start
 before=$(logins)
 seq0=$(sqlite3 "$DB" "SELECT coalesce(max(seq), 0) FROM audit")
-sed "s|^url = .*|url = \"$URL/api/v1/requests\"|; s/^next$//" "$T/flood.cfg" | head -n 6 > "$T/one.cfg"
+sed -n "1,6{s|^url = .*|url = \"$URL/api/v1/requests\"|; s/^next$//; p}" "$T/flood.cfg" > "$T/one.cfg"
 codes=$(for i in $(seq 30); do sed "s/gpt_[0-9a-f]*/gpt_$(openssl rand -hex 16)/" "$T/one.cfg" | curl -K -; done | sort | uniq -c | tr -s ' ')
 check "30 random tokens: 401 each" " 30 401" "$codes"
 # every refusal is accounted for exactly once, however many intervals the

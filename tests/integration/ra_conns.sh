@@ -45,10 +45,12 @@ ra_start
 hold_many_clients "$PORT" 200
 served 127.0.0.2 && ok "127.0.0.2 answered at max_connections" ||
 	not_ok "127.0.0.2 answered at max_connections"
-curl -s --max-time 30 --interface 127.0.0.3 --cacert "$D/root.pem" --cert "$D/dave.crt" --key "$D/dave.key" \
-	"$URL/metrics" > "$T/metrics"
-[ "$(awk '$1 == "ra_connections_closed_idle_total" { print $2 }' "$T/metrics")" -ge 800 ] 2>/dev/null &&
-	ok "metrics: connections closed to make room" || not_ok "metrics: connections closed to make room"
+closed=
+curl -sf --max-time 30 --interface 127.0.0.3 --cacert "$D/root.pem" --cert "$D/dave.crt" --key "$D/dave.key" \
+	"$URL/metrics" > "$T/metrics" && closed=$(awk '$1 == "ra_connections_closed_idle_total" { print $2 }' "$T/metrics")
+case $closed in ''|*[!0-9]*) closed=-1 ;; esac
+[ "$closed" -ge 800 ] && ok "metrics: connections closed to make room ($closed)" ||
+	not_ok "metrics: connections closed to make room (${closed#-1})"
 hold_stop
 ra_stop
 

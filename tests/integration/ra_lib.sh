@@ -64,10 +64,13 @@ ra_start() {
 	URL="https://127.0.0.1:$PORT"
 }
 
+# ra_stop: stops the server whatever state it is in (also the EXIT trap's
+# cleanup): it may have exited already, and its exit status is not checked
+# here; a test that checks it uses kill -TERM and wait itself (ra_load.sh)
 ra_stop() {
 	if [ -n "$RA_PID" ]; then
-		kill -TERM "$RA_PID" 2>/dev/null || true
-		wait "$RA_PID" 2>/dev/null || true
+		kill -TERM "$RA_PID" 2>/dev/null || true     # may have exited already
+		wait "$RA_PID" 2>/dev/null || true           # its status: see above
 		RA_PID=
 	fi
 }
@@ -100,9 +103,12 @@ api() {
 
 # json EXPR: evaluates a Python expression on the last body as j
 json() { python3 -c "import json,sys; j=json.load(open('$T/body')); print($1)"; }
+# json_matches EXPR ERE: EXPR's value on the last body matches ERE (any case);
+# false, not a match of nothing, when the body is not JSON or lacks it
+json_matches() { local v; v=$(json "$1") && grep -Eqi -- "$2" <<<"$v"; }
 
 # check DESC WANT GOT
-check() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (got $3, want $2)"; sed 's/^/#   /' "$T/body" 2>/dev/null | head -3; fi; }
+check() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (got $3, want $2)"; show 3 "$T/body"; fi; }
 
 # csr_json KEYTYPE CN [SAN] [PROFILE]: a request body with a fresh key's CSR
 csr_json() {

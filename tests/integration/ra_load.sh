@@ -17,7 +17,7 @@ python3 "$top_srcdir/tests/bench/ra_loadgen.py" --port "$PORT" --cacert "$D/root
 	--n "$N" --clients 8 --profile tls-server --fetch > "$T/load.json" || not_ok "load generator failed"
 r() { python3 -c "import json; j=json.load(open('$T/load.json')); print($1)"; }
 check "no HTTP errors" 0 "$(r "j['nerrors']")"
-[ "$(r "j['nerrors']")" = 0 ] || r "j['errors']" | head -5 | sed 's/^/#   /'
+[ "$(r "j['nerrors']")" = 0 ] || r "'\n'.join(map(str, j['errors'][:5]))" | sed 's/^/#   /'
 check "every request issued" "$N" "$(r "j['statuses'].get('issued', 0)")"
 check "distinct serials handed out" "$N" "$(r "len(set(j['serials']))")"
 r "j['latency_ms']" | sed "s/^/# latency ms: /"

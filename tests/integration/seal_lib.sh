@@ -58,6 +58,8 @@ start_tsa() {
 	"$TSA_SERVER" --cert "$cert" --key "$key" --pass-file "$T/pass" --listen 127.0.0.1:0 \
 		--port-file "$T/tsa.port" "$@" >"$T/tsa.fifo" 2>"$T/tsa.log" &
 	TSA_PID=$!
+	# on exit: a TSA still running is stopped (kill's status does not matter
+	# there: it may have exited), then the folder goes
 	trap 'kill $TSA_PID 2>/dev/null || true; rm -rf "$T"' EXIT
 	local line=""
 	exec 3<"$T/tsa.fifo"
@@ -66,8 +68,12 @@ start_tsa() {
 	TSA_URL="http://127.0.0.1:$(cat "$T/tsa.port")/tsa"
 }
 
+# stop_tsa: SIGTERM, and the exit status of the tsa-server
 stop_tsa() {
-	kill "$TSA_PID" 2>/dev/null || true
-	wait "$TSA_PID" 2>/dev/null || true
+	local rc=0
+	kill -TERM "$TSA_PID"
+	wait "$TSA_PID" || rc=$?
 	exec 3<&-
+	TSA_PID=
+	return $rc
 }

@@ -25,9 +25,12 @@ expect "then its certificate is revoked" ct revoke --ca root --serial "$(openssl
 mkfifo "$T/r.fifo"
 "$RESPONDER" --listen 127.0.0.1:0 --port-file "$T/r.port" $PASS >"$T/r.fifo" 2>"$T/r.err" &
 RPID=$!
+# on exit: the responder, if still running, is stopped (kill's status does not
+# matter there), then the folder goes
 trap 'kill $RPID 2>/dev/null || true; rm -rf "$T"' EXIT
 exec 3<"$T/r.fifo"
-read -r line <&3 || true
+line=""
+read -r line <&3 || line="(nothing: the responder closed its output)"
 case $line in *listening*) ok "ocsp-responder listens" ;; *) not_ok "ocsp-responder starts"; cat "$T/r.err"; finish; exit 1 ;; esac
 URL="http://127.0.0.1:$(cat "$T/r.port")"
 
@@ -36,7 +39,8 @@ expect "verify --ocsp: good" st verify --trust "$d/root.pem" --ocsp "$URL" --doc
 expect_fail "verify --ocsp: a revoked signer" 7 "signer: .*OCSP: certificate revoked \(keyCompromise\)" st verify --trust "$d/root.pem" --ocsp "$URL" "$d/bad.sig"
 grep -q "^seal-maker *pass" "$T/stdout" && ok "... the maker still good" || not_ok "... the maker still good"
 expect_fail "verify --ocsp aia: the certificates name no responder" 7 "no OCSP responder given or named" st verify --trust "$d/root.pem" --ocsp aia "$d/good.sig"
-kill "$RPID"; wait "$RPID" 2>/dev/null || true; exec 3<&-
+rc=0; kill -TERM "$RPID"; wait "$RPID" || rc=$?; exec 3<&-
+[ "$rc" -eq 0 ] && ok "ocsp-responder: SIGTERM, exit 0" || not_ok "ocsp-responder: SIGTERM (exit $rc)"
 GOVPKI_HTTP_TIMEOUT=1 expect_fail "verify --ocsp: responder gone" 7 "signer: .*OCSP: the OCSP responder at .* did not answer" st verify --trust "$d/root.pem" --ocsp "$URL" "$d/good.sig"
 expect_fail "verify --ocsp: https is refused" 7 "only http://" st verify --trust "$d/root.pem" --ocsp "https://127.0.0.1:1/" "$d/good.sig"
 finish
