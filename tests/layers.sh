@@ -15,7 +15,7 @@
 #  - a program file includes only include/govpki/ and the headers listed in
 #    its own program's _SOURCES (and the generated config.h).
 # System headers (<...> outside govpki/) are not looked at.  Prints TAP.
-set -u
+set -u -o pipefail
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 cd "$top_srcdir" || exit 1
 

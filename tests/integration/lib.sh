@@ -59,6 +59,10 @@ expect_fail() {
 
 ct() { "$CA_TOOL" "$@"; }
 
+# x509_text CERT: openssl's text of the PEM certificate CERT in $T/x509.txt
+# (fails when openssl does), to grep: `x509_text c && grep -q X "$T/x509.txt"`
+x509_text() { openssl x509 -in "$1" -noout -text > "$T/x509.txt"; }
+
 # count_files DIR GLOB: how many files in DIR match GLOB (0 for none; no
 # `ls | grep -c`, which exits 1 on a count of 0 and hides a failing ls)
 count_files() {

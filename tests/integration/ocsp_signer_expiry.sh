@@ -73,11 +73,11 @@ ok "responder starts with the hour-long signer"
 before=$(date +%s)
 if post "$T/o" && grep -q "good.pem: good" "$T/o" && grep -q "^Response verify OK" "$T/o"; then
 	ok "openssl: good, verified up to the root"
-	nu=$(date -d "$(sed -n 's/^ *Next Update: //p' "$T/o" | head -1)" +%s)
+	nu=$(date -d "$(sed -n '/^ *Next Update: /{s///p;q}' "$T/o")" +%s)
 	[ "$nu" -le "$na" ] && ok "nextUpdate is not past the signer's notAfter" ||
 		not_ok "nextUpdate $(date -u -d @"$nu") past the signer's notAfter $(date -u -d @"$na")"
 else
-	not_ok "openssl: good, verified up to the root"; sed 's/^/#   /' "$T/o" | head -5
+	not_ok "openssl: good, verified up to the root"; show 5 "$T/o"
 fi
 expect "ocsptool: good, verified with the signer" gnutls "$d/signer.pem"
 curl -s -D "$T/h" -o "$T/get.der" "$URL/$b64"
@@ -91,7 +91,7 @@ expect "a signer valid for 10 seconds" sign_until 10 "$d/signer.pem"
 na=$(not_after "$d/signer.pem")
 start_responder $PASS --config "$T/ocsp.cnf" $SIGNER || { not_ok "responder starts"; finish; exit 1; }
 post "$T/o" && grep -q "good.pem: good" "$T/o" && ok "before its notAfter: good" ||
-	{ not_ok "before its notAfter: good"; sed 's/^/#   /' "$T/o" | head -5; }
+	{ not_ok "before its notAfter: good"; show 5 "$T/o"; }
 healthy && ok "before its notAfter: /healthz ok" || not_ok "before its notAfter: /healthz ok"
 curl -s -o /dev/null "$URL/$b64"    # a cached GET response, to be dropped
 # wait for the clock to pass notAfter (bounded: 10 s past it at most)
@@ -106,16 +106,16 @@ after_expiry() {
 	post "$T/o" || rc=$?
 	[ "$rc" -ne 0 ] && grep -q "Responder Error: trylater" "$T/o" &&
 		ok "$what: openssl ocsp (POST) gets tryLater" ||
-		{ not_ok "$what: openssl ocsp (POST) gets tryLater (exit $rc)"; sed 's/^/#   /' "$T/o" | head -5; }
+		{ not_ok "$what: openssl ocsp (POST) gets tryLater (exit $rc)"; show 5 "$T/o"; }
 	code=$(curl -s -o "$T/get.der" -w '%{http_code}' "$URL/$b64")
 	rc=0
 	openssl ocsp -respin "$T/get.der" -resp_text > "$T/o" 2>&1 || rc=$?
 	[ "$code" = 200 ] && grep -q "Responder Error: trylater" "$T/o" && ok "$what: GET (cached before) gets tryLater" ||
-		{ not_ok "$what: GET gets tryLater (HTTP $code)"; sed 's/^/#   /' "$T/o" | head -5; }
+		{ not_ok "$what: GET gets tryLater (HTTP $code)"; show 5 "$T/o"; }
 	rc=0
 	gnutls "$d/signer.pem" || rc=$?
 	[ "$rc" -ne 0 ] && grep -qi "trylater\|try later" "$T/gnutls.out" && ok "$what: ocsptool sees tryLater" ||
-		{ not_ok "$what: ocsptool sees tryLater (exit $rc)"; sed 's/^/#   /' "$T/gnutls.out" | head -5; }
+		{ not_ok "$what: ocsptool sees tryLater (exit $rc)"; show 5 "$T/gnutls.out"; }
 	code=$(curl -s -o "$T/health" -w '%{http_code}' "$URL/healthz")
 	[ "$code" = 503 ] && grep -q "expired at" "$T/health" && ok "$what: /healthz 503: $(cat "$T/health")" ||
 		not_ok "$what: /healthz $code: $(cat "$T/health")"
@@ -125,7 +125,7 @@ after_expiry "expired"
 kill -HUP "$RPID"
 for i in $(seq 200); do grep -q "reload failed" "$T/responder.err" && break; sleep 0.05; done
 grep -q "reload failed.*expired at" "$T/responder.err" && ok "SIGHUP without a renewal: the reload says why it fails" ||
-	{ not_ok "SIGHUP without a renewal: the reload fails"; sed 's/^/#   /' "$T/responder.err" | head -5; }
+	{ not_ok "SIGHUP without a renewal: the reload fails"; show 5 "$T/responder.err"; }
 after_expiry "after SIGHUP"
 
 # the renewal (same key, from ca-tool) written over the signer file: the
@@ -135,7 +135,7 @@ for i in $(seq 100); do healthy && break; sleep 0.1; done
 healthy && ok "renewal picked up: /healthz ok" || not_ok "renewal picked up: /healthz ok"
 if post "$T/o" && grep -q "good.pem: good" "$T/o" && grep -q "^Response verify OK" "$T/o"; then
 	ok "renewed: openssl good, verified up to the root"
-	nu=$(date -d "$(sed -n 's/^ *Next Update: //p' "$T/o" | head -1)" +%s)
+	nu=$(date -d "$(sed -n '/^ *Next Update: /{s///p;q}' "$T/o")" +%s)
 	[ "$nu" -gt $(($(date +%s) + 86400)) ] && ok "renewed: nextUpdate a week ahead again" ||
 		not_ok "renewed: nextUpdate $(date -u -d @"$nu")"
 	# -resp_text prints the certificates the response carries as PEM
@@ -144,12 +144,12 @@ if post "$T/o" && grep -q "good.pem: good" "$T/o" && grep -q "^Response verify O
 		"$(openssl x509 -in "$d/renewed.pem" -noout -fingerprint -sha256)" ] &&
 		ok "renewed: the renewal is the certificate sent along" || not_ok "renewed: the renewal is sent along"
 else
-	not_ok "renewed: openssl good"; sed 's/^/#   /' "$T/o" | head -5
+	not_ok "renewed: openssl good"; show 5 "$T/o"
 fi
 expect "renewed: ocsptool good, verified with the renewal" gnutls "$d/renewed.pem"
 curl -s -o "$T/get.der" "$URL/$b64"
 openssl ocsp -respin "$T/get.der" -issuer "$d/issuing.pem" -cert "$d/good.pem" -CAfile "$d/root.pem" \
 	-verify_other "$d/issuing.pem" > "$T/o" 2>&1 && grep -q "good.pem: good" "$T/o" &&
-	ok "renewed: GET good" || { not_ok "renewed: GET good"; sed 's/^/#   /' "$T/o" | head -5; }
+	ok "renewed: GET good" || { not_ok "renewed: GET good"; show 5 "$T/o"; }
 stop_responder && ok "SIGTERM: drained, exit 0" || not_ok "SIGTERM: exit status"
 finish

@@ -143,7 +143,7 @@ check "the server still answers" 200 "$(api anon GET /healthz)"
 prob() {
 	local what=$1 want=$2 type=$3; shift 3
 	local got; got=$(api "$@")
-	if [ "$got" != "$want" ]; then not_ok "$what (got $got, want $want)"; sed 's/^/#   /' "$T/body" | head -3; return; fi
+	if [ "$got" != "$want" ]; then not_ok "$what (got $got, want $want)"; show 3 "$T/body"; return; fi
 	local t; t=$(json "j['type']" 2>/dev/null || echo "not problem+json")
 	[ "$t" = "urn:govpki:problem:$type" ] && grep -qi "content-type: application/problem+json" "$T/hdr" &&
 		ok "$what: $want $type" || not_ok "$what (type $t, want $type)"
