@@ -801,7 +801,7 @@ main(int argc, char **argv)
 			o.cas[o.ncas++] = optarg;
 			break;
 		case 'h': usage(stdout); return 0;
-		case 'V': printf("ocsp-responder (govpki) %s\n", PACKAGE_VERSION); return 0;
+		case 'V': printf("ocsp-responder (govpki) %s\n", gp_version()); return 0;
 		default: usage(stderr); return 2;
 		}
 	}

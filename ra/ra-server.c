@@ -40,6 +40,7 @@ static const char usage_text[] =
 	"  --pin-file FILE   PIN of a PKCS#11 CA key (else GOVPKI_PIN, else [pkcs11] pin_file)\n"
 	"  --threads N       worker threads ([ra] threads, default 4)\n"
 	"  --print-authz-table[=md|tsv]  print the authorisation table and exit\n"
+	"  --help, --version\n"
 	"SIGTERM or SIGINT: stop accepting, finish the requests in flight, exit 0.\n";
 
 static const char *const ra_keys[] = {
@@ -213,6 +214,7 @@ main(int argc, char **argv)
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "print-authz-table", optional_argument, NULL, O_AUTHZ },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *config = NULL, *home = NULL, *ca = NULL, *listen_at = NULL, *port_file = NULL;
@@ -267,6 +269,7 @@ main(int argc, char **argv)
 			return 0;
 		case 'h':
 		case O_HELP: fputs(usage_text, stdout); return 0;
+		case 'V': printf("ra-server (govpki) %s\n", gp_version()); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
 	}

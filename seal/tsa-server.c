@@ -180,6 +180,7 @@ usage(FILE *f)
 	    "  --max-connections-per-client N\n"
 	    "                      connections from one client address (default 64)\n"
 	    "  --timeout SECONDS   a silent connection is closed after it (default 30)\n"
+	    "  --help, --version\n"
 	    "SIGTERM or SIGINT stops it. Exit codes: 0 stopped, 1 failure, 2 usage.\n");
 }
 
@@ -194,6 +195,7 @@ main(int argc, char **argv)
 		{ "max-connections", required_argument, NULL, 'm' },
 		{ "max-connections-per-client", required_argument, NULL, 'M' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 } };
 	const char *certf = NULL, *keyf = NULL, *chainf = NULL, *pass_file = NULL, *policy = NULL;
 	const char *listen_on = "127.0.0.1:3180", *port_file = NULL;
@@ -238,6 +240,7 @@ main(int argc, char **argv)
 				return bad_count("--timeout", 1, 3600);
 			break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("tsa-server (govpki) %s\n", gp_version()); return 0;
 		default: usage(stderr); return 2;
 		}
 	}

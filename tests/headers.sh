@@ -3,10 +3,15 @@
 # strict flags (as libgit2's headertest does), so users can include any one.
 set -u -o pipefail
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
 CC=${CC:-cc}
-flags="-fsyntax-only -Wall -Wextra -Wpedantic -Werror -std=c11 -I$top_srcdir/include $(pkg-config --cflags libcrypto)"
+flags="-fsyntax-only -Wall -Wextra -Wpedantic -Werror -std=c11 -I$top_builddir/include -I$top_srcdir/include $(pkg-config --cflags libcrypto)"
 n=0 bad=0
-for h in "$top_srcdir"/include/govpki/*.h; do
+# version.h is written by configure into the build tree
+hdrs=("$top_srcdir"/include/govpki/*.h)
+[ "$top_builddir" -ef "$top_srcdir" ] || hdrs+=("$top_builddir/include/govpki/version.h")
+[ -e "$top_builddir/include/govpki/version.h" ] || { echo "include/govpki/version.h not in $top_builddir: run configure" >&2; exit 99; }
+for h in "${hdrs[@]}"; do
 	n=$((n + 1))
 	name=govpki/$(basename "$h")
 	if printf '#include <%s>\nint gp_headertest_unit;\n' "$name" | $CC $flags -x c - 2>"${TMPDIR:-/tmp}/hdr.$$"; then
@@ -23,7 +28,7 @@ for h in "$top_srcdir"/include/govpki/*.h; do
 		fi
 	else
 		n=$((n + 1))
-		if printf '#include <%s>\n' "$name" | c++ -fsyntax-only -Wall -Wextra -Werror -I"$top_srcdir/include" -x c++ - 2>"${TMPDIR:-/tmp}/hdr.$$"; then
+		if printf '#include <%s>\n' "$name" | c++ -fsyntax-only -Wall -Wextra -Werror -I"$top_builddir/include" -I"$top_srcdir/include" -x c++ - 2>"${TMPDIR:-/tmp}/hdr.$$"; then
 			echo "ok $n - $name compiles alone as C++"
 		else
 			bad=$((bad + 1)); echo "not ok $n - $name compiles alone as C++"; sed -n '1,5s/^/#   /p' "${TMPDIR:-/tmp}/hdr.$$"

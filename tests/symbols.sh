@@ -13,7 +13,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/govpki-sym.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 
 nm -D --defined-only "$so" | awk '$2 ~ /^[TDRBV]$/ { print $3 }' | sort -u > "$T/exported"
-python3 - "$top_srcdir"/include/govpki/*.h > "$T/declared" <<'PY'
+python3 - "$top_srcdir"/include/govpki/*.h "$top_builddir/include/govpki/version.h" > "$T/declared" <<'PY'
 import re, sys
 names = set()
 for path in sys.argv[1:]:

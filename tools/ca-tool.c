@@ -28,11 +28,12 @@ enum opt_id {
 	O_KEY_TYPE, O_KEY, O_PROFILE, O_DAYS, O_PASS_FILE, O_PARENT_PASS_FILE, O_CA,
 	O_CSR, O_OUT, O_BATCH, O_OUT_DIR, O_SAN, O_THREADS, O_SERIAL, O_REASON,
 	O_DELTA, O_PEM, O_STATUS, O_LIMIT, O_CHAIN, O_CAS, O_ACTOR, O_TRUST,
-	O_UNTRUSTED, O_CRL, O_PIN_FILE, O_URL, O_POLICY
+	O_UNTRUSTED, O_CRL, O_PIN_FILE, O_URL, O_POLICY, O_VERSION
 };
 
 static const struct option all_opts[] = {
 	{ "help", no_argument, NULL, O_HELP },
+	{ "version", no_argument, NULL, O_VERSION },
 	{ "config", required_argument, NULL, O_CONFIG },
 	{ "home", required_argument, NULL, O_HOME },
 	{ "json", no_argument, NULL, O_JSON },
@@ -1671,6 +1672,7 @@ usage(FILE *f)
 	    "  --json         machine-readable output (list, show, issue, init, revoke, crl, audit)\n"
 	    "  --pass-file F  CA key passphrase from F (else GOVPKI_PASSPHRASE, else a prompt)\n"
 	    "  --pin-file F   PIN of PKCS#11 tokens from F (else GOVPKI_PIN, else [pkcs11] pin_file)\n"
+	    "  --version      print the version of govpki and exit\n"
 	    "\n'ca-tool COMMAND --help' describes a command. Only init and ceremony create a store.\n"
 	    "Exit codes: 0 success, 1 failure, 2 usage, 3 not found (CA, certificate, profile,\n"
 	    "file, store), 4 refused (bad input, profile), 5 passphrase, 6 store locked by another\n"
@@ -1707,6 +1709,7 @@ main(int argc, char **argv)
 			break;
 		switch (c) {
 		case O_HELP: usage(stdout); return 0;
+		case O_VERSION: return cli_print_version();
 		case O_CONFIG: o.config = optarg; break;
 		case O_HOME: o.home = optarg; break;
 		case O_JSON: o.json = 1; break;

@@ -13,6 +13,7 @@
 
 #include <govpki/error.h>
 #include <govpki/key.h>
+#include <govpki/version.h>
 
 #include "cli.h"
 
@@ -74,6 +75,13 @@ int
 cli_pass(char **pass, size_t *len, const char *pass_file, const char *prompt)
 {
 	return gp_pass_get(pass, len, pass_file, prompt);
+}
+
+int
+cli_print_version(void)
+{
+	printf("%s (govpki) %s\n", cli_prog, gp_version());
+	return 0;
 }
 
 void

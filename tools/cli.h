@@ -44,6 +44,10 @@ int cli_pass(char **pass, size_t *len, const char *pass_file, const char *prompt
  * command is done: it returns what this returns. */
 int cli_help_or_bad_option(int c, const char *cmd, const char *usage, char **argv);
 
+/* --version: prints "PROG (govpki) VERSION" (gp_version(), the running
+ * library's) to stdout and returns 0. */
+int cli_print_version(void);
+
 /* Prints a command's usage to f: "usage: PROG " before its first line and
  * "       PROG " before each further synopsis line (one that does not start
  * with a space); the indented description lines as they are. */

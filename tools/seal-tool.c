@@ -963,7 +963,7 @@ usage(FILE *f)
 	fprintf(f, "usage: seal-tool [--json] [--home DIR] [--config FILE] [--pin-file F] COMMAND [OPTIONS]\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %s\n", commands[i].usage);
-	fprintf(f, "\nTIME: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, YYYYMMDDHHMMSSZ or @SECONDS (UTC; dates that\n"
+	fprintf(f, "\n--version prints the version of govpki.\nTIME: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, YYYYMMDDHHMMSSZ or @SECONDS (UTC; dates that\n"
 	    "do not exist are refused). Keys are encrypted PEM files\n"
 	    "(passphrase from --pass-file, $GOVPKI_PASSPHRASE or a prompt) or pkcs11: URIs (PIN from\n"
 	    "--pin-file, $GOVPKI_PIN or [pkcs11] pin_file). Exit codes: 0 success,\n"
@@ -977,7 +977,8 @@ main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "json", no_argument, NULL, 'j' }, { "home", required_argument, NULL, 'H' },
 		{ "config", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
-		{ "pin-file", required_argument, NULL, 'i' }, { NULL, 0, NULL, 0 } };
+		{ "pin-file", required_argument, NULL, 'i' }, { "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 } };
 	int c;
 
 	cli_prog = "seal-tool";
@@ -992,6 +993,7 @@ main(int argc, char **argv)
 				return cli_fail(gp_error_last_code(), "--pin-file");
 			break;
 		case 'h': usage(stdout); return 0;
+		case 'V': return cli_print_version();
 		default: return cli_usage_error("bad option '%s' (global options go before the command)", argv[optind - 1]);
 		}
 	}

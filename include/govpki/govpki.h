@@ -2,6 +2,7 @@
 #ifndef GOVPKI_GOVPKI_H
 #define GOVPKI_GOVPKI_H
 
+#include <govpki/version.h>
 #include <govpki/error.h>
 #include <govpki/store.h>
 #include <govpki/audit.h>

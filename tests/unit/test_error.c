@@ -11,6 +11,8 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include <govpki/version.h>
+
 #include "error_int.h"
 #include "util.h"
 
@@ -24,6 +26,21 @@ test_strerror(void **state)
 	assert_string_equal(gp_strerror(GP_E_NOTFOUND), "not found");
 	assert_string_equal(gp_strerror(-999), "unknown error");
 	assert_string_equal(gp_strerror(5), "unknown error");
+}
+
+/* the running library is the one these headers describe; the number's
+ * parts are the string's */
+static void
+test_version(void **state)
+{
+	char s[32];
+
+	(void)state;
+	assert_non_null(gp_version());
+	assert_string_equal(gp_version(), GP_VERSION_STRING);
+	snprintf(s, sizeof(s), "%d.%d.%d", GP_VERSION_NUMBER >> 16, (GP_VERSION_NUMBER >> 8) & 0xff,
+	    GP_VERSION_NUMBER & 0xff);
+	assert_string_equal(s, GP_VERSION_STRING);
 }
 
 /* gp_err returns its code and keeps the message; clear forgets it */
@@ -94,6 +111,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_strerror),
 		cmocka_unit_test(test_message),
 		cmocka_unit_test(test_ossl),
