@@ -29,16 +29,22 @@ need_packages() {
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# sm-crypto (npm), the SM2/SM3 implementation independent of OpenSSL that the
-# tests check SM2 signatures with, in GOVPKI_NPM_CACHE, where
-# tests/integration/lib.sh looks for it (make check installs nothing).
+# The npm packages the tests use, in GOVPKI_NPM_CACHE, where
+# tests/integration/lib.sh looks for them (make check installs nothing):
+# sm-crypto, the SM2/SM3 implementation independent of OpenSSL that SM2
+# signatures are checked with, and swagger-parser, which validates
+# docs/ra-api.yaml against the OpenAPI schema (tests/openapi.sh).
 export GOVPKI_NPM_CACHE=${GOVPKI_NPM_CACHE:-$HOME/.cache/govpki-npm}
-GOVPKI_SM_CRYPTO=sm-crypto@0.5.8
-need_sm_crypto() {
-	[ -d "$GOVPKI_NPM_CACHE/node_modules/sm-crypto" ] && return 0
-	echo "== installing $GOVPKI_SM_CRYPTO (npm) into $GOVPKI_NPM_CACHE"
-	npm install --prefix "$GOVPKI_NPM_CACHE" --no-audit --no-fund "$GOVPKI_SM_CRYPTO" >/dev/null && return 0
-	echo "npm could not install $GOVPKI_SM_CRYPTO: the checks that need it skip" >&2
+GOVPKI_NPM_PACKAGES="sm-crypto@0.5.8 @apidevtools/swagger-parser@10.1.1"
+need_npm() {
+	local missing=() p
+	for p in $GOVPKI_NPM_PACKAGES; do
+		[ -d "$GOVPKI_NPM_CACHE/node_modules/${p%@*}" ] || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "== installing ${missing[*]} (npm) into $GOVPKI_NPM_CACHE"
+	npm install --prefix "$GOVPKI_NPM_CACHE" --no-audit --no-fund "${missing[@]}" >/dev/null && return 0
+	echo "npm could not install ${missing[*]}: the checks that need them skip" >&2
 	return 1
 }
 
