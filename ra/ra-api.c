@@ -96,34 +96,21 @@ parse_serial(const char *s, unsigned char *out, size_t *len)
 	return 0;
 }
 
-/* unix seconds or "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" */
+/* unix seconds, "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ", read by
+ * gp_time_parse (OpenSSL's calendar: 2026-02-30 is refused, not moved to
+ * 2 March); -1 with gp_error_last() saying why */
 static int
 parse_time(const char *s, int64_t *out)
 {
-	struct tm tm;
-	char *end;
-	long long v;
+	char at[34];
 
-	if (s == NULL || *s == '\0' || strlen(s) > 32)
-		return -1;
+	if (strlen(s) > 32)
+		return gp_time_parse(out, s, 0) == 0 ? 0 : -1;
 	if (strchr(s, '-') == NULL) {
-		errno = 0;
-		v = strtoll(s, &end, 10);
-		if (errno != 0 || *end != '\0' || v < 0)
-			return -1;
-		*out = v;
-		return 0;
+		snprintf(at, sizeof(at), "@%s", s);
+		return gp_time_parse(out, at, GP_TIME_SECONDS) == 0 ? 0 : -1;
 	}
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (end == NULL || *end != '\0') {
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, "%Y-%m-%d", &tm);
-		if (end == NULL || *end != '\0')
-			return -1;
-	}
-	*out = (int64_t)timegm(&tm);
-	return 0;
+	return gp_time_parse(out, s, GP_TIME_DATE | GP_TIME_DATETIME) == 0 ? 0 : -1;
 }
 
 /* ?limit= within 1..max_page (default 50 or max_page if smaller). */
@@ -557,7 +544,7 @@ h_list_requests(worker *w, hreq *rq, hresp *rs)
 		return problem(rs, 400, "bad-parameter", "Bad query parameter", "%s", ra_error_last());
 	if (since != NULL && parse_time(since, &f.since) != 0)
 		return problem(rs, 400, "bad-parameter", "Bad query parameter",
-		    "since must be unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+		    "since must be unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ: %s", gp_error_last());
 	f.profile = query(rq, "profile");
 	f.submitter = query(rq, "submitter");
 	if (check_filter(rs, "profile", f.profile, 64) != 0 ||
@@ -899,7 +886,8 @@ h_list_certs(worker *w, hreq *rq, hresp *rs)
 	}
 	if (eb != NULL && parse_time(eb, &f.expires_before) != 0)
 		return problem(rs, 400, "bad-parameter", "Bad query parameter",
-		    "expires_before must be unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+		    "expires_before must be unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ: %s",
+		    gp_error_last());
 	f.profile = query(rq, "profile");
 	f.subject_like = query(rq, "subject");
 	if (check_filter(rs, "profile", f.profile, 64) != 0 ||

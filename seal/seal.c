@@ -118,20 +118,7 @@ gp_seal_image_check(const char *type, const unsigned char *image, size_t len)
 int
 gp_asn1_time_to_unix(int64_t *out, const ASN1_TIME *t)
 {
-	ASN1_TIME *epoch = NULL;
-	int days = 0, secs = 0, r = 0;
-
-	*out = 0;
-	if (t == NULL || ASN1_TIME_check(t) != 1)
-		return gp_err(GP_E_PARSE, "a time field is malformed");
-	if ((epoch = ASN1_TIME_set(NULL, 0)) == NULL)
-		return gp_err_ossl(GP_E_NOMEM, "out of memory");
-	if (ASN1_TIME_diff(&days, &secs, epoch, t) != 1)
-		r = gp_err_ossl(GP_E_PARSE, "a time field is out of range");
-	else
-		*out = (int64_t)days * 86400 + secs;
-	ASN1_TIME_free(epoch);
-	return r;
+	return gp_time_from_asn1(out, t);
 }
 
 int
@@ -175,37 +162,7 @@ gp_seal_time_from_digits(int64_t *out, const char *ymdhms_z)
 int
 gp_seal_time_parse(int64_t *out, const char *s)
 {
-	/* each form, and what its digits lack of YYYYMMDDHHMMSS */
-	static const struct { const char *form, *pad; } forms[] = {
-		{ "dddd-dd-dd", "000000" },
-		{ "dddd-dd-ddTdd:dd:ddZ", "" },
-		{ "ddddddddddddddZ", "" },
-	};
-	char digits[24], full[32];
-	size_t n;
-
-	if (out == NULL)
-		return gp_err(GP_E_INVALID, "gp_seal_time_parse: NULL argument");
-	*out = 0;
-	if (s == NULL)
-		return gp_err(GP_E_INVALID, "no time given");
-	n = strlen(s);
-	if (s[0] == '@') {
-		char *end;
-		long long v;
-		errno = 0;
-		v = strtoll(s + 1, &end, 10);
-		if (errno != 0 || *end != '\0' || end == s + 1 || v < 0 || !isdigit((unsigned char)s[1]))
-			return gp_err(GP_E_INVALID, "bad time '%s'", s);
-		*out = v;
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
-		if (gp_seal_time_digits(digits, s, n, forms[i].form) == 0) {
-			snprintf(full, sizeof(full), "%s%sZ", digits, forms[i].pad);
-			return gp_seal_time_from_digits(out, full);
-		}
-	return gp_err(GP_E_INVALID, "bad time '%s' (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, YYYYMMDDHHMMSSZ or @SECONDS)", s);
+	return gp_time_parse(out, s, GP_TIME_TEXT);
 }
 
 static int

@@ -6,6 +6,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <govpki/x509util.h>
+
 #include "daemon_http.h"
 
 void
@@ -94,23 +96,13 @@ daemon_request_check(struct MHD_Connection *c, const char *url, const char *vers
 int
 daemon_http_date(time_t *out, const char *s)
 {
-	/* RFC 9110 §5.6.7; the C locale's day and month names are the
-	 * English ones HTTP uses (the daemons never call setlocale) */
-	static const char *const forms[] = {
-		"%a, %d %b %Y %H:%M:%S GMT",    /* IMF-fixdate */
-		"%A, %d-%b-%y %H:%M:%S GMT",    /* RFC 850 */
-		"%a %b %e %H:%M:%S %Y",         /* asctime */
-	};
-	struct tm tm;
-	const char *end;
-	size_t i;
+	int64_t t;
 
-	for (i = 0; s != NULL && i < sizeof(forms) / sizeof(forms[0]); i++) {
-		memset(&tm, 0, sizeof(tm));
-		if ((end = strptime(s, forms[i], &tm)) != NULL && *end == '\0') {
-			*out = timegm(&tm);
-			return 0;
-		}
-	}
-	return -1;
+	/* RFC 9110 §5.6.7, read by gp_time_parse against OpenSSL's calendar:
+	 * "30 Feb" or a 60th second is no date (and a conditional request
+	 * that carries one is answered as if it had none, §13.1.3) */
+	if (gp_time_parse(&t, s, GP_TIME_HTTP) != 0)
+		return -1;
+	*out = (time_t)t;
+	return 0;
 }

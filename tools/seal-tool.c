@@ -199,11 +199,11 @@ load_key(EVP_PKEY **out, const char *path, const char *pass_file)
 	return 0;
 }
 
-/* A TIME argument (gp_seal_time_parse: OpenSSL checks the calendar) */
+/* A TIME argument (gp_time_parse: OpenSSL checks the calendar) */
 static int
 parse_time(int64_t *out, const char *s, const char *what)
 {
-	if (gp_seal_time_parse(out, s) != 0)
+	if (gp_time_parse(out, s, GP_TIME_TEXT) != 0)
 		return cli_usage_error("%s: %s", what, gp_error_last());
 	return 0;
 }

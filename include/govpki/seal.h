@@ -44,7 +44,9 @@ typedef struct gp_seal_params {
 /* Parses a time as the seal tools take it: "YYYY-MM-DD" (00:00 UTC),
  * "YYYY-MM-DDTHH:MM:SSZ", "YYYYMMDDHHMMSSZ" or "@SECONDS" (Unix time).
  * Dates are checked by OpenSSL's ASN1_TIME parsing: 31 April, 29 February
- * of a common year or 24:00 are GP_E_INVALID, never moved to another day. */
+ * of a common year or 24:00 are GP_E_INVALID, never moved to another day.
+ * The same as gp_time_parse(out, s, GP_TIME_TEXT) (govpki/x509util.h),
+ * which new code calls. */
 GP_EXPORT int gp_seal_time_parse(int64_t *out, const char *s);
 
 /* Checks that image starts with the magic bytes of type ("PNG", ...; SVG:

@@ -14,6 +14,36 @@
 extern "C" {
 #endif
 
+/*
+ * Times given from outside (options, request parameters, HTTP headers),
+ * in UTC.  gp_time_parse reads s in one of the forms named in forms and
+ * puts its seconds since 1970 in *out:
+ *   GP_TIME_DATE         "2026-03-01" (midnight)
+ *   GP_TIME_DATETIME     "2026-03-01T12:00:00Z"
+ *   GP_TIME_GENERALIZED  "20260301120000Z"
+ *   GP_TIME_SECONDS      "@1772366400"
+ *   GP_TIME_HTTP         an HTTP-date, RFC 9110 §5.6.7 (IMF-fixdate and
+ *                        the obsolete RFC 850 and asctime forms)
+ * The calendar is OpenSSL's (ASN1_TIME_set_string_X509): a day the month
+ * does not have (2026-02-30), hour 24, a 60th second (RFC 5280 times have
+ * no leap seconds), month 13 are GP_E_INVALID naming the input, never
+ * moved to another day; so is anything else, or a form not allowed.
+ */
+enum {
+	GP_TIME_DATE = 1 << 0,
+	GP_TIME_DATETIME = 1 << 1,
+	GP_TIME_GENERALIZED = 1 << 2,
+	GP_TIME_SECONDS = 1 << 3,
+	GP_TIME_HTTP = 1 << 4,
+	/* the forms the programs' TIME arguments take */
+	GP_TIME_TEXT = GP_TIME_DATE | GP_TIME_DATETIME | GP_TIME_GENERALIZED | GP_TIME_SECONDS
+};
+GP_EXPORT int gp_time_parse(int64_t *out, const char *s, unsigned forms);
+
+/* The seconds since 1970 of an ASN1_TIME (UTCTime or GeneralizedTime),
+ * by OpenSSL's calendar; GP_E_PARSE when t is NULL or malformed. */
+GP_EXPORT int gp_time_from_asn1(int64_t *out, const ASN1_TIME *t);
+
 /* Parses "/C=CN/O=Example/CN=Root CA" (OpenSSL's -subj form; '\' escapes
  * '/' and '\', UTF-8 values, MBSTRING_UTF8) into a new X509_NAME.
  * GP_E_PARSE names the bad attribute. */

@@ -89,6 +89,15 @@ q 400 bad-parameter "/api/v1/requests?limit=-1"
 q 400 bad-parameter "/api/v1/requests?limit=1e3"
 q 400 bad-parameter "/api/v1/requests?cursor=abc"
 q 400 bad-parameter "/api/v1/requests?since=yesterday"
+# days and seconds the calendar does not have: refused by OpenSSL's
+# calendar (gp_time_parse), not moved to the next month (strptime+timegm did)
+for p in "requests?since=2026-02-30" "requests?since=2026-02-29T00:00:00Z" \
+    "requests?since=2026-13-01" "requests?since=2026-03-01T24:00:01Z" \
+    "certificates?expires_before=2026-04-31" "certificates?expires_before=2016-12-31T23:59:60Z"; do
+	q 400 bad-parameter "/api/v1/$p"
+	json_matches "j['detail']" "no such time" && ok "$p: the detail says no such time" ||
+		{ not_ok "$p: the detail does not say no such time"; show 3 "$T/body"; }
+done
 q 400 unknown-parameter "/api/v1/requests?order=id;DROP%20TABLE%20ra_request"
 q 400 bad-parameter "/api/v1/certificates?status=bad"
 q 400 bad-parameter "/api/v1/certificates?expires_before=soon"

@@ -288,7 +288,11 @@ test_http_date(void **state)
 {
 	static const char *const bad[] = {
 		"", "yesterday", "Sun, 06 Nov 1994 08:49:37", "Sun, 06 Nov 1994 08:49:37 GMT x",
-		"Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT", NULL
+		"Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT",
+		/* days and seconds the calendar does not have, which
+		 * strptime and timegm moved to the next month or minute */
+		"Mon, 30 Feb 2026 08:49:37 GMT", "Monday, 31-Apr-26 08:49:37 GMT",
+		"Mon Feb 29 08:49:37 2027", "Sat, 31 Dec 2016 23:59:60 GMT", NULL
 	};
 	time_t t = 0;
 

@@ -23,6 +23,144 @@
 #include <govpki/key.h>
 #include <govpki/x509util.h>
 
+/* ---- times from outside (gp_time_parse) ---- */
+
+/* Good times and the seconds GNU date(1) gives for them (date -u -d ...
+ * +%s), bad ones that must be refused, never moved to another day: each
+ * with the forms it is read with. */
+static void
+test_time_parse_table(void **state)
+{
+	static const struct { const char *s; unsigned forms; long long want; } good[] = {
+		{ "2026-03-01", GP_TIME_TEXT, 1772323200LL },
+		{ "2026-03-01T12:00:00Z", GP_TIME_TEXT, 1772366400LL },
+		{ "20260301120000Z", GP_TIME_TEXT, 1772366400LL },
+		{ "@1772366400", GP_TIME_TEXT, 1772366400LL },
+		{ "@0", GP_TIME_SECONDS, 0 },
+		{ "2024-02-29T23:59:59Z", GP_TIME_TEXT, 1709251199LL },   /* leap year */
+		{ "2000-02-29", GP_TIME_DATE, 951782400LL },              /* 400-year leap */
+		{ "1970-01-01", GP_TIME_DATE, 0 },
+		{ "1950-01-01", GP_TIME_DATE, -631152000LL },
+		{ "2049-12-31T23:59:59Z", GP_TIME_DATETIME, 2524607999LL },/* last UTCTime */
+		{ "2050-01-01", GP_TIME_DATE, 2524608000LL },             /* GeneralizedTime */
+		{ "99991231235959Z", GP_TIME_GENERALIZED, 253402300799LL },
+		{ "Sun, 06 Nov 1994 08:49:37 GMT", GP_TIME_HTTP, 784111777LL },
+		{ "Sunday, 06-Nov-94 08:49:37 GMT", GP_TIME_HTTP, 784111777LL },
+		{ "Sun Nov  6 08:49:37 1994", GP_TIME_HTTP, 784111777LL },
+		{ "Thu Feb 29 00:00:00 2024", GP_TIME_HTTP, 1709164800LL },
+	};
+	static const struct { const char *s; unsigned forms; } bad[] = {
+		{ "2026-02-30", GP_TIME_TEXT },             /* no 30 February */
+		{ "2026-02-29", GP_TIME_TEXT },             /* 2026 is a common year */
+		{ "1900-02-29", GP_TIME_TEXT },             /* a century, not a leap year */
+		{ "2026-04-31", GP_TIME_TEXT },
+		{ "2026-13-01", GP_TIME_TEXT },             /* month 13 */
+		{ "2026-00-10", GP_TIME_TEXT },
+		{ "2026-01-00", GP_TIME_TEXT },
+		{ "2026-01-32", GP_TIME_TEXT },
+		{ "2026-03-01T24:00:00Z", GP_TIME_TEXT },   /* hour 24 */
+		{ "2026-03-01T24:00:01Z", GP_TIME_TEXT },
+		{ "2026-03-01T12:60:00Z", GP_TIME_TEXT },
+		{ "2016-12-31T23:59:60Z", GP_TIME_TEXT },   /* a leap second */
+		{ "20261301000000Z", GP_TIME_TEXT },
+		{ "20260230000000Z", GP_TIME_TEXT },
+		{ "2026-03-01T12:00:00", GP_TIME_TEXT },    /* no Z */
+		{ "2026-03-01T12:00:00+08:00", GP_TIME_TEXT },
+		{ "2026-3-1", GP_TIME_TEXT },
+		{ " 2026-03-01", GP_TIME_TEXT },
+		{ "2026-03-01 ", GP_TIME_TEXT },
+		{ "2026-03-01x", GP_TIME_TEXT },
+		{ "20260301120000.5Z", GP_TIME_TEXT },
+		{ "2026-03-01", GP_TIME_HTTP },             /* a form not allowed */
+		{ "@1772366400", GP_TIME_DATE | GP_TIME_HTTP },
+		{ "@", GP_TIME_TEXT },
+		{ "@-5", GP_TIME_TEXT },
+		{ "@12x", GP_TIME_TEXT },
+		{ "@99999999999999999999999", GP_TIME_TEXT },
+		{ "1772366400", GP_TIME_TEXT },
+		{ "", GP_TIME_TEXT },
+		{ "yesterday", GP_TIME_TEXT | GP_TIME_HTTP },
+		{ "Mon, 30 Feb 2026 00:00:00 GMT", GP_TIME_HTTP },
+		{ "Sun, 31 Nov 2026 00:00:00 GMT", GP_TIME_HTTP },
+		{ "Sun, 06 Nov 1994 24:00:00 GMT", GP_TIME_HTTP },
+		{ "Sat, 31 Dec 2016 23:59:60 GMT", GP_TIME_HTTP },
+		{ "Sun, 06 Nov 1994 08:49:37", GP_TIME_HTTP },
+		{ "Sun, 06 Nov 1994 08:49:37 GMT x", GP_TIME_HTTP },
+		{ "Sun, 06 Foo 1994 08:49:37 GMT", GP_TIME_HTTP },
+		{ "Sun, 06 Nov 1994 25:49:37 GMT", GP_TIME_HTTP },
+		{ "Xyz, 06 Nov 1994 08:49:37 GMT", GP_TIME_HTTP },
+		{ "Monday, 30-Feb-26 00:00:00 GMT", GP_TIME_HTTP },
+		{ "Mon Feb 30 00:00:00 2026", GP_TIME_HTTP },
+	};
+	int64_t t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		t = -1;
+		if (gp_time_parse(&t, good[i].s, good[i].forms) != 0)
+			fail_msg("'%s' refused: %s", good[i].s, gp_error_last());
+		if ((long long)t != good[i].want)
+			fail_msg("'%s': %lld, want %lld", good[i].s, (long long)t, good[i].want);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t = 7;
+		if (gp_time_parse(&t, bad[i].s, bad[i].forms) != GP_E_INVALID)
+			fail_msg("'%s' accepted as %lld", bad[i].s, (long long)t);
+		assert_int_equal(t, 0);
+		assert_non_null(strstr(gp_error_last(), bad[i].s));
+	}
+	assert_int_equal(gp_time_parse(&t, NULL, GP_TIME_TEXT), GP_E_INVALID);
+	assert_int_equal(gp_time_parse(NULL, "2026-03-01", GP_TIME_TEXT), GP_E_INVALID);
+}
+
+/* an RFC 850 date's two-digit year is at most 50 years ahead (RFC 9110
+ * §5.6.7): this year's digits are this year, those 51 years ahead a
+ * past century's */
+static void
+test_time_parse_rfc850_year(void **state)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char s[64];
+	int64_t t;
+	int y;
+
+	(void)state;
+	gmtime_r(&now, &tm);
+	y = tm.tm_year + 1900;
+	snprintf(s, sizeof(s), "Monday, 01-Jan-%02d 00:00:00 GMT", y % 100);
+	assert_int_equal(gp_time_parse(&t, s, GP_TIME_HTTP), 0);
+	gmtime_r(&(time_t){ (time_t)t }, &tm);
+	assert_int_equal(tm.tm_year + 1900, y);
+	snprintf(s, sizeof(s), "Monday, 01-Jan-%02d 00:00:00 GMT", (y + 51) % 100);
+	assert_int_equal(gp_time_parse(&t, s, GP_TIME_HTTP), 0);
+	gmtime_r(&(time_t){ (time_t)t }, &tm);
+	assert_int_equal(tm.tm_year + 1900, y + 51 - 100);
+}
+
+/* gp_time_from_asn1 reads UTCTime and GeneralizedTime; NULL and a
+ * malformed time are refused */
+static void
+test_time_from_asn1(void **state)
+{
+	ASN1_TIME *a = ASN1_TIME_new();
+	int64_t t;
+
+	(void)state;
+	assert_non_null(a);
+	assert_int_equal(ASN1_TIME_set_string(a, "941106084937Z"), 1);
+	assert_int_equal(gp_time_from_asn1(&t, a), 0);
+	assert_int_equal(t, 784111777LL);
+	assert_int_equal(ASN1_TIME_set_string(a, "20500101000000Z"), 1);
+	assert_int_equal(gp_time_from_asn1(&t, a), 0);
+	assert_int_equal(t, 2524608000LL);
+	assert_int_equal(ASN1_STRING_set(a, "20260230000000Z", 15), 1);
+	assert_int_equal(gp_time_from_asn1(&t, a), GP_E_PARSE);
+	assert_int_equal(gp_time_from_asn1(&t, NULL), GP_E_PARSE);
+	assert_int_equal(gp_time_from_asn1(NULL, a), GP_E_INVALID);
+	ASN1_TIME_free(a);
+}
+
 /* ---- helpers ---- */
 
 static X509_NAME *
@@ -723,6 +861,9 @@ main(void)
 		cmocka_unit_test(test_prepare_sm2_noop),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_sign_bad),
+		cmocka_unit_test(test_time_parse_table),
+		cmocka_unit_test(test_time_parse_rfc850_year),
+		cmocka_unit_test(test_time_from_asn1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, pool_free);
