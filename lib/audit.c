@@ -86,17 +86,16 @@ out:
 	return r;
 }
 
-/* On failure (out of memory) out is all zero, which matches no real row. */
-void
-gp_audit_hash(const gp_audit_row *row, unsigned char out[32])
+int
+gp_audit_hash(unsigned char out[32], const gp_audit_row *row)
 {
 	if (out == NULL)
-		return;
+		return gp_err(GP_E_INVALID, "gp_audit_hash: NULL argument");
 	if (row == NULL) {
 		memset(out, 0, 32);
-		return;
+		return gp_err(GP_E_INVALID, "gp_audit_hash: NULL argument");
 	}
-	(void)audit_hash(row, out);
+	return audit_hash(row, out);
 }
 
 /*

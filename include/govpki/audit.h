@@ -59,8 +59,10 @@ GP_EXPORT int gp_audit_append(gp_store *s, const char *actor, const char *action
  */
 GP_EXPORT int gp_audit_verify(gp_store *s, int64_t *bad_seq, int64_t *rows);
 
-/* Computes a row's hash from its fields and prev_hash (used by both). */
-GP_EXPORT void gp_audit_hash(const gp_audit_row *row, unsigned char out[32]);
+/* Computes a row's hash from its fields and prev_hash (used by both) into
+ * out.  GP_E_INVALID for a NULL argument or a field too long, GP_E_NOMEM,
+ * GP_E_CRYPTO; out is all zero then (which matches no real row). */
+GP_EXPORT int gp_audit_hash(unsigned char out[32], const gp_audit_row *row);
 
 #ifdef __cplusplus
 }
