@@ -225,13 +225,15 @@ gp_ra_group_commit(gp_ra *ra)
 	return gp_store_commit(gp_ctx_store(ra->ctx));
 }
 
-void
+int
 gp_ra_group_rollback(gp_ra *ra)
 {
-	if (ra == NULL || !ra->group)
-		return;
+	if (ra == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_group_rollback: NULL argument");
+	if (!ra->group)
+		return gp_err(GP_E_STATE, "no write group is open");
 	ra->group = 0;
-	gp_store_rollback(gp_ctx_store(ra->ctx));
+	return gp_store_rollback(gp_ctx_store(ra->ctx));
 }
 
 /* ----------------------------------------------------------- requests */

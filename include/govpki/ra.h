@@ -186,12 +186,13 @@ GP_EXPORT int gp_ra_approve(gp_ra *ra, int *final, int64_t id, const char *offic
  * submit_revoke, officer, token and login writes) runs in a savepoint of
  * one transaction, so that a refused write undoes only itself; nothing
  * is durable, nor may be answered, before gp_ra_group_commit returns 0.
- * gp_ra_group_rollback drops the whole group.  GP_E_STATE when a group is
- * already open (begin) or none is (commit).
+ * gp_ra_group_rollback drops the whole group (the group is closed even
+ * when the store's rollback fails, which it reports).  GP_E_STATE when a
+ * group is already open (begin) or none is (commit, rollback).
  */
 GP_EXPORT int gp_ra_group_begin(gp_ra *ra);
 GP_EXPORT int gp_ra_group_commit(gp_ra *ra);
-GP_EXPORT void gp_ra_group_rollback(gp_ra *ra);
+GP_EXPORT int gp_ra_group_rollback(gp_ra *ra);
 
 /*
  * gp_ra_submit in two halves: _check makes every check of the submission

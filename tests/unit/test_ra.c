@@ -1000,8 +1000,11 @@ test_group(void **state)
 	assert_int_equal(gp_ra_submit_store(w, &r3, &s), 0);
 	id3 = r3->id;
 	assert_true(id3 > id2);
-	gp_ra_group_rollback(w);
+	assert_int_equal(gp_ra_group_rollback(w), 0);
 	assert_int_equal(gp_ra_count(f->ra, after), 0);
+	/* a second rollback has no group to drop, and says so */
+	assert_int_equal(gp_ra_group_rollback(w), GP_E_STATE);
+	assert_int_equal(gp_ra_group_rollback(NULL), GP_E_INVALID);
 	assert_memory_equal(before, after, sizeof(before));
 	assert_int_equal(gp_audit_verify(gp_ctx_store(f->ctx), &bad, &rows), 0);
 	assert_true(rows > 0);
