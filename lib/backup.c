@@ -459,8 +459,10 @@ publish(const char *tmp, const char *path)
 
 int
 gp_backup_create(gp_backup_info **out, gp_store *s, const char *path,
-    const gp_backup_params *p)
+    const gp_backup_params *params)
 {
+	gp_backup_params pv;
+	const gp_backup_params *p = &pv;
 	struct collect c;
 	struct writer w;
 	gp_store *snap = NULL;
@@ -480,7 +482,10 @@ gp_backup_create(gp_backup_info **out, gp_store *s, const char *path,
 	memset(&c, 0, sizeof(c));
 	memset(&w, 0, sizeof(w));
 	w.fd = -1;
-	if (s == NULL || path == NULL || p == NULL || p->home == NULL)
+	if ((r = gp_params_in(&pv, sizeof(pv), params, GP_PARAMS_END(gp_backup_params, scrypt_log2n),
+	    "gp_backup_create")) != 0)
+		return r;
+	if (s == NULL || path == NULL || p->home == NULL)
 		return gp_err(GP_E_INVALID, "gp_backup_create: NULL argument");
 	if (p->pass == NULL || p->passlen == 0)
 		return gp_err(GP_E_PASSPHRASE, "backup: an empty passphrase is not allowed");

@@ -191,6 +191,22 @@ gp_file_write_atomic(const char *path, const void *buf, size_t len, int mode)
 	return 0;
 }
 
+int
+gp_params_in(void *dst, size_t dst_size, const void *src, size_t min_size, const char *what)
+{
+	size_t size;
+
+	memset(dst, 0, dst_size);
+	if (src == NULL)
+		return gp_err(GP_E_INVALID, "%s: no parameters", what);
+	memcpy(&size, src, sizeof(size));
+	if (size < min_size || size > dst_size)
+		return gp_err(GP_E_INVALID, "%s: parameters of size %zu, want %zu to %zu "
+		    "(set with its GP_..._INIT)", what, size, min_size, dst_size);
+	memcpy(dst, src, size);
+	return 0;
+}
+
 int64_t
 gp_now(void)
 {

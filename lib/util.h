@@ -25,6 +25,21 @@ int gp_file_write_atomic(const char *path, const void *buf, size_t len, int mode
 /* Writes a file that must not exist yet (O_EXCL), fsynced. */
 int gp_file_write_new(const char *path, const void *buf, size_t len, int mode);
 
+/*
+ * A caller's parameter struct (docs/api.md): its first member is size_t
+ * size, which the GP_*_INIT macro of the headers the caller was built
+ * with sets to their sizeof.  Copies it into dst (the library's own
+ * version, dst_size bytes), zero-filling what an older, smaller struct
+ * does not have, so that a field added later reads as its default (0 or
+ * NULL).  GP_E_INVALID naming what when src is NULL or its size is below
+ * min_size (the struct's first version: a zero or garbage size) or above
+ * dst_size (headers newer than this library).
+ */
+int gp_params_in(void *dst, size_t dst_size, const void *src, size_t min_size, const char *what);
+
+/* The end of member m of struct type t: a min_size for gp_params_in. */
+#define GP_PARAMS_END(t, m) (offsetof(t, m) + sizeof(((t *)0)->m))
+
 /* Seconds since the epoch, now. */
 int64_t gp_now(void);
 

@@ -512,7 +512,7 @@ cmd_backup(opts *o, int argc, char **argv)
 	kopts k;
 	gp_ctx *ctx = NULL;
 	gp_backup_info *bi = NULL;
-	gp_backup_params p;
+	gp_backup_params p = GP_BACKUP_PARAMS_INIT;
 	char *pass = NULL;
 	size_t passlen = 0;
 	int verify, r;
@@ -537,7 +537,6 @@ cmd_backup(opts *o, int argc, char **argv)
 	}
 	if ((r = ct_open_ctx(&ctx, o, 0)) != 0)
 		goto out;
-	memset(&p, 0, sizeof(p));
 	p.home = gp_ctx_home(ctx);
 	p.keys_dir = gp_config_str(gp_ctx_config(ctx), "govpki", "keys", "keys");
 	p.pass = pass;

@@ -40,7 +40,10 @@ GP_EXPORT void gp_backup_info_free(gp_backup_info *info);
  * (GP_E_EXISTS).  On failure dest_path does not exist. */
 GP_EXPORT int gp_store_backup(gp_store *s, const char *dest_path);
 
+/* Set size with GP_BACKUP_PARAMS_INIT (docs/api.md):
+ *   gp_backup_params p = GP_BACKUP_PARAMS_INIT; */
 typedef struct gp_backup_params {
+	size_t size;            /* sizeof(gp_backup_params) of the caller's headers */
 	const char *home;       /* the govpki home: relative key paths start here */
 	const char *keys_dir;   /* folder of key files, absolute or relative to home; NULL: "keys" */
 	const char *pass;       /* the backup passphrase (required, not empty) */
@@ -48,6 +51,7 @@ typedef struct gp_backup_params {
 	const char *actor;      /* for the audit log; NULL: "ca-tool" */
 	int scrypt_log2n;       /* 0: 17 (N = 131072, r = 8, p = 1: 128 MiB); 10..22 */
 } gp_backup_params;
+#define GP_BACKUP_PARAMS_INIT { sizeof(gp_backup_params), NULL, NULL, NULL, 0, NULL, 0 }
 
 /*
  * Writes an encrypted backup of store s (and the key files of home) to
@@ -55,7 +59,8 @@ typedef struct gp_backup_params {
  * before the copy (so the backup holds it) and "backup" with the file's
  * SHA-256 after.  A key file that is not encrypted is refused
  * (GP_E_POLICY).  On failure path does not exist.  *out may be NULL; else
- * gp_backup_info_free.
+ * gp_backup_info_free.  GP_E_INVALID when p->size is not that of a
+ * gp_backup_params (GP_BACKUP_PARAMS_INIT).
  */
 GP_EXPORT int gp_backup_create(gp_backup_info **out, gp_store *s, const char *path,
     const gp_backup_params *p);

@@ -72,9 +72,8 @@ teardown(void **state)
 static int
 make(struct fx *f, gp_backup_info **bi)
 {
-	gp_backup_params p;
+	gp_backup_params p = GP_BACKUP_PARAMS_INIT;
 
-	memset(&p, 0, sizeof(p));
 	p.home = f->dir;
 	p.pass = BPASS;
 	p.passlen = strlen(BPASS);
@@ -151,7 +150,7 @@ bad_inputs(void **state)
 	assert_int_equal(gp_backup_verify(NULL, NULL, BPASS, 5), GP_E_INVALID);
 	assert_int_equal(gp_backup_verify(NULL, "/nonexistent.gpb", BPASS, 5), GP_E_NOTFOUND);
 	assert_int_equal(gp_backup_verify(NULL, f->db, BPASS, 5), GP_E_PARSE);
-	memset(&p, 0, sizeof(p));
+	p = (gp_backup_params)GP_BACKUP_PARAMS_INIT;
 	p.home = f->dir;
 	assert_int_equal(gp_backup_create(NULL, f->s, "/tmp/x.gpb", &p), GP_E_PASSPHRASE);
 	p.pass = "x";
@@ -160,6 +159,35 @@ bad_inputs(void **state)
 	assert_int_equal(gp_backup_create(NULL, f->s, "/tmp/x.gpb", &p), GP_E_INVALID);
 	assert_int_equal(gp_backup_create(NULL, NULL, "/tmp/x.gpb", &p), GP_E_INVALID);
 	assert_int_equal(gp_backup_create(NULL, f->s, "/tmp/x.gpb", NULL), GP_E_INVALID);
+}
+
+/* The parameters' size (docs/api.md): a caller built against a struct
+ * that ends at its last field (no tail padding) is served; zero, garbage,
+ * or a struct larger than the library's (newer headers) is refused and
+ * nothing is written. */
+static void
+params_size(void **state)
+{
+	struct fx *f = *state;
+	const size_t sizes[] = { 0, 1, sizeof(size_t), offsetof(gp_backup_params, scrypt_log2n),
+		sizeof(gp_backup_params) + 1, sizeof(gp_backup_params) + 64, (size_t)-1 };
+	gp_backup_params p = GP_BACKUP_PARAMS_INIT;
+
+	(void)state;
+	assert_int_equal(p.size, sizeof(gp_backup_params));
+	p.home = f->dir;
+	p.pass = BPASS;
+	p.passlen = strlen(BPASS);
+	p.scrypt_log2n = 10;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		p.size = sizes[i];
+		assert_int_equal(gp_backup_create(NULL, f->s, f->out, &p), GP_E_INVALID);
+		assert_non_null(strstr(gp_error_last(), "GP_..._INIT"));
+		assert_int_equal(access(f->out, F_OK), -1);
+	}
+	p.size = offsetof(gp_backup_params, scrypt_log2n) + sizeof(p.scrypt_log2n);
+	assert_int_equal(gp_backup_create(NULL, f->s, f->out, &p), 0);
+	assert_int_equal(gp_backup_verify(NULL, f->out, BPASS, strlen(BPASS)), 0);
 }
 
 /* Flipping any single byte, or cutting the file, is detected. */
@@ -280,6 +308,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(store_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(create_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_inputs, setup, teardown),
+		cmocka_unit_test_setup_teardown(params_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(corruption, setup, teardown),
 		cmocka_unit_test_setup_teardown(restore, setup, teardown),
 		cmocka_unit_test_setup_teardown(plain_key_refused, setup, teardown),
