@@ -636,8 +636,10 @@ new_key_path(gp_ctx *ctx, const char *name, char **abs, char **rel)
 }
 
 int
-gp_ca_create(gp_ctx *ctx, const gp_ca_params *p)
+gp_ca_create(gp_ctx *ctx, const gp_ca_params *params)
 {
+	gp_ca_params pv;
+	const gp_ca_params *p = &pv;
 	gp_ca *parent = NULL;
 	gp_ca_info *existing = NULL, info;
 	gp_cert_info cinfo;
@@ -655,7 +657,10 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *p)
 	memset(&info, 0, sizeof(info));
 	memset(&cinfo, 0, sizeof(cinfo));
 	memset(&kb, 0, sizeof(kb));
-	if (ctx == NULL || p == NULL)
+	if ((r = gp_params_in(&pv, sizeof(pv), params, GP_PARAMS_END(gp_ca_params, policy),
+	    "gp_ca_create")) != 0)
+		return r;
+	if (ctx == NULL)
 		return gp_err(GP_E_INVALID, "no parameters");
 	actor = p->actor ? p->actor : "ca-tool";
 	if (!valid_ca_name(p->name))

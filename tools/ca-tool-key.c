@@ -335,7 +335,7 @@ ceremony_ca(gp_ctx *ctx, const char *actor, const char *name, const char *parent
 
 	printf("step %d: %s CA '%s' (%s) with key %s\n", step,
 	    parent ? "certifying the issuing" : "self-signing the root", name, subject, uri);
-	memset(&p, 0, sizeof(p));
+	p = (gp_ca_params)GP_CA_PARAMS_INIT;
 	p.name = name;
 	p.parent = parent;
 	p.subject = subject;

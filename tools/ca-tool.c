@@ -477,7 +477,7 @@ cmd_init(opts *o, int argc, char **argv)
 	if (o->parent_pass_file != NULL &&
 	    (r = ct_read_pass(&ppass, &ppasslen, o->parent_pass_file, "Passphrase of the parent CA key: ")) != 0)
 		goto out;
-	memset(&p, 0, sizeof(p));
+	p = (gp_ca_params)GP_CA_PARAMS_INIT;
 	p.name = o->name;
 	p.parent = o->parent;
 	p.subject = o->subject;

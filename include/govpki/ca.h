@@ -45,7 +45,10 @@ GP_EXPORT const gp_profiles *gp_ctx_profiles(gp_ctx *ctx);  /* borrowed */
 GP_EXPORT const gp_config *gp_ctx_config(gp_ctx *ctx);      /* borrowed */
 GP_EXPORT const char *gp_ctx_home(gp_ctx *ctx);
 
+/* Set size with GP_CA_PARAMS_INIT (docs/api.md):
+ *   gp_ca_params p = GP_CA_PARAMS_INIT; */
 typedef struct gp_ca_params {
+	size_t size;               /* sizeof(gp_ca_params) of the caller's headers */
 	const char *name;          /* [A-Za-z0-9_.-]{1,64} */
 	const char *parent;        /* NULL: a self-signed root */
 	const char *subject;       /* "/C=CN/O=Example/CN=Root CA" */
@@ -62,9 +65,12 @@ typedef struct gp_ca_params {
 	                            * issues); NULL: none ([ca.NAME] base_url may set it) */
 	const char *policy;        /* policy OID of what it issues; NULL: a new 2.25 OID */
 } gp_ca_params;
+#define GP_CA_PARAMS_INIT { sizeof(gp_ca_params), NULL, NULL, NULL, (gp_key_type)0, NULL, NULL, \
+	0, NULL, 0, NULL, 0, NULL, NULL, NULL }
 
 /* Creates a CA (key, certificate, store row, audit entry) in one
- * transaction.  On failure nothing is left: no row, no key file. */
+ * transaction.  On failure nothing is left: no row, no key file.
+ * GP_E_INVALID when p->size is not that of a gp_ca_params. */
 GP_EXPORT int gp_ca_create(gp_ctx *ctx, const gp_ca_params *p);
 
 /* An opened CA with its signing key. */

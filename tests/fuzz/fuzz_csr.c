@@ -66,7 +66,7 @@ init(void)
 	size_t i;
 
 	home = tu_tmpdir();
-	memset(&p, 0, sizeof(p));
+	p = (gp_ca_params)GP_CA_PARAMS_INIT;
 	p.name = "fuzz";
 	p.subject = "/CN=Fuzz CA";
 	p.key_type = GP_KEY_EC_P256;

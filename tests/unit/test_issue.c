@@ -31,7 +31,7 @@ setup(void **state)
 
 	f->dir = tu_tmpdir();
 	assert_int_equal(gp_ctx_open(&f->ctx, NULL, f->dir, 0), 0);
-	memset(&p, 0, sizeof(p));
+	p = (gp_ca_params)GP_CA_PARAMS_INIT;
 	p.name = "root";
 	p.subject = "/C=CN/O=Example/CN=Root";
 	p.key_type = GP_KEY_EC_P256;
@@ -86,12 +86,44 @@ test_hierarchy(void **state)
 	assert_non_null(strstr(strstr(pem, "END CERTIFICATE"), "BEGIN CERTIFICATE"));
 	free(pem);
 	/* a second CA of the same name is refused */
-	gp_ca_params p = { .name = "issuing", .subject = "/CN=x", .pass = PW, .passlen = 2 };
+	gp_ca_params p = { .size = sizeof(gp_ca_params), .name = "issuing", .subject = "/CN=x",
+	    .pass = PW, .passlen = 2 };
 	assert_int_equal(gp_ca_create(f->ctx, &p), GP_E_EXISTS);
 	/* a wrong passphrase does not open the CA */
 	gp_ca *ca = NULL;
 	assert_int_equal(gp_ca_open(&ca, f->ctx, "issuing", "nope", 4), GP_E_PASSPHRASE);
 	assert_int_equal(gp_ca_open(&ca, f->ctx, "absent", PW, strlen(PW)), GP_E_NOTFOUND);
+}
+
+/* gp_ca_params' size (docs/api.md): zero, garbage or larger than the
+ * library's struct is refused before anything is created; a struct that
+ * ends at its last field is served */
+static void
+test_ca_params_size(void **state)
+{
+	fx *f = *state;
+	gp_ca *ca = NULL;
+	const size_t sizes[] = { 0, 1, offsetof(gp_ca_params, policy), sizeof(gp_ca_params) + 1,
+		sizeof(gp_ca_params) * 2, (size_t)-1 };
+	gp_ca_params p = GP_CA_PARAMS_INIT;
+
+	assert_int_equal(p.size, sizeof(gp_ca_params));
+	p.name = "sized";
+	p.subject = "/CN=Sized Root";
+	p.key_type = GP_KEY_EC_P256;
+	p.pass = PW;
+	p.passlen = strlen(PW);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		p.size = sizes[i];
+		assert_int_equal(gp_ca_create(f->ctx, &p), GP_E_INVALID);
+		assert_non_null(strstr(gp_error_last(), "GP_..._INIT"));
+		assert_int_equal(gp_ca_open(&ca, f->ctx, "sized", PW, strlen(PW)), GP_E_NOTFOUND);
+	}
+	assert_int_equal(gp_ca_create(f->ctx, NULL), GP_E_INVALID);
+	p.size = offsetof(gp_ca_params, policy) + sizeof(p.policy);
+	assert_int_equal(gp_ca_create(f->ctx, &p), 0);
+	assert_int_equal(gp_ca_open(&ca, f->ctx, "sized", PW, strlen(PW)), 0);
+	gp_ca_free(ca);
 }
 
 /* a CSR becomes a stored certificate signed by the CA, with its SAN */
@@ -430,7 +462,7 @@ test_key_of_ca(void **state)
 	assert_non_null(strstr(gp_error_last(), "public key of CA issuing"));
 	assert_int_equal(try_issue(f, rootkey), GP_E_POLICY);
 	assert_non_null(strstr(gp_error_last(), "CA root"));
-	memset(&p, 0, sizeof(p));
+	p = (gp_ca_params)GP_CA_PARAMS_INIT;
 	p.name = "twin";
 	p.parent = "root";
 	p.subject = "/C=CN/O=Example/CN=Twin";
@@ -571,7 +603,7 @@ static void
 test_path_len(void **state)
 {
 	fx *f = *state;
-	gp_ca_params p = { .name = "deeper", .parent = "issuing", .subject = "/CN=Deeper",
+	gp_ca_params p = { .size = sizeof(gp_ca_params), .name = "deeper", .parent = "issuing", .subject = "/CN=Deeper",
 	    .key_type = GP_KEY_EC_P256, .pass = PW, .passlen = strlen(PW) };
 	gp_ca_info *info = NULL;
 	size_t len;
@@ -649,7 +681,7 @@ static void
 test_validity_capped(void **state)
 {
 	fx *f = *state;
-	gp_ca_params p = { .name = "short", .subject = "/CN=Short Root", .days = 30,
+	gp_ca_params p = { .size = sizeof(gp_ca_params), .name = "short", .subject = "/CN=Short Root", .days = 30,
 	    .key_type = GP_KEY_EC_P256, .pass = PW, .passlen = strlen(PW) };
 	gp_ca *root = NULL, *sub = NULL;
 	size_t len;
@@ -787,6 +819,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hierarchy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signer_handle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ca_params_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_issue_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_issue_override, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_issue_refused, setup, teardown),

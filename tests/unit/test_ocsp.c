@@ -72,7 +72,7 @@ fx_new(gp_key_type kt, int with_certs)
 
 	f->dir = tu_tmpdir();
 	assert_int_equal(gp_ctx_open(&f->ctx, NULL, f->dir, 0), 0);
-	memset(&p, 0, sizeof(p));
+	p = (gp_ca_params)GP_CA_PARAMS_INIT;
 	p.name = "root";
 	p.subject = "/CN=Root";
 	p.key_type = kt;

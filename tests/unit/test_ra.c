@@ -33,7 +33,7 @@ setup(void **state)
 
 	f->dir = tu_tmpdir();
 	assert_int_equal(gp_ctx_open(&f->ctx, NULL, f->dir, 0), 0);
-	memset(&p, 0, sizeof(p));
+	p = (gp_ca_params)GP_CA_PARAMS_INIT;
 	p.name = "root";
 	p.subject = "/C=CN/O=Example/CN=Root";
 	p.key_type = GP_KEY_EC_P256;
@@ -260,7 +260,7 @@ test_submit_unissuable(void **state)
 	gp_ra_submission s = sub_of(f, "sub-ca");
 	int64_t id, rows, counts[GP_RA__NSTATUS];
 
-	memset(&p, 0, sizeof(p));
+	p = (gp_ca_params)GP_CA_PARAMS_INIT;
 	p.name = "dept";
 	p.parent = "issuing";
 	p.subject = "/C=CN/O=Example/CN=Dept";
@@ -685,7 +685,7 @@ test_officer_ca_revoked(void **state)
 	unsigned char sn[GP_SERIAL_MAX];
 	size_t snlen;
 
-	memset(&p, 0, sizeof(p));
+	p = (gp_ca_params)GP_CA_PARAMS_INIT;
 	p.name = "dept";
 	p.parent = "issuing";
 	p.subject = "/C=CN/O=Example/CN=Dept";
