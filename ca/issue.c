@@ -202,17 +202,31 @@ gp_ca_may_issue(gp_ca *ca, const char *profile)
 	return gp_ca_check_active(ca);
 }
 
+/* The caller's request into *dst, the library's version of the struct
+ * (gp_params_in: an older, smaller one is zero-filled; a bad size is
+ * GP_E_INVALID). */
+static int
+req_in(gp_issue_req *dst, const void *src)
+{
+	return gp_params_in(dst, sizeof(*dst), src, GP_PARAMS_END(gp_issue_req, actor),
+	    "issuance request");
+}
+
 int
-gp_ca_issue(gp_ca *ca, const gp_issue_req *req, X509 **out)
+gp_ca_issue(gp_ca *ca, const gp_issue_req *reqp, X509 **out)
 {
 	const gp_profile *p;
+	gp_issue_req rv;
+	const gp_issue_req *req = &rv;
 	built b;
 	int r;
 
 	*out = NULL;
 	memset(&b, 0, sizeof(b));
-	if (ca == NULL || req == NULL)
+	if (ca == NULL)
 		return gp_err(GP_E_INVALID, "no CA or request");
+	if ((r = req_in(&rv, reqp)) != 0)
+		return r;
 	if ((r = lookup_profile(&p, ca, req->profile)) != 0 ||
 	    (r = build_cert(ca, p, req, &b)) != 0)
 		goto out;
@@ -267,16 +281,20 @@ dup_opt(char **out, const char *s)
 }
 
 int
-gp_ca_issue_prepare(gp_issue_prep **out, gp_ca *ca, const gp_issue_req *req)
+gp_ca_issue_prepare(gp_issue_prep **out, gp_ca *ca, const gp_issue_req *reqp)
 {
 	gp_issue_prep *p = NULL;
 	const gp_profile *prof;
+	gp_issue_req rv;
+	const gp_issue_req *req = &rv;
 	int r;
 
 	if (out != NULL)
 		*out = NULL;
-	if (out == NULL || ca == NULL || req == NULL)
+	if (out == NULL || ca == NULL)
 		return gp_err(GP_E_INVALID, "gp_ca_issue_prepare: bad arguments");
+	if ((r = req_in(&rv, reqp)) != 0)
+		return r;
 	if ((r = lookup_profile(&prof, ca, req->profile)) != 0)
 		return r;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
@@ -471,19 +489,35 @@ commit_group(batch *bt, size_t from, size_t to, gp_issue_cb cb, void *arg)
 }
 
 int
-gp_ca_issue_batch(gp_ca *ca, const gp_issue_req *reqs, size_t n, int threads,
+gp_ca_issue_batch(gp_ca *ca, const gp_issue_req *reqp, size_t n, int threads,
     gp_issue_cb cb, void *arg)
 {
 	batch bt;
 	pthread_t *tids = NULL;
+	gp_issue_req *reqs = NULL, first;
 	int nt = 0, r = 0, i;
 	size_t from = 0, at;
 
-	if (ca == NULL || (reqs == NULL && n > 0))
+	if (ca == NULL || (reqp == NULL && n > 0))
 		return gp_err(GP_E_INVALID, "no CA or requests");
 	if (n == 0)
 		return 0;
 	memset(&bt, 0, sizeof(bt));
+	/* the caller's array steps by the size of its struct (reqp[0].size),
+	 * which every element shares */
+	if ((r = req_in(&first, reqp)) != 0)
+		return r;
+	if ((reqs = calloc(n, sizeof(*reqs))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	for (size_t k = 0; k < n; k++) {
+		const char *e = (const char *)reqp + k * first.size;
+
+		if ((r = req_in(&reqs[k], e)) != 0 || reqs[k].size != first.size) {
+			free(reqs);
+			return r != 0 ? r : gp_err(GP_E_INVALID, "issuance request %zu: size %zu, "
+			    "not the %zu of the first", k, reqs[k].size, first.size);
+		}
+	}
 	bt.ca = ca;
 	bt.reqs = reqs;
 	bt.n = n;
@@ -547,5 +581,6 @@ out:
 	free(bt.slots);
 	free(bt.done);
 	free(tids);
+	free(reqs);
 	return r;
 }

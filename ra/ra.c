@@ -646,7 +646,7 @@ prepare_cert(gp_ra *ra, gp_ra_approval *a)
 	char actor[48];
 
 	snprintf(actor, sizeof(actor), "ra:request:%lld", (long long)a->q->id);
-	memset(&ir, 0, sizeof(ir));
+	ir = (gp_issue_req)GP_ISSUE_REQ_INIT;
 	ir.csr = a->q->csr;
 	ir.csr_len = a->q->csr_len;
 	ir.profile = a->q->profile;

@@ -935,6 +935,7 @@ issue_batch(opts *o)
 
 		if ((r = ct_read_file(&bufs[i], &len, bo.paths[i], 1 << 20)) != 0)
 			goto out;
+		reqs[i] = (gp_issue_req)GP_ISSUE_REQ_INIT;
 		reqs[i].csr = bufs[i];
 		reqs[i].csr_len = len;
 		reqs[i].profile = o->profile;
@@ -1028,7 +1029,7 @@ cmd_issue(opts *o, int argc, char **argv)
 	if ((r = open_ca(&ctx, &ca, o, "issue")) != 0 ||
 	    (!pem_in_json && (r = ct_out_open(&out, o->out)) != 0))
 		goto out;
-	memset(&req, 0, sizeof(req));
+	req = (gp_issue_req)GP_ISSUE_REQ_INIT;
 	req.csr = csr;
 	req.csr_len = csrlen;
 	req.profile = o->profile;

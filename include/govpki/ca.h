@@ -87,7 +87,10 @@ GP_EXPORT const char *gp_ca_name(const gp_ca *ca);
  * malloc'ed (free()). */
 GP_EXPORT int gp_ca_chain_pem(gp_ctx *ctx, const char *name, char **out, size_t *outlen);
 
+/* Set size with GP_ISSUE_REQ_INIT (docs/api.md):
+ *   gp_issue_req req = GP_ISSUE_REQ_INIT; */
 typedef struct gp_issue_req {
+	size_t size;               /* sizeof(gp_issue_req) of the caller's headers */
 	const unsigned char *csr;  /* PEM or DER */
 	size_t csr_len;
 	const char *profile;
@@ -96,6 +99,7 @@ typedef struct gp_issue_req {
 	int days;                  /* 0: the profile's maximum */
 	const char *actor;         /* for the audit log; NULL: "ca-tool" */
 } gp_issue_req;
+#define GP_ISSUE_REQ_INIT { sizeof(gp_issue_req), NULL, 0, NULL, NULL, NULL, 0, NULL }
 
 /* 0 when ca may issue certificates of profile now: the profile exists
  * (GP_E_NOTFOUND), a CA profile fits ca's pathLenConstraint (RFC 5280
@@ -146,7 +150,8 @@ typedef int (*gp_issue_cb)(void *arg, size_t index, int rc, const char *msg, X50
 /* Issues n requests with up to threads signing threads (0: the number of
  * cores), committing in groups; each certificate is durable before cb
  * sees it.  A bad request does not stop the others.  Returns 0 when the
- * batch ran (check each rc), < 0 when it could not. */
+ * batch ran (check each rc), < 0 when it could not (GP_E_INVALID when the
+ * elements of reqs do not all carry the size of one gp_issue_req). */
 GP_EXPORT int gp_ca_issue_batch(gp_ca *ca, const gp_issue_req *reqs, size_t n,
     int threads, gp_issue_cb cb, void *arg);
 

@@ -81,7 +81,7 @@ cmd_issue(gp_ctx *ctx, gp_ca *ca, const char *profile, const char *dir, int thre
 			reqs = realloc(reqs, cap * sizeof(*reqs));
 		}
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		memset(&reqs[n], 0, sizeof(reqs[n]));
+		reqs[n] = (gp_issue_req)GP_ISSUE_REQ_INIT;
 		reqs[n].csr = slurp(path, &reqs[n].csr_len);
 		reqs[n].profile = profile;
 		n++;

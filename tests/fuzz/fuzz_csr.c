@@ -148,7 +148,7 @@ issue(const uint8_t *data, size_t size, const char *profile, EVP_PKEY *pub, int 
 	const unsigned char *p;
 	int len;
 
-	memset(&req, 0, sizeof(req));
+	req = (gp_issue_req)GP_ISSUE_REQ_INIT;
 	req.csr = data;
 	req.csr_len = size;
 	req.profile = profile;

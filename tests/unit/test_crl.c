@@ -66,7 +66,7 @@ issue(fx *f, unsigned char *serial, size_t *slen)
 {
 	size_t len;
 	unsigned char *csr = tu_csr(&len, f->key, "Example", "Person", "email:p@example.cn");
-	gp_issue_req req = { .csr = csr, .csr_len = len, .profile = "person" };
+	gp_issue_req req = { .size = sizeof(gp_issue_req), .csr = csr, .csr_len = len, .profile = "person" };
 	X509 *cert = NULL;
 
 	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), 0);

@@ -133,7 +133,7 @@ test_issue_one(void **state)
 	fx *f = *state;
 	size_t len;
 	unsigned char *csr = tu_csr(&len, f->key, "Example", "www.example.cn", "DNS:www.example.cn");
-	gp_issue_req req = { .csr = csr, .csr_len = len, .profile = "tls-server" };
+	gp_issue_req req = { .size = sizeof(gp_issue_req), .csr = csr, .csr_len = len, .profile = "tls-server" };
 	X509 *cert = NULL;
 	gp_cert_info *info = NULL;
 	unsigned char serial[20];
@@ -161,7 +161,7 @@ test_issue_override(void **state)
 	fx *f = *state;
 	size_t len;
 	unsigned char *csr = tu_csr(&len, f->key, "Wrong", "wrong.example.cn", "DNS:wrong.example.cn");
-	gp_issue_req req = { .csr = csr, .csr_len = len, .profile = "tls-server",
+	gp_issue_req req = { .size = sizeof(gp_issue_req), .csr = csr, .csr_len = len, .profile = "tls-server",
 	    .subject = "/O=Right/CN=right.example.cn", .sans = "DNS:right.example.cn,IP:10.0.0.1" };
 	X509 *cert = NULL;
 	char buf[256];
@@ -183,7 +183,7 @@ test_issue_refused(void **state)
 	fx *f = *state;
 	size_t len;
 	unsigned char *csr = tu_csr(&len, f->key, "Example", "www.example.cn", NULL);
-	gp_issue_req req = { .csr = csr, .csr_len = len, .profile = "tls-server" };
+	gp_issue_req req = { .size = sizeof(gp_issue_req), .csr = csr, .csr_len = len, .profile = "tls-server" };
 	X509 *cert = NULL;
 	int64_t before = count(f);
 
@@ -275,6 +275,7 @@ test_batch(void **state)
 		snprintf(cn, sizeof(cn), "h%zu.example.cn", i);
 		snprintf(san, sizeof(san), "DNS:%s", cn);
 		csrs[i] = tu_csr(&len, f->key, "Example", cn, i % 100 == 7 ? NULL : san);
+		reqs[i].size = sizeof(reqs[i]);
 		reqs[i].csr = csrs[i];
 		reqs[i].csr_len = len;
 		reqs[i].profile = i == 500 ? "nope" : "tls-server";
@@ -298,7 +299,7 @@ issue_for(fx *f, EVP_PKEY *key, const char *cn, unsigned char serial[20])
 	size_t len, slen;
 	char san[80];
 	unsigned char *csr;
-	gp_issue_req req = { .profile = "tls-server" };
+	gp_issue_req req = { .size = sizeof(gp_issue_req), .profile = "tls-server" };
 	X509 *cert = NULL;
 
 	snprintf(san, sizeof(san), "DNS:%s", cn);
@@ -320,7 +321,7 @@ try_issue(fx *f, EVP_PKEY *key)
 {
 	size_t len;
 	unsigned char *csr = tu_csr(&len, key, "Example", "again.example.cn", "DNS:again.example.cn");
-	gp_issue_req req = { .csr = csr, .csr_len = len, .profile = "tls-server" };
+	gp_issue_req req = { .size = sizeof(gp_issue_req), .csr = csr, .csr_len = len, .profile = "tls-server" };
 	X509 *cert = NULL;
 	int64_t before = count(f);
 	int r = gp_ca_issue(f->ca, &req, &cert);
@@ -414,7 +415,7 @@ test_key_compromised(void **state)
 	assert_memory_equal(kb.serial, sn, snlen);
 	/* prepare signs (no store), store refuses */
 	csrs[0] = tu_csr(&len, f->key, "Example", "p.example.cn", "DNS:p.example.cn");
-	reqs[0] = (gp_issue_req){ .csr = csrs[0], .csr_len = len, .profile = "tls-server" };
+	reqs[0] = (gp_issue_req){ .size = sizeof(gp_issue_req), .csr = csrs[0], .csr_len = len, .profile = "tls-server" };
 	assert_int_equal(gp_ca_issue_prepare(&prep, f->ca, &reqs[0]), 0);
 	assert_int_equal(gp_store_begin(gp_ctx_store(f->ctx)), 0);
 	assert_int_equal(gp_ca_issue_store(f->ca, prep), GP_E_POLICY);
@@ -424,7 +425,7 @@ test_key_compromised(void **state)
 	/* a batch: the blocked request fails, the others are issued */
 	for (int i = 0; i < 3; i++) {
 		csrs[i] = tu_csr(&len, i == 1 ? c : k2, "Example", "b.example.cn", "DNS:b.example.cn");
-		reqs[i] = (gp_issue_req){ .csr = csrs[i], .csr_len = len, .profile = "tls-server" };
+		reqs[i] = (gp_issue_req){ .size = sizeof(gp_issue_req), .csr = csrs[i], .csr_len = len, .profile = "tls-server" };
 	}
 	assert_int_equal(gp_ca_issue_batch(f->ca, reqs, 3, 2, batch_cb, &s), 0);
 	assert_int_equal(s.calls, 3);
@@ -496,9 +497,57 @@ test_batch_stop(void **state)
 
 	csr = tu_csr(&len, f->key, "Example", "x.example.cn", "DNS:x.example.cn");
 	for (size_t i = 0; i < N; i++)
-		reqs[i] = (gp_issue_req){ .csr = csr, .csr_len = len, .profile = "tls-server" };
+		reqs[i] = (gp_issue_req){ .size = sizeof(gp_issue_req), .csr = csr, .csr_len = len, .profile = "tls-server" };
 	assert_int_equal(gp_ca_issue_batch(f->ca, reqs, N, 2, stop_cb, &n), 0);
 	assert_int_equal(n, 3);
+	free(csr);
+}
+
+/* gp_issue_req's size (docs/api.md): zero, garbage or larger than the
+ * library's struct is refused by gp_ca_issue, gp_ca_issue_prepare and
+ * gp_ca_issue_batch before anything is signed or stored; a batch steps
+ * through the caller's array by its size, which every element shares */
+static void
+test_issue_req_size(void **state)
+{
+	fx *f = *state;
+	const size_t sizes[] = { 0, 1, offsetof(gp_issue_req, actor), sizeof(gp_issue_req) + 1,
+		sizeof(gp_issue_req) * 2, (size_t)-1 };
+	gp_issue_req req = GP_ISSUE_REQ_INIT, two[2];
+	gp_issue_prep *prep = NULL;
+	unsigned char *csr;
+	int64_t before = count(f);
+	size_t len, n = 0;
+	X509 *c = NULL;
+
+	assert_int_equal(req.size, sizeof(gp_issue_req));
+	csr = tu_csr(&len, f->key, "Example", "sz.example.cn", "DNS:sz.example.cn");
+	req.csr = csr;
+	req.csr_len = len;
+	req.profile = "tls-server";
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		req.size = sizes[i];
+		assert_int_equal(gp_ca_issue(f->ca, &req, &c), GP_E_INVALID);
+		assert_non_null(strstr(gp_error_last(), "GP_..._INIT"));
+		assert_null(c);
+		assert_int_equal(gp_ca_issue_prepare(&prep, f->ca, &req), GP_E_INVALID);
+		assert_null(prep);
+		assert_int_equal(gp_ca_issue_batch(f->ca, &req, 1, 1, stop_cb, &n), GP_E_INVALID);
+	}
+	assert_int_equal(gp_ca_issue(f->ca, NULL, &c), GP_E_INVALID);
+	/* an array whose elements disagree on their size */
+	two[0] = two[1] = req;
+	two[0].size = sizeof(gp_issue_req);
+	two[1].size = 0;
+	assert_int_equal(gp_ca_issue_batch(f->ca, two, 2, 1, stop_cb, &n), GP_E_INVALID);
+	assert_int_equal(n, 0);
+	assert_int_equal(count(f), before);
+	/* a struct that ends at its last field is served */
+	req.size = offsetof(gp_issue_req, actor) + sizeof(req.actor);
+	assert_int_equal(gp_ca_issue(f->ca, &req, &c), 0);
+	assert_non_null(c);
+	X509_free(c);
+	assert_int_equal(count(f), before + 1);
 	free(csr);
 }
 
@@ -510,7 +559,7 @@ issue_serial(fx *f, unsigned char *serial, size_t *slen)
 	size_t len;
 	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	unsigned char *csr = tu_csr(&len, key, "Example", "Person", "email:p@example.cn");
-	gp_issue_req req = { .csr = csr, .csr_len = len, .profile = "person" };
+	gp_issue_req req = { .size = sizeof(gp_issue_req), .csr = csr, .csr_len = len, .profile = "person" };
 	X509 *cert = NULL;
 
 	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), 0);
@@ -608,7 +657,7 @@ test_path_len(void **state)
 	gp_ca_info *info = NULL;
 	size_t len;
 	unsigned char *csr = tu_csr(&len, f->key, "Example", "Sub", NULL);
-	gp_issue_req req = { .csr = csr, .csr_len = len, .profile = "sub-ca" };
+	gp_issue_req req = { .size = sizeof(gp_issue_req), .csr = csr, .csr_len = len, .profile = "sub-ca" };
 	gp_ca *root = NULL;
 	X509 *cert = NULL;
 	int64_t before = count(f);
@@ -647,7 +696,7 @@ test_revoked_ca(void **state)
 	unsigned char serial[20];
 	size_t slen, len, n = 0;
 	unsigned char *csr = tu_csr(&len, f->key, "Example", "Person", "email:p@example.cn");
-	gp_issue_req req = { .csr = csr, .csr_len = len, .profile = "person" };
+	gp_issue_req req = { .size = sizeof(gp_issue_req), .csr = csr, .csr_len = len, .profile = "person" };
 	X509 *cert = NULL;
 	int64_t before;
 
@@ -686,7 +735,7 @@ test_validity_capped(void **state)
 	gp_ca *root = NULL, *sub = NULL;
 	size_t len;
 	unsigned char *csr = tu_csr(&len, f->key, "Example", "Person", "email:p@example.cn");
-	gp_issue_req req = { .csr = csr, .csr_len = len, .profile = "person" };
+	gp_issue_req req = { .size = sizeof(gp_issue_req), .csr = csr, .csr_len = len, .profile = "person" };
 	X509 *cert = NULL;
 
 	assert_int_equal(gp_ca_create(f->ctx, &p), 0);
@@ -821,6 +870,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_signer_handle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ca_params_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_issue_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_issue_req_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_issue_override, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_issue_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),

@@ -45,7 +45,7 @@ issue(fx *f, const char *profile, EVP_PKEY *key)
 {
 	size_t len;
 	unsigned char *csr = tu_csr(&len, key, "Example", "Holder", NULL);
-	gp_issue_req req = { .csr = csr, .csr_len = len, .profile = profile };
+	gp_issue_req req = { .size = sizeof(gp_issue_req), .csr = csr, .csr_len = len, .profile = profile };
 	X509 *cert = NULL;
 
 	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), 0);

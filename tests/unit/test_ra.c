@@ -538,7 +538,7 @@ test_officers(void **state)
 	unsigned char sn[GP_SERIAL_MAX];
 	size_t snlen;
 
-	memset(&ir, 0, sizeof(ir));
+	ir = (gp_issue_req)GP_ISSUE_REQ_INIT;
 	ir.csr = csr;
 	ir.csr_len = len;
 	ir.profile = "tls-client";
@@ -629,7 +629,7 @@ cert_of(gp_ca *ca, const char *profile, const char *cn, const char *san)
 	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	size_t len;
 	unsigned char *csr = tu_csr(&len, k, "Example", cn, san);
-	gp_issue_req ir = { .csr = csr, .csr_len = len, .profile = profile };
+	gp_issue_req ir = { .size = sizeof(gp_issue_req), .csr = csr, .csr_len = len, .profile = profile };
 	X509 *c = NULL, *d;
 
 	if (gp_ca_issue(ca, &ir, &c) != 0)
