@@ -80,6 +80,14 @@ gp_ctx_locate(char **home_out, char **store_uri, const char *config_path, const 
 	return r;
 }
 
+/* Every section a govpki program reads, so that a misspelt one ([rа],
+ * [profiles.x]) is an error naming its line instead of being ignored; each
+ * section's keys are checked by its reader.  [acme] is read by ra-server's
+ * ACME service. */
+static const char *const known_sections[] = {
+	"govpki", "crl", "pkcs11", "ca.*", "profile.*", "ra", "ocsp", "acme", NULL
+};
+
 int
 gp_ctx_open(gp_ctx **out, const char *config_path, const char *home, int flags)
 {
@@ -91,6 +99,7 @@ gp_ctx_open(gp_ctx **out, const char *config_path, const char *home, int flags)
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
 		return gp_err(GP_E_NOMEM, "out of memory");
 	if ((r = gp_config_load(&ctx->cfg, config_path)) != 0 ||
+	    (r = gp_config_check_sections(ctx->cfg, known_sections)) != 0 ||
 	    (r = gp_config_check_keys(ctx->cfg, "govpki", govpki_keys)) != 0 ||
 	    (r = gp_config_check_keys(ctx->cfg, "crl", crl_keys)) != 0 ||
 	    (r = gp_key_p11_configure(ctx->cfg)) != 0 ||

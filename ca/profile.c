@@ -792,6 +792,66 @@ key_ctx(char *buf, size_t size, const gp_config *cfg, const char *section,
 
 static int resolve(struct loader *ld, size_t i);
 
+/* Edit distance of a and b (each at most 64 characters, as profile names
+ * are), for "did you mean": a misspelt built-in is one or two edits off. */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, row[65];
+
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+/* A [profile.NAME] that names no built-in profile makes a new one, which
+ * must say what it starts from: otherwise a misspelt built-in name (say
+ * [profile.tls-sever]) would silently become a new profile of the
+ * conservative defaults and the intended change would never apply. */
+static int
+new_profile_check(const gp_config *cfg, const char *section, const char *name)
+{
+	const char *near = NULL;
+	size_t i, d, best = 3;
+	int line = gp_config_line(cfg, section, NULL);
+	char where[1100];
+
+	if (line > 0)
+		snprintf(where, sizeof(where), "%s:%d", gp_config_path(cfg), line);
+	else
+		snprintf(where, sizeof(where), "%s", gp_config_path(cfg));
+	for (i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
+		if ((d = edit_distance(name, builtins[i].name)) < best) {
+			best = d;
+			near = builtins[i].name;
+		}
+	if (near != NULL)
+		return gp_err(GP_E_CONFIG, "%s: [%s] is no built-in profile: did you "
+		    "mean [profile.%s]? (a new profile says what it starts from with "
+		    "inherit = PROFILE, or inherit = none)", where, section, near);
+	return gp_err(GP_E_CONFIG, "%s: [%s] is no built-in profile; a new profile "
+	    "says what it starts from with inherit = PROFILE (one of the built-in "
+	    "or configured profiles), or inherit = none for the defaults", where,
+	    section);
+}
+
 /* Reads the keys of [profile.NAME] over a copy of its base. */
 static int
 load_section(struct loader *ld, size_t idx)
@@ -810,9 +870,16 @@ load_section(struct loader *ld, size_t idx)
 		return gp_err(GP_E_CONFIG, "%s: [%.100s]: a profile name is 1 to 64 "
 		    "letters, digits, '-' or '_'", gp_config_path(cfg), section);
 	}
+	if (strcmp(name, "none") == 0)
+		return gp_err(GP_E_CONFIG, "%s: [%s]: 'none' is no profile name (it "
+		    "is the value of inherit that means no base)", gp_config_path(cfg),
+		    section);
 	if ((r = gp_config_check_keys(cfg, section, profile_keys)) != 0)
 		return r;
-	if ((inherit = gp_config_str(cfg, section, "inherit", NULL)) != NULL) {
+	inherit = gp_config_str(cfg, section, "inherit", NULL);
+	if (inherit != NULL && strcmp(inherit, "none") == 0) {
+		base = NULL;     /* the conservative defaults, said explicitly */
+	} else if (inherit != NULL) {
 		key_ctx(ctx, sizeof(ctx), cfg, section, "inherit");
 		for (j = 0; j < ld->n; j++)
 			if (strcmp(ld->names[j], inherit) == 0)
@@ -828,7 +895,12 @@ load_section(struct loader *ld, size_t idx)
 			return gp_err(GP_E_CONFIG, "%s: no profile called '%.64s'",
 			    ctx, inherit);
 	} else {
-		/* the built-in of the same name, if any (not yet replaced) */
+		/* the built-in of the same name (not yet replaced) */
+		for (j = 0; j < sizeof(builtins) / sizeof(builtins[0]); j++)
+			if (strcmp(builtins[j].name, name) == 0)
+				break;
+		if (j == sizeof(builtins) / sizeof(builtins[0]))
+			return new_profile_check(cfg, section, name);
 		base = gp_profiles_get(ld->ps, name);
 	}
 	if ((r = profile_new(&p, base, name)) != 0)

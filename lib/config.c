@@ -327,7 +327,7 @@ gp_config_line(const gp_config *cfg, const char *section, const char *key)
 	const char *p, *eol, *eq, *s, *e;
 	int line = 0, found = 0, in_section, cont = 0;
 
-	if (cfg == NULL || cfg->text == NULL || section == NULL || key == NULL)
+	if (cfg == NULL || cfg->text == NULL || section == NULL)
 		return 0;
 	in_section = strcmp(section, "default") == 0;
 	for (p = cfg->text; *p != '\0'; p = *eol ? eol + 1 : eol) {
@@ -352,8 +352,12 @@ gp_config_line(const gp_config *cfg, const char *section, const char *key)
 			if (close != NULL)
 				in_section = trimmed_eq(s + 1,
 				    (size_t)(close - s - 1), section);
+			if (in_section && key == NULL)
+				return line;     /* the section's first header */
 			continue;
 		}
+		if (key == NULL)
+			continue;
 		if (!in_section)
 			continue;
 		if ((eq = memchr(s, '=', (size_t)(e - s))) == NULL)
@@ -362,4 +366,68 @@ gp_config_line(const gp_config *cfg, const char *section, const char *key)
 			found = line;
 	}
 	return found;
+}
+
+/* 1 when the file's text refers to a key of section as a variable
+ * ($section::key or ${section::key}): such a section holds values that
+ * other sections use, not settings of its own. */
+static int
+referenced(const gp_config *cfg, const char *section)
+{
+	char pat[200];
+
+	if (cfg->text == NULL || strlen(section) > sizeof(pat) - 8)
+		return 0;
+	snprintf(pat, sizeof(pat), "$%s::", section);
+	if (strstr(cfg->text, pat) != NULL)
+		return 1;
+	snprintf(pat, sizeof(pat), "${%s::", section);
+	return strstr(cfg->text, pat) != NULL;
+}
+
+/* 1 when name is one of known: an entry "p.*" stands for every "p.REST". */
+static int
+known_section(const char *name, const char *const *known)
+{
+	for (; *known != NULL; known++) {
+		size_t n = strlen(*known);
+
+		if (n >= 2 && strcmp(*known + n - 2, ".*") == 0) {
+			if (strncmp(name, *known, n - 1) == 0 && name[n - 1] != '\0')
+				return 1;
+		} else if (strcmp(name, *known) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+gp_config_check_sections(const gp_config *cfg, const char *const *known)
+{
+	STACK_OF(OPENSSL_CSTRING) *names = NULL;
+	char wbuf[1200];
+	int i, line, r = 0;
+
+	if (cfg == NULL || known == NULL)
+		return gp_err(GP_E_INVALID, "gp_config_check_sections: NULL argument");
+	if ((names = NCONF_get_section_names(cfg->conf)) == NULL)
+		return gp_err_ossl(GP_E_NOMEM, "configuration: listing sections");
+	for (i = 0; i < sk_OPENSSL_CSTRING_num(names); i++) {
+		const char *s = sk_OPENSSL_CSTRING_value(names, i);
+
+		/* keys before the first header land in [default], read by no one */
+		if (strcmp(s, "default") == 0 || known_section(s, known) ||
+		    referenced(cfg, s))
+			continue;
+		if ((line = gp_config_line(cfg, s, NULL)) > 0)
+			snprintf(wbuf, sizeof(wbuf), "%s:%d", gp_config_path(cfg), line);
+		else
+			snprintf(wbuf, sizeof(wbuf), "%s", gp_config_path(cfg));
+		r = gp_err(GP_E_CONFIG, "%s: unknown section [%.100s] (a section of "
+		    "values used as $%.100s::key elsewhere is fine; docs/configuration.md "
+		    "lists the sections govpki reads)", wbuf, s, s);
+		break;
+	}
+	sk_OPENSSL_CSTRING_free(names);
+	return r;
 }

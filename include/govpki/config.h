@@ -45,8 +45,16 @@ GP_EXPORT int gp_config_check_keys(const gp_config *cfg, const char *section,
 GP_EXPORT int gp_config_sections(const gp_config *cfg, const char *prefix,
     int (*cb)(void *arg, const char *section, const char *rest), void *arg);
 
-/* The line of key in [section] in the file (0 when unknown): for messages. */
+/* The line of key in [section] in the file (0 when unknown): for messages.
+ * key NULL: the line of the section's first [section] header. */
 GP_EXPORT int gp_config_line(const gp_config *cfg, const char *section, const char *key);
+
+/* GP_E_CONFIG "FILE:LINE: unknown section [s] ..." for the first section
+ * that is neither in known (NULL-terminated; "profile.*" stands for every
+ * [profile.NAME]) nor referred to as $s::key in the file, so that a
+ * misspelt section is an error and not silently ignored. [default] (the
+ * keys before the first header) is always accepted. */
+GP_EXPORT int gp_config_check_sections(const gp_config *cfg, const char *const *known);
 
 #ifdef __cplusplus
 }

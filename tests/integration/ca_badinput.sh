@@ -152,8 +152,21 @@ printf '[govpki]\nhome = .\nbogus_key = 1\n' > "$d/unknown.cnf"
 refused "unknown configuration key" 4 "unknown.cnf:3.*bogus_key" ct --config "$d/unknown.cnf" list
 printf '[govpki\nhome = .\n' > "$d/syntax.cnf"
 refused "configuration syntax error" 4 "syntax.cnf:1" ct --config "$d/syntax.cnf" list
-printf '[profile.x]\nmax_days = many\n' > "$d/value.cnf"
-refused "bad configuration value" 4 "value.cnf:2.*max_days" ct --config "$d/value.cnf" list
+printf '[profile.x]\ninherit = none\nmax_days = many\n' > "$d/value.cnf"
+refused "bad configuration value" 4 "value.cnf:3.*max_days" ct --config "$d/value.cnf" list
+# a misspelt profile section is refused with the name meant, not made a new
+# profile of the defaults; no certificate comes out (issue 20.3)
+printf '[crl]\nnext_update_hours = 24\n\n[profile.tls-sever]\nmax_days = 90\n' > "$d/typo.cnf"
+rm -f "$d/out.pem"
+refused "misspelt profile section" 4 "typo.cnf:4: \\[profile.tls-sever\\] is no built-in profile: did you mean \\[profile.tls-server\\]" \
+	ct --config "$d/typo.cnf" issue --ca issuing --profile tls-server --csr "$d/good.csr" --out "$d/out.pem" $PASS
+[ ! -e "$d/out.pem" ] && ok "misspelt profile section: no certificate written" || not_ok "misspelt profile section: a certificate was written"
+printf '[profile.archive]\nmax_days = 90\n' > "$d/new.cnf"
+refused "a new profile without inherit" 4 "new.cnf:1: .*inherit = PROFILE" ct --config "$d/new.cnf" list
+printf '[profile.archive]\ninherit = none\nmax_days = 90\n' > "$d/new.cnf"
+expect "a new profile with inherit = none" ct --config "$d/new.cnf" list
+printf '[govpki]\nhome = .\n[ocps]\nthreads = 4\n' > "$d/section.cnf"
+refused "misspelt section" 4 "section.cnf:3: unknown section \\[ocps\\]" ct --config "$d/section.cnf" list
 
 # no store: only init and ceremony create one; --help opens none
 mkdir -p "$T/nostore"

@@ -163,6 +163,50 @@ test_syntax_error(void **state)
 	assert_non_null(strstr(gp_error_last(), want));
 }
 
+/* A section no reader knows is GP_E_CONFIG naming its line; "p.*" covers
+ * every [p.NAME]; a section whose keys are used as $sec::key is values, not
+ * settings, and passes; [default] always does (issue 20.3). */
+static void
+test_check_sections(void **state)
+{
+	static const char *const known[] = { "govpki", "profile.*", NULL };
+	gp_config *cfg = NULL;
+	const char *path;
+	char want[PATH_MAX + 64];
+
+	(void)state;
+	path = write_file("t.cnf", "top = 1\n[govpki]\nhome = /x\n[profile.a]\nmax_days = 1\n"
+	    "[urls]\nbase = http://pki.example\n[profile.b]\ncrl_url = $urls::base/b.crl\n");
+	assert_int_equal(gp_config_load(&cfg, path), 0);
+	assert_int_equal(gp_config_check_sections(cfg, known), 0);
+	gp_config_free(cfg);
+	/* misspelt: [govpkl], and [profile] without a name is no [profile.*] */
+	path = write_file("t.cnf", "[govpki]\nhome = /x\n\n[ govpkl ]\nhome = /y\n");
+	assert_int_equal(gp_config_load(&cfg, path), 0);
+	assert_int_equal(gp_config_check_sections(cfg, known), GP_E_CONFIG);
+	snprintf(want, sizeof(want), "%s:4: unknown section [govpkl]", path);
+	assert_non_null(strstr(gp_error_last(), want));
+	gp_config_free(cfg);
+	path = write_file("t.cnf", "[profile]\nx = 1\n");
+	assert_int_equal(gp_config_load(&cfg, path), 0);
+	assert_int_equal(gp_config_check_sections(cfg, known), GP_E_CONFIG);
+	snprintf(want, sizeof(want), "%s:1: unknown section [profile]", path);
+	assert_non_null(strstr(gp_error_last(), want));
+	gp_config_free(cfg);
+	/* ${sec::key} counts as a use too; a mere mention in a comment does not */
+	path = write_file("t.cnf", "[v]\nb = 1\n[govpki]\nhome = /h${v::b}\n[w]\nc = 2\n# w::c\n");
+	assert_int_equal(gp_config_load(&cfg, path), 0);
+	assert_int_equal(gp_config_check_sections(cfg, known), GP_E_CONFIG);
+	snprintf(want, sizeof(want), "%s:5: unknown section [w]", path);
+	assert_non_null(strstr(gp_error_last(), want));
+	gp_config_free(cfg);
+	assert_int_equal(gp_config_check_sections(NULL, known), GP_E_INVALID);
+	/* no file: only [default] */
+	assert_int_equal(gp_config_load(&cfg, NULL), 0);
+	assert_int_equal(gp_config_check_sections(cfg, known), 0);
+	gp_config_free(cfg);
+}
+
 /* A missing file is GP_E_NOTFOUND naming it; NULL out is refused. */
 static void
 test_missing_file(void **state)
@@ -414,6 +458,7 @@ main(void)
 		cmocka_unit_test(test_long),
 		cmocka_unit_test(test_bool),
 		cmocka_unit_test(test_check_keys),
+		cmocka_unit_test(test_check_sections),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

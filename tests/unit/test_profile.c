@@ -309,12 +309,14 @@ test_config_profiles(void **state)
 	    "subject_allowed = *\n"
 	    "subject_forbidden = emailAddress\n"
 	    "[profile.plain]\n"
+	    "inherit = none\n"
 	    "max_days = 30\n"
 	    "[profile.web2]\n"
 	    "inherit = tls-server\n"
 	    "san_required = no\n"
 	    "rsa_min_bits = 3072\n"
 	    "[profile.code]\n"
+	    "inherit = none\n"
 	    "ext_key_usage = codeSigning, 1.3.6.1.4.1.311.10.3.13\n"
 	    "ext_key_usage_critical = true\n"
 	    "key_usage = digitalSignature\n"
@@ -390,59 +392,59 @@ static void
 test_config_errors(void **state)
 {
 	(void)state;
-	expect_config_error("[profile.x]\nmax_days = 10\nmax_dayz = 3\n",
-	    GP_E_CONFIG, "@:3: unknown key 'max_dayz' in [profile.x]");
-	expect_config_error("[profile.x]\n\nkey_types = rsa2048, rsa1024\n",
-	    GP_E_CONFIG, "@:3: key_types in [profile.x]: unknown key type 'rsa1024'");
-	expect_config_error("[profile.x]\nkey_types = ,\n",
-	    GP_E_CONFIG, "@:2: key_types in [profile.x]: empty item");
-	expect_config_error("[profile.x]\nkey_types =\n",
-	    GP_E_CONFIG, "@:2: key_types in [profile.x]: at least one key type");
-	expect_config_error("[profile.x]\nrsa_min_bits = 1024\n",
-	    GP_E_CONFIG, "@:2: rsa_min_bits in [profile.x]: 1024 is out of range");
-	expect_config_error("[profile.x]\nmax_days = 0\n",
-	    GP_E_CONFIG, "@:2: max_days in [profile.x]: 0 is out of range");
-	expect_config_error("[profile.x]\nmax_days = ten\n",
-	    GP_E_CONFIG, "@:2: max_days in [profile.x]: 'ten' is not a whole number");
-	expect_config_error("[profile.x]\nca = maybe\n",
-	    GP_E_CONFIG, "@:2: ca in [profile.x]: 'maybe' is not a boolean");
+	expect_config_error("[profile.x]\ninherit = none\nmax_days = 10\nmax_dayz = 3\n",
+	    GP_E_CONFIG, "@:4: unknown key 'max_dayz' in [profile.x]");
+	expect_config_error("[profile.x]\ninherit = none\n\nkey_types = rsa2048, rsa1024\n",
+	    GP_E_CONFIG, "@:4: key_types in [profile.x]: unknown key type 'rsa1024'");
+	expect_config_error("[profile.x]\ninherit = none\nkey_types = ,\n",
+	    GP_E_CONFIG, "@:3: key_types in [profile.x]: empty item");
+	expect_config_error("[profile.x]\ninherit = none\nkey_types =\n",
+	    GP_E_CONFIG, "@:3: key_types in [profile.x]: at least one key type");
+	expect_config_error("[profile.x]\ninherit = none\nrsa_min_bits = 1024\n",
+	    GP_E_CONFIG, "@:3: rsa_min_bits in [profile.x]: 1024 is out of range");
+	expect_config_error("[profile.x]\ninherit = none\nmax_days = 0\n",
+	    GP_E_CONFIG, "@:3: max_days in [profile.x]: 0 is out of range");
+	expect_config_error("[profile.x]\ninherit = none\nmax_days = ten\n",
+	    GP_E_CONFIG, "@:3: max_days in [profile.x]: 'ten' is not a whole number");
+	expect_config_error("[profile.x]\ninherit = none\nca = maybe\n",
+	    GP_E_CONFIG, "@:3: ca in [profile.x]: 'maybe' is not a boolean");
 	expect_config_error("[profile.x]\ninherit = sub-ca\npath_len = -1\n",
 	    GP_E_CONFIG, "@:3: path_len in [profile.x]: -1 is out of range");
-	expect_config_error("[profile.x]\npath_len = 1\n",
+	expect_config_error("[profile.x]\ninherit = none\npath_len = 1\n",
 	    GP_E_CONFIG, "path_len needs ca = yes");
-	expect_config_error("[profile.x]\nkey_usage = digitalSignature, sign\n",
-	    GP_E_CONFIG, "@:2: key_usage in [profile.x]: unknown key usage 'sign'");
-	expect_config_error("[profile.x]\nkey_usage = keyCertSign\n",
+	expect_config_error("[profile.x]\ninherit = none\nkey_usage = digitalSignature, sign\n",
+	    GP_E_CONFIG, "@:3: key_usage in [profile.x]: unknown key usage 'sign'");
+	expect_config_error("[profile.x]\ninherit = none\nkey_usage = keyCertSign\n",
 	    GP_E_CONFIG, "keyCertSign needs ca = yes");
-	expect_config_error("[profile.x]\nca = yes\n",
+	expect_config_error("[profile.x]\ninherit = none\nca = yes\n",
 	    GP_E_CONFIG, "a CA profile needs key_usage keyCertSign");
-	expect_config_error("[profile.x]\next_key_usage = serverAuth, anything\n",
-	    GP_E_CONFIG, "@:2: ext_key_usage in [profile.x]: unknown extended key "
+	expect_config_error("[profile.x]\ninherit = none\next_key_usage = serverAuth, anything\n",
+	    GP_E_CONFIG, "@:3: ext_key_usage in [profile.x]: unknown extended key "
 	    "usage 'anything'");
-	expect_config_error("[profile.x]\nsubject_required = CN, nonsense\n",
-	    GP_E_CONFIG, "@:2: subject_required in [profile.x]: unknown subject "
+	expect_config_error("[profile.x]\ninherit = none\nsubject_required = CN, nonsense\n",
+	    GP_E_CONFIG, "@:3: subject_required in [profile.x]: unknown subject "
 	    "attribute 'nonsense'");
-	expect_config_error("[profile.x]\nsubject_forbidden = CN\n",
+	expect_config_error("[profile.x]\ninherit = none\nsubject_forbidden = CN\n",
 	    GP_E_CONFIG, "'CN' is both required and forbidden");
-	expect_config_error("[profile.x]\nsubject_allowed = O\n",
+	expect_config_error("[profile.x]\ninherit = none\nsubject_allowed = O\n",
 	    GP_E_CONFIG, "'CN' is required but not in subject_allowed");
-	expect_config_error("[profile.x]\nsan_types = DNS, X400\n",
-	    GP_E_CONFIG, "@:2: san_types in [profile.x]: unknown subjectAltName "
+	expect_config_error("[profile.x]\ninherit = none\nsan_types = DNS, X400\n",
+	    GP_E_CONFIG, "@:3: san_types in [profile.x]: unknown subjectAltName "
 	    "type 'X400'");
-	expect_config_error("[profile.x]\nsan_required = yes\n",
+	expect_config_error("[profile.x]\ninherit = none\nsan_required = yes\n",
 	    GP_E_CONFIG, "san_required but san_types is empty");
-	expect_config_error("[profile.x]\npolicies = 1.2.3, anyPolicy\n",
-	    GP_E_CONFIG, "@:2: policies in [profile.x]: 'anyPolicy' is not a "
+	expect_config_error("[profile.x]\ninherit = none\npolicies = 1.2.3, anyPolicy\n",
+	    GP_E_CONFIG, "@:3: policies in [profile.x]: 'anyPolicy' is not a "
 	    "dotted OID");
-	expect_config_error("[profile.x]\ncrl_url = ftp://x/y.crl\n",
-	    GP_E_CONFIG, "@:2: crl_url in [profile.x]: 'ftp://x/y.crl' is not");
-	expect_config_error("[profile.x]\nocsp_url = http://a b\n",
-	    GP_E_CONFIG, "@:2: ocsp_url in [profile.x]: the URL 'http://a b' "
+	expect_config_error("[profile.x]\ninherit = none\ncrl_url = ftp://x/y.crl\n",
+	    GP_E_CONFIG, "@:3: crl_url in [profile.x]: 'ftp://x/y.crl' is not");
+	expect_config_error("[profile.x]\ninherit = none\nocsp_url = http://a b\n",
+	    GP_E_CONFIG, "@:3: ocsp_url in [profile.x]: the URL 'http://a b' "
 	    "contains a space");
-	expect_config_error("[profile.x]\nocsp_nocheck = yes\n",
+	expect_config_error("[profile.x]\ninherit = none\nocsp_nocheck = yes\n",
 	    GP_E_CONFIG, "ocsp_nocheck needs ext_key_usage OCSPSigning");
-	expect_config_error("[profile.x]\napprovals = 0\n",
-	    GP_E_CONFIG, "@:2: approvals in [profile.x]: 0 is out of range");
+	expect_config_error("[profile.x]\ninherit = none\napprovals = 0\n",
+	    GP_E_CONFIG, "@:3: approvals in [profile.x]: 0 is out of range");
 	/* dual control on CA profiles cannot be configured away (issue 21.1) */
 	expect_config_error("[profile.root-ca]\napprovals = 1\n",
 	    GP_E_CONFIG, "@:2: approvals in [profile.root-ca]: a CA profile (ca = yes) "
@@ -458,6 +460,38 @@ test_config_errors(void **state)
 	    GP_E_CONFIG, "inherits from itself");
 	expect_config_error("[profile.]\nmax_days = 3\n",
 	    GP_E_CONFIG, "a profile name is 1 to 64");
+	/* a misspelt built-in is refused with the name meant, not made a new
+	 * profile of the defaults (issue 20.3) */
+	expect_config_error("[crl]\n\n[profile.tls-sever]\nmax_days = 90\n",
+	    GP_E_CONFIG, "@:3: [profile.tls-sever] is no built-in profile: did you "
+	    "mean [profile.tls-server]?");
+	expect_config_error("[profile.Person]\nmax_days = 90\n",
+	    GP_E_CONFIG, "@:1: [profile.Person] is no built-in profile: did you "
+	    "mean [profile.person]?");
+	expect_config_error("[profile.archive]\nmax_days = 90\n",
+	    GP_E_CONFIG, "@:1: [profile.archive] is no built-in profile; a new "
+	    "profile says what it starts from with inherit = PROFILE");
+	expect_config_error("[profile.none]\ninherit = none\n",
+	    GP_E_CONFIG, "'none' is no profile name");
+}
+
+/* inherit = none: a new profile of the conservative defaults, said so */
+static void
+test_config_inherit_none(void **state)
+{
+	gp_config *cfg = config_from("[profile.archive]\ninherit = none\nmax_days = 30\n");
+	gp_profiles *ps = NULL;
+	const gp_profile *p;
+
+	(void)state;
+	assert_int_equal(gp_profiles_load(&ps, cfg), 0);
+	assert_non_null(p = gp_profiles_get(ps, "archive"));
+	assert_int_equal(p->max_days, 30);
+	assert_int_equal(p->is_ca, 0);
+	assert_int_equal(p->approvals, 1);
+	assert_null(gp_profiles_get(ps, "none"));
+	gp_profiles_free(ps);
+	gp_config_free(cfg);
 }
 
 /* ---- checks ---- */
@@ -1123,6 +1157,7 @@ main(void)
 		cmocka_unit_test(test_accessors_null),
 		cmocka_unit_test(test_config_profiles),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_config_inherit_none),
 		cmocka_unit_test(test_check_keys),
 		cmocka_unit_test(test_check_subject),
 		cmocka_unit_test(test_check_sans),
