@@ -322,14 +322,20 @@ gp_store_cert_set_status(gp_store *s, int64_t ca_id, const unsigned char *serial
 }
 
 int
-gp_store_cert_list(gp_store *s, const gp_cert_filter *f, gp_cert_cb cb, void *arg)
+gp_store_cert_list(gp_store *s, const gp_cert_filter *filter, gp_cert_cb cb, void *arg)
 {
+	gp_cert_filter f;
+	int r;
+
 	CHECK_STORE(s);
-	if (f == NULL || cb == NULL)
+	if (cb == NULL)
 		return gp_err(GP_E_INVALID, "gp_store_cert_list: no filter or callback");
-	if (f->limit < 0)
+	if ((r = gp_params_in(&f, sizeof(f), filter, GP_PARAMS_END(gp_cert_filter, limit),
+	    "gp_store_cert_list")) != 0)
+		return r;
+	if (f.limit < 0)
 		return gp_err(GP_E_INVALID, "gp_store_cert_list: negative limit");
-	return s->ops->cert_list(s, f, cb, arg);
+	return s->ops->cert_list(s, &f, cb, arg);
 }
 
 int

@@ -2336,7 +2336,7 @@ gp_ocsp_presign(gp_ocsp_presign_stats *stats, gp_ctx *ctx, const char *ca,
 		rc = gp_err(GP_E_NOMEM, "out of memory");
 		goto out;
 	}
-	memset(&f, 0, sizeof(f));
+	f = (gp_cert_filter)GP_CERT_FILTER_INIT;
 	f.ca_id = r->cas[0].id;
 	f.status = -1;
 	f.limit = PRESIGN_BATCH;

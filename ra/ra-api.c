@@ -867,7 +867,7 @@ h_list_certs(worker *w, hreq *rq, hresp *rs)
 	json_t *j;
 	int r;
 
-	memset(&f, 0, sizeof(f));
+	f = (gp_cert_filter)GP_CERT_FILTER_INIT;
 	f.status = -1;
 	f.ca_id = gp_ca_id(w->ca);
 	if (check_query(rq, rs, allowed) != 0 || parse_limit(rq, rs, &l.limit) != 0 ||

@@ -1215,7 +1215,7 @@ cmd_list(opts *o, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	memset(&l, 0, sizeof(l));
-	memset(&f, 0, sizeof(f));
+	f = (gp_cert_filter)GP_CERT_FILTER_INIT;
 	f.status = -1;
 	if (o->status != NULL) {
 		if (strcmp(o->status, "good") == 0)

@@ -107,8 +107,10 @@ typedef struct gp_audit_row {
 	unsigned char hash[32];
 } gp_audit_row;
 
-/* What gp_store_cert_list() returns; zero-initialise, then set what matters. */
+/* What gp_store_cert_list() returns; start from GP_CERT_FILTER_INIT (any
+ * certificate, docs/api.md), then set what matters. */
 typedef struct gp_cert_filter {
+	size_t size;            /* sizeof(gp_cert_filter) of the caller's headers */
 	int64_t ca_id;          /* 0: any */
 	int status;             /* -1: any (set it: 0 means GP_STATUS_GOOD) */
 	const char *profile;    /* NULL: any */
@@ -117,6 +119,7 @@ typedef struct gp_cert_filter {
 	int64_t after_id;       /* cursor: only ids greater than this */
 	int64_t limit;          /* 0: no limit */
 } gp_cert_filter;
+#define GP_CERT_FILTER_INIT { sizeof(gp_cert_filter), 0, -1, NULL, NULL, 0, 0, 0 }
 
 /* Callbacks return 0 to go on, anything else to stop (that value is returned). */
 typedef int (*gp_cert_cb)(void *arg, const gp_cert_info *cert);
@@ -172,6 +175,7 @@ GP_EXPORT int gp_store_cert_set_status(gp_store *s, int64_t ca_id,
     int64_t revoked_at, int reason, const unsigned char *entry,
     size_t entry_len, int64_t *revision);
 /* Calls cb for each matching certificate, in id order. */
+/* GP_E_INVALID when f->size is not that of a gp_cert_filter. */
 GP_EXPORT int gp_store_cert_list(gp_store *s, const gp_cert_filter *f,
     gp_cert_cb cb, void *arg);
 /* Calls cb for every certificate (of any CA) whose status changed after

@@ -410,7 +410,7 @@ test_null_store(void **state)
 	size_t n;
 	gp_cert_info *c;
 	gp_crl_info *crl;
-	gp_cert_filter fl = { .status = -1 };
+	gp_cert_filter fl = GP_CERT_FILTER_INIT;
 
 	(void)state;
 	assert_int_equal(gp_store_begin(NULL), GP_E_INVALID);
@@ -921,7 +921,7 @@ test_cert_list(void **state)
 	}
 	assert_int_equal(set_status(f->s, f->ca, 2, GP_STATUS_REVOKED, "e", NULL), 0);
 
-	memset(&fl, 0, sizeof(fl));
+	fl = (gp_cert_filter)GP_CERT_FILTER_INIT;
 	fl.status = -1;
 	assert_int_equal(list(f->s, &fl, &x), 0);
 	assert_int_equal(x.n, 10);
@@ -940,7 +940,7 @@ test_cert_list(void **state)
 	fl.profile = "tls-client";
 	assert_int_equal(list(f->s, &fl, &x), 0);
 	assert_int_equal(x.n, 3);   /* 1, 3, 5 */
-	memset(&fl, 0, sizeof(fl));
+	fl = (gp_cert_filter)GP_CERT_FILTER_INIT;
 	fl.status = -1;
 	fl.subject_like = "100%";
 	assert_int_equal(list(f->s, &fl, &x), 0);
@@ -959,7 +959,7 @@ test_cert_list(void **state)
 	assert_int_equal(x.n, 3);
 
 	/* cursor paging, 3 at a time, sees every certificate once in order */
-	memset(&fl, 0, sizeof(fl));
+	fl = (gp_cert_filter)GP_CERT_FILTER_INIT;
 	fl.status = -1;
 	fl.limit = 3;
 	do {
@@ -984,6 +984,31 @@ test_cert_list(void **state)
 	assert_int_equal(gp_store_cert_list(f->s, &fl, collect_id, &x), GP_E_INVALID);
 	assert_int_equal(gp_store_cert_list(f->s, NULL, collect_id, &x), GP_E_INVALID);
 	assert_int_equal(gp_store_cert_list(f->s, &fl, NULL, &x), GP_E_INVALID);
+
+	/* the filter's size (docs/api.md): GP_CERT_FILTER_INIT lists every
+	 * certificate; zero (a filter zeroed by hand), garbage or larger than
+	 * the library's is refused before the backend runs; a struct that
+	 * ends at its last field is served */
+	{
+		const size_t sizes[] = { 0, 1, offsetof(gp_cert_filter, limit),
+			sizeof(gp_cert_filter) + 1, (size_t)-1 };
+		gp_cert_filter all = GP_CERT_FILTER_INIT;
+
+		assert_int_equal(all.status, -1);
+		memset(&x, 0, sizeof(x));
+		assert_int_equal(gp_store_cert_list(f->s, &all, collect_id, &x), 0);
+		assert_true(x.n > 0);
+		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			all.size = sizes[k];
+			memset(&x, 0, sizeof(x));
+			assert_int_equal(gp_store_cert_list(f->s, &all, collect_id, &x), GP_E_INVALID);
+			assert_non_null(strstr(gp_error_last(), "GP_..._INIT"));
+			assert_int_equal(x.n, 0);
+		}
+		all.size = offsetof(gp_cert_filter, limit) + sizeof(all.limit);
+		assert_int_equal(gp_store_cert_list(f->s, &all, collect_id, &x), 0);
+		assert_true(x.n > 0);
+	}
 }
 
 /* Settings: set, overwrite, read; unknown key; the revision key is the
