@@ -593,8 +593,8 @@ sm2_verify(EVP_PKEY *pkey, const unsigned char *sig, size_t siglen,
  * checks the CRL signature itself with the default ID and, if it holds,
  * overrides the failure.
  */
-static int
-verify_cb(int ok, X509_STORE_CTX *ctx)
+int
+gp_x509_sm2_verify_cb(int ok, X509_STORE_CTX *ctx)
 {
 	X509_CRL *crl;
 	X509 *issuer;
@@ -665,7 +665,7 @@ gp_chain_verify(X509 *leaf, STACK_OF(X509) *roots, STACK_OF(X509) *untrusted,
 		r = gp_err_ossl(GP_E_INTERNAL, "cannot set up chain verification");
 		goto out;
 	}
-	X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
+	X509_STORE_CTX_set_verify_cb(ctx, gp_x509_sm2_verify_cb);
 	param = X509_STORE_CTX_get0_param(ctx);     /* borrowed */
 	if (crls != NULL) {
 		X509_STORE_CTX_set0_crls(ctx, crls);

@@ -27,8 +27,8 @@ enum opt_id {
 	O_HELP = 'h', O_CONFIG = 256, O_HOME, O_JSON, O_NAME, O_PARENT, O_SUBJECT,
 	O_KEY_TYPE, O_KEY, O_PROFILE, O_DAYS, O_PASS_FILE, O_PARENT_PASS_FILE, O_CA,
 	O_CSR, O_OUT, O_BATCH, O_OUT_DIR, O_SAN, O_THREADS, O_SERIAL, O_REASON,
-	O_DELTA, O_PEM, O_STATUS, O_LIMIT, O_CHAIN, O_CAS, O_ACTOR, O_TRUST,
-	O_UNTRUSTED, O_CRL, O_PIN_FILE, O_URL, O_POLICY, O_VERSION
+	O_DELTA, O_PEM, O_STATUS, O_LIMIT, O_CHAIN, O_CAS, O_ACTOR,
+	O_PIN_FILE, O_URL, O_POLICY, O_VERSION
 };
 
 static const struct option all_opts[] = {
@@ -62,9 +62,6 @@ static const struct option all_opts[] = {
 	{ "chain", no_argument, NULL, O_CHAIN },
 	{ "cas", no_argument, NULL, O_CAS },
 	{ "actor", required_argument, NULL, O_ACTOR },
-	{ "trust", required_argument, NULL, O_TRUST },
-	{ "untrusted", required_argument, NULL, O_UNTRUSTED },
-	{ "crl", required_argument, NULL, O_CRL },
 	{ "pin-file", required_argument, NULL, O_PIN_FILE },
 	{ "url", required_argument, NULL, O_URL },
 	{ "policy", required_argument, NULL, O_POLICY },
@@ -1443,103 +1440,6 @@ cmd_audit(opts *o, int argc, char **argv)
 	return r;
 }
 
-/* ---------------------------------------------------------------- verify */
-
-/* Reads every PEM certificate of path onto *out. */
-static int
-load_certs(STACK_OF(X509) **out, const char *path)
-{
-	BIO *b;
-	X509 *x;
-	int n = 0;
-
-	if ((b = BIO_new_file(path, "r")) == NULL) {
-		fprintf(stderr, "%s: %s: %s\n", cli_prog, path, strerror(errno));
-		return errno == ENOENT ? EXIT_NOTFOUND : EXIT_FAIL;
-	}
-	if (*out == NULL && (*out = sk_X509_new_null()) == NULL) {
-		BIO_free(b);
-		return EXIT_FAIL;
-	}
-	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-		sk_X509_push(*out, x);
-		n++;
-	}
-	ERR_clear_error();
-	BIO_free(b);
-	if (n == 0) {
-		fprintf(stderr, "%s: %s: no PEM certificate in it\n", cli_prog, path);
-		return EXIT_REFUSED;
-	}
-	return 0;
-}
-
-static int
-load_crl(STACK_OF(X509_CRL) **out, const char *path)
-{
-	unsigned char *buf = NULL;
-	const unsigned char *p;
-	size_t len;
-	X509_CRL *crl = NULL;
-	BIO *b;
-	int r;
-
-	if ((r = ct_read_file(&buf, &len, path, 1u << 30)) != 0)
-		return r;
-	if ((b = BIO_new_mem_buf(buf, (int)len)) != NULL) {
-		crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
-		BIO_free(b);
-	}
-	if (crl == NULL) {
-		p = buf;
-		crl = d2i_X509_CRL(NULL, &p, (long)len);
-	}
-	free(buf);
-	ERR_clear_error();
-	if (crl == NULL) {
-		fprintf(stderr, "%s: %s: not a CRL (PEM or DER)\n", cli_prog, path);
-		return EXIT_REFUSED;
-	}
-	if (*out == NULL && (*out = sk_X509_CRL_new_null()) == NULL) {
-		X509_CRL_free(crl);
-		return EXIT_FAIL;
-	}
-	sk_X509_CRL_push(*out, crl);
-	return 0;
-}
-
-static int
-cmd_verify(opts *o, int argc, char **argv)
-{
-	STACK_OF(X509) *roots = NULL, *untrusted = NULL, *leaf = NULL;
-	STACK_OF(X509_CRL) *crls = NULL;
-	int r;
-
-	if (o->trust == NULL || argc != 1)
-		return cli_usage_error("verify needs --trust FILE and one certificate file");
-	if ((r = load_certs(&roots, o->trust)) != 0 ||
-	    (o->untrusted && (r = load_certs(&untrusted, o->untrusted)) != 0) ||
-	    (r = load_certs(&leaf, argv[0])) != 0)
-		goto out;
-	for (int i = 0; i < o->ncrls; i++)
-		if ((r = load_crl(&crls, o->crls[i])) != 0)
-			goto out;
-	if ((r = gp_chain_verify(sk_X509_value(leaf, 0), roots, untrusted, crls, 0)) != 0) {
-		r = cli_fail(r, argv[0]);
-		goto out;
-	}
-	if (o->json)
-		ct_print_json(json_pack("{s:s, s:b}", "file", argv[0], "ok", 1));
-	else
-		printf("%s: OK\n", argv[0]);
-out:
-	sk_X509_pop_free(roots, X509_free);
-	sk_X509_pop_free(untrusted, X509_free);
-	sk_X509_pop_free(leaf, X509_free);
-	sk_X509_CRL_pop_free(crls, X509_CRL_free);
-	return r;
-}
-
 /* ---------------------------------------------------------------- main */
 
 static const int acc_init[] = { O_NAME, O_PARENT, O_SUBJECT, O_KEY_TYPE, O_KEY, O_PROFILE, O_DAYS,
@@ -1552,7 +1452,6 @@ static const int acc_list[] = { O_CA, O_STATUS, O_PROFILE, O_SUBJECT, O_LIMIT, O
 static const int acc_show[] = { O_CA, O_SERIAL, 0 };
 static const int acc_export[] = { O_CA, O_SERIAL, O_CHAIN, O_OUT, 0 };
 static const int acc_audit[] = { 0 };
-static const int acc_verify[] = { O_TRUST, O_UNTRUSTED, O_CRL, 0 };
 
 static const command commands[] = {
 	{ "init", cmd_init, acc_init,
@@ -1593,11 +1492,6 @@ static const command commands[] = {
 	{ "export", cmd_export, acc_export,
 	  "export --ca CA [--chain | --serial HEX] [--out FILE]\n"
 	  "  Writes the CA certificate, its chain up to the root, or a certificate as PEM.", 0 },
-	{ "verify", cmd_verify, acc_verify,
-	  "verify --trust ROOTS.pem [--untrusted CHAIN.pem] [--crl FILE]... CERT.pem\n"
-	  "  Verifies CERT up to a trust anchor, SM2 chains included (every SM2 certificate\n"
-	  "  with the distinguishing ID 1234567812345678), and with --crl its revocation status\n"
-	  "  and that of every CA on the way (all CRLs needed must be given).", 0 },
 	{ "audit", cmd_audit, acc_audit,
 	  "audit verify\n"
 	  "  Recomputes the audit chain and names the first broken entry, checks that\n"
@@ -1608,6 +1502,7 @@ static const command commands[] = {
 /* Commands of other modules, each table ending with a NULL name. */
 static const command *const module_commands[] = {
 	ca_tool_key_commands, ca_tool_ra_commands, ca_tool_seal_commands, ca_tool_ocsp_commands,
+	ca_tool_verify_commands,
 };
 
 static const command *
@@ -1783,15 +1678,8 @@ main(int argc, char **argv)
 		case O_REASON: o.reason = optarg; break;
 		case O_STATUS: o.status = optarg; break;
 		case O_ACTOR: o.actor = optarg; break;
-		case O_TRUST: o.trust = optarg; break;
 		case O_URL: o.url = optarg; break;
 		case O_POLICY: o.policy = optarg; break;
-		case O_UNTRUSTED: o.untrusted = optarg; break;
-		case O_CRL:
-			if (o.ncrls == 16)
-				return cli_usage_error("at most 16 --crl");
-			o.crls[o.ncrls++] = optarg;
-			break;
 		case O_DELTA: o.delta = 1; break;
 		case O_PEM: o.pem = 1; break;
 		case O_CHAIN: o.chain = 1; break;
@@ -1814,7 +1702,7 @@ main(int argc, char **argv)
 	}
 	while (optind < argc)          /* after "--" */
 		argv[1 + nargs++] = argv[optind++];
-	if (nargs > 0 && strcmp(cmd->name, "audit") != 0 && strcmp(cmd->name, "verify") != 0)
+	if (nargs > 0 && strcmp(cmd->name, "audit") != 0)
 		return cli_usage_error("%s: unexpected argument '%s'", cmd->name, argv[1]);
 	return cmd->run(&o, nargs, argv + 1);
 }

@@ -15,8 +15,7 @@ typedef struct opts {
 	const char *config, *home, *name, *parent, *subject, *key_type, *key;
 	const char *profile, *pass_file, *parent_pass_file, *ca, *csr, *out;
 	const char *batch, *out_dir, *san, *serial, *reason, *status, *actor;
-	const char *trust, *untrusted, *crls[16], *url, *policy;
-	int ncrls;
+	const char *url, *policy;
 	long days, threads, limit;
 	int json, delta, pem, chain, cas;
 	int create;          /* the command sets a home up (init, ceremony): it
@@ -46,6 +45,7 @@ extern const command ca_tool_key_commands[];
 extern const command ca_tool_ra_commands[];
 extern const command ca_tool_seal_commands[];
 extern const command ca_tool_ocsp_commands[];
+extern const command ca_tool_verify_commands[];
 
 /* Helpers: each prints its own message and returns an exit code (0 = ok). */
 /* Opens the home of o, read-only or read-write.  Unless o->create, a store

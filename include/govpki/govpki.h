@@ -15,5 +15,6 @@
 #include <govpki/seal.h>
 #include <govpki/ra.h>
 #include <govpki/backup.h>
+#include <govpki/verify.h>
 
 #endif

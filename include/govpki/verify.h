@@ -1,0 +1,94 @@
+/* govpki/verify.h: certificate path validation (RFC 5280 §6) with govpki's own rules */
+#ifndef GOVPKI_VERIFY_H
+#define GOVPKI_VERIFY_H
+
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+#include <govpki/export.h>
+
+/*
+ * One verifier holds the trust anchors, the untrusted certificates that
+ * paths may be built through, the CRLs and the options; it then checks any
+ * number of certificates.  OpenSSL's X509_verify_cert builds the path and
+ * checks signatures, validity, basic constraints, name constraints,
+ * policies (RFC 5280 §6.1) and CRLs (§6.3, full, delta and indirect, by
+ * reason and distribution point); govpki adds the rules OpenSSL does not
+ * check (docs/verification.md lists every rule with its source).  A
+ * signature that verified once (a CA certificate, a CRL) is not checked
+ * again for the next certificate.  Not thread-safe: one verifier per
+ * thread.
+ */
+typedef struct gp_verifier gp_verifier;
+
+typedef enum gp_purpose {
+	GP_PURPOSE_ANY = 0,
+	GP_PURPOSE_TLS_SERVER,
+	GP_PURPOSE_TLS_CLIENT,
+	GP_PURPOSE_EMAIL,
+	GP_PURPOSE_CODE_SIGNING,
+	GP_PURPOSE_OCSP,
+	GP_PURPOSE_TIMESTAMP
+} gp_purpose;
+
+typedef enum gp_revocation {
+	GP_REVOCATION_PREFER = 0,   /* check where a CRL is given; none is "unknown", not a failure */
+	GP_REVOCATION_REQUIRE,      /* every certificate below the anchor needs a CRL */
+	GP_REVOCATION_NONE          /* no revocation check */
+} gp_revocation;
+
+typedef enum gp_rules {
+	GP_RULES_ALL = 0,           /* RFC 5280 §6 and the certificate rules of §4 and govpki */
+	GP_RULES_PATH               /* only RFC 5280 §6 path validation and §6.3 CRLs (PKITS) */
+} gp_rules;
+
+typedef struct gp_verify_opts {
+	int64_t at;                 /* validate as of this time (unix); 0: now */
+	gp_purpose purpose;
+	const char *name;           /* DNS name, IP address or e-mail to match (RFC 9525); NULL: none */
+	gp_revocation revocation;
+	gp_rules rules;
+	/* RFC 5280 §6.1.1 (c), (e), (f), (g) */
+	const char *const *policies;/* initial-policy-set, dotted OIDs, NULL-terminated; NULL: anyPolicy */
+	int explicit_policy;
+	int inhibit_policy_mapping;
+	int inhibit_any_policy;
+	int rsa_min_bits;           /* 0: 2048 (as issuance) */
+	int max_depth;              /* intermediates at most; 0: 32 */
+} gp_verify_opts;
+
+typedef struct gp_verify_result {
+	int valid;                  /* 1: the certificate validates */
+	int depth;                  /* the certificate the verdict is about: 0 the leaf; -1 the path as a whole */
+	char subject[256];          /* its subject (RFC 2253), "" if none */
+	char rule[40];              /* e.g. "name-constraints"; "" when valid */
+	char source[64];            /* e.g. "RFC 5280 §4.2.1.10" */
+	char reason[320];           /* what was wrong, for a person */
+	int chain_len;              /* certificates in the validated path, the anchor included */
+	int revocation_unknown;     /* certificates whose status no CRL gave (--revocation prefer) */
+} gp_verify_result;
+
+/*
+ * A verifier over anchors (at least one), untrusted (may be NULL) and crls
+ * (may be NULL); the certificates and CRLs are referenced, so the caller may
+ * free its stacks.  GP_E_INVALID for a bad option; GP_E_VERIFY for a delta
+ * CRL whose base CRL (RFC 5280 §5.2.4) is not among crls: it is refused
+ * rather than ignored.
+ */
+GP_EXPORT int gp_verifier_new(gp_verifier **out, STACK_OF(X509) *anchors,
+    STACK_OF(X509) *untrusted, STACK_OF(X509_CRL) *crls, const gp_verify_opts *opts);
+
+/*
+ * Validates cert. 0 when it is valid, GP_E_VERIFY when it is not (res says
+ * why), another GP_E_* when it could not be checked (res->valid 0).
+ */
+GP_EXPORT int gp_verifier_check(gp_verifier *v, X509 *cert, gp_verify_result *res);
+
+GP_EXPORT void gp_verifier_free(gp_verifier *v);
+
+/* Names for the command line: "tls-server", ... / "require", ... */
+GP_EXPORT int gp_purpose_from_name(gp_purpose *out, const char *name);
+GP_EXPORT int gp_revocation_from_name(gp_revocation *out, const char *name);
+
+#endif
