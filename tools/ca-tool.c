@@ -126,12 +126,38 @@ ct_parse_serial(unsigned char *serial, size_t *len, const char *hex)
 	/* gp_hex_decode is internal: decode here with OpenSSL's BIGNUM */
 	BIGNUM *bn = NULL;
 	const char *h = hex;
+	char digits[2 * GP_SERIAL_MAX + 1];
+	size_t i, hl;
 	int n;
 
 	if (h == NULL)
 		return cli_usage_error("--serial is required");
+	/* as openssl prints it: "serial=3BA1" (x509 -serial), "3b:a1" (x509
+	 * -text), "0x3BA1"; hex digits in either case */
+	if (strncmp(h, "serial=", 7) == 0)
+		h += 7;
 	if (h[0] == '0' && (h[1] == 'x' || h[1] == 'X'))
 		h += 2;
+	if (strchr(h, ':') != NULL) {
+		/* the colon form: pairs of digits with one colon between pairs */
+		int bad;
+
+		hl = strlen(h);
+		bad = hl % 3 != 2 || hl > 3 * GP_SERIAL_MAX - 1;
+		for (i = 0; !bad && i < hl; i++)
+			bad = (i % 3 == 2) != (h[i] == ':');
+		if (bad) {
+			fprintf(stderr, "%s: bad serial '%s': in the colon form, two hex digits "
+			    "between colons (3b:a1:07), at most %d pairs\n", cli_prog, hex, GP_SERIAL_MAX);
+			return EXIT_REFUSED;
+		}
+		for (i = 0; i < hl; i += 3) {
+			digits[2 * (i / 3)] = h[i];
+			digits[2 * (i / 3) + 1] = h[i + 1];
+		}
+		digits[2 * (hl / 3 + 1)] = '\0';
+		h = digits;
+	}
 	for (const char *p = h; *p; p++) {
 		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F'))) {
 			fprintf(stderr, "%s: bad serial '%s': expected hex digits\n", cli_prog, hex);
@@ -1308,23 +1334,97 @@ find_cert(gp_ctx *ctx, const opts *o, gp_cert_info **out)
 	return 0;
 }
 
+/*
+ * Without --ca: the certificate of o->serial from the one CA of the store
+ * that issued it, whose name goes into *ca_name (malloc'ed).  Serials are
+ * unique per CA only (RFC 5280 4.1.2.2), so two CAs with the serial are
+ * refused, naming both, rather than one picked.
+ */
+static int
+find_cert_any_ca(gp_ctx *ctx, const opts *o, gp_cert_info **out, char **ca_name)
+{
+	gp_ca_info **cas = NULL;
+	gp_cert_info *c = NULL;
+	unsigned char serial[GP_SERIAL_MAX];
+	char names[512] = "";
+	size_t slen, n = 0, i, hits = 0;
+	int r;
+
+	*out = NULL;
+	*ca_name = NULL;
+	if ((r = ct_parse_serial(serial, &slen, o->serial)) != 0)
+		return r;
+	if ((r = gp_store_ca_list(gp_ctx_store(ctx), &cas, &n)) != 0)
+		return cli_fail(r, "show");
+	for (i = 0; i < n; i++) {
+		r = gp_store_cert_get(gp_ctx_store(ctx), cas[i]->id, serial, slen, &c);
+		if (r == GP_E_NOTFOUND)
+			continue;
+		if (r != 0) {
+			r = cli_fail(r, "show");
+			goto out;
+		}
+		if (hits++ == 0) {
+			*out = c;
+			if ((*ca_name = strdup(cas[i]->name)) == NULL) {
+				r = cli_fail(GP_E_NOMEM, "show");
+				goto out;
+			}
+		} else {
+			gp_cert_info_free(c);
+		}
+		c = NULL;
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+		    hits > 1 ? ", " : "", cas[i]->name);
+	}
+	if (hits == 0) {
+		fprintf(stderr, "%s: no CA of this store issued a certificate with serial %s\n",
+		    cli_prog, o->serial);
+		r = EXIT_NOTFOUND;
+	} else if (hits > 1) {
+		fprintf(stderr, "%s: serial %s was issued by the CAs %s: say which with --ca\n",
+		    cli_prog, o->serial, names);
+		r = EXIT_REFUSED;
+	} else {
+		r = 0;
+	}
+out:
+	if (r != 0) {
+		gp_cert_info_free(*out);
+		*out = NULL;
+		free(*ca_name);
+		*ca_name = NULL;
+	}
+	gp_ca_info_list_free(cas, n);
+	return r;
+}
+
 static int
 cmd_show(opts *o, int argc, char **argv)
 {
 	gp_ctx *ctx = NULL;
 	gp_cert_info *c = NULL;
-	char *pem = NULL;
+	char *pem = NULL, *found_ca = NULL;
 	size_t pemlen;
 	int r;
 
-	(void)argc;
-	(void)argv;
-	if (o->ca == NULL || o->serial == NULL)
-		return cli_usage_error("show needs --ca and --serial");
+	/* ca-tool show [--ca CA] (--serial HEX | HEX) */
+	if (argc > 1 || (argc == 1 && o->serial != NULL))
+		return cli_usage_error("show takes one serial (--serial HEX or HEX)");
+	if (argc == 1)
+		o->serial = argv[0];
+	if (o->serial == NULL)
+		return cli_usage_error("show needs a serial (--serial HEX or HEX)");
 	if ((r = ct_open_ctx(&ctx, o, 1)) != 0)
 		return r;
-	if ((r = find_cert(ctx, o, &c)) != 0 ||
-	    (r = der_cert_pem(&pem, &pemlen, c->der, c->der_len, "show")) != 0)
+	if (o->ca == NULL) {
+		if ((r = find_cert_any_ca(ctx, o, &c, &found_ca)) != 0)
+			goto out;
+		o->ca = found_ca;
+	} else if ((r = find_cert(ctx, o, &c)) != 0) {
+		goto out;
+	}
+	if ((r = der_cert_pem(&pem, &pemlen, c->der, c->der_len, "show")) != 0)
 		goto out;
 	if (o->json) {
 		json_t *j = cert_json(c, o->ca);
@@ -1348,6 +1448,10 @@ out:
 	free(pem);
 	gp_cert_info_free(c);
 	gp_ctx_free(ctx);
+	if (found_ca != NULL) {
+		o->ca = NULL;
+		free(found_ca);
+	}
 	return r;
 }
 
@@ -1487,8 +1591,10 @@ static const command commands[] = {
 	  "list --cas\n"
 	  "  Lists certificates (or the CAs).", 0 },
 	{ "show", cmd_show, acc_show,
-	  "show --ca CA --serial HEX\n"
-	  "  Shows one certificate with its status and PEM.", 0 },
+	  "show [--ca CA] (--serial HEX | HEX)\n"
+	  "  Shows one certificate with its status and PEM. Without --ca, the one CA of the\n"
+	  "  store that issued HEX (two CAs with it: refused, naming them). HEX as openssl\n"
+	  "  prints serials: 3BA1, 3b:a1, serial=3BA1 or 0x3ba1.", 0 },
 	{ "export", cmd_export, acc_export,
 	  "export --ca CA [--chain | --serial HEX] [--out FILE]\n"
 	  "  Writes the CA certificate, its chain up to the root, or a certificate as PEM.", 0 },
@@ -1702,7 +1808,7 @@ main(int argc, char **argv)
 	}
 	while (optind < argc)          /* after "--" */
 		argv[1 + nargs++] = argv[optind++];
-	if (nargs > 0 && strcmp(cmd->name, "audit") != 0)
+	if (nargs > 0 && strcmp(cmd->name, "audit") != 0 && strcmp(cmd->name, "show") != 0)
 		return cli_usage_error("%s: unexpected argument '%s'", cmd->name, argv[1]);
 	return cmd->run(&o, nargs, argv + 1);
 }
