@@ -161,7 +161,7 @@ live_new(live **out, const opts *o, char **pass, size_t *passlen)
 		*pass = np;
 		*passlen = nl;
 	}
-	memset(&p, 0, sizeof(p));
+	p = (gp_ocsp_params)GP_OCSP_PARAMS_INIT;
 	p.settings = &l->set;
 	if (o->ncas > 0) {
 		p.cas = o->cas;

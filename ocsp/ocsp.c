@@ -979,8 +979,10 @@ ca_setup(ocsp_ca *c, gp_ctx *ctx, const gp_ca_info *info, X509 *dcert,
 }
 
 int
-gp_ocsp_responder_new(gp_ocsp_responder **out, gp_ctx *ctx, const gp_ocsp_params *p)
+gp_ocsp_responder_new(gp_ocsp_responder **out, gp_ctx *ctx, const gp_ocsp_params *params)
 {
+	gp_ocsp_params pv;
+	const gp_ocsp_params *p = &pv;
 	gp_ocsp_responder *r = NULL;
 	gp_ca_info **list = NULL;
 	size_t n = 0, i, j, buckets;
@@ -992,8 +994,11 @@ gp_ocsp_responder_new(gp_ocsp_responder **out, gp_ctx *ctx, const gp_ocsp_params
 	if (out == NULL)
 		return gp_err(GP_E_INVALID, "gp_ocsp_responder_new: no output");
 	*out = NULL;
-	if (ctx == NULL || p == NULL)
+	if (ctx == NULL)
 		return gp_err(GP_E_INVALID, "gp_ocsp_responder_new: NULL argument");
+	if ((rc = gp_params_in(&pv, sizeof(pv), params, GP_PARAMS_END(gp_ocsp_params, passlen),
+	    "gp_ocsp_responder_new")) != 0)
+		return rc;
 	if ((p->signer_cert == NULL) != (p->signer_key == NULL))
 		return gp_err(GP_E_INVALID, "a delegated responder needs both a "
 		    "certificate and a key");
@@ -2305,21 +2310,23 @@ gp_ocsp_presign(gp_ocsp_presign_stats *stats, gp_ctx *ctx, const char *ca,
 	memset(&sts, 0, sizeof(sts));
 	if (stats != NULL)
 		*stats = sts;
-	if (ctx == NULL || ca == NULL || p == NULL)
+	if (ctx == NULL || ca == NULL)
 		return gp_err(GP_E_INVALID, "gp_ocsp_presign: NULL argument");
+	if ((rc = gp_params_in(&q, sizeof(q), p, GP_PARAMS_END(gp_ocsp_params, passlen),
+	    "gp_ocsp_presign")) != 0)
+		return rc;
 	if ((st = gp_ctx_store(ctx)) == NULL)
 		return gp_err(GP_E_INVALID, "gp_ocsp_presign: no store");
 	if (now == 0)
 		now = gp_now();
 	/* a responder for this CA alone, with its signer, without a cache
 	 * (statuses are read from the store each time) */
-	if (p->settings != NULL)
-		set = *p->settings;
+	if (q.settings != NULL)
+		set = *q.settings;
 	else
 		settings_default(&set);
 	set.cache_entries = 0;
 	set.presigned = 0;
-	q = *p;
 	q.settings = &set;
 	q.cas = &ca;
 	q.ncas = 1;

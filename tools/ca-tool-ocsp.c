@@ -39,7 +39,7 @@ ocsp_presign(opts *o, int argc, char **argv)
 	size_t passlen = 0;
 	int c, r;
 
-	memset(&p, 0, sizeof(p));
+	p = (gp_ocsp_params)GP_OCSP_PARAMS_INIT;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': ca = optarg; break;

@@ -64,7 +64,10 @@ typedef struct gp_ocsp_settings {
  * value (gp_config_check_keys). */
 GP_EXPORT int gp_ocsp_settings_load(gp_ocsp_settings *out, const gp_config *cfg);
 
+/* Set size with GP_OCSP_PARAMS_INIT (docs/api.md):
+ *   gp_ocsp_params p = GP_OCSP_PARAMS_INIT; */
 typedef struct gp_ocsp_params {
+	size_t size;              /* sizeof(gp_ocsp_params) of the caller's headers */
 	const gp_ocsp_settings *settings; /* NULL: the defaults */
 	const char *const *cas;   /* names of the CAs to serve; NULL or ncas 0: all */
 	size_t ncas;
@@ -75,6 +78,7 @@ typedef struct gp_ocsp_params {
 	const char *pass;         /* passphrase of the CA keys and the signer key */
 	size_t passlen;
 } gp_ocsp_params;
+#define GP_OCSP_PARAMS_INIT { sizeof(gp_ocsp_params), NULL, NULL, 0, NULL, NULL, NULL, 0 }
 
 /*
  * Builds a responder for the CAs of ctx's store: loads their certificates,
@@ -90,6 +94,7 @@ typedef struct gp_ocsp_params {
  * signer_key are ignored): the answers are the responses gp_ocsp_presign
  * wrote into the store, or tryLater (RFC 6960 §2.3) where the store has
  * none still valid.  *out is freed with gp_ocsp_responder_free.
+ * GP_E_INVALID when p->size is not that of a gp_ocsp_params.
  */
 GP_EXPORT int gp_ocsp_responder_new(gp_ocsp_responder **out, gp_ctx *ctx,
     const gp_ocsp_params *p);

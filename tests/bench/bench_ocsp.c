@@ -111,7 +111,7 @@ main(int argc, char **argv)
 		return 1;
 	if (gp_ctx_open(&ctx, NULL, argv[2], GP_CTX_READONLY) != 0)
 		die("open");
-	memset(&p, 0, sizeof(p));
+	p = (gp_ocsp_params)GP_OCSP_PARAMS_INIT;
 	p.pass = pass;
 	p.passlen = pass != NULL ? strlen(pass) : 0;
 	if (gp_ocsp_responder_new(&resp, ctx, &p) != 0)

@@ -124,7 +124,7 @@ init(void)
 	p.key_uri = keypath;
 	p.pass = PW;
 	p.passlen = strlen(PW);
-	memset(&op, 0, sizeof(op));
+	op = (gp_ocsp_params)GP_OCSP_PARAMS_INIT;
 	op.pass = PW;
 	op.passlen = strlen(PW);
 	if (gp_ctx_open(&ctx, NULL, home, 0) != 0 || gp_ca_create(ctx, &p) != 0 ||

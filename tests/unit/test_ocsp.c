@@ -95,7 +95,7 @@ fx_new(gp_key_type kt, int with_certs)
 		revoke_cert(f, f->revoked, GP_REASON_KEY_COMPROMISE);
 		revoke_cert(f, f->held, GP_REASON_CERTIFICATE_HOLD);
 	}
-	memset(&op, 0, sizeof(op));
+	op = (gp_ocsp_params)GP_OCSP_PARAMS_INIT;
 	op.pass = PW;
 	op.passlen = strlen(PW);
 	assert_int_equal(gp_ocsp_responder_new(&f->r, f->ctx, &op), 0);
@@ -706,7 +706,7 @@ test_delegated(void **state)
 	fp = fopen(cpath, "w");
 	PEM_write_X509(fp, signer);
 	fclose(fp);
-	memset(&op, 0, sizeof(op));
+	op = (gp_ocsp_params)GP_OCSP_PARAMS_INIT;
 	op.signer_cert = cpath;
 	op.signer_key = kpath;
 	op.pass = PW;
@@ -868,7 +868,7 @@ test_signer_expiry(void **state)
 	write_pems(cpath, expiring, NULL);
 	assert_int_equal(gp_ocsp_settings_load(&set, NULL), 0);
 	set.next_update = 7L * 86400;   /* far past the signer's end */
-	memset(&op, 0, sizeof(op));
+	op = (gp_ocsp_params)GP_OCSP_PARAMS_INIT;
 	op.settings = &set;
 	op.signer_cert = cpath;
 	op.signer_key = kpath;
@@ -1190,7 +1190,7 @@ replica(fx *f)
 
 	assert_int_equal(gp_ocsp_settings_load(&set, NULL), 0);
 	set.presigned = 1;
-	memset(&op, 0, sizeof(op));
+	op = (gp_ocsp_params)GP_OCSP_PARAMS_INIT;
 	op.settings = &set;
 	assert_int_equal(gp_ocsp_responder_new(&r, f->ctx, &op), 0);
 	return r;
@@ -1260,7 +1260,7 @@ test_presign(void **state)
 	int cs;
 	int64_t now = (int64_t)time(NULL);
 
-	memset(&op, 0, sizeof(op));
+	op = (gp_ocsp_params)GP_OCSP_PARAMS_INIT;
 	op.pass = PW;
 	op.passlen = strlen(PW);
 	assert_int_equal(gp_ocsp_presign(&s, f->ctx, "issuing", &op, 0), 0);
@@ -1339,7 +1339,7 @@ test_presign_bad(void **state)
 	int64_t gen = -1;
 	int cs;
 
-	memset(&op, 0, sizeof(op));
+	op = (gp_ocsp_params)GP_OCSP_PARAMS_INIT;
 	op.pass = PW;
 	op.passlen = strlen(PW);
 	assert_int_equal(gp_ocsp_presign(&s, NULL, "issuing", &op, 0), GP_E_INVALID);
@@ -1395,11 +1395,42 @@ test_null(void **state)
 	gp_ocsp_responder_free(NULL);
 }
 
+/* gp_ocsp_params' size (docs/api.md): zero, garbage or larger than the
+ * library's struct is refused by gp_ocsp_responder_new and
+ * gp_ocsp_presign, with no responder made; a struct ending at its last
+ * field is served */
+static void
+test_params_size(void **state)
+{
+	fx *f = *state;
+	const size_t sizes[] = { 0, 1, offsetof(gp_ocsp_params, passlen),
+		sizeof(gp_ocsp_params) + 1, (size_t)-1 };
+	gp_ocsp_params op = GP_OCSP_PARAMS_INIT;
+	gp_ocsp_responder *r = NULL;
+
+	assert_int_equal(op.size, sizeof(gp_ocsp_params));
+	op.pass = PW;
+	op.passlen = strlen(PW);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		op.size = sizes[i];
+		assert_int_equal(gp_ocsp_responder_new(&r, f->ctx, &op), GP_E_INVALID);
+		assert_non_null(strstr(gp_error_last(), "GP_..._INIT"));
+		assert_null(r);
+		assert_int_equal(gp_ocsp_presign(NULL, f->ctx, "issuing", &op, 0), GP_E_INVALID);
+	}
+	assert_int_equal(gp_ocsp_responder_new(&r, f->ctx, NULL), GP_E_INVALID);
+	op.size = offsetof(gp_ocsp_params, passlen) + sizeof(op.passlen);
+	assert_int_equal(gp_ocsp_responder_new(&r, f->ctx, &op), 0);
+	assert_non_null(r);
+	gp_ocsp_responder_free(r);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_statuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_params_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hashes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unauthorized, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
