@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 
 #include <govpki/verify.h>
+#include <govpki/x509util.h>
 
 #include "ca-tool.h"
 #include "cli.h"
@@ -134,29 +135,13 @@ load_crls(STACK_OF(X509_CRL) *sk, const char *path)
 static int
 parse_time(int64_t *out, const char *s)
 {
-	struct tm tm;
-	const char *end;
-	char *e;
-
-	if (s[0] == '@') {
-		long long v;
-
-		errno = 0;
-		v = strtoll(s + 1, &e, 10);
-		if (errno == 0 && e != s + 1 && *e == '\0' && v > 0) {
-			*out = v;
-			return 0;
-		}
-	} else {
-		memset(&tm, 0, sizeof(tm));
-		if (((end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm)) != NULL && *end == '\0') ||
-		    (memset(&tm, 0, sizeof(tm)), (end = strptime(s, "%Y-%m-%d", &tm)) != NULL && *end == '\0')) {
-			*out = (int64_t)timegm(&tm);
-			if (*out > 0)
-				return 0;
-		}
-	}
-	return cli_usage_error("verify: --at wants YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @UNIX, not '%s'", s);
+	/* gp_time_parse: OpenSSL's calendar refuses 2026-02-30, 24:00:01 and a
+	 * 60th second rather than move them to another day */
+	if (gp_time_parse(out, s, GP_TIME_DATE | GP_TIME_DATETIME | GP_TIME_SECONDS) != 0)
+		return cli_usage_error("verify: --at: %s", gp_error_last());
+	if (*out <= 0)
+		return cli_usage_error("verify: --at: '%s' is not after 1970", s);
+	return 0;
 }
 
 static int

@@ -214,5 +214,14 @@ chmod 555 "$GOVPKI_HOME"
 refused "read-only store" 6 "read-only|readonly" asuser "$CA_TOOL" revoke --ca issuing --serial "$SN" --reason superseded
 chmod 755 "$GOVPKI_HOME"; chmod 644 "$GOVPKI_HOME"/govpki.db*
 
+# verify --at: a date or time the calendar does not have is a usage error
+# naming it (gp_time_parse), not moved to another day as strptime+timegm did
+ct export --ca root --out "$d/root.pem"
+ct export --ca issuing --out "$d/issuing.pem"
+expect "verify --at a real date" ct verify --trust "$d/root.pem" --untrusted "$d/issuing.pem" --at "$(date -u -d tomorrow +%Y-%m-%d)" "$d/good.pem"
+for at in 2026-02-30 2026-02-29 2026-04-31 2026-13-01 2026-03-01T24:00:01Z 2016-12-31T23:59:60Z; do
+	refused "verify --at $at" 2 "no such time: .*'$at'" ct verify --trust "$d/root.pem" --untrusted "$d/issuing.pem" --at "$at" "$d/good.pem"
+done
+
 expect "audit chain still verifies" ct audit verify
 finish
