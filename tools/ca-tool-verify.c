@@ -202,8 +202,10 @@ print_result(const char *file, const gp_verify_result *res, int json)
 		if (j != NULL) {
 			char *s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
 
-			if (s != NULL)
+			if (s != NULL) {
+				cli_json_printed();
 				printf("%s\n", s);
+			}
 			free(s);
 			json_decref(j);
 		}

@@ -386,6 +386,7 @@ ct_print_json(json_t *j)
 {
 	int r = 0;
 
+	cli_json_printed();
 	if (j == NULL || json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
 		r = EXIT_FAIL;
 	putchar('\n');
@@ -1671,7 +1672,8 @@ usage(FILE *f)
 	fprintf(f, "\nGlobal options:\n"
 	    "  --config FILE  configuration file (OpenSSL config syntax); none: built-in profiles\n"
 	    "  --home DIR     where the store and keys live (default $GOVPKI_HOME, else .)\n"
-	    "  --json         machine-readable output (list, show, issue, init, revoke, crl, audit)\n"
+	    "  --json         machine-readable output (list, show, issue, init, revoke, crl, audit);\n"
+	    "                 a failure of any command as {\"error\": {...}}\n"
 	    "  --pass-file F  CA key passphrase from F (else GOVPKI_PASSPHRASE, else a prompt)\n"
 	    "  --pin-file F   PIN of PKCS#11 tokens from F (else GOVPKI_PIN, else [pkcs11] pin_file)\n"
 	    "  --version      print the version of govpki and exit\n"
@@ -1692,8 +1694,8 @@ accepts(const command *c, int id)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+static int
+ct_main(int argc, char **argv)
 {
 	const command *cmd = NULL;
 	const char *pin_file = NULL;
@@ -1811,4 +1813,13 @@ main(int argc, char **argv)
 	if (nargs > 0 && strcmp(cmd->name, "audit") != 0 && strcmp(cmd->name, "show") != 0)
 		return cli_usage_error("%s: unexpected argument '%s'", cmd->name, argv[1]);
 	return cmd->run(&o, nargs, argv + 1);
+}
+
+/* --json: a failure of any command is JSON too (tools/cli_json.c) */
+int
+main(int argc, char **argv)
+{
+	cli_prog = "ca-tool";
+	cli_json_begin(argc, argv);
+	return cli_json_end(ct_main(argc, argv));
 }

@@ -44,6 +44,16 @@ int cli_pass(char **pass, size_t *len, const char *pass_file, const char *prompt
  * command is done: it returns what this returns. */
 int cli_help_or_bad_option(int c, const char *cmd, const char *usage, char **argv);
 
+/* --json failures (tools/cli_json.c, ca-tool and seal-tool): when argv holds
+ * --json, cli_json_begin sends stderr to a temporary file until
+ * cli_json_end(rc), which copies it to the real stderr and, when rc is a
+ * failure and the command printed no JSON of its own (cli_json_printed),
+ * prints {"error": {"exit", "kind", "program", "message"}} on stdout; it
+ * returns rc.  The message is what went to stderr. */
+int cli_json_begin(int argc, char **argv);
+int cli_json_end(int rc);
+void cli_json_printed(void);
+
 /* --version: prints "PROG (govpki) VERSION" (gp_version(), the running
  * library's) to stdout and returns 0. */
 int cli_print_version(void);

@@ -242,6 +242,7 @@ print_json(json_t *j)
 {
 	char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 
+	cli_json_printed();
 	json_decref(j);
 	if (s == NULL) {
 		fprintf(stderr, "%s: cannot make JSON\n", cli_prog);
@@ -971,8 +972,8 @@ usage(FILE *f)
 	    "7 verification failed.\n");
 }
 
-int
-main(int argc, char **argv)
+static int
+st_main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "json", no_argument, NULL, 'j' }, { "home", required_argument, NULL, 'H' },
@@ -1010,4 +1011,13 @@ main(int argc, char **argv)
 			return commands[i].run(argc, argv);
 		}
 	return cli_usage_error("unknown command '%s'", argv[optind]);
+}
+
+/* --json: a failure of any command is JSON too (tools/cli_json.c) */
+int
+main(int argc, char **argv)
+{
+	cli_prog = "seal-tool";
+	cli_json_begin(argc, argv);
+	return cli_json_end(st_main(argc, argv));
 }
