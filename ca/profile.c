@@ -1228,15 +1228,15 @@ attr_name(char *buf, size_t size, const ASN1_OBJECT *obj)
 }
 
 /* Host names (RFC 1034 §3.5 preferred syntax, RFC 1123 §2.1 leading digits)
- * with an optional leading "*." wildcard label. */
-static int
-valid_dns(const char *s, size_t n)
+ * with, when wild, an optional leading "*." wildcard label. */
+int
+gp_dns_name_ok(const char *s, size_t n, int wild)
 {
 	size_t i, label = 0;
 
 	if (n == 0 || n > 253)
 		return 0;
-	if (n > 2 && s[0] == '*' && s[1] == '.') {
+	if (wild && n > 2 && s[0] == '*' && s[1] == '.') {
 		s += 2;
 		n -= 2;
 	}
@@ -1271,7 +1271,7 @@ valid_email(const char *s, size_t n)
 	for (i = 0; i < n; i++)
 		if (!isgraph((unsigned char)s[i]))
 			return 0;
-	return valid_dns(at + 1, n - (size_t)(at - s) - 1);
+	return gp_dns_name_ok(at + 1, n - (size_t)(at - s) - 1, 1);
 }
 
 /* RFC 5280 §4.2.1.6: a URI with a scheme, printable ASCII, no spaces. */
@@ -1314,7 +1314,7 @@ valid_gn(const GENERAL_NAME *gn)
 		    memchr(s->data, '\0', (size_t)s->length) != NULL)
 			return 0;
 		if (gn->type == GEN_DNS)
-			return valid_dns((const char *)s->data, (size_t)s->length);
+			return gp_dns_name_ok((const char *)s->data, (size_t)s->length, 1);
 		if (gn->type == GEN_EMAIL)
 			return valid_email((const char *)s->data, (size_t)s->length);
 		return valid_uri((const char *)s->data, (size_t)s->length);
@@ -1832,7 +1832,7 @@ parse_san(GENERAL_NAME **out, char *el, int idx)
 		return 0;
 	}
 	case GEN_DNS:
-		if (!valid_dns(v, n))
+		if (!gp_dns_name_ok(v, n, 1))
 			return gp_err(GP_E_PARSE, "subjectAltName %d '%.80s': not a "
 			    "valid DNS name", idx, el);
 		break;

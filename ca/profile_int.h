@@ -71,4 +71,10 @@ typedef struct gp_issuer_defaults {
  * below names its own policy (RFC 5280 §6.1.3 (d)). */
 int gp_profile_apply_defaults(const gp_profile *p, X509 *cert, const gp_issuer_defaults *d);
 
+/* 1 when s (n bytes, not NUL-terminated) is a host name in the preferred
+ * name syntax (RFC 1034 §3.5, RFC 1123 §2.1): LDH labels of at most 63,
+ * at most 253 in all; with wild, "*." may stand as the whole left-most
+ * label (ca/profile.c, used by issuance and verification). */
+int gp_dns_name_ok(const char *s, size_t n, int wild);
+
 #endif

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include <govpki/x509util.h>
 
 #include "error_int.h"
+#include "profile_int.h"
 #include "util.h"
 
 /* Pairs of objects whose check succeeded once: (certificate, issuer) for
@@ -368,41 +368,13 @@ ext_critical(const X509 *x, int nid)
 	return i < 0 ? -1 : X509_EXTENSION_get_critical(X509_get_ext(x, i));
 }
 
-/* RFC 1034 §3.5 / RFC 5890 preferred name syntax (LDH labels); a
- * wildcard only as the whole left-most label when wild. */
-static int
-dns_ok(const char *s, size_t len, int wild)
-{
-	size_t i, lab = 0;
-
-	if (len == 0 || len > 253)
-		return 0;
-	if (wild && len > 2 && s[0] == '*' && s[1] == '.') {
-		s += 2;
-		len -= 2;
-	}
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '.') {
-			if (lab == 0 || s[i - 1] == '-')
-				return 0;
-			lab = 0;
-			continue;
-		}
-		if (!(isalnum(c) || (c == '-' && lab > 0)) || ++lab > 63)
-			return 0;
-	}
-	return lab > 0 && s[len - 1] != '-';
-}
-
 static int
 email_ok(const char *s, size_t len)
 {
 	const char *at = memchr(s, '@', len);
 
 	return at != NULL && at > s && memchr(at + 1, '@', len - (size_t)(at - s) - 1) == NULL &&
-	    dns_ok(at + 1, len - (size_t)(at - s) - 1, 0);
+	    gp_dns_name_ok(at + 1, len - (size_t)(at - s) - 1, 0);
 }
 
 /* RFC 5280 §4.2.1.6: names of the types we can read must be well formed. */
@@ -430,7 +402,7 @@ check_sans(gp_verify_result *res, X509 *x, int depth)
 		switch (g->type) {
 		case GEN_DNS:
 			s = g->d.dNSName;
-			if (!dns_ok((const char *)s->data, (size_t)s->length, depth == 0)) {
+			if (!gp_dns_name_ok((const char *)s->data, (size_t)s->length, depth == 0)) {
 				res_set(res, depth, x, "san", "RFC 5280 §4.2.1.6",
 				    "malformed dNSName '%.*s'", s->length > 100 ? 100 : s->length, s->data);
 				ok = 0;
@@ -690,7 +662,7 @@ nc_allows(const NAME_CONSTRAINTS *nc, int type, const char *s, size_t sl, const 
 static int
 cn_is_dns(const unsigned char *s, int len)
 {
-	return len > 0 && memchr(s, '.', (size_t)len) != NULL && dns_ok((const char *)s, (size_t)len, 1);
+	return len > 0 && memchr(s, '.', (size_t)len) != NULL && gp_dns_name_ok((const char *)s, (size_t)len, 1);
 }
 
 static int

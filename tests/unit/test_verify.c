@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <openssl/bn.h>
+#include <openssl/conf.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 
@@ -52,6 +53,7 @@ mk(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey, const char *cons
     const mkopt *o)
 {
 	static const mkopt none;
+	static CONF *conf;
 	X509 *x = X509_new();
 	X509_NAME *name = X509_NAME_new();
 	BIGNUM *bn = NULL;
@@ -61,6 +63,8 @@ mk(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey, const char *cons
 
 	if (o == NULL)
 		o = &none;
+	if (conf == NULL && (conf = NCONF_new(NULL)) == NULL)
+		abort();
 	hex = o->serial_hex ? o->serial_hex : "01";
 	if (x == NULL || name == NULL || BN_hex2bn(&bn, hex) == 0)
 		abort();
@@ -79,6 +83,7 @@ mk(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey, const char *cons
 	X509_gmtime_adj(X509_getm_notAfter(x), (o->nb_days || o->na_days ? o->na_days : 30) * 86400L);
 	X509_set_pubkey(x, key);
 	X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
+	X509V3_set_nconf(&ctx, conf);       /* certificatePolicies wants one */
 	for (size_t i = 0; !o->v1 && exts != NULL && exts[i] != NULL; i += 2) {
 		X509_EXTENSION *e = X509V3_EXT_nconf(NULL, &ctx, exts[i], exts[i + 1]);
 
@@ -482,6 +487,25 @@ test_at(void **state)
 	assert_valid(f, mk("www.example.gov", k_leaf, f->inter, k_int, GOOD_LEAF, &o));
 }
 
+/* c (freed) as read back from its DER: OpenSSL caches the extensions of
+ * a CRL (issuingDistributionPoint, deltaCRLIndicator) only when it decodes
+ * one, as from a file. */
+static X509_CRL *
+reparse(X509_CRL *c)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	X509_CRL *out;
+	int len = i2d_X509_CRL(c, &der);
+
+	p = der;
+	if (len <= 0 || (out = d2i_X509_CRL(NULL, &p, len)) == NULL)
+		abort();
+	OPENSSL_free(der);
+	X509_CRL_free(c);
+	return out;
+}
+
 /* A CRL by issuer/ikey listing serial (when non-NULL), number num;
  * delta_base >= 0 makes it a delta CRL on that base number. */
 static X509_CRL *
@@ -531,7 +555,7 @@ mk_crl(X509 *issuer, EVP_PKEY *ikey, const char *serial_hex, long num, long delt
 		abort();
 	ASN1_TIME_free(t);
 	ASN1_INTEGER_free(i);
-	return c;
+	return reparse(c);
 }
 
 /* RFC 5280 §6.3: a revoked leaf is refused; --revocation require refuses a
@@ -588,6 +612,227 @@ test_unsigned_chain(void **state)
 	assert_refused(f, leaf, "signature", 0);
 }
 
+
+/* Makes f's chain root -> inter(exts) -> leaf(leaf_exts) and verifies it. */
+static int
+run_policy(fx *f, const char *const *inter_exts, const char *const *leaf_exts)
+{
+	set_inter(f, inter_exts, NULL);
+	return run(f, mk("www.example.gov", k_leaf, f->inter, k_int, leaf_exts, NULL));
+}
+
+#define POL_LEAF(pol) LEAF_EXTS("extendedKeyUsage", "serverAuth", "subjectAltName", \
+	"DNS:www.example.gov", "certificatePolicies", pol, NULL)
+
+/* RFC 5280 §6.1.1 (c), (f): the initial-policy-set with explicit-policy
+ * accepts a path that asserts the policy, refuses one that does not. */
+static void
+test_policy_explicit(void **state)
+{
+	fx *f = *state;
+	static const char *const p1[] = { "1.2.3.4", NULL }, *const p5[] = { "1.2.3.5", NULL };
+
+	f->o.explicit_policy = 1;
+	f->o.policies = p1;
+	assert_int_equal(run_policy(f, CA_EXTS("certificatePolicies", "2.5.29.32.0", NULL),
+	    POL_LEAF("1.2.3.4")), 0);
+	f->o.policies = p5;
+	assert_int_equal(run_policy(f, CA_EXTS("certificatePolicies", "2.5.29.32.0", NULL),
+	    POL_LEAF("1.2.3.4")), GP_E_VERIFY);
+	assert_string_equal(f->res.rule, "policy");
+	/* a leaf without policies, explicit policy required */
+	f->o.policies = NULL;
+	assert_int_equal(run_policy(f, CA_EXTS("certificatePolicies", "2.5.29.32.0", NULL),
+	    GOOD_LEAF), GP_E_VERIFY);
+	assert_string_equal(f->res.rule, "policy");
+	/* the same without --explicit-policy passes (§6.1.5 (g)) */
+	f->o.explicit_policy = 0;
+	assert_int_equal(run_policy(f, CA_EXTS("certificatePolicies", "2.5.29.32.0", NULL),
+	    GOOD_LEAF), 0);
+	/* requireExplicitPolicy:0 in the CA asks for it (§4.2.1.11) */
+	assert_int_equal(run_policy(f, CA_EXTS("certificatePolicies", "2.5.29.32.0",
+	    "policyConstraints", "critical,requireExplicitPolicy:0", NULL), GOOD_LEAF), GP_E_VERIFY);
+	assert_string_equal(f->res.rule, "policy");
+}
+
+/* RFC 5280 §6.1.1 (g): with inhibit-anyPolicy the CA's anyPolicy no
+ * longer stands for the leaf's policy. */
+static void
+test_policy_inhibit_any(void **state)
+{
+	fx *f = *state;
+	static const char *const p1[] = { "1.2.3.4", NULL };
+
+	f->o.explicit_policy = 1;
+	f->o.policies = p1;
+	assert_int_equal(run_policy(f, CA_EXTS("certificatePolicies", "2.5.29.32.0", NULL),
+	    POL_LEAF("1.2.3.4")), 0);
+	f->o.inhibit_any_policy = 1;
+	assert_int_equal(run_policy(f, CA_EXTS("certificatePolicies", "2.5.29.32.0", NULL),
+	    POL_LEAF("1.2.3.4")), GP_E_VERIFY);
+	assert_string_equal(f->res.rule, "policy");
+	/* a CA that names the policy itself still passes */
+	assert_int_equal(run_policy(f, CA_EXTS("certificatePolicies", "1.2.3.4", NULL),
+	    POL_LEAF("1.2.3.4")), 0);
+}
+
+/* RFC 5280 §6.1.1 (e): with inhibit-policy-mapping the CA's mapping
+ * 1.2.3.4 -> 1.2.3.9 is not followed. */
+static void
+test_policy_inhibit_mapping(void **state)
+{
+	fx *f = *state;
+	static const char *const p1[] = { "1.2.3.4", NULL };
+	const char *const *ca = CA_EXTS("certificatePolicies", "1.2.3.4",
+	    "policyMappings", "critical,1.2.3.4:1.2.3.9", NULL);
+
+	f->o.explicit_policy = 1;
+	f->o.policies = p1;
+	assert_int_equal(run_policy(f, ca, POL_LEAF("1.2.3.9")), 0);
+	f->o.inhibit_policy_mapping = 1;
+	assert_int_equal(run_policy(f, ca, POL_LEAF("1.2.3.9")), GP_E_VERIFY);
+	assert_string_equal(f->res.rule, "policy");
+}
+
+/* An issuingDistributionPoint on a CRL by issuer/ikey listing nothing. */
+static X509_CRL *
+mk_idp_crl(X509 *issuer, EVP_PKEY *ikey, long num, int only_ca, int reason_bit)
+{
+	X509_CRL *c = mk_crl(issuer, ikey, NULL, num, -1);
+	ISSUING_DIST_POINT *idp = ISSUING_DIST_POINT_new();
+
+	idp->onlyCA = only_ca ? 0xff : 0;
+	if (reason_bit >= 0) {
+		idp->onlysomereasons = ASN1_BIT_STRING_new();
+		ASN1_BIT_STRING_set_bit(idp->onlysomereasons, reason_bit, 1);
+	}
+	X509_CRL_add1_ext_i2d(c, NID_issuing_distribution_point, idp, 1, 0);
+	ISSUING_DIST_POINT_free(idp);
+	if (X509_CRL_sign(c, ikey, EVP_sha256()) <= 0)
+		abort();
+	return reparse(c);
+}
+
+/* RFC 5280 §5.2.5, §6.3.3 (b), (d): a CRL for CA certificates only, or
+ * for one reason only, does not give a leaf's full status; --revocation
+ * require refuses it, a complete CRL beside it is enough. */
+static void
+test_crl_scope(void **state)
+{
+	fx *f = *state;
+
+	f->o.revocation = GP_REVOCATION_REQUIRE;
+	sk_X509_CRL_push(f->crls, mk_crl(f->root, k_root, NULL, 1, -1));
+	sk_X509_CRL_push(f->crls, mk_idp_crl(f->inter, k_int, 3, 1, -1));
+	assert_refused(f, good_leaf(f), "crl", 0);     /* different scope */
+	X509_CRL_free(sk_X509_CRL_pop(f->crls));
+	sk_X509_CRL_push(f->crls, mk_idp_crl(f->inter, k_int, 3, 0, 1));    /* keyCompromise only */
+	assert_refused(f, good_leaf(f), "revocation", 0);
+	sk_X509_CRL_push(f->crls, mk_crl(f->inter, k_int, NULL, 4, -1));
+	assert_valid(f, good_leaf(f));
+}
+
+/* Bad input: a chain of 100 certificates gets an answer (too long by
+ * default, valid with --max-depth 100); nothing crashes. */
+static void
+test_chain_100(void **state)
+{
+	fx *f = *state;
+	EVP_PKEY *keys[100], *prev_key = k_root;
+	X509 *prev = f->root;
+	char cn[32];
+	int i;
+
+	for (i = 0; i < 98; i++) {
+		X509 *c;
+
+		keys[i] = ec_key("P-256");
+		snprintf(cn, sizeof(cn), "CA %d", i);
+		c = mk(cn, keys[i], prev, prev_key, CA_EXTS(NULL), NULL);
+		sk_X509_push(f->untrusted, c);
+		prev = c;
+		prev_key = keys[i];
+	}
+	assert_int_equal(run(f, mk("www.example.gov", k_leaf, prev, prev_key, GOOD_LEAF, NULL)), GP_E_VERIFY);
+	assert_string_equal(f->res.rule, "path-length");
+	f->o.max_depth = 100;
+	assert_valid(f, mk("www.example.gov", k_leaf, prev, prev_key, GOOD_LEAF, NULL));
+	assert_int_equal(f->res.chain_len, 100);
+	for (i = 0; i < 98; i++)
+		EVP_PKEY_free(keys[i]);
+}
+
+/* Bad input: two CAs that certify each other, neither under the anchor,
+ * are refused as "no path", in bounded time. */
+static void
+test_cross_loop(void **state)
+{
+	fx *f = *state;
+	EVP_PKEY *ka = ec_key("P-256"), *kb = ec_key("P-256");
+	X509 *a_self = mk("Loop A", ka, NULL, NULL, ROOT_EXTS, NULL);
+	X509 *b = mk("Loop B", kb, a_self, ka, CA_EXTS(NULL), NULL);
+	X509 *a = mk("Loop A", ka, b, kb, CA_EXTS(NULL), NULL);
+
+	sk_X509_push(f->untrusted, a);
+	sk_X509_push(f->untrusted, b);
+	assert_int_equal(run(f, mk("www.example.gov", k_leaf, a, ka, GOOD_LEAF, NULL)), GP_E_VERIFY);
+	assert_string_equal(f->res.rule, "path");
+	X509_free(a_self);
+	EVP_PKEY_free(ka);
+	EVP_PKEY_free(kb);
+}
+
+/* Bad input: a CRL of 1,000,000 entries (parsed from DER, as from a file)
+ * answers for a listed and an unlisted serial. */
+static void
+test_crl_million(void **state)
+{
+	fx *f = *state;
+	X509_CRL *c = X509_CRL_new(), *parsed;
+	ASN1_TIME *t = ASN1_TIME_new();
+	ASN1_INTEGER *num = ASN1_INTEGER_new();
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	mkopt o = { .serial_hex = "10007A120" };    /* 0x10000000 + 500000 */
+	int len;
+
+	X509_CRL_set_version(c, 1);
+	X509_CRL_set_issuer_name(c, X509_get_subject_name(f->inter));
+	X509_gmtime_adj(t, -3600);
+	X509_CRL_set1_lastUpdate(c, t);
+	X509_gmtime_adj(t, 7 * 86400L);
+	X509_CRL_set1_nextUpdate(c, t);
+	X509_gmtime_adj(t, -600);
+	for (long i = 0; i < 1000000; i++) {
+		X509_REVOKED *rv = X509_REVOKED_new();
+		ASN1_INTEGER *sn = ASN1_INTEGER_new();
+
+		ASN1_INTEGER_set_int64(sn, 0x100000000LL + i);
+		X509_REVOKED_set_serialNumber(rv, sn);
+		X509_REVOKED_set_revocationDate(rv, t);
+		ASN1_INTEGER_free(sn);
+		if (!X509_CRL_add0_revoked(c, rv))
+			abort();
+	}
+	ASN1_INTEGER_set(num, 9);
+	X509_CRL_add1_ext_i2d(c, NID_crl_number, num, 0, 0);
+	if (X509_CRL_sign(c, k_int, EVP_sha256()) <= 0 || (len = i2d_X509_CRL(c, &der)) <= 0)
+		abort();
+	X509_CRL_free(c);
+	p = der;
+	parsed = d2i_X509_CRL(NULL, &p, len);
+	OPENSSL_free(der);
+	assert_non_null(parsed);
+	assert_int_equal(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(parsed)), 1000000);
+	sk_X509_CRL_push(f->crls, mk_crl(f->root, k_root, NULL, 1, -1));
+	sk_X509_CRL_push(f->crls, parsed);
+	f->o.revocation = GP_REVOCATION_REQUIRE;
+	assert_valid(f, good_leaf(f));
+	assert_refused(f, mk("www.example.gov", k_leaf, f->inter, k_int, GOOD_LEAF, &o), "revocation", 0);
+	ASN1_TIME_free(t);
+	ASN1_INTEGER_free(num);
+}
+
 int
 main(void)
 {
@@ -612,6 +857,13 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_revocation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delta, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsigned_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_explicit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_inhibit_any, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_inhibit_mapping, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crl_scope, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_100, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cross_loop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crl_million, setup, teardown),
 	};
 	int r;
 
