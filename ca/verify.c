@@ -240,11 +240,11 @@ v_check_crl(X509_STORE_CTX *ctx, X509_CRL *crl)
 /* ---- results ------------------------------------------------------------ */
 
 static void
-res_set(gp_verify_result *res, int depth, X509 *x, const char *rule, const char *source,
+res_set(gp_verdict *res, int depth, X509 *x, const char *rule, const char *source,
     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 static void
-res_set(gp_verify_result *res, int depth, X509 *x, const char *rule, const char *source,
+res_set(gp_verdict *res, int depth, X509 *x, const char *rule, const char *source,
     const char *fmt, ...)
 {
 	va_list ap;
@@ -329,7 +329,7 @@ static const struct {
 };
 
 static void
-res_from_ossl(gp_verify_result *res, gp_verifier *v)
+res_from_ossl(gp_verdict *res, gp_verifier *v)
 {
 	const char *rule = "openssl", *source = "RFC 5280 §6.1";
 
@@ -379,7 +379,7 @@ email_ok(const char *s, size_t len)
 
 /* RFC 5280 §4.2.1.6: names of the types we can read must be well formed. */
 static int
-check_sans(gp_verify_result *res, X509 *x, int depth)
+check_sans(gp_verdict *res, X509 *x, int depth)
 {
 	GENERAL_NAMES *gens;
 	int i, crit, ok = 1;
@@ -433,7 +433,7 @@ check_sans(gp_verify_result *res, X509 *x, int depth)
 }
 
 static int
-check_key(gp_verify_result *res, const gp_verifier *v, X509 *x, int depth)
+check_key(gp_verdict *res, const gp_verifier *v, X509 *x, int depth)
 {
 	EVP_PKEY *pk = X509_get0_pubkey(x);
 	char group[64];
@@ -479,7 +479,7 @@ check_key(gp_verify_result *res, const gp_verifier *v, X509 *x, int depth)
 /* RFC 5280 §4 rules on the certificate at depth (0: the leaf) of a
  * path of n certificates (n - 1: the anchor). */
 static int
-check_cert_rules(gp_verify_result *res, const gp_verifier *v, X509 *x, int depth, int n)
+check_cert_rules(gp_verdict *res, const gp_verifier *v, X509 *x, int depth, int n)
 {
 	const ASN1_INTEGER *sn = X509_get0_serialNumber(x);
 	uint32_t fl = X509_get_extension_flags(x);
@@ -666,7 +666,7 @@ cn_is_dns(const unsigned char *s, int len)
 }
 
 static int
-check_names_against(gp_verify_result *res, const NAME_CONSTRAINTS *nc, X509 *ca, int ca_depth,
+check_names_against(gp_verdict *res, const NAME_CONSTRAINTS *nc, X509 *ca, int ca_depth,
     X509 *x, int depth)
 {
 	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
@@ -726,7 +726,7 @@ check_names_against(gp_verify_result *res, const NAME_CONSTRAINTS *nc, X509 *ca,
 }
 
 static int
-check_name_constraints(gp_verify_result *res, STACK_OF(X509) *chain)
+check_name_constraints(gp_verdict *res, STACK_OF(X509) *chain)
 {
 	int n = sk_X509_num(chain), k, i, ok = 1;
 
@@ -820,7 +820,7 @@ eku_has(X509 *x, int nid, int strict)
 }
 
 static int
-check_purpose(gp_verify_result *res, const gp_verifier *v, STACK_OF(X509) *chain)
+check_purpose(gp_verdict *res, const gp_verifier *v, STACK_OF(X509) *chain)
 {
 	X509 *leaf = sk_X509_value(chain, 0);
 	size_t k;
@@ -873,7 +873,7 @@ check_purpose(gp_verify_result *res, const gp_verifier *v, STACK_OF(X509) *chain
 /* RFC 9525: DNS-ID and IP-ID from the subjectAltName only (no CN-ID),
  * a wildcard only as the whole left-most label. */
 static int
-check_name(gp_verify_result *res, const gp_verifier *v, X509 *leaf)
+check_name(gp_verdict *res, const gp_verifier *v, X509 *leaf)
 {
 	const char *name = v->o.name;
 	unsigned char buf[16];
@@ -902,7 +902,7 @@ check_name(gp_verify_result *res, const gp_verifier *v, X509 *leaf)
  * has freshestCRL; a delta given without that link is still applied here:
  * a certificate it lists (other than removeFromCRL) is revoked. */
 static int
-check_deltas(gp_verify_result *res, gp_verifier *v, STACK_OF(X509) *chain)
+check_deltas(gp_verdict *res, gp_verifier *v, STACK_OF(X509) *chain)
 {
 	int n = sk_X509_num(chain), i, j;
 
@@ -1165,7 +1165,7 @@ ctx_setup(gp_verifier *v, X509 *cert)
 }
 
 int
-gp_verifier_check(gp_verifier *v, X509 *cert, gp_verify_result *res)
+gp_verifier_check(gp_verifier *v, X509 *cert, gp_verdict *res)
 {
 	STACK_OF(X509) *chain;
 	int r, i, n;

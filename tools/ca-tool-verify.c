@@ -186,7 +186,7 @@ add_dir(struct list *targets, struct list *owned, const char *dir)
 }
 
 static void
-print_result(const char *file, const gp_verify_result *res, int json)
+print_result(const char *file, const gp_verdict *res, int json)
 {
 	if (json) {
 		json_t *j = json_pack("{s:s, s:b, s:i, s:i}", "file", file, "valid", res->valid,
@@ -252,7 +252,7 @@ cmd_verify(opts *o, int argc, char **argv)
 	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
 	gp_verifier *v = NULL;
 	gp_verify_opts vo;
-	gp_verify_result res;
+	gp_verdict res;
 	int c, r = 0, json = o->json, worst = 0, rev_given = 0;
 	long n;
 	size_t i;

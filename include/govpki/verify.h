@@ -58,7 +58,9 @@ typedef struct gp_verify_opts {
 	int max_depth;              /* intermediates at most; 0: 32 */
 } gp_verify_opts;
 
-typedef struct gp_verify_result {
+/* The answer for one certificate (seal.h's gp_verify_result is another
+ * thing: the steps of a seal or signature verification). */
+typedef struct gp_verdict {
 	int valid;                  /* 1: the certificate validates */
 	int depth;                  /* the certificate the verdict is about: 0 the leaf; -1 the path as a whole */
 	char subject[256];          /* its subject (RFC 2253), "" if none */
@@ -67,14 +69,16 @@ typedef struct gp_verify_result {
 	char reason[320];           /* what was wrong, for a person */
 	int chain_len;              /* certificates in the validated path, the anchor included */
 	int revocation_unknown;     /* certificates whose status no CRL gave (--revocation prefer) */
-} gp_verify_result;
+} gp_verdict;
 
 /*
  * A verifier over anchors (at least one), untrusted (may be NULL) and crls
  * (may be NULL); the certificates and CRLs are referenced, so the caller may
- * free its stacks.  GP_E_INVALID for a bad option; GP_E_VERIFY for a delta
- * CRL whose base CRL (RFC 5280 §5.2.4) is not among crls: it is refused
- * rather than ignored.
+ * free its stacks.  CRLs must be as decoded from DER (d2i or PEM): OpenSSL
+ * reads a CRL's issuingDistributionPoint and deltaCRLIndicator only then.
+ * GP_E_INVALID for a bad option; GP_E_VERIFY for a delta CRL whose base
+ * CRL (RFC 5280 §5.2.4) is not among crls: it is refused rather than
+ * ignored.
  */
 GP_EXPORT int gp_verifier_new(gp_verifier **out, STACK_OF(X509) *anchors,
     STACK_OF(X509) *untrusted, STACK_OF(X509_CRL) *crls, const gp_verify_opts *opts);
@@ -83,7 +87,7 @@ GP_EXPORT int gp_verifier_new(gp_verifier **out, STACK_OF(X509) *anchors,
  * Validates cert. 0 when it is valid, GP_E_VERIFY when it is not (res says
  * why), another GP_E_* when it could not be checked (res->valid 0).
  */
-GP_EXPORT int gp_verifier_check(gp_verifier *v, X509 *cert, gp_verify_result *res);
+GP_EXPORT int gp_verifier_check(gp_verifier *v, X509 *cert, gp_verdict *res);
 
 GP_EXPORT void gp_verifier_free(gp_verifier *v);
 

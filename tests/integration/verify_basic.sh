@@ -196,7 +196,7 @@ expect_fail "no such certificate" 3 "No such file" ct verify --trust "$R" "$T/no
 expect_fail "no --trust" 2 "needs --trust" ct verify "$D/good.pem"
 expect_fail "bad --purpose" 2 "unknown purpose" ct verify --trust "$R" --purpose web "$D/good.pem"
 expect_fail "bad --revocation" 2 "unknown revocation policy" ct verify --trust "$R" --revocation maybe "$D/good.pem"
-expect_fail "bad --at" 2 "--at wants" ct verify --trust "$R" --at yesterday "$D/good.pem"
+expect_fail "bad --at" 2 "--at: bad time" ct verify --trust "$R" --at yesterday "$D/good.pem"
 expect_fail "bad --policy" 4 "not a policy OID" ct verify --trust "$R" --policy "not an oid" "$D/good.pem"
 expect "--help" ct verify --help
 

@@ -115,7 +115,7 @@ typedef struct fx {
 	STACK_OF(X509) *anchors, *untrusted;
 	STACK_OF(X509_CRL) *crls;
 	gp_verify_opts o;
-	gp_verify_result res;
+	gp_verdict res;
 } fx;
 
 static int
