@@ -513,9 +513,11 @@ gp_ca_issue_batch(gp_ca *ca, const gp_issue_req *reqp, size_t n, int threads,
 		const char *e = (const char *)reqp + k * first.size;
 
 		if ((r = req_in(&reqs[k], e)) != 0 || reqs[k].size != first.size) {
+			size_t got = reqs[k].size;
+
 			free(reqs);
 			return r != 0 ? r : gp_err(GP_E_INVALID, "issuance request %zu: size %zu, "
-			    "not the %zu of the first", k, reqs[k].size, first.size);
+			    "not the %zu of the first", k, got, first.size);
 		}
 	}
 	bt.ca = ca;
