@@ -41,7 +41,12 @@
 #define MANIFEST_MAX (16 * 1024 * 1024)
 #define NAME_MAX_LEN 255
 #define CHUNK (256 * 1024)
-#define DB_NAME "govpki.db"
+/* The backend whose dump a backup holds when its manifest names none
+ * (every backup before "store" was written): SQLite, entry govpki.db. */
+#define DEFAULT_BACKEND "sqlite"
+/* where restore keeps the store's entry until the tag proves it: a name
+ * safe_name refuses, so that no entry of a backup can be it */
+#define STORE_SPOOL "store~dump"
 
 void
 gp_backup_info_free(gp_backup_info *info)
@@ -50,16 +55,6 @@ gp_backup_info_free(gp_backup_info *info)
 		return;
 	free(info->manifest);
 	free(info);
-}
-
-int
-gp_store_backup(gp_store *s, const char *dest_path)
-{
-	if (s == NULL || s->ops == NULL)
-		return gp_err(GP_E_INVALID, "gp_store_backup: no store");
-	if (s->ops->backup == NULL)
-		return gp_err(GP_E_STATE, "the %s store cannot make backups", s->ops->name);
-	return s->ops->backup(s, dest_path);
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -209,6 +204,87 @@ out:
 	return r;
 }
 
+/* ------------------------------------------------------------ dump streams */
+
+/* A file a dump is written to (gp_store_write_fn), and read back from
+ * (gp_store_read_fn). */
+struct spool {
+	int fd;
+	const char *path;
+};
+
+static int
+spool_write(void *arg, const unsigned char *p, size_t n)
+{
+	struct spool *sp = arg;
+
+	while (n > 0) {
+		ssize_t k = write(sp->fd, p, n);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return gp_err(GP_E_IO, "writing %s: %s", sp->path, strerror(errno));
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static int
+spool_read(void *arg, unsigned char *p, size_t cap, size_t *got)
+{
+	struct spool *sp = arg;
+	ssize_t k;
+
+	*got = 0;
+	do
+		k = read(sp->fd, p, cap);
+	while (k < 0 && errno == EINTR);
+	if (k < 0)
+		return gp_err(GP_E_IO, "reading %s: %s", sp->path, strerror(errno));
+	*got = (size_t)k;
+	return 0;
+}
+
+/* Dumps s into path, a new file (GP_E_EXISTS if anything is there),
+ * fsynced; on failure path does not exist. */
+static int
+dump_to_file(gp_store *s, const char *path)
+{
+	struct spool sp = { -1, path };
+	int r;
+
+	if ((sp.fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
+		if (errno == EEXIST)
+			return gp_err(GP_E_EXISTS, "backup: %s exists already", path);
+		return gp_err(GP_E_IO, "backup: cannot create %s: %s", path, strerror(errno));
+	}
+	if ((r = gp_store_dump(s, spool_write, &sp)) == 0 && fsync(sp.fd) != 0)
+		r = gp_err(GP_E_IO, "backup: fsync %s: %s", path, strerror(errno));
+	if (close(sp.fd) != 0 && r == 0)
+		r = gp_err(GP_E_IO, "backup: closing %s: %s", path, strerror(errno));
+	if (r != 0)
+		unlink(path);
+	return r;
+}
+
+/*
+ * The file holds the store's dump (for SQLite a database file that opens
+ * as a store).  The dump is of one snapshot (gp_store_dump); a write
+ * transaction open on s is refused (GP_E_STATE).
+ */
+int
+gp_store_backup(gp_store *s, const char *dest_path)
+{
+	if (s == NULL || s->ops == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_backup: no store");
+	if (dest_path == NULL || *dest_path == '\0')
+		return gp_err(GP_E_INVALID, "gp_store_backup: no destination file");
+	return dump_to_file(s, dest_path);
+}
+
 /* ------------------------------------------------------------ writing */
 
 struct writer {
@@ -222,18 +298,9 @@ struct writer {
 static int
 w_raw(struct writer *w, const unsigned char *p, size_t len)
 {
-	while (len > 0) {
-		ssize_t n = write(w->fd, p, len);
+	struct spool sp = { w->fd, w->path };
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return gp_err(GP_E_IO, "backup: writing %s: %s", w->path, strerror(errno));
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return spool_write(&sp, p, len);
 }
 
 static int
@@ -465,7 +532,7 @@ gp_backup_create(gp_backup_info **out, gp_store *s, const char *path,
 	const gp_backup_params *p = &pv;
 	struct collect c;
 	struct writer w;
-	gp_store *snap = NULL;
+	const struct gp_store_backend *b = gp_store_backend_named(s ? s->ops->name : NULL);
 	gp_backup_info *info = NULL;
 	json_t *man = NULL, *files = NULL;
 	char *mtext = NULL, *tmp = NULL, *dbtmp = NULL, hex[65], detail[256];
@@ -473,7 +540,7 @@ gp_backup_create(gp_backup_info **out, gp_store *s, const char *path,
 	int64_t seq = 0, rev = 0, ncerts = 0, created;
 	unsigned char lasthash[32];
 	const char *actor;
-	int log2n, outl, r;
+	int log2n, outl, r, own = 0, snapped = 0;
 	size_t i, plen;
 	uint64_t total = 0;
 
@@ -487,6 +554,9 @@ gp_backup_create(gp_backup_info **out, gp_store *s, const char *path,
 		return r;
 	if (s == NULL || path == NULL || p->home == NULL)
 		return gp_err(GP_E_INVALID, "gp_backup_create: NULL argument");
+	if (b == NULL)
+		return gp_err(GP_E_STATE, "backup: the %s store is no backend of this govpki",
+		    s->ops->name);
 	if (p->pass == NULL || p->passlen == 0)
 		return gp_err(GP_E_PASSPHRASE, "backup: an empty passphrase is not allowed");
 	log2n = p->scrypt_log2n ? p->scrypt_log2n : 17;
@@ -510,21 +580,24 @@ gp_backup_create(gp_backup_info **out, gp_store *s, const char *path,
 	/* 1. the audit entry that the backup itself will hold */
 	if ((r = gp_audit_append(s, actor, "backup.begin", path, NULL)) != 0)
 		goto out;
-	/* 2. one consistent snapshot of the store, while others keep writing */
+	/* 2. one consistent snapshot of the store, while others keep writing:
+	 * what the manifest says of the store and the CAs whose keys go in
+	 * are read in the snapshot that the dump copies */
 	created = gp_now();
-	if ((r = gp_store_backup(s, dbtmp)) != 0)
+	if ((r = gp_store_read_begin(s, &own)) != 0)
 		goto out;
-	if ((r = gp_store_open(&snap, dbtmp, GP_STORE_READONLY)) != 0 ||
-	    (r = gp_store_audit_last(snap, &seq, lasthash)) != 0 ||
-	    (r = gp_store_revision(snap, &rev)) != 0 ||
-	    (r = gp_store_cert_count(snap, 0, &ncerts)) != 0)
+	snapped = 1;
+	if ((r = gp_store_audit_last(s, &seq, lasthash)) != 0 ||
+	    (r = gp_store_revision(s, &rev)) != 0 ||
+	    (r = gp_store_cert_count(s, 0, &ncerts)) != 0 ||
+	    (r = dump_to_file(s, dbtmp)) != 0)
 		goto out;
 	/* 3. the files and their SHA-256 */
-	if ((r = add_file(&c, DB_NAME, dbtmp)) != 0 ||
-	    (r = collect_keys(&c, snap, p)) != 0)
+	if ((r = add_file(&c, b->dump_name, dbtmp)) != 0 ||
+	    (r = collect_keys(&c, s, p)) != 0)
 		goto out;
-	gp_store_close(snap);
-	snap = NULL;
+	gp_store_read_end(s, own);
+	snapped = 0;
 	if ((files = json_array()) == NULL) {
 		r = gp_err(GP_E_NOMEM, "out of memory");
 		goto out;
@@ -545,8 +618,8 @@ gp_backup_create(gp_backup_info **out, gp_store *s, const char *path,
 		char iso[21];
 
 		gp_time_iso(iso, created);
-		man = json_pack("{s:s, s:i, s:s, s:I, s:I, s:s, s:I, s:I, s:O, s:O, s:O}",
-		    "format", "govpki-backup", "version", FORMAT_VERSION,
+		man = json_pack("{s:s, s:i, s:s, s:s, s:I, s:I, s:s, s:I, s:I, s:O, s:O, s:O}",
+		    "format", "govpki-backup", "version", FORMAT_VERSION, "store", b->scheme,
 		    "created", iso, "created_unix", (json_int_t)created,
 		    "audit_seq", (json_int_t)seq, "audit_hash", hex,
 		    "revision", (json_int_t)rev, "certificates", (json_int_t)ncerts,
@@ -660,7 +733,8 @@ out:
 	EVP_CIPHER_CTX_free(w.cipher);
 	EVP_MD_CTX_free(w.filemd);
 	free(w.out);
-	gp_store_close(snap);
+	if (snapped)
+		gp_store_read_end(s, own);
 	gp_backup_info_free(info);
 	json_decref(man);
 	json_decref(files);
@@ -688,6 +762,7 @@ struct reader {
 	size_t mlen;
 	json_t *manifest;
 	json_t *seen;           /* name -> true */
+	const struct gp_store_backend *backend; /* whose dump the backup holds */
 	size_t nentries;
 	uint64_t bytes;
 	int trailing;           /* bytes after the end marker */
@@ -725,6 +800,22 @@ make_parents(const char *dir, const char *name)
 	return 0;
 }
 
+/* The backend the manifest names ("store"; none: DEFAULT_BACKEND). */
+static int
+manifest_backend(struct reader *rd)
+{
+	json_t *j = json_object_get(rd->manifest, "store");
+	const char *name = j != NULL ? json_string_value(j) : DEFAULT_BACKEND;
+
+	if (name == NULL)
+		return gp_err(GP_E_VERIFY, "backup %s is damaged: the manifest's store is not a name",
+		    rd->path);
+	if ((rd->backend = gp_store_backend_named(name)) == NULL)
+		return gp_err(GP_E_VERSION, "backup %s holds a store of the '%s' backend, which "
+		    "this govpki does not have", rd->path, name);
+	return 0;
+}
+
 static int
 entry_begin(struct reader *rd)
 {
@@ -756,7 +847,8 @@ entry_begin(struct reader *rd)
 	if (rd->dir != NULL) {
 		if ((r = make_parents(rd->dir, rd->name)) != 0)
 			return r;
-		snprintf(path, sizeof(path), "%s/%s", rd->dir, rd->name);
+		snprintf(path, sizeof(path), "%s/%s", rd->dir,
+		    strcmp(rd->name, rd->backend->dump_name) == 0 ? STORE_SPOOL : rd->name);
 		if ((rd->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
 			return gp_err(GP_E_IO, "restore: cannot create %s: %s", path, strerror(errno));
 	}
@@ -774,16 +866,10 @@ entry_data(struct reader *rd, const unsigned char *p, size_t n)
 	if (EVP_DigestUpdate(rd->md, p, n) != 1)
 		return gp_err_ossl(GP_E_CRYPTO, "SHA-256 failed");
 	rd->bytes += n;
-	while (rd->fd >= 0 && n > 0) {
-		ssize_t k = write(rd->fd, p, n);
+	if (rd->fd >= 0) {
+		struct spool sp = { rd->fd, rd->name };
 
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return gp_err(GP_E_IO, "restore: writing %s: %s", rd->name, strerror(errno));
-		}
-		p += k;
-		n -= (size_t)k;
+		return spool_write(&sp, p, n);
 	}
 	return 0;
 }
@@ -803,7 +889,7 @@ entry_end(struct reader *rd)
 		    !json_is_object(rd->manifest) ||
 		    !json_is_array(json_object_get(rd->manifest, "files")))
 			return gp_err(GP_E_VERIFY, "backup %s is damaged: the manifest is not valid JSON", rd->path);
-		return 0;
+		return manifest_backend(rd);
 	}
 	if (rd->fd >= 0) {
 		if (fsync(rd->fd) != 0) {
@@ -923,8 +1009,8 @@ read_full(int fd, unsigned char *p, size_t len, off_t off)
 
 /* Decrypts and checks path; with dir, writes its entries there. */
 static int
-backup_read(gp_backup_info **out, const char *path, const char *dir,
-    const char *pass, size_t passlen)
+backup_read(gp_backup_info **out, const struct gp_store_backend **backend, const char *path,
+    const char *dir, const char *pass, size_t passlen)
 {
 	struct reader rd;
 	struct stat st;
@@ -940,6 +1026,8 @@ backup_read(gp_backup_info **out, const char *path, const char *dir,
 	uint32_t sr, sp;
 
 	*out = NULL;
+	if (backend != NULL)
+		*backend = NULL;
 	memset(&rd, 0, sizeof(rd));
 	rd.fd = -1;
 	rd.path = path;
@@ -1032,7 +1120,7 @@ backup_read(gp_backup_info **out, const char *path, const char *dir,
 			goto out;
 		}
 	}
-	if (json_object_get(rd.seen, DB_NAME) == NULL) {
+	if (json_object_get(rd.seen, rd.backend->dump_name) == NULL) {
 		r = gp_err(GP_E_VERIFY, "backup %s holds no store", path);
 		goto out;
 	}
@@ -1049,6 +1137,8 @@ backup_read(gp_backup_info **out, const char *path, const char *dir,
 	EVP_DigestFinal_ex(filemd, info->sha256, NULL);
 	*out = info;
 	info = NULL;
+	if (backend != NULL)
+		*backend = rd.backend;
 	r = 0;
 out:
 	OPENSSL_cleanse(key, sizeof(key));
@@ -1080,7 +1170,7 @@ gp_backup_verify(gp_backup_info **out, const char *path, const char *pass, size_
 		*out = NULL;
 	if (path == NULL)
 		return gp_err(GP_E_INVALID, "gp_backup_verify: no file");
-	if ((r = backup_read(&info, path, NULL, pass, passlen)) != 0)
+	if ((r = backup_read(&info, NULL, path, NULL, pass, passlen)) != 0)
 		return r;
 	if (out != NULL)
 		*out = info;
@@ -1118,8 +1208,10 @@ gp_backup_restore(gp_backup_info **out, const char *path, const char *to_dir,
     const char *pass, size_t passlen, const char *actor)
 {
 	gp_backup_info *info = NULL;
+	const struct gp_store_backend *b = NULL;
 	gp_store *s = NULL;
-	char *stage = NULL, dbpath[PATH_MAX], detail[256], hex[65];
+	struct spool sp = { -1, NULL };
+	char *stage = NULL, uri[PATH_MAX], spool[PATH_MAX], detail[256], hex[65];
 	int64_t bad = 0, rows = 0;
 	struct stat st;
 	size_t len;
@@ -1155,11 +1247,28 @@ gp_backup_restore(gp_backup_info **out, const char *path, const char *to_dir,
 		return r;
 	}
 	chmod(stage, 0700);
-	if ((r = backup_read(&info, path, stage, pass, passlen)) != 0)
+	if ((r = backup_read(&info, &b, path, stage, pass, passlen)) != 0)
 		goto out;
-	/* the restored store opens, its chain holds, and records the restore */
-	snprintf(dbpath, sizeof(dbpath), "%s/%s", stage, DB_NAME);
-	if ((r = gp_store_open(&s, dbpath, 0)) != 0)
+	/* the store's entry, authenticated now, goes to its backend */
+	snprintf(spool, sizeof(spool), "%s/%s", stage, STORE_SPOOL);
+	if ((size_t)snprintf(uri, sizeof(uri), "%s:%s/%s", b->scheme, stage, b->dump_name) >=
+	    sizeof(uri)) {
+		r = gp_err(GP_E_INVALID, "restore: %s: path too long", to_dir);
+		goto out;
+	}
+	sp.path = spool;
+	if ((sp.fd = open(spool, O_RDONLY | O_CLOEXEC)) < 0) {
+		r = gp_err(GP_E_IO, "restore: %s: %s", spool, strerror(errno));
+		goto out;
+	}
+	if ((r = gp_store_restore(uri, spool_read, &sp)) != 0)
+		goto out;
+	close(sp.fd);
+	sp.fd = -1;
+	unlink(spool);
+	/* the restored store opens (migrated to this build's schema), its
+	 * chain holds, and records the restore */
+	if ((r = gp_store_open(&s, uri, 0)) != 0)
 		goto out;
 	if ((r = gp_audit_verify(s, &bad, &rows)) != 0) {
 		r = gp_err_ctx(r, "restore: the audit chain of the backup does not verify: ");
@@ -1192,6 +1301,8 @@ gp_backup_restore(gp_backup_info **out, const char *path, const char *to_dir,
 	}
 	r = 0;
 out:
+	if (sp.fd >= 0)
+		close(sp.fd);
 	gp_store_close(s);
 	if (stage != NULL) {
 		remove_tree(stage);

@@ -48,20 +48,56 @@ check_status(const char *fn, int status, int reason)
 	return 0;
 }
 
-/* Whether uri names another backend ("scheme://...", the scheme before any '/'). */
-static int
-other_backend(const char *uri)
+/*
+ * The backend of uri: "SCHEME:LOCATION" (a local backend also takes
+ * "SCHEME://LOCATION"), else the default backend for anything that is not
+ * "scheme://..." (the scheme before any '/').  *location points into uri.
+ */
+int
+gp_store_backend_of(const struct gp_store_backend **out, const char **location,
+    const char *uri)
 {
 	const char *colon = strstr(uri, "://"), *slash = strchr(uri, '/');
+	size_t i, n;
 
-	return strncmp(uri, "sqlite:", 7) != 0 && colon != NULL &&
-	    (slash == NULL || colon < slash);
+	*out = NULL;
+	*location = NULL;
+	for (i = 0; gp_store_backends[i] != NULL; i++) {
+		const struct gp_store_backend *b = gp_store_backends[i];
+
+		n = strlen(b->scheme);
+		if (strncmp(uri, b->scheme, n) != 0 || uri[n] != ':')
+			continue;
+		*location = uri + n + 1;
+		if (b->local && strncmp(*location, "//", 2) == 0)
+			*location += 2;
+		if (**location == '\0')
+			return gp_err(GP_E_INVALID, "store URI '%s' has no location", uri);
+		*out = b;
+		return 0;
+	}
+	if (colon != NULL && (slash == NULL || colon < slash))
+		return gp_err(GP_E_INVALID, "unsupported store backend in '%s' "
+		    "(use %s:LOCATION or a file path)", uri, gp_store_backends[0]->scheme);
+	*out = gp_store_backends[0];
+	*location = uri;
+	return 0;
+}
+
+const struct gp_store_backend *
+gp_store_backend_named(const char *scheme)
+{
+	for (size_t i = 0; scheme != NULL && gp_store_backends[i] != NULL; i++)
+		if (strcmp(gp_store_backends[i]->scheme, scheme) == 0)
+			return gp_store_backends[i];
+	return NULL;
 }
 
 int
 gp_store_uri_resolve(char **out, const char *home, const char *uri)
 {
-	const char *path = uri;
+	const struct gp_store_backend *b = NULL;
+	const char *path = NULL;
 	size_t len;
 
 	if (out == NULL)
@@ -69,25 +105,36 @@ gp_store_uri_resolve(char **out, const char *home, const char *uri)
 	*out = NULL;
 	if (uri == NULL || *uri == '\0')
 		return gp_err(GP_E_INVALID, "gp_store_uri_resolve: no store URI");
-	if (other_backend(uri))
+	/* another backend's URI goes on unchanged: gp_store_open names it */
+	if (gp_store_backend_of(&b, &path, uri) != 0) {
+		gp_error_clear();
 		return gp_strdup(out, uri);
-	if (strncmp(path, "sqlite:", 7) == 0)
-		path += 7;
-	if (strncmp(path, "//", 2) == 0 && uri != path)
-		path += 2;
-	if (path[0] == '/' || home == NULL)
-		return gp_strdup(out, path);
-	len = strlen(home) + strlen(path) + 2;
+	}
+	if (!b->local || path[0] == '/' || home == NULL) {
+		if (b == gp_store_backends[0] || path == uri)
+			return gp_strdup(out, path);
+		return gp_strdup(out, uri);
+	}
+	/* "SCHEME:" stays on a relative path of a backend other than the default */
+	len = strlen(b->scheme) + strlen(home) + strlen(path) + 3;
 	if ((*out = malloc(len)) == NULL)
 		return gp_err(GP_E_NOMEM, "out of memory");
-	snprintf(*out, len, "%s/%s", home, path);
+	if (b == gp_store_backends[0])
+		snprintf(*out, len, "%s/%s", home, path);
+	else
+		snprintf(*out, len, "%s:%s/%s", b->scheme, home, path);
 	return 0;
 }
 
-/* uri: "sqlite:PATH" or a plain PATH; any other "scheme://" is refused. */
+/* uri: "SCHEME:LOCATION" of a backend of lib/store_backends.c, or a plain
+ * path (the default backend); any other "scheme://" is refused. */
 int
 gp_store_open(gp_store **out, const char *uri, int flags)
 {
+	const struct gp_store_backend *b = NULL;
+	const char *loc = NULL;
+	int r;
+
 	if (out == NULL)
 		return gp_err(GP_E_INVALID, "gp_store_open: no output");
 	*out = NULL;
@@ -95,20 +142,71 @@ gp_store_open(gp_store **out, const char *uri, int flags)
 		return gp_err(GP_E_INVALID, "gp_store_open: no store path");
 	if (flags & ~(GP_STORE_READONLY | GP_STORE_CREATE))
 		return gp_err(GP_E_INVALID, "gp_store_open: unknown flags 0x%x", flags);
-	if (strncmp(uri, "sqlite:", 7) == 0) {
-		/* "sqlite:PATH"; tolerate "sqlite://PATH" too */
-		const char *path = uri + 7;
+	if ((r = gp_store_backend_of(&b, &loc, uri)) != 0)
+		return r;
+	return b->open(out, loc, flags);
+}
 
-		if (strncmp(path, "//", 2) == 0)
-			path += 2;
-		if (*path == '\0')
-			return gp_err(GP_E_INVALID, "store URI '%s' has no path", uri);
-		return gp_store_sqlite_open(out, path, flags);
-	}
-	if (other_backend(uri))
-		return gp_err(GP_E_INVALID, "unsupported store backend in '%s' "
-		    "(use sqlite:PATH or a file path)", uri);
-	return gp_store_sqlite_open(out, uri, flags);
+/* The backend of uri for function fn, which refuses an empty uri. */
+static int
+backend_at(const char *fn, const char *uri, const struct gp_store_backend **b,
+    const char **loc)
+{
+	if (uri == NULL || *uri == '\0')
+		return gp_err(GP_E_INVALID, "%s: no store URI", fn);
+	return gp_store_backend_of(b, loc, uri);
+}
+
+int
+gp_store_exists(int *out, const char *uri)
+{
+	const struct gp_store_backend *b = NULL;
+	const char *loc = NULL;
+	int r;
+
+	if (out == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_exists: no output");
+	*out = 0;
+	if ((r = backend_at(__func__, uri, &b, &loc)) != 0)
+		return r;
+	return b->exists(loc, out);
+}
+
+int
+gp_store_remove(const char *uri)
+{
+	const struct gp_store_backend *b = NULL;
+	const char *loc = NULL;
+	int r;
+
+	if ((r = backend_at(__func__, uri, &b, &loc)) != 0)
+		return r;
+	return b->remove(loc);
+}
+
+int
+gp_store_restore(const char *uri, gp_store_read_fn rd, void *arg)
+{
+	const struct gp_store_backend *b = NULL;
+	const char *loc = NULL;
+	int r;
+
+	if (rd == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_restore: no stream");
+	if ((r = backend_at(__func__, uri, &b, &loc)) != 0)
+		return r;
+	return b->restore(loc, rd, arg);
+}
+
+int
+gp_store_dump(gp_store *s, gp_store_write_fn wr, void *arg)
+{
+	CHECK_STORE(s);
+	if (wr == NULL)
+		return gp_err(GP_E_INVALID, "gp_store_dump: no stream");
+	if (s->ops->dump == NULL)
+		return gp_err(GP_E_STATE, "the %s store cannot be dumped", s->ops->name);
+	return s->ops->dump(s, wr, arg);
 }
 
 void

@@ -10,6 +10,15 @@
  * function of the same name in govpki/store.h.  A backend's own handle
  * embeds struct gp_store as its first member.
  */
+/*
+ * The streams a store is dumped to and restored from (lib/backup.c keeps
+ * them in a backup).  A write function takes all n bytes or fails; a read
+ * function gives up to cap bytes in *got, 0 at the end.  Both return 0 or
+ * a negative GP_E_* with gp_error_set.
+ */
+typedef int (*gp_store_write_fn)(void *arg, const unsigned char *p, size_t n);
+typedef int (*gp_store_read_fn)(void *arg, unsigned char *p, size_t cap, size_t *got);
+
 /* Modules' own store functions (RA workflow, seals, pre-signed OCSP
  * responses) sit in sub-tables defined in lib/store_<module>_int.h. */
 struct gp_store_ra_ops;
@@ -82,8 +91,8 @@ struct gp_store_ops {
 	const struct gp_store_ra_ops *ra;
 	const struct gp_store_seal_ops *seal;
 	const struct gp_store_ocsp_ops *ocsp;
-	/* a consistent online copy of the whole store into dest_path (must not exist) */
-	int (*backup)(gp_store *s, const char *dest_path);
+	/* gp_store_dump's contract */
+	int (*dump)(gp_store *s, gp_store_write_fn wr, void *arg);
 };
 
 struct gp_store {
@@ -124,7 +133,52 @@ int gp_store_audit_objects(gp_store *s, int64_t counts[GP_AUDIT_OBJ__N]);
 int gp_store_audit_unlogged(gp_store *s, int kind, const char *action, int64_t missing,
     char **object, char **ca);
 
-/* The SQLite backend: path is a file name.  Defined in lib/store_sqlite.c. */
-int gp_store_sqlite_open(gp_store **out, const char *path, int flags);
+/*
+ * Writes one consistent snapshot of the whole store to wr, while other
+ * connections go on writing.  Inside a read snapshot of the caller
+ * (gp_store_read_begin) the dump is of that snapshot, so what the caller
+ * read there describes it; inside a write transaction it is refused
+ * (GP_E_STATE): the dump would hold what is not committed.  The bytes are
+ * the backend's own (struct gp_store_backend: dump_name, restore).
+ */
+int gp_store_dump(gp_store *s, gp_store_write_fn wr, void *arg);
+
+/*
+ * A backend, as gp_store_open finds it: a URI "SCHEME:LOCATION" goes to
+ * the backend of that scheme, any other URI without "SCHEME://" to the
+ * first one (the embedded default).  The list is lib/store_backends.c;
+ * lib/store.c knows no backend by name.
+ */
+struct gp_store_backend {
+	const char *scheme;     /* "sqlite" */
+	int local;              /* 1: a location is a file path, and a relative one
+	                         * is taken from the home (gp_store_uri_resolve) */
+	/* the name of a dump in a backup, and of the store in a restored home */
+	const char *dump_name;
+	int (*open)(gp_store **out, const char *location, int flags);
+	/* Makes a new store at location (GP_E_EXISTS if anything is there)
+	 * from what the backend's dump wrote; a failure leaves nothing.  The
+	 * store is brought to this build's schema when next opened. */
+	int (*restore)(const char *location, gp_store_read_fn rd, void *arg);
+	/* Removes the store at location with all that the backend keeps
+	 * beside it; nothing there is no error.  No connection may be open. */
+	int (*remove)(const char *location);
+	/* *out: 1 when something is at location, else 0 */
+	int (*exists)(const char *location, int *out);
+};
+
+/* The backends built in, ending with NULL (lib/store_backends.c). */
+extern const struct gp_store_backend *const gp_store_backends[];
+
+/* The backend that uri names and where (inside uri) its location starts.
+ * GP_E_INVALID for another backend's URI or an empty location. */
+int gp_store_backend_of(const struct gp_store_backend **out, const char **location,
+    const char *uri);
+
+/* The backend of that scheme (a store's ops->name), or NULL. */
+const struct gp_store_backend *gp_store_backend_named(const char *scheme);
+
+/* The restore of uri's backend (struct gp_store_backend) at uri's location. */
+int gp_store_restore(const char *uri, gp_store_read_fn rd, void *arg);
 
 #endif

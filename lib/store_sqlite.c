@@ -618,7 +618,7 @@ sq_migrate_parts(sq_store *s)
 }
 
 int
-gp_store_sqlite_open(gp_store **out, const char *path, int flags)
+sq_open(gp_store **out, const char *path, int flags)
 {
 	sq_store *s = NULL;
 	struct stat sb;
@@ -628,7 +628,7 @@ gp_store_sqlite_open(gp_store **out, const char *path, int flags)
 	int r, fd, oflags, ro = (flags & GP_STORE_READONLY) != 0;
 
 	if (out == NULL || path == NULL || *path == '\0')
-		return gp_err(GP_E_INVALID, "gp_store_sqlite_open: no path or output");
+		return gp_err(GP_E_INVALID, "sqlite store: no path or output");
 	*out = NULL;
 	if (stat(path, &sb) != 0) {
 		if (errno != ENOENT)
@@ -2019,5 +2019,5 @@ const struct gp_store_ops sq_ops = {
 	.key_block_get = sq_key_block_get,
 	.meta_get = sq_meta_get,
 	.meta_set = sq_meta_set,
-	.backup = sq_backup,
+	.dump = sq_dump,
 };

@@ -134,8 +134,11 @@ struct sq_part {
 	size_t naudit;
 };
 
-/* The online backup (lib/store_sqlite_backup.c). */
-int sq_backup(gp_store *s, const char *dest_path);
+/* The backend's entry points (lib/store_sqlite.c: sq_open; the stream and
+ * file ones in lib/store_sqlite_file.c). */
+int sq_open(gp_store **out, const char *path, int flags);
+int sq_dump(gp_store *s, gp_store_write_fn wr, void *arg);
+extern const struct gp_store_backend gp_store_sqlite_backend;
 
 extern const struct gp_store_ops sq_ops;
 extern const struct sq_part sq_part_ra, sq_part_seal, sq_part_ocsp;

@@ -416,32 +416,41 @@ ct_run_subcommand(opts *o, int argc, char **argv, const subcommand *subs, const 
 
 /* ---------------------------------------------------------------- init */
 
-/* Removes what a failed init created: the store at path (with its SQLite
- * side files) when it holds no CA, then the folders named in dirs, each
- * only when empty.  Called after the context is closed. */
+/* Removes what a failed init created: the store (with what its backend
+ * keeps beside it), then the folders named in dirs, each only when empty.
+ * Called after the context is closed. */
 static void
 init_undo(const char *store, const char *const dirs[], size_t ndirs)
 {
-	static const char *const side[] = { "", "-wal", "-shm", "-journal" };
-	char p[PATH_MAX];
-
-	for (size_t i = 0; store != NULL && i < sizeof(side) / sizeof(side[0]); i++)
-		if ((size_t)snprintf(p, sizeof(p), "%s%s", store, side[i]) < sizeof(p))
-			unlink(p);
+	if (store != NULL && gp_store_remove(store) != 0)
+		fprintf(stderr, "%s: %s\n", cli_prog, gp_error_last());
 	for (size_t i = 0; i < ndirs; i++)
 		if (dirs[i] != NULL)
 			rmdir(dirs[i]);
 }
 
 /* 1 when path names nothing (ENOENT); a path that cannot be checked
- * exists, and so does another backend's URI. */
+ * exists. */
 static int
 missing(const char *path)
 {
 	struct stat st;
 
-	return path != NULL && strstr(path, "://") == NULL && stat(path, &st) != 0 &&
-	    errno == ENOENT;
+	return path != NULL && stat(path, &st) != 0 && errno == ENOENT;
+}
+
+/* 1 when the store uri names is not there yet; one that cannot be checked
+ * (or another backend's, which init does not remove) is there. */
+static int
+store_missing(const char *uri)
+{
+	int there = 1;
+
+	if (uri == NULL || gp_store_exists(&there, uri) != 0) {
+		gp_error_clear();
+		return 0;
+	}
+	return !there;
 }
 
 /* 1 when the store of ctx holds no CA: one that this run may remove. */
@@ -477,7 +486,7 @@ cmd_init(opts *o, int argc, char **argv)
 		    o->key_type);
 	/* what this run creates, a failure removes: the store, home and keys/ */
 	if (gp_ctx_locate(&home, &store, o->config, o->home) == 0) {
-		new_store = missing(store);
+		new_store = store_missing(store);
 		new_home = missing(home);
 	}
 	if ((r = ct_open_ctx(&ctx, o, 0)) != 0)

@@ -20,8 +20,10 @@ extern "C" {
  * 16-byte tag.  The plaintext is a sequence of entries (4-byte name
  * length, name, 8-byte size, bytes), the first one MANIFEST.json (every
  * other entry's name, size and SHA-256), ended by a zero name length.
- * Entries: govpki.db (a consistent copy of the store) and the encrypted
- * key files as they are; keys in HSMs stay there (listed in the manifest).
+ * Entries: the store's dump, named by its backend (SQLite: govpki.db, a
+ * consistent copy of the database file; the manifest's "store" names the
+ * backend, none meaning SQLite), and the encrypted key files as they are;
+ * keys in HSMs stay there (listed in the manifest).
  */
 
 /* What a backup holds; every pointer is owned by the record. */
@@ -35,9 +37,10 @@ typedef struct gp_backup_info {
 } gp_backup_info;
 GP_EXPORT void gp_backup_info_free(gp_backup_info *info);
 
-/* Copies the whole store, consistently (one snapshot, taken while other
- * connections keep writing), into dest_path, which must not exist
- * (GP_E_EXISTS).  On failure dest_path does not exist. */
+/* Writes the store's dump (one snapshot, taken while other connections
+ * keep writing; SQLite: a database file that opens as a store) into
+ * dest_path, which must not exist (GP_E_EXISTS).  Refused inside a write
+ * transaction (GP_E_STATE).  On failure dest_path does not exist. */
 GP_EXPORT int gp_store_backup(gp_store *s, const char *dest_path);
 
 /* Set size with GP_BACKUP_PARAMS_INIT (docs/api.md):

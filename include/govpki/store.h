@@ -138,6 +138,16 @@ GP_EXPORT int gp_store_open(gp_store **out, const char *uri, int flags);
 GP_EXPORT int gp_store_uri_resolve(char **out, const char *home, const char *uri);
 GP_EXPORT void gp_store_close(gp_store *s);
 
+/* *out: 1 when something is where uri points (a store, or anything else
+ * its backend would find in the way), 0 when nothing is.  A location that
+ * cannot be checked is an error (GP_E_IO), not a 0. */
+GP_EXPORT int gp_store_exists(int *out, const char *uri);
+
+/* Removes the store uri names, with everything its backend keeps beside it
+ * (SQLite: its -wal, -shm and -journal files).  Nothing there is no error.
+ * No connection may be open on it, here or elsewhere. */
+GP_EXPORT int gp_store_remove(const char *uri);
+
 /* Transactions (not nested).  begin takes the write lock at once (SQLite:
  * BEGIN IMMEDIATE); a locked store waits for the busy timeout, then
  * GP_E_BUSY.  rollback is harmless when no transaction is open. */

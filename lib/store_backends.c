@@ -1,0 +1,17 @@
+/* lib/store_backends.c: the store backends built into libgovpki, the first one the default */
+#include "config.h"
+
+#include "store_int.h"
+
+/*
+ * Each backend defines its struct gp_store_backend and is listed here, so
+ * that lib/store.c knows none of them.  A list, not constructors that
+ * register themselves: libgovpki_core is a static convenience library,
+ * and the linker drops an object nothing refers to, constructor and all.
+ */
+extern const struct gp_store_backend gp_store_sqlite_backend;
+
+const struct gp_store_backend *const gp_store_backends[] = {
+	&gp_store_sqlite_backend,       /* the embedded default */
+	NULL
+};
