@@ -66,22 +66,25 @@ typedef struct ocsp_ca {
 	EVP_PKEY *key;          /* the signing key: the CA's or its delegate's */
 	_Atomic(signer_cert *) signer;  /* the certificate of key (NULL: keyless) */
 	int delegated;          /* signer is a delegated responder (sent along) */
-	/* built once per key, copied into every response (DER) */
-	unsigned char *rid;     /* ResponderID byKey (RFC 6960 §4.2.2.3) */
+	/* encoded once by OpenSSL (signer_prepare), copied into every response */
+	unsigned char *rid;     /* ResponderID byKey: i2d_OCSP_RESPID */
 	size_t ridlen;
-	unsigned char *algid;   /* signatureAlgorithm, as OpenSSL would write it */
+	unsigned char *algid;   /* signatureAlgorithm, from a signature by OpenSSL */
 	size_t algidlen;
 	size_t sigmax;          /* EVP_PKEY_get_size of key */
 } ocsp_ca;
 
-/* A DER buffer written front to back; a constructed element is opened
- * with a one-byte length and moved up when it is closed longer
- * (X.690 §10.1: definite lengths in the fewest octets). */
-typedef struct dbuf {
-	unsigned char *p;
-	size_t len, cap;
-	int fail;
-} dbuf;
+/* A SingleResponse after its CertID (certStatus, thisUpdate, nextUpdate),
+ * encoded once by OpenSSL (i2d_OCSP_SINGLERESP of OCSP_basic_add1_status)
+ * for each kind of status; a response copies it and writes its times (and
+ * reason) at the offsets found then.  GeneralizedTime is always 15 octets
+ * here (YYYYMMDDHHMMSSZ, RFC 6960 §4.2.2.1 / RFC 5280 §4.1.2.5.2). */
+enum { TPL_GOOD, TPL_UNKNOWN, TPL_REVOKED, TPL_REASON, N_TPL };
+typedef struct single_tpl {
+	unsigned char der[96];
+	size_t len;
+	size_t this_at, next_at, rev_at, reason_at;     /* 0: not in this kind */
+} single_tpl;
 
 /* What each thread keeps: its store connection, a signing context per CA
  * (initialised once, EVP_MD_CTX_copy_ex'd per signature), a buffer. */
@@ -89,7 +92,10 @@ typedef struct tstate {
 	gp_store *st;
 	EVP_MD_CTX **base;      /* [ncas]; NULL until the thread signs for it */
 	EVP_MD_CTX *work;
-	dbuf buf;
+	unsigned char *buf;
+	size_t cap;
+	int64_t t_now, t_next;  /* the last times written, and as text */
+	char g_now[15], g_next[15];
 } tstate;
 
 typedef struct getent getent;
@@ -145,6 +151,9 @@ struct gp_ocsp_responder {
 	size_t capstates;
 	EVP_MD *sha256;         /* ETags; fetched once */
 	ASN1_OBJECT *md_objs[N_MD];
+	single_tpl tpl[N_TPL];
+	unsigned char oid_basic[16];    /* id-pkix-ocsp-basic, DER */
+	size_t oid_basic_len;
 
 	ocsp_ca *cas;
 	size_t ncas;
@@ -414,7 +423,7 @@ tstate_free(tstate *t, size_t ncas)
 		EVP_MD_CTX_free(t->base[i]);
 	free(t->base);
 	EVP_MD_CTX_free(t->work);
-	free(t->buf.p);
+	free(t->buf);
 	free(t);
 }
 
@@ -461,103 +470,6 @@ thread_state(gp_ocsp_responder *r, tstate **out)
 	return 0;
 }
 
-/* ---- DER writing -------------------------------------------------------- */
-
-static void
-db_reserve(dbuf *b, size_t n)
-{
-	size_t cap;
-	unsigned char *np;
-
-	if (b->fail || b->cap - b->len >= n)
-		return;
-	for (cap = b->cap ? b->cap : 2048; cap - b->len < n; cap *= 2)
-		;
-	if ((np = realloc(b->p, cap)) == NULL) {
-		b->fail = 1;
-		return;
-	}
-	b->p = np;
-	b->cap = cap;
-}
-
-static void
-db_put(dbuf *b, const void *d, size_t n)
-{
-	db_reserve(b, n);
-	if (b->fail)
-		return;
-	memcpy(b->p + b->len, d, n);
-	b->len += n;
-}
-
-/* Opens a constructed element with tag; returns where its length goes. */
-static size_t
-db_open(dbuf *b, unsigned char tag)
-{
-	unsigned char h[2] = { tag, 0 };
-
-	db_put(b, h, 2);
-	return b->len - 1;
-}
-
-/* Closes the element opened at mark: writes its length (X.690 §8.1.3),
- * moving the contents up when it needs more than one octet. */
-static void
-db_close(dbuf *b, size_t mark)
-{
-	size_t n, l, i;
-
-	if (b->fail)
-		return;
-	l = b->len - mark - 1;
-	if (l < 0x80) {
-		b->p[mark] = (unsigned char)l;
-		return;
-	}
-	for (n = 1; n < sizeof(size_t) && (l >> (8 * n)) != 0; n++)
-		;
-	db_reserve(b, n);
-	if (b->fail)
-		return;
-	memmove(b->p + mark + 1 + n, b->p + mark + 1, l);
-	b->p[mark] = (unsigned char)(0x80 | n);
-	for (i = 0; i < n; i++)
-		b->p[mark + 1 + i] = (unsigned char)(l >> (8 * (n - 1 - i)));
-	b->len += n;
-}
-
-/* GeneralizedTime YYYYMMDDHHMMSSZ (RFC 5280 §4.1.2.5.2, as RFC 6960 asks). */
-static void
-db_gentime(dbuf *b, int64_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	unsigned char v[17];
-	int f[6], i, y;
-
-	if (gmtime_r(&tt, &tm) == NULL || (y = tm.tm_year + 1900) > 9999 || y < 0) {
-		b->fail = 1;
-		return;
-	}
-	f[0] = y / 100;
-	f[1] = y % 100;
-	f[2] = tm.tm_mon + 1;
-	f[3] = tm.tm_mday;
-	f[4] = tm.tm_hour;
-	f[5] = tm.tm_min;
-	v[0] = V_ASN1_GENERALIZEDTIME;
-	v[1] = 15;
-	for (i = 0; i < 6; i++) {
-		v[2 + 2 * i] = (unsigned char)('0' + f[i] / 10);
-		v[3 + 2 * i] = (unsigned char)('0' + f[i] % 10);
-	}
-	v[14] = (unsigned char)('0' + tm.tm_sec / 10 % 10);
-	v[15] = (unsigned char)('0' + tm.tm_sec % 10);
-	v[16] = 'Z';
-	db_put(b, v, 17);
-}
-
 /* ---- the responder ------------------------------------------------------ */
 
 /* Frees s and the certificates it replaced. */
@@ -576,12 +488,12 @@ signer_free(signer_cert *s)
 static void
 ca_clear(ocsp_ca *c)
 {
-	free(c->rid);
-	free(c->algid);
 	free(c->name);
 	X509_free(c->cert);
 	signer_free(atomic_load(&c->signer));
 	EVP_PKEY_free(c->key);
+	OPENSSL_free(c->rid);
+	OPENSSL_free(c->algid);
 }
 
 void
@@ -874,12 +786,13 @@ wanted(const gp_ocsp_params *p, const char *name)
 	return 0;
 }
 
-/* Builds once what every response of c's key carries: the ResponderID
- * byKey (RFC 6960 §4.2.2.3: SHA-1 of the value of the BIT STRING
- * subjectPublicKey), the signatureAlgorithm (taken from one signature
- * made by OpenSSL itself, so it is whatever OpenSSL writes for this key:
- * ECDSA, RSA, Ed25519, SM2-with-SM3, a PKCS#11 key), and c's signer_cert
- * for cert. */
+/* Encodes once what every response of c's key carries, with OpenSSL:
+ * the ResponderID byKey (OCSP_RESPID_set_by_key: RFC 6960 §4.2.2.3, SHA-1
+ * of the value of the BIT STRING subjectPublicKey) and the
+ * signatureAlgorithm (from a test signature made by OpenSSL itself, so it
+ * is whatever OpenSSL writes for this key: ECDSA, RSA, Ed25519,
+ * SM2-with-SM3, a PKCS#11 key; a key that cannot sign fails here, at
+ * start), and makes c's signer_cert for cert. */
 static int
 signer_prepare(ocsp_ca *c, X509 *cert)
 {
@@ -888,28 +801,15 @@ signer_prepare(ocsp_ca *c, X509 *cert)
 	X509_ALGOR *a1 = NULL, *a2 = NULL;
 	ASN1_BIT_STRING *sig = NULL;
 	ASN1_OCTET_STRING *dummy = NULL;
-	EVP_MD *sha1 = NULL;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen;
+	OCSP_RESPID *rid = NULL;
 	int n, r;
 
-	if ((sha1 = EVP_MD_fetch(NULL, "SHA1", NULL)) == NULL ||
-	    X509_pubkey_digest(cert, sha1, md, &mdlen) != 1 || mdlen != 20) {
+	if ((rid = OCSP_RESPID_new()) == NULL || OCSP_RESPID_set_by_key(rid, cert) != 1 ||
+	    (n = i2d_OCSP_RESPID(rid, &c->rid)) <= 0) {
 		r = gp_err_ossl(GP_E_CRYPTO, "CA %s: hashing the responder key", c->name);
 		goto out;
 	}
-	/* [2] EXPLICIT KeyHash (OCTET STRING) */
-	if ((c->rid = malloc(4 + mdlen)) == NULL) {
-		r = gp_err(GP_E_NOMEM, "out of memory");
-		goto out;
-	}
-	c->rid[0] = 0xa2;
-	c->rid[1] = (unsigned char)(2 + mdlen);
-	c->rid[2] = V_ASN1_OCTET_STRING;
-	c->rid[3] = (unsigned char)mdlen;
-	memcpy(c->rid + 4, md, mdlen);
-	c->ridlen = 4 + mdlen;
-
+	c->ridlen = (size_t)n;
 	if ((r = gp_sign_ctx_new(&m, c->key)) != 0)
 		goto out;
 	if ((a1 = X509_ALGOR_new()) == NULL || (a2 = X509_ALGOR_new()) == NULL ||
@@ -932,13 +832,102 @@ signer_prepare(ocsp_ca *c, X509 *cert)
 	atomic_store(&c->signer, sc);
 	r = 0;
 out:
-	EVP_MD_free(sha1);
+	OCSP_RESPID_free(rid);
 	EVP_MD_CTX_free(m);
 	X509_ALGOR_free(a1);
 	X509_ALGOR_free(a2);
 	ASN1_BIT_STRING_free(sig);
 	ASN1_OCTET_STRING_free(dummy);
 	return r;
+}
+
+/* The SingleResponse templates (see single_tpl), made by OpenSSL for a
+ * sample CertID and sample times that are found again in its output. */
+static int
+tpl_make(gp_ocsp_responder *r)
+{
+	static const char *const sample[3] = {
+		"20010203040506Z", "20020304050607Z", "20030405060708Z"   /* this, next, rev */
+	};
+	OCSP_BASICRESP *bs = NULL;
+	OCSP_CERTID *id = NULL;
+	OCSP_SINGLERESP *one;
+	X509_NAME *nm = NULL;
+	ASN1_BIT_STRING *kb = NULL;
+	ASN1_GENERALIZEDTIME *t[3] = { NULL, NULL, NULL };
+	ASN1_INTEGER *sn = NULL;
+	unsigned char *der = NULL, *q;
+	int i, k, n, idlen, rc;
+
+	if ((sn = ASN1_INTEGER_new()) == NULL || ASN1_INTEGER_set(sn, 1) != 1 ||
+	    (nm = X509_NAME_new()) == NULL || (kb = ASN1_BIT_STRING_new()) == NULL ||
+	    ASN1_BIT_STRING_set(kb, (unsigned char *)"key", 3) != 1 ||
+	    (id = OCSP_cert_id_new(EVP_sha1(), nm, kb, sn)) == NULL)
+		goto fail;
+	for (i = 0; i < 3; i++)
+		if ((t[i] = ASN1_GENERALIZEDTIME_new()) == NULL ||
+		    ASN1_GENERALIZEDTIME_set_string(t[i], sample[i]) != 1)
+			goto fail;
+	if ((idlen = i2d_OCSP_CERTID(id, NULL)) <= 0)
+		goto fail;
+	for (k = 0; k < N_TPL; k++) {
+		single_tpl *tp = &r->tpl[k];
+		static const int st[N_TPL] = { V_OCSP_CERTSTATUS_GOOD, V_OCSP_CERTSTATUS_UNKNOWN,
+		    V_OCSP_CERTSTATUS_REVOKED, V_OCSP_CERTSTATUS_REVOKED };
+		const unsigned char *body;
+		long blen;
+		int tag, cls;
+
+		OCSP_BASICRESP_free(bs);
+		if ((bs = OCSP_BASICRESP_new()) == NULL ||
+		    (one = OCSP_basic_add1_status(bs, id, st[k], k == TPL_REASON ? 1 :
+		    OCSP_REVOKED_STATUS_NOSTATUS, t[2], t[0], t[1])) == NULL)
+			goto fail;
+		OPENSSL_free(der);
+		der = NULL;
+		if ((n = i2d_OCSP_SINGLERESP(one, &der)) <= 0)
+			goto fail;
+		/* after the SEQUENCE header and the CertID */
+		body = der;
+		if ((ASN1_get_object(&body, &blen, &tag, &cls, n) & 0x80) != 0 ||
+		    blen - idlen > (long)sizeof(tp->der) || blen <= idlen)
+			goto fail;
+		tp->len = (size_t)(blen - idlen);
+		memcpy(tp->der, body + idlen, tp->len);
+		for (i = 0; i < 3; i++) {
+			size_t *at = i == 0 ? &tp->this_at : i == 1 ? &tp->next_at : &tp->rev_at;
+
+			for (q = tp->der; q + 15 <= tp->der + tp->len; q++)
+				if (memcmp(q, sample[i], 15) == 0)
+					*at = (size_t)(q - tp->der);
+		}
+		/* revocationReason [0] EXPLICIT ENUMERATED 1: its last octet */
+		if (k == TPL_REASON)
+			tp->reason_at = tp->rev_at + 15 + 4;
+		if (tp->this_at == 0 || tp->next_at == 0 || (k >= TPL_REVOKED && tp->rev_at == 0) ||
+		    (k == TPL_REASON && (tp->reason_at >= tp->len || tp->der[tp->reason_at] != 1)))
+			goto fail;
+	}
+	q = r->oid_basic;
+	if ((n = i2d_ASN1_OBJECT(OBJ_nid2obj(NID_id_pkix_OCSP_basic), NULL)) <= 0 ||
+	    n > (int)sizeof(r->oid_basic) ||
+	    i2d_ASN1_OBJECT(OBJ_nid2obj(NID_id_pkix_OCSP_basic), &q) != n)
+		goto fail;
+	r->oid_basic_len = (size_t)n;
+	rc = 0;
+	goto out;
+fail:
+	rc = gp_err_ossl(GP_E_CRYPTO, "encoding the OCSP response templates");
+out:
+	OPENSSL_free(der);
+	OCSP_BASICRESP_free(bs);
+	OCSP_CERTID_free(id);
+	ASN1_INTEGER_free(sn);
+	X509_NAME_free(nm);
+	ASN1_BIT_STRING_free(kb);
+	for (i = 0; i < 3; i++)
+		ASN1_GENERALIZEDTIME_free(t[i]);
+	return rc;
 }
 
 /* Sets up c from info: certificate, hashes, and (unless keyless) its
@@ -1033,6 +1022,8 @@ gp_ocsp_responder_new(gp_ocsp_responder **out, gp_ctx *ctx, const gp_ocsp_params
 			rc = gp_err_ossl(GP_E_CRYPTO, "no OID for %s", md_names[i]);
 			goto out;
 		}
+	if ((rc = tpl_make(r)) != 0)
+		goto out;
 	for (i = 0; i < sizeof(r->err) / sizeof(r->err[0]); i++) {
 		if (i == 0 || i == 4)
 			continue;
@@ -1509,10 +1500,6 @@ typedef struct one {
 	int ours;               /* 0: negative or too long, never issued by us */
 } one;
 
-static const unsigned char oid_basic[] = {      /* id-pkix-ocsp-basic */
-	0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01
-};
-
 /* 0 when ca's signer certificate sc has not expired at now, else
  * GP_E_STATE: the answer is tryLater (RFC 6960 §2.3) until it is renewed.
  * (It was valid when it was chosen, so notBefore has passed.) */
@@ -1530,6 +1517,44 @@ signer_usable(const ocsp_ca *ca, const signer_cert *sc, int64_t now)
 	return gp_err(GP_E_STATE, "CA %s: the OCSP signer certificate expired at %s: "
 	    "answering tryLater until it is renewed", ca->name, when);
 }
+
+/* t as GeneralizedTime text (15 octets, no NUL), formatted by OpenSSL. */
+static int
+gentime(char out[15], int64_t t)
+{
+	ASN1_GENERALIZEDTIME *g = ASN1_GENERALIZEDTIME_set(NULL, (time_t)t);
+	int ok = g != NULL && ASN1_STRING_length(g) == 15;
+
+	if (ok)
+		memcpy(out, ASN1_STRING_get0_data(g), 15);
+	ASN1_GENERALIZEDTIME_free(g);
+	return ok ? 0 : gp_err_ossl(GP_E_INVALID, "time %lld as GeneralizedTime", (long long)t);
+}
+
+/* Writes an element header (tag, length) with OpenSSL's ASN1_put_object. */
+static unsigned char *
+hdr(unsigned char *p, int constructed, int len, int tag, int cls)
+{
+	ASN1_put_object(&p, constructed, len, tag, cls);
+	return p;
+}
+
+/* Makes sure t->buf holds n octets. */
+static int
+tbuf(tstate *t, size_t n)
+{
+	unsigned char *np;
+
+	if (n <= t->cap)
+		return 0;
+	if ((np = realloc(t->buf, n + 1024)) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	t->buf = np;
+	t->cap = n + 1024;
+	return 0;
+}
+
+#define FRAME_MAX 64    /* the headers in front of tbsResponseData fit in it */
 
 /* Signs tbs with ca's key: a copy of the thread's prepared context (one
  * DigestSignInit per thread and signer, not per signature). */
@@ -1559,12 +1584,20 @@ sign_tbs(unsigned char *sig, size_t *siglen, tstate *t, size_t cai, const ocsp_c
 	return r;
 }
 
+
+
 /*
  * Signs an OCSPResponse with a BasicOCSPResponse (RFC 6960 §4.2.1) by CA
  * cai for the n single requests ones, with the store's status of each,
  * the request's Nonce extension echoed when nonce is not NULL (RFC 9654).
- * Written as DER directly: the pieces that depend on the signer only are
- * built once (signer_prepare), the rest is a few hundred bytes.
+ * Every piece is encoded by OpenSSL: the ResponderID, signatureAlgorithm
+ * and certs once per signer (signer_prepare, signer_new), the
+ * SingleResponses from templates OpenSSL encoded once (tpl_make), the
+ * CertIDs and the Nonce by i2d, the times by ASN1_GENERALIZEDTIME, the
+ * element headers by ASN1_put_object with lengths from ASN1_object_size.
+ * Built from templates rather than OCSP_BASICRESP objects because those
+ * answered 32% fewer requests per CPU second (docs/PERFORMANCE.md);
+ * tests/unit/test_ocsp.c checks the bytes against the earlier encoder.
  * nextUpdate is never past the signer certificate's notAfter (a client
  * would hold an answer it can no longer verify), and GP_E_STATE (tryLater)
  * when that certificate is not valid at now.
@@ -1576,11 +1609,13 @@ build(gp_ocsp_resp **out, gp_ocsp_responder *r, tstate *t, size_t cai,
 {
 	ocsp_ca *ca = &r->cas[cai];
 	const signer_cert *sc = atomic_load(&ca->signer);
-	dbuf *b = &t->buf;
-	unsigned char sig[1024], *q;
-	size_t m0, m1, m2, m3, m4, m5, m6, m7, m8, tbs, siglen;
+	unsigned char sig[1024], *p, *tbsp;
+	char grev[15];
+	size_t siglen;
 	int64_t at, next;
-	int i, rc, status, reason, len;
+	int i, rc, status, reason, k;
+	int singles = 0, noncelen = 0, ext = 0, tbsc, tbs, bits, basicc, basic, octet, rbc, rb,
+	    exp0, respc, total, front;
 
 	*out = NULL;
 	*known = 1;
@@ -1589,107 +1624,147 @@ build(gp_ocsp_resp **out, gp_ocsp_responder *r, tstate *t, size_t cai,
 	next = now + r->set.next_update;
 	if (next > sc->not_after)
 		next = sc->not_after;
-	b->len = 0;
-	b->fail = 0;
-	m0 = db_open(b, 0x30);                  /* OCSPResponse */
-	db_put(b, "\x0a\x01\x00", 3);           /* responseStatus successful */
-	m1 = db_open(b, 0xa0);                  /* [0] EXPLICIT ResponseBytes */
-	m2 = db_open(b, 0x30);
-	db_put(b, oid_basic, sizeof(oid_basic));
-	m3 = db_open(b, V_ASN1_OCTET_STRING);
-	m4 = db_open(b, 0x30);                  /* BasicOCSPResponse */
-	m5 = db_open(b, 0x30);                  /* tbsResponseData, version v1 omitted */
-	tbs = m5 - 1;
-	db_put(b, ca->rid, ca->ridlen);         /* responderID byKey */
-	db_gentime(b, now);                     /* producedAt */
-	m6 = db_open(b, 0x30);                  /* responses */
-	for (i = 0; i < n; i++) {
-		status = GP_STATUS_GOOD;
-		reason = GP_REASON_NONE;
-		at = 0;
-		rc = ones[i].ours ? stat_get(r, t->st, cai, ones[i].serial, ones[i].slen,
-		    &status, &at, &reason) : GP_E_NOTFOUND;
-		m7 = db_open(b, 0x30);          /* SingleResponse */
-		db_put(b, ones[i].id, ones[i].idlen);
-		if (rc == GP_E_NOTFOUND || rc == GP_E_INVALID) {
-			/* RFC 6960 §2.2: a serial we never issued is never "good":
-			 * unknown [2] IMPLICIT NULL */
-			gp_error_clear();
-			db_put(b, "\x82\x00", 2);
-			*known = 0;
-		} else if (rc != 0) {
-			goto out;
-		} else if (status == GP_STATUS_GOOD) {
-			db_put(b, "\x80\x00", 2);      /* good [0] IMPLICIT NULL */
-		} else {
-			/* revoked [1] IMPLICIT RevokedInfo; hold is certificateHold */
-			if (status == GP_STATUS_HOLD)
-				reason = GP_REASON_CERTIFICATE_HOLD;
-			m8 = db_open(b, 0xa1);
-			db_gentime(b, at);
-			if (reason >= 0 && reason <= GP_REASON_AA_COMPROMISE) {
-				/* revocationReason [0] EXPLICIT CRLReason */
-				unsigned char cr[5] = { 0xa0, 0x03, V_ASN1_ENUMERATED, 0x01,
-				    (unsigned char)reason };
-
-				db_put(b, cr, sizeof(cr));
-			}
-			db_close(b, m8);
-		}
-		db_gentime(b, now);             /* thisUpdate */
-		m8 = db_open(b, 0xa0);          /* nextUpdate [0] EXPLICIT */
-		db_gentime(b, next);
-		db_close(b, m8);
-		db_close(b, m7);
+	if (now != t->t_now) {
+		if ((rc = gentime(t->g_now, now)) != 0)
+			return rc;
+		t->t_now = now;
 	}
-	db_close(b, m6);
+	if (next != t->t_next) {
+		if ((rc = gentime(t->g_next, next)) != 0)
+			return rc;
+		t->t_next = next;
+	}
+	for (i = 0; i < n; i++)
+		singles += ASN1_object_size(1, (int)(ones[i].idlen + r->tpl[TPL_REASON].len),
+		    V_ASN1_SEQUENCE);
+	if (nonce != NULL && (noncelen = i2d_X509_EXTENSION(nonce, NULL)) <= 0)
+		return gp_err_ossl(GP_E_NOMEM, "encoding the nonce");
+	/* the largest it can be (every single with a reason): the buffer */
+	if ((rc = tbuf(t, FRAME_MAX + 64 + ca->ridlen + (size_t)singles + (size_t)noncelen +
+	    ca->algidlen + ca->sigmax + sc->certslen)) != 0)
+		return rc;
+
+	/* tbsResponseData { responderID, producedAt, responses, [1] Nonce },
+	 * version v1 left out (DEFAULT) */
+	tbsp = t->buf + FRAME_MAX;
+	p = tbsp + 6;           /* its header goes in front once its length is known */
+	memcpy(p, ca->rid, ca->ridlen);
+	p += ca->ridlen;
+	p = hdr(p, 0, 15, V_ASN1_GENERALIZEDTIME, V_ASN1_UNIVERSAL);
+	memcpy(p, t->g_now, 15);
+	p += 15;
+	{
+		unsigned char *resps = p + 6, *q = resps;
+		int rlen;
+
+		for (i = 0; i < n; i++) {
+			const single_tpl *tp;
+
+			status = GP_STATUS_GOOD;
+			reason = GP_REASON_NONE;
+			at = 0;
+			rc = ones[i].ours ? stat_get(r, t->st, cai, ones[i].serial, ones[i].slen,
+			    &status, &at, &reason) : GP_E_NOTFOUND;
+			if (rc == GP_E_NOTFOUND || rc == GP_E_INVALID) {
+				/* RFC 6960 §2.2: a serial we never issued is never "good" */
+				gp_error_clear();
+				k = TPL_UNKNOWN;
+				*known = 0;
+			} else if (rc != 0) {
+				return rc;
+			} else if (status == GP_STATUS_GOOD) {
+				k = TPL_GOOD;
+			} else {
+				/* revoked (RevokedInfo); on hold is certificateHold */
+				if (status == GP_STATUS_HOLD)
+					reason = GP_REASON_CERTIFICATE_HOLD;
+				k = reason >= 0 && reason <= GP_REASON_AA_COMPROMISE ? TPL_REASON :
+				    TPL_REVOKED;
+				if ((rc = gentime(grev, at)) != 0)
+					return rc;
+			}
+			tp = &r->tpl[k];
+			q = hdr(q, 1, (int)(ones[i].idlen + tp->len), V_ASN1_SEQUENCE,
+			    V_ASN1_UNIVERSAL);
+			memcpy(q, ones[i].id, ones[i].idlen);
+			q += ones[i].idlen;
+			memcpy(q, tp->der, tp->len);
+			memcpy(q + tp->this_at, t->g_now, 15);
+			memcpy(q + tp->next_at, t->g_next, 15);
+			if (k == TPL_REVOKED || k == TPL_REASON)
+				memcpy(q + tp->rev_at, grev, 15);
+			if (k == TPL_REASON)
+				q[tp->reason_at] = (unsigned char)reason;
+			q += tp->len;
+		}
+		/* responses SEQUENCE OF: its header, then the singles moved to it */
+		rlen = (int)(q - resps);
+		p = hdr(p, 1, rlen, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+		memmove(p, resps, (size_t)rlen);
+		p += rlen;
+	}
 	if (nonce != NULL) {
 		/* RFC 6960 §4.4.1, RFC 9654: the Nonce comes back unchanged, in
 		 * responseExtensions [1] EXPLICIT Extensions */
-		m7 = db_open(b, 0xa1);
-		m8 = db_open(b, 0x30);
-		if ((len = i2d_X509_EXTENSION(nonce, NULL)) <= 0) {
-			rc = gp_err_ossl(GP_E_NOMEM, "encoding the nonce");
-			goto out;
-		}
-		db_reserve(b, (size_t)len);
-		if (!b->fail) {
-			q = b->p + b->len;
-			i2d_X509_EXTENSION(nonce, &q);
-			b->len += (size_t)len;
-		}
-		db_close(b, m8);
-		db_close(b, m7);
+		ext = ASN1_object_size(1, noncelen, V_ASN1_SEQUENCE);
+		p = hdr(p, 1, ext, 1, V_ASN1_CONTEXT_SPECIFIC);
+		p = hdr(p, 1, noncelen, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+		i2d_X509_EXTENSION(nonce, &p);
 	}
-	db_close(b, m5);
-	if (b->fail) {
-		rc = gp_err(GP_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = sign_tbs(sig, &siglen, t, cai, ca, b->p + tbs, b->len - tbs)) != 0)
-		goto out;
+	tbsc = (int)(p - (tbsp + 6));
+	tbs = ASN1_object_size(1, tbsc, V_ASN1_SEQUENCE);
+	/* the header in front: the contents move down to it */
+	p = tbsp + 6 - (tbs - tbsc);
+	(void)hdr(p, 1, tbsc, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+	tbsp = p;
+	if ((rc = sign_tbs(sig, &siglen, t, cai, ca, tbsp, (size_t)tbs)) != 0)
+		return rc;
 	atomic_fetch_add_explicit(&r->signed_total, 1, memory_order_relaxed);
-	db_put(b, ca->algid, ca->algidlen);     /* signatureAlgorithm */
-	m6 = db_open(b, V_ASN1_BIT_STRING);     /* signature, no unused bits */
-	db_put(b, "", 1);
-	db_put(b, sig, siglen);
-	db_close(b, m6);
-	db_put(b, sc->certs, sc->certslen);
-	db_close(b, m4);
-	db_close(b, m3);
-	db_close(b, m2);
-	db_close(b, m1);
-	db_close(b, m0);
-	if (b->fail) {
-		rc = gp_err(GP_E_NOMEM, "out of memory");
-		goto out;
+	p = tbsp + tbs;
+	memcpy(p, ca->algid, ca->algidlen);             /* signatureAlgorithm */
+	p += ca->algidlen;
+	p = hdr(p, 0, (int)siglen + 1, V_ASN1_BIT_STRING, V_ASN1_UNIVERSAL);
+	*p++ = 0;                                       /* no unused bits */
+	memcpy(p, sig, siglen);
+	p += siglen;
+	memcpy(p, sc->certs, sc->certslen);
+	p += sc->certslen;
+
+	/* OCSPResponse { successful, [0] EXPLICIT ResponseBytes { id-pkix-
+	 * ocsp-basic, OCTET STRING { BasicOCSPResponse } } }, its headers
+	 * written in front of tbsResponseData */
+	bits = ASN1_object_size(0, (int)siglen + 1, V_ASN1_BIT_STRING);
+	basicc = tbs + (int)ca->algidlen + bits + (int)sc->certslen;
+	basic = ASN1_object_size(1, basicc, V_ASN1_SEQUENCE);
+	octet = ASN1_object_size(0, basic, V_ASN1_OCTET_STRING);
+	rbc = (int)r->oid_basic_len + octet;
+	rb = ASN1_object_size(1, rbc, V_ASN1_SEQUENCE);
+	exp0 = ASN1_object_size(1, rb, 0);
+	respc = 3 + exp0;
+	total = ASN1_object_size(1, respc, V_ASN1_SEQUENCE);
+	front = total - basicc;
+	if (front > (int)(tbsp - t->buf))
+		return gp_err(GP_E_INTERNAL, "OCSP response headers of %d octets", front);
+	p = tbsp - front;
+	{
+		unsigned char *q = p;
+
+		q = hdr(q, 1, respc, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+		q = hdr(q, 0, 1, V_ASN1_ENUMERATED, V_ASN1_UNIVERSAL);
+		*q++ = OCSP_RESPONSE_STATUS_SUCCESSFUL;
+		q = hdr(q, 1, rb, 0, V_ASN1_CONTEXT_SPECIFIC);
+		q = hdr(q, 1, rbc, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+		memcpy(q, r->oid_basic, r->oid_basic_len);
+		q += r->oid_basic_len;
+		q = hdr(q, 0, basic, V_ASN1_OCTET_STRING, V_ASN1_UNIVERSAL);
+		q = hdr(q, 1, basicc, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+		if (q != tbsp)
+			return gp_err(GP_E_INTERNAL, "OCSP response headers misplaced");
 	}
 	/* an unknown answer is never cacheable over HTTP: the serial may be
 	 * issued in a moment (RFC 9919 §6.2's caching is for known statuses) */
-	rc = resp_new(out, r->sha256, b->p, b->len, GP_OCSP_SUCCESSFUL, nonce == NULL && *known,
-	    now, next);
-out:
-	return rc;
+	return resp_new(out, r->sha256, p, (size_t)total, GP_OCSP_SUCCESSFUL,
+	    nonce == NULL && *known, now, next);
 }
 
 static int

@@ -1425,6 +1425,373 @@ test_params_size(void **state)
 	gp_ocsp_responder_free(r);
 }
 
+/* ---- the hand-written DER encoder that ocsp.c used before it built its
+ * responses with OpenSSL (issue 11.4), kept here only as the reference:
+ * the same inputs must give the same bytes. ---- */
+
+typedef struct rbuf {
+	unsigned char p[8192];
+	size_t len;
+} rbuf;
+
+static void
+ref_put(rbuf *b, const void *d, size_t n)
+{
+	assert_true(b->len + n <= sizeof(b->p));
+	memcpy(b->p + b->len, d, n);
+	b->len += n;
+}
+
+static size_t
+ref_open(rbuf *b, unsigned char tag)
+{
+	unsigned char h[2] = { tag, 0 };
+
+	ref_put(b, h, 2);
+	return b->len - 1;
+}
+
+/* X.690 §8.1.3: the length in the fewest octets, contents moved up */
+static void
+ref_close(rbuf *b, size_t mark)
+{
+	size_t n, l, i;
+
+	l = b->len - mark - 1;
+	if (l < 0x80) {
+		b->p[mark] = (unsigned char)l;
+		return;
+	}
+	for (n = 1; n < sizeof(size_t) && (l >> (8 * n)) != 0; n++)
+		;
+	assert_true(b->len + n <= sizeof(b->p));
+	memmove(b->p + mark + 1 + n, b->p + mark + 1, l);
+	b->p[mark] = (unsigned char)(0x80 | n);
+	for (i = 0; i < n; i++)
+		b->p[mark + 1 + i] = (unsigned char)(l >> (8 * (n - 1 - i)));
+	b->len += n;
+}
+
+static void
+ref_gentime(rbuf *b, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char v[64];
+
+	assert_non_null(gmtime_r(&tt, &tm));
+	snprintf(v, sizeof(v), "%c%c%04d%02d%02d%02d%02d%02dZ", V_ASN1_GENERALIZEDTIME, 15,
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	ref_put(b, v, 17);
+}
+
+typedef struct ref_single {
+	unsigned char id[256];  /* CertID DER */
+	size_t idlen;
+	int status;             /* V_OCSP_CERTSTATUS_* */
+	int reason;             /* -1: none */
+	int64_t revoked_at;
+} ref_single;
+
+/* The old build(): OCSPResponse { successful, [0] { id-pkix-ocsp-basic,
+ * OCTET STRING { BasicOCSPResponse } } } (RFC 6960 §4.2.1) */
+static void
+ref_encode(rbuf *b, const unsigned char *rid, size_t ridlen, int64_t now, int64_t next,
+    const ref_single *s, int n, const unsigned char *nonce, size_t noncelen,
+    const unsigned char *algid, size_t algidlen, const unsigned char *sig, size_t siglen,
+    const unsigned char *certs, size_t certslen)
+{
+	static const unsigned char oid_basic[] = {
+		0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01
+	};
+	size_t m0, m1, m2, m3, m4, m5, m6, m7, m8;
+	int i;
+
+	b->len = 0;
+	m0 = ref_open(b, 0x30);
+	ref_put(b, "\x0a\x01\x00", 3);
+	m1 = ref_open(b, 0xa0);
+	m2 = ref_open(b, 0x30);
+	ref_put(b, oid_basic, sizeof(oid_basic));
+	m3 = ref_open(b, V_ASN1_OCTET_STRING);
+	m4 = ref_open(b, 0x30);
+	m5 = ref_open(b, 0x30);
+	ref_put(b, rid, ridlen);
+	ref_gentime(b, now);
+	m6 = ref_open(b, 0x30);
+	for (i = 0; i < n; i++) {
+		m7 = ref_open(b, 0x30);
+		ref_put(b, s[i].id, s[i].idlen);
+		if (s[i].status == V_OCSP_CERTSTATUS_UNKNOWN) {
+			ref_put(b, "\x82\x00", 2);
+		} else if (s[i].status == V_OCSP_CERTSTATUS_GOOD) {
+			ref_put(b, "\x80\x00", 2);
+		} else {
+			m8 = ref_open(b, 0xa1);
+			ref_gentime(b, s[i].revoked_at);
+			if (s[i].reason >= 0) {
+				unsigned char cr[5] = { 0xa0, 0x03, V_ASN1_ENUMERATED, 0x01,
+				    (unsigned char)s[i].reason };
+
+				ref_put(b, cr, sizeof(cr));
+			}
+			ref_close(b, m8);
+		}
+		ref_gentime(b, now);
+		m8 = ref_open(b, 0xa0);
+		ref_gentime(b, next);
+		ref_close(b, m8);
+		ref_close(b, m7);
+	}
+	ref_close(b, m6);
+	if (nonce != NULL) {
+		m7 = ref_open(b, 0xa1);
+		m8 = ref_open(b, 0x30);
+		ref_put(b, nonce, noncelen);
+		ref_close(b, m8);
+		ref_close(b, m7);
+	}
+	ref_close(b, m5);
+	ref_put(b, algid, algidlen);
+	m6 = ref_open(b, V_ASN1_BIT_STRING);
+	ref_put(b, "", 1);
+	ref_put(b, sig, siglen);
+	ref_close(b, m6);
+	ref_put(b, certs, certslen);
+	ref_close(b, m4);
+	ref_close(b, m3);
+	ref_close(b, m2);
+	ref_close(b, m1);
+	ref_close(b, m0);
+}
+
+static int64_t
+time_of(const ASN1_GENERALIZEDTIME *t)
+{
+	struct tm tm;
+
+	assert_int_equal(ASN1_TIME_to_tm(t, &tm), 1);
+	return (int64_t)timegm(&tm);
+}
+
+/* Asks r with a request for certs (each with its expected status and
+ * reason; revocation times given for those the test revoked itself) and
+ * checks that the answer is byte for byte what the old encoder writes for
+ * the same inputs: the responder key hash (computed here from signer),
+ * the request's CertIDs and Nonce, the statuses, producedAt (between t0
+ * and t1, thisUpdate the same, nextUpdate one hour later), the signer's
+ * certificate when delegated; only the signature and its algorithm are
+ * taken from the answer (ECDSA is randomised), and verified. */
+static void
+check_reference(fx *f, gp_ocsp_responder *r, X509 *signer, int delegated,
+    X509 *const *certs, const ref_single *want, int n, int nonce_len)
+{
+	X509 *issuers[8];
+	unsigned char *der, kh[20], *algid = NULL, *certsder = NULL, *noncedr = NULL;
+	const unsigned char *p;
+	unsigned char rid[24];
+	unsigned int khlen = 0;
+	size_t len, rl;
+	int i, algidlen, noncelen = 0, certslen = 0;
+	int64_t t0, t1, now;
+	ref_single s[8];
+	gp_ocsp_resp *x = NULL;
+	OCSP_REQUEST *req;
+	OCSP_RESPONSE *or;
+	OCSP_BASICRESP *bs;
+	const ASN1_OCTET_STRING *sig;
+	const X509_ALGOR *alg;
+	X509_STORE *st = X509_STORE_new();
+	STACK_OF(X509) *untrusted = sk_X509_new_null();
+	rbuf *b = calloc(1, sizeof(*b));
+
+	assert_true(n <= 8);
+	for (i = 0; i < n; i++)
+		issuers[i] = f->issuing;
+	der = mkreq_n(&len, certs, issuers, n, NULL, nonce_len);
+	p = der;
+	req = d2i_OCSP_REQUEST(NULL, &p, (long)len);
+	assert_non_null(req);
+	memcpy(s, want, sizeof(*s) * (size_t)n);
+	for (i = 0; i < n; i++) {
+		unsigned char *q = s[i].id;
+
+		s[i].idlen = (size_t)i2d_OCSP_CERTID(OCSP_onereq_get0_id(
+		    OCSP_request_onereq_get0(req, i)), NULL);
+		assert_true(s[i].idlen <= sizeof(s[i].id));
+		i2d_OCSP_CERTID(OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, i)), &q);
+	}
+	if (nonce_len >= 0)
+		noncelen = i2d_X509_EXTENSION(OCSP_REQUEST_get_ext(req,
+		    OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, -1)), &noncedr);
+	/* ResponderID byKey: [2] EXPLICIT KeyHash, SHA-1 of the key's bits */
+	assert_int_equal(X509_pubkey_digest(signer, EVP_sha1(), kh, &khlen), 1);
+	rid[0] = 0xa2;
+	rid[1] = 22;
+	rid[2] = V_ASN1_OCTET_STRING;
+	rid[3] = 20;
+	memcpy(rid + 4, kh, 20);
+	if (delegated) {
+		/* certs [0] EXPLICIT SEQUENCE OF Certificate */
+		STACK_OF(X509) *one = sk_X509_new_null();
+		unsigned char *q;
+		int inner, cl = i2d_X509(signer, NULL);
+
+		sk_X509_push(one, signer);
+		inner = ASN1_object_size(1, cl, V_ASN1_SEQUENCE);
+		certslen = ASN1_object_size(1, inner, 0);
+		q = certsder = malloc((size_t)certslen);
+		ASN1_put_object(&q, 1, inner, 0, V_ASN1_CONTEXT_SPECIFIC);
+		ASN1_put_object(&q, 1, cl, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+		i2d_X509(signer, &q);
+		sk_X509_free(one);
+	}
+
+	t0 = (int64_t)time(NULL);
+	assert_int_equal(gp_ocsp_respond(&x, NULL, r, der, len, NULL, 0), 0);
+	t1 = (int64_t)time(NULL);
+	p = gp_ocsp_resp_der(x, &rl);
+	or = d2i_OCSP_RESPONSE(NULL, &p, (long)rl);
+	assert_non_null(or);
+	bs = OCSP_response_get1_basic(or);
+	assert_non_null(bs);
+	X509_STORE_add_cert(st, f->root);
+	sk_X509_push(untrusted, f->issuing);
+	assert_int_equal(OCSP_basic_verify(bs, untrusted, st, 0), 1);
+	now = time_of(OCSP_resp_get0_produced_at(bs));
+	assert_true(now >= t0 && now <= t1);
+	sig = OCSP_resp_get0_signature(bs);
+	alg = OCSP_resp_get0_tbs_sigalg(bs);
+	algidlen = i2d_X509_ALGOR(alg, &algid);
+	assert_true(algidlen > 0);
+	ref_encode(b, rid, sizeof(rid), now, now + 3600, s, n, noncedr, (size_t)noncelen,
+	    algid, (size_t)algidlen, ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig),
+	    certsder, (size_t)certslen);
+	assert_int_equal(rl, b->len);
+	assert_memory_equal(gp_ocsp_resp_der(x, NULL), b->p, rl);
+
+	gp_ocsp_resp_free(x);
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(or);
+	OCSP_REQUEST_free(req);
+	X509_STORE_free(st);
+	sk_X509_free(untrusted);
+	OPENSSL_free(algid);
+	OPENSSL_free(noncedr);
+	OPENSSL_free(der);
+	free(certsder);
+	free(b);
+}
+
+/* The responses built with OpenSSL's OCSP encoders are byte-identical to
+ * the old hand-written DER: good, revoked with a reason, revoked with none
+ * (a store entry without reason), on hold, unknown, several in one, with
+ * and without a nonce, signed by the CA (ResponderID byKey) and by a
+ * delegated responder (its certificate in certs).  The responder has no
+ * byName mode: every answer names its key (RFC 6960 §4.2.2.3). */
+static void
+test_reference_encoding(void **state)
+{
+	fx *f = *state;
+	/* fresh keys: f->key was revoked for keyCompromise */
+	EVP_PKEY *sk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	EVP_PKEY *hk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *noreason = issue(f, "person", hk);
+	X509 *signer = issue(f, "ocsp-signer", sk);
+	X509 *stranger = issue(f, "person", hk);
+	gp_ca_info *info = NULL;
+	gp_ocsp_responder *r = NULL;
+	gp_ocsp_params op;
+	unsigned char sn[GP_SERIAL_MAX];
+	char kpath[4096], cpath[4096];
+	size_t snlen;
+	FILE *fp;
+	int i, nonces[] = { -1, 16, 128 };
+	const ref_single good = { .status = V_OCSP_CERTSTATUS_GOOD, .reason = -1 };
+	const ref_single unknown = { .status = V_OCSP_CERTSTATUS_UNKNOWN, .reason = -1 };
+	ref_single rev = { .status = V_OCSP_CERTSTATUS_REVOKED,
+	    .reason = GP_REASON_KEY_COMPROMISE, .revoked_at = 1700000000 };
+	ref_single hold = { .status = V_OCSP_CERTSTATUS_REVOKED,
+	    .reason = GP_REASON_CERTIFICATE_HOLD, .revoked_at = 1700000100 };
+	ref_single none = { .status = V_OCSP_CERTSTATUS_REVOKED, .reason = -1,
+	    .revoked_at = 1700000200 };
+	ref_single many[4];
+	X509 *manyc[4];
+	static const unsigned char crlent[2] = { 0x30, 0x00 };  /* no CRL made here */
+
+	/* statuses with fixed times, written to the store directly; one
+	 * without a reason, which gp_ca_revoke never writes but a store may hold */
+	assert_int_equal(gp_store_ca_get(gp_ctx_store(f->ctx), "issuing", &info), 0);
+	assert_int_equal(gp_serial_from_asn1(sn, &snlen, X509_get0_serialNumber(f->revoked)), 0);
+	assert_int_equal(gp_store_cert_set_status(gp_ctx_store(f->ctx), info->id, sn, snlen,
+	    GP_STATUS_REVOKED, rev.revoked_at, GP_REASON_KEY_COMPROMISE, crlent, 2, NULL), 0);
+	assert_int_equal(gp_serial_from_asn1(sn, &snlen, X509_get0_serialNumber(f->held)), 0);
+	assert_int_equal(gp_store_cert_set_status(gp_ctx_store(f->ctx), info->id, sn, snlen,
+	    GP_STATUS_HOLD, hold.revoked_at, GP_REASON_CERTIFICATE_HOLD, crlent, 2, NULL), 0);
+	assert_int_equal(gp_serial_from_asn1(sn, &snlen, X509_get0_serialNumber(noreason)), 0);
+	assert_int_equal(gp_store_cert_set_status(gp_ctx_store(f->ctx), info->id, sn, snlen,
+	    GP_STATUS_REVOKED, none.revoked_at, GP_REASON_NONE, crlent, 2, NULL), 0);
+	/* unknown (below): a serial next to an issued one, never issued */
+	assert_int_equal(gp_serial_from_asn1(sn, &snlen, X509_get0_serialNumber(stranger)), 0);
+	gp_ca_info_free(info);
+
+	/* the CA's own key */
+	gp_ocsp_responder_free(f->r);
+	op = (gp_ocsp_params)GP_OCSP_PARAMS_INIT;
+	op.pass = PW;
+	op.passlen = strlen(PW);
+	assert_int_equal(gp_ocsp_responder_new(&f->r, f->ctx, &op), 0);
+	for (i = 0; i < 3; i++) {
+		check_reference(f, f->r, f->issuing, 0, &f->good, &good, 1, nonces[i]);
+		check_reference(f, f->r, f->issuing, 0, &f->revoked, &rev, 1, nonces[i]);
+		check_reference(f, f->r, f->issuing, 0, &f->held, &hold, 1, nonces[i]);
+		check_reference(f, f->r, f->issuing, 0, &noreason, &none, 1, nonces[i]);
+	}
+	manyc[0] = f->good, many[0] = good;
+	manyc[1] = f->revoked, many[1] = rev;
+	manyc[2] = f->held, many[2] = hold;
+	manyc[3] = noreason, many[3] = none;
+	check_reference(f, f->r, f->issuing, 0, manyc, many, 4, 16);
+
+	/* a delegated responder: its certificate goes along */
+	snprintf(kpath, sizeof(kpath), "%s/ref-signer.key", f->dir);
+	snprintf(cpath, sizeof(cpath), "%s/ref-signer.pem", f->dir);
+	assert_int_equal(gp_key_save(kpath, sk, PW, strlen(PW)), 0);
+	fp = fopen(cpath, "w");
+	PEM_write_X509(fp, signer);
+	fclose(fp);
+	op.signer_cert = cpath;
+	op.signer_key = kpath;
+	assert_int_equal(gp_ocsp_responder_new(&r, f->ctx, &op), 0);
+	for (i = 0; i < 3; i++) {
+		check_reference(f, r, signer, 1, &f->good, &good, 1, nonces[i]);
+		check_reference(f, r, signer, 1, &f->revoked, &rev, 1, nonces[i]);
+	}
+	check_reference(f, r, signer, 1, manyc, many, 4, -1);
+	gp_ocsp_responder_free(r);
+
+	/* unknown: the serial of an issued certificate plus one */
+	{
+		X509 *u = X509_dup(stranger);
+		ASN1_INTEGER *ai = ASN1_INTEGER_new();
+		BIGNUM *bn = BN_bin2bn(sn, (int)snlen, NULL);
+
+		BN_add_word(bn, 1);
+		BN_to_ASN1_INTEGER(bn, ai);
+		X509_set_serialNumber(u, ai);
+		for (i = 0; i < 3; i++)
+			check_reference(f, f->r, f->issuing, 0, &u, &unknown, 1, nonces[i]);
+		BN_free(bn);
+		ASN1_INTEGER_free(ai);
+		X509_free(u);
+	}
+	X509_free(noreason);
+	X509_free(signer);
+	X509_free(stranger);
+	EVP_PKEY_free(sk);
+	EVP_PKEY_free(hk);
+}
+
 int
 main(void)
 {
@@ -1449,6 +1816,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_store_presigned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_presign, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_presign_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reference_encoding, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
