@@ -231,9 +231,12 @@ static int
 step_chain(gp_verify_result *res, const char *name, X509 *x, const gp_seal_verify_params *p,
     int64_t at)
 {
-	char *subj = X509_NAME_oneline(X509_get_subject_name(x), NULL, 0);
+	char *subj = NULL;
 	int r;
 
+	/* RFC 2253 with UTF-8 as it is (Chinese names readable, not \xE5 escapes) */
+	if (gp_name_to_string(&subj, X509_get_subject_name(x)) != 0)
+		subj = NULL;
 	r = gp_seal_chain_check(x, p->roots, p->untrusted, p->crls, at);
 	if (r == 0 && p->ocsp_cb != NULL) {
 		/* the OCSP hook: asked after the chain holds, with the issuer */
@@ -255,7 +258,7 @@ step_chain(gp_verify_result *res, const char *name, X509 *x, const gp_seal_verif
 		    p->crls ? "" : "; revocation not checked (no CRL or OCSP given)");
 	else
 		r = gp_vres_add(res, name, GP_STEP_FAIL, "%s: %s", subj ? subj : "?", gp_error_last());
-	OPENSSL_free(subj);
+	free(subj);
 	return r;
 }
 

@@ -751,11 +751,14 @@ static const char usage_show[] =
 	"  Prints a seal's fields (of a seal file, or of the seal inside a signature, with\n"
 	"  the signer, time and property) and with --image-out writes its picture to F.";
 
-static const char *
-subject_of(X509 *x, char *buf, size_t len)
+/* x's subject in RFC 2253 form with UTF-8 kept (Chinese names readable,
+ * not \xE5 escapes), malloc'ed; NULL when it cannot be printed */
+static char *
+subject_of(X509 *x)
 {
-	X509_NAME_oneline(X509_get_subject_name(x), buf, (int)len);
-	return buf;
+	char *s = NULL;
+
+	return x != NULL && gp_name_to_string(&s, X509_get_subject_name(x)) == 0 ? s : NULL;
 }
 
 static int
@@ -770,7 +773,7 @@ cmd_show(int argc, char **argv)
 	const unsigned char *img;
 	long w, h;
 	int64_t tc, ts, te, stime = 0;
-	char a[32], b[32], cc[32], subj[512], ssubj[512], st[32];
+	char a[32], b[32], cc[32], st[32], *subj = NULL, *ssubj = NULL;
 	X509 *signer = NULL;
 	char *prop = NULL;
 	int c, rc;
@@ -802,38 +805,41 @@ cmd_show(int argc, char **argv)
 	iso(a, ts);
 	iso(b, te);
 	iso(cc, tc);
-	subject_of(gp_seal_maker0(seal), subj, sizeof(subj));
+	subj = subject_of(gp_seal_maker0(seal));
+	ssubj = subject_of(signer);
 	if (imgout != NULL && (rc = write_file(imgout, img, ilen)) != 0)
 		goto out;
 	if (json_out) {
 		json_t *j = json_pack("{s:s, s:i, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:{s:s, s:i, s:i, s:i}}",
 		    "id", gp_seal_id(seal), "version", gp_seal_version(seal), "vendor", gp_seal_vid(seal),
 		    "name", gp_seal_name(seal), "type", gp_seal_type(seal),
-		    "created", cc, "valid_from", a, "valid_to", b, "maker", subj,
+		    "created", cc, "valid_from", a, "valid_to", b, "maker", subj ? subj : "?",
 		    "signature_algorithm", gp_seal_sig_alg(seal),
 		    "cert_list_type", gp_seal_cert_list_type(seal), "holders", (int)gp_seal_holder_count(seal),
 		    "image", "type", gp_seal_image_type(seal), "bytes", (int)ilen, "width_mm", (int)w, "height_mm", (int)h);
 		if (signer != NULL) {
 			iso(st, stime);
 			json_object_set_new(j, "signature", json_pack("{s:s, s:s, s:s}", "signer",
-			    subject_of(signer, ssubj, sizeof(ssubj)), "time", st, "property", prop));
+			    ssubj ? ssubj : "?", "time", st, "property", prop));
 		}
 		rc = print_json(j);
 	} else {
 		printf("id:          %s\nversion:     %d\nvendor:      %s\nname:        %s\ntype:        %d (%s)\n",
 		    gp_seal_id(seal), gp_seal_version(seal), gp_seal_vid(seal), gp_seal_name(seal),
 		    gp_seal_type(seal), gp_seal_type(seal) == 1 ? "official" : gp_seal_type(seal) == 2 ? "personal" : "other");
-		printf("created:     %s\nvalid:       %s .. %s\nmaker:       %s\nalgorithm:   %s\n", cc, a, b, subj,
+		printf("created:     %s\nvalid:       %s .. %s\nmaker:       %s\nalgorithm:   %s\n", cc, a, b, subj ? subj : "?",
 		    gp_seal_sig_alg(seal));
 		printf("holders:     %zu (%s)\nimage:       %s, %zu bytes, %ld x %ld mm\n", gp_seal_holder_count(seal),
 		    gp_seal_cert_list_type(seal) == 1 ? "certificates" : "digests", gp_seal_image_type(seal), ilen, w, h);
 		if (signer != NULL) {
 			iso(st, stime);
 			printf("signed by:   %s\nsigned at:   %s\nproperty:    %s\n",
-			    subject_of(signer, ssubj, sizeof(ssubj)), st, prop);
+			    ssubj ? ssubj : "?", st, prop);
 		}
 	}
 out:
+	free(subj);
+	free(ssubj);
 	gp_seal_free(seal);
 	X509_free(signer);
 	free(prop);

@@ -118,4 +118,29 @@ expect "digests: sign" st sign --seal "$d/p-gif.seal" --cert "$d/other.pem" --ke
 expect "digests: verify" st verify --trust "$d/root.pem" --doc "$T/doc.bin" "$d/p.sig"
 grep -q "^holder *pass *the signer is in the seal's digest list" "$T/stdout" && ok "digests: holder found by digest" || not_ok "digests: holder found by digest"
 
+# Chinese names: the maker's and the signer's subjects print as UTF-8, in
+# text and JSON, as openssl x509 -nameopt utf8 prints them (no \xE7 escapes)
+cn_maker="示例市印章制作中心" cn_holder="张三丰"
+enckey sm2 "$d/cnmaker"; enckey sm2 "$d/cnholder"
+openssl req -new -utf8 -key "$d/cnmaker.plain" -out "$d/cnmaker.csr" -subj "/C=CN/O=示例市人民政府/CN=$cn_maker" -sm3 -sigopt "distid:$SM2_ID"
+openssl req -new -utf8 -key "$d/cnholder.plain" -out "$d/cnholder.csr" -subj "/C=CN/CN=$cn_holder" -sm3 -sigopt "distid:$SM2_ID"
+expect "a maker with a Chinese name" ct issue --ca root --profile seal-signer --csr "$d/cnmaker.csr" --out "$d/cnmaker.pem" $PASS
+expect "a holder with a Chinese name" ct issue --ca root --profile person --csr "$d/cnholder.csr" --out "$d/cnholder.pem" $PASS
+grep -q "CN=$cn_maker" <<<"$(openssl x509 -in "$d/cnmaker.pem" -noout -subject -nameopt utf8,sep_comma_plus,-esc_msb)" &&
+	ok "openssl reads the maker's CN as $cn_maker" || not_ok "openssl reads the maker's CN as $cn_maker"
+expect "make a seal by it" st make --maker-cert "$d/cnmaker.pem" --maker-key "$d/cnmaker.key" $PASS --id CN-1 --name "示例市民政局" \
+	--holder "$d/cnholder.pem" --image "$T/seal.png" --image-type PNG --width 40 --height 40 --out "$d/cn.seal"
+expect "sign as the holder" st sign --seal "$d/cn.seal" --cert "$d/cnholder.pem" --key "$d/cnholder.key" $PASS --doc "$T/doc.bin" --out "$d/cn.sig"
+# no_escapes WHAT: stdout names both in UTF-8 and holds no \x or \U escape
+no_escapes() {
+	if grep -q "CN=$cn_maker" "$T/stdout" && grep -q "$2" "$T/stdout" && ! grep -Eq '\\(x|X|u|U)[0-9A-Fa-f]{2}' "$T/stdout"; then
+		ok "$1: UTF-8 names, no escapes"; else not_ok "$1: UTF-8 names, no escapes"; show 5 "$T/stdout"; fi
+}
+expect "show the signature" st show "$d/cn.sig"; no_escapes "show" "CN=$cn_holder"
+expect "show --json" st --json show "$d/cn.sig"; no_escapes "show --json" "CN=$cn_holder"
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if sys.argv[2] in j["maker"] and sys.argv[3] in j["signature"]["signer"] else 1)' \
+	"$T/stdout" "CN=$cn_maker" "CN=$cn_holder" && ok "show --json: the names decode as UTF-8" || not_ok "show --json: the names decode as UTF-8"
+expect "verify" st verify --trust "$d/root.pem" "$d/cn.sig"; no_escapes "verify" "CN=$cn_holder"
+expect "verify --json" st --json verify --trust "$d/root.pem" "$d/cn.sig"; no_escapes "verify --json" "CN=$cn_holder"
+
 finish
