@@ -20,6 +20,7 @@
 
 #include <govpki/config.h>
 #include <govpki/profile.h>
+#include <govpki/x509util.h>
 
 #include "error_int.h"
 #include "profile_int.h"
@@ -629,7 +630,7 @@ static const struct builtin builtins[] = {
 	  "clientAuth", 0, "CN", SUBJ_ORG ",serialNumber", "DNS,IP,URI", 0, 0, 1 },
 	{ "seal-signer", NULL, 1095, 0, -1,
 	  KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION,
-	  "", 0, "O,CN", SUBJ_ORG, "", 0, 0, 2 },
+	  GP_OID_SEAL_MAKER, 0, "O,CN", SUBJ_ORG, "", 0, 0, 2 },
 	/* RFC 6960 §4.2.2.2: a delegated responder has id-kp-OCSPSigning;
 	 * short-lived because nocheck means it is never revocation-checked */
 	{ "ocsp-signer", NULL, 90, 0, -1, KU_DIGITAL_SIGNATURE,

@@ -417,9 +417,48 @@ out:
 	return r;
 }
 
+/* oid among the EKUs or the certificate policies of x */
 static int
-check_maker(X509 *maker, EVP_PKEY *key)
+has_mark(X509 *x, const ASN1_OBJECT *oid)
 {
+	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
+	CERTIFICATEPOLICIES *pol = X509_get_ext_d2i(x, NID_certificate_policies, NULL, NULL);
+	int i, found = 0;
+
+	for (i = 0; eku != NULL && !found && i < sk_ASN1_OBJECT_num(eku); i++)
+		found = OBJ_cmp(sk_ASN1_OBJECT_value(eku, i), oid) == 0;
+	for (i = 0; pol != NULL && !found && i < sk_POLICYINFO_num(pol); i++)
+		found = OBJ_cmp(sk_POLICYINFO_value(pol, i)->policyid, oid) == 0;
+	EXTENDED_KEY_USAGE_free(eku);
+	CERTIFICATEPOLICIES_free(pol);
+	return found;
+}
+
+int
+gp_seal_maker_check(X509 *maker, const char *oid)
+{
+	ASN1_OBJECT *o;
+	int found;
+
+	if (maker == NULL)
+		return gp_err(GP_E_INVALID, "gp_seal_maker_check: NULL certificate");
+	if (oid == NULL)
+		oid = GP_OID_SEAL_MAKER;
+	if ((o = OBJ_txt2obj(oid, 1)) == NULL)
+		return gp_err_ossl(GP_E_INVALID, "the seal maker mark '%.64s' is not a dotted OID", oid);
+	found = has_mark(maker, o);
+	ASN1_OBJECT_free(o);
+	if (!found)
+		return gp_err(GP_E_POLICY, "the maker's certificate is not of the seal-signer profile "
+		    "(no extended key usage or policy %.64s)", oid);
+	return 0;
+}
+
+static int
+check_maker(X509 *maker, EVP_PKEY *key, const char *oid)
+{
+	int r;
+
 	uint32_t ku;
 
 	if (maker == NULL || key == NULL)
@@ -429,6 +468,10 @@ check_maker(X509 *maker, EVP_PKEY *key)
 	ku = X509_get_key_usage(maker);
 	if (ku != UINT32_MAX && !(ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)))
 		return gp_err(GP_E_POLICY, "the maker's certificate may not sign (key usage)");
+	/* only the seal-signer profile makes seals: a person's certificate
+	 * must not mint an "official" seal */
+	if ((r = gp_seal_maker_check(maker, oid)) != 0)
+		return r;
 	return 0;
 }
 
@@ -454,7 +497,7 @@ gp_seal_make(unsigned char **der, size_t *len, const gp_seal_params *p,
 		*len = 0;
 	if (der == NULL || len == NULL || p == NULL)
 		return gp_err(GP_E_INVALID, "gp_seal_make: NULL argument");
-	if ((r = check_maker(maker, maker_key)) != 0)
+	if ((r = check_maker(maker, maker_key, p->maker_oid)) != 0)
 		return r;
 	if (p->type != GP_SEAL_OFFICIAL && p->type != GP_SEAL_PERSONAL)
 		return gp_err(GP_E_INVALID, "seal type %d is neither official (1) nor personal (2)", p->type);

@@ -262,6 +262,21 @@ step_chain(gp_verify_result *res, const char *name, X509 *x, const gp_seal_verif
 	return r;
 }
 
+/* The maker's authority: its certificate is of the seal-signer profile
+ * (gp_seal_maker_check), so that a person's certificate cannot make a seal
+ * that verifies as official. */
+static int
+step_authority(gp_verify_result *res, X509 *maker, const char *oid)
+{
+	if (oid != NULL && strcmp(oid, "none") == 0)
+		return gp_vres_add(res, "seal-authority", GP_STEP_SKIP,
+		    "not checked: the maker's profile is not asked for (maker OID none)");
+	if (gp_seal_maker_check(maker, oid) == 0)
+		return gp_vres_add(res, "seal-authority", GP_STEP_PASS,
+		    "the maker is a seal signer (%s)", oid ? oid : GP_OID_SEAL_MAKER);
+	return gp_vres_add(res, "seal-authority", GP_STEP_FAIL, "%s", gp_error_last());
+}
+
 /* how a step names an SM2 value read as r || s (gp_seal_sig_check) */
 #define RAW_NOTE " (the SM2 value as raw r || s, not DER)"
 
@@ -319,7 +334,8 @@ seal_steps(gp_verify_result *res, const gp_seal *seal, const gp_seal_verify_para
 	int r;
 
 	if ((r = step_seal_sig(res, seal)) != 0 ||
-	    (r = step_chain(res, "seal-maker", seal->maker, p, at)) != 0)
+	    (r = step_chain(res, "seal-maker", seal->maker, p, at)) != 0 ||
+	    (r = step_authority(res, seal->maker, p->maker_oid)) != 0)
 		return r;
 	/* GM/T 0031-2025 (version 5): a time-stamp over the maker's signature */
 	if (seal->s4 != NULL && seal->s4->ts != NULL) {

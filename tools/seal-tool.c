@@ -19,6 +19,7 @@
 
 #include <govpki/govpki.h>
 #include <govpki/seal.h>
+#include <govpki/x509util.h>
 
 #include "cli.h"
 
@@ -271,9 +272,11 @@ static const char usage_make[] =
 	"make --maker-cert F --maker-key F --id ID --name NAME --holder CERT [--holder CERT]...\n"
 	"     --image F --image-type PNG|JPG|GIF|BMP|SVG --width MM --height MM --out F\n"
 	"     [--type official|personal] [--digests] [--valid-from T] [--valid-to T | --days N]\n"
-	"     [--vid VENDOR] [--pass-file F] [--no-register] [--force]\n"
+	"     [--vid VENDOR] [--pass-file F] [--no-register] [--force] [--maker-oid OID]\n"
 	"  Makes a GB/T 38540-2020 (version 4) seal signed by the maker (a seal-signer\n"
-	"  certificate) and records it in the seal register of the govpki home (--home,\n"
+	"  certificate: one with the extended key usage or policy OID --maker-oid, by\n"
+	"  default " GP_OID_SEAL_MAKER "; others are refused)\n"
+	"  and records it in the seal register of the govpki home (--home,\n"
 	"  --config or $GOVPKI_HOME; --no-register skips it). --digests lists the holders by\n"
 	"  their certificate digests (SM3 or SHA-256) instead of the certificates. An\n"
 	"  existing --out file is refused unless --force; on any failure it is left as it was.";
@@ -291,7 +294,8 @@ cmd_make(int argc, char **argv)
 		{ "valid-from", required_argument, NULL, 'f' }, { "valid-to", required_argument, NULL, 'u' },
 		{ "days", required_argument, NULL, 'd' }, { "vid", required_argument, NULL, 'v' },
 		{ "pass-file", required_argument, NULL, 'p' }, { "no-register", no_argument, NULL, 'N' },
-		{ "force", no_argument, NULL, 'F' }, CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
+		{ "force", no_argument, NULL, 'F' }, { "maker-oid", required_argument, NULL, 'M' },
+		CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
 	const char *mcert = NULL, *mkey = NULL, *image = NULL, *out = NULL, *pass_file = NULL, *holders[64];
 	cli_out o = { 0 };
 	gp_seal_params p;
@@ -311,6 +315,7 @@ cmd_make(int argc, char **argv)
 		switch (c) {
 		case 'c': mcert = optarg; break;
 		case 'k': mkey = optarg; break;
+		case 'M': p.maker_oid = optarg; break;
 		case 'i': p.id = optarg; break;
 		case 'n': p.name = optarg; break;
 		case 'H':
@@ -644,14 +649,18 @@ print_result(const gp_verify_result *res, const char *what)
 
 static const char usage_verify[] =
 	"verify --trust ROOTS.pem [--untrusted CERTS.pem] [--crl F]... [--tsa-trust F]\n"
-	"       [--ocsp URL|aia] [--at TIME] [--doc F | --hash HEX] [--no-register] FILE\n"
+	"       [--ocsp URL|aia] [--at TIME] [--doc F | --hash HEX] [--no-register]\n"
+	"       [--maker-oid OID|none] FILE\n"
 	"  Verifies a seal signature (or a seal alone) every step of GB/T 38540-2020: the\n"
 	"  signer's signature and chain, the time-stamp, the document, the seal's maker,\n"
 	"  validity and status in the register (when a govpki home is given), and that the\n"
 	"  signer holds the seal. Checks are made at the signing time (the time-stamp's when\n"
 	"  there is one) unless --at gives another. Without --doc or --hash the document is\n"
 	"  not checked. --ocsp asks an OCSP responder (URL, or each certificate's own with\n"
-	"  aia) about the signer's and the maker's certificates. Exit 7 when a step fails.";
+	"  aia) about the signer's and the maker's certificates. The seal's maker must be a\n"
+	"  seal signer: its certificate carries --maker-oid (default " GP_OID_SEAL_MAKER ")\n"
+	"  as extended key usage or policy; none skips that check (seals from elsewhere).\n"
+	"  Exit 7 when a step fails.";
 
 static int
 cmd_verify(int argc, char **argv)
@@ -659,7 +668,8 @@ cmd_verify(int argc, char **argv)
 	static const struct option lo[] = {
 		VERIFY_OPTS, { "at", required_argument, NULL, 'a' }, { "doc", required_argument, NULL, 'd' },
 		{ "hash", required_argument, NULL, 'x' }, { "no-register", no_argument, NULL, 'N' },
-		{ "ocsp", required_argument, NULL, 'O' }, CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
+		{ "ocsp", required_argument, NULL, 'O' }, { "maker-oid", required_argument, NULL, 'M' },
+		CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
 	const char *doc = NULL, *hex = NULL, *ocsp = NULL;
 	struct vopts v;
 	gp_seal_verify_params p;
@@ -682,6 +692,7 @@ cmd_verify(int argc, char **argv)
 		case 'x': hex = optarg; break;
 		case 'N': noreg = 1; break;
 		case 'O': ocsp = optarg; break;
+		case 'M': p.maker_oid = optarg; break;
 		default: return cli_help_or_bad_option(c, "verify", usage_verify, argv);
 		}
 	}

@@ -39,7 +39,13 @@ typedef struct gp_seal_params {
 	const unsigned char *image;
 	size_t image_len;
 	long width_mm, height_mm;  /* 1..1000 */
+	const char *maker_oid;     /* the seal-signer mark the maker needs; NULL: GP_OID_SEAL_MAKER */
 } gp_seal_params;
+
+/* 0 when maker carries oid (NULL: GP_OID_SEAL_MAKER) in its extended key
+ * usage or its certificate policies: a certificate of the seal-signer
+ * profile; GP_E_POLICY (message naming the OID) when not. */
+GP_EXPORT int gp_seal_maker_check(X509 *maker, const char *oid);
 
 /* Parses a time as the seal tools take it: "YYYY-MM-DD" (00:00 UTC),
  * "YYYY-MM-DDTHH:MM:SSZ", "YYYYMMDDHHMMSSZ" or "@SECONDS" (Unix time).
@@ -164,6 +170,8 @@ typedef struct gp_seal_verify_params {
 	size_t doc_len;
 	const unsigned char *hash;
 	size_t hash_len;
+	const char *maker_oid;        /* the maker's mark (gp_seal_maker_check); NULL:
+	                               * GP_OID_SEAL_MAKER; "none": not checked */
 } gp_seal_verify_params;
 
 /*

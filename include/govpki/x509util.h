@@ -130,6 +130,15 @@ GP_EXPORT int gp_x509_fingerprint(const X509 *x, unsigned char out[32]);
 GP_EXPORT int gp_pubkey_hash(unsigned char out[32], const EVP_PKEY *pub);
 GP_EXPORT int gp_x509_key_hash(unsigned char out[32], const X509 *cert);
 
+/*
+ * The seal-signer profile's mark, an extended key usage the built-in
+ * seal-signer profile puts in its certificates: only a certificate with
+ * this OID (or the one configured instead) in its extended key usage or
+ * certificate policies may make a seal.  GB/T 38540 names no such OID; this
+ * one is under the UUID arc 2.25 (ITU-T X.667), unique without registration.
+ */
+#define GP_OID_SEAL_MAKER "2.25.31198377360615329361521784009443517563"
+
 #ifdef __cplusplus
 }
 #endif

@@ -51,8 +51,8 @@ for type in sm2 ec-p256 rsa2048 ed25519; do
 	grep -q "signature: VALID" "$T/stdout" && grep -q "^seal-status *pass" "$T/stdout" && ok "$type: every step passes" || not_ok "$type: every step passes"
 	expect "$type: verify with the hash" st verify --trust "$d/root.pem" --hash "$dochash" "$d/doc.sig"
 	expect "$type: verify without document" st --json verify --trust "$d/root.pem" "$d/doc.sig"
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); s={x["step"]:x["result"] for x in j["steps"]}; sys.exit(0 if j["valid"] and s["document"]=="skip" and len(s)==10 else 1)' "$T/stdout" &&
-		ok "$type: JSON lists 10 steps, document not checked" || not_ok "$type: JSON lists 10 steps, document not checked"
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); s={x["step"]:x["result"] for x in j["steps"]}; sys.exit(0 if j["valid"] and s["document"]=="skip" and len(s)==11 else 1)' "$T/stdout" &&
+		ok "$type: JSON lists 11 steps, document not checked" || not_ok "$type: JSON lists 11 steps, document not checked"
 	expect "$type: verify the seal alone" st verify --trust "$d/root.pem" "$d/s.seal"
 	expect "$type: show" st show --image-out "$d/img.out" "$d/s.seal"
 	cmp -s "$d/img.out" "$T/seal.png" && grep -q "SEAL-$type-1" "$T/stdout" && ok "$type: show writes the image" || not_ok "$type: show writes the image"
@@ -78,6 +78,25 @@ for type in sm2 ec-p256 rsa2048 ed25519; do
 	expect_fail "$type: signer not a holder: sign refuses" 4 "not one of the holders" st sign --seal "$d/s.seal" \
 		--cert "$d/other.pem" --key "$d/other.key" $PASS --doc "$T/doc.bin" --out "$d/x.sig"
 	[ ! -e "$d/x.sig" ] && ok "$type: nothing written" || not_ok "$type: nothing written"
+	# the maker's authority: a person's certificate (other.pem, profile
+	# person) may not make a seal, and a seal it made anyway (its own EKU
+	# allowed with --maker-oid) does not verify VALID
+	expect_fail "$type: a person's certificate may not make a seal" 4 "not of the seal-signer profile" \
+		st make --maker-cert "$d/other.pem" --maker-key "$d/other.key" $PASS --id "PERSON-$type" --name forged \
+		--holder "$d/holder.pem" --image "$T/seal.png" --image-type PNG --width 9 --height 9 --out "$d/person.seal"
+	[ ! -e "$d/person.seal" ] && ok "$type: ... nothing written" || not_ok "$type: ... nothing written"
+	expect "$type: a person-made seal (its EKU emailProtection allowed)" st make --no-register --maker-oid 1.3.6.1.5.5.7.3.4 \
+		--maker-cert "$d/other.pem" --maker-key "$d/other.key" $PASS --id "PERSON-$type" --name forged \
+		--holder "$d/holder.pem" --image "$T/seal.png" --image-type PNG --width 9 --height 9 --out "$d/person.seal"
+	expect "$type: sign with the person-made seal" st sign --seal "$d/person.seal" --cert "$d/holder.pem" --key "$d/holder.key" $PASS \
+		--doc "$T/doc.bin" --out "$d/person.sig"
+	expect_fail "$type: verify: the maker is no seal signer" 7 "seal-authority: the maker's certificate is not of the seal-signer profile" \
+		st verify --no-register --trust "$d/root.pem" "$d/person.sig"
+	grep -q "^seal-maker *pass" "$T/stdout" && grep -q "^signature: INVALID" "$T/stdout" &&
+		ok "$type: ... though its chain holds" || not_ok "$type: ... though its chain holds"
+	expect "$type: verify: the real maker is a seal signer" st --json verify --trust "$d/root.pem" "$d/doc.sig"
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); s={x["step"]: x["result"] for x in j["steps"]}; sys.exit(0 if j["valid"] and s.get("seal-authority")=="pass" else 1)' "$T/stdout" &&
+		ok "$type: ... seal-authority pass (JSON)" || not_ok "$type: ... seal-authority pass (JSON)"
 	# a maker from another CA, and a wrong trust anchor
 	mkdir -p "$d/o"; GOVPKI_HOME="$d/o/home" mkca "$type" "$d/o" other
 	GOVPKI_HOME="$d/o/home" mkcert "$type" "$d/o" other seal-signer "$d/o/maker" "Rogue Maker"

@@ -21,6 +21,7 @@
 #include <govpki/config.h>
 #include <govpki/error.h>
 #include <govpki/profile.h>
+#include <govpki/x509util.h>
 
 #include "../../ca/profile_int.h"
 
@@ -262,7 +263,13 @@ test_builtins(void **state)
 	p = gp_profiles_get(ps, "device");
 	assert_int_equal(p->key_usage, KU_DIGITAL_SIGNATURE | KU_KEY_AGREEMENT);
 	p = gp_profiles_get(ps, "seal-signer");
-	assert_int_equal(sk_ASN1_OBJECT_num(p->eku), 0);
+	/* the mark only a seal maker has (seal-tool make and verify check it) */
+	assert_int_equal(sk_ASN1_OBJECT_num(p->eku), 1);
+	{
+		ASN1_OBJECT *mark = OBJ_txt2obj(GP_OID_SEAL_MAKER, 1);
+		assert_int_equal(OBJ_cmp(sk_ASN1_OBJECT_value(p->eku, 0), mark), 0);
+		ASN1_OBJECT_free(mark);
+	}
 	assert_true(has_str(p->subj_required, "O"));
 	p = gp_profiles_get(ps, "ocsp-signer");
 	assert_true(has_oid(p->eku, NID_OCSP_sign));

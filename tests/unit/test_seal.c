@@ -17,6 +17,7 @@
 
 #include <govpki/govpki.h>
 #include <govpki/seal.h>
+#include <govpki/x509util.h>
 
 #include "../../seal/seal_asn1.h"
 #include "testutil.h"
@@ -102,7 +103,7 @@ world_make(struct world *w, gp_key_type t)
 	assert_int_equal(gp_key_generate(&w->other_key, t), 0);
 	assert_int_equal(gp_key_generate(&w->tsa_key, GP_KEY_EC_P256), 0);
 	w->root = mkcert(w->root_key, "Root", NULL, NULL, 1, NULL);
-	w->maker = mkcert(w->maker_key, "Maker", w->root, w->root_key, 0, NULL);
+	w->maker = mkcert(w->maker_key, "Maker", w->root, w->root_key, 0, GP_OID_SEAL_MAKER);
 	w->holder = mkcert(w->holder_key, "Holder", w->root, w->root_key, 0, NULL);
 	w->other = mkcert(w->other_key, "Other", w->root, w->root_key, 0, NULL);
 	w->tsa = mkcert(w->tsa_key, "TSA", w->root, w->root_key, 0, "critical,timeStamping");
@@ -358,6 +359,13 @@ test_make_bad(void **state)
 	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, NULL), GP_E_INVALID);
 	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.holder_key), GP_E_INVALID);
 	assert_non_null(strstr(gp_error_last(), "does not belong"));
+	/* a certificate without the seal-signer mark may not make a seal */
+	assert_int_equal(gp_seal_make(&der, &len, &p, w.holder, w.holder_key), GP_E_POLICY);
+	assert_null(der);
+	assert_int_equal(gp_seal_maker_check(w.maker, NULL), 0);
+	assert_int_equal(gp_seal_maker_check(w.holder, NULL), GP_E_POLICY);
+	assert_int_equal(gp_seal_maker_check(w.maker, "not-an-oid"), GP_E_INVALID);
+	assert_int_equal(gp_seal_maker_check(NULL, NULL), GP_E_INVALID);
 	p.type = 3;
 	assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), GP_E_INVALID);
 	params_init(&p, h, 1);
@@ -422,7 +430,8 @@ test_sign_verify(void **state)
 		assert_int_equal(gp_seal_sig_verify(&r, sig, siglen, &vp), 0);
 		assert_true(gp_verify_result_ok(r));
 		assert_null(gp_verify_result_reason(r));
-		assert_int_equal(gp_verify_result_count(r), 10);
+		assert_int_equal(gp_verify_result_count(r), 11);
+		assert_int_equal(step(r, "seal-authority"), GP_STEP_PASS);
 		assert_int_equal(step(r, "document"), GP_STEP_PASS);
 		assert_int_equal(step(r, "seal-status"), GP_STEP_SKIP);
 		assert_int_equal(step(r, "time-stamp"), GP_STEP_SKIP);
