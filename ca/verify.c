@@ -101,13 +101,30 @@ cb_fail(X509_STORE_CTX *ctx, X509 *x, int depth, int err)
 }
 
 /*
+ * The verifier of ctx.  OpenSSL checks the path of a CRL signed by another
+ * key than the certificate's issuer in a nested X509_STORE_CTX
+ * (check_crl_path) that inherits the callbacks but not the app data: the
+ * verifier is that of the outermost context.
+ */
+static gp_verifier *
+ctx_verifier(X509_STORE_CTX *ctx)
+{
+	gp_verifier *v = NULL;
+
+	for (; ctx != NULL && (v = X509_STORE_CTX_get_app_data(ctx)) == NULL;
+	    ctx = X509_STORE_CTX_get0_parent_ctx(ctx))
+		;
+	return v;
+}
+
+/*
  * The verdict callback: SM2 CRL signatures first (lib/x509util.c), then
  * the revocation policy; the first failure is kept for the result.
  */
 static int
 v_cb(int ok, X509_STORE_CTX *ctx)
 {
-	gp_verifier *v = X509_STORE_CTX_get_app_data(ctx);
+	gp_verifier *v = ctx_verifier(ctx);
 	int err, depth;
 
 	ok = gp_x509_sm2_verify_cb(ok, ctx);
@@ -170,7 +187,7 @@ check_time(X509_STORE_CTX *ctx, gp_verifier *v, X509 *x, int depth)
 static int
 v_verify(X509_STORE_CTX *ctx)
 {
-	gp_verifier *v = X509_STORE_CTX_get_app_data(ctx);
+	gp_verifier *v = ctx_verifier(ctx);
 	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
 	X509_STORE_CTX_verify_cb cb = X509_STORE_CTX_get_verify_cb(ctx);
 	int n = sk_X509_num(chain) - 1;
@@ -220,7 +237,7 @@ v_verify(X509_STORE_CTX *ctx)
 static int
 v_check_crl(X509_STORE_CTX *ctx, X509_CRL *crl)
 {
-	gp_verifier *v = X509_STORE_CTX_get_app_data(ctx);
+	gp_verifier *v = ctx_verifier(ctx);
 	X509 *issuer = X509_STORE_CTX_get0_current_issuer(ctx);
 	X509 *x = X509_STORE_CTX_get_current_cert(ctx);
 	unsigned long scope = 0;
@@ -1099,6 +1116,17 @@ gp_verifier_new(gp_verifier **out, STACK_OF(X509) *anchors, STACK_OF(X509) *untr
 			ASN1_OBJECT_free(o);
 			ERR_clear_error();
 			r = gp_err(GP_E_INVALID, "'%.100s' is not a policy OID", opts->policies[i]);
+			goto out;
+		}
+	}
+	/* RFC 5280 §6.1.1 (c): no initial-policy-set given is {anyPolicy};
+	 * OpenSSL would take an empty set as a user-constrained one that no
+	 * policy meets, and refuse every path that requires explicit policy */
+	if (sk_ASN1_OBJECT_num(v->policies) == 0) {
+		ASN1_OBJECT *any = OBJ_nid2obj(NID_any_policy);
+
+		if (any == NULL || !sk_ASN1_OBJECT_push(v->policies, OBJ_dup(any))) {
+			r = gp_err_ossl(GP_E_NOMEM, "out of memory");
 			goto out;
 		}
 	}
