@@ -24,6 +24,7 @@ gp_strerror(int code)
 		"store is busy", "I/O error", "bad passphrase",
 		"unsupported store version", "configuration error",
 		"invalid state", "read-only", "verification failed",
+		"permission denied",
 	};
 	int i = -code;
 

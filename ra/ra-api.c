@@ -165,6 +165,30 @@ check_filter(hresp *rs, const char *name, const char *v, size_t max)
 	return 0;
 }
 
+/* The answer to a check of the library that refused (GP_E_DENIED): 403
+ * with the rule as the problem type, or 404 for another applicant's
+ * request (not told apart from none); any other failure as reply_gp. */
+static int
+reply_denied(hresp *rs, int r, int rule, const char *what)
+{
+	if (r != GP_E_DENIED)
+		return reply_gp(rs, r, what);
+	if (rule == GP_RA_RULE_OTHERS)
+		return problem(rs, 404, "not-found", "Not found", "%s", ra_error_last());
+	return problem(rs, 403, gp_ra_rule_name(rule), "Forbidden", "%s", ra_error_last());
+}
+
+/* The principal the library's checks take: the endpoint table lets no
+ * anonymous caller reach a handler that needs one, so this only guards. */
+static const gp_ra_principal *
+who_p(hreq *rq, hresp *rs)
+{
+	if (rq->who.p == NULL)
+		problem(rs, 401, "unauthenticated", "Authentication required",
+		    "this needs an API token or an officer certificate");
+	return rq->who.p;
+}
+
 static json_t *
 request_json(const gp_ra_request *q)
 {
@@ -420,7 +444,7 @@ h_submit(worker *w, hreq *rq, hresp *rs)
 	wop op;
 	char *sans = NULL;
 	size_t i, sl = 0;
-	int r;
+	int r, rule;
 
 	memset(&op, 0, sizeof(op));
 	if (parse_body(rq, rs, &j) != 0 || check_fields(rs, j, "request", top) != 0)
@@ -469,10 +493,11 @@ h_submit(worker *w, hreq *rq, hresp *rs)
 		    sub.profile);
 		goto out;
 	}
-	if (rq->who.role == ROLE_APPLICANT && !gp_ra_token_allows(rq->who.token, prof)) {
-		problem(rs, 403, "profile-not-allowed", "Forbidden",
-		    "this token may not request profile '%.64s' (allowed: %s)", sub.profile,
-		    rq->who.token->profiles);
+	/* a token within its profiles (gp_ra_may_submit) */
+	if (who_p(rq, rs) == NULL)
+		goto out;
+	if ((r = gp_ra_may_submit(&rule, w->ra, rq->who.p, prof)) != 0) {
+		reply_denied(rs, r, rule, "request refused");
 		goto out;
 	}
 	/* what the CA is (its path length, its own revocation), before the CSR */
@@ -481,7 +506,7 @@ h_submit(worker *w, hreq *rq, hresp *rs)
 		    ra_error_last());
 		goto out;
 	}
-	sub.submitter = rq->who.name;
+	sub.submitter = gp_ra_principal_name(rq->who.p);
 	/* the CSR checks here, on this thread; the write in the writer's group */
 	if ((r = gp_ra_submit_check(w->ra, &sub)) == 0) {
 		op.kind = WOP_SUBMIT;
@@ -533,7 +558,7 @@ h_list_requests(worker *w, hreq *rq, hresp *rs)
 	struct list_ctx l = { NULL, 0, 0, 0 };
 	gp_ra_filter f;
 	json_t *j;
-	int r;
+	int r, rule;
 
 	memset(&f, 0, sizeof(f));
 	f.status = -1;
@@ -550,13 +575,11 @@ h_list_requests(worker *w, hreq *rq, hresp *rs)
 	if (check_filter(rs, "profile", f.profile, 64) != 0 ||
 	    check_filter(rs, "submitter", f.submitter, 200) != 0)
 		return 0;
-	if (rq->who.role == ROLE_APPLICANT) {
-		/* applicants see their own requests only */
-		if (f.submitter != NULL && strcmp(f.submitter, rq->who.name) != 0)
-			return problem(rs, 403, "forbidden", "Forbidden",
-			    "applicants list only their own requests (submitter %s)", rq->who.name);
-		f.submitter = rq->who.name;
-	}
+	/* applicants see their own requests only (gp_ra_may_list) */
+	if (who_p(rq, rs) == NULL)
+		return 0;
+	if ((r = gp_ra_may_list(&rule, w->ra, rq->who.p, &f)) != 0)
+		return reply_denied(rs, r, rule, "listing requests");
 	f.limit = l.limit + 1;
 	l.items = json_array();
 	r = gp_ra_request_list(w->ra, &f, list_req_cb, &l);
@@ -577,12 +600,12 @@ h_list_requests(worker *w, hreq *rq, hresp *rs)
 }
 
 /* Loads the request of the path; applicants only their own (others: 404,
- * so as not to tell which ids exist). */
+ * so as not to tell which ids exist: gp_ra_may_read). */
 static int
 load_request(worker *w, hreq *rq, hresp *rs, gp_ra_request **q)
 {
 	int64_t id;
-	int r;
+	int r, rule;
 
 	*q = NULL;
 	if (parse_id(rq->param, &id) != 0) {
@@ -593,10 +616,11 @@ load_request(worker *w, hreq *rq, hresp *rs, gp_ra_request **q)
 		reply_gp(rs, r, "request");
 		return -1;
 	}
-	if (rq->who.role == ROLE_APPLICANT && strcmp((*q)->submitter, rq->who.name) != 0) {
+	if (who_p(rq, rs) == NULL || (r = gp_ra_may_read(&rule, w->ra, rq->who.p, *q)) != 0) {
+		if (rq->who.p != NULL)
+			reply_denied(rs, r, rule, "request");
 		gp_ra_request_free(*q);
 		*q = NULL;
-		problem(rs, 404, "not-found", "Not found", "no request %lld of yours", (long long)id);
 		return -1;
 	}
 	return 0;
@@ -614,17 +638,24 @@ h_get_request(worker *w, hreq *rq, hresp *rs)
 	return 0;
 }
 
-/* 1 when request id is a revocation that who did not submit: what the
- * library refused (GP_E_POLICY) was its aim, the officer's own certificate. */
+/* The officer may decide request id (gp_ra_may_decide: role, own request,
+ * own certificate); 0, or -1 with rs filled. */
 static int
-own_certificate_request(worker *w, int64_t id, const char *who)
+may_decide(worker *w, hreq *rq, hresp *rs, int64_t id, int approve)
 {
 	gp_ra_request *q = NULL;
-	int own = gp_ra_request_get(w->ra, id, &q) == 0 && q->kind == GP_RA_REVOKE &&
-	    strcmp(q->submitter, who) != 0;
+	int r, rule;
 
+	if (who_p(rq, rs) == NULL)
+		return -1;
+	if ((r = gp_ra_request_get(w->ra, id, &q)) == 0)
+		r = gp_ra_may_decide(&rule, w->ra, rq->who.p, q, approve);
 	gp_ra_request_free(q);
-	return own;
+	if (r != 0) {
+		reply_denied(rs, r, rule, approve ? "approve" : "reject");
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -644,6 +675,8 @@ h_approve(worker *w, hreq *rq, hresp *rs)
 		problem(rs, 404, "not-found", "Not found", "no request '%.64s'", rq->param);
 		goto out;
 	}
+	if (may_decide(w, rq, rs, id, 1) != 0)
+		goto out;
 	/* checks and the certificate's signature here, on this thread; the
 	 * approval, certificate and final state in the writer's group */
 	if ((r = gp_ra_approve_prepare(&appr, w->ra, id, rq->who.officer,
@@ -656,10 +689,9 @@ h_approve(worker *w, hreq *rq, hresp *rs)
 		fin = op.fin;
 	}
 	if (r != 0) {
-		if (r == GP_E_POLICY && own_certificate_request(w, id, rq->who.name))
-			problem(rs, 403, "own-certificate", "Forbidden", "%s", ra_error_last());
-		else if (r == GP_E_POLICY)
-			problem(rs, 403, "own-request", "Forbidden", "%s", ra_error_last());
+		/* the library's own checks by name (gp_ra_may_decide passed) */
+		if (r == GP_E_POLICY)
+			problem(rs, 403, "forbidden", "Forbidden", "%s", ra_error_last());
 		else if (r == GP_E_EXISTS)
 			problem(rs, 409, "already-approved", "Already approved", "%s", ra_error_last());
 		else if (r == GP_E_STATE)
@@ -705,6 +737,8 @@ h_reject(worker *w, hreq *rq, hresp *rs)
 		problem(rs, 404, "not-found", "Not found", "no request '%.64s'", rq->param);
 		goto out;
 	}
+	if (may_decide(w, rq, rs, id, 0) != 0)
+		goto out;
 	{
 		struct rejection c = { id, rq->who.officer,
 		    json_string_value(json_object_get(j, "reason")) };
@@ -912,39 +946,6 @@ h_list_certs(worker *w, hreq *rq, hresp *rs)
 	return reply_json(rs, 200, j);
 }
 
-struct issued_to_ctx {
-	const unsigned char *sn;
-	size_t snlen;
-	int found;
-};
-
-static int
-issued_to_cb(void *arg, const gp_ra_request *q)
-{
-	struct issued_to_ctx *c = arg;
-
-	if (q->kind == GP_RA_ISSUE && q->serial_len == c->snlen &&
-	    memcmp(q->serial, c->sn, c->snlen) == 0) {
-		c->found = 1;
-		return 1;       /* stop */
-	}
-	return 0;
-}
-
-/* 1 when submitter's issued requests include the certificate sn. */
-static int
-issued_to(worker *w, const char *submitter, const unsigned char *sn, size_t snlen)
-{
-	struct issued_to_ctx c = { sn, snlen, 0 };
-	gp_ra_filter f;
-
-	memset(&f, 0, sizeof(f));
-	f.status = GP_RA_ISSUED;
-	f.submitter = submitter;
-	gp_ra_request_list(w->ra, &f, issued_to_cb, &c);
-	return c.found;
-}
-
 int
 h_revoke(worker *w, hreq *rq, hresp *rs)
 {
@@ -955,7 +956,7 @@ h_revoke(worker *w, hreq *rq, hresp *rs)
 	size_t snlen;
 	json_t *j = NULL;
 	const char *ch, *sg;
-	int reason, r, stored = GP_REASON_NONE;
+	int reason, r, rule, stored = GP_REASON_NONE;
 	int64_t id;
 
 	if (parse_body(rq, rs, &j) != 0 || check_fields(rs, j, "revocation", top) != 0)
@@ -1018,13 +1019,12 @@ h_revoke(worker *w, hreq *rq, hresp *rs)
 	/* an application asks only for the certificates issued on its own
 	 * requests (as an ACME account revokes what it ordered, RFC 8555 §7.6);
 	 * officers vet every revocation request either way */
-	if (rq->who.role == ROLE_APPLICANT && !issued_to(w, rq->who.name, sn, snlen)) {
-		problem(rs, 403, "not-your-certificate", "Forbidden",
-		    "certificate %s was not issued on a request of yours", rq->param);
+	if ((r = gp_ra_may_revoke(&rule, w->ra, rq->who.p, sn, snlen)) != 0) {
+		reply_denied(rs, r, rule, "revoke");
 		goto out;
 	}
 	{
-		struct revocation c = { &id, sn, snlen, reason, rq->who.name };
+		struct revocation c = { &id, sn, snlen, reason, gp_ra_principal_name(rq->who.p) };
 
 		r = write_call(do_submit_revoke, &c, 1);
 	}

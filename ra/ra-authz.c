@@ -20,9 +20,10 @@ const char *const ra_role_names[ROLE__N] = {
 /*
  * Who may call what.  The dispatcher (ra-http.c) checks this table before
  * any handler runs: a caller without credentials where the row needs some
- * gets 401, a caller whose role is not in the row 403.  Handlers check only
- * what depends on the object (an applicant sees its own requests; nobody
- * approves its own request).  docs/ra-api.md carries the table printed by
+ * gets 401, a caller whose role is not in the row 403.  What depends on
+ * the object (an applicant sees its own requests; nobody approves its own
+ * request) the handlers ask of the library (gp_ra_may_*, govpki/ra.h) with
+ * the caller's principal.  docs/ra-api.md carries the table printed by
  * `ra-server --print-authz-table`, and tests/integration/ra_authz.sh calls
  * every endpoint with every role from `--print-authz-table=tsv`.
  */

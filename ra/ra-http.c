@@ -597,7 +597,9 @@ authenticate(worker *w, hreq *rq, hresp *rs)
 		}
 		rq->who.role = ROLE_APPLICANT;
 		rq->who.token = t;
-		snprintf(rq->who.name, sizeof(rq->who.name), "token:%lld", (long long)t->id);
+		if (gp_ra_principal_token(&rq->who.p, t) != 0)
+			return problem(rs, 500, "internal", "Internal error", "%s", ra_error_last()), -1;
+		snprintf(rq->who.name, sizeof(rq->who.name), "%s", gp_ra_principal_name(rq->who.p));
 		return 0;
 	}
 	peers = peer_certs(rq->conn, &n);
@@ -643,7 +645,8 @@ authenticate(worker *w, hreq *rq, hresp *rs)
 				sk_X509_push(chain, x);
 		}
 		if (leaf != NULL &&
-		    gp_ra_officer_auth(w->ra, &o, ra_srv->set.officer_ca, leaf, chain) == 0) {
+		    gp_ra_officer_auth(w->ra, &o, ra_srv->set.officer_ca, leaf, chain) == 0 &&
+		    gp_ra_principal_officer(&rq->who.p, o) == 0) {
 			rq->who.role = o->role == GP_RA_ROLE_ADMIN ? ROLE_ADMIN :
 			    o->role == GP_RA_ROLE_AUDITOR ? ROLE_AUDITOR : ROLE_OFFICER;
 			snprintf(rq->who.officer, sizeof(rq->who.officer), "%s", o->name);
@@ -904,6 +907,7 @@ ra_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (rq == NULL)
 		return;
 	gp_ra_token_free(rq->who.token);
+	gp_ra_principal_free(rq->who.p);
 	free(rq->body);
 	free(rq);
 	*con_cls = NULL;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1653,21 +1654,22 @@ out:
 	return r;
 }
 
-int
-gp_ra_token_allows(const gp_ra_token *t, const gp_profile *prof)
+/* 1 when the profile list ("a,b" or "*") takes prof. */
+static int
+profiles_allow(const char *list, const gp_profile *prof)
 {
 	const char *p, *profile;
 	size_t n;
 
-	if (t == NULL || prof == NULL || t->profiles == NULL)
+	if (list == NULL || prof == NULL)
 		return 0;
 	profile = gp_profile_name(prof);
 	/* "*" is every end-entity profile: a token gets a CA profile only by
 	 * naming it (issue 21.1) */
-	if (strcmp(t->profiles, "*") == 0)
+	if (strcmp(list, "*") == 0)
 		return !gp_profile_is_ca(prof);
 	n = strlen(profile);
-	for (p = t->profiles; *p; ) {
+	for (p = list; *p; ) {
 		const char *e = strchr(p, ',');
 		size_t l = e ? (size_t)(e - p) : strlen(p);
 
@@ -1678,4 +1680,314 @@ gp_ra_token_allows(const gp_ra_token *t, const gp_profile *prof)
 		p = e + 1;
 	}
 	return 0;
+}
+
+int
+gp_ra_token_allows(const gp_ra_token *t, const gp_profile *prof)
+{
+	return t != NULL && profiles_allow(t->profiles, prof);
+}
+
+/* --------------------------------------------------------- principals */
+
+static const char *const rule_names[] = {
+	"none", "forbidden", "profile-not-allowed", "own-request", "own-certificate",
+	"not-your-certificate", "not-found",
+};
+
+const char *
+gp_ra_rule_name(int rule)
+{
+	return rule >= 0 && rule <= GP_RA_RULE_OTHERS ? rule_names[rule] : "forbidden";
+}
+
+static int
+principal_new(gp_ra_principal **out, int kind)
+{
+	if (out == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_principal: no output");
+	if ((*out = calloc(1, sizeof(**out))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	(*out)->kind = kind;
+	return 0;
+}
+
+int
+gp_ra_principal_officer(gp_ra_principal **out, const gp_ra_officer *o)
+{
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (o == NULL || (r = check_name("officer", o->name)) != 0)
+		return o == NULL ? gp_err(GP_E_INVALID, "gp_ra_principal_officer: no officer") : r;
+	if (o->role < GP_RA_ROLE_OFFICER || o->role > GP_RA_ROLE_AUDITOR)
+		return gp_err(GP_E_INVALID, "officer %s: unknown role %d", o->name, o->role);
+	if ((r = principal_new(out, GP_RA_PRINCIPAL_OFFICER)) != 0)
+		return r;
+	snprintf((*out)->officer, sizeof((*out)->officer), "%s", o->name);
+	snprintf((*out)->name, sizeof((*out)->name), "officer:%s", o->name);
+	(*out)->role = o->role;
+	return 0;
+}
+
+int
+gp_ra_principal_applicant(gp_ra_principal **out, const char *name, const char *profiles)
+{
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if ((r = check_text("applicant name", name, GP_RA_MAX_NAME + 16, 1)) != 0 ||
+	    (r = check_text("profiles", profiles, 512, 1)) != 0 ||
+	    (r = principal_new(out, GP_RA_PRINCIPAL_TOKEN)) != 0)
+		return r;
+	snprintf((*out)->name, sizeof((*out)->name), "%s", name);
+	if (((*out)->profiles = strdup(profiles)) == NULL) {
+		gp_ra_principal_free(*out);
+		*out = NULL;
+		return gp_err(GP_E_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int
+gp_ra_principal_token(gp_ra_principal **out, const gp_ra_token *t)
+{
+	char name[32];
+
+	if (out != NULL)
+		*out = NULL;
+	if (t == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_principal_token: no token");
+	/* the submitter name ra-server has always stored for a token */
+	snprintf(name, sizeof(name), "token:%lld", (long long)t->id);
+	return gp_ra_principal_applicant(out, name, t->profiles);
+}
+
+int
+gp_ra_principal_holder(gp_ra_principal **out, const unsigned char *serial, size_t serial_len)
+{
+	char hex[2 * GP_SERIAL_MAX + 1];
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (serial == NULL || serial_len == 0 || serial_len > GP_SERIAL_MAX)
+		return gp_err(GP_E_INVALID, "gp_ra_principal_holder: bad serial");
+	if ((r = principal_new(out, GP_RA_PRINCIPAL_HOLDER)) != 0)
+		return r;
+	memcpy((*out)->serial, serial, serial_len);
+	(*out)->serial_len = serial_len;
+	gp_hex_encode(hex, serial, serial_len);
+	snprintf((*out)->name, sizeof((*out)->name), "holder:%s", hex);
+	return 0;
+}
+
+int
+gp_ra_principal_admin(gp_ra_principal **out, const char *actor)
+{
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if ((r = check_text("actor", actor, GP_RA_MAX_NAME + 16, 1)) != 0 ||
+	    (r = principal_new(out, GP_RA_PRINCIPAL_ADMIN)) != 0)
+		return r;
+	snprintf((*out)->name, sizeof((*out)->name), "%s", actor);
+	return 0;
+}
+
+void
+gp_ra_principal_free(gp_ra_principal *p)
+{
+	if (p == NULL)
+		return;
+	free(p->profiles);
+	free(p);
+}
+
+int
+gp_ra_principal_kind(const gp_ra_principal *p)
+{
+	return p != NULL ? p->kind : 0;
+}
+
+const char *
+gp_ra_principal_name(const gp_ra_principal *p)
+{
+	return p != NULL ? p->name : "";
+}
+
+/* GP_E_DENIED under rule, with the message. */
+static int
+deny(int *rule, int which, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+deny(int *rule, int which, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (rule != NULL)
+		*rule = which;
+	return gp_err(GP_E_DENIED, "%s", msg);
+}
+
+/* The start of every check: arguments, *rule cleared. */
+static int
+may_begin(int *rule, gp_ra *ra, const gp_ra_principal *p, const char *what)
+{
+	if (rule != NULL)
+		*rule = GP_RA_RULE_NONE;
+	if (ra == NULL || p == NULL)
+		return gp_err(GP_E_INVALID, "%s: bad arguments", what);
+	return 0;
+}
+
+/* An officer who may act on requests: role officer or admin (auditors
+ * read only). */
+static int
+acting_officer(const gp_ra_principal *p)
+{
+	return p->kind == GP_RA_PRINCIPAL_OFFICER &&
+	    (p->role == GP_RA_ROLE_OFFICER || p->role == GP_RA_ROLE_ADMIN);
+}
+
+int
+gp_ra_may_submit(int *rule, gp_ra *ra, const gp_ra_principal *p, const gp_profile *profile)
+{
+	int r;
+
+	if ((r = may_begin(rule, ra, p, "gp_ra_may_submit")) != 0)
+		return r;
+	if (profile == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_may_submit: no profile");
+	if (p->kind == GP_RA_PRINCIPAL_TOKEN)
+		return profiles_allow(p->profiles, profile) ? 0 : deny(rule, GP_RA_RULE_SCOPE,
+		    "%s may not request profile '%.64s' (allowed: %.200s)", p->name,
+		    gp_profile_name(profile), p->profiles);
+	if (acting_officer(p) || p->kind == GP_RA_PRINCIPAL_ADMIN)
+		return 0;
+	return deny(rule, GP_RA_RULE_ROLE, "%s may not submit requests", p->name);
+}
+
+int
+gp_ra_may_read(int *rule, gp_ra *ra, const gp_ra_principal *p, const gp_ra_request *q)
+{
+	int r;
+
+	if ((r = may_begin(rule, ra, p, "gp_ra_may_read")) != 0)
+		return r;
+	if (q == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_may_read: no request");
+	if (p->kind == GP_RA_PRINCIPAL_OFFICER || p->kind == GP_RA_PRINCIPAL_ADMIN)
+		return 0;
+	if (p->kind == GP_RA_PRINCIPAL_TOKEN)
+		return q->submitter != NULL && strcmp(q->submitter, p->name) == 0 ? 0 :
+		    deny(rule, GP_RA_RULE_OTHERS, "no request %lld of yours", (long long)q->id);
+	return deny(rule, GP_RA_RULE_ROLE, "%s may not read requests", p->name);
+}
+
+int
+gp_ra_may_list(int *rule, gp_ra *ra, const gp_ra_principal *p, gp_ra_filter *f)
+{
+	int r;
+
+	if ((r = may_begin(rule, ra, p, "gp_ra_may_list")) != 0)
+		return r;
+	if (f == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_may_list: no filter");
+	if (p->kind == GP_RA_PRINCIPAL_OFFICER || p->kind == GP_RA_PRINCIPAL_ADMIN)
+		return 0;
+	if (p->kind != GP_RA_PRINCIPAL_TOKEN)
+		return deny(rule, GP_RA_RULE_ROLE, "%s may not list requests", p->name);
+	/* applicants see their own requests only */
+	if (f->submitter != NULL && strcmp(f->submitter, p->name) != 0)
+		return deny(rule, GP_RA_RULE_ROLE, "applicants list only their own requests "
+		    "(submitter %s)", p->name);
+	f->submitter = p->name;
+	return 0;
+}
+
+int
+gp_ra_may_decide(int *rule, gp_ra *ra, const gp_ra_principal *p, const gp_ra_request *q,
+    int approve)
+{
+	int r;
+
+	if ((r = may_begin(rule, ra, p, "gp_ra_may_decide")) != 0)
+		return r;
+	if (q == NULL)
+		return gp_err(GP_E_INVALID, "gp_ra_may_decide: no request");
+	if (!acting_officer(p))
+		return deny(rule, GP_RA_RULE_ROLE, "%s may not %s requests", p->name,
+		    approve ? "approve" : "reject");
+	/* dual control: the submitter is not one of the approvers */
+	if (approve && q->submitter != NULL && strcmp(q->submitter, p->name) == 0)
+		return deny(rule, GP_RA_RULE_OWN_REQUEST, "officer %s submitted request %lld and "
+		    "cannot approve it", p->officer, (long long)q->id);
+	if ((r = own_certificate(ra, q, p->officer)) == GP_E_POLICY)
+		return deny(rule, GP_RA_RULE_OWN_CERT, "%s", gp_error_last());
+	return r;
+}
+
+/* 1 when the certificate sn was issued on one of submitter's requests. */
+struct issued_to_ctx {
+	const unsigned char *sn;
+	size_t snlen;
+	int found;
+};
+
+static int
+issued_to_cb(void *arg, const gp_ra_request *q)
+{
+	struct issued_to_ctx *c = arg;
+
+	if (q->kind == GP_RA_ISSUE && q->serial_len == c->snlen &&
+	    memcmp(q->serial, c->sn, c->snlen) == 0) {
+		c->found = 1;
+		return 1;       /* stop */
+	}
+	return 0;
+}
+
+int
+gp_ra_may_revoke(int *rule, gp_ra *ra, const gp_ra_principal *p, const unsigned char *serial,
+    size_t serial_len)
+{
+	struct issued_to_ctx c = { serial, serial_len, 0 };
+	char hex[2 * GP_SERIAL_MAX + 1];
+	gp_ra_filter f;
+	int r;
+
+	if ((r = may_begin(rule, ra, p, "gp_ra_may_revoke")) != 0)
+		return r;
+	if (serial == NULL || serial_len == 0 || serial_len > GP_SERIAL_MAX)
+		return gp_err(GP_E_INVALID, "gp_ra_may_revoke: bad serial");
+	gp_hex_encode(hex, serial, serial_len);
+	switch (p->kind) {
+	case GP_RA_PRINCIPAL_ADMIN:
+		return 0;
+	case GP_RA_PRINCIPAL_OFFICER:
+		return acting_officer(p) ? 0 : deny(rule, GP_RA_RULE_ROLE,
+		    "%s may not ask for revocations", p->name);
+	case GP_RA_PRINCIPAL_HOLDER:
+		return p->serial_len == serial_len && memcmp(p->serial, serial, serial_len) == 0 ?
+		    0 : deny(rule, GP_RA_RULE_NOT_OWNER, "%s holds another certificate than %s",
+		    p->name, hex);
+	case GP_RA_PRINCIPAL_TOKEN:
+		memset(&f, 0, sizeof(f));
+		f.status = GP_RA_ISSUED;
+		f.submitter = p->name;
+		if ((r = gp_store_ra_req_list(gp_ctx_store(ra->ctx), &f, issued_to_cb, &c)) < 0)
+			return r;
+		return c.found ? 0 : deny(rule, GP_RA_RULE_NOT_OWNER,
+		    "certificate %s was not issued on a request of yours", hex);
+	default:
+		return gp_err(GP_E_INVALID, "gp_ra_may_revoke: unknown principal");
+	}
 }

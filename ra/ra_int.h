@@ -47,4 +47,15 @@ struct gp_ra {
 	int group;                /* a group is open: writes are savepoints */
 };
 
+/* Who acts (govpki/ra.h). */
+struct gp_ra_principal {
+	int kind;                 /* GP_RA_PRINCIPAL_* */
+	char name[GP_RA_MAX_NAME + 48];  /* "officer:NAME", "token:ID", "holder:HEX", actor */
+	char officer[GP_RA_MAX_NAME + 1];  /* OFFICER: its name */
+	int role;                 /* OFFICER: GP_RA_ROLE_* */
+	char *profiles;           /* TOKEN: its scope, "a,b" or "*" */
+	unsigned char serial[GP_SERIAL_MAX];  /* HOLDER: its certificate */
+	size_t serial_len;
+};
+
 #endif

@@ -56,6 +56,7 @@ typedef struct principal {
 	char name[200];            /* "token:ID" or "officer:NAME" or "" */
 	char officer[GP_RA_MAX_NAME + 1];
 	gp_ra_token *token;        /* applicants */
+	gp_ra_principal *p;        /* what the library's checks take; NULL: anonymous */
 } principal;
 
 /* One thread pool worker's own connection, CA and RA. */

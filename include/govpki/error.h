@@ -28,7 +28,8 @@ enum {
 	GP_E_STATE = -15,     /* not allowed in the current state */
 	GP_E_READONLY = -16,  /* the store or a file is read-only */
 	GP_E_VERIFY = -17,    /* a signature or chain did not verify */
-	GP_E__LAST = -18
+	GP_E_DENIED = -18,    /* the principal may not do this (govpki/ra.h) */
+	GP_E__LAST = -19
 };
 
 /* A short constant name for a code ("not found"); never NULL. */

@@ -302,6 +302,90 @@ GP_EXPORT int gp_ra_token_auth(gp_ra *ra, gp_ra_token **out, const char *token);
 GP_EXPORT int gp_ra_token_allows(const gp_ra_token *t, const gp_profile *p);
 GP_EXPORT void gp_ra_token_free(gp_ra_token *t);
 
+/*
+ * Principals: who acts, as the front end authenticated it.  Every front
+ * end (ra-server's REST API, and ACME, CMP, EST, SCEP, the console)
+ * authenticates its caller its own way, builds a principal with one of
+ * the constructors below, and asks the gp_ra_may_* checks before it acts
+ * on an object, so that each gets the same object-level rules:
+ *
+ *   kind     built from                        name (audit actor)
+ *   OFFICER  gp_ra_officer_auth's officer      "officer:NAME"
+ *   TOKEN    gp_ra_token_auth's token, or      "token:ID", or the name given
+ *            any applicant with a profile list
+ *   HOLDER   a proof of possession of the key  "holder:SERIAL" (lower-case hex)
+ *            of one certificate of the RA's CA
+ *   ADMIN    a local administrator with the    the actor given ("admin:alice")
+ *            store (ca-tool)
+ *
+ * The checks return 0, or GP_E_DENIED with a message naming the rule
+ * (gp_error_last()) and the rule in *rule (may be NULL: GP_RA_RULE_*),
+ * whose gp_ra_rule_name is the stable last part of a problem type.
+ * A principal copies what it is built from; free it with
+ * gp_ra_principal_free (NULL is fine).
+ */
+typedef struct gp_ra_principal gp_ra_principal;
+enum {
+	GP_RA_PRINCIPAL_OFFICER = 1,
+	GP_RA_PRINCIPAL_TOKEN = 2,
+	GP_RA_PRINCIPAL_HOLDER = 3,
+	GP_RA_PRINCIPAL_ADMIN = 4
+};
+enum {
+	GP_RA_RULE_NONE = 0,
+	GP_RA_RULE_ROLE = 1,         /* "forbidden": this kind or role may not */
+	GP_RA_RULE_SCOPE = 2,        /* "profile-not-allowed": outside the token's profiles */
+	GP_RA_RULE_OWN_REQUEST = 3,  /* "own-request": nobody approves their own request */
+	GP_RA_RULE_OWN_CERT = 4,     /* "own-certificate": nor decides revoking their own certificate */
+	GP_RA_RULE_NOT_OWNER = 5,    /* "not-your-certificate": a certificate not issued to it */
+	GP_RA_RULE_OTHERS = 6        /* "not-found": another applicant's request (not told apart from none) */
+};
+GP_EXPORT const char *gp_ra_rule_name(int rule);
+
+GP_EXPORT int gp_ra_principal_officer(gp_ra_principal **out, const gp_ra_officer *o);
+GP_EXPORT int gp_ra_principal_token(gp_ra_principal **out, const gp_ra_token *t);
+/* An applicant of another front end (an ACME account): name as it is to
+ * be audited and matched as a request's submitter; profiles as a token's
+ * ("a,b" or "*", which leaves out CA profiles). */
+GP_EXPORT int gp_ra_principal_applicant(gp_ra_principal **out, const char *name,
+    const char *profiles);
+/* The front end has checked the proof (gp_ra_revoke_proven does it for
+ * the REST API's challenge; RFC 8555 §7.6 a JWS signed with the key). */
+GP_EXPORT int gp_ra_principal_holder(gp_ra_principal **out, const unsigned char *serial,
+    size_t serial_len);
+GP_EXPORT int gp_ra_principal_admin(gp_ra_principal **out, const char *actor);
+GP_EXPORT void gp_ra_principal_free(gp_ra_principal *p);
+GP_EXPORT int gp_ra_principal_kind(const gp_ra_principal *p);
+/* Borrowed from p: what gp_ra_submission.submitter and the audit take. */
+GP_EXPORT const char *gp_ra_principal_name(const gp_ra_principal *p);
+
+/* p may submit a request for profile: a token (or applicant) within its
+ * profiles (gp_ra_token_allows), an officer of role officer or admin, an
+ * admin; never a holder or an auditor. */
+GP_EXPORT int gp_ra_may_submit(int *rule, gp_ra *ra, const gp_ra_principal *p,
+    const gp_profile *profile);
+/* p may read request q: an applicant only its own (GP_RA_RULE_OTHERS, so
+ * that a front end answers as for a request that does not exist); every
+ * officer role and an admin all; a holder none. */
+GP_EXPORT int gp_ra_may_read(int *rule, gp_ra *ra, const gp_ra_principal *p,
+    const gp_ra_request *q);
+/* p may list the requests f selects; an applicant lists only its own:
+ * f->submitter NULL becomes p's name (borrowed from p), another name is
+ * GP_RA_RULE_ROLE. */
+GP_EXPORT int gp_ra_may_list(int *rule, gp_ra *ra, const gp_ra_principal *p, gp_ra_filter *f);
+/* p may approve (approve 1) or reject (approve 0) request q: an officer
+ * of role officer or admin, never an approval of a request it submitted,
+ * never either decision on a revocation of its own certificate (issue
+ * 21.6).  gp_ra_approve and gp_ra_reject make the same checks by name. */
+GP_EXPORT int gp_ra_may_decide(int *rule, gp_ra *ra, const gp_ra_principal *p,
+    const gp_ra_request *q, int approve);
+/* p may ask for the revocation of certificate serial of the RA's CA: the
+ * holder of that very certificate; an applicant only a certificate issued
+ * on one of its own requests (as an ACME account revokes what it ordered,
+ * RFC 8555 §7.6); an officer of role officer or admin; an admin. */
+GP_EXPORT int gp_ra_may_revoke(int *rule, gp_ra *ra, const gp_ra_principal *p,
+    const unsigned char *serial, size_t serial_len);
+
 /* Audits a refused login ("ra.login", result refused) of who (a
  * certificate subject, "token:ID", an address) with the reason, in its
  * own transaction.  The auth functions do not write: the caller decides

@@ -24,6 +24,7 @@ test_strerror(void **state)
 	for (int c = 0; c > GP_E__LAST; c--)
 		assert_true(strlen(gp_strerror(c)) > 0);
 	assert_string_equal(gp_strerror(GP_E_NOTFOUND), "not found");
+	assert_string_equal(gp_strerror(GP_E_DENIED), "permission denied");
 	assert_string_equal(gp_strerror(-999), "unknown error");
 	assert_string_equal(gp_strerror(5), "unknown error");
 }

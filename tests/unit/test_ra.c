@@ -1134,6 +1134,192 @@ test_answer_views(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* A principal of each kind, for the checks below (freed by the caller). */
+static gp_ra_principal *
+officer_p(const char *name, int role)
+{
+	gp_ra_officer o;
+	gp_ra_principal *p = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.name = (char *)name;
+	o.role = role;
+	assert_int_equal(gp_ra_principal_officer(&p, &o), 0);
+	return p;
+}
+
+static gp_ra_principal *
+token_p(int64_t id, const char *profiles)
+{
+	gp_ra_token t;
+	gp_ra_principal *p = NULL;
+
+	memset(&t, 0, sizeof(t));
+	t.id = id;
+	t.profiles = (char *)profiles;
+	assert_int_equal(gp_ra_principal_token(&p, &t), 0);
+	return p;
+}
+
+/* The object-level checks of gp_ra_may_*: each principal kind against
+ * each rule, with the rule named on a refusal.  Each rule has a row that
+ * only it refuses. */
+static void
+test_principal_checks(void **state)
+{
+	fx *f = *state;
+	gp_ra_submission s = sub_of(f, "tls-server");
+	gp_ra_principal *tok1 = token_p(1, "tls-server"), *tok2 = token_p(2, "*");
+	gp_ra_principal *tca = token_p(3, "person,sub-ca");
+	gp_ra_principal *off = officer_p("bob", GP_RA_ROLE_OFFICER);
+	gp_ra_principal *adm = officer_p("dora", GP_RA_ROLE_ADMIN);
+	gp_ra_principal *aud = officer_p("eve", GP_RA_ROLE_AUDITOR);
+	gp_ra_principal *alice = officer_p("alice", GP_RA_ROLE_OFFICER);
+	gp_ra_principal *root = NULL, *hold = NULL, *other = NULL, *app = NULL;
+	X509 *cert = cert_of(f->ca, "tls-client", "alice", NULL);
+	unsigned char sn[GP_SERIAL_MAX], asn[GP_SERIAL_MAX];
+	size_t snlen, asnlen;
+	gp_ra_request *q = NULL, *rq = NULL;
+	gp_ra_filter fl;
+	int64_t id, rid;
+	int fin, rule;
+
+	assert_int_equal(gp_ra_principal_admin(&root, "admin:root"), 0);
+	assert_int_equal(gp_ra_principal_applicant(&app, "acme:account:7", "tls-server"), 0);
+	assert_int_equal(gp_ra_principal_kind(tok1), GP_RA_PRINCIPAL_TOKEN);
+	assert_int_equal(gp_ra_principal_kind(off), GP_RA_PRINCIPAL_OFFICER);
+	assert_int_equal(gp_ra_principal_kind(root), GP_RA_PRINCIPAL_ADMIN);
+	assert_string_equal(gp_ra_principal_name(tok1), "token:1");
+	assert_string_equal(gp_ra_principal_name(off), "officer:bob");
+	assert_string_equal(gp_ra_principal_name(app), "acme:account:7");
+	assert_string_equal(gp_ra_principal_name(root), "admin:root");
+
+	/* token:1's request, issued */
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), 0);
+	assert_int_equal(gp_ra_approve(f->ra, &fin, id, "alice", NULL), 0);
+	assert_int_equal(fin, GP_RA_ISSUED);
+	assert_int_equal(gp_ra_request_get(f->ra, id, &q), 0);
+	memcpy(sn, q->serial, q->serial_len);
+	snlen = q->serial_len;
+	assert_int_equal(gp_ra_principal_holder(&hold, sn, snlen), 0);
+	assert_int_equal(gp_ra_principal_kind(hold), GP_RA_PRINCIPAL_HOLDER);
+	assert_int_equal(strncmp(gp_ra_principal_name(hold), "holder:", 7), 0);
+
+	/* submit: a token within its profiles only; "*" not a CA profile */
+	assert_int_equal(gp_ra_may_submit(&rule, f->ra, tok1, prof(f, "tls-server")), 0);
+	assert_int_equal(rule, GP_RA_RULE_NONE);
+	assert_int_equal(gp_ra_may_submit(&rule, f->ra, tok1, prof(f, "person")), GP_E_DENIED);
+	assert_int_equal(rule, GP_RA_RULE_SCOPE);
+	assert_string_equal(gp_ra_rule_name(rule), "profile-not-allowed");
+	assert_int_equal(gp_ra_may_submit(&rule, f->ra, tok2, prof(f, "sub-ca")), GP_E_DENIED);
+	assert_int_equal(gp_ra_may_submit(&rule, f->ra, tca, prof(f, "sub-ca")), 0);
+	assert_int_equal(gp_ra_may_submit(&rule, f->ra, app, prof(f, "person")), GP_E_DENIED);
+	assert_int_equal(gp_ra_may_submit(&rule, f->ra, off, prof(f, "person")), 0);
+	assert_int_equal(gp_ra_may_submit(&rule, f->ra, root, prof(f, "person")), 0);
+	assert_int_equal(gp_ra_may_submit(&rule, f->ra, aud, prof(f, "person")), GP_E_DENIED);
+	assert_int_equal(rule, GP_RA_RULE_ROLE);
+	assert_int_equal(gp_ra_may_submit(&rule, f->ra, hold, prof(f, "person")), GP_E_DENIED);
+	assert_int_equal(rule, GP_RA_RULE_ROLE);
+	assert_int_equal(gp_ra_may_submit(NULL, f->ra, NULL, prof(f, "person")), GP_E_INVALID);
+
+	/* read: an applicant its own requests; another's reads as none */
+	assert_int_equal(gp_ra_may_read(&rule, f->ra, tok1, q), 0);
+	assert_int_equal(gp_ra_may_read(&rule, f->ra, tok2, q), GP_E_DENIED);
+	assert_int_equal(rule, GP_RA_RULE_OTHERS);
+	assert_string_equal(gp_ra_rule_name(rule), "not-found");
+	assert_int_equal(gp_ra_may_read(&rule, f->ra, aud, q), 0);
+	assert_int_equal(gp_ra_may_read(&rule, f->ra, root, q), 0);
+	assert_int_equal(gp_ra_may_read(&rule, f->ra, hold, q), GP_E_DENIED);
+	assert_int_equal(rule, GP_RA_RULE_ROLE);
+
+	/* list: an applicant's filter is narrowed to itself; another's refused */
+	memset(&fl, 0, sizeof(fl));
+	fl.status = -1;
+	assert_int_equal(gp_ra_may_list(&rule, f->ra, tok2, &fl), 0);
+	assert_string_equal(fl.submitter, "token:2");
+	fl.submitter = "token:1";
+	assert_int_equal(gp_ra_may_list(&rule, f->ra, tok2, &fl), GP_E_DENIED);
+	assert_int_equal(rule, GP_RA_RULE_ROLE);
+	fl.submitter = "token:1";
+	assert_int_equal(gp_ra_may_list(&rule, f->ra, aud, &fl), 0);
+	assert_string_equal(fl.submitter, "token:1");
+	fl.submitter = NULL;
+	assert_int_equal(gp_ra_may_list(&rule, f->ra, off, &fl), 0);
+	assert_null(fl.submitter);
+	assert_int_equal(gp_ra_may_list(&rule, f->ra, hold, &fl), GP_E_DENIED);
+
+	/* revoke: the holder of that certificate, the token it was issued to */
+	assert_int_equal(gp_ra_may_revoke(&rule, f->ra, tok1, sn, snlen), 0);
+	assert_int_equal(gp_ra_may_revoke(&rule, f->ra, tok2, sn, snlen), GP_E_DENIED);
+	assert_int_equal(rule, GP_RA_RULE_NOT_OWNER);
+	assert_string_equal(gp_ra_rule_name(rule), "not-your-certificate");
+	assert_int_equal(gp_ra_may_revoke(&rule, f->ra, hold, sn, snlen), 0);
+	assert_int_equal(gp_serial_from_asn1(asn, &asnlen, X509_get0_serialNumber(cert)), 0);
+	assert_int_equal(gp_ra_may_revoke(&rule, f->ra, hold, asn, asnlen), GP_E_DENIED);
+	assert_int_equal(rule, GP_RA_RULE_NOT_OWNER);
+	assert_int_equal(gp_ra_principal_holder(&other, asn, asnlen), 0);
+	assert_int_equal(gp_ra_may_revoke(&rule, f->ra, other, sn, snlen), GP_E_DENIED);
+	assert_int_equal(gp_ra_may_revoke(&rule, f->ra, off, sn, snlen), 0);
+	assert_int_equal(gp_ra_may_revoke(&rule, f->ra, adm, sn, snlen), 0);
+	assert_int_equal(gp_ra_may_revoke(&rule, f->ra, root, sn, snlen), 0);
+	assert_int_equal(gp_ra_may_revoke(&rule, f->ra, aud, sn, snlen), GP_E_DENIED);
+	assert_int_equal(rule, GP_RA_RULE_ROLE);
+
+	/* decide: officers of role officer or admin; never their own request */
+	gp_ra_request_free(q);
+	s.submitter = "officer:bob";
+	assert_int_equal(gp_ra_submit(f->ra, &id, &s), 0);
+	assert_int_equal(gp_ra_request_get(f->ra, id, &q), 0);
+	assert_int_equal(gp_ra_may_decide(&rule, f->ra, adm, q, 1), 0);
+	assert_int_equal(gp_ra_may_decide(&rule, f->ra, off, q, 1), GP_E_DENIED);
+	assert_int_equal(rule, GP_RA_RULE_OWN_REQUEST);
+	assert_string_equal(gp_ra_rule_name(rule), "own-request");
+	assert_int_equal(gp_ra_may_decide(&rule, f->ra, off, q, 0), 0);   /* may withdraw it */
+	assert_int_equal(gp_ra_may_decide(&rule, f->ra, aud, q, 1), GP_E_DENIED);
+	assert_int_equal(rule, GP_RA_RULE_ROLE);
+	assert_int_equal(gp_ra_may_decide(&rule, f->ra, aud, q, 0), GP_E_DENIED);
+	assert_int_equal(gp_ra_may_decide(&rule, f->ra, tok1, q, 1), GP_E_DENIED);
+	assert_int_equal(rule, GP_RA_RULE_ROLE);
+	assert_int_equal(gp_ra_may_decide(&rule, f->ra, root, q, 1), GP_E_DENIED);
+	assert_int_equal(gp_ra_may_decide(&rule, f->ra, hold, q, 0), GP_E_DENIED);
+
+	/* nor either decision on a revocation of their own certificate */
+	assert_int_equal(gp_ra_officer_add(f->ra, "alice", GP_RA_ROLE_OFFICER, cert, "t"), 0);
+	assert_int_equal(gp_ra_submit_revoke(f->ra, &rid, asn, asnlen, GP_REASON_SUPERSEDED,
+	    "officer:bob"), 0);
+	assert_int_equal(gp_ra_request_get(f->ra, rid, &rq), 0);
+	assert_int_equal(gp_ra_may_decide(&rule, f->ra, alice, rq, 1), GP_E_DENIED);
+	assert_int_equal(rule, GP_RA_RULE_OWN_CERT);
+	assert_string_equal(gp_ra_rule_name(rule), "own-certificate");
+	assert_int_equal(gp_ra_may_decide(&rule, f->ra, alice, rq, 0), GP_E_DENIED);
+	assert_int_equal(rule, GP_RA_RULE_OWN_CERT);
+	assert_int_equal(gp_ra_may_decide(&rule, f->ra, adm, rq, 1), 0);
+	assert_int_equal(gp_ra_may_decide(&rule, f->ra, alice, q, 1), 0);
+
+	/* bad principals */
+	gp_ra_principal_free(other);
+	assert_int_equal(gp_ra_principal_admin(&other, ""), GP_E_INVALID);
+	assert_null(other);
+	assert_int_equal(gp_ra_principal_holder(&other, sn, 0), GP_E_INVALID);
+	assert_int_equal(gp_ra_principal_officer(&other, NULL), GP_E_INVALID);
+	assert_int_equal(gp_ra_principal_kind(NULL), 0);
+	gp_ra_principal_free(NULL);
+
+	gp_ra_request_free(q);
+	gp_ra_request_free(rq);
+	X509_free(cert);
+	gp_ra_principal_free(tok1);
+	gp_ra_principal_free(tok2);
+	gp_ra_principal_free(tca);
+	gp_ra_principal_free(off);
+	gp_ra_principal_free(adm);
+	gp_ra_principal_free(aud);
+	gp_ra_principal_free(alice);
+	gp_ra_principal_free(root);
+	gp_ra_principal_free(hold);
+	gp_ra_principal_free(app);
+}
+
 int
 main(void)
 {
@@ -1159,6 +1345,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_revoke_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_principal_checks, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
