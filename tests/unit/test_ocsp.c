@@ -1437,6 +1437,8 @@ typedef struct rbuf {
 static void
 ref_put(rbuf *b, const void *d, size_t n)
 {
+	if (n == 0)
+		return;         /* d may be NULL (no certs) */
 	assert_true(b->len + n <= sizeof(b->p));
 	memcpy(b->p + b->len, d, n);
 	b->len += n;
