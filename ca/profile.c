@@ -311,6 +311,8 @@ profile_new(gp_profile **out, const gp_profile *base, const char *name)
 		p->san_required = base->san_required;
 		p->ocsp_nocheck = base->ocsp_nocheck;
 		p->approvals = base->approvals;
+		p->acme = base->acme;
+		p->acme_officer = base->acme_officer;
 		if ((r = objs_dup(&p->eku, base->eku)) != 0 ||
 		    (r = objs_dup(&p->policies, base->policies)) != 0 ||
 		    (r = strv_dup(&p->subj_required, base->subj_required)) != 0 ||
@@ -664,6 +666,9 @@ builtin_make(gp_profile **out, const struct builtin *b)
 	p->san_required = b->san_required;
 	p->ocsp_nocheck = b->ocsp_nocheck;
 	p->approvals = b->approvals;
+	/* ACME orders are issued once validated for TLS servers, and wait
+	 * for an officer in every other profile */
+	p->acme_officer = strcmp(b->name, "tls-server") != 0;
 	strv_free(p->subj_required);
 	p->subj_required = NULL;
 	strv_free(p->subj_allowed);
@@ -734,7 +739,7 @@ static const char *const profile_keys[] = {
 	"key_usage", "ext_key_usage", "ext_key_usage_critical",
 	"subject_required", "subject_allowed", "subject_forbidden",
 	"san_types", "san_required", "policies", "crl_url", "ocsp_url",
-	"ca_issuers_url", "ocsp_nocheck", "approvals", NULL
+	"ca_issuers_url", "ocsp_nocheck", "approvals", "acme", "acme_approval", NULL
 };
 
 /* The configured sections, resolved in inheritance order. */
@@ -1016,6 +1021,19 @@ load_section(struct loader *ld, size_t idx)
 		}
 		p->approvals = GP_PROFILE_CA_APPROVALS;
 	}
+	if ((r = gp_config_bool(cfg, section, "acme", p->acme, &p->acme)) != 0)
+		goto out;
+	if ((v = gp_config_str(cfg, section, "acme_approval", NULL)) != NULL) {
+		if (strcmp(v, "auto") == 0)
+			p->acme_officer = 0;
+		else if (strcmp(v, "officer") == 0)
+			p->acme_officer = 1;
+		else {
+			r = gp_err(GP_E_CONFIG, "%s: must be auto or officer, not '%s'",
+			    CTX("acme_approval"), v);
+			goto out;
+		}
+	}
 #undef CTX
 	snprintf(ctx, sizeof(ctx), "%s: [%s]", gp_config_path(cfg), section);
 	if ((r = profile_validate(p, ctx)) != 0)
@@ -1134,6 +1152,20 @@ gp_profile_approvals(const gp_profile *p)
 	/* whatever was loaded: a CA profile never goes below dual control */
 	return p->is_ca && p->approvals < GP_PROFILE_CA_APPROVALS ?
 	    GP_PROFILE_CA_APPROVALS : p->approvals;
+}
+
+int
+gp_profile_acme(const gp_profile *p, int *officer)
+{
+	if (officer != NULL)
+		*officer = p != NULL ? p->acme_officer : 1;
+	return p != NULL ? p->acme : 0;
+}
+
+int
+gp_profile_san_allowed(const gp_profile *p, int gen_type)
+{
+	return p != NULL && gen_type >= 0 && gen_type < 32 && (p->san_types & SAN_BIT(gen_type));
 }
 
 /* ---- checks ---------------------------------------------------------- */

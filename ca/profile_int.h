@@ -32,6 +32,8 @@ struct gp_profile {
 	char *ca_issuers_url;      /* AIA id-ad-caIssuers, NULL: none */
 	int ocsp_nocheck;          /* id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1) */
 	int approvals;             /* RA dual control: distinct approving officers */
+	int acme;                  /* served by ra-server's ACME directory (docs/acme.md) */
+	int acme_officer;          /* ACME orders wait for an officer (acme_approval = officer) */
 };
 
 /*

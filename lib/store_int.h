@@ -24,6 +24,7 @@ typedef int (*gp_store_read_fn)(void *arg, unsigned char *p, size_t cap, size_t 
 struct gp_store_ra_ops;
 struct gp_store_seal_ops;
 struct gp_store_ocsp_ops;
+struct gp_store_acme_ops;
 
 /*
  * The kinds of rows the audit log accounts for (lib/audit.c names the entry
@@ -91,6 +92,7 @@ struct gp_store_ops {
 	const struct gp_store_ra_ops *ra;
 	const struct gp_store_seal_ops *seal;
 	const struct gp_store_ocsp_ops *ocsp;
+	const struct gp_store_acme_ops *acme;
 	/* gp_store_dump's contract */
 	int (*dump)(gp_store *s, gp_store_write_fn wr, void *arg);
 };

@@ -168,6 +168,7 @@ static const struct sq_part *const parts[] = {
 	&sq_part_ra,
 	&sq_part_seal,
 	&sq_part_ocsp,
+	&sq_part_acme,
 };
 
 
@@ -302,6 +303,16 @@ bind_blob(sqlite3_stmt *st, int i, const void *v, size_t len)
 		return SQLITE_TOOBIG;
 	/* a non-NULL empty blob stays a zero-length blob, not NULL */
 	return sqlite3_bind_blob(st, i, len ? v : "", (int)len, SQLITE_STATIC);
+}
+
+int
+bind_blob_n(sqlite3_stmt *st, int i, const void *v, size_t len)
+{
+	if (v == NULL || len == 0)
+		return sqlite3_bind_null(st, i);
+	if (len > INT_MAX)
+		return SQLITE_TOOBIG;
+	return sqlite3_bind_blob(st, i, v, (int)len, SQLITE_STATIC);
 }
 
 int
@@ -2004,6 +2015,7 @@ const struct gp_store_ops sq_ops = {
 	.ra = &sq_ra_ops,
 	.seal = &sq_seal_ops,
 	.ocsp = &sq_ocsp_ops,
+	.acme = &sq_acme_ops,
 	.crl_entries = sq_crl_entries,
 	.crl_next_number = sq_crl_next_number,
 	.crl_add = sq_crl_add,

@@ -33,7 +33,7 @@ enum {
 };
 
 /* Statements of the module parts, prepared on first use (sq_prep). */
-#define SQ_CACHE 48
+#define SQ_CACHE 96
 
 typedef struct sq_cached {
 	const char *sql;        /* the string constant's address is the key */
@@ -80,6 +80,8 @@ int sq_prep_once(sq_store *s, sqlite3_stmt **st, const char *sql, const char *wh
 void sq_done(sq_store *s, sqlite3_stmt *st);
 /* Binds text (NULL binds NULL). */
 int bind_text(sqlite3_stmt *st, int i, const char *v);
+/* Binds a blob, NULL or empty binding NULL (module parts: optional serials, keys). */
+int bind_blob_n(sqlite3_stmt *st, int i, const void *v, size_t len);
 /* Copies a text column (NULL stays NULL); the caller frees *out. */
 int dup_text(char **out, sqlite3_stmt *st, int col);
 /* Copies a blob column (NULL or empty: *out NULL, *outlen 0); the caller
@@ -141,9 +143,10 @@ int sq_dump(gp_store *s, gp_store_write_fn wr, void *arg);
 extern const struct gp_store_backend gp_store_sqlite_backend;
 
 extern const struct gp_store_ops sq_ops;
-extern const struct sq_part sq_part_ra, sq_part_seal, sq_part_ocsp;
+extern const struct sq_part sq_part_ra, sq_part_seal, sq_part_ocsp, sq_part_acme;
 extern const struct gp_store_ra_ops sq_ra_ops;
 extern const struct gp_store_seal_ops sq_seal_ops;
 extern const struct gp_store_ocsp_ops sq_ocsp_ops;
+extern const struct gp_store_acme_ops sq_acme_ops;
 
 #endif

@@ -104,16 +104,6 @@ const struct sq_part sq_part_ra = { "ra", 2, ra_migrations, ra_audit,
 #define OFFICER_COLS "name, role, ca_id, serial, fingerprint, subject, enabled, created"
 #define TOKEN_COLS "id, name, hash, profiles, expires, revoked, created"
 
-static int
-bind_blob_n(sqlite3_stmt *st, int i, const void *v, size_t len)
-{
-	if (v == NULL || len == 0)
-		return sqlite3_bind_null(st, i);
-	if (len > INT_MAX)
-		return SQLITE_TOOBIG;
-	return sqlite3_bind_blob(st, i, v, (int)len, SQLITE_STATIC);
-}
-
 /* Borrowed views of the current row of a REQ_COLS, OFFICER_COLS or
  * TOKEN_COLS statement (valid until the next step). */
 static void

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "acme.h"
 #include "ra_server.h"
 
 const double ra_buckets[NBUCKETS] = {
@@ -693,6 +694,11 @@ handle(worker *w, hreq *rq, hresp *rs)
 
 	ra_error_reset();
 	refusals_sweep_due();
+	if (acme_path(rq->url)) {
+		/* RFC 8555: JWS-authenticated, its own errors (ra/acme.c) */
+		acme_handle(w, rq, rs);
+		return;
+	}
 	rq->ep = ra_route(rq->method, rq->url, rq->param, sizeof(rq->param), &path_ok, allow,
 	    sizeof(allow));
 	if (rq->ep < 0) {
@@ -783,6 +789,7 @@ send_resp(hreq *rq, hresp *rs)
 	r = MHD_create_response_from_buffer(rs->len, rs->body, MHD_RESPMEM_MUST_FREE);
 	if (r == NULL) {
 		free(rs->body);
+		free(rs->headers);
 		free((char *)rs->allow);
 		return MHD_NO;
 	}
@@ -801,6 +808,13 @@ send_resp(hreq *rq, hresp *rs)
 	}
 	if (rs->status == 401)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"govpki-ra\"");
+	for (char *h = rs->headers, *nl, *colon; h != NULL && *h; h = nl + 1) {
+		if ((nl = strchr(h, '\n')) == NULL || (colon = strchr(h, ':')) == NULL || colon > nl)
+			break;
+		*colon = *nl = '\0';
+		MHD_add_response_header(r, h, colon + 2);
+	}
+	free(rs->headers);
 	record(rq, rs->status);
 	ret = MHD_queue_response(rq->conn, rs->status, r);
 	MHD_destroy_response(r);

@@ -18,6 +18,7 @@
 
 #include <gnutls/gnutls.h>
 
+#include "acme.h"
 #include "daemon.h"
 #include "ra_server.h"
 
@@ -375,6 +376,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "ra-server: cannot start the writer thread\n");
 		goto out;
 	}
+	if (acme_start(&srv, ctx0) != 0)
+		goto out;
 
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 	    (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
@@ -461,8 +464,9 @@ main(int argc, char **argv)
 out:
 	if (d != NULL)
 		MHD_stop_daemon(d);
-	/* the handlers are done: the refusals counted go into the audit, the
-	 * writer commits what is queued and ends */
+	/* the handlers and the ACME validations are done: the refusals counted
+	 * go into the audit, the writer commits what is queued and ends */
+	acme_stop();
 	if (srv.writer_running)
 		ra_refusals_flush(1);
 	ra_writer_stop(&srv);

@@ -94,6 +94,7 @@ typedef struct hresp {
 	size_t len;
 	char location[128];
 	const char *allow;
+	char *headers;             /* malloc'ed "Name: value\n" lines added as they are (ACME) */
 } hresp;
 
 typedef int (*handler_fn)(worker *w, hreq *rq, hresp *rs);

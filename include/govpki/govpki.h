@@ -16,5 +16,6 @@
 #include <govpki/ra.h>
 #include <govpki/backup.h>
 #include <govpki/verify.h>
+#include <govpki/acme.h>
 
 #endif

@@ -38,6 +38,14 @@ GP_EXPORT int gp_profile_is_ca(const gp_profile *p);
  * whatever the configuration says. */
 #define GP_PROFILE_CA_APPROVALS 2
 GP_EXPORT int gp_profile_approvals(const gp_profile *p);
+/* 1 when ra-server serves the profile over ACME ([profile.NAME] acme =
+ * yes); *officer (may be NULL) is 1 when its ACME orders wait for an
+ * officer's approval (acme_approval = officer), 0 when they are issued
+ * once validated (auto). */
+GP_EXPORT int gp_profile_acme(const gp_profile *p, int *officer);
+/* 1 when the profile allows subjectAltNames of type gen_type (GEN_DNS,
+ * GEN_IPADD, ... of openssl/x509v3.h). */
+GP_EXPORT int gp_profile_san_allowed(const gp_profile *p, int gen_type);
 
 #ifdef __cplusplus
 }
