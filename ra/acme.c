@@ -1188,10 +1188,15 @@ get_order(actx *c, int64_t id, gp_acme_order **o)
 {
 	int r = gp_store_acme_order_get(gp_ctx_store(c->w->ctx), id, o);
 
-	if (r == GP_E_NOTFOUND || (r == 0 && (*o)->account != c->acct->id)) {
+	if (r == GP_E_NOTFOUND) {
+		aproblem(c, 404, "malformed", "no order %lld", (long long)id);
+		return -1;
+	}
+	if (r == 0 && (*o)->account != c->acct->id) {
+		/* another account's: RFC 8555 6.7 unauthorized */
 		gp_acme_order_free(*o);
 		*o = NULL;
-		aproblem(c, 404, "malformed", "no order %lld of this account", (long long)id);
+		aproblem(c, 403, "unauthorized", "order %lld is not this account's", (long long)id);
 		return -1;
 	}
 	if (r != 0) {
@@ -1549,7 +1554,7 @@ h_finalize(actx *c, int64_t id)
 	if (!c->officer) {
 		/* issued now: the same signing and storing as an approved RA
 		 * request, with the names the order validated */
-		memset(&ir, 0, sizeof(ir));
+		ir = (gp_issue_req)GP_ISSUE_REQ_INIT;
 		ir.csr = der;
 		ir.csr_len = derlen;
 		ir.profile = c->profile;
@@ -1653,10 +1658,15 @@ get_authz(actx *c, int64_t id, gp_acme_authz **z)
 {
 	int r = gp_store_acme_authz_get(gp_ctx_store(c->w->ctx), id, z);
 
-	if (r == GP_E_NOTFOUND || (r == 0 && (*z)->account != c->acct->id)) {
+	if (r == GP_E_NOTFOUND) {
+		aproblem(c, 404, "malformed", "no authorization %lld", (long long)id);
+		return -1;
+	}
+	if (r == 0 && (*z)->account != c->acct->id) {
+		/* another account's: RFC 8555 6.7 unauthorized */
 		gp_acme_authz_free(*z);
 		*z = NULL;
-		aproblem(c, 404, "malformed", "no authorization %lld of this account", (long long)id);
+		aproblem(c, 403, "unauthorized", "authorization %lld is not this account's", (long long)id);
 		return -1;
 	}
 	if (r != 0) {

@@ -1,0 +1,188 @@
+#!/usr/bin/python3
+# tests/integration/acme_client.py: a small ACME (RFC 8555) client for the bad-input
+# tests, built on python3-cryptography (an independent JWS signer): every request it
+# sends can be spoiled one way, and it prints what the server answered
+import base64, hashlib, http.server, json, ssl, sys, threading, time, urllib.request, urllib.error
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa, padding
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.x509.oid import NameOID
+
+
+def b64(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+class Client:
+    def __init__(self, directory, cafile, kind="ES256"):
+        self.ctx = ssl.create_default_context(cafile=cafile)
+        self.kind = kind
+        if kind == "RS256":
+            self.key = rsa.generate_private_key(65537, 2048)
+            n = self.key.public_key().public_numbers()
+            self.jwk = {"e": b64(n.e.to_bytes((n.e.bit_length() + 7) // 8, "big")), "kty": "RSA",
+                        "n": b64(n.n.to_bytes((n.n.bit_length() + 7) // 8, "big"))}
+        else:
+            self.key = ec.generate_private_key(ec.SECP256R1())
+            n = self.key.public_key().public_numbers()
+            self.jwk = {"crv": "P-256", "kty": "EC", "x": b64(n.x.to_bytes(32, "big")),
+                        "y": b64(n.y.to_bytes(32, "big"))}
+        self.dir = json.loads(self.raw("GET", directory)[2])
+        self.kid = None
+
+    def raw(self, method, url, body=None, ctype="application/jose+json"):
+        rq = urllib.request.Request(url, data=body, method=method)
+        if body is not None:
+            rq.add_header("Content-Type", ctype)
+        try:
+            with urllib.request.urlopen(rq, context=self.ctx) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+    def nonce(self):
+        return self.raw("HEAD", self.dir["newNonce"])[1]["Replay-Nonce"]
+
+    def sign(self, data):
+        if self.kind == "RS256":
+            return self.key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        r, s = decode_dss_signature(self.key.sign(data, ec.ECDSA(hashes.SHA256())))
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+    def jws(self, url, payload, nonce=None, alg=None, hurl=None, kid=None, spoil=None,
+            raw_payload=None):
+        prot = {"alg": alg or self.kind, "nonce": nonce or self.nonce(), "url": hurl or url}
+        if kid or self.kid:
+            prot["kid"] = kid or self.kid
+        else:
+            prot["jwk"] = self.jwk
+        p = b64(json.dumps(prot).encode())
+        if raw_payload is not None:
+            pl = b64(raw_payload)
+        else:
+            pl = "" if payload is None else b64(json.dumps(payload).encode())
+        sig = self.sign((p + "." + pl).encode())
+        if spoil == "sig":
+            sig = bytes([sig[0] ^ 1]) + sig[1:]
+        return json.dumps({"protected": p, "payload": pl, "signature": b64(sig)}).encode()
+
+    def post(self, url, payload, **kw):
+        st, h, b = self.raw("POST", url, self.jws(url, payload, **kw))
+        try:
+            j = json.loads(b)
+        except ValueError:
+            j = None
+        return st, h, j, b
+
+    def account(self):
+        st, h, j, _ = self.post(self.dir["newAccount"], {"termsOfServiceAgreed": True})
+        self.kid = h["Location"]
+        return st
+
+    def csr(self, names):
+        k = ec.generate_private_key(ec.SECP256R1())
+        c = (x509.CertificateSigningRequestBuilder()
+             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+             .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
+             .sign(k, hashes.SHA256()))
+        return b64(c.public_bytes(serialization.Encoding.DER))
+
+
+def main():
+    directory, cafile = sys.argv[1], sys.argv[2]
+    out = []
+
+    def check(what, st, j, status, typ):
+        got = (j or {}).get("type", "") if isinstance(j, dict) else ""
+        want = "urn:ietf:params:acme:error:" + typ
+        res = "PASS" if st == status and got == want else "FAIL"
+        out.append("%s %s: %d %s" % (res, what, st, got or "(no problem type)"))
+        if res == "FAIL":
+            out.append("# " + json.dumps(j))
+
+    c = Client(directory, cafile)
+    st = c.account()
+    out.append(("PASS" if st == 201 else "FAIL") + " newAccount with ES256: %d" % st)
+    r = Client(directory, cafile, "RS256")
+    st = r.account()
+    out.append(("PASS" if st == 201 else "FAIL") + " newAccount with RS256: %d" % st)
+    no = c.dir["newOrder"]
+    order = {"identifiers": [{"type": "dns", "value": "a.acme.test"}]}
+
+    st, _, j, _ = c.post(no, order, spoil="sig")
+    check("a wrong JWS signature", st, j, 400, "malformed")
+    st, _, j, _ = c.post(no, order, kid=c.kid.rsplit("/", 1)[0] + "/999999")
+    check("an unknown kid", st, j, 400, "accountDoesNotExist")
+    n = c.nonce()
+    c.post(no, order, nonce=n)
+    st, _, j, _ = c.post(no, order, nonce=n)
+    check("a replayed nonce", st, j, 400, "badNonce")
+    st, _, j, _ = c.post(no, order, hurl=c.dir["newAccount"])
+    check("a url header that is not the request's URL", st, j, 403, "unauthorized")
+    st, _, j, _ = c.post(no, order, alg="none")
+    check("alg none", st, j, 400, "badSignatureAlgorithm")
+    st, _, j, _ = c.post(no, order, alg="HS256")
+    check("alg HS256", st, j, 400, "badSignatureAlgorithm")
+    st, _, j, _ = c.post(no, None, raw_payload=b"this is { not json")
+    check("a payload that is not JSON", st, j, 400, "malformed")
+    many = {"identifiers": [{"type": "dns", "value": "h%d.acme.test" % i} for i in range(10000)]}
+    st, _, j, _ = c.post(no, many)
+    # 10,000 identifiers are over the body limit already: malformed with 413
+    check("10,000 identifiers in one order", st, j, 413, "malformed")
+    hundred = {"identifiers": [{"type": "dns", "value": "h%d.acme.test" % i} for i in range(101)]}
+    st, _, j, _ = c.post(no, hundred)
+    check("101 identifiers in one order (over GP_ACME_MAX_IDS)", st, j, 400, "rejectedIdentifier")
+
+    st, h, j, _ = c.post(no, order)
+    out.append(("PASS" if st == 201 else "FAIL") + " the server still serves: newOrder %d" % st)
+    if st == 201:
+        fin = j["finalize"]
+        st, _, j2, _ = c.post(fin, {"csr": c.csr(["a.acme.test"])})
+        check("finalize before the order is ready", st, j2, 403, "orderNotReady")
+        st, _, z, _ = c.post(j["authorizations"][0], None)
+        ch = [x for x in z["challenges"] if x["type"] == "http-01"][0]
+        st, _, j3, _ = r.post(ch["url"], {})
+        check("a challenge response from another account", st, j3, 403, "unauthorized")
+        st, _, j4, _ = r.post(fin, {"csr": r.csr(["a.acme.test"])})
+        check("finalize of another account's order", st, j4, 403, "unauthorized")
+        # http-01 (RFC 8555 8.3) answered here, on the port the server's map points at
+        thumb = b64(hashlib.sha256(json.dumps(c.jwk, sort_keys=True,
+                                              separators=(",", ":")).encode()).digest())
+        keyauth = ch["token"] + "." + thumb
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                ok = self.path == "/.well-known/acme-challenge/" + ch["token"]
+                self.send_response(200 if ok else 404)
+                self.end_headers()
+                if ok:
+                    self.wfile.write(keyauth.encode())
+
+            def log_message(self, *a):
+                pass
+        srv = http.server.HTTPServer(("127.0.0.1", int(sys.argv[3])), H)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        c.post(ch["url"], {})
+        # polled, at most 10 s: the order's state decides, not the delay
+        for _ in range(100):
+            st, _, o, _ = c.post(h["Location"], None)
+            if o["status"] != "pending":
+                break
+            time.sleep(0.1)
+        out.append(("PASS" if o["status"] == "ready" else "FAIL") +
+                   " http-01 makes the order ready: %s" % o["status"])
+        st, _, j5, _ = c.post(fin, {"csr": c.csr(["a.acme.test", "b.acme.test"])})
+        check("a CSR with a name not in the order", st, j5, 400, "badCSR")
+        st, _, j6, _ = c.post(fin, {"csr": "not-a-csr!"})
+        check("a CSR that is not base64url DER", st, j6, 400, "malformed")
+        st, _, j7, _ = c.post(fin, {"csr": c.csr(["a.acme.test"])})
+        out.append(("PASS" if st == 200 and j7["status"] in ("valid", "processing") else "FAIL") +
+                   " then a right CSR is accepted: %d %s" % (st, (j7 or {}).get("status")))
+        if st != 200:
+            out.append("# " + json.dumps(j7))
+        srv.shutdown()
+    print("\n".join(out))
+
+
+main()
