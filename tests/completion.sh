@@ -7,9 +7,7 @@ set -u -o pipefail
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 PATH=$top_builddir:$PATH
-n=0 bad=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - $1"; }
+. "$top_srcdir/tests/tap.sh"
 # shellcheck source=../contrib/completion/govpki.bash
 . "$top_srcdir/contrib/completion/govpki.bash"
 complete -p ca-tool seal-tool > /dev/null && ok "ca-tool and seal-tool are completed by it" ||
@@ -57,6 +55,4 @@ seal-tool make --type |official personal
 seal-tool verify --ocsp |aia
 seal-tool sign --se|--seal
 TABLE
-echo "1..$n"
-echo "# $n checks, $bad failed"
-[ "$bad" -eq 0 ]
+finish

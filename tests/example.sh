@@ -7,10 +7,7 @@
 set -u -o pipefail
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
-n=0 bad=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - $1"; }
-finish() { echo "1..$n"; echo "# $n checks, $bad failed"; [ "$bad" -eq 0 ]; exit; }
+. "$top_srcdir/tests/tap.sh"
 T=$(mktemp -d) && trap 'rm -rf "$T"' EXIT
 root=$T/root
 if make -s -C "$top_builddir" install DESTDIR="$root" > "$T/install.log" 2>&1; then

@@ -10,9 +10,7 @@ set -u -o pipefail
 spec=$top_srcdir/docs/ra-api.yaml
 NPM_DIR=${GOVPKI_NPM_CACHE:-$HOME/.cache/govpki-npm}
 export NPM_DIR
-n=0 bad=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - $1"; }
+. "$top_srcdir/tests/tap.sh"
 if ! command -v node >/dev/null || ! [ -d "$NPM_DIR/node_modules/@apidevtools/swagger-parser" ]; then
 	# CI=true does not accept a skip
 	if [ "${CI:-}" = true ]; then echo "not ok 1 - swagger-parser is not installed in $NPM_DIR"; exit 1; fi
@@ -42,6 +40,4 @@ grep ' /api/' "$T/spec.routes" > "$T/spec.api"
 comm -13 "$T/server.routes" "$T/spec.api" > "$T/unserved"
 [ -s "$T/unserved" ] && { not_ok "every /api/ route of the spec is served"; sed 's/^/#   not served: /' "$T/unserved"; } ||
 	ok "every /api/ route of the spec is served"
-echo "1..$n"
-echo "# $n checks, $bad failed"
-[ "$bad" -eq 0 ]
+finish

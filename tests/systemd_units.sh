@@ -8,9 +8,7 @@
 set -u -o pipefail
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
-n=0 bad=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - $1"; }
+. "$top_srcdir/tests/tap.sh"
 if ! command -v systemd-analyze >/dev/null; then
 	# scripts/common.sh installs systemd; CI=true does not accept a skip
 	if [ "${CI:-}" = true ]; then echo "not ok 1 - systemd-analyze is not installed"; exit 1; fi
@@ -47,6 +45,4 @@ done
 # the sysusers file makes the user the units run as
 grep -q '^u govpki ' "$top_srcdir/contrib/systemd/govpki.sysusers" && ok "sysusers makes the govpki user" ||
 	not_ok "sysusers makes the govpki user"
-echo "1..$n"
-echo "# $n checks, $bad failed"
-[ "$bad" -eq 0 ]
+finish
