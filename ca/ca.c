@@ -772,7 +772,7 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *params)
 		gp_key_type kt;
 		int bits;
 
-		if (gp_key_classify(key, &kt, &bits) == 0)
+		if (gp_key_classify(&kt, &bits, key) == 0)
 			info.key_type = (char *)gp_key_type_name(kt);
 	}
 	info.cert_der = der;

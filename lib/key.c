@@ -119,7 +119,7 @@ ec_check_named(const EVP_PKEY *pkey)
 }
 
 int
-gp_key_classify(const EVP_PKEY *pkey, gp_key_type *type, int *bits)
+gp_key_classify(gp_key_type *type, int *bits, const EVP_PKEY *pkey)
 {
 	char group[64];
 	int b, r;

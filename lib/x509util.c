@@ -262,7 +262,7 @@ sign_md(const char **md, EVP_PKEY *pkey)
 	int bits, r;
 
 	*md = NULL;
-	if ((r = gp_key_classify(pkey, &type, &bits)) != 0)
+	if ((r = gp_key_classify(&type, &bits, pkey)) != 0)
 		return r;
 	switch (type) {
 	case GP_KEY_RSA2048:

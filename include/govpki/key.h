@@ -27,11 +27,11 @@ typedef enum gp_key_type {
 GP_EXPORT int gp_key_type_from_name(gp_key_type *out, const char *name);
 GP_EXPORT const char *gp_key_type_name(gp_key_type type);
 
-/* Classifies a public or private key.  RSA keys of other sizes >= 2048
+/* Classifies a public or private key into *type and *bits.  RSA keys of other sizes >= 2048
  * map to the next smaller listed size class only for reporting; the exact
  * size is in *bits.  GP_E_POLICY for keys we never accept: RSA below 2048
  * bits, EC keys with explicit parameters or other curves, DSA, ... */
-GP_EXPORT int gp_key_classify(const EVP_PKEY *pkey, gp_key_type *type, int *bits);
+GP_EXPORT int gp_key_classify(gp_key_type *type, int *bits, const EVP_PKEY *pkey);
 
 /* Generates a key pair.  *out is freed with EVP_PKEY_free. */
 GP_EXPORT int gp_key_generate(EVP_PKEY **out, gp_key_type type);

@@ -159,7 +159,7 @@ test_key_roundtrip(void **state)
 	long n;
 
 	assert_int_equal(gp_key_generate(&key, type), 0);
-	assert_int_equal(gp_key_classify(key, &got, &bits), 0);
+	assert_int_equal(gp_key_classify(&got, &bits, key), 0);
 	assert_int_equal(got, type);
 	assert_int_equal(bits, kts[(intptr_t)*state].bits);
 	assert_int_equal(gp_key_is_sm2(key), type == GP_KEY_SM2);
@@ -182,7 +182,7 @@ test_key_roundtrip(void **state)
 
 	assert_int_equal(gp_key_load(&back, path, PASS, strlen(PASS)), 0);
 	assert_int_equal(EVP_PKEY_eq(key, back), 1);
-	assert_int_equal(gp_key_classify(back, &got, &bits), 0);
+	assert_int_equal(gp_key_classify(&got, &bits, back), 0);
 	assert_int_equal(got, type);
 	assert_int_equal(gp_key_is_sm2(back), type == GP_KEY_SM2);
 	/* the reloaded key signs a CSR that verifies */
@@ -224,33 +224,33 @@ test_classify_refused(void **state)
 
 	(void)state;
 	k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
-	assert_int_equal(gp_key_classify(k, &t, &bits), GP_E_POLICY);
+	assert_int_equal(gp_key_classify(&t, &bits, k), GP_E_POLICY);
 	assert_msg("RSA key of 1024 bits");
 	assert_int_equal(t, GP_KEY__COUNT);
 	assert_int_equal(bits, 0);
 	EVP_PKEY_free(k);
 
 	k = pem_key(explicit_ec_pem);
-	assert_int_equal(gp_key_classify(k, &t, &bits), GP_E_POLICY);
+	assert_int_equal(gp_key_classify(&t, &bits, k), GP_E_POLICY);
 	assert_msg("explicit");
 	EVP_PKEY_free(k);
 
 	k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1");
-	assert_int_equal(gp_key_classify(k, &t, &bits), GP_E_POLICY);
+	assert_int_equal(gp_key_classify(&t, &bits, k), GP_E_POLICY);
 	assert_msg("secp256k1");
 	EVP_PKEY_free(k);
 
 	k = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
-	assert_int_equal(gp_key_classify(k, &t, &bits), GP_E_POLICY);
+	assert_int_equal(gp_key_classify(&t, &bits, k), GP_E_POLICY);
 	assert_msg("X25519");
 	EVP_PKEY_free(k);
 
 	k = EVP_PKEY_Q_keygen(NULL, NULL, "ED448");
-	assert_int_equal(gp_key_classify(k, &t, &bits), GP_E_POLICY);
+	assert_int_equal(gp_key_classify(&t, &bits, k), GP_E_POLICY);
 	assert_msg("ED448");
 	EVP_PKEY_free(k);
 
-	assert_int_equal(gp_key_classify(NULL, &t, &bits), GP_E_INVALID);
+	assert_int_equal(gp_key_classify(&t, &bits, NULL), GP_E_INVALID);
 }
 
 /* RSA sizes between the classes report the class below; an "EC" key on
@@ -267,14 +267,14 @@ test_classify_other(void **state)
 
 	(void)state;
 	k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2560);
-	assert_int_equal(gp_key_classify(k, &t, &bits), 0);
+	assert_int_equal(gp_key_classify(&t, &bits, k), 0);
 	assert_int_equal(t, GP_KEY_RSA2048);
 	assert_int_equal(bits, 2560);
 	EVP_PKEY_free(k);
 
 	k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "SM2");
 	assert_true(gp_key_is_sm2(k));
-	assert_int_equal(gp_key_classify(k, &t, &bits), 0);
+	assert_int_equal(gp_key_classify(&t, &bits, k), 0);
 	assert_int_equal(t, GP_KEY_SM2);
 	EVP_PKEY_free(k);
 
@@ -284,7 +284,7 @@ test_classify_other(void **state)
 	pub = d2i_PUBKEY(NULL, &p, len);
 	assert_non_null(pub);
 	assert_true(gp_key_is_sm2(pub));
-	assert_int_equal(gp_key_classify(pub, &t, &bits), 0);
+	assert_int_equal(gp_key_classify(&t, &bits, pub), 0);
 	assert_int_equal(t, GP_KEY_SM2);
 	OPENSSL_free(der);
 	EVP_PKEY_free(pub);

@@ -353,7 +353,7 @@ hsm_keys(void **state)
 		assert_string_equal(k->label, label);
 		/* the URI it reports loads the key */
 		assert_int_equal(gp_key_load(&key, k->uri, "1234", 4), 0);
-		assert_int_equal(gp_key_classify(key, &kt, &bits), 0);
+		assert_int_equal(gp_key_classify(&kt, &bits, key), 0);
 		assert_int_equal(kt, types[i]);
 		{
 			unsigned char *der = NULL;
