@@ -103,10 +103,10 @@ gp_ctx_open(gp_ctx **out, const char *config_path, const char *home, int flags)
 	    (r = gp_config_check_keys(ctx->cfg, "govpki", govpki_keys)) != 0 ||
 	    (r = gp_config_check_keys(ctx->cfg, "crl", crl_keys)) != 0 ||
 	    (r = gp_key_p11_configure(ctx->cfg)) != 0 ||
-	    (r = gp_config_long(ctx->cfg, "crl", "next_update_hours", 168, 1,
-	    24L * 366, &ctx->crl_hours)) != 0 ||
-	    (r = gp_config_long(ctx->cfg, "crl", "delta_next_update_hours", 24, 1,
-	    24L * 366, &ctx->delta_hours)) != 0 ||
+	    (r = gp_config_long(&ctx->crl_hours, ctx->cfg, "crl",
+	    "next_update_hours", 168, 1, 24L * 366)) != 0 ||
+	    (r = gp_config_long(&ctx->delta_hours, ctx->cfg, "crl",
+	    "delta_next_update_hours", 24, 1, 24L * 366)) != 0 ||
 	    (r = gp_profiles_load(&ctx->profiles, ctx->cfg)) != 0)
 		goto out;
 	ctx->delta_url = gp_config_str(ctx->cfg, "crl", "delta_url", NULL);

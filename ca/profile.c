@@ -916,15 +916,15 @@ load_section(struct loader *ld, size_t idx)
 	if ((v = gp_config_str(cfg, section, "key_types", NULL)) != NULL &&
 	    (r = parse_key_types(&p->key_types, v, CTX("key_types"))) != 0)
 		goto out;
-	if ((r = gp_config_long(cfg, section, "rsa_min_bits", p->rsa_min_bits,
-	    2048, RSA_MAX_BITS, &n)) != 0)
+	if ((r = gp_config_long(&n, cfg, section, "rsa_min_bits",
+	    p->rsa_min_bits, 2048, RSA_MAX_BITS)) != 0)
 		goto out;
 	p->rsa_min_bits = (int)n;
-	if ((r = gp_config_long(cfg, section, "max_days", p->max_days, 1, 36500,
-	    &n)) != 0)
+	if ((r = gp_config_long(&n, cfg, section, "max_days", p->max_days, 1,
+	    36500)) != 0)
 		goto out;
 	p->max_days = (int)n;
-	if ((r = gp_config_bool(cfg, section, "ca", p->is_ca, &b)) != 0)
+	if ((r = gp_config_bool(&b, cfg, section, "ca", p->is_ca)) != 0)
 		goto out;
 	if (b != p->is_ca && !b)
 		p->path_len = -1;   /* an inherited path length goes with CA:TRUE */
@@ -933,8 +933,8 @@ load_section(struct loader *ld, size_t idx)
 	if (v != NULL && (strcmp(v, "none") == 0 || *v == '\0')) {
 		p->path_len = -1;
 	} else {
-		if ((r = gp_config_long(cfg, section, "path_len", p->path_len,
-		    v == NULL ? -1 : 0, 255, &n)) != 0)
+		if ((r = gp_config_long(&n, cfg, section, "path_len",
+		    p->path_len, v == NULL ? -1 : 0, 255)) != 0)
 			goto out;
 		p->path_len = (int)n;
 	}
@@ -947,8 +947,8 @@ load_section(struct loader *ld, size_t idx)
 		if ((r = parse_oids(&p->eku, v, 1, CTX("ext_key_usage"))) != 0)
 			goto out;
 	}
-	if ((r = gp_config_bool(cfg, section, "ext_key_usage_critical",
-	    p->eku_critical, &p->eku_critical)) != 0)
+	if ((r = gp_config_bool(&p->eku_critical, cfg, section,
+	    "ext_key_usage_critical", p->eku_critical)) != 0)
 		goto out;
 	if ((v = gp_config_str(cfg, section, "subject_required", NULL)) != NULL) {
 		strv_free(p->subj_required);
@@ -974,8 +974,8 @@ load_section(struct loader *ld, size_t idx)
 	if ((v = gp_config_str(cfg, section, "san_types", NULL)) != NULL &&
 	    (r = parse_san_types(&p->san_types, v, CTX("san_types"))) != 0)
 		goto out;
-	if ((r = gp_config_bool(cfg, section, "san_required", p->san_required,
-	    &p->san_required)) != 0)
+	if ((r = gp_config_bool(&p->san_required, cfg, section, "san_required",
+	    p->san_required)) != 0)
 		goto out;
 	if ((v = gp_config_str(cfg, section, "policies", NULL)) != NULL) {
 		sk_ASN1_OBJECT_pop_free(p->policies, ASN1_OBJECT_free);
@@ -1001,11 +1001,11 @@ load_section(struct loader *ld, size_t idx)
 		if ((r = parse_url(&p->ca_issuers_url, v, CTX("ca_issuers_url"))) != 0)
 			goto out;
 	}
-	if ((r = gp_config_bool(cfg, section, "ocsp_nocheck", p->ocsp_nocheck,
-	    &p->ocsp_nocheck)) != 0)
+	if ((r = gp_config_bool(&p->ocsp_nocheck, cfg, section, "ocsp_nocheck",
+	    p->ocsp_nocheck)) != 0)
 		goto out;
-	if ((r = gp_config_long(cfg, section, "approvals", p->approvals, 1, 10,
-	    &n)) != 0)
+	if ((r = gp_config_long(&n, cfg, section, "approvals", p->approvals, 1,
+	    10)) != 0)
 		goto out;
 	p->approvals = (int)n;
 	if (p->is_ca && p->approvals < GP_PROFILE_CA_APPROVALS) {
@@ -1021,7 +1021,7 @@ load_section(struct loader *ld, size_t idx)
 		}
 		p->approvals = GP_PROFILE_CA_APPROVALS;
 	}
-	if ((r = gp_config_bool(cfg, section, "acme", p->acme, &p->acme)) != 0)
+	if ((r = gp_config_bool(&p->acme, cfg, section, "acme", p->acme)) != 0)
 		goto out;
 	if ((v = gp_config_str(cfg, section, "acme_approval", NULL)) != NULL) {
 		if (strcmp(v, "auto") == 0)

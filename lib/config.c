@@ -173,8 +173,8 @@ where(char *buf, size_t size, const gp_config *cfg, const char *section,
 }
 
 int
-gp_config_long(const gp_config *cfg, const char *section, const char *key,
-    long def, long min, long max, long *out)
+gp_config_long(long *out, const gp_config *cfg, const char *section,
+    const char *key, long def, long min, long max)
 {
 	char wbuf[1200];
 	const char *v;
@@ -208,8 +208,8 @@ notnum:
 }
 
 int
-gp_config_bool(const gp_config *cfg, const char *section, const char *key,
-    int def, int *out)
+gp_config_bool(int *out, const gp_config *cfg, const char *section,
+    const char *key, int def)
 {
 	static const char *const yes[] = { "yes", "true", "1", "on" };
 	static const char *const no[] = { "no", "false", "0", "off" };

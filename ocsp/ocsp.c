@@ -224,26 +224,26 @@ gp_ocsp_settings_load(gp_ocsp_settings *out, const gp_config *cfg)
 	if (cfg == NULL)
 		return 0;
 	if ((r = gp_config_check_keys(cfg, sec, ocsp_keys)) != 0 ||
-	    (r = gp_config_long(cfg, sec, "threads", 0, 0, 256, &s.threads)) != 0 ||
-	    (r = gp_config_long(cfg, sec, "next_update_seconds", s.next_update,
-	    60, 7L * 86400, &s.next_update)) != 0 ||
-	    (r = gp_config_long(cfg, sec, "refresh_seconds", s.refresh, 1, 3600,
-	    &s.refresh)) != 0 ||
-	    (r = gp_config_long(cfg, sec, "max_request_bytes", s.max_request, 64,
-	    1L << 20, &s.max_request)) != 0 ||
-	    (r = gp_config_long(cfg, sec, "max_singles", s.max_singles, 1, 10000,
-	    &s.max_singles)) != 0 ||
-	    (r = gp_config_long(cfg, sec, "cache_entries", s.cache_entries, 0,
-	    10000000, &s.cache_entries)) != 0 ||
-	    (r = gp_config_long(cfg, sec, "timeout_seconds", s.timeout, 1, 3600,
-	    &s.timeout)) != 0 ||
-	    (r = gp_config_long(cfg, sec, "max_connections", s.max_connections, 16,
-	    100000, &s.max_connections)) != 0 ||
-	    (r = gp_config_long(cfg, sec, "max_connections_per_client", s.max_per_client, 1,
-	    100000, &s.max_per_client)) != 0 ||
-	    (r = gp_config_long(cfg, sec, "drain_seconds", s.drain, 0, 600,
-	    &s.drain)) != 0 ||
-	    (r = gp_config_bool(cfg, sec, "presigned", 0, &s.presigned)) != 0)
+	    (r = gp_config_long(&s.threads, cfg, sec, "threads", 0, 0, 256)) != 0 ||
+	    (r = gp_config_long(&s.next_update, cfg, sec, "next_update_seconds",
+	    s.next_update, 60, 7L * 86400)) != 0 ||
+	    (r = gp_config_long(&s.refresh, cfg, sec, "refresh_seconds",
+	    s.refresh, 1, 3600)) != 0 ||
+	    (r = gp_config_long(&s.max_request, cfg, sec, "max_request_bytes",
+	    s.max_request, 64, 1L << 20)) != 0 ||
+	    (r = gp_config_long(&s.max_singles, cfg, sec, "max_singles",
+	    s.max_singles, 1, 10000)) != 0 ||
+	    (r = gp_config_long(&s.cache_entries, cfg, sec, "cache_entries",
+	    s.cache_entries, 0, 10000000)) != 0 ||
+	    (r = gp_config_long(&s.timeout, cfg, sec, "timeout_seconds",
+	    s.timeout, 1, 3600)) != 0 ||
+	    (r = gp_config_long(&s.max_connections, cfg, sec, "max_connections",
+	    s.max_connections, 16, 100000)) != 0 ||
+	    (r = gp_config_long(&s.max_per_client, cfg, sec,
+	    "max_connections_per_client", s.max_per_client, 1, 100000)) != 0 ||
+	    (r = gp_config_long(&s.drain, cfg, sec, "drain_seconds", s.drain, 0,
+	    600)) != 0 ||
+	    (r = gp_config_bool(&s.presigned, cfg, sec, "presigned", 0)) != 0)
 		return r;
 	s.listen = gp_config_str(cfg, sec, "listen", s.listen);
 	s.path = gp_config_str(cfg, sec, "path", s.path);

@@ -2184,19 +2184,19 @@ acme_start(server *s, gp_ctx *ctx)
 	aset.base_url = gp_config_str(cfg, "acme", "base_url", NULL);
 	aset.resolver = gp_config_str(cfg, "acme", "resolver", NULL);
 	aset.validation_host = gp_config_str(cfg, "acme", "validation_host", NULL);
-	if ((r = gp_config_long(cfg, "acme", "http01_port", 80, 1, 65535, &aset.http01_port)) != 0 ||
-	    (r = gp_config_long(cfg, "acme", "tlsalpn01_port", 443, 1, 65535,
-	    &aset.tlsalpn01_port)) != 0 ||
-	    (r = gp_config_long(cfg, "acme", "validation_threads", 4, 1, 64,
-	    &aset.validation_threads)) != 0 ||
-	    (r = gp_config_long(cfg, "acme", "validation_timeout", 10, 1, 300,
-	    &aset.validation_timeout)) != 0 ||
-	    (r = gp_config_long(cfg, "acme", "validation_queue", 1024, 1, 1000000,
-	    &aset.validation_queue)) != 0 ||
-	    (r = gp_config_long(cfg, "acme", "order_ttl", 7 * 86400, 1, 90 * 86400,
-	    &aset.order_ttl)) != 0 ||
-	    (r = gp_config_long(cfg, "acme", "retry_after", 1, 0, 3600, &aset.retry_after)) != 0 ||
-	    (r = gp_config_bool(cfg, "acme", "eab_required", 0, &aset.eab_required)) != 0)
+	if ((r = gp_config_long(&aset.http01_port, cfg, "acme", "http01_port", 80, 1, 65535)) != 0 ||
+	    (r = gp_config_long(&aset.tlsalpn01_port, cfg, "acme",
+	    "tlsalpn01_port", 443, 1, 65535)) != 0 ||
+	    (r = gp_config_long(&aset.validation_threads, cfg, "acme",
+	    "validation_threads", 4, 1, 64)) != 0 ||
+	    (r = gp_config_long(&aset.validation_timeout, cfg, "acme",
+	    "validation_timeout", 10, 1, 300)) != 0 ||
+	    (r = gp_config_long(&aset.validation_queue, cfg, "acme",
+	    "validation_queue", 1024, 1, 1000000)) != 0 ||
+	    (r = gp_config_long(&aset.order_ttl, cfg, "acme", "order_ttl",
+	    7 * 86400, 1, 90 * 86400)) != 0 ||
+	    (r = gp_config_long(&aset.retry_after, cfg, "acme", "retry_after", 1, 0, 3600)) != 0 ||
+	    (r = gp_config_bool(&aset.eab_required, cfg, "acme", "eab_required", 0)) != 0)
 		goto bad;
 	if (aset.base_url != NULL && (strncmp(aset.base_url, "https://", 8) != 0 &&
 	    strncmp(aset.base_url, "http://", 7) != 0)) {

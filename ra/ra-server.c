@@ -93,24 +93,25 @@ load_settings(ra_settings *s, const gp_config *cfg)
 	/* RFC 8996: no TLS 1.0 or 1.1 */
 	s->tls_priorities = gp_config_str(cfg, "ra", "tls_priorities",
 	    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2");
-	if ((r = gp_config_bool(cfg, "ra", "plain_http", 0, &s->plain_http)) != 0 ||
-	    (r = gp_config_long(cfg, "ra", "threads", 4, 1, 64, &s->threads)) != 0 ||
-	    (r = gp_config_long(cfg, "ra", "max_body", 65536, 1024, 16 << 20, &s->max_body)) != 0 ||
-	    (r = gp_config_long(cfg, "ra", "max_string", 16384, 64, 1 << 20, &s->max_string)) != 0 ||
-	    (r = gp_config_long(cfg, "ra", "max_depth", 8, 2, 64, &s->max_depth)) != 0 ||
-	    (r = gp_config_long(cfg, "ra", "max_page", 500, 1, 10000, &s->max_page)) != 0 ||
-	    (r = gp_config_long(cfg, "ra", "rate_limit", 100, 0, 1000000, &s->rate_limit)) != 0 ||
-	    (r = gp_config_long(cfg, "ra", "rate_burst", 200, 1, 1000000, &s->rate_burst)) != 0 ||
-	    (r = gp_config_long(cfg, "ra", "challenge_ttl", 300, 10, 86400, &s->challenge_ttl)) != 0 ||
-	    (r = gp_config_long(cfg, "ra", "max_connections", DAEMON_MAX_CONNECTIONS,
-	    DAEMON_MAX_CONNECTIONS_MIN, DAEMON_MAX_CONNECTIONS_MAX, &s->max_connections)) != 0 ||
-	    (r = gp_config_long(cfg, "ra", "max_connections_per_client",
-	    DAEMON_MAX_CONNECTIONS_PER_CLIENT, 1, DAEMON_MAX_CONNECTIONS_MAX,
-	    &s->max_per_client)) != 0 ||
-	    (r = gp_config_long(cfg, "ra", "timeout_seconds", DAEMON_TIMEOUT, 1, 3600,
-	    &s->timeout)) != 0 ||
-	    (r = gp_config_long(cfg, "ra", "refused_audit_seconds", 60, 1, 86400,
-	    &s->refused_audit)) != 0)
+	if ((r = gp_config_bool(&s->plain_http, cfg, "ra", "plain_http", 0)) != 0 ||
+	    (r = gp_config_long(&s->threads, cfg, "ra", "threads", 4, 1, 64)) != 0 ||
+	    (r = gp_config_long(&s->max_body, cfg, "ra", "max_body", 65536, 1024, 16 << 20)) != 0 ||
+	    (r = gp_config_long(&s->max_string, cfg, "ra", "max_string", 16384, 64, 1 << 20)) != 0 ||
+	    (r = gp_config_long(&s->max_depth, cfg, "ra", "max_depth", 8, 2, 64)) != 0 ||
+	    (r = gp_config_long(&s->max_page, cfg, "ra", "max_page", 500, 1, 10000)) != 0 ||
+	    (r = gp_config_long(&s->rate_limit, cfg, "ra", "rate_limit", 100, 0, 1000000)) != 0 ||
+	    (r = gp_config_long(&s->rate_burst, cfg, "ra", "rate_burst", 200, 1, 1000000)) != 0 ||
+	    (r = gp_config_long(&s->challenge_ttl, cfg, "ra", "challenge_ttl", 300, 10, 86400)) != 0 ||
+	    (r = gp_config_long(&s->max_connections, cfg, "ra",
+	    "max_connections", DAEMON_MAX_CONNECTIONS,
+	    DAEMON_MAX_CONNECTIONS_MIN, DAEMON_MAX_CONNECTIONS_MAX)) != 0 ||
+	    (r = gp_config_long(&s->max_per_client, cfg, "ra",
+	    "max_connections_per_client", DAEMON_MAX_CONNECTIONS_PER_CLIENT, 1,
+	    DAEMON_MAX_CONNECTIONS_MAX)) != 0 ||
+	    (r = gp_config_long(&s->timeout, cfg, "ra", "timeout_seconds",
+	    DAEMON_TIMEOUT, 1, 3600)) != 0 ||
+	    (r = gp_config_long(&s->refused_audit, cfg, "ra",
+	    "refused_audit_seconds", 60, 1, 86400)) != 0)
 		return r;
 	return 0;
 }

@@ -26,14 +26,14 @@ GP_EXPORT int gp_config_has_section(const gp_config *cfg, const char *section);
 GP_EXPORT const char *gp_config_str(const gp_config *cfg, const char *section,
     const char *key, const char *def);
 
-/* An integer in [min, max]; def when absent.  GP_E_CONFIG naming the file,
+/* *out: an integer in [min, max]; def when absent.  GP_E_CONFIG naming the file,
  * line and key when it is not a number or out of range. */
-GP_EXPORT int gp_config_long(const gp_config *cfg, const char *section,
-    const char *key, long def, long min, long max, long *out);
+GP_EXPORT int gp_config_long(long *out, const gp_config *cfg,
+    const char *section, const char *key, long def, long min, long max);
 
-/* yes/no/true/false/1/0/on/off; def when absent. */
-GP_EXPORT int gp_config_bool(const gp_config *cfg, const char *section,
-    const char *key, int def, int *out);
+/* *out: yes/no/true/false/1/0/on/off as 1 or 0; def when absent. */
+GP_EXPORT int gp_config_bool(int *out, const gp_config *cfg,
+    const char *section, const char *key, int def);
 
 /* GP_E_CONFIG "FILE:LINE: unknown key 'k' in [section]" for the first key of
  * section that is not in allowed (NULL-terminated). 0 when section is absent. */

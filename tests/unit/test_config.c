@@ -129,9 +129,9 @@ test_load_null(void **state)
 	assert_string_equal(gp_config_path(cfg), "(built-in defaults)");
 	assert_int_equal(gp_config_has_section(cfg, "store"), 0);
 	assert_string_equal(gp_config_str(cfg, "store", "path", "x"), "x");
-	assert_int_equal(gp_config_long(cfg, "store", "n", 42, 0, 100, &n), 0);
+	assert_int_equal(gp_config_long(&n, cfg, "store", "n", 42, 0, 100), 0);
 	assert_int_equal(n, 42);
-	assert_int_equal(gp_config_bool(cfg, "store", "b", 1, &b), 0);
+	assert_int_equal(gp_config_bool(&b, cfg, "store", "b", 1), 0);
 	assert_int_equal(b, 1);
 	assert_int_equal(gp_config_line(cfg, "store", "path"), 0);
 	gp_config_free(cfg);
@@ -344,40 +344,40 @@ test_long(void **state)
 	long n = 0;
 
 	(void)state;
-	assert_int_equal(gp_config_long(cfg, "store", "busy_timeout_ms", 1, 0,
-	    60000, &n), 0);
+	assert_int_equal(gp_config_long(&n, cfg, "store", "busy_timeout_ms", 1,
+	    0, 60000), 0);
 	assert_int_equal(n, 5000);
-	assert_int_equal(gp_config_long(cfg, "ra", "neg", 0, -10, 10, &n), 0);
+	assert_int_equal(gp_config_long(&n, cfg, "ra", "neg", 0, -10, 10), 0);
 	assert_int_equal(n, -7);
-	assert_int_equal(gp_config_long(cfg, "ra", "absent", 17, 0, 10, &n), 0);
+	assert_int_equal(gp_config_long(&n, cfg, "ra", "absent", 17, 0, 10), 0);
 	assert_int_equal(n, 17);
 	/* out of range, both ends */
-	assert_int_equal(gp_config_long(cfg, "store", "busy_timeout_ms", 1, 0,
-	    4999, &n), GP_E_CONFIG);
+	assert_int_equal(gp_config_long(&n, cfg, "store", "busy_timeout_ms", 1,
+	    0, 4999), GP_E_CONFIG);
 	assert_int_equal(n, 0);
 	snprintf(want, sizeof(want), "%s:6: busy_timeout_ms in [store]",
 	    gp_config_path(cfg));
 	assert_non_null(strstr(gp_error_last(), want));
 	assert_non_null(strstr(gp_error_last(), "out of range"));
-	assert_int_equal(gp_config_long(cfg, "ra", "neg", 0, 0, 10, &n), GP_E_CONFIG);
+	assert_int_equal(gp_config_long(&n, cfg, "ra", "neg", 0, 0, 10), GP_E_CONFIG);
 	/* overflow */
-	assert_int_equal(gp_config_long(cfg, "ra", "big", 0, LONG_MIN, LONG_MAX,
-	    &n), GP_E_CONFIG);
+	assert_int_equal(gp_config_long(&n, cfg, "ra", "big", 0, LONG_MIN,
+	    LONG_MAX), GP_E_CONFIG);
 	/* not numbers */
-	assert_int_equal(gp_config_long(cfg, "ra", "junk", 0, 0, 1000, &n),
+	assert_int_equal(gp_config_long(&n, cfg, "ra", "junk", 0, 0, 1000),
 	    GP_E_CONFIG);
 	snprintf(want, sizeof(want), "%s:17: junk in [ra]", gp_config_path(cfg));
 	assert_non_null(strstr(gp_error_last(), want));
 	assert_non_null(strstr(gp_error_last(), "not a whole number"));
-	assert_int_equal(gp_config_long(cfg, "ra", "spacey", 0, 0, 1000, &n),
+	assert_int_equal(gp_config_long(&n, cfg, "ra", "spacey", 0, 0, 1000),
 	    GP_E_CONFIG);
-	assert_int_equal(gp_config_long(cfg, "ra", "plus", 0, 0, 1000, &n),
+	assert_int_equal(gp_config_long(&n, cfg, "ra", "plus", 0, 0, 1000),
 	    GP_E_CONFIG);
-	assert_int_equal(gp_config_long(cfg, "ra", "empty", 0, 0, 1000, &n),
+	assert_int_equal(gp_config_long(&n, cfg, "ra", "empty", 0, 0, 1000),
 	    GP_E_CONFIG);
-	assert_int_equal(gp_config_long(cfg, "ra", "t1", 0, 0, 1000, &n),
+	assert_int_equal(gp_config_long(&n, cfg, "ra", "t1", 0, 0, 1000),
 	    GP_E_CONFIG);
-	assert_int_equal(gp_config_long(cfg, "ra", "neg", 0, 0, 1000, NULL),
+	assert_int_equal(gp_config_long(NULL, cfg, "ra", "neg", 0, 0, 1000),
 	    GP_E_INVALID);
 	gp_config_free(cfg);
 }
@@ -391,26 +391,26 @@ test_bool(void **state)
 	int b = -1;
 
 	(void)state;
-	assert_int_equal(gp_config_bool(cfg, "store", "wal", 0, &b), 0);
+	assert_int_equal(gp_config_bool(&b, cfg, "store", "wal", 0), 0);
 	assert_int_equal(b, 1);
-	assert_int_equal(gp_config_bool(cfg, "ra", "wal", 1, &b), 0);
+	assert_int_equal(gp_config_bool(&b, cfg, "ra", "wal", 1), 0);
 	assert_int_equal(b, 0);
-	assert_int_equal(gp_config_bool(cfg, "ra", "t1", 0, &b), 0);
+	assert_int_equal(gp_config_bool(&b, cfg, "ra", "t1", 0), 0);
 	assert_int_equal(b, 1);
-	assert_int_equal(gp_config_bool(cfg, "ra", "t2", 0, &b), 0);
+	assert_int_equal(gp_config_bool(&b, cfg, "ra", "t2", 0), 0);
 	assert_int_equal(b, 1);
-	assert_int_equal(gp_config_bool(cfg, "ra", "f1", 1, &b), 0);
+	assert_int_equal(gp_config_bool(&b, cfg, "ra", "f1", 1), 0);
 	assert_int_equal(b, 0);
-	assert_int_equal(gp_config_bool(cfg, "ra", "f2", 1, &b), 0);
+	assert_int_equal(gp_config_bool(&b, cfg, "ra", "f2", 1), 0);
 	assert_int_equal(b, 0);
-	assert_int_equal(gp_config_bool(cfg, "ra", "absent", 1, &b), 0);
+	assert_int_equal(gp_config_bool(&b, cfg, "ra", "absent", 1), 0);
 	assert_int_equal(b, 1);
-	assert_int_equal(gp_config_bool(cfg, "ra", "maybe", 1, &b), GP_E_CONFIG);
+	assert_int_equal(gp_config_bool(&b, cfg, "ra", "maybe", 1), GP_E_CONFIG);
 	snprintf(want, sizeof(want), "%s:25: maybe in [ra]", gp_config_path(cfg));
 	assert_non_null(strstr(gp_error_last(), want));
-	assert_int_equal(gp_config_bool(cfg, "ra", "empty", 1, &b), GP_E_CONFIG);
-	assert_int_equal(gp_config_bool(cfg, "ra", "neg", 1, &b), GP_E_CONFIG);
-	assert_int_equal(gp_config_bool(cfg, "ra", "neg", 1, NULL), GP_E_INVALID);
+	assert_int_equal(gp_config_bool(&b, cfg, "ra", "empty", 1), GP_E_CONFIG);
+	assert_int_equal(gp_config_bool(&b, cfg, "ra", "neg", 1), GP_E_CONFIG);
+	assert_int_equal(gp_config_bool(NULL, cfg, "ra", "neg", 1), GP_E_INVALID);
 	gp_config_free(cfg);
 }
 
