@@ -88,6 +88,53 @@ static const char *const known_sections[] = {
 	"govpki", "crl", "pkcs11", "ca.*", "profile.*", "ra", "ocsp", "acme", NULL
 };
 
+/* [crl] delta_url may name the CA once, as %s, and holds no other %. */
+static int
+check_delta_url(const gp_config *cfg)
+{
+	const char *u = gp_config_str(cfg, "crl", "delta_url", NULL), *pct;
+
+	if (u == NULL || (pct = strchr(u, '%')) == NULL)
+		return 0;
+	if (pct[1] != 's' || strchr(pct + 2, '%') != NULL)
+		return gp_err(GP_E_CONFIG, "%s:%d: delta_url in [crl] may hold one %%s (the CA name) and no other %%",
+		    gp_config_path(cfg), gp_config_line(cfg, "crl", "delta_url"));
+	return 0;
+}
+
+static int
+check_ca_section(void *arg, const char *section, const char *rest)
+{
+	(void)rest;
+	return gp_config_check_keys(arg, section, ca_section_keys);
+}
+
+int
+gp_config_check(const gp_config *cfg)
+{
+	static const char *const p11_keys[] = { "module", "pin_file", NULL };
+	gp_profiles *ps = NULL;
+	long n;
+	int r;
+
+	if (cfg == NULL)
+		return gp_err(GP_E_INVALID, "gp_config_check: NULL argument");
+	if ((r = gp_config_check_sections(cfg, known_sections)) != 0 ||
+	    (r = gp_config_check_keys(cfg, "govpki", govpki_keys)) != 0 ||
+	    (r = gp_config_check_keys(cfg, "crl", crl_keys)) != 0 ||
+	    (r = gp_config_check_keys(cfg, "pkcs11", p11_keys)) != 0 ||
+	    (r = gp_config_long(cfg, "crl", "next_update_hours", 168, 1,
+	    24L * 366, &n)) != 0 ||
+	    (r = gp_config_long(cfg, "crl", "delta_next_update_hours", 24, 1,
+	    24L * 366, &n)) != 0 ||
+	    (r = check_delta_url(cfg)) != 0 ||
+	    (r = gp_config_sections(cfg, "ca.", check_ca_section, (void *)cfg)) != 0 ||
+	    (r = gp_profiles_load(&ps, cfg)) != 0)
+		return r;
+	gp_profiles_free(ps);
+	return 0;
+}
+
 int
 gp_ctx_open(gp_ctx **out, const char *config_path, const char *home, int flags)
 {
@@ -110,15 +157,8 @@ gp_ctx_open(gp_ctx **out, const char *config_path, const char *home, int flags)
 	    (r = gp_profiles_load(&ctx->profiles, ctx->cfg)) != 0)
 		goto out;
 	ctx->delta_url = gp_config_str(ctx->cfg, "crl", "delta_url", NULL);
-	if (ctx->delta_url != NULL) {
-		const char *pct = strchr(ctx->delta_url, '%');
-
-		if (pct != NULL && (pct[1] != 's' || strchr(pct + 2, '%') != NULL)) {
-			r = gp_err(GP_E_CONFIG, "%s:%d: delta_url in [crl] may hold one %%s (the CA name) and no other %%",
-			    gp_config_path(ctx->cfg), gp_config_line(ctx->cfg, "crl", "delta_url"));
-			goto out;
-		}
-	}
+	if ((r = check_delta_url(ctx->cfg)) != 0)
+		goto out;
 	if ((r = gp_strdup(&ctx->home, ctx_home(ctx->cfg, home))) != 0)
 		goto out;
 	create = !(flags & (GP_CTX_READONLY | GP_CTX_EXISTING));

@@ -248,6 +248,7 @@ profile_free(gp_profile *p)
 	free(p->crl_dp);
 	free(p->ocsp_url);
 	free(p->ca_issuers_url);
+	free(p->source);
 	free(p);
 }
 
@@ -653,7 +654,8 @@ builtin_make(gp_profile **out, const struct builtin *b)
 
 	*out = NULL;
 	snprintf(ctx, sizeof(ctx), "built-in profile %s", b->name);
-	if ((r = profile_new(&p, NULL, b->name)) != 0)
+	if ((r = profile_new(&p, NULL, b->name)) != 0 ||
+	    (r = str_dup(&p->source, "built-in")) != 0)
 		goto out;
 	if (b->key_types != NULL &&
 	    (r = parse_key_types(&p->key_types, b->key_types, ctx)) != 0)
@@ -911,6 +913,13 @@ load_section(struct loader *ld, size_t idx)
 	}
 	if ((r = profile_new(&p, base, name)) != 0)
 		goto out;
+	/* "FILE:LINE", and what it starts from, for `ca-tool config show` */
+	snprintf(ctx, sizeof(ctx), "%s:%d%s%.64s", gp_config_path(cfg),
+	    gp_config_line(cfg, section, NULL), inherit == NULL ? ", over the built-in" :
+	    strcmp(inherit, "none") == 0 ? "" : ", inherits ",
+	    inherit == NULL || strcmp(inherit, "none") == 0 ? "" : inherit);
+	if ((r = str_dup(&p->source, ctx)) != 0)
+		goto out;
 
 #define CTX(k) (key_ctx(ctx, sizeof(ctx), cfg, section, (k)), ctx)
 	if ((v = gp_config_str(cfg, section, "key_types", NULL)) != NULL &&
@@ -1130,6 +1139,164 @@ const char *
 gp_profile_name(const gp_profile *p)
 {
 	return p != NULL ? p->name : NULL;
+}
+
+const char *
+gp_profile_source(const gp_profile *p)
+{
+	return p != NULL ? p->source : NULL;
+}
+
+/* ---- the profile written back as configuration ------------------------ */
+
+/* A growing string for one value. */
+struct vbuf {
+	char *s;
+	size_t len, cap;
+	int err;
+};
+
+static void
+vb_add(struct vbuf *b, const char *item)
+{
+	size_t n = strlen(item), need = b->len + n + 2 + 1;
+	char *ns;
+
+	if (b->err)
+		return;
+	if (need > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+
+		while (cap < need)
+			cap *= 2;
+		if ((ns = realloc(b->s, cap)) == NULL) {
+			b->err = 1;
+			return;
+		}
+		b->s = ns;
+		b->cap = cap;
+	}
+	if (b->len > 0) {
+		memcpy(b->s + b->len, ", ", 2);
+		b->len += 2;
+	}
+	memcpy(b->s + b->len, item, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void
+vb_oids(struct vbuf *b, const STACK_OF(ASN1_OBJECT) *st, int eku)
+{
+	char txt[128];
+	size_t k;
+	int i;
+
+	for (i = 0; st != NULL && i < sk_ASN1_OBJECT_num(st); i++) {
+		const ASN1_OBJECT *o = sk_ASN1_OBJECT_value(st, i);
+		const char *name = NULL;
+
+		for (k = 0; eku && k < sizeof(eku_names) / sizeof(eku_names[0]); k++)
+			if (OBJ_obj2nid(o) == eku_names[k].nid)
+				name = eku_names[k].name;
+		if (name == NULL) {
+			if (OBJ_obj2txt(txt, sizeof(txt), o, 1) <= 0) {
+				b->err = 1;
+				return;
+			}
+			name = txt;
+		}
+		vb_add(b, name);
+	}
+}
+
+static void
+vb_strv(struct vbuf *b, char *const *v)
+{
+	for (; v != NULL && *v != NULL; v++)
+		vb_add(b, *v);
+}
+
+/*
+ * Calls cb with each key of p and its value in the syntax the [profile.NAME]
+ * parser reads, in the order of profile_keys, so that a section written from
+ * them (with inherit = none) loads as the same profile.
+ */
+int
+gp_profile_settings(const gp_profile *p,
+    int (*cb)(void *arg, const char *key, const char *value), void *arg)
+{
+	struct vbuf b = { 0 };
+	char num[32];
+	size_t k;
+	int t, r = 0;
+
+	if (p == NULL || cb == NULL)
+		return gp_err(GP_E_INVALID, "gp_profile_settings: NULL argument");
+#define EMIT(key) do {							\
+	if (b.err) {							\
+		r = gp_err(GP_E_NOMEM, "profile: out of memory");	\
+		goto out;						\
+	}								\
+	if ((r = cb(arg, (key), b.s != NULL ? b.s : "")) != 0)		\
+		goto out;						\
+	b.len = 0;							\
+	if (b.s != NULL)						\
+		b.s[0] = '\0';						\
+} while (0)
+#define EMIT_STR(key, v) do { vb_add(&b, (v)); EMIT(key); } while (0)
+#define EMIT_NUM(key, v) do {						\
+	snprintf(num, sizeof(num), "%d", (v));				\
+	EMIT_STR(key, num);						\
+} while (0)
+#define EMIT_BOOL(key, v) EMIT_STR(key, (v) ? "yes" : "no")
+	for (t = 0; t < GP_KEY__COUNT; t++)
+		if (p->key_types & (1u << t))
+			vb_add(&b, key_type_names[t]);
+	EMIT("key_types");
+	EMIT_NUM("rsa_min_bits", p->rsa_min_bits);
+	EMIT_NUM("max_days", p->max_days);
+	EMIT_BOOL("ca", p->is_ca);
+	if (p->path_len < 0)
+		EMIT_STR("path_len", "none");
+	else
+		EMIT_NUM("path_len", p->path_len);
+	for (k = 0; k < sizeof(ku_names) / sizeof(ku_names[0]); k++)
+		if (p->key_usage & ku_names[k].bit)
+			vb_add(&b, ku_names[k].name);
+	EMIT("key_usage");
+	vb_oids(&b, p->eku, 1);
+	EMIT("ext_key_usage");
+	EMIT_BOOL("ext_key_usage_critical", p->eku_critical);
+	vb_strv(&b, p->subj_required);
+	EMIT("subject_required");
+	if (p->subj_allowed == NULL)
+		vb_add(&b, "*");
+	vb_strv(&b, p->subj_allowed);
+	EMIT("subject_allowed");
+	vb_strv(&b, p->subj_forbidden);
+	EMIT("subject_forbidden");
+	for (k = 0; k < sizeof(san_names) / sizeof(san_names[0]); k++)
+		if (p->san_types & SAN_BIT(san_names[k].type))
+			vb_add(&b, san_names[k].name);
+	EMIT("san_types");
+	EMIT_BOOL("san_required", p->san_required);
+	vb_oids(&b, p->policies, 0);
+	EMIT("policies");
+	EMIT_STR("crl_url", p->crl_dp != NULL ? p->crl_dp : "");
+	EMIT_STR("ocsp_url", p->ocsp_url != NULL ? p->ocsp_url : "");
+	EMIT_STR("ca_issuers_url", p->ca_issuers_url != NULL ? p->ca_issuers_url : "");
+	EMIT_BOOL("ocsp_nocheck", p->ocsp_nocheck);
+	EMIT_NUM("approvals", p->approvals);
+	EMIT_BOOL("acme", p->acme);
+	EMIT_STR("acme_approval", p->acme_officer ? "officer" : "auto");
+#undef EMIT_BOOL
+#undef EMIT_NUM
+#undef EMIT_STR
+#undef EMIT
+out:
+	free(b.s);
+	return r;
 }
 
 int

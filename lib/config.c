@@ -302,6 +302,28 @@ out:
 	return r;
 }
 
+int
+gp_config_keys(const gp_config *cfg, const char *section,
+    int (*cb)(void *arg, const char *key, const char *value), void *arg)
+{
+	STACK_OF(CONF_VALUE) *sk;
+	int i, r;
+
+	if (cfg == NULL || section == NULL || cb == NULL)
+		return gp_err(GP_E_INVALID, "gp_config_keys: NULL argument");
+	if ((sk = NCONF_get_section(cfg->conf, section)) == NULL)
+		return 0;
+	/* in the order of the file; a key set twice is seen twice, the
+	 * last one being the value NCONF gives */
+	for (i = 0; i < sk_CONF_VALUE_num(sk); i++) {
+		const CONF_VALUE *v = sk_CONF_VALUE_value(sk, i);
+
+		if ((r = cb(arg, v->name, v->value)) != 0)
+			return r;
+	}
+	return 0;
+}
+
 /* s[0..n) with the spaces at both ends removed, compared to want. */
 static int
 trimmed_eq(const char *s, size_t n, const char *want)

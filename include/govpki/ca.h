@@ -38,6 +38,13 @@ GP_EXPORT int gp_ctx_open(gp_ctx **out, const char *config_path, const char *hom
 GP_EXPORT int gp_ctx_locate(char **home_out, char **store_uri, const char *config_path,
     const char *home);
 GP_EXPORT void gp_ctx_free(gp_ctx *ctx);
+
+/* Every check gp_ctx_open makes of a configuration, without a home or a
+ * store: known sections, the keys of [govpki], [crl], [pkcs11] and every
+ * [ca.NAME], the [crl] values, and every profile.  GP_E_CONFIG names the
+ * file and line of the first fault (what `ca-tool config check` reports;
+ * the daemons check their own sections when they start). */
+GP_EXPORT int gp_config_check(const gp_config *cfg);
 GP_EXPORT gp_store *gp_ctx_store(gp_ctx *ctx);              /* borrowed */
 /* The store's URI as opened: [govpki] store resolved against the home. */
 GP_EXPORT const char *gp_ctx_store_uri(const gp_ctx *ctx);

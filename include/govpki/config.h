@@ -45,6 +45,12 @@ GP_EXPORT int gp_config_check_keys(const gp_config *cfg, const char *section,
 GP_EXPORT int gp_config_sections(const gp_config *cfg, const char *prefix,
     int (*cb)(void *arg, const char *section, const char *rest), void *arg);
 
+/* Calls cb(arg, key, value) for every key of [section] in the order of the
+ * file (none when the section is absent). A non-zero return of cb stops
+ * the walk and is returned. */
+GP_EXPORT int gp_config_keys(const gp_config *cfg, const char *section,
+    int (*cb)(void *arg, const char *key, const char *value), void *arg);
+
 /* The line of key in [section] in the file (0 when unknown): for messages.
  * key NULL: the line of the section's first [section] header. */
 GP_EXPORT int gp_config_line(const gp_config *cfg, const char *section, const char *key);

@@ -32,6 +32,19 @@ GP_EXPORT const gp_profile *gp_profiles_at(const gp_profiles *ps, size_t i);
 
 GP_EXPORT const char *gp_profile_name(const gp_profile *p);
 GP_EXPORT int gp_profile_max_days(const gp_profile *p);
+
+/* Where p comes from: "built-in", or "FILE:LINE" of its [profile.NAME]
+ * section (borrowed from p). */
+GP_EXPORT const char *gp_profile_source(const gp_profile *p);
+
+/* Calls cb(arg, key, value) for every key of p with its value in the syntax
+ * of a [profile.NAME] section ("" for an absent extension, "none" for no
+ * path length, "*" for any subject attribute), in a fixed order: a section
+ * written from them with inherit = none loads as the same profile (what
+ * `ca-tool config show` prints).  A non-zero return of cb stops the walk
+ * and is returned. */
+GP_EXPORT int gp_profile_settings(const gp_profile *p,
+    int (*cb)(void *arg, const char *key, const char *value), void *arg);
 GP_EXPORT int gp_profile_is_ca(const gp_profile *p);
 /* Distinct officer approvals the RA needs before issuing (dual control):
  * never fewer than GP_PROFILE_CA_APPROVALS for a CA profile (ca = yes),

@@ -57,6 +57,8 @@ json_error "seal revoke of an unknown seal" 3 ct --json seal revoke --id NOPE
 json_error "verify without --trust" 2 ct --json verify "$d/a.csr"
 json_error "a wrong passphrase" 5 sh -c "printf 'wrong\n' > '$d/wrong'; exec '$CA_TOOL' --json issue --ca root --profile tls-server --csr '$d/a.csr' --out '$d/x.pem' --pass-file '$d/wrong'"
 json_error "a misspelt configuration section" 4 sh -c "printf '[ocps]\nthreads = 1\n' > '$d/bad.cnf'; exec '$CA_TOOL' --json --config '$d/bad.cnf' list"
+json_error "config check of a misspelt profile" 4 sh -c "printf '[profile.tls-sever]\nmax_days = 3\n' > '$d/bad2.cnf'; exec '$CA_TOOL' --json config check '$d/bad2.cnf'"
+json_error "config show of a missing file" 3 ct --json config show "$d/none.cnf"
 json_error "seal-tool: unknown command" 2 st --json frobnicate
 json_error "seal-tool: verify without --trust" 2 st --json verify "$d/none.sig"
 json_error "seal-tool: show of a missing file" 3 st --json show "$d/none.seal"
@@ -68,6 +70,8 @@ json_ok "issue" ct --json issue --ca root --profile tls-server --csr "$d/a.csr" 
 SN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["serial"])' "$T/out")
 json_ok "show" ct --json show "$SN"
 json_ok "audit verify" ct --json audit verify
+json_ok "config show" ct --json config show
+json_ok "config check" ct --json config check
 ct export --ca root --out "$d/root.pem"
 openssl req -x509 -new -key "$d/k" -subj "/CN=self" -days 1 -out "$d/self.pem" 2>/dev/null
 rc=0; ct --json verify --trust "$d/root.pem" "$d/self.pem" >"$T/out" 2>"$T/err" || rc=$?

@@ -443,6 +443,38 @@ test_check_keys(void **state)
 	gp_config_free(cfg);
 }
 
+/* gp_config_keys walks a section's keys in the file's order. */
+static int
+collect_kv(void *arg, const char *key, const char *value)
+{
+	char *buf = arg;
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, 256 - len, "%s=%s;", key, value);
+	return strcmp(key, "stop") == 0 ? GP_E_IO : 0;
+}
+
+static void
+test_keys(void **state)
+{
+	gp_config *cfg = load_text("[a]\nzeta = 1\nalpha = two words\nmid = \\$x\n"
+	    "[b]\nx = 1\nstop = 2\nnever = 3\n");
+	char buf[256] = "";
+
+	(void)state;
+	assert_int_equal(gp_config_keys(cfg, "a", collect_kv, buf), 0);
+	assert_string_equal(buf, "zeta=1;alpha=two words;mid=$x;");
+	buf[0] = '\0';
+	assert_int_equal(gp_config_keys(cfg, "b", collect_kv, buf), GP_E_IO);
+	assert_string_equal(buf, "x=1;stop=2;");
+	buf[0] = '\0';
+	assert_int_equal(gp_config_keys(cfg, "nosuch", collect_kv, buf), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(gp_config_keys(NULL, "a", collect_kv, buf), GP_E_INVALID);
+	assert_int_equal(gp_config_keys(cfg, "a", NULL, buf), GP_E_INVALID);
+	gp_config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -458,6 +490,7 @@ main(void)
 		cmocka_unit_test(test_long),
 		cmocka_unit_test(test_bool),
 		cmocka_unit_test(test_check_keys),
+		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_check_sections),
 	};
 

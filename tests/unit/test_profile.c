@@ -501,6 +501,140 @@ test_config_inherit_none(void **state)
 	gp_config_free(cfg);
 }
 
+/* ---- written back as configuration (ca-tool config show) ---- */
+
+struct text {
+	char buf[8192];
+	size_t len;
+};
+
+static int
+append_kv(void *arg, const char *key, const char *value)
+{
+	struct text *t = arg;
+	int n = snprintf(t->buf + t->len, sizeof(t->buf) - t->len, "%s = %s\n", key, value);
+
+	assert_true(n > 0 && (size_t)n < sizeof(t->buf) - t->len);
+	t->len += (size_t)n;
+	return 0;
+}
+
+static int
+stop_at_third(void *arg, const char *key, const char *value)
+{
+	(void)key;
+	(void)value;
+	return ++*(int *)arg == 3 ? GP_E_IO : 0;
+}
+
+static void
+same_objs(const STACK_OF(ASN1_OBJECT) *a, const STACK_OF(ASN1_OBJECT) *b)
+{
+	int i, na = a != NULL ? sk_ASN1_OBJECT_num(a) : 0, nb = b != NULL ? sk_ASN1_OBJECT_num(b) : 0;
+
+	assert_int_equal(na, nb);
+	for (i = 0; i < na; i++)
+		assert_int_equal(OBJ_cmp(sk_ASN1_OBJECT_value(a, i), sk_ASN1_OBJECT_value(b, i)), 0);
+}
+
+static void
+same_strv(char *const *a, char *const *b)
+{
+	if (a == NULL || b == NULL) {
+		assert_true(a == b);
+		return;
+	}
+	for (; *a != NULL && *b != NULL; a++, b++)
+		assert_string_equal(*a, *b);
+	assert_true(*a == NULL && *b == NULL);
+}
+
+static void
+same_str(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		assert_true(a == b);
+	else
+		assert_string_equal(a, b);
+}
+
+/* Every profile, built in or configured, written as a section with
+ * inherit = none, loads as the same profile, field by field. */
+static void
+test_settings_roundtrip(void **state)
+{
+	gp_config *cfg = config_from("[profile.tls-server]\nmax_days = 90\n"
+	    "[profile.web]\ninherit = tls-server\npolicies = 1.2.156.1, 1.2.156.2\n"
+	    "ext_key_usage = serverAuth, 1.3.6.1.4.1.311.20.2.2\nsubject_allowed = *\n"
+	    "subject_forbidden = OU\ncrl_url = http://crl.example.cn/a.crl\n"
+	    "acme = yes\nkey_types = ec-p256, sm2\n");
+	gp_profiles *ps = NULL, *back = NULL;
+	gp_config *cfg2;
+	static char all[65536];
+	size_t i, len = 0;
+	int calls = 0;
+
+	(void)state;
+	assert_int_equal(gp_profiles_load(&ps, cfg), 0);
+	for (i = 0; i < gp_profiles_count(ps); i++) {
+		struct text t = { .len = 0 };
+		int n;
+
+		assert_int_equal(gp_profile_settings(gp_profiles_at(ps, i), append_kv, &t), 0);
+		n = snprintf(all + len, sizeof(all) - len, "[profile.%s]\ninherit = none\n%s",
+		    gp_profile_name(gp_profiles_at(ps, i)), t.buf);
+		assert_true(n > 0 && (size_t)n < sizeof(all) - len);
+		len += (size_t)n;
+	}
+	cfg2 = config_from(all);
+	assert_int_equal(gp_profiles_load(&back, cfg2), 0);
+	assert_int_equal(gp_profiles_count(back), gp_profiles_count(ps));
+	for (i = 0; i < gp_profiles_count(ps); i++) {
+		const gp_profile *a = gp_profiles_at(ps, i);
+		const gp_profile *b = gp_profiles_get(back, gp_profile_name(a));
+
+		assert_non_null(b);
+		assert_int_equal(a->key_types, b->key_types);
+		assert_int_equal(a->rsa_min_bits, b->rsa_min_bits);
+		assert_int_equal(a->max_days, b->max_days);
+		assert_int_equal(a->is_ca, b->is_ca);
+		assert_int_equal(a->path_len, b->path_len);
+		assert_int_equal(a->key_usage, b->key_usage);
+		same_objs(a->eku, b->eku);
+		assert_int_equal(a->eku_critical, b->eku_critical);
+		same_strv(a->subj_required, b->subj_required);
+		same_strv(a->subj_allowed, b->subj_allowed);
+		same_strv(a->subj_forbidden, b->subj_forbidden);
+		assert_int_equal(a->san_types, b->san_types);
+		assert_int_equal(a->san_required, b->san_required);
+		same_objs(a->policies, b->policies);
+		same_str(a->crl_dp, b->crl_dp);
+		same_str(a->ocsp_url, b->ocsp_url);
+		same_str(a->ca_issuers_url, b->ca_issuers_url);
+		assert_int_equal(a->ocsp_nocheck, b->ocsp_nocheck);
+		assert_int_equal(a->approvals, b->approvals);
+		assert_int_equal(a->acme, b->acme);
+		assert_int_equal(a->acme_officer, b->acme_officer);
+	}
+	/* the values the test wrote, as written back */
+	assert_non_null(strstr(all, "[profile.web]\ninherit = none\nkey_types = ec-p256, sm2\n"));
+	assert_non_null(strstr(all, "ext_key_usage = serverAuth, 1.3.6.1.4.1.311.20.2.2\n"));
+	assert_non_null(strstr(all, "subject_allowed = *\nsubject_forbidden = OU\n"));
+	/* where each comes from */
+	assert_string_equal(gp_profile_source(gp_profiles_get(ps, "root-ca")), "built-in");
+	assert_non_null(strstr(gp_profile_source(gp_profiles_get(ps, "web")), ", inherits tls-server"));
+	assert_non_null(strstr(gp_profile_source(gp_profiles_get(ps, "tls-server")), ", over the built-in"));
+	/* a callback's failure stops the walk and is returned */
+	assert_int_equal(gp_profile_settings(gp_profiles_get(ps, "web"), stop_at_third, &calls), GP_E_IO);
+	assert_int_equal(calls, 3);
+	assert_int_equal(gp_profile_settings(NULL, append_kv, NULL), GP_E_INVALID);
+	assert_null(gp_profile_source(NULL));
+	gp_profiles_free(back);
+	gp_profiles_free(ps);
+	gp_config_free(cfg2);
+	gp_config_free(cfg);
+}
+
 /* ---- checks ---- */
 
 static const char *const cn_only[] = { "CN", "www.example.cn", NULL };
@@ -1165,6 +1299,7 @@ main(void)
 		cmocka_unit_test(test_config_profiles),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_config_inherit_none),
+		cmocka_unit_test(test_settings_roundtrip),
 		cmocka_unit_test(test_check_keys),
 		cmocka_unit_test(test_check_subject),
 		cmocka_unit_test(test_check_sans),
