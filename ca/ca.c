@@ -123,10 +123,10 @@ gp_config_check(const gp_config *cfg)
 	    (r = gp_config_check_keys(cfg, "govpki", govpki_keys)) != 0 ||
 	    (r = gp_config_check_keys(cfg, "crl", crl_keys)) != 0 ||
 	    (r = gp_config_check_keys(cfg, "pkcs11", p11_keys)) != 0 ||
-	    (r = gp_config_long(cfg, "crl", "next_update_hours", 168, 1,
-	    24L * 366, &n)) != 0 ||
-	    (r = gp_config_long(cfg, "crl", "delta_next_update_hours", 24, 1,
-	    24L * 366, &n)) != 0 ||
+	    (r = gp_config_long(&n, cfg, "crl", "next_update_hours", 168, 1,
+	    24L * 366)) != 0 ||
+	    (r = gp_config_long(&n, cfg, "crl", "delta_next_update_hours", 24, 1,
+	    24L * 366)) != 0 ||
 	    (r = check_delta_url(cfg)) != 0 ||
 	    (r = gp_config_sections(cfg, "ca.", check_ca_section, (void *)cfg)) != 0 ||
 	    (r = gp_profiles_load(&ps, cfg)) != 0)
