@@ -1056,6 +1056,8 @@ gp_verifier_new(gp_verifier **out, STACK_OF(X509) *anchors, STACK_OF(X509) *untr
 	gp_verifier *v = NULL;
 	X509_STORE *tmp = NULL;
 	X509_STORE_CTX *tctx = NULL;
+	const char *name;
+	const char *const *pols;
 	int i, r;
 
 	if (out == NULL)
@@ -1065,10 +1067,16 @@ gp_verifier_new(gp_verifier **out, STACK_OF(X509) *anchors, STACK_OF(X509) *untr
 		return gp_err(GP_E_INVALID, "no trust anchor given");
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return gp_err(GP_E_NOMEM, "out of memory");
-	if (opts != NULL)
-		v->o = *opts;
+	/* docs/api.md: a caller's struct of another (older) size is read
+	 * as far as it goes, a size no version had is refused */
+	if (opts != NULL && (r = gp_params_in(&v->o, sizeof(v->o), opts,
+	    GP_PARAMS_END(gp_verify_opts, max_depth), "gp_verifier_new")) != 0)
+		goto out;
+	v->o.size = sizeof(v->o);
+	name = v->o.name;
+	pols = v->o.policies;
 	v->o.name = NULL;
-	if (opts != NULL && opts->name != NULL && (r = gp_strdup((char **)&v->o.name, opts->name)) != 0)
+	if (name != NULL && (r = gp_strdup((char **)&v->o.name, name)) != 0)
 		goto out;
 	v->o.policies = NULL;
 	if (v->o.rsa_min_bits <= 0)
@@ -1109,13 +1117,13 @@ gp_verifier_new(gp_verifier **out, STACK_OF(X509) *anchors, STACK_OF(X509) *untr
 	}
 	if ((r = check_delta_bases(v)) != 0)
 		goto out;
-	for (i = 0; opts != NULL && opts->policies != NULL && opts->policies[i] != NULL; i++) {
-		ASN1_OBJECT *o = OBJ_txt2obj(opts->policies[i], 1);
+	for (i = 0; pols != NULL && pols[i] != NULL; i++) {
+		ASN1_OBJECT *o = OBJ_txt2obj(pols[i], 1);
 
 		if (o == NULL || !sk_ASN1_OBJECT_push(v->policies, o)) {
 			ASN1_OBJECT_free(o);
 			ERR_clear_error();
-			r = gp_err(GP_E_INVALID, "'%.100s' is not a policy OID", opts->policies[i]);
+			r = gp_err(GP_E_INVALID, "'%.100s' is not a policy OID", pols[i]);
 			goto out;
 		}
 	}

@@ -251,13 +251,12 @@ cmd_verify(opts *o, int argc, char **argv)
 	STACK_OF(X509) *anchors = sk_X509_new_null(), *pool = sk_X509_new_null(), *one = NULL;
 	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
 	gp_verifier *v = NULL;
-	gp_verify_opts vo;
+	gp_verify_opts vo = GP_VERIFY_OPTS_INIT;
 	gp_verdict res;
 	int c, r = 0, json = o->json, worst = 0, rev_given = 0;
 	long n;
 	size_t i;
 
-	memset(&vo, 0, sizeof(vo));
 	if (anchors == NULL || pool == NULL || crls == NULL) {
 		r = EXIT_FAIL;
 		goto out;

@@ -2,6 +2,7 @@
 #ifndef GOVPKI_VERIFY_H
 #define GOVPKI_VERIFY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <openssl/x509.h>
@@ -43,7 +44,11 @@ typedef enum gp_rules {
 	GP_RULES_PATH               /* only RFC 5280 §6 path validation and §6.3 CRLs (PKITS) */
 } gp_rules;
 
+/* Set size with GP_VERIFY_OPTS_INIT (docs/api.md):
+ *   gp_verify_opts o = GP_VERIFY_OPTS_INIT;
+ * every other field's default is 0 / NULL. */
 typedef struct gp_verify_opts {
+	size_t size;                /* sizeof(gp_verify_opts) of the caller's headers */
 	int64_t at;                 /* validate as of this time (unix); 0: now */
 	gp_purpose purpose;
 	const char *name;           /* DNS name, IP address or e-mail to match (RFC 9525); NULL: none */
@@ -57,6 +62,9 @@ typedef struct gp_verify_opts {
 	int rsa_min_bits;           /* 0: 2048 (as issuance) */
 	int max_depth;              /* intermediates at most; 0: 32 */
 } gp_verify_opts;
+
+#define GP_VERIFY_OPTS_INIT { sizeof(gp_verify_opts), 0, GP_PURPOSE_ANY, NULL, \
+	GP_REVOCATION_PREFER, GP_RULES_ALL, NULL, 0, 0, 0, 0, 0 }
 
 /* The answer for one certificate (seal.h's gp_verify_result is another
  * thing: the steps of a seal or signature verification). */
@@ -74,7 +82,8 @@ typedef struct gp_verdict {
 /*
  * A verifier over anchors (at least one), untrusted (may be NULL) and crls
  * (may be NULL); the certificates and CRLs are referenced, so the caller may
- * free its stacks.  CRLs must be as decoded from DER (d2i or PEM): OpenSSL
+ * free its stacks.  opts NULL: the defaults; otherwise its size must be set
+ * by GP_VERIFY_OPTS_INIT (GP_E_INVALID for a size no version had).  CRLs must be as decoded from DER (d2i or PEM): OpenSSL
  * reads a CRL's issuingDistributionPoint and deltaCRLIndicator only then.
  * GP_E_INVALID for a bad option; GP_E_VERIFY for a delta CRL whose base
  * CRL (RFC 5280 §5.2.4) is not among crls: it is refused rather than

@@ -130,6 +130,7 @@ setup(void **state)
 	f->crls = sk_X509_CRL_new_null();
 	sk_X509_push(f->anchors, f->root);
 	sk_X509_push(f->untrusted, f->inter);
+	f->o = (gp_verify_opts)GP_VERIFY_OPTS_INIT;
 	f->o.revocation = GP_REVOCATION_NONE;
 	*state = f;
 	return 0;
@@ -218,6 +219,40 @@ test_bad_args(void **state)
 	gp_verifier_free(v);
 	gp_verifier_free(NULL);
 	sk_X509_free(empty);
+}
+
+/* docs/api.md: options of a size no version had (0: not set by
+ * GP_VERIFY_OPTS_INIT; larger than the library's: newer headers) are
+ * refused before anything is done; the first version's size is read. */
+static void
+test_opts_size(void **state)
+{
+	fx *f = *state;
+	gp_verifier *v = NULL;
+	struct {
+		gp_verify_opts o;
+		char newer[16];
+	} big;
+
+	f->o.size = 0;
+	assert_int_equal(gp_verifier_new(&v, f->anchors, NULL, NULL, &f->o), GP_E_INVALID);
+	assert_null(v);
+	assert_non_null(strstr(gp_error_last(), "GP_..._INIT"));
+	f->o.size = offsetof(gp_verify_opts, max_depth);       /* below the first version */
+	assert_int_equal(gp_verifier_new(&v, f->anchors, NULL, NULL, &f->o), GP_E_INVALID);
+	assert_null(v);
+	memset(&big, 0, sizeof(big));
+	big.o = f->o;
+	big.o.size = sizeof(big);
+	assert_int_equal(gp_verifier_new(&v, f->anchors, NULL, NULL, &big.o), GP_E_INVALID);
+	assert_null(v);
+	f->o.size = offsetof(gp_verify_opts, max_depth) + sizeof(int);  /* the first version */
+	assert_int_equal(gp_verifier_new(&v, f->anchors, NULL, NULL, &f->o), 0);
+	gp_verifier_free(v);
+	v = NULL;
+	f->o.size = sizeof(f->o);
+	assert_int_equal(gp_verifier_new(&v, f->anchors, NULL, NULL, &f->o), 0);
+	gp_verifier_free(v);
 }
 
 /* RFC 5280 §4.1.2.2: a serial number of 0, a negative one and one of 21
@@ -839,6 +874,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_good, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_args, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_opts_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serial, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ca_basic_constraints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_path_len, setup, teardown),
