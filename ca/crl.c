@@ -1,6 +1,7 @@
 /* ca/crl.c: full and delta CRLs assembled from stored entries (RFC 5280 §5) */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +179,32 @@ out:
 	return r;
 }
 
+/*
+ * RFC 5280 §5.2.3: CRL numbers only grow.  A restored store lacks the CRLs
+ * the old CA published after its backup, so gp_backup_restore leaves a
+ * floor (ca.NAME.crl_floor, GP_BACKUP_CRL_MARGIN above the backup's last
+ * number) that the next number does not go under.
+ */
+static int
+crl_number_floor(gp_store *st, const char *name, int64_t *number)
+{
+	char key[128], *v = NULL, *end;
+	long long floor;
+	int r;
+
+	snprintf(key, sizeof(key), "ca.%s.crl_floor", name);
+	if ((r = gp_store_meta_get(st, key, &v)) != 0)
+		return r == GP_E_NOTFOUND ? 0 : r;
+	errno = 0;
+	floor = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || floor < 1)
+		r = gp_err(GP_E_STORE, "store: %s is '%.32s', not a CRL number", key, v);
+	else if (floor > *number)
+		*number = floor;
+	free(v);
+	return r;
+}
+
 static int
 crl_extensions(GP_TBS_CRL *tbs, gp_ca *ca, int64_t number, int64_t base)
 {
@@ -313,6 +340,7 @@ gp_ca_crl(gp_ca *ca, int delta, const char *actor, gp_crl_info **out)
 	    3600 * (int64_t)(delta ? ca->ctx->delta_hours : ca->ctx->crl_hours);
 	if ((r = gp_store_revision(st, &crl->revision)) != 0 ||
 	    (r = gp_store_crl_next_number(st, ca->info->id, &crl->number)) != 0 ||
+	    (r = crl_number_floor(st, ca->info->name, &crl->number)) != 0 ||
 	    (r = gp_store_crl_entries(st, ca->info->id, base ? base->revision : 0,
 	    append_entry, &entries)) != 0 ||
 	    (r = build_crl(&crl->der, &crl->der_len, ca, &entries, crl->number,

@@ -38,6 +38,8 @@
 #define SCRYPT_R 8
 #define SCRYPT_P 1
 #define MANIFEST_NAME "MANIFEST.json"
+/* the configuration file, when the caller names one */
+#define CONFIG_NAME "govpki.cnf"
 #define MANIFEST_MAX (16 * 1024 * 1024)
 #define NAME_MAX_LEN 255
 #define CHUNK (256 * 1024)
@@ -594,7 +596,8 @@ gp_backup_create(gp_backup_info **out, gp_store *s, const char *path,
 		goto out;
 	/* 3. the files and their SHA-256 */
 	if ((r = add_file(&c, b->dump_name, dbtmp)) != 0 ||
-	    (r = collect_keys(&c, s, p)) != 0)
+	    (r = collect_keys(&c, s, p)) != 0 ||
+	    (p->config != NULL && (r = add_file(&c, CONFIG_NAME, p->config)) != 0))
 		goto out;
 	gp_store_read_end(s, own);
 	snapped = 0;
@@ -1203,6 +1206,55 @@ remove_tree(const char *dir)
 	rmdir(dir);
 }
 
+/*
+ * The backup does not hold the CRLs the old CA published after it was
+ * taken; their numbers must not come again (RFC 5280 §5.2.3: they only
+ * grow, and a client that holds CRL n ignores or distrusts a later CRL n).
+ * Each CA's next number is raised by GP_BACKUP_CRL_MARGIN, more than any
+ * CA publishes (2^32: a CRL a second for 136 years), as meta
+ * ca.NAME.crl_floor, which ca/crl.c does not go under.
+ */
+static int
+crl_floors(gp_store *s)
+{
+	gp_ca_info **cas = NULL;
+	size_t ncas = 0, i;
+	char key[128], val[32], *old = NULL;
+	int64_t next;
+	int r;
+
+	if ((r = gp_store_ca_list(s, &cas, &ncas)) != 0)
+		return r;
+	for (i = 0; i < ncas; i++) {
+		snprintf(key, sizeof(key), "ca.%s.crl_floor", cas[i]->name);
+		if ((r = gp_store_crl_next_number(s, cas[i]->id, &next)) != 0)
+			goto out;
+		/* a floor left by an earlier restore that no CRL has reached */
+		if ((r = gp_store_meta_get(s, key, &old)) == 0) {
+			long long f = strtoll(old, NULL, 10);
+
+			if (f > next)
+				next = f;
+			free(old);
+			old = NULL;
+		} else if (r != GP_E_NOTFOUND) {
+			goto out;
+		}
+		if (next > INT64_MAX - GP_BACKUP_CRL_MARGIN) {
+			r = gp_err(GP_E_STATE, "restore: CA %s: CRL number %lld leaves no room for the margin",
+			    cas[i]->name, (long long)next);
+			goto out;
+		}
+		snprintf(val, sizeof(val), "%lld", (long long)(next + GP_BACKUP_CRL_MARGIN));
+		if ((r = gp_store_meta_set(s, key, val)) != 0)
+			goto out;
+	}
+	r = 0;
+out:
+	gp_ca_info_list_free(cas, ncas);
+	return r;
+}
+
 int
 gp_backup_restore(gp_backup_info **out, const char *path, const char *to_dir,
     const char *pass, size_t passlen, const char *actor)
@@ -1275,10 +1327,18 @@ gp_backup_restore(gp_backup_info **out, const char *path, const char *to_dir,
 		goto out;
 	}
 	gp_hex_encode(hex, info->sha256, 32);
-	snprintf(detail, sizeof(detail), "backup_sha256=%s backup_created=%lld audit_seq=%lld",
-	    hex, (long long)info->created, (long long)info->audit_seq);
-	if ((r = gp_audit_append(s, actor ? actor : "ca-tool", "restore", path, detail)) != 0 ||
-	    (r = gp_audit_verify(s, &bad, &rows)) != 0)
+	snprintf(detail, sizeof(detail), "backup_sha256=%s backup_created=%lld audit_seq=%lld "
+	    "crl_margin=%lld", hex, (long long)info->created, (long long)info->audit_seq,
+	    (long long)GP_BACKUP_CRL_MARGIN);
+	if ((r = gp_store_begin(s)) != 0)
+		goto out;
+	if ((r = crl_floors(s)) != 0 ||
+	    (r = gp_audit_append(s, actor ? actor : "ca-tool", "restore", path, detail)) != 0 ||
+	    (r = gp_store_commit(s)) != 0) {
+		gp_store_rollback(s);
+		goto out;
+	}
+	if ((r = gp_audit_verify(s, &bad, &rows)) != 0)
 		goto out;
 	gp_store_close(s);
 	s = NULL;

@@ -80,11 +80,14 @@ static const char usage_backup[] =
     "  Writes an encrypted (scrypt + AES-256-GCM) online backup of the store and the\n"
     "  encrypted key files, with a SHA-256 manifest, while the servers keep running;\n"
     "  or checks one without restoring it.  The passphrase: --pass-file,\n"
-    "  GOVPKI_BACKUP_PASSPHRASE, or a prompt.  HSM keys stay in the HSM.";
+    "  GOVPKI_BACKUP_PASSPHRASE, or a prompt.  HSM keys stay in the HSM.\n"
+    "  The --config file goes into the backup too (restored as DIR/govpki.cnf).";
 static const char usage_restore[] =
     "restore FILE --to DIR [--pass-file F] [--actor WHO]\n"
     "  Restores a backup into DIR (new or empty), after checking it completely;\n"
-    "  DIR is then a govpki home (--home DIR).";
+    "  DIR is then a govpki home (--home DIR), with DIR/govpki.cnf when the backup\n"
+    "  holds the configuration.  Each CA's next CRL number is 2^32 above the\n"
+    "  backup's, above any CRL published after the backup (RFC 5280 5.2.3).";
 
 /* Parses argv (argv[0] the command word; a sub-command word, if any, is
  * in args).  Returns 0, or an exit code. */
@@ -543,6 +546,7 @@ cmd_backup(opts *o, int argc, char **argv)
 	p.passlen = passlen;
 	p.actor = k.actor;
 	p.scrypt_log2n = (int)k.scrypt;
+	p.config = o->config;
 	if ((r = gp_backup_create(&bi, gp_ctx_store(ctx), k.out, &p)) != 0) {
 		r = cli_fail(r, "backup");
 		goto out;
@@ -578,8 +582,16 @@ cmd_restore(opts *o, int argc, char **argv)
 	if (o->json)
 		r = ct_print_json(info_json(bi, k.args[0]));
 	else {
+		char cnf[4096];
+
 		info_print("restored", bi, k.args[0]);
-		printf("  into %s (use --home %s; HSM keys must be reachable as before)\n", k.to, k.to);
+		snprintf(cnf, sizeof(cnf), "%s/govpki.cnf", k.to);
+		if (access(cnf, F_OK) == 0)
+			printf("  into %s (use --home %s --config %s; HSM keys must be reachable "
+			    "as before)\n", k.to, k.to, cnf);
+		else
+			printf("  into %s (use --home %s; HSM keys must be reachable as before)\n",
+			    k.to, k.to);
 	}
 out:
 	gp_backup_info_free(bi);

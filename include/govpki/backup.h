@@ -45,6 +45,11 @@ GP_EXPORT int gp_store_backup(gp_store *s, const char *dest_path);
 
 /* Set size with GP_BACKUP_PARAMS_INIT (docs/api.md):
  *   gp_backup_params p = GP_BACKUP_PARAMS_INIT; */
+/* What a restore adds to each CA's next CRL number: more CRLs than the old
+ * CA can have published after the backup (2^32, one a second for 136 years),
+ * so that no number comes twice (RFC 5280 §5.2.3). */
+#define GP_BACKUP_CRL_MARGIN ((int64_t)1 << 32)
+
 typedef struct gp_backup_params {
 	size_t size;            /* sizeof(gp_backup_params) of the caller's headers */
 	const char *home;       /* the govpki home: relative key paths start here */
@@ -53,8 +58,9 @@ typedef struct gp_backup_params {
 	size_t passlen;
 	const char *actor;      /* for the audit log; NULL: "ca-tool" */
 	int scrypt_log2n;       /* 0: 17 (N = 131072, r = 8, p = 1: 128 MiB); 10..22 */
+	const char *config;     /* the configuration file, backed up as govpki.cnf; NULL: none */
 } gp_backup_params;
-#define GP_BACKUP_PARAMS_INIT { sizeof(gp_backup_params), NULL, NULL, NULL, 0, NULL, 0 }
+#define GP_BACKUP_PARAMS_INIT { sizeof(gp_backup_params), NULL, NULL, NULL, 0, NULL, 0, NULL }
 
 /*
  * Writes an encrypted backup of store s (and the key files of home) to
@@ -80,8 +86,11 @@ GP_EXPORT int gp_backup_verify(gp_backup_info **out, const char *path,
  * everything is written into a fresh folder beside it, checked as
  * gp_backup_verify checks, the restored store's audit chain verified and
  * a "restore" entry appended to it, and only then renamed to to_dir.  On
- * any failure to_dir is as it was.  The restored store keeps its CRL
- * numbers and serials, so its CAs go on where the backup left them.
+ * any failure to_dir is as it was.  The restored store keeps its serials;
+ * each CA's next CRL number is GP_BACKUP_CRL_MARGIN above the backup's, so
+ * that it stays above those of CRLs published after the backup.  A
+ * configuration file in the backup (gp_backup_params.config) is restored
+ * as to_dir/govpki.cnf.
  */
 GP_EXPORT int gp_backup_restore(gp_backup_info **out, const char *path,
     const char *to_dir, const char *pass, size_t passlen, const char *actor);
