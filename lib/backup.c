@@ -62,31 +62,16 @@ gp_backup_info_free(gp_backup_info *info)
 /* ------------------------------------------------------------ helpers */
 
 static void
-put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-static uint32_t
-get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
 put64(unsigned char *p, uint64_t v)
 {
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
+	gp_put_be32(p, (uint32_t)(v >> 32));
+	gp_put_be32(p + 4, (uint32_t)v);
 }
 
 static uint64_t
 get64(const unsigned char *p)
 {
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
+	return (uint64_t)gp_get_be32(p) << 32 | gp_get_be32(p + 4);
 }
 
 /*
@@ -335,7 +320,7 @@ w_entry(struct writer *w, const char *name, const unsigned char *buf,
 	uint64_t left = size;
 	int fd = -1, r;
 
-	put32(hdr, (uint32_t)nlen);
+	gp_put_be32(hdr, (uint32_t)nlen);
 	memcpy(hdr + 4, name, nlen);
 	put64(hdr + 4 + nlen, size);
 	if ((r = w_plain(w, hdr, 4 + nlen + 8)) != 0)
@@ -640,9 +625,9 @@ gp_backup_create(gp_backup_info **out, gp_store *s, const char *path,
 	*q++ = FORMAT_VERSION;
 	*q++ = KDF_SCRYPT;
 	*q++ = (unsigned char)log2n;
-	put32(q, SCRYPT_R);
+	gp_put_be32(q, SCRYPT_R);
 	q += 4;
-	put32(q, SCRYPT_P);
+	gp_put_be32(q, SCRYPT_P);
 	q += 4;
 	if (RAND_bytes(q, SALT_LEN + IV_LEN) != 1) {
 		r = gp_err_ossl(GP_E_CRYPTO, "backup: no random bytes");
@@ -940,7 +925,7 @@ feed(struct reader *rd, const unsigned char *p, size_t n)
 			if (rd->hlen < rd->want)
 				break;
 			if (rd->st == R_NLEN) {
-				uint32_t nl = get32(rd->hbuf);
+				uint32_t nl = gp_get_be32(rd->hbuf);
 
 				if (nl == 0) {
 					rd->st = R_END;
@@ -1057,8 +1042,8 @@ backup_read(gp_backup_info **out, const struct gp_store_backend **backend, const
 		goto out;
 	}
 	log2n = hdr[10];
-	sr = get32(hdr + 11);
-	sp = get32(hdr + 15);
+	sr = gp_get_be32(hdr + 11);
+	sp = gp_get_be32(hdr + 15);
 	/* bounds before any work: a crafted header must not ask for gigabytes */
 	if (log2n < 10 || log2n > 22 || sr < 1 || sr > 32 || sp < 1 || sp > 16) {
 		r = gp_err(GP_E_VERIFY, "backup %s is damaged: scrypt parameters out of range "

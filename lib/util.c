@@ -233,3 +233,18 @@ gp_strdup(char **out, const char *s)
 		return gp_err(GP_E_NOMEM, "out of memory");
 	return 0;
 }
+
+uint32_t
+gp_get_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+void
+gp_put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}

@@ -40,6 +40,10 @@ int gp_params_in(void *dst, size_t dst_size, const void *src, size_t min_size, c
 /* The end of member m of struct type t: a min_size for gp_params_in. */
 #define GP_PARAMS_END(t, m) (offsetof(t, m) + sizeof(((t *)0)->m))
 
+/* The 4 bytes at p as a big-endian number, and v written so. */
+uint32_t gp_get_be32(const unsigned char *p);
+void gp_put_be32(unsigned char *p, uint32_t v);
+
 /* Seconds since the epoch, now. */
 int64_t gp_now(void);
 
