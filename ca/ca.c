@@ -70,10 +70,10 @@ gp_ctx_locate(char **home_out, char **store_uri, const char *config_path, const 
 	if ((r = gp_config_load(&cfg, config_path)) != 0)
 		return r;
 	h = ctx_home(cfg, home);
-	if ((r = gp_strdup(home_out, h)) == 0 &&
+	if ((r = gp_ostrdup(home_out, h)) == 0 &&
 	    (r = gp_store_uri_resolve(store_uri, h,
 	    gp_config_str(cfg, "govpki", "store", "govpki.db"))) != 0) {
-		free(*home_out);
+		gp_free(*home_out);
 		*home_out = NULL;
 	}
 	gp_config_free(cfg);
@@ -197,7 +197,7 @@ gp_ctx_free(gp_ctx *ctx)
 	gp_config_free(ctx->cfg);
 	free(ctx->home);
 	free(ctx->keys_dir);
-	free(ctx->store_uri);
+	gp_free(ctx->store_uri);    /* gp_store_uri_resolve's */
 	free(ctx);
 }
 
@@ -317,7 +317,7 @@ gp_ca_cert_info(gp_cert_info *info, X509 *cert, int64_t ca_id, const char *profi
 	info->issued_at = gp_now();
 	if ((r = gp_serial_from_asn1(info->serial, &info->serial_len,
 	    X509_get0_serialNumber(cert))) != 0 ||
-	    (r = gp_name_to_string(&info->subject, X509_get_subject_name(cert))) != 0 ||
+	    (r = gp_name_print(&info->subject, X509_get_subject_name(cert))) != 0 ||
 	    (r = gp_sans_to_string(&info->sans, sans)) != 0 ||
 	    (r = gp_strdup(&info->profile, profile)) != 0 ||
 	    (r = asn1_time_to_unix(&info->not_before, X509_get0_notBefore(cert))) != 0 ||
@@ -467,8 +467,8 @@ gp_ca_defaults_load(gp_issuer_defaults *d, gp_ctx *ctx, const char *name)
 out:
 	if (r != 0)
 		gp_issuer_defaults_clear(d);
-	free(mbase);
-	free(mpol);
+	gp_free(mbase);
+	gp_free(mpol);
 	return r;
 }
 
@@ -925,7 +925,7 @@ gp_ca_chain_pem(gp_ctx *ctx, const char *name, char **out, size_t *outlen)
 		info = next;
 	}
 	BIO_get_mem_ptr(bio, &bm);
-	if ((*out = malloc(bm->length + 1)) == NULL) {
+	if ((*out = OPENSSL_malloc(bm->length + 1)) == NULL) {
 		r = gp_err(GP_E_NOMEM, "out of memory");
 		goto out;
 	}

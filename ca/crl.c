@@ -201,7 +201,7 @@ crl_number_floor(gp_store *st, const char *name, int64_t *number)
 		r = gp_err(GP_E_STORE, "store: %s is '%.32s', not a CRL number", key, v);
 	else if (floor > *number)
 		*number = floor;
-	free(v);
+	gp_free(v);
 	return r;
 }
 

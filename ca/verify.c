@@ -274,7 +274,7 @@ res_set(gp_verdict *res, int depth, X509 *x, const char *rule, const char *sourc
 	if (x != NULL) {
 		char *s = NULL;
 
-		if (gp_name_to_string(&s, X509_get_subject_name(x)) == 0 && s != NULL)
+		if (gp_name_print(&s, X509_get_subject_name(x)) == 0 && s != NULL)
 			snprintf(res->subject, sizeof(res->subject), "%s", s);
 		free(s);
 	}
@@ -1036,7 +1036,7 @@ check_delta_bases(gp_verifier *v)
 			long b = ASN1_INTEGER_get(base);
 
 			ASN1_INTEGER_free(base);
-			(void)gp_name_to_string(&iss, X509_CRL_get_issuer(d));
+			(void)gp_name_print(&iss, X509_CRL_get_issuer(d));
 			gp_err(GP_E_VERIFY, "a delta CRL of %s (BaseCRLNumber %ld) is given without its base "
 			    "CRL (number %ld or later): refused, RFC 5280 §5.2.4", iss ? iss : "?", b, b);
 			free(iss);

@@ -1220,7 +1220,7 @@ crl_floors(gp_store *s)
 
 			if (f > next)
 				next = f;
-			free(old);
+			gp_free(old);
 			old = NULL;
 		} else if (r != GP_E_NOTFOUND) {
 			goto out;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "error_int.h"
 #include "store_int.h"
 #include "util.h"
@@ -108,16 +110,16 @@ gp_store_uri_resolve(char **out, const char *home, const char *uri)
 	/* another backend's URI goes on unchanged: gp_store_open names it */
 	if (gp_store_backend_of(&b, &path, uri) != 0) {
 		gp_error_clear();
-		return gp_strdup(out, uri);
+		return gp_ostrdup(out, uri);
 	}
 	if (!b->local || path[0] == '/' || home == NULL) {
 		if (b == gp_store_backends[0] || path == uri)
-			return gp_strdup(out, path);
-		return gp_strdup(out, uri);
+			return gp_ostrdup(out, path);
+		return gp_ostrdup(out, uri);
 	}
 	/* "SCHEME:" stays on a relative path of a backend other than the default */
 	len = strlen(b->scheme) + strlen(home) + strlen(path) + 3;
-	if ((*out = malloc(len)) == NULL)
+	if ((*out = OPENSSL_malloc(len)) == NULL)
 		return gp_err(GP_E_NOMEM, "out of memory");
 	if (b == gp_store_backends[0])
 		snprintf(*out, len, "%s/%s", home, path);
@@ -625,12 +627,19 @@ gp_store_audit_unlogged(gp_store *s, int kind, const char *action, int64_t missi
 int
 gp_store_meta_get(gp_store *s, const char *key, char **out)
 {
+	char *v = NULL;
+	int r;
+
 	if (out != NULL)
 		*out = NULL;
 	CHECK_STORE(s);
 	if (key == NULL || out == NULL)
 		return gp_err(GP_E_INVALID, "gp_store_meta_get: no key or output");
-	return s->ops->meta_get(s, key, out);
+	/* the backend's value is malloc'ed; the API's is gp_free'd (govpki/mem.h) */
+	if ((r = s->ops->meta_get(s, key, &v)) == 0)
+		r = gp_ostrdup(out, v);
+	free(v);
+	return r;
 }
 
 int

@@ -135,12 +135,23 @@ gp_store_acme_order_get(gp_store *s, int64_t id, gp_acme_order **out)
 int
 gp_store_acme_order_authzs(gp_store *s, int64_t order_id, int64_t **ids, size_t *n)
 {
+	int64_t *v = NULL;
+	size_t nv = 0;
+	int r;
+
 	if (ids != NULL)
 		*ids = NULL;
 	if (n != NULL)
 		*n = 0;
 	CHECK(s, ids != NULL && n != NULL);
-	return s->ops->acme->order_authzs(s, order_id, ids, n);
+	/* the backend's array is malloc'ed; the API's is gp_free'd (govpki/mem.h) */
+	if ((r = s->ops->acme->order_authzs(s, order_id, &v, &nv)) == 0 && nv > 0 &&
+	    (*ids = OPENSSL_memdup(v, nv * sizeof(*v))) == NULL)
+		r = gp_err(GP_E_NOMEM, "out of memory");
+	if (r == 0)
+		*n = nv;
+	free(v);
+	return r;
 }
 
 int

@@ -16,7 +16,7 @@ struct gp_store_acme_ops {
 	    const char *jwk, const unsigned char *thumb);
 	int (*order_add)(gp_store *s, gp_acme_order *o, gp_acme_authz *z, size_t n);
 	int (*order_get)(gp_store *s, int64_t id, gp_acme_order **out);
-	int (*order_authzs)(gp_store *s, int64_t order_id, int64_t **ids, size_t *n);
+	int (*order_authzs)(gp_store *s, int64_t order_id, int64_t **ids, size_t *n); /* malloc'ed */
 	int (*order_set)(gp_store *s, int64_t id, int from, int to, const char *error,
 	    const unsigned char *serial, size_t serial_len, int64_t ra_request);
 	int (*order_by_serial)(gp_store *s, const unsigned char *serial, size_t serial_len,

@@ -87,7 +87,7 @@ struct gp_store_ops {
 	    char **object, char **ca);
 	int (*key_block_add)(gp_store *s, const gp_key_block *kb);
 	int (*key_block_get)(gp_store *s, const unsigned char hash[32], gp_key_block *out);
-	int (*meta_get)(gp_store *s, const char *key, char **out);
+	int (*meta_get)(gp_store *s, const char *key, char **out);   /* *out malloc'ed */
 	int (*meta_set)(gp_store *s, const char *key, const char *value);
 	const struct gp_store_ra_ops *ra;
 	const struct gp_store_seal_ops *seal;

@@ -10,6 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
+#include <govpki/mem.h>
+
 #include "error_int.h"
 #include "util.h"
 
@@ -223,13 +227,13 @@ gp_time_iso(char out[21], int64_t t)
 	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int
-gp_strdup(char **out, const char *s)
+static int
+dup_str(char **out, const char *s, int ossl)
 {
 	*out = NULL;
 	if (s == NULL)
 		return 0;
-	if ((*out = strdup(s)) == NULL)
+	if ((*out = ossl ? OPENSSL_strdup(s) : strdup(s)) == NULL)
 		return gp_err(GP_E_NOMEM, "out of memory");
 	return 0;
 }
@@ -247,4 +251,23 @@ gp_put_be32(unsigned char *p, uint32_t v)
 	p[1] = (unsigned char)(v >> 16);
 	p[2] = (unsigned char)(v >> 8);
 	p[3] = (unsigned char)v;
+}
+
+int
+gp_strdup(char **out, const char *s)
+{
+	return dup_str(out, s, 0);
+}
+
+/* One allocator for the buffers the API returns (govpki/mem.h). */
+void
+gp_free(void *p)
+{
+	OPENSSL_free(p);
+}
+
+int
+gp_ostrdup(char **out, const char *s)
+{
+	return dup_str(out, s, 1);
 }

@@ -58,6 +58,14 @@ int gp_key_hash_parts(unsigned char out[32], const char *tag, const unsigned cha
 
 /* strdup that records GP_E_NOMEM; NULL in gives NULL out with rc 0. */
 int gp_strdup(char **out, const char *s);
+/* The same with OPENSSL_strdup: for a string the API returns (gp_free). */
+int gp_ostrdup(char **out, const char *s);
+
+/* gp_name_to_string (govpki/x509util.h) malloc'ed, for the strings of
+ * records that their _free functions free() (gp_cert_info.subject, ...)
+ * and for messages inside the library. */
+struct X509_name_st;
+int gp_name_print(char **out, const struct X509_name_st *name);
 
 /* An X509_STORE_CTX verify callback that accepts an SM2-with-SM3 CRL
  * signature OpenSSL 3.0 could not check without the SM2 ID (lib/x509util.c);

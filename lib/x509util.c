@@ -125,8 +125,8 @@ out:
 	return r;
 }
 
-int
-gp_name_to_string(char **out, const X509_NAME *name)
+static int
+name_print(char **out, const X509_NAME *name, int ossl)
 {
 	BIO *bio = NULL;
 	char *data, *s;
@@ -146,7 +146,8 @@ gp_name_to_string(char **out, const X509_NAME *name)
 		goto out;
 	}
 	len = BIO_get_mem_data(bio, &data);
-	if (len < 0 || (s = malloc((size_t)len + 1)) == NULL) {
+	if (len < 0 || (s = ossl ? OPENSSL_malloc((size_t)len + 1) :
+	    malloc((size_t)len + 1)) == NULL) {
 		r = gp_err(GP_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -158,6 +159,19 @@ gp_name_to_string(char **out, const X509_NAME *name)
 out:
 	BIO_free(bio);
 	return r;
+}
+
+/* The API's: gp_free (govpki/mem.h). */
+int
+gp_name_to_string(char **out, const X509_NAME *name)
+{
+	return name_print(out, name, 1);
+}
+
+int
+gp_name_print(char **out, const X509_NAME *name)
+{
+	return name_print(out, name, 0);
 }
 
 /* The first byte is kept in 0x01..0x7f so that the DER INTEGER is always
@@ -689,7 +703,7 @@ gp_chain_verify(X509 *leaf, STACK_OF(X509) *roots, STACK_OF(X509) *untrusted,
 	err = X509_STORE_CTX_get_error(ctx);
 	depth = X509_STORE_CTX_get_error_depth(ctx);
 	if (X509_STORE_CTX_get_current_cert(ctx) != NULL)
-		(void)gp_name_to_string(&subj,
+		(void)gp_name_print(&subj,
 		    X509_get_subject_name(X509_STORE_CTX_get_current_cert(ctx)));
 	r = gp_err(GP_E_VERIFY, "certificate chain does not verify: %s (depth %d%s%s)",
 	    X509_verify_cert_error_string(err), depth,

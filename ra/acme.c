@@ -424,7 +424,7 @@ order_json(actx *c, const gp_acme_order *o)
 			snprintf(u, sizeof(u), "%s/authz/%lld", c->dir, (long long)ids[i]);
 			json_array_append_new(az, json_string(u));
 		}
-	free(ids);
+	gp_free(ids);
 	snprintf(u, sizeof(u), "%s/order/%lld/finalize", c->dir, (long long)o->id);
 	j = json_pack("{s:s, s:s, s:o, s:o, s:s}", "status", gp_acme_status_name(st), "expires", t,
 	    "identifiers", ids_json(o->identifiers), "authorizations", az, "finalize", u);
@@ -1889,7 +1889,7 @@ do_valid_done(gp_ra *ra, gp_store *s, void *arg)
 			valid++;
 		gp_acme_authz_free(z);
 	}
-	free(ids);
+	gp_free(ids);
 	if (r == 0 && valid == n) {
 		r = gp_store_acme_order_set(s, j->order, GP_ACME_PENDING, GP_ACME_READY, NULL, NULL,
 		    0, 0);
@@ -2228,7 +2228,7 @@ acme_stop(void)
 	if (acme_running)
 		acme_valid_stop();
 	acme_running = 0;
-	free(chain_pem);
+	gp_free(chain_pem);
 	chain_pem = NULL;
 	free(nonces.used);
 	nonces.used = NULL;

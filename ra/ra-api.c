@@ -1077,7 +1077,11 @@ h_ca_chain(worker *w, hreq *rq, hresp *rs)
 		return problem(rs, 404, "not-found", "Not found", "no CA '%.64s'", rq->param);
 	if ((r = gp_ca_chain_pem(w->ctx, rq->param, &pem, &len)) != 0)
 		return reply_gp(rs, r, "CA chain");
-	rs->body = pem;
+	/* the body is libmicrohttpd's to free(); the chain is gp_free'd */
+	rs->body = strdup(pem);
+	gp_free(pem);
+	if (rs->body == NULL)
+		return problem(rs, 500, "internal", "Internal error", "out of memory");
 	rs->len = len;
 	rs->status = 200;
 	rs->ctype = "application/pem-certificate-chain";

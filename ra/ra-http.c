@@ -660,7 +660,7 @@ authenticate(worker *w, hreq *rq, hresp *rs)
 			if (leaf != NULL)
 				gp_name_to_string(&subj, X509_get_subject_name(leaf));
 			snprintf(who, sizeof(who), "cert:%.200s", subj ? subj : "?");
-			free(subj);
+			gp_free(subj);
 			audit_refusal(rq->client, who, why);
 			problem(rs, 401, "invalid-certificate", "Authentication failed", "%s", why);
 		}

@@ -482,7 +482,7 @@ out:
 	free(srv.lat_buckets);
 	daemon_conns_free(srv.conns);
 	free(cert_pem);
-	free(trust_pem);
+	gp_free(trust_pem);    /* gp_ca_chain_pem's */
 	if (key_pem != NULL) {
 		OPENSSL_cleanse(key_pem, key_len);
 		OPENSSL_secure_free(key_pem);

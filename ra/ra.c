@@ -1215,7 +1215,7 @@ gp_ra_officer_add(gp_ra *ra, const char *name, int role, X509 *cert, const char 
 	}
 	if ((r = find_issuer(ra, cert, &o.ca_id, o.serial, &o.serial_len)) != 0 ||
 	    (r = gp_x509_fingerprint(cert, o.fingerprint)) != 0 ||
-	    (r = gp_name_to_string(&o.subject, X509_get_subject_name(cert))) != 0)
+	    (r = gp_name_print(&o.subject, X509_get_subject_name(cert))) != 0)
 		goto out;
 	if ((r = w_begin(ra)) != 0)
 		goto out;
@@ -1311,7 +1311,7 @@ out:
 	}
 	sk_X509_pop_free(all, X509_free);
 	BIO_free(b);
-	free(pem);
+	gp_free(pem);
 	return r;
 }
 

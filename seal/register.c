@@ -24,7 +24,7 @@ gp_seal_register(gp_store *s, const unsigned char *der, size_t len, const char *
 		return gp_err(GP_E_INVALID, "gp_seal_register: no store");
 	if ((r = gp_seal_parse(&seal, der, len)) != 0)
 		return r;
-	if ((r = gp_name_to_string(&maker, X509_get_subject_name(seal->maker))) != 0)
+	if ((r = gp_name_print(&maker, X509_get_subject_name(seal->maker))) != 0)
 		goto out;
 	memset(&info, 0, sizeof(info));
 	info.es_id = seal->id;

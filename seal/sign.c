@@ -235,7 +235,7 @@ step_chain(gp_verify_result *res, const char *name, X509 *x, const gp_seal_verif
 	int r;
 
 	/* RFC 2253 with UTF-8 as it is (Chinese names readable, not \xE5 escapes) */
-	if (gp_name_to_string(&subj, X509_get_subject_name(x)) != 0)
+	if (gp_name_print(&subj, X509_get_subject_name(x)) != 0)
 		subj = NULL;
 	r = gp_seal_chain_check(x, p->roots, p->untrusted, p->crls, at);
 	if (r == 0 && p->ocsp_cb != NULL) {
@@ -610,7 +610,7 @@ gp_seal_sig_parse(gp_seal **seal, X509 **signer, int64_t *time, char **property,
 		goto out;
 	pi = d.s4 ? d.s4->tbs->property : d.s1->tbs->property;
 	if (property != NULL) {
-		if ((*property = malloc((size_t)ASN1_STRING_length(pi) + 1)) == NULL) {
+		if ((*property = OPENSSL_malloc((size_t)ASN1_STRING_length(pi) + 1)) == NULL) {
 			r = gp_err(GP_E_NOMEM, "out of memory");
 			goto out;
 		}

@@ -104,7 +104,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot answer\n");
 	}
 	ret = send_buf(c, MHD_HTTP_OK, "application/timestamp-reply", resp, rlen, MHD_RESPMEM_MUST_COPY);
-	OPENSSL_free(resp);
+	gp_free(resp);
 	return ret;
 }
 

@@ -41,7 +41,7 @@ mk_words() {
 declare -A is_prog=() prog_of=() prog_has=() rank=() owner=()
 rank=([lib]=0 [ca]=1 [ocsp]=2 [seal]=2 [ra]=3 [all]=4)
 # the module each public header belongs to (govpki.h: all of them)
-owner=([error]=lib [export]=lib [version]=lib [store]=lib [audit]=lib [key]=lib [x509util]=lib
+owner=([error]=lib [mem]=lib [export]=lib [version]=lib [store]=lib [audit]=lib [key]=lib [x509util]=lib
 	[config]=lib [acme]=lib [backup]=lib [ca]=ca [profile]=ca [verify]=ca [ocsp]=ocsp [seal]=seal [ra]=ra
 	[govpki]=all)
 

@@ -553,8 +553,8 @@ out:
 		init_undo(store, dirs, 2);
 	}
 	free(keys);
-	free(home);
-	free(store);
+	gp_free(home);      /* gp_ctx_locate's */
+	gp_free(store);
 	return r;
 }
 
@@ -1472,7 +1472,7 @@ cmd_export(opts *o, int argc, char **argv)
 {
 	gp_ctx *ctx = NULL;
 	gp_cert_info *c = NULL;
-	char *pem = NULL;
+	char *pem = NULL, *chain = NULL;
 	size_t len;
 	int r;
 
@@ -1488,7 +1488,7 @@ cmd_export(opts *o, int argc, char **argv)
 		    (r = der_cert_pem(&pem, &len, c->der, c->der_len, "export")) != 0)
 			goto out;
 	} else if (o->chain) {
-		if ((r = gp_ca_chain_pem(ctx, o->ca, &pem, &len)) != 0) {
+		if ((r = gp_ca_chain_pem(ctx, o->ca, &chain, &len)) != 0) {
 			r = cli_fail(r, "export");
 			goto out;
 		}
@@ -1505,9 +1505,10 @@ cmd_export(opts *o, int argc, char **argv)
 		if (r != 0)
 			goto out;
 	}
-	r = ct_write_out(o->out, pem, len);
+	r = ct_write_out(o->out, chain != NULL ? chain : pem, len);
 out:
 	free(pem);
+	gp_free(chain);
 	gp_cert_info_free(c);
 	gp_ctx_free(ctx);
 	return r;

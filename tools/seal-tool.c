@@ -428,7 +428,7 @@ out:
 	EVP_PKEY_free(key);
 	gp_ctx_free(ctx);
 	free(img);
-	OPENSSL_free(der);
+	gp_free(der);
 	return rc;
 }
 
@@ -516,7 +516,7 @@ out:
 	free(d);
 	X509_free(cert);
 	EVP_PKEY_free(key);
-	OPENSSL_free(der);
+	gp_free(der);
 	return rc;
 }
 
@@ -763,7 +763,7 @@ static const char usage_show[] =
 	"  the signer, time and property) and with --image-out writes its picture to F.";
 
 /* x's subject in RFC 2253 form with UTF-8 kept (Chinese names readable,
- * not \xE5 escapes), malloc'ed; NULL when it cannot be printed */
+ * not \xE5 escapes), gp_free; NULL when it cannot be printed */
 static char *
 subject_of(X509 *x)
 {
@@ -849,11 +849,11 @@ cmd_show(int argc, char **argv)
 		}
 	}
 out:
-	free(subj);
-	free(ssubj);
+	gp_free(subj);
+	gp_free(ssubj);
 	gp_seal_free(seal);
 	X509_free(signer);
-	free(prop);
+	gp_free(prop);
 	free(in);
 	return rc;
 }
@@ -910,7 +910,7 @@ out:
 	X509_free(cert);
 	EVP_PKEY_free(key);
 	free(data);
-	OPENSSL_free(der);
+	gp_free(der);
 	return rc;
 }
 

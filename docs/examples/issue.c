@@ -129,7 +129,7 @@ fail:
 out:
 	BIO_free(mem);
 	X509_free(cert);
-	free(chain);    /* gp_ca_chain_pem's buffer: free() (ca.h) */
+	gp_free(chain); /* every buffer the library returns: gp_free (mem.h) */
 	gp_ca_free(ca);
 	gp_ctx_free(ctx);
 	free(csr);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <govpki/export.h>
+#include <govpki/mem.h>
 #include <govpki/store.h>
 
 #ifdef __cplusplus
@@ -111,7 +112,7 @@ GP_EXPORT int gp_store_acme_account_update(gp_store *s, int64_t id, int from, in
  * order_id set), all or nothing. */
 GP_EXPORT int gp_store_acme_order_add(gp_store *s, gp_acme_order *o, gp_acme_authz *z, size_t n);
 GP_EXPORT int gp_store_acme_order_get(gp_store *s, int64_t id, gp_acme_order **out);
-/* The ids of the order's authorizations in order (*ids: free()). */
+/* The ids of the order's authorizations in order (*ids: gp_free). */
 GP_EXPORT int gp_store_acme_order_authzs(gp_store *s, int64_t order_id, int64_t **ids, size_t *n);
 /* Moves an order from -> to, setting error, serial and ra_request where
  * given (NULL, 0: unchanged). */

@@ -9,6 +9,7 @@
 
 #include <govpki/config.h>
 #include <govpki/export.h>
+#include <govpki/mem.h>
 #include <govpki/key.h>
 #include <govpki/profile.h>
 #include <govpki/store.h>
@@ -34,7 +35,7 @@ GP_EXPORT int gp_ctx_open(gp_ctx **out, const char *config_path, const char *hom
 /* Where gp_ctx_open would find the home and the store, without opening or
  * creating anything: home as given, else the configuration's [govpki]
  * home, else $GOVPKI_HOME, else "."; the store URI resolved against it
- * (gp_store_uri_resolve).  Both malloc'ed. */
+ * (gp_store_uri_resolve).  Both freed with gp_free. */
 GP_EXPORT int gp_ctx_locate(char **home_out, char **store_uri, const char *config_path,
     const char *home);
 GP_EXPORT void gp_ctx_free(gp_ctx *ctx);
@@ -91,7 +92,7 @@ GP_EXPORT int64_t gp_ca_id(const gp_ca *ca);
 GP_EXPORT const char *gp_ca_name(const gp_ca *ca);
 
 /* The chain of a CA (its certificate first, the root last) as PEM,
- * malloc'ed (free()). */
+ * NUL-terminated (not counted in *outlen); *out is freed with gp_free. */
 GP_EXPORT int gp_ca_chain_pem(gp_ctx *ctx, const char *name, char **out, size_t *outlen);
 
 /* Set size with GP_ISSUE_REQ_INIT (docs/api.md):

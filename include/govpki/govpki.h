@@ -4,6 +4,7 @@
 
 #include <govpki/version.h>
 #include <govpki/error.h>
+#include <govpki/mem.h>
 #include <govpki/store.h>
 #include <govpki/audit.h>
 #include <govpki/key.h>

@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 
 #include <govpki/export.h>
+#include <govpki/mem.h>
 #include <govpki/store.h>
 
 #ifdef __cplusplus
@@ -63,8 +64,8 @@ GP_EXPORT int gp_seal_image_check(const char *type, const unsigned char *image, 
 /*
  * Makes a version 4 seal (GB/T 38540-2020 §7.1): the maker (a seal-signer
  * certificate and its key) signs DER(SES_SealInfo) (sm2withSM3 with the
- * default ID for SM2, else the key's usual algorithm).  *der is
- * OPENSSL_malloc'ed; the caller frees it with OPENSSL_free.
+ * default ID for SM2, else the key's usual algorithm).  *der is freed
+ * with gp_free.
  */
 GP_EXPORT int gp_seal_make(unsigned char **der, size_t *len, const gp_seal_params *p,
     X509 *maker, EVP_PKEY *maker_key);
@@ -99,7 +100,8 @@ GP_EXPORT int gp_seal_has_holder(const gp_seal *seal, X509 *x);
 /* -------------------------------------------------- seal signatures */
 
 /* A time-stamp source: gets the DER of a TimeStampReq, returns the DER of
- * a TimeStampResp (OPENSSL_malloc'ed) or a GP_E_* code.  gp_tsa_http_cb
+ * a TimeStampResp (allocated with OPENSSL_malloc: the library frees it
+ * with gp_free) or a GP_E_* code.  gp_tsa_http_cb
  * posts to the URL in arg; gp_tsa_local_cb answers with a gp_tsa. */
 typedef int (*gp_ts_cb)(void *arg, const unsigned char *req, size_t reqlen,
     unsigned char **resp, size_t *resplen);
@@ -121,12 +123,12 @@ typedef struct gp_seal_sign_params {
 
 /* Makes a SES_Signature (GB/T 38540-2020 §8.1).  The seal must be valid at
  * the signing time and the signer one of its holders (GP_E_POLICY
- * otherwise).  *der is OPENSSL_malloc'ed (OPENSSL_free). */
+ * otherwise).  *der is freed with gp_free. */
 GP_EXPORT int gp_seal_sign(unsigned char **der, size_t *len, const gp_seal_sign_params *p);
 
 /* Decodes a SES_Signature (either version) without verifying it: *seal
  * the embedded seal (gp_seal_free), *signer the signer's certificate
- * (X509_free), *time its timeInfo, *property its propertyInfo (free());
+ * (X509_free), *time its timeInfo, *property its propertyInfo (gp_free);
  * any out-parameter may be NULL.  GP_E_PARSE for anything else. */
 GP_EXPORT int gp_seal_sig_parse(gp_seal **seal, X509 **signer, int64_t *time, char **property,
     const unsigned char *der, size_t len);
@@ -253,21 +255,21 @@ typedef struct gp_tsa gp_tsa;
 GP_EXPORT int gp_tsa_new(gp_tsa **out, X509 *cert, EVP_PKEY *key, STACK_OF(X509) *chain,
     const char *policy);
 GP_EXPORT void gp_tsa_free(gp_tsa *tsa);
-/* Answers a TimeStampReq (DER) with a TimeStampResp (DER, OPENSSL_free).
+/* Answers a TimeStampReq (DER) with a TimeStampResp (DER, gp_free).
  * A malformed request gets a rejection response (status 2), not an error. */
 GP_EXPORT int gp_tsa_respond(gp_tsa *tsa, const unsigned char *req, size_t reqlen,
     unsigned char **resp, size_t *resplen);
-/* gp_ts_cb for a gp_tsa (arg). */
+/* gp_ts_cb for a gp_tsa (arg); *resp: gp_free. */
 GP_EXPORT int gp_tsa_local_cb(void *arg, const unsigned char *req, size_t reqlen,
     unsigned char **resp, size_t *resplen);
-/* gp_ts_cb posting to the http:// URL in arg (a const char *). */
+/* gp_ts_cb posting to the http:// URL in arg (a const char *); *resp: gp_free. */
 GP_EXPORT int gp_tsa_http_cb(void *arg, const unsigned char *req, size_t reqlen,
     unsigned char **resp, size_t *resplen);
 
 /* Gets a time-stamp token over data (hashed with md, a name such as
  * "SHA256") from cb: a request with a nonce, the response checked for
  * status, imprint and nonce.  *token: DER of the TimeStampToken
- * (ContentInfo), OPENSSL_free. */
+ * (ContentInfo), gp_free. */
 GP_EXPORT int gp_ts_stamp(unsigned char **token, size_t *toklen, const char *md,
     const unsigned char *data, size_t len, gp_ts_cb cb, void *arg);
 
@@ -286,7 +288,7 @@ GP_EXPORT int gp_ts_verify(int64_t *gen_time, const unsigned char *token, size_t
  * CMS; SM2 follows GM/T 0010-2012 (its OIDs, SM3, the default ID) with our
  * own templates.  With ts_cb the signature gets a signature time-stamp
  * (CAdES-B-T, EN 319 122-1 §5.3).  chain (may be NULL) is included.
- * *der is OPENSSL_malloc'ed (OPENSSL_free).
+ * *der is freed with gp_free.
  */
 GP_EXPORT int gp_cades_sign(unsigned char **der, size_t *len, X509 *signer, EVP_PKEY *key,
     STACK_OF(X509) *chain, const unsigned char *data, size_t datalen,

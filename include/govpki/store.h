@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <govpki/export.h>
+#include <govpki/mem.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -134,7 +135,7 @@ GP_EXPORT int gp_store_open(gp_store **out, const char *uri, int flags);
 /* The store URI as a configuration gives it ([govpki] store), made
  * absolute: an SQLite path ("sqlite:PATH" or a plain PATH) relative to home
  * (NULL: as it is); the URI of another backend ("scheme://...") unchanged,
- * so that callers need not know the backends.  *out is malloc'ed. */
+ * so that callers need not know the backends.  *out is freed with gp_free. */
 GP_EXPORT int gp_store_uri_resolve(char **out, const char *home, const char *uri);
 GP_EXPORT void gp_store_close(gp_store *s);
 
@@ -255,7 +256,8 @@ GP_EXPORT int gp_store_key_block_get(gp_store *s, const unsigned char hash[32],
     gp_key_block *out);
 
 /* A key/value table for small settings (e.g. the schema's creator). */
-GP_EXPORT int gp_store_meta_get(gp_store *s, const char *key, char **out);  /* GP_E_NOTFOUND */
+/* *out (gp_free) the value of key; GP_E_NOTFOUND when it has none. */
+GP_EXPORT int gp_store_meta_get(gp_store *s, const char *key, char **out);
 GP_EXPORT int gp_store_meta_set(gp_store *s, const char *key, const char *value);
 
 #ifdef __cplusplus

@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 
 #include <govpki/export.h>
+#include <govpki/mem.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -49,7 +50,7 @@ GP_EXPORT int gp_time_from_asn1(int64_t *out, const ASN1_TIME *t);
  * GP_E_PARSE names the bad attribute. */
 GP_EXPORT int gp_name_parse(X509_NAME **out, const char *s);
 
-/* The RFC 2253 form of name, malloc'ed (free()). */
+/* The RFC 2253 form of name (UTF-8 kept); *out is freed with gp_free. */
 GP_EXPORT int gp_name_to_string(char **out, const X509_NAME *name);
 
 /* 16 bytes from the CSPRNG with the top bit cleared and not all zero:
@@ -80,7 +81,7 @@ GP_EXPORT int gp_x509_sign(X509 *x, EVP_PKEY *pkey);
 GP_EXPORT int gp_crl_sign(X509_CRL *crl, EVP_PKEY *pkey);
 GP_EXPORT int gp_req_sign(X509_REQ *req, EVP_PKEY *pkey);
 
-/* Signs tbs (DER) with pkey; *sig malloc'ed (OPENSSL_free). */
+/* Signs tbs (DER) with pkey; *sig is freed with gp_free. */
 GP_EXPORT int gp_sign_data(unsigned char **sig, size_t *siglen, EVP_PKEY *pkey,
     const unsigned char *tbs, size_t tbslen);
 

@@ -84,7 +84,7 @@ test_hierarchy(void **state)
 	assert_int_equal(count(f), 1);
 	assert_int_equal(gp_ca_chain_pem(f->ctx, "issuing", &pem, &len), 0);
 	assert_non_null(strstr(strstr(pem, "END CERTIFICATE"), "BEGIN CERTIFICATE"));
-	free(pem);
+	gp_free(pem);
 	/* a second CA of the same name is refused */
 	gp_ca_params p = { .size = sizeof(gp_ca_params), .name = "issuing", .subject = "/CN=x",
 	    .pass = PW, .passlen = 2 };
@@ -772,19 +772,19 @@ test_store_uri(void **state)
 	assert_string_equal(gp_ctx_store_uri(f->ctx), want);
 	assert_int_equal(gp_store_uri_resolve(&u, "/h", "data/x.db"), 0);
 	assert_string_equal(u, "/h/data/x.db");
-	free(u);
+	gp_free(u);
 	assert_int_equal(gp_store_uri_resolve(&u, "/h", "sqlite:x.db"), 0);
 	assert_string_equal(u, "/h/x.db");
-	free(u);
+	gp_free(u);
 	assert_int_equal(gp_store_uri_resolve(&u, "/h", "sqlite:///var/x.db"), 0);
 	assert_string_equal(u, "/var/x.db");
-	free(u);
+	gp_free(u);
 	assert_int_equal(gp_store_uri_resolve(&u, "/h", "/abs/x.db"), 0);
 	assert_string_equal(u, "/abs/x.db");
-	free(u);
+	gp_free(u);
 	assert_int_equal(gp_store_uri_resolve(&u, NULL, "rel.db"), 0);
 	assert_string_equal(u, "rel.db");
-	free(u);
+	gp_free(u);
 	assert_int_equal(gp_store_uri_resolve(&u, "/h", "postgres://db.example/pki"), 0);
 	assert_string_equal(u, "postgres://db.example/pki");
 	assert_int_equal(gp_store_open(&st, u, 0), GP_E_INVALID);

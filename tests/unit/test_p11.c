@@ -310,7 +310,7 @@ sign_thread(void *arg)
 			j->bad++;
 		}
 		EVP_MD_CTX_free(m);
-		OPENSSL_free(sig);
+		gp_free(sig);
 		sig = NULL;
 	}
 	return NULL;

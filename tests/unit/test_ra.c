@@ -799,7 +799,7 @@ test_revoke_proven(void **state)
 	prove(&sig, &siglen, wrong, ch, q, "keyCompromise");
 	assert_int_equal(gp_ra_revoke_proven(&stored, f->ra, q->serial, q->serial_len,
 	    GP_REASON_KEY_COMPROMISE, ch, sig, siglen), GP_E_VERIFY);
-	OPENSSL_free(sig);
+	gp_free(sig);
 	prove(&sig, &siglen, f->key, ch, q, "keyCompromise");
 	/* another RA key: not our challenge */
 	assert_int_equal(gp_ra_new(&other, f->ctx, f->ca), 0);
@@ -820,7 +820,7 @@ test_revoke_proven(void **state)
 	/* a revocation request for it now: already revoked */
 	assert_int_equal(gp_ra_submit_revoke(f->ra, &id, q->serial, q->serial_len,
 	    GP_REASON_SUPERSEDED, "token:1"), GP_E_STATE);
-	OPENSSL_free(sig);
+	gp_free(sig);
 	free(ch);
 	gp_ra_free(other);
 	gp_ra_request_free(q);
@@ -860,12 +860,12 @@ test_revoke_proven_lows(void **state)
 	assert_int_equal(gp_ra_revoke_proven(&stored, f->ra, q1->serial, q1->serial_len,
 	    GP_REASON_SUPERSEDED, ch, sig, siglen), GP_E_VERIFY);
 	assert_non_null(strstr(gp_error_last(), "used already"));
-	OPENSSL_free(sig);
+	gp_free(sig);
 	/* spent for every certificate, by every RA of the store */
 	prove(&sig, &siglen, k2, ch, q2, "superseded");
 	assert_int_equal(gp_ra_revoke_proven(&stored, f->ra, q2->serial, q2->serial_len,
 	    GP_REASON_SUPERSEDED, ch, sig, siglen), GP_E_VERIFY);
-	OPENSSL_free(sig);
+	gp_free(sig);
 	free(ch);
 	/* revoked for keyCompromise already: a later superseded proof
 	 * succeeds and says what stands */
@@ -876,7 +876,7 @@ test_revoke_proven_lows(void **state)
 	assert_int_equal(gp_ra_revoke_proven(&stored, f->ra, q2->serial, q2->serial_len,
 	    GP_REASON_SUPERSEDED, ch, sig, siglen), 0);
 	assert_int_equal(stored, GP_REASON_KEY_COMPROMISE);
-	OPENSSL_free(sig);
+	gp_free(sig);
 	free(ch);
 	gp_ra_request_free(q1);
 	gp_ra_request_free(q2);

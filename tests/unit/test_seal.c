@@ -301,7 +301,7 @@ test_make_parse(void **state)
 			assert_int_equal(dl, len);
 		}
 		gp_seal_free(s);
-		OPENSSL_free(der);
+		gp_free(der);
 		world_free(&w);
 	}
 }
@@ -334,7 +334,7 @@ test_digests(void **state)
 	assert_false(gp_seal_has_holder(s, w.other));
 	assert_false(gp_seal_has_holder(s, NULL));
 	gp_seal_free(s);
-	OPENSSL_free(der);
+	gp_free(der);
 	world_free(&w);
 }
 
@@ -463,7 +463,7 @@ test_sign_verify(void **state)
 		assert_string_equal(gp_verify_result_reason(r), "document: the document's hash differs from dataHash");
 		gp_verify_result_free(r);
 		/* signing by hash gives the same dataHash; a wrong-length hash is refused */
-		OPENSSL_free(sig);
+		gp_free(sig);
 		sp.doc = NULL;
 		sp.doc_len = 0;
 		sp.hash = hash;
@@ -478,7 +478,7 @@ test_sign_verify(void **state)
 		assert_true(gp_verify_result_ok(r));
 		gp_verify_result_free(r);
 		/* a non-holder cannot sign; an expired seal cannot be used */
-		OPENSSL_free(sig);
+		gp_free(sig);
 		sp.signer = w.other;
 		sp.signer_key = w.other_key;
 		assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), GP_E_POLICY);
@@ -490,7 +490,7 @@ test_sign_verify(void **state)
 		sp.time = 0;
 		assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), GP_E_INVALID);
 		assert_null(sig);
-		OPENSSL_free(seal);
+		gp_free(seal);
 		world_free(&w);
 	}
 }
@@ -536,7 +536,7 @@ test_not_holder(void **state)
 	assert_string_equal(gp_verify_result_reason(r), "holder: the signer is not one of the seal's holders");
 	gp_verify_result_free(r);
 	SES_SIGNATURE4_free(s4);
-	OPENSSL_free(seal); OPENSSL_free(sig); OPENSSL_free(tbs); OPENSSL_free(sv); OPENSSL_free(cert); OPENSSL_free(out);
+	gp_free(seal); gp_free(sig); OPENSSL_free(tbs); gp_free(sv); OPENSSL_free(cert); OPENSSL_free(out);
 	world_free(&w);
 }
 
@@ -576,7 +576,7 @@ resign(unsigned char **out, const ASN1_ITEM *tbs_it, void *tbs, ASN1_BIT_STRING 
 	n = ASN1_item_i2d(outer, out, it);
 	assert_true(n > 0);
 	OPENSSL_free(der);
-	OPENSSL_free(sv);
+	gp_free(sv);
 	return n;
 }
 
@@ -740,7 +740,7 @@ test_v1_forms(void **state)
 	SESEAL1_free(s1);
 	SES_SEAL_TBS_free(t);
 	SES_SIGNATURE1_free(g1);
-	OPENSSL_free(info); OPENSSL_free(tbs); OPENSSL_free(sv); OPENSSL_free(cert); OPENSSL_free(seal);
+	OPENSSL_free(info); OPENSSL_free(tbs); gp_free(sv); OPENSSL_free(cert); OPENSSL_free(seal);
 	OPENSSL_free(sig); OPENSSL_free(hcert);
 	world_free(&w);
 }
@@ -834,11 +834,11 @@ test_v4_alt_and_v5(void **state)
 		assert_int_equal(step(r, "seal-time-stamp"), GP_STEP_PASS);
 		gp_verify_result_free(r);
 		gp_tsa_free(tsa);
-		OPENSSL_free(tok); OPENSSL_free(info5); OPENSSL_free(sv5);
+		gp_free(tok); OPENSSL_free(info5); gp_free(sv5);
 	}
 	SESEAL4_free(s4);
 	SES_SEAL_TBS_free(t);
-	OPENSSL_free(der); OPENSSL_free(info); OPENSSL_free(tbs); OPENSSL_free(sv); OPENSSL_free(out);
+	gp_free(der); OPENSSL_free(info); OPENSSL_free(tbs); gp_free(sv); OPENSSL_free(out);
 	world_free(&w);
 }
 
@@ -889,7 +889,7 @@ test_sign_v5(void **state)
 	assert_int_equal(step(r, "structure"), GP_STEP_PASS);
 	assert_true(gp_verify_result_ok(r));
 	gp_verify_result_free(r);
-	OPENSSL_free(der); OPENSSL_free(v5); OPENSSL_free(sig);
+	gp_free(der); OPENSSL_free(v5); gp_free(sig);
 	world_free(&w);
 }
 
@@ -962,7 +962,7 @@ test_sm2_raw(void **state)
 	gp_verify_result_free(r);
 	SES_SIGNATURE4_free(g);
 	SESEAL4_free(s4);
-	OPENSSL_free(der); OPENSSL_free(sv); OPENSSL_free(seal); OPENSSL_free(tbs);
+	gp_free(der); gp_free(sv); OPENSSL_free(seal); OPENSSL_free(tbs);
 	OPENSSL_free(sig); OPENSSL_free(out);
 	world_free(&w);
 }
@@ -1034,14 +1034,14 @@ test_critical_ext(void **state)
 		assert_string_equal(prop, "urn:x");
 		gp_seal_free(s);
 		X509_free(signer);
-		free(prop);
+		gp_free(prop);
 		assert_int_equal(gp_seal_sig_parse(&s, NULL, NULL, NULL, der, len), GP_E_PARSE);
 		assert_null(s);
 		assert_int_equal(gp_seal_sig_parse(NULL, NULL, NULL, NULL, sig, siglen), 0);
-		OPENSSL_free(sig);
+		gp_free(sig);
 	}
 	SESEAL4_free(s4);
-	OPENSSL_free(der); OPENSSL_free(out);
+	gp_free(der); OPENSSL_free(out);
 	world_free(&w);
 }
 
@@ -1088,7 +1088,7 @@ test_parse_bad(void **state)
 	gp_seal_info_free(NULL);
 	gp_tsa_free(NULL);
 	free(big);
-	OPENSSL_free(der);
+	gp_free(der);
 	world_free(&w);
 }
 
@@ -1144,7 +1144,7 @@ test_register(void **state)
 		assert_int_equal(step(r, "seal-status"), GP_STEP_FAIL);
 		assert_non_null(strstr(detail(r, "seal-status"), "differs from the registered seal"));
 		gp_verify_result_free(r);
-		OPENSSL_free(der2);
+		gp_free(der2);
 	}
 	assert_int_equal(gp_seal_revoke(st, "SEAL-1", "lost", 0, "test"), 0);
 	assert_int_equal(gp_seal_revoke(st, "SEAL-1", "again", 0, "test"), 0);
@@ -1164,7 +1164,7 @@ test_register(void **state)
 	assert_int_equal(gp_store_open(&st, path, GP_STORE_READONLY), 0);
 	assert_int_equal(gp_seal_revoke(st, "SEAL-1", NULL, 0, "test"), GP_E_READONLY);
 	gp_store_close(st);
-	OPENSSL_free(der);
+	gp_free(der);
 	tu_rmdir(dir);
 	world_free(&w);
 }
@@ -1201,7 +1201,7 @@ test_register_list(void **state)
 		p.id = id;
 		assert_int_equal(gp_seal_make(&der, &len, &p, w.maker, w.maker_key), 0);
 		assert_int_equal(gp_seal_register(st, der, len, NULL), 0);
-		OPENSSL_free(der);
+		gp_free(der);
 	}
 	assert_int_equal(gp_seal_revoke(st, "S-1", NULL, 0, NULL), 0);
 	n = 0;
@@ -1244,10 +1244,10 @@ test_tsa(void **state)
 	tok[toklen - 3] ^= 1;
 	assert_int_equal(gp_ts_verify(&t, tok, toklen, doc, sizeof(doc) - 1, w.roots, NULL), GP_E_VERIFY);
 	assert_int_equal(gp_ts_verify(&t, tok, 5, doc, sizeof(doc) - 1, w.roots, NULL), GP_E_VERIFY);
-	OPENSSL_free(tok);
+	gp_free(tok);
 	assert_int_equal(gp_ts_stamp(&tok, &toklen, "SM3", doc, sizeof(doc) - 1, gp_tsa_local_cb, tsa), 0);
 	assert_int_equal(gp_ts_verify(NULL, tok, toklen, doc, sizeof(doc) - 1, w.roots, NULL), 0);
-	OPENSSL_free(tok);
+	gp_free(tok);
 	assert_int_equal(gp_ts_stamp(&tok, &toklen, "NOSUCH", doc, 3, gp_tsa_local_cb, tsa), GP_E_INVALID);
 	/* a garbage request: a rejection response, not an error */
 	assert_int_equal(gp_tsa_respond(tsa, (const unsigned char *)"garbage", 7, &resp, &rlen), 0);
@@ -1258,7 +1258,7 @@ test_tsa(void **state)
 		assert_int_equal(ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(rs))), TS_STATUS_REJECTION);
 		TS_RESP_free(rs);
 	}
-	OPENSSL_free(resp);
+	gp_free(resp);
 	gp_tsa_free(tsa);
 	world_free(&w);
 }
@@ -1299,8 +1299,8 @@ test_sign_timestamped(void **state)
 	assert_int_equal(step(r, "time-stamp"), GP_STEP_FAIL);
 	assert_int_equal(step(r, "signature"), GP_STEP_PASS);
 	gp_verify_result_free(r);
-	OPENSSL_free(seal);
-	OPENSSL_free(sig);
+	gp_free(seal);
+	gp_free(sig);
 	gp_tsa_free(tsa);
 	world_free(&w);
 }
@@ -1331,7 +1331,7 @@ test_cades(void **state)
 		gp_verify_result_free(r);
 		assert_int_equal(gp_cades_verify(&r, sig, 20, doc, 3, w.roots, NULL, NULL, NULL), GP_E_PARSE);
 		assert_null(r);
-		OPENSSL_free(sig);
+		gp_free(sig);
 		assert_int_equal(gp_cades_sign(&sig, &len, w.holder, w.other_key, NULL, doc, 3, NULL, NULL), GP_E_INVALID);
 		assert_null(sig);
 		if (types[i] == GP_KEY_SM2 || types[i] == GP_KEY_EC_P256) {
@@ -1341,7 +1341,7 @@ test_cades(void **state)
 			assert_int_equal(gp_cades_verify(&r, sig, len, doc, sizeof(doc) - 1, w.roots, NULL, NULL, NULL), 0);
 			assert_int_equal(step(r, "time-stamp"), GP_STEP_PASS);
 			gp_verify_result_free(r);
-			OPENSSL_free(sig);
+			gp_free(sig);
 			gp_tsa_free(tsa);
 		}
 		world_free(&w);
@@ -1375,7 +1375,7 @@ test_len_limits(void **state)
 	r = NULL;
 	assert_int_equal(gp_cades_verify(&r, sig, siglen, doc, huge, w.roots, NULL, NULL, NULL), GP_E_INVALID);
 	assert_null(r);
-	OPENSSL_free(sig);
+	gp_free(sig);
 	sig = NULL;
 	assert_int_equal(gp_cades_sign(&sig, &siglen, w.holder, w.holder_key, NULL, doc, huge, NULL, NULL), GP_E_INVALID);
 	assert_null(sig);
@@ -1393,7 +1393,7 @@ test_len_limits(void **state)
 	/* a request to post: refused before any connection is tried */
 	assert_int_equal(gp_tsa_http_cb((void *)"http://127.0.0.1:1/", doc, huge, &resp, &rlen), GP_E_INVALID);
 	assert_null(resp);
-	OPENSSL_free(tok);
+	gp_free(tok);
 	gp_tsa_free(tsa);
 	world_free(&w);
 }

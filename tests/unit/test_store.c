@@ -216,7 +216,7 @@ test_open_create_reopen(void **state)
 	assert_int_equal(rev, 0);
 	assert_int_equal(gp_store_meta_get(f->s, "creator", &v), 0);
 	assert_non_null(strstr(v, "govpki"));
-	free(v);
+	gp_free(v);
 	assert_int_equal(gp_store_ca_add(f->s, &ca), 0);
 	gp_store_close(f->s);
 	f->s = NULL;
@@ -1023,13 +1023,13 @@ test_meta(void **state)
 	assert_int_equal(gp_store_meta_set(f->s, "site", "town"), 0);
 	assert_int_equal(gp_store_meta_get(f->s, "site", &v), 0);
 	assert_string_equal(v, "town");
-	free(v);
+	gp_free(v);
 	assert_int_equal(gp_store_meta_get(f->s, "nope", &v), GP_E_NOTFOUND);
 	assert_null(v);
 	assert_int_equal(gp_store_meta_set(f->s, "revision", "99"), GP_E_INVALID);
 	assert_int_equal(gp_store_meta_get(f->s, "revision", &v), 0);
 	assert_string_equal(v, "0");
-	free(v);
+	gp_free(v);
 	assert_int_equal(gp_store_meta_set(f->s, NULL, "x"), GP_E_INVALID);
 	assert_int_equal(gp_store_meta_set(f->s, "k", NULL), GP_E_INVALID);
 	assert_int_equal(gp_store_meta_get(f->s, NULL, &v), GP_E_INVALID);

@@ -562,7 +562,7 @@ errors(void **state)
 	assert_int_equal(gp_store_meta_set(f->s, "conformance.k", "v"), 0);
 	assert_int_equal(gp_store_meta_get(f->s, "conformance.k", &v), 0);
 	assert_string_equal(v, "v");
-	free(v);
+	gp_free(v);
 }
 
 int

@@ -301,13 +301,13 @@ test_name_basic(void **state)
 	assert_int_equal(X509_NAME_entry_count(n), 3);
 	assert_int_equal(gp_name_to_string(&s, n), 0);
 	assert_string_equal(s, "CN=Root CA,O=Example,C=CN");
-	free(s);
+	gp_free(s);
 	X509_NAME_free(n);
 	/* long names and dotted OIDs are attributes too */
 	assert_int_equal(gp_name_parse(&n, "/countryName=CN/2.5.4.3=by oid"), 0);
 	assert_int_equal(gp_name_to_string(&s, n), 0);
 	assert_string_equal(s, "CN=by oid,C=CN");
-	free(s);
+	gp_free(s);
 	X509_NAME_free(n);
 }
 
@@ -326,7 +326,7 @@ test_name_utf8(void **state)
 	assert_int_equal(ASN1_STRING_type(X509_NAME_ENTRY_get_data(e)), V_ASN1_UTF8STRING);
 	assert_int_equal(gp_name_to_string(&s, n), 0);
 	assert_string_equal(s, "CN=\xe5\xbc\xa0\xe4\xb8\x89,O=\xe5\x8c\x97\xe4\xba\xac\xe5\xb8\x82,C=CN");
-	free(s);
+	gp_free(s);
 	X509_NAME_free(n);
 }
 
@@ -406,7 +406,7 @@ test_name_to_string_edge(void **state)
 	assert_int_equal(gp_name_to_string(NULL, n), GP_E_INVALID);
 	assert_int_equal(gp_name_to_string(&s, n), 0);
 	assert_string_equal(s, "");
-	free(s);
+	gp_free(s);
 	X509_NAME_free(n);
 }
 
@@ -605,7 +605,7 @@ test_sign_data(void **state)
 		assert_int_equal(EVP_PKEY_CTX_set1_id(pctx, GP_SM2_DEFAULT_ID,
 		    strlen(GP_SM2_DEFAULT_ID)), 1);
 	assert_int_equal(EVP_DigestVerify(v, sig, siglen, msg, sizeof(msg)), 1);
-	OPENSSL_free(sig);
+	gp_free(sig);
 	EVP_MD_CTX_free(v);
 }
 
