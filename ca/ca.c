@@ -83,9 +83,9 @@ gp_ctx_locate(char **home_out, char **store_uri, const char *config_path, const 
 /* Every section a govpki program reads, so that a misspelt one ([rа],
  * [profiles.x]) is an error naming its line instead of being ignored; each
  * section's keys are checked by its reader.  [acme] is read by ra-server's
- * ACME service. */
+ * ACME service, [daemon] by every daemon (tools/daemon_log.c). */
 static const char *const known_sections[] = {
-	"govpki", "crl", "pkcs11", "ca.*", "profile.*", "ra", "ocsp", "acme", NULL
+	"govpki", "crl", "pkcs11", "ca.*", "profile.*", "ra", "ocsp", "acme", "daemon", NULL
 };
 
 /* [crl] delta_url may name the CA once, as %s, and holds no other %. */

@@ -22,7 +22,9 @@
 
 #include "daemon.h"
 #include "daemon_conns.h"
+#include "daemon_files.h"
 #include "daemon_http.h"
+#include "daemon_log.h"
 
 #define MAX_CAS 64
 #define DISCARD_MAX (64u << 20)   /* bytes read past the limit before cutting off */
@@ -37,6 +39,9 @@ typedef struct opts {
 	const char *signer_cert;
 	const char *signer_key;
 	const char *port_file;
+	const char *access_log;         /* --access-log, over [daemon] */
+	const char *access_log_format;
+	const char *publish_dir;        /* --publish-dir, over [daemon] */
 	int presigned;
 } opts;
 
@@ -45,6 +50,10 @@ typedef struct live {
 	gp_ctx *ctx;
 	gp_ocsp_settings set;   /* strings borrowed from ctx's configuration */
 	gp_ocsp_responder *r;
+	daemon_settings ds;     /* [daemon]; strings borrowed from ctx's configuration */
+	daemon_files *files;    /* the publish folder, or NULL */
+	const char *cas[MAX_CAS];   /* the CAs answered for (in cas_buf or opts); none: all */
+	size_t ncas;
 	char *cas_buf;
 	atomic_long refs;
 } live;
@@ -53,6 +62,10 @@ static pthread_rwlock_t live_lock = PTHREAD_RWLOCK_INITIALIZER;
 static live *current;
 
 static daemon_conns *conns;
+static daemon_log *access_log;
+/* /healthz reads the store through the configuration's connection, which
+ * nothing else uses once the responder is built; one reader at a time */
+static pthread_mutex_t health_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static pthread_mutex_t stop_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t stop_cv;
@@ -63,12 +76,12 @@ static int stopping;
 enum {
 	OUT_SUCCESSFUL, OUT_MALFORMED, OUT_INTERNAL, OUT_TRYLATER, OUT_UNAUTHORIZED,
 	OUT_NOT_MODIFIED, OUT_HTTP_400, OUT_HTTP_404, OUT_HTTP_405, OUT_HTTP_413,
-	OUT_HTTP_414, OUT_HTTP_415, OUT_HTTP_500, OUT__N
+	OUT_HTTP_414, OUT_HTTP_415, OUT_HTTP_500, OUT_FILE, OUT__N
 };
 static const char *const out_names[OUT__N] = {
 	"successful", "malformedRequest", "internalError", "tryLater", "unauthorized",
 	"not_modified", "http_400", "http_404", "http_405", "http_413", "http_414",
-	"http_415", "http_500"
+	"http_415", "http_500", "published_file"
 };
 static const double buckets[] = { 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
 	0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1 };
@@ -111,6 +124,7 @@ live_put(live *l)
 	if (l == NULL || atomic_fetch_sub(&l->refs, 1) != 1)
 		return;
 	gp_ocsp_responder_free(l->r);
+	daemon_files_free(l->files);
 	gp_ctx_free(l->ctx);
 	free(l->cas_buf);
 	free(l);
@@ -133,9 +147,8 @@ live_new(live **out, const opts *o, char **pass, size_t *passlen)
 {
 	live *l;
 	gp_ocsp_params p;
-	const char *cas[MAX_CAS], *pf;
-	size_t ncas = 0;
-	char *tok, *save = NULL;
+	const char *pf, *dir;
+	char *tok, *save = NULL, err[512];
 	int r;
 
 	*out = NULL;
@@ -145,6 +158,17 @@ live_new(live **out, const opts *o, char **pass, size_t *passlen)
 	if ((r = gp_ctx_open(&l->ctx, o->config, o->home, GP_CTX_READONLY)) != 0 ||
 	    (r = gp_ocsp_settings_load(&l->set, gp_ctx_config(l->ctx))) != 0)
 		goto out;
+	if (daemon_settings_load(&l->ds, gp_ctx_config(l->ctx), err, sizeof(err)) != 0) {
+		fprintf(stderr, "ocsp-responder: %s\n", err);
+		r = GP_E_CONFIG;
+		goto out;
+	}
+	dir = o->publish_dir != NULL ? o->publish_dir : l->ds.publish_dir;
+	if (dir != NULL && strcmp(dir, "off") != 0 && daemon_files_new(&l->files, dir) != 0) {
+		fprintf(stderr, "ocsp-responder: publish folder %s: %s\n", dir, strerror(errno));
+		r = GP_E_CONFIG;
+		goto out;
+	}
 	if (o->presigned)
 		l->set.presigned = 1;
 	/* the passphrase: read again from its file on a reload (keys may have
@@ -164,19 +188,19 @@ live_new(live **out, const opts *o, char **pass, size_t *passlen)
 	p = (gp_ocsp_params)GP_OCSP_PARAMS_INIT;
 	p.settings = &l->set;
 	if (o->ncas > 0) {
-		p.cas = o->cas;
-		p.ncas = o->ncas;
+		memcpy(l->cas, o->cas, o->ncas * sizeof(o->cas[0]));
+		l->ncas = o->ncas;
 	} else if (l->set.cas != NULL) {
 		if ((l->cas_buf = strdup(l->set.cas)) == NULL) {
 			r = GP_E_NOMEM;
 			goto out;
 		}
-		for (tok = strtok_r(l->cas_buf, ", \t", &save); tok != NULL && ncas < MAX_CAS;
+		for (tok = strtok_r(l->cas_buf, ", \t", &save); tok != NULL && l->ncas < MAX_CAS;
 		    tok = strtok_r(NULL, ", \t", &save))
-			cas[ncas++] = tok;
-		p.cas = cas;
-		p.ncas = ncas;
+			l->cas[l->ncas++] = tok;
 	}
+	p.cas = l->ncas > 0 ? l->cas : NULL;
+	p.ncas = l->ncas;
 	p.signer_cert = o->signer_cert != NULL ? o->signer_cert : l->set.signer_cert;
 	p.signer_key = o->signer_key != NULL ? o->signer_key : l->set.signer_key;
 	p.pass = *pass;
@@ -219,34 +243,19 @@ send_text(struct MHD_Connection *c, unsigned code, const char *text, int outcome
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD, POST");
-	ret = MHD_queue_response(c, code, resp);
+	ret = daemon_queue(c, code, resp, strlen(text));
 	MHD_destroy_response(resp);
 	if (outcome >= 0)
 		observe(outcome, t0);
 	return ret;
 }
 
-/* 1 when the client holds x already (RFC 9110 §13.1): an If-None-Match
- * that names its ETag (or is "*"); else, and only without If-None-Match
- * (§13.1.3), an If-Modified-Since not before its Last-Modified (thisUpdate,
- * RFC 5019 §6.2); a date that does not parse or lies in the future is
- * ignored. */
+/* 1 when the client holds x already: its ETag, or its Last-Modified
+ * (thisUpdate, RFC 5019 §6.2) with If-Modified-Since. */
 static int
 not_modified(struct MHD_Connection *c, const gp_ocsp_resp *x)
 {
-	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_IF_NONE_MATCH);
-	const char *ims;
-	time_t t;
-
-	if (inm != NULL) {
-		while (*inm == ' ')
-			inm++;
-		return strcmp(inm, "*") == 0 || strstr(inm, gp_ocsp_resp_etag(x)) != NULL;
-	}
-	ims = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
-	return ims != NULL && daemon_http_date(&t, ims) == 0 && t <= time(NULL) &&
-	    gp_ocsp_resp_this_update(x) <= (int64_t)t;
+	return daemon_http_not_modified(c, gp_ocsp_resp_etag(x), gp_ocsp_resp_this_update(x));
 }
 
 /* Queues x (whose reference it takes) as application/ocsp-response; for a
@@ -304,7 +313,7 @@ send_ocsp(struct MHD_Connection *c, gp_ocsp_resp *x, int get, uint64_t t0)
 	} else {
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	}
-	ret = MHD_queue_response(c, code, resp);
+	ret = daemon_queue(c, code, resp, code == MHD_HTTP_OK ? len : 0);
 	MHD_destroy_response(resp);
 	gp_ocsp_resp_free(x);
 	observe(outcome, t0);
@@ -341,17 +350,154 @@ b64_decode(unsigned char *out, char *in, size_t len)
 	return ok ? (long)n + m : -1;
 }
 
-/* /healthz: "ok", or 503 with the reason when a CA cannot be answered for
- * (its signer certificate expired: every answer is tryLater). */
+/* ---- /healthz ----------------------------------------------------------- */
+
+static void
+json_time(FILE *f, int64_t t)
+{
+	char buf[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL) {
+		fputs("null", f);
+		return;
+	}
+	strftime(buf, sizeof(buf), "\"%Y-%m-%dT%H:%M:%SZ\"", &tm);
+	fputs(buf, f);
+}
+
+/* What /healthz found: any check that fails makes it 503. */
+typedef struct health {
+	FILE *f;
+	int64_t now;
+	int ok;
+	int first;
+} health;
+
+/* A CRL past its nextUpdate is one a relying party may no longer use
+ * (RFC 5280 §5.1.2.5): the one who should publish the next has not. */
+static void
+health_crl(health *h, const char *key, const char *name, const char *type, int64_t number,
+    int64_t this_update, int64_t next_update)
+{
+	int fresh = this_update > 0 && (next_update == 0 || next_update > h->now);
+
+	if (!fresh)
+		h->ok = 0;
+	fprintf(h->f, "%s{\"%s\":", h->first ? "" : ",", key);
+	h->first = 0;
+	daemon_json_string(h->f, name);
+	if (type != NULL)
+		fprintf(h->f, ",\"type\":\"%s\",\"number\":%lld", type, (long long)number);
+	fputs(",\"this_update\":", h->f);
+	json_time(h->f, this_update);
+	fputs(",\"next_update\":", h->f);
+	json_time(h->f, next_update);
+	fprintf(h->f, ",\"ok\":%s}", fresh ? "true" : "false");
+}
+
+static void
+health_file(void *arg, const char *name, int64_t this_update, int64_t next_update)
+{
+	health_crl(arg, "file", name, NULL, 0, this_update, next_update);
+}
+
+/* The latest full and delta CRL in the store of each CA answered for. */
+static int
+health_store_crls(health *h, live *l, gp_store *st)
+{
+	gp_ca_info **list = NULL;
+	gp_crl_info *ci;
+	size_t n = 0, i, k;
+	int r, d, want;
+
+	if ((r = gp_store_ca_list(st, &list, &n)) != 0)
+		return r;
+	for (i = 0; i < n; i++) {
+		for (want = l->ncas == 0, k = 0; k < l->ncas; k++)
+			want |= strcmp(l->cas[k], list[i]->name) == 0;
+		for (d = 0; want && d < 2; d++) {
+			if ((r = gp_store_crl_latest_info(st, list[i]->id, d, &ci)) == GP_E_NOTFOUND)
+				continue;   /* none made: nothing to grow stale */
+			if (r != 0)
+				goto out;
+			health_crl(h, "ca", list[i]->name, d ? "delta" : "full", ci->number,
+			    ci->this_update, ci->next_update);
+			gp_crl_info_free(ci);
+		}
+	}
+	r = 0;
+out:
+	gp_error_clear();
+	gp_ca_info_list_free(list, n);
+	return r;
+}
+
+/*
+ * /healthz: a JSON object, 200 when every check passes, else 503:
+ *   store   the store answers (its revision counter is read);
+ *   keys    every CA answered for has a usable signer (its key loaded, the
+ *           signer certificate not expired: else every answer is tryLater);
+ *   crls    the latest full and delta CRL in the store of each CA answered
+ *           for, and each CRL of the publish folder, not past nextUpdate.
+ */
 static enum MHD_Result
 send_health(struct MHD_Connection *c, live *l, uint64_t t0)
 {
-	char msg[512];
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	health h;
+	char *buf = NULL;
+	size_t len = 0;
+	int64_t rev = 0;
+	int store_ok, keys_ok;
+	unsigned code;
 
-	if (gp_ocsp_health(l->r, 0) == 0)
-		return send_text(c, MHD_HTTP_OK, "ok\n", -1, t0);
-	snprintf(msg, sizeof(msg), "unavailable: %s\n", gp_error_last());
-	return send_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, msg, -1, t0);
+	if ((h.f = open_memstream(&buf, &len)) == NULL)
+		return MHD_NO;
+	h.now = (int64_t)time(NULL);
+	h.ok = 1;
+	h.first = 1;
+	fputs("{\"store\":{", h.f);
+	pthread_mutex_lock(&health_mu);
+	store_ok = gp_store_revision(gp_ctx_store(l->ctx), &rev) == 0;
+	if (store_ok)
+		fprintf(h.f, "\"ok\":true,\"revision\":%lld}", (long long)rev);
+	else {
+		fputs("\"ok\":false,\"error\":", h.f);
+		daemon_json_string(h.f, gp_error_last());
+		fputs("}", h.f);
+	}
+	keys_ok = gp_ocsp_health(l->r, 0) == 0;
+	fprintf(h.f, ",\"keys\":{\"ok\":%s", keys_ok ? "true" : "false");
+	if (!keys_ok) {
+		fputs(",\"error\":", h.f);
+		daemon_json_string(h.f, gp_error_last());
+	}
+	fputs("},\"crls\":[", h.f);
+	if (store_ok && health_store_crls(&h, l, gp_ctx_store(l->ctx)) != 0)
+		store_ok = 0;
+	pthread_mutex_unlock(&health_mu);
+	if (l->files != NULL && daemon_files_crls(l->files, health_file, &h) < 0)
+		h.ok = 0;   /* the folder has no crl/ */
+	h.ok = h.ok && store_ok && keys_ok;
+	fprintf(h.f, "],\"status\":\"%s\"}\n", h.ok ? "ok" : "fail");
+	if (fclose(h.f) != 0) {
+		free(buf);
+		return MHD_NO;
+	}
+	if ((resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE)) == NULL) {
+		free(buf);
+		return MHD_NO;
+	}
+	code = h.ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = daemon_queue(c, code, resp, len);
+	MHD_destroy_response(resp);
+	(void)t0;
+	return ret;
 }
 
 static enum MHD_Result
@@ -429,7 +575,7 @@ send_metrics(struct MHD_Connection *c, live *l, uint64_t t0)
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    "text/plain; version=0.0.4");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	ret = daemon_queue(c, MHD_HTTP_OK, resp, len);
 	MHD_destroy_response(resp);
 	return ret;
 }
@@ -564,7 +710,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 	if (*con_cls == NULL) {
 		const char *why;
 
-		daemon_conn_busy(c);   /* a request started: not closed to make room */
+		/* a request started: not closed to make room; logged at its end */
+		daemon_conn_busy(c, method, url, version);
 		/* why is a static phrase: it can be the body */
 		if ((why = daemon_request_check(c, url, version)) != NULL)
 			return send_text(c, MHD_HTTP_BAD_REQUEST, why, OUT_HTTP_400, now_ns());
@@ -590,6 +737,17 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 			l = live_get();
 			ret = send_health(c, l, t0);
 			live_put(l);
+			return ret;
+		}
+		if (!is_post && daemon_files_claims(url)) {
+			unsigned code;
+
+			l = live_get();
+			ret = daemon_files_answer(l->files, c, url, "ocsp-responder", &code);
+			live_put(l);
+			observe(code == MHD_HTTP_OK ? OUT_FILE : code == MHD_HTTP_NOT_MODIFIED ?
+			    OUT_NOT_MODIFIED : code == MHD_HTTP_BAD_REQUEST ? OUT_HTTP_400 :
+			    code == MHD_HTTP_NOT_FOUND ? OUT_HTTP_404 : OUT_HTTP_500, t0);
 			return ret;
 		}
 		if (!is_post && strcmp(url, "/metrics") == 0) {
@@ -733,9 +891,17 @@ usage(FILE *f)
 	    "  --signer-key FILE   its encrypted key\n"
 	    "  --presigned         serve the responses `ca-tool ocsp presign` wrote into\n"
 	    "                      the store, with no key ([ocsp] presigned = yes)\n"
+	    "  --publish-dir DIR   serve DIR/ca/NAME.crt and DIR/crl/NAME.crl (what\n"
+	    "                      `ca-tool crl --publish DIR` writes) at /ca/ and /crl/\n"
+	    "                      ([daemon] publish_dir; off: none)\n"
+	    "  --access-log FILE   a line per request to FILE ([daemon] access_log; off:\n"
+	    "                      none, the default)\n"
+	    "  --access-log-format clf|json  ([daemon] access_log_format, clf)\n"
 	    "  --help, --version\n\n"
-	    "Signals: SIGHUP reloads the configuration and keys, SIGTERM drains and exits.\n"
-	    "Paths: POST / and GET /BASE64 (under [ocsp] path), GET /healthz, GET /metrics.\n");
+	    "Signals: SIGHUP reloads the configuration and keys and reopens the access log,\n"
+	    "SIGTERM drains and exits.\n"
+	    "Paths: POST / and GET /BASE64 (under [ocsp] path), GET /ca/NAME.crt,\n"
+	    "GET /crl/NAME.crl, GET /healthz (JSON), GET /metrics.\n");
 }
 
 int
@@ -752,6 +918,9 @@ main(int argc, char **argv)
 		{ "signer-key", required_argument, NULL, 'k' },
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "presigned", no_argument, NULL, 'S' },
+		{ "publish-dir", required_argument, NULL, 'D' },
+		{ "access-log", required_argument, NULL, 'L' },
+		{ "access-log-format", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -793,6 +962,9 @@ main(int argc, char **argv)
 		case 'k': o.signer_key = optarg; break;
 		case 'P': o.port_file = optarg; break;
 		case 'S': o.presigned = 1; break;
+		case 'D': o.publish_dir = optarg; break;
+		case 'L': o.access_log = optarg; break;
+		case 'F': o.access_log_format = optarg; break;
 		case 'a':
 			if (o.ncas == MAX_CAS) {
 				fprintf(stderr, "ocsp-responder: at most %d --ca\n", MAX_CAS);
@@ -826,6 +998,9 @@ main(int argc, char **argv)
 		goto out;
 	}
 	current = l;
+	if (daemon_log_setup(&access_log, gp_ctx_config(l->ctx), o.access_log,
+	    o.access_log_format, "ocsp-responder") != 0)
+		goto out;
 	listen_at = o.listen ? o.listen : l->set.listen;
 	if (daemon_parse_listen(&ss, &sslen, listen_at, DAEMON_LISTEN_ANY_HOST, &why) != 0) {
 		fprintf(stderr, "ocsp-responder: cannot listen on '%s': %s (want IPv4:PORT, "
@@ -852,6 +1027,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "ocsp-responder: out of memory\n");
 		goto out;
 	}
+	daemon_conns_set_log(conns, access_log);
 	daemon_conns_options(copts, conns);
 	daemon_http_options(hopts);
 	d = MHD_start_daemon(flags, 0, NULL, NULL, handler, NULL,
@@ -890,6 +1066,9 @@ main(int argc, char **argv)
 			continue;
 		if (sig != SIGHUP)
 			break;
+		if (daemon_log_reopen(access_log) != 0)
+			fprintf(stderr, "ocsp-responder: cannot reopen the access log, keeping the "
+			    "old file: %s\n", strerror(errno));
 		if (live_new(&nl, &o, &pass, &passlen) != 0) {
 			fprintf(stderr, "ocsp-responder: reload failed, keeping the old "
 			    "configuration: %s\n", gp_error_last());
@@ -927,6 +1106,7 @@ out:
 		pthread_join(rt, NULL);
 	}
 	daemon_conns_free(conns);
+	daemon_log_free(access_log);
 	live_put(current);
 	gp_pass_free(pass, passlen);
 	return rc;

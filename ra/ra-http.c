@@ -816,7 +816,7 @@ send_resp(hreq *rq, hresp *rs)
 	}
 	free(rs->headers);
 	record(rq, rs->status);
-	ret = MHD_queue_response(rq->conn, rs->status, r);
+	ret = daemon_queue(rq->conn, rs->status, r, rs->len);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -862,7 +862,8 @@ ra_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 	if (rq == NULL) {
 		const char *cl;
 
-		daemon_conn_busy(conn);   /* a request started: not closed to make room */
+		/* a request started: not closed to make room; logged at its end */
+		daemon_conn_busy(conn, method, url, version);
 		if ((rq = calloc(1, sizeof(*rq))) == NULL)
 			return MHD_NO;
 		rq->conn = conn;

@@ -20,6 +20,7 @@
 
 #include "acme.h"
 #include "daemon.h"
+#include "daemon_log.h"
 #include "ra_server.h"
 
 server *ra_srv;
@@ -237,6 +238,7 @@ main(int argc, char **argv)
 	int64_t recovered = 0;
 	daemon_limits lim;
 	struct MHD_OptionItem copts[DAEMON_CONNS_NOPTIONS], hopts[DAEMON_HTTP_NOPTIONS];
+	daemon_log *alog = NULL;
 
 	memset(&srv, 0, sizeof(srv));
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -298,6 +300,9 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (check_priorities(gp_ctx_config(ctx0), srv.set.tls_priorities) != 0)
+		goto out;
+	/* [daemon] access_log (daemon_log.h) */
+	if (daemon_log_setup(&alog, gp_ctx_config(ctx0), NULL, NULL, "ra-server") != 0)
 		goto out;
 	if (ca != NULL)
 		srv.set.ca = ca;
@@ -416,6 +421,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "ra-server: out of memory\n");
 		goto out;
 	}
+	daemon_conns_set_log(srv.conns, alog);
 	daemon_conns_options(copts, srv.conns);
 	daemon_http_options(hopts);
 	d = MHD_start_daemon(flags, 0, NULL, NULL, ra_access, NULL,
@@ -481,6 +487,7 @@ out:
 	free(srv.lat_sum);
 	free(srv.lat_buckets);
 	daemon_conns_free(srv.conns);
+	daemon_log_free(alog);
 	free(cert_pem);
 	gp_free(trust_pem);    /* gp_ca_chain_pem's */
 	if (key_pem != NULL) {

@@ -45,8 +45,10 @@ step "the CA issues a TLS server certificate and a person certificate" \
 
 # wait_port FILE: the port a server wrote once it listens (it writes the file atomically)
 wait_port() { for _ in $(seq 200); do [ -s "$1" ] && { cat "$1"; return 0; }; sleep 0.05; done; echo "server did not start" >&2; return 1; }
-printf '\n== start the OCSP responder on localhost (CA-signed responses)\n$ ocsp-responder --listen 127.0.0.1:0 --port-file ocsp.port --pass-file pass --ca issuing &\n'
-"$OCSPD" --listen 127.0.0.1:0 --port-file "$D/ocsp.port" --pass-file "$D/pass" --ca issuing >"$D/ocsp.log" 2>&1 &
+mkdir -p "$D/publish"
+printf '\n== start the OCSP responder on localhost (CA-signed responses); it also serves the CA certificate and CRLs of ./publish\n$ ocsp-responder --listen 127.0.0.1:0 --port-file ocsp.port --pass-file pass --ca issuing --publish-dir publish --access-log ocsp-access.log &\n'
+"$OCSPD" --listen 127.0.0.1:0 --port-file "$D/ocsp.port" --pass-file "$D/pass" --ca issuing \
+	--publish-dir "$D/publish" --access-log "$D/ocsp-access.log" >"$D/ocsp.log" 2>&1 &
 echo $! > "$D/ocsp.pid"
 OCSP_URL="http://127.0.0.1:$(wait_port "$D/ocsp.port")"
 echo "OCSP responder: $OCSP_URL"
@@ -62,8 +64,19 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 openssl ocsp -issuer issuing.pem -cert clerk.pem -url "$OCSP_URL" -CAfile root.pem 2>&1 | grep -E "clerk.pem|Reason|Revocation Time|Response verify"
-step "publish a CRL" "$CA_TOOL" crl --ca issuing --pem --out issuing.crl "${PASS[@]}"
+step "publish the CRL and the CA certificate into the folder the responder serves (what a timer runs)" \
+	"$CA_TOOL" crl --ca issuing --publish "$D/publish" "${PASS[@]}"
+step "fetch the CA certificate and the CRL from the responder" \
+	curl -sS -o issuing.crt.der -w '%{http_code} %{content_type}\n' "$OCSP_URL/ca/issuing.crt"
+curl -sS -D crl.headers -o issuing.crl.der -w '%{http_code} %{content_type}\n' "$OCSP_URL/crl/issuing.crl"
+grep -iE '^(etag|last-modified|cache-control):' crl.headers
+openssl x509 -inform DER -in issuing.crt.der -noout -subject
+openssl crl -inform DER -in issuing.crl.der -out issuing.crl
+cat issuing.pem root.pem > ca-chain.pem
+openssl crl -in issuing.crl -CAfile ca-chain.pem -noout 2>&1
 openssl crl -in issuing.crl -noout -text | sed -n '1,/Signature Algorithm/p' | head -20
+printf '\n== the responder logged each request (Common Log Format)\n'
+tail -3 "$D/ocsp-access.log"
 
 step "openssl checks both against the chain and the CRL" \
 	openssl verify -crl_check -CAfile root.pem -untrusted issuing.pem -CRLfile issuing.crl www.pem || true

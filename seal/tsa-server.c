@@ -23,6 +23,7 @@
 #include "daemon.h"
 #include "daemon_conns.h"
 #include "daemon_http.h"
+#include "daemon_log.h"
 
 #define MAX_REQ (64 * 1024)     /* a TimeStampReq is a few hundred bytes */
 
@@ -47,7 +48,7 @@ send_buf(struct MHD_Connection *c, unsigned code, const char *type, const void *
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "POST");
-	ret = MHD_queue_response(c, code, r);
+	ret = daemon_queue(c, code, r, len);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -74,7 +75,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 	if (cn == NULL) {
 		const char *why;
 
-		daemon_conn_busy(c);   /* a request started: not closed to make room */
+		/* a request started: not closed to make room; logged at its end */
+		daemon_conn_busy(c, method, url, version);
 		if ((why = daemon_request_check(c, url, version)) != NULL)
 			return send_text(c, MHD_HTTP_BAD_REQUEST, why);   /* a static phrase */
 		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
@@ -165,7 +167,8 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: tsa-server --cert F --key F [--chain F] [--pass-file F] [--policy OID]\n"
 	    "                  [--listen HOST:PORT] [--port-file F] [--max-connections N]\n"
-	    "                  [--max-connections-per-client N] [--timeout SECONDS]\n\n"
+	    "                  [--max-connections-per-client N] [--timeout SECONDS]\n"
+	    "                  [--access-log FILE|off] [--access-log-format clf|json]\n\n"
 	    "An RFC 3161 time-stamp authority: answers POSTed application/timestamp-query\n"
 	    "requests with application/timestamp-reply. The certificate must be of the\n"
 	    "tsa-signer profile (critical extended key usage timeStamping), the key RSA or ECDSA\n"
@@ -180,6 +183,8 @@ usage(FILE *f)
 	    "  --max-connections-per-client N\n"
 	    "                      connections from one client address (default 64)\n"
 	    "  --timeout SECONDS   a silent connection is closed after it (default 30)\n"
+	    "  --access-log FILE   a line per request to FILE (default off)\n"
+	    "  --access-log-format clf|json  the Common Log Format (default) or JSON lines\n"
 	    "  --help, --version\n"
 	    "SIGTERM or SIGINT stops it. Exit codes: 0 stopped, 1 failure, 2 usage.\n");
 }
@@ -195,10 +200,14 @@ main(int argc, char **argv)
 		{ "max-connections", required_argument, NULL, 'm' },
 		{ "max-connections-per-client", required_argument, NULL, 'M' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "access-log", required_argument, NULL, 'L' },
+		{ "access-log-format", required_argument, NULL, 'F' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 } };
 	const char *certf = NULL, *keyf = NULL, *chainf = NULL, *pass_file = NULL, *policy = NULL;
 	const char *listen_on = "127.0.0.1:3180", *port_file = NULL;
+	const char *log_path = NULL, *log_format = NULL;
+	daemon_log *alog = NULL;
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	const char *why;
@@ -225,6 +234,8 @@ main(int argc, char **argv)
 		case 'P': policy = optarg; break;
 		case 'l': listen_on = optarg; break;
 		case 'f': port_file = optarg; break;
+		case 'L': log_path = optarg; break;
+		case 'F': log_format = optarg; break;
 		case 'm':
 			if (parse_count(&lim.max, optarg, DAEMON_MAX_CONNECTIONS_MIN) != 0)
 				return bad_count("--max-connections", DAEMON_MAX_CONNECTIONS_MIN,
@@ -253,6 +264,9 @@ main(int argc, char **argv)
 		    "or localhost:PORT)\n", listen_on, why);
 		return 2;
 	}
+	/* no configuration file: the options only */
+	if (daemon_log_setup(&alog, NULL, log_path, log_format, "tsa-server") != 0)
+		return 2;
 	if ((cert = read_cert(certf, &extra)) == NULL) {
 		fprintf(stderr, "tsa-server: %s: no PEM certificate\n", certf);
 		goto out;
@@ -278,6 +292,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "tsa-server: out of memory\n");
 		goto out;
 	}
+	daemon_conns_set_log(conns, alog);
 	daemon_conns_options(copts, conns);
 	daemon_http_options(hopts);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
@@ -306,6 +321,7 @@ out:
 	if (d != NULL)
 		MHD_stop_daemon(d);
 	daemon_conns_free(conns);
+	daemon_log_free(alog);
 	gp_tsa_free(tsa);
 	gp_pass_free(pass, passlen);
 	X509_free(cert);

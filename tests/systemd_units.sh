@@ -42,6 +42,30 @@ for prog in ocsp-responder ra-server tsa-server; do
 		grep -q -- "$o" "$T/help" && ok "$prog knows $o" || not_ok "$prog knows $o (its --help does not list it)"
 	done
 done
+# the CRL publishing timer (govpki-crl@.timer) and its service, as the
+# instance of one CA
+svc=$top_builddir/contrib/systemd/govpki-crl@.service
+bindir=$(sed -n 's|^ExecStart=\(/.*\)/ca-tool .*|\1|p' "$svc")
+[ -n "$bindir" ] && ok "the CRL service names ca-tool" || not_ok "the CRL service names ca-tool"
+sed "s|^ExecStart=$bindir/|ExecStart=$top_builddir/|" "$svc" > "$T/govpki-crl@issuing.service"
+cp "$top_srcdir/contrib/systemd/govpki-crl@.timer" "$T/govpki-crl@issuing.timer"
+if (cd "$T" && systemd-analyze verify --man=no ./govpki-crl@issuing.service ./govpki-crl@issuing.timer) > "$T/out" 2>&1 &&
+    ! [ -s "$T/out" ]; then
+	ok "govpki-crl@.service and .timer: systemd-analyze verify, no warning"
+else
+	not_ok "govpki-crl@.service and .timer: systemd-analyze verify, no warning"; sed -n '1,5s/^/#   /p' "$T/out"
+fi
+if (cd "$T" && systemd-analyze security --offline=true --threshold=20 --no-pager ./govpki-crl@issuing.service) > "$T/out" 2>&1; then
+	ok "govpki-crl@.service: exposure $(sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p' "$T/out") (at most 2.0)"
+else
+	not_ok "govpki-crl@.service: exposure at most 2.0"; grep 'Overall' "$T/out" | sed 's/^/#   /'
+fi
+grep -qx "User=govpki" "$svc" && grep -qx "NoNewPrivileges=yes" "$svc" && grep -qx "CapabilityBoundingSet=" "$svc" &&
+	ok "govpki-crl@.service: govpki, no new privileges, no capability" || not_ok "govpki-crl@.service: sandbox"
+{ "$top_builddir/ca-tool" --help; "$top_builddir/ca-tool" crl --help; } > "$T/help" 2>&1
+for o in $(sed -n 's/^ExecStart=//p' "$svc" | grep -o -- '--[a-z-]*' | sort -u); do
+	grep -q -- "$o" "$T/help" && ok "ca-tool knows $o" || not_ok "ca-tool knows $o (its --help does not list it)"
+done
 # the sysusers file makes the user the units run as
 grep -q '^u govpki ' "$top_srcdir/contrib/systemd/govpki.sysusers" && ok "sysusers makes the govpki user" ||
 	not_ok "sysusers makes the govpki user"

@@ -28,7 +28,7 @@ enum opt_id {
 	O_KEY_TYPE, O_KEY, O_PROFILE, O_DAYS, O_PASS_FILE, O_PARENT_PASS_FILE, O_CA,
 	O_CSR, O_OUT, O_BATCH, O_OUT_DIR, O_SAN, O_THREADS, O_SERIAL, O_REASON,
 	O_DELTA, O_PEM, O_STATUS, O_LIMIT, O_CHAIN, O_CAS, O_ACTOR,
-	O_PIN_FILE, O_URL, O_POLICY, O_VERSION
+	O_PIN_FILE, O_URL, O_POLICY, O_VERSION, O_PUBLISH, O_NOW
 };
 
 static const struct option all_opts[] = {
@@ -65,6 +65,8 @@ static const struct option all_opts[] = {
 	{ "pin-file", required_argument, NULL, O_PIN_FILE },
 	{ "url", required_argument, NULL, O_URL },
 	{ "policy", required_argument, NULL, O_POLICY },
+	{ "publish", required_argument, NULL, O_PUBLISH },
+	{ "now", required_argument, NULL, O_NOW },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -1152,8 +1154,12 @@ cmd_crl(opts *o, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	memset(&out, 0, sizeof(out));
+	if (o->publish != NULL)
+		return ct_crl_publish(o);
+	if (o->now != NULL)
+		return cli_usage_error("crl: --now goes with --publish");
 	if (o->ca == NULL || o->out == NULL)
-		return cli_usage_error("crl needs --ca and --out");
+		return cli_usage_error("crl needs --ca and --out (or --publish DIR)");
 	/* the output can be written, or no CRL number is taken */
 	if ((r = open_ca(&ctx, &ca, o, "crl")) != 0 || (!pem_in_json && (r = ct_out_open(&out, o->out)) != 0))
 		goto out;
@@ -1562,7 +1568,8 @@ static const int acc_init[] = { O_NAME, O_PARENT, O_SUBJECT, O_KEY_TYPE, O_KEY, 
 static const int acc_issue[] = { O_CA, O_PROFILE, O_CSR, O_OUT, O_BATCH, O_OUT_DIR, O_SUBJECT, O_SAN,
 	O_DAYS, O_PASS_FILE, O_THREADS, O_ACTOR, 0 };
 static const int acc_revoke[] = { O_CA, O_SERIAL, O_REASON, O_ACTOR, 0 };
-static const int acc_crl[] = { O_CA, O_OUT, O_DELTA, O_PEM, O_PASS_FILE, O_ACTOR, 0 };
+static const int acc_crl[] = { O_CA, O_OUT, O_DELTA, O_PEM, O_PASS_FILE, O_ACTOR, O_PUBLISH,
+	O_NOW, 0 };
 static const int acc_list[] = { O_CA, O_STATUS, O_PROFILE, O_SUBJECT, O_LIMIT, O_CAS, 0 };
 static const int acc_show[] = { O_CA, O_SERIAL, 0 };
 static const int acc_export[] = { O_CA, O_SERIAL, O_CHAIN, O_OUT, 0 };
@@ -1594,9 +1601,16 @@ static const command commands[] = {
 	  "  privilegeWithdrawn, aACompromise; removeFromCRL releases a certificate on hold.", 0 },
 	{ "crl", cmd_crl, acc_crl,
 	  "crl --ca CA --out FILE [--delta] [--pem]\n"
+	  "crl --ca CA --publish DIR [--now TIME]\n"
 	  "  Publishes the next full CRL (or with --delta a delta CRL against the last full one).\n"
 	  "  Nothing is published unless FILE can be written. With --json and --out -, the CRL\n"
-	  "  is the \"pem\" member of the JSON object.", 0 },
+	  "  is the \"pem\" member of the JSON object.\n"
+	  "  --publish DIR: the schedule (run it from a timer): makes the full CRL, and the delta\n"
+	  "  when [crl] delta_url is set, once half of the last one's validity has passed or\n"
+	  "  certificates changed status, and puts them with the CA certificate into DIR as\n"
+	  "  DIR/crl/CA.crl, DIR/crl/<delta_url's file name> and DIR/ca/CA.crt (write and\n"
+	  "  rename), where ocsp-responder serves them ([daemon] publish_dir). --now TIME decides\n"
+	  "  as of TIME (YYYY-MM-DD[THH:MM:SSZ] or @UNIX); CRLs are signed at the real time.", 0 },
 	{ "list", cmd_list, acc_list,
 	  "list [--ca CA] [--status good|revoked|hold] [--profile P] [--subject TEXT] [--limit N]\n"
 	  "list --cas\n"
@@ -1799,6 +1813,8 @@ ct_main(int argc, char **argv)
 		case O_ACTOR: o.actor = optarg; break;
 		case O_URL: o.url = optarg; break;
 		case O_POLICY: o.policy = optarg; break;
+		case O_PUBLISH: o.publish = optarg; break;
+		case O_NOW: o.now = optarg; break;
 		case O_DELTA: o.delta = 1; break;
 		case O_PEM: o.pem = 1; break;
 		case O_CHAIN: o.chain = 1; break;

@@ -16,6 +16,7 @@ typedef struct opts {
 	const char *profile, *pass_file, *parent_pass_file, *ca, *csr, *out;
 	const char *batch, *out_dir, *san, *serial, *reason, *status, *actor;
 	const char *url, *policy;
+	const char *publish, *now;   /* crl --publish DIR, --now TIME */
 	long days, threads, limit;
 	int json, delta, pem, chain, cas;
 	int create;          /* the command sets a home up (init, ceremony): it
@@ -68,6 +69,9 @@ int ct_cert_pem(char **out, size_t *len, X509 *x);                 /* malloc'ed 
 int ct_print_json(json_t *j);                                      /* prints and frees j */
 void ct_serial_hex(char *out, const unsigned char *s, size_t len);
 void ct_iso_time(char out[32], int64_t t);
+
+/* ca-tool crl --publish (tools/ca-tool-publish.c). */
+int ct_crl_publish(opts *o);
 
 /* Runs the sub-command argv[1] of command argv[0] from subs (a table ending
  * with a NULL name).  Without one prints "usage: ca-tool USAGE" and returns

@@ -6,11 +6,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include "daemon_conns.h"
+#include "daemon_log.h"
 
 /* Files a daemon holds besides its connections: the store, keys, logs. */
 #define OTHER_FILES 64
@@ -23,6 +25,16 @@ struct dconn {
 	int closing;                 /* shut down to make room, not yet closed */
 	atomic_int busy;             /* a request is in progress */
 	atomic_llong idle_since;     /* ms (monotonic) since it has been idle */
+	daemon_conns *dc;
+	/* the request in progress, for the access log (its thread only; set
+	 * only when there is a log) */
+	int logged;                  /* daemon_conn_busy has filled what follows */
+	struct timespec start;       /* CLOCK_REALTIME */
+	struct timespec start_mono;
+	char method[16], protocol[16];
+	char path[1028];             /* the access log's PATH_LOGGED and "..." */
+	unsigned long long bytes;
+	unsigned status;             /* queued through daemon_queue; 0: not */
 };
 
 struct daemon_conns {
@@ -32,6 +44,7 @@ struct daemon_conns {
 	unsigned long long open;     /* connections libmicrohttpd holds */
 	unsigned long long closing;  /* of them, shut down to make room */
 	atomic_ullong closed_idle;
+	daemon_log *log;             /* NULL: no access log */
 };
 
 static long long
@@ -147,6 +160,7 @@ notify(void *cls, struct MHD_Connection *c, void **socket_context,
 			return;
 		}
 		e->fd = ci != NULL ? ci->connect_fd : -1;
+		e->dc = dc;
 		atomic_init(&e->busy, 0);
 		atomic_init(&e->idle_since, now_ms());
 		pthread_mutex_lock(&dc->mu);
@@ -205,13 +219,93 @@ conn_of(struct MHD_Connection *c)
 	return ci != NULL ? ci->socket_context : NULL;
 }
 
+/* Some daemon of the process logs: without one, daemon_queue is
+ * MHD_queue_response and nothing more (the cached OCSP GET's path). */
+static atomic_int logging;
+
 void
-daemon_conn_busy(struct MHD_Connection *c)
+daemon_conns_set_log(daemon_conns *dc, daemon_log *log)
+{
+	dc->log = log;
+	if (log != NULL)
+		atomic_store(&logging, 1);
+}
+
+/* At most size - 1 bytes of s into out, marked "..." when cut. */
+static void
+copy_cut(char *out, size_t size, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < size) {
+		memcpy(out, s, n + 1);
+		return;
+	}
+	memcpy(out, s, size - 4);
+	memcpy(out + size - 4, "...", 4);
+}
+
+void
+daemon_conn_busy(struct MHD_Connection *c, const char *method, const char *url,
+    const char *version)
 {
 	struct dconn *e = conn_of(c);
 
-	if (e != NULL)
-		atomic_store_explicit(&e->busy, 1, memory_order_relaxed);
+	if (e == NULL)
+		return;
+	atomic_store_explicit(&e->busy, 1, memory_order_relaxed);
+	if (e->dc->log == NULL)
+		return;
+	clock_gettime(CLOCK_REALTIME, &e->start);
+	clock_gettime(CLOCK_MONOTONIC, &e->start_mono);
+	copy_cut(e->method, sizeof(e->method), method);
+	copy_cut(e->path, sizeof(e->path), url);
+	copy_cut(e->protocol, sizeof(e->protocol), version);
+	e->bytes = 0;
+	e->status = 0;
+	e->logged = 1;
+}
+
+enum MHD_Result
+daemon_queue(struct MHD_Connection *c, unsigned code, struct MHD_Response *r, size_t bytes)
+{
+	struct dconn *e;
+
+	if (!atomic_load_explicit(&logging, memory_order_relaxed))
+		return MHD_queue_response(c, code, r);
+	if ((e = conn_of(c)) != NULL && e->logged) {
+		e->bytes = bytes;
+		e->status = code;
+	}
+	return MHD_queue_response(c, code, r);
+}
+
+/* The access log line of the request that ended on c. */
+static void
+log_request(struct dconn *e, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct timespec now;
+	daemon_log_req q;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	memset(&q, 0, sizeof(q));
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	q.remote = ci != NULL ? ci->client_addr : NULL;
+	q.start = e->start;
+	q.duration_ns = (uint64_t)(now.tv_sec - e->start_mono.tv_sec) * 1000000000u +
+	    (uint64_t)now.tv_nsec - (uint64_t)e->start_mono.tv_nsec;
+	q.method = e->method;
+	q.path = e->path;
+	q.protocol = e->protocol;
+	/* the status queued through daemon_queue, else what libmicrohttpd
+	 * says it queued (0.9.75: MHD_CONNECTION_INFO_HTTP_STATUS) */
+	q.status = e->status;
+	if (q.status == 0 && (ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_HTTP_STATUS)) != NULL)
+		q.status = ci->http_status;
+	/* HEAD: the headers only (RFC 9110 §9.3.2) */
+	q.bytes = strcmp(e->method, MHD_HTTP_METHOD_HEAD) == 0 ? 0 : e->bytes;
+	daemon_log_write(e->dc->log, &q);
 }
 
 void
@@ -221,6 +315,10 @@ daemon_conn_idle(struct MHD_Connection *c)
 
 	if (e == NULL)
 		return;
+	if (e->logged) {
+		e->logged = 0;
+		log_request(e, c);
+	}
 	atomic_store_explicit(&e->idle_since, now_ms(), memory_order_relaxed);
 	atomic_store_explicit(&e->busy, 0, memory_order_relaxed);
 }

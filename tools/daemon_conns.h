@@ -59,14 +59,27 @@ void daemon_conns_free(daemon_conns *dc);
  */
 void daemon_conns_options(struct MHD_OptionItem *opts, daemon_conns *dc);
 
+typedef struct daemon_log daemon_log;
+
+/* Requests end with a line in log (daemon_log.h; NULL: none).  Set it
+ * before the daemon starts; log must outlive it. */
+void daemon_conns_set_log(daemon_conns *dc, daemon_log *log);
+
 /*
- * A request started on c (the access handler's first call for it) and
- * ended (the request-completed callback): a busy connection is never
- * closed to make room.  Cheap: no lock; c's daemon must have been started
- * with daemon_conns_options.
+ * A request started on c (the access handler's first call for it, with
+ * its method, path and protocol version) and ended (the request-completed
+ * callback): a busy connection is never closed to make room, and with a
+ * log the end writes the request's line.  Cheap: no lock (without a log
+ * an atomic store; with one a copy of the path and two clock reads); c's
+ * daemon must have been started with daemon_conns_options.
  */
-void daemon_conn_busy(struct MHD_Connection *c);
+void daemon_conn_busy(struct MHD_Connection *c, const char *method, const char *url,
+    const char *version);
 void daemon_conn_idle(struct MHD_Connection *c);
+
+/* MHD_queue_response, with the size of r's body noted for the access log. */
+enum MHD_Result daemon_queue(struct MHD_Connection *c, unsigned code, struct MHD_Response *r,
+    size_t bytes);
 
 /* Connections open now, and how many were closed to make room. */
 unsigned long long daemon_conns_open(daemon_conns *dc);

@@ -106,3 +106,21 @@ daemon_http_date(time_t *out, const char *s)
 	*out = (time_t)t;
 	return 0;
 }
+
+int
+daemon_http_not_modified(struct MHD_Connection *c, const char *etag, int64_t last_modified)
+{
+	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_IF_NONE_MATCH);
+	const char *ims;
+	time_t t;
+
+	if (inm != NULL) {
+		while (*inm == ' ')
+			inm++;
+		return strcmp(inm, "*") == 0 || strstr(inm, etag) != NULL;
+	}
+	ims = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+	return ims != NULL && daemon_http_date(&t, ims) == 0 && t <= time(NULL) &&
+	    last_modified <= (int64_t)t;
+}

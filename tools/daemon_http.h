@@ -2,6 +2,7 @@
 #ifndef GP_DAEMON_HTTP_H
 #define GP_DAEMON_HTTP_H
 
+#include <stdint.h>
 #include <time.h>
 
 #include <microhttpd.h>
@@ -44,5 +45,14 @@ const char *daemon_request_check(struct MHD_Connection *c, const char *url, cons
  * 0, or -1 for anything else.
  */
 int daemon_http_date(time_t *out, const char *s);
+
+/*
+ * 1 when the client on c holds the representation whose strong ETag is
+ * etag and whose Last-Modified is last_modified already (RFC 9110 §13.1):
+ * an If-None-Match that names etag (or is "*"); else, and only without
+ * If-None-Match (§13.1.3), an If-Modified-Since not before last_modified.
+ * A date that does not parse or lies in the future is ignored (§13.1.3).
+ */
+int daemon_http_not_modified(struct MHD_Connection *c, const char *etag, int64_t last_modified);
 
 #endif

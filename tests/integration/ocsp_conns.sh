@@ -34,7 +34,7 @@ per_client=64   # the documented default of max_connections_per_client
 hold_one_client "$port" "$per_client"
 asked 127.0.0.2 && ok "127.0.0.2 answered meanwhile (verified by openssl ocsp)" ||
 	not_ok "127.0.0.2 answered meanwhile"
-[ "$(curl -sf --max-time 30 --interface 127.0.0.3 "$URL/healthz")" = ok ] &&
+[ "$(curl -sf --max-time 30 --interface 127.0.0.3 "$URL/healthz" | jq -r .status)" = ok ] &&
 	ok "/healthz answered meanwhile" || not_ok "/healthz answered meanwhile"
 hold_stop
 stop_responder && ok "the responder stops cleanly" || not_ok "the responder stops cleanly"

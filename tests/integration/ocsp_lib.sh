@@ -55,7 +55,8 @@ stop_responder() {
 	return $rc
 }
 
-healthy() { [ "$(curl -sf "$URL/healthz")" = ok ]; }
+# healthy: /healthz answers 200 with {"status": "ok", ...}
+healthy() { local b; b=$(curl -sf "$URL/healthz") && [ "$(jq -r .status <<<"$b")" = ok ]; }
 
 # ossl_ocsp ARGS...: openssl ocsp against the responder
 ossl_ocsp() { openssl ocsp -url "$URL" "$@"; }
