@@ -18,7 +18,7 @@
 #include "daemon_log.h"
 
 #define LINE_MAX_BYTES 4096
-#define PATH_LOGGED 1024        /* bytes of a path logged, then "..." */
+#define PATH_LOGGED 1024        /* bytes of a line a path may take, "..." included */
 
 static const char *const daemon_keys[] = { "access_log", "access_log_format", "publish_dir",
 	NULL };
@@ -240,22 +240,31 @@ escape_char(char e[8], unsigned char ch, int json)
 	return 1;
 }
 
-/* s, at most max bytes of it, escaped by escape_char. */
+/* s escaped by escape_char, in at most max bytes of the line: past them
+ * it is cut and "..." marks the cut.  Counted on what is written, not on
+ * s: a path of newlines is four times as long escaped, and must not fill
+ * the line before its status and size. */
 static void
 put_escaped(line *ln, const char *s, size_t max, int json)
 {
-	char e[8];
-	size_t i;
+	char e[8], one[2] = { 0, 0 };
+	const char *w;
+	size_t end = ln->n + max, k;
 
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i == max) {
-			puts_(ln, "...");
-			break;
+	for (; *s != '\0'; s++) {
+		if (escape_char(e, (unsigned char)*s, json))
+			w = e;
+		else {
+			one[0] = *s;
+			w = one;
 		}
-		if (escape_char(e, (unsigned char)s[i], json))
-			puts_(ln, e);
-		else
-			put(ln, s + i, 1);
+		k = strlen(w);
+		/* room for this and, unless it is the last, the "..." */
+		if (ln->n + k + (s[1] != '\0' ? 3 : 0) > end) {
+			puts_(ln, "...");
+			return;
+		}
+		put(ln, w, k);
 	}
 }
 

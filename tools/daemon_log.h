@@ -38,7 +38,8 @@ int daemon_log_format(int *json, const char *s);
  * Only the path is logged: never the query (it may carry a token), a
  * header (Authorization, cookies) or a body.  Bytes that are not printable
  * ASCII, '"' and '\' are escaped (\xHH in CLF, \uHHHH in JSON), so that a
- * request cannot forge a line.  Each line is one write(2) to a file opened
+ * request cannot forge a line; a path takes at most 1024 bytes of a line,
+ * cut with "...", so that a line always ends with its status and size.  Each line is one write(2) to a file opened
  * with O_APPEND: no lock, whichever thread answered; a write that fails is
  * counted, not retried, and never delays an answer.
  */

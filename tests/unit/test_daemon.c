@@ -1,4 +1,4 @@
-/* tests/unit/test_daemon.c: the daemons' --listen parser and port file (tools/daemon.c), HTTP-dates and %00 (tools/daemon_http.c) */
+/* tests/unit/test_daemon.c: the daemons' --listen parser and port file (tools/daemon.c), HTTP-dates and %00 (tools/daemon_http.c), the access log and [daemon] (tools/daemon_log.c) */
 #include "config.h"
 
 #include <stdarg.h>
@@ -17,6 +17,7 @@
 
 #include "daemon.h"
 #include "daemon_http.h"
+#include "daemon_log.h"
 #include "testutil.h"
 
 #define ANY DAEMON_LISTEN_ANY_HOST
@@ -328,6 +329,195 @@ test_unescape(void **state)
 	}
 }
 
+/* The file at path (at most size - 1 bytes) into buf. */
+static void
+read_into(char *buf, size_t size, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/* The two formats, to the byte, for a request whose path holds a quote, a
+ * backslash, a newline and a byte past ASCII: escaped, one line each; a
+ * "%s" in the path is the program's name; no answer is "-" / null. */
+static void
+test_log_lines(void **state)
+{
+	char *d = tu_tmpdir(), path[512], got[8192];
+	struct sockaddr_in sin;
+	daemon_log *l = NULL;
+	daemon_log_req q;
+
+	(void)state;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	inet_pton(AF_INET, "192.0.2.7", &sin.sin_addr);
+	memset(&q, 0, sizeof(q));
+	q.remote = (const struct sockaddr *)&sin;
+	q.start.tv_sec = 784111777;            /* Sun, 06 Nov 1994 08:49:37 GMT */
+	q.start.tv_nsec = 123456789;
+	q.duration_ns = 1500000;
+	q.method = "GET";
+	q.path = "/a\"b\\c\nd\xff";
+	q.protocol = "HTTP/1.1";
+	q.status = 404;
+	q.bytes = 10;
+
+	snprintf(path, sizeof(path), "%s/%%s.log", d);
+	assert_int_equal(daemon_log_open(&l, path, 0, "ocsp-responder"), 0);
+	assert_non_null(l);
+	daemon_log_write(l, &q);
+	q.status = 0;
+	q.bytes = 0;
+	daemon_log_write(l, &q);
+	daemon_log_free(l);
+	snprintf(path, sizeof(path), "%s/ocsp-responder.log", d);
+	read_into(got, sizeof(got), path);
+	assert_string_equal(got,
+	    "192.0.2.7 - - [06/Nov/1994:08:49:37 +0000] \"GET /a\\x22b\\x5cc\\x0ad\\xff HTTP/1.1\" 404 10\n"
+	    "192.0.2.7 - - [06/Nov/1994:08:49:37 +0000] \"GET /a\\x22b\\x5cc\\x0ad\\xff HTTP/1.1\" - -\n");
+
+	snprintf(path, sizeof(path), "%s/json.log", d);
+	assert_int_equal(daemon_log_open(&l, path, 1, "tsa-server"), 0);
+	q.status = 200;
+	q.bytes = 1234;
+	q.remote = NULL;
+	daemon_log_write(l, &q);
+	q.status = 0;
+	daemon_log_write(l, &q);
+	daemon_log_free(l);
+	read_into(got, sizeof(got), path);
+	assert_string_equal(got,
+	    "{\"time\":\"1994-11-06T08:49:37.123Z\",\"daemon\":\"tsa-server\",\"remote\":\"-\","
+	    "\"method\":\"GET\",\"path\":\"/a\\\"b\\\\c\\u000ad\\u00ff\",\"protocol\":\"HTTP/1.1\","
+	    "\"status\":200,\"bytes\":1234,\"duration_ms\":1.500}\n"
+	    "{\"time\":\"1994-11-06T08:49:37.123Z\",\"daemon\":\"tsa-server\",\"remote\":\"-\","
+	    "\"method\":\"GET\",\"path\":\"/a\\\"b\\\\c\\u000ad\\u00ff\",\"protocol\":\"HTTP/1.1\","
+	    "\"status\":null,\"bytes\":1234,\"duration_ms\":1.500}\n");
+	assert_int_equal(daemon_log_failures(NULL), 0);
+	tu_rmdir(d);
+}
+
+/* A path of 3000 newlines (4 bytes each escaped) is cut at 1024 bytes of
+ * the line with "...": one line, which still ends with the status and the
+ * size (cut on the input bytes, the escapes once filled the line buffer and
+ * dropped both, and the "..."). */
+static void
+test_log_long_path(void **state)
+{
+	char *d = tu_tmpdir(), path[512], longp[3001], got[8192];
+	daemon_log *l = NULL;
+	daemon_log_req q;
+	const char *tail;
+	char *nl;
+
+	(void)state;
+	memset(longp, '\n', sizeof(longp) - 1);
+	longp[sizeof(longp) - 1] = '\0';
+	memset(&q, 0, sizeof(q));
+	q.method = "GET";
+	q.path = longp;
+	q.protocol = "HTTP/1.1";
+	q.status = 200;
+	for (int json = 0; json < 2; json++) {
+		snprintf(path, sizeof(path), "%s/%d.log", d, json);
+		assert_int_equal(daemon_log_open(&l, path, json, "x"), 0);
+		daemon_log_write(l, &q);
+		daemon_log_free(l);
+		read_into(got, sizeof(got), path);
+		nl = strchr(got, '\n');
+		assert_non_null(nl);
+		assert_int_equal(nl[1], '\0');          /* one line */
+		assert_non_null(strstr(got, "..."));
+		assert_true(strlen(got) < 1400);
+		/* the line still ends with the status and the size */
+		tail = json ? "...\",\"protocol\":\"HTTP/1.1\",\"status\":200,\"bytes\":0,"
+		    "\"duration_ms\":0.000}\n" : "... HTTP/1.1\" 200 -\n";
+		assert_true(strlen(got) > strlen(tail));
+		assert_string_equal(got + strlen(got) - strlen(tail), tail);
+	}
+	tu_rmdir(d);
+}
+
+/* off and NULL open nothing; a folder that is not there fails with errno */
+static void
+test_log_open(void **state)
+{
+	char *d = tu_tmpdir(), path[512];
+	daemon_log *l = (daemon_log *)&l;
+
+	(void)state;
+	assert_int_equal(daemon_log_open(&l, NULL, 0, "x"), 0);
+	assert_null(l);
+	l = (daemon_log *)&l;
+	assert_int_equal(daemon_log_open(&l, "off", 0, "x"), 0);
+	assert_null(l);
+	snprintf(path, sizeof(path), "%s/none/x.log", d);
+	errno = 0;
+	assert_int_equal(daemon_log_open(&l, path, 0, "x"), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_null(l);
+	assert_int_equal(daemon_log_reopen(NULL), 0);
+	daemon_log_write(NULL, NULL);
+	daemon_log_free(NULL);
+	tu_rmdir(d);
+}
+
+/* [daemon]: the defaults, the keys, and what is refused with its line */
+static void
+test_settings(void **state)
+{
+	static const struct { const char *text, *err; } bad[] = {
+		{ "[daemon]\naccess_log_format = xml\n", ":2: access_log_format in [daemon] is clf or json" },
+		{ "[daemon]\naccess_log = /x/%d.log\n", ":2: access_log in [daemon] is a path" },
+		{ "[daemon]\naccess_log = /x/%s%s.log\n", ":2: access_log in [daemon] is a path" },
+		{ "[daemon]\naccess_log =\n", ":2: access_log in [daemon] is a path" },
+		{ "[daemon]\naccess_lg = x\n", "access_lg" },
+	};
+	char *d = tu_tmpdir(), path[512], err[512];
+	daemon_settings ds;
+	gp_config *cfg = NULL;
+	FILE *f;
+	int json = 5;
+
+	(void)state;
+	assert_int_equal(daemon_settings_load(&ds, NULL, err, sizeof(err)), 0);
+	assert_null(ds.access_log);
+	assert_null(ds.publish_dir);
+	assert_int_equal(ds.access_log_json, 0);
+	snprintf(path, sizeof(path), "%s/g.cnf", d);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("[daemon]\naccess_log = /var/log/%s.log\naccess_log_format = json\npublish_dir = /srv/p\n", f);
+	fclose(f);
+	assert_int_equal(gp_config_load(&cfg, path), 0);
+	assert_int_equal(daemon_settings_load(&ds, cfg, err, sizeof(err)), 0);
+	assert_string_equal(ds.access_log, "/var/log/%s.log");
+	assert_int_equal(ds.access_log_json, 1);
+	assert_string_equal(ds.publish_dir, "/srv/p");
+	gp_config_free(cfg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_non_null(f = fopen(path, "w"));
+		fputs(bad[i].text, f);
+		fclose(f);
+		assert_int_equal(gp_config_load(&cfg, path), 0);
+		err[0] = '\0';
+		assert_int_equal(daemon_settings_load(&ds, cfg, err, sizeof(err)), -1);
+		if (strstr(err, bad[i].err) == NULL)
+			fail_msg("case %zu: '%s' lacks '%s'", i, err, bad[i].err);
+		gp_config_free(cfg);
+		cfg = NULL;
+	}
+	assert_int_equal(daemon_log_format(&json, "clf"), 0);
+	assert_int_equal(json, 0);
+	assert_int_equal(daemon_log_format(&json, "JSON"), -1);
+	tu_rmdir(d);
+}
+
 int
 main(void)
 {
@@ -339,6 +529,10 @@ main(void)
 		cmocka_unit_test(test_port_file_fails),
 		cmocka_unit_test(test_http_date),
 		cmocka_unit_test(test_unescape),
+		cmocka_unit_test(test_log_lines),
+		cmocka_unit_test(test_log_long_path),
+		cmocka_unit_test(test_log_open),
+		cmocka_unit_test(test_settings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
