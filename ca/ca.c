@@ -20,6 +20,7 @@
 
 #include "ca_int.h"
 #include "error_int.h"
+#include "lint_int.h"
 #include "util.h"
 
 static const char *const govpki_keys[] = { "home", "store", "keys", NULL };
@@ -693,6 +694,7 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *params)
 	gp_ca_info *existing = NULL, info;
 	gp_cert_info cinfo;
 	gp_key_block kb;
+	gp_lint_cert_ctx lc;
 	const gp_profile *prof;
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
@@ -790,9 +792,27 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *params)
 	    /* a self-signed root carries no CRL DP, AIA or policies
 	     * (CA/B Baseline Requirements §7.1.2.1: NOT RECOMMENDED) */
 	    (parent != NULL &&
-	    (r = gp_profile_apply_defaults(prof, cert, &parent->dflt)) != 0) ||
-	    (r = gp_x509_sign(cert, parent ? parent->key : key)) != 0)
+	    (r = gp_profile_apply_defaults(prof, cert, &parent->dflt)) != 0))
 		goto out;
+	/* the lint before the signature and after it (ca/lint.c); a refusal
+	 * is audited, nothing else is written */
+	memset(&lc, 0, sizeof(lc));
+	lc.profile = prof;
+	lc.issuer = parent ? parent->cert : cert;
+	lc.issuer_key = parent ? parent->key : key;
+	lc.subject_key = key;
+	if ((r = gp_lint_cert(cert, &lc, GP_LINT_TBS)) != 0 ||
+	    (r = gp_x509_sign(cert, parent ? parent->key : key)) != 0 ||
+	    (r = gp_lint_cert(cert, &lc, GP_LINT_SIGNED)) != 0) {
+		if (r == GP_E_POLICY) {
+			char why[768];
+
+			snprintf(why, sizeof(why), "CA %s (profile %s, parent %s): %s", p->name,
+			    pname, p->parent ? p->parent : "none, self-signed", gp_error_last());
+			r = gp_lint_audit(ctx->store, actor, p->name, r, why);
+		}
+		goto out;
+	}
 	/* an existing key may be neither another CA's nor a compromised one */
 	if ((r = gp_x509_key_hash(kb.hash, cert)) != 0 ||
 	    (r = gp_ca_key_refused(ctx->store, kb.hash)) != 0)

@@ -14,6 +14,7 @@
 
 #include "ca_int.h"
 #include "error_int.h"
+#include "lint_int.h"
 #include "util.h"
 
 /*
@@ -249,19 +250,37 @@ out:
 	return r;
 }
 
-/* Builds and signs the CRL; *der (free()) is the CertificateList. */
+/* The lint's view of crl (ca/lint.c): the parts its rules read. */
+static void
+lint_view(gp_lint_crl_parts *v, const GP_CRL *crl, EVP_PKEY *key)
+{
+	memset(v, 0, sizeof(*v));
+	v->version = crl->tbs->version;
+	v->tbs_sig_alg = crl->tbs->sig_alg;
+	v->sig_alg = crl->sig_alg;
+	v->this_update = crl->tbs->this_update;
+	v->next_update = crl->tbs->next_update;
+	v->exts = crl->tbs->extensions;
+	v->issuer_key = key;
+}
+
+/* Builds and signs the CRL; *der (free()) is the CertificateList.  The
+ * lint runs before the signature and after it; *lint_refused is 1 when it
+ * refused the CRL (GP_E_POLICY). */
 static int
-build_crl(unsigned char **der, size_t *derlen, gp_ca *ca, buf *entries,
+build_crl(unsigned char **der, size_t *derlen, int *lint_refused, gp_ca *ca, buf *entries,
     int64_t number, int64_t base, int64_t this_update, int64_t next_update)
 {
 	GP_CRL *crl = NULL;
 	GP_TBS_CRL *tbs;
+	gp_lint_crl_parts lv;
 	EVP_MD_CTX *md = NULL;
 	unsigned char *out = NULL;
 	int len, r;
 
 	*der = NULL;
 	*derlen = 0;
+	*lint_refused = 0;
 	if ((crl = (GP_CRL *)ASN1_item_new(ASN1_ITEM_rptr(GP_CRL))) == NULL) {
 		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
 		goto out;
@@ -278,13 +297,23 @@ build_crl(unsigned char **der, size_t *derlen, gp_ca *ca, buf *entries,
 		goto out;
 	}
 	if ((r = revoked_seq(&tbs->revoked, entries)) != 0 ||
-	    (r = crl_extensions(tbs, ca, number, base)) != 0 ||
-	    (r = gp_sign_ctx_new(&md, ca->key)) != 0)
+	    (r = crl_extensions(tbs, ca, number, base)) != 0)
+		goto out;
+	lint_view(&lv, crl, ca->key);
+	if ((r = gp_lint_crl(&lv, GP_LINT_TBS)) != 0) {
+		*lint_refused = 1;
+		goto out;
+	}
+	if ((r = gp_sign_ctx_new(&md, ca->key)) != 0)
 		goto out;
 	/* sets both AlgorithmIdentifiers from the key and signs the TBS */
 	if (ASN1_item_sign_ctx(ASN1_ITEM_rptr(GP_TBS_CRL), tbs->sig_alg, crl->sig_alg,
 	    crl->signature, tbs, md) <= 0) {
 		r = gp_err_ossl(GP_E_CRYPTO, "cannot sign CRL");
+		goto out;
+	}
+	if ((r = gp_lint_crl(&lv, GP_LINT_SIGNED)) != 0) {
+		*lint_refused = 1;
 		goto out;
 	}
 	if ((len = ASN1_item_i2d((ASN1_VALUE *)crl, &out, ASN1_ITEM_rptr(GP_CRL))) <= 0) {
@@ -313,7 +342,7 @@ gp_ca_crl(gp_ca *ca, int delta, const char *actor, gp_crl_info **out)
 	gp_crl_info *base = NULL, *crl = NULL;
 	buf entries = { 0 };
 	char object[96], detail[256];
-	int r, in_tx = 0;
+	int r, in_tx = 0, refused = 0;
 
 	*out = NULL;
 	if (ca == NULL)
@@ -343,10 +372,21 @@ gp_ca_crl(gp_ca *ca, int delta, const char *actor, gp_crl_info **out)
 	    (r = crl_number_floor(st, ca->info->name, &crl->number)) != 0 ||
 	    (r = gp_store_crl_entries(st, ca->info->id, base ? base->revision : 0,
 	    append_entry, &entries)) != 0 ||
-	    (r = build_crl(&crl->der, &crl->der_len, ca, &entries, crl->number,
+	    (r = build_crl(&crl->der, &crl->der_len, &refused, ca, &entries, crl->number,
 	    crl->base_number, crl->this_update, crl->next_update)) != 0 ||
-	    (r = gp_store_crl_add(st, crl)) != 0)
+	    (r = gp_store_crl_add(st, crl)) != 0) {
+		if (refused) {
+			/* nothing of the CRL is kept; the refusal is audited alone */
+			char why[1024];
+
+			snprintf(why, sizeof(why), "%s CRL %lld of CA %s: %s", delta ? "delta" : "full",
+			    (long long)crl->number, ca->info->name, gp_error_last());
+			gp_store_rollback(st);
+			in_tx = 0;
+			r = gp_lint_audit(st, actor ? actor : "ca-tool", ca->info->name, r, why);
+		}
 		goto out;
+	}
 	snprintf(object, sizeof(object), "%s/crl/%lld", ca->info->name, (long long)crl->number);
 	snprintf(detail, sizeof(detail), "ca=%s number=%lld type=%s base=%lld entries=%zu",
 	    ca->info->name, (long long)crl->number, delta ? "delta" : "full",

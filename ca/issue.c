@@ -15,6 +15,7 @@
 #include "ca_int.h"
 #include "csr.h"
 #include "error_int.h"
+#include "lint_int.h"
 #include "util.h"
 
 /* A certificate built and signed but not yet stored. */
@@ -23,6 +24,7 @@ typedef struct built {
 	gp_cert_info info;
 	unsigned char keyhash[32];     /* gp_pubkey_hash of its key */
 	int rc;
+	int lint_refused;              /* rc is the lint's refusal, to be audited */
 	char msg[512];
 } built;
 
@@ -39,12 +41,16 @@ built_clear(built *b)
 
 /*
  * Builds and signs one certificate from req under profile p: everything
- * but storing it.  Thread-safe: touches only ca's key and certificate,
- * read-only.  On failure b->rc and b->msg say why.
+ * but storing it.  The lint (ca/lint.c) runs over the to-be-signed
+ * certificate before the CA key signs it and over the signature algorithm
+ * after; a refusal sets b->lint_refused, and the caller audits it
+ * (lint_audit) where it may write.  Thread-safe: touches only ca's key and
+ * certificate, read-only.  On failure b->rc and b->msg say why.
  */
 static int
 build_cert(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, built *b)
 {
+	gp_lint_cert_ctx lc;
 	gp_csr *csr = NULL;
 	X509_NAME *subj = NULL;
 	GENERAL_NAMES *sans = NULL;
@@ -53,6 +59,7 @@ build_cert(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, built *b)
 	int r;
 
 	b->cert = NULL;
+	b->lint_refused = 0;
 	if (req->csr == NULL || req->csr_len == 0) {
 		r = gp_err(GP_E_INVALID, "empty CSR");
 		goto out;
@@ -90,9 +97,20 @@ build_cert(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, built *b)
 	    (r = gp_ca_set_serial(b->cert, serial)) != 0 ||
 	    (r = gp_ca_set_validity(b->cert, ca->cert, p, req->days)) != 0 ||
 	    (r = gp_profile_apply_key(p, b->cert, ca->cert, pub, sans)) != 0 ||
-	    (r = gp_profile_apply_defaults(p, b->cert, &ca->dflt)) != 0 ||
+	    (r = gp_profile_apply_defaults(p, b->cert, &ca->dflt)) != 0)
+		goto out;
+	memset(&lc, 0, sizeof(lc));
+	lc.profile = p;
+	lc.issuer = ca->cert;
+	lc.issuer_key = ca->key;
+	lc.subject_key = pub;
+	if ((r = gp_lint_cert(b->cert, &lc, GP_LINT_TBS)) != 0 ||
 	    (r = gp_x509_sign(b->cert, ca->key)) != 0 ||
-	    (r = gp_ca_cert_info(&b->info, b->cert, ca->info->id, p->name, sans)) != 0)
+	    (r = gp_lint_cert(b->cert, &lc, GP_LINT_SIGNED)) != 0) {
+		b->lint_refused = r == GP_E_POLICY;
+		goto out;
+	}
+	if ((r = gp_ca_cert_info(&b->info, b->cert, ca->info->id, p->name, sans)) != 0)
 		goto out;
 	r = 0;
 out:
@@ -106,6 +124,20 @@ out:
 	X509_NAME_free(subj);
 	GENERAL_NAMES_free(sans);
 	return r;
+}
+
+/* The audit entry of a certificate the lint refused (b->lint_refused):
+ * returns b->rc with its message, or the audit's error. */
+static int
+lint_audit(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, const built *b)
+{
+	char object[128], detail[sizeof(b->msg) + 200];
+
+	snprintf(object, sizeof(object), "%s/%s", ca->info->name, p->name);
+	snprintf(detail, sizeof(detail), "ca=%s profile=%s subject=%s: %s", ca->info->name,
+	    p->name, req->subject ? req->subject : "(the CSR's)", b->msg);
+	return gp_lint_audit(ca->ctx->store, req->actor ? req->actor : "ca-tool", object,
+	    b->rc, detail);
 }
 
 /*
@@ -168,7 +200,7 @@ store_cert(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, built *b)
 	while ((r = gp_store_cert_add(ca->ctx->store, &b->info)) == GP_E_EXISTS && ++tries < 3) {
 		built_clear(b);
 		if ((r = build_cert(ca, p, req, b)) != 0)
-			return r;
+			return b->lint_refused ? lint_audit(ca, p, req, b) : r;
 	}
 	if (r != 0)
 		return r;
@@ -227,9 +259,13 @@ gp_ca_issue(gp_ca *ca, const gp_issue_req *reqp, X509 **out)
 		return gp_err(GP_E_INVALID, "no CA or request");
 	if ((r = req_in(&rv, reqp)) != 0)
 		return r;
-	if ((r = lookup_profile(&p, ca, req->profile)) != 0 ||
-	    (r = build_cert(ca, p, req, &b)) != 0)
+	if ((r = lookup_profile(&p, ca, req->profile)) != 0)
 		goto out;
+	if ((r = build_cert(ca, p, req, &b)) != 0) {
+		if (b.lint_refused)
+			r = lint_audit(ca, p, req, &b);
+		goto out;
+	}
 	if ((r = gp_store_begin(ca->ctx->store)) != 0)
 		goto out;
 	if ((r = gp_ca_check_active(ca)) != 0 ||
@@ -318,8 +354,11 @@ gp_ca_issue_prepare(gp_issue_prep **out, gp_ca *ca, const gp_issue_req *reqp)
 	p->req.subject = p->subject;
 	p->req.sans = p->sans;
 	p->req.actor = p->actor;
-	if ((r = build_cert(ca, prof, &p->req, &p->b)) != 0)
+	if ((r = build_cert(ca, prof, &p->req, &p->b)) != 0) {
+		if (p->b.lint_refused)
+			r = lint_audit(ca, prof, &p->req, &p->b);
 		goto out;
+	}
 	*out = p;
 	p = NULL;
 	r = 0;
@@ -446,6 +485,15 @@ commit_group(batch *bt, size_t from, size_t to, gp_issue_cb cb, void *arg)
 	for (i = from; i < to; i++) {
 		built *b = &bt->slots[i % WINDOW];
 
+		if (b->rc != 0 && b->lint_refused) {
+			/* a refusal is audited in the group's transaction */
+			if ((r = lint_audit(bt->ca, bt->profiles[i], &bt->reqs[i], b)) != b->rc) {
+				gp_store_rollback(st);
+				return r;
+			}
+			b->lint_refused = 0;
+			gp_error_clear();
+		}
 		if (b->rc != 0)
 			continue;
 		/* a blocked key refuses its request, not the group */

@@ -1499,9 +1499,8 @@ valid_uri(const char *s, size_t n)
 	return 1;
 }
 
-/* 0 when gn holds a well-formed value of one of our four types. */
-static int
-valid_gn(const GENERAL_NAME *gn)
+int
+gp_general_name_ok(const GENERAL_NAME *gn)
 {
 	const ASN1_STRING *s;
 
@@ -1583,7 +1582,7 @@ gp_profile_check(const gp_profile *p, EVP_PKEY *pub, const X509_NAME *subject,
 		if (!(p->san_types & SAN_BIT(gn->type)))
 			return gp_err(GP_E_POLICY, "profile %s: subjectAltName type "
 			    "'%s' is not allowed", p->name, san_type_name(gn->type));
-		if (!valid_gn(gn))
+		if (!gp_general_name_ok(gn))
 			return gp_err(GP_E_POLICY, "profile %s: subjectAltName %d "
 			    "(%s) is malformed", p->name, i + 1,
 			    san_type_name(gn->type));

@@ -80,4 +80,10 @@ int gp_profile_apply_defaults(const gp_profile *p, X509 *cert, const gp_issuer_d
  * label (ca/profile.c, used by issuance and verification). */
 int gp_dns_name_ok(const char *s, size_t n, int wild);
 
+/* 1 when gn is well-formed (RFC 5280 §4.2.1.6): a dNSName in the preferred
+ * name syntax (gp_dns_name_ok, wildcards allowed), an rfc822Name
+ * local@domain, a URI with a scheme, an iPAddress of 4 or 16 octets, none
+ * empty or with a NUL; 1 for other types, which the profile rules judge. */
+int gp_general_name_ok(const GENERAL_NAME *gn);
+
 #endif

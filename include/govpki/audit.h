@@ -36,6 +36,9 @@ extern "C" {
 #define GP_AUDIT_RA_SUBMIT       "ra.submit"
 #define GP_AUDIT_RA_OFFICER_ADD  "ra.officer.add"
 #define GP_AUDIT_RA_TOKEN_CREATE "ra.token.create"
+/* A certificate or CRL the lint refused to sign (ca/lint.c): object the
+ * CA, detail the rule and why.  It records no stored row. */
+#define GP_AUDIT_LINT_REFUSE     "lint.refuse"
 /* In the detail of a further cert.revoke entry for a certificate already
  * revoked (its reason raised to keyCompromise): " was=" and the old
  * reason.  Such an entry does not stand for another certificate's. */
