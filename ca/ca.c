@@ -805,11 +805,11 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *params)
 	    (r = gp_x509_sign(cert, parent ? parent->key : key)) != 0 ||
 	    (r = gp_lint_cert(cert, &lc, GP_LINT_SIGNED)) != 0) {
 		if (r == GP_E_POLICY) {
-			char why[768];
+			char context[256];
 
-			snprintf(why, sizeof(why), "CA %s (profile %s, parent %s): %s", p->name,
-			    pname, p->parent ? p->parent : "none, self-signed", gp_error_last());
-			r = gp_lint_audit(ctx->store, actor, p->name, r, why);
+			snprintf(context, sizeof(context), "ca=%s profile=%s parent=%s", p->name,
+			    pname, p->parent ? p->parent : "(self-signed)");
+			r = gp_lint_audit(ctx->store, actor, p->name, context, r, NULL);
 		}
 		goto out;
 	}

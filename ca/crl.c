@@ -377,13 +377,14 @@ gp_ca_crl(gp_ca *ca, int delta, const char *actor, gp_crl_info **out)
 	    (r = gp_store_crl_add(st, crl)) != 0) {
 		if (refused) {
 			/* nothing of the CRL is kept; the refusal is audited alone */
-			char why[1024];
+			char context[160], msg[1024];
 
-			snprintf(why, sizeof(why), "%s CRL %lld of CA %s: %s", delta ? "delta" : "full",
-			    (long long)crl->number, ca->info->name, gp_error_last());
+			snprintf(msg, sizeof(msg), "%s", gp_error_last());
+			snprintf(context, sizeof(context), "ca=%s crl=%lld type=%s", ca->info->name,
+			    (long long)crl->number, delta ? "delta" : "full");
 			gp_store_rollback(st);
 			in_tx = 0;
-			r = gp_lint_audit(st, actor ? actor : "ca-tool", ca->info->name, r, why);
+			r = gp_lint_audit(st, actor ? actor : "ca-tool", ca->info->name, context, r, msg);
 		}
 		goto out;
 	}

@@ -131,13 +131,13 @@ out:
 static int
 lint_audit(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, const built *b)
 {
-	char object[128], detail[sizeof(b->msg) + 200];
+	char object[160], context[512];
 
 	snprintf(object, sizeof(object), "%s/%s", ca->info->name, p->name);
-	snprintf(detail, sizeof(detail), "ca=%s profile=%s subject=%s: %s", ca->info->name,
-	    p->name, req->subject ? req->subject : "(the CSR's)", b->msg);
+	snprintf(context, sizeof(context), "ca=%s profile=%s subject=%s", ca->info->name,
+	    p->name, req->subject ? req->subject : "(the CSR's)");
 	return gp_lint_audit(ca->ctx->store, req->actor ? req->actor : "ca-tool", object,
-	    b->rc, detail);
+	    context, b->rc, b->msg);
 }
 
 /*

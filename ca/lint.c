@@ -673,7 +673,7 @@ static const struct entry {
 	  NULL, l_version },
 	{ { "crl-next-update", "RFC 5280 5.1.2.5", "nextUpdate present and after "
 	    "thisUpdate", L, T }, NULL, l_next_update },
-	{ { "crl-number", "RFC 5280 5.2.3", "cRLNumber present, not critical, positive, "
+	{ { "crl-number", "RFC 5280 5.2.3", "cRLNumber present, not critical, not negative, "
 	    "at most 20 octets", L, T }, NULL, l_number },
 	{ { "crl-aki", "RFC 5280 5.2.1", "authorityKeyIdentifier keyIdentifier present",
 	    L, T }, NULL, l_aki },
@@ -857,14 +857,17 @@ gp_lint_crl(const gp_lint_crl_parts *v, int phase)
 /* ---- refusals -------------------------------------------------------------- */
 
 int
-gp_lint_audit(gp_store *st, const char *actor, const char *object, int r, const char *msg)
+gp_lint_audit(gp_store *st, const char *actor, const char *object, const char *context,
+    int r, const char *msg)
 {
-	char saved[1024];
+	char saved[1024], detail[1400];
 	int a;
 
 	snprintf(saved, sizeof(saved), "%s", msg != NULL ? msg : gp_error_last());
+	snprintf(detail, sizeof(detail), "%s%s%s", context ? context : "", context ? ": " : "",
+	    saved);
 	if ((a = gp_audit_append(st, actor != NULL ? actor : "ca-tool", GP_AUDIT_LINT_REFUSE,
-	    object, saved)) != 0)
+	    object, detail)) != 0)
 		return gp_err(a, "%s; the refusal could not be audited: %s", saved, gp_error_last());
 	return gp_err(r, "%s", saved);
 }

@@ -68,11 +68,11 @@ int gp_lint_crl(const gp_lint_crl_parts *v, int phase);
 
 /*
  * After a lint refusal r, whose message is msg: appends an audit entry
- * (GP_AUDIT_LINT_REFUSE, actor, object, the message) in the caller's
+ * (GP_AUDIT_LINT_REFUSE, actor, object, "context: msg") in the caller's
  * transaction or, with none open, its own.  Returns r with msg as the
  * error message, or the audit's error when the entry cannot be written.
  */
-int gp_lint_audit(gp_store *st, const char *actor, const char *object, int r,
-    const char *msg);
+int gp_lint_audit(gp_store *st, const char *actor, const char *object, const char *context,
+    int r, const char *msg);
 
 #endif

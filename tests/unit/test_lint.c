@@ -657,6 +657,37 @@ test_every_rule_tested(void **state)
 	assert_true(i >= 30);
 }
 
+/* docs/lint.md lists every rule with its source, as a table row
+ * "| ID | SOURCE |" (or "| ID (signed) | SOURCE |"). */
+static void
+test_docs_list_rules(void **state)
+{
+	const gp_lint_rule *r;
+	char path[4096], want[256], *doc;
+	FILE *f;
+	long len;
+	size_t i;
+
+	(void)state;
+	if (tu_src_path(path, sizeof(path), "docs/lint.md", "tests/unit/test_lint.c") != 0)
+		fail_msg("top_srcdir is not set and %s names no source tree", __FILE__);
+	if ((f = fopen(path, "rb")) == NULL)
+		fail_msg("%s: not readable", path);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	rewind(f);
+	doc = calloc(1, (size_t)len + 1);
+	assert_int_equal(fread(doc, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	for (i = 0; (r = gp_lint_rule_at(i)) != NULL; i++) {
+		snprintf(want, sizeof(want), "| %s%s | %s |", r->id,
+		    r->phase == GP_LINT_SIGNED ? " (signed)" : "", r->source);
+		if (strstr(doc, want) == NULL)
+			fail_msg("%s does not list \"%s\"", path, want);
+	}
+	free(doc);
+}
+
 /* NULL arguments are GP_E_INVALID, not a crash. */
 static void
 test_null(void **state)
@@ -716,6 +747,7 @@ main(void)
 		cmocka_unit_test(test_cert_passing),
 		cmocka_unit_test(test_crl_rules),
 		cmocka_unit_test(test_every_rule_tested),
+		cmocka_unit_test(test_docs_list_rules),
 		cmocka_unit_test(test_null),
 	};
 

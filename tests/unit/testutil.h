@@ -50,6 +50,25 @@ tu_rmdir(char *d)
 	free(d);
 }
 
+/* The path of rel ("docs/x.md") in the source tree, into out: under
+ * $top_srcdir (make check sets it), else (a test run by hand) found from
+ * the test's own file name, which ends in self ("tests/unit/test_x.c").
+ * -1 when neither tells. */
+#define tu_src_path(out, n, rel, self) tu_src_path_((out), (n), (rel), __FILE__, (self))
+static inline int
+tu_src_path_(char *out, size_t n, const char *rel, const char *file, const char *self)
+{
+	const char *top = getenv("top_srcdir"), *end;
+
+	if (top != NULL)
+		snprintf(out, n, "%s/%s", top, rel);
+	else if ((end = strstr(file, self)) != NULL)
+		snprintf(out, n, "%.*s%s", (int)(end - file), file, rel);
+	else
+		return -1;
+	return 0;
+}
+
 /* A PEM CSR (malloc'ed, *len set) for key with subject cn and, when san is
  * non-NULL, a subjectAltName ("DNS:x"). Signed with SHA-256, or plainly for
  * Ed25519. */
