@@ -12,6 +12,7 @@
 
 #include <govpki/govpki.h>
 
+#include "ca_int.h"
 #include "lint_int.h"
 #include "testutil.h"
 
@@ -657,6 +658,75 @@ test_every_rule_tested(void **state)
 	assert_true(i >= 30);
 }
 
+/* Counts the lint.refuse audit rows; the last one's detail in *last. */
+struct refusals {
+	int n;
+	char last[1024];
+};
+
+static int
+count_refusal(void *arg, const gp_audit_row *row)
+{
+	struct refusals *c = arg;
+
+	if (strcmp(row->action, GP_AUDIT_LINT_REFUSE) == 0) {
+		c->n++;
+		snprintf(c->last, sizeof(c->last), "%s %s %s", row->actor, row->object, row->detail);
+	}
+	return 0;
+}
+
+/* gp_ca_crl of a CA whose certificate has no subjectKeyIdentifier (so the
+ * CRL gets no AKI): refused by crl-aki before signing, no CRL stored, no
+ * CRL number used, the refusal audited after the rollback; the same CA
+ * with its certificate back publishes CRL 1. */
+static void
+test_crl_refused_audited(void **state)
+{
+	char *dir = tu_tmpdir();
+	gp_ctx *ctx = NULL;
+	gp_ca *ca = NULL;
+	gp_crl_info *crl = NULL;
+	gp_ca_params p = GP_CA_PARAMS_INIT;
+	struct refusals c = { 0, "" };
+	X509 *own, *bare;
+	int64_t bad = 0, rows = 0;
+
+	(void)state;
+	assert_int_equal(gp_ctx_open(&ctx, NULL, dir, 0), 0);
+	p.name = "root";
+	p.subject = "/CN=Root";
+	p.key_type = GP_KEY_EC_P256;
+	p.pass = "pw";
+	p.passlen = 2;
+	assert_int_equal(gp_ca_create(ctx, &p), 0);
+	assert_int_equal(gp_ca_open(&ca, ctx, "root", "pw", 2), 0);
+	/* the same CA, its certificate made again without an SKI */
+	own = ca->cert;
+	bare = X509_dup(own);
+	X509_EXTENSION_free(X509_delete_ext(bare, X509_get_ext_by_NID(bare, NID_subject_key_identifier, -1)));
+	X509_EXTENSION_free(X509_delete_ext(bare, X509_get_ext_by_NID(bare, NID_authority_key_identifier, -1)));
+	assert_int_equal(gp_x509_sign(bare, ca->key), 0);
+	ca->cert = bare;
+	assert_int_equal(gp_ca_crl(ca, 0, "unit", &crl), GP_E_POLICY);
+	assert_non_null(strstr(gp_error_last(), "lint: rule crl-aki (RFC 5280 5.2.1)"));
+	assert_null(crl);
+	assert_int_equal(gp_store_crl_latest_info(gp_ctx_store(ctx), gp_ca_id(ca), 0, &crl), GP_E_NOTFOUND);
+	assert_int_equal(gp_store_audit_list(gp_ctx_store(ctx), 1, count_refusal, &c), 0);
+	assert_int_equal(c.n, 1);
+	if (strstr(c.last, "unit root ca=root crl=1 type=full: lint: rule crl-aki") != c.last)
+		fail_msg("audit entry: %s", c.last);
+	assert_int_equal(gp_audit_verify(gp_ctx_store(ctx), &bad, &rows), 0);
+	ca->cert = own;
+	X509_free(bare);
+	assert_int_equal(gp_ca_crl(ca, 0, "unit", &crl), 0);
+	assert_int_equal(crl->number, 1);
+	gp_crl_info_free(crl);
+	gp_ca_free(ca);
+	gp_ctx_free(ctx);
+	tu_rmdir(dir);
+}
+
 /* docs/lint.md lists every rule with its source, as a table row
  * "| ID | SOURCE |" (or "| ID (signed) | SOURCE |"). */
 static void
@@ -747,6 +817,7 @@ main(void)
 		cmocka_unit_test(test_cert_passing),
 		cmocka_unit_test(test_crl_rules),
 		cmocka_unit_test(test_every_rule_tested),
+		cmocka_unit_test(test_crl_refused_audited),
 		cmocka_unit_test(test_docs_list_rules),
 		cmocka_unit_test(test_null),
 	};
