@@ -905,7 +905,7 @@ out:
 }
 
 int
-gp_ca_chain_pem(gp_ctx *ctx, const char *name, char **out, size_t *outlen)
+gp_ca_chain_pem(char **out, size_t *outlen, gp_ctx *ctx, const char *name)
 {
 	gp_ca_info *info = NULL, *next;
 	BIO *bio = NULL;

@@ -2203,7 +2203,7 @@ acme_start(server *s, gp_ctx *ctx)
 		fprintf(stderr, "ra-server: [acme] base_url must start with https:// or http://\n");
 		return -1;
 	}
-	if (gp_ca_chain_pem(ctx, s->set.ca, &chain_pem, &chain_len) != 0) {
+	if (gp_ca_chain_pem(&chain_pem, &chain_len, ctx, s->set.ca) != 0) {
 		fprintf(stderr, "ra-server: acme: the CA chain: %s\n", gp_error_last());
 		return -1;
 	}

@@ -1075,7 +1075,7 @@ h_ca_chain(worker *w, hreq *rq, hresp *rs)
 
 	if (!ca_name_ok(rq->param))
 		return problem(rs, 404, "not-found", "Not found", "no CA '%.64s'", rq->param);
-	if ((r = gp_ca_chain_pem(w->ctx, rq->param, &pem, &len)) != 0)
+	if ((r = gp_ca_chain_pem(&pem, &len, w->ctx, rq->param)) != 0)
 		return reply_gp(rs, r, "CA chain");
 	/* the body is libmicrohttpd's to free(); the chain is gp_free'd */
 	rs->body = strdup(pem);

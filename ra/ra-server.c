@@ -405,7 +405,7 @@ main(int argc, char **argv)
 			goto out;
 		/* client certificates are asked for (not required) and checked by
 		 * us with OpenSSL; the trust list only names the acceptable CAs */
-		if (gp_ca_chain_pem(ctx0, srv.set.officer_ca, &chain, &chain_len) != 0) {
+		if (gp_ca_chain_pem(&chain, &chain_len, ctx0, srv.set.officer_ca) != 0) {
 			rc = fail("officer CA");
 			goto out;
 		}

@@ -1282,7 +1282,7 @@ load_trust(gp_ra *ra, const char *officer_ca)
 	ra->roots = ra->inter = NULL;
 	ra->trust_ca = NULL;
 	memset(ra->cache, 0, sizeof(ra->cache));
-	if ((r = gp_ca_chain_pem(ra->ctx, officer_ca, &pem, &len)) != 0)
+	if ((r = gp_ca_chain_pem(&pem, &len, ra->ctx, officer_ca)) != 0)
 		goto out;
 	if ((b = BIO_new_mem_buf(pem, (int)len)) == NULL || (all = sk_X509_new_null()) == NULL ||
 	    (ra->roots = sk_X509_new_null()) == NULL || (ra->inter = sk_X509_new_null()) == NULL) {

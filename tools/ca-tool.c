@@ -1494,7 +1494,7 @@ cmd_export(opts *o, int argc, char **argv)
 		    (r = der_cert_pem(&pem, &len, c->der, c->der_len, "export")) != 0)
 			goto out;
 	} else if (o->chain) {
-		if ((r = gp_ca_chain_pem(ctx, o->ca, &chain, &len)) != 0) {
+		if ((r = gp_ca_chain_pem(&chain, &len, ctx, o->ca)) != 0) {
 			r = cli_fail(r, "export");
 			goto out;
 		}

@@ -111,7 +111,7 @@ main(int argc, char **argv)
 	/* checked against the profile, signed and stored before it returns */
 	if ((r = gp_ca_issue(ca, &req, &cert)) != 0)
 		goto fail;
-	if ((r = gp_ca_chain_pem(ctx, "issuing", &chain, &chain_len)) != 0)
+	if ((r = gp_ca_chain_pem(&chain, &chain_len, ctx, "issuing")) != 0)
 		goto fail;
 
 	if ((mem = BIO_new(BIO_s_mem())) == NULL || !PEM_write_bio_X509(mem, cert) ||

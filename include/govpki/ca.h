@@ -93,7 +93,7 @@ GP_EXPORT const char *gp_ca_name(const gp_ca *ca);
 
 /* The chain of a CA (its certificate first, the root last) as PEM,
  * NUL-terminated (not counted in *outlen); *out is freed with gp_free. */
-GP_EXPORT int gp_ca_chain_pem(gp_ctx *ctx, const char *name, char **out, size_t *outlen);
+GP_EXPORT int gp_ca_chain_pem(char **out, size_t *outlen, gp_ctx *ctx, const char *name);
 
 /* Set size with GP_ISSUE_REQ_INIT (docs/api.md):
  *   gp_issue_req req = GP_ISSUE_REQ_INIT; */

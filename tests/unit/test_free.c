@@ -158,7 +158,7 @@ test_ca_store(void **state)
 	char *pem = NULL, *home = NULL, *uri = NULL, *v = NULL;
 	size_t len = 0;
 
-	assert_int_equal(gp_ca_chain_pem(h->ctx, "root", &pem, &len), 0);
+	assert_int_equal(gp_ca_chain_pem(&pem, &len, h->ctx, "root"), 0);
 	assert_int_equal(strlen(pem), len);
 	assert_non_null(strstr(pem, "BEGIN CERTIFICATE"));
 	gp_free(pem);

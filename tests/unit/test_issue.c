@@ -82,7 +82,7 @@ test_hierarchy(void **state)
 	assert_int_equal(X509_check_ca(c), 1);
 	assert_int_equal(X509_get_pathlen(c), 0);
 	assert_int_equal(count(f), 1);
-	assert_int_equal(gp_ca_chain_pem(f->ctx, "issuing", &pem, &len), 0);
+	assert_int_equal(gp_ca_chain_pem(&pem, &len, f->ctx, "issuing"), 0);
 	assert_non_null(strstr(strstr(pem, "END CERTIFICATE"), "BEGIN CERTIFICATE"));
 	gp_free(pem);
 	/* a second CA of the same name is refused */
