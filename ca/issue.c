@@ -245,7 +245,7 @@ req_in(gp_issue_req *dst, const void *src)
 }
 
 int
-gp_ca_issue(gp_ca *ca, const gp_issue_req *reqp, X509 **out)
+gp_ca_issue(X509 **out, gp_ca *ca, const gp_issue_req *reqp)
 {
 	const gp_profile *p;
 	gp_issue_req rv;

@@ -1072,7 +1072,7 @@ cmd_issue(opts *o, int argc, char **argv)
 	req.sans = o->san;
 	req.days = (int)o->days;
 	req.actor = o->actor;
-	if ((r = gp_ca_issue(ca, &req, &cert)) != 0) {
+	if ((r = gp_ca_issue(&cert, ca, &req)) != 0) {
 		r = cli_fail(r, o->csr);
 		goto out;
 	}

@@ -109,7 +109,7 @@ main(int argc, char **argv)
 	req.profile = "tls-server";
 	req.actor = root.actor;
 	/* checked against the profile, signed and stored before it returns */
-	if ((r = gp_ca_issue(ca, &req, &cert)) != 0)
+	if ((r = gp_ca_issue(&cert, ca, &req)) != 0)
 		goto fail;
 	if ((r = gp_ca_chain_pem(&chain, &chain_len, ctx, "issuing")) != 0)
 		goto fail;

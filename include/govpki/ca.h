@@ -128,7 +128,7 @@ GP_EXPORT int gp_ca_check_key(gp_ctx *ctx, const EVP_PKEY *pub);
  * entry in one transaction before *out is returned (X509_free).
  * GP_E_POLICY for a key gp_ca_check_key refuses (here, in gp_ca_issue_store
  * and for that request of a batch). */
-GP_EXPORT int gp_ca_issue(gp_ca *ca, const gp_issue_req *req, X509 **out);
+GP_EXPORT int gp_ca_issue(X509 **out, gp_ca *ca, const gp_issue_req *req);
 
 /*
  * gp_ca_issue in two halves, for callers that commit many writes in one

@@ -153,7 +153,7 @@ issue(const uint8_t *data, size_t size, const char *profile, EVP_PKEY *pub, int 
 	req.csr_len = size;
 	req.profile = profile;
 	req.actor = "fuzz";
-	if (gp_ca_issue(ca, &req, &cert) != 0) {
+	if (gp_ca_issue(&cert, ca, &req) != 0) {
 		if (cert != NULL)
 			abort();
 		return;

@@ -69,7 +69,7 @@ issue(fx *f, unsigned char *serial, size_t *slen)
 	gp_issue_req req = { .size = sizeof(gp_issue_req), .csr = csr, .csr_len = len, .profile = "person" };
 	X509 *cert = NULL;
 
-	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), 0);
+	assert_int_equal(gp_ca_issue(&cert, f->ca, &req), 0);
 	assert_int_equal(gp_serial_from_asn1(serial, slen, X509_get0_serialNumber(cert)), 0);
 	X509_free(cert);
 	free(csr);

@@ -141,7 +141,7 @@ issue(struct home *h, const char *profile, EVP_PKEY **key)
 	req.csr = csr;
 	req.csr_len = len;
 	req.profile = profile;
-	assert_int_equal(gp_ca_issue(h->ca, &req, &x), 0);
+	assert_int_equal(gp_ca_issue(&x, h->ca, &req), 0);
 	free(csr);
 	assert_true((n = i2d_X509(x, &der)) > 0);
 	assert_int_equal(gp_cert_parse(&y, der, (size_t)n), 0);

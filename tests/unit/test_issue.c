@@ -139,7 +139,7 @@ test_issue_one(void **state)
 	unsigned char serial[20];
 	size_t slen;
 
-	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), 0);
+	assert_int_equal(gp_ca_issue(&cert, f->ca, &req), 0);
 	assert_int_equal(X509_verify(cert, X509_get0_pubkey(gp_ca_cert0(f->ca))), 1);
 	assert_int_equal(gp_serial_from_asn1(serial, &slen, X509_get0_serialNumber(cert)), 0);
 	assert_int_equal(slen, 16);
@@ -166,7 +166,7 @@ test_issue_override(void **state)
 	X509 *cert = NULL;
 	char buf[256];
 
-	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), 0);
+	assert_int_equal(gp_ca_issue(&cert, f->ca, &req), 0);
 	X509_NAME_oneline(X509_get_subject_name(cert), buf, sizeof(buf));
 	assert_string_equal(buf, "/O=Right/CN=right.example.cn");
 	GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
@@ -188,19 +188,19 @@ test_issue_refused(void **state)
 	int64_t before = count(f);
 
 	/* tls-server needs a SAN */
-	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), GP_E_POLICY);
+	assert_int_equal(gp_ca_issue(&cert, f->ca, &req), GP_E_POLICY);
 	assert_null(cert);
 	req.profile = "no-such-profile";
-	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), GP_E_NOTFOUND);
+	assert_int_equal(gp_ca_issue(&cert, f->ca, &req), GP_E_NOTFOUND);
 	req.profile = "person";
 	req.days = 5000;
-	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), GP_E_POLICY);
+	assert_int_equal(gp_ca_issue(&cert, f->ca, &req), GP_E_POLICY);
 	req.days = 0;
 	req.csr = (const unsigned char *)"garbage";
 	req.csr_len = 7;
-	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), GP_E_PARSE);
+	assert_int_equal(gp_ca_issue(&cert, f->ca, &req), GP_E_PARSE);
 	req.csr_len = 0;
-	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), GP_E_INVALID);
+	assert_int_equal(gp_ca_issue(&cert, f->ca, &req), GP_E_INVALID);
 	/* a flipped byte in the CSR's signature */
 	{
 		X509_REQ *r = NULL;
@@ -214,7 +214,7 @@ test_issue_refused(void **state)
 		req.csr = der;
 		req.csr_len = (size_t)dl;
 		req.profile = "person";
-		assert_int_equal(gp_ca_issue(f->ca, &req, &cert), GP_E_VERIFY);
+		assert_int_equal(gp_ca_issue(&cert, f->ca, &req), GP_E_VERIFY);
 		OPENSSL_free(der);
 		X509_REQ_free(r);
 		BIO_free(b);
@@ -306,7 +306,7 @@ issue_for(fx *f, EVP_PKEY *key, const char *cn, unsigned char serial[20])
 	csr = tu_csr(&len, key, "Example", cn, san);
 	req.csr = csr;
 	req.csr_len = len;
-	if (gp_ca_issue(f->ca, &req, &cert) != 0)
+	if (gp_ca_issue(&cert, f->ca, &req) != 0)
 		fail_msg("issue: %s", gp_error_last());
 	assert_int_equal(gp_serial_from_asn1(serial, &slen, X509_get0_serialNumber(cert)), 0);
 	X509_free(cert);
@@ -324,7 +324,7 @@ try_issue(fx *f, EVP_PKEY *key)
 	gp_issue_req req = { .size = sizeof(gp_issue_req), .csr = csr, .csr_len = len, .profile = "tls-server" };
 	X509 *cert = NULL;
 	int64_t before = count(f);
-	int r = gp_ca_issue(f->ca, &req, &cert);
+	int r = gp_ca_issue(&cert, f->ca, &req);
 
 	if (r != 0) {
 		assert_null(cert);
@@ -527,14 +527,14 @@ test_issue_req_size(void **state)
 	req.profile = "tls-server";
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		req.size = sizes[i];
-		assert_int_equal(gp_ca_issue(f->ca, &req, &c), GP_E_INVALID);
+		assert_int_equal(gp_ca_issue(&c, f->ca, &req), GP_E_INVALID);
 		assert_non_null(strstr(gp_error_last(), "GP_..._INIT"));
 		assert_null(c);
 		assert_int_equal(gp_ca_issue_prepare(&prep, f->ca, &req), GP_E_INVALID);
 		assert_null(prep);
 		assert_int_equal(gp_ca_issue_batch(f->ca, &req, 1, 1, stop_cb, &n), GP_E_INVALID);
 	}
-	assert_int_equal(gp_ca_issue(f->ca, NULL, &c), GP_E_INVALID);
+	assert_int_equal(gp_ca_issue(&c, f->ca, NULL), GP_E_INVALID);
 	/* an array whose elements disagree on their size */
 	two[0] = two[1] = req;
 	two[0].size = sizeof(gp_issue_req);
@@ -544,7 +544,7 @@ test_issue_req_size(void **state)
 	assert_int_equal(count(f), before);
 	/* a struct that ends at its last field is served */
 	req.size = offsetof(gp_issue_req, actor) + sizeof(req.actor);
-	assert_int_equal(gp_ca_issue(f->ca, &req, &c), 0);
+	assert_int_equal(gp_ca_issue(&c, f->ca, &req), 0);
 	assert_non_null(c);
 	X509_free(c);
 	assert_int_equal(count(f), before + 1);
@@ -562,7 +562,7 @@ issue_serial(fx *f, unsigned char *serial, size_t *slen)
 	gp_issue_req req = { .size = sizeof(gp_issue_req), .csr = csr, .csr_len = len, .profile = "person" };
 	X509 *cert = NULL;
 
-	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), 0);
+	assert_int_equal(gp_ca_issue(&cert, f->ca, &req), 0);
 	assert_int_equal(gp_serial_from_asn1(serial, slen, X509_get0_serialNumber(cert)), 0);
 	X509_free(cert);
 	EVP_PKEY_free(key);
@@ -665,12 +665,12 @@ test_path_len(void **state)
 	assert_int_equal(gp_ca_create(f->ctx, &p), GP_E_POLICY);
 	assert_non_null(strstr(gp_error_last(), "pathLenConstraint 0"));
 	assert_int_equal(gp_store_ca_get(gp_ctx_store(f->ctx), "deeper", &info), GP_E_NOTFOUND);
-	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), GP_E_POLICY);
+	assert_int_equal(gp_ca_issue(&cert, f->ca, &req), GP_E_POLICY);
 	assert_null(cert);
 	assert_int_equal(count(f), before);
 	/* under the root a sub-CA with pathlen 0 is fine */
 	assert_int_equal(gp_ca_open(&root, f->ctx, "root", PW, strlen(PW)), 0);
-	assert_int_equal(gp_ca_issue(root, &req, &cert), 0);
+	assert_int_equal(gp_ca_issue(&cert, root, &req), 0);
 	assert_int_equal(X509_get_pathlen(cert), 0);
 	assert_int_equal(count(f), before + 1);
 	X509_free(cert);
@@ -704,7 +704,7 @@ test_revoked_ca(void **state)
 	    X509_get0_serialNumber(gp_ca_cert0(f->ca))), 0);
 	assert_int_equal(gp_ca_revoke(f->ctx, "root", serial, slen, GP_REASON_CERTIFICATE_HOLD, 0, "t"), 0);
 	before = count(f);
-	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), GP_E_STATE);
+	assert_int_equal(gp_ca_issue(&cert, f->ca, &req), GP_E_STATE);
 	assert_non_null(strstr(gp_error_last(), "on hold"));
 	assert_null(cert);
 	assert_int_equal(gp_ca_issue_batch(f->ca, &req, 1, 1, count_cb, &n), GP_E_STATE);
@@ -712,13 +712,13 @@ test_revoked_ca(void **state)
 	assert_int_equal(count(f), before);
 	/* released: signs again */
 	assert_int_equal(gp_ca_revoke(f->ctx, "root", serial, slen, GP_REASON_REMOVE_FROM_CRL, 0, "t"), 0);
-	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), 0);
+	assert_int_equal(gp_ca_issue(&cert, f->ca, &req), 0);
 	X509_free(cert);
 	cert = NULL;
 	/* revoked for good: signs nothing, and is no parent */
 	assert_int_equal(gp_ca_revoke(f->ctx, "root", serial, slen, GP_REASON_CA_COMPROMISE, 0, "t"), 0);
 	before = count(f);
-	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), GP_E_STATE);
+	assert_int_equal(gp_ca_issue(&cert, f->ca, &req), GP_E_STATE);
 	assert_non_null(strstr(gp_error_last(), "revoked (cACompromise)"));
 	assert_int_equal(count(f), before);
 	free(csr);
@@ -748,7 +748,7 @@ test_validity_capped(void **state)
 	assert_int_equal(gp_ca_open(&sub, f->ctx, "short-sub", PW, strlen(PW)), 0);
 	assert_int_equal(ASN1_TIME_compare(X509_get0_notAfter(gp_ca_cert0(sub)),
 	    X509_get0_notAfter(gp_ca_cert0(root))), 0);
-	assert_int_equal(gp_ca_issue(sub, &req, &cert), 0);
+	assert_int_equal(gp_ca_issue(&cert, sub, &req), 0);
 	assert_int_equal(ASN1_TIME_compare(X509_get0_notAfter(cert),
 	    X509_get0_notAfter(gp_ca_cert0(root))), 0);
 	assert_true(ASN1_TIME_compare(X509_get0_notBefore(cert), X509_get0_notAfter(cert)) < 0);

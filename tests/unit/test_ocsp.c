@@ -48,7 +48,7 @@ issue(fx *f, const char *profile, EVP_PKEY *key)
 	gp_issue_req req = { .size = sizeof(gp_issue_req), .csr = csr, .csr_len = len, .profile = profile };
 	X509 *cert = NULL;
 
-	assert_int_equal(gp_ca_issue(f->ca, &req, &cert), 0);
+	assert_int_equal(gp_ca_issue(&cert, f->ca, &req), 0);
 	free(csr);
 	return cert;
 }

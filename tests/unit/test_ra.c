@@ -542,7 +542,7 @@ test_officers(void **state)
 	ir.csr = csr;
 	ir.csr_len = len;
 	ir.profile = "tls-client";
-	assert_int_equal(gp_ca_issue(f->ca, &ir, &other), 0);
+	assert_int_equal(gp_ca_issue(&other, f->ca, &ir), 0);
 	/* as a TLS peer sends it: from DER (a freshly signed X509 lacks the
 	 * cached encoding OpenSSL's verifier expects) */
 	cert = der_copy(other);
@@ -632,7 +632,7 @@ cert_of(gp_ca *ca, const char *profile, const char *cn, const char *san)
 	gp_issue_req ir = { .size = sizeof(gp_issue_req), .csr = csr, .csr_len = len, .profile = profile };
 	X509 *c = NULL, *d;
 
-	if (gp_ca_issue(ca, &ir, &c) != 0)
+	if (gp_ca_issue(&c, ca, &ir) != 0)
 		fail_msg("issue: %s", gp_error_last());
 	d = der_copy(c);
 	X509_free(c);
