@@ -336,7 +336,7 @@ out:
 }
 
 int
-gp_ca_crl(gp_ca *ca, int delta, const char *actor, gp_crl_info **out)
+gp_ca_crl(gp_crl_info **out, gp_ca *ca, int delta, const char *actor)
 {
 	gp_store *st;
 	gp_crl_info *base = NULL, *crl = NULL;

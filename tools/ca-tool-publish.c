@@ -257,8 +257,8 @@ ct_crl_publish(opts *o)
 			r = cli_fail(r, "crl --publish");
 			goto out;
 		}
-		if ((full.due && (r = gp_ca_crl(ca, 0, o->actor, &full.made)) != 0) ||
-		    (delta.due && (r = gp_ca_crl(ca, 1, o->actor, &delta.made)) != 0)) {
+		if ((full.due && (r = gp_ca_crl(&full.made, ca, 0, o->actor)) != 0) ||
+		    (delta.due && (r = gp_ca_crl(&delta.made, ca, 1, o->actor)) != 0)) {
 			r = cli_fail(r, "crl --publish");
 			goto out;
 		}

@@ -1168,7 +1168,7 @@ cmd_crl(opts *o, int argc, char **argv)
 	if (o->delta && gp_config_str(gp_ctx_config(ctx), "crl", "delta_url", NULL) == NULL)
 		fprintf(stderr, "%s: warning: [crl] delta_url is not set, so full CRLs carry no "
 		    "freshestCRL and relying parties will not look for this delta\n", cli_prog);
-	if ((r = gp_ca_crl(ca, o->delta, o->actor, &crl)) != 0) {
+	if ((r = gp_ca_crl(&crl, ca, o->delta, o->actor)) != 0) {
 		r = cli_fail(r, "crl");
 		goto out;
 	}

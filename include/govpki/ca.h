@@ -179,7 +179,7 @@ GP_EXPORT const char *gp_reason_name(int reason);
 /* Makes, signs and stores the next CRL of ca: full (delta 0) or a delta
  * CRL against the latest full one (RFC 5280 §5.2.4; GP_E_STATE if there is
  * no full CRL yet).  *out (gp_crl_info_free) holds the DER. */
-GP_EXPORT int gp_ca_crl(gp_ca *ca, int delta, const char *actor, gp_crl_info **out);
+GP_EXPORT int gp_ca_crl(gp_crl_info **out, gp_ca *ca, int delta, const char *actor);
 
 #ifdef __cplusplus
 }

@@ -174,7 +174,7 @@ cmd_crl(gp_ca *ca, int delta)
 	gp_crl_info *c = NULL;
 	double t0 = now(), t;
 
-	if (gp_ca_crl(ca, delta, "bench", &c) != 0)
+	if (gp_ca_crl(&c, ca, delta, "bench") != 0)
 		die("crl");
 	t = now() - t0;
 	printf("crl-%s %zu %.3f bytes\n", delta ? "delta" : "full", c->der_len, t);

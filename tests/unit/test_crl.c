@@ -126,7 +126,7 @@ test_empty(void **state)
 	gp_crl_info *c = NULL;
 	X509_CRL *crl;
 
-	assert_int_equal(gp_ca_crl(f->ca, 0, "t", &c), 0);
+	assert_int_equal(gp_ca_crl(&c, f->ca, 0, "t"), 0);
 	crl = parse(c);
 	assert_int_equal(X509_CRL_get_version(crl), 1);
 	assert_int_equal(X509_CRL_verify(crl, X509_get0_pubkey(gp_ca_cert0(f->ca))), 1);
@@ -155,11 +155,11 @@ test_full_and_delta(void **state)
 	issue(f, c, &lc);
 	issue(f, d, &ld);
 	/* no base yet */
-	assert_int_equal(gp_ca_crl(f->ca, 1, "t", &delta), GP_E_STATE);
+	assert_int_equal(gp_ca_crl(&delta, f->ca, 1, "t"), GP_E_STATE);
 	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", a, la, GP_REASON_KEY_COMPROMISE, 0, "t"), 0);
 	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", b, lb, GP_REASON_CERTIFICATE_HOLD, 0, "t"), 0);
 	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", d, ld, GP_REASON_UNSPECIFIED, 0, "t"), 0);
-	assert_int_equal(gp_ca_crl(f->ca, 0, "t", &full), 0);
+	assert_int_equal(gp_ca_crl(&full, f->ca, 0, "t"), 0);
 	crl = parse(full);
 	assert_int_equal(X509_CRL_verify(crl, X509_get0_pubkey(gp_ca_cert0(f->ca))), 1);
 	assert_int_equal(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)), 3);
@@ -175,7 +175,7 @@ test_full_and_delta(void **state)
 	/* after the base: c revoked, b released */
 	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", c, lc, GP_REASON_SUPERSEDED, 0, "t"), 0);
 	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", b, lb, GP_REASON_REMOVE_FROM_CRL, 0, "t"), 0);
-	assert_int_equal(gp_ca_crl(f->ca, 1, "t", &delta), 0);
+	assert_int_equal(gp_ca_crl(&delta, f->ca, 1, "t"), 0);
 	assert_true(delta->number > full->number);
 	assert_int_equal(delta->base_number, full->number);
 	crl = parse(delta);
@@ -191,7 +191,7 @@ test_full_and_delta(void **state)
 	X509_CRL_free(crl);
 
 	/* the next full CRL: a, c, d; b is gone */
-	assert_int_equal(gp_ca_crl(f->ca, 0, "t", &full2), 0);
+	assert_int_equal(gp_ca_crl(&full2, f->ca, 0, "t"), 0);
 	assert_true(full2->number > delta->number);
 	crl = parse(full2);
 	assert_int_equal(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)), 3);
@@ -226,9 +226,9 @@ test_sm2(void **state)
 	gp_cert_info *info = NULL;
 
 	issue(f, a, &la);
-	assert_int_equal(gp_ca_crl(f->ca, 0, "t", &c), 0);
+	assert_int_equal(gp_ca_crl(&c, f->ca, 0, "t"), 0);
 	assert_int_equal(gp_ca_open(&root, f->ctx, "root", PW, strlen(PW)), 0);
-	assert_int_equal(gp_ca_crl(root, 0, "t", &rc), 0);
+	assert_int_equal(gp_ca_crl(&rc, root, 0, "t"), 0);
 	sk_X509_CRL_push(crls, parse(c));
 	sk_X509_CRL_push(crls, parse(rc));
 	sk_X509_push(roots, X509_dup(gp_ca_cert0(root)));
@@ -239,7 +239,7 @@ test_sm2(void **state)
 	/* revoked: the chain check says so */
 	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", a, la, GP_REASON_KEY_COMPROMISE, 0, "t"), 0);
 	gp_crl_info_free(c);
-	assert_int_equal(gp_ca_crl(f->ca, 0, "t", &c), 0);
+	assert_int_equal(gp_ca_crl(&c, f->ca, 0, "t"), 0);
 	crl = sk_X509_CRL_shift(crls);
 	X509_CRL_free(crl);
 	sk_X509_CRL_push(crls, parse(c));
