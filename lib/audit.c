@@ -292,7 +292,7 @@ verify_accounts(gp_store *s, const struct verify_state *v)
  * last hash copied off the machine) to detect.
  */
 int
-gp_audit_verify(gp_store *s, int64_t *bad_seq, int64_t *rows)
+gp_audit_verify(int64_t *bad_seq, int64_t *rows, gp_store *s)
 {
 	struct verify_state v;
 	int64_t malformed = 0;

@@ -1307,7 +1307,7 @@ gp_backup_restore(gp_backup_info **out, const char *path, const char *to_dir,
 	 * chain holds, and records the restore */
 	if ((r = gp_store_open(&s, uri, 0)) != 0)
 		goto out;
-	if ((r = gp_audit_verify(s, &bad, &rows)) != 0) {
+	if ((r = gp_audit_verify(&bad, &rows, s)) != 0) {
 		r = gp_err_ctx(r, "restore: the audit chain of the backup does not verify: ");
 		goto out;
 	}
@@ -1323,7 +1323,7 @@ gp_backup_restore(gp_backup_info **out, const char *path, const char *to_dir,
 		gp_store_rollback(s);
 		goto out;
 	}
-	if ((r = gp_audit_verify(s, &bad, &rows)) != 0)
+	if ((r = gp_audit_verify(&bad, &rows, s)) != 0)
 		goto out;
 	gp_store_close(s);
 	s = NULL;

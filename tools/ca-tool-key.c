@@ -415,7 +415,7 @@ cmd_ceremony(opts *o, int argc, char **argv)
 	    k.iss_days, pin, pinlen, k.out_dir ? &outs[1] : NULL, 4)) != 0 ||
 	    (r = ceremony_step(ctx, actor, "ceremony.end", k.root_name, "root and issuing CA created")) != 0)
 		goto out;
-	if ((r = gp_audit_verify(gp_ctx_store(ctx), &bad, &rows)) != 0 ||
+	if ((r = gp_audit_verify(&bad, &rows, gp_ctx_store(ctx))) != 0 ||
 	    (r = gp_store_audit_last(gp_ctx_store(ctx), &seq, last)) != 0) {
 		r = cli_fail(r, "ceremony: audit");
 		goto out;

@@ -1535,7 +1535,7 @@ cmd_audit(opts *o, int argc, char **argv)
 		return cli_usage_error("audit takes one action: verify");
 	if ((r = ct_open_ctx(&ctx, o, 1)) != 0)
 		return r;
-	r = gp_audit_verify(gp_ctx_store(ctx), &bad, &rows);
+	r = gp_audit_verify(&bad, &rows, gp_ctx_store(ctx));
 	/* the head of the chain, to be copied where the CA's account cannot
 	 * write: a later rewrite of the whole log no longer ends there
 	 * (entries written since the check are not vouched for: only when the

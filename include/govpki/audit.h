@@ -60,7 +60,7 @@ GP_EXPORT int gp_audit_append(gp_store *s, const char *actor, const char *action
  * object has no entry (entries cut off the end of the log).  Entries cut
  * off the end that record nothing still stored cannot be seen here.
  */
-GP_EXPORT int gp_audit_verify(gp_store *s, int64_t *bad_seq, int64_t *rows);
+GP_EXPORT int gp_audit_verify(int64_t *bad_seq, int64_t *rows, gp_store *s);
 
 /* Computes a row's hash from its fields and prev_hash (used by both) into
  * out.  GP_E_INVALID for a NULL argument or a field too long, GP_E_NOMEM,

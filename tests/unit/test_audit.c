@@ -179,11 +179,11 @@ test_append_verify(void **state)
 	int64_t bad = -1, rows = -1;
 	int i;
 
-	assert_int_equal(gp_audit_verify(f->s, &bad, &rows), 0);
+	assert_int_equal(gp_audit_verify(&bad, &rows, f->s), 0);
 	assert_int_equal(rows, 0);
 	assert_int_equal(bad, 0);
 	append_n(f->s, 20);
-	assert_int_equal(gp_audit_verify(f->s, &bad, &rows), 0);
+	assert_int_equal(gp_audit_verify(&bad, &rows, f->s), 0);
 	assert_int_equal(bad, 0);
 	assert_int_equal(rows, 20);
 
@@ -201,7 +201,7 @@ test_append_verify(void **state)
 	assert_int_equal(rows, 20);
 	assert_memory_equal(h, x.r[19].hash, 32);
 	/* out-params are optional */
-	assert_int_equal(gp_audit_verify(f->s, NULL, NULL), 0);
+	assert_int_equal(gp_audit_verify(NULL, NULL, f->s), 0);
 }
 
 /* Editing a row's field is caught at that row. */
@@ -213,7 +213,7 @@ test_edited_row(void **state)
 
 	append_n(f->s, 20);
 	raw_exec(f->path, "UPDATE audit SET detail = 'nothing to see' WHERE seq = 17");
-	assert_int_equal(gp_audit_verify(f->s, &bad, &rows), GP_E_VERIFY);
+	assert_int_equal(gp_audit_verify(&bad, &rows, f->s), GP_E_VERIFY);
 	assert_int_equal(bad, 17);
 	assert_int_equal(rows, 16);
 	assert_true(msg_has("audit chain broken at entry 17: hash does not match (row edited)"));
@@ -229,13 +229,13 @@ test_deleted_row(void **state)
 
 	append_n(f->s, 20);
 	raw_exec(f->path, "DELETE FROM audit WHERE seq = 17");
-	assert_int_equal(gp_audit_verify(f->s, &bad, &rows), GP_E_VERIFY);
+	assert_int_equal(gp_audit_verify(&bad, &rows, f->s), GP_E_VERIFY);
 	assert_int_equal(bad, 18);
 	assert_int_equal(rows, 16);
 	assert_true(msg_has("audit chain broken at entry 18: previous entry missing (row deleted)"));
 
 	raw_exec(f->path, "DELETE FROM audit WHERE seq = 1");
-	assert_int_equal(gp_audit_verify(f->s, &bad, &rows), GP_E_VERIFY);
+	assert_int_equal(gp_audit_verify(&bad, &rows, f->s), GP_E_VERIFY);
 	assert_int_equal(bad, 2);
 	assert_int_equal(rows, 0);
 }
@@ -266,14 +266,14 @@ test_rehashed_row(void **state)
 	snprintf(sql, sizeof(sql), "UPDATE audit SET actor = 'mallory', detail = NULL,"
 	    " hash = x'%s' WHERE seq = 5", hex);
 	raw_exec(f->path, sql);
-	assert_int_equal(gp_audit_verify(f->s, &bad, &rows), GP_E_VERIFY);
+	assert_int_equal(gp_audit_verify(&bad, &rows, f->s), GP_E_VERIFY);
 	assert_int_equal(bad, 6);
 	assert_int_equal(rows, 5);
 	assert_true(msg_has("entry 6"));
 
 	/* a row slipped in below the chain */
 	raw_exec(f->path, "UPDATE audit SET seq = 0 WHERE seq = 10");
-	assert_int_equal(gp_audit_verify(f->s, &bad, &rows), GP_E_VERIFY);
+	assert_int_equal(gp_audit_verify(&bad, &rows, f->s), GP_E_VERIFY);
 	assert_int_equal(bad, 0);
 	assert_true(msg_has("entry 0"));
 }
@@ -296,7 +296,7 @@ test_append_in_transaction(void **state)
 	assert_int_equal(gp_store_audit_last(f->s, &seq, h), 0);
 	assert_int_equal(seq, 2);
 	assert_int_equal(gp_audit_append(f->s, "officer", "cert.revoke", NULL, NULL), 0);
-	assert_int_equal(gp_audit_verify(f->s, NULL, &rows), 0);
+	assert_int_equal(gp_audit_verify(NULL, &rows, f->s), 0);
 	assert_int_equal(rows, 3);
 	/* append outside a transaction leaves none open */
 	assert_int_equal(gp_store_commit(f->s), GP_E_STATE);
@@ -314,7 +314,7 @@ test_append_bad(void **state)
 	assert_int_equal(gp_audit_append(f->s, NULL, "b", NULL, NULL), GP_E_INVALID);
 	assert_int_equal(gp_audit_append(f->s, "a", NULL, NULL, NULL), GP_E_INVALID);
 	assert_int_equal(gp_audit_append(f->s, "", "b", NULL, NULL), GP_E_INVALID);
-	assert_int_equal(gp_audit_verify(NULL, &bad, &rows), GP_E_INVALID);
+	assert_int_equal(gp_audit_verify(&bad, &rows, NULL), GP_E_INVALID);
 	assert_int_equal(bad, 0);
 	assert_int_equal(rows, 0);
 
@@ -322,7 +322,7 @@ test_append_bad(void **state)
 	assert_int_equal(gp_store_open(&ro, f->path, GP_STORE_READONLY), 0);
 	assert_int_equal(gp_audit_append(ro, "a", "b", NULL, NULL), GP_E_READONLY);
 	/* verifying needs only reading */
-	assert_int_equal(gp_audit_verify(ro, &bad, &rows), 0);
+	assert_int_equal(gp_audit_verify(&bad, &rows, ro), 0);
 	assert_int_equal(rows, 3);
 	gp_store_close(ro);
 }
@@ -510,14 +510,14 @@ test_state_intact(void **state)
 	int64_t bad = -1, rows = -1;
 
 	build_state(f->s, &st);
-	assert_int_equal(gp_audit_verify(f->s, &bad, &rows), 0);
+	assert_int_equal(gp_audit_verify(&bad, &rows, f->s), 0);
 	assert_int_equal(bad, 0);
 	assert_int_equal(rows, STATE_ROWS);
 	assert_int_equal(gp_store_begin(f->s), 0);
-	assert_int_equal(gp_audit_verify(f->s, &bad, &rows), 0);
+	assert_int_equal(gp_audit_verify(&bad, &rows, f->s), 0);
 	assert_int_equal(gp_store_commit(f->s), 0);
 	assert_int_equal(gp_store_open(&ro, f->path, GP_STORE_READONLY), 0);
-	assert_int_equal(gp_audit_verify(ro, &bad, &rows), 0);
+	assert_int_equal(gp_audit_verify(&bad, &rows, ro), 0);
 	assert_int_equal(rows, STATE_ROWS);
 	gp_store_close(ro);
 }
@@ -549,7 +549,7 @@ test_tail_deleted(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(sql, sizeof(sql), "DELETE FROM audit WHERE seq > %d", cases[i].keep);
 		raw_exec_n(f->path, sql, -1);
-		assert_int_equal(gp_audit_verify(f->s, &bad, &rows), GP_E_VERIFY);
+		assert_int_equal(gp_audit_verify(&bad, &rows, f->s), GP_E_VERIFY);
 		assert_int_equal(rows, cases[i].keep);
 		assert_int_equal(bad, cases[i].keep + 1);
 		assert_true(msg_has(cases[i].msg));
@@ -566,7 +566,7 @@ test_all_deleted(void **state)
 
 	build_state(f->s, &st);
 	raw_exec_n(f->path, "DELETE FROM audit", STATE_ROWS);
-	assert_int_equal(gp_audit_verify(f->s, &bad, &rows), GP_E_VERIFY);
+	assert_int_equal(gp_audit_verify(&bad, &rows, f->s), GP_E_VERIFY);
 	assert_int_equal(rows, 0);
 	assert_int_equal(bad, 1);
 	assert_true(msg_has("audit log is empty: CA root has no ca.create entry"));
@@ -583,11 +583,11 @@ test_row_unlogged(void **state)
 
 	build_state(f->s, &st);
 	put_cert(f->s, st.sub, 6, 0);
-	assert_int_equal(gp_audit_verify(f->s, &bad, &rows), GP_E_VERIFY);
+	assert_int_equal(gp_audit_verify(&bad, &rows, f->s), GP_E_VERIFY);
 	assert_int_equal(bad, STATE_ROWS + 1);
 	assert_true(msg_has("certificate 7f0006 (issuer 'sub') has no cert.issue entry"));
 	put_cert(f->s, st.sub, 7, 1);
-	assert_int_equal(gp_audit_verify(f->s, &bad, &rows), GP_E_VERIFY);
+	assert_int_equal(gp_audit_verify(&bad, &rows, f->s), GP_E_VERIFY);
 	assert_true(msg_has("certificate 7f0006 (issuer 'sub') has no cert.issue entry"));
 	assert_int_equal(rows, STATE_ROWS + 1);
 }
@@ -609,10 +609,10 @@ test_revocation_raised(void **state)
 	assert_int_equal(gp_audit_append(f->s, "officer", "cert.revoke", "7f0005",
 	    "ca=sub serial=7f0005 reason=keyCompromise was=superseded"), 0);
 	put_status(f->s, st.sub, 1, GP_STATUS_REVOKED, "cert.revoke");
-	assert_int_equal(gp_audit_verify(f->s, &bad, &rows), 0);
+	assert_int_equal(gp_audit_verify(&bad, &rows, f->s), 0);
 	assert_int_equal(rows, STATE_ROWS + 2);
 	raw_exec(f->path, "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)");
-	assert_int_equal(gp_audit_verify(f->s, &bad, &rows), GP_E_VERIFY);
+	assert_int_equal(gp_audit_verify(&bad, &rows, f->s), GP_E_VERIFY);
 	assert_int_equal(bad, STATE_ROWS + 2);
 	assert_true(msg_has("revoked certificate 7f0001 (issuer 'sub') has no cert.revoke entry"));
 }
@@ -629,17 +629,17 @@ test_module_rows_unlogged(void **state)
 
 	build_state(f->s, &st);
 	put_seal(f->s, "ES-2", 0);
-	assert_int_equal(gp_audit_verify(f->s, &bad, &rows), GP_E_VERIFY);
+	assert_int_equal(gp_audit_verify(&bad, &rows, f->s), GP_E_VERIFY);
 	assert_true(msg_has("seal ES-2 has no seal.make entry"));
 	assert_int_equal(gp_audit_append(f->s, "seal-tool", "seal.make", "ES-2", NULL), 0);
-	assert_int_equal(gp_audit_verify(f->s, &bad, &rows), 0);
+	assert_int_equal(gp_audit_verify(&bad, &rows, f->s), 0);
 	memset(&t, 0, sizeof(t));
 	t.name = "more";
 	t.hash[0] = 1;
 	t.profiles = "*";
 	t.expires = 4000000000;
 	assert_int_equal(gp_store_ra_token_add(f->s, &t), 0);
-	assert_int_equal(gp_audit_verify(f->s, &bad, &rows), GP_E_VERIFY);
+	assert_int_equal(gp_audit_verify(&bad, &rows, f->s), GP_E_VERIFY);
 	assert_true(msg_has("RA token:2 has no ra.token.create entry"));
 }
 
@@ -693,7 +693,7 @@ test_malformed_row(void **state)
 		}
 		raw_exec_n(f->path, "CREATE TABLE saved AS SELECT * FROM audit WHERE seq = 5", -1);
 		raw_exec(f->path, cases[i].sql);
-		assert_int_equal(gp_audit_verify(f->s, &bad, &rows), GP_E_VERIFY);
+		assert_int_equal(gp_audit_verify(&bad, &rows, f->s), GP_E_VERIFY);
 		assert_int_equal(bad, 5);
 		assert_int_equal(rows, 4);
 		assert_true(msg_has("audit chain broken at entry 5: "));
@@ -702,7 +702,7 @@ test_malformed_row(void **state)
 		raw_exec(f->path, "DELETE FROM audit WHERE seq = 5");
 		raw_exec(f->path, "INSERT INTO audit SELECT * FROM saved");
 		raw_exec_n(f->path, "DROP TABLE saved", -1);
-		assert_int_equal(gp_audit_verify(f->s, &bad, &rows), 0);
+		assert_int_equal(gp_audit_verify(&bad, &rows, f->s), 0);
 	}
 }
 

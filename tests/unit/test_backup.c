@@ -99,7 +99,7 @@ store_copy(void **state)
 	assert_int_equal(gp_store_open(&c, dest, GP_STORE_READONLY), 0);
 	assert_int_equal(gp_store_audit_last(c, &seq, h), 0);
 	assert_int_equal(seq, 5);
-	assert_int_equal(gp_audit_verify(c, &bad, &rows), 0);
+	assert_int_equal(gp_audit_verify(&bad, &rows, c), 0);
 	gp_store_close(c);
 	/* inside an open transaction the connection refuses */
 	snprintf(dest, sizeof(dest), "%s/copy2.db", f->dir);
@@ -251,7 +251,7 @@ restore(void **state)
 	gp_backup_info_free(bi);
 	snprintf(path, sizeof(path), "%s/govpki.db", to);
 	assert_int_equal(gp_store_open(&r, path, 0), 0);
-	assert_int_equal(gp_audit_verify(r, &bad_seq, &rows), 0);
+	assert_int_equal(gp_audit_verify(&bad_seq, &rows, r), 0);
 	assert_int_equal(rows, 7);     /* 5 + backup.begin + restore */
 	gp_store_close(r);
 	snprintf(path, sizeof(path), "%s/keys/other.key", to);

@@ -818,7 +818,7 @@ test_audit(void **state)
 	fx *f = *state;
 	int64_t bad = -1, rows = 0;
 
-	assert_int_equal(gp_audit_verify(gp_ctx_store(f->ctx), &bad, &rows), 0);
+	assert_int_equal(gp_audit_verify(&bad, &rows, gp_ctx_store(f->ctx)), 0);
 	assert_int_equal(bad, 0);
 	assert_int_equal(rows, 2);     /* two CAs created */
 }

@@ -1006,7 +1006,7 @@ test_group(void **state)
 	assert_int_equal(gp_ra_group_rollback(w), GP_E_STATE);
 	assert_int_equal(gp_ra_group_rollback(NULL), GP_E_INVALID);
 	assert_memory_equal(before, after, sizeof(before));
-	assert_int_equal(gp_audit_verify(gp_ctx_store(f->ctx), &bad, &rows), 0);
+	assert_int_equal(gp_audit_verify(&bad, &rows, gp_ctx_store(f->ctx)), 0);
 	assert_true(rows > 0);
 	gp_ra_approval_free(a1);
 	gp_ra_approval_free(a2);

@@ -325,7 +325,7 @@ audit_chain(void **state)
 		assert_int_equal(gp_audit_append(f->s, "test", "login", "officer:a", "x"), 0);
 	assert_int_equal(gp_store_audit_last(f->s, &seq, h), 0);
 	assert_int_equal(seq, 4);
-	assert_int_equal(gp_audit_verify(f->s, &bad, &rows), 0);
+	assert_int_equal(gp_audit_verify(&bad, &rows, f->s), 0);
 	assert_int_equal(bad, 0);
 	assert_int_equal(rows, 4);
 	assert_int_equal(gp_store_audit_list(f->s, 2, audit_collect, seqs), 0);
@@ -419,7 +419,7 @@ dump_restore(void **state)
 	assert_int_equal(gp_store_audit_last(r, &seq2, h2), 0);
 	assert_int_equal(seq2, seq);
 	assert_memory_equal(h2, h, 32);
-	assert_int_equal(gp_audit_verify(r, &bad, &rows), 0);
+	assert_int_equal(gp_audit_verify(&bad, &rows, r), 0);
 	assert_int_equal(rows, seq);
 	assert_int_equal(gp_store_crl_next_number(r, f->ca, &next), 0);
 	assert_true(next >= 1);
@@ -526,7 +526,7 @@ concurrent_writers(void **state)
 	}
 	assert_int_equal(gp_store_cert_count(f->s, f->ca, &count), 0);
 	assert_int_equal(count, WRITERS * PER_WRITER);
-	assert_int_equal(gp_audit_verify(f->s, &bad, &rows), 0);
+	assert_int_equal(gp_audit_verify(&bad, &rows, f->s), 0);
 	assert_int_equal(rows, 1 + WRITERS * PER_WRITER);
 }
 
