@@ -859,7 +859,7 @@ refresher(void *arg)
 			break;
 		}
 		pthread_mutex_unlock(&stop_mu);
-		if (gp_ocsp_refresh(l->r, 0, &n) != 0)
+		if (gp_ocsp_refresh(&n, l->r, 0) != 0)
 			fprintf(stderr, "ocsp-responder: refresh: %s\n", gp_error_last());
 		live_put(l);
 		pthread_mutex_lock(&stop_mu);

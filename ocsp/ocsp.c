@@ -2148,7 +2148,7 @@ gp_ocsp_health(gp_ocsp_responder *r, int64_t now)
 }
 
 int
-gp_ocsp_refresh(gp_ocsp_responder *r, int64_t now, size_t *resigned)
+gp_ocsp_refresh(size_t *resigned, gp_ocsp_responder *r, int64_t now)
 {
 	slot **todo = NULL, **gone = NULL;
 	size_t ntodo = 0, ngone = 0, i, nres = 0;

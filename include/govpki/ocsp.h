@@ -139,7 +139,7 @@ GP_EXPORT int gp_ocsp_lookup(gp_ocsp_resp **out, gp_ocsp_responder *r,
  * current one (a renewal with a new key needs a new responder).
  * *resigned (may be NULL) gets the number of responses signed.
  */
-GP_EXPORT int gp_ocsp_refresh(gp_ocsp_responder *r, int64_t now, size_t *resigned);
+GP_EXPORT int gp_ocsp_refresh(size_t *resigned, gp_ocsp_responder *r, int64_t now);
 
 /* 0 when r can sign for every CA it serves at now (0: the current time);
  * GP_E_STATE naming the CA when its signer certificate is expired or not

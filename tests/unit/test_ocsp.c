@@ -587,7 +587,7 @@ test_unknown_cache(void **state)
 	/* still the answer held in memory, then good after a refresh */
 	assert_int_equal(gp_ocsp_lookup(&c, f->r, "u1", 2), 0);
 	gp_ocsp_resp_free(c);
-	assert_int_equal(gp_ocsp_refresh(f->r, 0, &n), 0);
+	assert_int_equal(gp_ocsp_refresh(&n, f->r, 0), 0);
 	assert_int_equal(gp_ocsp_lookup(&c, f->r, "u1", 2), GP_E_NOTFOUND);
 	or = ask(f, der, len, &st, NULL);
 	assert_int_equal(status_of(f, or, other, f->issuing, NULL, NULL), V_OCSP_CERTSTATUS_GOOD);
@@ -624,7 +624,7 @@ test_revocation_refresh(void **state)
 	/* before the round the cache still has the old answer */
 	assert_int_equal(gp_ocsp_lookup(&x, f->r, "g", 1), 0);
 	gp_ocsp_resp_free(x);
-	assert_int_equal(gp_ocsp_refresh(f->r, 0, &n), 0);
+	assert_int_equal(gp_ocsp_refresh(&n, f->r, 0), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(gp_ocsp_lookup(&x, f->r, "g", 1), 0);
 	p = gp_ocsp_resp_der(x, &len);
@@ -657,18 +657,18 @@ test_resign(void **state)
 	assert_int_equal(gp_ocsp_respond(&x, NULL, f->r, der, len, "g", 1), 0);
 	t0 = gp_ocsp_resp_this_update(x);
 	gp_ocsp_resp_free(x);
-	assert_int_equal(gp_ocsp_refresh(f->r, t0 + 10, &n), 0);
+	assert_int_equal(gp_ocsp_refresh(&n, f->r, t0 + 10), 0);
 	assert_int_equal(n, 0);
 	later = t0 + 1800;
-	assert_int_equal(gp_ocsp_refresh(f->r, later, &n), 0);
+	assert_int_equal(gp_ocsp_refresh(&n, f->r, later), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(gp_ocsp_lookup(&x, f->r, "g", 1), 0);
 	assert_int_equal(gp_ocsp_resp_this_update(x), later);
 	gp_ocsp_resp_free(x);
 	/* used just now: kept and re-signed once more; then not used: gone */
-	assert_int_equal(gp_ocsp_refresh(f->r, later + 1800, &n), 0);
+	assert_int_equal(gp_ocsp_refresh(&n, f->r, later + 1800), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(gp_ocsp_refresh(f->r, later + 3600, &n), 0);
+	assert_int_equal(gp_ocsp_refresh(&n, f->r, later + 3600), 0);
 	assert_int_equal(n, 0);
 	assert_int_equal(gp_ocsp_lookup(&x, f->r, "g", 1), GP_E_NOTFOUND);
 	OPENSSL_free(der);
@@ -912,12 +912,12 @@ test_signer_expiry(void **state)
 
 	/* an ocsp-signer certificate of another key is no renewal */
 	write_pems(cpath, expiring, stranger);
-	assert_int_equal(gp_ocsp_refresh(r, 0, &n), 0);
+	assert_int_equal(gp_ocsp_refresh(&n, r, 0), 0);
 	assert_int_equal(gp_ocsp_health(r, 0), GP_E_STATE);
 	/* the renewal put beside the old one: picked up, sent along, and
 	 * nextUpdate is next_update_seconds again */
 	write_pems(cpath, expiring, renewed);
-	assert_int_equal(gp_ocsp_refresh(r, 0, &n), 0);
+	assert_int_equal(gp_ocsp_refresh(&n, r, 0), 0);
 	assert_int_equal(gp_ocsp_health(r, 0), 0);
 	assert_int_equal(gp_ocsp_respond(&x, NULL, r, der, len, "g", 1), 0);
 	assert_int_equal(gp_ocsp_resp_status(x), GP_OCSP_SUCCESSFUL);
@@ -1075,7 +1075,7 @@ test_status_cache(void **state)
 	or = ask(f, der, len, &st, NULL);
 	assert_int_equal(status_of(f, or, f->good, f->issuing, NULL, NULL), V_OCSP_CERTSTATUS_GOOD);
 	OCSP_RESPONSE_free(or);
-	assert_int_equal(gp_ocsp_refresh(f->r, 0, &n), 0);
+	assert_int_equal(gp_ocsp_refresh(&n, f->r, 0), 0);
 	or = ask(f, der, len, &st, NULL);
 	assert_int_equal(status_of(f, or, f->good, f->issuing, NULL, NULL), V_OCSP_CERTSTATUS_REVOKED);
 	OCSP_RESPONSE_free(or);
@@ -1310,7 +1310,7 @@ test_presign(void **state)
 	assert_int_equal(s.signed_certs, 2);
 	assert_int_equal(s.changed, 1);
 	assert_int_equal(s.missing, 1);
-	assert_int_equal(gp_ocsp_refresh(r, 0, &n), 0);
+	assert_int_equal(gp_ocsp_refresh(&n, r, 0), 0);
 	assert_int_equal(n, 0);         /* a replica signs nothing */
 	assert_int_equal(replica_ask(f, r, f->good, NULL, -1, &cs), OCSP_RESPONSE_STATUS_SUCCESSFUL);
 	assert_int_equal(cs, V_OCSP_CERTSTATUS_REVOKED);
@@ -1387,7 +1387,7 @@ test_null(void **state)
 	assert_int_equal(gp_ocsp_responder_new(&r, NULL, NULL), GP_E_INVALID);
 	assert_null(r);
 	assert_int_equal(gp_ocsp_responder_new(NULL, f->ctx, NULL), GP_E_INVALID);
-	assert_int_equal(gp_ocsp_refresh(NULL, 0, NULL), GP_E_INVALID);
+	assert_int_equal(gp_ocsp_refresh(NULL, NULL, 0), GP_E_INVALID);
 	assert_int_equal(gp_ocsp_get_stats(NULL, &s), GP_E_INVALID);
 	assert_null(gp_ocsp_resp_der(NULL, NULL));
 	assert_null(gp_ocsp_resp_ref(NULL));
