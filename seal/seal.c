@@ -836,7 +836,7 @@ gp_seal_holder_count(const gp_seal *s)
 }
 
 void
-gp_seal_times(const gp_seal *s, int64_t *created, int64_t *start, int64_t *end)
+gp_seal_times(int64_t *created, int64_t *start, int64_t *end, const gp_seal *s)
 {
 	if (created != NULL)
 		*created = s ? s->created : 0;

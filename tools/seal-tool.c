@@ -812,7 +812,7 @@ cmd_show(int argc, char **argv)
 		rc = 0;         /* a signature, read: not the seal parse's failure */
 	}
 	img = gp_seal_image(seal, &ilen, &w, &h);
-	gp_seal_times(seal, &tc, &ts, &te);
+	gp_seal_times(&tc, &ts, &te, seal);
 	iso(a, ts);
 	iso(b, te);
 	iso(cc, tc);

@@ -86,8 +86,9 @@ GP_EXPORT const char *gp_seal_name(const gp_seal *seal);
 GP_EXPORT int gp_seal_type(const gp_seal *seal);
 GP_EXPORT int gp_seal_cert_list_type(const gp_seal *seal);
 GP_EXPORT size_t gp_seal_holder_count(const gp_seal *seal);
-/* created, valid_start, valid_end as Unix times (any may be NULL) */
-GP_EXPORT void gp_seal_times(const gp_seal *seal, int64_t *created, int64_t *start, int64_t *end);
+/* created, valid_start, valid_end as Unix times (any may be NULL; 0 for
+ * a NULL seal): an accessor that cannot fail */
+GP_EXPORT void gp_seal_times(int64_t *created, int64_t *start, int64_t *end, const gp_seal *seal);
 GP_EXPORT const char *gp_seal_image_type(const gp_seal *seal);
 GP_EXPORT const unsigned char *gp_seal_image(const gp_seal *seal, size_t *len, long *width_mm, long *height_mm);
 GP_EXPORT X509 *gp_seal_maker0(const gp_seal *seal);           /* borrowed; NULL if undecodable */

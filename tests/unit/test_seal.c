@@ -289,7 +289,7 @@ test_make_parse(void **state)
 		assert_int_equal(ilen, sizeof(png) - 1);
 		assert_int_equal(wd, 40);
 		assert_int_equal(ht, 42);
-		gp_seal_times(s, &c, &a, &b);
+		gp_seal_times(&c, &a, &b, s);
 		assert_true(c == a && b == p.valid_end);
 		assert_string_equal(gp_seal_sig_alg(s), algs[t]);
 		assert_int_equal(X509_cmp(gp_seal_maker0(s), w.maker), 0);
