@@ -130,8 +130,8 @@ out:
 }
 
 int
-gp_tsa_respond(gp_tsa *tsa, const unsigned char *req, size_t reqlen,
-    unsigned char **resp, size_t *resplen)
+gp_tsa_respond(unsigned char **resp, size_t *resplen, gp_tsa *tsa,
+    const unsigned char *req, size_t reqlen)
 {
 	BIO *in = NULL;
 	TS_RESP *rs = NULL;
@@ -174,7 +174,7 @@ int
 gp_tsa_local_cb(void *arg, const unsigned char *req, size_t reqlen,
     unsigned char **resp, size_t *resplen)
 {
-	return gp_tsa_respond(arg, req, reqlen, resp, resplen);
+	return gp_tsa_respond(resp, resplen, arg, req, reqlen);
 }
 
 int

@@ -101,7 +101,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 	}
 	if (cn->too_big)
 		return send_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request too large\n");
-	if (gp_tsa_respond(tsa, cn->buf, cn->len, &resp, &rlen) != 0) {
+	if (gp_tsa_respond(&resp, &rlen, tsa, cn->buf, cn->len) != 0) {
 		fprintf(stderr, "tsa-server: %s\n", gp_error_last());
 		return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot answer\n");
 	}

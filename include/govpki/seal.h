@@ -258,8 +258,8 @@ GP_EXPORT int gp_tsa_new(gp_tsa **out, X509 *cert, EVP_PKEY *key, STACK_OF(X509)
 GP_EXPORT void gp_tsa_free(gp_tsa *tsa);
 /* Answers a TimeStampReq (DER) with a TimeStampResp (DER, gp_free).
  * A malformed request gets a rejection response (status 2), not an error. */
-GP_EXPORT int gp_tsa_respond(gp_tsa *tsa, const unsigned char *req, size_t reqlen,
-    unsigned char **resp, size_t *resplen);
+GP_EXPORT int gp_tsa_respond(unsigned char **resp, size_t *resplen, gp_tsa *tsa,
+    const unsigned char *req, size_t reqlen);
 /* gp_ts_cb for a gp_tsa (arg); *resp: gp_free. */
 GP_EXPORT int gp_tsa_local_cb(void *arg, const unsigned char *req, size_t reqlen,
     unsigned char **resp, size_t *resplen);

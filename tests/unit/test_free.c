@@ -266,7 +266,7 @@ test_seal(void **state)
 	assert_int_equal(gp_tsa_local_cb(tsa, (const unsigned char *)"garbage", 7, &resp, &rlen), 0);
 	gp_free(resp);
 	resp = NULL;
-	assert_int_equal(gp_tsa_respond(tsa, (const unsigned char *)"garbage", 7, &resp, &rlen), 0);
+	assert_int_equal(gp_tsa_respond(&resp, &rlen, tsa, (const unsigned char *)"garbage", 7), 0);
 	assert_true(rlen > 0);
 	gp_free(resp);
 	gp_free(tok);

@@ -1250,7 +1250,7 @@ test_tsa(void **state)
 	gp_free(tok);
 	assert_int_equal(gp_ts_stamp(&tok, &toklen, "NOSUCH", doc, 3, gp_tsa_local_cb, tsa), GP_E_INVALID);
 	/* a garbage request: a rejection response, not an error */
-	assert_int_equal(gp_tsa_respond(tsa, (const unsigned char *)"garbage", 7, &resp, &rlen), 0);
+	assert_int_equal(gp_tsa_respond(&resp, &rlen, tsa, (const unsigned char *)"garbage", 7), 0);
 	{
 		const unsigned char *q = resp;
 		TS_RESP *rs = d2i_TS_RESP(NULL, &q, (long)rlen);
