@@ -708,7 +708,7 @@ test_crl_refused_audited(void **state)
 	X509_EXTENSION_free(X509_delete_ext(bare, X509_get_ext_by_NID(bare, NID_authority_key_identifier, -1)));
 	assert_int_equal(gp_x509_sign(bare, ca->key), 0);
 	ca->cert = bare;
-	assert_int_equal(gp_ca_crl(ca, 0, "unit", &crl), GP_E_POLICY);
+	assert_int_equal(gp_ca_crl(&crl, ca, 0, "unit"), GP_E_POLICY);
 	assert_non_null(strstr(gp_error_last(), "lint: rule crl-aki (RFC 5280 5.2.1)"));
 	assert_null(crl);
 	assert_int_equal(gp_store_crl_latest_info(gp_ctx_store(ctx), gp_ca_id(ca), 0, &crl), GP_E_NOTFOUND);
@@ -716,10 +716,10 @@ test_crl_refused_audited(void **state)
 	assert_int_equal(c.n, 1);
 	if (strstr(c.last, "unit root ca=root crl=1 type=full: lint: rule crl-aki") != c.last)
 		fail_msg("audit entry: %s", c.last);
-	assert_int_equal(gp_audit_verify(gp_ctx_store(ctx), &bad, &rows), 0);
+	assert_int_equal(gp_audit_verify(&bad, &rows, gp_ctx_store(ctx)), 0);
 	ca->cert = own;
 	X509_free(bare);
-	assert_int_equal(gp_ca_crl(ca, 0, "unit", &crl), 0);
+	assert_int_equal(gp_ca_crl(&crl, ca, 0, "unit"), 0);
 	assert_int_equal(crl->number, 1);
 	gp_crl_info_free(crl);
 	gp_ca_free(ca);
