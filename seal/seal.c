@@ -918,6 +918,8 @@ struct gp_verify_result {
 	size_t n, cap;
 	char *seal_id;
 	int64_t time, ts_time;
+	int64_t checked_at;        /* the time every check was made at */
+	int time_source;           /* GP_TIME_* */
 	char *reason;
 };
 
@@ -975,6 +977,13 @@ gp_vres_set_facts(gp_verify_result *r, const char *seal_id, int64_t t, int64_t t
 }
 
 void
+gp_vres_set_checked(gp_verify_result *r, int64_t at, int source)
+{
+	r->checked_at = at;
+	r->time_source = source;
+}
+
+void
 gp_verify_result_free(gp_verify_result *r)
 {
 	if (r == NULL)
@@ -1005,6 +1014,14 @@ const char *gp_verify_result_reason(const gp_verify_result *r) { return r ? r->r
 const char *gp_verify_result_seal_id(const gp_verify_result *r) { return r ? r->seal_id : NULL; }
 int64_t gp_verify_result_time(const gp_verify_result *r) { return r ? r->time : 0; }
 int64_t gp_verify_result_ts_time(const gp_verify_result *r) { return r ? r->ts_time : 0; }
+
+int
+gp_verify_result_time_source(int64_t *checked_at, const gp_verify_result *r)
+{
+	if (checked_at != NULL)
+		*checked_at = r ? r->checked_at : 0;
+	return r ? r->time_source : GP_TIME_NOW;
+}
 
 int
 gp_verify_result_step(const gp_verify_result *r, size_t i, const char **name, int *status,

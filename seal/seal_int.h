@@ -60,6 +60,8 @@ int gp_vres_new(gp_verify_result **out);
 int gp_vres_add(gp_verify_result *r, const char *name, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void gp_vres_set_facts(gp_verify_result *r, const char *seal_id, int64_t t, int64_t ts_time);
+/* The time the checks are made at and its GP_TIME_* source. */
+void gp_vres_set_checked(gp_verify_result *r, int64_t at, int source);
 
 /* Seconds an HTTP exchange (TSA, OCSP) may take, retries of a refused
  * connection included: $GOVPKI_HTTP_TIMEOUT (1..300), else 20. */

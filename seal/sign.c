@@ -324,10 +324,23 @@ out:
 	return r;
 }
 
-/* Steps 6-7 for a decoded seal at time at. */
+/* how a step names the time the checks are made at, by its GP_TIME_* source */
+static const char *
+time_note(int source)
+{
+	switch (source) {
+	case GP_TIME_STAMPED: return "the signing time the time-stamp proves";
+	case GP_TIME_ASSERTED: return "the time asserted by the verifier (not proven)";
+	case GP_TIME_SIGNER: return "the signer's timeInfo (claimed, not proven)";
+	default: return "now";
+	}
+}
+
+/* Steps 6-7 for a decoded seal at time at, whose GP_TIME_* source is
+ * source; sig: the seal of a signature (else a seal verified alone). */
 static int
 seal_steps(gp_verify_result *res, const gp_seal *seal, const gp_seal_verify_params *p, int64_t at,
-    int proven)
+    int source, int sig)
 {
 	gp_seal_info *info = NULL;
 	char a[21], b[21], w[21];
@@ -370,16 +383,24 @@ seal_steps(gp_verify_result *res, const gp_seal *seal, const gp_seal_verify_para
 		r = gp_vres_add(res, "seal-status", GP_STEP_FAIL, "the register cannot be read: %s", gp_error_last());
 	else if (info->der_len != seal->der_len || memcmp(info->der, seal->der, seal->der_len) != 0)
 		r = gp_vres_add(res, "seal-status", GP_STEP_FAIL, "seal %s differs from the registered seal", seal->id);
-	else if (info->status == GP_SEAL_STATUS_REVOKED && (!proven || info->revoked_at <= at)) {
-		/* a signing time before the revocation counts only when proven
-		 * (a time-stamp, or --at): timeInfo is the signer's own claim */
+	else if (info->status == GP_SEAL_STATUS_REVOKED && info->revoked_at <= at) {
 		gp_time_iso(a, info->revoked_at);
 		r = gp_vres_add(res, "seal-status", GP_STEP_FAIL, "seal %s was revoked at %s (%s)", seal->id, a,
 		    info->reason ? info->reason : "no reason");
+	} else if (info->status == GP_SEAL_STATUS_REVOKED && sig && source != GP_TIME_STAMPED) {
+		/* a signature made before the revocation counts only when a
+		 * time-stamp proves when it was made: timeInfo is the signer's
+		 * own claim, and a time the verifier asserts (--at) proves
+		 * nothing about when the signer signed (a signer holding a
+		 * revoked seal can write any timeInfo) */
+		gp_time_iso(a, info->revoked_at);
+		r = gp_vres_add(res, "seal-status", GP_STEP_FAIL, "seal %s was revoked at %s (%s); checked at %s, "
+		    "and only a time-stamp proves a signature older than the revocation", seal->id, a,
+		    info->reason ? info->reason : "no reason", time_note(source));
 	} else if (info->status == GP_SEAL_STATUS_REVOKED) {
 		gp_time_iso(a, info->revoked_at);
-		r = gp_vres_add(res, "seal-status", GP_STEP_PASS, "seal %s was revoked at %s, after the proven signing time",
-		    seal->id, a);
+		r = gp_vres_add(res, "seal-status", GP_STEP_PASS, "seal %s was revoked at %s, after %s",
+		    seal->id, a, time_note(source));
 	} else
 		r = gp_vres_add(res, "seal-status", GP_STEP_PASS, "seal %s is good in the register", seal->id);
 	gp_seal_info_free(info);
@@ -420,11 +441,12 @@ gp_seal_verify(gp_verify_result **out, const unsigned char *der, size_t len,
 		goto out;
 	at = p->at ? p->at : gp_now();
 	gp_vres_set_facts(res, seal->id, at, 0);
+	gp_vres_set_checked(res, at, p->at ? GP_TIME_ASSERTED : GP_TIME_NOW);
 	if (critical_ext(seal->s4 ? seal->s4->info->ext : seal->s1->info->ext, oid, sizeof(oid)))
 		r = gp_vres_add(res, "structure", GP_STEP_FAIL, "unknown critical extension %s", oid);
 	else
 		r = gp_vres_add(res, "structure", GP_STEP_PASS, "seal %s, version %d", seal->id, seal->version);
-	if (r != 0 || (r = seal_steps(res, seal, p, at, 1)) != 0)
+	if (r != 0 || (r = seal_steps(res, seal, p, at, p->at ? GP_TIME_ASSERTED : GP_TIME_NOW, 0)) != 0)
 		goto out;
 	*out = res;
 	res = NULL;
@@ -644,7 +666,7 @@ gp_seal_sig_verify(gp_verify_result **out, const unsigned char *der, size_t len,
 	size_t hlen = 0;
 	int64_t at, ts_time = 0;
 	char tbuf[21], tbuf2[80];
-	int r, raw = 0;
+	int r, raw = 0, source;
 
 	if (out == NULL)
 		return gp_err(GP_E_INVALID, "gp_seal_sig_verify: NULL argument");
@@ -694,15 +716,28 @@ gp_seal_sig_verify(gp_verify_result **out, const unsigned char *der, size_t len,
 		if ((r = gp_ts_verify(&ts_time, d.tok, d.toklen, data, dlen, tr, p->untrusted)) == 0) {
 			gp_time_iso(tbuf, ts_time);
 			r = gp_vres_add(res, "time-stamp", GP_STEP_PASS, "RFC 3161 token of %s", tbuf);
-		} else
+		} else {
+			ts_time = 0;    /* a token that does not verify proves no time */
 			r = gp_vres_add(res, "time-stamp", GP_STEP_FAIL, "%s", gp_error_last());
+		}
 	} else
 		r = gp_vres_add(res, "time-stamp", GP_STEP_SKIP, "no time-stamp");
 	if (r != 0)
 		goto out;
-	/* the time every check is made at: --at, else the time-stamp's, else timeInfo */
-	at = p->at ? p->at : (ts_time ? ts_time : d.time);
+	/* the time every check is made at: --at, else the time-stamp's, else
+	 * timeInfo; proven only when it is the time-stamp's */
+	if (p->at != 0 && p->at != ts_time) {
+		at = p->at;
+		source = GP_TIME_ASSERTED;
+	} else if (ts_time != 0) {
+		at = ts_time;
+		source = GP_TIME_STAMPED;
+	} else {
+		at = d.time;
+		source = GP_TIME_SIGNER;
+	}
 	gp_vres_set_facts(res, d.seal->id, d.time, ts_time);
+	gp_vres_set_checked(res, at, source);
 	/* 3. the signer's chain at that time */
 	if ((r = step_chain(res, "signer", d.signer, p, at)) != 0)
 		goto out;
@@ -729,7 +764,7 @@ steps:
 	if (r != 0)
 		goto out;
 	/* 6-7. the seal at the signing time */
-	if ((r = seal_steps(res, d.seal, p, at, p->at != 0 || ts_time != 0)) != 0)
+	if ((r = seal_steps(res, d.seal, p, at, source, 1)) != 0)
 		goto out;
 	/* 8. the signer is one of the seal's holders */
 	if (gp_seal_has_holder(d.seal, d.signer))

@@ -600,11 +600,37 @@ status_name(int st)
 	return st == GP_STEP_PASS ? "pass" : st == GP_STEP_FAIL ? "fail" : "not checked";
 }
 
+/* The GP_TIME_* source of the time the checks were made at: its name in
+ * JSON, and what the text output says of it. */
+static const char *
+time_source_name(int source)
+{
+	switch (source) {
+	case GP_TIME_STAMPED: return "time-stamp";
+	case GP_TIME_ASSERTED: return "asserted";
+	case GP_TIME_SIGNER: return "signer";
+	default: return "now";
+	}
+}
+
+static const char *
+time_source_text(int source)
+{
+	switch (source) {
+	case GP_TIME_STAMPED: return "the time-stamp's time: proven";
+	case GP_TIME_ASSERTED: return "given with --at: asserted, not proven by a time-stamp";
+	case GP_TIME_SIGNER: return "the signer's timeInfo: claimed, not proven (no time-stamp)";
+	default: return "the current time";
+	}
+}
+
 static int
 print_result(const gp_verify_result *res, const char *what)
 {
 	size_t n = gp_verify_result_count(res);
 	int ok = gp_verify_result_ok(res);
+	int64_t checked;
+	int source = gp_verify_result_time_source(&checked, res);
 	char t[32];
 
 	if (json_out) {
@@ -629,6 +655,14 @@ print_result(const gp_verify_result *res, const char *what)
 			iso(t, gp_verify_result_ts_time(res));
 			json_object_set_new(j, "timestamp_time", json_string(t));
 		}
+		if (checked) {
+			/* seal and signature checks (not CAdES): when they were made
+			 * at, and whether that time is proven */
+			iso(t, checked);
+			json_object_set_new(j, "checked_at", json_string(t));
+			json_object_set_new(j, "time_source", json_string(time_source_name(source)));
+			json_object_set_new(j, "time_proven", json_boolean(source == GP_TIME_STAMPED));
+		}
 		if (!ok)
 			json_object_set_new(j, "reason", json_string(gp_verify_result_reason(res)));
 		json_object_set_new(j, "steps", steps);
@@ -639,6 +673,10 @@ print_result(const gp_verify_result *res, const char *what)
 			int st;
 			gp_verify_result_step(res, i, &name, &st, &detail);
 			printf("%-15s %-11s %s\n", name, status_name(st), detail);
+		}
+		if (checked) {
+			iso(t, checked);
+			printf("checked at:     %s (%s)\n", t, time_source_text(source));
 		}
 		printf("%s: %s\n", what, ok ? "VALID" : "INVALID");
 	}
@@ -655,7 +693,10 @@ static const char usage_verify[] =
 	"  signer's signature and chain, the time-stamp, the document, the seal's maker,\n"
 	"  validity and status in the register (when a govpki home is given), and that the\n"
 	"  signer holds the seal. Checks are made at the signing time (the time-stamp's when\n"
-	"  there is one) unless --at gives another. Without --doc or --hash the document is\n"
+	"  there is one) unless --at gives another; the output says which, and only a\n"
+	"  time-stamp's time is proven: --at is an assertion, timeInfo the signer's claim,\n"
+	"  and a revoked seal fails unless a time-stamp proves the signature older than the\n"
+	"  revocation. Without --doc or --hash the document is\n"
 	"  not checked. --ocsp asks an OCSP responder (URL, or each certificate's own with\n"
 	"  aia) about the signer's and the maker's certificates. The seal's maker must be a\n"
 	"  seal signer: its certificate carries --maker-oid (default " GP_OID_SEAL_MAKER ")\n"

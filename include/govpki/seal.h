@@ -168,7 +168,10 @@ typedef struct gp_seal_verify_params {
 	void *ocsp_arg;
 	gp_store *store;              /* NULL: the seal's status is not checked */
 	STACK_OF(X509) *tsa_roots;    /* trust anchors of time-stamps; NULL: roots */
-	int64_t at;                   /* 0: the signing time (or now for a seal alone) */
+	int64_t at;                   /* 0: the signing time (or now for a seal alone);
+	                               * else checked at this time, which the result
+	                               * reports as asserted (GP_TIME_ASSERTED) unless
+	                               * it is the time-stamp's */
 	const unsigned char *doc;     /* the document, or its hash, or neither */
 	size_t doc_len;
 	const unsigned char *hash;
@@ -202,6 +205,20 @@ GP_EXPORT const char *gp_verify_result_reason(const gp_verify_result *r);
 GP_EXPORT const char *gp_verify_result_seal_id(const gp_verify_result *r);
 GP_EXPORT int64_t gp_verify_result_time(const gp_verify_result *r);
 GP_EXPORT int64_t gp_verify_result_ts_time(const gp_verify_result *r);
+
+/* Where the time the checks were made at came from.  Only a time-stamp
+ * proves a signing time: timeInfo is the signer's own claim, and a time
+ * the verifier gives (gp_seal_verify_params.at, seal-tool's --at) is an
+ * assertion, however the checks come out. */
+enum {
+	GP_TIME_NOW = 0,           /* the current time (a seal verified alone) */
+	GP_TIME_SIGNER = 1,        /* the signature's timeInfo: claimed, not proven */
+	GP_TIME_ASSERTED = 2,      /* given by the verifier (at): asserted, not proven */
+	GP_TIME_STAMPED = 3        /* a time-stamp token that verified: proven */
+};
+/* The time every check was made at, and its GP_TIME_* source (0 and
+ * GP_TIME_NOW for a NULL result).  *checked_at may be NULL. */
+GP_EXPORT int gp_verify_result_time_source(int64_t *checked_at, const gp_verify_result *r);
 
 /* ----------------------------------------------- the seal register */
 

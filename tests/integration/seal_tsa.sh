@@ -80,6 +80,17 @@ hold_stop
 expect_fail "tsa-server: --max-connections 5 is refused" 2 "max-connections" \
 	"$TSA_SERVER" --cert "$ta/tsa.pem" --key "$ta/tsa.key" --max-connections 5
 
+# jtime WHAT FILE TIME SOURCE PROVEN: verify --json's output says the checks
+# were made at TIME (or at the JSON's own field of that name) from SOURCE,
+# with time_proven PROVEN (true or false)
+jtime() {
+	if python3 -c 'import json,sys
+j = json.load(open(sys.argv[1])); want = j.get(sys.argv[2], sys.argv[2])
+sys.exit(0 if j["checked_at"] == want and j["time_source"] == sys.argv[3] and j["time_proven"] == (sys.argv[4] == "true") else 1)' "$2" "$3" "$4" "$5"
+	then ok "$1"; else not_ok "$1"; show 12 "$2"; fi
+}
+now=$(date -u +%s)
+
 for type in sm2 ec-p256; do
 	d="$T/$type"
 	seal_world "$type" "$d" "$type"
@@ -92,6 +103,47 @@ for type in sm2 ec-p256; do
 	expect "$type: verify" st --json verify --trust "$d/root.pem" --tsa-trust "$ta/tsaroot.pem" --doc "$T/doc.bin" "$d/ts.sig"
 	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); s={x["step"]:x["result"] for x in j["steps"]}; sys.exit(0 if j["valid"] and s["time-stamp"]=="pass" and "timestamp_time" in j else 1)' "$T/stdout" &&
 		ok "$type: time-stamp step passes, its time reported" || not_ok "$type: time-stamp step passes"
+	# the time of the checks is proven only by the time-stamp (issue 11.6):
+	# its time as openssl reads it from the token, a given --at asserted
+	tst=$(openssl ts -reply -in "$d/ts.der" -token_in -text | sed -n 's/^Time stamp: //p')
+	tst_iso=$(date -u -d "$tst" +%Y-%m-%dT%H:%M:%SZ)
+	jtime "$type: time-stamped: checked at the token's time ($tst_iso), proven" "$T/stdout" "$tst_iso" time-stamp true
+	expect "$type: verify --at the token's time" st --json verify --trust "$d/root.pem" --tsa-trust "$ta/tsaroot.pem" \
+		--at "$tst_iso" "$d/ts.sig"
+	jtime "$type: ... proven all the same" "$T/stdout" "$tst_iso" time-stamp true
+	expect "$type: verify --at another time" st --json verify --trust "$d/root.pem" --tsa-trust "$ta/tsaroot.pem" \
+		--at "@$((now + 3600))" "$d/ts.sig"
+	jtime "$type: ... asserted, not proven" "$T/stdout" "$(date -u -d "@$((now + 3600))" +%Y-%m-%dT%H:%M:%SZ)" asserted false
+	expect "$type: sign without a time-stamp" st sign --seal "$d/s.seal" --cert "$d/holder.pem" --key "$d/holder.key" $PASS \
+		--doc "$T/doc.bin" --out "$d/plain.sig"
+	expect "$type: verify it" st --json verify --trust "$d/root.pem" "$d/plain.sig"
+	jtime "$type: ... checked at timeInfo, the signer's claim" "$T/stdout" signing_time signer false
+	signed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["signing_time"])' "$T/stdout")
+	signed_at=$(date -u -d "$signed" +%s)
+	expect "$type: verify it --at" st verify --trust "$d/root.pem" --at "@$signed_at" "$d/plain.sig"
+	grep -q "^checked at: .*$(date -u -d "@$signed_at" +%Y-%m-%dT%H:%M:%SZ) (given with --at: asserted, not proven" "$T/stdout" &&
+		ok "$type: ... the text says the time is asserted" || { not_ok "$type: ... the text says the time is asserted"; show 20 "$T/stdout"; }
+	expect "$type: verify the seal alone --at" st --json verify --trust "$d/root.pem" --at "@$signed_at" "$d/s.seal"
+	jtime "$type: ... a seal alone: asserted too" "$T/stdout" "$(date -u -d "@$signed_at" +%Y-%m-%dT%H:%M:%SZ)" asserted false
+	# a revoked seal: the time-stamped signature was provably made before
+	# the revocation; the other one is refused however early --at says
+	# the revocation comes after both signing times, to the second: wait (at
+	# most 30 s) for the clock to pass them
+	for _ in $(seq 300); do [ "$(date -u +%s)" -gt "$signed_at" ] && [ "$(date -u +%s)" -gt "$(date -u -d "$tst" +%s)" ] && break; sleep 0.1; done
+	expect "$type: revoke the seal" ct seal revoke --id "TS-$type" --reason "seal stolen"
+	expect "$type: the time-stamped signature still verifies" st verify --trust "$d/root.pem" --tsa-trust "$ta/tsaroot.pem" "$d/ts.sig"
+	grep -q "^seal-status *pass *seal TS-$type was revoked at .*, after the signing time the time-stamp proves" "$T/stdout" &&
+		ok "$type: ... revoked after the proven time" || { not_ok "$type: ... revoked after the proven time"; show 20 "$T/stdout"; }
+	expect_fail "$type: without a time-stamp, --at before the revocation is not enough" 7 \
+		"seal-status: seal TS-$type was revoked at .*only a time-stamp proves" \
+		st verify --trust "$d/root.pem" --at "@$signed_at" "$d/plain.sig"
+	# --json keeps its JSON when verification fails, and for a usage error
+	expect_fail "$type: ... --json: exit 7" 7 "" st --json verify --trust "$d/root.pem" --at "@$signed_at" "$d/plain.sig"
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if j["valid"] is False and "error" not in j and j["time_source"]=="asserted" and j["time_proven"] is False and j["reason"].startswith("seal-status:") else 1)' "$T/stdout" &&
+		ok "$type: ... the result as JSON, time asserted" || { not_ok "$type: ... the result as JSON, time asserted"; show 30 "$T/stdout"; }
+	expect_fail "$type: --json --at 31 April: a JSON error" 2 "" st --json verify --trust "$d/root.pem" --at 2026-04-31 "$d/plain.sig"
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if j["error"]["exit"]==2 and "2026-04-31" in j["error"]["message"] else 1)' "$T/stdout" &&
+		ok "$type: ... names the time" || { not_ok "$type: ... names the time"; show 10 "$T/stdout"; }
 	expect_fail "$type: time-stamp from an untrusted TSA" 7 "time-stamp: " st verify --trust "$d/root.pem" "$d/ts.sig"
 	# a broken time-stamp: one byte of the token's signature (the file's end)
 	python3 -c 'import sys; b=bytearray(open(sys.argv[1],"rb").read()); b[-8]^=1; open(sys.argv[2],"wb").write(b)' "$d/ts.sig" "$d/bad.sig"
