@@ -9,10 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
 #include <govpki/audit.h>
@@ -473,38 +471,6 @@ out:
 	return r;
 }
 
-/* A fresh policy OID for a CA that is given none: 2.25 and a random
- * (version 4) UUID as an integer, ITU-T X.667 §6.3, no registration
- * needed. */
-static int
-policy_oid_new(char **out)
-{
-	unsigned char u[16];
-	BIGNUM *bn = NULL;
-	char *dec = NULL;
-	int r;
-
-	*out = NULL;
-	if (RAND_bytes(u, sizeof(u)) != 1)
-		return gp_err_ossl(GP_E_CRYPTO, "no random bytes for a policy OID");
-	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);
-	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
-	if ((bn = BN_bin2bn(u, sizeof(u), NULL)) == NULL || (dec = BN_bn2dec(bn)) == NULL) {
-		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((*out = malloc(strlen(dec) + 6)) == NULL) {
-		r = gp_err(GP_E_NOMEM, "out of memory");
-		goto out;
-	}
-	snprintf(*out, strlen(dec) + 6, "2.25.%s", dec);
-	r = 0;
-out:
-	OPENSSL_free(dec);
-	BN_free(bn);
-	return r;
-}
-
 /* Loads the CA's certificate and key; checks that they belong together. */
 static int
 ca_load(gp_ca **out, gp_ctx *ctx, gp_ca_info *info, const char *pass, size_t passlen)
@@ -700,7 +666,7 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *params)
 	X509 *cert = NULL;
 	X509_NAME *subj = NULL;
 	unsigned char serial[16], *der = NULL, *dp;
-	char *keyabs = NULL, *keyrel = NULL, *newpol = NULL, detail[512];
+	char *keyabs = NULL, *keyrel = NULL, detail[512];
 	const char *actor, *pname;
 	char fp[65];
 	int r, len, in_tx = 0, key_written = 0;
@@ -739,9 +705,6 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *params)
 		return gp_err(GP_E_NOTFOUND, "unknown profile '%s'", pname);
 	if (!prof->is_ca)
 		return gp_err(GP_E_POLICY, "profile %s is not a CA profile", pname);
-	/* made after the checks that return: from here on, out: frees it */
-	if (p->policy == NULL && (r = policy_oid_new(&newpol)) != 0)
-		return r;
 	if (p->parent != NULL &&
 	    ((r = gp_ca_open(&parent, ctx, p->parent,
 	    p->parent_pass ? p->parent_pass : p->pass,
@@ -871,8 +834,9 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *params)
 	{
 		char mk[96];
 
+		/* no --policy, no policy OID: none is made up (docs/configuration.md) */
 		snprintf(mk, sizeof(mk), "ca.%s.policy", p->name);
-		if ((r = gp_store_meta_set(ctx->store, mk, p->policy ? p->policy : newpol)) != 0)
+		if (p->policy != NULL && (r = gp_store_meta_set(ctx->store, mk, p->policy)) != 0)
 			goto out;
 		snprintf(mk, sizeof(mk), "ca.%s.base_url", p->name);
 		if (p->base_url != NULL && (r = gp_store_meta_set(ctx->store, mk, p->base_url)) != 0)
@@ -900,7 +864,6 @@ out:
 	free(der);
 	free(keyabs);
 	free(keyrel);
-	free(newpol);
 	return r;
 }
 

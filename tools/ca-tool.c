@@ -1585,7 +1585,7 @@ static const command commands[] = {
 	  "  The new key is written encrypted to keys/NAME.key under the home.\n"
 	  "  --url: what the CA issues points to BASE/crl/NAME.crl (CRL distribution point),\n"
 	  "  BASE/ocsp (OCSP) and BASE/ca/NAME.crt (caIssuers); [ca.NAME] base_url overrides.\n"
-	  "  --policy: the policy OID of what it issues (default: a new 2.25.UUID OID).", 0 },
+	  "  --policy: the policy OID of what it issues (default: none).", 0 },
 	{ "issue", cmd_issue, acc_issue,
 	  "issue --ca CA --profile P --csr FILE [--out FILE] [--subject DN] [--san LIST] [--days N]\n"
 	  "issue --ca CA --profile P --batch DIR|LIST --out-dir DIR [--threads N]\n"

@@ -71,7 +71,7 @@ typedef struct gp_ca_params {
 	const char *actor;         /* for the audit log; NULL: "ca-tool" */
 	const char *base_url;      /* where this CA publishes (CRL DP, AIA of what it
 	                            * issues); NULL: none ([ca.NAME] base_url may set it) */
-	const char *policy;        /* policy OID of what it issues; NULL: a new 2.25 OID */
+	const char *policy;        /* policy OID of what it issues; NULL: none */
 } gp_ca_params;
 #define GP_CA_PARAMS_INIT { sizeof(gp_ca_params), NULL, NULL, NULL, (gp_key_type)0, NULL, NULL, \
 	0, NULL, 0, NULL, 0, NULL, NULL, NULL }
