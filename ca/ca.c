@@ -82,9 +82,9 @@ gp_ctx_locate(char **home_out, char **store_uri, const char *config_path, const 
 /* Every section a govpki program reads, so that a misspelt one ([rа],
  * [profiles.x]) is an error naming its line instead of being ignored; each
  * section's keys are checked by its reader.  [acme] is read by ra-server's
- * ACME service, [daemon] by every daemon (tools/daemon_log.c). */
+ * ACME service, [est] by its EST service, [daemon] by every daemon (tools/daemon_log.c). */
 static const char *const known_sections[] = {
-	"govpki", "crl", "pkcs11", "ca.*", "profile.*", "ra", "ocsp", "acme", "daemon", NULL
+	"govpki", "crl", "pkcs11", "ca.*", "profile.*", "ra", "ocsp", "acme", "est", "daemon", NULL
 };
 
 /* [crl] delta_url may name the CA once, as %s, and holds no other %. */

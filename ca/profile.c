@@ -314,6 +314,8 @@ profile_new(gp_profile **out, const gp_profile *base, const char *name)
 		p->approvals = base->approvals;
 		p->acme = base->acme;
 		p->acme_officer = base->acme_officer;
+		p->est = base->est;
+		p->est_officer = base->est_officer;
 		if ((r = objs_dup(&p->eku, base->eku)) != 0 ||
 		    (r = objs_dup(&p->policies, base->policies)) != 0 ||
 		    (r = strv_dup(&p->subj_required, base->subj_required)) != 0 ||
@@ -671,6 +673,9 @@ builtin_make(gp_profile **out, const struct builtin *b)
 	/* ACME orders are issued once validated for TLS servers, and wait
 	 * for an officer in every other profile */
 	p->acme_officer = strcmp(b->name, "tls-server") != 0;
+	/* EST is off; once on, enrolments wait for an officer unless
+	 * est_approval = auto says otherwise */
+	p->est_officer = 1;
 	strv_free(p->subj_required);
 	p->subj_required = NULL;
 	strv_free(p->subj_allowed);
@@ -741,7 +746,8 @@ static const char *const profile_keys[] = {
 	"key_usage", "ext_key_usage", "ext_key_usage_critical",
 	"subject_required", "subject_allowed", "subject_forbidden",
 	"san_types", "san_required", "policies", "crl_url", "ocsp_url",
-	"ca_issuers_url", "ocsp_nocheck", "approvals", "acme", "acme_approval", NULL
+	"ca_issuers_url", "ocsp_nocheck", "approvals", "acme", "acme_approval",
+	"est", "est_approval", NULL
 };
 
 /* The configured sections, resolved in inheritance order. */
@@ -1043,6 +1049,25 @@ load_section(struct loader *ld, size_t idx)
 			goto out;
 		}
 	}
+	if ((r = gp_config_bool(&p->est, cfg, section, "est", p->est)) != 0)
+		goto out;
+	if ((v = gp_config_str(cfg, section, "est_approval", NULL)) != NULL) {
+		if (strcmp(v, "auto") == 0)
+			p->est_officer = 0;
+		else if (strcmp(v, "officer") == 0)
+			p->est_officer = 1;
+		else {
+			r = gp_err(GP_E_CONFIG, "%s: must be auto or officer, not '%s'",
+			    CTX("est_approval"), v);
+			goto out;
+		}
+	}
+	if (p->is_ca && p->est && !p->est_officer) {
+		/* a CA certificate is never issued without dual control */
+		r = gp_err(GP_E_CONFIG, "%s: a CA profile (ca = yes) cannot be issued over EST "
+		    "without officers (est_approval = officer)", CTX("est_approval"));
+		goto out;
+	}
 #undef CTX
 	snprintf(ctx, sizeof(ctx), "%s: [%s]", gp_config_path(cfg), section);
 	if ((r = profile_validate(p, ctx)) != 0)
@@ -1290,6 +1315,8 @@ gp_profile_settings(const gp_profile *p,
 	EMIT_NUM("approvals", p->approvals);
 	EMIT_BOOL("acme", p->acme);
 	EMIT_STR("acme_approval", p->acme_officer ? "officer" : "auto");
+	EMIT_BOOL("est", p->est);
+	EMIT_STR("est_approval", p->est_officer ? "officer" : "auto");
 #undef EMIT_BOOL
 #undef EMIT_NUM
 #undef EMIT_STR
@@ -1327,6 +1354,14 @@ gp_profile_acme(const gp_profile *p, int *officer)
 	if (officer != NULL)
 		*officer = p != NULL ? p->acme_officer : 1;
 	return p != NULL ? p->acme : 0;
+}
+
+int
+gp_profile_est(const gp_profile *p, int *officer)
+{
+	if (officer != NULL)
+		*officer = p != NULL ? p->est_officer : 1;
+	return p != NULL ? p->est : 0;
 }
 
 int

@@ -34,6 +34,8 @@ struct gp_profile {
 	int approvals;             /* RA dual control: distinct approving officers */
 	int acme;                  /* served by ra-server's ACME directory (docs/acme.md) */
 	int acme_officer;          /* ACME orders wait for an officer (acme_approval = officer) */
+	int est;                   /* served by ra-server's EST service (docs/enrolment.md) */
+	int est_officer;           /* EST enrolments wait for an officer (est_approval = officer) */
 	char *source;              /* "built-in", or "FILE:LINE" of its section */
 };
 

@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 
 #include "acme.h"
+#include "est.h"
 #include "ra_server.h"
 
 const double ra_buckets[NBUCKETS] = {
@@ -396,8 +397,8 @@ rate_limited(hresp *rs, double retry)
 
 /* ------------------------------------------------------ authentication */
 
-static const gnutls_datum_t *
-peer_certs(struct MHD_Connection *conn, unsigned *n)
+const gnutls_datum_t *
+ra_peer_certs(struct MHD_Connection *conn, unsigned *n)
 {
 	const union MHD_ConnectionInfo *ci;
 
@@ -412,8 +413,8 @@ peer_certs(struct MHD_Connection *conn, unsigned *n)
  * name for the limits: the address, an IPv6 client by its /64 (RFC 4291
  * §2.5.4: the prefix a site or a host gets, all of whose addresses it can
  * use at will). */
-static void
-client_addr(struct MHD_Connection *conn, char *addr, size_t alen, char *key, size_t klen)
+void
+ra_client_addr(struct MHD_Connection *conn, char *addr, size_t alen, char *key, size_t klen)
 {
 	const union MHD_ConnectionInfo *ci;
 	struct in6_addr a6;
@@ -596,6 +597,14 @@ authenticate(worker *w, hreq *rq, hresp *rs)
 			audit_refusal(rq->client, who, why);
 			return problem(rs, 401, "invalid-token", "Authentication failed", "%s", why), -1;
 		}
+		if (strncmp(t->name, "est@", 4) == 0) {
+			/* an EST enrolment secret (ra/est.c) is not an API token */
+			snprintf(who, sizeof(who), "addr:%s", rq->addr);
+			audit_refusal(rq->client, who, "an EST enrolment secret used as API token");
+			gp_ra_token_free(t);
+			return problem(rs, 401, "invalid-token", "Authentication failed",
+			    "an EST enrolment secret is not an API token"), -1;
+		}
 		rq->who.role = ROLE_APPLICANT;
 		rq->who.token = t;
 		if (gp_ra_principal_token(&rq->who.p, t) != 0)
@@ -603,7 +612,7 @@ authenticate(worker *w, hreq *rq, hresp *rs)
 		snprintf(rq->who.name, sizeof(rq->who.name), "%s", gp_ra_principal_name(rq->who.p));
 		return 0;
 	}
-	peers = peer_certs(rq->conn, &n);
+	peers = ra_peer_certs(rq->conn, &n);
 	if (peers != NULL && n > 0) {
 		STACK_OF(X509) *chain = sk_X509_new_null();
 		X509 *leaf = NULL;
@@ -699,6 +708,11 @@ handle(worker *w, hreq *rq, hresp *rs)
 		acme_handle(w, rq, rs);
 		return;
 	}
+	if (est_path(rq->url)) {
+		/* RFC 7030: HTTP Basic or the client certificate, text errors (ra/est.c) */
+		est_handle(w, rq, rs);
+		return;
+	}
 	rq->ep = ra_route(rq->method, rq->url, rq->param, sizeof(rq->param), &path_ok, allow,
 	    sizeof(allow));
 	if (rq->ep < 0) {
@@ -719,7 +733,7 @@ handle(worker *w, hreq *rq, hresp *rs)
 	}
 	/* before authentication the client is its address; once verified,
 	 * its principal (rate_slot) */
-	client_addr(rq->conn, rq->addr, sizeof(rq->addr), rq->client, sizeof(rq->client));
+	ra_client_addr(rq->conn, rq->addr, sizeof(rq->addr), rq->client, sizeof(rq->client));
 	if (!rate_take(rq->client, &retry)) {
 		rate_limited(rs, retry);
 		return;
@@ -806,7 +820,7 @@ send_resp(hreq *rq, hresp *rs)
 		snprintf(ra, sizeof(ra), "%d", 1);
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
 	}
-	if (rs->status == 401)
+	if (rs->status == 401 && (rs->headers == NULL || strstr(rs->headers, "WWW-Authenticate:") == NULL))
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"govpki-ra\"");
 	for (char *h = rs->headers, *nl, *colon; h != NULL && *h; h = nl + 1) {
 		if ((nl = strchr(h, '\n')) == NULL || (colon = strchr(h, ':')) == NULL || colon > nl)

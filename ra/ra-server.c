@@ -19,6 +19,7 @@
 #include <gnutls/gnutls.h>
 
 #include "acme.h"
+#include "est.h"
 #include "daemon.h"
 #include "daemon_log.h"
 #include "ra_server.h"
@@ -382,7 +383,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "ra-server: cannot start the writer thread\n");
 		goto out;
 	}
-	if (acme_start(&srv, ctx0) != 0)
+	if (acme_start(&srv, ctx0) != 0 || est_start(&srv, ctx0) != 0)
 		goto out;
 
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
@@ -474,6 +475,7 @@ out:
 	/* the handlers and the ACME validations are done: the refusals counted
 	 * go into the audit, the writer commits what is queued and ends */
 	acme_stop();
+	est_stop();
 	if (srv.writer_running)
 		ra_refusals_flush(1);
 	ra_writer_stop(&srv);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <gnutls/gnutls.h>
 #include <jansson.h>
 #include <microhttpd.h>
 
@@ -189,6 +190,11 @@ void ra_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 /* Writes the summaries of refused logins whose interval ended (all: every
  * one counted so far, at stop).  Needs the writer thread. */
 void ra_refusals_flush(int all);
+/* The certificates the TLS client sent (the leaf first; borrowed from the
+ * session), or NULL with *n 0. */
+const gnutls_datum_t *ra_peer_certs(struct MHD_Connection *conn, unsigned *n);
+/* The client's address for the audit and its name for the limits. */
+void ra_client_addr(struct MHD_Connection *conn, char *addr, size_t alen, char *key, size_t klen);
 /* Fills rs with an application/problem+json body (RFC 9457): slug is the
  * stable last part of the type URI.  Returns 0 so handlers can `return`. */
 int problem(hresp *rs, unsigned status, const char *slug, const char *title,

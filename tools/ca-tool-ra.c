@@ -1,4 +1,4 @@
-/* tools/ca-tool-ra.c: ca-tool's RA commands: officer add|list|disable|enable, token create|list|revoke */
+/* tools/ca-tool-ra.c: ca-tool's RA commands: officer add|list|disable|enable, token create|list|revoke, est secret */
 #include "config.h"
 
 #include <getopt.h>
@@ -14,13 +14,14 @@
 #include "ca-tool.h"
 #include "cli.h"
 
-enum { R_NAME = 300, R_ROLE, R_CERT, R_PROFILES, R_DAYS, R_ID, R_ACTOR, R_HELP };
+enum { R_NAME = 300, R_ROLE, R_CERT, R_PROFILES, R_PROFILE, R_DAYS, R_ID, R_ACTOR, R_HELP };
 
 static const struct option ra_opts[] = {
 	{ "name", required_argument, NULL, R_NAME },
 	{ "role", required_argument, NULL, R_ROLE },
 	{ "cert", required_argument, NULL, R_CERT },
 	{ "profiles", required_argument, NULL, R_PROFILES },
+	{ "profile", required_argument, NULL, R_PROFILE },
 	{ "days", required_argument, NULL, R_DAYS },
 	{ "id", required_argument, NULL, R_ID },
 	{ "actor", required_argument, NULL, R_ACTOR },
@@ -29,7 +30,7 @@ static const struct option ra_opts[] = {
 };
 
 typedef struct ra_args {
-	const char *sub, *name, *role, *cert, *profiles, *actor;
+	const char *sub, *name, *role, *cert, *profiles, *profile, *actor;
 	long days, id;
 	int has_id;
 } ra_args;
@@ -47,6 +48,14 @@ static const char token_usage[] =
 	"  API tokens for applications (role applicant): 256 random bits, printed once by\n"
 	"  create, stored only as a SHA-256 hash, limited to the profiles, expiring after\n"
 	"  N days (default 365).";
+static const char est_usage[] =
+	"est secret create --profile P [--name NAME] [--days N] [--actor WHO]\n"
+	"est secret list\n"
+	"est secret revoke --id ID\n"
+	"  Enrolment secrets for EST clients (RFC 7030, HTTP Basic as user NAME, default\n"
+	"  the profile): 256 random bits, printed once by create, stored only as a\n"
+	"  SHA-256 hash, good for profile P only, expiring after N days (default 365).\n"
+	"  They are RA tokens named est@NAME, which the REST API does not take.";
 
 /* Parses options from argv[optind] up to the first word that is not one.
  * Returns 0, -1 after --help (printed), or an exit code. */
@@ -63,6 +72,7 @@ parse_options(ra_args *a, int argc, char **argv, const char *usage)
 		case R_ROLE: a->role = optarg; break;
 		case R_CERT: a->cert = optarg; break;
 		case R_PROFILES: a->profiles = optarg; break;
+		case R_PROFILE: a->profile = optarg; break;
 		case R_ACTOR: a->actor = optarg; break;
 		case R_DAYS:
 			if ((r = ct_parse_long(&a->days, optarg, "--days", 1, 3650)) != 0)
@@ -305,8 +315,91 @@ out:
 	return r;
 }
 
+#define EST_SECRET_PREFIX "est@"
+
+static int
+print_secret(void *arg, const gp_ra_token *tk)
+{
+	return strncmp(tk->name, EST_SECRET_PREFIX, strlen(EST_SECRET_PREFIX)) == 0 ?
+	    print_token(arg, tk) : 0;
+}
+
+/* est secret create|list|revoke: RA tokens named est@NAME for one profile,
+ * which ra-server's EST service takes as HTTP Basic NAME:SECRET. */
+static int
+cmd_est(opts *o, int argc, char **argv)
+{
+	gp_ctx *ctx = NULL;
+	gp_ra *ra = NULL;
+	ra_args a;
+	list_out l = { o->json, NULL };
+	char *tok = NULL, name[GP_RA_MAX_NAME + 1];
+	int64_t id;
+	int r;
+
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		cli_print_usage(stdout, est_usage);
+		return 0;
+	}
+	if (argc < 2 || strcmp(argv[1], "secret") != 0)
+		return cli_usage_error("est: which one? (usage: ca-tool est --help)");
+	optind = 1;
+	if ((r = parse(&a, argc - 1, argv + 1, est_usage)) != 0)
+		return r < 0 ? 0 : r;
+	if (strcmp(a.sub, "create") == 0) {
+		if (a.profile == NULL)
+			return cli_usage_error("est secret create needs --profile");
+		if (strlen(a.name ? a.name : a.profile) + strlen(EST_SECRET_PREFIX) > GP_RA_MAX_NAME)
+			return cli_usage_error("est secret create: --name is too long");
+		snprintf(name, sizeof(name), EST_SECRET_PREFIX "%s", a.name ? a.name : a.profile);
+		if ((r = open_ra(&ctx, &ra, o, 0)) != 0)
+			goto out;
+		if ((r = gp_ra_token_create(ra, &tok, &id, name, a.profile,
+		    (int64_t)time(NULL) + a.days * 86400, a.actor)) != 0) {
+			r = cli_fail(r, "est secret create");
+			goto out;
+		}
+		/* the secret is shown this once; only its hash is kept */
+		if (o->json)
+			ct_print_json(json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id, "user",
+			    name + strlen(EST_SECRET_PREFIX), "profile", a.profile, "secret", tok));
+		else
+			printf("%s\n", tok);
+		fprintf(stderr, "ca-tool: EST secret %lld for user %s (profile %s) created; it is "
+		    "shown only now\n", (long long)id, name + strlen(EST_SECRET_PREFIX), a.profile);
+	} else if (strcmp(a.sub, "list") == 0) {
+		if ((r = open_ra(&ctx, &ra, o, 1)) != 0)
+			goto out;
+		l.arr = json_array();
+		if ((r = list_end(&l, gp_ra_token_list(ra, print_secret, &l), "est secret list")) != 0)
+			goto out;
+	} else if (strcmp(a.sub, "revoke") == 0) {
+		if (!a.has_id)
+			return cli_usage_error("est secret revoke needs --id");
+		if ((r = open_ra(&ctx, &ra, o, 0)) != 0)
+			goto out;
+		if ((r = gp_ra_token_revoke(ra, a.id, a.actor)) != 0) {
+			r = cli_fail(r, "est secret revoke");
+			goto out;
+		}
+		if (!o->json)
+			printf("EST secret %ld revoked\n", a.id);
+	} else {
+		return cli_usage_error("est secret: unknown sub-command '%s' (create, list, revoke)", a.sub);
+	}
+	r = 0;
+out:
+	if (tok != NULL)
+		gp_pass_free(tok, strlen(tok));
+	json_decref(l.arr);
+	gp_ra_free(ra);
+	gp_ctx_free(ctx);
+	return r;
+}
+
 const command ca_tool_ra_commands[] = {
 	{ "officer", cmd_officer, NULL, officer_usage, 1 },
 	{ "token", cmd_token, NULL, token_usage, 1 },
+	{ "est", cmd_est, NULL, est_usage, 1 },
 	{ NULL, NULL, NULL, NULL, 0 }
 };

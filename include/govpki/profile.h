@@ -56,6 +56,11 @@ GP_EXPORT int gp_profile_approvals(const gp_profile *p);
  * officer's approval (acme_approval = officer), 0 when they are issued
  * once validated (auto). */
 GP_EXPORT int gp_profile_acme(const gp_profile *p, int *officer);
+/* 1 when ra-server serves the profile over EST (RFC 7030; [profile.NAME]
+ * est = yes); *officer (may be NULL) is 1 when its enrolments wait for an
+ * officer's approval (est_approval = officer), 0 when they are issued at
+ * once (auto). */
+GP_EXPORT int gp_profile_est(const gp_profile *p, int *officer);
 /* 1 when the profile allows subjectAltNames of type gen_type (GEN_DNS,
  * GEN_IPADD, ... of openssl/x509v3.h). */
 GP_EXPORT int gp_profile_san_allowed(const gp_profile *p, int gen_type);
