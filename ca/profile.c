@@ -804,6 +804,24 @@ key_ctx(char *buf, size_t size, const gp_config *cfg, const char *section,
 		    section);
 }
 
+/* A protocol's approval key (acme_approval, est_approval): auto (*officer
+ * 0) or officer (1); absent leaves *officer as it is. */
+static int
+parse_approval(int *officer, const gp_config *cfg, const char *section, const char *key)
+{
+	const char *v = gp_config_str(cfg, section, key, NULL);
+	char ctx[512];
+
+	if (v == NULL)
+		return 0;
+	if (strcmp(v, "auto") == 0 || strcmp(v, "officer") == 0) {
+		*officer = strcmp(v, "officer") == 0;
+		return 0;
+	}
+	key_ctx(ctx, sizeof(ctx), cfg, section, key);
+	return gp_err(GP_E_CONFIG, "%s: must be auto or officer, not '%s'", ctx, v);
+}
+
 static int resolve(struct loader *ld, size_t i);
 
 /* Edit distance of a and b (each at most 64 characters, as profile names
@@ -1038,30 +1056,10 @@ load_section(struct loader *ld, size_t idx)
 	}
 	if ((r = gp_config_bool(&p->acme, cfg, section, "acme", p->acme)) != 0)
 		goto out;
-	if ((v = gp_config_str(cfg, section, "acme_approval", NULL)) != NULL) {
-		if (strcmp(v, "auto") == 0)
-			p->acme_officer = 0;
-		else if (strcmp(v, "officer") == 0)
-			p->acme_officer = 1;
-		else {
-			r = gp_err(GP_E_CONFIG, "%s: must be auto or officer, not '%s'",
-			    CTX("acme_approval"), v);
-			goto out;
-		}
-	}
-	if ((r = gp_config_bool(&p->est, cfg, section, "est", p->est)) != 0)
+	if ((r = parse_approval(&p->acme_officer, cfg, section, "acme_approval")) != 0 ||
+	    (r = gp_config_bool(&p->est, cfg, section, "est", p->est)) != 0 ||
+	    (r = parse_approval(&p->est_officer, cfg, section, "est_approval")) != 0)
 		goto out;
-	if ((v = gp_config_str(cfg, section, "est_approval", NULL)) != NULL) {
-		if (strcmp(v, "auto") == 0)
-			p->est_officer = 0;
-		else if (strcmp(v, "officer") == 0)
-			p->est_officer = 1;
-		else {
-			r = gp_err(GP_E_CONFIG, "%s: must be auto or officer, not '%s'",
-			    CTX("est_approval"), v);
-			goto out;
-		}
-	}
 	if (p->is_ca && p->est && !p->est_officer) {
 		/* a CA certificate is never issued without dual control */
 		r = gp_err(GP_E_CONFIG, "%s: a CA profile (ca = yes) cannot be issued over EST "

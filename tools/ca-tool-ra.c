@@ -254,56 +254,82 @@ out:
 	return r;
 }
 
+#define EST_SECRET_PREFIX "est@"
+
 static int
-cmd_token(opts *o, int argc, char **argv)
+print_secret(void *arg, const gp_ra_token *tk)
 {
+	return strncmp(tk->name, EST_SECRET_PREFIX, strlen(EST_SECRET_PREFIX)) == 0 ?
+	    print_token(arg, tk) : 0;
+}
+
+/* token create|list|revoke, and (est) est secret create|list|revoke: RA
+ * tokens named est@USER for one profile, which ra-server's EST service
+ * takes as HTTP Basic USER:SECRET. */
+static int
+run_tokens(opts *o, const ra_args *a, int est)
+{
+	const char *what = est ? "est secret" : "token";
 	gp_ctx *ctx = NULL;
 	gp_ra *ra = NULL;
-	ra_args a;
 	list_out l = { o->json, NULL };
-	char *tok = NULL;
+	char *tok = NULL, name[GP_RA_MAX_NAME + 1], cmd[32];
+	const char *profiles;
 	int64_t id;
 	int r;
 
-	if ((r = parse(&a, argc, argv, token_usage)) != 0)
-		return r < 0 ? 0 : r;
-	if (strcmp(a.sub, "create") == 0) {
-		if (a.name == NULL)
+	snprintf(cmd, sizeof(cmd), "%s %s", what, a->sub);
+	if (strcmp(a->sub, "create") == 0) {
+		if (est && a->profile == NULL)
+			return cli_usage_error("est secret create needs --profile");
+		if (!est && a->name == NULL)
 			return cli_usage_error("token create needs --name");
+		/* --profile (est's option) was taken as short for --profiles before */
+		profiles = est ? a->profile : a->profiles ? a->profiles : a->profile ? a->profile : "*";
+		if (est && strlen(a->name ? a->name : a->profile) + strlen(EST_SECRET_PREFIX) >
+		    GP_RA_MAX_NAME)
+			return cli_usage_error("%s: --name is too long", cmd);
+		snprintf(name, sizeof(name), "%s%s", est ? EST_SECRET_PREFIX : "",
+		    a->name ? a->name : a->profile);
 		if ((r = open_ra(&ctx, &ra, o, 0)) != 0)
 			goto out;
-		if ((r = gp_ra_token_create(ra, &tok, &id, a.name, a.profiles ? a.profiles : "*",
-		    (int64_t)time(NULL) + a.days * 86400, a.actor)) != 0) {
-			r = cli_fail(r, "token create");
+		if ((r = gp_ra_token_create(ra, &tok, &id, name, profiles,
+		    (int64_t)time(NULL) + a->days * 86400, a->actor)) != 0) {
+			r = cli_fail(r, cmd);
 			goto out;
 		}
 		/* the token is shown this once; only its hash is kept */
-		if (o->json)
-			ct_print_json(json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "name", a.name,
+		if (o->json && est)
+			ct_print_json(json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id, "user",
+			    name + strlen(EST_SECRET_PREFIX), "profile", profiles, "secret", tok));
+		else if (o->json)
+			ct_print_json(json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "name", name,
 			    "token", tok));
 		else
 			printf("%s\n", tok);
-		fprintf(stderr, "ca-tool: token %lld (%s) created; it is shown only now\n",
-		    (long long)id, a.name);
-	} else if (strcmp(a.sub, "list") == 0) {
+		fprintf(stderr, "ca-tool: %s %lld (%s) created; it is shown only now\n", what,
+		    (long long)id, name);
+	} else if (strcmp(a->sub, "list") == 0) {
 		if ((r = open_ra(&ctx, &ra, o, 1)) != 0)
 			goto out;
 		l.arr = json_array();
-		if ((r = list_end(&l, gp_ra_token_list(ra, print_token, &l), "token list")) != 0)
+		if ((r = list_end(&l, gp_ra_token_list(ra, est ? print_secret : print_token, &l),
+		    cmd)) != 0)
 			goto out;
-	} else if (strcmp(a.sub, "revoke") == 0) {
-		if (!a.has_id)
-			return cli_usage_error("token revoke needs --id");
+	} else if (strcmp(a->sub, "revoke") == 0) {
+		if (!a->has_id)
+			return cli_usage_error("%s needs --id", cmd);
 		if ((r = open_ra(&ctx, &ra, o, 0)) != 0)
 			goto out;
-		if ((r = gp_ra_token_revoke(ra, a.id, a.actor)) != 0) {
-			r = cli_fail(r, "token revoke");
+		if ((r = gp_ra_token_revoke(ra, a->id, a->actor)) != 0) {
+			r = cli_fail(r, cmd);
 			goto out;
 		}
 		if (!o->json)
-			printf("token %ld revoked\n", a.id);
+			printf("%s %ld revoked\n", what, a->id);
 	} else {
-		return cli_usage_error("token: unknown sub-command '%s' (create, list, revoke)", a.sub);
+		return cli_usage_error("%s: unknown sub-command '%s' (create, list, revoke)", what,
+		    a->sub);
 	}
 	r = 0;
 out:
@@ -315,26 +341,21 @@ out:
 	return r;
 }
 
-#define EST_SECRET_PREFIX "est@"
-
 static int
-print_secret(void *arg, const gp_ra_token *tk)
+cmd_token(opts *o, int argc, char **argv)
 {
-	return strncmp(tk->name, EST_SECRET_PREFIX, strlen(EST_SECRET_PREFIX)) == 0 ?
-	    print_token(arg, tk) : 0;
+	ra_args a;
+	int r;
+
+	if ((r = parse(&a, argc, argv, token_usage)) != 0)
+		return r < 0 ? 0 : r;
+	return run_tokens(o, &a, 0);
 }
 
-/* est secret create|list|revoke: RA tokens named est@NAME for one profile,
- * which ra-server's EST service takes as HTTP Basic NAME:SECRET. */
 static int
 cmd_est(opts *o, int argc, char **argv)
 {
-	gp_ctx *ctx = NULL;
-	gp_ra *ra = NULL;
 	ra_args a;
-	list_out l = { o->json, NULL };
-	char *tok = NULL, name[GP_RA_MAX_NAME + 1];
-	int64_t id;
 	int r;
 
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
@@ -346,55 +367,7 @@ cmd_est(opts *o, int argc, char **argv)
 	optind = 1;
 	if ((r = parse(&a, argc - 1, argv + 1, est_usage)) != 0)
 		return r < 0 ? 0 : r;
-	if (strcmp(a.sub, "create") == 0) {
-		if (a.profile == NULL)
-			return cli_usage_error("est secret create needs --profile");
-		if (strlen(a.name ? a.name : a.profile) + strlen(EST_SECRET_PREFIX) > GP_RA_MAX_NAME)
-			return cli_usage_error("est secret create: --name is too long");
-		snprintf(name, sizeof(name), EST_SECRET_PREFIX "%s", a.name ? a.name : a.profile);
-		if ((r = open_ra(&ctx, &ra, o, 0)) != 0)
-			goto out;
-		if ((r = gp_ra_token_create(ra, &tok, &id, name, a.profile,
-		    (int64_t)time(NULL) + a.days * 86400, a.actor)) != 0) {
-			r = cli_fail(r, "est secret create");
-			goto out;
-		}
-		/* the secret is shown this once; only its hash is kept */
-		if (o->json)
-			ct_print_json(json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id, "user",
-			    name + strlen(EST_SECRET_PREFIX), "profile", a.profile, "secret", tok));
-		else
-			printf("%s\n", tok);
-		fprintf(stderr, "ca-tool: EST secret %lld for user %s (profile %s) created; it is "
-		    "shown only now\n", (long long)id, name + strlen(EST_SECRET_PREFIX), a.profile);
-	} else if (strcmp(a.sub, "list") == 0) {
-		if ((r = open_ra(&ctx, &ra, o, 1)) != 0)
-			goto out;
-		l.arr = json_array();
-		if ((r = list_end(&l, gp_ra_token_list(ra, print_secret, &l), "est secret list")) != 0)
-			goto out;
-	} else if (strcmp(a.sub, "revoke") == 0) {
-		if (!a.has_id)
-			return cli_usage_error("est secret revoke needs --id");
-		if ((r = open_ra(&ctx, &ra, o, 0)) != 0)
-			goto out;
-		if ((r = gp_ra_token_revoke(ra, a.id, a.actor)) != 0) {
-			r = cli_fail(r, "est secret revoke");
-			goto out;
-		}
-		if (!o->json)
-			printf("EST secret %ld revoked\n", a.id);
-	} else {
-		return cli_usage_error("est secret: unknown sub-command '%s' (create, list, revoke)", a.sub);
-	}
-	r = 0;
-out:
-	if (tok != NULL)
-		gp_pass_free(tok, strlen(tok));
-	json_decref(l.arr);
-	gp_ra_free(ra);
-	gp_ctx_free(ctx);
-	return r;
+	return run_tokens(o, &a, 1);
 }
 
 const command ca_tool_ra_commands[] = {

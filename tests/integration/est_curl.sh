@@ -69,6 +69,7 @@ openssl base64 -d -in "$T/body" | openssl cms -cmsout -inform DER -print > "$T/p
 grep -A1 "signerInfos:" "$T/p7.txt" > "$T/signers"
 grep -q "<EMPTY>" "$T/signers" && ok "... certs-only: no signer" || not_ok "... has signers: $(cat "$T/signers")"
 check "cacerts under the profile's label: 200" 200 "$(est "$EST/est-officer/cacerts")"
+check "csrattrs (§4.5): 204, nothing asked beyond the profile" 204 "$(est "$EST/csrattrs")"
 
 # --- simpleenroll with an enrolment secret (§4.2.1, HTTP Basic)
 SECRET=$(ct --config "$CONF" est secret create --profile est-auto --name dev1 2>/dev/null)
@@ -186,13 +187,7 @@ bad "an oversize body" 413 -u "dev1:$SECRET" "${P10[@]}" --data-binary @"$T/big"
 bad "GET simpleenroll" 405 -u "dev1:$SECRET" "$EST/simpleenroll"
 bad "an EST secret on the REST API" 401 -H "Authorization: Bearer $SECRET" "$URL/api/v1/requests"
 # an expired certificate of our CA (openssl ca backdates it)
-mkdir -p "$D/oca/new"; : > "$D/oca/index.txt"
-printf '[ca]\ndefault_ca=c\n[c]\ndatabase=%s\nnew_certs_dir=%s\nrand_serial=yes\ndefault_md=sha256\npolicy=p\nx509_extensions=x\n[p]\ncommonName=supplied\n[x]\nextendedKeyUsage=clientAuth\n' \
-	"$D/oca/index.txt" "$D/oca/new" > "$D/oca/ca.cnf"
-openssl x509 -in "$D/chain.pem" -out "$D/issuing.pem"
-openssl ca -batch -config "$D/oca/ca.cnf" -cert "$D/issuing.pem" -keyfile "$GOVPKI_HOME/keys/issuing.key" \
-	-passin "pass:$GOVPKI_PASSPHRASE" -in "$D/dev1b.csr" -startdate 20200101000000Z -enddate 20200201000000Z \
-	-out "$D/old.crt" -notext 2>/dev/null
+backdated "$D/dev1b.csr" "$D/old.crt"
 bad "an expired client certificate" 401 --cert "$D/old.crt" --key "$D/dev1b.key" "${P10[@]}" --data-binary @"$D/dev1b.b64" "$EST/simpleenroll"
 grep -q "expired" "$T/body" && ok "... saying expired" || { not_ok "... body"; show 3 "$T/body"; }
 ct revoke --ca issuing --serial "$(serial_of "$D/dev1b.crt")" --reason keyCompromise > /dev/null
@@ -219,4 +214,14 @@ grep -q "^est.simpleenroll .*result=issued serial=" "$T/audit" && ok "... an iss
 grep -q "^est.simplereenroll .*result=issued" "$T/audit" && ok "... a re-enrolment" || not_ok "... no re-enrolment"
 grep -q "^est.cacerts .*status=200" "$T/audit" && ok "... cacerts" || not_ok "... no cacerts"
 expect "audit chain verifies" ct audit verify
+
+# --- the configuration: est_approval's values, no CA profile without officers, [est]'s keys
+printf '[profile.x]\ninherit = device\nest = yes\nest_approval = sometimes\n' > "$T/bad1.cnf"
+expect_fail "est_approval is auto or officer" 4 "est_approval in \[profile.x\]: must be auto or officer" ct config check "$T/bad1.cnf"
+printf '[profile.y]\ninherit = sub-ca\nest = yes\nest_approval = auto\n' > "$T/bad2.cnf"
+expect_fail "a CA profile is not issued over EST without officers" 4 "cannot be issued over EST without officers" ct config check "$T/bad2.cnf"
+{ cat "$CONF"; echo "retry_afterr = 5"; } > "$T/bad3.cnf"
+rc=0; "$RA_SERVER" --config "$T/bad3.cnf" --listen 127.0.0.1:0 2> "$T/bad3.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "unknown key 'retry_afterr' in \[est\]" "$T/bad3.err" && ok "ra-server refuses an unknown [est] key (exit 1)" ||
+	{ not_ok "ra-server and an unknown [est] key (exit $rc)"; show 3 "$T/bad3.err"; }
 finish

@@ -215,13 +215,7 @@ ct revoke --ca issuing --serial "$bsn" --reason keyCompromise >/dev/null
 check "revoked officer is refused at once" 401 "$(api bob GET /api/v1/requests)"
 json_matches "j['detail']" revoked && ok "... saying revoked" || not_ok "... saying revoked"
 # an expired certificate from the issuing CA (openssl ca backdates it)
-mkdir -p "$D/oca/new"; : > "$D/oca/index.txt"
-printf '[ca]\ndefault_ca=c\n[c]\ndatabase=%s\nnew_certs_dir=%s\nrand_serial=yes\ndefault_md=sha256\npolicy=p\nx509_extensions=x\n[p]\ncommonName=supplied\n[x]\nextendedKeyUsage=clientAuth\n' \
-	"$D/oca/index.txt" "$D/oca/new" > "$D/oca/ca.cnf"
-openssl x509 -in "$D/api-chain.pem" -out "$D/issuing.pem"
-openssl ca -batch -config "$D/oca/ca.cnf" -cert "$D/issuing.pem" -keyfile "$GOVPKI_HOME/keys/issuing.key" \
-	-passin "pass:$GOVPKI_PASSPHRASE" -in "$D/eve.csr" -startdate 20200101000000Z -enddate 20200201000000Z \
-	-out "$D/old.crt" -notext 2>/dev/null
+backdated "$D/eve.csr" "$D/old.crt"
 cp "$D/eve.key" "$D/old.key"
 check "expired officer certificate is 401" 401 "$(api old GET /api/v1/requests)"
 json_matches "j['detail']" expired && ok "... saying expired" || not_ok "... saying expired ($(json "j['detail']"))"

@@ -118,3 +118,16 @@ csr_json() {
 	LAST_KEY="$D/k$n.key"
 	python3 -c "import json,sys; print(json.dumps({'csr': open('$D/k$n.csr').read(), 'profile': '${4:-tls-server}', 'contact': {'name': 'Zhang San', 'email': 'zs@example.gov.cn'}}))"
 }
+
+# backdated CSR OUT: a clientAuth certificate for CSR signed with the issuing
+# CA's key, valid only in January 2020 (openssl ca backdates it; it is not in
+# the store)
+backdated() {
+	mkdir -p "$D/oca/new"; : > "$D/oca/index.txt"
+	printf '[ca]\ndefault_ca=c\n[c]\ndatabase=%s\nnew_certs_dir=%s\nrand_serial=yes\ndefault_md=sha256\npolicy=p\nx509_extensions=x\n[p]\ncommonName=supplied\n[x]\nextendedKeyUsage=clientAuth\n' \
+		"$D/oca/index.txt" "$D/oca/new" > "$D/oca/ca.cnf"
+	openssl x509 -in "$D/chain.pem" -out "$D/issuing.pem"
+	openssl ca -batch -config "$D/oca/ca.cnf" -cert "$D/issuing.pem" -keyfile "$GOVPKI_HOME/keys/issuing.key" \
+		-passin "pass:$GOVPKI_PASSPHRASE" -in "$1" -startdate 20200101000000Z -enddate 20200201000000Z \
+		-out "$2" -notext 2>/dev/null
+}
