@@ -29,7 +29,8 @@ show() {
 	local n=$1 f; shift
 	local -a fs=()
 	for f; do [ -r "$f" ] && fs+=("$f"); done
-	[ ${#fs[@]} -eq 0 ] || sed -n "1,${n}s/^/#   /p" "${fs[@]}"
+	# awk ends every line, so that a "not ok" printed next starts a line
+	[ ${#fs[@]} -eq 0 ] || awk -v n="$n" 'FNR <= n { print "#   " $0 }' "${fs[@]}"
 }
 not_ok() { checks=$((checks + 1)); fails=$((fails + 1)); echo "not ok $checks - $*"; }
 
