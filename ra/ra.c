@@ -641,12 +641,15 @@ gp_ra_approval_grouped(const gp_ra_approval *a)
 
 /* Builds and signs the certificate of an issue request (no store). */
 static void
-prepare_cert(gp_ra *ra, gp_ra_approval *a)
+prepare_cert(gp_ra *ra, gp_ra_approval *a, const char *who)
 {
 	gp_issue_req ir;
-	char actor[48];
+	char actor[160];
 
-	snprintf(actor, sizeof(actor), "ra:request:%lld", (long long)a->q->id);
+	if (who != NULL)
+		snprintf(actor, sizeof(actor), "%.100s:request:%lld", who, (long long)a->q->id);
+	else
+		snprintf(actor, sizeof(actor), "ra:request:%lld", (long long)a->q->id);
 	ir = (gp_issue_req)GP_ISSUE_REQ_INIT;
 	ir.csr = a->q->csr;
 	ir.csr_len = a->q->csr_len;
@@ -738,7 +741,7 @@ gp_ra_approve_prepare(gp_ra_approval **out, gp_ra *ra, int64_t id, const char *o
 	/* the last approval needed: sign now, outside any transaction */
 	if (q->kind == GP_RA_ISSUE && ra->ca != NULL && strcmp(q->ca, gp_ca_name(ra->ca)) == 0 &&
 	    q->napprovers + 1 >= (size_t)q->approvals_needed)
-		prepare_cert(ra, a);
+		prepare_cert(ra, a, NULL);
 	*out = a;
 	a = NULL;
 	r = 0;
@@ -763,7 +766,7 @@ issue_in(gp_ra *ra, gp_ra_approval *a, int *final, int64_t when)
 	}
 	/* not prepared when another approval came in meanwhile */
 	if (a->prep == NULL && a->prep_rc == 0)
-		prepare_cert(ra, a);
+		prepare_cert(ra, a, NULL);
 	if (a->prep == NULL)
 		goto failed;
 	/* a key found compromised (or a CA's) since the submission: the
@@ -868,6 +871,146 @@ gp_ra_approve(gp_ra *ra, int *final, int64_t id, const char *officer, const char
 	if ((r = gp_ra_approve_prepare(&a, ra, id, officer, comment)) == 0)
 		r = gp_ra_approve_store(ra, final, a);
 	gp_ra_approval_free(a);
+	return r;
+}
+
+/*
+ * The approvals of q that count: distinct officers registered in the
+ * store, enabled, of role officer or admin (an auditor decides nothing),
+ * none of them the submitter.  A row in ra_approval that names anyone
+ * else (written by hand into the store) counts for nothing.
+ */
+static int
+valid_approvals(gp_ra *ra, const gp_ra_request *q, int *count, char *why, size_t whylen)
+{
+	char who[GP_RA_MAX_NAME + 16];
+	int r;
+
+	*count = 0;
+	why[0] = '\0';
+	for (size_t i = 0; i < q->napprovers; i++) {
+		gp_ra_officer *o = NULL;
+		int dup = 0;
+
+		for (size_t j = 0; j < i; j++)
+			dup |= strcmp(q->approvers[j], q->approvers[i]) == 0;
+		snprintf(who, sizeof(who), "officer:%s", q->approvers[i]);
+		if (dup || strcmp(q->submitter, who) == 0) {
+			snprintf(why, whylen, "; %.64s submitted it", q->approvers[i]);
+			continue;
+		}
+		if ((r = gp_store_ra_officer_get(gp_ctx_store(ra->ctx), q->approvers[i], NULL, &o))
+		    != 0) {
+			if (r != GP_E_NOTFOUND)
+				return r;
+			gp_error_clear();
+			snprintf(why, whylen, "; %.64s is not a registered officer", q->approvers[i]);
+			continue;
+		}
+		if (!o->enabled || o->role == GP_RA_ROLE_AUDITOR)
+			snprintf(why, whylen, "; officer %.64s is %s", o->name,
+			    !o->enabled ? "disabled" : "an auditor");
+		else
+			(*count)++;
+		gp_ra_officer_free(o);
+	}
+	return 0;
+}
+
+int
+gp_ra_issue_approved(X509 **out, gp_ra *ra, int64_t id, const char *actor)
+{
+	gp_store *st;
+	gp_ra_request *q = NULL;
+	gp_ra_approval a;
+	const gp_profile *p;
+	char why[160];
+	int r, count, need;
+
+	if (out != NULL)
+		*out = NULL;
+	if (out == NULL || ra == NULL || actor == NULL || actor[0] == '\0')
+		return gp_err(GP_E_INVALID, "gp_ra_issue_approved: bad arguments");
+	if ((r = need_ca(ra)) != 0)
+		return r;
+	st = gp_ctx_store(ra->ctx);
+	memset(&a, 0, sizeof(a));
+	if ((r = gp_store_ra_req_get(st, id, &q)) != 0)
+		return r;
+	a.q = q;
+	if (q->kind != GP_RA_ISSUE) {
+		r = gp_err(GP_E_POLICY, "request %lld is a revocation request", (long long)id);
+		goto out;
+	}
+	if (q->status != GP_RA_APPROVED) {
+		r = gp_err(GP_E_STATE, "request %lld is %s, not approved", (long long)id,
+		    gp_ra_status_name(q->status));
+		goto out;
+	}
+	if (strcmp(q->ca, gp_ca_name(ra->ca)) != 0) {
+		r = gp_err(GP_E_DENIED, "request %lld is for CA %.64s, not %s", (long long)id, q->ca,
+		    gp_ca_name(ra->ca));
+		goto out;
+	}
+	if (q->profile == NULL ||
+	    (p = gp_profiles_get(gp_ctx_profiles(ra->ctx), q->profile)) == NULL) {
+		r = gp_err(GP_E_NOTFOUND, "request %lld: unknown profile '%.64s'", (long long)id,
+		    q->profile ? q->profile : "");
+		goto out;
+	}
+	/* a CA certificate is never issued on a request id alone
+	 * (docs/signer.md: an admin's issue-batch, or ca-tool init) */
+	if (gp_profile_is_ca(p)) {
+		r = gp_err(GP_E_POLICY, "request %lld asks for a CA certificate (profile %s)",
+		    (long long)id, q->profile);
+		goto out;
+	}
+	/* the profile's approvals as this process reads them, never fewer than
+	 * the row says */
+	need = approvals_needed(ra, q);
+	if ((r = valid_approvals(ra, q, &count, why, sizeof(why))) != 0)
+		goto out;
+	if (count < need) {
+		r = gp_err(GP_E_POLICY, "request %lld has %d valid approval%s of the %d its profile "
+		    "%s needs%s", (long long)id, count, count == 1 ? "" : "s", need, q->profile, why);
+		goto out;
+	}
+	/* build, lint and sign outside the write; store it with the final
+	 * state (compare-and-set from approved: issued once) in one */
+	prepare_cert(ra, &a, actor);
+	if ((r = w_begin(ra)) != 0)
+		goto out;
+	if (a.prep == NULL ||
+	    (r = gp_ca_issue_store(ra->ca, a.prep)) == GP_E_POLICY) {
+		if (a.prep != NULL)
+			snprintf(a.prep_msg, sizeof(a.prep_msg), "%s", gp_error_last());
+		if ((r = finish_in(ra, q, GP_RA_FAILED, a.prep_msg, NULL, 0, gp_now())) != 0 ||
+		    (r = w_commit(ra)) != 0) {
+			w_rollback(ra);
+			goto out;
+		}
+		r = gp_err(a.prep_rc != 0 ? a.prep_rc : GP_E_POLICY, "%s", a.prep_msg);
+		goto out;
+	}
+	if (r != 0 ||
+	    (r = gp_serial_from_asn1(a.serial, &a.serial_len,
+	    X509_get0_serialNumber(gp_issue_prep_cert0(a.prep)))) != 0 ||
+	    (r = finish_in(ra, q, GP_RA_ISSUED, NULL, a.serial, a.serial_len, gp_now())) != 0 ||
+	    (r = w_commit(ra)) != 0) {
+		w_rollback(ra);
+		if (r == GP_E_STATE)
+			r = gp_err(GP_E_STATE, "request %lld is no longer approved", (long long)id);
+		goto out;
+	}
+	if (!X509_up_ref(gp_issue_prep_cert0(a.prep))) {
+		r = gp_err_ossl(GP_E_INTERNAL, "reference counting");
+		goto out;
+	}
+	*out = gp_issue_prep_cert0(a.prep);
+	r = 0;
+out:
+	gp_issue_prep_free(a.prep);
+	gp_ra_request_free(q);
 	return r;
 }
 

@@ -18,5 +18,6 @@
 #include <govpki/backup.h>
 #include <govpki/verify.h>
 #include <govpki/acme.h>
+#include <govpki/signer.h>
 
 #endif

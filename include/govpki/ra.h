@@ -231,6 +231,25 @@ GP_EXPORT int gp_ra_approval_grouped(const gp_ra_approval *a);
 GP_EXPORT const gp_ra_request *gp_ra_approval_request(const gp_ra_approval *a);
 GP_EXPORT void gp_ra_approval_free(gp_ra_approval *a);
 
+/*
+ * Issues request id, which the store must hold as an approved issue
+ * request of the RA's CA: what ca-signer does for an
+ * issue-approved-request (docs/signer.md), trusting nothing but the store
+ * and its own configuration.  It re-reads the request and counts its
+ * approvals itself: distinct registered, enabled officers of role officer
+ * or admin, none the submitter, at least gp_profile_approvals() of the
+ * profile as configured here (never fewer than the row says); a CA
+ * profile is refused.  Then the certificate is built, linted, signed
+ * (actor, e.g. "signer:uid=N(user)", goes into its audit entry) and
+ * stored, and the request marked issued, in one write.  *out: the
+ * certificate (X509_free).  GP_E_NOTFOUND (no such request or profile),
+ * GP_E_STATE (not approved), GP_E_DENIED (another CA's), GP_E_POLICY
+ * (a revocation request, a CA profile, too few approvals): nothing is
+ * written.  A refusal of the CA (profile, key, lint) marks the request
+ * failed with the reason and returns that error.
+ */
+GP_EXPORT int gp_ra_issue_approved(X509 **out, gp_ra *ra, int64_t id, const char *actor);
+
 /* Rejects a pending request with a reason (required).  Same errors
  * (GP_E_POLICY: a revocation of the officer's own certificate). */
 GP_EXPORT int gp_ra_reject(gp_ra *ra, int64_t id, const char *officer, const char *reason);

@@ -106,11 +106,18 @@ def recv_all(s, n):
     return b
 
 
-def exchange(path, data):
+def exchange(path, data, end=False):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(path)
-    s.sendall(data)
-    hdr = recv_all(s, 12)
+    try:
+        s.sendall(data)
+        if end:
+            # raw bytes are all there is: a truncated message ends here
+            s.shutdown(socket.SHUT_WR)
+        hdr = recv_all(s, 12)
+    except (ConnectionResetError, BrokenPipeError):
+        # the signer closed it without reading what was sent
+        hdr = None
     if hdr is None:
         print("closed")
         return 3
@@ -176,7 +183,7 @@ def main(argv):
         return 2
     path, kind = argv[1], argv[2]
     if kind == "raw":
-        return exchange(path, bytes.fromhex(argv[3]))
+        return exchange(path, bytes.fromhex(argv[3]), end=True)
     return exchange(path, frame(TYPES[kind], body_of(kind, argv[3:])))
 
 

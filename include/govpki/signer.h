@@ -1,0 +1,42 @@
+/* govpki/signer.h: the client side of ca-signer, the process that alone holds the CA keys (docs/signer.md) */
+#ifndef GOVPKI_SIGNER_H
+#define GOVPKI_SIGNER_H
+
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+#include <govpki/export.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * A connection to ca-signer over its Unix socket.  The signer knows the
+ * caller by its Unix uid (SO_PEERCRED), never by anything it sends, and
+ * answers only the requests that uid's [signer.caller.NAME] section lists.
+ * A refusal comes back as the signer's GP_E_* status with its reason in
+ * gp_error_last() ("ca-signer: ..."); a connection the signer closed is
+ * opened again once per call.  Used by one thread at a time.
+ */
+typedef struct gp_signer gp_signer;
+
+/* Connects to the signer listening at path (a copy is kept, to connect
+ * again).  GP_E_IO when nothing listens there.  *out: gp_signer_free. */
+GP_EXPORT int gp_signer_connect(gp_signer **out, const char *path);
+GP_EXPORT void gp_signer_free(gp_signer *s);
+
+/* The signer answers (a health request with a fresh nonce, which it
+ * echoes). */
+GP_EXPORT int gp_signer_health(gp_signer *s);
+
+/* issue-approved-request: the signer issues request id, which it reads
+ * from the store itself and issues only when it is approved there
+ * (gp_ra_issue_approved).  *out: the certificate (X509_free). */
+GP_EXPORT int gp_signer_issue_approved(X509 **out, gp_signer *s, int64_t id);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,198 @@
+/* signer/signer.c: the library's client of ca-signer: connect, send one request, read its reply */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
+#include <govpki/signer.h>
+
+#include "error_int.h"
+#include "signer_proto.h"
+#include "util.h"
+
+struct gp_signer {
+	char *path;
+	int fd;                  /* -1: not connected */
+};
+
+static int
+sock_open(gp_signer *s)
+{
+	struct sockaddr_un sa;
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(s->path) >= sizeof(sa.sun_path))
+		return gp_err(GP_E_INVALID, "signer socket path %.64s... is too long", s->path);
+	memcpy(sa.sun_path, s->path, strlen(s->path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return gp_err(GP_E_IO, "signer socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		int e = errno;
+
+		close(fd);
+		return gp_err(GP_E_IO, "cannot reach ca-signer at %s: %s", s->path, strerror(e));
+	}
+	s->fd = fd;
+	return 0;
+}
+
+static void
+sock_close(gp_signer *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}
+
+int
+gp_signer_connect(gp_signer **out, const char *path)
+{
+	gp_signer *s;
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (out == NULL || path == NULL || path[0] == '\0')
+		return gp_err(GP_E_INVALID, "gp_signer_connect: no socket path");
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	s->fd = -1;
+	if ((r = gp_strdup(&s->path, path)) != 0 || (r = sock_open(s)) != 0) {
+		gp_signer_free(s);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
+
+void
+gp_signer_free(gp_signer *s)
+{
+	if (s == NULL)
+		return;
+	sock_close(s);
+	free(s->path);
+	free(s);
+}
+
+/*
+ * Sends req and reads its reply into *rep.  A connection found closed
+ * (the signer restarted, or closed an idle one) is opened again once,
+ * before anything of this request was answered.  A reply of another type
+ * is GP_E_PARSE; the connection is dropped after any failure, so that the
+ * next call starts in step.
+ */
+static int
+exchange(gp_signer_msg **rep, gp_signer *s, const gp_signer_msg *req)
+{
+	int r = 0;
+
+	*rep = NULL;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (s->fd < 0 && (r = sock_open(s)) != 0)
+			return r;
+		if ((r = gp_signer_send(s->fd, req)) == 0 && (r = gp_signer_recv(rep, s->fd)) == 0)
+			break;
+		sock_close(s);
+		/* an end before the reply's first byte: the signer had closed
+		 * this connection; any other failure is not retried */
+		if (r != GP_E_NOTFOUND && r != GP_E_IO)
+			return r;
+	}
+	if (r != 0)
+		return r == GP_E_NOTFOUND ? gp_err(GP_E_IO, "ca-signer at %s closed the connection",
+		    s->path) : r;
+	if ((*rep)->type != (req->type | GP_SIGNER_REPLY)) {
+		uint32_t t = (*rep)->type;
+
+		gp_signer_msg_free(*rep);
+		*rep = NULL;
+		sock_close(s);
+		return gp_err(GP_E_PARSE, "ca-signer answered a %s request with type 0x%08x",
+		    gp_signer_type_name(req->type), (unsigned)t);
+	}
+	return 0;
+}
+
+/* The reply's status as ours: 0, or its GP_E_* with its message. */
+static int
+reply_status(const gp_signer_msg *rep)
+{
+	int st;
+
+	if (rep->num == 0)
+		return 0;
+	st = rep->num < 0 && rep->num > GP_E__LAST ? (int)rep->num : GP_E_INTERNAL;
+	return gp_err(st, "ca-signer: %s", rep->text != NULL ? rep->text : "refused");
+}
+
+int
+gp_signer_health(gp_signer *s)
+{
+	gp_signer_msg *req = NULL, *rep = NULL;
+	unsigned char rnd[4];
+	char want[24];
+	int r;
+
+	if (s == NULL)
+		return gp_err(GP_E_INVALID, "gp_signer_health: no signer");
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return gp_err_ossl(GP_E_CRYPTO, "random nonce");
+	if ((r = gp_signer_msg_new(&req, GP_SIGNER_HEALTH)) != 0)
+		return r;
+	req->num = (int64_t)gp_get_be32(rnd);
+	if ((r = exchange(&rep, s, req)) != 0 || (r = reply_status(rep)) != 0)
+		goto out;
+	snprintf(want, sizeof(want), "%lld", (long long)req->num);
+	if (rep->text == NULL || strcmp(rep->text, want) != 0)
+		r = gp_err(GP_E_VERIFY, "ca-signer did not echo the health nonce");
+out:
+	gp_signer_msg_free(req);
+	gp_signer_msg_free(rep);
+	return r;
+}
+
+int
+gp_signer_issue_approved(X509 **out, gp_signer *s, int64_t id)
+{
+	gp_signer_msg *req = NULL, *rep = NULL;
+	const unsigned char *p;
+	X509 *x = NULL;
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (out == NULL || s == NULL || id < 1)
+		return gp_err(GP_E_INVALID, "gp_signer_issue_approved: bad arguments");
+	if ((r = gp_signer_msg_new(&req, GP_SIGNER_ISSUE_APPROVED)) != 0)
+		return r;
+	req->num = id;
+	if ((r = exchange(&rep, s, req)) != 0 || (r = reply_status(rep)) != 0)
+		goto out;
+	if (rep->nitems != 1) {
+		r = gp_err(GP_E_PARSE, "ca-signer answered with %zu certificates", rep->nitems);
+		goto out;
+	}
+	p = rep->item[0];
+	if ((x = d2i_X509(NULL, &p, (long)rep->item_len[0])) == NULL ||
+	    p != rep->item[0] + rep->item_len[0]) {
+		X509_free(x);
+		r = gp_err_ossl(GP_E_PARSE, "ca-signer's certificate does not parse");
+		goto out;
+	}
+	*out = x;
+	r = 0;
+out:
+	gp_signer_msg_free(req);
+	gp_signer_msg_free(rep);
+	return r;
+}
