@@ -23,6 +23,7 @@
 #include "error_int.h"
 #include "profile_int.h"
 #include "util.h"
+#include "verify_int.h"
 
 /* Pairs of objects whose check succeeded once: (certificate, issuer) for
  * a signature, (CRL, issuer, scope) for a CRL.  The objects belong to the
@@ -38,6 +39,7 @@ struct seen_set {
 };
 
 #define SEEN_MAX 4096   /* bounded: past it, checks are simply redone */
+#define NOCRL_MAX 128   /* depths remembered for OCSP: max_depth is at most 100 */
 
 struct gp_verifier {
 	X509_STORE *store;
@@ -49,10 +51,14 @@ struct gp_verifier {
 	X509_STORE_CTX_check_crl_fn default_check_crl;
 	gp_verify_opts o;
 	time_t at;
-	struct seen_set sig, crl;
+	struct seen_set sig, crl, ocsp;  /* ocsp: (CA certificate, issuer) answered good */
 	/* the check in progress */
 	int errors, err, err_depth, unknown;
 	X509 *err_cert;
+	unsigned char nocrl[NOCRL_MAX];  /* with OCSP: depths no CRL covered */
+	gp_ocsp_answer waived;           /* the first check soft-fail waived */
+	int waived_depth;
+	X509 *waived_cert;
 };
 
 /* ---- caches ----------------------------------------------------------- */
@@ -145,6 +151,13 @@ v_cb(int ok, X509_STORE_CTX *ctx)
 		 * as given; its own status is not part of the path */
 		if (depth == sk_X509_num(X509_STORE_CTX_get0_chain(ctx)) - 1)
 			return 1;
+		/* with OCSP the status may still come from a responder:
+		 * check_ocsp decides (not in the nested check of a CRL's path) */
+		if (v->o.ocsp != NULL && X509_STORE_CTX_get0_parent_ctx(ctx) == NULL &&
+		    depth >= 0 && depth < NOCRL_MAX) {
+			v->nocrl[depth] = 1;
+			return 1;
+		}
 		if (v->o.revocation == GP_REVOCATION_PREFER) {
 			v->unknown++;
 			return 1;
@@ -962,6 +975,79 @@ check_deltas(gp_verdict *res, gp_verifier *v, STACK_OF(X509) *chain)
 	return 1;
 }
 
+/* ---- OCSP (RFC 6960) ------------------------------------------------------- */
+
+/*
+ * Every certificate below the anchor, from the anchor down, asks the
+ * responders its AIA names (o.ocsp "aia", RFC 5280 §4.2.2.1: each until
+ * one answers) or, for the leaf, the one URL given.  A certificate that no
+ * CRL covered and no responder answered is "unknown" (--revocation
+ * prefer) or invalid (require).  1: no objection, 0: the verdict is set,
+ * or a negative GP_E_* when the check could not be made.
+ */
+static int
+check_ocsp(gp_verdict *res, gp_verifier *v, STACK_OF(X509) *chain)
+{
+	int n = sk_X509_num(chain), aia = strcmp(v->o.ocsp, "aia") == 0, i, j, r;
+
+	for (i = n - 2; i >= 0; i--) {
+		X509 *x = sk_X509_value(chain, i), *iss = sk_X509_value(chain, i + 1);
+		STACK_OF(OPENSSL_STRING) *urls = NULL;
+		gp_ocsp_answer a;
+		int asked = 0;
+
+		if (i > 0 && seen_has(&v->ocsp, x, iss, 0))
+			continue;
+		if (aia)
+			urls = X509_get1_ocsp(x);
+		memset(&a, 0, sizeof(a));
+		a.outcome = GP_OCSP_UNREACHABLE;
+		for (j = 0; aia ? j < sk_OPENSSL_STRING_num(urls) : (i == 0 && j == 0); j++) {
+			const char *url = aia ? sk_OPENSSL_STRING_value(urls, j) : v->o.ocsp;
+
+			if ((r = gp_verify_ocsp_ask(&a, &v->o, v->at, url, x, iss)) != 0) {
+				X509_email_free(urls);
+				return r;
+			}
+			asked = 1;
+			if (a.outcome != GP_OCSP_UNREACHABLE)
+				break;
+		}
+		X509_email_free(urls);
+		if (!asked) {
+			int covered = i >= NOCRL_MAX || !v->nocrl[i];
+
+			if (covered)
+				continue;
+			if (v->o.revocation == GP_REVOCATION_REQUIRE) {
+				res_set(res, i, x, "revocation", "RFC 5280 §6.3 (--revocation require)",
+				    "no CRL covers it and it names no OCSP responder");
+				return 0;
+			}
+			v->unknown++;
+			continue;
+		}
+		if (a.outcome == GP_OCSP_GOOD) {
+			if (i > 0)
+				seen_add(&v->ocsp, x, iss, 0);      /* both the verifier's */
+			continue;
+		}
+		if (a.outcome == GP_OCSP_UNREACHABLE && v->o.ocsp_soft_fail) {
+			/* soft-fail: unknown, and said so in the verdict */
+			v->unknown++;
+			if (v->waived.rule[0] == '\0') {
+				v->waived = a;
+				v->waived_depth = i;
+				v->waived_cert = x;
+			}
+			continue;
+		}
+		res_set(res, i, x, a.rule, a.source, "%s", a.reason);
+		return 0;
+	}
+	return 1;
+}
+
 /* ---- the verifier --------------------------------------------------------- */
 
 void
@@ -977,7 +1063,9 @@ gp_verifier_free(gp_verifier *v)
 	sk_ASN1_OBJECT_pop_free(v->policies, ASN1_OBJECT_free);
 	free(v->sig.v);
 	free(v->crl.v);
+	free(v->ocsp.v);
 	free((char *)v->o.name);
+	free((char *)v->o.ocsp);
 	free(v);
 }
 
@@ -1049,6 +1137,30 @@ check_delta_bases(gp_verifier *v)
 	return 0;
 }
 
+/* The OCSP options checked, their defaults filled in. */
+static int
+ocsp_opts(gp_verify_opts *o)
+{
+	if (o->ocsp == NULL)
+		return 0;
+	if (strcmp(o->ocsp, "aia") != 0 && strncasecmp(o->ocsp, "http://", 7) != 0)
+		return gp_err(GP_E_INVALID, "OCSP: '%.200s' is neither \"aia\" nor an http:// URL", o->ocsp);
+	if (o->revocation == GP_REVOCATION_NONE)
+		return gp_err(GP_E_INVALID, "OCSP is a revocation check: not with revocation none");
+	if (o->ocsp_nonce < GP_OCSP_NONCE_SEND || o->ocsp_nonce > GP_OCSP_NONCE_NONE ||
+	    o->ocsp_leeway < 0 || o->ocsp_max_age < 0 || o->ocsp_timeout < 0)
+		return gp_err(GP_E_INVALID, "OCSP: bad nonce mode, leeway, max age or timeout");
+	if (o->ocsp_leeway == 0)
+		o->ocsp_leeway = 300;
+	if (o->ocsp_max_age == 0)
+		o->ocsp_max_age = 300;
+	if (o->ocsp_timeout == 0)
+		o->ocsp_timeout = 10;
+	if (o->ocsp_fetch == NULL)
+		o->ocsp_fetch = gp_verify_http_fetch;
+	return 0;
+}
+
 int
 gp_verifier_new(gp_verifier **out, STACK_OF(X509) *anchors, STACK_OF(X509) *untrusted,
     STACK_OF(X509_CRL) *crls, const gp_verify_opts *opts)
@@ -1056,7 +1168,7 @@ gp_verifier_new(gp_verifier **out, STACK_OF(X509) *anchors, STACK_OF(X509) *untr
 	gp_verifier *v = NULL;
 	X509_STORE *tmp = NULL;
 	X509_STORE_CTX *tctx = NULL;
-	const char *name;
+	const char *name, *ocsp;
 	const char *const *pols;
 	int i, r;
 
@@ -1075,8 +1187,12 @@ gp_verifier_new(gp_verifier **out, STACK_OF(X509) *anchors, STACK_OF(X509) *untr
 	v->o.size = sizeof(v->o);
 	name = v->o.name;
 	pols = v->o.policies;
+	ocsp = v->o.ocsp;
 	v->o.name = NULL;
+	v->o.ocsp = NULL;
 	if (name != NULL && (r = gp_strdup((char **)&v->o.name, name)) != 0)
+		goto out;
+	if (ocsp != NULL && (r = gp_strdup((char **)&v->o.ocsp, ocsp)) != 0)
 		goto out;
 	v->o.policies = NULL;
 	if (v->o.rsa_min_bits <= 0)
@@ -1088,6 +1204,8 @@ gp_verifier_new(gp_verifier **out, STACK_OF(X509) *anchors, STACK_OF(X509) *untr
 		r = gp_err(GP_E_INVALID, "gp_verifier_new: bad purpose or revocation policy");
 		goto out;
 	}
+	if ((r = ocsp_opts(&v->o)) != 0)
+		goto out;
 	v->at = v->o.at != 0 ? (time_t)v->o.at : time(NULL);
 	if ((v->store = X509_STORE_new()) == NULL || (v->ctx = X509_STORE_CTX_new()) == NULL ||
 	    (v->crls = sk_X509_CRL_new_null()) == NULL || (v->deltas = sk_X509_CRL_new_null()) == NULL ||
@@ -1217,6 +1335,9 @@ gp_verifier_check(gp_verifier *v, X509 *cert, gp_verdict *res)
 	v->errors = v->err = v->unknown = 0;
 	v->err_depth = -1;
 	v->err_cert = NULL;
+	memset(v->nocrl, 0, sizeof(v->nocrl));
+	memset(&v->waived, 0, sizeof(v->waived));
+	v->waived_cert = NULL;
 	if ((r = ctx_setup(v, cert)) != 0)
 		goto out;
 	if (X509_verify_cert(v->ctx) != 1) {
@@ -1242,7 +1363,18 @@ gp_verifier_check(gp_verifier *v, X509 *cert, gp_verdict *res)
 	    !check_purpose(res, v, chain) ||
 	    !check_name(res, v, sk_X509_value(chain, 0)))
 		goto verdict;
+	/* last: it asks the network, and only about a path that holds */
+	if (v->o.ocsp != NULL && (r = check_ocsp(res, v, chain)) != 1) {
+		if (r < 0)
+			goto out;
+		goto verdict;
+	}
 	res->valid = 1;
+	if (v->waived.rule[0] != '\0') {
+		res_set(res, v->waived_depth, v->waived_cert, v->waived.rule, v->waived.source,
+		    "not checked (soft-fail): %s", v->waived.reason);
+		res->valid = 1;
+	}
 verdict:
 	res->revocation_unknown = v->unknown;
 	r = res->valid ? 0 : gp_err(GP_E_VERIFY, "%s (%s, %s): %s", res->reason, res->rule,

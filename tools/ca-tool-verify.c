@@ -27,17 +27,28 @@ static const char verify_usage[] =
 	"  --purpose P           tls-server tls-client email code-signing ocsp timestamp any\n"
 	"  --name NAME           a DNS name, IP address or e-mail the certificate must be for\n"
 	"                        (RFC 9525: subjectAltName only, wildcard only left-most)\n"
-	"  --revocation M        require (every CA and leaf needs a CRL; the default when a\n"
-	"                        --crl is given), prefer (checked where a CRL is given;\n"
-	"                        the default without --crl), none\n"
+	"  --revocation M        require (every CA and leaf needs a CRL or an OCSP answer;\n"
+	"                        the default when a --crl is given), prefer (checked where\n"
+	"                        a CRL or responder is given; the default without --crl), none\n"
+	"  --ocsp URL|aia        ask OCSP (RFC 6960) too: the responder at the http:// URL\n"
+	"                        about the leaf, or (aia) every certificate below the anchor\n"
+	"                        that names one; the signer, CertID, nonce and times are\n"
+	"                        checked; revoked, unknown and unreachable are invalid\n"
+	"  --ocsp-soft-fail      an unreachable responder (or an error answer) leaves the\n"
+	"                        status unknown, said in the verdict, instead of invalid\n"
+	"  --ocsp-nonce M        send (default: a response with another nonce is refused),\n"
+	"                        require (it must echo ours), none (send no nonce)\n"
+	"  --ocsp-leeway S       clock skew allowed on thisUpdate/nextUpdate (default 300)\n"
+	"  --ocsp-max-age S      age of a response without nextUpdate (default 300)\n"
+	"  --ocsp-timeout S      seconds for one OCSP exchange (default 10)\n"
 	"  --policy OID          the initial-policy-set (repeat; default anyPolicy), and\n"
 	"  --explicit-policy --inhibit-policy-mapping --inhibit-any-policy (RFC 5280 §6.1.1)\n"
 	"  --rules all|path      all (default) or only RFC 5280 §6 path validation (PKITS)\n"
 	"  --rsa-min-bits N      smallest RSA key accepted (default 2048)\n"
 	"  --max-depth N         intermediate certificates at most (default 32)\n"
-	"  One line per certificate: FILE: OK on stdout, or FILE: INVALID: the rule, its\n"
-	"  source, why, and the certificate (depth, subject) on stderr; with --json one\n"
-	"  JSON object per line on stdout.\n"
+	"  One line per certificate: FILE: OK on stdout (with what soft-fail waived), or\n"
+	"  FILE: INVALID: the rule, its source, why, and the certificate (depth, subject)\n"
+	"  on stderr; with --json one JSON object per line on stdout.\n"
 	"  A delta CRL without its base CRL is refused. Exit 0 when all are valid, 7 when\n"
 	"  one is not, 4 when a file is not a certificate.";
 
@@ -192,6 +203,10 @@ print_result(const char *file, const gp_verdict *res, int json)
 		json_t *j = json_pack("{s:s, s:b, s:i, s:i}", "file", file, "valid", res->valid,
 		    "chain_length", res->chain_len, "revocation_unknown", res->revocation_unknown);
 
+		if (j != NULL && res->valid && res->rule[0] != '\0')
+			json_object_set_new(j, "waived", json_pack("{s:s, s:s, s:s, s:i, s:s}",
+			    "rule", res->rule, "source", res->source, "reason", res->reason,
+			    "depth", res->depth, "subject", res->subject));
 		if (j != NULL && !res->valid) {
 			json_object_set_new(j, "rule", json_string(res->rule));
 			json_object_set_new(j, "source", json_string(res->source));
@@ -216,6 +231,9 @@ print_result(const char *file, const gp_verdict *res, int json)
 		if (res->revocation_unknown > 0)
 			printf(" (revocation unknown for %d certificate%s)", res->revocation_unknown,
 			    res->revocation_unknown == 1 ? "" : "s");
+		if (res->rule[0] != '\0')
+			printf(" (waived: %s (%s): %s; depth %d: %s)", res->rule, res->source, res->reason,
+			    res->depth, res->subject[0] ? res->subject : "(empty subject)");
 		printf("\n");
 	} else if (res->depth >= 0) {
 		fprintf(stderr, "%s: INVALID: %s (%s): %s; depth %d: %s\n", file, res->rule, res->source,
@@ -228,7 +246,7 @@ print_result(const char *file, const gp_verdict *res, int json)
 static int
 cmd_verify(opts *o, int argc, char **argv)
 {
-	enum { T = 256, U, C, AT, PU, NA, RE, PO, EX, IM, IA, RU, RB, MD, JS };
+	enum { T = 256, U, C, AT, PU, NA, RE, PO, EX, IM, IA, RU, RB, MD, JS, OC, OS, ON, OL, OM, OT };
 	static const struct option lo[] = {
 		{ "trust", required_argument, NULL, T },
 		{ "untrusted", required_argument, NULL, U },
@@ -245,6 +263,12 @@ cmd_verify(opts *o, int argc, char **argv)
 		{ "rsa-min-bits", required_argument, NULL, RB },
 		{ "max-depth", required_argument, NULL, MD },
 		{ "json", no_argument, NULL, JS },
+		{ "ocsp", required_argument, NULL, OC },
+		{ "ocsp-soft-fail", no_argument, NULL, OS },
+		{ "ocsp-nonce", required_argument, NULL, ON },
+		{ "ocsp-leeway", required_argument, NULL, OL },
+		{ "ocsp-max-age", required_argument, NULL, OM },
+		{ "ocsp-timeout", required_argument, NULL, OT },
 		CLI_HELP_OPT,
 		{ NULL, 0, NULL, 0 } };
 	struct list trust = { 0 }, untr = { 0 }, crlf = { 0 }, pols = { 0 }, targets = { 0 }, owned = { 0 };
@@ -298,6 +322,35 @@ cmd_verify(opts *o, int argc, char **argv)
 				r = cli_usage_error("verify: --rules is all or path, not '%s'", optarg);
 				goto out;
 			}
+			break;
+		case OC: vo.ocsp = optarg; break;
+		case OS: vo.ocsp_soft_fail = 1; break;
+		case ON:
+			if (strcmp(optarg, "send") == 0)
+				vo.ocsp_nonce = GP_OCSP_NONCE_SEND;
+			else if (strcmp(optarg, "require") == 0)
+				vo.ocsp_nonce = GP_OCSP_NONCE_REQUIRE;
+			else if (strcmp(optarg, "none") == 0)
+				vo.ocsp_nonce = GP_OCSP_NONCE_NONE;
+			else {
+				r = cli_usage_error("verify: --ocsp-nonce is send, require or none, not '%s'", optarg);
+				goto out;
+			}
+			break;
+		case OL:
+			if ((r = ct_parse_long(&n, optarg, "--ocsp-leeway", 1, 86400)) != 0)
+				goto out;
+			vo.ocsp_leeway = (int)n;
+			break;
+		case OM:
+			if ((r = ct_parse_long(&n, optarg, "--ocsp-max-age", 1, 31 * 86400)) != 0)
+				goto out;
+			vo.ocsp_max_age = (int)n;
+			break;
+		case OT:
+			if ((r = ct_parse_long(&n, optarg, "--ocsp-timeout", 1, 600)) != 0)
+				goto out;
+			vo.ocsp_timeout = (int)n;
 			break;
 		case RB:
 			if ((r = ct_parse_long(&n, optarg, "--rsa-min-bits", 1024, 16384)) != 0)

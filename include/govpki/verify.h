@@ -44,6 +44,29 @@ typedef enum gp_rules {
 	GP_RULES_PATH               /* only RFC 5280 §6 path validation and §6.3 CRLs (PKITS) */
 } gp_rules;
 
+typedef enum gp_ocsp_nonce {
+	GP_OCSP_NONCE_SEND = 0,     /* send one; a response that carries another is refused,
+	                             * one without (pre-signed, RFC 5019 §2.1) is accepted */
+	GP_OCSP_NONCE_REQUIRE,      /* send one; the response must echo it (RFC 8954) */
+	GP_OCSP_NONCE_NONE          /* send none */
+} gp_ocsp_nonce;
+
+/*
+ * How an OCSP request reaches its responder: POST req (DER, req_len
+ * bytes) to url and set *resp to the DER of the answer (allocated with
+ * OPENSSL_malloc; the library frees it with gp_free) and *resp_len.  0, or
+ * a negative GP_E_* with a message (gp_err) when no answer came: the
+ * verdict is then "ocsp-unreachable".  timeout is in seconds.
+ */
+typedef int (*gp_verify_fetch_fn)(unsigned char **resp, size_t *resp_len, void *arg,
+    const char *url, const unsigned char *req, size_t req_len, int timeout);
+
+/* The default fetch: an HTTP/1.0 POST (RFC 6960 Appendix A.1) through
+ * libcrypto's HTTP client (OSSL_HTTP_transfer), http:// only, at most
+ * 1 MiB of answer, of type application/ocsp-response; arg is unused. */
+GP_EXPORT int gp_verify_http_fetch(unsigned char **resp, size_t *resp_len, void *arg,
+    const char *url, const unsigned char *req, size_t req_len, int timeout);
+
 /* Set size with GP_VERIFY_OPTS_INIT (docs/api.md):
  *   gp_verify_opts o = GP_VERIFY_OPTS_INIT;
  * every other field's default is 0 / NULL. */
@@ -61,10 +84,26 @@ typedef struct gp_verify_opts {
 	int inhibit_any_policy;
 	int rsa_min_bits;           /* 0: 2048 (as issuance) */
 	int max_depth;              /* intermediates at most; 0: 32 */
+	/* OCSP (RFC 6960); fields added after max_depth read as 0 (off) for
+	 * callers built with the first version of this struct */
+	const char *ocsp;           /* NULL: no OCSP; "aia": every certificate below the
+	                             * anchor that names a responder (RFC 5280 §4.2.2.1);
+	                             * an http:// URL: that responder, for the leaf */
+	int ocsp_soft_fail;         /* 1: a responder that cannot be reached or answers
+	                             * an error leaves the status unknown, reported in
+	                             * the verdict, instead of making it invalid */
+	gp_ocsp_nonce ocsp_nonce;
+	int ocsp_leeway;            /* seconds of clock skew on thisUpdate/nextUpdate; 0: 300 */
+	int ocsp_max_age;           /* a response without nextUpdate is current this many
+	                             * seconds after its thisUpdate; 0: 300 */
+	int ocsp_timeout;           /* seconds for one exchange; 0: 10 */
+	gp_verify_fetch_fn ocsp_fetch; /* NULL: gp_verify_http_fetch */
+	void *ocsp_fetch_arg;
 } gp_verify_opts;
 
 #define GP_VERIFY_OPTS_INIT { sizeof(gp_verify_opts), 0, GP_PURPOSE_ANY, NULL, \
-	GP_REVOCATION_PREFER, GP_RULES_ALL, NULL, 0, 0, 0, 0, 0 }
+	GP_REVOCATION_PREFER, GP_RULES_ALL, NULL, 0, 0, 0, 0, 0, \
+	NULL, 0, GP_OCSP_NONCE_SEND, 0, 0, 0, NULL, NULL }
 
 /* The answer for one certificate (seal.h's gp_verify_result is another
  * thing: the steps of a seal or signature verification). */
@@ -72,12 +111,16 @@ typedef struct gp_verdict {
 	int valid;                  /* 1: the certificate validates */
 	int depth;                  /* the certificate the verdict is about: 0 the leaf; -1 the path as a whole */
 	char subject[256];          /* its subject (RFC 2253), "" if none */
-	char rule[40];              /* e.g. "name-constraints"; "" when valid */
+	char rule[40];              /* e.g. "name-constraints"; "" when valid (but see below) */
 	char source[64];            /* e.g. "RFC 5280 §4.2.1.10" */
 	char reason[320];           /* what was wrong, for a person */
 	int chain_len;              /* certificates in the validated path, the anchor included */
-	int revocation_unknown;     /* certificates whose status no CRL gave (--revocation prefer) */
+	int revocation_unknown;     /* certificates whose status neither a CRL nor OCSP gave
+	                             * (--revocation prefer, or OCSP soft-fail) */
 } gp_verdict;
+/* When valid is 1, rule is "" unless a check was waived: then rule, source
+ * and reason name it (an OCSP responder that could not be reached, with
+ * ocsp_soft_fail), and revocation_unknown counts it. */
 
 /*
  * A verifier over anchors (at least one), untrusted (may be NULL) and crls
