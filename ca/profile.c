@@ -244,6 +244,9 @@ profile_free(gp_profile *p)
 	strv_free(p->subj_required);
 	strv_free(p->subj_allowed);
 	strv_free(p->subj_forbidden);
+	strv_free(p->allowed_dns);
+	strv_free(p->allowed_ip);
+	strv_free(p->allowed_email);
 	sk_ASN1_OBJECT_pop_free(p->policies, ASN1_OBJECT_free);
 	free(p->crl_dp);
 	free(p->ocsp_url);
@@ -316,7 +319,11 @@ profile_new(gp_profile **out, const gp_profile *base, const char *name)
 		p->acme_officer = base->acme_officer;
 		p->est = base->est;
 		p->est_officer = base->est_officer;
+		p->cn_in_san = base->cn_in_san;
 		if ((r = objs_dup(&p->eku, base->eku)) != 0 ||
+		    (r = strv_dup(&p->allowed_dns, base->allowed_dns)) != 0 ||
+		    (r = strv_dup(&p->allowed_ip, base->allowed_ip)) != 0 ||
+		    (r = strv_dup(&p->allowed_email, base->allowed_email)) != 0 ||
 		    (r = objs_dup(&p->policies, base->policies)) != 0 ||
 		    (r = strv_dup(&p->subj_required, base->subj_required)) != 0 ||
 		    (r = strv_dup(&p->subj_allowed, base->subj_allowed)) != 0 ||
@@ -589,6 +596,275 @@ profile_validate(const gp_profile *p, const char *ctx)
 	return 0;
 }
 
+/* ---- name rules ---------------------------------------------------------- */
+/*
+ * allowed_dns, allowed_ip and allowed_email restrict the names a profile
+ * issues for, the way a CA's nameConstraints permittedSubtrees would
+ * (RFC 5280 §4.2.1.10), but checked before signing: a request outside them
+ * is refused, nothing is stored.
+ */
+
+/* An address with a prefix length: "10.1.0.0/16", "2001:db8::/32", or one
+ * address ("192.0.2.7": /32 or /128).  Bits past the prefix must be zero. */
+static int
+parse_cidr(unsigned char addr[16], int *alen, int *plen, const char *s)
+{
+	char buf[64], *slash, *end;
+	long pl;
+	int i;
+
+	if (strlen(s) >= sizeof(buf))
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", s);
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, buf, addr) == 1)
+		*alen = 4;
+	else if (inet_pton(AF_INET6, buf, addr) == 1)
+		*alen = 16;
+	else
+		return 0;
+	pl = *alen * 8;
+	if (slash != NULL) {
+		if (!isdigit((unsigned char)*slash))
+			return 0;
+		pl = strtol(slash, &end, 10);
+		if (*end != '\0' || pl > *alen * 8)
+			return 0;
+	}
+	for (i = 0; i < *alen * 8; i++)
+		if (i >= pl && (addr[i / 8] & (0x80 >> (i % 8))))
+			return 0;
+	*plen = (int)pl;
+	return 1;
+}
+
+/* Checks and lower-cases one item of a rule of the given GEN_* type. */
+static int
+rule_item_ok(char *item, int type)
+{
+	unsigned char a[16];
+	char *at, *host = item;
+	int alen, plen;
+
+	if (type == GEN_IPADD)
+		return parse_cidr(a, &alen, &plen, item);
+	if (type == GEN_EMAIL && (at = strrchr(item, '@')) != NULL) {
+		if (at == item)
+			return 0;
+		host = at + 1;
+	} else if (*host == '.') {
+		host++;
+	}
+	for (char *c = host; *c != '\0'; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return gp_dns_name_ok(host, strlen(host), 0);
+}
+
+/* Reads a rule key of [section] over the inherited one: "" is no rule. */
+static int
+load_rule(char ***rule, const gp_config *cfg, const char *section,
+    const char *key, int type, const char *ctx)
+{
+	const char *v = gp_config_str(cfg, section, key, NULL);
+	char **items = NULL;
+	size_t i;
+	int r;
+
+	if (v == NULL)
+		return 0;
+	if ((r = split_list(&items, v, ctx)) != 0)
+		return r;
+	for (i = 0; items[i] != NULL; i++) {
+		if (!rule_item_ok(items[i], type)) {
+			r = gp_err(GP_E_CONFIG, "%s: '%.100s' is not %s", ctx, items[i],
+			    type == GEN_DNS ? "a DNS name or .domain" :
+			    type == GEN_IPADD ? "an address or address/prefix with "
+			    "no bits set past the prefix" :
+			    "a mailbox, a host or a .domain");
+			strv_free(items);
+			return r;
+		}
+	}
+	strv_free(*rule);
+	*rule = NULL;
+	if (items[0] == NULL)
+		strv_free(items);
+	else
+		*rule = items;
+	return 0;
+}
+
+/* RFC 5280 §4.2.1.10: a DNS name is within "city.gov" when it is city.gov
+ * or ends in ".city.gov" (labels added on the left); within ".city.gov" when
+ * it ends so.  A wildcard "*.x.city.gov" is a name in x.city.gov's subtree. */
+static int
+dns_within(const char *name, size_t n, const char *rule)
+{
+	size_t rl = strlen(rule);
+
+	if (rule[0] == '.')
+		return n > rl && strncasecmp(name + n - rl, rule, rl) == 0;
+	if (n == rl)
+		return strncasecmp(name, rule, n) == 0;
+	return n > rl && name[n - rl - 1] == '.' &&
+	    strncasecmp(name + n - rl, rule, rl) == 0;
+}
+
+/* RFC 5280 §4.2.1.10: a mailbox rule matches that mailbox, a host rule all
+ * mailboxes at that host, a ".domain" rule mailboxes at any host below it. */
+static int
+email_within(const char *addr, size_t n, const char *rule)
+{
+	const char *at = memchr(addr, '@', n);
+	size_t hl;
+
+	if (at == NULL)
+		return 0;
+	if (strchr(rule, '@') != NULL)
+		return strlen(rule) == n && strncmp(addr, rule, (size_t)(at - addr)) == 0 &&
+		    strncasecmp(at, strchr(rule, '@'), n - (size_t)(at - addr)) == 0;
+	hl = n - (size_t)(at - addr) - 1;
+	if (rule[0] == '.')
+		return dns_within(at + 1, hl, rule);
+	return hl == strlen(rule) && strncasecmp(at + 1, rule, hl) == 0;
+}
+
+static int
+ip_within(const unsigned char *a, int alen, const char *rule)
+{
+	unsigned char net[16];
+	int nlen, plen, i;
+
+	if (!parse_cidr(net, &nlen, &plen, rule) || nlen != alen)
+		return 0;
+	for (i = 0; i < plen; i++)
+		if ((a[i / 8] ^ net[i / 8]) & (0x80 >> (i % 8)))
+			return 0;
+	return 1;
+}
+
+/* 0 when the name (bytes for GEN_IPADD, text otherwise) is within p's rule
+ * for its type, or p has none; GP_E_POLICY naming the rule otherwise. */
+static int
+rule_check(const gp_profile *p, int type, const void *v, size_t n)
+{
+	char *const *rule = type == GEN_DNS ? p->allowed_dns :
+	    type == GEN_IPADD ? p->allowed_ip : type == GEN_EMAIL ? p->allowed_email : NULL;
+	char shown[INET6_ADDRSTRLEN + 1];
+	size_t i;
+
+	if (rule == NULL)
+		return 0;
+	for (i = 0; rule[i] != NULL; i++) {
+		if (type == GEN_DNS ? dns_within(v, n, rule[i]) :
+		    type == GEN_EMAIL ? email_within(v, n, rule[i]) :
+		    ip_within(v, (int)n, rule[i]))
+			return 0;
+	}
+	if (type == GEN_IPADD) {
+		if (inet_ntop(n == 4 ? AF_INET : AF_INET6, v, shown, sizeof(shown)) == NULL)
+			snprintf(shown, sizeof(shown), "?");
+		return gp_err(GP_E_POLICY, "profile %s: IP address %s is outside "
+		    "allowed_ip", p->name, shown);
+	}
+	return gp_err(GP_E_POLICY, "profile %s: %s '%.*s' is outside %s", p->name,
+	    type == GEN_DNS ? "DNS name" : "email address", (int)(n > 255 ? 255 : n),
+	    (const char *)v, type == GEN_DNS ? "allowed_dns" : "allowed_email");
+}
+
+int
+gp_profile_name_allowed(const gp_profile *p, int gen_type, const char *value)
+{
+	unsigned char a[16];
+
+	if (p == NULL || value == NULL)
+		return gp_err(GP_E_INVALID, "gp_profile_name_allowed: NULL argument");
+	if (!(p->san_types & SAN_BIT(gen_type)))
+		return gp_err(GP_E_POLICY, "profile %s: subjectAltName type '%s' is "
+		    "not allowed", p->name, san_type_name(gen_type));
+	if (gen_type == GEN_IPADD) {
+		if (inet_pton(AF_INET, value, a) == 1)
+			return rule_check(p, GEN_IPADD, a, 4);
+		if (inet_pton(AF_INET6, value, a) == 1)
+			return rule_check(p, GEN_IPADD, a, 16);
+		return gp_err(GP_E_POLICY, "profile %s: '%.64s' is not an IP address",
+		    p->name, value);
+	}
+	return rule_check(p, gen_type, value, strlen(value));
+}
+
+/* Every name of the request within the profile's rules; with cn_in_san,
+ * every CN one of the DNS or IP subjectAltNames (CA/B Baseline
+ * Requirements §7.1.4.3). */
+static int
+names_check(const gp_profile *p, const X509_NAME *subject, const GENERAL_NAMES *sans)
+{
+	int i, j, r, nsans = sans != NULL ? sk_GENERAL_NAME_num(sans) : 0;
+	int n = subject != NULL ? X509_NAME_entry_count(subject) : 0;
+
+	for (i = 0; i < nsans; i++) {
+		const GENERAL_NAME *gn = sk_GENERAL_NAME_value(sans, i);
+		const ASN1_STRING *s = gn->type == GEN_DNS ? gn->d.dNSName :
+		    gn->type == GEN_EMAIL ? gn->d.rfc822Name :
+		    gn->type == GEN_IPADD ? gn->d.iPAddress : NULL;
+
+		if (s != NULL && (r = rule_check(p, gn->type, ASN1_STRING_get0_data(s),
+		    (size_t)ASN1_STRING_length(s))) != 0)
+			return r;
+	}
+	for (i = 0; i < n; i++) {
+		const X509_NAME_ENTRY *e = X509_NAME_get_entry(subject, i);
+		int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
+		unsigned char *u = NULL, a[16];
+		int ul, alen = 0, found = 0;
+
+		if (nid != NID_commonName && nid != NID_pkcs9_emailAddress)
+			continue;
+		if ((ul = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(e))) < 0)
+			return gp_err_ossl(GP_E_POLICY, "profile %s: a subject attribute "
+			    "is not valid text", p->name);
+		if (nid == NID_pkcs9_emailAddress) {
+			r = rule_check(p, GEN_EMAIL, u, (size_t)ul);
+			OPENSSL_free(u);
+			if (r != 0)
+				return r;
+			continue;
+		}
+		if (!p->cn_in_san) {
+			OPENSSL_free(u);
+			continue;
+		}
+		if (memchr(u, '\0', (size_t)ul) == NULL) {
+			if (inet_pton(AF_INET, (char *)u, a) == 1)
+				alen = 4;
+			else if (inet_pton(AF_INET6, (char *)u, a) == 1)
+				alen = 16;
+		}
+		for (j = 0; j < nsans && !found; j++) {
+			const GENERAL_NAME *gn = sk_GENERAL_NAME_value(sans, j);
+
+			if (gn->type == GEN_DNS)
+				found = ASN1_STRING_length(gn->d.dNSName) == ul &&
+				    strncasecmp((const char *)ASN1_STRING_get0_data(gn->d.dNSName),
+				    (const char *)u, (size_t)ul) == 0;
+			else if (gn->type == GEN_IPADD && alen > 0)
+				found = ASN1_STRING_length(gn->d.iPAddress) == alen &&
+				    memcmp(ASN1_STRING_get0_data(gn->d.iPAddress), a,
+				    (size_t)alen) == 0;
+		}
+		if (!found) {
+			r = gp_err(GP_E_POLICY, "profile %s: CN '%.*s' is not one of the "
+			    "DNS or IP subjectAltNames (cn_in_san; CA/B BR 7.1.4.3)",
+			    p->name, ul > 255 ? 255 : ul, (const char *)u);
+			OPENSSL_free(u);
+			return r;
+		}
+		OPENSSL_free(u);
+	}
+	return 0;
+}
+
 /* ---- built-in profiles ----------------------------------------------------- */
 
 struct builtin {
@@ -676,6 +952,9 @@ builtin_make(gp_profile **out, const struct builtin *b)
 	/* EST is off; once on, enrolments wait for an officer unless
 	 * est_approval = auto says otherwise */
 	p->est_officer = 1;
+	/* CA/B Baseline Requirements §7.1.4.3: a server certificate's CN,
+	 * if any, is one of its subjectAltNames */
+	p->cn_in_san = strcmp(b->name, "tls-server") == 0;
 	strv_free(p->subj_required);
 	p->subj_required = NULL;
 	strv_free(p->subj_allowed);
@@ -747,7 +1026,8 @@ static const char *const profile_keys[] = {
 	"subject_required", "subject_allowed", "subject_forbidden",
 	"san_types", "san_required", "policies", "crl_url", "ocsp_url",
 	"ca_issuers_url", "ocsp_nocheck", "approvals", "acme", "acme_approval",
-	"est", "est_approval", NULL
+	"est", "est_approval",
+	"allowed_dns", "allowed_ip", "allowed_email", "cn_in_san", NULL
 };
 
 /* The configured sections, resolved in inheritance order. */
@@ -1066,6 +1346,15 @@ load_section(struct loader *ld, size_t idx)
 		    "without officers (est_approval = officer)", CTX("est_approval"));
 		goto out;
 	}
+	if ((r = load_rule(&p->allowed_dns, cfg, section, "allowed_dns", GEN_DNS,
+	    CTX("allowed_dns"))) != 0 ||
+	    (r = load_rule(&p->allowed_ip, cfg, section, "allowed_ip", GEN_IPADD,
+	    CTX("allowed_ip"))) != 0 ||
+	    (r = load_rule(&p->allowed_email, cfg, section, "allowed_email", GEN_EMAIL,
+	    CTX("allowed_email"))) != 0 ||
+	    (r = gp_config_bool(&p->cn_in_san, cfg, section, "cn_in_san",
+	    p->cn_in_san)) != 0)
+		goto out;
 #undef CTX
 	snprintf(ctx, sizeof(ctx), "%s: [%s]", gp_config_path(cfg), section);
 	if ((r = profile_validate(p, ctx)) != 0)
@@ -1315,6 +1604,13 @@ gp_profile_settings(const gp_profile *p,
 	EMIT_STR("acme_approval", p->acme_officer ? "officer" : "auto");
 	EMIT_BOOL("est", p->est);
 	EMIT_STR("est_approval", p->est_officer ? "officer" : "auto");
+	vb_strv(&b, p->allowed_dns);
+	EMIT("allowed_dns");
+	vb_strv(&b, p->allowed_ip);
+	EMIT("allowed_ip");
+	vb_strv(&b, p->allowed_email);
+	EMIT("allowed_email");
+	EMIT_BOOL("cn_in_san", p->cn_in_san);
 #undef EMIT_BOOL
 #undef EMIT_NUM
 #undef EMIT_STR
@@ -1623,6 +1919,8 @@ gp_profile_check(const gp_profile *p, EVP_PKEY *pub, const X509_NAME *subject,
 	if (p->san_required && nsans == 0)
 		return gp_err(GP_E_POLICY, "profile %s: at least one subjectAltName "
 		    "is required", p->name);
+	if ((r = names_check(p, subject, sans)) != 0)
+		return r;
 	/* RFC 5280 §4.1.2.6: an empty subject needs a subjectAltName */
 	if (n == 0 && nsans == 0)
 		return gp_err(GP_E_POLICY, "profile %s: the subject is empty and "

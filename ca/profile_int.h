@@ -36,6 +36,13 @@ struct gp_profile {
 	int acme_officer;          /* ACME orders wait for an officer (acme_approval = officer) */
 	int est;                   /* served by ra-server's EST service (docs/enrolment.md) */
 	int est_officer;           /* EST enrolments wait for an officer (est_approval = officer) */
+	/* name rules (docs/configuration.md): NULL is no rule, any name of
+	 * an allowed type; matched as RFC 5280 §4.2.1.10 matches name
+	 * constraints */
+	char **allowed_dns;        /* "city.gov" (and below), ".city.gov" (below only) */
+	char **allowed_ip;         /* "10.1.0.0/16", "2001:db8::/32", or one address */
+	char **allowed_email;      /* "a@city.gov", "city.gov" (host), ".city.gov" (below) */
+	int cn_in_san;             /* every CN is also a DNS or IP subjectAltName */
 	char *source;              /* "built-in", or "FILE:LINE" of its section */
 };
 

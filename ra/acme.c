@@ -1129,6 +1129,15 @@ h_new_order(actx *c)
 			    "identifier type", "identifier", "type", type, "value", val));
 			continue;
 		}
+		/* the profile's name rules (allowed_dns, allowed_ip): a wildcard
+		 * is checked as the name it stands for below */
+		if (gp_profile_name_allowed(c->prof, t == GP_ACME_ID_DNS ? GEN_DNS : GEN_IPADD,
+		    buf) != 0) {
+			json_array_append_new(subs, json_pack("{s:s, s:s, s:{s:s, s:s}}", "type",
+			    ACME_ERR "rejectedIdentifier", "detail", gp_error_last(),
+			    "identifier", "type", type, "value", val));
+			continue;
+		}
 		snprintf(entry, sizeof(entry), "%s:%s", t == GP_ACME_ID_DNS ? "dns" : "ip", buf);
 		for (size_t k = 0; k < x.n && !dup; k++)
 			dup = x.z[k].id_type == t && x.z[k].wildcard == wild &&

@@ -64,6 +64,14 @@ GP_EXPORT int gp_profile_est(const gp_profile *p, int *officer);
 /* 1 when the profile allows subjectAltNames of type gen_type (GEN_DNS,
  * GEN_IPADD, ... of openssl/x509v3.h). */
 GP_EXPORT int gp_profile_san_allowed(const gp_profile *p, int gen_type);
+/* 0 when p may issue for the name value of type gen_type (GEN_DNS: a host
+ * name, "*.x" for a wildcard; GEN_IPADD: an address in text; GEN_EMAIL: a
+ * mailbox): the type is allowed and the name is within the profile's
+ * allowed_dns, allowed_ip or allowed_email rule (RFC 5280 §4.2.1.10
+ * matching).  GP_E_POLICY naming the rule otherwise.  What ACME checks at
+ * newOrder; gp_profile_check applies the same rules to a whole request. */
+GP_EXPORT int gp_profile_name_allowed(const gp_profile *p, int gen_type,
+    const char *value);
 
 #ifdef __cplusplus
 }

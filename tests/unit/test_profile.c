@@ -741,6 +741,126 @@ test_check_subject(void **state)
 }
 
 /* SANs: only the profile's types, required ones present, well-formed. */
+/* ---- name rules (allowed_dns, allowed_ip, allowed_email, cn_in_san) ---- */
+
+static gp_profiles *
+rules_profiles(void)
+{
+	gp_config *cfg = config_from(
+	    "[profile.web]\ninherit = tls-server\n"
+	    "allowed_dns = City.GOV, .svc.example\n"
+	    "allowed_ip = 10.1.0.0/16, 2001:db8::/32, 192.0.2.7\n"
+	    "[profile.mail]\ninherit = person\n"
+	    "allowed_email = clerk@city.gov, hall.city.gov, .dept.city.gov\n"
+	    "[profile.any]\ninherit = web\nallowed_dns =\nallowed_ip =\ncn_in_san = no\n");
+	gp_profiles *ps = NULL;
+
+	assert_int_equal(gp_profiles_load(&ps, cfg), 0);
+	gp_config_free(cfg);
+	return ps;
+}
+
+/* RFC 5280 §4.2.1.10 matching: "city.gov" is city.gov and below on a label
+ * boundary, ".svc.example" strictly below; addresses by prefix; mailboxes,
+ * hosts and .domains for email. */
+static void
+test_name_rules(void **state)
+{
+	gp_profiles *ps = rules_profiles();
+	const gp_profile *web = gp_profiles_get(ps, "web");
+	const gp_profile *mail = gp_profiles_get(ps, "mail");
+	const gp_profile *any = gp_profiles_get(ps, "any");
+	static const char *const cn_city[] = { "CN", "www.city.gov", NULL };
+	static const char *const cn_ip[] = { "CN", "10.1.2.3", NULL };
+	static const char *const clerk[] = { "CN", "Clerk", "emailAddress",
+		"clerk@city.gov", NULL };
+	static const char *const rogue[] = { "CN", "Clerk", "emailAddress",
+		"x@evil.example", NULL };
+	static const struct {
+		int type;
+		const char *name;
+		int ok;
+	} dns[] = {
+		{ GEN_DNS, "city.gov", 1 }, { GEN_DNS, "www.city.gov", 1 },
+		{ GEN_DNS, "A.B.CITY.gov", 1 }, { GEN_DNS, "*.city.gov", 1 },
+		{ GEN_DNS, "evilcity.gov", 0 }, { GEN_DNS, "city.gov.evil", 0 },
+		{ GEN_DNS, "gov", 0 }, { GEN_DNS, "svc.example", 0 },
+		{ GEN_DNS, "a.svc.example", 1 }, { GEN_DNS, "asvc.example", 0 },
+		{ GEN_IPADD, "10.1.255.255", 1 }, { GEN_IPADD, "10.2.0.1", 0 },
+		{ GEN_IPADD, "192.0.2.7", 1 }, { GEN_IPADD, "192.0.2.8", 0 },
+		{ GEN_IPADD, "2001:db8:ffff::1", 1 }, { GEN_IPADD, "2001:db9::1", 0 },
+		/* an IPv4 rule never matches an IPv6 address, mapped or not */
+		{ GEN_IPADD, "::ffff:10.1.0.1", 0 }, { GEN_IPADD, "not-an-ip", 0 },
+		{ GEN_EMAIL, "a@city.gov", 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(dns) / sizeof(dns[0]); i++) {
+		int r = gp_profile_name_allowed(web, dns[i].type, dns[i].name);
+
+		if ((r == 0) != dns[i].ok)
+			fail_msg("web: %s: rc %d, want %s (%s)", dns[i].name, r,
+			    dns[i].ok ? "allowed" : "refused", gp_error_last());
+	}
+	assert_int_equal(gp_profile_name_allowed(web, GEN_DNS, "www.evil.example"), GP_E_POLICY);
+	assert_string_equal(gp_error_last(), "profile web: DNS name 'www.evil.example' "
+	    "is outside allowed_dns");
+	assert_int_equal(gp_profile_name_allowed(web, GEN_IPADD, "10.9.0.1"), GP_E_POLICY);
+	assert_string_equal(gp_error_last(), "profile web: IP address 10.9.0.1 is "
+	    "outside allowed_ip");
+	/* an empty rule in the child removes the inherited one */
+	assert_int_equal(gp_profile_name_allowed(any, GEN_DNS, "www.evil.example"), 0);
+	assert_int_equal(gp_profile_name_allowed(any, GEN_IPADD, "10.9.0.1"), 0);
+
+	assert_int_equal(gp_profile_name_allowed(mail, GEN_EMAIL, "clerk@city.gov"), 0);
+	assert_int_equal(gp_profile_name_allowed(mail, GEN_EMAIL, "clerk@CITY.gov"), 0);
+	assert_int_equal(gp_profile_name_allowed(mail, GEN_EMAIL, "Clerk@city.gov"), GP_E_POLICY);
+	assert_int_equal(gp_profile_name_allowed(mail, GEN_EMAIL, "other@city.gov"), GP_E_POLICY);
+	assert_int_equal(gp_profile_name_allowed(mail, GEN_EMAIL, "any@hall.city.gov"), 0);
+	assert_int_equal(gp_profile_name_allowed(mail, GEN_EMAIL, "a@x.hall.city.gov"), GP_E_POLICY);
+	assert_int_equal(gp_profile_name_allowed(mail, GEN_EMAIL, "a@x.dept.city.gov"), 0);
+	assert_int_equal(gp_profile_name_allowed(mail, GEN_EMAIL, "a@dept.city.gov"), GP_E_POLICY);
+	assert_int_equal(gp_profile_name_allowed(mail, GEN_EMAIL, "nobody"), GP_E_POLICY);
+
+	/* whole requests: SANs, the emailAddress attribute, cn_in_san */
+	check(web, p256, cn_city, "DNS:www.city.gov, IP:10.1.0.9", 0, NULL);
+	check(web, p256, cn_city, "DNS:www.city.gov, DNS:www.evil.example", GP_E_POLICY,
+	    "profile web: DNS name 'www.evil.example' is outside allowed_dns");
+	check(web, p256, cn_city, "DNS:other.city.gov", GP_E_POLICY,
+	    "profile web: CN 'www.city.gov' is not one of the DNS or IP "
+	    "subjectAltNames (cn_in_san; CA/B BR 7.1.4.3)");
+	check(web, p256, cn_city, "DNS:WWW.City.Gov", 0, NULL);
+	check(web, p256, cn_ip, "IP:10.1.2.3", 0, NULL);
+	check(web, p256, cn_ip, "DNS:www.city.gov", GP_E_POLICY, NULL);
+	check(any, p256, cn_city, "DNS:other.example", 0, NULL);
+	check(mail, p256, clerk, "email:clerk@city.gov", 0, NULL);
+	check(mail, p256, rogue, NULL, GP_E_POLICY,
+	    "profile mail: email address 'x@evil.example' is outside allowed_email");
+	check(mail, p256, clerk, "email:x@evil.example", GP_E_POLICY, NULL);
+	gp_profiles_free(ps);
+
+	/* bad rules are configuration errors naming the key */
+	expect_config_error("[profile.x]\ninherit = tls-server\nallowed_dns = bad name\n",
+	    GP_E_CONFIG, "allowed_dns in [profile.x]: 'bad name' is not a DNS name");
+	expect_config_error("[profile.x]\ninherit = tls-server\nallowed_dns = *.city.gov\n",
+	    GP_E_CONFIG, "is not a DNS name");
+	expect_config_error("[profile.x]\ninherit = tls-server\nallowed_ip = 10.1.0.1/16\n",
+	    GP_E_CONFIG, "'10.1.0.1/16' is not an address or address/prefix");
+	expect_config_error("[profile.x]\ninherit = tls-server\nallowed_ip = 10.0.0.0/33\n",
+	    GP_E_CONFIG, "allowed_ip");
+	expect_config_error("[profile.x]\ninherit = tls-server\nallowed_ip = 10.0.0.0/\n",
+	    GP_E_CONFIG, "allowed_ip");
+	expect_config_error("[profile.x]\ninherit = tls-server\nallowed_ip = city.gov\n",
+	    GP_E_CONFIG, "allowed_ip");
+	expect_config_error("[profile.x]\ninherit = person\nallowed_email = @city.gov\n",
+	    GP_E_CONFIG, "is not a mailbox, a host or a .domain");
+	expect_config_error("[profile.x]\ninherit = person\nallowed_email = a@,b\n",
+	    GP_E_CONFIG, "allowed_email");
+	expect_config_error("[profile.x]\ninherit = tls-server\ncn_in_san = maybe\n",
+	    GP_E_CONFIG, "cn_in_san");
+}
+
 static void
 test_check_sans(void **state)
 {
@@ -757,7 +877,7 @@ test_check_sans(void **state)
 	(void)state;
 	check(tls, p256, cn_only, NULL, GP_E_POLICY,
 	    "profile tls-server: at least one subjectAltName is required");
-	check(tls, p256, cn_only, "IP:10.0.0.1, IP:2001:db8::1", 0, NULL);
+	check(tls, p256, cn_only, "DNS:www.example.cn, IP:10.0.0.1, IP:2001:db8::1", 0, NULL);
 	check(tls, p256, cn_only, "DNS:www.example.cn, email:a@example.cn",
 	    GP_E_POLICY,
 	    "profile tls-server: subjectAltName type 'email' is not allowed");
@@ -1294,6 +1414,7 @@ main(void)
 		cmocka_unit_test(test_check_keys),
 		cmocka_unit_test(test_check_subject),
 		cmocka_unit_test(test_check_sans),
+		cmocka_unit_test(test_name_rules),
 		cmocka_unit_test(test_apply_chain),
 		cmocka_unit_test(test_apply_ku_by_key),
 		cmocka_unit_test(test_apply_signers),
