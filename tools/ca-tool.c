@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,7 +29,7 @@ enum opt_id {
 	O_KEY_TYPE, O_KEY, O_PROFILE, O_DAYS, O_PASS_FILE, O_PARENT_PASS_FILE, O_CA,
 	O_CSR, O_OUT, O_BATCH, O_OUT_DIR, O_SAN, O_THREADS, O_SERIAL, O_REASON,
 	O_DELTA, O_PEM, O_STATUS, O_LIMIT, O_CHAIN, O_CAS, O_ACTOR,
-	O_PIN_FILE, O_URL, O_POLICY, O_VERSION, O_PUBLISH, O_NOW
+	O_PIN_FILE, O_URL, O_POLICY, O_VERSION, O_PUBLISH, O_NOW, O_EXPIRING
 };
 
 static const struct option all_opts[] = {
@@ -59,6 +60,7 @@ static const struct option all_opts[] = {
 	{ "pem", no_argument, NULL, O_PEM },
 	{ "status", required_argument, NULL, O_STATUS },
 	{ "limit", required_argument, NULL, O_LIMIT },
+	{ "expiring", required_argument, NULL, O_EXPIRING },
 	{ "chain", no_argument, NULL, O_CHAIN },
 	{ "cas", no_argument, NULL, O_CAS },
 	{ "actor", required_argument, NULL, O_ACTOR },
@@ -1214,7 +1216,31 @@ typedef struct list_ctx {
 	size_t ncas;
 	json_t *arr;
 	size_t count;
+	int64_t not_before_end; /* --expiring: skip what has expired by then */
 } list_ctx;
+
+/* --expiring N[h|d|w] (days without a unit) in seconds, 1 hour to 10 years */
+static int
+parse_window(int64_t *out, const char *s)
+{
+	char num[24];
+	size_t n = strlen(s);
+	long v, unit = 86400;
+
+	if (n > 0 && strchr("hdw", s[n - 1]) != NULL) {
+		unit = s[n - 1] == 'h' ? 3600 : s[n - 1] == 'w' ? 7 * 86400 : 86400;
+		n--;
+	}
+	if (n == 0 || n >= sizeof(num))
+		return cli_usage_error("--expiring is a number with h, d or w after it "
+		    "(30d, 12h, 2w), not '%s'", s);
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (ct_parse_long(&v, num, "--expiring", 1, 3650L * 86400 / unit) != 0)
+		return EXIT_USAGE;
+	*out = (int64_t)v * unit;
+	return 0;
+}
 
 static const char *
 ca_name_of(const list_ctx *l, int64_t id)
@@ -1231,6 +1257,8 @@ list_cb(void *arg, const gp_cert_info *c)
 	list_ctx *l = arg;
 	char serial[2 * GP_SERIAL_MAX + 1], na[32];
 
+	if (l->not_before_end != 0 && c->not_after < l->not_before_end)
+		return 0;
 	l->count++;
 	if (l->arr) {
 		json_array_append_new(l->arr, cert_json(c, ca_name_of(l, c->ca_id)));
@@ -1269,6 +1297,21 @@ cmd_list(opts *o, int argc, char **argv)
 	f.profile = o->profile;
 	f.subject_like = o->subject;
 	f.limit = o->limit;
+	if (o->expiring != NULL) {
+		/* what is still good and ends within the window: what needs
+		 * renewing (a revoked or expired certificate needs nothing) */
+		int64_t w = 0, now = (int64_t)time(NULL);
+
+		if (o->cas)
+			return cli_usage_error("--expiring lists certificates, not --cas");
+		if (o->status != NULL && strcmp(o->status, "good") != 0)
+			return cli_usage_error("--expiring lists good certificates only");
+		if ((r = parse_window(&w, o->expiring)) != 0)
+			return r;
+		f.status = GP_STATUS_GOOD;
+		f.expires_before = now + w;
+		l.not_before_end = now;
+	}
 	if ((r = ct_open_ctx(&ctx, o, 1)) != 0)
 		return r;
 	if ((r = gp_store_ca_list(gp_ctx_store(ctx), &l.cas, &l.ncas)) != 0) {
@@ -1570,7 +1613,8 @@ static const int acc_issue[] = { O_CA, O_PROFILE, O_CSR, O_OUT, O_BATCH, O_OUT_D
 static const int acc_revoke[] = { O_CA, O_SERIAL, O_REASON, O_ACTOR, 0 };
 static const int acc_crl[] = { O_CA, O_OUT, O_DELTA, O_PEM, O_PASS_FILE, O_ACTOR, O_PUBLISH,
 	O_NOW, 0 };
-static const int acc_list[] = { O_CA, O_STATUS, O_PROFILE, O_SUBJECT, O_LIMIT, O_CAS, 0 };
+static const int acc_list[] = { O_CA, O_STATUS, O_PROFILE, O_SUBJECT, O_LIMIT, O_CAS,
+	O_EXPIRING, 0 };
 static const int acc_show[] = { O_CA, O_SERIAL, 0 };
 static const int acc_export[] = { O_CA, O_SERIAL, O_CHAIN, O_OUT, 0 };
 static const int acc_audit[] = { 0 };
@@ -1613,8 +1657,10 @@ static const command commands[] = {
 	  "  as of TIME (YYYY-MM-DD[THH:MM:SSZ] or @UNIX); CRLs are signed at the real time.", 0 },
 	{ "list", cmd_list, acc_list,
 	  "list [--ca CA] [--status good|revoked|hold] [--profile P] [--subject TEXT] [--limit N]\n"
+	  "     [--expiring N[h|d|w]]\n"
 	  "list --cas\n"
-	  "  Lists certificates (or the CAs).", 0 },
+	  "  Lists certificates (or the CAs). --expiring: the good ones whose notAfter is\n"
+	  "  within N hours, days (the default unit) or weeks from now.", 0 },
 	{ "show", cmd_show, acc_show,
 	  "show [--ca CA] (--serial HEX | HEX)\n"
 	  "  Shows one certificate with its status and PEM. Without --ca, the one CA of the\n"
@@ -1831,6 +1877,7 @@ ct_main(int argc, char **argv)
 			if ((r = ct_parse_long(&o.limit, optarg, "--limit", 1, 100000000)) != 0)
 				return r;
 			break;
+		case O_EXPIRING: o.expiring = optarg; break;
 		default:
 			return cli_usage_error("%s: bad option", cmd->name);
 		}

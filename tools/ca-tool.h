@@ -18,6 +18,7 @@ typedef struct opts {
 	const char *url, *policy;
 	const char *publish, *now;   /* crl --publish DIR, --now TIME */
 	long days, threads, limit;
+	const char *expiring;      /* list --expiring N[h|d|w] */
 	int json, delta, pem, chain, cas;
 	int create;          /* the command sets a home up (init, ceremony): it
 	                        may create the store; others need one */

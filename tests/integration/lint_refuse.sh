@@ -49,7 +49,8 @@ expect "the configuration with max_days = 400 loads" ct --config "$d/long.cnf" c
 refused "$d/long.cnf" validity-tls-server "CA/B BR 6.3.2" "$d/san.csr"
 
 # a TLS server certificate without a subjectAltName (BR 7.1.2.7.12)
-printf '[profile.tls-server]\nsan_required = no\n' > "$d/nosan.cnf"
+# (cn_in_san = no as well: otherwise the profile's own name rule refuses the CN first)
+printf '[profile.tls-server]\nsan_required = no\ncn_in_san = no\n' > "$d/nosan.cnf"
 refused "$d/nosan.cnf" san-tls-server "CA/B BR 7.1.2.7.12" "$d/nosan.csr"
 
 # a batch: every request refused alone, each audited, none stored
