@@ -1,7 +1,7 @@
 #!/bin/bash
 # scripts/bench.sh: installs what is missing (the test packages and the
 # benchmarks' wrk, nginx and GNU time), builds, and runs every benchmark
-# (make bench); BENCH_ONLY=ca|ocsp|ra|seal|hsm picks one. The benchmarks
+# (make bench); BENCH_ONLY=ca|ocsp|ra|est|seal|hsm picks one. The benchmarks
 # themselves install nothing.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)

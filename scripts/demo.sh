@@ -1,7 +1,8 @@
 #!/bin/bash
 # scripts/demo.sh: installs what is missing, builds, and runs the main job in
 # ./demo: a root CA and an issuing CA, a TLS server and a person certificate
-# issued from CSRs, one revoked, a CRL, and openssl's verdict on both.
+# issued from CSRs, one revoked, a CRL, and openssl's verdict on both; the RA
+# with an officer, a router enrolling over EST, an electronic seal.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -94,7 +95,9 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout offi
 step "register the officer by her client certificate" "$CA_TOOL" officer add --name li --cert officer.crt --role officer
 TOKEN=$("$CA_TOOL" token create --name portal --profiles tls-server)
 echo "API token for the portal created (shown once, stored only as its SHA-256)"
-printf '[ra]\nca = issuing\ntls_cert = %s\ntls_key = %s\n' "$D/work/ra-chain.pem" "$D/work/ra.key" > "$D/ra.cnf"
+# devices enrol over EST (RFC 7030) in the device profile, issued at once
+printf '[ra]\nca = issuing\ntls_cert = %s\ntls_key = %s\n[profile.device]\nest = yes\nest_approval = auto\n' \
+	"$D/work/ra-chain.pem" "$D/work/ra.key" > "$D/ra.cnf"
 printf '\n== start the RA server on localhost (HTTPS)\n$ ra-server --config ra.cnf --listen 127.0.0.1:0 --port-file ra.port --pass-file pass &\n'
 "$RAD" --config "$D/ra.cnf" --listen 127.0.0.1:0 --port-file "$D/ra.port" --pass-file "$D/pass" >"$D/ra.log" 2>&1 &
 echo $! > "$D/ra.pid"
@@ -115,6 +118,21 @@ step "the portal fetches its certificate" \
 	curl -sS --cacert root.pem -H "Authorization: Bearer $TOKEN" -H 'Accept: application/pem-certificate-chain' -o portal.pem "$RA_URL/certificates/$SERIAL"
 openssl verify -CAfile root.pem -untrusted issuing.pem portal.pem
 openssl ocsp -issuer issuing.pem -cert portal.pem -url "$OCSP_URL" -CAfile root.pem 2>&1 | grep "portal.pem"
+
+printf '\n== a router enrols over EST (RFC 7030) with curl and an enrolment secret (docs/enrolment.md)\n'
+EST_SECRET=$("$CA_TOOL" est secret create --profile device --name router-1 2>/dev/null)
+echo "EST enrolment secret for user router-1 created (shown once, stored only as its SHA-256)"
+EST_URL="${RA_URL%/api/v1}/.well-known/est/device"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout router.key -outform DER \
+	-subj "/C=CN/O=City of Example/CN=router-1.example.gov.cn" 2>/dev/null | openssl base64 > router.b64
+step "the router fetches the CA certificates (base64 PKCS#7)" \
+	curl -sS --cacert root.pem -o cacerts.p7 -w '%{http_code} %{content_type}\n' "$EST_URL/cacerts"
+openssl base64 -d -in cacerts.p7 | openssl pkcs7 -inform DER -print_certs -noout
+step "the router enrols with its secret as HTTP Basic password (simpleenroll)" \
+	curl -sS --cacert root.pem -u "router-1:$EST_SECRET" -H 'Content-Type: application/pkcs10' \
+	--data-binary @router.b64 -o router.p7 -w '%{http_code} %{content_type}\n' "$EST_URL/simpleenroll"
+openssl base64 -d -in router.p7 | openssl pkcs7 -inform DER -print_certs -out router.crt
+openssl verify -CAfile root.pem -untrusted issuing.pem router.crt
 
 printf '\n== an electronic seal (GB/T 38540) for the Civil Affairs Bureau, made by the seal office\n'
 # encrypted keys for the seal maker and for the clerk who holds the seal

@@ -4,6 +4,9 @@
  * JSON as ra_loadgen.py (counts, serials, wall time, per-endpoint
  * latencies).  A Python client on 2 cores spends more CPU per request
  * than the server; this one lets the server be measured.
+ * With --est USER (and the enrolment secret as --token) each client runs
+ * EST simpleenroll (RFC 7030 §4.2.1) over one keep-alive connection with
+ * HTTP Basic instead, and reads each serial from the PKCS#7 answer.
  * Built by tests/bench/bench_ra.sh with cc and OpenSSL (no libcurl here). */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -20,7 +23,10 @@
 #include <sys/socket.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pkcs7.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 static const char *host = "127.0.0.1", *cacert, *token, *ocert, *okey, *csr_dir;
 static const char *profile = "tls-server";
@@ -28,9 +34,11 @@ static int port, nclients = 8, fetch;
 static size_t n_max = 1000;
 static char **bodies;
 static size_t nbodies;
+static const char *est_user;     /* --est: EST simpleenroll as this user */
+static const char *body_type = "application/json";
 
 enum { E_SUBMIT, E_APPROVE, E_FETCH, E__N };
-static const char *const ep_names[E__N] = { "submit", "approve", "fetch" };
+static const char *ep_names[E__N] = { "submit", "approve", "fetch" };
 
 typedef struct client {
 	int idx;
@@ -89,9 +97,9 @@ call(SSL *ssl, const char *method, const char *path, const char *hdrs, const cha
 	int n;
 
 	*out = NULL;
-	n = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: %s\r\n%s%s"
+	n = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: %s\r\n%s%s%s%s"
 	    "Content-Length: %zu\r\n\r\n", method, path, host, hdrs,
-	    body ? "Content-Type: application/json\r\n" : "", blen);
+	    body ? "Content-Type: " : "", body ? body_type : "", body ? "\r\n" : "", blen);
 	if (n < 0 || (size_t)n >= sizeof(head) || (buf = malloc(cap + 1)) == NULL)
 		return -1;
 	/* head and body in one TLS record and one write, as curl sends a
@@ -176,6 +184,77 @@ error(client *c, const char *fmt, const char *what, int st)
 {
 	if (c->nerrors++ == 0)
 		snprintf(c->err, sizeof(c->err), fmt, what, st);
+}
+
+/* The serial (hex) of the one certificate in a base64 certs-only PKCS#7. */
+static int
+p7_serial(const char *b64, char *out, size_t max)
+{
+	BIO *mem = BIO_new_mem_buf(b64, -1), *f = BIO_new(BIO_f_base64());
+	PKCS7 *p7 = NULL;
+	BIGNUM *bn = NULL;
+	char *hex = NULL;
+	int r = -1;
+
+	if (mem == NULL || f == NULL) {
+		BIO_free(mem);
+		BIO_free(f);
+		return -1;
+	}
+	BIO_push(f, mem);
+	if ((p7 = d2i_PKCS7_bio(f, NULL)) != NULL && PKCS7_type_is_signed(p7) &&
+	    sk_X509_num(p7->d.sign->cert) == 1 &&
+	    (bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(sk_X509_value(p7->d.sign->cert, 0)),
+	    NULL)) != NULL && (hex = BN_bn2hex(bn)) != NULL && strlen(hex) < max) {
+		snprintf(out, max, "%s", hex);
+		r = 0;
+	}
+	OPENSSL_free(hex);
+	BN_free(bn);
+	PKCS7_free(p7);
+	BIO_free_all(f);
+	return r;
+}
+
+/* --est: simpleenroll cycles over one connection. */
+static void *
+run_est(void *arg)
+{
+	client *c = arg;
+	SSL *ssl = tls_connect(c->app_ctx);
+	char auth[400], cred[300], path[256], serial[80], *b = NULL;
+	int st, n;
+	double t0;
+
+	n = snprintf(cred, sizeof(cred), "%s:%s", est_user, token);
+	memcpy(auth, "Authorization: Basic ", 21);
+	n = EVP_EncodeBlock((unsigned char *)auth + 21, (unsigned char *)cred, n);
+	snprintf(auth + 21 + n, sizeof(auth) - 21 - (size_t)n, "\r\n");
+	snprintf(path, sizeof(path), "/.well-known/est/%s/simpleenroll", profile);
+	if (ssl == NULL) {
+		error(c, "%s %d", "connect", 0);
+		return NULL;
+	}
+	for (size_t i = (size_t)c->idx; i < nbodies; i += (size_t)nclients) {
+		t0 = now();
+		if (call(ssl, "POST", path, auth, bodies[i], &st, &b) != 0) {
+			error(c, "%s %d", "simpleenroll connection", 0);
+			break;
+		}
+		lat_add(c, E_SUBMIT, now() - t0);
+		if (st != 200 || p7_serial(b, serial, sizeof(serial)) != 0) {
+			error(c, "%s %d", "simpleenroll", st);
+			c->failed++;
+		} else {
+			c->issued++;
+			c->serials[c->nserials++] = strdup(serial);
+		}
+		free(b);
+	}
+	SSL_shutdown(ssl);
+	close(SSL_get_fd(ssl));
+	SSL_free(ssl);
+	return NULL;
 }
 
 static void *
@@ -297,6 +376,16 @@ make_body(const char *path)
 		return NULL;
 	n = fread(pem, 1, sizeof(pem) - 1, f);
 	fclose(f);
+	pem[n] = '\0';
+	if (est_user != NULL) {
+		/* RFC 7030 §4.2.1: the base64 of the DER, which is a PEM's body */
+		char *b = strstr(pem, "-----\n"), *e = strstr(pem, "\n-----END");
+
+		if (b == NULL || e == NULL || e < b)
+			return NULL;
+		*e = '\0';
+		return strdup(b + 6);
+	}
 	if ((out = malloc(2 * n + 128)) == NULL)
 		return NULL;
 	o += (size_t)sprintf(out, "{\"csr\": \"");
@@ -334,6 +423,13 @@ main(int argc, char **argv)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (strcmp(a, "--fetch") == 0) { fetch = 1; continue; }
+		if (strcmp(a, "--est") == 0 && v != NULL) {
+			est_user = v;
+			body_type = "application/pkcs10";
+			ep_names[E_SUBMIT] = "simpleenroll";
+			i++;
+			continue;
+		}
 		if (v == NULL) { fprintf(stderr, "%s needs a value\n", a); return 2; }
 		i++;
 		if (strcmp(a, "--host") == 0) host = v;
@@ -348,9 +444,12 @@ main(int argc, char **argv)
 		else if (strcmp(a, "--profile") == 0) profile = v;
 		else { fprintf(stderr, "unknown option %s\n", a); return 2; }
 	}
-	if (!port || !cacert || !token || !ocert || !okey || !csr_dir || nclients < 1) {
+	if (!port || !cacert || !token || (est_user == NULL && (!ocert || !okey)) || !csr_dir ||
+	    nclients < 1) {
 		fprintf(stderr, "usage: bench_ra_client --port P --cacert F --token T --cert F --key F "
-		    "--csr-dir D [--n N] [--clients C] [--profile P] [--fetch]\n");
+		    "--csr-dir D [--n N] [--clients C] [--profile P] [--fetch]\n"
+		    "       bench_ra_client --est USER --port P --cacert F --token SECRET "
+		    "--csr-dir D [--n N] [--clients C] [--profile P]\n");
 		return 2;
 	}
 	if ((d = opendir(csr_dir)) == NULL) {
@@ -388,8 +487,8 @@ main(int argc, char **argv)
 		c->off_ctx = SSL_CTX_new(TLS_client_method());
 		if (SSL_CTX_load_verify_locations(c->app_ctx, cacert, NULL) != 1 ||
 		    SSL_CTX_load_verify_locations(c->off_ctx, cacert, NULL) != 1 ||
-		    SSL_CTX_use_certificate_chain_file(c->off_ctx, ocert) != 1 ||
-		    SSL_CTX_use_PrivateKey_file(c->off_ctx, okey, SSL_FILETYPE_PEM) != 1) {
+		    (est_user == NULL && (SSL_CTX_use_certificate_chain_file(c->off_ctx, ocert) != 1 ||
+		    SSL_CTX_use_PrivateKey_file(c->off_ctx, okey, SSL_FILETYPE_PEM) != 1))) {
 			ERR_print_errors_fp(stderr);
 			return 1;
 		}
@@ -401,7 +500,7 @@ main(int argc, char **argv)
 	}
 	t0 = now();
 	for (int i = 0; i < nclients; i++)
-		pthread_create(&tids[i], NULL, run, &cs[i]);
+		pthread_create(&tids[i], NULL, est_user != NULL ? run_est : run, &cs[i]);
 	for (int i = 0; i < nclients; i++)
 		pthread_join(tids[i], NULL);
 	wall = now() - t0;

@@ -83,6 +83,7 @@ csr_b64 dev1 dev1.city.example "DNS:dev1.city.example"
 n0=$(certs)
 check "simpleenroll with Basic: 200" 200 "$(est -u "dev1:$SECRET" "${P10[@]}" --data-binary @"$D/dev1.b64" "$EST/simpleenroll")"
 case $(header Content-Type) in application/pkcs7-mime*certs-only*) ok "... application/pkcs7-mime; smime-type=certs-only" ;; *) not_ok "... Content-Type $(header Content-Type)" ;; esac
+check "... Content-Transfer-Encoding: base64" base64 "$(header Content-Transfer-Encoding)"
 if p7_certs "$D/dev1.crt" && [ "$(grep -c "BEGIN CERTIFICATE" "$D/dev1.crt")" = 1 ]; then ok "... one certificate in the PKCS#7"; else not_ok "... one certificate in the PKCS#7"; fi
 expect "... openssl verify: it chains to our root" openssl verify -CAfile "$D/root.pem" -untrusted "$D/chain.pem" "$D/dev1.crt"
 check "... the CSR's key" "$(openssl pkey -in "$D/dev1.key" -pubout)" "$(openssl x509 -in "$D/dev1.crt" -noout -pubkey)"
