@@ -199,6 +199,10 @@ bad "a revoked client certificate (simplereenroll)" 401 --cert "$D/dev1b.crt" --
 openssl req -x509 -new -key "$D/dev1b.key" -subj "/CN=dev1b.city.example" -days 30 -out "$D/self.crt"
 bad "a certificate of another CA" 401 --cert "$D/self.crt" --key "$D/dev1b.key" "${P10[@]}" --data-binary @"$D/dev1br.b64" "$EST/simpleenroll"
 bad "a certificate of our CA from another profile" 403 --cert "$D/eve.crt" --key "$D/eve.key" "${P10[@]}" --data-binary @"$D/dev1br.b64" "$EST/simpleenroll"
+SECRET3=$(ct --config "$CONF" --json est secret create --profile est-auto --name dev3 2>/dev/null)
+ct est secret revoke --id "$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['id'])" "$SECRET3")" > /dev/null
+bad "a revoked secret" 401 -u "dev3:$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['secret'])" "$SECRET3")" "${P10[@]}" --data-binary @"$D/dev1br.b64" "$EST/simpleenroll"
+grep -q "revoked" "$T/body" && ok "... saying revoked" || { not_ok "... body"; show 3 "$T/body"; }
 check "none of them issued anything" "$n0" "$(certs)"
 check "... nor stored a request" "$r0" "$(requests)"
 check "the server still serves cacerts" 200 "$(est "$EST/cacerts")"
