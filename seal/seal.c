@@ -476,9 +476,11 @@ check_maker(X509 *maker, EVP_PKEY *key, const char *oid)
 }
 
 int
-gp_seal_make(unsigned char **der, size_t *len, const gp_seal_params *p,
+gp_seal_make(unsigned char **der, size_t *len, const gp_seal_params *params,
     X509 *maker, EVP_PKEY *maker_key)
 {
+	gp_seal_params pv;
+	const gp_seal_params *p = &pv;
 	SESEAL4 *seal = NULL;
 	SES_SEALINFO4 *info;
 	SES_PROPERTY4 *prop;
@@ -495,8 +497,12 @@ gp_seal_make(unsigned char **der, size_t *len, const gp_seal_params *p,
 		*der = NULL;
 	if (len != NULL)
 		*len = 0;
-	if (der == NULL || len == NULL || p == NULL)
+	if (der == NULL || len == NULL || params == NULL)
 		return gp_err(GP_E_INVALID, "gp_seal_make: NULL argument");
+	/* the caller's struct as this library's version (docs/api.md) */
+	if ((r = gp_params_in(&pv, sizeof(pv), params, GP_PARAMS_END(gp_seal_params, maker_oid),
+	    "gp_seal_make")) != 0)
+		return r;
 	if ((r = check_maker(maker, maker_key, p->maker_oid)) != 0)
 		return r;
 	if (p->type != GP_SEAL_OFFICIAL && p->type != GP_SEAL_PERSONAL)

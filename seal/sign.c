@@ -54,8 +54,10 @@ bits_set(ASN1_BIT_STRING *bs, const unsigned char *d, size_t n)
  * for a GM/T 0031-2025 seal: verifiers check that they match, step 1); the
  * optional time-stamp covers the signature value. */
 int
-gp_seal_sign(unsigned char **der, size_t *len, const gp_seal_sign_params *p)
+gp_seal_sign(unsigned char **der, size_t *len, const gp_seal_sign_params *params)
 {
+	gp_seal_sign_params pv;
+	const gp_seal_sign_params *p = &pv;
 	gp_seal *seal = NULL;
 	SES_SIGNATURE4 *sig = NULL;
 	const unsigned char *q;
@@ -69,8 +71,14 @@ gp_seal_sign(unsigned char **der, size_t *len, const gp_seal_sign_params *p)
 		*der = NULL;
 	if (len != NULL)
 		*len = 0;
-	if (der == NULL || len == NULL || p == NULL || p->signer == NULL || p->signer_key == NULL)
+	if (der == NULL || len == NULL || params == NULL)
 		return gp_err(GP_E_INVALID, "gp_seal_sign: NULL argument");
+	/* the caller's struct as this library's version (docs/api.md) */
+	if ((r = gp_params_in(&pv, sizeof(pv), params, GP_PARAMS_END(gp_seal_sign_params, ts_arg),
+	    "gp_seal_sign")) != 0)
+		return r;
+	if (p->signer == NULL || p->signer_key == NULL)
+		return gp_err(GP_E_INVALID, "gp_seal_sign: no signer or no key");
 	if ((r = gp_seal_parse(&seal, p->seal, p->seal_len)) != 0)
 		return r;
 	if (seal->s4 == NULL) {
@@ -420,10 +428,27 @@ critical_ext(const STACK_OF(SES_EXTDATA) *ext, char *oid, size_t len)
 	return 0;
 }
 
+/* The caller's verification parameters as this library's version
+ * (docs/api.md), into pv; what names the caller. */
+static int
+verify_params_in(gp_seal_verify_params *pv, const gp_seal_verify_params *params, const char *what)
+{
+	int r;
+
+	if ((r = gp_params_in(pv, sizeof(*pv), params, GP_PARAMS_END(gp_seal_verify_params, maker_oid),
+	    what)) != 0)
+		return r;
+	if (pv->roots == NULL)
+		return gp_err(GP_E_INVALID, "%s: verification needs trust anchors", what);
+	return 0;
+}
+
 int
 gp_seal_verify(gp_verify_result **out, const unsigned char *der, size_t len,
-    const gp_seal_verify_params *p)
+    const gp_seal_verify_params *params)
 {
+	gp_seal_verify_params pv;
+	const gp_seal_verify_params *p = &pv;
 	gp_verify_result *res = NULL;
 	gp_seal *seal = NULL;
 	int64_t at;
@@ -433,8 +458,8 @@ gp_seal_verify(gp_verify_result **out, const unsigned char *der, size_t len,
 	if (out == NULL)
 		return gp_err(GP_E_INVALID, "gp_seal_verify: NULL argument");
 	*out = NULL;
-	if (p == NULL || p->roots == NULL)
-		return gp_err(GP_E_INVALID, "seal verification needs trust anchors");
+	if ((r = verify_params_in(&pv, params, "gp_seal_verify")) != 0)
+		return r;
 	if ((r = gp_seal_parse(&seal, der, len)) != 0)
 		return r;
 	if ((r = gp_vres_new(&res)) != 0)
@@ -657,8 +682,10 @@ out:
 
 int
 gp_seal_sig_verify(gp_verify_result **out, const unsigned char *der, size_t len,
-    const gp_seal_verify_params *p)
+    const gp_seal_verify_params *params)
 {
+	gp_seal_verify_params pv;
+	const gp_seal_verify_params *p = &pv;
 	gp_verify_result *res = NULL;
 	struct dsig d;
 	EVP_PKEY *pub;
@@ -671,8 +698,8 @@ gp_seal_sig_verify(gp_verify_result **out, const unsigned char *der, size_t len,
 	if (out == NULL)
 		return gp_err(GP_E_INVALID, "gp_seal_sig_verify: NULL argument");
 	*out = NULL;
-	if (p == NULL || p->roots == NULL)
-		return gp_err(GP_E_INVALID, "signature verification needs trust anchors");
+	if ((r = verify_params_in(&pv, params, "gp_seal_sig_verify")) != 0)
+		return r;
 	if ((r = dsig_decode(&d, der, len)) != 0)
 		goto out;
 	if ((r = gp_vres_new(&res)) != 0)

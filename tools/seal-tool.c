@@ -298,7 +298,7 @@ cmd_make(int argc, char **argv)
 		CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
 	const char *mcert = NULL, *mkey = NULL, *image = NULL, *out = NULL, *pass_file = NULL, *holders[64];
 	cli_out o = { 0 };
-	gp_seal_params p;
+	gp_seal_params p = GP_SEAL_PARAMS_INIT;
 	X509 *maker = NULL, *hx[64] = { NULL };
 	EVP_PKEY *key = NULL;
 	gp_ctx *ctx = NULL;
@@ -308,9 +308,6 @@ cmd_make(int argc, char **argv)
 	int c, rc, noreg = 0, force = 0;
 	char *end;
 
-	memset(&p, 0, sizeof(p));
-	p.type = GP_SEAL_OFFICIAL;
-	p.cert_list_type = GP_SEAL_CERTS;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': mcert = optarg; break;
@@ -452,14 +449,13 @@ cmd_sign(int argc, char **argv)
 		{ "pass-file", required_argument, NULL, 'p' }, CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
 	const char *sealf = NULL, *certf = NULL, *keyf = NULL, *doc = NULL, *hex = NULL, *out = NULL;
 	const char *pass_file = NULL, *tsa = NULL;
-	gp_seal_sign_params p;
+	gp_seal_sign_params p = GP_SEAL_SIGN_PARAMS_INIT;
 	unsigned char *seal = NULL, *d = NULL, *der = NULL, hash[64];
 	size_t seallen = 0, dlen = 0, derlen = 0, hlen = 0;
 	X509 *cert = NULL;
 	EVP_PKEY *key = NULL;
 	int c, rc;
 
-	memset(&p, 0, sizeof(p));
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': sealf = optarg; break;
@@ -713,7 +709,7 @@ cmd_verify(int argc, char **argv)
 		CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
 	const char *doc = NULL, *hex = NULL, *ocsp = NULL;
 	struct vopts v;
-	gp_seal_verify_params p;
+	gp_seal_verify_params p = GP_SEAL_VERIFY_PARAMS_INIT;
 	gp_verify_result *res = NULL;
 	gp_ctx *ctx = NULL;
 	unsigned char *in = NULL, *d = NULL, hash[64];
@@ -721,7 +717,6 @@ cmd_verify(int argc, char **argv)
 	int c, rc, noreg = 0, is_seal = 0;
 
 	memset(&v, 0, sizeof(v));
-	memset(&p, 0, sizeof(p));
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'T': case 'U': case 'C': case 'S':

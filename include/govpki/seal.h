@@ -25,7 +25,12 @@ enum { GP_SEAL_CERTS = 1, GP_SEAL_DIGESTS = 2 };
 
 #define GP_SEAL_MAX (16 * 1024 * 1024)  /* largest seal or signature file we read */
 
+/* Set size with GP_SEAL_PARAMS_INIT (docs/api.md):
+ *   gp_seal_params p = GP_SEAL_PARAMS_INIT;
+ * type defaults to GP_SEAL_OFFICIAL, cert_list_type to GP_SEAL_CERTS, every
+ * other field to 0 / NULL. */
 typedef struct gp_seal_params {
+	size_t size;               /* sizeof(gp_seal_params) of the caller's headers */
 	const char *id;            /* esID (IA5String, 1..128 printable ASCII) */
 	int type;                  /* GP_SEAL_OFFICIAL or GP_SEAL_PERSONAL */
 	const char *name;          /* UTF-8 */
@@ -42,6 +47,8 @@ typedef struct gp_seal_params {
 	long width_mm, height_mm;  /* 1..1000 */
 	const char *maker_oid;     /* the seal-signer mark the maker needs; NULL: GP_OID_SEAL_MAKER */
 } gp_seal_params;
+#define GP_SEAL_PARAMS_INIT { sizeof(gp_seal_params), NULL, GP_SEAL_OFFICIAL, NULL, NULL, \
+	GP_SEAL_CERTS, NULL, 0, 0, 0, 0, NULL, NULL, 0, 0, 0, NULL }
 
 /* 0 when maker carries oid (NULL: GP_OID_SEAL_MAKER) in its extended key
  * usage or its certificate policies: a certificate of the seal-signer
@@ -65,7 +72,8 @@ GP_EXPORT int gp_seal_image_check(const char *type, const unsigned char *image, 
  * Makes a version 4 seal (GB/T 38540-2020 §7.1): the maker (a seal-signer
  * certificate and its key) signs DER(SES_SealInfo) (sm2withSM3 with the
  * default ID for SM2, else the key's usual algorithm).  *der is freed
- * with gp_free.
+ * with gp_free.  p's size must be set by GP_SEAL_PARAMS_INIT (GP_E_INVALID
+ * otherwise).
  */
 GP_EXPORT int gp_seal_make(unsigned char **der, size_t *len, const gp_seal_params *p,
     X509 *maker, EVP_PKEY *maker_key);
@@ -107,7 +115,11 @@ GP_EXPORT int gp_seal_has_holder(const gp_seal *seal, X509 *x);
 typedef int (*gp_ts_cb)(void *arg, const unsigned char *req, size_t reqlen,
     unsigned char **resp, size_t *resplen);
 
+/* Set size with GP_SEAL_SIGN_PARAMS_INIT (docs/api.md):
+ *   gp_seal_sign_params sp = GP_SEAL_SIGN_PARAMS_INIT;
+ * every other field's default is 0 / NULL. */
 typedef struct gp_seal_sign_params {
+	size_t size;               /* sizeof(gp_seal_sign_params) of the caller's headers */
 	const unsigned char *seal; /* the seal DER: version 4 or 5 (the signature takes its version); v1/v2 seals are refused */
 	size_t seal_len;
 	X509 *signer;              /* must be in the seal's holder list */
@@ -121,10 +133,13 @@ typedef struct gp_seal_sign_params {
 	gp_ts_cb ts_cb;            /* NULL: no time-stamp */
 	void *ts_arg;
 } gp_seal_sign_params;
+#define GP_SEAL_SIGN_PARAMS_INIT { sizeof(gp_seal_sign_params), NULL, 0, NULL, NULL, NULL, 0, \
+	NULL, 0, NULL, 0, NULL, NULL }
 
 /* Makes a SES_Signature (GB/T 38540-2020 §8.1).  The seal must be valid at
  * the signing time and the signer one of its holders (GP_E_POLICY
- * otherwise).  *der is freed with gp_free. */
+ * otherwise).  p's size must be set by GP_SEAL_SIGN_PARAMS_INIT
+ * (GP_E_INVALID otherwise).  *der is freed with gp_free. */
 GP_EXPORT int gp_seal_sign(unsigned char **der, size_t *len, const gp_seal_sign_params *p);
 
 /* Decodes a SES_Signature (either version) without verifying it: *seal
@@ -160,7 +175,11 @@ typedef int (*gp_revocation_cb)(void *arg, X509 *cert, X509 *issuer, STACK_OF(X5
 GP_EXPORT int gp_ocsp_http_cb(void *arg, X509 *cert, X509 *issuer, STACK_OF(X509) *roots,
     STACK_OF(X509) *untrusted);
 
+/* Set size with GP_SEAL_VERIFY_PARAMS_INIT (docs/api.md):
+ *   gp_seal_verify_params vp = GP_SEAL_VERIFY_PARAMS_INIT;
+ * every other field's default is 0 / NULL. */
 typedef struct gp_seal_verify_params {
+	size_t size;                  /* sizeof(gp_seal_verify_params) of the caller's headers */
 	STACK_OF(X509) *roots;        /* trust anchors (required) */
 	STACK_OF(X509) *untrusted;    /* intermediates, may be NULL */
 	STACK_OF(X509_CRL) *crls;     /* NULL: revocation by CRL not checked */
@@ -179,12 +198,15 @@ typedef struct gp_seal_verify_params {
 	const char *maker_oid;        /* the maker's mark (gp_seal_maker_check); NULL:
 	                               * GP_OID_SEAL_MAKER; "none": not checked */
 } gp_seal_verify_params;
+#define GP_SEAL_VERIFY_PARAMS_INIT { sizeof(gp_seal_verify_params), NULL, NULL, NULL, NULL, NULL, \
+	NULL, NULL, 0, NULL, 0, NULL, 0, NULL }
 
 /*
  * Verifies a SES_Signature (any version) every step of GB/T 38540-2020
  * §8.2 / GM/T 0031-2014 §9.  Returns 0 when the checks ran; the result
  * (gp_verify_result_free) says whether they passed.  GP_E_PARSE when the
- * signature cannot be decoded (no result).
+ * signature cannot be decoded (no result).  p's size must be set by
+ * GP_SEAL_VERIFY_PARAMS_INIT (GP_E_INVALID otherwise).
  */
 GP_EXPORT int gp_seal_sig_verify(gp_verify_result **out, const unsigned char *sig,
     size_t len, const gp_seal_verify_params *p);

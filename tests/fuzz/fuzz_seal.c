@@ -53,11 +53,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	gp_seal *s = NULL;
 	gp_verify_result *r = NULL;
-	gp_seal_verify_params p;
+	gp_seal_verify_params p = GP_SEAL_VERIFY_PARAMS_INIT;
 
 	if (roots == NULL)
 		init();
-	memset(&p, 0, sizeof(p));
 	p.roots = roots;
 	p.doc = (const unsigned char *)"doc";
 	p.doc_len = 3;

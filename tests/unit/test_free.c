@@ -209,27 +209,13 @@ test_seal(void **state)
 	EVP_PKEY *mkey = NULL, *tkey = NULL;
 	X509 *maker = issue(h, "seal-signer", &mkey), *tsac = issue(h, "tsa-signer", &tkey);
 	X509 *holders[1] = { maker };
-#ifdef GP_SEAL_PARAMS_INIT
 	gp_seal_params p = GP_SEAL_PARAMS_INIT;
-#else
-	gp_seal_params p;
-#endif
-#ifdef GP_SEAL_SIGN_PARAMS_INIT
 	gp_seal_sign_params sp = GP_SEAL_SIGN_PARAMS_INIT;
-#else
-	gp_seal_sign_params sp;
-#endif
 	gp_tsa *tsa = NULL;
 	unsigned char *seal = NULL, *sig = NULL, *cms = NULL, *tok = NULL, *resp = NULL;
 	size_t slen = 0, siglen = 0, cmslen = 0, toklen = 0, rlen = 0;
 	char *prop = NULL;
 
-#ifndef GP_SEAL_PARAMS_INIT
-	memset(&p, 0, sizeof(p));
-#endif
-#ifndef GP_SEAL_SIGN_PARAMS_INIT
-	memset(&sp, 0, sizeof(sp));
-#endif
 	p.id = "FREE-1";
 	p.type = GP_SEAL_OFFICIAL;
 	p.name = "free test";

@@ -123,7 +123,7 @@ world_free(struct world *w)
 static void
 params_init(gp_seal_params *p, X509 **holders, size_t n)
 {
-	memset(p, 0, sizeof(*p));
+	*p = (gp_seal_params)GP_SEAL_PARAMS_INIT;
 	p->id = "SEAL-1";
 	p->type = GP_SEAL_OFFICIAL;
 	p->name = "示例市人民政府";
@@ -155,7 +155,7 @@ world_seal(struct world *w, gp_key_type t, unsigned char **der, size_t *len)
 static void
 sign_init(gp_seal_sign_params *sp, const struct world *w, const unsigned char *seal, size_t len)
 {
-	memset(sp, 0, sizeof(*sp));
+	*sp = (gp_seal_sign_params)GP_SEAL_SIGN_PARAMS_INIT;
 	sp->seal = seal;
 	sp->seal_len = len;
 	sp->signer = w->holder;
@@ -414,7 +414,7 @@ test_sign_verify(void **state)
 		h[0] = w.holder;
 		params_init(&p, h, 1);
 		assert_int_equal(gp_seal_make(&seal, &slen, &p, w.maker, w.maker_key), 0);
-		memset(&sp, 0, sizeof(sp));
+		sp = (gp_seal_sign_params)GP_SEAL_SIGN_PARAMS_INIT;
 		sp.seal = seal;
 		sp.seal_len = slen;
 		sp.signer = w.holder;
@@ -423,7 +423,7 @@ test_sign_verify(void **state)
 		sp.doc_len = sizeof(doc) - 1;
 		sp.property = "doc.txt";
 		assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), 0);
-		memset(&vp, 0, sizeof(vp));
+		vp = (gp_seal_verify_params)GP_SEAL_VERIFY_PARAMS_INIT;
 		vp.roots = w.roots;
 		vp.doc = doc;
 		vp.doc_len = sizeof(doc) - 1;
@@ -526,7 +526,7 @@ test_not_holder(void **state)
 	assert_int_equal(gp_sign_data(&sv, &svlen, w.other_key, tbs, (size_t)n), 0);
 	bits_set(s4->sig, sv, (int)svlen);
 	n = i2d_SES_SIGNATURE4(s4, &out);
-	memset(&vp, 0, sizeof(vp));
+	vp = (gp_seal_verify_params)GP_SEAL_VERIFY_PARAMS_INIT;
 	vp.roots = w.roots;
 	assert_int_equal(gp_seal_sig_verify(&r, out, (size_t)n, &vp), 0);
 	assert_false(gp_verify_result_ok(r));
@@ -647,7 +647,7 @@ test_v1_forms(void **state)
 	assert_string_equal(gp_seal_id(s), "V1-SEAL");
 	assert_true(gp_seal_has_holder(s, w.holder));
 	gp_seal_free(s);
-	memset(&vp, 0, sizeof(vp));
+	vp = (gp_seal_verify_params)GP_SEAL_VERIFY_PARAMS_INIT;
 	vp.roots = w.roots;
 	assert_int_equal(gp_seal_verify(&r, seal, (size_t)sl, &vp), 0);
 	assert_true(gp_verify_result_ok(r));
@@ -721,7 +721,7 @@ test_v1_forms(void **state)
 		gp_seal_sign_params sp;
 		unsigned char *o = NULL;
 		size_t ol;
-		memset(&sp, 0, sizeof(sp));
+		sp = (gp_seal_sign_params)GP_SEAL_SIGN_PARAMS_INIT;
 		sp.seal = seal;
 		sp.seal_len = (size_t)sl;
 		sp.signer = w.holder;
@@ -786,7 +786,7 @@ test_v4_alt_and_v5(void **state)
 	bits_set(s4->sig, sv, (int)svlen);
 	s4->enc.modified = 1;
 	n = i2d_SESEAL4(s4, &out);
-	memset(&vp, 0, sizeof(vp));
+	vp = (gp_seal_verify_params)GP_SEAL_VERIFY_PARAMS_INIT;
 	vp.roots = w.roots;
 	assert_int_equal(gp_seal_verify(&r, out, (size_t)n, &vp), 0);
 	assert_true(gp_verify_result_ok(r));
@@ -881,7 +881,7 @@ test_sign_v5(void **state)
 	assert_int_equal(ASN1_INTEGER_get_int64(&v, g->tbs->version), 1);
 	assert_int_equal(v, 5);
 	SES_SIGNATURE4_free(g);
-	memset(&vp, 0, sizeof(vp));
+	vp = (gp_seal_verify_params)GP_SEAL_VERIFY_PARAMS_INIT;
 	vp.roots = w.roots;
 	vp.doc = doc;
 	vp.doc_len = sizeof(doc) - 1;
@@ -917,7 +917,7 @@ test_sm2_raw(void **state)
 	q = der;
 	assert_non_null(s4 = d2i_SESEAL4(NULL, &q, (long)len));
 	sl = reseal(&seal, s4, w.maker_key, 1);
-	memset(&vp, 0, sizeof(vp));
+	vp = (gp_seal_verify_params)GP_SEAL_VERIFY_PARAMS_INIT;
 	vp.roots = w.roots;
 	assert_int_equal(gp_seal_verify(&r, seal, (size_t)sl, &vp), 0);
 	assert_true(gp_verify_result_ok(r));
@@ -993,7 +993,7 @@ test_critical_ext(void **state)
 	s4->info->ext = sk_SES_EXTDATA_new_null();
 	sk_SES_EXTDATA_push(s4->info->ext, e);
 	n = reseal(&out, s4, w.maker_key, 0);
-	memset(&vp, 0, sizeof(vp));
+	vp = (gp_seal_verify_params)GP_SEAL_VERIFY_PARAMS_INIT;
 	vp.roots = w.roots;
 	assert_int_equal(gp_seal_verify(&r, out, (size_t)n, &vp), 0);
 	assert_int_equal(step(r, "structure"), GP_STEP_FAIL);
@@ -1017,7 +1017,7 @@ test_critical_ext(void **state)
 		int64_t t = 0;
 		char *prop = NULL;
 
-		memset(&sp, 0, sizeof(sp));
+		sp = (gp_seal_sign_params)GP_SEAL_SIGN_PARAMS_INIT;
 		sp.seal = der;
 		sp.seal_len = len;
 		sp.signer = w.holder;
@@ -1069,7 +1069,7 @@ test_parse_bad(void **state)
 	memcpy(big, der, len);
 	assert_int_equal(gp_seal_parse(&s, big, len + 1), GP_E_PARSE);
 	assert_non_null(strstr(gp_error_last(), "1 bytes after the seal"));
-	memset(&vp, 0, sizeof(vp));
+	vp = (gp_seal_verify_params)GP_SEAL_VERIFY_PARAMS_INIT;
 	vp.roots = w.roots;
 	assert_int_equal(gp_seal_sig_verify(&r, der, len, &vp), GP_E_PARSE);   /* a seal is not a signature */
 	assert_null(r);
@@ -1127,7 +1127,7 @@ test_register(void **state)
 	assert_memory_equal(info->der, der, len);
 	assert_string_equal(info->maker, "CN=Maker");
 	gp_seal_info_free(info);
-	memset(&vp, 0, sizeof(vp));
+	vp = (gp_seal_verify_params)GP_SEAL_VERIFY_PARAMS_INIT;
 	vp.roots = w.roots;
 	vp.store = st;
 	assert_int_equal(gp_seal_verify(&r, der, len, &vp), 0);
@@ -1287,12 +1287,17 @@ test_sign_timestamped(void **state)
 	sp.ts_cb = gp_tsa_local_cb;
 	sp.ts_arg = tsa;
 	assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), 0);
-	memset(&vp, 0, sizeof(vp));
+	vp = (gp_seal_verify_params)GP_SEAL_VERIFY_PARAMS_INIT;
 	vp.roots = w.roots;
 	assert_int_equal(gp_seal_sig_verify(&r, sig, siglen, &vp), 0);
 	assert_true(gp_verify_result_ok(r));
 	assert_int_equal(step(r, "time-stamp"), GP_STEP_PASS);
 	assert_true(gp_verify_result_ts_time(r) > 0);
+	{
+		int64_t at = 0;
+		assert_int_equal(gp_verify_result_time_source(&at, r), GP_TIME_STAMPED);
+		assert_int_equal(at, gp_verify_result_ts_time(r));
+	}
 	gp_verify_result_free(r);
 	sig[siglen - 6] ^= 1;          /* inside the token, at the end of the file */
 	assert_int_equal(gp_seal_sig_verify(&r, sig, siglen, &vp), 0);
@@ -1398,6 +1403,101 @@ test_len_limits(void **state)
 	world_free(&w);
 }
 
+/* docs/api.md: parameters of a size no version had (0: not set by the
+ * GP_..._INIT; below the first version; larger than the library's: newer
+ * headers) are refused before anything is done, for each of the three
+ * structs; the INITs' defaults make a seal, a signature and a result. */
+static void
+test_params_size(void **state)
+{
+	struct world w;
+	gp_seal_params p;
+	gp_seal_sign_params sp;
+	gp_seal_verify_params vp;
+	gp_verify_result *r = NULL;
+	X509 *h[1];
+	unsigned char *seal = NULL, *sig = NULL;
+	size_t slen = 0, siglen = 0;
+	int64_t at = 0;
+	struct { gp_seal_params p; char newer[16]; } bp;
+	struct { gp_seal_sign_params p; char newer[16]; } bs;
+	struct { gp_seal_verify_params p; char newer[16]; } bv;
+	const size_t sizes[] = { 0, sizeof(size_t), 0 };
+
+	(void)state;
+	world_make(&w, GP_KEY_EC_P256);
+	h[0] = w.holder;
+	params_init(&p, h, 1);
+	assert_int_equal(p.size, sizeof(gp_seal_params));
+	assert_int_equal(p.type, GP_SEAL_OFFICIAL);
+	assert_int_equal(p.cert_list_type, GP_SEAL_CERTS);
+	for (size_t i = 0; i < 3; i++) {
+		p.size = i == 2 ? offsetof(gp_seal_params, maker_oid) : sizes[i];
+		assert_int_equal(gp_seal_make(&seal, &slen, &p, w.maker, w.maker_key), GP_E_INVALID);
+		assert_null(seal);
+		assert_non_null(strstr(gp_error_last(), "GP_..._INIT"));
+	}
+	memset(&bp, 0, sizeof(bp));
+	bp.p = p;
+	bp.p.size = sizeof(bp);
+	assert_int_equal(gp_seal_make(&seal, &slen, &bp.p, w.maker, w.maker_key), GP_E_INVALID);
+	p.size = sizeof(p);
+	assert_int_equal(gp_seal_make(&seal, &slen, &p, w.maker, w.maker_key), 0);
+
+	sign_init(&sp, &w, seal, slen);
+	for (size_t i = 0; i < 3; i++) {
+		sp.size = i == 2 ? offsetof(gp_seal_sign_params, ts_arg) : sizes[i];
+		assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), GP_E_INVALID);
+		assert_null(sig);
+	}
+	memset(&bs, 0, sizeof(bs));
+	bs.p = sp;
+	bs.p.size = sizeof(bs);
+	assert_int_equal(gp_seal_sign(&sig, &siglen, &bs.p), GP_E_INVALID);
+	sp.size = sizeof(sp);
+	assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), 0);
+
+	vp = (gp_seal_verify_params)GP_SEAL_VERIFY_PARAMS_INIT;
+	vp.roots = w.roots;
+	for (size_t i = 0; i < 3; i++) {
+		vp.size = i == 2 ? offsetof(gp_seal_verify_params, maker_oid) : sizes[i];
+		assert_int_equal(gp_seal_sig_verify(&r, sig, siglen, &vp), GP_E_INVALID);
+		assert_null(r);
+		assert_int_equal(gp_seal_verify(&r, seal, slen, &vp), GP_E_INVALID);
+		assert_null(r);
+	}
+	memset(&bv, 0, sizeof(bv));
+	bv.p = vp;
+	bv.p.size = sizeof(bv);
+	assert_int_equal(gp_seal_sig_verify(&r, sig, siglen, &bv.p), GP_E_INVALID);
+	assert_null(r);
+	vp.size = sizeof(vp);
+	/* no time-stamp: checked at timeInfo, the signer's claim */
+	assert_int_equal(gp_seal_sig_verify(&r, sig, siglen, &vp), 0);
+	assert_true(gp_verify_result_ok(r));
+	assert_int_equal(gp_verify_result_time_source(&at, r), GP_TIME_SIGNER);
+	assert_int_equal(at, gp_verify_result_time(r));
+	gp_verify_result_free(r);
+	/* a time the verifier gives: asserted */
+	vp.at = at + 1;
+	assert_int_equal(gp_seal_sig_verify(&r, sig, siglen, &vp), 0);
+	assert_int_equal(gp_verify_result_time_source(&at, r), GP_TIME_ASSERTED);
+	assert_int_equal(at, vp.at);
+	gp_verify_result_free(r);
+	assert_int_equal(gp_seal_verify(&r, seal, slen, &vp), 0);
+	assert_int_equal(gp_verify_result_time_source(NULL, r), GP_TIME_ASSERTED);
+	gp_verify_result_free(r);
+	vp.at = 0;
+	assert_int_equal(gp_seal_verify(&r, seal, slen, &vp), 0);
+	assert_int_equal(gp_verify_result_time_source(NULL, r), GP_TIME_NOW);
+	gp_verify_result_free(r);
+	assert_int_equal(gp_verify_result_time_source(&at, NULL), GP_TIME_NOW);
+	assert_int_equal(at, 0);
+	gp_free(seal);
+	gp_free(sig);
+	world_free(&w);
+}
+
 int
 main(void)
 {
@@ -1421,6 +1521,7 @@ main(void)
 		cmocka_unit_test(test_sign_timestamped),
 		cmocka_unit_test(test_cades),
 		cmocka_unit_test(test_len_limits),
+		cmocka_unit_test(test_params_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
