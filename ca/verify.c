@@ -46,6 +46,7 @@ struct gp_verifier {
 	STACK_OF(X509) *untrusted;
 	STACK_OF(X509_CRL) *crls;
 	STACK_OF(X509_CRL) *deltas;      /* borrowed from crls */
+	STACK_OF(X509_CRL) *baseless;    /* deltas given without their base CRL */
 	STACK_OF(ASN1_OBJECT) *policies;
 	X509_STORE_CTX *ctx;
 	X509_STORE_CTX_check_crl_fn default_check_crl;
@@ -1060,6 +1061,7 @@ gp_verifier_free(gp_verifier *v)
 	sk_X509_pop_free(v->untrusted, X509_free);
 	sk_X509_CRL_pop_free(v->crls, X509_CRL_free);
 	sk_X509_CRL_free(v->deltas);
+	sk_X509_CRL_pop_free(v->baseless, X509_CRL_free);
 	sk_ASN1_OBJECT_pop_free(v->policies, ASN1_OBJECT_free);
 	free(v->sig.v);
 	free(v->crl.v);
@@ -1119,22 +1121,57 @@ check_delta_bases(gp_verifier *v)
 				ASN1_INTEGER_free(num);
 			}
 		}
-		if (!found) {
-			char *iss = NULL;
-			long b = ASN1_INTEGER_get(base);
-
-			ASN1_INTEGER_free(base);
-			(void)gp_name_print(&iss, X509_CRL_get_issuer(d));
-			gp_err(GP_E_VERIFY, "a delta CRL of %s (BaseCRLNumber %ld) is given without its base "
-			    "CRL (number %ld or later): refused, RFC 5280 §5.2.4", iss ? iss : "?", b, b);
-			free(iss);
-			return GP_E_VERIFY;
-		}
 		ASN1_INTEGER_free(base);
+		if (!found) {
+			/* not given to OpenSSL, which could not use it either;
+			 * the certificates of its issuer are refused (check_baseless) */
+			if (!sk_X509_CRL_push(v->baseless, d))
+				return gp_err(GP_E_NOMEM, "out of memory");
+			(void)sk_X509_CRL_delete(v->crls, i--);
+			continue;
+		}
 		if (!sk_X509_CRL_push(v->deltas, d))
 			return gp_err(GP_E_NOMEM, "out of memory");
 	}
 	return 0;
+}
+
+/*
+ * RFC 5280 §5.2.4: a delta CRL only completes its base CRL.  One given
+ * without its base says nothing usable, and is not ignored either: a
+ * certificate of the path whose issuer issued it gets an invalid verdict,
+ * per certificate (NIST PKITS 4.15.1, 4.15.10).  ossl_err is OpenSSL's
+ * CRL error for x when there was one.  1: none applies, 0: the verdict is set.
+ */
+static int
+baseless_refuse(gp_verdict *res, gp_verifier *v, X509 *x, int depth, const char *ossl_err)
+{
+	for (int j = 0; j < sk_X509_CRL_num(v->baseless); j++) {
+		X509_CRL *d = sk_X509_CRL_value(v->baseless, j);
+		ASN1_INTEGER *base;
+		long b;
+
+		if (X509_NAME_cmp(X509_CRL_get_issuer(d), X509_get_issuer_name(x)) != 0)
+			continue;
+		base = X509_CRL_get_ext_d2i(d, NID_delta_crl, NULL, NULL);
+		b = base != NULL ? ASN1_INTEGER_get(base) : -1;
+		ASN1_INTEGER_free(base);
+		res_set(res, depth, x, "revocation", "RFC 5280 §5.2.4, §6.3.3",
+		    "%s%sa delta CRL of its issuer (BaseCRLNumber %ld) is given without its base CRL "
+		    "(number %ld or later): the status cannot be known from it", ossl_err ? ossl_err : "",
+		    ossl_err ? "; " : "", b, b);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+check_baseless(gp_verdict *res, gp_verifier *v, STACK_OF(X509) *chain)
+{
+	for (int i = sk_X509_num(chain) - 2; i >= 0; i--)
+		if (!baseless_refuse(res, v, sk_X509_value(chain, i), i, NULL))
+			return 0;
+	return 1;
 }
 
 /* The OCSP options checked, their defaults filled in. */
@@ -1209,6 +1246,7 @@ gp_verifier_new(gp_verifier **out, STACK_OF(X509) *anchors, STACK_OF(X509) *untr
 	v->at = v->o.at != 0 ? (time_t)v->o.at : time(NULL);
 	if ((v->store = X509_STORE_new()) == NULL || (v->ctx = X509_STORE_CTX_new()) == NULL ||
 	    (v->crls = sk_X509_CRL_new_null()) == NULL || (v->deltas = sk_X509_CRL_new_null()) == NULL ||
+	    (v->baseless = sk_X509_CRL_new_null()) == NULL ||
 	    (v->policies = sk_ASN1_OBJECT_new_null()) == NULL) {
 		r = gp_err(GP_E_NOMEM, "out of memory");
 		goto out;
@@ -1347,6 +1385,13 @@ gp_verifier_check(gp_verifier *v, X509 *cert, gp_verdict *res)
 			v->err_depth = X509_STORE_CTX_get_error_depth(v->ctx);
 			v->err_cert = X509_STORE_CTX_get_current_cert(v->ctx);
 		}
+		/* a CRL problem of a certificate whose issuer gave only a delta */
+		if (v->o.revocation != GP_REVOCATION_NONE && v->err_cert != NULL &&
+		    (v->err == X509_V_ERR_UNABLE_TO_GET_CRL || v->err == X509_V_ERR_CRL_HAS_EXPIRED ||
+		    v->err == X509_V_ERR_CRL_NOT_YET_VALID) &&
+		    !baseless_refuse(res, v, v->err_cert, v->err_depth,
+		    X509_verify_cert_error_string(v->err)))
+			goto verdict;
 		res_from_ossl(res, v);
 		goto verdict;
 	}
@@ -1359,7 +1404,8 @@ gp_verifier_check(gp_verifier *v, X509 *cert, gp_verdict *res)
 		if (!check_cert_rules(res, v, sk_X509_value(chain, i), i, n))
 			goto verdict;
 	if (!check_name_constraints(res, chain) ||
-	    (v->o.revocation != GP_REVOCATION_NONE && !check_deltas(res, v, chain)) ||
+	    (v->o.revocation != GP_REVOCATION_NONE && (!check_deltas(res, v, chain) ||
+	    !check_baseless(res, v, chain))) ||
 	    !check_purpose(res, v, chain) ||
 	    !check_name(res, v, sk_X509_value(chain, 0)))
 		goto verdict;

@@ -49,8 +49,8 @@ static const char verify_usage[] =
 	"  One line per certificate: FILE: OK on stdout (with what soft-fail waived), or\n"
 	"  FILE: INVALID: the rule, its source, why, and the certificate (depth, subject)\n"
 	"  on stderr; with --json one JSON object per line on stdout.\n"
-	"  A delta CRL without its base CRL is refused. Exit 0 when all are valid, 7 when\n"
-	"  one is not, 4 when a file is not a certificate.";
+	"  A delta CRL without its base CRL makes its issuer's certificates invalid. Exit 0\n"
+	"  when all are valid, 7 when one is not, 4 when a file is not a certificate.";
 
 struct list {
 	const char **v;

@@ -128,9 +128,10 @@ typedef struct gp_verdict {
  * free its stacks.  opts NULL: the defaults; otherwise its size must be set
  * by GP_VERIFY_OPTS_INIT (GP_E_INVALID for a size no version had).  CRLs must be as decoded from DER (d2i or PEM): OpenSSL
  * reads a CRL's issuingDistributionPoint and deltaCRLIndicator only then.
- * GP_E_INVALID for a bad option; GP_E_VERIFY for a delta CRL whose base
- * CRL (RFC 5280 §5.2.4) is not among crls: it is refused rather than
- * ignored.
+ * GP_E_INVALID for a bad option.  A delta CRL whose base CRL (RFC 5280
+ * §5.2.4) is not among crls is not used, and not ignored either: every
+ * certificate of a path whose issuer issued it is invalid (rule
+ * revocation).  GP_E_VERIFY for a malformed deltaCRLIndicator.
  */
 GP_EXPORT int gp_verifier_new(gp_verifier **out, STACK_OF(X509) *anchors,
     STACK_OF(X509) *untrusted, STACK_OF(X509_CRL) *crls, const gp_verify_opts *opts);
