@@ -558,7 +558,9 @@ sq_eab_use(gp_store *gs, const char *kid, int64_t account)
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = sq_prep(s, &st, "UPDATE acme_eab SET used_by = ?2 WHERE kid = ?1 AND used_by = 0",
+	/* spent once: the MAC key is wiped, a used binding needs it no more */
+	if ((r = sq_prep(s, &st, "UPDATE acme_eab SET used_by = ?2, key_hash = zeroblob(32)"
+	    " WHERE kid = ?1 AND used_by = 0",
 	    "using an EAB key")) != 0)
 		return r;
 	bind_text(st, 1, kid);

@@ -1679,7 +1679,7 @@ static const command commands[] = {
 /* Commands of other modules, each table ending with a NULL name. */
 static const command *const module_commands[] = {
 	ca_tool_key_commands, ca_tool_ra_commands, ca_tool_seal_commands, ca_tool_ocsp_commands,
-	ca_tool_verify_commands, ca_tool_config_commands,
+	ca_tool_verify_commands, ca_tool_config_commands, ca_tool_acme_commands,
 };
 
 static const command *
@@ -1717,6 +1717,7 @@ static const struct {
 	{ "seal", "list or revoke electronic seals" },
 	{ "ocsp", "presign OCSP responses for key-less replicas" },
 	{ "config", "show the configuration in effect, or check it" },
+	{ "acme", "create external account binding keys for ACME" },
 };
 
 static void

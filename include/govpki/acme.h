@@ -83,7 +83,7 @@ typedef struct gp_acme_authz {
 typedef struct gp_acme_eab {
 	char *kid;
 	char *profile;
-	unsigned char key[32];     /* the MAC key (HS256) */
+	unsigned char key[32];     /* the MAC key (HS256); zeros once used */
 	int64_t created;
 	int64_t used_by;           /* the account bound with it, 0: unused */
 } gp_acme_eab;
@@ -131,7 +131,7 @@ GP_EXPORT int gp_store_acme_authz_set(gp_store *s, int64_t id, int from, int to,
 /* GP_E_EXISTS for a kid taken. */
 GP_EXPORT int gp_store_acme_eab_add(gp_store *s, const gp_acme_eab *e);
 GP_EXPORT int gp_store_acme_eab_get(gp_store *s, const char *kid, gp_acme_eab **out);
-/* Marks the key used by account (GP_E_STATE: used already). */
+/* Marks the key used by account and wipes it (GP_E_STATE: used already). */
 GP_EXPORT int gp_store_acme_eab_use(gp_store *s, const char *kid, int64_t account);
 
 #ifdef __cplusplus

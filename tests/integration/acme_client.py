@@ -185,4 +185,16 @@ def main():
     print("\n".join(out))
 
 
-main()
+def new_account():
+    """new-account DIRECTORY CAFILE: one newAccount without a binding; prints
+    the status and the problem type (what a client that does not read the
+    directory's meta would get)"""
+    c = Client(sys.argv[2], sys.argv[3])
+    st, _, j, _ = c.post(c.dir["newAccount"], {"termsOfServiceAgreed": True})
+    print(st, (j or {}).get("type", "") if isinstance(j, dict) else "")
+
+
+if sys.argv[1] == "new-account":
+    new_account()
+else:
+    main()
