@@ -21,8 +21,8 @@ static const char acme_usage[] =
 	"acme eab create --profile P [--actor WHO]\n"
 	"  A key for an external account binding (RFC 8555 7.3.4) in the ACME\n"
 	"  directory of profile P: prints its key id (kid) and its HMAC key\n"
-	"  (base64url), which are shown only now. One ACME account may be bound with\n"
-	"  it, once; the server keeps the key until then and wipes it when it is used.\n"
+	"  (base64url), which are shown only now; the store keeps its SHA-256. One ACME\n"
+	"  account may be bound with it, once; the hash is wiped then.\n"
 	"  With [acme] eab_required = yes every new account needs one.";
 
 enum { A_PROFILE = 300, A_ACTOR, A_HELP };
@@ -55,8 +55,10 @@ eab_create(opts *o, const char *profile, const char *actor)
 	gp_store *s;
 	const gp_profile *p;
 	gp_acme_eab e;
-	unsigned char id[12];
-	char kid[32], key[64], obj[64], detail[96];
+	/* longer than SHA-256's 64-byte block, so HMAC keys with its SHA-256
+	 * (RFC 2104 §2): the store needs only the hash, not what is shown */
+	unsigned char id[12], secret[96];
+	char kid[32], key[160], obj[64], detail[96];
 	int r, in_tx = 0;
 
 	memset(&e, 0, sizeof(e));
@@ -73,7 +75,8 @@ eab_create(opts *o, const char *profile, const char *actor)
 		r = EXIT_REFUSED;
 		goto out;
 	}
-	if (RAND_bytes(id, sizeof(id)) != 1 || RAND_bytes(e.key, sizeof(e.key)) != 1) {
+	if (RAND_bytes(id, sizeof(id)) != 1 || RAND_bytes(secret, sizeof(secret)) != 1 ||
+	    EVP_Digest(secret, sizeof(secret), e.key, NULL, EVP_sha256(), NULL) != 1) {
 		fprintf(stderr, "ca-tool: acme eab create: no random bytes\n");
 		r = EXIT_FAIL;
 		goto out;
@@ -95,7 +98,7 @@ eab_create(opts *o, const char *profile, const char *actor)
 	    (r = gp_store_commit(s)) != 0)
 		goto fail;
 	in_tx = 0;
-	b64url(key, e.key, sizeof(e.key));
+	b64url(key, secret, sizeof(secret));
 	if (o->json)
 		ct_print_json(json_pack("{s:s, s:s, s:s}", "kid", kid, "hmac_key", key,
 		    "profile", profile));
@@ -112,6 +115,7 @@ out:
 	if (in_tx)
 		gp_store_rollback(gp_ctx_store(ctx));
 	OPENSSL_cleanse(e.key, sizeof(e.key));
+	OPENSSL_cleanse(secret, sizeof(secret));
 	gp_ctx_free(ctx);
 	return r;
 }

@@ -83,7 +83,8 @@ typedef struct gp_acme_authz {
 typedef struct gp_acme_eab {
 	char *kid;
 	char *profile;
-	unsigned char key[32];     /* the MAC key (HS256); zeros once used */
+	unsigned char key[32];     /* SHA-256 of the MAC key shown (HS256 keys with it,
+	                              RFC 2104 §2: the key is longer than 64 bytes); zeros once used */
 	int64_t created;
 	int64_t used_by;           /* the account bound with it, 0: unused */
 } gp_acme_eab;

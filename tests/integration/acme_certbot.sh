@@ -19,6 +19,8 @@ acme = yes
 http01_port = $HTTP01
 validation_host = 127.0.0.1"
 ra_start
+# ra_start sets its own EXIT trap: ours again, so that what the test starts stops with it
+trap 'ra_stop; [ -n "$RPID" ] && kill "$RPID" 2>/dev/null; rm -rf "$T"' EXIT
 ACME="$URL/acme/tls-server/directory"
 
 # certbot trusts our root for the ACME server's TLS (python requests)

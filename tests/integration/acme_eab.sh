@@ -31,9 +31,13 @@ expect "ca-tool acme eab create --profile tls-server" eab --profile tls-server
 KID=$(sed -n 's/^kid: //p' "$T/stdout")
 HMAC=$(sed -n 's/^hmac_key: //p' "$T/stdout")
 [ -n "$KID" ] && [ -n "$HMAC" ] && ok "  prints a kid ($KID) and an HMAC key" || { not_ok "  no kid or key"; show 5 "$T/stdout"; }
-# the key is 32 bytes in base64url without padding (what lego --hmac and certbot take)
-python3 -c 'import base64,sys; k=sys.argv[1]; assert "=" not in k and "+" not in k and "/" not in k; assert len(base64.urlsafe_b64decode(k + "=" * (-len(k) % 4))) == 32' "$HMAC" &&
-	ok "  the HMAC key is 32 bytes, base64url" || not_ok "  HMAC key '$HMAC'"
+# the key is 96 bytes in base64url without padding (what lego --hmac and certbot take);
+# the store holds only its SHA-256 (HMAC keys with it, RFC 2104 §2)
+python3 -c 'import base64,sys; k=sys.argv[1]; assert "=" not in k and "+" not in k and "/" not in k; assert len(base64.urlsafe_b64decode(k + "=" * (-len(k) % 4))) == 96' "$HMAC" &&
+	ok "  the HMAC key is 96 bytes, base64url" || not_ok "  HMAC key '$HMAC'"
+H=$(python3 -c 'import base64,hashlib,sys; k=sys.argv[1]; print(hashlib.sha256(base64.urlsafe_b64decode(k + "=" * (-len(k) % 4))).hexdigest().upper())' "$HMAC")
+[ "$(sqlite3 "$DB" "SELECT hex(key_hash) FROM acme_eab WHERE kid = '$KID'")" = "$H" ] &&
+	ok "  the store keeps its SHA-256, not the key" || not_ok "  stored: $(sqlite3 "$DB" "SELECT hex(key_hash) FROM acme_eab WHERE kid = '$KID'")"
 grep -q "shown only now" "$T/stderr" && ok "  and says it is shown only once" || not_ok "  no notice"
 expect "ca-tool acme eab create --json" ct --config "$CONF" --json acme eab create --profile tls-server
 KID2=$(jq -r .kid "$T/stdout"); HMAC2=$(jq -r .hmac_key "$T/stdout")

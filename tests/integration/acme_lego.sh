@@ -66,6 +66,8 @@ http01_port = $HTTP01
 validation_host = 127.0.0.1
 resolver = 127.0.0.1:$DNSPORT"
 ra_start
+# ra_start sets its own EXIT trap: ours again, so that what the test starts stops with it
+trap 'ra_stop; [ -n "$RPID" ] && kill "$RPID" 2>/dev/null; dns_stop; rm -rf "$T"' EXIT
 ACME="$URL/acme/tls-server/directory"
 
 # lego trusts our root for the ACME server's TLS
