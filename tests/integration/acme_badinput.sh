@@ -5,7 +5,6 @@
 . "$(dirname "$0")/ra_lib.sh"
 trap 'ra_stop; rm -rf "$T"' EXIT
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 HTTP01=$(free_port)
 ra_setup "threads = 4
 [profile.tls-server]

@@ -8,7 +8,6 @@ trap 'ra_stop; [ -n "$RPID" ] && kill "$RPID" 2>/dev/null; rm -rf "$T"' EXIT
 
 command -v certbot >/dev/null || { echo "certbot not installed (scripts/common.sh installs it)"; exit 77; }
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 HTTP01=$(free_port)
 NAME=www.acme.test
 

@@ -9,7 +9,6 @@ trap 'ra_stop; rm -rf "$T"' EXIT
 command -v lego >/dev/null || skip_all "lego not installed (scripts/common.sh installs it)"
 command -v certbot >/dev/null || skip_all "certbot not installed (scripts/common.sh installs it)"
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 HTTP01=$(free_port)
 
 ra_setup "threads = 4

@@ -10,7 +10,6 @@ trap 'ra_stop; [ -n "$RPID" ] && kill "$RPID" 2>/dev/null; dns_stop; rm -rf "$T"
 command -v lego >/dev/null || skip_all "lego not installed (scripts/common.sh installs it)"
 command -v dnsmasq >/dev/null || skip_all "dnsmasq not installed (dnsmasq-base, scripts/common.sh installs it)"
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 HTTP01=$(free_port)
 DNSPORT=$(free_port)
 

@@ -21,7 +21,6 @@ NS=(unshare --mount)
 [ "$(id -u)" = 0 ] || NS=(unshare --user --map-root-user --mount)
 "${NS[@]}" true 2>/dev/null || skip_all "cannot make a mount namespace (${NS[*]}) for uacme's trust folder"
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 HTTP01=$(free_port)
 NAME=www.uacme.test
 

@@ -60,6 +60,9 @@ expect_fail() {
 
 ct() { "$CA_TOOL" "$@"; }
 
+# free_port: a TCP port of 127.0.0.1 that nothing listens on now
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
 # x509_text CERT: openssl's text of the PEM certificate CERT in $T/x509.txt
 # (fails when openssl does), to grep: `x509_text c && grep -q X "$T/x509.txt"`
 x509_text() { openssl x509 -in "$1" -noout -text > "$T/x509.txt"; }

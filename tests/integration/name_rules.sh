@@ -7,7 +7,6 @@
 . "$(dirname "$0")/ra_lib.sh"
 
 command -v certbot >/dev/null || { echo "certbot not installed (scripts/common.sh installs it)"; exit 77; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 HTTP01=$(free_port)
 JSON=(-H 'Content-Type: application/json')
 

@@ -46,7 +46,6 @@ ossl_says() {
 	if [ "$got" = "$2" ]; then ok "openssl ocsp: $1: ${2:-no verified answer}"; else
 		not_ok "openssl ocsp: $1: '$got', want '$2'"; show 8 "$T/ocsp.out"; fi
 }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # wait_answer URL: a bounded wait (30 s) until the responder at URL answers
 wait_answer() {
 	local i
