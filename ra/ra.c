@@ -1415,6 +1415,7 @@ load_trust(gp_ra *ra, const char *officer_ca)
 	BIO *b = NULL;
 	X509 *x;
 	STACK_OF(X509) *all = NULL;
+	gp_ca_info *info = NULL;
 	int r;
 
 	if (ra->trust_ca != NULL && strcmp(ra->trust_ca, officer_ca) == 0)
@@ -1424,6 +1425,7 @@ load_trust(gp_ra *ra, const char *officer_ca)
 	free(ra->trust_ca);
 	ra->roots = ra->inter = NULL;
 	ra->trust_ca = NULL;
+	ra->trust_ca_id = 0;
 	memset(ra->cache, 0, sizeof(ra->cache));
 	if ((r = gp_ca_chain_pem(&pem, &len, ra->ctx, officer_ca)) != 0)
 		goto out;
@@ -1443,10 +1445,13 @@ load_trust(gp_ra *ra, const char *officer_ca)
 	sk_X509_push(ra->roots, sk_X509_pop(all));
 	while (sk_X509_num(all) > 0)
 		sk_X509_push(ra->inter, sk_X509_shift(all));
-	if ((r = gp_strdup(&ra->trust_ca, officer_ca)) != 0)
+	if ((r = gp_store_ca_get(gp_ctx_store(ra->ctx), officer_ca, &info)) != 0 ||
+	    (r = gp_strdup(&ra->trust_ca, officer_ca)) != 0)
 		goto out;
+	ra->trust_ca_id = info->id;
 	r = 0;
 out:
+	gp_ca_info_free(info);
 	if (r != 0) {
 		sk_X509_pop_free(ra->roots, X509_free);
 		sk_X509_pop_free(ra->inter, X509_free);
@@ -1553,7 +1558,6 @@ gp_ra_officer_auth(gp_ra *ra, gp_ra_officer **out, const char *officer_ca, X509 
     STACK_OF(X509) *untrusted)
 {
 	gp_ra_officer *o = NULL;
-	STACK_OF(X509) *inter = NULL;
 	unsigned char fp[32];
 	int64_t now = gp_now(), at, until;
 	int r, status, reason, cached = 0;
@@ -1576,13 +1580,27 @@ gp_ra_officer_auth(gp_ra *ra, gp_ra_officer **out, const char *officer_ca, X509 
 			cached = 1;
 	}
 	if (!cached) {
-		if ((inter = sk_X509_dup(ra->inter)) == NULL) {
-			r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+		/*
+		 * The path is the officer CA's own: the leaf signed by the officer
+		 * CA, then the CAs above it from the store up to its root.  The
+		 * certificates the client sent are not used to build it: with
+		 * them a certificate of a sibling CA under the same root verified
+		 * too (RFC 5280 §6.1: the path is checked against the trust the
+		 * relying party chose, not one the peer offers).
+		 */
+		(void)untrusted;
+		X509 *ca = sk_X509_num(ra->inter) > 0 ? sk_X509_value(ra->inter, 0) :
+		    sk_X509_value(ra->roots, 0);
+		EVP_PKEY *cakey = X509_get0_pubkey(ca);
+
+		if (X509_check_issued(ca, leaf) != X509_V_OK || cakey == NULL ||
+		    X509_verify(leaf, cakey) != 1) {
+			ERR_clear_error();
+			r = gp_err(GP_E_VERIFY, "officer certificate was not issued by the officer "
+			    "CA %s", officer_ca);
 			goto out;
 		}
-		for (int i = 0; untrusted != NULL && i < sk_X509_num(untrusted); i++)
-			sk_X509_push(inter, sk_X509_value(untrusted, i));
-		if ((r = gp_chain_verify(leaf, ra->roots, inter, NULL, 0)) != 0) {
+		if ((r = gp_chain_verify(leaf, ra->roots, ra->inter, NULL, 0)) != 0) {
 			r = gp_err_ctx(GP_E_VERIFY, "officer certificate: ");
 			goto out;
 		}
@@ -1607,6 +1625,12 @@ gp_ra_officer_auth(gp_ra *ra, gp_ra_officer **out, const char *officer_ca, X509 
 		    "(ca-tool officer add)") : r;
 		goto out;
 	}
+	/* registered for a certificate of another CA: not an officer of this one */
+	if (o->ca_id != ra->trust_ca_id) {
+		r = gp_err(GP_E_VERIFY, "officer %s: certificate is not of the officer CA %s",
+		    o->name, officer_ca);
+		goto out;
+	}
 	if ((r = gp_store_cert_status(gp_ctx_store(ra->ctx), o->ca_id, o->serial, o->serial_len,
 	    &status, &at, &reason)) != 0) {
 		r = r == GP_E_NOTFOUND ? gp_err(GP_E_VERIFY, "officer %s: certificate not in the store",
@@ -1628,7 +1652,6 @@ gp_ra_officer_auth(gp_ra *ra, gp_ra_officer **out, const char *officer_ca, X509 
 	o = NULL;
 	r = 0;
 out:
-	sk_X509_free(inter);
 	gp_ra_officer_free(o);
 	return r;
 }

@@ -40,6 +40,7 @@ struct gp_ra {
 	STACK_OF(X509) *roots;    /* officer CA trust: its root */
 	STACK_OF(X509) *inter;    /* and the CAs between */
 	char *trust_ca;           /* the officer CA these were loaded for */
+	int64_t trust_ca_id;      /* its id in the store */
 	struct ra_chain_ok cache[RA_CHAIN_CACHE];
 	unsigned cache_next;
 	struct ra_ancestry anc[RA_ANCESTRY_CACHE];

@@ -91,7 +91,8 @@ head -n -2 "$CONF" > "$CONF.new" && mv "$CONF.new" "$CONF"
 
 # --- an RA whose CA has pathLenConstraint 0 refuses CA profiles at submission
 ct init --name dept --parent issuing --profile sub-ca --key-type ec-p256 --subject "/C=CN/O=City/CN=Dept" >/dev/null
-sed -i 's/^ca = issuing$/ca = dept/' "$CONF"
+# the officers stay those of issuing: their certificates come from there
+sed -i 's/^ca = issuing$/ca = dept\nofficer_ca = issuing/' "$CONF"
 ra_start
 n0=$(rows)
 check "sub-ca under a pathLen 0 CA: 400" 400 "$(tok "$CATOK" POST /api/v1/requests "${JSON[@]}" --data-binary @"$T/sub.json")"

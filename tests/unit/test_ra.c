@@ -703,6 +703,33 @@ test_officer_ca_revoked(void **state)
 		gp_ra_officer_free(o);
 		o = NULL;
 	}
+	/* an officer of dept is not one of the CA above it */
+	assert_int_equal(gp_ra_officer_auth(f->ra, &o, "issuing", cert, NULL), GP_E_VERIFY);
+	assert_non_null(strstr(gp_error_last(), "not issued by the officer CA issuing"));
+	/* nor is an officer of a sibling CA one of dept, even when the client
+	 * sends the sibling's certificate along: the path is dept's own */
+	{
+		gp_ca *sib = NULL;
+		X509 *scert;
+		STACK_OF(X509) *sent = sk_X509_new_null();
+
+		p.name = "dept2";
+		p.subject = "/C=CN/O=Example/CN=Dept 2";
+		assert_int_equal(gp_ca_create(f->ctx, &p), 0);
+		assert_int_equal(gp_ca_open(&sib, f->ctx, "dept2", PW, strlen(PW)), 0);
+		scert = cert_of(sib, "tls-client", "sid", NULL);
+		assert_int_equal(gp_ra_officer_add(f->ra, "sid", GP_RA_ROLE_OFFICER, scert, "t"), 0);
+		assert_int_equal(gp_ra_officer_auth(f->ra, &o, "dept2", scert, NULL), 0);
+		gp_ra_officer_free(o);
+		o = NULL;
+		sk_X509_push(sent, gp_ca_cert0(sib));
+		assert_int_equal(gp_ra_officer_auth(f->ra, &o, "dept", scert, sent), GP_E_VERIFY);
+		assert_non_null(strstr(gp_error_last(), "not issued by the officer CA dept"));
+		assert_null(o);
+		sk_X509_free(sent);
+		X509_free(scert);
+		gp_ca_free(sib);
+	}
 	/* the CA between the officer and the root on hold, then revoked */
 	assert_int_equal(gp_serial_from_asn1(sn, &snlen, X509_get0_serialNumber(gp_ca_cert0(dept))), 0);
 	assert_int_equal(gp_ca_revoke(f->ctx, "issuing", sn, snlen, GP_REASON_CERTIFICATE_HOLD, 0,
