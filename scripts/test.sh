@@ -58,6 +58,10 @@ run_suite() {
 		echo "---- [$name] make check exited $rc with no failed check: see $dir/test-suite.log"
 		f=1
 	fi
+	# where the time goes: CI has 90 minutes for both builds
+	echo "   [$name] slowest tests:"
+	(cd "$dir" && grep -H '^# [0-9]* checks, [0-9]* failed, [0-9]*s$' tests/integration/*.log) |
+		sed 's/^tests\/integration\/\(.*\)\.log:.* \([0-9]*\)s$/\2 \1/' | sort -rn | awk 'NR <= 12 { printf "     %5ss %s\n", $1, $2 }'
 	echo "   [$name] $p checks passed, $f failed, $s skipped"
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 	[ "$f" -eq 0 ] || status=1
