@@ -1,4 +1,4 @@
-/* ra/acme-valid.c: ACME challenge validation off the request threads: a bounded pool, http-01 (RFC 8555 §8.3) and dns-01 (§8.4) */
+/* ra/acme-valid.c: ACME challenge validation off the request threads: a bounded pool, http-01 (RFC 8555 §8.3), dns-01 (§8.4) and tls-alpn-01 (RFC 8737) */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -17,7 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "acme.h"
 #include "acme_jws.h"
@@ -278,6 +281,219 @@ out:
 	return r;
 }
 
+/* RFC 8737 §3, §6.1: id-pe-acmeIdentifier, and the ALPN protocol
+ * "acme-tls/1" (a length byte, then the name: the wire form of
+ * SSL_set_alpn_protos) */
+#define ACME_ID_OID "1.3.6.1.5.5.7.1.31"
+static const unsigned char acme_alpn[] = "\x0a" "acme-tls/1";
+
+/* The SNI host name for an identifier: the name itself, or for an IP
+ * address its reverse-mapping name (RFC 8738 §6: SNI carries no
+ * addresses), "4.3.2.1.in-addr.arpa" or the 32 nibbles ".ip6.arpa". */
+static int
+sni_name(const acme_job *job, char *out, size_t outlen)
+{
+	unsigned char a[16];
+	size_t o = 0;
+
+	if (job->id_type != GP_ACME_ID_IP) {
+		snprintf(out, outlen, "%s", job->value);
+		return 0;
+	}
+	if (inet_pton(AF_INET, job->value, a) == 1) {
+		snprintf(out, outlen, "%u.%u.%u.%u.in-addr.arpa", a[3], a[2], a[1], a[0]);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, job->value, a) != 1 || outlen < 16 * 4 + sizeof("ip6.arpa"))
+		return -1;
+	for (int i = 15; i >= 0; i--)
+		o += (size_t)snprintf(out + o, outlen - o, "%x.%x.", a[i] & 0xf, a[i] >> 4);
+	snprintf(out + o, outlen - o, "ip6.arpa");
+	return 0;
+}
+
+/* The reason of the last OpenSSL error of this thread, or what. */
+static const char *
+ossl_reason(const char *what)
+{
+	const char *s = ERR_reason_error_string(ERR_peek_last_error());
+
+	return s != NULL ? s : what;
+}
+
+/* RFC 8737 §3: the validation certificate is self-signed, its
+ * subjectAltName holds exactly the identifier (a dNSName, or for an IP
+ * identifier an iPAddress, RFC 8738 §6), and it carries a critical
+ * id-pe-acmeIdentifier extension whose value is the DER of an OCTET
+ * STRING holding SHA-256(key authorization). */
+static int
+alpn_cert_check(X509 *x, const acme_job *job, char *err, size_t errlen)
+{
+	unsigned char h[32], want[2 + 32], ip[16];
+	GENERAL_NAMES *san = NULL;
+	const GENERAL_NAME *gn;
+	ASN1_OBJECT *oid = NULL;
+	const ASN1_OCTET_STRING *v;
+	X509_EXTENSION *ext;                 /* borrowed from x */
+	EVP_PKEY *pk;                        /* borrowed from x */
+	int crit = 0, i, iplen = 0, r = -1;
+
+	if (EVP_Digest(job->keyauth, strlen(job->keyauth), h, NULL, EVP_sha256(), NULL) != 1) {
+		snprintf(err, errlen, "cannot hash the key authorization");
+		goto out;
+	}
+	want[0] = V_ASN1_OCTET_STRING;
+	want[1] = sizeof(h);
+	memcpy(want + 2, h, sizeof(h));
+	if (X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) != 0 ||
+	    (pk = X509_get0_pubkey(x)) == NULL || X509_verify(x, pk) != 1) {
+		snprintf(err, errlen, "the certificate is not self-signed");
+		goto out;
+	}
+	if ((san = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL)) == NULL) {
+		snprintf(err, errlen, crit == -1 ? "the certificate has no subjectAltName" :
+		    "the certificate's subjectAltName is malformed or repeated");
+		goto out;
+	}
+	if (sk_GENERAL_NAME_num(san) != 1) {
+		snprintf(err, errlen, "the subjectAltName has %d names, not only %.200s",
+		    sk_GENERAL_NAME_num(san), job->value);
+		goto out;
+	}
+	gn = sk_GENERAL_NAME_value(san, 0);
+	if (job->id_type == GP_ACME_ID_IP) {
+		if (inet_pton(AF_INET, job->value, ip) == 1)
+			iplen = 4;
+		else if (inet_pton(AF_INET6, job->value, ip) == 1)
+			iplen = 16;
+		if (gn->type != GEN_IPADD || ASN1_STRING_length(gn->d.iPAddress) != iplen ||
+		    memcmp(ASN1_STRING_get0_data(gn->d.iPAddress), ip, (size_t)iplen) != 0) {
+			snprintf(err, errlen, "the subjectAltName is not the iPAddress %.200s", job->value);
+			goto out;
+		}
+	} else if (gn->type != GEN_DNS ||
+	    (size_t)ASN1_STRING_length(gn->d.dNSName) != strlen(job->value) ||
+	    strncasecmp((const char *)ASN1_STRING_get0_data(gn->d.dNSName), job->value,
+	    strlen(job->value)) != 0) {
+		snprintf(err, errlen, "the subjectAltName is not the dNSName %.200s", job->value);
+		goto out;
+	}
+	if ((oid = OBJ_txt2obj(ACME_ID_OID, 1)) == NULL) {
+		snprintf(err, errlen, "cannot make the acmeIdentifier OID");
+		goto out;
+	}
+	if ((i = X509_get_ext_by_OBJ(x, oid, -1)) < 0) {
+		snprintf(err, errlen, "the certificate has no acmeIdentifier extension (%s)", ACME_ID_OID);
+		goto out;
+	}
+	if (X509_get_ext_by_OBJ(x, oid, i) >= 0) {
+		snprintf(err, errlen, "the certificate has two acmeIdentifier extensions");
+		goto out;
+	}
+	ext = X509_get_ext(x, i);
+	if (!X509_EXTENSION_get_critical(ext)) {
+		snprintf(err, errlen, "the acmeIdentifier extension is not critical (RFC 8737 §3)");
+		goto out;
+	}
+	v = X509_EXTENSION_get_data(ext);
+	if (ASN1_STRING_length(v) != (int)sizeof(want) || ASN1_STRING_get0_data(v)[0] != want[0] ||
+	    ASN1_STRING_get0_data(v)[1] != want[1]) {
+		snprintf(err, errlen, "the acmeIdentifier extension is not an OCTET STRING of 32 bytes");
+		goto out;
+	}
+	if (memcmp(ASN1_STRING_get0_data(v), want, sizeof(want)) != 0) {
+		snprintf(err, errlen, "the acmeIdentifier extension is not the SHA-256 of the key authorization");
+		goto out;
+	}
+	r = 0;
+out:
+	ASN1_OBJECT_free(oid);
+	GENERAL_NAMES_free(san);
+	return r;
+}
+
+/* RFC 8737 §3: a TLS handshake (1.2 or later, §4) with the identifier's
+ * port 443 ([acme] tlsalpn01_port), SNI the identifier, offering only the
+ * ALPN protocol acme-tls/1; the server must choose it and present the
+ * validation certificate (alpn_cert_check).  The certificate is not
+ * verified against any trust anchor: it is self-signed by design. */
+static int
+tlsalpn01(const acme_settings *set, const acme_job *job, const char **type, char *err, size_t errlen)
+{
+	double deadline = mono() + (double)set->validation_timeout;
+	const char *target = set->validation_host ? set->validation_host : job->value;
+	const unsigned char *proto = NULL;
+	unsigned int plen = 0;
+	char sni[300];
+	SSL_CTX *ctx = NULL;
+	SSL *ssl = NULL;
+	X509 *x;                             /* borrowed from ssl */
+	int fd, rc, r = -1;
+
+	*type = "serverInternal";
+	if (sni_name(job, sni, sizeof(sni)) != 0) {
+		snprintf(err, errlen, "'%.200s' is not an IP address", job->value);
+		return -1;
+	}
+	*type = "connection";
+	if ((fd = connect_to(target, set->tlsalpn01_port, deadline, err, errlen)) < 0)
+		return -1;
+	ERR_clear_error();
+	*type = "serverInternal";
+	/* SSL_set_alpn_protos returns 0 on success */
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+	    (ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1 ||
+	    SSL_set_tlsext_host_name(ssl, sni) != 1 ||
+	    SSL_set_alpn_protos(ssl, acme_alpn, sizeof(acme_alpn) - 1) != 0) {
+		snprintf(err, errlen, "cannot set up TLS: %s", ossl_reason("out of memory"));
+		goto out;
+	}
+	SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
+	*type = "tls";
+	while ((rc = SSL_connect(ssl)) != 1) {
+		struct pollfd p = { fd, 0, 0 };
+		int e = SSL_get_error(ssl, rc);
+
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+			p.events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+			if ((rc = poll(&p, 1, left_ms(deadline))) == 1 || (rc < 0 && errno == EINTR))
+				continue;
+			snprintf(err, errlen, "timeout in the TLS handshake with %.200s port %ld",
+			    target, set->tlsalpn01_port);
+		} else if (e == SSL_ERROR_SSL) {
+			snprintf(err, errlen, "TLS handshake with %.200s port %ld failed: %s", target,
+			    set->tlsalpn01_port, ossl_reason("TLS error"));
+		} else {
+			snprintf(err, errlen, "%.200s port %ld closed the connection in the TLS handshake",
+			    target, set->tlsalpn01_port);
+		}
+		goto out;
+	}
+	SSL_get0_alpn_selected(ssl, &proto, &plen);
+	if (plen != sizeof(acme_alpn) - 2 || memcmp(proto, acme_alpn + 1, plen) != 0) {
+		snprintf(err, errlen, "the TLS server did not negotiate the ALPN protocol acme-tls/1 "
+		    "(RFC 8737 §3)");
+		goto out;
+	}
+	*type = "unauthorized";
+	if ((x = SSL_get0_peer_certificate(ssl)) == NULL) {
+		snprintf(err, errlen, "the TLS server sent no certificate");
+		goto out;
+	}
+	if (alpn_cert_check(x, job, err, errlen) != 0)
+		goto out;
+	r = 0;
+out:
+	if (ssl != NULL)
+		(void)SSL_shutdown(ssl);   /* a courtesy close_notify: its answer is not awaited */
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+	close(fd);
+	return r;
+}
+
 int
 acme_validate(const acme_settings *set, const acme_job *job, const char **type, char *err,
     size_t errlen)
@@ -287,6 +503,8 @@ acme_validate(const acme_settings *set, const acme_job *job, const char **type, 
 		return http01(set, job, type, err, errlen);
 	case GP_ACME_DNS01:
 		return dns01(set, job, type, err, errlen);
+	case GP_ACME_TLSALPN01:
+		return tlsalpn01(set, job, type, err, errlen);
 	default:
 		*type = "serverInternal";
 		snprintf(err, errlen, "this challenge type is not validated here");

@@ -473,8 +473,6 @@ chall_json(actx *c, const gp_acme_authz *z, int type)
 static int
 chall_offered(const gp_acme_authz *z, int type)
 {
-	if (type == GP_ACME_TLSALPN01)
-		return 0;                /* not validated yet (acme-valid.c) */
 	if (z->wildcard)
 		return type == GP_ACME_DNS01;
 	if (z->id_type == GP_ACME_ID_IP)

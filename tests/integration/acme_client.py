@@ -2,7 +2,7 @@
 # tests/integration/acme_client.py: a small ACME (RFC 8555) client for the bad-input
 # tests, built on python3-cryptography (an independent JWS signer): every request it
 # sends can be spoiled one way, and it prints what the server answered
-import base64, hashlib, http.server, json, ssl, sys, threading, time, urllib.request, urllib.error
+import base64, hashlib, http.server, ipaddress, json, ssl, subprocess, sys, threading, time, urllib.request, urllib.error
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa, padding
@@ -12,6 +12,14 @@ from cryptography.x509.oid import NameOID
 
 def b64(b):
     return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def san(name):
+    """a subjectAltName entry: an iPAddress for an address, else a dNSName"""
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
 
 
 class Client:
@@ -80,11 +88,16 @@ class Client:
         self.kid = h["Location"]
         return st
 
+    def keyauth(self, token):
+        """RFC 8555 8.1: token || '.' || base64url(JWK thumbprint, RFC 7638)"""
+        return token + "." + b64(hashlib.sha256(json.dumps(
+            self.jwk, sort_keys=True, separators=(",", ":")).encode()).digest())
+
     def csr(self, names):
         k = ec.generate_private_key(ec.SECP256R1())
         c = (x509.CertificateSigningRequestBuilder()
              .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
-             .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
+             .add_extension(x509.SubjectAlternativeName([san(n) for n in names]), False)
              .sign(k, hashes.SHA256()))
         return b64(c.public_bytes(serialization.Encoding.DER))
 
@@ -147,9 +160,7 @@ def main():
         st, _, j4, _ = r.post(fin, {"csr": r.csr(["a.acme.test"])})
         check("finalize of another account's order", st, j4, 403, "unauthorized")
         # http-01 (RFC 8555 8.3) answered here, on the port the server's map points at
-        thumb = b64(hashlib.sha256(json.dumps(c.jwk, sort_keys=True,
-                                              separators=(",", ":")).encode()).digest())
-        keyauth = ch["token"] + "." + thumb
+        keyauth = c.keyauth(ch["token"])
 
         class H(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
@@ -194,7 +205,41 @@ def new_account():
     print(st, (j or {}).get("type", "") if isinstance(j, dict) else "")
 
 
+def alpn():
+    """alpn DIRECTORY CAFILE TYPE VALUE HOOK: one tls-alpn-01 attempt (RFC 8737)
+    for the identifier TYPE:VALUE: newAccount, newOrder, then HOOK KEYAUTH VALUE
+    (it starts the TLS server the validator reaches and returns once it
+    listens), the challenge answered and polled to its end (at most 10 s);
+    prints the challenge's status, error type and detail, then finalize's
+    answer, one "key value" a line"""
+    c = Client(sys.argv[2], sys.argv[3])
+    typ, value, hook = sys.argv[4], sys.argv[5], sys.argv[6]
+    c.account()
+    st, h, o, _ = c.post(c.dir["newOrder"], {"identifiers": [{"type": typ, "value": value}]})
+    if st != 201:
+        sys.exit("newOrder: %d %s" % (st, json.dumps(o)))
+    st, _, z, _ = c.post(o["authorizations"][0], None)
+    print("offered", " ".join(x["type"] for x in z["challenges"]))
+    ch = [x for x in z["challenges"] if x["type"] == "tls-alpn-01"]
+    if not ch:
+        sys.exit("no tls-alpn-01 challenge offered")
+    subprocess.run([hook, c.keyauth(ch[0]["token"]), value], check=True)
+    c.post(ch[0]["url"], {})
+    for _ in range(100):
+        st, _, j, _ = c.post(ch[0]["url"], None)
+        if j["status"] not in ("pending", "processing"):
+            break
+        time.sleep(0.1)
+    print("status", j["status"])
+    print("error", j.get("error", {}).get("type", "-"))
+    print("detail", j.get("error", {}).get("detail", "-"))
+    st, _, j, _ = c.post(o["finalize"], {"csr": c.csr([value])})
+    print("finalize", st, (j or {}).get("type", (j or {}).get("status", "-")))
+
+
 if sys.argv[1] == "new-account":
     new_account()
+elif sys.argv[1] == "alpn":
+    alpn()
 else:
     main()
