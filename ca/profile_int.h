@@ -36,6 +36,8 @@ struct gp_profile {
 	int acme_officer;          /* ACME orders wait for an officer (acme_approval = officer) */
 	int est;                   /* served by ra-server's EST service (docs/enrolment.md) */
 	int est_officer;           /* EST enrolments wait for an officer (est_approval = officer) */
+	int cmp;                   /* served by ra-server's CMP service (docs/enrolment.md) */
+	int cmp_officer;           /* CMP requests wait for an officer (cmp_approval = officer) */
 	/* name rules (docs/configuration.md): NULL is no rule, any name of
 	 * an allowed type; matched as RFC 5280 §4.2.1.10 matches name
 	 * constraints */

@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 
 #include "acme.h"
+#include "cmp.h"
 #include "est.h"
 #include "ra_server.h"
 
@@ -711,6 +712,11 @@ handle(worker *w, hreq *rq, hresp *rs)
 	if (est_path(rq->url)) {
 		/* RFC 7030: HTTP Basic or the client certificate, text errors (ra/est.c) */
 		est_handle(w, rq, rs);
+		return;
+	}
+	if (cmp_path(rq->url)) {
+		/* RFC 6712: one PKIMessage per POST, CMP's own errors (ra/cmp.c) */
+		cmp_handle(w, rq, rs);
 		return;
 	}
 	rq->ep = ra_route(rq->method, rq->url, rq->param, sizeof(rq->param), &path_ok, allow,

@@ -19,6 +19,7 @@
 #include <gnutls/gnutls.h>
 
 #include "acme.h"
+#include "cmp.h"
 #include "est.h"
 #include "daemon.h"
 #include "daemon_log.h"
@@ -383,7 +384,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "ra-server: cannot start the writer thread\n");
 		goto out;
 	}
-	if (acme_start(&srv, ctx0) != 0 || est_start(&srv, ctx0) != 0)
+	if (acme_start(&srv, ctx0) != 0 || est_start(&srv, ctx0) != 0 ||
+	    cmp_start(&srv, ctx0) != 0)
 		goto out;
 
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
@@ -476,6 +478,7 @@ out:
 	 * go into the audit, the writer commits what is queued and ends */
 	acme_stop();
 	est_stop();
+	cmp_stop();
 	if (srv.writer_running)
 		ra_refusals_flush(1);
 	ra_writer_stop(&srv);

@@ -33,7 +33,7 @@ while IFS='|' read -r line want; do
 	got=$(completes "$line")
 	[ "$got" = "$want" ] && ok "'$line' completes to: $want" || not_ok "'$line' completes to: $want (got: $got)"
 done <<'TABLE'
-ca-tool c|ceremony config crl
+ca-tool c|ceremony cmp config crl
 ca-tool config |check show
 ca-tool e|export
 ca-tool i|init issue

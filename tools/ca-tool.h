@@ -50,6 +50,7 @@ extern const command ca_tool_ocsp_commands[];
 extern const command ca_tool_verify_commands[];
 extern const command ca_tool_config_commands[];
 extern const command ca_tool_acme_commands[];
+extern const command ca_tool_cmp_commands[];
 
 /* Helpers: each prints its own message and returns an exit code (0 = ok). */
 /* Opens the home of o, read-only or read-write.  Unless o->create, a store

@@ -15,6 +15,7 @@
 #include <govpki/ocsp.h>
 #include <govpki/seal.h>
 #include <govpki/ra.h>
+#include <govpki/cmp.h>
 #include <govpki/backup.h>
 #include <govpki/verify.h>
 #include <govpki/acme.h>

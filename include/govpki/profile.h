@@ -61,6 +61,8 @@ GP_EXPORT int gp_profile_acme(const gp_profile *p, int *officer);
  * officer's approval (est_approval = officer), 0 when they are issued at
  * once (auto). */
 GP_EXPORT int gp_profile_est(const gp_profile *p, int *officer);
+/* The same for CMP (RFC 4210/9483; [profile.NAME] cmp = yes, cmp_approval). */
+GP_EXPORT int gp_profile_cmp(const gp_profile *p, int *officer);
 /* 1 when the profile allows subjectAltNames of type gen_type (GEN_DNS,
  * GEN_IPADD, ... of openssl/x509v3.h). */
 GP_EXPORT int gp_profile_san_allowed(const gp_profile *p, int gen_type);
