@@ -94,8 +94,6 @@ gp_ra_free(gp_ra *ra)
 	if (ra == NULL)
 		return;
 	OPENSSL_cleanse(ra->ckey, sizeof(ra->ckey));
-	sk_X509_pop_free(ra->roots, X509_free);
-	sk_X509_pop_free(ra->inter, X509_free);
 	free(ra->trust_ca);
 	free(ra);
 }
@@ -1405,61 +1403,24 @@ gp_ra_officer_list(gp_ra *ra, gp_ra_officer_cb cb, void *arg)
 	return gp_store_ra_officer_list(gp_ctx_store(ra->ctx), cb, arg);
 }
 
-/* Loads the trust for officer certificates: the root of officer_ca's
- * chain as the anchor, the CAs below it as intermediates. */
+/* The officer CA's id, looked up once per name. */
 static int
 load_trust(gp_ra *ra, const char *officer_ca)
 {
-	char *pem = NULL;
-	size_t len;
-	BIO *b = NULL;
-	X509 *x;
-	STACK_OF(X509) *all = NULL;
 	gp_ca_info *info = NULL;
 	int r;
 
 	if (ra->trust_ca != NULL && strcmp(ra->trust_ca, officer_ca) == 0)
 		return 0;
-	sk_X509_pop_free(ra->roots, X509_free);
-	sk_X509_pop_free(ra->inter, X509_free);
 	free(ra->trust_ca);
-	ra->roots = ra->inter = NULL;
 	ra->trust_ca = NULL;
 	ra->trust_ca_id = 0;
 	memset(ra->cache, 0, sizeof(ra->cache));
-	if ((r = gp_ca_chain_pem(&pem, &len, ra->ctx, officer_ca)) != 0)
-		goto out;
-	if ((b = BIO_new_mem_buf(pem, (int)len)) == NULL || (all = sk_X509_new_null()) == NULL ||
-	    (ra->roots = sk_X509_new_null()) == NULL || (ra->inter = sk_X509_new_null()) == NULL) {
-		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
-		goto out;
-	}
-	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
-		sk_X509_push(all, x);
-	ERR_clear_error();
-	if (sk_X509_num(all) == 0) {
-		r = gp_err(GP_E_STATE, "officer CA %s has no certificate", officer_ca);
-		goto out;
-	}
-	/* the chain runs from the CA up to the root (gp_ca_chain_pem) */
-	sk_X509_push(ra->roots, sk_X509_pop(all));
-	while (sk_X509_num(all) > 0)
-		sk_X509_push(ra->inter, sk_X509_shift(all));
-	if ((r = gp_store_ca_get(gp_ctx_store(ra->ctx), officer_ca, &info)) != 0 ||
-	    (r = gp_strdup(&ra->trust_ca, officer_ca)) != 0)
-		goto out;
-	ra->trust_ca_id = info->id;
-	r = 0;
-out:
+	if ((r = gp_store_ca_get(gp_ctx_store(ra->ctx), officer_ca, &info)) != 0)
+		return r;
+	if ((r = gp_strdup(&ra->trust_ca, officer_ca)) == 0)
+		ra->trust_ca_id = info->id;
 	gp_ca_info_free(info);
-	if (r != 0) {
-		sk_X509_pop_free(ra->roots, X509_free);
-		sk_X509_pop_free(ra->inter, X509_free);
-		ra->roots = ra->inter = NULL;
-	}
-	sk_X509_pop_free(all, X509_free);
-	BIO_free(b);
-	gp_free(pem);
 	return r;
 }
 
@@ -1553,13 +1514,95 @@ ancestry_good(gp_ra *ra, const gp_ra_officer *o)
 	return 0;
 }
 
+/*
+ * The path of an officer's certificate, built from the store and never
+ * from what the client sent: the CA that issued it (o->ca_id) must be the
+ * officer CA or a CA below it, that CA's key must have signed the leaf, and
+ * the path up to the root must verify (RFC 5280 §6.1: the relying party
+ * chooses the anchor and the path).  With the client's intermediates, the
+ * certificate of a sibling CA under the same root verified too.  *until:
+ * the earliest notAfter on the path.
+ */
+static int
+officer_path(gp_ra *ra, const gp_ra_officer *o, const char *officer_ca, X509 *leaf,
+    int64_t *until)
+{
+	const struct ra_ancestry *a = NULL;
+	const char *issuer = NULL;
+	char *pem = NULL;
+	size_t len;
+	BIO *b = NULL;
+	X509 *x;
+	EVP_PKEY *key;
+	STACK_OF(X509) *all = NULL, *root = NULL;
+	int r;
+
+	if ((r = ancestry(ra, o->ca_id, &a)) != 0)
+		return r;
+	if (o->ca_id == ra->trust_ca_id)
+		issuer = officer_ca;
+	for (int i = 0; issuer == NULL && i < a->n; i++)
+		if (a->up[i].parent == ra->trust_ca_id)
+			issuer = a->up[0].name;     /* up[0]: o->ca_id itself */
+	if (issuer == NULL)
+		return gp_err(GP_E_VERIFY, "officer %s: certificate is not of the officer CA %s "
+		    "or a CA below it", o->name, officer_ca);
+	if ((r = gp_ca_chain_pem(&pem, &len, ra->ctx, issuer)) != 0)
+		goto out;
+	if ((b = BIO_new_mem_buf(pem, (int)len)) == NULL || (all = sk_X509_new_null()) == NULL ||
+	    (root = sk_X509_new_null()) == NULL) {
+		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+		if (sk_X509_push(all, x) <= 0) {
+			X509_free(x);
+			r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+			goto out;
+		}
+	ERR_clear_error();
+	if (sk_X509_num(all) == 0) {
+		r = gp_err(GP_E_STATE, "CA %s has no certificate", issuer);
+		goto out;
+	}
+	/* the chain runs from the issuer up to the root (gp_ca_chain_pem) */
+	x = sk_X509_value(all, 0);
+	key = X509_get0_pubkey(x);
+	if (X509_check_issued(x, leaf) != X509_V_OK || key == NULL || X509_verify(leaf, key) != 1) {
+		ERR_clear_error();
+		r = gp_err(GP_E_VERIFY, "officer %s: certificate was not signed by CA %s", o->name,
+		    issuer);
+		goto out;
+	}
+	sk_X509_push(root, sk_X509_pop(all));
+	if ((r = gp_chain_verify(leaf, root, all, NULL, 0)) != 0) {
+		r = gp_err_ctx(GP_E_VERIFY, "officer certificate: ");
+		goto out;
+	}
+	*until = not_after(leaf);
+	for (int i = 0; i <= sk_X509_num(all); i++) {
+		int64_t t = not_after(i < sk_X509_num(all) ? sk_X509_value(all, i) :
+		    sk_X509_value(root, 0));
+
+		if (t < *until)
+			*until = t;
+	}
+	r = 0;
+out:
+	sk_X509_pop_free(all, X509_free);
+	sk_X509_pop_free(root, X509_free);
+	BIO_free(b);
+	gp_free(pem);
+	return r;
+}
+
 int
 gp_ra_officer_auth(gp_ra *ra, gp_ra_officer **out, const char *officer_ca, X509 *leaf,
     STACK_OF(X509) *untrusted)
 {
 	gp_ra_officer *o = NULL;
 	unsigned char fp[32];
-	int64_t now = gp_now(), at, until;
+	int64_t now = gp_now(), at, until = 0;
 	int r, status, reason, cached = 0;
 
 	if (out != NULL)
@@ -1573,6 +1616,21 @@ gp_ra_officer_auth(gp_ra *ra, gp_ra_officer **out, const char *officer_ca, X509 
 	if (!client_auth(leaf))
 		return gp_err(GP_E_VERIFY, "officer certificate has no extendedKeyUsage clientAuth "
 		    "(RFC 5280 4.2.1.12)");
+	/* outside its validity (RFC 5280 §6.1.3 (a)(2)): said first, whether
+	 * registered or not, as the reason the officer can act on */
+	time_t tnow = (time_t)now;
+
+	if (X509_cmp_time(X509_get0_notAfter(leaf), &tnow) <= 0)
+		return gp_err(GP_E_VERIFY, "officer certificate has expired");
+	if (X509_cmp_time(X509_get0_notBefore(leaf), &tnow) >= 0)
+		return gp_err(GP_E_VERIFY, "officer certificate is not yet valid");
+	if ((r = gp_store_ra_officer_get(gp_ctx_store(ra->ctx), NULL, fp, &o)) != 0) {
+		r = r == GP_E_NOTFOUND ?
+		    gp_err(GP_E_VERIFY, "certificate is not registered to an officer "
+		    "(ca-tool officer add)") : r;
+		goto out;
+	}
+	(void)untrusted;        /* see officer_path */
 	for (int i = 0; i < RA_CHAIN_CACHE; i++) {
 		const struct ra_chain_ok *c = &ra->cache[i];
 
@@ -1580,56 +1638,13 @@ gp_ra_officer_auth(gp_ra *ra, gp_ra_officer **out, const char *officer_ca, X509 
 			cached = 1;
 	}
 	if (!cached) {
-		/*
-		 * The path is the officer CA's own: the leaf signed by the officer
-		 * CA, then the CAs above it from the store up to its root.  The
-		 * certificates the client sent are not used to build it: with
-		 * them a certificate of a sibling CA under the same root verified
-		 * too (RFC 5280 §6.1: the path is checked against the trust the
-		 * relying party chose, not one the peer offers).
-		 */
-		(void)untrusted;
-		X509 *ca = sk_X509_num(ra->inter) > 0 ? sk_X509_value(ra->inter, 0) :
-		    sk_X509_value(ra->roots, 0);
-		EVP_PKEY *cakey = X509_get0_pubkey(ca);
-
-		if (X509_check_issued(ca, leaf) != X509_V_OK || cakey == NULL ||
-		    X509_verify(leaf, cakey) != 1) {
-			ERR_clear_error();
-			r = gp_err(GP_E_VERIFY, "officer certificate was not issued by the officer "
-			    "CA %s", officer_ca);
+		if ((r = officer_path(ra, o, officer_ca, leaf, &until)) != 0)
 			goto out;
-		}
-		if ((r = gp_chain_verify(leaf, ra->roots, ra->inter, NULL, 0)) != 0) {
-			r = gp_err_ctx(GP_E_VERIFY, "officer certificate: ");
-			goto out;
-		}
-		/* remember it until the first certificate of the chain expires */
-		until = not_after(leaf);
-		for (int i = 0; i < sk_X509_num(ra->inter) + sk_X509_num(ra->roots); i++) {
-			X509 *x = i < sk_X509_num(ra->inter) ? sk_X509_value(ra->inter, i) :
-			    sk_X509_value(ra->roots, i - sk_X509_num(ra->inter));
-			int64_t t = not_after(x);
-
-			if (t < until)
-				until = t;
-		}
+		/* remember it until the first certificate of the path expires */
 		struct ra_chain_ok *c = &ra->cache[ra->cache_next++ % RA_CHAIN_CACHE];
 		memcpy(c->fp, fp, 32);
 		snprintf(c->ca, sizeof(c->ca), "%s", officer_ca);
 		c->until = until;
-	}
-	if ((r = gp_store_ra_officer_get(gp_ctx_store(ra->ctx), NULL, fp, &o)) != 0) {
-		r = r == GP_E_NOTFOUND ?
-		    gp_err(GP_E_VERIFY, "certificate is not registered to an officer "
-		    "(ca-tool officer add)") : r;
-		goto out;
-	}
-	/* registered for a certificate of another CA: not an officer of this one */
-	if (o->ca_id != ra->trust_ca_id) {
-		r = gp_err(GP_E_VERIFY, "officer %s: certificate is not of the officer CA %s",
-		    o->name, officer_ca);
-		goto out;
 	}
 	if ((r = gp_store_cert_status(gp_ctx_store(ra->ctx), o->ca_id, o->serial, o->serial_len,
 	    &status, &at, &reason)) != 0) {

@@ -37,9 +37,7 @@ struct gp_ra {
 	unsigned char ckey[32];   /* challenge HMAC key */
 	int have_ckey;
 	int64_t cttl;             /* challenge lifetime, seconds */
-	STACK_OF(X509) *roots;    /* officer CA trust: its root */
-	STACK_OF(X509) *inter;    /* and the CAs between */
-	char *trust_ca;           /* the officer CA these were loaded for */
+	char *trust_ca;           /* the officer CA (officers: its or below) */
 	int64_t trust_ca_id;      /* its id in the store */
 	struct ra_chain_ok cache[RA_CHAIN_CACHE];
 	unsigned cache_next;

@@ -293,13 +293,12 @@ GP_EXPORT int gp_ra_officer_list(gp_ra *ra, gp_ra_officer_cb cb, void *arg);
 GP_EXPORT void gp_ra_officer_free(gp_ra_officer *o);
 
 /*
- * Authenticates an officer by its TLS client certificate leaf: it must be
- * signed by the CA officer_ca itself, its path (officer_ca's own chain from
- * the store, up to its root) must verify (gp_chain_verify, now), the
- * certificate must be good in the store, and registered to an enabled
- * officer of officer_ca.  untrusted (the certificates the client sent, may
- * be NULL) is not used: a path through a CA the client offers would let a
- * sibling CA's certificate in.  GP_E_VERIFY (with the reason) otherwise.  Verified chains are
+ * Authenticates an officer by its TLS client certificate leaf: registered
+ * to an enabled officer, issued by the CA officer_ca or a CA below it, its
+ * path (the issuer's chain from the store, up to the root) verifying
+ * (gp_chain_verify, now), and it and every CA on the path good in the store.
+ * untrusted (the certificates the client sent, may be NULL) is not used: a
+ * path through CAs the client offers let a sibling CA's certificate in.  GP_E_VERIFY (with the reason) otherwise.  Verified chains are
  * remembered (per gp_ra) until the earliest notAfter of the chain; the
  * store status and registration are read at every call, so a revoked or
  * disabled officer is refused at once.  *out: gp_ra_officer_free.
