@@ -231,6 +231,28 @@ gp_ctx_home(gp_ctx *ctx)
 	return ctx->home;
 }
 
+void
+gp_ctx_set_signer(gp_ctx *ctx, struct gp_signer *s)
+{
+	if (ctx != NULL)
+		ctx->signer = s;
+}
+
+struct gp_signer *
+gp_ctx_signer0(const gp_ctx *ctx)
+{
+	return ctx != NULL ? ctx->signer : NULL;
+}
+
+int
+gp_ca_need_key(const gp_ca *ca)
+{
+	if (ca->key == NULL)
+		return gp_err(GP_E_STATE, "CA %s: its key is ca-signer's ([signer] socket): this "
+		    "process signs nothing itself", ca->info->name);
+	return 0;
+}
+
 int
 gp_ca_set_serial(X509 *cert, unsigned char serial[16])
 {
@@ -488,8 +510,13 @@ ca_load(gp_ca **out, gp_ctx *ctx, gp_ca_info *info, const char *pass, size_t pas
 	ca->ctx = ctx;
 	ca->info = info;
 	if ((r = gp_cert_parse(&ca->cert, info->cert_der, info->cert_len)) != 0 ||
-	    (r = gp_x509_prepare_sm2(ca->cert)) != 0 ||
-	    (r = gp_ctx_path(ctx, info->key_uri, &keypath)) != 0)
+	    (r = gp_x509_prepare_sm2(ca->cert)) != 0)
+		goto out;
+	/* the key is the signer's: neither opened nor looked at (no file, no
+	 * HSM session, no passphrase); gp_ca_need_key refuses to sign */
+	if (ctx->signer != NULL)
+		goto defaults;
+	if ((r = gp_ctx_path(ctx, info->key_uri, &keypath)) != 0)
 		goto out;
 	if ((r = gp_key_load(&ca->key, keypath, pass, passlen)) != 0) {
 		gp_err_ctx(r, "CA %s", info->name);
@@ -500,6 +527,7 @@ ca_load(gp_ca **out, gp_ctx *ctx, gp_ca_info *info, const char *pass, size_t pas
 		    info->name, keypath);
 		goto out;
 	}
+defaults:
 	if ((r = gp_ca_defaults_load(&ca->dflt, ctx, info->name)) != 0)
 		goto out;
 	*out = ca;
@@ -615,12 +643,16 @@ gp_ca_name(const gp_ca *ca)
 int
 gp_ca_signer_get1(X509 **cert, EVP_PKEY **key, const gp_ca *ca)
 {
+	int r;
+
 	if (cert == NULL || key == NULL)
 		return gp_err(GP_E_INVALID, "gp_ca_signer_get1: NULL output");
 	*cert = NULL;
 	*key = NULL;
 	if (ca == NULL)
 		return gp_err(GP_E_INVALID, "gp_ca_signer_get1: no CA");
+	if ((r = gp_ca_need_key(ca)) != 0)
+		return r;
 	if (!X509_up_ref(ca->cert))
 		return gp_err_ossl(GP_E_INTERNAL, "reference counting");
 	if (!EVP_PKEY_up_ref(ca->key)) {
@@ -710,6 +742,7 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *params)
 	    ((r = gp_ca_open(&parent, ctx, p->parent,
 	    p->parent_pass ? p->parent_pass : p->pass,
 	    p->parent_pass ? p->parent_passlen : p->passlen)) != 0 ||
+	    (r = gp_ca_need_key(parent)) != 0 ||
 	    (r = gp_ca_check_path_len(parent, prof)) != 0))
 		goto out;
 

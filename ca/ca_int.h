@@ -18,15 +18,20 @@ struct gp_ctx {
 	long crl_hours;        /* full CRL nextUpdate - thisUpdate */
 	long delta_hours;      /* delta CRL nextUpdate - thisUpdate */
 	const char *delta_url; /* [crl] delta_url: where delta CRLs are, "%s" = CA name; borrowed from cfg */
+	struct gp_signer *signer; /* borrowed, or NULL: CAs open without their keys */
 };
 
 struct gp_ca {
 	gp_ctx *ctx;           /* borrowed */
 	gp_ca_info *info;
 	X509 *cert;
-	EVP_PKEY *key;
+	EVP_PKEY *key;         /* NULL: the key is ca-signer's (gp_ctx_set_signer) */
 	gp_issuer_defaults dflt; /* what its certificates point to ([ca.NAME]) */
 };
+
+/* GP_E_STATE, saying so, when ca was opened without its key (the key is
+ * ca-signer's: gp_ctx_set_signer); checked before anything is signed. */
+int gp_ca_need_key(const gp_ca *ca);
 
 /* Fills d from [ca.NAME] and the store (see ca/ca.c); all NULL when the CA
  * has neither.  gp_issuer_defaults_clear frees its contents. */

@@ -296,7 +296,8 @@ build_crl(unsigned char **der, size_t *derlen, int *lint_refused, gp_ca *ca, buf
 		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = revoked_seq(&tbs->revoked, entries)) != 0 ||
+	if ((r = gp_ca_need_key(ca)) != 0 ||
+	    (r = revoked_seq(&tbs->revoked, entries)) != 0 ||
 	    (r = crl_extensions(tbs, ca, number, base)) != 0)
 		goto out;
 	lint_view(&lv, crl, ca->key);

@@ -60,6 +60,8 @@ build_cert(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, built *b)
 
 	b->cert = NULL;
 	b->lint_refused = 0;
+	if ((r = gp_ca_need_key(ca)) != 0)
+		goto out;
 	if (req->csr == NULL || req->csr_len == 0) {
 		r = gp_err(GP_E_INVALID, "empty CSR");
 		goto out;

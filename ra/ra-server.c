@@ -18,6 +18,8 @@
 
 #include <gnutls/gnutls.h>
 
+#include <govpki/signer.h>
+
 #include "acme.h"
 #include "cmp.h"
 #include "est.h"
@@ -176,12 +178,20 @@ out:
 	return r;
 }
 
+/* With [signer] socket (sock not NULL) the context gets a signer handle
+ * of its own (*sig, connected at its first use) before the CA is opened,
+ * so the CA opens without its key: ca-signer issues (docs/signer.md). */
 static int
-open_worker(worker *w, const char *config, const char *home, const char *ca, const char *pass,
-    size_t passlen, const unsigned char ckey[32], long ttl)
+open_worker(worker *w, gp_signer **sig, const char *sock, const char *config, const char *home,
+    const char *ca, const char *pass, size_t passlen, const unsigned char ckey[32], long ttl)
 {
 	if (gp_ctx_open(&w->ctx, config, home, 0) != 0)
 		return fail("opening the govpki home");
+	if (sock != NULL) {
+		if (gp_signer_new(sig, sock) != 0)
+			return fail("[signer] socket");
+		gp_ctx_set_signer(w->ctx, *sig);
+	}
 	if (gp_ca_open(&w->ca, w->ctx, ca, pass, passlen) != 0)
 		return fail("opening the CA");
 	if (gp_ra_new(&w->ra, w->ctx, w->ca) != 0 || gp_ra_set_challenge_key(w->ra, ckey, ttl) != 0)
@@ -223,7 +233,8 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *config = NULL, *home = NULL, *ca = NULL, *listen_at = NULL, *port_file = NULL;
-	const char *pass_file = NULL;
+	const char *pass_file = NULL, *signer_sock;
+	gp_signer **signers = NULL;      /* one per context: workers, then the writer */
 	long threads = 0;
 	server srv;
 	gp_ctx *ctx0 = NULL;
@@ -338,7 +349,12 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (gp_pass_get(&pass, &passlen, pass_file, "CA key passphrase: ") != 0) {
+	/* [signer] socket: the CA key is ca-signer's; no CA passphrase is read
+	 * (one given is still the TLS key's, when tls_key_pass_file is not) */
+	signer_sock = gp_config_str(gp_ctx_config(ctx0), "signer", "socket", NULL);
+	if ((signer_sock == NULL || (srv.set.tls_key != NULL && srv.set.tls_key_pass_file == NULL &&
+	    (pass_file != NULL || getenv("GOVPKI_PASSPHRASE") != NULL))) &&
+	    gp_pass_get(&pass, &passlen, pass_file, "CA key passphrase: ") != 0) {
 		rc = fail("passphrase");
 		goto out;
 	}
@@ -357,20 +373,26 @@ main(int argc, char **argv)
 	srv.hits = calloc((ra_nendpoints + 1) * 500, sizeof(*srv.hits));
 	srv.lat_sum = calloc(ra_nendpoints + 1, sizeof(*srv.lat_sum));
 	srv.lat_buckets = calloc((ra_nendpoints + 1) * (NBUCKETS + 1), sizeof(*srv.lat_buckets));
-	if (srv.workers == NULL || srv.rates == NULL || srv.refusals == NULL || srv.hits == NULL || srv.lat_sum == NULL ||
+	signers = calloc(srv.nworkers + 1, sizeof(*signers));
+	if (signers == NULL || srv.workers == NULL || srv.rates == NULL || srv.refusals == NULL || srv.hits == NULL || srv.lat_sum == NULL ||
 	    srv.lat_buckets == NULL) {
 		fprintf(stderr, "ra-server: out of memory\n");
 		goto out;
 	}
 	for (size_t i = 0; i < srv.nworkers; i++)
-		if (open_worker(&srv.workers[i], config, home, srv.set.ca, pass, passlen, ckey,
-		    srv.set.challenge_ttl) != 0)
+		if (open_worker(&srv.workers[i], &signers[i], signer_sock, config, home, srv.set.ca,
+		    pass, passlen, ckey, srv.set.challenge_ttl) != 0)
 			goto out;
 	/* the writer thread: one connection that commits the workers' writes
 	 * in groups (ra-writer.c) */
-	if (open_worker(&srv.writer, config, home, srv.set.ca, pass, passlen, ckey,
-	    srv.set.challenge_ttl) != 0)
+	if (open_worker(&srv.writer, &signers[srv.nworkers], signer_sock, config, home,
+	    srv.set.ca, pass, passlen, ckey, srv.set.challenge_ttl) != 0)
 		goto out;
+	/* the signer answers the writer's uid now, or the RA does not start */
+	if (signer_sock != NULL && gp_signer_health(signers[srv.nworkers]) != 0) {
+		rc = fail("[signer] socket");
+		goto out;
+	}
 	OPENSSL_cleanse(ckey, sizeof(ckey));
 	/* requests a stopped server left half-done are marked failed */
 	if (gp_ra_recover(srv.workers[0].ra, &recovered) != 0) {
@@ -378,8 +400,9 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (recovered > 0)
-		fprintf(stderr, "ra-server: %lld interrupted request(s) marked failed\n",
-		    (long long)recovered);
+		fprintf(stderr, signer_sock != NULL ?
+		    "ra-server: %lld approved request(s) issued by ca-signer\n" :
+		    "ra-server: %lld interrupted request(s) marked failed\n", (long long)recovered);
 	if (ra_writer_start(&srv) != 0) {
 		fprintf(stderr, "ra-server: cannot start the writer thread\n");
 		goto out;
@@ -485,6 +508,9 @@ out:
 	close_worker(&srv.writer);
 	for (size_t i = 0; srv.workers != NULL && i < srv.nworkers; i++)
 		close_worker(&srv.workers[i]);
+	for (size_t i = 0; signers != NULL && i <= srv.nworkers; i++)
+		gp_signer_free(signers[i]);
+	free(signers);
 	free(srv.workers);
 	free(srv.rates);
 	free(srv.refusals);

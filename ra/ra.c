@@ -16,6 +16,7 @@
 
 #include <govpki/audit.h>
 #include <govpki/key.h>
+#include <govpki/signer.h>
 #include <govpki/x509util.h>
 
 #include "../ca/ca_lib.h"
@@ -575,6 +576,8 @@ struct gp_ra_approval {
 	unsigned char serial[GP_SERIAL_MAX];  /* of the certificate issued */
 	size_t serial_len;
 	int q_final;                  /* q is the request as _store left it */
+	int by_signer;                /* the RA's context has a signer: ca-signer issues */
+	int resend;                   /* q is approved already: only ask the signer again */
 };
 
 void
@@ -634,7 +637,9 @@ approval_settle(gp_ra_approval *a, int fin, int64_t when)
 int
 gp_ra_approval_grouped(const gp_ra_approval *a)
 {
-	return a != NULL && a->q != NULL && a->q->kind == GP_RA_ISSUE;
+	/* through the signer, the approval must be committed before the
+	 * signer is asked (it reads the store): a write of its own */
+	return a != NULL && a->q != NULL && a->q->kind == GP_RA_ISSUE && !a->by_signer;
 }
 
 /* Builds and signs the certificate of an issue request (no store). */
@@ -716,7 +721,11 @@ gp_ra_approve_prepare(gp_ra_approval **out, gp_ra *ra, int64_t id, const char *o
 		goto out;
 	q = a->q;
 	q->approvals_needed = approvals_needed(ra, q);
-	if (q->status != GP_RA_PENDING) {
+	a->by_signer = q->kind == GP_RA_ISSUE && gp_ctx_signer0(ra->ctx) != NULL;
+	/* approved, not issued: the signer was not reached; approving again
+	 * asks it again (it counts the approvals in the store itself) */
+	a->resend = a->by_signer && q->status == GP_RA_APPROVED;
+	if (q->status != GP_RA_PENDING && !a->resend) {
 		r = gp_err(GP_E_STATE, "request %lld is %s, not pending", (long long)id,
 		    gp_ra_status_name(q->status));
 		goto out;
@@ -727,7 +736,7 @@ gp_ra_approve_prepare(gp_ra_approval **out, gp_ra *ra, int64_t id, const char *o
 		    officer, (long long)id);
 		goto out;
 	}
-	for (size_t i = 0; i < q->napprovers; i++) {
+	for (size_t i = 0; i < q->napprovers && !a->resend; i++) {
 		if (strcmp(q->approvers[i], officer) == 0) {
 			r = gp_err(GP_E_EXISTS, "officer %s already approved request %lld",
 			    officer, (long long)id);
@@ -736,8 +745,10 @@ gp_ra_approve_prepare(gp_ra_approval **out, gp_ra *ra, int64_t id, const char *o
 	}
 	if ((r = own_certificate(ra, q, officer)) != 0)
 		goto out;
-	/* the last approval needed: sign now, outside any transaction */
-	if (q->kind == GP_RA_ISSUE && ra->ca != NULL && strcmp(q->ca, gp_ca_name(ra->ca)) == 0 &&
+	/* the last approval needed: sign now, outside any transaction (the
+	 * signer signs only once the approval is committed) */
+	if (q->kind == GP_RA_ISSUE && !a->by_signer && ra->ca != NULL &&
+	    strcmp(q->ca, gp_ca_name(ra->ca)) == 0 &&
 	    q->napprovers + 1 >= (size_t)q->approvals_needed)
 		prepare_cert(ra, a, NULL);
 	*out = a;
@@ -787,6 +798,52 @@ failed:
 	return 0;
 }
 
+/*
+ * Has ca-signer issue the approved request of a, committed as approved
+ * before this call: the signer reads it from the store, counts its
+ * approvals again, signs, and stores the certificate with the final state
+ * itself (gp_ra_issue_approved in the signer).  *final: issued, or failed
+ * when the signer failed it (profile, key, lint: 0 returned, the reason
+ * readable, as in process).  A signer that cannot be reached, or that
+ * refuses without touching the request, leaves it approved: its error is
+ * returned, and the approval stands (approving again asks again).
+ */
+static int
+issue_by_signer(gp_ra *ra, gp_ra_approval *a, int *final)
+{
+	gp_ra_request *now = NULL;
+	X509 *x = NULL;
+	char why[900];
+	int r, st = -1;
+
+	if ((r = gp_signer_issue_approved(&x, gp_ctx_signer0(ra->ctx), a->q->id)) == 0) {
+		*final = GP_RA_ISSUED;
+		/* issued and stored by the signer: a serial that does not read
+		 * back only costs the caller a read of the request */
+		if (gp_serial_from_asn1(a->serial, &a->serial_len, X509_get0_serialNumber(x)) != 0)
+			a->serial_len = 0;
+		X509_free(x);
+		return 0;
+	}
+	snprintf(why, sizeof(why), "%s", gp_error_last());
+	/* what the signer left in the store decides (a reply lost after the
+	 * signer committed is an issued request, not an error) */
+	if (gp_store_ra_req_get(gp_ctx_store(ra->ctx), a->q->id, &now) == 0)
+		st = now->status;
+	gp_ra_request_free(now);
+	if (st == GP_RA_ISSUED || st == GP_RA_FAILED) {
+		*final = st;
+		snprintf(a->prep_msg, sizeof(a->prep_msg), "%s", why);
+		if (st == GP_RA_FAILED)   /* readable; the approval itself succeeded */
+			gp_err(GP_E_STATE, "%s", why);
+		else
+			gp_error_clear();
+		return 0;
+	}
+	return gp_err(r, "request %lld is approved but not issued: %s (the approval stands; "
+	    "approve it again once ca-signer answers)", (long long)a->q->id, why);
+}
+
 int
 gp_ra_approve_store(gp_ra *ra, int *final, gp_ra_approval *a)
 {
@@ -806,6 +863,13 @@ gp_ra_approve_store(gp_ra *ra, int *final, gp_ra_approval *a)
 		    (long long)q->id);
 	st = gp_ctx_store(ra->ctx);
 	snprintf(who, sizeof(who), "officer:%s", a->officer);
+	if (a->resend) {
+		/* approved already (gp_ra_approve_prepare): nothing to record,
+		 * the signer asked again */
+		if ((r = issue_by_signer(ra, a, &fin)) == 0 && final != NULL)
+			*final = fin;
+		return r;
+	}
 	if ((r = w_begin(ra)) != 0)
 		return r;
 	/* the primary key refuses a second approval even from a racing writer,
@@ -825,6 +889,15 @@ gp_ra_approve_store(gp_ra *ra, int *final, gp_ra_approval *a)
 	    a->comment ? " comment=" : "", a->comment ? a->comment : "");
 	if ((r = gp_audit_append(st, who, "ra.approve", obj, detail)) != 0)
 		goto undo;
+	if (count >= q->approvals_needed && a->by_signer) {
+		/* committed approved first: that is what the signer reads */
+		if ((r = w_commit(ra)) != 0)
+			goto undo;
+		q->status = GP_RA_APPROVED;
+		if ((r = issue_by_signer(ra, a, &fin)) == 0 && final != NULL)
+			*final = fin;
+		return r;
+	}
 	if (count >= q->approvals_needed && ra->ca != NULL && q->kind == GP_RA_ISSUE) {
 		/* approval, certificate and final state: one write */
 		if ((r = issue_in(ra, a, &fin, now)) != 0)
@@ -1088,6 +1161,21 @@ gp_ra_recover(gp_ra *ra, int64_t *count)
 	f.status = GP_RA_APPROVED;
 	if ((r = gp_store_ra_req_list(gp_ctx_store(ra->ctx), &f, collect_approved, &ids)) != 0)
 		goto out;
+	if (gp_ctx_signer0(ra->ctx) != NULL) {
+		/* through the signer nothing was half-done: an approved request is
+		 * one the signer did not issue yet, and it may now (it judges the
+		 * approvals from the store); one it cannot take stays approved */
+		for (int64_t i = 1; i <= ids[0]; i++) {
+			X509 *x = NULL;
+
+			if (gp_signer_issue_approved(&x, gp_ctx_signer0(ra->ctx), ids[i]) == 0)
+				(*count)++;
+			X509_free(x);
+		}
+		gp_error_clear();
+		r = 0;
+		goto out;
+	}
 	for (int64_t i = 1; i <= ids[0]; i++) {
 		gp_ra_request q;
 		char why[160];

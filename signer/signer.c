@@ -53,8 +53,9 @@ sock_close(gp_signer *s)
 	s->fd = -1;
 }
 
-int
-gp_signer_connect(gp_signer **out, const char *path)
+/* A handle for path; connected at once when connect is set. */
+static int
+signer_new(gp_signer **out, const char *path, int connect)
 {
 	gp_signer *s;
 	int r;
@@ -66,12 +67,30 @@ gp_signer_connect(gp_signer **out, const char *path)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return gp_err(GP_E_NOMEM, "out of memory");
 	s->fd = -1;
-	if ((r = gp_strdup(&s->path, path)) != 0 || (r = sock_open(s)) != 0) {
+	if ((r = gp_strdup(&s->path, path)) != 0 || (connect && (r = sock_open(s)) != 0)) {
 		gp_signer_free(s);
 		return r;
 	}
 	*out = s;
 	return 0;
+}
+
+int
+gp_signer_connect(gp_signer **out, const char *path)
+{
+	return signer_new(out, path, 1);
+}
+
+int
+gp_signer_new(gp_signer **out, const char *path)
+{
+	return signer_new(out, path, 0);
+}
+
+const char *
+gp_signer_path(const gp_signer *s)
+{
+	return s != NULL ? s->path : NULL;
 }
 
 void

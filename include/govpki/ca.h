@@ -53,6 +53,21 @@ GP_EXPORT const gp_profiles *gp_ctx_profiles(gp_ctx *ctx);  /* borrowed */
 GP_EXPORT const gp_config *gp_ctx_config(gp_ctx *ctx);      /* borrowed */
 GP_EXPORT const char *gp_ctx_home(gp_ctx *ctx);
 
+/*
+ * The signer of a context (govpki/signer.h, docs/signer.md): when one is
+ * set, the CA keys are ca-signer's.  gp_ca_open on this context then
+ * opens a CA's certificate and record without its key (nothing asks for
+ * a passphrase), the RA's issuance (gp_ra_approve*, gp_ra_recover) asks
+ * the signer to issue each approved request, and whatever else would sign
+ * in process (gp_ca_issue_prepare, CRLs) fails with GP_E_STATE.  s is
+ * borrowed: it outlives the context and every CA opened on it; set it
+ * before the first gp_ca_open.  NULL: in-process keys, as without.
+ */
+struct gp_signer;
+GP_EXPORT void gp_ctx_set_signer(gp_ctx *ctx, struct gp_signer *s);
+/* The signer set on ctx, or NULL (borrowed). */
+GP_EXPORT struct gp_signer *gp_ctx_signer0(const gp_ctx *ctx);
+
 /* Set size with GP_CA_PARAMS_INIT (docs/api.md):
  *   gp_ca_params p = GP_CA_PARAMS_INIT; */
 typedef struct gp_ca_params {

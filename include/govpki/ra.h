@@ -217,6 +217,13 @@ GP_EXPORT int gp_ra_submit_store(gp_ra *ra, gp_ra_request **out, const gp_ra_sub
  * that completes a revocation request carries it out through
  * gp_ca_revoke, which commits on its own: such an approval cannot join a
  * group (gp_ra_approval_grouped() is 0; GP_E_STATE inside one).
+ * With a signer on the RA's context (gp_ctx_set_signer) _prepare signs
+ * nothing: _store commits the approval (status approved) and then asks
+ * ca-signer to issue the request (gp_signer_issue_approved), so such an
+ * approval cannot join a group either.  When the signer cannot be
+ * reached the request stays approved and _store returns the error (the
+ * approval stands); approving an approved issue request again then asks
+ * the signer again, recording no second approval.
  * *out: gp_ra_approval_free.
  */
 typedef struct gp_ra_approval gp_ra_approval;
@@ -256,7 +263,10 @@ GP_EXPORT int gp_ra_reject(gp_ra *ra, int64_t id, const char *officer, const cha
 
 /* Marks requests left approved by a stopped server as failed (their
  * issuance may or may not have committed; the audit log says), and
- * returns how many. */
+ * returns how many.  With a signer (gp_ctx_set_signer) an approved
+ * request is one the signer has not issued yet: each is asked of the
+ * signer instead, *count says how many it issued, and the others stay
+ * approved. */
 GP_EXPORT int gp_ra_recover(gp_ra *ra, int64_t *count);
 
 /* Counts requests in each state: counts[GP_RA__NSTATUS]. */

@@ -25,6 +25,12 @@ typedef struct gp_signer gp_signer;
 /* Connects to the signer listening at path (a copy is kept, to connect
  * again).  GP_E_IO when nothing listens there.  *out: gp_signer_free. */
 GP_EXPORT int gp_signer_connect(gp_signer **out, const char *path);
+/* The same without connecting: the first call connects (so a daemon can
+ * start before the signer, and an idle handle holds no connection).
+ * *out: gp_signer_free. */
+GP_EXPORT int gp_signer_new(gp_signer **out, const char *path);
+/* The socket path the handle connects to (borrowed). */
+GP_EXPORT const char *gp_signer_path(const gp_signer *s);
 GP_EXPORT void gp_signer_free(gp_signer *s);
 
 /* The signer answers (a health request with a fresh nonce, which it

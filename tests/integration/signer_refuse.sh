@@ -34,8 +34,10 @@ cat >> "$CONF" <<EOF
 [profile.person]
 approvals = 2
 
+# no [signer] socket: the signer is given --socket, and ra-server (which
+# only submits here) keeps the key in process (ra_signer.sh has it use the
+# signer)
 [signer]
-socket = $T/run/signer.sock
 user = $SIGNER_UID
 group = $GID
 
