@@ -26,8 +26,20 @@ run_suite() {
 	# results of an earlier run must not count: a test that did not run this
 	# time (a test program that failed to build) leaves no result
 	(cd "$dir" && find tests -name '*.trs' -delete)
-	local rc=0
-	(cd "$dir" && make -s -j"$(nproc)" check >/dev/null 2>&1) || rc=$?
+	local rc=0 tests=()
+	# ONCE_ONLY: tests run in the plain half only.  The ACME interop tests
+	# spend their time in the clients (certbot, lego, uacme: Python and Go),
+	# not in our code, and the ASan half ran out of CI's 90 minutes; our
+	# server's side of them runs under ASan in acme_badinput/acme_eab.
+	if [ -n "${ONCE_ONLY:-}" ]; then
+		mapfile -t tests < <(printf 'print-tests:\n\t@echo $(TESTS)\n' |
+			(cd "$dir" && make -s -f Makefile -f - print-tests) | tr ' ' '\n' |
+			grep -v -x -E "$ONCE_ONLY" | grep .)
+		echo "   [$name] ${#tests[@]} test programs (not: $ONCE_ONLY)"
+		(cd "$dir" && make -s -j"$(nproc)" check TESTS="${tests[*]}" >/dev/null 2>&1) || rc=$?
+	else
+		(cd "$dir" && make -s -j"$(nproc)" check >/dev/null 2>&1) || rc=$?
+	fi
 	# count checks, not programs: cmocka's [ PASSED ]/[ FAILED ] lines and the
 	# ok / not ok lines of the shell tests; a program that failed without
 	# saying which check counts as one failure
@@ -69,6 +81,7 @@ run_suite() {
 
 run_suite plain
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+ONCE_ONLY='tests/integration/acme_(certbot|lego|uacme|alpn)\.sh' \
 	run_suite asan --enable-sanitizers
 [ "$skipped" -gt 0 ] && [ $ci = 1 ] && echo "($skipped skipped checks are counted as failed: CI=true)"
 echo "$passed passed, $failed failed"
