@@ -292,14 +292,8 @@ static int
 write_store(store_fn fn, void *arg)
 {
 	struct wt t = { fn, arg };
-	wop op;
 
-	memset(&op, 0, sizeof(op));
-	op.kind = WOP_CALL;
-	op.grouped = 1;
-	op.fn = wt_run;
-	op.arg = &t;
-	return ra_write(&op);
+	return ra_write_call(wt_run, &t, 1);
 }
 
 /* --------------------------------------------------------- identifiers */

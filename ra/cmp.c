@@ -196,14 +196,7 @@ write_init(struct cmp_write *x, const cctx *c, const char *profile, const char *
 static int
 cmp_write(struct cmp_write *x)
 {
-	wop op;
-
-	memset(&op, 0, sizeof(op));
-	op.kind = WOP_CALL;
-	op.grouped = 1;
-	op.fn = do_cmp_write;
-	op.arg = x;
-	return ra_write(&op);
+	return ra_write_call(do_cmp_write, x, 1);
 }
 
 /* ------------------------------------------------------------ callbacks */

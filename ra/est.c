@@ -314,14 +314,7 @@ write_init(struct est_write *x, const ectx *c, unsigned status, const char *resu
 static int
 est_write(struct est_write *x)
 {
-	wop op;
-
-	memset(&op, 0, sizeof(op));
-	op.kind = WOP_CALL;
-	op.grouped = 1;
-	op.fn = do_est_write;
-	op.arg = x;
-	return ra_write(&op);
+	return ra_write_call(do_est_write, x, 1);
 }
 
 /* The audit entry of an answer that wrote nothing else. */

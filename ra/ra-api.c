@@ -365,20 +365,6 @@ h_challenge(worker *w, hreq *rq, hresp *rs)
 
 /* ------------------------------------------- writes for the writer thread */
 
-/* Runs fn(writer's RA, arg) in the writer thread (grouped: inside its
- * group's transaction) and returns its result once committed. */
-static int
-write_call(int (*fn)(gp_ra *ra, void *arg), void *arg, int grouped)
-{
-	wop op;
-
-	memset(&op, 0, sizeof(op));
-	op.kind = WOP_CALL;
-	op.grouped = grouped;
-	op.fn = fn;
-	op.arg = arg;
-	return ra_write(&op);
-}
 
 struct rejection {
 	int64_t id;
@@ -743,7 +729,7 @@ h_reject(worker *w, hreq *rq, hresp *rs)
 		struct rejection c = { id, rq->who.officer,
 		    json_string_value(json_object_get(j, "reason")) };
 
-		r = write_call(do_reject, &c, 1);
+		r = ra_write_call(do_reject, &c, 1);
 	}
 	if (r != 0) {
 		if (r == GP_E_STATE)
@@ -995,7 +981,7 @@ h_revoke(worker *w, hreq *rq, hresp *rs)
 			struct proven c = { &stored, sn, snlen, reason, ch, sig, n };
 
 			/* gp_ca_revoke commits on its own: not in a group */
-			r = write_call(do_proven, &c, 0);
+			r = ra_write_call(do_proven, &c, 0);
 		}
 		if (r == GP_E_VERIFY) {
 			problem(rs, 401, "proof-failed", "Proof of possession failed", "%s", ra_error_last());
@@ -1026,7 +1012,7 @@ h_revoke(worker *w, hreq *rq, hresp *rs)
 	{
 		struct revocation c = { &id, sn, snlen, reason, gp_ra_principal_name(rq->who.p) };
 
-		r = write_call(do_submit_revoke, &c, 1);
+		r = ra_write_call(do_submit_revoke, &c, 1);
 	}
 	if (r != 0) {
 		if (r == GP_E_STATE)

@@ -473,14 +473,8 @@ static void
 audit_write(const char *who, const char *why)
 {
 	struct refusal f = { who, why };
-	wop op;
 
-	memset(&op, 0, sizeof(op));
-	op.kind = WOP_CALL;
-	op.grouped = 1;
-	op.fn = do_refusal;
-	op.arg = &f;
-	if (ra_write(&op) != 0)
+	if (ra_write_call(do_refusal, &f, 1) != 0)
 		fprintf(stderr, "ra-server: cannot audit a refused login of %s: %s\n", who,
 		    ra_error_last());
 }

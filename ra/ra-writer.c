@@ -188,6 +188,19 @@ ra_write(wop *op)
 }
 
 int
+ra_write_call(int (*fn)(gp_ra *ra, void *arg), void *arg, int grouped)
+{
+	wop op;
+
+	memset(&op, 0, sizeof(op));
+	op.kind = WOP_CALL;
+	op.grouped = grouped;
+	op.fn = fn;
+	op.arg = arg;
+	return ra_write(&op);
+}
+
+int
 ra_writer_start(server *s)
 {
 	pthread_mutex_init(&s->wq_mu, NULL);

@@ -226,6 +226,9 @@ int check_fields(hresp *rs, json_t *obj, const char *where, const jfield *f);
  * ra_error_last() on this thread (which is gp_error_last() otherwise;
  * ra_error_reset() at each request). */
 int ra_write(wop *op);
+/* Runs fn(writer's RA, arg) in the writer thread (grouped: inside its
+ * group's transaction) and returns its result once committed. */
+int ra_write_call(int (*fn)(gp_ra *ra, void *arg), void *arg, int grouped);
 const char *ra_error_last(void);
 void ra_error_reset(void);
 int ra_writer_start(server *s);
