@@ -624,9 +624,14 @@ load_seccomp(void)
 		SCMP_SYS(sigaltstack), SCMP_SYS(restart_syscall), SCMP_SYS(tgkill),
 		SCMP_SYS(exit), SCMP_SYS(exit_group),
 #if defined(__SANITIZE_ADDRESS__)
-		/* LeakSanitizer stops the world with a thread of its own at exit */
+		/*
+		 * LeakSanitizer stops the world at exit with a tracer task of its
+		 * own, which asks getppid() whether its parent still lives; when
+		 * the tracer is killed, the parent waits for it for ever
+		 */
 		SCMP_SYS(clone), SCMP_SYS(clone3), SCMP_SYS(ptrace), SCMP_SYS(wait4),
-		SCMP_SYS(prctl), SCMP_SYS(sched_getaffinity),
+		SCMP_SYS(prctl), SCMP_SYS(sched_getaffinity), SCMP_SYS(getppid),
+		SCMP_SYS(getdents),
 #endif
 	};
 	scmp_filter_ctx f;
