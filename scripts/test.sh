@@ -26,20 +26,8 @@ run_suite() {
 	# results of an earlier run must not count: a test that did not run this
 	# time (a test program that failed to build) leaves no result
 	(cd "$dir" && find tests -name '*.trs' -delete)
-	local rc=0 tests=()
-	# ONCE_ONLY: tests run in the plain half only.  The ACME interop tests
-	# spend their time in the clients (certbot, lego, uacme: Python and Go),
-	# not in our code, and the ASan half ran out of CI's 90 minutes; our
-	# server's side of them runs under ASan in acme_badinput/acme_eab.
-	if [ -n "${ONCE_ONLY:-}" ]; then
-		mapfile -t tests < <(printf 'print-tests:\n\t@echo $(TESTS)\n' |
-			(cd "$dir" && make -s -f Makefile -f - print-tests) | tr ' ' '\n' |
-			grep -v -x -E "$ONCE_ONLY" | grep .)
-		echo "   [$name] ${#tests[@]} test programs (not: $ONCE_ONLY)"
-		(cd "$dir" && make -s -j"$(nproc)" check TESTS="${tests[*]}" >/dev/null 2>&1) || rc=$?
-	else
-		(cd "$dir" && make -s -j"$(nproc)" check >/dev/null 2>&1) || rc=$?
-	fi
+	local rc=0
+	(cd "$dir" && make -s -j"$(nproc)" check >/dev/null 2>&1) || rc=$?
 	# count checks, not programs: cmocka's [ PASSED ]/[ FAILED ] lines and the
 	# ok / not ok lines of the shell tests; a program that failed without
 	# saying which check counts as one failure
@@ -51,6 +39,9 @@ run_suite() {
 		if grep -q '^:test-result: \(FAIL\|ERROR\)' "$dir/$t"; then
 			[ "$tf" -eq 0 ] && tf=1
 			echo "---- [$name] FAILED: ${t%.trs}"; grep -E '^not ok|FAILED|ERROR|Sanitizer|runtime error' "$log" | head -20
+			# exit 124/137: timeout(1) killed it (tests/Makefile.inc's TEST_TIMEOUT)
+			grep -qE '\(exit status: (124|137)\)$' "$log" && echo "  (it hung: killed at the time limit; its last lines:)" &&
+				grep -vE '^(FAIL|PASS) ' "$log" | tail -5
 		fi
 		# skips: the largest of the '# SKIP: why' lines, cmocka's count of
 		# skipped tests, and 1 for a program that exited 77 (automake's SKIP)
@@ -81,7 +72,6 @@ run_suite() {
 
 run_suite plain
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-ONCE_ONLY='tests/integration/acme_(certbot|lego|uacme|alpn)\.sh' \
 	run_suite asan --enable-sanitizers
 [ "$skipped" -gt 0 ] && [ $ci = 1 ] && echo "($skipped skipped checks are counted as failed: CI=true)"
 echo "$passed passed, $failed failed"

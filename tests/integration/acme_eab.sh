@@ -31,6 +31,8 @@ KID=$(sed -n 's/^kid: //p' "$T/stdout")
 HMAC=$(sed -n 's/^hmac_key: //p' "$T/stdout")
 [ -n "$KID" ] && [ -n "$HMAC" ] && ok "  prints a kid ($KID) and an HMAC key" || { not_ok "  no kid or key"; show 5 "$T/stdout"; }
 # the key is 96 bytes in base64url without padding (what lego --hmac and certbot take);
+# it is passed as --hmac=KEY: one key in 64 starts with '-', which certbot's
+# argparse would take for an option in `--eab-hmac-key KEY`
 # the store holds only its SHA-256 (HMAC keys with it, RFC 2104 §2)
 python3 -c 'import base64,sys; k=sys.argv[1]; assert "=" not in k and "+" not in k and "/" not in k; assert len(base64.urlsafe_b64decode(k + "=" * (-len(k) % 4))) == 96' "$HMAC" &&
 	ok "  the HMAC key is 96 bytes, base64url" || not_ok "  HMAC key '$HMAC'"
@@ -78,18 +80,18 @@ check "newAccount without a binding: 400 externalAccountRequired (RFC 8555 7.3.4
 	"400 urn:ietf:params:acme:error:externalAccountRequired" "$(cat "$T/noeab")"
 WRONG=$(python3 -c 'import base64,os; print(base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="))')
 lego_refused "lego with a wrong HMAC key is refused" unauthorized \
-	lg l1 --eab --kid "$KID" --hmac "$WRONG" --domains a.acme.test --http --http.port "127.0.0.1:$HTTP01" run
+	lg l1 --eab --kid "$KID" --hmac="$WRONG" --domains a.acme.test --http --http.port "127.0.0.1:$HTTP01" run
 lego_refused "lego with an unknown kid is refused" unauthorized \
-	lg l1 --eab --kid eab-nosuchkey --hmac "$HMAC" --domains a.acme.test --http --http.port "127.0.0.1:$HTTP01" run
+	lg l1 --eab --kid eab-nosuchkey --hmac="$HMAC" --domains a.acme.test --http --http.port "127.0.0.1:$HTTP01" run
 lego_refused "lego with the device directory's key in tls-server's is refused" unauthorized \
-	lg l1 --eab --kid "$KIDD" --hmac "$HMACD" --domains a.acme.test --http --http.port "127.0.0.1:$HTTP01" run
+	lg l1 --eab --kid "$KIDD" --hmac="$HMACD" --domains a.acme.test --http --http.port "127.0.0.1:$HTTP01" run
 n=$(sqlite3 "$DB" "SELECT count(*) FROM acme_account")
 [ "$n" = 0 ] && ok "no account was made by them" || not_ok "accounts: $n"
 
 # ---- lego with the key
 NAME=eab.acme.test
 expect "lego --eab --kid --hmac registers and obtains a certificate" \
-	lg l1 --eab --kid "$KID" --hmac "$HMAC" --domains "$NAME" --http --http.port "127.0.0.1:$HTTP01" run
+	lg l1 --eab --kid "$KID" --hmac="$HMAC" --domains "$NAME" --http --http.port "127.0.0.1:$HTTP01" run
 [ -s "$T/l1/certificates/$NAME.crt" ] || show 20 "$T/stderr" "$T/server.log"
 openssl x509 -in "$T/l1/certificates/$NAME.crt" -out "$T/leaf.pem" 2>/dev/null || true   # an empty file fails below
 awk 'f; /END CERTIFICATE/ { f = 1 }' "$T/l1/certificates/$NAME.crt" > "$T/chain.pem" 2>/dev/null || true   # as above
@@ -104,14 +106,14 @@ expect "openssl verify: the leaf chains to our root" \
 n=$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'acme.account.new' AND detail LIKE '%eab=$KID%'")
 [ "$n" = 1 ] && ok "the account's audit entry names the binding" || not_ok "acme.account.new with eab=$KID: $n"
 expect "lego renews with the bound account (no new binding needed)" \
-	lg l1 --eab --kid "$KID" --hmac "$HMAC" --domains "$NAME" --http --http.port "127.0.0.1:$HTTP01" \
+	lg l1 --eab --kid "$KID" --hmac="$HMAC" --domains "$NAME" --http --http.port "127.0.0.1:$HTTP01" \
 	renew --days 1000 --no-random-sleep
 n=$(sqlite3 "$DB" "SELECT count(*) FROM acme_account WHERE eab_kid = '$KID'")
 [ "$n" = 1 ] && ok "  with the same account" || not_ok "  accounts bound to $KID: $n"
 
 # the same key for a second account (a new account key): spent
 lego_refused "lego with a used kid is refused" unauthorized \
-	lg l2 --eab --kid "$KID" --hmac "$HMAC" --domains b.acme.test --http --http.port "127.0.0.1:$HTTP01" run
+	lg l2 --eab --kid "$KID" --hmac="$HMAC" --domains b.acme.test --http --http.port "127.0.0.1:$HTTP01" run
 
 # ---- certbot with the second key
 export REQUESTS_CA_BUNDLE="$D/root.pem"
@@ -122,7 +124,7 @@ cb() {
 CNAME=certbot-eab.acme.test
 expect "certbot certonly --eab-kid --eab-hmac-key registers and obtains a certificate" \
 	cb certonly --standalone --http-01-address 127.0.0.1 --http-01-port "$HTTP01" \
-	--agree-tos --register-unsafely-without-email --eab-kid "$KID2" --eab-hmac-key "$HMAC2" -d "$CNAME"
+	--agree-tos --register-unsafely-without-email --eab-kid "$KID2" --eab-hmac-key="$HMAC2" -d "$CNAME"
 LIVE="$T/cb/etc/live/$CNAME"
 [ -s "$LIVE/cert.pem" ] || show 20 "$T/stderr" "$T/server.log"
 expect "openssl verify: certbot's leaf chains to our root" \
@@ -131,7 +133,7 @@ expect "openssl verify: certbot's leaf chains to our root" \
 	ok "certbot's account is bound to $KID2" || not_ok "no account bound to $KID2"
 rm -rf "$T/cb"
 expect_fail "certbot reusing that key for a new account is refused" nz "" \
-	cb register --agree-tos --register-unsafely-without-email --eab-kid "$KID2" --eab-hmac-key "$HMAC2"
+	cb register --agree-tos --register-unsafely-without-email --eab-kid "$KID2" --eab-hmac-key="$HMAC2"
 grep -q "unauthorized\|used already\|is unknown, used" "$T/cb/log/letsencrypt.log" && ok "  as unauthorized" ||
 	not_ok "  no unauthorized in certbot's log"
 
