@@ -599,7 +599,14 @@ answer(struct MHD_Connection *c, live *l, const unsigned char *der, size_t len,
 	return send_ocsp(c, x, get, t0);
 }
 
-/* The request part of a GET path under the prefix, or NULL (404). */
+/*
+ * The request part of a path under the prefix, or NULL (404).  Under the
+ * default prefix "/" the path may also start with "/ocsp": that is the URL
+ * a CA with a base_url puts into the AIA of what it issues (BASE/ocsp,
+ * gp_ca_defaults_load), so that a responder run at BASE answers it without
+ * more configuration.  It is unambiguous: the base64 of a DER OCSPRequest
+ * (a SEQUENCE) starts with "M", never with "ocsp".
+ */
 static const char *
 under_prefix(const char *url, const char *prefix)
 {
@@ -607,8 +614,11 @@ under_prefix(const char *url, const char *prefix)
 
 	while (n > 1 && prefix[n - 1] == '/')
 		n--;
-	if (n == 1)
+	if (n == 1) {
+		if (strncmp(url, "/ocsp", 5) == 0 && (url[5] == '/' || url[5] == '\0'))
+			return url + 5;
 		return url;
+	}
 	if (strncmp(url, prefix, n) != 0 || (url[n] != '/' && url[n] != '\0'))
 		return NULL;
 	return url + n;

@@ -135,6 +135,21 @@ openssl verify -CAfile "$d/chain.pem" -crl_download -crl_check "$d/leaf.pem" > "
 	grep -q "leaf.pem: OK" "$T/verify.out" && ok "openssl verify -crl_download -crl_check: OK" ||
 	{ not_ok "openssl verify -crl_download -crl_check"; show 5 "$T/verify.out"; }
 
+# the AIA's OCSP URL (BASE/ocsp) is answered by the responder at BASE with
+# its default path: openssl ocsp POSTs to it, curl GETs under it (RFC 6960 A.1)
+ouri=$(openssl x509 -in "$d/leaf.pem" -noout -ocsp_uri)
+[ "$ouri" = "$URL/ocsp" ] && ok "AIA OCSP URL is $ouri" || not_ok "AIA OCSP URL '$ouri'"
+openssl ocsp -url "$ouri" -issuer "$d/issuing.pem" -cert "$d/leaf.pem" -CAfile "$d/chain.pem" \
+	-reqout "$T/aia.req" > "$T/aia.out" 2>&1 && grep -q "leaf.pem: good" "$T/aia.out" &&
+	ok "openssl ocsp -url <the AIA URL>: good" || { not_ok "openssl ocsp -url $ouri"; show 5 "$T/aia.out"; }
+b64=$(base64 -w0 < "$T/aia.req" | sed 's/+/%2B/g; s/\//%2F/g; s/=/%3D/g')
+get aiaget "$ouri/$b64"
+[ "$(code aiaget)" = 200 ] && openssl ocsp -no_nonce -respin "$T/aiaget.body" -issuer "$d/issuing.pem" -cert "$d/leaf.pem" \
+	-CAfile "$d/chain.pem" > "$T/aiaget.out" 2>&1 && grep -q "leaf.pem: good" "$T/aiaget.out" &&
+	ok "GET <the AIA URL>/BASE64: good" || { not_ok "GET $ouri/BASE64: $(code aiaget)"; show 5 "$T/aiaget.out"; }
+get other "$URL/ocspx" -H 'Content-Type: application/ocsp-request' --data-binary @"$T/aia.req"
+[ "$(code other)" = 404 ] && ok "POST to another path (/ocspx): 404" || not_ok "POST /ocspx: $(code other)"
+
 # ---- the schedule -----------------------------------------------------------
 tu=$(date -u -d "$lu" +%s)
 expect "an hour later: nothing due" ctc crl --ca issuing --publish "$P" --now "@$((tu + 3600))" </dev/null
