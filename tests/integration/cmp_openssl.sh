@@ -90,4 +90,6 @@ if cmpc again -cmd p10cr -path .well-known/cmp "${MAC[@]}" -csr "$D/x.csr" -cert
 	ok "the server still serves: p10cr issued"; else not_ok "the server still serves"; show 20 "$T/again.out"; fi
 expect "... openssl verify" openssl verify -CAfile "$D/root.pem" -untrusted "$D/chain.pem" "$D/x.crt"
 kill -0 "$RA_PID" && ok "ra-server is still running" || not_ok "ra-server died"
+# every CMP secret is a token row with its creation entry, every issuance audited
+expect "the audit chain verifies (ca-tool audit verify)" ct audit verify
 finish
