@@ -2,7 +2,8 @@
 # scripts/demo.sh: installs what is missing, builds, and runs the main job in
 # ./demo: a root CA and an issuing CA, a TLS server and a person certificate
 # issued from CSRs, one revoked, a CRL, and openssl's verdict on both; the RA
-# with an officer, a router enrolling over EST, an electronic seal.
+# with an officer, a router enrolling over EST, a camera over CMP, a web server
+# over ACME (lego), govpki's own verifier, an electronic seal.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -82,6 +83,12 @@ tail -3 "$D/ocsp-access.log"
 step "openssl checks both against the chain and the CRL" \
 	openssl verify -crl_check -CAfile root.pem -untrusted issuing.pem -CRLfile issuing.crl www.pem || true
 openssl verify -crl_check -CAfile root.pem -untrusted issuing.pem -CRLfile issuing.crl clerk.pem || true
+# with a CRL given, every CA's certificate needs one too: the root's own CRL
+"$CA_TOOL" crl --ca root --out root.crl "${PASS[@]}" >/dev/null
+step "govpki's verifier: RFC 5280 path validation with purpose, name and revocation (docs/verification.md)" \
+	"$CA_TOOL" verify --trust root.pem --untrusted issuing.pem --crl root.crl --crl issuing.crl --purpose tls-server --name www.example.gov.cn www.pem || true
+"$CA_TOOL" verify --trust root.pem --untrusted issuing.pem --crl root.crl --crl issuing.crl --purpose tls-server --name portal.example.gov.cn www.pem || true
+"$CA_TOOL" verify --trust root.pem --untrusted issuing.pem --ocsp "$OCSP_URL" --purpose email clerk.pem || true
 printf '\n== the RA: an HTTPS server certificate from our CA, an officer, an API token for a portal\n'
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null |
 	openssl pkcs8 -topk8 -v2 aes-256-cbc -passout file:"$D/pass" -out ra.key
@@ -96,8 +103,11 @@ step "register the officer by her client certificate" "$CA_TOOL" officer add --n
 TOKEN=$("$CA_TOOL" token create --name portal --profiles tls-server)
 echo "API token for the portal created (shown once, stored only as its SHA-256)"
 # devices enrol over EST (RFC 7030) in the device profile, issued at once
-printf '[ra]\nca = issuing\ntls_cert = %s\ntls_key = %s\n[profile.device]\nest = yes\nest_approval = auto\n' \
-	"$D/work/ra-chain.pem" "$D/work/ra.key" > "$D/ra.cnf"
+# devices also enrol over CMP (RFC 9483), web servers over ACME (RFC 8555):
+# the RA fetches http-01 challenges from 127.0.0.1 on a port of this machine
+HTTP01=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf '[ra]\nca = issuing\ntls_cert = %s\ntls_key = %s\n[profile.device]\nest = yes\nest_approval = auto\ncmp = yes\ncmp_approval = auto\n[profile.tls-server]\nacme = yes\n[acme]\nhttp01_port = %s\nvalidation_host = 127.0.0.1\n' \
+	"$D/work/ra-chain.pem" "$D/work/ra.key" "$HTTP01" > "$D/ra.cnf"
 printf '\n== start the RA server on localhost (HTTPS)\n$ ra-server --config ra.cnf --listen 127.0.0.1:0 --port-file ra.port --pass-file pass &\n'
 "$RAD" --config "$D/ra.cnf" --listen 127.0.0.1:0 --port-file "$D/ra.port" --pass-file "$D/pass" >"$D/ra.log" 2>&1 &
 echo $! > "$D/ra.pid"
@@ -133,6 +143,24 @@ step "the router enrols with its secret as HTTP Basic password (simpleenroll)" \
 	--data-binary @router.b64 -o router.p7 -w '%{http_code} %{content_type}\n' "$EST_URL/simpleenroll"
 openssl base64 -d -in router.p7 | openssl pkcs7 -inform DER -print_certs -out router.crt
 openssl verify -CAfile root.pem -untrusted issuing.pem router.crt
+
+printf '\n== a camera enrols over CMP (RFC 9483) with openssl cmp and a shared secret (docs/enrolment.md)\n'
+"$CA_TOOL" --config "$D/ra.cnf" cmp secret create --profile device > cmp.secret 2>/dev/null
+CMP_KID=$(sed -n 's/^kid: //p' cmp.secret); CMP_SECRET=$(sed -n 's/^secret: //p' cmp.secret)
+echo "CMP secret $CMP_KID created (shown once, stored only as its SHA-256)"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout camera.key -out camera.csr \
+	-subj "/C=CN/O=City of Example/CN=camera-7.example.gov.cn" -addext "subjectAltName=DNS:camera-7.example.gov.cn" 2>/dev/null
+RA_HOSTPORT=${RA_URL#https://}; RA_HOSTPORT=${RA_HOSTPORT%/api/v1}
+step "the camera sends a PKCS#10 request (p10cr), MAC-protected, over TLS" \
+	openssl cmp -cmd p10cr -server "$RA_HOSTPORT" -path .well-known/cmp/p/device -tls_used -tls_trusted root.pem \
+	-ref "$CMP_KID" -secret "pass:$CMP_SECRET" -recipient "/CN=govpki" -csr camera.csr -certout camera.crt
+openssl verify -CAfile root.pem -untrusted issuing.pem camera.crt
+
+printf '\n== a web server gets its certificate over ACME (RFC 8555) with lego and http-01 (docs/acme.md)\n'
+step "lego registers, proves control of its name and obtains the certificate" \
+	env LEGO_CA_CERTIFICATES="$D/work/root.pem" lego --path "$D/work/lego" --server "${RA_URL%/api/v1}/acme/tls-server/directory" \
+	--accept-tos --email web@example.gov.cn --domains web.example.gov.cn --http --http.port "127.0.0.1:$HTTP01" run
+openssl verify -CAfile root.pem -untrusted issuing.pem lego/certificates/web.example.gov.cn.crt
 
 printf '\n== an electronic seal (GB/T 38540) for the Civil Affairs Bureau, made by the seal office\n'
 # encrypted keys for the seal maker and for the clerk who holds the seal
