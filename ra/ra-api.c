@@ -845,14 +845,33 @@ h_get_cert(worker *w, hreq *rq, hresp *rs)
 		rs->status = 200;
 		rs->ctype = "application/pkix-cert";
 	} else {
-		rs->body = pem_of_der(c->der, c->der_len);
-		if (rs->body == NULL) {
-			gp_cert_info_free(c);
+		/* a chain, as its media type says (RFC 8555 §9.1, as ACME serves
+		 * it): the leaf first, then the issuing CA's chain to the root */
+		char *leaf = pem_of_der(c->der, c->der_len), *chain = NULL;
+		size_t llen = 0, clen = 0;
+
+		gp_cert_info_free(c);
+		if (leaf == NULL)
 			return problem(rs, 500, "internal", "Internal error", "cannot encode PEM");
+		if ((r = gp_ca_chain_pem(&chain, &clen, w->ctx, gp_ca_name(w->ca))) != 0) {
+			free(leaf);
+			return reply_gp(rs, r, "CA chain");
 		}
-		rs->len = strlen(rs->body);
+		llen = strlen(leaf);
+		/* the body is libmicrohttpd's to free() */
+		rs->body = malloc(llen + clen + 1);
+		if (rs->body != NULL) {
+			memcpy(rs->body, leaf, llen);
+			memcpy(rs->body + llen, chain, clen + 1);
+		}
+		free(leaf);
+		gp_free(chain);
+		if (rs->body == NULL)
+			return problem(rs, 500, "internal", "Internal error", "out of memory");
+		rs->len = llen + clen;
 		rs->status = 200;
 		rs->ctype = "application/pem-certificate-chain";
+		return 0;
 	}
 	gp_cert_info_free(c);
 	return 0;

@@ -37,9 +37,16 @@ check "approving an issued request is 409" 409 "$(api bob POST /api/v1/requests/
 check "approving twice is 409" 409 "$(api alice POST /api/v1/requests/$id/approve)"
 
 check "certificate as PEM" 200 "$(api app GET /api/v1/certificates/$sn -H 'Accept: application/pem-certificate-chain')"
-cp "$T/body" "$D/www.pem"
+cp "$T/body" "$D/www-chain.pem"
+awk '{ print } /END CERTIFICATE/ { exit }' "$D/www-chain.pem" > "$D/www.pem"   # the leaf
 expect "openssl verifies the issued certificate with the served chain" \
 	openssl verify -CAfile "$D/root.pem" -untrusted "$D/api-chain.pem" "$D/www.pem"
+# the chain download is a chain (RFC 8555 §9.1): the leaf, the issuing CA, the root
+check "... the PEM chain holds the leaf, the issuing CA and the root" 3 "$(grep -c -- '-----BEGIN CERTIFICATE-----' "$D/www-chain.pem")"
+expect "... openssl verify with only the downloaded chain as intermediates" \
+	openssl verify -CAfile "$D/root.pem" -untrusted "$D/www-chain.pem" "$D/www.pem"
+check "... its second certificate is the issuing CA" "$(openssl x509 -in "$D/api-chain.pem" -noout -fingerprint -sha256)" \
+	"$(awk 'n == 1; /END CERTIFICATE/ { n++ }' "$D/www-chain.pem" | openssl x509 -noout -fingerprint -sha256)"
 [ "$(openssl x509 -in "$D/www.pem" -noout -serial | cut -d= -f2 | tr A-F a-f)" = "$sn" ] && ok "PEM has the serial" || not_ok "PEM has the serial"
 openssl x509 -in "$D/www.pem" -noout -ext subjectAltName > "$T/san" && grep -q "IP Address:10.1.2.3" "$T/san" && ok "SANs from the CSR" || not_ok "SANs from the CSR"
 check "certificate as DER" 200 "$(api app GET /api/v1/certificates/$sn -H 'Accept: application/pkix-cert')"
