@@ -125,6 +125,40 @@ ctx_verifier(X509_STORE_CTX *ctx)
 }
 
 /*
+ * RFC 5280 §6.3.3 (f): "obtain and validate the certification path for the
+ * issuer of the complete CRL", from the same trust anchor.  OpenSSL does it
+ * in a nested context (check_crl_path, x509_vfy.c) whose target is the CRL
+ * issuer's certificate, and refuses to nest again: in the nested context a
+ * CRL whose issuer is not on the path being validated is always a
+ * X509_V_ERR_CRL_PATH_VALIDATION_ERROR, without any check made.
+ *
+ * One such CRL is legitimate (PKITS 4.14.30): an indirect CRL (§5.2.5) that
+ * covers every certificate its CA issued, the CRL issuer's own among them,
+ * so the CRL issuer's status comes from the CRL it signed itself.  The path
+ * OpenSSL would validate again is then exactly the one the nested context
+ * is validating, and every part of it is still checked there or on return:
+ * the signatures, validity, basic constraints and policies of that path,
+ * the CRL's scope, time and signature with that key (check_crl), whether
+ * the CRL lists the CRL issuer's certificate (cert_crl, right after), and
+ * that the path ends at the target's trust anchor (check_crl_chain).  Only
+ * the repetition is waived; this is true when err is that repetition: a
+ * nested context, its target certificate (depth 0) checked against a CRL
+ * issued by that same certificate.
+ */
+static int
+crl_issuer_is_target(X509_STORE_CTX *ctx, int err, int depth)
+{
+	X509 *target = X509_STORE_CTX_get0_cert(ctx);
+	X509 *crl_issuer = X509_STORE_CTX_get0_current_issuer(ctx);
+
+	return err == X509_V_ERR_CRL_PATH_VALIDATION_ERROR &&
+	    X509_STORE_CTX_get0_parent_ctx(ctx) != NULL && depth == 0 &&
+	    X509_STORE_CTX_get0_current_crl(ctx) != NULL && target != NULL &&
+	    crl_issuer != NULL && X509_STORE_CTX_get_current_cert(ctx) == target &&
+	    X509_cmp(crl_issuer, target) == 0;
+}
+
+/*
  * The verdict callback: SM2 CRL signatures first (lib/x509util.c), then
  * the revocation policy; the first failure is kept for the result.
  */
@@ -147,6 +181,8 @@ v_cb(int ok, X509_STORE_CTX *ctx)
 	    err == X509_V_ERR_AUTHORITY_KEY_IDENTIFIER_CRITICAL ||
 	    err == X509_V_ERR_SUBJECT_KEY_IDENTIFIER_CRITICAL))
 		return 1;
+	if (crl_issuer_is_target(ctx, err, depth))
+		return 1;       /* RFC 5280 §6.3.3 (f), checked in this context */
 	if (err == X509_V_ERR_UNABLE_TO_GET_CRL) {
 		/* RFC 5280 §6.1.1 (d): the trust anchor is an input, trusted
 		 * as given; its own status is not part of the path */
@@ -263,7 +299,12 @@ v_check_crl(X509_STORE_CTX *ctx, X509_CRL *crl)
 	if (issuer != NULL && x != NULL && seen_has(&v->crl, crl, issuer, scope))
 		return 1;
 	ok = v->default_check_crl(ctx, crl);
-	if (ok == 1 && v->errors == errs && issuer != NULL && x != NULL)
+	/* not remembered from a nested context (a CRL issuer's own path,
+	 * RFC 5280 §6.3.3 (f)): there the CRL's own issuer path is not
+	 * checked (crl_issuer_is_target), and an outer check of the same CRL
+	 * must not skip it */
+	if (ok == 1 && v->errors == errs && issuer != NULL && x != NULL &&
+	    X509_STORE_CTX_get0_parent_ctx(ctx) == NULL)
 		seen_add(&v->crl, crl, issuer, scope);
 	return ok;
 }
