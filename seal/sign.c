@@ -49,6 +49,96 @@ bits_set(ASN1_BIT_STRING *bs, const unsigned char *d, size_t n)
 	return 0;
 }
 
+/* The signer's certificate at the signing time t: a signature whose
+ * verification would fail step 3 of GB/T 38540-2020 §8.2 (the signer's
+ * certificate within its validity at the signing time) is not made. */
+static int
+signer_validity(X509 *signer, int64_t t)
+{
+	int64_t nb = 0, na = 0;
+	char a[21], b[21], w[21];
+	int r;
+
+	if ((r = gp_time_from_asn1(&nb, X509_get0_notBefore(signer))) != 0 ||
+	    (r = gp_time_from_asn1(&na, X509_get0_notAfter(signer))) != 0)
+		return gp_err_ctx(r, "the signer's certificate validity");
+	gp_time_iso(a, nb);
+	gp_time_iso(b, na);
+	gp_time_iso(w, t);
+	if (t < nb)
+		return gp_err(GP_E_POLICY, "the signer's certificate is not yet valid at %s (valid from %s)", w, a);
+	if (t > na)
+		return gp_err(GP_E_POLICY, "the signer's certificate expired at %s (signing at %s)", b, w);
+	return 0;
+}
+
+/* The signer's certificate in the store: when a CA of the store issued
+ * this very certificate (same serial and fingerprint), it must be good
+ * there (revoked or on hold: refused).  A certificate the store never
+ * issued is for the verifier's CRL or OCSP check. */
+static int
+signer_status(gp_store *st, X509 *signer)
+{
+	gp_ca_info **cas = NULL;
+	gp_cert_info *ci = NULL;
+	unsigned char sn[GP_SERIAL_MAX], fp[32];
+	size_t snlen = 0, n = 0;
+	int r;
+
+	if ((r = gp_serial_from_asn1(sn, &snlen, X509_get0_serialNumber(signer))) != 0 ||
+	    (r = gp_x509_fingerprint(signer, fp)) != 0 ||
+	    (r = gp_store_ca_list(st, &cas, &n)) != 0)
+		return gp_err_ctx(r, "the signer's certificate status");
+	r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		int g = gp_store_cert_get(st, cas[i]->id, sn, snlen, &ci);
+		if (g == GP_E_NOTFOUND)
+			continue;
+		if (g != 0) {
+			r = gp_err_ctx(g, "the signer's certificate status");
+			break;
+		}
+		if (memcmp(ci->fingerprint, fp, 32) == 0 && ci->status != GP_STATUS_GOOD) {
+			char w[21];
+			gp_time_iso(w, ci->revoked_at);
+			r = gp_err(GP_E_POLICY, "the signer's certificate is %s in the store since %s (CA %s)",
+			    ci->status == GP_STATUS_HOLD ? "on hold" : "revoked", w, cas[i]->name);
+		}
+		gp_cert_info_free(ci);
+		ci = NULL;
+	}
+	if (r == 0)
+		gp_error_clear();     /* the CAs that never issued it */
+	gp_ca_info_list_free(cas, n);
+	return r;
+}
+
+/* The seal in the register (GB/T 38540-2020 §8.2 step 7: verifiers refuse
+ * a seal that is not registered or is revoked): the very seal (same DER),
+ * and good. */
+static int
+seal_status(gp_store *st, const gp_seal *seal)
+{
+	gp_seal_info *info = NULL;
+	int r;
+
+	r = gp_store_seal_get(st, seal->id, &info);
+	if (r == GP_E_NOTFOUND)
+		return gp_err(GP_E_POLICY, "seal %s is not in the seal register", seal->id);
+	if (r != 0)
+		return gp_err_ctx(r, "the seal register");
+	if (info->der_len != seal->der_len || memcmp(info->der, seal->der, seal->der_len) != 0)
+		r = gp_err(GP_E_POLICY, "seal %s differs from the registered seal", seal->id);
+	else if (info->status == GP_SEAL_STATUS_REVOKED) {
+		char w[21];
+		gp_time_iso(w, info->revoked_at);
+		r = gp_err(GP_E_POLICY, "seal %s was revoked at %s (%s)", seal->id, w,
+		    info->reason ? info->reason : "no reason");
+	}
+	gp_seal_info_free(info);
+	return r;
+}
+
 /* GB/T 38540-2020 §8.1: TBS_Sign { version, eseal, timeInfo, dataHash,
  * propertyInfo }, signed by the holder; the version is the seal's (4, or 5
  * for a GM/T 0031-2025 seal: verifiers check that they match, step 1); the
@@ -102,6 +192,11 @@ gp_seal_sign(unsigned char **der, size_t *len, const gp_seal_sign_params *params
 		r = gp_err(GP_E_POLICY, "seal %s is valid from %s to %s only", seal->id, a, b);
 		goto out;
 	}
+	if ((r = signer_validity(p->signer, t)) != 0)
+		goto out;
+	if (p->store != NULL && ((r = seal_status(p->store, seal)) != 0 ||
+	    (r = signer_status(p->store, p->signer)) != 0))
+		goto out;
 	if ((r = gp_seal_md_for_key(&md, p->signer_key)) != 0)
 		goto out;
 	if (p->hash != NULL) {

@@ -433,10 +433,14 @@ out:
 
 static const char usage_sign[] =
 	"sign --seal F --cert F --key F (--doc F | --hash HEX) --out F\n"
-	"     [--property TEXT] [--tsa URL] [--pass-file F]\n"
+	"     [--property TEXT] [--tsa URL] [--pass-file F] [--no-register]\n"
 	"  Signs a document (or its hash: SM3 for SM2 signers, SHA-256 otherwise) with the\n"
 	"  seal as one of its holders: a GB/T 38540 SES_Signature. --property names what was\n"
-	"  signed (default: the document's file name); --tsa adds an RFC 3161 time-stamp.";
+	"  signed (default: the document's file name); --tsa adds an RFC 3161 time-stamp.\n"
+	"  Refused (nothing written): a signer certificate expired or not yet valid; with a\n"
+	"  govpki home (--home, --config or $GOVPKI_HOME), a seal not in its register or\n"
+	"  revoked there, or a signer certificate its CAs revoked or put on hold\n"
+	"  (--no-register: the home is not asked).";
 
 static int
 cmd_sign(int argc, char **argv)
@@ -446,7 +450,8 @@ cmd_sign(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' }, { "doc", required_argument, NULL, 'd' },
 		{ "hash", required_argument, NULL, 'x' }, { "out", required_argument, NULL, 'o' },
 		{ "property", required_argument, NULL, 'P' }, { "tsa", required_argument, NULL, 't' },
-		{ "pass-file", required_argument, NULL, 'p' }, CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
+		{ "pass-file", required_argument, NULL, 'p' }, { "no-register", no_argument, NULL, 'N' },
+		CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
 	const char *sealf = NULL, *certf = NULL, *keyf = NULL, *doc = NULL, *hex = NULL, *out = NULL;
 	const char *pass_file = NULL, *tsa = NULL;
 	gp_seal_sign_params p = GP_SEAL_SIGN_PARAMS_INIT;
@@ -454,7 +459,8 @@ cmd_sign(int argc, char **argv)
 	size_t seallen = 0, dlen = 0, derlen = 0, hlen = 0;
 	X509 *cert = NULL;
 	EVP_PKEY *key = NULL;
-	int c, rc;
+	gp_ctx *ctx = NULL;
+	int c, rc, noreg = 0;
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
@@ -467,6 +473,7 @@ cmd_sign(int argc, char **argv)
 		case 'P': p.property = optarg; break;
 		case 't': tsa = optarg; break;
 		case 'p': pass_file = optarg; break;
+		case 'N': noreg = 1; break;
 		default: return cli_help_or_bad_option(c, "sign", usage_sign, argv);
 		}
 	}
@@ -499,6 +506,13 @@ cmd_sign(int argc, char **argv)
 		p.ts_cb = gp_tsa_http_cb;
 		p.ts_arg = (void *)tsa;
 	}
+	/* with a govpki home: the seal must be registered and good there, and
+	 * the signer's certificate not revoked by one of its CAs */
+	if (!noreg && want_store()) {
+		if ((rc = open_store(&ctx, 1)) != 0)
+			goto out;
+		p.store = gp_ctx_store(ctx);
+	}
 	if ((rc = gp_seal_sign(&der, &derlen, &p)) != 0) {
 		rc = cli_fail(rc, "cannot sign");
 		goto out;
@@ -512,6 +526,7 @@ out:
 	free(d);
 	X509_free(cert);
 	EVP_PKEY_free(key);
+	gp_ctx_free(ctx);
 	gp_free(der);
 	return rc;
 }

@@ -132,13 +132,17 @@ typedef struct gp_seal_sign_params {
 	int64_t time;              /* timeInfo; 0: now */
 	gp_ts_cb ts_cb;            /* NULL: no time-stamp */
 	void *ts_arg;
+	gp_store *store;           /* the seal register and the CAs' certificates; NULL: not checked */
 } gp_seal_sign_params;
 #define GP_SEAL_SIGN_PARAMS_INIT { sizeof(gp_seal_sign_params), NULL, 0, NULL, NULL, NULL, 0, \
-	NULL, 0, NULL, 0, NULL, NULL }
+	NULL, 0, NULL, 0, NULL, NULL, NULL }
 
 /* Makes a SES_Signature (GB/T 38540-2020 §8.1).  The seal must be valid at
- * the signing time and the signer one of its holders (GP_E_POLICY
- * otherwise).  p's size must be set by GP_SEAL_SIGN_PARAMS_INIT
+ * the signing time, the signer one of its holders and its certificate
+ * within its validity at the signing time; with a store, the seal must be
+ * registered there (the same DER) and not revoked, and the signer's
+ * certificate, when a CA of the store issued it, not revoked or on hold
+ * (GP_E_POLICY otherwise, with the reason).  p's size must be set by GP_SEAL_SIGN_PARAMS_INIT
  * (GP_E_INVALID otherwise).  *der is freed with gp_free. */
 GP_EXPORT int gp_seal_sign(unsigned char **der, size_t *len, const gp_seal_sign_params *p);
 

@@ -88,7 +88,7 @@ for type in sm2 ec-p256 rsa2048 ed25519; do
 	expect "$type: a person-made seal (its EKU emailProtection allowed)" st make --no-register --maker-oid 1.3.6.1.5.5.7.3.4 \
 		--maker-cert "$d/other.pem" --maker-key "$d/other.key" $PASS --id "PERSON-$type" --name forged \
 		--holder "$d/holder.pem" --image "$T/seal.png" --image-type PNG --width 9 --height 9 --out "$d/person.seal"
-	expect "$type: sign with the person-made seal" st sign --seal "$d/person.seal" --cert "$d/holder.pem" --key "$d/holder.key" $PASS \
+	expect "$type: sign with the person-made seal" st sign --no-register --seal "$d/person.seal" --cert "$d/holder.pem" --key "$d/holder.key" $PASS \
 		--doc "$T/doc.bin" --out "$d/person.sig"
 	expect_fail "$type: verify: the maker is no seal signer" 7 "seal-authority: the maker's certificate is not of the seal-signer profile" \
 		st verify --no-register --trust "$d/root.pem" "$d/person.sig"
@@ -102,7 +102,7 @@ for type in sm2 ec-p256 rsa2048 ed25519; do
 	GOVPKI_HOME="$d/o/home" mkcert "$type" "$d/o" other seal-signer "$d/o/maker" "Rogue Maker"
 	expect "$type: make a seal by an untrusted maker" st --home "$d/o/home" make --maker-cert "$d/o/maker.pem" --maker-key "$d/o/maker.key" $PASS \
 		--id "ROGUE-$type" --name rogue --holder "$d/holder.pem" --image "$T/seal.svg" --image-type SVG --width 30 --height 30 --out "$d/rogue.seal"
-	expect "$type: sign with it" st sign --seal "$d/rogue.seal" --cert "$d/holder.pem" --key "$d/holder.key" $PASS --doc "$T/doc.bin" --out "$d/rogue.sig"
+	expect "$type: sign with it" st --home "$d/o/home" sign --seal "$d/rogue.seal" --cert "$d/holder.pem" --key "$d/holder.key" $PASS --doc "$T/doc.bin" --out "$d/rogue.sig"
 	expect_fail "$type: untrusted maker" 7 "seal-maker: .*Rogue Maker" st verify --no-register --trust "$d/root.pem" "$d/rogue.sig"
 	grep -q "^signer *pass" "$T/stdout" && ok "$type: ... while the signer passes" || not_ok "$type: ... while the signer passes"
 	expect_fail "$type: wrong trust anchor" 7 "signer: .*(unable to get local issuer|unable to get issuer)" st verify --no-register --trust "$d/o/other.pem" "$d/doc.sig"

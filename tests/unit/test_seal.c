@@ -1169,6 +1169,166 @@ test_register(void **state)
 	world_free(&w);
 }
 
+/* x, re-signed by the root with its validity moved to [nb, na] from now */
+static X509 *
+revalid(X509 *x, const struct world *w, long nb, long na)
+{
+	X509_gmtime_adj(X509_getm_notBefore(x), nb);
+	X509_gmtime_adj(X509_getm_notAfter(x), na);
+	if (gp_x509_sign(x, w->root_key) != 0)
+		abort();
+	return x;
+}
+
+/* x in the store as issued by ca_id */
+static void
+store_cert(gp_store *st, int64_t ca_id, X509 *x)
+{
+	gp_cert_info c;
+	unsigned char *der = NULL;
+	int n = i2d_X509(x, &der);
+
+	memset(&c, 0, sizeof(c));
+	c.ca_id = ca_id;
+	assert_int_equal(gp_serial_from_asn1(c.serial, &c.serial_len, X509_get0_serialNumber(x)), 0);
+	c.subject = "CN=test";
+	c.not_before = 1000;
+	c.not_after = 2000;
+	c.issued_at = 1500;
+	assert_int_equal(gp_x509_fingerprint(x, c.fingerprint), 0);
+	c.der = der;
+	c.der_len = (size_t)n;
+	assert_int_equal(gp_store_cert_add(st, &c), 0);
+	OPENSSL_free(der);
+}
+
+/* gp_seal_sign refuses what verification would fail (GB/T 38540-2020
+ * §8.2 steps 3 and 7): the signer's certificate outside its validity at
+ * the signing time; with a store, a seal not registered, a registered seal
+ * with other bytes, a revoked seal, a signer revoked or on hold there. */
+static void
+test_sign_refusals(void **state)
+{
+	struct world w;
+	gp_seal_params p;
+	gp_seal_sign_params sp;
+	gp_store *st = NULL;
+	gp_ca_info ca;
+	X509 *h[4], *expired, *future, *held;
+	EVP_PKEY *k2 = NULL;
+	unsigned char *seal = NULL, *seal2 = NULL, *sig = NULL, *rootder = NULL, sn[GP_SERIAL_MAX];
+	size_t slen, slen2, siglen, snlen;
+	char *dir = tu_tmpdir(), path[512];
+	int n;
+
+	(void)state;
+	world_make(&w, GP_KEY_SM2);
+	assert_int_equal(gp_key_generate(&k2, GP_KEY_SM2), 0);
+	expired = revalid(mkcert(k2, "Expired", w.root, w.root_key, 0, NULL), &w, -86400 * 2, -86400);
+	future = revalid(mkcert(k2, "Future", w.root, w.root_key, 0, NULL), &w, 86400, 86400 * 2);
+	held = mkcert(k2, "Held", w.root, w.root_key, 0, NULL);
+	h[0] = w.holder; h[1] = expired; h[2] = future; h[3] = held;
+	params_init(&p, h, 4);
+	assert_int_equal(gp_seal_make(&seal, &slen, &p, w.maker, w.maker_key), 0);
+
+	/* the signer certificate's validity, store or not */
+	sign_init(&sp, &w, seal, slen);
+	sp.signer = expired;
+	sp.signer_key = k2;
+	assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), GP_E_POLICY);
+	assert_null(sig);
+	assert_non_null(strstr(gp_error_last(), "the signer's certificate expired at"));
+	sp.signer = future;
+	assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), GP_E_POLICY);
+	assert_null(sig);
+	assert_non_null(strstr(gp_error_last(), "the signer's certificate is not yet valid"));
+	/* ... checked at the signing time, not now */
+	sp.time = time(NULL) + 86400 + 3600;
+	assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), 0);
+	gp_free(sig);
+	sig = NULL;
+
+	/* the register */
+	snprintf(path, sizeof(path), "%s/govpki.db", dir);
+	assert_int_equal(gp_store_open(&st, path, GP_STORE_CREATE), 0);
+	sign_init(&sp, &w, seal, slen);
+	sp.store = st;
+	assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), GP_E_POLICY);
+	assert_null(sig);
+	assert_non_null(strstr(gp_error_last(), "seal SEAL-1 is not in the seal register"));
+	assert_int_equal(gp_seal_register(st, seal, slen, "test"), 0);
+	assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), 0);
+	gp_free(sig);
+	sig = NULL;
+	/* the same id, other bytes (another holder list) */
+	params_init(&p, h, 1);
+	assert_int_equal(gp_seal_make(&seal2, &slen2, &p, w.maker, w.maker_key), 0);
+	sp.seal = seal2;
+	sp.seal_len = slen2;
+	assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), GP_E_POLICY);
+	assert_non_null(strstr(gp_error_last(), "differs from the registered seal"));
+	sp.seal = seal;
+	sp.seal_len = slen;
+
+	/* the signer's certificate in the store: good, on hold, revoked */
+	memset(&ca, 0, sizeof(ca));
+	ca.name = "root";
+	ca.key_uri = "keys/root.key";
+	ca.key_type = "sm2";
+	n = i2d_X509(w.root, &rootder);
+	ca.cert_der = rootder;
+	ca.cert_len = (size_t)n;
+	assert_int_equal(gp_store_ca_add(st, &ca), 0);
+	store_cert(st, ca.id, w.holder);
+	store_cert(st, ca.id, held);
+	assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), 0);
+	gp_free(sig);
+	sig = NULL;
+	assert_int_equal(gp_serial_from_asn1(sn, &snlen, X509_get0_serialNumber(held)), 0);
+	assert_int_equal(gp_store_cert_set_status(st, ca.id, sn, snlen, GP_STATUS_HOLD, time(NULL),
+	    GP_REASON_CERTIFICATE_HOLD, (const unsigned char *)"x", 1, NULL), 0);
+	sp.signer = held;
+	sp.signer_key = k2;
+	assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), GP_E_POLICY);
+	assert_null(sig);
+	assert_non_null(strstr(gp_error_last(), "the signer's certificate is on hold in the store"));
+	assert_int_equal(gp_serial_from_asn1(sn, &snlen, X509_get0_serialNumber(w.holder)), 0);
+	assert_int_equal(gp_store_cert_set_status(st, ca.id, sn, snlen, GP_STATUS_REVOKED, time(NULL),
+	    GP_REASON_KEY_COMPROMISE, (const unsigned char *)"x", 1, NULL), 0);
+	sign_init(&sp, &w, seal, slen);
+	sp.store = st;
+	assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), GP_E_POLICY);
+	assert_null(sig);
+	assert_non_null(strstr(gp_error_last(), "the signer's certificate is revoked in the store"));
+	/* without the store the same signer signs: the store's word, not the certificate's */
+	sp.store = NULL;
+	assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), 0);
+	gp_free(sig);
+	sig = NULL;
+
+	/* a revoked seal */
+	assert_int_equal(gp_seal_revoke(st, "SEAL-1", "lost", 0, "test"), 0);
+	sp.store = st;
+	sp.signer = future;    /* (at a time it is valid: the seal is what fails) */
+	sp.signer_key = k2;
+	sp.time = time(NULL) + 86400 + 3600;
+	assert_int_equal(gp_seal_sign(&sig, &siglen, &sp), GP_E_POLICY);
+	assert_null(sig);
+	assert_non_null(strstr(gp_error_last(), "seal SEAL-1 was revoked at"));
+	assert_non_null(strstr(gp_error_last(), "(lost)"));
+
+	gp_store_close(st);
+	OPENSSL_free(rootder);
+	gp_free(seal);
+	gp_free(seal2);
+	X509_free(expired);
+	X509_free(future);
+	X509_free(held);
+	EVP_PKEY_free(k2);
+	tu_rmdir(dir);
+	world_free(&w);
+}
+
 static int
 count_cb(void *arg, const gp_seal_info *si)
 {
@@ -1516,6 +1676,7 @@ main(void)
 		cmocka_unit_test(test_critical_ext),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_register),
+		cmocka_unit_test(test_sign_refusals),
 		cmocka_unit_test(test_register_list),
 		cmocka_unit_test(test_tsa),
 		cmocka_unit_test(test_sign_timestamped),
