@@ -307,6 +307,12 @@ out:
 	return r;
 }
 
+const X509_ALGOR *
+gp_csr_sig_alg0(const gp_csr *csr)
+{
+	return csr->der->sig_alg;
+}
+
 EVP_PKEY *
 gp_csr_pubkey0(const gp_csr *csr)
 {

@@ -28,6 +28,9 @@ void gp_csr_free(gp_csr *csr);
  * distinguishing ID).  GP_E_VERIFY when it does not verify. */
 int gp_csr_verify(gp_csr *csr);
 
+/* The signature algorithm (borrowed). */
+const X509_ALGOR *gp_csr_sig_alg0(const gp_csr *csr);
+
 /* The public key (borrowed, valid while csr lives). */
 EVP_PKEY *gp_csr_pubkey0(const gp_csr *csr);
 

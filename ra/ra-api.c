@@ -222,6 +222,25 @@ request_json(const gp_ra_request *q)
 	}
 	if (q->reason)
 		json_object_set_new(j, "reason", json_string(q->reason));
+	/* the CSR itself, decoded, for the officers (issue 20.5): what the key
+	 * really is and what names the CSR asks for, beside subject/san above,
+	 * which may be given in the request body instead */
+	if (q->kind == GP_RA_ISSUE && q->csr != NULL) {
+		gp_ra_csr_summary cs;
+
+		if (gp_ra_csr_summary_of(&cs, q->csr, q->csr_len) == 0) {
+			json_t *c = json_pack("{s:s, s:s, s:i, s:s, s:b}", "subject", cs.subject,
+			    "key_type", cs.key, "key_bits", cs.key_bits, "signature_algorithm",
+			    cs.sig_alg, "signature_valid", cs.signature_ok);
+
+			if (c != NULL && cs.sans != NULL)
+				json_object_set_new(c, "san", json_string(cs.sans));
+			if (c != NULL)
+				json_object_set_new(j, "csr", c);
+			gp_ra_csr_summary_clear(&cs);
+		}
+		gp_error_clear();
+	}
 	if (q->kind == GP_RA_REVOKE)
 		json_object_set_new(j, "revocation_reason", json_string(gp_reason_name(q->revoke_reason)));
 	if (q->serial_len > 0) {

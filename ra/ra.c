@@ -1788,6 +1788,48 @@ token_hash(const char *token, unsigned char out[32])
 }
 
 int
+gp_ra_csr_summary_of(gp_ra_csr_summary *out, const unsigned char *der, size_t len)
+{
+	gp_csr *csr = NULL;
+	GENERAL_NAMES *sans = NULL;
+	gp_key_type type;
+	const ASN1_OBJECT *oid;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = gp_csr_parse(&csr, der, len)) != 0)
+		return r;
+	if ((r = gp_key_classify(&type, &out->key_bits, gp_csr_pubkey0(csr))) != 0 ||
+	    (r = gp_name_to_string(&out->subject, gp_csr_subject0(csr))) != 0 ||
+	    (r = gp_csr_sans(&sans, csr)) != 0 ||
+	    (sans != NULL && (r = gp_sans_to_string(&out->sans, sans)) != 0))
+		goto out;
+	snprintf(out->key, sizeof(out->key), "%s", gp_key_type_name(type));
+	X509_ALGOR_get0(&oid, NULL, NULL, gp_csr_sig_alg0(csr));
+	/* the long name (sha256WithRSAEncryption, SM2-with-SM3), else the OID */
+	if (OBJ_obj2nid(oid) != NID_undef)
+		snprintf(out->sig_alg, sizeof(out->sig_alg), "%s", OBJ_nid2ln(OBJ_obj2nid(oid)));
+	else
+		OBJ_obj2txt(out->sig_alg, sizeof(out->sig_alg), oid, 1);
+	out->signature_ok = gp_csr_verify(csr) == 0;
+	gp_error_clear();
+out:
+	GENERAL_NAMES_free(sans);
+	gp_csr_free(csr);
+	if (r != 0)
+		gp_ra_csr_summary_clear(out);
+	return r;
+}
+
+void
+gp_ra_csr_summary_clear(gp_ra_csr_summary *s)
+{
+	gp_free(s->subject);         /* gp_name_to_string's */
+	free(s->sans);               /* gp_sans_to_string's: malloc */
+	memset(s, 0, sizeof(*s));
+}
+
+int
 gp_ra_token_create(gp_ra *ra, char **token, int64_t *id, const char *name,
     const char *profiles, int64_t expires, const char *actor)
 {

@@ -110,6 +110,25 @@ typedef int (*gp_ra_request_cb)(void *arg, const gp_ra_request *req);
 typedef int (*gp_ra_officer_cb)(void *arg, const gp_ra_officer *o);
 typedef int (*gp_ra_token_cb)(void *arg, const gp_ra_token *t);
 
+/*
+ * What an officer sees of a request's CSR before approving it (docs/ra-api.md
+ * "csr"): decoded from the CSR as submitted, not from what the applicant
+ * claims beside it.  Cleared with gp_ra_csr_summary_clear.
+ */
+typedef struct gp_ra_csr_summary {
+	char *subject;             /* RFC 2253 */
+	char *sans;                /* "DNS:a.example, IP:10.0.0.1", NULL for none */
+	char key[16];              /* gp_key_type_name ("ec-p256", "rsa2048", ...) */
+	int key_bits;              /* the key's size (RSA: the modulus) */
+	char sig_alg[64];          /* the signature algorithm's name, or its OID */
+	int signature_ok;          /* the CSR's own signature verifies (RFC 2986 §3) */
+} gp_ra_csr_summary;
+
+/* GP_E_PARSE for what is not a CSR, GP_E_POLICY for a key no profile
+ * takes (gp_key_classify). */
+GP_EXPORT int gp_ra_csr_summary_of(gp_ra_csr_summary *out, const unsigned char *csr, size_t len);
+GP_EXPORT void gp_ra_csr_summary_clear(gp_ra_csr_summary *s);
+
 /* "pending" <-> GP_RA_PENDING, ...; from_name GP_E_INVALID for others. */
 GP_EXPORT const char *gp_ra_status_name(int status);
 GP_EXPORT int gp_ra_status_from_name(int *out, const char *name);

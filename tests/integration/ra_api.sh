@@ -28,6 +28,17 @@ check "new request is pending" pending "$(json "j['status']")"
 id=$(json "j['id']")
 grep -qi "^Location: /api/v1/requests/$id" "$T/hdr" && ok "Location header" || not_ok "Location header"
 check "token reads its request" 200 "$(api app GET /api/v1/requests/$id)"
+# the CSR decoded for the officers (issue 20.5), compared with openssl's reading
+csrf=${WWW_KEY%.key}.csr
+check "... csr.key_type" ec-p256 "$(json "j['csr']['key_type']")"
+check "... csr.key_bits" 256 "$(json "j['csr']['key_bits']")"
+check "... csr.signature_algorithm (openssl's name)" \
+	"$(openssl req -in "$csrf" -noout -text | awk '/Signature Algorithm:/ && !n++ { sub(/^ *Signature Algorithm: /, ""); print }')" \
+	"$(json "j['csr']['signature_algorithm']")"
+check "... csr.signature_valid" True "$(json "j['csr']['signature_valid']")"
+check "... csr.subject (RFC 2253, as openssl prints it)" \
+	"$(openssl req -in "$csrf" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')" "$(json "j['csr']['subject']")"
+check "... csr.san" "DNS:www.example.gov.cn, IP:10.1.2.3" "$(json "j['csr']['san']")"
 check "officer reads the request" 200 "$(api alice GET /api/v1/requests/$id)"
 check "officer approves: 200" 200 "$(api alice POST /api/v1/requests/$id/approve)"
 check "tls-server needs one approval: issued" issued "$(json "j['status']")"

@@ -1348,6 +1348,61 @@ test_principal_checks(void **state)
 	gp_ra_principal_free(app);
 }
 
+/* gp_ra_csr_summary_of: what the officers are shown of a CSR (issue 20.5) */
+static void
+test_csr_summary(void **state)
+{
+	fx *f = *state;
+	gp_ra_csr_summary cs;
+	unsigned char *bad;
+	EVP_PKEY *weak;
+	size_t len;
+
+	assert_int_equal(gp_ra_csr_summary_of(&cs, f->csr, f->csr_len), 0);
+	assert_string_equal(cs.key, "ec-p256");
+	assert_int_equal(cs.key_bits, 256);
+	assert_string_equal(cs.sig_alg, "ecdsa-with-SHA256");
+	assert_int_equal(cs.signature_ok, 1);
+	assert_non_null(strstr(cs.subject, "CN=www.example.gov.cn"));
+	assert_string_equal(cs.sans, "DNS:www.example.gov.cn");
+	gp_ra_csr_summary_clear(&cs);
+	assert_null(cs.subject);
+
+	/* DER, with a flipped bit in the signature's last octet (the end of
+	 * ECDSA's s): still decoded, but not valid */
+	{
+		BIO *b = BIO_new_mem_buf(f->csr, (int)f->csr_len);
+		X509_REQ *req = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL);
+		unsigned char *der = NULL;
+		int n;
+
+		assert_non_null(req);
+		n = i2d_X509_REQ(req, &der);
+		assert_true(n > 0);
+		der[n - 1] ^= 0x01;
+		assert_int_equal(gp_ra_csr_summary_of(&cs, der, (size_t)n), 0);
+		assert_string_equal(cs.key, "ec-p256");
+		assert_int_equal(cs.signature_ok, 0);
+		gp_ra_csr_summary_clear(&cs);
+		/* not a CSR: an error, nothing left in the summary */
+		assert_int_equal(gp_ra_csr_summary_of(&cs, der, 10), GP_E_PARSE);
+		assert_null(cs.subject);
+		assert_null(cs.sans);
+		OPENSSL_free(der);
+		X509_REQ_free(req);
+		BIO_free(b);
+	}
+
+	/* a key that no profile takes */
+	weak = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+	assert_non_null(weak);
+	bad = tu_csr(&len, weak, "Example", "weak.example.gov.cn", NULL);
+	assert_int_equal(gp_ra_csr_summary_of(&cs, bad, len), GP_E_POLICY);
+	assert_null(cs.subject);
+	free(bad);
+	EVP_PKEY_free(weak);
+}
+
 int
 main(void)
 {
@@ -1374,6 +1429,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_store_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_principal_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_csr_summary, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
