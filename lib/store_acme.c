@@ -112,6 +112,27 @@ gp_store_acme_account_update(gp_store *s, int64_t id, int from, int to, const ch
 }
 
 int
+gp_store_acme_account_cancel(gp_store *s, int64_t id, int64_t *nauthz, int64_t *norders)
+{
+	int64_t a = 0, o = 0;
+	int r;
+
+	if (nauthz != NULL)
+		*nauthz = 0;
+	if (norders != NULL)
+		*norders = 0;
+	CHECK(s, id > 0);
+	CHECK_WRITABLE(s);
+	if ((r = s->ops->acme->account_cancel(s, id, &a, &o)) == 0) {
+		if (nauthz != NULL)
+			*nauthz = a;
+		if (norders != NULL)
+			*norders = o;
+	}
+	return r;
+}
+
+int
 gp_store_acme_order_add(gp_store *s, gp_acme_order *o, gp_acme_authz *z, size_t n)
 {
 	CHECK(s, o != NULL && o->profile != NULL && o->identifiers != NULL && st_ok(o->status) &&

@@ -64,9 +64,13 @@ static const char acme_v1[] =
 	" created INTEGER NOT NULL,"
 	" used_by INTEGER NOT NULL DEFAULT 0);";
 
-static const char *const acme_migrations[] = { acme_v1 };
+/* Version 2: an account's authorizations by status (account_cancel). */
+static const char acme_v2[] =
+	"CREATE INDEX acme_authz_account ON acme_authz(account, status);";
 
-const struct sq_part sq_part_acme = { "acme", 1, acme_migrations, NULL, 0 };
+static const char *const acme_migrations[] = { acme_v1, acme_v2 };
+
+const struct sq_part sq_part_acme = { "acme", 2, acme_migrations, NULL, 0 };
 
 #define ACCOUNT_COLS "id, profile, thumb, jwk, status, contact, eab_kid, created"
 #define ORDER_COLS "id, account, profile, status, created, expires, identifiers, error," \
@@ -227,6 +231,34 @@ sq_account_update(gp_store *gs, int64_t id, int from, int to, const char *contac
 out:
 	sq_done(s, st);
 	return r;
+}
+
+static int
+sq_account_cancel(gp_store *gs, int64_t id, int64_t *nauthz, int64_t *norders)
+{
+	/* authorizations pending (0) -> deactivated (5); orders pending (0)
+	 * or ready (1) -> invalid (4): govpki/acme.h's numbers */
+	static const char *const sql[2] = {
+		"UPDATE acme_authz SET status = 5 WHERE account = ?1 AND status = 0",
+		"UPDATE acme_order SET status = 4 WHERE account = ?1 AND status IN (0, 1)",
+	};
+	int64_t *n[2] = { nauthz, norders };
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	int r = 0, mode;
+
+	if ((r = tx_enter(s, &mode)) != 0)
+		return r;
+	for (int i = 0; i < 2 && r == 0; i++) {
+		if ((r = sq_prep(s, &st, sql[i], "cancelling an ACME account's work")) != 0)
+			break;
+		sqlite3_bind_int64(st, 1, id);
+		if ((r = step_write(s, st, "cancelling an ACME account's work")) == 0)
+			*n[i] = sqlite3_changes(s->db);
+		sq_done(s, st);
+		st = NULL;
+	}
+	return tx_leave(s, mode, r);
 }
 
 /* -------------------------------------------------------------- orders */
@@ -575,6 +607,7 @@ const struct gp_store_acme_ops sq_acme_ops = {
 	.account_add = sq_account_add,
 	.account_get = sq_account_get,
 	.account_update = sq_account_update,
+	.account_cancel = sq_account_cancel,
 	.order_add = sq_order_add,
 	.order_get = sq_order_get,
 	.order_authzs = sq_order_authzs,

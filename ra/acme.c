@@ -577,8 +577,10 @@ check_jws(actx *c, int allow_jwk)
 		aproblem(c, 400, "badNonce", "the nonce is missing, unknown, expired or used");
 		return -1;
 	}
+	/* §7.3.6: nothing signed by a deactivated (or revoked) account is
+	 * accepted any more */
 	if (c->acct != NULL && c->acct->status != GP_ACME_VALID) {
-		aproblem(c, 403, "unauthorized", "account %lld is %s", (long long)c->acct->id,
+		aproblem(c, 401, "unauthorized", "account %lld is %s", (long long)c->acct->id,
 		    gp_acme_status_name(c->acct->status));
 		return -1;
 	}
@@ -791,6 +793,12 @@ h_new_account(actx *c)
 		goto out;
 	}
 	r = gp_store_acme_account_get(gp_ctx_store(c->w->ctx), 0, thumb, &old);
+	if (r == 0 && old->status != GP_ACME_VALID) {
+		/* §7.3.6: a deactivated account's key is refused, here too */
+		aproblem(c, 401, "unauthorized", "account %lld is %s", (long long)old->id,
+		    gp_acme_status_name(old->status));
+		goto out;
+	}
 	if (r == 0) {
 		/* §7.3.1: the existing account, 200 with its URL */
 		acct_url(u, sizeof(u), c, old->id);
@@ -861,7 +869,8 @@ static int
 do_account_update(gp_ra *ra, gp_store *s, void *arg)
 {
 	struct acct_upd *x = arg;
-	char obj[64];
+	char obj[64], detail[96];
+	int64_t na = 0, no = 0;
 	int r;
 
 	(void)ra;
@@ -869,7 +878,14 @@ do_account_update(gp_ra *ra, gp_store *s, void *arg)
 	    x->thumb)) != 0)
 		return r;
 	snprintf(obj, sizeof(obj), "acme-account:%lld", (long long)x->id);
-	return gp_audit_append(s, x->actor, x->action, obj, NULL);
+	if (x->to != GP_ACME_DEACTIVATED)
+		return gp_audit_append(s, x->actor, x->action, obj, NULL);
+	/* §7.3.6: what the account had pending is cancelled with it */
+	if ((r = gp_store_acme_account_cancel(s, x->id, &na, &no)) != 0)
+		return r;
+	snprintf(detail, sizeof(detail), "authorizations deactivated=%lld orders invalid=%lld",
+	    (long long)na, (long long)no);
+	return gp_audit_append(s, x->actor, x->action, obj, detail);
 }
 
 static void

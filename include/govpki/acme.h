@@ -108,6 +108,11 @@ GP_EXPORT int gp_store_acme_account_get(gp_store *s, int64_t id, const unsigned 
 /* Changes status (from -> to), and contact and the key when not NULL. */
 GP_EXPORT int gp_store_acme_account_update(gp_store *s, int64_t id, int from, int to,
     const char *contact, const char *jwk, const unsigned char *thumb);
+/* What a deactivated account had pending (RFC 8555 §7.3.6): its pending
+ * authorizations become deactivated, its pending and ready orders
+ * invalid; *nauthz and *norders (either may be NULL) say how many. */
+GP_EXPORT int gp_store_acme_account_cancel(gp_store *s, int64_t id, int64_t *nauthz,
+    int64_t *norders);
 
 /* Adds the order and its n authorizations (o->id and each z[i].id and
  * order_id set), all or nothing. */

@@ -77,6 +77,27 @@ expect_fail "revoking it again is refused (alreadyRevoked)" nz "" \
 grep -q "alreadyRevoked\|already revoked" "$T/cb/log/letsencrypt.log" && ok "  as alreadyRevoked" ||
 	not_ok "  no alreadyRevoked in certbot's log"
 
+# RFC 8555 7.3.6: certbot unregister deactivates the account; certbot then forgets it, so its
+# files are kept aside and put back, to try the deactivated account's key once more
+DB="$GOVPKI_HOME/govpki.db"
+cp -a "$T/cb/etc/accounts" "$T/accounts.kept"
+AID=$(sqlite3 "$DB" "SELECT id FROM acme_account")
+expect "certbot unregister" cb unregister
+st=$(sqlite3 "$DB" "SELECT status FROM acme_account WHERE id = $AID")
+[ "$st" = 5 ] && ok "  the account ($AID) is deactivated in the store" || not_ok "  account status $st, want 5"
+n=$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'acme.account.deactivate' AND object = 'acme-account:$AID' AND actor = 'acme:account:$AID'")
+[ "$n" = 1 ] && ok "  audited as acme.account.deactivate" || not_ok "  acme.account.deactivate entries: $n"
+rm -rf "$T/cb/etc/accounts"
+cp -a "$T/accounts.kept" "$T/cb/etc/accounts"
+orders=$(sqlite3 "$DB" "SELECT count(*) FROM acme_order")
+expect_fail "certbot with the deactivated account's key is refused" nz "" \
+	cb certonly --standalone --http-01-address 127.0.0.1 --http-01-port "$HTTP01" -d "other.acme.test"
+grep -q "account $AID is deactivated" "$T/cb/log/letsencrypt.log" && ok "  certbot shows why: account $AID is deactivated" ||
+	{ not_ok "  certbot's log lacks the refusal"; show 5 "$T/stderr"; }
+grep -Eq '^HTTP 401' "$T/cb/log/letsencrypt.log" && ok "  as 401 unauthorized" || not_ok "  not a 401"
+n=$(sqlite3 "$DB" "SELECT count(*) FROM acme_order")
+[ "$n" = "$orders" ] && ok "  no order is stored for it" || not_ok "  orders $orders -> $n"
+
 n=$(sqlite3 "$GOVPKI_HOME/govpki.db" "SELECT count(*) FROM audit WHERE action = 'acme.validate'")
 [ "$n" -ge 2 ] && ok "each validation attempt is audited ($n)" || not_ok "acme.validate entries: $n"
 expect "audit chain verifies" ct audit verify

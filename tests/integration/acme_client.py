@@ -237,8 +237,56 @@ def alpn():
     print("finalize", st, (j or {}).get("type", (j or {}).get("status", "-")))
 
 
+class Report:
+    """PASS/FAIL lines, one a check, for the shell to count"""
+    def __init__(self):
+        self.lines = []
+
+    def want(self, what, st, j, status, typ=None):
+        got = (j or {}).get("type", "") if isinstance(j, dict) else ""
+        good = st == status and (typ is None or got == "urn:ietf:params:acme:error:" + typ)
+        self.lines.append("%s %s: %d %s" % ("PASS" if good else "FAIL", what, st,
+                                            got or "(no problem type)"))
+        if not good:
+            self.lines.append("# " + json.dumps(j))
+
+    def show(self):
+        print("\n".join(self.lines))
+
+
+def deactivate():
+    """deactivate DIRECTORY CAFILE: RFC 8555 7.3.6.  An account with a pending
+    order deactivates itself; then each request it signs is refused.  Prints
+    the check lines, then "account URL" and "authz URL" for the store checks"""
+    rep = Report()
+    c = Client(sys.argv[2], sys.argv[3])
+    c.account()
+    st, h, o, _ = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "d.acme.test"}]})
+    rep.want("newOrder before deactivation", st, o, 201)
+    st, _, j, _ = c.post(c.kid, {"status": "valid"})
+    rep.want("status valid is no deactivation (malformed)", st, j, 400, "malformed")
+    st, _, j, _ = c.post(c.kid, {"status": "deactivated"})
+    rep.want("the account deactivates itself", st, j, 200)
+    good = isinstance(j, dict) and j.get("status") == "deactivated"
+    rep.lines.append(("PASS" if good else "FAIL") + " its answer says deactivated: %s" % json.dumps(j))
+    st, _, j, _ = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "e.acme.test"}]})
+    rep.want("then newOrder is refused", st, j, 401, "unauthorized")
+    st, _, j, _ = c.post(o["authorizations"][0], None)
+    rep.want("then reading its authorization is refused", st, j, 401, "unauthorized")
+    st, _, j, _ = c.post(c.kid, {"status": "deactivated"})
+    rep.want("deactivating it again is refused", st, j, 401, "unauthorized")
+    kid, c.kid = c.kid, None
+    st, _, j, _ = c.post(c.dir["newAccount"], {"termsOfServiceAgreed": True})
+    rep.want("newAccount with its key is refused", st, j, 401, "unauthorized")
+    rep.show()
+    print("account", kid)
+    print("authz", o["authorizations"][0])
+
+
 if sys.argv[1] == "new-account":
     new_account()
+elif sys.argv[1] == "deactivate":
+    deactivate()
 elif sys.argv[1] == "alpn":
     alpn()
 else:
