@@ -995,6 +995,12 @@ h_key_change(actx *c)
 		aproblem(c, 400, "badPublicKey", "the new JWK lacks its required members");
 		goto out;
 	}
+	/* the inner JWS is signed by the new key, not the account's own */
+	if (memcmp(thumb, c->acct->thumb, 32) == 0) {
+		aproblem(c, 400, "malformed", "the inner JWS is signed by the account's key, not a "
+		    "new one");
+		goto out;
+	}
 	if (gp_store_acme_account_get(gp_ctx_store(c->w->ctx), 0, thumb, &other) == 0) {
 		acct_url(u, sizeof(u), c, other->id);
 		add_header(c->rs, "Location", "%s", u);

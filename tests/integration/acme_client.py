@@ -283,8 +283,115 @@ def deactivate():
     print("authz", o["authorizations"][0])
 
 
+def p256():
+    """a new P-256 key and its public JWK"""
+    k = ec.generate_private_key(ec.SECP256R1())
+    n = k.public_key().public_numbers()
+    return k, {"crv": "P-256", "kty": "EC", "x": b64(n.x.to_bytes(32, "big")),
+               "y": b64(n.y.to_bytes(32, "big"))}
+
+
+def thumb(jwk):
+    """RFC 7638 thumbprint, hex (as sqlite3 prints hex(thumb))"""
+    return hashlib.sha256(json.dumps(jwk, sort_keys=True, separators=(",", ":")).encode()).hexdigest().upper()
+
+
+def es256(key, data):
+    r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def keychange():
+    """keychange DIRECTORY CAFILE: RFC 8555 7.3.5.  Inner JWS mistakes are each
+    refused, the account's key still the old one after each; then a right
+    rollover: the new key works, the old one no more.  Prints the check
+    lines, then "account URL", "old HEX", "new HEX" (thumbprints)"""
+    rep = Report()
+    c = Client(sys.argv[2], sys.argv[3])
+    c.account()
+    other = Client(sys.argv[2], sys.argv[3])
+    other.account()
+    kc = c.dir["keyChange"]
+    nk, njwk = p256()
+    old_jwk = c.jwk
+
+    def inner(url=None, account=None, old=None, jwk=None, signer=None, extra=None, kid=None):
+        prot = {"alg": "ES256", "url": url or kc}
+        if kid:
+            prot["kid"] = kid
+        else:
+            prot["jwk"] = jwk or njwk
+        prot.update(extra or {})
+        p = b64(json.dumps(prot).encode())
+        pl = b64(json.dumps({"account": account or c.kid, "oldKey": old or old_jwk}).encode())
+        return {"protected": p, "payload": pl,
+                "signature": b64(es256(signer or nk, (p + "." + pl).encode()))}
+
+    def still_old(what):
+        st, _, j, _ = c.post(c.kid, None)
+        rep.want("  the old key still signs for the account after: " + what, st, j, 200)
+
+    bad = [
+        ("an inner url that is not keyChange's", inner(url=c.dir["newOrder"]), 400, "malformed"),
+        ("an inner account that is another's", inner(account=other.kid), 400, "malformed"),
+        ("an inner oldKey that is not the account's", inner(old=p256()[1]), 400, "malformed"),
+        ("an inner JWS of the old key (jwk and signature)", inner(jwk=old_jwk, signer=c.key),
+         400, "malformed"),
+        ("an inner JWS naming the new key, signed by the old", inner(signer=c.key), 400, "malformed"),
+        ("an inner JWS with a nonce", inner(extra={"nonce": c.nonce()}), 400, "malformed"),
+        ("an inner JWS with a kid, not a jwk", inner(kid=c.kid), 400, "malformed"),
+        ("a new key that another account has", inner(jwk=other.jwk, signer=other.key), 409,
+         "malformed"),
+    ]
+    for what, payload, status, typ in bad:
+        st, h, j, _ = c.post(kc, payload)
+        rep.want(what, st, j, status, typ)
+        if status == 409:
+            loc = h.get("Location")
+            rep.lines.append(("PASS" if loc == other.kid else "FAIL") +
+                             "  409 names the other account in Location: %s" % loc)
+        still_old(what)
+    # the outer JWS signed by the new key (the inner one right) is no key change either
+    ok_inner = inner()
+    ck, cj = c.key, c.jwk
+    c.key = nk
+    st, _, j, _ = c.post(kc, ok_inner)
+    c.key = ck
+    rep.want("an outer JWS signed by the new key", st, j, 400, "malformed")
+    still_old("an outer JWS of the new key")
+
+    st, _, j, _ = c.post(kc, inner())
+    rep.want("the key change", st, j, 200)
+    c.key, c.jwk = nk, njwk
+    st, _, j, _ = c.post(c.kid, None)
+    rep.want("the new key signs for the account", st, j, 200)
+    st, _, j, _ = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "k.acme.test"}]})
+    rep.want("  newOrder with the new key", st, j, 201)
+    kid = c.kid
+    c.kid = None
+    st, h, j, _ = c.post(c.dir["newAccount"], {"onlyReturnExisting": True})
+    rep.want("  newAccount onlyReturnExisting finds the account by the new key", st, j, 200)
+    rep.lines.append(("PASS" if h.get("Location") == kid else "FAIL") +
+                     "  at its URL: %s" % h.get("Location"))
+    c.key, c.jwk, c.kid = ck, cj, kid
+    st, _, j, _ = c.post(c.kid, None)
+    rep.want("the old key no longer signs for the account", st, j, 400, "malformed")
+    st, _, j, _ = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "o.acme.test"}]})
+    rep.want("  nor newOrder", st, j, 400, "malformed")
+    c.kid = None
+    st, _, j, _ = c.post(c.dir["newAccount"], {"onlyReturnExisting": True})
+    rep.want("  and newAccount onlyReturnExisting finds no account by it", st, j, 400,
+             "accountDoesNotExist")
+    rep.show()
+    print("account", kid)
+    print("old", thumb(old_jwk))
+    print("new", thumb(njwk))
+
+
 if sys.argv[1] == "new-account":
     new_account()
+elif sys.argv[1] == "keychange":
+    keychange()
 elif sys.argv[1] == "deactivate":
     deactivate()
 elif sys.argv[1] == "alpn":
