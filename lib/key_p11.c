@@ -378,12 +378,17 @@ p11_module_path(char **out, const p11_uri *u)
 		from = "GOVPKI_PKCS11_MODULE";
 	else if ((m = cfg_module) != NULL)
 		from = "[pkcs11] module";
+	else if ((m = GP_DEFAULT_P11_MODULE)[0] != '\0' && stat(m, &st) == 0)
+		/* p11-kit's proxy: every module registered with p11-kit */
+		from = "the default module";
 	else
 		from = NULL;
 	if (from == NULL) {
 		pthread_mutex_unlock(&cfg_lock);
 		return gp_err(GP_E_CONFIG, "no PKCS#11 module: set [pkcs11] module in the "
-		    "configuration, GOVPKI_PKCS11_MODULE, or module-path in the URI");
+		    "configuration, GOVPKI_PKCS11_MODULE, or module-path in the URI%s%s%s",
+		    GP_DEFAULT_P11_MODULE[0] != '\0' ? " (or install p11-kit-modules for " : "",
+		    GP_DEFAULT_P11_MODULE, GP_DEFAULT_P11_MODULE[0] != '\0' ? ")" : "");
 	}
 	if (stat(m, &st) != 0) {
 		r = gp_err(GP_E_NOTFOUND, "PKCS#11 module %s (from %s): %s", m, from,

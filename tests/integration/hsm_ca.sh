@@ -52,6 +52,25 @@ expect "config: CA from [pkcs11]" env -u GOVPKI_PKCS11_MODULE "$CA_TOOL" --confi
 export GOVPKI_HOME="$T/home-uri"
 expect "uri: module-path and pin-source" env -u GOVPKI_PKCS11_MODULE "$CA_TOOL" init --name u --subject "/CN=U" --key "$TOK;object=cfgkey?module-path=$P11MOD&pin-source=$PIN_FILE" $PASS
 
+# no module named anywhere: the default, p11-kit's proxy, which loads the
+# modules registered with p11-kit (softhsm2 registers itself); openssl
+# checks what the token's key signed
+export GOVPKI_HOME="$T/home-proxy"
+mktoken proxy
+PTOK="pkcs11:token=proxy"
+ctp() { env -u GOVPKI_PKCS11_MODULE "$CA_TOOL" "$@"; }
+expect "no module configured: key generate through p11-kit's proxy" \
+	ctp key generate --token "$PTOK" --label proxykey --type ec-p256 --pin-file "$PIN_FILE"
+expect "... a root CA on that key" ctp init --name proxy --subject "/CN=Proxy Root" --key "$PTOK;object=proxykey" --pin-file "$PIN_FILE" $PASS
+ctp export --ca proxy --out "$T/proxy.pem"
+expect "... openssl verifies its self-signature" openssl verify -CAfile "$T/proxy.pem" "$T/proxy.pem"
+check_key() { openssl x509 -in "$T/proxy.pem" -noout -pubkey; }
+pkcs11-tool --module "$P11MOD" --token-label proxy --read-object --type pubkey --label proxykey 2>/dev/null |
+	openssl pkey -pubin -inform DER > "$T/proxykey.pub" 2>/dev/null
+[ -s "$T/proxykey.pub" ] && [ "$(check_key)" = "$(cat "$T/proxykey.pub")" ] &&
+	ok "... the certificate holds the token's key (pkcs11-tool reads it)" ||
+	{ not_ok "... the certificate holds the token's key"; show 5 "$T/proxykey.pub"; }
+
 # the PIN from --pin-file (a global option, before or after the command word)
 export GOVPKI_HOME="$T/home-ec-p256"
 genkey ec-p256 "$T/pf.key"; mkcsr ec-p256 "$T/pf.key" "$T/pf.csr" "/CN=pinfile.example.gov.cn" "DNS:pinfile.example.gov.cn"
