@@ -772,6 +772,190 @@ test_crl_scope(void **state)
 	assert_valid(f, good_leaf(f));
 }
 
+/* ---- a CRL issuer covered by its own indirect CRL (PKITS 4.14.30) ---- */
+
+/* GeneralNames holding one directoryName: CN=cn. */
+static GENERAL_NAMES *
+dirname_gn(const char *cn)
+{
+	GENERAL_NAMES *gns = sk_GENERAL_NAME_new_null();
+	GENERAL_NAME *gn = GENERAL_NAME_new();
+	X509_NAME *n = X509_NAME_new();
+
+	if (gns == NULL || gn == NULL || n == NULL ||
+	    !X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0))
+		abort();
+	GENERAL_NAME_set0_value(gn, GEN_DIRNAME, n);
+	sk_GENERAL_NAME_push(gns, gn);
+	return gns;
+}
+
+#define DP_NAME "Indirect CRL"
+
+/* x (freed) with a cRLDistributionPoints of one point, fullName
+ * CN=DP_NAME, cRLIssuer CN=crl_issuer (RFC 5280 §4.2.1.13), signed again by
+ * ikey and read back from its DER. */
+static X509 *
+with_crl_issuer(X509 *x, EVP_PKEY *ikey, const char *crl_issuer)
+{
+	CRL_DIST_POINTS *dps = sk_DIST_POINT_new_null();
+	DIST_POINT *dp = DIST_POINT_new();
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	X509 *out;
+	int len;
+
+	if (dps == NULL || dp == NULL || (dp->distpoint = DIST_POINT_NAME_new()) == NULL)
+		abort();
+	dp->distpoint->type = 0;
+	dp->distpoint->name.fullname = dirname_gn(DP_NAME);
+	dp->CRLissuer = dirname_gn(crl_issuer);
+	sk_DIST_POINT_push(dps, dp);
+	if (!X509_add1_ext_i2d(x, NID_crl_distribution_points, dps, 0, X509V3_ADD_DEFAULT) ||
+	    X509_sign(x, ikey, EVP_sha256()) <= 0)
+		abort();
+	CRL_DIST_POINTS_free(dps);
+	len = i2d_X509(x, &der);
+	p = der;
+	if (len <= 0 || (out = d2i_X509(NULL, &p, len)) == NULL)
+		abort();
+	OPENSSL_free(der);
+	X509_free(x);
+	return out;
+}
+
+/* An indirect CRL (RFC 5280 §5.2.5) by issuer/ikey for the point DP_NAME,
+ * listing serial_hex (when non-NULL) of a certificate that CN=cert_issuer
+ * issued (certificateIssuer, §5.3.3). */
+static X509_CRL *
+mk_indirect_crl(X509 *issuer, EVP_PKEY *ikey, const char *serial_hex, const char *cert_issuer)
+{
+	X509_CRL *c = mk_crl(issuer, ikey, NULL, 1, -1);
+	ISSUING_DIST_POINT *idp = ISSUING_DIST_POINT_new();
+
+	if (idp == NULL || (idp->distpoint = DIST_POINT_NAME_new()) == NULL)
+		abort();
+	idp->distpoint->type = 0;
+	idp->distpoint->name.fullname = dirname_gn(DP_NAME);
+	idp->indirectCRL = 0xff;
+	X509_CRL_add1_ext_i2d(c, NID_issuing_distribution_point, idp, 1, 0);
+	ISSUING_DIST_POINT_free(idp);
+	if (serial_hex != NULL) {
+		X509_REVOKED *rv = X509_REVOKED_new();
+		ASN1_TIME *t = ASN1_TIME_new();
+		BIGNUM *bn = NULL;
+		ASN1_INTEGER *sn;
+		GENERAL_NAMES *ci = dirname_gn(cert_issuer);
+
+		if (rv == NULL || t == NULL || !BN_hex2bn(&bn, serial_hex) ||
+		    (sn = BN_to_ASN1_INTEGER(bn, NULL)) == NULL)
+			abort();
+		X509_REVOKED_set_serialNumber(rv, sn);
+		X509_gmtime_adj(t, -600);
+		X509_REVOKED_set_revocationDate(rv, t);
+		X509_REVOKED_add1_ext_i2d(rv, NID_certificate_issuer, ci, 1, 0);
+		X509_CRL_add0_revoked(c, rv);
+		GENERAL_NAMES_free(ci);
+		ASN1_INTEGER_free(sn);
+		ASN1_TIME_free(t);
+		BN_free(bn);
+		X509_CRL_sort(c);
+	}
+	if (X509_CRL_sign(c, ikey, EVP_sha256()) <= 0)
+		abort();
+	return reparse(c);
+}
+
+#define CRL_ISSUER_EXTS (const char *const[]){ "keyUsage", "critical,cRLSign", \
+	"subjectKeyIdentifier", "hash", "authorityKeyIdentifier", "keyid", NULL }
+
+/* The CRL issuer CN=CRL Issuer (serial C0) under inter/ikey, its own status
+ * given by the CRL it issues, as in PKITS 4.14.30. */
+static X509 *
+mk_crl_issuer(X509 *inter, EVP_PKEY *ikey, EVP_PKEY *key)
+{
+	mkopt o = { .serial_hex = "C0" };
+
+	return with_crl_issuer(mk("CRL Issuer", key, inter, ikey, CRL_ISSUER_EXTS, &o), ikey,
+	    "CRL Issuer");
+}
+
+static X509 *
+dp_leaf(fx *f)
+{
+	return with_crl_issuer(good_leaf(f), k_int, "CRL Issuer");
+}
+
+/* RFC 5280 §6.3.3 (f): the path of the issuer of the leaf's (indirect) CRL
+ * is validated, the CRL issuer's own status included, which here comes from
+ * that same CRL (PKITS 4.14.30; OpenSSL alone says "CRL path validation
+ * error").  Valid when the CRL lists nothing; refused when it lists the
+ * leaf, or the CRL issuer's own certificate (also for a second leaf of the
+ * same verifier, whose CRL check would otherwise be remembered). */
+static void
+test_crl_issuer_own_crl(void **state)
+{
+	fx *f = *state;
+	EVP_PKEY *k_ci = ec_key("P-256");
+	X509 *ci = mk_crl_issuer(f->inter, k_int, k_ci);
+	gp_verifier *v = NULL;
+	X509 *leaf;
+
+	f->o.revocation = GP_REVOCATION_REQUIRE;
+	sk_X509_push(f->untrusted, ci);
+	sk_X509_CRL_push(f->crls, mk_crl(f->root, k_root, NULL, 1, -1));
+	sk_X509_CRL_push(f->crls, mk_indirect_crl(ci, k_ci, NULL, NULL));
+	assert_valid(f, dp_leaf(f));
+	assert_int_equal(f->res.chain_len, 3);
+	/* the leaf listed (serial 01 of CN=Issuing) */
+	X509_CRL_free(sk_X509_CRL_pop(f->crls));
+	sk_X509_CRL_push(f->crls, mk_indirect_crl(ci, k_ci, "01", "Issuing"));
+	assert_refused(f, dp_leaf(f), "revocation", 0);
+	/* the CRL issuer's own certificate listed (serial C0 of CN=Issuing) */
+	X509_CRL_free(sk_X509_CRL_pop(f->crls));
+	sk_X509_CRL_push(f->crls, mk_indirect_crl(ci, k_ci, "C0", "Issuing"));
+	assert_refused(f, dp_leaf(f), "revocation", 0);
+	assert_non_null(strstr(f->res.subject, "CRL Issuer"));
+	assert_int_equal(gp_verifier_new(&v, f->anchors, f->untrusted, f->crls, &f->o), 0);
+	for (int i = 0; i < 2; i++) {
+		leaf = dp_leaf(f);
+		assert_int_equal(gp_verifier_check(v, leaf, &f->res), GP_E_VERIFY);
+		assert_int_equal(f->res.valid, 0);
+		assert_string_equal(f->res.rule, "revocation");
+		X509_free(leaf);
+	}
+	gp_verifier_free(v);
+	EVP_PKEY_free(k_ci);
+}
+
+/* RFC 5280 §6.3.3 (f): "the trust anchor for the certification path MUST be
+ * the same as the trust anchor used to validate the target certificate": a
+ * CRL issuer of the same name whose own path (and own CRL) is sound but ends
+ * at another anchor does not give the leaf's status. */
+static void
+test_crl_issuer_other_anchor(void **state)
+{
+	fx *f = *state;
+	EVP_PKEY *k_r2 = ec_key("P-256"), *k_i2 = ec_key("P-256"), *k_ci = ec_key("P-256");
+	X509 *root2 = mk("Root 2", k_r2, NULL, NULL, ROOT_EXTS, NULL);
+	X509 *inter2 = mk("Issuing 2", k_i2, root2, k_r2, CA_EXTS(NULL), NULL);
+	X509 *ci = mk_crl_issuer(inter2, k_i2, k_ci);
+
+	f->o.revocation = GP_REVOCATION_REQUIRE;
+	sk_X509_push(f->anchors, root2);
+	sk_X509_push(f->untrusted, inter2);
+	sk_X509_push(f->untrusted, ci);
+	sk_X509_CRL_push(f->crls, mk_crl(f->root, k_root, NULL, 1, -1));
+	sk_X509_CRL_push(f->crls, mk_crl(root2, k_r2, NULL, 1, -1));
+	sk_X509_CRL_push(f->crls, mk_indirect_crl(ci, k_ci, NULL, NULL));
+	assert_refused(f, dp_leaf(f), "crl", 0);
+	/* the CRL issuer's own path is valid under its anchor */
+	assert_valid(f, X509_dup(ci));
+	EVP_PKEY_free(k_r2);
+	EVP_PKEY_free(k_i2);
+	EVP_PKEY_free(k_ci);
+}
+
 /* Bad input: a chain of 100 certificates gets an answer (too long by
  * default, valid with --max-depth 100); nothing crashes. */
 static void
@@ -902,6 +1086,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_policy_inhibit_any, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policy_inhibit_mapping, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crl_scope, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crl_issuer_own_crl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crl_issuer_other_anchor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_100, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cross_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crl_million, setup, teardown),
