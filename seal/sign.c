@@ -446,8 +446,10 @@ seal_steps(gp_verify_result *res, const gp_seal *seal, const gp_seal_verify_para
     int source, int sig)
 {
 	gp_seal_info *info = NULL;
-	char a[21], b[21], w[21];
-	int r;
+	char a[21], b[21], w[21], *reason = NULL;
+	const char *where;
+	int64_t revoked_at = 0;
+	int r, g, st;
 
 	if ((r = step_seal_sig(res, seal)) != 0 ||
 	    (r = step_chain(res, "seal-maker", seal->maker, p, at)) != 0 ||
@@ -477,36 +479,59 @@ seal_steps(gp_verify_result *res, const gp_seal *seal, const gp_seal_verify_para
 		r = gp_vres_add(res, "seal-validity", GP_STEP_PASS, "valid from %s to %s, checked at %s", a, b, w);
 	if (r != 0)
 		return r;
-	if (p->store == NULL)
+	if (p->status_cb != NULL) {
+		/* a seal status service (asked instead of the store) */
+		st = GP_SEAL_STATUS_GOOD;
+		g = p->status_cb(p->status_arg, seal, &st, &revoked_at, &reason);
+		where = "the seal status service";
+		if (g == GP_E_NOTFOUND || g == GP_E_VERIFY)
+			return gp_vres_add(res, "seal-status", GP_STEP_FAIL, "%s", gp_error_last());
+		if (g != 0)
+			return gp_vres_add(res, "seal-status", GP_STEP_FAIL, "the seal status service cannot tell: %s",
+			    gp_error_last());
+	} else if (p->store == NULL)
 		return gp_vres_add(res, "seal-status", GP_STEP_SKIP, "no seal register given");
-	r = gp_store_seal_get(p->store, seal->id, &info);
-	if (r == GP_E_NOTFOUND)
-		r = gp_vres_add(res, "seal-status", GP_STEP_FAIL, "seal %s is not in the seal register", seal->id);
-	else if (r != 0)
-		r = gp_vres_add(res, "seal-status", GP_STEP_FAIL, "the register cannot be read: %s", gp_error_last());
-	else if (info->der_len != seal->der_len || memcmp(info->der, seal->der, seal->der_len) != 0)
-		r = gp_vres_add(res, "seal-status", GP_STEP_FAIL, "seal %s differs from the registered seal", seal->id);
-	else if (info->status == GP_SEAL_STATUS_REVOKED && info->revoked_at <= at) {
-		gp_time_iso(a, info->revoked_at);
+	else {
+		g = gp_store_seal_get(p->store, seal->id, &info);
+		if (g == GP_E_NOTFOUND)
+			return gp_vres_add(res, "seal-status", GP_STEP_FAIL, "seal %s is not in the seal register", seal->id);
+		if (g != 0)
+			return gp_vres_add(res, "seal-status", GP_STEP_FAIL, "the register cannot be read: %s", gp_error_last());
+		if (info->der_len != seal->der_len || memcmp(info->der, seal->der, seal->der_len) != 0) {
+			gp_seal_info_free(info);
+			return gp_vres_add(res, "seal-status", GP_STEP_FAIL, "seal %s differs from the registered seal", seal->id);
+		}
+		st = info->status;
+		revoked_at = info->revoked_at;
+		/* (the store's strings are malloc's; the hook's gp_free's) */
+		if (info->reason != NULL && (reason = OPENSSL_strdup(info->reason)) == NULL) {
+			gp_seal_info_free(info);
+			return gp_err(GP_E_NOMEM, "out of memory");
+		}
+		gp_seal_info_free(info);
+		where = "the register";
+	}
+	if (st == GP_SEAL_STATUS_REVOKED && revoked_at <= at) {
+		gp_time_iso(a, revoked_at);
 		r = gp_vres_add(res, "seal-status", GP_STEP_FAIL, "seal %s was revoked at %s (%s)", seal->id, a,
-		    info->reason ? info->reason : "no reason");
-	} else if (info->status == GP_SEAL_STATUS_REVOKED && sig && source != GP_TIME_STAMPED) {
+		    reason ? reason : "no reason");
+	} else if (st == GP_SEAL_STATUS_REVOKED && sig && source != GP_TIME_STAMPED) {
 		/* a signature made before the revocation counts only when a
 		 * time-stamp proves when it was made: timeInfo is the signer's
 		 * own claim, and a time the verifier asserts (--at) proves
 		 * nothing about when the signer signed (a signer holding a
 		 * revoked seal can write any timeInfo) */
-		gp_time_iso(a, info->revoked_at);
+		gp_time_iso(a, revoked_at);
 		r = gp_vres_add(res, "seal-status", GP_STEP_FAIL, "seal %s was revoked at %s (%s); checked at %s, "
 		    "and only a time-stamp proves a signature older than the revocation", seal->id, a,
-		    info->reason ? info->reason : "no reason", time_note(source));
-	} else if (info->status == GP_SEAL_STATUS_REVOKED) {
-		gp_time_iso(a, info->revoked_at);
+		    reason ? reason : "no reason", time_note(source));
+	} else if (st == GP_SEAL_STATUS_REVOKED) {
+		gp_time_iso(a, revoked_at);
 		r = gp_vres_add(res, "seal-status", GP_STEP_PASS, "seal %s was revoked at %s, after %s",
 		    seal->id, a, time_note(source));
 	} else
-		r = gp_vres_add(res, "seal-status", GP_STEP_PASS, "seal %s is good in the register", seal->id);
-	gp_seal_info_free(info);
+		r = gp_vres_add(res, "seal-status", GP_STEP_PASS, "seal %s is good in %s", seal->id, where);
+	OPENSSL_free(reason);
 	return r;
 }
 

@@ -1,4 +1,4 @@
-/* seal/tsa-server.c: an RFC 3161 time-stamp authority over HTTP (libmicrohttpd) */
+/* seal/tsa-server.c: an RFC 3161 time-stamp authority over HTTP (libmicrohttpd), and the seal status service */
 #include "config.h"
 
 #include <errno.h>
@@ -28,6 +28,11 @@
 #define MAX_REQ (64 * 1024)     /* a TimeStampReq is a few hundred bytes */
 
 static gp_tsa *tsa;
+/* the seal register (--home or --config): read-only, used by MHD's one
+ * polling thread only; NULL: no seal status service */
+static gp_ctx *ctx_reg;
+
+#define SEAL_STATUS "/seal-status/"
 
 struct conn {
 	unsigned char buf[MAX_REQ];
@@ -47,7 +52,8 @@ send_buf(struct MHD_Connection *c, unsigned code, const char *type, const void *
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "POST");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
+		    strcmp(type, "application/json") == 0 ? "GET, HEAD" : "POST");
 	ret = daemon_queue(c, code, r, len);
 	MHD_destroy_response(r);
 	return ret;
@@ -58,6 +64,57 @@ send_text(struct MHD_Connection *c, unsigned code, const char *text)
 {
 	return send_buf(c, code, "text/plain", text, strlen(text), MHD_RESPMEM_PERSISTENT);
 }
+
+/* A JSON error answer {"error": why} (why: a static phrase). */
+static enum MHD_Result
+send_json_error(struct MHD_Connection *c, unsigned code, const char *why)
+{
+	char buf[256];
+	int n = snprintf(buf, sizeof(buf), "{\"error\":\"%s\"}", why);
+
+	return send_buf(c, code, "application/json", buf, (size_t)n, MHD_RESPMEM_MUST_COPY);
+}
+
+/* GET /seal-status/ID: the seal's status in the register, as JSON
+ * (gp_seal_status_json): 200 valid or revoked (with its time and reason),
+ * 404 unknown, 400 a malformed id (not 1 to 128 printable ASCII
+ * characters, once percent-decoded). */
+static enum MHD_Result
+seal_status(struct MHD_Connection *c, const char *method, const char *id)
+{
+	gp_seal_info *info = NULL;
+	char *json = NULL;
+	unsigned code;
+	int r;
+	enum MHD_Result ret;
+
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return send_json_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET a seal status");
+	if (ctx_reg == NULL)
+		return send_json_error(c, MHD_HTTP_NOT_FOUND, "no seal register here (tsa-server --home)");
+	if (gp_seal_id_check(id) != 0) {
+		gp_error_clear();
+		return send_json_error(c, MHD_HTTP_BAD_REQUEST, "a seal id is 1 to 128 printable ASCII characters");
+	}
+	r = gp_store_seal_get(gp_ctx_store(ctx_reg), id, &info);
+	if (r == GP_E_NOTFOUND) {
+		code = MHD_HTTP_NOT_FOUND;
+		gp_error_clear();
+	} else if (r != 0) {
+		fprintf(stderr, "tsa-server: seal status %s: %s\n", id, gp_error_last());
+		return send_json_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the seal register cannot be read");
+	} else
+		code = MHD_HTTP_OK;
+	if (gp_seal_status_json(&json, id, info, 0) != 0) {
+		gp_seal_info_free(info);
+		return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot answer\n");
+	}
+	ret = send_buf(c, code, "application/json", json, strlen(json), MHD_RESPMEM_MUST_COPY);
+	gp_free(json);
+	gp_seal_info_free(info);
+	return ret;
+}
+
 
 /* RFC 3161 §3.4: POST application/timestamp-query, answered with
  * application/timestamp-reply (a rejection TimeStampResp for bad DER). */
@@ -79,6 +136,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		daemon_conn_busy(c, method, url, version);
 		if ((why = daemon_request_check(c, url, version)) != NULL)
 			return send_text(c, MHD_HTTP_BAD_REQUEST, why);   /* a static phrase */
+		if (strncmp(url, SEAL_STATUS, strlen(SEAL_STATUS)) == 0)
+			return seal_status(c, method, url + strlen(SEAL_STATUS));
 		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
 			return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST a time-stamp request\n");
 		ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -168,9 +227,13 @@ usage(FILE *f)
 	fprintf(f, "usage: tsa-server --cert F --key F [--chain F] [--pass-file F] [--policy OID]\n"
 	    "                  [--listen HOST:PORT] [--port-file F] [--max-connections N]\n"
 	    "                  [--max-connections-per-client N] [--timeout SECONDS]\n"
-	    "                  [--access-log FILE|off] [--access-log-format clf|json]\n\n"
+	    "                  [--access-log FILE|off] [--access-log-format clf|json]\n"
+	    "                  [--home DIR | --config FILE]\n\n"
 	    "An RFC 3161 time-stamp authority: answers POSTed application/timestamp-query\n"
-	    "requests with application/timestamp-reply. The certificate must be of the\n"
+	    "requests with application/timestamp-reply. With --home or --config it also\n"
+	    "answers GET /seal-status/ID with the status of seal ID in that home's seal\n"
+	    "register (JSON: valid, revoked with its time and reason; 404 unknown, 400 a\n"
+	    "malformed id). The certificate must be of the\n"
 	    "tsa-signer profile (critical extended key usage timeStamping), the key RSA or ECDSA\n"
 	    "(encrypted PEM; passphrase from --pass-file or $GOVPKI_PASSPHRASE).\n\n"
 	    "  --listen HOST:PORT  IPv4:PORT, [IPv6]:PORT or localhost:PORT (default\n"
@@ -185,6 +248,7 @@ usage(FILE *f)
 	    "  --timeout SECONDS   a silent connection is closed after it (default 30)\n"
 	    "  --access-log FILE   a line per request to FILE (default off)\n"
 	    "  --access-log-format clf|json  the Common Log Format (default) or JSON lines\n"
+	    "  --home DIR, --config FILE  the govpki home whose seal register to answer from\n"
 	    "  --help, --version\n"
 	    "SIGTERM or SIGINT stops it. Exit codes: 0 stopped, 1 failure, 2 usage.\n");
 }
@@ -203,10 +267,11 @@ main(int argc, char **argv)
 		{ "access-log", required_argument, NULL, 'L' },
 		{ "access-log-format", required_argument, NULL, 'F' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "home", required_argument, NULL, 'H' }, { "config", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 } };
 	const char *certf = NULL, *keyf = NULL, *chainf = NULL, *pass_file = NULL, *policy = NULL;
 	const char *listen_on = "127.0.0.1:3180", *port_file = NULL;
-	const char *log_path = NULL, *log_format = NULL;
+	const char *log_path = NULL, *log_format = NULL, *home = NULL, *config = NULL;
 	daemon_log *alog = NULL;
 	struct sockaddr_storage ss;
 	socklen_t sslen;
@@ -236,6 +301,8 @@ main(int argc, char **argv)
 		case 'f': port_file = optarg; break;
 		case 'L': log_path = optarg; break;
 		case 'F': log_format = optarg; break;
+		case 'H': home = optarg; break;
+		case 'g': config = optarg; break;
 		case 'm':
 			if (parse_count(&lim.max, optarg, DAEMON_MAX_CONNECTIONS_MIN) != 0)
 				return bad_count("--max-connections", DAEMON_MAX_CONNECTIONS_MIN,
@@ -273,6 +340,10 @@ main(int argc, char **argv)
 	}
 	if (chainf != NULL && (read_cert(chainf, &chain), chain) == NULL) {
 		fprintf(stderr, "tsa-server: %s: no PEM certificates\n", chainf);
+		goto out;
+	}
+	if ((home != NULL || config != NULL) && gp_ctx_open(&ctx_reg, config, home, GP_CTX_READONLY) != 0) {
+		fprintf(stderr, "tsa-server: cannot open the govpki home: %s\n", gp_error_last());
 		goto out;
 	}
 	if (gp_pass_get(&pass, &passlen, pass_file, "Passphrase of the TSA key: ") != 0 ||
@@ -323,6 +394,7 @@ out:
 	daemon_conns_free(conns);
 	daemon_log_free(alog);
 	gp_tsa_free(tsa);
+	gp_ctx_free(ctx_reg);
 	gp_pass_free(pass, passlen);
 	X509_free(cert);
 	EVP_PKEY_free(key);

@@ -699,7 +699,7 @@ print_result(const gp_verify_result *res, const char *what)
 static const char usage_verify[] =
 	"verify --trust ROOTS.pem [--untrusted CERTS.pem] [--crl F]... [--tsa-trust F]\n"
 	"       [--ocsp URL|aia] [--at TIME] [--doc F | --hash HEX] [--no-register]\n"
-	"       [--maker-oid OID|none] FILE\n"
+	"       [--maker-oid OID|none] [--status URL] FILE\n"
 	"  Verifies a seal signature (or a seal alone) every step of GB/T 38540-2020: the\n"
 	"  signer's signature and chain, the time-stamp, the document, the seal's maker,\n"
 	"  validity and status in the register (when a govpki home is given), and that the\n"
@@ -712,6 +712,8 @@ static const char usage_verify[] =
 	"  aia) about the signer's and the maker's certificates. The seal's maker must be a\n"
 	"  seal signer: its certificate carries --maker-oid (default " GP_OID_SEAL_MAKER ")\n"
 	"  as extended key usage or policy; none skips that check (seals from elsewhere).\n"
+	"  --status asks a seal status service (such as tsa-server --home: URL\n"
+	"  http://HOST:PORT/seal-status) for the seal's status instead of a home's register.\n"
 	"  Exit 7 when a step fails.";
 
 static int
@@ -721,8 +723,8 @@ cmd_verify(int argc, char **argv)
 		VERIFY_OPTS, { "at", required_argument, NULL, 'a' }, { "doc", required_argument, NULL, 'd' },
 		{ "hash", required_argument, NULL, 'x' }, { "no-register", no_argument, NULL, 'N' },
 		{ "ocsp", required_argument, NULL, 'O' }, { "maker-oid", required_argument, NULL, 'M' },
-		CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
-	const char *doc = NULL, *hex = NULL, *ocsp = NULL;
+		{ "status", required_argument, NULL, 'R' }, CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
+	const char *doc = NULL, *hex = NULL, *ocsp = NULL, *status = NULL;
 	struct vopts v;
 	gp_seal_verify_params p = GP_SEAL_VERIFY_PARAMS_INIT;
 	gp_verify_result *res = NULL;
@@ -744,6 +746,11 @@ cmd_verify(int argc, char **argv)
 		case 'N': noreg = 1; break;
 		case 'O': ocsp = optarg; break;
 		case 'M': p.maker_oid = optarg; break;
+		case 'R':
+			if (strncmp(optarg, "http://", 7) != 0)
+				return cli_usage_error("--status: an http:// URL");
+			status = optarg;
+			break;
 		default: return cli_help_or_bad_option(c, "verify", usage_verify, argv);
 		}
 	}
@@ -760,7 +767,11 @@ cmd_verify(int argc, char **argv)
 	    (doc != NULL && (rc = read_file(&d, &dlen, doc, MAX_FILE, "document")) != 0) ||
 	    (rc = vopts_load_crls(&v)) != 0)
 		goto out;
-	if (!noreg && want_store()) {
+	if (status != NULL) {
+		/* the service, not a home (GB/T 38540-2020 §8.2 step 7 away from the CA) */
+		p.status_cb = gp_seal_status_http_cb;
+		p.status_arg = (void *)status;
+	} else if (!noreg && want_store()) {
 		if ((rc = open_store(&ctx, 1)) != 0)
 			goto out;
 		p.store = gp_ctx_store(ctx);

@@ -179,6 +179,23 @@ typedef int (*gp_revocation_cb)(void *arg, X509 *cert, X509 *issuer, STACK_OF(X5
 GP_EXPORT int gp_ocsp_http_cb(void *arg, X509 *cert, X509 *issuer, STACK_OF(X509) *roots,
     STACK_OF(X509) *untrusted);
 
+/* A seal-status hook (a seal status service, when configured), asked
+ * about the seal of a signature or a seal verified alone: 0 with *status
+ * (GP_SEAL_STATUS_*) and, when revoked, *revoked_at and *reason (gp_free;
+ * NULL when none given); GP_E_NOTFOUND when the service does not know the
+ * seal, GP_E_VERIFY when the seal it knows under that id is another
+ * (other bytes), another code: could not tell.  The step fails but for 0. */
+typedef int (*gp_seal_status_cb)(void *arg, const gp_seal *seal, int *status,
+    int64_t *revoked_at, char **reason);
+
+/* gp_seal_status_cb asking the seal status service whose http:// URL
+ * prefix is arg (a const char *, such as "http://tsa.example:3180/seal-status"):
+ * GET PREFIX/ID, the id percent-encoded (RFC 3986 §2.1), answered with
+ * gp_seal_status_json's JSON (tsa-server(8)); 404 is GP_E_NOTFOUND, an
+ * answer for another id or whose sha256 is not the seal's is GP_E_VERIFY. */
+GP_EXPORT int gp_seal_status_http_cb(void *arg, const gp_seal *seal, int *status,
+    int64_t *revoked_at, char **reason);
+
 /* Set size with GP_SEAL_VERIFY_PARAMS_INIT (docs/api.md):
  *   gp_seal_verify_params vp = GP_SEAL_VERIFY_PARAMS_INIT;
  * every other field's default is 0 / NULL. */
@@ -201,9 +218,12 @@ typedef struct gp_seal_verify_params {
 	size_t hash_len;
 	const char *maker_oid;        /* the maker's mark (gp_seal_maker_check); NULL:
 	                               * GP_OID_SEAL_MAKER; "none": not checked */
+	gp_seal_status_cb status_cb;  /* the seal's status from a service (asked
+	                               * instead of store when set); NULL: none */
+	void *status_arg;
 } gp_seal_verify_params;
 #define GP_SEAL_VERIFY_PARAMS_INIT { sizeof(gp_seal_verify_params), NULL, NULL, NULL, NULL, NULL, \
-	NULL, NULL, 0, NULL, 0, NULL, 0, NULL }
+	NULL, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, NULL }
 
 /*
  * Verifies a SES_Signature (any version) every step of GB/T 38540-2020
@@ -287,6 +307,20 @@ GP_EXPORT int gp_seal_register(gp_store *s, const unsigned char *der, size_t len
 GP_EXPORT int gp_seal_revoke(gp_store *s, const char *es_id, const char *reason,
     int64_t when, const char *actor);
 GP_EXPORT void gp_seal_info_free(gp_seal_info *info);
+
+/* The answer of a seal status service for es_id (docs/api.md): with info
+ * (the register's record) {"id", "status": "valid" or "revoked", "sha256"
+ * (of the seal's DER, lower-case hex), "name", "valid_from", "valid_to",
+ * "checked_at"} and, when revoked, "revoked_at" and "reason" (null when
+ * none); without info {"id", "status": "unknown", "checked_at"}.  Times
+ * are "YYYY-MM-DDTHH:MM:SSZ"; checked_at is now (0: the current time).
+ * Compact JSON, non-ASCII escaped; *out freed with gp_free. */
+GP_EXPORT int gp_seal_status_json(char **out, const char *es_id, const gp_seal_info *info,
+    int64_t now);
+
+/* 0 when es_id can be a seal id (esID: 1 to 128 printable ASCII
+ * characters), else GP_E_INVALID saying why. */
+GP_EXPORT int gp_seal_id_check(const char *es_id);
 
 /* ------------------------------------------------ RFC 3161 time-stamps */
 

@@ -1329,6 +1329,115 @@ test_sign_refusals(void **state)
 	world_free(&w);
 }
 
+/* a gp_seal_status_cb answering what arg says: "valid", "revoked", "unknown", "other", "down" */
+static int
+fake_status_cb(void *arg, const gp_seal *seal, int *status, int64_t *revoked_at, char **reason)
+{
+	const char *what = arg;
+
+	(void)seal;
+	*status = GP_SEAL_STATUS_GOOD;
+	*revoked_at = 0;
+	*reason = NULL;
+	if (strcmp(what, "revoked") == 0) {
+		*status = GP_SEAL_STATUS_REVOKED;
+		*revoked_at = 1000;
+		*reason = OPENSSL_strdup("stolen");
+	} else if (strcmp(what, "unknown") == 0)
+		return GP_E_NOTFOUND;
+	else if (strcmp(what, "other") == 0)
+		return GP_E_VERIFY;
+	else if (strcmp(what, "down") == 0)
+		return GP_E_IO;
+	return 0;
+}
+
+/* The seal status service's JSON, ids, and verify asking a status hook
+ * (instead of the store when both are given). */
+static void
+test_status(void **state)
+{
+	struct world w;
+	gp_seal_params p;
+	gp_seal_verify_params vp;
+	gp_verify_result *r = NULL;
+	gp_seal_info info;
+	X509 *h[1];
+	unsigned char *seal = NULL, dg[32];
+	size_t slen;
+	char *json = NULL, hex[65], want[200], long_id[130];
+	static const char *const cases[] = { "valid", "revoked", "unknown", "other", "down" };
+	static const char *const details[] = { "is good in the seal status service", "was revoked at 1970-01-01T00:16:40Z (stolen)",
+		NULL, NULL, "the seal status service cannot tell" };
+
+	(void)state;
+	assert_int_equal(gp_seal_id_check("SEAL-1"), 0);
+	assert_int_equal(gp_seal_id_check("DEPT/7 A~"), 0);
+	assert_int_equal(gp_seal_id_check(""), GP_E_INVALID);
+	assert_int_equal(gp_seal_id_check(NULL), GP_E_INVALID);
+	assert_int_equal(gp_seal_id_check("A\001B"), GP_E_INVALID);
+	assert_int_equal(gp_seal_id_check("印章"), GP_E_INVALID);
+	memset(long_id, 'A', 128);
+	long_id[128] = '\0';
+	assert_int_equal(gp_seal_id_check(long_id), 0);
+	long_id[128] = 'A';
+	long_id[129] = '\0';
+	assert_int_equal(gp_seal_id_check(long_id), GP_E_INVALID);
+
+	world_make(&w, GP_KEY_EC_P256);
+	h[0] = w.holder;
+	params_init(&p, h, 1);
+	assert_int_equal(gp_seal_make(&seal, &slen, &p, w.maker, w.maker_key), 0);
+	memset(&info, 0, sizeof(info));
+	info.es_id = "SEAL-1";
+	info.name = "示例";
+	info.valid_start = 0;
+	info.valid_end = 86400;
+	info.der = seal;
+	info.der_len = slen;
+	assert_int_equal(EVP_Digest(seal, slen, dg, NULL, EVP_sha256(), NULL), 1);
+	for (size_t i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", dg[i]);
+	assert_int_equal(gp_seal_status_json(&json, "SEAL-1", &info, 3600), 0);
+	snprintf(want, sizeof(want), "{\"id\":\"SEAL-1\",\"status\":\"valid\",\"sha256\":\"%s\",", hex);
+	assert_non_null(strstr(json, want));
+	assert_non_null(strstr(json, "\"name\":\"\\u793A\\u4F8B\""));
+	assert_non_null(strstr(json, "\"valid_to\":\"1970-01-02T00:00:00Z\""));
+	assert_non_null(strstr(json, "\"checked_at\":\"1970-01-01T01:00:00Z\""));
+	assert_null(strstr(json, "revoked_at"));
+	gp_free(json);
+	info.status = GP_SEAL_STATUS_REVOKED;
+	info.revoked_at = 1000;
+	assert_int_equal(gp_seal_status_json(&json, "SEAL-1", &info, 3600), 0);
+	assert_non_null(strstr(json, "\"status\":\"revoked\""));
+	assert_non_null(strstr(json, "\"revoked_at\":\"1970-01-01T00:16:40Z\",\"reason\":null"));
+	gp_free(json);
+	info.reason = "stolen";
+	assert_int_equal(gp_seal_status_json(&json, "SEAL-1", &info, 3600), 0);
+	assert_non_null(strstr(json, "\"reason\":\"stolen\""));
+	gp_free(json);
+	assert_int_equal(gp_seal_status_json(&json, "NOPE", NULL, 3600), 0);
+	assert_string_equal(json, "{\"id\":\"NOPE\",\"status\":\"unknown\",\"checked_at\":\"1970-01-01T01:00:00Z\"}");
+	gp_free(json);
+	assert_int_equal(gp_seal_status_json(NULL, "NOPE", NULL, 0), GP_E_INVALID);
+
+	vp = (gp_seal_verify_params)GP_SEAL_VERIFY_PARAMS_INIT;
+	vp.roots = w.roots;
+	vp.status_cb = fake_status_cb;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		vp.status_arg = (void *)cases[i];
+		assert_int_equal(gp_seal_verify(&r, seal, slen, &vp), 0);
+		assert_int_equal(step(r, "seal-status"), i == 0 ? GP_STEP_PASS : GP_STEP_FAIL);
+		assert_int_equal(gp_verify_result_ok(r), i == 0);
+		if (details[i] != NULL)
+			assert_non_null(strstr(detail(r, "seal-status"), details[i]));
+		gp_verify_result_free(r);
+		r = NULL;
+	}
+	gp_free(seal);
+	world_free(&w);
+}
+
 static int
 count_cb(void *arg, const gp_seal_info *si)
 {
@@ -1677,6 +1786,7 @@ main(void)
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_register),
 		cmocka_unit_test(test_sign_refusals),
+		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_register_list),
 		cmocka_unit_test(test_tsa),
 		cmocka_unit_test(test_sign_timestamped),
