@@ -597,6 +597,7 @@ typedef struct batch_out {
 	size_t issued, failed, unwritten;
 	json_t *results;
 	int write_failed;
+	cli_progress prog;   /* the writer thread's (issue 20.7) */
 	/* the queue to the writer thread */
 	wq_item q[WQ_SIZE];
 	size_t head, tail;   /* items [head, tail) are queued */
@@ -910,7 +911,9 @@ writer(void *arg)
 		bo->head++;
 		pthread_cond_signal(&bo->not_full);
 		pthread_mutex_unlock(&bo->mu);
+		cli_progress_clear(&bo->prog);
 		write_item(bo, &it);
+		cli_progress_step(&bo->prog, bo->issued + bo->failed + bo->unwritten);
 		free(it.pem);
 		free(it.msg);
 	}
@@ -989,7 +992,10 @@ issue_batch(opts *o)
 	pthread_mutex_init(&bo.mu, NULL);
 	pthread_cond_init(&bo.not_empty, NULL);
 	pthread_cond_init(&bo.not_full, NULL);
+	if (!o->json)
+		cli_progress_start(&bo.prog, "issuing", bo.n);
 	if (pthread_create(&wt, NULL, writer, &bo) != 0) {
+		cli_progress_clear(&bo.prog);
 		fprintf(stderr, "%s: cannot start the writer thread\n", cli_prog);
 		r = EXIT_FAIL;
 		goto out;
@@ -1001,6 +1007,7 @@ issue_batch(opts *o)
 	pthread_cond_signal(&bo.not_empty);
 	pthread_mutex_unlock(&bo.mu);
 	pthread_join(wt, NULL);
+	cli_progress_end(&bo.prog, bo.issued + bo.failed + bo.unwritten);
 	if (rb != 0) {
 		r = cli_fail(rb, "issue --batch");
 		goto out;

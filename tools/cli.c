@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <govpki/error.h>
@@ -246,4 +247,64 @@ cli_write_file(const char *path, const void *buf, size_t len, int durable)
 	if ((r = cli_out_open(&out, path)) != 0)
 		return r;
 	return cli_out_commit(&out, buf, len, durable);
+}
+
+/* ------------------------------------------------------------ progress */
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+progress_draw(cli_progress *p, size_t done)
+{
+	fprintf(stderr, "\r%s: %zu/%zu (%zu%%)\033[K", p->what, done, p->total,
+	    p->total ? done * 100 / p->total : 100);
+	fflush(stderr);
+	p->shown = 1;
+	p->last_ms = mono_ms();
+}
+
+void
+cli_progress_start(cli_progress *p, const char *what, size_t total)
+{
+	memset(p, 0, sizeof(*p));
+	p->on = isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
+	p->what = what;
+	p->total = total;
+	if (p->on)
+		progress_draw(p, 0);
+}
+
+void
+cli_progress_step(cli_progress *p, size_t done)
+{
+	/* at most ten redraws a second: the terminal is not the bottleneck */
+	if (p->on && (done == p->total || !p->shown || mono_ms() - p->last_ms >= 100))
+		progress_draw(p, done);
+}
+
+void
+cli_progress_clear(cli_progress *p)
+{
+	if (p->on && p->shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		p->shown = 0;
+	}
+}
+
+void
+cli_progress_end(cli_progress *p, size_t done)
+{
+	if (!p->on)
+		return;
+	progress_draw(p, done);
+	fputc('\n', stderr);
+	p->shown = 0;
 }

@@ -126,6 +126,27 @@ void cli_out_abort(cli_out *out);
  * BASE left by a cli_out of a process that no longer runs. */
 int cli_out_stale(const char *name, const char *base);
 
+/*
+ * A progress line for long work (batch issuance, ...): "WHAT: DONE/TOTAL
+ * (N%)" on stderr, redrawn in place at most ten times a second, only when
+ * both stdout and stderr are terminals (a person watching, not a script
+ * or a log).  cli_progress_clear wipes it before a line is printed to the
+ * terminal; cli_progress_step redraws it.  All calls are no-ops when off.
+ */
+typedef struct cli_progress {
+	int on;
+	const char *what;       /* borrowed */
+	size_t total;
+	long long last_ms;      /* CLOCK_MONOTONIC of the last redraw */
+	int shown;              /* a line is on the terminal now */
+} cli_progress;
+
+void cli_progress_start(cli_progress *p, const char *what, size_t total);
+void cli_progress_step(cli_progress *p, size_t done);
+void cli_progress_clear(cli_progress *p);
+/* The last state (done of total) stays on its own line. */
+void cli_progress_end(cli_progress *p, size_t done);
+
 /* Writes buf to path in one go: cli_out_open and cli_out_commit.  Each
  * program words its own message from the code and errno. */
 int cli_write_file(const char *path, const void *buf, size_t len, int durable);

@@ -35,4 +35,18 @@ expect_fail "issue: a wrong passphrase at the prompt" 5 "" at_tty "CA key: " "no
 	"$CA_TOOL" issue --ca root --profile tls-server --csr "$T/app.csr" --out "$T/app2.pem"
 grep -q "wrong passphrase" "$T/stdout" && ok "the wrong passphrase is named" || not_ok "the wrong passphrase is named"
 [ "$before" = "$(store_dump)" ] && [ ! -e "$T/app2.pem" ] && ok "store unchanged, nothing written" || not_ok "store changed"
+
+# a batch at a terminal shows a progress line (issue 20.7); not in a pipe
+mkdir -p "$T/csr"
+"$top_builddir/tests/gencsr" ec-p256 150 "$T/csr"
+expect "issue --batch at a terminal" at_tty "CA key: " "pw-one-typed" -- \
+	"$CA_TOOL" issue --ca root --profile tls-server --batch "$T/csr" --out-dir "$T/out"
+grep -q "issuing: 150/150 (100%)" "$T/stdout" && ok "... ends with the progress line 'issuing: 150/150 (100%)'" ||
+	{ not_ok "... no final progress line"; show 5 "$T/stdout"; }
+grep -q "issuing: 0/150 (0%)" "$T/stdout" && ok "... which started at 0/150" || not_ok "... no first progress line"
+n=$(count_files "$T/out" '*.pem')
+[ "$n" = 150 ] && ok "... and every certificate written" || not_ok "... $n certificates written, not 150"
+expect "issue --batch into a pipe" env GOVPKI_PASSPHRASE=pw-one-typed \
+	"$CA_TOOL" issue --ca root --profile tls-server --batch "$T/csr" --out-dir "$T/out2"
+if grep -q "issuing:" "$T/stdout" "$T/stderr"; then not_ok "... shows no progress line"; else ok "... shows no progress line"; fi
 finish
