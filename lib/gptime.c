@@ -14,6 +14,15 @@
 
 #include "error_int.h"
 
+int64_t
+gp_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int
 gp_time_from_asn1(int64_t *out, const ASN1_TIME *t)
 {

@@ -15,6 +15,7 @@
 #include <govpki/error.h>
 #include <govpki/key.h>
 #include <govpki/version.h>
+#include <govpki/x509util.h>
 
 #include "cli.h"
 
@@ -251,15 +252,6 @@ cli_write_file(const char *path, const void *buf, size_t len, int durable)
 
 /* ------------------------------------------------------------ progress */
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 progress_draw(cli_progress *p, size_t done)
 {
@@ -267,7 +259,7 @@ progress_draw(cli_progress *p, size_t done)
 	    p->total ? done * 100 / p->total : 100);
 	fflush(stderr);
 	p->shown = 1;
-	p->last_ms = mono_ms();
+	p->last_ms = gp_monotonic_ms();
 }
 
 void
@@ -285,7 +277,7 @@ void
 cli_progress_step(cli_progress *p, size_t done)
 {
 	/* at most ten redraws a second: the terminal is not the bottleneck */
-	if (p->on && (done == p->total || !p->shown || mono_ms() - p->last_ms >= 100))
+	if (p->on && (done == p->total || !p->shown || gp_monotonic_ms() - p->last_ms >= 100))
 		progress_draw(p, done);
 }
 

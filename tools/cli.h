@@ -137,7 +137,7 @@ typedef struct cli_progress {
 	int on;
 	const char *what;       /* borrowed */
 	size_t total;
-	long long last_ms;      /* CLOCK_MONOTONIC of the last redraw */
+	long long last_ms;      /* gp_monotonic_ms of the last redraw */
 	int shown;              /* a line is on the terminal now */
 } cli_progress;
 

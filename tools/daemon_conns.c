@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <govpki/x509util.h>
+
 #include "daemon_conns.h"
 #include "daemon_log.h"
 
@@ -46,15 +48,6 @@ struct daemon_conns {
 	atomic_ullong closed_idle;
 	daemon_log *log;             /* NULL: no access log */
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* libmicrohttpd's own limit: room above max for the connections shut down
  * to make room that their threads have not closed yet. */
@@ -162,7 +155,7 @@ notify(void *cls, struct MHD_Connection *c, void **socket_context,
 		e->fd = ci != NULL ? ci->connect_fd : -1;
 		e->dc = dc;
 		atomic_init(&e->busy, 0);
-		atomic_init(&e->idle_since, now_ms());
+		atomic_init(&e->idle_since, gp_monotonic_ms());
 		pthread_mutex_lock(&dc->mu);
 		e->prev = dc->tail;
 		if (dc->tail != NULL)
@@ -319,7 +312,7 @@ daemon_conn_idle(struct MHD_Connection *c)
 		e->logged = 0;
 		log_request(e, c);
 	}
-	atomic_store_explicit(&e->idle_since, now_ms(), memory_order_relaxed);
+	atomic_store_explicit(&e->idle_since, gp_monotonic_ms(), memory_order_relaxed);
 	atomic_store_explicit(&e->busy, 0, memory_order_relaxed);
 }
 

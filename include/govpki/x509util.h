@@ -41,6 +41,10 @@ enum {
 };
 GP_EXPORT int gp_time_parse(int64_t *out, const char *s, unsigned forms);
 
+/* Milliseconds of the monotonic clock (CLOCK_MONOTONIC_COARSE: a few ms of
+ * resolution, no system call on Linux), for intervals, never for dates. */
+GP_EXPORT int64_t gp_monotonic_ms(void);
+
 /* The seconds since 1970 of an ASN1_TIME (UTCTime or GeneralizedTime),
  * by OpenSSL's calendar; GP_E_PARSE when t is NULL or malformed. */
 GP_EXPORT int gp_time_from_asn1(int64_t *out, const ASN1_TIME *t);
