@@ -22,6 +22,8 @@
  *
  *   Health        ::= SEQUENCE { nonce INTEGER }
  *   IssueApproved ::= SEQUENCE { requestId INTEGER }
+ *   IssueAuto     ::= SEQUENCE { requestId INTEGER, channel UTF8String,
+ *                                order INTEGER }
  *   IssueBatch    ::= SEQUENCE { days INTEGER, ca UTF8String,
  *                                profile UTF8String, csrs SEQUENCE OF OCTET STRING }
  *   SignCRL       ::= SEQUENCE { delta INTEGER, ca UTF8String }
@@ -39,11 +41,18 @@ typedef struct {
 	ASN1_UTF8STRING *name;
 	ASN1_UTF8STRING *text;
 	STACK_OF(ASN1_OCTET_STRING) *items;
+	ASN1_INTEGER *num2;
 } GP_SIGNER_BODY;
 
 ASN1_SEQUENCE(GP_SIGNER_NUM) = {
 	ASN1_SIMPLE(GP_SIGNER_BODY, num, ASN1_INTEGER)
 } static_ASN1_SEQUENCE_END_name(GP_SIGNER_BODY, GP_SIGNER_NUM)
+
+ASN1_SEQUENCE(GP_SIGNER_AUTO) = {
+	ASN1_SIMPLE(GP_SIGNER_BODY, num, ASN1_INTEGER),
+	ASN1_SIMPLE(GP_SIGNER_BODY, name, ASN1_UTF8STRING),
+	ASN1_SIMPLE(GP_SIGNER_BODY, num2, ASN1_INTEGER)
+} static_ASN1_SEQUENCE_END_name(GP_SIGNER_BODY, GP_SIGNER_AUTO)
 
 ASN1_SEQUENCE(GP_SIGNER_BATCH) = {
 	ASN1_SIMPLE(GP_SIGNER_BODY, num, ASN1_INTEGER),
@@ -69,7 +78,8 @@ ASN1_SEQUENCE(GP_SIGNER_REPLY_BODY) = {
 } static_ASN1_SEQUENCE_END_name(GP_SIGNER_BODY, GP_SIGNER_REPLY_BODY)
 
 /* What each request type carries: its template, the bounds of num and of
- * the number of items, and whether it has a name and a text. */
+ * the number of items, whether it has a name and a text, the bounds of
+ * num2 (when it has one) and the names it allows (NULL: any). */
 struct type_rule {
 	uint32_t type;
 	const char *name;
@@ -77,29 +87,39 @@ struct type_rule {
 	int64_t num_min, num_max;
 	size_t items_min, items_max;
 	int has_name, has_text;
+	int64_t num2_min, num2_max;
+	const char *const *names;
 };
 
+/* the channels of issue-auto-request (docs/signer.md) */
+static const char *const auto_channels[] = { "est", "acme", "cmp", NULL };
+
 static const struct type_rule rules[] = {
-	{ GP_SIGNER_HEALTH, "health", GP_SIGNER_NUM_it, INT64_MIN, INT64_MAX, 0, 0, 0, 0 },
+	{ GP_SIGNER_HEALTH, "health", GP_SIGNER_NUM_it, INT64_MIN, INT64_MAX, 0, 0, 0, 0, 0, 0, NULL },
 	{ GP_SIGNER_ISSUE_APPROVED, "issue-approved-request", GP_SIGNER_NUM_it, 1, INT64_MAX,
-	  0, 0, 0, 0 },
+	  0, 0, 0, 0, 0, 0, NULL },
+	/* requestId, channel, order (an ACME order's id; 0 for EST and CMP) */
+	{ GP_SIGNER_ISSUE_AUTO, "issue-auto-request", GP_SIGNER_AUTO_it, 1, INT64_MAX, 0, 0, 1, 0,
+	  0, INT64_MAX, auto_channels },
 	{ GP_SIGNER_ISSUE_BATCH, "issue-batch", GP_SIGNER_BATCH_it, 0, 36500,
-	  1, GP_SIGNER_MAX_ITEMS, 1, 1 },
-	{ GP_SIGNER_SIGN_CRL, "sign-crl", GP_SIGNER_CRL_it, 0, 1, 0, 0, 1, 0 },
+	  1, GP_SIGNER_MAX_ITEMS, 1, 1, 0, 0, NULL },
+	{ GP_SIGNER_SIGN_CRL, "sign-crl", GP_SIGNER_CRL_it, 0, 1, 0, 0, 1, 0, 0, 0, NULL },
 	{ GP_SIGNER_SIGN_OCSP, "sign-ocsp", GP_SIGNER_ITEMS_it, 0, 0,
-	  1, GP_SIGNER_MAX_ITEMS, 1, 0 },
-	{ GP_SIGNER_PRESIGN, "presign", GP_SIGNER_ITEMS_it, 0, 0, 1, GP_SIGNER_MAX_ITEMS, 1, 0 },
+	  1, GP_SIGNER_MAX_ITEMS, 1, 0, 0, 0,
+	  NULL },
+	{ GP_SIGNER_PRESIGN, "presign", GP_SIGNER_ITEMS_it, 0, 0, 1, GP_SIGNER_MAX_ITEMS, 1, 0, 0, 0,
+	  NULL },
 	{ GP_SIGNER_SEAL_MAKE, "seal-make", GP_SIGNER_ITEMS_it, 0, 0, 1, GP_SIGNER_MAX_ITEMS,
-	  1, 0 },
+	  1, 0, 0, 0, NULL },
 	/* parsed everywhere; only the test build of ca-signer carries it out */
 	{ GP_SIGNER_DEBUG_SYSCALL, "debug-syscall", GP_SIGNER_NUM_it, INT64_MIN, INT64_MAX,
-	  0, 0, 0, 0 },
+	  0, 0, 0, 0, 0, 0, NULL },
 };
 
 /* A reply: any status, a message, up to GP_SIGNER_MAX_ITEMS items. */
 static const struct type_rule reply_rule = {
 	GP_SIGNER_REPLY, "reply", GP_SIGNER_REPLY_BODY_it, INT64_MIN, INT64_MAX,
-	0, GP_SIGNER_MAX_ITEMS, 0, 1
+	0, GP_SIGNER_MAX_ITEMS, 0, 1, 0, 0, NULL
 };
 
 /* The rule of type (a reply: reply_rule when its request type is known). */
@@ -247,27 +267,49 @@ str_in(char **out, const ASN1_UTF8STRING *s, int max, const char *what)
 	return 0;
 }
 
+/* 1 when s is one of the names t allows. */
+static int
+name_known(const struct type_rule *t, const char *s)
+{
+	for (size_t i = 0; t->names[i] != NULL; i++)
+		if (strcmp(t->names[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* *v from INTEGER a, within [min, max], or GP_E_PARSE. */
+static int
+int_in(int64_t *v, const ASN1_INTEGER *a, const struct type_rule *t, int64_t min, int64_t max)
+{
+	if (ASN1_INTEGER_get_int64(v, a) != 1) {
+		ERR_clear_error();
+		return gp_err(GP_E_PARSE, "signer message: %s: integer out of range", t->name);
+	}
+	if (*v < min || *v > max)
+		return gp_err(GP_E_PARSE, "signer message: %s: %lld is out of bounds", t->name,
+		    (long long)*v);
+	return 0;
+}
+
 /* m's fields from a decoded body b, checked against t's bounds. */
 static int
 body_in(gp_signer_msg *m, const struct type_rule *t, const GP_SIGNER_BODY *b)
 {
 	int n, r;
 
-	if (b->num != NULL) {
-		if (ASN1_INTEGER_get_int64(&m->num, b->num) != 1) {
-			ERR_clear_error();
-			return gp_err(GP_E_PARSE, "signer message: %s: integer out of range", t->name);
-		}
-		if (m->num < t->num_min || m->num > t->num_max)
-			return gp_err(GP_E_PARSE, "signer message: %s: %lld is out of bounds", t->name,
-			    (long long)m->num);
-	}
+	if (b->num != NULL && (r = int_in(&m->num, b->num, t, t->num_min, t->num_max)) != 0)
+		return r;
 	if (b->name != NULL) {
 		if ((r = str_in(&m->name, b->name, GP_SIGNER_MAX_NAME, "name")) != 0)
 			return r;
 		if (m->name[0] == '\0')
 			return gp_err(GP_E_PARSE, "signer message: %s: empty name", t->name);
+		if (t->names != NULL && !name_known(t, m->name))
+			return gp_err(GP_E_PARSE, "signer message: %s: unknown name '%.64s'", t->name,
+			    m->name);
 	}
+	if (b->num2 != NULL && (r = int_in(&m->num2, b->num2, t, t->num2_min, t->num2_max)) != 0)
+		return r;
 	if (b->text != NULL && (r = str_in(&m->text, b->text,
 	    (t->type & GP_SIGNER_REPLY) ? GP_SIGNER_MAX_TEXT : GP_SIGNER_MAX_NAME, "text")) != 0)
 		return r;
@@ -377,14 +419,17 @@ gp_signer_msg_encode(unsigned char **out, size_t *outlen, const gp_signer_msg *m
 		return gp_err(GP_E_INVALID, "signer message: nothing to encode");
 	it = t->item();
 	if (m->num < t->num_min || m->num > t->num_max || m->nitems < t->items_min ||
-	    m->nitems > t->items_max || (t->has_name && (m->name == NULL || m->name[0] == '\0')))
+	    m->nitems > t->items_max || (t->has_name && (m->name == NULL || m->name[0] == '\0')) ||
+	    (t->names != NULL && !name_known(t, m->name)) ||
+	    m->num2 < t->num2_min || m->num2 > t->num2_max)
 		return gp_err(GP_E_INVALID, "signer message: %s: a field out of bounds", t->name);
 	if ((b = (GP_SIGNER_BODY *)ASN1_item_new(it)) == NULL) {
 		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
 		goto out;
 	}
 	/* the template made the fields this type has; fill only those */
-	if (b->num != NULL && ASN1_INTEGER_set_int64(b->num, m->num) != 1) {
+	if ((b->num != NULL && ASN1_INTEGER_set_int64(b->num, m->num) != 1) ||
+	    (b->num2 != NULL && ASN1_INTEGER_set_int64(b->num2, m->num2) != 1)) {
 		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
 		goto out;
 	}

@@ -32,20 +32,24 @@ enum gp_signer_type {
 	GP_SIGNER_SIGN_OCSP = 5,       /* SEQUENCE { ca UTF8String, tbsResponseData items } */
 	GP_SIGNER_PRESIGN = 6,         /* as SIGN_OCSP, for the presigned table */
 	GP_SIGNER_SEAL_MAKE = 7,       /* SEQUENCE { maker UTF8String, items } */
-	GP_SIGNER_TYPE_MAX = 7
+	GP_SIGNER_ISSUE_AUTO = 8,      /* SEQUENCE { requestId INTEGER, channel UTF8String,
+	                                  order INTEGER } */
+	GP_SIGNER_TYPE_MAX = 8
 };
 #define GP_SIGNER_REPLY       0x80000000u  /* SEQUENCE { status INTEGER, message, items } */
 #define GP_SIGNER_DEBUG_SYSCALL 0x7f000001u /* carried out by the test build only */
 
 /*
  * A message, decoded or to encode.  num is the type's INTEGER (nonce,
- * request id, days, delta, status); name the CA or seal maker; text the
+ * request id, days, delta, status), num2 its second (issue-auto-request's
+ * order); name the CA, seal maker or channel ("est", "acme", "cmp"); text the
  * profile (issue-batch) or the message (reply); items the OCTET STRINGs.
  * Pointers are owned by the message (gp_signer_msg_free).
  */
 typedef struct gp_signer_msg {
 	uint32_t type;
 	int64_t num;
+	int64_t num2;
 	char *name;
 	char *text;
 	size_t nitems;

@@ -339,19 +339,6 @@ dns_ok(char *s, int *wildcard)
 	return lab > 0 && p[strlen(p) - 1] != '-' && dots >= 1 && alpha_last;
 }
 
-/* An IP identifier (RFC 8738 §3) in its canonical text form. */
-static int
-ip_canon(char *out, size_t len, const char *s)
-{
-	unsigned char b[16];
-
-	if (inet_pton(AF_INET, s, b) == 1)
-		return inet_ntop(AF_INET, b, out, (socklen_t)len) ? 4 : 0;
-	if (inet_pton(AF_INET6, s, b) == 1)
-		return inet_ntop(AF_INET6, b, out, (socklen_t)len) ? 16 : 0;
-	return 0;
-}
-
 static json_t *
 ids_json(const char *ids)
 {
@@ -1125,7 +1112,7 @@ h_new_order(actx *c)
 			}
 		} else if (strcmp(type, "ip") == 0) {
 			t = GP_ACME_ID_IP;
-			if (!ip_canon(buf, sizeof(buf), val)) {
+			if (!gp_acme_ip_canon(buf, sizeof(buf), val)) {
 				json_array_append_new(subs, json_pack("{s:s, s:s, s:{s:s, s:s}}", "type",
 				    ACME_ERR "malformed", "detail", "not an IPv4 or IPv6 address",
 				    "identifier", "type", type, "value", val));
@@ -1349,129 +1336,8 @@ h_order(actx *c, int64_t id)
 /* The names a CSR asks for (SANs, and its CN), as "dns:x" / "ip:y" in
  * a comma-separated list of sorted entries; -1 for a CSR naming something
  * else. */
-static int
-entry_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorts and dedups a comma list in place. */
-static void
-sort_list(char *s)
-{
-	char *v[GP_ACME_MAX_IDS * 2 + 2], *save = NULL, *copy = strdup(s);
-	size_t n = 0, i;
-
-	if (copy == NULL)
-		return;
-	for (char *t = strtok_r(copy, ",", &save); t && n < sizeof(v) / sizeof(v[0]);
-	    t = strtok_r(NULL, ",", &save))
-		v[n++] = t;
-	qsort(v, n, sizeof(v[0]), entry_cmp);
-	s[0] = '\0';
-	for (i = 0; i < n; i++) {
-		if (i > 0 && strcmp(v[i], v[i - 1]) == 0)
-			continue;
-		if (s[0])
-			strcat(s, ",");
-		strcat(s, v[i]);
-	}
-	free(copy);
-}
-
-static int
-csr_names(char **out, X509_REQ *req, char *err, size_t errlen)
-{
-	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(req);
-	GENERAL_NAMES *gns = exts ? X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL) : NULL;
-	X509_NAME *nm = X509_REQ_get_subject_name(req);
-	size_t cap = 64, len = 0;
-	char *b = malloc(cap), entry[300];
-	int r = -1, pos = -1;
-
-	*out = NULL;
-	if (b == NULL)
-		goto out;
-	b[0] = '\0';
-#define ADD(e) do { \
-	size_t el_ = strlen(e); \
-	if (len + el_ + 2 > cap) { \
-		char *nb_ = realloc(b, cap = 2 * (len + el_ + 2)); \
-		if (nb_ == NULL) goto out; \
-		b = nb_; \
-	} \
-	if (len) b[len++] = ','; \
-	memcpy(b + len, e, el_ + 1); \
-	len += el_; \
-} while (0)
-	for (int i = 0; gns != NULL && i < sk_GENERAL_NAME_num(gns); i++) {
-		GENERAL_NAME *g = sk_GENERAL_NAME_value(gns, i);
-		char ip[64];
-
-		if (g->type == GEN_DNS) {
-			const ASN1_IA5STRING *s = g->d.dNSName;
-
-			if (s->length <= 0 || s->length > 255 || memchr(s->data, 0, (size_t)s->length)) {
-				snprintf(err, errlen, "the CSR has a malformed DNS name");
-				goto out;
-			}
-			snprintf(entry, sizeof(entry), "dns:%.*s", s->length, (const char *)s->data);
-			for (char *p = entry; *p; p++)
-				*p = (char)tolower((unsigned char)*p);
-		} else if (g->type == GEN_IPADD && (g->d.iPAddress->length == 4 ||
-		    g->d.iPAddress->length == 16)) {
-			inet_ntop(g->d.iPAddress->length == 4 ? AF_INET : AF_INET6, g->d.iPAddress->data,
-			    ip, sizeof(ip));
-			snprintf(entry, sizeof(entry), "ip:%s", ip);
-		} else {
-			snprintf(err, errlen, "the CSR asks for a subjectAltName of a type ACME does not "
-			    "validate");
-			goto out;
-		}
-		ADD(entry);
-	}
-	/* §7.4: a CN, if any, is one of the identifiers too */
-	while ((pos = X509_NAME_get_index_by_NID(nm, NID_commonName, pos)) >= 0) {
-		ASN1_STRING *d = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(nm, pos));
-		unsigned char *u = NULL;
-		int ul = ASN1_STRING_to_UTF8(&u, d);
-		char ip[64];
-
-		if (ul <= 0 || ul > 255 || memchr(u, 0, (size_t)ul)) {
-			OPENSSL_free(u);
-			snprintf(err, errlen, "the CSR's CN is malformed");
-			goto out;
-		}
-		snprintf(entry, sizeof(entry), "%.*s", ul, (const char *)u);
-		OPENSSL_free(u);
-		if (ip_canon(ip, sizeof(ip), entry))
-			snprintf(entry, sizeof(entry), "ip:%s", ip);
-		else {
-			memmove(entry + 4, entry, strlen(entry) + 1);
-			memcpy(entry, "dns:", 4);
-			for (char *p = entry; *p; p++)
-				*p = (char)tolower((unsigned char)*p);
-		}
-		ADD(entry);
-	}
-#undef ADD
-	if (len == 0) {
-		snprintf(err, errlen, "the CSR names nothing");
-		goto out;
-	}
-	sort_list(b);
-	*out = b;
-	b = NULL;
-	r = 0;
-out:
-	free(b);
-	GENERAL_NAMES_free(gns);
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-	return r;
-}
-
 /* The order's identifiers as the RA's SAN list ("DNS:a,IP:b") and as a
- * sorted "dns:a,ip:b" list comparable with csr_names (wildcards kept). */
+ * sorted "dns:a,ip:b" list comparable with gp_acme_csr_names (wildcards kept). */
 static int
 order_names(char **sans, char **sorted, const gp_acme_order *o)
 {
@@ -1495,7 +1361,7 @@ order_names(char **sans, char **sorted, const gp_acme_order *o)
 		}
 		free(copy);
 	}
-	sort_list(*sorted);
+	gp_acme_names_sort(*sorted);
 	return 0;
 }
 
@@ -1522,6 +1388,56 @@ order_subject(char *out, size_t len, const gp_acme_order *o)
 			p = e ? e + 1 : NULL;
 		}
 	}
+}
+
+/*
+ * Finalize (acme_approval = auto) with ca-signer ([signer] socket): the
+ * request is stored with the order processing, and the signer, which
+ * reads the order and its authorizations from the store itself (RFC 8555
+ * §7.4), issues it and marks the order valid.  A signer that cannot be
+ * reached: 503 serverInternal with Retry-After (§6.7; RFC 9110 §10.2.3)
+ * and nothing stored, the order still ready.  A refusal leaves the order
+ * invalid (it follows its failed request).
+ */
+static void
+finalize_by_signer(actx *c, gp_acme_order *o, const gp_ra_submission *sub)
+{
+	gp_acme_order *now = NULL;
+	X509 *x = NULL;
+	int64_t rid = 0;
+	int r;
+
+	r = ra_issue_auto(&x, &rid, sub, GP_RA_AUTO_ACME, o->id);
+	X509_free(x);
+	if (r == GP_E_IO || r == GP_E_BUSY) {
+		add_header(c->rs, "Retry-After", "%ld", aset.retry_after);
+		aproblem(c, 503, "serverInternal", "cannot issue now: %s", ra_error_last());
+		return;
+	}
+	if (r != 0 && rid == 0) {
+		if (r == GP_E_STATE)
+			aproblem(c, 403, "orderNotReady", "order %lld changed meanwhile", (long long)o->id);
+		else
+			store_problem(c, r, "finalizing the order");
+		return;
+	}
+	if (r != 0) {
+		/* the signer refused: the order follows its failed request */
+		if (gp_store_acme_order_get(gp_ctx_store(c->w->ctx), o->id, &now) == 0)
+			follow_request(c, now);
+		gp_acme_order_free(now);
+		aproblem(c, r == GP_E_POLICY || r == GP_E_DENIED ? 403 : 500,
+		    r == GP_E_POLICY || r == GP_E_DENIED ? "unauthorized" : "serverInternal", "%s",
+		    ra_error_last());
+		return;
+	}
+	__atomic_fetch_add(&ra_srv->issued, 1, __ATOMIC_RELAXED);
+	if ((r = gp_store_acme_order_get(gp_ctx_store(c->w->ctx), o->id, &now)) != 0) {
+		store_problem(c, r, "reading the order");
+		return;
+	}
+	order_reply(c, now, 200);
+	gp_acme_order_free(now);
 }
 
 static void
@@ -1557,7 +1473,7 @@ h_finalize(actx *c, int64_t id)
 		aproblem(c, 400, "badCSR", "the CSR cannot be parsed: %s", gp_error_last());
 		goto out;
 	}
-	if (csr_names(&names, req, err, sizeof(err)) != 0) {
+	if (gp_acme_csr_names(&names, req, err, sizeof(err)) != 0) {
 		aproblem(c, 400, "badCSR", "%s", err);
 		goto out;
 	}
@@ -1574,7 +1490,7 @@ h_finalize(actx *c, int64_t id)
 	x.id = o->id;
 	x.from = GP_ACME_READY;
 	x.actor = c->actor;
-	if (!c->officer) {
+	if (!c->officer && gp_ctx_signer0(c->w->ctx) == NULL) {
 		/* issued now: the same signing and storing as an approved RA
 		 * request, with the names the order validated */
 		ir = (gp_issue_req)GP_ISSUE_REQ_INIT;
@@ -1600,6 +1516,11 @@ h_finalize(actx *c, int64_t id)
 		sub.submitter = c->actor;
 		if ((r = gp_ra_submit_check(c->w->ra, &sub)) != 0) {
 			aproblem(c, 400, "badCSR", "%s", gp_error_last());
+			goto out;
+		}
+		/* acme_approval = auto with ca-signer: the signer issues it */
+		if (!c->officer) {
+			finalize_by_signer(c, o, &sub);
 			goto out;
 		}
 		x.to = GP_ACME_PROCESSING;

@@ -219,6 +219,44 @@ refuse(cctx *c, int failbit, const char *fmt, ...)
 	return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_rejection, 1 << failbit, text);
 }
 
+/* cmp_approval = auto with ca-signer ([signer] socket): the request is
+ * stored and the signer, which judges it from the store and its own
+ * configuration, issues it (issue-auto-request); the audit entry of the
+ * answer is written after it. */
+static OSSL_CMP_PKISI *
+issue_by_signer(cctx *c, txn *t, const unsigned char *der, size_t len, X509 **certOut,
+    STACK_OF(X509) **chainOut)
+{
+	gp_ra_submission sub;
+	X509 *x = NULL;
+	int64_t id = 0;
+	int r;
+
+	memset(&sub, 0, sizeof(sub));
+	sub.profile = t->profile;
+	sub.csr = der;
+	sub.csr_len = len;
+	sub.submitter = c->actor;
+	if ((r = gp_ra_submit_check(c->w->ra, &sub)) != 0)
+		return refuse(c, OSSL_CMP_PKIFAILUREINFO_badCertTemplate, "%s", gp_error_last());
+	if ((r = ra_issue_auto(&x, &id, &sub, GP_RA_AUTO_CMP, 0)) != 0)
+		return refuse(c, r == GP_E_POLICY || r == GP_E_DENIED ?
+		    OSSL_CMP_PKIFAILUREINFO_badCertTemplate : OSSL_CMP_PKIFAILUREINFO_systemUnavail,
+		    "%s", ra_error_last());
+	__atomic_fetch_add(&ra_srv->issued, 1, __ATOMIC_RELAXED);
+	hex(t->serial, sizeof(t->serial), ASN1_STRING_get0_data(X509_get0_serialNumber(x)),
+	    (size_t)ASN1_STRING_length(X509_get0_serialNumber(x)));
+	set_result(c, "issued request=%lld serial=%s by=ca-signer", (long long)id, t->serial);
+	t->issued = x;
+	if ((*certOut = X509_dup(t->issued)) == NULL ||
+	    (*chainOut = X509_chain_up_ref(cmp.chain)) == NULL) {
+		X509_free(*certOut);
+		*certOut = NULL;
+		return refuse(c, OSSL_CMP_PKIFAILUREINFO_systemFailure, "out of memory");
+	}
+	return OSSL_CMP_STATUSINFO_new(OSSL_CMP_PKISTATUS_accepted, 0, NULL);
+}
+
 /* ir, cr, kur (CRMF) and p10cr: through the profile, issued at once
  * (cmp_approval = auto) with the audit entry in the same write. */
 static OSSL_CMP_PKISI *
@@ -253,6 +291,10 @@ cb_cert_request(OSSL_CMP_SRV_CTX *srv, const OSSL_CMP_MSG *req, int certReqId,
 	}
 	if ((n = i2d_X509_REQ(p10cr, &der)) <= 0)
 		return refuse(c, OSSL_CMP_PKIFAILUREINFO_badDataFormat, "cannot encode the CSR");
+	if (gp_ctx_signer0(c->w->ctx) != NULL) {
+		si = issue_by_signer(c, t, der, (size_t)n, certOut, chainOut);
+		goto out;
+	}
 	ir.csr = der;
 	ir.csr_len = (size_t)n;
 	ir.profile = t->profile;

@@ -133,8 +133,9 @@ est_headers(ectx *c)
 	char h[256], ra[48] = "";
 	int n;
 
-	/* §4.2.3: a 202 says when to send the request again */
-	if (c->retry > 0 && c->rs->status == 202)
+	/* §4.2.3: a 202 (or a 503, RFC 9110 §10.2.3) says when to send the
+	 * request again */
+	if (c->retry > 0 && (c->rs->status == 202 || c->rs->status == 503))
 		snprintf(ra, sizeof(ra), "Retry-After: %ld\n", c->retry);
 	n = snprintf(h, sizeof(h), "%s%s%s", c->b64 ? "Content-Transfer-Encoding: base64\n" : "",
 	    c->rs->status == 401 && c->basic ? "WWW-Authenticate: Basic realm=\"" EST_REALM "\"\n" : "",
@@ -551,6 +552,21 @@ prev_cb(void *arg, const gp_ra_request *q)
 	return 0;
 }
 
+/* The request of c for CSR der, checked as the RA checks a submission
+ * (gp_ra_submit_check): 0, or -1 with the answer (400). */
+static int
+submission(ectx *c, gp_ra_submission *sub, const unsigned char *der, size_t len)
+{
+	memset(sub, 0, sizeof(*sub));
+	sub->profile = c->profile;
+	sub->csr = der;
+	sub->csr_len = len;
+	sub->submitter = c->actor;
+	if (gp_ra_submit_check(c->w->ra, sub) != 0)
+		return est_reply(c, 400, "refused", "%s", gp_error_last());
+	return 0;
+}
+
 /* est_approval = officer: the request again (§4.2.3: the client polls by
  * sending it anew) answers with what the officers made of it; a new one
  * is stored for them. */
@@ -598,13 +614,8 @@ enrol_officer(ectx *c, const unsigned char *der, size_t len)
 			    gp_ra_status_name(pv.status), pv.reason);
 		}
 	}
-	memset(&sub, 0, sizeof(sub));
-	sub.profile = c->profile;
-	sub.csr = der;
-	sub.csr_len = len;
-	sub.submitter = c->actor;
-	if ((r = gp_ra_submit_check(c->w->ra, &sub)) != 0)
-		return est_reply(c, 400, "refused", "%s", gp_error_last());
+	if (submission(c, &sub, der, len) != 0)
+		return -1;
 	write_init(&x, c, 202, "pending");
 	x.sub = &sub;
 	if ((r = est_write(&x)) != 0)
@@ -651,6 +662,44 @@ enrol_auto(ectx *c, const unsigned char *der, size_t len)
 out:
 	OPENSSL_free(cd);
 	gp_issue_prep_free(prep);
+	return r;
+}
+
+/* est_approval = auto with ca-signer ([signer] socket): the request is
+ * stored and the signer, which judges it from the store and its own
+ * configuration, issues it (issue-auto-request).  A signer that cannot be
+ * reached is a 503 with Retry-After (§4.2.3), with nothing stored. */
+static int
+enrol_signer(ectx *c, const unsigned char *der, size_t len)
+{
+	gp_ra_submission sub;
+	X509 *x = NULL;
+	unsigned char *cd = NULL;
+	int64_t id = 0;
+	int r, n;
+
+	if (submission(c, &sub, der, len) != 0)
+		return -1;
+	if ((r = ra_issue_auto(&x, &id, &sub, GP_RA_AUTO_EST, 0)) != 0) {
+		if (r == GP_E_IO || r == GP_E_BUSY) {
+			c->retry = est.retry_after;
+			return est_reply(c, 503, "failed", "cannot issue now: %s", ra_error_last());
+		}
+		return est_reply(c, r == GP_E_POLICY || r == GP_E_DENIED ? 403 : 500,
+		    r == GP_E_POLICY || r == GP_E_DENIED ? "refused" : "failed", "%s",
+		    ra_error_last());
+	}
+	__atomic_fetch_add(&ra_srv->issued, 1, __ATOMIC_RELAXED);
+	if ((n = i2d_X509(x, &cd)) <= 0) {
+		X509_free(x);
+		return est_reply(c, 500, "failed", "cannot encode the certificate");
+	}
+	r = reply_cert(c, cd, (size_t)n);
+	if (r == 0)
+		snprintf(c->result, sizeof(c->result), "issued request=%lld by=ca-signer",
+		    (long long)id);
+	OPENSSL_free(cd);
+	X509_free(x);
 	return r;
 }
 
@@ -715,6 +764,8 @@ h_enroll(ectx *c)
 	gp_profile_est(c->prof, &officer);
 	if (officer)
 		enrol_officer(c, der, len);
+	else if (gp_ctx_signer0(c->w->ctx) != NULL)
+		enrol_signer(c, der, len);
 	else
 		enrol_auto(c, der, len);
 out:

@@ -200,6 +200,44 @@ ra_write_call(int (*fn)(gp_ra *ra, void *arg), void *arg, int grouped)
 	return ra_write(&op);
 }
 
+/* ra_issue_auto's write: the request stored and committed, then the
+ * signer asked (gp_ra_submit_auto), alone between groups. */
+struct auto_write {
+	const gp_ra_submission *sub;
+	int channel;
+	int64_t order;
+	X509 *cert;
+	int64_t id;
+};
+
+static int
+do_auto_write(gp_ra *ra, void *arg)
+{
+	struct auto_write *x = arg;
+
+	return gp_ra_submit_auto(&x->cert, &x->id, ra, x->sub, x->channel, x->order);
+}
+
+int
+ra_issue_auto(X509 **out, int64_t *id, const gp_ra_submission *sub, int channel, int64_t order)
+{
+	struct auto_write x;
+	int r;
+
+	memset(&x, 0, sizeof(x));
+	x.sub = sub;
+	x.channel = channel;
+	x.order = order;
+	r = ra_write_call(do_auto_write, &x, 0);
+	*out = x.cert;
+	*id = x.id;
+	if (r != 0) {
+		X509_free(x.cert);
+		*out = NULL;
+	}
+	return r;
+}
+
 int
 ra_writer_start(server *s)
 {

@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include <govpki/acme.h>
 #include <govpki/audit.h>
 #include <govpki/key.h>
 #include <govpki/signer.h>
@@ -323,10 +324,12 @@ out:
 }
 
 /* Stores a checked submission as pending with its audit entry; *id its
- * id, *out (when out is not NULL) a copy of the stored request. */
+ * id, *out (when out is not NULL) a copy of the stored request.  With an
+ * ACME order (order > 0), the order moves from ready to processing with
+ * the request's id, in the same write. */
 static int
 submit_store(gp_ra *ra, int64_t *id, gp_ra_request **out, const gp_ra_submission *sub,
-    const gp_profile *p)
+    const gp_profile *p, int64_t order)
 {
 	gp_store *st = gp_ctx_store(ra->ctx);
 	gp_ra_request q;
@@ -351,7 +354,9 @@ submit_store(gp_ra *ra, int64_t *id, gp_ra_request **out, const gp_ra_submission
 	q.revoke_reason = GP_REASON_NONE;
 	if ((r = w_begin(ra)) != 0)
 		return r;
-	if ((r = gp_store_ra_req_add(st, &q)) != 0) {
+	if ((r = gp_store_ra_req_add(st, &q)) != 0 ||
+	    (order > 0 && (r = gp_store_acme_order_set(st, order, GP_ACME_READY,
+	    GP_ACME_PROCESSING, NULL, NULL, 0, q.id)) != 0)) {
 		w_rollback(ra);
 		return r;
 	}
@@ -379,7 +384,7 @@ gp_ra_submit(gp_ra *ra, int64_t *id, const gp_ra_submission *sub)
 		return gp_err(GP_E_INVALID, "gp_ra_submit: bad arguments");
 	if ((r = submit_check(ra, sub, &p)) != 0)
 		return r;
-	return submit_store(ra, id, NULL, sub, p);
+	return submit_store(ra, id, NULL, sub, p, 0);
 }
 
 int
@@ -407,7 +412,7 @@ gp_ra_submit_store(gp_ra *ra, gp_ra_request **out, const gp_ra_submission *sub)
 		return r;
 	if ((p = gp_profiles_get(gp_ctx_profiles(ra->ctx), sub->profile)) == NULL)
 		return gp_err(GP_E_NOTFOUND, "unknown profile '%.64s'", sub->profile);
-	if ((r = submit_store(ra, &id, out, sub, p)) != 0)
+	if ((r = submit_store(ra, &id, out, sub, p, 0)) != 0)
 		return r;
 	if (*out == NULL)
 		return gp_ra_request_get(ra, id, out);
@@ -502,7 +507,7 @@ gp_ra_count(gp_ra *ra, int64_t counts[GP_RA__NSTATUS])
 /* Ends an approved request inside the write the caller began: to (issued,
  * revoked, failed) with its audit entry. */
 static int
-finish_in(gp_ra *ra, const gp_ra_request *q, int to, const char *reason,
+finish_from(gp_ra *ra, const gp_ra_request *q, int from, int to, const char *reason,
     const unsigned char *serial, size_t serial_len, int64_t when)
 {
 	gp_store *st = gp_ctx_store(ra->ctx);
@@ -515,11 +520,20 @@ finish_in(gp_ra *ra, const gp_ra_request *q, int to, const char *reason,
 	snprintf(detail, sizeof(detail), "result=%s serial=%s%s%.900s",
 	    to == GP_RA_FAILED ? "failed" : "ok", hex[0] ? hex : "-",
 	    reason ? " reason=" : "", reason ? reason : "");
-	if ((r = gp_store_ra_req_set_status(st, q->id, GP_RA_APPROVED, to, reason, serial,
+	if ((r = gp_store_ra_req_set_status(st, q->id, from, to, reason, serial,
 	    serial_len, when)) != 0)
 		return r;
 	return gp_audit_append(st, "ra", to == GP_RA_FAILED ? "ra.failed" :
 	    to == GP_RA_ISSUED ? "ra.issued" : "ra.revoked", obj, detail);
+}
+
+/* The same from approved, the state every officer-approved request is
+ * carried out from. */
+static int
+finish_in(gp_ra *ra, const gp_ra_request *q, int to, const char *reason,
+    const unsigned char *serial, size_t serial_len, int64_t when)
+{
+	return finish_from(ra, q, GP_RA_APPROVED, to, reason, serial, serial_len, when);
 }
 
 /* The same in a write (transaction or savepoint) of its own. */
@@ -988,74 +1002,70 @@ valid_approvals(gp_ra *ra, const gp_ra_request *q, int *count, char *why, size_t
 	return 0;
 }
 
-int
-gp_ra_issue_approved(X509 **out, gp_ra *ra, int64_t id, const char *actor)
+/*
+ * Issue request id as the signer reads it: an issue request in state
+ * want, of the RA's CA, for a known profile that is not a CA profile.
+ * *q: gp_ra_request_free, *p borrowed.  Nothing written.
+ */
+static int
+issue_request_get(gp_ra *ra, int64_t id, int want, gp_ra_request **q, const gp_profile **p)
 {
-	gp_store *st;
-	gp_ra_request *q = NULL;
-	gp_ra_approval a;
-	const gp_profile *p;
-	char why[160];
-	int r, count, need;
+	int r;
 
-	if (out != NULL)
-		*out = NULL;
-	if (out == NULL || ra == NULL || actor == NULL || actor[0] == '\0')
-		return gp_err(GP_E_INVALID, "gp_ra_issue_approved: bad arguments");
+	*q = NULL;
 	if ((r = need_ca(ra)) != 0)
 		return r;
-	st = gp_ctx_store(ra->ctx);
-	memset(&a, 0, sizeof(a));
-	if ((r = gp_store_ra_req_get(st, id, &q)) != 0)
+	if ((r = gp_store_ra_req_get(gp_ctx_store(ra->ctx), id, q)) != 0)
 		return r;
-	a.q = q;
-	if (q->kind != GP_RA_ISSUE) {
+	if ((*q)->kind != GP_RA_ISSUE)
 		r = gp_err(GP_E_POLICY, "request %lld is a revocation request", (long long)id);
-		goto out;
-	}
-	if (q->status != GP_RA_APPROVED) {
-		r = gp_err(GP_E_STATE, "request %lld is %s, not approved", (long long)id,
-		    gp_ra_status_name(q->status));
-		goto out;
-	}
-	if (strcmp(q->ca, gp_ca_name(ra->ca)) != 0) {
-		r = gp_err(GP_E_DENIED, "request %lld is for CA %.64s, not %s", (long long)id, q->ca,
-		    gp_ca_name(ra->ca));
-		goto out;
-	}
-	if (q->profile == NULL ||
-	    (p = gp_profiles_get(gp_ctx_profiles(ra->ctx), q->profile)) == NULL) {
+	else if ((*q)->status != want)
+		r = gp_err(GP_E_STATE, "request %lld is %s, not %s", (long long)id,
+		    gp_ra_status_name((*q)->status), gp_ra_status_name(want));
+	else if (strcmp((*q)->ca, gp_ca_name(ra->ca)) != 0)
+		r = gp_err(GP_E_DENIED, "request %lld is for CA %.64s, not %s", (long long)id,
+		    (*q)->ca, gp_ca_name(ra->ca));
+	else if ((*q)->profile == NULL ||
+	    (*p = gp_profiles_get(gp_ctx_profiles(ra->ctx), (*q)->profile)) == NULL)
 		r = gp_err(GP_E_NOTFOUND, "request %lld: unknown profile '%.64s'", (long long)id,
-		    q->profile ? q->profile : "");
-		goto out;
-	}
+		    (*q)->profile ? (*q)->profile : "");
 	/* a CA certificate is never issued on a request id alone
 	 * (docs/signer.md: an admin's issue-batch, or ca-tool init) */
-	if (gp_profile_is_ca(p)) {
+	else if (gp_profile_is_ca(*p))
 		r = gp_err(GP_E_POLICY, "request %lld asks for a CA certificate (profile %s)",
-		    (long long)id, q->profile);
-		goto out;
+		    (long long)id, (*q)->profile);
+	if (r != 0) {
+		gp_ra_request_free(*q);
+		*q = NULL;
 	}
-	/* the profile's approvals as this process reads them, never fewer than
-	 * the row says */
-	need = approvals_needed(ra, q);
-	if ((r = valid_approvals(ra, q, &count, why, sizeof(why))) != 0)
-		goto out;
-	if (count < need) {
-		r = gp_err(GP_E_POLICY, "request %lld has %d valid approval%s of the %d its profile "
-		    "%s needs%s", (long long)id, count, count == 1 ? "" : "s", need, q->profile, why);
-		goto out;
-	}
-	/* build, lint and sign outside the write; store it with the final
-	 * state (compare-and-set from approved: issued once) in one */
+	return r;
+}
+
+/*
+ * Builds, lints and signs q's certificate outside the write; stores it
+ * with the final states (compare-and-set from state from and, with an
+ * ACME order, the order from processing to valid: issued once) in one.
+ * A refusal of the CA (profile, key, lint) marks q failed with the reason
+ * and returns that error.  *out: X509_free.
+ */
+static int
+sign_and_store(X509 **out, gp_ra *ra, gp_ra_request *q, int from, int64_t order,
+    const char *actor)
+{
+	gp_store *st = gp_ctx_store(ra->ctx);
+	gp_ra_approval a;
+	char obj[40];
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	a.q = q;
 	prepare_cert(ra, &a, actor);
 	if ((r = w_begin(ra)) != 0)
 		goto out;
-	if (a.prep == NULL ||
-	    (r = gp_ca_issue_store(ra->ca, a.prep)) == GP_E_POLICY) {
+	if (a.prep == NULL || (r = gp_ca_issue_store(ra->ca, a.prep)) == GP_E_POLICY) {
 		if (a.prep != NULL)
 			snprintf(a.prep_msg, sizeof(a.prep_msg), "%s", gp_error_last());
-		if ((r = finish_in(ra, q, GP_RA_FAILED, a.prep_msg, NULL, 0, gp_now())) != 0 ||
+		if ((r = finish_from(ra, q, from, GP_RA_FAILED, a.prep_msg, NULL, 0, gp_now())) != 0 ||
 		    (r = w_commit(ra)) != 0) {
 			w_rollback(ra);
 			goto out;
@@ -1063,14 +1073,20 @@ gp_ra_issue_approved(X509 **out, gp_ra *ra, int64_t id, const char *actor)
 		r = gp_err(a.prep_rc != 0 ? a.prep_rc : GP_E_POLICY, "%s", a.prep_msg);
 		goto out;
 	}
+	snprintf(obj, sizeof(obj), "acme-order:%lld", (long long)order);
 	if (r != 0 ||
 	    (r = gp_serial_from_asn1(a.serial, &a.serial_len,
 	    X509_get0_serialNumber(gp_issue_prep_cert0(a.prep)))) != 0 ||
-	    (r = finish_in(ra, q, GP_RA_ISSUED, NULL, a.serial, a.serial_len, gp_now())) != 0 ||
+	    (r = finish_from(ra, q, from, GP_RA_ISSUED, NULL, a.serial, a.serial_len,
+	    gp_now())) != 0 ||
+	    (order > 0 && ((r = gp_store_acme_order_set(st, order, GP_ACME_PROCESSING,
+	    GP_ACME_VALID, NULL, a.serial, a.serial_len, 0)) != 0 ||
+	    (r = gp_audit_append(st, actor, "acme.order.status", obj, "valid")) != 0)) ||
 	    (r = w_commit(ra)) != 0) {
 		w_rollback(ra);
 		if (r == GP_E_STATE)
-			r = gp_err(GP_E_STATE, "request %lld is no longer approved", (long long)id);
+			r = gp_err(GP_E_STATE, "request %lld is no longer %s", (long long)q->id,
+			    gp_ra_status_name(from));
 		goto out;
 	}
 	if (!X509_up_ref(gp_issue_prep_cert0(a.prep))) {
@@ -1081,8 +1097,375 @@ gp_ra_issue_approved(X509 **out, gp_ra *ra, int64_t id, const char *actor)
 	r = 0;
 out:
 	gp_issue_prep_free(a.prep);
+	return r;
+}
+
+int
+gp_ra_issue_approved(X509 **out, gp_ra *ra, int64_t id, const char *actor)
+{
+	gp_ra_request *q = NULL;
+	const gp_profile *p = NULL;
+	char why[160];
+	int r, count, need;
+
+	if (out != NULL)
+		*out = NULL;
+	if (out == NULL || ra == NULL || actor == NULL || actor[0] == '\0')
+		return gp_err(GP_E_INVALID, "gp_ra_issue_approved: bad arguments");
+	if ((r = issue_request_get(ra, id, GP_RA_APPROVED, &q, &p)) != 0)
+		return r;
+	/* the profile's approvals as this process reads them, never fewer than
+	 * the row says */
+	need = approvals_needed(ra, q);
+	if ((r = valid_approvals(ra, q, &count, why, sizeof(why))) != 0)
+		goto out;
+	if (count < need) {
+		r = gp_err(GP_E_POLICY, "request %lld has %d valid approval%s of the %d its profile "
+		    "%s needs%s", (long long)id, count, count == 1 ? "" : "s", need, q->profile, why);
+		goto out;
+	}
+	r = sign_and_store(out, ra, q, GP_RA_APPROVED, 0, actor);
+out:
 	gp_ra_request_free(q);
 	return r;
+}
+
+/* ------------------------------------------- issuance without officers */
+
+static const char *const channel_names[] = { NULL, "est", "acme", "cmp" };
+
+const char *
+gp_ra_channel_name(int channel)
+{
+	return channel >= GP_RA_AUTO_EST && channel <= GP_RA_AUTO_CMP ? channel_names[channel] :
+	    NULL;
+}
+
+int
+gp_ra_channel_from_name(int *out, const char *name)
+{
+	*out = 0;
+	for (int i = GP_RA_AUTO_EST; name != NULL && i <= GP_RA_AUTO_CMP; i++)
+		if (strcmp(name, channel_names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	return gp_err(GP_E_INVALID, "unknown channel '%.32s' (est, acme or cmp)",
+	    name ? name : "");
+}
+
+/* GP_E_POLICY unless profile p is served over channel and issues there
+ * without an officer ([profile.NAME] est/acme/cmp = yes and its
+ * est_approval/acme_approval/cmp_approval = auto), as configured here. */
+static int
+auto_allowed(const gp_profile *p, int channel, int64_t id)
+{
+	int officer = 1, on = 0;
+	const char *ch = gp_ra_channel_name(channel);
+
+	if (channel == GP_RA_AUTO_EST)
+		on = gp_profile_est(p, &officer);
+	else if (channel == GP_RA_AUTO_ACME)
+		on = gp_profile_acme(p, &officer);
+	else if (channel == GP_RA_AUTO_CMP)
+		on = gp_profile_cmp(p, &officer);
+	if (!on)
+		return gp_err(GP_E_POLICY, "request %lld: profile %s is not served over %s",
+		    (long long)id, gp_profile_name(p), ch ? ch : "?");
+	if (officer)
+		return gp_err(GP_E_POLICY, "request %lld: profile %s issues over %s only with an "
+		    "officer's approval (%s_approval = officer)", (long long)id, gp_profile_name(p),
+		    ch, ch);
+	return 0;
+}
+
+/* Appends entry to the comma-separated list *l of capacity *cap. */
+static int
+list_add(char **l, size_t *cap, const char *entry)
+{
+	size_t n = *l != NULL ? strlen(*l) : 0, e = strlen(entry);
+
+	if (n + e + 2 > *cap) {
+		char *nl = realloc(*l, n + e + 64);
+
+		if (nl == NULL)
+			return gp_err(GP_E_NOMEM, "out of memory");
+		if (*l == NULL)
+			nl[0] = '\0';
+		*l = nl;
+		*cap = n + e + 64;
+	}
+	if (n > 0)
+		strcat(*l, ",");
+	strcat(*l, entry);
+	return 0;
+}
+
+/* 1 when the comma-separated list has entry. */
+static int
+name_in_list(const char *list, const char *entry)
+{
+	size_t n = strlen(entry);
+
+	for (const char *p = list; p != NULL && *p != '\0';) {
+		const char *e = strchr(p, ',');
+		size_t k = e != NULL ? (size_t)(e - p) : strlen(p);
+
+		if (k == n && memcmp(p, entry, n) == 0)
+			return 1;
+		p = e != NULL ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+/* The names of the request's SAN list ("DNS:a,IP:b") as an ACME list
+ * ("dns:a,ip:b", sorted); GP_E_POLICY for any other type. */
+static int
+sans_as_ids(char **out, const char *sans, int64_t id)
+{
+	char *copy = NULL, *save = NULL, *l = NULL, e[300];
+	size_t cap = 0;
+	int r = 0;
+
+	*out = NULL;
+	if (sans == NULL)
+		return gp_err(GP_E_POLICY, "request %lld names no subjectAltName", (long long)id);
+	if ((r = gp_strdup(&copy, sans)) != 0)
+		return r;
+	for (char *t = strtok_r(copy, ",", &save); t != NULL && r == 0;
+	    t = strtok_r(NULL, ",", &save)) {
+		while (*t == ' ')
+			t++;
+		if (strncmp(t, "DNS:", 4) == 0) {
+			snprintf(e, sizeof(e), "dns:%.250s", t + 4);
+			for (char *p = e; *p; p++)
+				*p = (char)tolower((unsigned char)*p);
+		} else if (strncmp(t, "IP:", 3) == 0) {
+			snprintf(e, sizeof(e), "ip:%.250s", t + 3);
+		} else {
+			r = gp_err(GP_E_POLICY, "request %lld names '%.64s', which no ACME "
+			    "authorization validates", (long long)id, t);
+			break;
+		}
+		r = list_add(&l, &cap, e);
+	}
+	free(copy);
+	if (r == 0 && l == NULL)
+		r = gp_err(GP_E_POLICY, "request %lld names no subjectAltName", (long long)id);
+	if (r != 0) {
+		free(l);
+		return r;
+	}
+	gp_acme_names_sort(l);
+	*out = l;
+	return 0;
+}
+
+/*
+ * The ACME order behind request q (RFC 8555 §7.4), as the store holds it:
+ * processing, for q (its ra_request) and q's profile, of the account that
+ * submitted q, not expired; every one of its authorizations valid, not
+ * expired, of that account, together covering exactly the order's
+ * identifiers (§7.1.4, §7.5); the CSR asks for exactly those identifiers;
+ * the request's subjectAltNames are those identifiers and its subject
+ * (when it has one) is one of them.  GP_E_POLICY naming what is not so.
+ */
+static int
+acme_order_ok(gp_ra *ra, const gp_ra_request *q, int64_t order)
+{
+	gp_store *st = gp_ctx_store(ra->ctx);
+	gp_acme_order *o = NULL;
+	int64_t *ids = NULL, now = gp_now();
+	size_t n = 0, cap = 0;
+	char *want = NULL, *got = NULL, *csrn = NULL, *have = NULL, err[256], who[64], e[300];
+	X509_REQ *req = NULL;
+	int r;
+
+	if ((r = gp_store_acme_order_get(st, order, &o)) != 0)
+		goto out;
+	snprintf(who, sizeof(who), "acme:account:%lld", (long long)o->account);
+	if (o->ra_request != q->id || o->status != GP_ACME_PROCESSING ||
+	    o->profile == NULL || strcmp(o->profile, q->profile) != 0 ||
+	    strcmp(q->submitter, who) != 0) {
+		r = gp_err(GP_E_POLICY, "order %lld is %s for request %lld of %s, not processing "
+		    "request %lld of %.64s", (long long)order, gp_acme_status_name(o->status),
+		    (long long)o->ra_request, who, (long long)q->id, q->submitter);
+		goto out;
+	}
+	if (o->expires <= now) {
+		r = gp_err(GP_E_POLICY, "order %lld has expired", (long long)order);
+		goto out;
+	}
+	if ((r = gp_strdup(&want, o->identifiers)) != 0)
+		goto out;
+	gp_acme_names_sort(want);
+	if ((r = gp_store_acme_order_authzs(st, order, &ids, &n)) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		gp_acme_authz *z = NULL;
+
+		if ((r = gp_store_acme_authz_get(st, ids[i], &z)) != 0)
+			goto out;
+		if (z->status != GP_ACME_VALID || z->expires <= now || z->account != o->account) {
+			r = gp_err(GP_E_POLICY, "authorization %lld of order %lld is %s%s",
+			    (long long)z->id, (long long)order, gp_acme_status_name(z->status),
+			    z->status == GP_ACME_VALID ? " but expired or another account's" : "");
+			gp_acme_authz_free(z);
+			goto out;
+		}
+		snprintf(e, sizeof(e), "%s:%s%.250s", z->id_type == GP_ACME_ID_IP ? "ip" : "dns",
+		    z->wildcard ? "*." : "", z->value);
+		gp_acme_authz_free(z);
+		if ((r = list_add(&got, &cap, e)) != 0)
+			goto out;
+	}
+	if (got != NULL)
+		gp_acme_names_sort(got);
+	if (got == NULL || strcmp(got, want) != 0) {
+		r = gp_err(GP_E_POLICY, "the valid authorizations of order %lld cover %.300s, the "
+		    "order %.300s", (long long)order, got ? got : "nothing", want);
+		goto out;
+	}
+	if ((r = gp_req_parse(&req, q->csr, q->csr_len)) != 0)
+		goto out;
+	if (gp_acme_csr_names(&csrn, req, err, sizeof(err)) != 0) {
+		r = gp_err(GP_E_POLICY, "request %lld: %s", (long long)q->id, err);
+		goto out;
+	}
+	if (strcmp(csrn, want) != 0) {
+		r = gp_err(GP_E_POLICY, "the CSR of request %lld names %.300s, order %lld %.300s",
+		    (long long)q->id, csrn, (long long)order, want);
+		goto out;
+	}
+	if ((r = sans_as_ids(&have, q->sans, q->id)) != 0)
+		goto out;
+	if (strcmp(have, want) != 0) {
+		r = gp_err(GP_E_POLICY, "request %lld names %.300s, order %lld %.300s",
+		    (long long)q->id, have, (long long)order, want);
+		goto out;
+	}
+	if (q->subject != NULL) {
+		char ip[64];
+		const char *cn = strncmp(q->subject, "/CN=", 4) == 0 ? q->subject + 4 : NULL;
+
+		if (cn != NULL && strchr(cn, '/') == NULL)
+			snprintf(e, sizeof(e), "%s:%.250s", gp_acme_ip_canon(ip, sizeof(ip), cn) ?
+			    "ip" : "dns", cn);
+		if (cn == NULL || strchr(cn, '/') != NULL || !name_in_list(want, e)) {
+			r = gp_err(GP_E_POLICY, "request %lld's subject %.128s is not one of the "
+			    "order's identifiers", (long long)q->id, q->subject);
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	X509_REQ_free(req);
+	gp_free(ids);
+	free(want);
+	free(got);
+	free(csrn);
+	free(have);
+	gp_acme_order_free(o);
+	return r;
+}
+
+int
+gp_ra_issue_auto(X509 **out, gp_ra *ra, int64_t id, int channel, int64_t order,
+    const char *actor)
+{
+	gp_ra_request *q = NULL;
+	const gp_profile *p = NULL;
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (out == NULL || ra == NULL || actor == NULL || actor[0] == '\0' ||
+	    gp_ra_channel_name(channel) == NULL || order < 0 ||
+	    (order > 0) != (channel == GP_RA_AUTO_ACME))
+		return gp_err(GP_E_INVALID, "gp_ra_issue_auto: bad arguments (an ACME order, and "
+		    "only for ACME)");
+	if ((r = issue_request_get(ra, id, GP_RA_PENDING, &q, &p)) != 0)
+		return r;
+	/* the profile as configured here lets this channel issue unseen */
+	if ((r = auto_allowed(p, channel, id)) != 0)
+		goto out;
+	if (channel == GP_RA_AUTO_ACME) {
+		if ((r = acme_order_ok(ra, q, order)) != 0)
+			goto out;
+	} else if (q->subject != NULL || q->sans != NULL) {
+		/* EST and CMP certify what the CSR asks for, checked against the
+		 * profile's name rules when it is built; names set apart from
+		 * the CSR are for an officer to vet */
+		r = gp_err(GP_E_POLICY, "request %lld sets its own subject or subjectAltNames, "
+		    "which %s does not", (long long)id, gp_ra_channel_name(channel));
+		goto out;
+	}
+	r = sign_and_store(out, ra, q, GP_RA_PENDING, order, actor);
+out:
+	gp_ra_request_free(q);
+	return r;
+}
+
+int
+gp_ra_submit_auto(X509 **out, int64_t *id, gp_ra *ra, const gp_ra_submission *sub,
+    int channel, int64_t order)
+{
+	gp_signer *s;
+	const gp_profile *p;
+	gp_ra_request *now = NULL;
+	gp_cert_info *ci = NULL;
+	char why[900];
+	int r, st = -1;
+
+	if (out != NULL)
+		*out = NULL;
+	if (id != NULL)
+		*id = 0;
+	if (out == NULL || id == NULL || ra == NULL || sub == NULL || sub->submitter == NULL ||
+	    gp_ra_channel_name(channel) == NULL || order < 0 ||
+	    (order > 0) != (channel == GP_RA_AUTO_ACME))
+		return gp_err(GP_E_INVALID, "gp_ra_submit_auto: bad arguments");
+	if ((s = gp_ctx_signer0(ra->ctx)) == NULL)
+		return gp_err(GP_E_STATE, "gp_ra_submit_auto: no ca-signer on this context ([signer] "
+		    "socket): the CA issues in process");
+	if (ra->group)
+		return gp_err(GP_E_STATE, "gp_ra_submit_auto: the request must be committed before "
+		    "ca-signer is asked: it cannot join a group");
+	if ((r = need_ca(ra)) != 0)
+		return r;
+	if ((p = gp_profiles_get(gp_ctx_profiles(ra->ctx), sub->profile)) == NULL)
+		return gp_err(GP_E_NOTFOUND, "unknown profile '%.64s'", sub->profile);
+	/* a signer that does not answer: nothing is written */
+	if ((r = gp_signer_health(s)) != 0)
+		return r;
+	if ((r = submit_store(ra, id, NULL, sub, p, order)) != 0)
+		return r;
+	if ((r = gp_signer_issue_auto(out, s, *id, gp_ra_channel_name(channel), order)) == 0)
+		return 0;
+	snprintf(why, sizeof(why), "%s", gp_error_last());
+	/* what the signer left in the store decides (a reply lost after its
+	 * commit is an issued request) */
+	if (gp_store_ra_req_get(gp_ctx_store(ra->ctx), *id, &now) == 0)
+		st = now->status;
+	if (st == GP_RA_ISSUED && gp_store_cert_get(gp_ctx_store(ra->ctx), gp_ca_id(ra->ca),
+	    now->serial, now->serial_len, &ci) == 0 && gp_cert_parse(out, ci->der,
+	    ci->der_len) == 0) {
+		gp_cert_info_free(ci);
+		gp_ra_request_free(now);
+		gp_error_clear();
+		return 0;
+	}
+	gp_cert_info_free(ci);
+	if (st == GP_RA_PENDING) {
+		/* refused, or the signer lost meanwhile: the request fails with
+		 * the reason, so that nobody mistakes it for one to approve (an
+		 * ACME order follows it to invalid) */
+		if (w_begin(ra) == 0 && (finish_from(ra, now, GP_RA_PENDING, GP_RA_FAILED, why,
+		    NULL, 0, gp_now()) != 0 || w_commit(ra) != 0))
+			w_rollback(ra);
+	}
+	gp_ra_request_free(now);
+	return gp_err(r, "request %lld was not issued: %s", (long long)*id, why);
 }
 
 int

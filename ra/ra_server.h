@@ -229,6 +229,13 @@ int ra_write(wop *op);
 /* Runs fn(writer's RA, arg) in the writer thread (grouped: inside its
  * group's transaction) and returns its result once committed. */
 int ra_write_call(int (*fn)(gp_ra *ra, void *arg), void *arg, int grouped);
+/* Issuance without an officer through ca-signer ([signer] socket): sub
+ * (checked by gp_ra_submit_check on the worker) stored and issued by the
+ * signer in a write of its own on the writer (gp_ra_submit_auto).  *out:
+ * X509_free, *id the request.  GP_E_IO: the signer cannot be reached, and
+ * nothing was written. */
+int ra_issue_auto(X509 **out, int64_t *id, const gp_ra_submission *sub, int channel,
+    int64_t order);
 const char *ra_error_last(void);
 void ra_error_reset(void);
 int ra_writer_start(server *s);

@@ -98,7 +98,7 @@ usage(FILE *f)
 
 static const char *const request_names[] = {
 	NULL, "health", "issue-approved-request", "issue-batch", "sign-crl", "sign-ocsp",
-	"presign", "seal-make",
+	"presign", "seal-make", "issue-auto-request",
 };
 
 /* 1 when the comma-separated list has item (spaces around items skipped). */
@@ -371,8 +371,17 @@ refuse(struct conn *c, uint32_t type, const char *object, int st, const char *wh
 	return reply(c->fd, type, st, why, NULL, 0);
 }
 
+/*
+ * issue-approved-request (channel 0) and issue-auto-request (a request no
+ * officer approved, channel GP_RA_AUTO_*): the caller's right (the CA and
+ * the profile of the request as the store has it) first; then the store
+ * decides, in the library: gp_ra_issue_approved counts the approvals
+ * again, gp_ra_issue_auto re-reads the profile's channel setting as
+ * configured here and, for ACME, the order and its authorizations
+ * (docs/signer.md, "Deciding").
+ */
 static int
-do_issue_approved(struct conn *c, const gp_signer_msg *m)
+do_issue(struct conn *c, const gp_signer_msg *m, int channel)
 {
 	struct caller *cl = c->caller;
 	gp_ra_request *q = NULL;
@@ -402,7 +411,9 @@ do_issue_approved(struct conn *c, const gp_signer_msg *m)
 	}
 	gp_ra_request_free(q);
 	actor_of(actor, sizeof(actor), c->uid, cl);
-	if ((r = gp_ra_issue_approved(&cert, slot->ra, m->num, actor)) != 0) {
+	r = channel == 0 ? gp_ra_issue_approved(&cert, slot->ra, m->num, actor) :
+	    gp_ra_issue_auto(&cert, slot->ra, m->num, channel, m->num2, actor);
+	if (r != 0) {
 		snprintf(why, sizeof(why), "%s", gp_error_last());
 		return refuse(c, m->type, obj, r, why);
 	}
@@ -410,7 +421,11 @@ do_issue_approved(struct conn *c, const gp_signer_msg *m)
 		X509_free(cert);
 		return refuse(c, m->type, obj, GP_E_INTERNAL, "cannot encode the certificate");
 	}
-	fprintf(stderr, "ca-signer: issued %s for %s\n", obj, actor);
+	if (channel == 0)
+		fprintf(stderr, "ca-signer: issued %s for %s\n", obj, actor);
+	else
+		fprintf(stderr, "ca-signer: issued %s (%s, no officer) for %s\n", obj,
+		    gp_ra_channel_name(channel), actor);
 	r = reply(c->fd, m->type, 0, "issued", der, (size_t)n);
 	OPENSSL_free(der);
 	X509_free(cert);
@@ -423,7 +438,7 @@ dispatch(struct conn *c, const gp_signer_msg *m)
 {
 	char why[256], obj[32], *object = NULL;
 
-	if (m->type == GP_SIGNER_ISSUE_APPROVED) {
+	if (m->type == GP_SIGNER_ISSUE_APPROVED || m->type == GP_SIGNER_ISSUE_AUTO) {
 		snprintf(obj, sizeof(obj), "request:%lld", (long long)m->num);
 		object = obj;
 	}
@@ -455,7 +470,15 @@ dispatch(struct conn *c, const gp_signer_msg *m)
 		snprintf(why, sizeof(why), "%lld", (long long)m->num);
 		return reply(c->fd, m->type, 0, why, NULL, 0);
 	case GP_SIGNER_ISSUE_APPROVED:
-		return do_issue_approved(c, m);
+		return do_issue(c, m, 0);
+	case GP_SIGNER_ISSUE_AUTO: {
+		int channel;
+
+		/* the parser allows only the three names */
+		if (gp_ra_channel_from_name(&channel, m->name) != 0)
+			return refuse(c, m->type, object, GP_E_INVALID, gp_error_last());
+		return do_issue(c, m, channel);
+	}
 	default:
 		snprintf(why, sizeof(why), "%s is not carried out by this signer yet",
 		    gp_signer_type_name(m->type));

@@ -180,21 +180,15 @@ out:
 	return r;
 }
 
-int
-gp_signer_issue_approved(X509 **out, gp_signer *s, int64_t id)
+/* Sends req and reads the one certificate of its reply into *out. */
+static int
+issue_call(X509 **out, gp_signer *s, const gp_signer_msg *req)
 {
-	gp_signer_msg *req = NULL, *rep = NULL;
+	gp_signer_msg *rep = NULL;
 	const unsigned char *p;
 	X509 *x = NULL;
 	int r;
 
-	if (out != NULL)
-		*out = NULL;
-	if (out == NULL || s == NULL || id < 1)
-		return gp_err(GP_E_INVALID, "gp_signer_issue_approved: bad arguments");
-	if ((r = gp_signer_msg_new(&req, GP_SIGNER_ISSUE_APPROVED)) != 0)
-		return r;
-	req->num = id;
 	if ((r = exchange(&rep, s, req)) != 0 || (r = reply_status(rep)) != 0)
 		goto out;
 	if (rep->nitems != 1) {
@@ -211,7 +205,44 @@ gp_signer_issue_approved(X509 **out, gp_signer *s, int64_t id)
 	*out = x;
 	r = 0;
 out:
-	gp_signer_msg_free(req);
 	gp_signer_msg_free(rep);
+	return r;
+}
+
+int
+gp_signer_issue_approved(X509 **out, gp_signer *s, int64_t id)
+{
+	gp_signer_msg *req = NULL;
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (out == NULL || s == NULL || id < 1)
+		return gp_err(GP_E_INVALID, "gp_signer_issue_approved: bad arguments");
+	if ((r = gp_signer_msg_new(&req, GP_SIGNER_ISSUE_APPROVED)) != 0)
+		return r;
+	req->num = id;
+	r = issue_call(out, s, req);
+	gp_signer_msg_free(req);
+	return r;
+}
+
+int
+gp_signer_issue_auto(X509 **out, gp_signer *s, int64_t id, const char *channel, int64_t order)
+{
+	gp_signer_msg *req = NULL;
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (out == NULL || s == NULL || id < 1 || channel == NULL || order < 0)
+		return gp_err(GP_E_INVALID, "gp_signer_issue_auto: bad arguments");
+	if ((r = gp_signer_msg_new(&req, GP_SIGNER_ISSUE_AUTO)) != 0)
+		return r;
+	req->num = id;
+	req->num2 = order;
+	if ((r = gp_signer_msg_set_name(req, channel)) == 0)
+		r = issue_call(out, s, req);
+	gp_signer_msg_free(req);
 	return r;
 }

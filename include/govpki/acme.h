@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/x509.h>
+
 #include <govpki/export.h>
 #include <govpki/mem.h>
 #include <govpki/store.h>
@@ -139,6 +141,22 @@ GP_EXPORT int gp_store_acme_eab_add(gp_store *s, const gp_acme_eab *e);
 GP_EXPORT int gp_store_acme_eab_get(gp_store *s, const char *kid, gp_acme_eab **out);
 /* Marks the key used by account and wipes it (GP_E_STATE: used already). */
 GP_EXPORT int gp_store_acme_eab_use(gp_store *s, const char *kid, int64_t account);
+
+/*
+ * Names as an order and a CSR are compared (RFC 8555 §7.4: the CSR asks
+ * for exactly the order's identifiers), by ra-server at finalize and again
+ * by ca-signer before it signs (ra/acme-names.c).  A list is "dns:a,ip:b":
+ * DNS names in lower case, IP addresses in canonical text.
+ */
+/* The canonical text of IP address s into out: 4 or 16 (its length), 0
+ * when s is not an address (RFC 8738 §3). */
+GP_EXPORT int gp_acme_ip_canon(char *out, size_t len, const char *s);
+/* Sorts a comma-separated list in place, dropping duplicates. */
+GP_EXPORT void gp_acme_names_sort(char *list);
+/* The names req asks for (its DNS and IP subjectAltNames and each CN),
+ * sorted; -1 with the reason in err for a CSR naming anything else or
+ * nothing.  *out: free(). */
+GP_EXPORT int gp_acme_csr_names(char **out, X509_REQ *req, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

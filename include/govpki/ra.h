@@ -276,6 +276,54 @@ GP_EXPORT void gp_ra_approval_free(gp_ra_approval *a);
  */
 GP_EXPORT int gp_ra_issue_approved(X509 **out, gp_ra *ra, int64_t id, const char *actor);
 
+/*
+ * Issuance without an officer: EST (est_approval = auto), ACME (the
+ * order's authorizations valid, acme_approval = auto) and CMP
+ * (cmp_approval = auto).  Through ca-signer (docs/signer.md,
+ * issue-auto-request) the certificate is not signed on the RA's word:
+ * the RA stores the request, the signer re-reads it and judges it itself.
+ */
+enum { GP_RA_AUTO_EST = 1, GP_RA_AUTO_ACME = 2, GP_RA_AUTO_CMP = 3 };
+/* "est", "acme", "cmp"; NULL for another number. */
+GP_EXPORT const char *gp_ra_channel_name(int channel);
+GP_EXPORT int gp_ra_channel_from_name(int *out, const char *name);
+
+/*
+ * What ca-signer does for an issue-auto-request, trusting nothing but the
+ * store and its own configuration: request id must be a pending issue
+ * request of the RA's CA for a non-CA profile that, as configured here,
+ * is served over channel and issues there without an officer.  For ACME
+ * (order > 0; 0 for the others) the order must be processing for this
+ * request, of the submitting account, unexpired, with every authorization
+ * valid and together covering exactly its identifiers, which are exactly
+ * the names of the CSR and of the request (RFC 8555 §7.4); EST and CMP
+ * requests carry no subject or SANs of their own (the CSR's are checked
+ * against the profile's name rules).  Then the certificate is built,
+ * linted, signed (actor in its audit entry), stored, and the request
+ * marked issued (and the order valid), in one write.  *out: X509_free.
+ * GP_E_NOTFOUND, GP_E_STATE (not pending), GP_E_DENIED (another CA's),
+ * GP_E_POLICY (what the store or the profile does not allow): nothing is
+ * written.  A refusal of the CA (profile, key, lint) marks the request
+ * failed with the reason and returns that error.
+ */
+GP_EXPORT int gp_ra_issue_auto(X509 **out, gp_ra *ra, int64_t id, int channel, int64_t order,
+    const char *actor);
+
+/*
+ * The RA's side of it, on a context with a signer (gp_ctx_set_signer):
+ * asks the signer for a health answer first (GP_E_IO when it cannot be
+ * reached: nothing is written), then stores sub (checked by
+ * gp_ra_submit_check) as a pending request with its audit entry and, for
+ * ACME, moves order from ready to processing with the request's id, in
+ * one commit, and asks ca-signer to issue it (issue-auto-request).  *out:
+ * the certificate (X509_free), *id the request.  A refusal leaves the
+ * request failed with the signer's reason (an ACME order follows its
+ * request to invalid) and returns the signer's error.  Not inside a group
+ * (GP_E_STATE); without a signer, GP_E_STATE: sign in process then.
+ */
+GP_EXPORT int gp_ra_submit_auto(X509 **out, int64_t *id, gp_ra *ra,
+    const gp_ra_submission *sub, int channel, int64_t order);
+
 /* Rejects a pending request with a reason (required).  Same errors
  * (GP_E_POLICY: a revocation of the officer's own certificate). */
 GP_EXPORT int gp_ra_reject(gp_ra *ra, int64_t id, const char *officer, const char *reason);

@@ -42,6 +42,14 @@ GP_EXPORT int gp_signer_health(gp_signer *s);
  * (gp_ra_issue_approved).  *out: the certificate (X509_free). */
 GP_EXPORT int gp_signer_issue_approved(X509 **out, gp_signer *s, int64_t id);
 
+/* issue-auto-request: the signer issues pending request id without an
+ * officer's approval when its own reading of the store and the profile
+ * allows it for channel ("est", "acme" with the order's id, "cmp"; order
+ * 0 but for ACME; gp_ra_issue_auto in the signer).  GP_E_INVALID (sent
+ * by the signer) for another channel.  *out: X509_free. */
+GP_EXPORT int gp_signer_issue_auto(X509 **out, gp_signer *s, int64_t id, const char *channel,
+    int64_t order);
+
 #ifdef __cplusplus
 }
 #endif

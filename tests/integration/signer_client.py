@@ -6,7 +6,8 @@ decoder, no govpki code), so that the tests speak to the signer as a
 compromised RA would: any request, any bytes.
 
   signer_client.py SOCKET TYPE [ARGS...]   send one request, print the reply:
-      health NONCE | issue-approved ID | issue-batch CA PROFILE DAYS CSRFILE... |
+      health NONCE | issue-approved ID | issue-auto ID CHANNEL ORDER |
+      issue-batch CA PROFILE DAYS CSRFILE... |
       sign-crl CA DELTA | sign-ocsp CA FILE... | presign CA FILE... |
       seal-make MAKER FILE... | debug-syscall N
     prints "status N", "message TEXT" and "item K LEN" lines; items are
@@ -22,7 +23,7 @@ import sys
 
 MAGIC = b"GPS\x01"
 TYPES = {"health": 1, "issue-approved": 2, "issue-batch": 3, "sign-crl": 4,
-         "sign-ocsp": 5, "presign": 6, "seal-make": 7, "debug-syscall": 0x7f000001}
+         "sign-ocsp": 5, "presign": 6, "seal-make": 7, "issue-auto": 8, "debug-syscall": 0x7f000001}
 REPLY = 0x80000000
 
 
@@ -57,6 +58,8 @@ def seq(*parts):
 def body_of(kind, args):
     if kind in ("health", "issue-approved", "debug-syscall"):
         return seq(integer(int(args[0])))
+    if kind == "issue-auto":
+        return seq(integer(int(args[0])), utf8(args[1]), integer(int(args[2])))
     if kind == "issue-batch":
         ca, profile, days = args[0], args[1], int(args[2])
         return seq(integer(days), utf8(ca), utf8(profile),
@@ -152,6 +155,7 @@ def main(argv):
             "sign-ocsp": seq(utf8("issuing"), seq(octets(b"\x30\x00"), octets(b""))),
             "presign": seq(utf8("issuing"), seq(octets(b"\x30\x00"))),
             "seal-make": seq(utf8("maker"), seq(octets(b"document"))),
+            "issue-auto": seq(integer(42), utf8("acme"), integer(7)),
         }
         for k, b in samples.items():
             with open(os.path.join(d, "valid-%s.bin" % k), "wb") as f:
@@ -173,6 +177,8 @@ def main(argv):
             "nul-name": frame(4, seq(integer(0), utf8("a\x00b"))),
             "bad-utf8": frame(4, seq(integer(0), tlv(0x0c, b"\xff\xfe"))),
             "no-items": frame(5, seq(utf8("issuing"), seq())),
+            "auto-channel": frame(8, seq(integer(42), utf8("ftp"), integer(0))),
+            "auto-order": frame(8, seq(integer(42), utf8("est"), integer(-1))),
         }
         for k, b in broken.items():
             with open(os.path.join(d, "broken-%s.bin" % k), "wb") as f:

@@ -46,8 +46,10 @@ roundtrip(const gp_signer_msg *m, unsigned char **enc, size_t *enclen)
 	assert_int_equal(gp_signer_msg_parse(&back, *enc, *enclen), 0);
 	assert_int_equal(back->type, m->type);
 	assert_true(back->num == m->num);
+	assert_true(back->num2 == m->num2);
 	/* the types whose template has a name carry it back */
 	if (m->type == GP_SIGNER_SIGN_CRL || m->type == GP_SIGNER_SIGN_OCSP ||
+	    m->type == GP_SIGNER_ISSUE_AUTO ||
 	    m->type == GP_SIGNER_ISSUE_BATCH || m->type == GP_SIGNER_PRESIGN ||
 	    m->type == GP_SIGNER_SEAL_MAKE) {
 		assert_non_null(back->name);
@@ -95,6 +97,82 @@ test_roundtrip(void **state)
 		OPENSSL_free(enc);
 		gp_signer_msg_free(m);
 	}
+}
+
+/* issue-auto-request: SEQUENCE { requestId, channel, order } in DER, the
+ * same bytes both ways; the channel one of est, acme, cmp; the order not
+ * negative; the encoder refuses what the parser would. */
+static void
+test_issue_auto(void **state)
+{
+	static const unsigned char want[] = {
+		0x30, 0x0c, 0x02, 0x01, 0x07, 0x0c, 0x04, 'a', 'c', 'm', 'e', 0x02, 0x01, 0x2a,
+	};
+	/* each one byte or field away from a valid body (the first is) */
+	static const struct { const char *body; size_t len; const char *why; } bad[] = {
+		{ "\x30\x0b\x02\x01\x07\x0c\x03\x65\x73\x74\x02\x01\x00", 13, NULL },
+		{ "\x30\x0b\x02\x01\x07\x0c\x03\x66\x74\x70\x02\x01\x00", 13, "channel ftp" },
+		{ "\x30\x0b\x02\x01\x07\x0c\x03\x45\x53\x54\x02\x01\x00", 13, "channel EST" },
+		{ "\x30\x0b\x02\x01\x07\x0c\x03\x65\x73\x74\x02\x01\xff", 13, "order -1" },
+		{ "\x30\x0b\x02\x01\x00\x0c\x03\x65\x73\x74\x02\x01\x00", 13, "request id 0" },
+		{ "\x30\x08\x02\x01\x07\x0c\x03\x65\x73\x74", 10, "no order" },
+		{ "\x30\x08\x02\x01\x07\x0c\x00\x02\x01\x00", 10, "empty channel" },
+		{ "\x30\x03\x02\x01\x07", 5, "issue-approved's template" },
+	};
+	gp_signer_msg *m = NULL, *back = NULL;
+	unsigned char *enc = NULL, buf[64];
+	size_t len = 0;
+
+	(void)state;
+	assert_string_equal(gp_signer_type_name(GP_SIGNER_ISSUE_AUTO), "issue-auto-request");
+	assert_int_equal(gp_signer_msg_new(&m, GP_SIGNER_ISSUE_AUTO), 0);
+	m->num = 7;
+	m->num2 = 42;
+	assert_int_equal(gp_signer_msg_set_name(m, "acme"), 0);
+	roundtrip(m, &enc, &len);
+	assert_int_equal(len, 12 + sizeof(want));
+	assert_memory_equal(enc + 12, want, sizeof(want));
+	assert_int_equal(gp_signer_msg_parse(&back, enc, len), 0);
+	assert_int_equal(back->type, GP_SIGNER_ISSUE_AUTO);
+	assert_true(back->num == 7 && back->num2 == 42);
+	assert_string_equal(back->name, "acme");
+	gp_signer_msg_free(back);
+	OPENSSL_free(enc);
+	enc = NULL;
+	/* the encoder: an unknown channel, none, a negative order */
+	assert_int_equal(gp_signer_msg_set_name(m, "ftp"), 0);
+	assert_int_equal(gp_signer_msg_encode(&enc, &len, m), GP_E_INVALID);
+	assert_int_equal(gp_signer_msg_set_name(m, NULL), 0);
+	assert_int_equal(gp_signer_msg_encode(&enc, &len, m), GP_E_INVALID);
+	assert_int_equal(gp_signer_msg_set_name(m, "est"), 0);
+	m->num2 = -1;
+	assert_int_equal(gp_signer_msg_encode(&enc, &len, m), GP_E_INVALID);
+	assert_null(enc);
+	m->num2 = 0;
+	assert_int_equal(gp_signer_msg_encode(&enc, &len, m), 0);
+	OPENSSL_free(enc);
+	gp_signer_msg_free(m);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		size_t n = framed(buf, GP_SIGNER_ISSUE_AUTO, bad[i].body, bad[i].len);
+
+		m = NULL;
+		if (bad[i].why == NULL) {
+			assert_int_equal(gp_signer_msg_parse(&m, buf, n), 0);
+			assert_string_equal(m->name, "est");
+			gp_signer_msg_free(m);
+			continue;
+		}
+		if (gp_signer_msg_parse(&m, buf, n) != GP_E_PARSE)
+			fail_msg("accepted: %s", bad[i].why);
+		assert_null(m);
+	}
+	/* its reply is a reply like any other */
+	assert_int_equal(gp_signer_msg_new(&m, GP_SIGNER_ISSUE_AUTO | GP_SIGNER_REPLY), 0);
+	m->num = GP_E_POLICY;
+	assert_int_equal(gp_signer_msg_set_text(m, "authorization 3 of order 42 is pending"), 0);
+	roundtrip(m, &enc, &len);
+	OPENSSL_free(enc);
+	gp_signer_msg_free(m);
 }
 
 /* Every prefix of a valid message is refused, by the parser and by recv. */
@@ -280,6 +358,7 @@ main(void)
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_bodies),
 		cmocka_unit_test(test_encode_bounds),
+		cmocka_unit_test(test_issue_auto),
 		cmocka_unit_test(test_random),
 	};
 
