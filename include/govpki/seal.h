@@ -308,7 +308,7 @@ GP_EXPORT int gp_seal_revoke(gp_store *s, const char *es_id, const char *reason,
     int64_t when, const char *actor);
 GP_EXPORT void gp_seal_info_free(gp_seal_info *info);
 
-/* The answer of a seal status service for es_id (docs/api.md): with info
+/* The answer of a seal status service for es_id (tsa-server(8)): with info
  * (the register's record) {"id", "status": "valid" or "revoked", "sha256"
  * (of the seal's DER, lower-case hex), "name", "valid_from", "valid_to",
  * "checked_at"} and, when revoked, "revoked_at" and "reason" (null when
