@@ -1238,13 +1238,14 @@ sq_cert_list(gp_store *gs, const gp_cert_filter *f, gp_cert_cb cb, void *arg)
 	char sql[512];
 	int rc, r;
 
-	snprintf(sql, sizeof(sql), "SELECT " CERT_COLS " FROM cert WHERE id > ?1%s%s%s%s%s"
+	snprintf(sql, sizeof(sql), "SELECT " CERT_COLS " FROM cert WHERE id > ?1%s%s%s%s%s%s"
 	    " ORDER BY id LIMIT ?7",
 	    f->ca_id ? " AND ca_id = ?2" : "",
 	    f->status >= 0 ? " AND status = ?3" : "",
 	    f->profile ? " AND profile = ?4" : "",
 	    f->subject_like ? " AND instr(subject, ?5) > 0" : "",
-	    f->expires_before ? " AND not_after < ?6" : "");
+	    f->expires_before ? " AND not_after < ?6" : "",
+	    f->expires_after ? " AND not_after >= ?8" : "");
 	if ((r = sq_prep_once(s, &st, sql, what)) != 0)
 		return r;
 	if ((rc = sqlite3_bind_int64(st, 1, f->after_id)) != SQLITE_OK ||
@@ -1254,7 +1255,9 @@ sq_cert_list(gp_store *gs, const gp_cert_filter *f, gp_cert_cb cb, void *arg)
 	    (f->subject_like && (rc = bind_text(st, 5, f->subject_like)) != SQLITE_OK) ||
 	    (f->expires_before &&
 	    (rc = sqlite3_bind_int64(st, 6, f->expires_before)) != SQLITE_OK) ||
-	    (rc = sqlite3_bind_int64(st, 7, f->limit > 0 ? f->limit : -1)) != SQLITE_OK)
+	    (rc = sqlite3_bind_int64(st, 7, f->limit > 0 ? f->limit : -1)) != SQLITE_OK ||
+	    (f->expires_after &&
+	    (rc = sqlite3_bind_int64(st, 8, f->expires_after)) != SQLITE_OK))
 		r = sq_fail(s, rc, what);
 	else
 		r = sq_each_row(s, st, cert_row, &w, what);

@@ -279,6 +279,15 @@ h_healthz(worker *w, hreq *rq, hresp *rs)
 	return reply_json(rs, 200, json_pack("{s:s, s:I}", "status", "ok", "revision", (json_int_t)rev));
 }
 
+/* gp_store_cert_list's callback that only counts */
+static int
+count_cert(void *arg, const gp_cert_info *c)
+{
+	(void)c;
+	(*(int64_t *)arg)++;
+	return 0;
+}
+
 int
 h_metrics(worker *w, hreq *rq, hresp *rs)
 {
@@ -329,6 +338,27 @@ h_metrics(worker *w, hreq *rq, hresp *rs)
 		    ra_endpoints[e].method, ra_endpoints[e].path, total,
 		    ra_endpoints[e].method, ra_endpoints[e].path, ra_srv->lat_sum[e],
 		    ra_endpoints[e].method, ra_endpoints[e].path, total);
+	}
+	{
+		/* issue 20.6: good certificates of the RA's CA that expire soon
+		 * (not yet expired), by window: what renewal alerts watch */
+		static const int days[] = { 7, 30 };
+		int64_t now = (int64_t)time(NULL);
+
+		OUT("# HELP ra_certificates_expiring Good certificates of the CA that expire within "
+		    "the window (and have not expired).\n# TYPE ra_certificates_expiring gauge\n");
+		for (size_t d = 0; d < sizeof(days) / sizeof(days[0]); d++) {
+			gp_cert_filter f = GP_CERT_FILTER_INIT;
+			int64_t n = 0;
+
+			f.ca_id = gp_ca_id(w->ca);
+			f.status = GP_STATUS_GOOD;
+			f.expires_after = now;
+			f.expires_before = now + (int64_t)days[d] * 86400;
+			if (gp_store_cert_list(gp_ctx_store(w->ctx), &f, count_cert, &n) == 0)
+				OUT("ra_certificates_expiring{ca=\"%s\",within=\"%dd\"} %lld\n",
+				    gp_ca_name(w->ca), days[d], (long long)n);
+		}
 	}
 	if (gp_ra_count(w->ra, counts) == 0) {
 		OUT("# HELP ra_requests RA requests by status.\n# TYPE ra_requests gauge\n");

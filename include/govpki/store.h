@@ -119,8 +119,9 @@ typedef struct gp_cert_filter {
 	int64_t expires_before; /* 0: any */
 	int64_t after_id;       /* cursor: only ids greater than this */
 	int64_t limit;          /* 0: no limit */
+	int64_t expires_after;  /* 0: any; else only not_after >= this */
 } gp_cert_filter;
-#define GP_CERT_FILTER_INIT { sizeof(gp_cert_filter), 0, -1, NULL, NULL, 0, 0, 0 }
+#define GP_CERT_FILTER_INIT { sizeof(gp_cert_filter), 0, -1, NULL, NULL, 0, 0, 0, 0 }
 
 /* Callbacks return 0 to go on, anything else to stop (that value is returned). */
 typedef int (*gp_cert_cb)(void *arg, const gp_cert_info *cert);

@@ -249,7 +249,19 @@ check "no credentials: 401, not 403" 401 "$(api anon GET /api/v1/requests)"
 check "wrong role: 403, not 401" 403 "$(api dave POST /api/v1/requests/1/reject "${JSON[@]}" -d '{"reason":"x"}')"
 
 # --- metrics and audit
+# certificates about to expire (issue 20.6): one in 5 days, one in 20, and a
+# revoked one in 5 days, which does not count
+for x in e5:5 e20:20 r5:5; do
+	genkey ec-p256 "$D/${x%:*}.key"
+	mkcsr ec-p256 "$D/${x%:*}.key" "$D/${x%:*}.csr" "/CN=${x%:*}.example.gov.cn" "DNS:${x%:*}.example.gov.cn"
+	ct issue --ca issuing --profile tls-server --days "${x#*:}" --csr "$D/${x%:*}.csr" --out "$D/${x%:*}.pem" >/dev/null 2>&1
+done
+ct revoke --ca issuing --serial "$(openssl x509 -in "$D/r5.pem" -noout -serial | cut -d= -f2)" >/dev/null 2>&1
 check "metrics for the auditor" 200 "$(api dave GET /metrics)"
+check "metrics: good certificates expiring within 7 days" 1 \
+	"$(awk '$1 == "ra_certificates_expiring{ca=\"issuing\",within=\"7d\"}" { print $2 }' "$T/body")"
+check "metrics: ... within 30 days" 2 \
+	"$(awk '$1 == "ra_certificates_expiring{ca=\"issuing\",within=\"30d\"}" { print $2 }' "$T/body")"
 grep -q '^ra_http_requests_total{method="POST",path="/api/v1/requests",code="201"}' "$T/body" && ok "metrics count requests" || not_ok "metrics count requests"
 grep -q '^ra_requests{status="issued"}' "$T/body" && ok "metrics gauge requests" || not_ok "metrics gauge requests"
 check "metrics not for applicants" 403 "$(api app GET /metrics)"

@@ -957,6 +957,14 @@ test_cert_list(void **state)
 	fl.expires_before = 1003;
 	assert_int_equal(list(f->s, &fl, &x), 0);
 	assert_int_equal(x.n, 3);
+	fl.expires_after = 1001;    /* 1001 <= not_after < 1003 */
+	assert_int_equal(list(f->s, &fl, &x), 0);
+	assert_int_equal(x.n, 2);
+	assert_int_equal(x.id[0], id[1]);
+	fl.expires_before = 0;      /* not_after >= 1001 */
+	assert_int_equal(list(f->s, &fl, &x), 0);
+	assert_int_equal(x.n, 9);
+	fl.expires_after = 0;
 
 	/* cursor paging, 3 at a time, sees every certificate once in order */
 	fl = (gp_cert_filter)GP_CERT_FILTER_INIT;
