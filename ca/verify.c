@@ -1020,6 +1020,58 @@ check_deltas(gp_verdict *res, gp_verifier *v, STACK_OF(X509) *chain)
 /* ---- OCSP (RFC 6960) ------------------------------------------------------- */
 
 /*
+ * RFC 6960 §4.2.2.2.1: a delegated responder's certificate without
+ * id-pkix-ocsp-nocheck is checked for revocation like any other; here
+ * against the CRLs given, those of the CA that issued it (the certificate's
+ * issuer, §4.2.2.2), current at the verifier's time (RFC 5280 §6.3.3 (a)).
+ * Not checking it by OCSP avoids asking the responder about itself.  Listed:
+ * the answer is refused; no such CRL: unknown (--revocation prefer) or
+ * refused (require).  1: no objection, 0: the verdict is set.
+ */
+static int
+check_delegate(gp_verdict *res, gp_verifier *v, X509 *dlg, X509 *iss, int i, X509 *x)
+{
+	EVP_PKEY *pk = X509_get0_pubkey(iss);
+	X509_REVOKED *rev;
+	int found = 0;
+
+	for (int k = 0; k < sk_X509_CRL_num(v->crls); k++) {
+		X509_CRL *c = sk_X509_CRL_value(v->crls, k);
+		const ASN1_TIME *nu = X509_CRL_get0_nextUpdate(c);
+
+		if (X509_NAME_cmp(X509_CRL_get_issuer(c), X509_get_issuer_name(dlg)) != 0 ||
+		    pk == NULL || X509_CRL_verify(c, pk) <= 0 ||
+		    X509_cmp_time(X509_CRL_get0_lastUpdate(c), &v->at) > 0 ||
+		    (nu != NULL && X509_cmp_time(nu, &v->at) < 0)) {
+			ERR_clear_error();
+			continue;
+		}
+		found = 1;
+		if (X509_CRL_get0_by_cert(c, &rev, dlg) == 1) {
+			char *who = NULL;
+
+			if (gp_name_to_string(&who, X509_get_subject_name(dlg)) != 0)
+				gp_error_clear();
+			res_set(res, i, x, "ocsp-signer", "RFC 6960 §4.2.2.2.1",
+			    "the OCSP answer is signed by a delegated responder (%.120s) whose "
+			    "certificate its CA's CRL lists as revoked", who ? who : "?");
+			gp_free(who);
+			return 0;
+		}
+	}
+	if (found)
+		return 1;
+	if (v->o.revocation == GP_REVOCATION_REQUIRE) {
+		res_set(res, i, x, "ocsp-signer", "RFC 6960 §4.2.2.2.1 (--revocation require)",
+		    "the OCSP answer is signed by a delegated responder whose certificate has "
+		    "no id-pkix-ocsp-nocheck and no CRL of its CA covers it");
+		return 0;
+	}
+	v->unknown++;
+	return 1;
+}
+
+/*
  * Every certificate below the anchor, from the anchor down, asks the
  * responders its AIA names (o.ocsp "aia", RFC 5280 §4.2.2.1: each until
  * one answers) or, for the leaf, the one URL given.  A certificate that no
@@ -1068,6 +1120,12 @@ check_ocsp(gp_verdict *res, gp_verifier *v, STACK_OF(X509) *chain)
 			}
 			v->unknown++;
 			continue;
+		}
+		if (a.outcome == GP_OCSP_GOOD && a.delegate != NULL) {
+			r = check_delegate(res, v, a.delegate, iss, i, x);
+			X509_free(a.delegate);
+			if (r <= 0)
+				return r;
 		}
 		if (a.outcome == GP_OCSP_GOOD) {
 			if (i > 0)

@@ -23,6 +23,11 @@ typedef struct gp_ocsp_answer {
 	char rule[40];              /* as in gp_verdict; "" for GP_OCSP_GOOD */
 	char source[64];
 	char reason[320];
+	/* a GOOD answer signed by a delegated responder whose certificate lacks
+	 * id-pkix-ocsp-nocheck: that certificate (a reference, the caller's to
+	 * X509_free), whose own revocation the caller checks (RFC 6960
+	 * §4.2.2.2.1); NULL otherwise */
+	X509 *delegate;
 } gp_ocsp_answer;
 
 /*

@@ -232,6 +232,7 @@ gp_verify_ocsp_ask(gp_ocsp_answer *a, const gp_verify_opts *o, time_t at, const 
 	OCSP_RESPONSE *resp = NULL;
 	OCSP_BASICRESP *bs = NULL;
 	OCSP_SINGLERESP *single;
+	X509 *signer;
 	ASN1_GENERALIZEDTIME *revt = NULL, *thisupd = NULL, *nextupd = NULL;
 	unsigned char *der = NULL, *rbuf = NULL;
 	const unsigned char *p;
@@ -285,7 +286,7 @@ gp_verify_ocsp_ask(gp_ocsp_answer *a, const gp_verify_opts *o, time_t at, const 
 		goto out;
 	}
 	/* §3.2 (2)-(4): signed by someone authorised to answer for this CA */
-	if (authorized_signer(&why, bs, issuer, at) == NULL) {
+	if ((signer = authorized_signer(&why, bs, issuer, at)) == NULL) {
 		r = answer(a, GP_OCSP_BAD, "ocsp-signer", "RFC 6960 §3.2 (2)-(4), §4.2.2.2",
 		    "the OCSP response from %.150s is refused: %s", url, why);
 		goto out;
@@ -344,6 +345,12 @@ gp_verify_ocsp_ask(gp_ocsp_answer *a, const gp_verify_opts *o, time_t at, const 
 	switch (status) {
 	case V_OCSP_CERTSTATUS_GOOD:
 		r = answer(a, GP_OCSP_GOOD, "", "", "%s", "");
+		/* §4.2.2.2.1: a delegate without id-pkix-ocsp-nocheck is itself
+		 * to be checked for revocation; the caller has the CRLs */
+		if (X509_cmp(signer, issuer) != 0 &&
+		    X509_get_ext_by_NID(signer, NID_id_pkix_OCSP_noCheck, -1) < 0 &&
+		    X509_up_ref(signer) == 1)
+			a->delegate = signer;
 		break;
 	case V_OCSP_CERTSTATUS_REVOKED:
 		if (revt == NULL || time_of(&rt, revt) != 0)

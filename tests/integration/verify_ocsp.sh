@@ -125,6 +125,38 @@ start_responder $PASS --ca issuing --signer-cert "$d/signer.pem" --signer-key "$
 ossl_says "delegated: revoked.pem" revoked "$d/revoked.pem" "$URL"
 vok "ours, delegated: good.pem is OK" --ocsp "$URL" "$d/good.pem"
 vbad "ours, delegated: revoked.pem is revoked" revocation "keyCompromise" --ocsp "$URL" "$d/revoked.pem"
+ct crl --ca root --out "$T/root0.crl" $PASS >/dev/null
+vok "... with id-pkix-ocsp-nocheck the delegate needs no CRL, even with --revocation require" \
+	--revocation require --ocsp "$URL" --crl "$T/root0.crl" "$d/good.pem"
+
+# a delegate WITHOUT id-pkix-ocsp-nocheck: its own revocation is checked
+# against its CA's CRL (RFC 6960 §4.2.2.2.1)
+stop_responder || true      # as above
+printf '[profile.ocsp-checked]\ninherit = ocsp-signer\nocsp_nocheck = no\n' > "$T/dlg.cnf"
+genkey ec-p256 "$T/signer2.plain"
+openssl pkcs8 -topk8 -v2 aes-256-cbc -in "$T/signer2.plain" -out "$d/signer2.key" -passout file:"$T/pass"
+mkcsr ec-p256 "$T/signer2.plain" "$T/signer2.csr" "/C=CN/O=City of Example/CN=OCSP Responder 2"
+ct --config "$T/dlg.cnf" issue --ca issuing --profile ocsp-checked --csr "$T/signer2.csr" --out "$d/signer2.pem" $PASS >/dev/null 2>&1
+openssl x509 -in "$d/signer2.pem" -noout -text > "$T/signer2.txt"
+grep -q "OCSP Signing" "$T/signer2.txt" && ! grep -q "OCSP No Check" "$T/signer2.txt" &&
+	ok "a delegate with OCSPSigning and without ocsp-nocheck (openssl x509)" || { not_ok "delegate 2's extensions"; show 40 "$T/signer2.txt"; }
+start_responder $PASS --ca issuing --signer-cert "$d/signer2.pem" --signer-key "$d/signer2.key" ||
+	{ not_ok "delegated responder 2 starts"; finish; exit 1; }
+ossl_says "delegate 2: good.pem" good "$d/good.pem" "$URL"
+ct crl --ca issuing --out "$T/iss1.crl" $PASS >/dev/null
+vok "delegate 2, its CA's CRL does not list it: OK" --ocsp "$URL" --crl "$T/root0.crl" --crl "$T/iss1.crl" "$d/good.pem"
+vok "delegate 2, no CRL at all (--revocation prefer): OK" --ocsp "$URL" "$d/good.pem"
+grep -q "revocation unknown" "$T/out" && ok "... saying that a revocation is unknown" || { not_ok "... no unknown said"; show 3 "$T/out"; }
+vbad "delegate 2 with --revocation require and no CRL of its CA: refused" ocsp-signer "no CRL of its CA covers it" \
+	--revocation require --ocsp "$URL" --crl "$T/root0.crl" "$d/good.pem"
+ct revoke --ca issuing --serial "$(serial_of "$d/signer2.pem")" --reason keyCompromise >/dev/null
+ct crl --ca issuing --out "$T/iss2.crl" $PASS >/dev/null
+vbad "delegate 2 revoked, and its CA's CRL says so: its answers are refused" ocsp-signer "CRL lists as revoked" \
+	--ocsp "$URL" --crl "$T/root0.crl" --crl "$T/iss2.crl" "$d/good.pem"
+ossl_says "delegate 2 revoked: openssl ocsp (which does not check it) still says good.pem" good "$d/good.pem" "$URL"
+stop_responder || true      # as above
+start_responder $PASS --ca issuing --signer-cert "$d/signer.pem" --signer-key "$d/signer.key" ||
+	{ not_ok "delegated responder starts again"; finish; exit 1; }
 
 # ---- openssl ocsp -port: an independent responder ---------------------------
 # its index (openssl ca's format): good valid, revoked revoked, outside absent
