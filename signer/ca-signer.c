@@ -50,6 +50,7 @@ struct caller {
 	unsigned types;              /* bit t: request type t is allowed */
 	char *cas;                   /* "a,b" (borrowed from the configuration) */
 	char *profiles;              /* NULL: every profile of the CA's callers */
+	char *channels;              /* issue-auto-request's: "est,acme" (NULL: all) */
 	double tokens;               /* rate limit: a bucket of `rate` tokens */
 	struct timespec last;
 };
@@ -147,7 +148,7 @@ list_next(const char **p, char *w, size_t len)
 static int
 caller_cb(void *arg, const char *section, const char *rest)
 {
-	static const char *const keys[] = { "requests", "cas", "profiles", NULL };
+	static const char *const keys[] = { "requests", "cas", "profiles", "channels", NULL };
 	struct caller *c;
 	const char *req;
 	char *end;
@@ -206,6 +207,21 @@ caller_cb(void *arg, const char *section, const char *rest)
 				return GP_E_CONFIG;
 			}
 		}
+	}
+	/* the channels issue-auto-request may name: est, acme, cmp */
+	c->channels = (char *)gp_config_str(S.cfg, section, "channels", NULL);
+	{
+		const char *p = c->channels;
+		char w[64];
+		int ch;
+
+		while (p != NULL && list_next(&p, w, sizeof(w)))
+			if (gp_ra_channel_from_name(&ch, w) != 0) {
+				fprintf(stderr, "ca-signer: %s:%d: [%s] channels: unknown channel '%s' (est, "
+				    "acme or cmp)\n", gp_config_path(S.cfg),
+				    gp_config_line(S.cfg, section, "channels"), section, w);
+				return GP_E_CONFIG;
+			}
 	}
 	c->cas = (char *)gp_config_str(S.cfg, section, "cas", "");
 	c->profiles = (char *)gp_config_str(S.cfg, section, "profiles", NULL);
@@ -477,6 +493,11 @@ dispatch(struct conn *c, const gp_signer_msg *m)
 		/* the parser allows only the three names */
 		if (gp_ra_channel_from_name(&channel, m->name) != 0)
 			return refuse(c, m->type, object, GP_E_INVALID, gp_error_last());
+		if (c->caller->channels != NULL && !list_has(c->caller->channels, m->name)) {
+			snprintf(why, sizeof(why), "caller %s may not ask for issue-auto-request over %s "
+			    "(channels = %.64s)", c->caller->name, m->name, c->caller->channels);
+			return refuse(c, m->type, object, GP_E_DENIED, why);
+		}
 		return do_issue(c, m, channel);
 	}
 	default:

@@ -2,8 +2,9 @@
 # tests/integration/ra_signer_auto.sh: issuance without an officer through
 # ca-signer (docs/signer.md, issue-auto-request).  ra-server runs as its own
 # uid without the CA key; curl's EST simpleenroll (RFC 7030 §4.2.1, a
-# profile with est_approval = auto) and one lego ACME order (http-01, RFC
-# 8555 §7.4) are issued by the signer, checked with openssl verify and in
+# profile with est_approval = auto), openssl cmp's p10cr (cmp_approval =
+# auto) and one lego ACME order (http-01, RFC 8555 §7.4) are issued by the
+# signer, checked with openssl verify and in
 # the audit.  A client speaking the socket protocol as the RA's uid (a
 # compromised RA) asks issue-auto-request for a profile that waits for
 # officers and for an order it forged in the store with its authorization
@@ -27,6 +28,10 @@ est_approval = auto
 [profile.est-officer]
 inherit = device
 est = yes
+[profile.cmp-auto]
+inherit = device
+cmp = yes
+cmp_approval = auto
 [profile.tls-server]
 acme = yes
 [est]
@@ -40,7 +45,18 @@ EOF
 # the enrolment secrets, written by root before the store is shared
 SECRET=$(ct --config "$CONF" est secret create --profile est-auto --name dev1 2>/dev/null)
 SECRET2=$(ct --config "$CONF" est secret create --profile est-officer --name dev2 2>/dev/null)
+ct --config "$CONF" cmp secret create --profile cmp-auto > "$T/cmpsec" 2>/dev/null
+KID=$(sed -n 's/^kid: //p' "$T/cmpsec"); CMPSEC=$(sed -n 's/^secret: //p' "$T/cmpsec")
 signer_setup "issue-approved-request, issue-auto-request, health"
+# the CMP MAC key is the RA's (ra/cmp-secret.c), kept in the keys folder:
+# the RA's group may read that one file, and none of the CA's
+chgrp "$GID" "$GOVPKI_HOME/keys" "$GOVPKI_HOME/keys/cmp-secrets.key"
+chmod 0710 "$GOVPKI_HOME/keys" && chmod 0640 "$GOVPKI_HOME/keys/cmp-secrets.key"
+if as "$RA_UID" cat "$KEYFILE" >/dev/null 2>&1; then
+	not_ok "uid $RA_UID cannot read the CA key file"
+else
+	ok "uid $RA_UID cannot read the CA key file"
+fi
 start_signer
 start_ra
 
@@ -95,6 +111,25 @@ check "... the signer signed it for the RA's uid" 1 \
 	"$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'cert.issue' AND actor = 'signer:uid=$RA_UID($RA_UID):request:$EREQ'")"
 grep -q "issued request:$EREQ (est, no officer) for signer:uid=$RA_UID" "$T/signer.log" &&
 	ok "... the signer's log names it" || { not_ok "... the signer's log names it"; show 5 "$T/signer.log"; }
+
+# --- CMP p10cr (cmp_approval = auto, RFC 9483 §4.1.4) with openssl cmp over TLS
+genkey ec-p256 "$D/d1.key"
+mkcsr ec-p256 "$D/d1.key" "$D/d1.csr" "/C=CN/O=City/CN=d1.city.example" "DNS:d1.city.example"
+c0=$(certs)
+if openssl cmp -server "127.0.0.1:${URL##*:}" -tls_used -tls_trusted "$D/root.pem" -path .well-known/cmp \
+	-recipient "/CN=govpki" -ref "$KID" -secret "pass:$CMPSEC" -cmd p10cr -csr "$D/d1.csr" \
+	-certout "$D/d1.crt" > "$T/cmp.out" 2>&1; then
+	ok "openssl cmp p10cr through the signer: issued"
+else
+	sqlite3 "$DB" "SELECT detail FROM audit WHERE action LIKE 'cmp.%'" > "$T/cmp.audit"
+	not_ok "openssl cmp p10cr through the signer: issued"; show 20 "$T/cmp.out" "$T/cmp.audit"
+fi
+verify "$D/d1.crt"
+check "... one certificate more" "$((c0 + 1))" "$(certs)"
+CREQ=$(last_request)
+check "... the signer signed it (cmp, no officer)" 1 \
+	"$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'cert.issue' AND actor = 'signer:uid=$RA_UID($RA_UID):request:$CREQ'")"
+check "... certConf confirmed it" 1 "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'cmp.certconf' AND detail LIKE '%result=confirmed%'")"
 
 # --- one ACME order with lego (http-01): issued by the signer
 export LEGO_CA_CERTIFICATES="$D/root.pem"

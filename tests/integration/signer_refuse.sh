@@ -42,8 +42,10 @@ user = $SIGNER_UID
 group = $GID
 
 [signer.caller.$RA_UID]
-requests = issue-approved-request, health
+requests = issue-approved-request, issue-auto-request, health
 cas = issuing
+# issuance without an officer over EST only
+channels = est
 # a CA profile in the list still gets no CA certificate
 profiles = tls-server, person, sub-ca
 
@@ -191,6 +193,17 @@ sqlite3 "$DB" "UPDATE ra_request SET ca = 'root' WHERE id = $ID"
 refused "a request for another CA" 1 "request $ID is for CA root, which caller $RA_UID may not use" "$RA_UID" issue-approved "$ID"
 check "... with GP_E_DENIED (-18)" -18 "$(field status)"
 refused "a request type the caller may not ask (sign-crl)" 1 "may not ask for sign-crl" "$RA_UID" sign-crl issuing 0
+
+# --- issue-auto-request: the caller's channels, then the profile's setting
+submit tls-server auto.example.gov.cn
+refused "issue-auto-request by a caller without it" 1 "may not ask for issue-auto-request" \
+	"$OCSP_UID" issue-auto "$ID" est 0
+refused "issue-auto-request over a channel not in the caller's channels" 1 \
+	"request:$ID .*may not ask for issue-auto-request over acme \(channels = est\)" "$RA_UID" issue-auto "$ID" acme 1
+check "... with GP_E_DENIED (-18)" -18 "$(field status)"
+refused "issue-auto-request for a profile not served over EST" 1 "profile tls-server is not served over est" \
+	"$RA_UID" issue-auto "$ID" est 0
+check "... the request is still pending" 0 "$(status_of "$ID")"
 
 # --- frames that are not messages: the connection ends, nothing read further
 refused "a malformed frame (BER length)" 3 "^signer:uid=$RA_UID\\($RA_UID\\) message .*DER" \
