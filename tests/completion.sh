@@ -35,7 +35,7 @@ while IFS='|' read -r line want; do
 done <<'TABLE'
 ca-tool c|ceremony cmp config crl
 ca-tool config |check show
-ca-tool e|export
+ca-tool e|est export
 ca-tool i|init issue
 ca-tool --home /tmp o|ocsp officer
 ca-tool --json re|restore revoke

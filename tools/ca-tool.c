@@ -1722,6 +1722,7 @@ static const struct {
 	{ "restore", "restore a backup into a new home" },
 	{ "officer", "register, list, disable or enable RA officers" },
 	{ "token", "create, list or revoke RA API tokens" },
+	{ "est", "create, list or revoke EST enrolment secrets" },
 	{ "seal", "list or revoke electronic seals" },
 	{ "ocsp", "presign OCSP responses for key-less replicas" },
 	{ "config", "show the configuration in effect, or check it" },

@@ -181,6 +181,12 @@ for c in "audit verify" "officer add" "token create" "seal revoke" "ocsp presign
 	grep -q "^usage: ca-tool ${c%% *}" "$T/stdout" && ok "$c --help prints the usage" || not_ok "$c --help prints no usage"
 done
 [ -d "$T/nostore" ] && [ -z "$(ls -A "$T/nostore")" ] && ok "no store was created" || not_ok "files were created: $(ls -A "$T/nostore")"
+# ca-tool --help: every command with its one-line summary
+expect "ca-tool --help" nostore --help
+bare=$(awk '/^Commands:/ { c = 1; next } c && /^$/ { c = 0 } c && NF == 1 { print $1 }' "$T/stdout")
+n=$(awk '/^Commands:/ { c = 1; next } c && /^$/ { c = 0 } c && NF > 1 { n++ } END { print n + 0 }' "$T/stdout")
+[ -z "$bare" ] && [ "$n" -ge 20 ] && ok "... lists $n commands, each with a summary" ||
+	not_ok "... commands without a summary: '$bare' ($n with one)"
 expect_fail "revoke with a --home that does not exist" 3 "no store at $T/nohome/govpki.db" ct --home "$T/nohome" revoke --ca issuing --serial "$SN"
 [ ! -e "$T/nohome" ] && ok "no home was created" || not_ok "a home was created"
 expect_fail "init with a bad subject in a new home" 4 "NOPE" ct --home "$T/newhome" init --name root --subject "/NOPE=x" $PASS
