@@ -52,9 +52,11 @@ typedef struct live {
 	gp_ocsp_responder *r;
 	daemon_settings ds;     /* [daemon]; strings borrowed from ctx's configuration */
 	daemon_files *files;    /* the publish folder, or NULL */
-	const char *cas[MAX_CAS];   /* the CAs answered for (in cas_buf or opts); none: all */
+	const char *cas[MAX_CAS];   /* the CAs answered for (in cas_buf, opts or list) */
 	size_t ncas;
 	char *cas_buf;
+	char **names;               /* the default CAs (gp_ocsp_default_cas) */
+	size_t nnames;
 	atomic_long refs;
 } live;
 
@@ -127,6 +129,7 @@ live_put(live *l)
 	daemon_files_free(l->files);
 	gp_ctx_free(l->ctx);
 	free(l->cas_buf);
+	gp_ocsp_names_free(l->names, l->nnames);
 	free(l);
 }
 
@@ -140,6 +143,26 @@ live_get(void)
 	atomic_fetch_add_explicit(&l->refs, 1, memory_order_relaxed);
 	pthread_rwlock_unlock(&live_lock);
 	return l;
+}
+
+/* The CAs answered for when none are named (gp_ocsp_default_cas). */
+static int
+default_cas(live *l)
+{
+	size_t i;
+	int r;
+
+	if ((r = gp_ocsp_default_cas(&l->names, &l->nnames, l->ctx, &l->set)) != 0)
+		return r;
+	for (i = 0; i < l->nnames && l->names[i] != NULL; i++) {
+		if (l->ncas == MAX_CAS) {
+			fprintf(stderr, "ocsp-responder: more than %d CAs: answering for the "
+			    "first %d; name them with --ca or [ocsp] ca\n", MAX_CAS, MAX_CAS);
+			break;
+		}
+		l->cas[l->ncas++] = l->names[i];
+	}
+	return 0;
 }
 
 static int
@@ -198,7 +221,8 @@ live_new(live **out, const opts *o, char **pass, size_t *passlen)
 		for (tok = strtok_r(l->cas_buf, ", \t", &save); tok != NULL && l->ncas < MAX_CAS;
 		    tok = strtok_r(NULL, ", \t", &save))
 			l->cas[l->ncas++] = tok;
-	}
+	} else if ((r = default_cas(l)) != 0)
+		goto out;
 	p.cas = l->ncas > 0 ? l->cas : NULL;
 	p.ncas = l->ncas;
 	p.signer_cert = o->signer_cert != NULL ? o->signer_cert : l->set.signer_cert;
@@ -871,6 +895,13 @@ refresher(void *arg)
 		pthread_mutex_unlock(&stop_mu);
 		if (gp_ocsp_refresh(&n, l->r, 0) != 0)
 			fprintf(stderr, "ocsp-responder: refresh: %s\n", gp_error_last());
+		/* a delegate renewed by `ca-tool ocsp signer` has a new key: reload
+		 * as SIGHUP does (a failed reload keeps what is loaded) */
+		if (gp_ocsp_delegates_changed(l->r)) {
+			fprintf(stderr, "ocsp-responder: an OCSP signer was installed or "
+			    "renewed: reloading\n");
+			kill(getpid(), SIGHUP);
+		}
 		live_put(l);
 		pthread_mutex_lock(&stop_mu);
 	}
@@ -896,7 +927,8 @@ usage(FILE *f)
 	    "                      a prompt)\n"
 	    "  --pin-file FILE     PIN of PKCS#11 tokens from FILE (else GOVPKI_PIN, else\n"
 	    "                      [pkcs11] pin_file)\n"
-	    "  --ca NAME           answer for CA NAME (repeatable; default: every CA)\n"
+	    "  --ca NAME           answer for CA NAME (repeatable; default: every CA\n"
+	    "                      but the roots, or every CA with [ocsp] roots = yes)\n"
 	    "  --signer-cert FILE  a delegated responder certificate (ocsp-signer profile)\n"
 	    "  --signer-key FILE   its encrypted key\n"
 	    "  --presigned         serve the responses `ca-tool ocsp presign` wrote into\n"

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <sys/stat.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,15 @@ typedef struct signer_cert {
 	unsigned char certs[];  /* [0] EXPLICIT SEQUENCE OF Certificate */
 } signer_cert;
 
+/* What a file was when read: a change of any of it is a new file. */
+typedef struct fstamp {
+	int exists;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	int64_t mtime, mtime_ns;
+} fstamp;
+
 typedef struct ocsp_ca {
 	int64_t id;
 	char *name;
@@ -72,6 +82,10 @@ typedef struct ocsp_ca {
 	unsigned char *algid;   /* signatureAlgorithm, from a signature by OpenSSL */
 	size_t algidlen;
 	size_t sigmax;          /* EVP_PKEY_get_size of key */
+	char *dpath;            /* the delegate's certificate file, re-read near its end */
+	char *inst_cert;        /* where its installed delegate would be (NULL: not */
+	char *inst_key;         /*   looked for: sign_with = ca, presigned) */
+	fstamp st_cert, st_key; /* those two files as last seen */
 } ocsp_ca;
 
 /* A SingleResponse after its CertID (certStatus, thisUpdate, nextUpdate),
@@ -173,7 +187,6 @@ struct gp_ocsp_responder {
 	atomic_llong rev;       /* store revision the cache reflects */
 	atomic_llong epoch;     /* moves whenever cached entries are dropped */
 	int presigned;          /* serving the store's pre-signed responses */
-	char *signer_path;      /* the delegate's certificate file, re-read near its end */
 	int64_t gen;            /* presign generation the cache reflects */
 	pthread_mutex_t refresh_lock;
 
@@ -190,7 +203,8 @@ static const char *const ocsp_keys[] = {
 	"listen", "path", "ca", "signer_cert", "signer_key", "pass_file",
 	"threads", "next_update_seconds", "refresh_seconds", "max_request_bytes",
 	"max_singles", "cache_entries", "timeout_seconds", "drain_seconds", "presigned",
-	"max_connections", "max_connections_per_client", NULL
+	"max_connections", "max_connections_per_client", "sign_with", "roots",
+	"delegate_dir", NULL
 };
 
 static void
@@ -215,6 +229,7 @@ gp_ocsp_settings_load(gp_ocsp_settings *out, const gp_config *cfg)
 {
 	static const char sec[] = "ocsp";
 	gp_ocsp_settings s;
+	const char *sw;
 	int r;
 
 	if (out == NULL)
@@ -243,8 +258,19 @@ gp_ocsp_settings_load(gp_ocsp_settings *out, const gp_config *cfg)
 	    "max_connections_per_client", s.max_per_client, 1, 100000)) != 0 ||
 	    (r = gp_config_long(&s.drain, cfg, sec, "drain_seconds", s.drain, 0,
 	    600)) != 0 ||
-	    (r = gp_config_bool(&s.presigned, cfg, sec, "presigned", 0)) != 0)
+	    (r = gp_config_bool(&s.presigned, cfg, sec, "presigned", 0)) != 0 ||
+	    (r = gp_config_bool(&s.roots, cfg, sec, "roots", 0)) != 0)
 		return r;
+	sw = gp_config_str(cfg, sec, "sign_with", "auto");
+	if (strcmp(sw, "auto") == 0)
+		s.sign_with = GP_OCSP_SIGN_AUTO;
+	else if (strcmp(sw, "delegate") == 0)
+		s.sign_with = GP_OCSP_SIGN_DELEGATE;
+	else if (strcmp(sw, "ca") == 0)
+		s.sign_with = GP_OCSP_SIGN_CA;
+	else
+		return gp_err(GP_E_CONFIG, "%s:%d: sign_with in [ocsp] is auto, delegate or "
+		    "ca, not '%s'", gp_config_path(cfg), gp_config_line(cfg, sec, "sign_with"), sw);
 	s.listen = gp_config_str(cfg, sec, "listen", s.listen);
 	s.path = gp_config_str(cfg, sec, "path", s.path);
 	s.cas = gp_config_str(cfg, sec, "ca", NULL);
@@ -494,6 +520,33 @@ ca_clear(ocsp_ca *c)
 	EVP_PKEY_free(c->key);
 	OPENSSL_free(c->rid);
 	OPENSSL_free(c->algid);
+	free(c->dpath);
+	free(c->inst_cert);
+	free(c->inst_key);
+}
+
+static void
+fstamp_get(fstamp *f, const char *path)
+{
+	struct stat sb;
+
+	memset(f, 0, sizeof(*f));
+	if (stat(path, &sb) != 0)
+		return;
+	f->exists = 1;
+	f->dev = sb.st_dev;
+	f->ino = sb.st_ino;
+	f->size = sb.st_size;
+	f->mtime = (int64_t)sb.st_mtim.tv_sec;
+	f->mtime_ns = (int64_t)sb.st_mtim.tv_nsec;
+}
+
+static int
+fstamp_same(const fstamp *a, const fstamp *b)
+{
+	return a->exists == b->exists && (!a->exists || (a->dev == b->dev &&
+	    a->ino == b->ino && a->size == b->size && a->mtime == b->mtime &&
+	    a->mtime_ns == b->mtime_ns));
 }
 
 void
@@ -548,7 +601,6 @@ gp_ocsp_responder_free(gp_ocsp_responder *r)
 		pthread_mutex_destroy(&r->refresh_lock);
 	}
 	free(r->store_uri);
-	free(r->signer_path);
 	free(r);
 }
 
@@ -930,16 +982,62 @@ out:
 	return rc;
 }
 
+/* c signs with the delegate cert/key (a reference to key is taken),
+ * its certificate file being path. */
+static int
+use_delegate(ocsp_ca *c, X509 *cert, EVP_PKEY *key, const char *path)
+{
+	int r;
+
+	if (!EVP_PKEY_up_ref(key))
+		return gp_err_ossl(GP_E_INTERNAL, "reference counting");
+	c->key = key;
+	c->delegated = 1;
+	if ((r = gp_strdup(&c->dpath, path)) != 0)
+		return r;
+	return signer_prepare(c, cert);
+}
+
+/* The delegate installed for c (gp_ocsp_delegate_paths), when there is
+ * one: *found is 1 and c signs with it.  An installed delegate that does
+ * not load or fit is an error, never a reason to load the CA's key. */
+static int
+installed_delegate(int *found, ocsp_ca *c, gp_ctx *ctx, const gp_ocsp_params *p)
+{
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	int r;
+
+	*found = 0;
+	if ((r = gp_ocsp_delegate_paths(&c->inst_cert, &c->inst_key, ctx, c->name)) != 0)
+		return r;
+	fstamp_get(&c->st_cert, c->inst_cert);
+	fstamp_get(&c->st_key, c->inst_key);
+	if (!c->st_cert.exists && !c->st_key.exists)
+		return 0;
+	*found = 1;
+	if ((r = gp_key_load(&key, c->inst_key, p->pass, p->passlen)) != 0)
+		return gp_err_ctx(r, "CA %s: OCSP signer key %s", c->name, c->inst_key);
+	/* RFC 6960 §4.2.2.2: id-kp-OCSPSigning, issued directly by the CA */
+	if ((r = signer_pick(&cert, c->inst_cert, key, c->inst_key, c->cert, gp_now())) != 0)
+		gp_err_ctx(r, "CA %s", c->name);
+	else
+		r = use_delegate(c, cert, key, c->inst_cert);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return r;
+}
+
 /* Sets up c from info: certificate, hashes, and (unless keyless) its
- * signer (the delegate when it was issued by this CA, else the CA's own
- * key). */
+ * signer: the delegate of p when it was issued by this CA, else (as
+ * sign_with says) the delegate installed for the CA or the CA's own key. */
 static int
 ca_setup(ocsp_ca *c, gp_ctx *ctx, const gp_ca_info *info, X509 *dcert,
-    EVP_PKEY *dkey, const gp_ocsp_params *p, int keyless)
+    EVP_PKEY *dkey, const gp_ocsp_params *p, int sign_with, int keyless)
 {
 	gp_ca *ca = NULL;
 	X509 *cert = NULL;
-	int r;
+	int r, found;
 
 	c->id = info->id;
 	if ((r = gp_strdup(&c->name, info->name)) != 0 ||
@@ -949,14 +1047,17 @@ ca_setup(ocsp_ca *c, gp_ctx *ctx, const gp_ca_info *info, X509 *dcert,
 		return r;
 	/* RFC 6960 §4.2.2.2: the delegate is issued directly by the CA */
 	if (dcert != NULL && X509_check_issued(c->cert, dcert) == X509_V_OK &&
-	    X509_verify(dcert, X509_get0_pubkey(c->cert)) == 1) {
-		if (!EVP_PKEY_up_ref(dkey))
-			return gp_err_ossl(GP_E_INTERNAL, "reference counting");
-		c->key = dkey;
-		c->delegated = 1;
-		return signer_prepare(c, dcert);
-	}
+	    X509_verify(dcert, X509_get0_pubkey(c->cert)) == 1)
+		return use_delegate(c, dcert, dkey, p->signer_cert);
 	ERR_clear_error();
+	if (sign_with != GP_OCSP_SIGN_CA) {
+		if ((r = installed_delegate(&found, c, ctx, p)) != 0 || found)
+			return r;
+		if (sign_with == GP_OCSP_SIGN_DELEGATE)
+			return gp_err(GP_E_NOTFOUND, "CA %s has no OCSP signer (sign_with = "
+			    "delegate): make one with `ca-tool ocsp signer --ca %s`",
+			    c->name, c->name);
+	}
 	if ((r = gp_ca_open(&ca, ctx, info->name, p->pass, p->passlen)) != 0)
 		return gp_err_ctx(r, "OCSP responder for CA %s", info->name);
 	r = gp_ca_signer_get1(&cert, &c->key, ca);
@@ -965,6 +1066,31 @@ ca_setup(ocsp_ca *c, gp_ctx *ctx, const gp_ca_info *info, X509 *dcert,
 		r = signer_prepare(c, cert);
 	X509_free(cert);
 	return r;
+}
+
+int
+gp_ocsp_delegates_changed(gp_ocsp_responder *r)
+{
+	fstamp a, b;
+	size_t i;
+	int changed = 0;
+
+	if (r == NULL || r->presigned)
+		return 0;
+	for (i = 0; i < r->ncas; i++) {
+		ocsp_ca *c = &r->cas[i];
+
+		if (c->inst_cert == NULL)
+			continue;
+		fstamp_get(&a, c->inst_cert);
+		fstamp_get(&b, c->inst_key);
+		if (!fstamp_same(&a, &c->st_cert) || !fstamp_same(&b, &c->st_key)) {
+			c->st_cert = a;
+			c->st_key = b;
+			changed = 1;
+		}
+	}
+	return changed;
 }
 
 int
@@ -1032,8 +1158,7 @@ gp_ocsp_responder_new(gp_ocsp_responder **out, gp_ctx *ctx, const gp_ocsp_params
 	}
 	r->presigned = r->set.presigned;
 	if (!r->presigned && p->signer_cert != NULL &&
-	    ((rc = load_signer(&dcert, &dkey, p)) != 0 ||
-	    (rc = gp_strdup(&r->signer_path, p->signer_cert)) != 0))
+	    (rc = load_signer(&dcert, &dkey, p)) != 0)
 		goto out;
 	if (r->presigned && (rc = gp_store_ocsp_generation(&r->gen, gp_ctx_store(ctx))) != 0)
 		goto out;
@@ -1056,11 +1181,12 @@ gp_ocsp_responder_new(gp_ocsp_responder **out, gp_ctx *ctx, const gp_ocsp_params
 		if (!wanted(p, list[i]->name))
 			continue;
 		if ((rc = ca_setup(&r->cas[r->ncas], ctx, list[i], dcert, dkey, p,
-		    r->presigned)) != 0) {
+		    r->set.sign_with, r->presigned)) != 0) {
 			ca_clear(&r->cas[r->ncas]);
 			goto out;
 		}
-		delegate_used |= r->cas[r->ncas].delegated;
+		delegate_used |= r->cas[r->ncas].dpath != NULL && dcert != NULL &&
+		    strcmp(r->cas[r->ncas].dpath, p->signer_cert) == 0;
 		r->ncas++;
 	}
 	if (r->ncas == 0) {
@@ -2104,14 +2230,15 @@ renew_signers(gp_ocsp_responder *r, int64_t now)
 {
 	size_t i;
 
-	for (i = 0; i < r->ncas && r->signer_path != NULL; i++) {
+	for (i = 0; i < r->ncas; i++) {
 		ocsp_ca *c = &r->cas[i];
 		signer_cert *sc = atomic_load(&c->signer), *nsc = NULL;
 		X509 *x = NULL;
 
-		if (!c->delegated || sc == NULL || sc->not_after - now >= r->set.next_update)
+		if (!c->delegated || c->dpath == NULL || sc == NULL ||
+		    sc->not_after - now >= r->set.next_update)
 			continue;
-		if (signer_pick(&x, r->signer_path, c->key, "", c->cert, now) != 0 ||
+		if (signer_pick(&x, c->dpath, c->key, "", c->cert, now) != 0 ||
 		    signer_new(&nsc, x, 1) != 0) {
 			/* nothing better there yet: the current one stays */
 			gp_error_clear();

@@ -57,7 +57,20 @@ typedef struct gp_ocsp_settings {
 	long drain;               /* drain_seconds: how long SIGTERM waits, 10 */
 	int presigned;            /* presigned = yes: serve the store's pre-signed
 	                             responses (gp_ocsp_presign), hold no key */
+	int sign_with;            /* GP_OCSP_SIGN_*: sign_with = auto | delegate | ca */
+	int roots;                /* roots = yes: ocsp-responder's default CAs
+	                             include the roots (default: the CAs with a
+	                             parent only) */
 } gp_ocsp_settings;
+
+/* [ocsp] sign_with: which key signs a CA's responses. */
+enum {
+	GP_OCSP_SIGN_AUTO = 0,    /* its installed delegate (gp_ocsp_delegate_paths)
+	                             where there is one, else the CA's own key */
+	GP_OCSP_SIGN_DELEGATE = 1, /* its installed delegate; a CA without one
+	                             is an error: no CA key is ever loaded */
+	GP_OCSP_SIGN_CA = 2       /* the CA's own key (installed delegates ignored) */
+};
 
 /* Fills *out from cfg's [ocsp] section (cfg may be NULL: all defaults).
  * GP_E_CONFIG names the file, line and key of an unknown key or a bad
@@ -83,9 +96,11 @@ typedef struct gp_ocsp_params {
 /*
  * Builds a responder for the CAs of ctx's store: loads their certificates,
  * precomputes issuerNameHash and issuerKeyHash for SHA-1, SHA-256 and SM3,
- * and loads the signing keys: the delegated signer for the CA that issued
- * it (checked: issued by that CA, id-kp-OCSPSigning, key matches), the
- * CA's own key for the others.  nextUpdate never runs past the signer
+ * and loads the signing keys: the delegated signer of p for the CA that
+ * issued it (checked: issued by that CA, id-kp-OCSPSigning, key matches);
+ * for the others, as settings->sign_with says, the delegate installed for
+ * the CA (gp_ocsp_delegate_paths: its key decrypted with pass, the same
+ * checks; the CA's key is then not loaded at all) or the CA's own key.  nextUpdate never runs past the signer
  * certificate's notAfter, and once that has passed the answers are tryLater
  * (RFC 6960 §2.3) until a renewal is found (see gp_ocsp_refresh).
  * ctx is only read during the call; the
@@ -140,6 +155,15 @@ GP_EXPORT int gp_ocsp_lookup(gp_ocsp_resp **out, gp_ocsp_responder *r,
  * *resigned (may be NULL) gets the number of responses signed.
  */
 GP_EXPORT int gp_ocsp_refresh(size_t *resigned, gp_ocsp_responder *r, int64_t now);
+
+/*
+ * 1 when a delegate installed for a CA r serves (gp_ocsp_delegate_paths)
+ * appeared, went or was replaced since r was built or since the last call
+ * that said 1 (each change is reported once), else 0.  A new delegate
+ * has a new key: the caller builds a new responder (ocsp-responder
+ * reloads).  For the refresher thread: one caller at a time.
+ */
+GP_EXPORT int gp_ocsp_delegates_changed(gp_ocsp_responder *r);
 
 /* 0 when r can sign for every CA it serves at now (0: the current time);
  * GP_E_STATE naming the CA when its signer certificate is expired or not
@@ -235,6 +259,49 @@ typedef struct gp_ocsp_presign_stats {
  */
 GP_EXPORT int gp_ocsp_presign(gp_ocsp_presign_stats *stats, gp_ctx *ctx, const char *ca,
     const gp_ocsp_params *p, int64_t now);
+
+/* ---- delegated responders (RFC 6960 §4.2.2.2) ------------------------------ */
+
+/*
+ * The CAs ocsp-responder answers for when none are named: every CA of
+ * ctx's store with set->roots (set may be NULL: the defaults), else those
+ * that are not self-signed roots, so that a root's key stays offline
+ * unless asked for.  *n names in *names (gp_ocsp_names_free).
+ * GP_E_NOTFOUND saying what to do when that leaves none.
+ */
+GP_EXPORT int gp_ocsp_default_cas(char ***names, size_t *n, gp_ctx *ctx,
+    const gp_ocsp_settings *set);
+GP_EXPORT void gp_ocsp_names_free(char **names, size_t n);
+
+/* Where the delegate of CA ca_name is installed: DIR/NAME.crt (PEM) and
+ * DIR/NAME.key (encrypted PKCS#8), DIR being [ocsp] delegate_dir of ctx's
+ * configuration (default "ocsp" under the home).  Free both with free(). */
+GP_EXPORT int gp_ocsp_delegate_paths(char **cert, char **key, gp_ctx *ctx,
+    const char *ca_name);
+
+/* Set size with GP_OCSP_DELEGATE_PARAMS_INIT (docs/api.md). */
+typedef struct gp_ocsp_delegate_params {
+	size_t size;              /* sizeof(gp_ocsp_delegate_params) */
+	int days;                 /* validity; 0: the ocsp-signer profile's maximum */
+	int key_type;             /* gp_key_type of the new key; -1: the CA's */
+	const char *pass;         /* passphrase that encrypts the new key */
+	size_t passlen;
+	const char *actor;        /* for the audit log; NULL: "ca-tool" */
+} gp_ocsp_delegate_params;
+#define GP_OCSP_DELEGATE_PARAMS_INIT { sizeof(gp_ocsp_delegate_params), 0, -1, NULL, 0, NULL }
+
+/*
+ * Makes a new key and has CA ca issue it an ocsp-signer certificate
+ * (id-kp-OCSPSigning and id-pkix-ocsp-nocheck, directly from ca: RFC 6960
+ * §4.2.2.2, §4.2.2.2.1), stored and audited (cert.issue, then
+ * "ocsp.signer" naming the files), and installs both where
+ * gp_ocsp_delegate_paths says, each replaced by a rename (a renewal: new
+ * key, new certificate).  Nothing is written when the key cannot be
+ * made or the certificate not issued.  *out (may be NULL) gets the
+ * certificate (X509_free).
+ */
+GP_EXPORT int gp_ocsp_delegate_issue(X509 **out, gp_ctx *ctx, gp_ca *ca,
+    const gp_ocsp_delegate_params *p);
 
 #ifdef __cplusplus
 }
