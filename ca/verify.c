@@ -1150,6 +1150,33 @@ check_ocsp(gp_verdict *res, gp_verifier *v, STACK_OF(X509) *chain)
 
 /* ---- the verifier --------------------------------------------------------- */
 
+int
+gp_verify_chain(X509 *leaf, STACK_OF(X509) *anchors, STACK_OF(X509) *untrusted,
+    STACK_OF(X509_CRL) *crls, int64_t at, gp_purpose purpose)
+{
+	gp_verify_opts o = GP_VERIFY_OPTS_INIT;
+	gp_verifier *v = NULL;
+	gp_verdict res;
+	int r;
+
+	if (leaf == NULL)
+		return gp_err(GP_E_INVALID, "gp_verify_chain: no certificate");
+	if (sk_X509_num(anchors) <= 0)
+		return gp_err(GP_E_VERIFY, "certificate chain does not verify: no trust anchor given");
+	o.at = at;
+	o.purpose = purpose;
+	o.revocation = crls != NULL ? GP_REVOCATION_REQUIRE : GP_REVOCATION_NONE;
+	if ((r = gp_verifier_new(&v, anchors, untrusted, crls, &o)) != 0)
+		return r;
+	r = gp_verifier_check(v, leaf, &res);
+	gp_verifier_free(v);
+	if (r == GP_E_VERIFY)
+		return gp_err(GP_E_VERIFY, "certificate chain does not verify: %s (%s): %s (depth %d%s%s)",
+		    res.rule, res.source, res.reason, res.depth, res.subject[0] ? ", " : "",
+		    res.subject);
+	return r;
+}
+
 void
 gp_verifier_free(gp_verifier *v)
 {

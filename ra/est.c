@@ -428,7 +428,7 @@ auth_cert(ectx *c, int *present)
 			goto out;
 		}
 	}
-	if (gp_chain_verify(leaf, est.roots, inter, NULL, 0) != 0) {
+	if (gp_verify_chain(leaf, est.roots, inter, NULL, 0, GP_PURPOSE_ANY) != 0) {
 		est_reply(c, 401, "refused", "client certificate: %s", gp_error_last());
 		goto out;
 	}

@@ -18,6 +18,7 @@
 #include <govpki/audit.h>
 #include <govpki/key.h>
 #include <govpki/signer.h>
+#include <govpki/verify.h>
 #include <govpki/x509util.h>
 
 #include "../ca/ca_lib.h"
@@ -2046,7 +2047,7 @@ officer_path(gp_ra *ra, const gp_ra_officer *o, const char *officer_ca, X509 *le
 		goto out;
 	}
 	sk_X509_push(root, sk_X509_pop(all));
-	if ((r = gp_chain_verify(leaf, root, all, NULL, 0)) != 0) {
+	if ((r = gp_verify_chain(leaf, root, all, NULL, 0, GP_PURPOSE_ANY)) != 0) {
 		r = gp_err_ctx(GP_E_VERIFY, "officer certificate: ");
 		goto out;
 	}

@@ -9,6 +9,7 @@
 #include <openssl/ts.h>
 
 #include <govpki/key.h>
+#include <govpki/verify.h>
 #include <govpki/x509util.h>
 
 #include "error_int.h"
@@ -317,12 +318,12 @@ gp_seal_chain_check(X509 *x, STACK_OF(X509) *roots, STACK_OF(X509) *untrusted,
 	char tb[21];
 	int r;
 
-	if ((r = gp_chain_verify(x, roots, untrusted, NULL, at)) != 0 || crls == NULL)
+	if ((r = gp_verify_chain(x, roots, untrusted, NULL, at, GP_PURPOSE_ANY)) != 0 || crls == NULL)
 		return r;
 	for (int i = 0; i < sk_X509_CRL_num(crls); i++)
 		if (gp_asn1_time_to_unix(&t, X509_CRL_get0_lastUpdate(sk_X509_CRL_value(crls, i))) == 0 && t > rt)
 			rt = t;
-	if ((r = gp_chain_verify(x, roots, untrusted, crls, rt)) != 0) {
+	if ((r = gp_verify_chain(x, roots, untrusted, crls, rt, GP_PURPOSE_ANY)) != 0) {
 		gp_time_iso(tb, rt);
 		return gp_err_ctx(r, "revocation (CRLs as of %s)", tb);
 	}

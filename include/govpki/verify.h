@@ -144,6 +144,19 @@ GP_EXPORT int gp_verifier_check(gp_verifier *v, X509 *cert, gp_verdict *res);
 
 GP_EXPORT void gp_verifier_free(gp_verifier *v);
 
+/*
+ * One certificate through the engine in one call, for the library's own
+ * checks (the seal and CAdES verifiers, the RA's officer and EST client
+ * certificates), so that they judge a chain as `ca-tool verify` does:
+ * every rule (GP_RULES_ALL), for purpose, at time at (0: now), and with
+ * crls non-NULL, each certificate of the path needs one
+ * (GP_REVOCATION_REQUIRE), else revocation is not checked.  0 when valid;
+ * GP_E_VERIFY with the verdict's rule, source, reason and certificate as
+ * the error message; another GP_E_* when it could not be checked.
+ */
+GP_EXPORT int gp_verify_chain(X509 *leaf, STACK_OF(X509) *anchors, STACK_OF(X509) *untrusted,
+    STACK_OF(X509_CRL) *crls, int64_t at, gp_purpose purpose);
+
 /* Names for the command line: "tls-server", ... / "require", ... */
 GP_EXPORT int gp_purpose_from_name(gp_purpose *out, const char *name);
 GP_EXPORT int gp_revocation_from_name(gp_revocation *out, const char *name);

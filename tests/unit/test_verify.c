@@ -415,6 +415,39 @@ test_key_strength(void **state)
 	EVP_PKEY_free(p192);
 }
 
+/* gp_verify_chain, the one-call form the seal verifier, CAdES and the RA
+ * use: the engine's rules, not a bare X509_verify_cert (which takes the
+ * RSA-1024 leaf: gp_chain_verify, lib/x509util.c), and with CRLs given
+ * every certificate of the path needs one. */
+static void
+test_verify_chain(void **state)
+{
+	fx *f = *state;
+	EVP_PKEY *rsa = EVP_RSA_gen(1024);
+	X509 *weak, *good = good_leaf(f);
+
+	assert_non_null(rsa);
+	weak = mk("www.example.gov", rsa, f->inter, k_int, GOOD_LEAF, NULL);
+	assert_int_equal(gp_verify_chain(good, f->anchors, f->untrusted, NULL, 0, GP_PURPOSE_ANY), 0);
+	assert_int_equal(gp_verify_chain(good, f->anchors, f->untrusted, NULL, 0,
+	    GP_PURPOSE_TLS_SERVER), 0);
+	assert_int_equal(gp_chain_verify(weak, f->anchors, f->untrusted, NULL, 0), 0);
+	assert_int_equal(gp_verify_chain(weak, f->anchors, f->untrusted, NULL, 0, GP_PURPOSE_ANY),
+	    GP_E_VERIFY);
+	assert_non_null(strstr(gp_error_last(), "key-strength"));
+	assert_non_null(strstr(gp_error_last(), "CN=www.example.gov"));
+	/* CRLs given (none of them this path's): revocation is required */
+	assert_int_equal(gp_verify_chain(good, f->anchors, f->untrusted, f->crls, 0, GP_PURPOSE_ANY),
+	    GP_E_VERIFY);
+	assert_non_null(strstr(gp_error_last(), "revocation"));
+	/* no anchor: refused, not a crash */
+	assert_int_equal(gp_verify_chain(good, NULL, f->untrusted, NULL, 0, GP_PURPOSE_ANY), GP_E_VERIFY);
+	assert_int_equal(gp_verify_chain(NULL, f->anchors, NULL, NULL, 0, GP_PURPOSE_ANY), GP_E_INVALID);
+	X509_free(weak);
+	X509_free(good);
+	EVP_PKEY_free(rsa);
+}
+
 /* RFC 5280 §4.2.1.10: the intermediate's constraints hold for the leaf's
  * SAN, its subject emailAddress and its CN read as a DNS name. */
 static void
@@ -1074,6 +1107,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_v1_ca, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_sans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_strength, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verify_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_name_constraints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_name_constraints_non_ca, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purpose, setup, teardown),
