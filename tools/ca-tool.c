@@ -1724,7 +1724,7 @@ static const struct {
 	{ "token", "create, list or revoke RA API tokens" },
 	{ "est", "create, list or revoke EST enrolment secrets" },
 	{ "seal", "list or revoke electronic seals" },
-	{ "ocsp", "presign OCSP responses for key-less replicas" },
+	{ "ocsp", "presign OCSP responses; an OCSP signer per CA" },
 	{ "config", "show the configuration in effect, or check it" },
 	{ "acme", "create external account binding keys for ACME" },
 	{ "cmp", "create shared secrets for CMP clients" },

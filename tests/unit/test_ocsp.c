@@ -1326,6 +1326,126 @@ test_presign(void **state)
 	X509_free(late);
 }
 
+/* issue 20.1: the default CAs leave the roots out (unless roots = yes); a
+ * delegate issued and installed by gp_ocsp_delegate_issue signs a CA's
+ * responses with no key of that CA loaded (its passphrase is not given);
+ * sign_with = ca and = delegate; a renewal is seen as a change, once */
+static void
+test_installed_delegate(void **state)
+{
+	fx *f = *state;
+	gp_ocsp_delegate_params dp = GP_OCSP_DELEGATE_PARAMS_INIT;
+	gp_ocsp_settings set;
+	gp_ocsp_params op;
+	gp_ocsp_responder *r = NULL;
+	gp_ocsp_resp *x = NULL;
+	OCSP_RESPONSE *or;
+	OCSP_BASICRESP *bs;
+	X509 *d1 = NULL, *d2 = NULL;
+	char **names = NULL, *cpath = NULL, *kpath = NULL;
+	const char *only_issuing[] = { "issuing" };
+	const unsigned char *p;
+	unsigned char *der;
+	size_t n = 0, len;
+	FILE *fp;
+
+	assert_int_equal(gp_ocsp_default_cas(&names, &n, f->ctx, NULL), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(names[0], "issuing");
+	gp_ocsp_names_free(names, n);
+	assert_int_equal(gp_ocsp_settings_load(&set, NULL), 0);
+	set.roots = 1;
+	assert_int_equal(gp_ocsp_default_cas(&names, &n, f->ctx, &set), 0);
+	assert_int_equal(n, 2);
+	gp_ocsp_names_free(names, n);
+	set.roots = 0;
+
+	/* bad arguments write nothing */
+	assert_int_equal(gp_ocsp_delegate_paths(&cpath, &kpath, f->ctx, "issuing"), 0);
+	dp.days = -1;
+	dp.pass = "delegate-pw";
+	dp.passlen = strlen(dp.pass);
+	assert_int_equal(gp_ocsp_delegate_issue(&d1, f->ctx, f->ca, &dp), GP_E_INVALID);
+	dp.days = 10;
+	dp.pass = NULL;
+	dp.passlen = 0;
+	assert_int_equal(gp_ocsp_delegate_issue(&d1, f->ctx, f->ca, &dp), GP_E_PASSPHRASE);
+	assert_null(fopen(cpath, "r"));
+	assert_null(fopen(kpath, "r"));
+	{
+		char *a = NULL, *b = NULL;
+
+		assert_int_equal(gp_ocsp_delegate_paths(&a, &b, f->ctx, "../x"), GP_E_INVALID);
+		assert_null(a);
+	}
+
+	/* issued directly by the CA, id-kp-OCSPSigning, nocheck, 10 days */
+	dp.pass = "delegate-pw";
+	dp.passlen = strlen(dp.pass);
+	assert_int_equal(gp_ocsp_delegate_issue(&d1, f->ctx, f->ca, &dp), 0);
+	assert_int_equal(X509_check_issued(f->issuing, d1), X509_V_OK);
+	assert_true((X509_get_extended_key_usage(d1) & XKU_OCSP_SIGN) != 0);
+	assert_true(X509_get_ext_by_NID(d1, NID_id_pkix_OCSP_noCheck, -1) >= 0);
+	assert_non_null(fp = fopen(cpath, "r"));
+	fclose(fp);
+	assert_non_null(fp = fopen(kpath, "r"));
+	fclose(fp);
+
+	/* the responder: only the delegate's passphrase, which opens no CA key */
+	op = (gp_ocsp_params)GP_OCSP_PARAMS_INIT;
+	op.settings = &set;
+	op.cas = only_issuing;
+	op.ncas = 1;
+	op.pass = "delegate-pw";
+	op.passlen = strlen(op.pass);
+	assert_int_equal(gp_ocsp_responder_new(&r, f->ctx, &op), 0);
+	der = mkreq(&len, f->revoked, f->issuing, NULL, 16);
+	assert_int_equal(gp_ocsp_respond(&x, NULL, r, der, len, NULL, 0), 0);
+	p = gp_ocsp_resp_der(x, &len);
+	or = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
+	bs = OCSP_response_get1_basic(or);
+	assert_non_null(bs);
+	assert_int_equal(X509_cmp(sk_X509_value(OCSP_resp_get0_certs(bs), 0), d1), 0);
+	assert_int_equal(OCSP_basic_verify(bs, NULL, NULL, OCSP_NOVERIFY), 1);
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(or);
+	gp_ocsp_resp_free(x);
+	OPENSSL_free(der);
+	assert_int_equal(gp_ocsp_delegates_changed(r), 0);
+
+	/* a renewal: a new key, seen as a change once */
+	assert_int_equal(gp_ocsp_delegate_issue(&d2, f->ctx, f->ca, &dp), 0);
+	assert_int_not_equal(X509_cmp(d1, d2), 0);
+	assert_int_equal(gp_ocsp_delegates_changed(r), 1);
+	assert_int_equal(gp_ocsp_delegates_changed(r), 0);
+	gp_ocsp_responder_free(r);
+	r = NULL;
+
+	/* sign_with = ca: the CA's key, which this passphrase does not open */
+	set.sign_with = GP_OCSP_SIGN_CA;
+	assert_int_equal(gp_ocsp_responder_new(&r, f->ctx, &op), GP_E_PASSPHRASE);
+	assert_null(r);
+	/* sign_with = delegate: the root has none */
+	set.sign_with = GP_OCSP_SIGN_DELEGATE;
+	op.cas = NULL;
+	op.ncas = 0;
+	assert_int_equal(gp_ocsp_responder_new(&r, f->ctx, &op), GP_E_NOTFOUND);
+	assert_non_null(strstr(gp_error_last(), "ca-tool ocsp signer --ca root"));
+	/* a certificate that is not its key's: refused, not the CA key instead */
+	set.sign_with = GP_OCSP_SIGN_AUTO;
+	op.cas = only_issuing;
+	op.ncas = 1;
+	assert_non_null(fp = fopen(cpath, "w"));
+	PEM_write_X509(fp, d1);
+	fclose(fp);
+	assert_int_equal(gp_ocsp_responder_new(&r, f->ctx, &op), GP_E_INVALID);
+	assert_non_null(strstr(gp_error_last(), "does not match"));
+	X509_free(d1);
+	X509_free(d2);
+	free(cpath);
+	free(kpath);
+}
+
 /* presign's bad arguments: NULL, an unknown CA, a wrong passphrase, a
  * read-only home; nothing is written */
 static void
@@ -1818,6 +1938,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_store_presigned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_presign, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_presign_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_installed_delegate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reference_encoding, setup, teardown),
 	};
 
