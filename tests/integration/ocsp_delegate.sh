@@ -93,6 +93,20 @@ healthy && ok "/healthz: ok" || not_ok "/healthz"
 grep -q "issuing.key\|root.key" "$T/responder.err" && not_ok "the responder mentions a CA key" ||
 	ok "the responder said nothing of a CA key"
 
+# presign signs with the installed signer too: its passphrase, no CA key
+expect "presign: signed by the installed signer, no CA key" \
+	ct ocsp presign --ca issuing --pass-file "$T/dpass"
+gsn=$(serial_of "$d/good.pem" | sed 's/^0*//')
+sqlite3 -readonly "$GOVPKI_HOME/govpki.db" \
+	"SELECT hex(der_sha1) FROM ocsp_presigned WHERE ltrim(hex(serial), '0') = '$gsn'" |
+	xxd -r -p > "$T/pre.der"
+st=$(verified_status "$d/good.pem" "$d/issuing.pem" -respin "$T/pre.der" -VAfile "$T/delegate1.pem" -resp_text)
+if [ "$st" = good ] && [ "$(rid)" = "$(ski "$T/delegate1.pem")" ]; then
+	ok "presign: the stored response is the delegate's (-VAfile, ResponderID)"
+else
+	not_ok "presign: stored response"; show 5 "$T/ocsp.out"
+fi
+
 # ---- renewal: a new key and certificate, picked up without a restart ----------
 mv "$T/keys.away" "$GOVPKI_HOME/keys"
 expect "renew: ca-tool ocsp signer again (--days 30)" ct ocsp signer --ca issuing --days 30 $PASS $DPASS
