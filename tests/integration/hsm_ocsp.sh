@@ -3,7 +3,9 @@
 # of pkcs11: URIs outside ca-tool): ocsp-responder signing with the CA's HSM
 # key (good, then revoked by ca-tool revoke within refresh_seconds), with a
 # delegated ocsp-signer whose key is in the token, and seal-tool make with a
-# seal-signer key in the token; openssl and seal-tool verify the results.
+# seal-signer key in the token; `ca-tool ocsp signer` for the CA whose key is
+# in the token, and a responder holding neither PIN nor CA passphrase;
+# openssl and seal-tool verify the results.
 # The certificates for token keys come from CSRs signed in the token by
 # pkcs11-tool (ca-tool has no CSR command; no PKCS#11 engine is needed).
 . "$(dirname "$0")/lib.sh"
@@ -151,6 +153,21 @@ if start_responder --config "$T/ocsp.cnf" --ca issuing --signer-cert "$d/ocsp.pe
 	stop_responder && ok "delegated: SIGTERM exit 0" || not_ok "delegated: SIGTERM exit status"
 else
 	not_ok "responder starts with --signer-key pkcs11:...;object=ocsp and --pin-file"
+fi
+
+# --- issue 20.1: ca-tool ocsp signer for a CA whose key is in the token; the
+# responder then gets neither the PIN nor the CA passphrase ---
+printf 'delegate-passphrase\n' > "$T/dpass"
+expect "ca-tool ocsp signer --ca issuing (CA key in the token)" \
+	env GOVPKI_PIN="$PIN" "$CA_TOOL" ocsp signer --ca issuing --signer-pass-file "$T/dpass" $PASS
+if start_responder --config "$T/ocsp.cnf" --pass-file "$T/dpass"; then
+	ok "responder starts with no PIN and no CA passphrase (the installed signer)"
+	[ "$(verified_status "$d/good.pem" "$d/issuing.pem" -url "$URL" \
+		-VAfile "$GOVPKI_HOME/ocsp/issuing.crt")" = revoked ] &&
+		ok "installed signer: revoked, verifies with -VAfile" || { not_ok "installed signer: -VAfile"; show 5 "$T/ocsp.out"; }
+	stop_responder && ok "installed signer: SIGTERM exit 0" || not_ok "installed signer: SIGTERM exit status"
+else
+	not_ok "responder starts with no PIN and no CA passphrase (the installed signer)"
 fi
 export GOVPKI_PIN=$PIN
 
