@@ -201,7 +201,7 @@ gp_ocsp_delegate_issue(X509 **out, gp_ctx *ctx, gp_ca *ca, const gp_ocsp_delegat
 	unsigned char *csr = NULL;
 	size_t csrlen = 0;
 	long pemlen;
-	int bits, r, key_written = 0;
+	int bits, r, key_written = 0, made_dir = 0;
 
 	if (out != NULL)
 		*out = NULL;
@@ -235,7 +235,9 @@ gp_ocsp_delegate_issue(X509 **out, gp_ctx *ctx, gp_ca *ca, const gp_ocsp_delegat
 	    (r = delegate_subject(&subject, gp_ca_cert0(ca), gp_ca_name(ca))) != 0 ||
 	    (r = delegate_csr(&csr, &csrlen, key, subject)) != 0)
 		goto out;
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+	if (mkdir(dir, 0700) == 0)
+		made_dir = 1;
+	else if (errno != EEXIST) {
 		r = gp_err(GP_E_IO, "cannot create %s: %s", dir, strerror(errno));
 		goto out;
 	}
@@ -287,6 +289,9 @@ gp_ocsp_delegate_issue(X509 **out, gp_ctx *ctx, gp_ca *ca, const gp_ocsp_delegat
 out:
 	if (key_written)
 		unlink(ktmp);
+	/* a failure leaves no folder behind either (only an empty one goes) */
+	if (r != 0 && made_dir)
+		rmdir(dir);
 	BIO_free(bio);
 	X509_free(cert);
 	X509_NAME_free(subject);

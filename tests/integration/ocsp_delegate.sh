@@ -24,6 +24,8 @@ printf '[ocsp]\nrefresh_seconds = 1\n' > "$T/ocsp.cnf"
 store_dump > "$T/before.sql"
 expect_fail "signer: an unknown CA" nz "nosuch" ct ocsp signer --ca nosuch $PASS $DPASS
 expect_fail "signer: --days 0" nz "days" ct ocsp signer --ca issuing --days 0 $PASS $DPASS
+expect_fail "signer: --days past the profile's 90" nz "longer than its maximum of 90" \
+	ct ocsp signer --ca issuing --days 91 $PASS $DPASS
 expect_fail "signer: --days not a number" nz "days" ct ocsp signer --ca issuing --days x $PASS $DPASS
 expect_fail "signer: an unknown key type" nz "key-type" ct ocsp signer --ca issuing --key-type dsa $PASS $DPASS
 expect_fail "signer: the CA key does not open (wrong passphrase)" nz "passphrase|decrypt|key" \
