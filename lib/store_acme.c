@@ -47,6 +47,7 @@ gp_acme_account_free(gp_acme_account *a)
 	free(a->jwk);
 	free(a->contact);
 	free(a->eab_kid);
+	free(a->client);
 	free(a);
 }
 
@@ -130,6 +131,30 @@ gp_store_acme_account_cancel(gp_store *s, int64_t id, int64_t *nauthz, int64_t *
 			*norders = o;
 	}
 	return r;
+}
+
+int
+gp_store_acme_account_count(gp_store *s, const char *client, int64_t since, int64_t *n,
+    int64_t *first)
+{
+	if (n != NULL)
+		*n = 0;
+	if (first != NULL)
+		*first = 0;
+	CHECK(s, client != NULL && n != NULL && first != NULL);
+	return s->ops->acme->account_count(s, client, since, n, first);
+}
+
+int
+gp_store_acme_order_count(gp_store *s, int64_t account, int64_t since, int64_t *n,
+    int64_t *first)
+{
+	if (n != NULL)
+		*n = 0;
+	if (first != NULL)
+		*first = 0;
+	CHECK(s, account > 0 && n != NULL && first != NULL);
+	return s->ops->acme->order_count(s, account, since, n, first);
 }
 
 int

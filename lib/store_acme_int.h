@@ -15,6 +15,9 @@ struct gp_store_acme_ops {
 	int (*account_update)(gp_store *s, int64_t id, int from, int to, const char *contact,
 	    const char *jwk, const unsigned char *thumb);
 	int (*account_cancel)(gp_store *s, int64_t id, int64_t *nauthz, int64_t *norders);
+	int (*account_count)(gp_store *s, const char *client, int64_t since, int64_t *n,
+	    int64_t *first);
+	int (*order_count)(gp_store *s, int64_t account, int64_t since, int64_t *n, int64_t *first);
 	int (*order_add)(gp_store *s, gp_acme_order *o, gp_acme_authz *z, size_t n);
 	int (*order_get)(gp_store *s, int64_t id, gp_acme_order **out);
 	int (*order_authzs)(gp_store *s, int64_t order_id, int64_t **ids, size_t *n); /* malloc'ed */

@@ -68,11 +68,19 @@ static const char acme_v1[] =
 static const char acme_v2[] =
 	"CREATE INDEX acme_authz_account ON acme_authz(account, status);";
 
-static const char *const acme_migrations[] = { acme_v1, acme_v2 };
+/* Version 3: the rate limits: who made an account, and the indexes that
+ * count accounts by it and orders by account. */
+static const char acme_v3[] =
+	"ALTER TABLE acme_account ADD COLUMN client TEXT;"
+	"CREATE INDEX acme_account_client ON acme_account(client, created)"
+	" WHERE client IS NOT NULL;"
+	"CREATE INDEX acme_order_account ON acme_order(account, created);";
 
-const struct sq_part sq_part_acme = { "acme", 2, acme_migrations, NULL, 0 };
+static const char *const acme_migrations[] = { acme_v1, acme_v2, acme_v3 };
 
-#define ACCOUNT_COLS "id, profile, thumb, jwk, status, contact, eab_kid, created"
+const struct sq_part sq_part_acme = { "acme", 3, acme_migrations, NULL, 0 };
+
+#define ACCOUNT_COLS "id, profile, thumb, jwk, status, contact, eab_kid, created, client"
 #define ORDER_COLS "id, account, profile, status, created, expires, identifiers, error," \
 	" serial, ra_request"
 #define AUTHZ_COLS "id, order_id, account, id_type, value, wildcard, status, expires," \
@@ -125,7 +133,8 @@ sq_account_add(gp_store *gs, gp_acme_account *a)
 	int rc, r;
 
 	if ((r = sq_prep(s, &st, "INSERT INTO acme_account (profile, thumb, jwk, status, contact,"
-	    " eab_kid, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", "adding an ACME account")) != 0)
+	    " eab_kid, created, client) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	    "adding an ACME account")) != 0)
 		goto out;
 	if ((rc = bind_text(st, 1, a->profile)) != SQLITE_OK ||
 	    (rc = bind_blob_n(st, 2, a->thumb, sizeof(a->thumb))) != SQLITE_OK ||
@@ -133,7 +142,8 @@ sq_account_add(gp_store *gs, gp_acme_account *a)
 	    (rc = sqlite3_bind_int(st, 4, a->status)) != SQLITE_OK ||
 	    (rc = bind_text(st, 5, a->contact)) != SQLITE_OK ||
 	    (rc = bind_text(st, 6, a->eab_kid)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(st, 7, a->created)) != SQLITE_OK) {
+	    (rc = sqlite3_bind_int64(st, 7, a->created)) != SQLITE_OK ||
+	    (rc = bind_text(st, 8, a->client)) != SQLITE_OK) {
 		r = sq_fail(s, rc, "adding an ACME account");
 		goto out;
 	}
@@ -158,7 +168,8 @@ account_row(void *arg, sqlite3_stmt *st)
 	a->status = sqlite3_column_int(st, 4);
 	a->created = sqlite3_column_int64(st, 7);
 	if ((r = dup_text(&a->profile, st, 1)) != 0 || (r = dup_text(&a->jwk, st, 3)) != 0 ||
-	    (r = dup_text(&a->contact, st, 5)) != 0 || (r = dup_text(&a->eab_kid, st, 6)) != 0) {
+	    (r = dup_text(&a->contact, st, 5)) != 0 || (r = dup_text(&a->eab_kid, st, 6)) != 0 ||
+	    (r = dup_text(&a->client, st, 8)) != 0) {
 		gp_acme_account_free(a);
 		return r;
 	}
@@ -231,6 +242,65 @@ sq_account_update(gp_store *gs, int64_t id, int from, int to, const char *contac
 out:
 	sq_done(s, st);
 	return r;
+}
+
+struct count {
+	int64_t n, first;
+};
+
+static int
+count_row(void *arg, sqlite3_stmt *st)
+{
+	struct count *c = arg;
+
+	c->n = sqlite3_column_int64(st, 0);
+	c->first = sqlite3_column_int64(st, 1);
+	return 1;
+}
+
+/* One "SELECT count(*), coalesce(min(created), 0) ..." bound by the caller. */
+static int
+count_run(sq_store *s, sqlite3_stmt *st, int64_t *n, int64_t *first, const char *what)
+{
+	struct count c = { 0, 0 };
+	int r = sq_each_row(s, st, count_row, &c, what);
+
+	sq_done(s, st);
+	if (r < 0)
+		return r;
+	*n = c.n;
+	*first = c.first;
+	return 0;
+}
+
+static int
+sq_account_count(gp_store *gs, const char *client, int64_t since, int64_t *n, int64_t *first)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = sq_prep(s, &st, "SELECT count(*), coalesce(min(created), 0) FROM acme_account"
+	    " WHERE client = ?1 AND created >= ?2", "counting ACME accounts")) != 0)
+		return r;
+	bind_text(st, 1, client);
+	sqlite3_bind_int64(st, 2, since);
+	return count_run(s, st, n, first, "counting ACME accounts");
+}
+
+static int
+sq_order_count(gp_store *gs, int64_t account, int64_t since, int64_t *n, int64_t *first)
+{
+	sq_store *s = SQ(gs);
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = sq_prep(s, &st, "SELECT count(*), coalesce(min(created), 0) FROM acme_order"
+	    " WHERE account = ?1 AND created >= ?2", "counting ACME orders")) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, account);
+	sqlite3_bind_int64(st, 2, since);
+	return count_run(s, st, n, first, "counting ACME orders");
 }
 
 static int
@@ -608,6 +678,8 @@ const struct gp_store_acme_ops sq_acme_ops = {
 	.account_get = sq_account_get,
 	.account_update = sq_account_update,
 	.account_cancel = sq_account_cancel,
+	.account_count = sq_account_count,
+	.order_count = sq_order_count,
 	.order_add = sq_order_add,
 	.order_get = sq_order_get,
 	.order_authzs = sq_order_authzs,

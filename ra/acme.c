@@ -41,7 +41,7 @@ static size_t chain_len;
 static const char *const acme_keys[] = {
 	"base_url", "http01_port", "tlsalpn01_port", "resolver", "validation_host",
 	"validation_threads", "validation_timeout", "validation_queue", "order_ttl",
-	"retry_after", "eab_required", NULL
+	"retry_after", "eab_required", "orders_per_hour", "accounts_per_hour", NULL
 };
 
 static const char *const chall_names[GP_ACME__NCHALL] = { "http-01", "dns-01", "tls-alpn-01" };
@@ -262,6 +262,34 @@ store_problem(actx *c, int r, const char *what)
 		aproblem(c, 503, "serverInternal", "%s: the store is busy", what);
 	else
 		aproblem(c, 500, "serverInternal", "%s: %s", what, ra_error_last());
+}
+
+/*
+ * Rate limits (docs/acme.md): at most limit rows counted by count_fn in
+ * the hour before now.  Counted on the writer's connection just before the
+ * insert, so requests racing each other cannot pass together, and a
+ * refused request stores nothing.  GP_E_DENIED with *retry the seconds
+ * until the earliest counted row leaves the hour.
+ */
+#define RATE_WINDOW 3600
+
+static int
+rate_check(int64_t n, int64_t first, long limit, int64_t now, int64_t *retry)
+{
+	if (limit <= 0 || n < limit)
+		return 0;
+	*retry = first + RATE_WINDOW - now;
+	if (*retry < 1)
+		*retry = 1;
+	return GP_E_DENIED;
+}
+
+/* RFC 8555 §6.6: 429 rateLimited with Retry-After. */
+static void
+rate_problem(actx *c, int64_t retry, const char *fmt, long limit)
+{
+	add_header(c->rs, "Retry-After", "%lld", (long long)retry);
+	aproblem(c, 429, "rateLimited", fmt, limit, (long long)retry);
 }
 
 /* ------------------------------------------------------ writer thread */
@@ -652,6 +680,7 @@ struct acct_add {
 	gp_acme_account a;
 	const char *eab_kid;
 	const char *actor_dir;
+	int64_t retry;             /* out: rate limited, seconds to wait */
 };
 
 static int
@@ -659,9 +688,15 @@ do_account_add(gp_ra *ra, gp_store *s, void *arg)
 {
 	struct acct_add *x = arg;
 	char obj[64], actor[64];
+	int64_t n = 0, first = 0;
 	int r;
 
 	(void)ra;
+	if (aset.accounts_per_hour > 0 &&
+	    ((r = gp_store_acme_account_count(s, x->a.client, x->a.created - RATE_WINDOW + 1, &n,
+	    &first)) != 0 ||
+	    (r = rate_check(n, first, aset.accounts_per_hour, x->a.created, &x->retry)) != 0))
+		return r;
 	if ((r = gp_store_acme_account_add(s, &x->a)) != 0)
 		return r;
 	if (x->eab_kid != NULL && (r = gp_store_acme_eab_use(s, x->eab_kid, x->a.id)) != 0)
@@ -821,12 +856,18 @@ h_new_account(actx *c)
 	x.a.contact = contact;
 	x.a.eab_kid = kid;
 	x.a.created = now_s();
+	ra_client_addr(c->rq->conn, c->rq->addr, sizeof(c->rq->addr), c->rq->client,
+	    sizeof(c->rq->client));
+	x.a.client = c->rq->client + 2;   /* "a:" off */
 	x.eab_kid = kid;
 	snprintf(dirnote, sizeof(dirnote), "directory=%s%s%s", c->profile, kid ? " eab=" : "",
 	    kid ? kid : "");
 	x.actor_dir = dirnote;
 	if ((r = write_store(do_account_add, &x)) != 0) {
-		if (r == GP_E_EXISTS)
+		if (r == GP_E_DENIED && x.retry > 0)
+			rate_problem(c, x.retry, "at most %ld new accounts an hour from one address; "
+			    "retry in %lld s", aset.accounts_per_hour);
+		else if (r == GP_E_EXISTS)
 			aproblem(c, 409, "malformed", "an account with this key was just made; retry");
 		else if (r == GP_E_STATE)
 			aproblem(c, 403, "unauthorized", "the external account key is used already");
@@ -1025,6 +1066,7 @@ struct order_add {
 	gp_acme_authz *z;
 	size_t n;
 	const char *actor;
+	int64_t retry;             /* out: rate limited, seconds to wait */
 };
 
 static int
@@ -1032,9 +1074,15 @@ do_order_add(gp_ra *ra, gp_store *s, void *arg)
 {
 	struct order_add *x = arg;
 	char obj[64];
+	int64_t n = 0, first = 0;
 	int r;
 
 	(void)ra;
+	if (aset.orders_per_hour > 0 &&
+	    ((r = gp_store_acme_order_count(s, x->o.account, x->o.created - RATE_WINDOW + 1, &n,
+	    &first)) != 0 ||
+	    (r = rate_check(n, first, aset.orders_per_hour, x->o.created, &x->retry)) != 0))
+		return r;
 	if ((r = gp_store_acme_order_add(s, &x->o, x->z, x->n)) != 0)
 		return r;
 	snprintf(obj, sizeof(obj), "acme-order:%lld", (long long)x->o.id);
@@ -1176,7 +1224,11 @@ h_new_order(actx *c)
 		x.z[i].expires = x.o.expires;
 	x.actor = c->actor;
 	if ((r = write_store(do_order_add, &x)) != 0) {
-		store_problem(c, r, "creating the order");
+		if (r == GP_E_DENIED && x.retry > 0)
+			rate_problem(c, x.retry, "at most %ld new orders an hour per account; retry in "
+			    "%lld s", aset.orders_per_hour);
+		else
+			store_problem(c, r, "creating the order");
 		goto out;
 	}
 	snprintf(u, sizeof(u), "%s/order/%lld", c->dir, (long long)x.o.id);
@@ -2140,7 +2192,11 @@ acme_start(server *s, gp_ctx *ctx)
 	    (r = gp_config_long(&aset.order_ttl, cfg, "acme", "order_ttl",
 	    7 * 86400, 1, 90 * 86400)) != 0 ||
 	    (r = gp_config_long(&aset.retry_after, cfg, "acme", "retry_after", 1, 0, 3600)) != 0 ||
-	    (r = gp_config_bool(&aset.eab_required, cfg, "acme", "eab_required", 0)) != 0)
+	    (r = gp_config_bool(&aset.eab_required, cfg, "acme", "eab_required", 0)) != 0 ||
+	    (r = gp_config_long(&aset.orders_per_hour, cfg, "acme", "orders_per_hour", 300, 0,
+	    1000000)) != 0 ||
+	    (r = gp_config_long(&aset.accounts_per_hour, cfg, "acme", "accounts_per_hour", 20, 0,
+	    1000000)) != 0)
 		goto bad;
 	if (aset.base_url != NULL && (strncmp(aset.base_url, "https://", 8) != 0 &&
 	    strncmp(aset.base_url, "http://", 7) != 0)) {

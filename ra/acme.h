@@ -27,6 +27,8 @@ typedef struct acme_settings {
 	long order_ttl;            /* seconds an order and its authorizations live (7 days) */
 	long retry_after;          /* Retry-After on processing orders and challenges (1) */
 	int eab_required;          /* new accounts need an external account binding */
+	long orders_per_hour;      /* new orders an account may make an hour (300), 0: any */
+	long accounts_per_hour;    /* new accounts one client may make an hour (20), 0: any */
 } acme_settings;
 
 /* One validation attempt, handed to the pool (acme-valid.c). */

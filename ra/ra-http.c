@@ -816,7 +816,7 @@ send_resp(hreq *rq, hresp *rs)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rs->allow);
 		free((char *)rs->allow);
 	}
-	if (rs->status == 429) {
+	if (rs->status == 429 && (rs->headers == NULL || strstr(rs->headers, "Retry-After:") == NULL)) {
 		snprintf(ra, sizeof(ra), "%d", 1);
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
 	}

@@ -50,6 +50,8 @@ typedef struct gp_acme_account {
 	char *contact;             /* JSON array text, or NULL */
 	char *eab_kid;             /* the EAB key it was bound with, or NULL */
 	int64_t created;
+	char *client;              /* who made it (rate limits): its address, an IPv6
+	                              client by its /64; NULL: not known */
 } gp_acme_account;
 
 typedef struct gp_acme_order {
@@ -115,6 +117,13 @@ GP_EXPORT int gp_store_acme_account_update(gp_store *s, int64_t id, int from, in
  * invalid; *nauthz and *norders (either may be NULL) say how many. */
 GP_EXPORT int gp_store_acme_account_cancel(gp_store *s, int64_t id, int64_t *nauthz,
     int64_t *norders);
+/* The rate limits' counts (ra/acme.c): the accounts made by client, and
+ * the orders of account, created at since or later; *first: the creation
+ * time of the earliest of them (0: none). */
+GP_EXPORT int gp_store_acme_account_count(gp_store *s, const char *client, int64_t since,
+    int64_t *n, int64_t *first);
+GP_EXPORT int gp_store_acme_order_count(gp_store *s, int64_t account, int64_t since,
+    int64_t *n, int64_t *first);
 
 /* Adds the order and its n authorizations (o->id and each z[i].id and
  * order_id set), all or nothing. */

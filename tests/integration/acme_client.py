@@ -388,8 +388,54 @@ def keychange():
     print("new", thumb(njwk))
 
 
+def ratelimit():
+    """ratelimit DIRECTORY CAFILE ORDERS ACCOUNTS: RFC 8555 6.6, with the server's
+    [acme] orders_per_hour = ORDERS and accounts_per_hour = ACCOUNTS of which
+    this client makes them all: an account's orders up to its limit, then
+    429 rateLimited with Retry-After; the same for new accounts from this
+    address.  Prints the check lines, then "account URL" of the first"""
+    rep = Report()
+    orders, accounts = int(sys.argv[4]), int(sys.argv[5])
+    cs = [Client(sys.argv[2], sys.argv[3]) for _ in range(accounts + 1)]
+    c = cs[0]
+    rep.want("the first account", c.account(), None, 201)
+
+    def limited(what, st, h, j, typ="rateLimited"):
+        rep.want(what, st, j, 429, typ)
+        # one Retry-After: when the earliest counted request leaves its hour,
+        # made in this test's first minutes
+        ras = h.get_all("Retry-After") or []
+        good = len(ras) == 1 and ras[0].isdigit() and 3000 <= int(ras[0]) <= 3600
+        rep.lines.append(("PASS" if good else "FAIL") +
+                         "  with one Retry-After, when the hour is over: %s" % ras)
+
+    order = {"identifiers": [{"type": "dns", "value": "r.acme.test"}]}
+    for i in range(orders):
+        st, _, j, _ = c.post(c.dir["newOrder"], order)
+        rep.want("order %d of %d an hour" % (i + 1, orders), st, j, 201)
+    st, h, j, _ = c.post(c.dir["newOrder"], order)
+    limited("one order more is refused", st, h, j)
+    st, h, j, _ = c.post(c.dir["newOrder"], order)
+    limited("  and the next one too", st, h, j)
+    for i in range(1, accounts):
+        rep.want("account %d of %d an hour from this address" % (i + 1, accounts),
+                 cs[i].account(), None, 201)
+    st, h, j, _ = cs[accounts].post(cs[accounts].dir["newAccount"], {"termsOfServiceAgreed": True})
+    limited("one account more is refused", st, h, j)
+    kid, c.kid = c.kid, None
+    st, h, j, _ = c.post(c.dir["newAccount"], {"onlyReturnExisting": True})
+    rep.want("the existing account is still found (no new account: no limit)", st, j, 200)
+    c.kid = kid
+    st, _, j, _ = c.post(c.kid, None)
+    rep.want("  and still reads its account", st, j, 200)
+    rep.show()
+    print("account", kid)
+
+
 if sys.argv[1] == "new-account":
     new_account()
+elif sys.argv[1] == "ratelimit":
+    ratelimit()
 elif sys.argv[1] == "keychange":
     keychange()
 elif sys.argv[1] == "deactivate":
