@@ -48,8 +48,12 @@ step "the CA issues a TLS server certificate and a person certificate" \
 # wait_port FILE: the port a server wrote once it listens (it writes the file atomically)
 wait_port() { for _ in $(seq 200); do [ -s "$1" ] && { cat "$1"; return 0; }; sleep 0.05; done; echo "server did not start" >&2; return 1; }
 mkdir -p "$D/publish"
-printf '\n== start the OCSP responder on localhost (CA-signed responses); it also serves the CA certificate and CRLs of ./publish\n$ ocsp-responder --listen 127.0.0.1:0 --port-file ocsp.port --pass-file pass --ca issuing --publish-dir publish --access-log ocsp-access.log &\n'
-"$OCSPD" --listen 127.0.0.1:0 --port-file "$D/ocsp.port" --pass-file "$D/pass" --ca issuing \
+# the responder holds no CA key: a delegated signer of its own (RFC 6960 §4.2.2.2)
+printf 'demo OCSP signer passphrase\n' > "$D/ocsp-pass"; chmod 600 "$D/ocsp-pass"
+step "the issuing CA certifies a delegated OCSP signer with a key of its own" \
+	"$CA_TOOL" ocsp signer --ca issuing "${PASS[@]}" --signer-pass-file "$D/ocsp-pass"
+printf '\n== start the OCSP responder on localhost (signed by the delegated signer: it never opens a CA key); it also serves the CA certificate and CRLs of ./publish\n$ ocsp-responder --listen 127.0.0.1:0 --port-file ocsp.port --pass-file ocsp-pass --ca issuing --publish-dir publish --access-log ocsp-access.log &\n'
+"$OCSPD" --listen 127.0.0.1:0 --port-file "$D/ocsp.port" --pass-file "$D/ocsp-pass" --ca issuing \
 	--publish-dir "$D/publish" --access-log "$D/ocsp-access.log" >"$D/ocsp.log" 2>&1 &
 echo $! > "$D/ocsp.pid"
 OCSP_URL="http://127.0.0.1:$(wait_port "$D/ocsp.port")"
