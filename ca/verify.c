@@ -970,6 +970,29 @@ check_name(gp_verdict *res, const gp_verifier *v, X509 *leaf)
 
 /* ---- deltas without a link (RFC 5280 §5.2.4) -------------------------------- */
 
+/* 1 when crl is from x's issuer iss (its name, and its signature by iss's
+ * key, remembered once verified) and current at the verifier's time
+ * (RFC 5280 §6.3.3 (a)); 0 otherwise. */
+static int
+crl_of_issuer(gp_verifier *v, X509_CRL *crl, X509 *x, X509 *iss)
+{
+	const ASN1_TIME *nu = X509_CRL_get0_nextUpdate(crl);
+	EVP_PKEY *pk;
+
+	if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(x)) != 0 ||
+	    X509_cmp_time(X509_CRL_get0_lastUpdate(crl), &v->at) > 0 ||
+	    (nu != NULL && X509_cmp_time(nu, &v->at) < 0))
+		return 0;
+	if (seen_has(&v->crl, crl, iss, 0))
+		return 1;
+	if ((pk = X509_get0_pubkey(iss)) == NULL || X509_CRL_verify(crl, pk) <= 0) {
+		ERR_clear_error();
+		return 0;       /* not this issuer's */
+	}
+	seen_add(&v->crl, crl, iss, 0);
+	return 1;
+}
+
 /* OpenSSL looks for a delta CRL only when the certificate or its base CRL
  * has freshestCRL; a delta given without that link is still applied here:
  * a certificate it lists (other than removeFromCRL) is revoked. */
@@ -987,22 +1010,8 @@ check_deltas(gp_verdict *res, gp_verifier *v, STACK_OF(X509) *chain)
 			ASN1_ENUMERATED *reason;
 			long rc = -1;
 
-			if (X509_NAME_cmp(X509_CRL_get_issuer(d), X509_get_issuer_name(x)) != 0 ||
-			    X509_cmp_time(X509_CRL_get0_lastUpdate(d), &v->at) > 0 ||
-			    (X509_CRL_get0_nextUpdate(d) != NULL &&
-			    X509_cmp_time(X509_CRL_get0_nextUpdate(d), &v->at) < 0))
+			if (X509_CRL_get0_by_cert(d, &rev, x) != 1 || !crl_of_issuer(v, d, x, iss))
 				continue;
-			if (X509_CRL_get0_by_cert(d, &rev, x) != 1)
-				continue;
-			if (!seen_has(&v->crl, d, iss, 0)) {
-				EVP_PKEY *pk = X509_get0_pubkey(iss);
-
-				if (pk == NULL || X509_CRL_verify(d, pk) <= 0) {
-					ERR_clear_error();
-					continue;       /* not this issuer's */
-				}
-				seen_add(&v->crl, d, iss, 0);
-			}
 			if ((reason = X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, NULL, NULL)) != NULL) {
 				rc = ASN1_ENUMERATED_get(reason);
 				ASN1_ENUMERATED_free(reason);
@@ -1031,21 +1040,14 @@ check_deltas(gp_verdict *res, gp_verifier *v, STACK_OF(X509) *chain)
 static int
 check_delegate(gp_verdict *res, gp_verifier *v, X509 *dlg, X509 *iss, int i, X509 *x)
 {
-	EVP_PKEY *pk = X509_get0_pubkey(iss);
 	X509_REVOKED *rev;
 	int found = 0;
 
 	for (int k = 0; k < sk_X509_CRL_num(v->crls); k++) {
 		X509_CRL *c = sk_X509_CRL_value(v->crls, k);
-		const ASN1_TIME *nu = X509_CRL_get0_nextUpdate(c);
 
-		if (X509_NAME_cmp(X509_CRL_get_issuer(c), X509_get_issuer_name(dlg)) != 0 ||
-		    pk == NULL || X509_CRL_verify(c, pk) <= 0 ||
-		    X509_cmp_time(X509_CRL_get0_lastUpdate(c), &v->at) > 0 ||
-		    (nu != NULL && X509_cmp_time(nu, &v->at) < 0)) {
-			ERR_clear_error();
+		if (!crl_of_issuer(v, c, dlg, iss))
 			continue;
-		}
 		found = 1;
 		if (X509_CRL_get0_by_cert(c, &rev, dlg) == 1) {
 			char *who = NULL;
