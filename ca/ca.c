@@ -14,6 +14,7 @@
 #include <openssl/x509v3.h>
 
 #include <govpki/audit.h>
+#include <govpki/signer.h>
 #include <govpki/x509util.h>
 
 #include "ca_int.h"
@@ -179,6 +180,14 @@ gp_ctx_open(gp_ctx **out, const char *config_path, const char *home, int flags)
 		    "the right home", ctx->store_uri);
 	if (r != 0)
 		goto out;
+	/* [signer] socket: the CA keys are ca-signer's (docs/signer.md); the
+	 * handle connects at its first request */
+	v = gp_config_str(ctx->cfg, "signer", "socket", NULL);
+	if (v != NULL && !(flags & GP_CTX_NO_SIGNER)) {
+		if ((r = gp_signer_new(&ctx->own_signer, v)) != 0)
+			goto out;
+		ctx->signer = ctx->own_signer;
+	}
 	*out = ctx;
 	ctx = NULL;
 	r = 0;
@@ -193,6 +202,7 @@ gp_ctx_free(gp_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	gp_store_close(ctx->store);
+	gp_signer_free(ctx->own_signer);
 	gp_profiles_free(ctx->profiles);
 	gp_config_free(ctx->cfg);
 	free(ctx->home);

@@ -19,6 +19,7 @@ struct gp_ctx {
 	long delta_hours;      /* delta CRL nextUpdate - thisUpdate */
 	const char *delta_url; /* [crl] delta_url: where delta CRLs are, "%s" = CA name; borrowed from cfg */
 	struct gp_signer *signer; /* borrowed, or NULL: CAs open without their keys */
+	struct gp_signer *own_signer; /* the one of [signer] socket, owned */
 };
 
 struct gp_ca {

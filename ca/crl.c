@@ -10,6 +10,7 @@
 #include <openssl/x509v3.h>
 
 #include <govpki/audit.h>
+#include <govpki/signer.h>
 #include <govpki/x509util.h>
 
 #include "ca_int.h"
@@ -336,6 +337,67 @@ out:
 	return r;
 }
 
+/*
+ * The CRL through ca-signer (sign-crl, docs/signer.md): the signer alone
+ * builds it from the store (its number, entries and times), lints, signs
+ * and stores it, and audits it by the caller's uid.  Here it is checked
+ * as a relying party would (it parses, the CA's name and signature, the
+ * type asked for: a delta has its deltaCRLIndicator, RFC 5280 §5.2.4) and
+ * must be the store's latest of its type, which *out is.
+ */
+static int
+crl_by_signer(gp_crl_info **out, gp_ca *ca, int delta)
+{
+	const char *name = ca->info->name;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	size_t len = 0;
+	X509_CRL *x = NULL;
+	ASN1_INTEGER *num = NULL, *dind = NULL;
+	EVP_PKEY *pk = X509_get0_pubkey(ca->cert);   /* borrowed */
+	gp_crl_info *info = NULL;
+	int64_t n = 0;
+	int r;
+
+	if ((r = gp_signer_sign_crl(&der, &len, ca->ctx->signer, name, delta)) != 0)
+		goto out;
+	p = der;
+	if ((x = d2i_X509_CRL(NULL, &p, (long)len)) == NULL || p != der + len) {
+		r = gp_err_ossl(GP_E_PARSE, "CA %s: the CRL ca-signer answered does not parse", name);
+		goto out;
+	}
+	if (X509_NAME_cmp(X509_CRL_get_issuer(x), X509_get_subject_name(ca->cert)) != 0 ||
+	    pk == NULL || X509_CRL_verify(x, pk) != 1) {
+		r = gp_err_ossl(GP_E_VERIFY, "CA %s: the CRL ca-signer answered is not signed by "
+		    "the CA", name);
+		goto out;
+	}
+	num = X509_CRL_get_ext_d2i(x, NID_crl_number, NULL, NULL);
+	dind = X509_CRL_get_ext_d2i(x, NID_delta_crl, NULL, NULL);
+	if (num == NULL || ASN1_INTEGER_get_int64(&n, num) != 1 || (dind != NULL) != (delta != 0)) {
+		r = gp_err(GP_E_VERIFY, "CA %s: ca-signer answered a CRL without a number or not "
+		    "of the type asked for (%s)", name, delta ? "delta" : "full");
+		goto out;
+	}
+	if ((r = gp_store_crl_latest(ca->ctx->store, ca->info->id, delta, &info)) != 0)
+		goto out;
+	if (info->number != n || info->der_len != len || memcmp(info->der, der, len) != 0) {
+		r = gp_err(GP_E_STATE, "CA %s: ca-signer's CRL number %lld is not the store's latest "
+		    "(%lld)", name, (long long)n, (long long)info->number);
+		goto out;
+	}
+	*out = info;
+	info = NULL;
+	r = 0;
+out:
+	gp_crl_info_free(info);
+	ASN1_INTEGER_free(num);
+	ASN1_INTEGER_free(dind);
+	X509_CRL_free(x);
+	OPENSSL_free(der);
+	return r;
+}
+
 int
 gp_ca_crl(gp_crl_info **out, gp_ca *ca, int delta, const char *actor)
 {
@@ -348,6 +410,10 @@ gp_ca_crl(gp_crl_info **out, gp_ca *ca, int delta, const char *actor)
 	*out = NULL;
 	if (ca == NULL)
 		return gp_err(GP_E_INVALID, "no CA");
+	/* the key is ca-signer's: it makes the CRL (the actor is the caller's
+	 * uid, as the signer audits it) */
+	if (ca->key == NULL && ca->ctx->signer != NULL)
+		return crl_by_signer(out, ca, delta);
 	st = ca->ctx->store;
 	if ((crl = calloc(1, sizeof(*crl))) == NULL)
 		return gp_err(GP_E_NOMEM, "out of memory");

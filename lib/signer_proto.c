@@ -190,6 +190,14 @@ gp_signer_msg_new(gp_signer_msg **out, uint32_t type)
 	return 0;
 }
 
+/* The largest item of a message of type: a request's GP_SIGNER_MAX_ITEM;
+ * a reply's may fill the body (sign-crl's one item is the CRL). */
+static size_t
+item_max(uint32_t type)
+{
+	return (type & GP_SIGNER_REPLY) ? GP_SIGNER_MAX_BODY : GP_SIGNER_MAX_ITEM;
+}
+
 int
 gp_signer_msg_add_item(gp_signer_msg *m, const unsigned char *p, size_t len)
 {
@@ -197,9 +205,9 @@ gp_signer_msg_add_item(gp_signer_msg *m, const unsigned char *p, size_t len)
 	size_t *ilen;
 	unsigned char *copy;
 
-	if (m->nitems >= GP_SIGNER_MAX_ITEMS || len > GP_SIGNER_MAX_ITEM)
-		return gp_err(GP_E_INVALID, "signer message: more than %d items or one over %d "
-		    "bytes", GP_SIGNER_MAX_ITEMS, GP_SIGNER_MAX_ITEM);
+	if (m->nitems >= GP_SIGNER_MAX_ITEMS || len > item_max(m->type))
+		return gp_err(GP_E_INVALID, "signer message: more than %d items or one over %zu "
+		    "bytes", GP_SIGNER_MAX_ITEMS, item_max(m->type));
 	if ((item = realloc(m->item, (m->nitems + 1) * sizeof(*item))) == NULL)
 		return gp_err(GP_E_NOMEM, "out of memory");
 	m->item = item;
@@ -320,9 +328,9 @@ body_in(gp_signer_msg *m, const struct type_rule *t, const GP_SIGNER_BODY *b)
 	for (int i = 0; i < n; i++) {
 		const ASN1_OCTET_STRING *o = sk_ASN1_OCTET_STRING_value(b->items, i);
 
-		if (ASN1_STRING_length(o) > GP_SIGNER_MAX_ITEM)
+		if ((size_t)ASN1_STRING_length(o) > item_max(t->type))
 			return gp_err(GP_E_PARSE, "signer message: %s: item %d of %d bytes (at most "
-			    "%d)", t->name, i, ASN1_STRING_length(o), GP_SIGNER_MAX_ITEM);
+			    "%zu)", t->name, i, ASN1_STRING_length(o), item_max(t->type));
 		if ((r = gp_signer_msg_add_item(m, ASN1_STRING_get0_data(o),
 		    (size_t)ASN1_STRING_length(o))) != 0)
 			return r;

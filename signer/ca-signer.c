@@ -448,14 +448,63 @@ do_issue(struct conn *c, const gp_signer_msg *m, int channel)
 	return r;
 }
 
+/* The CA a request names, when the caller may use it (its cas list), or
+ * NULL with the refusal sent (*r its status). */
+static struct ca_slot *
+named_ca(struct conn *c, const gp_signer_msg *m, const char *object, int *r)
+{
+	struct ca_slot *slot;
+	char why[256];
+
+	if (!list_has(c->caller->cas, m->name) || (slot = ca_of(m->name)) == NULL) {
+		snprintf(why, sizeof(why), "caller %s may not use CA %.64s", c->caller->name, m->name);
+		*r = refuse(c, m->type, object, GP_E_DENIED, why);
+		return NULL;
+	}
+	return slot;
+}
+
+/*
+ * sign-crl: the caller names the CA and the type only; the signer builds
+ * the next CRL from the store (the number, RFC 5280 §5.2.3, the entries
+ * and the times are its own), lints, signs, stores it and audits it
+ * (crl.publish by the caller's uid) in gp_ca_crl, as ca-tool crl would in
+ * process.  A lint's refusal is audited there too (lint.refuse).
+ */
+static int
+do_sign_crl(struct conn *c, const gp_signer_msg *m)
+{
+	struct ca_slot *slot;
+	gp_crl_info *crl = NULL;
+	char obj[96], actor[128], why[1024];
+	int r;
+
+	snprintf(obj, sizeof(obj), "%.64s/crl", m->name);
+	if ((slot = named_ca(c, m, obj, &r)) == NULL)
+		return r;
+	actor_of(actor, sizeof(actor), c->uid, c->caller);
+	if ((r = gp_ca_crl(&crl, slot->ca, (int)m->num, actor)) != 0) {
+		snprintf(why, sizeof(why), "%s", gp_error_last());
+		return refuse(c, m->type, obj, r, why);
+	}
+	fprintf(stderr, "ca-signer: signed %s CRL number %lld of %s for %s\n",
+	    crl->is_delta ? "delta" : "full", (long long)crl->number, m->name, actor);
+	r = reply(c->fd, m->type, 0, "signed", crl->der, crl->der_len);
+	gp_crl_info_free(crl);
+	return r;
+}
+
 /* Carries out one request of c; < 0 ends the connection. */
 static int
 dispatch(struct conn *c, const gp_signer_msg *m)
 {
-	char why[256], obj[32], *object = NULL;
+	char why[256], obj[96], *object = NULL;
 
 	if (m->type == GP_SIGNER_ISSUE_APPROVED || m->type == GP_SIGNER_ISSUE_AUTO) {
 		snprintf(obj, sizeof(obj), "request:%lld", (long long)m->num);
+		object = obj;
+	} else if (m->type == GP_SIGNER_SIGN_CRL) {
+		snprintf(obj, sizeof(obj), "%.64s/crl", m->name);
 		object = obj;
 	}
 
@@ -500,6 +549,8 @@ dispatch(struct conn *c, const gp_signer_msg *m)
 		}
 		return do_issue(c, m, channel);
 	}
+	case GP_SIGNER_SIGN_CRL:
+		return do_sign_crl(c, m);
 	default:
 		snprintf(why, sizeof(why), "%s is not carried out by this signer yet",
 		    gp_signer_type_name(m->type));
@@ -776,7 +827,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (gp_ctx_open(&S.ctx, config, home, GP_CTX_EXISTING) != 0) {
+	if (gp_ctx_open(&S.ctx, config, home, GP_CTX_EXISTING | GP_CTX_NO_SIGNER) != 0) {
 		fprintf(stderr, "ca-signer: %s\n", gp_error_last());
 		return 1;
 	}

@@ -246,3 +246,38 @@ gp_signer_issue_auto(X509 **out, gp_signer *s, int64_t id, const char *channel, 
 	gp_signer_msg_free(req);
 	return r;
 }
+
+int
+gp_signer_sign_crl(unsigned char **der, size_t *len, gp_signer *s, const char *ca, int delta)
+{
+	gp_signer_msg *req = NULL, *rep = NULL;
+	int r;
+
+	if (der != NULL)
+		*der = NULL;
+	if (len != NULL)
+		*len = 0;
+	if (der == NULL || len == NULL || s == NULL || ca == NULL || (delta != 0 && delta != 1))
+		return gp_err(GP_E_INVALID, "gp_signer_sign_crl: bad arguments");
+	if ((r = gp_signer_msg_new(&req, GP_SIGNER_SIGN_CRL)) != 0)
+		return r;
+	req->num = delta;
+	if ((r = gp_signer_msg_set_name(req, ca)) != 0 || (r = exchange(&rep, s, req)) != 0 ||
+	    (r = reply_status(rep)) != 0)
+		goto out;
+	if (rep->nitems != 1 || rep->item_len[0] == 0) {
+		r = gp_err(GP_E_PARSE, "ca-signer answered sign-crl with %zu items", rep->nitems);
+		goto out;
+	}
+	if ((*der = OPENSSL_malloc(rep->item_len[0])) == NULL) {
+		r = gp_err(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(*der, rep->item[0], rep->item_len[0]);
+	*len = rep->item_len[0];
+	r = 0;
+out:
+	gp_signer_msg_free(req);
+	gp_signer_msg_free(rep);
+	return r;
+}

@@ -251,7 +251,8 @@ ct_crl_publish(opts *o)
 	}
 	if (full.due || delta.due) {
 		/* only now the key: a run with nothing due needs no passphrase */
-		if ((r = ct_read_pass(&pass, &passlen, o->pass_file, "Passphrase of the CA key: ")) != 0)
+		if (gp_ctx_signer0(ctx) == NULL &&
+		    (r = ct_read_pass(&pass, &passlen, o->pass_file, "Passphrase of the CA key: ")) != 0)
 			goto out;
 		if ((r = gp_ca_open(&ca, ctx, o->ca, pass, passlen)) != 0) {
 			r = cli_fail(r, "crl --publish");

@@ -289,7 +289,8 @@ ct_out_commit(cli_out *out, const void *buf, size_t len, const char *kept)
 }
 
 /* Opens the home and CA --ca with its key: the passphrase (--pass-file,
- * GOVPKI_PASSPHRASE or a prompt) is wiped once the key is loaded.  A
+ * GOVPKI_PASSPHRASE or a prompt) is wiped once the key is loaded; with
+ * [signer] socket the key is ca-signer's and no passphrase is read.  A
  * failure to open the CA is reported as "ca-tool: what: why". */
 static int
 open_ca(gp_ctx **ctx, gp_ca **ca, const opts *o, const char *what)
@@ -299,7 +300,10 @@ open_ca(gp_ctx **ctx, gp_ca **ca, const opts *o, const char *what)
 	int r;
 
 	*ca = NULL;
-	if ((r = ct_open_ctx(ctx, o, 0)) != 0 ||
+	if ((r = ct_open_ctx(ctx, o, 0)) != 0)
+		return r;
+	/* [signer] socket: the key is ca-signer's, no passphrase is read */
+	if (gp_ctx_signer0(*ctx) == NULL &&
 	    (r = ct_read_pass(&pass, &passlen, o->pass_file, "Passphrase of the CA key: ")) != 0)
 		return r;
 	if ((r = gp_ca_open(ca, *ctx, o->ca, pass, passlen)) != 0)

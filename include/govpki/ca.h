@@ -30,6 +30,8 @@ typedef struct gp_ctx gp_ctx;
 #define GP_CTX_READONLY 0x1     /* open the store read-only */
 #define GP_CTX_EXISTING 0x2     /* read-write, but create neither home nor store:
                                  * a missing store is GP_E_NOTFOUND */
+#define GP_CTX_NO_SIGNER 0x4    /* the CA keys in process even with [signer] socket
+                                 * (ca-signer itself opens them so) */
 
 GP_EXPORT int gp_ctx_open(gp_ctx **out, const char *config_path, const char *home, int flags);
 /* Where gp_ctx_open would find the home and the store, without opening or
@@ -55,13 +57,16 @@ GP_EXPORT const char *gp_ctx_home(gp_ctx *ctx);
 
 /*
  * The signer of a context (govpki/signer.h, docs/signer.md): when one is
- * set, the CA keys are ca-signer's.  gp_ca_open on this context then
+ * set, the CA keys are ca-signer's.  gp_ctx_open sets one of its own
+ * (connected at its first use) when the configuration has [signer]
+ * socket, unless GP_CTX_NO_SIGNER.  gp_ca_open on this context then
  * opens a CA's certificate and record without its key (nothing asks for
  * a passphrase), the RA's issuance (gp_ra_approve*, gp_ra_recover) asks
- * the signer to issue each approved request, and whatever else would sign
- * in process (gp_ca_issue_prepare, CRLs) fails with GP_E_STATE.  s is
- * borrowed: it outlives the context and every CA opened on it; set it
- * before the first gp_ca_open.  NULL: in-process keys, as without.
+ * the signer to issue each approved request, gp_ca_crl asks it for the
+ * CRL (sign-crl), and whatever else would sign in process
+ * (gp_ca_issue_prepare) fails with GP_E_STATE.  s is borrowed: it
+ * outlives the context and every CA opened on it; set it before the first
+ * gp_ca_open (it replaces the context's own).  NULL: in-process keys.
  */
 struct gp_signer;
 GP_EXPORT void gp_ctx_set_signer(gp_ctx *ctx, struct gp_signer *s);

@@ -2,6 +2,7 @@
 #ifndef GOVPKI_SIGNER_H
 #define GOVPKI_SIGNER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <openssl/x509.h>
@@ -49,6 +50,14 @@ GP_EXPORT int gp_signer_issue_approved(X509 **out, gp_signer *s, int64_t id);
  * by the signer) for another channel.  *out: X509_free. */
 GP_EXPORT int gp_signer_issue_auto(X509 **out, gp_signer *s, int64_t id, const char *channel,
     int64_t order);
+
+/* sign-crl: the signer builds, lints, signs and stores the next full
+ * (delta 0) or delta (delta 1) CRL of CA ca from the store itself (the
+ * number, the entries and the times are its own, gp_ca_crl in the signer).
+ * *der (OPENSSL_free), *len bytes: the CertificateList as the signer
+ * answered it; the caller checks it (gp_ca_crl does). */
+GP_EXPORT int gp_signer_sign_crl(unsigned char **der, size_t *len, gp_signer *s, const char *ca,
+    int delta);
 
 #ifdef __cplusplus
 }
