@@ -40,4 +40,21 @@ grep ' /api/' "$T/spec.routes" > "$T/spec.api"
 comm -13 "$T/server.routes" "$T/spec.api" > "$T/unserved"
 [ -s "$T/unserved" ] && { not_ok "every /api/ route of the spec is served"; sed 's/^/#   not served: /' "$T/unserved"; } ||
 	ok "every /api/ route of the spec is served"
+# docs/svs-api.yaml and svs-server the same way: valid, 3.1, and the /api/
+# routes of svs-server --print-routes are those of the spec
+svs_spec=$top_srcdir/docs/svs-api.yaml
+if node "$top_srcdir/tests/openapi.js" "$svs_spec" > "$T/svs.ops"; then
+	ok "docs/svs-api.yaml is valid OpenAPI"
+else
+	not_ok "docs/svs-api.yaml is valid OpenAPI"; sed -n '1,8s/^/#   /p' "$T/svs.ops"
+fi
+case $(sed -n 's/^openapi //p' "$T/svs.ops") in 3.1.*) ok "docs/svs-api.yaml declares 3.1" ;; *) not_ok "docs/svs-api.yaml declares 3.1" ;; esac
+! grep -nE '(^|[{ ,])nullable:' "$svs_spec" > "$T/nullable" && ok "docs/svs-api.yaml: no 3.0 nullable keyword" ||
+	{ not_ok "docs/svs-api.yaml: no 3.0 nullable keyword"; sed 's/^/#   /' "$T/nullable"; }
+sed -n 's/^op \(.* \/api\/.*\)/\1/p' "$T/svs.ops" | sort -u > "$T/svs.spec"
+"$top_builddir/svs-server" --print-routes > "$T/svs.routes.tsv" &&
+	ok "svs-server prints its routes" || not_ok "svs-server prints its routes"
+cut -f1 "$T/svs.routes.tsv" | sort -u > "$T/svs.routes"
+[ -s "$T/svs.routes" ] && cmp -s "$T/svs.routes" "$T/svs.spec" && ok "svs-server serves exactly the /api/ routes of docs/svs-api.yaml" ||
+	{ not_ok "svs-server serves exactly the /api/ routes of docs/svs-api.yaml"; diff "$T/svs.routes" "$T/svs.spec" | sed 's/^/#   /'; }
 finish
