@@ -25,7 +25,7 @@
 static const char *const govpki_keys[] = { "home", "store", "keys", NULL };
 /* [ca.NAME]: where the CA publishes (its certificates point there) and the
  * policy its certificates carry */
-static const char *const ca_section_keys[] = { "base_url", "policy", NULL };
+static const char *const ca_section_keys[] = { "base_url", "policy", "crl_shards", NULL };
 static const char *const crl_keys[] = { "next_update_hours", "delta_next_update_hours",
 	"delta_url", NULL };
 
@@ -106,8 +106,29 @@ check_delta_url(const gp_config *cfg)
 static int
 check_ca_section(void *arg, const char *section, const char *rest)
 {
+	long n;
+	int r;
+
 	(void)rest;
-	return gp_config_check_keys(arg, section, ca_section_keys);
+	if ((r = gp_config_check_keys(arg, section, ca_section_keys)) != 0)
+		return r;
+	return gp_config_long(&n, arg, section, "crl_shards", 2, 2, GP_CRL_SHARDS_MAX);
+}
+
+int
+gp_ca_crl_shards_record(gp_ca *ca)
+{
+	char key[96], v[16];
+	int r;
+
+	if (ca->dflt.crl_shards == 0 || ca->dflt.crl_shards_recorded)
+		return 0;
+	snprintf(key, sizeof(key), "ca.%s.crl_shards", ca->info->name);
+	snprintf(v, sizeof(v), "%u", ca->dflt.crl_shards);
+	if ((r = gp_store_meta_set(ca->ctx->store, key, v)) != 0)
+		return r;
+	ca->dflt.crl_shards_recorded = 1;
+	return 0;
 }
 
 int
@@ -438,6 +459,7 @@ gp_issuer_defaults_clear(gp_issuer_defaults *d)
 	if (d == NULL)
 		return;
 	free(d->crl_url);
+	free(d->crl_shard_prefix);
 	free(d->ocsp_url);
 	free(d->issuers_url);
 	ASN1_OBJECT_free(d->policy);
@@ -457,6 +479,49 @@ url_join(char **out, const char *base, const char *dir, const char *name, const 
 		return gp_err(GP_E_NOMEM, "out of memory");
 	snprintf(*out, len, "%.*s%s%s%s", (int)bl, base, dir, name, ext);
 	return 0;
+}
+
+/*
+ * [ca.NAME] crl_shards = N: the CA's end-entity certificates of crl_sharded
+ * profiles point to one of N CRL shards under BASE/crl/NAME-K.crl.  A
+ * certificate's shard follows from its serial and N, so N is fixed for the
+ * CA's life: the first sharded certificate records it (store meta
+ * ca.NAME.crl_shards, gp_ca_crl_shards_record), and a different N later
+ * is refused here.
+ */
+static int
+crl_shards_load(gp_issuer_defaults *d, gp_ctx *ctx, const char *sec, const char *name,
+    const char *base)
+{
+	char key[96], *v = NULL;
+	long n;
+	int r;
+
+	if (gp_config_str(ctx->cfg, sec, "crl_shards", NULL) == NULL)
+		return 0;
+	if ((r = gp_config_long(&n, ctx->cfg, sec, "crl_shards", 0, 2, GP_CRL_SHARDS_MAX)) != 0)
+		return r;
+	if (base == NULL)
+		return gp_err(GP_E_CONFIG, "%s:%d: [%s] crl_shards needs the CA's base_url (the "
+		    "shards are BASE/crl/%s-K.crl)", gp_config_path(ctx->cfg),
+		    gp_config_line(ctx->cfg, sec, "crl_shards"), sec, name);
+	snprintf(key, sizeof(key), "ca.%s.crl_shards", name);
+	if ((r = gp_store_meta_get(ctx->store, key, &v)) == 0) {
+		if (strtol(v, NULL, 10) != n)
+			r = gp_err(GP_E_CONFIG, "%s:%d: [%s] crl_shards is %ld, but this CA's CRLs "
+			    "were sharded %s ways: a certificate's shard follows from the count, "
+			    "which is fixed for the CA's life", gp_config_path(ctx->cfg),
+			    gp_config_line(ctx->cfg, sec, "crl_shards"), sec, n, v);
+		gp_free(v);
+		if (r != 0)
+			return r;
+		d->crl_shards_recorded = 1;
+	} else if (r != GP_E_NOTFOUND) {
+		return r;
+	}
+	gp_error_clear();
+	d->crl_shards = (unsigned)n;
+	return url_join(&d->crl_shard_prefix, base, "/crl/", name, "-");
 }
 
 /*
@@ -495,6 +560,8 @@ gp_ca_defaults_load(gp_issuer_defaults *d, gp_ctx *ctx, const char *name)
 	    (r = url_join(&d->ocsp_url, base, "/ocsp", "", "")) != 0))
 		goto out;
 	if (pol != NULL && (r = check_policy_oid(&d->policy, pol, sec)) != 0)
+		goto out;
+	if ((r = crl_shards_load(d, ctx, sec, name, base)) != 0)
 		goto out;
 out:
 	if (r != 0)

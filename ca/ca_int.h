@@ -39,6 +39,11 @@ int gp_ca_need_key(const gp_ca *ca);
 int gp_ca_defaults_load(gp_issuer_defaults *d, gp_ctx *ctx, const char *name);
 void gp_issuer_defaults_clear(gp_issuer_defaults *d);
 
+/* Records ca's crl_shards in the store (inside the caller's transaction)
+ * the first time a sharded certificate or CRL is made; 0 when there is
+ * nothing to record. */
+int gp_ca_crl_shards_record(gp_ca *ca);
+
 /* Resolves a key file name relative to the home (malloc'ed). */
 int gp_ctx_path(gp_ctx *ctx, const char *name, char **out);
 

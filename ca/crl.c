@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include <openssl/asn1t.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/x509v3.h>
 
 #include <govpki/audit.h>
@@ -132,6 +134,84 @@ add_ext(STACK_OF(X509_EXTENSION) **exts, int nid, void *value, int crit)
 	return 0;
 }
 
+int
+gp_crl_shard_of(const ASN1_INTEGER *serial, unsigned nshards, unsigned *shard)
+{
+	BIGNUM *bn;
+	BN_ULONG m;
+
+	if (serial == NULL || nshards == 0 || shard == NULL)
+		return gp_err(GP_E_INVALID, "gp_crl_shard_of: no serial or no shards");
+	if (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER)
+		return gp_err(GP_E_INVALID, "a negative serial has no CRL shard");
+	if ((bn = ASN1_INTEGER_to_BN(serial, NULL)) == NULL)
+		return gp_err_ossl(GP_E_NOMEM, "out of memory");
+	m = BN_mod_word(bn, nshards);
+	BN_free(bn);
+	if (m == (BN_ULONG)-1)
+		return gp_err_ossl(GP_E_CRYPTO, "cannot compute a CRL shard");
+	*shard = (unsigned)m;
+	return 0;
+}
+
+int
+gp_crl_shard_url(char *out, size_t n, const gp_issuer_defaults *d, unsigned shard)
+{
+	int len;
+
+	if (d->crl_shard_prefix == NULL || shard >= d->crl_shards)
+		return gp_err(GP_E_INVALID, "no CRL shard %u", shard);
+	len = snprintf(out, n, "%s%u.crl", d->crl_shard_prefix, shard);
+	if (len < 0 || (size_t)len >= n)
+		return gp_err(GP_E_INVALID, "the URL of CRL shard %u is too long", shard);
+	return 0;
+}
+
+/* A fullName of one URI (RFC 5280 §4.2.1.13), for freshestCRL and the
+ * issuingDistributionPoint. */
+static int
+uri_dp_name(DIST_POINT_NAME **out, const char *url)
+{
+	DIST_POINT_NAME *dpn = NULL;
+	GENERAL_NAME *gn = NULL;
+	ASN1_IA5STRING *uri = NULL;
+
+	*out = NULL;
+	if ((dpn = DIST_POINT_NAME_new()) == NULL ||
+	    (dpn->name.fullname = GENERAL_NAMES_new()) == NULL ||
+	    (gn = GENERAL_NAME_new()) == NULL || (uri = ASN1_IA5STRING_new()) == NULL ||
+	    ASN1_STRING_set(uri, url, -1) != 1)
+		goto fail;
+	dpn->type = 0;      /* fullName */
+	GENERAL_NAME_set0_value(gn, GEN_URI, uri);
+	uri = NULL;
+	if (sk_GENERAL_NAME_push(dpn->name.fullname, gn) <= 0)
+		goto fail;
+	*out = dpn;
+	return 0;
+fail:
+	ASN1_IA5STRING_free(uri);
+	GENERAL_NAME_free(gn);
+	DIST_POINT_NAME_free(dpn);
+	return gp_err_ossl(GP_E_NOMEM, "out of memory");
+}
+
+/* RFC 5280 §5.2.5: issuingDistributionPoint, critical, naming the shard
+ * (the name a certificate's cRLDistributionPoints carries, §6.3.3 (b)(2)). */
+static int
+add_idp(STACK_OF(X509_EXTENSION) **exts, const char *url)
+{
+	ISSUING_DIST_POINT *idp;
+	int r;
+
+	if ((idp = ISSUING_DIST_POINT_new()) == NULL)
+		return gp_err_ossl(GP_E_NOMEM, "out of memory");
+	if ((r = uri_dp_name(&idp->distpoint, url)) == 0)
+		r = add_ext(exts, NID_issuing_distribution_point, idp, 1);
+	ISSUING_DIST_POINT_free(idp);
+	return r;
+}
+
 /* RFC 5280 §5.2.6: freshestCRL in a complete CRL tells relying parties
  * where the delta CRLs are (OpenSSL, for one, looks for deltas only then). */
 static int
@@ -139,8 +219,6 @@ add_freshest(STACK_OF(X509_EXTENSION) **exts, const char *url_tmpl, const char *
 {
 	CRL_DIST_POINTS *cdp = NULL;
 	DIST_POINT *dp = NULL;
-	GENERAL_NAME *gn = NULL;
-	ASN1_IA5STRING *uri = NULL;
 	char url[1024];
 	int r;
 
@@ -151,22 +229,12 @@ add_freshest(STACK_OF(X509_EXTENSION) **exts, const char *url_tmpl, const char *
 	} else {
 		snprintf(url, sizeof(url), "%s", url_tmpl);
 	}
-	if ((cdp = sk_DIST_POINT_new_null()) == NULL || (dp = DIST_POINT_new()) == NULL ||
-	    (dp->distpoint = DIST_POINT_NAME_new()) == NULL ||
-	    (dp->distpoint->name.fullname = GENERAL_NAMES_new()) == NULL ||
-	    (gn = GENERAL_NAME_new()) == NULL || (uri = ASN1_IA5STRING_new()) == NULL ||
-	    ASN1_STRING_set(uri, url, -1) != 1) {
+	if ((cdp = sk_DIST_POINT_new_null()) == NULL || (dp = DIST_POINT_new()) == NULL) {
 		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
 		goto out;
 	}
-	dp->distpoint->type = 0;      /* fullName */
-	GENERAL_NAME_set0_value(gn, GEN_URI, uri);
-	uri = NULL;
-	if (sk_GENERAL_NAME_push(dp->distpoint->name.fullname, gn) <= 0) {
-		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
+	if ((r = uri_dp_name(&dp->distpoint, url)) != 0)
 		goto out;
-	}
-	gn = NULL;
 	if (sk_DIST_POINT_push(cdp, dp) <= 0) {
 		r = gp_err_ossl(GP_E_NOMEM, "out of memory");
 		goto out;
@@ -174,8 +242,6 @@ add_freshest(STACK_OF(X509_EXTENSION) **exts, const char *url_tmpl, const char *
 	dp = NULL;
 	r = add_ext(exts, NID_freshest_crl, cdp, 0);
 out:
-	ASN1_IA5STRING_free(uri);
-	GENERAL_NAME_free(gn);
 	DIST_POINT_free(dp);
 	CRL_DIST_POINTS_free(cdp);
 	return r;
@@ -208,7 +274,7 @@ crl_number_floor(gp_store *st, const char *name, int64_t *number)
 }
 
 static int
-crl_extensions(GP_TBS_CRL *tbs, gp_ca *ca, int64_t number, int64_t base)
+crl_extensions(GP_TBS_CRL *tbs, gp_ca *ca, int64_t number, int64_t base, const char *idp)
 {
 	X509 *cacert = ca->cert;
 	AUTHORITY_KEYID *akid = NULL;
@@ -238,6 +304,10 @@ crl_extensions(GP_TBS_CRL *tbs, gp_ca *ca, int64_t number, int64_t base)
 			goto out;
 		}
 		if ((r = add_ext(&tbs->extensions, NID_delta_crl, bnum, 1)) != 0)
+			goto out;
+	} else if (idp != NULL) {
+		/* a shard: complete for its scope, without deltas */
+		if ((r = add_idp(&tbs->extensions, idp)) != 0)
 			goto out;
 	} else if (ca->ctx->delta_url != NULL &&
 	    (r = add_freshest(&tbs->extensions, ca->ctx->delta_url, ca->info->name)) != 0) {
@@ -270,7 +340,7 @@ lint_view(gp_lint_crl_parts *v, const GP_CRL *crl, EVP_PKEY *key)
  * refused the CRL (GP_E_POLICY). */
 static int
 build_crl(unsigned char **der, size_t *derlen, int *lint_refused, gp_ca *ca, buf *entries,
-    int64_t number, int64_t base, int64_t this_update, int64_t next_update)
+    int64_t number, int64_t base, int64_t this_update, int64_t next_update, const char *idp)
 {
 	GP_CRL *crl = NULL;
 	GP_TBS_CRL *tbs;
@@ -299,7 +369,7 @@ build_crl(unsigned char **der, size_t *derlen, int *lint_refused, gp_ca *ca, buf
 	}
 	if ((r = gp_ca_need_key(ca)) != 0 ||
 	    (r = revoked_seq(&tbs->revoked, entries)) != 0 ||
-	    (r = crl_extensions(tbs, ca, number, base)) != 0)
+	    (r = crl_extensions(tbs, ca, number, base, idp)) != 0)
 		goto out;
 	lint_view(&lv, crl, ca->key);
 	if ((r = gp_lint_crl(&lv, GP_LINT_TBS)) != 0) {
@@ -398,13 +468,82 @@ out:
 	return r;
 }
 
-int
-gp_ca_crl(gp_crl_info **out, gp_ca *ca, int delta, const char *actor)
+/* The entries of a sharded CRL run: every entry into the full CRL's
+ * buffer, and each into its shard's (by the serial it names). */
+typedef struct sharder {
+	buf full;
+	buf *shard;
+	unsigned n;
+} sharder;
+
+static int
+append_sharded(void *arg, const unsigned char *p, size_t len)
+{
+	sharder *sh = arg;
+	const unsigned char *q = p;
+	ASN1_INTEGER *serial = NULL;
+	long clen;
+	int tag, cls, r;
+	unsigned k;
+
+	/* RFC 5280 §5.1: SEQUENCE { userCertificate CertificateSerialNumber, ... } */
+	if ((ASN1_get_object(&q, &clen, &tag, &cls, (long)len) & 0x80) != 0 ||
+	    tag != V_ASN1_SEQUENCE ||
+	    (serial = d2i_ASN1_INTEGER(NULL, &q, clen)) == NULL) {
+		ERR_clear_error();
+		return gp_err(GP_E_STORE, "store: a CRL entry that is not a revoked certificate");
+	}
+	r = gp_crl_shard_of(serial, sh->n, &k);
+	ASN1_INTEGER_free(serial);
+	if (r != 0 || (r = append_entry(&sh->full, p, len)) != 0)
+		return r;
+	return append_entry(&sh->shard[k], p, len);
+}
+
+void
+gp_crl_shards_free(gp_crl_shard *shards, size_t n)
+{
+	size_t i;
+
+	if (shards == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(shards[i].der);
+		free(shards[i].url);
+	}
+	free(shards);
+}
+
+/* Builds each shard's CRL into out[k] with the full CRL's number and times. */
+static int
+build_shards(gp_crl_shard *out, gp_ca *ca, sharder *sh, const gp_crl_info *crl, int *refused)
+{
+	char url[600];
+	unsigned k;
+	int r;
+
+	for (k = 0; k < sh->n; k++) {
+		out[k].entries = sh->shard[k].count;
+		if ((r = gp_crl_shard_url(url, sizeof(url), &ca->dflt, k)) != 0 ||
+		    (r = gp_strdup(&out[k].url, url)) != 0 ||
+		    (r = build_crl(&out[k].der, &out[k].der_len, refused, ca, &sh->shard[k],
+		    crl->number, 0, crl->this_update, crl->next_update, url)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The next CRL of ca; with shards (not NULL, a full CRL) the CA's shards
+ * too, from the same reading of the store inside the same transaction. */
+static int
+crl_make(gp_crl_info **out, gp_crl_shard **shards, gp_ca *ca, int delta, const char *actor)
 {
 	gp_store *st;
 	gp_crl_info *base = NULL, *crl = NULL;
-	buf entries = { 0 };
+	gp_crl_shard *sv = NULL;
+	sharder sh = { { 0 }, NULL, 0 };
 	char object[96], detail[256];
+	unsigned k;
 	int r, in_tx = 0, refused = 0;
 
 	*out = NULL;
@@ -412,11 +551,29 @@ gp_ca_crl(gp_crl_info **out, gp_ca *ca, int delta, const char *actor)
 		return gp_err(GP_E_INVALID, "no CA");
 	/* the key is ca-signer's: it makes the CRL (the actor is the caller's
 	 * uid, as the signer audits it) */
-	if (ca->key == NULL && ca->ctx->signer != NULL)
+	if (ca->key == NULL && ca->ctx->signer != NULL) {
+		if (shards != NULL)
+			return gp_err(GP_E_STATE, "CA %s: sharded CRLs are not made through ca-signer "
+			    "yet (docs/signer.md)", ca->info->name);
 		return crl_by_signer(out, ca, delta);
+	}
 	st = ca->ctx->store;
-	if ((crl = calloc(1, sizeof(*crl))) == NULL)
-		return gp_err(GP_E_NOMEM, "out of memory");
+	if (shards != NULL) {
+		*shards = NULL;
+		sh.n = ca->dflt.crl_shards;
+		if (sh.n == 0)
+			return gp_err(GP_E_STATE, "CA %s has no CRL shards: set crl_shards in [ca.%s]",
+			    ca->info->name, ca->info->name);
+		if ((sh.shard = calloc(sh.n, sizeof(*sh.shard))) == NULL ||
+		    (sv = calloc(sh.n, sizeof(*sv))) == NULL) {
+			free(sh.shard);
+			return gp_err(GP_E_NOMEM, "out of memory");
+		}
+	}
+	if ((crl = calloc(1, sizeof(*crl))) == NULL) {
+		r = gp_err(GP_E_NOMEM, "out of memory");
+		goto out;
+	}
 	if ((r = gp_store_begin(st)) != 0)
 		goto out;
 	in_tx = 1;
@@ -438,17 +595,21 @@ gp_ca_crl(gp_crl_info **out, gp_ca *ca, int delta, const char *actor)
 	    (r = gp_store_crl_next_number(st, ca->info->id, &crl->number)) != 0 ||
 	    (r = crl_number_floor(st, ca->info->name, &crl->number)) != 0 ||
 	    (r = gp_store_crl_entries(st, ca->info->id, base ? base->revision : 0,
-	    append_entry, &entries)) != 0 ||
-	    (r = build_crl(&crl->der, &crl->der_len, &refused, ca, &entries, crl->number,
-	    crl->base_number, crl->this_update, crl->next_update)) != 0 ||
-	    (r = gp_store_crl_add(st, crl)) != 0) {
+	    shards ? append_sharded : append_entry, shards ? (void *)&sh : (void *)&sh.full)) != 0 ||
+	    /* RFC 5280 §5.2.3: each shard is a scope of its own (its
+	     * issuingDistributionPoint), numbered as the full CRL made with it */
+	    (shards && (r = build_shards(sv, ca, &sh, crl, &refused)) != 0) ||
+	    (r = build_crl(&crl->der, &crl->der_len, &refused, ca, &sh.full, crl->number,
+	    crl->base_number, crl->this_update, crl->next_update, NULL)) != 0 ||
+	    (r = gp_store_crl_add(st, crl)) != 0 ||
+	    (shards && (r = gp_ca_crl_shards_record(ca)) != 0)) {
 		if (refused) {
 			/* nothing of the CRL is kept; the refusal is audited alone */
 			char context[160], msg[1024];
 
 			snprintf(msg, sizeof(msg), "%s", gp_error_last());
 			snprintf(context, sizeof(context), "ca=%s crl=%lld type=%s", ca->info->name,
-			    (long long)crl->number, delta ? "delta" : "full");
+			    (long long)crl->number, delta ? "delta" : shards ? "sharded" : "full");
 			gp_store_rollback(st);
 			in_tx = 0;
 			r = gp_lint_audit(st, actor ? actor : "ca-tool", ca->info->name, context, r, msg);
@@ -456,20 +617,48 @@ gp_ca_crl(gp_crl_info **out, gp_ca *ca, int delta, const char *actor)
 		goto out;
 	}
 	snprintf(object, sizeof(object), "%s/crl/%lld", ca->info->name, (long long)crl->number);
-	snprintf(detail, sizeof(detail), "ca=%s number=%lld type=%s base=%lld entries=%zu",
+	snprintf(detail, sizeof(detail), "ca=%s number=%lld type=%s base=%lld entries=%zu shards=%u",
 	    ca->info->name, (long long)crl->number, delta ? "delta" : "full",
-	    (long long)crl->base_number, entries.count);
+	    (long long)crl->base_number, sh.full.count, sh.n);
 	if ((r = gp_audit_append(st, actor ? actor : "ca-tool", GP_AUDIT_CRL_PUBLISH, object, detail)) != 0 ||
 	    (r = gp_store_commit(st)) != 0)
 		goto out;
 	in_tx = 0;
 	*out = crl;
 	crl = NULL;
+	if (shards != NULL) {
+		*shards = sv;
+		sv = NULL;
+	}
 out:
 	if (in_tx)
 		gp_store_rollback(st);
-	free(entries.data);
+	free(sh.full.data);
+	for (k = 0; k < sh.n; k++)
+		free(sh.shard[k].data);
+	free(sh.shard);
+	gp_crl_shards_free(sv, sh.n);
 	gp_crl_info_free(base);
 	gp_crl_info_free(crl);
+	return r;
+}
+
+int
+gp_ca_crl(gp_crl_info **out, gp_ca *ca, int delta, const char *actor)
+{
+	return crl_make(out, NULL, ca, delta, actor);
+}
+
+int
+gp_ca_crl_shards(gp_crl_info **full, gp_crl_shard **shards, size_t *nshards, gp_ca *ca,
+    const char *actor)
+{
+	int r;
+
+	if (full == NULL || shards == NULL || nshards == NULL)
+		return gp_err(GP_E_INVALID, "gp_ca_crl_shards: NULL argument");
+	*nshards = 0;
+	if ((r = crl_make(full, shards, ca, 0, actor)) == 0)
+		*nshards = ca->dflt.crl_shards;
 	return r;
 }

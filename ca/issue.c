@@ -204,7 +204,7 @@ store_cert(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, built *b)
 		if ((r = build_cert(ca, p, req, b)) != 0)
 			return b->lint_refused ? lint_audit(ca, p, req, b) : r;
 	}
-	if (r != 0)
+	if (r != 0 || (p->crl_sharded && (r = gp_ca_crl_shards_record(ca)) != 0))
 		return r;
 	gp_hex_encode(serial, b->info.serial, b->info.serial_len);
 	snprintf(detail, sizeof(detail), "ca=%s serial=%s profile=%s subject=%s",

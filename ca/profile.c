@@ -314,6 +314,7 @@ profile_new(gp_profile **out, const gp_profile *base, const char *name)
 		p->san_types = base->san_types;
 		p->san_required = base->san_required;
 		p->ocsp_nocheck = base->ocsp_nocheck;
+		p->crl_sharded = base->crl_sharded;
 		p->approvals = base->approvals;
 		p->acme = base->acme;
 		p->acme_officer = base->acme_officer;
@@ -1029,7 +1030,7 @@ static const char *const profile_keys[] = {
 	"key_usage", "ext_key_usage", "ext_key_usage_critical",
 	"subject_required", "subject_allowed", "subject_forbidden",
 	"san_types", "san_required", "policies", "crl_url", "ocsp_url",
-	"ca_issuers_url", "ocsp_nocheck", "approvals", "acme", "acme_approval",
+	"ca_issuers_url", "ocsp_nocheck", "crl_sharded", "approvals", "acme", "acme_approval",
 	"est", "est_approval", "cmp", "cmp_approval",
 	"allowed_dns", "allowed_ip", "allowed_email", "cn_in_san", NULL
 };
@@ -1319,8 +1320,18 @@ load_section(struct loader *ld, size_t idx)
 			goto out;
 	}
 	if ((r = gp_config_bool(&p->ocsp_nocheck, cfg, section, "ocsp_nocheck",
-	    p->ocsp_nocheck)) != 0)
+	    p->ocsp_nocheck)) != 0 ||
+	    (r = gp_config_bool(&p->crl_sharded, cfg, section, "crl_sharded",
+	    p->crl_sharded)) != 0)
 		goto out;
+	if (p->crl_sharded && (p->crl_dp != NULL || p->is_ca)) {
+		/* a shard is a distribution point of the CA's own base_url, for
+		 * end entities; a CA certificate is on its issuer's full CRL */
+		r = gp_err(GP_E_CONFIG, "%s:%d: [%s] crl_sharded = yes goes with neither crl_url "
+		    "nor ca = yes", gp_config_path(cfg), gp_config_line(cfg, section, "crl_sharded"),
+		    section);
+		goto out;
+	}
 	if ((r = gp_config_long(&n, cfg, section, "approvals", p->approvals, 1,
 	    10)) != 0)
 		goto out;
@@ -1610,6 +1621,7 @@ gp_profile_settings(const gp_profile *p,
 	EMIT_STR("ocsp_url", p->ocsp_url != NULL ? p->ocsp_url : "");
 	EMIT_STR("ca_issuers_url", p->ca_issuers_url != NULL ? p->ca_issuers_url : "");
 	EMIT_BOOL("ocsp_nocheck", p->ocsp_nocheck);
+	EMIT_BOOL("crl_sharded", p->crl_sharded);
 	EMIT_NUM("approvals", p->approvals);
 	EMIT_BOOL("acme", p->acme);
 	EMIT_STR("acme_approval", p->acme_officer ? "officer" : "auto");
@@ -2307,9 +2319,18 @@ gp_profile_apply_defaults(const gp_profile *p, X509 *cert, const gp_issuer_defau
 				goto out;
 		}
 	}
-	if (p->crl_dp == NULL && d->crl_url != NULL &&
-	    (r = add_crl_dp(cert, d->crl_url)) != 0)
+	if (p->crl_dp == NULL && p->crl_sharded && d->crl_shards > 0) {
+		char url[600];
+		unsigned shard;
+
+		if ((r = gp_crl_shard_of(X509_get0_serialNumber(cert), d->crl_shards, &shard)) != 0 ||
+		    (r = gp_crl_shard_url(url, sizeof(url), d, shard)) != 0 ||
+		    (r = add_crl_dp(cert, url)) != 0)
+			goto out;
+	} else if (p->crl_dp == NULL && d->crl_url != NULL &&
+	    (r = add_crl_dp(cert, d->crl_url)) != 0) {
 		goto out;
+	}
 	if (p->ocsp_url == NULL && p->ca_issuers_url == NULL &&
 	    (d->ocsp_url != NULL || d->issuers_url != NULL))
 		r = add_aia(cert, d->ocsp_url, d->issuers_url);

@@ -31,6 +31,7 @@ struct gp_profile {
 	char *ocsp_url;            /* AIA id-ad-ocsp, NULL: none */
 	char *ca_issuers_url;      /* AIA id-ad-caIssuers, NULL: none */
 	int ocsp_nocheck;          /* id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1) */
+	int crl_sharded;           /* points to its CRL shard when the CA has [ca.NAME] crl_shards */
 	int approvals;             /* RA dual control: distinct approving officers */
 	int acme;                  /* served by ra-server's ACME directory (docs/acme.md) */
 	int acme_officer;          /* ACME orders wait for an officer (acme_approval = officer) */
@@ -75,6 +76,9 @@ int gp_profile_apply_key(const gp_profile *p, X509 *cert, X509 *issuer, EVP_PKEY
  */
 typedef struct gp_issuer_defaults {
 	char *crl_url;             /* NULL: none */
+	char *crl_shard_prefix;    /* BASE/crl/NAME- : shard K is at PREFIX K.crl; NULL: no shards */
+	unsigned crl_shards;       /* [ca.NAME] crl_shards, 0: none */
+	int crl_shards_recorded;   /* the store holds the count (ca/ca.c crl_shards_load) */
 	char *ocsp_url;
 	char *issuers_url;
 	ASN1_OBJECT *policy;       /* the CA's policy OID; NULL: none */
@@ -84,6 +88,18 @@ typedef struct gp_issuer_defaults {
  * profile gets anyPolicy rather than the issuer's own OID, so that each CA
  * below names its own policy (RFC 5280 §6.1.3 (d)). */
 int gp_profile_apply_defaults(const gp_profile *p, X509 *cert, const gp_issuer_defaults *d);
+
+/*
+ * Sharded CRLs (ca/crl.c): a certificate of a crl_sharded profile is on
+ * shard serial mod nshards of its CA's CRLs, the serial read as the
+ * unsigned number it is (RFC 5280 §4.1.2.2).  GP_E_INVALID for a
+ * negative serial or no shards.
+ */
+#define GP_CRL_SHARDS_MAX 4096
+int gp_crl_shard_of(const ASN1_INTEGER *serial, unsigned nshards, unsigned *shard);
+
+/* The URL of shard `shard` of d's sharded CRLs into out (n bytes). */
+int gp_crl_shard_url(char *out, size_t n, const gp_issuer_defaults *d, unsigned shard);
 
 /* 1 when s (n bytes, not NUL-terminated) is a host name in the preferred
  * name syntax (RFC 1034 §3.5, RFC 1123 §2.1): LDH labels of at most 63,

@@ -193,13 +193,14 @@ ct_crl_publish(opts *o)
 	gp_ca_info *info = NULL;
 	gp_store *st;
 	gp_crl_info *full_der = NULL, *delta_der = NULL;
+	gp_crl_shard *shards = NULL;
 	crl_state full, delta;
 	const char *delta_url;
-	char *pass = NULL, fname[160], cname[160], dname[256];
-	size_t passlen = 0;
+	char *pass = NULL, fname[160], cname[160], dname[256], sec[96];
+	size_t passlen = 0, nshards = 0, k;
 	struct stat sb;
 	int64_t now = (int64_t)time(NULL);
-	int r, cert_written = 0;
+	int r, cert_written = 0, sharded, *shard_written = NULL;
 
 	memset(&full, 0, sizeof(full));
 	memset(&delta, 0, sizeof(delta));
@@ -220,6 +221,12 @@ ct_crl_publish(opts *o)
 		return r;
 	st = gp_ctx_store(ctx);
 	delta_url = gp_config_str(gp_ctx_config(ctx), "crl", "delta_url", NULL);
+	snprintf(sec, sizeof(sec), "ca.%s", o->ca);
+	sharded = gp_config_str(gp_ctx_config(ctx), sec, "crl_shards", NULL) != NULL;
+	if (o->shards && !sharded) {
+		r = cli_usage_error("crl --shards: CA %s has no crl_shards in [%s]", o->ca, sec);
+		goto out;
+	}
 	if (delta_url != NULL && (r = delta_name(dname, sizeof(dname), delta_url, o->ca)) != 0)
 		goto out;
 	if ((r = gp_store_ca_get(st, o->ca, &info)) != 0) {
@@ -236,8 +243,13 @@ ct_crl_publish(opts *o)
 		goto out;
 	}
 	gp_error_clear();
-	if ((r = decide(&full, st, info->id, now, delta_url == NULL)) != 0)
+	/* shards have no deltas: a change needs a new full CRL and shards */
+	if (o->shards) {
+		full.due = 1;
+		full.why = "--shards";
+	} else if ((r = decide(&full, st, info->id, now, delta_url == NULL || sharded)) != 0) {
 		goto out;
+	}
 	if (delta_url != NULL) {
 		if (full.due) {
 			delta.due = 1;
@@ -258,7 +270,9 @@ ct_crl_publish(opts *o)
 			r = cli_fail(r, "crl --publish");
 			goto out;
 		}
-		if ((full.due && (r = gp_ca_crl(&full.made, ca, 0, o->actor)) != 0) ||
+		if ((full.due && sharded && (r = gp_ca_crl_shards(&full.made, &shards, &nshards, ca,
+		    o->actor)) != 0) ||
+		    (full.due && !sharded && (r = gp_ca_crl(&full.made, ca, 0, o->actor)) != 0) ||
 		    (delta.due && (r = gp_ca_crl(&delta.made, ca, 1, o->actor)) != 0)) {
 			r = cli_fail(r, "crl --publish");
 			goto out;
@@ -289,22 +303,45 @@ ct_crl_publish(opts *o)
 		    info->cert_len)) != 0)
 			goto out;
 	}
+	/* the shards after the full CRL, each under the file name of its URL */
+	if (nshards > 0 && (shard_written = calloc(nshards, sizeof(*shard_written))) == NULL) {
+		fprintf(stderr, "%s: crl --publish: out of memory\n", cli_prog);
+		r = EXIT_FAIL;
+		goto out;
+	}
+	for (k = 0; k < nshards; k++) {
+		const char *file = strrchr(shards[k].url, '/');
+
+		if ((r = place(&shard_written[k], o->publish, "crl", file != NULL ? file + 1 :
+		    shards[k].url, shards[k].der, shards[k].der_len)) != 0)
+			goto out;
+	}
 	if (o->json) {
 		char nowbuf[32];
+		json_t *sj = json_array();
 
+		for (k = 0; sj != NULL && k < nshards; k++)
+			json_array_append_new(sj, json_pack("{s:s, s:I, s:b}", "url", shards[k].url,
+			    "entries", (json_int_t)shards[k].entries, "written", shard_written[k]));
 		ct_iso_time(nowbuf, now);
-		r = ct_print_json(json_pack("{s:s, s:s, s:s, s:o, s:o, s:{s:s, s:b}}", "ca", o->ca,
+		r = ct_print_json(json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:{s:s, s:b}}", "ca", o->ca,
 		    "folder", o->publish, "now", nowbuf, "full", crl_json(&full, fname),
 		    "delta", delta_url != NULL ? crl_json(&delta, dname) : json_null(),
+		    "shards", sj != NULL ? sj : json_null(),
 		    "certificate", "file", cname, "written", cert_written));
 	} else {
 		crl_text(&full, "full", o->publish, fname, o->ca);
+		if (nshards > 0)
+			printf("%zu CRL shards of %s made with it, written to %s/crl/%s-0.crl .. %s-%zu.crl\n",
+			    nshards, o->ca, o->publish, o->ca, o->ca, nshards - 1);
 		if (delta_url != NULL)
 			crl_text(&delta, "delta", o->publish, dname, o->ca);
 		if (cert_written)
 			printf("certificate of %s written to %s/ca/%s\n", o->ca, o->publish, cname);
 	}
 out:
+	free(shard_written);
+	gp_crl_shards_free(shards, nshards);
 	gp_pass_free(pass, passlen);
 	gp_crl_info_free(full.latest);
 	gp_crl_info_free(full.made);

@@ -29,7 +29,7 @@ enum opt_id {
 	O_KEY_TYPE, O_KEY, O_PROFILE, O_DAYS, O_PASS_FILE, O_PARENT_PASS_FILE, O_CA,
 	O_CSR, O_OUT, O_BATCH, O_OUT_DIR, O_SAN, O_THREADS, O_SERIAL, O_REASON,
 	O_DELTA, O_PEM, O_STATUS, O_LIMIT, O_CHAIN, O_CAS, O_ACTOR,
-	O_PIN_FILE, O_URL, O_POLICY, O_VERSION, O_PUBLISH, O_NOW, O_EXPIRING
+	O_PIN_FILE, O_URL, O_POLICY, O_VERSION, O_PUBLISH, O_NOW, O_EXPIRING, O_SHARDS
 };
 
 static const struct option all_opts[] = {
@@ -68,6 +68,7 @@ static const struct option all_opts[] = {
 	{ "url", required_argument, NULL, O_URL },
 	{ "policy", required_argument, NULL, O_POLICY },
 	{ "publish", required_argument, NULL, O_PUBLISH },
+	{ "shards", required_argument, NULL, O_SHARDS },
 	{ "now", required_argument, NULL, O_NOW },
 	{ NULL, 0, NULL, 0 }
 };
@@ -1623,7 +1624,7 @@ static const int acc_issue[] = { O_CA, O_PROFILE, O_CSR, O_OUT, O_BATCH, O_OUT_D
 	O_DAYS, O_PASS_FILE, O_THREADS, O_ACTOR, 0 };
 static const int acc_revoke[] = { O_CA, O_SERIAL, O_REASON, O_ACTOR, 0 };
 static const int acc_crl[] = { O_CA, O_OUT, O_DELTA, O_PEM, O_PASS_FILE, O_ACTOR, O_PUBLISH,
-	O_NOW, 0 };
+	O_NOW, O_SHARDS, 0 };
 static const int acc_list[] = { O_CA, O_STATUS, O_PROFILE, O_SUBJECT, O_LIMIT, O_CAS,
 	O_EXPIRING, 0 };
 static const int acc_show[] = { O_CA, O_SERIAL, 0 };
@@ -1657,6 +1658,7 @@ static const command commands[] = {
 	{ "crl", cmd_crl, acc_crl,
 	  "crl --ca CA --out FILE [--delta] [--pem]\n"
 	  "crl --ca CA --publish DIR [--now TIME]\n"
+	  "crl --ca CA --shards DIR\n"
 	  "  Publishes the next full CRL (or with --delta a delta CRL against the last full one).\n"
 	  "  Nothing is published unless FILE can be written. With --json and --out -, the CRL\n"
 	  "  is the \"pem\" member of the JSON object.\n"
@@ -1665,7 +1667,11 @@ static const command commands[] = {
 	  "  certificates changed status, and puts them with the CA certificate into DIR as\n"
 	  "  DIR/crl/CA.crl, DIR/crl/<delta_url's file name> and DIR/ca/CA.crt (write and\n"
 	  "  rename), where ocsp-responder serves them ([daemon] publish_dir). --now TIME decides\n"
-	  "  as of TIME (YYYY-MM-DD[THH:MM:SSZ] or @UNIX); CRLs are signed at the real time.", 0 },
+	  "  as of TIME (YYYY-MM-DD[THH:MM:SSZ] or @UNIX); CRLs are signed at the real time.\n"
+	  "  A CA with [ca.CA] crl_shards = N also gets N CRL shards with each full CRL, as\n"
+	  "  DIR/crl/CA-K.crl (K = serial mod N, RFC 5280 5.2.5 issuingDistributionPoint), and\n"
+	  "  its full CRL is made whenever certificates changed status.\n"
+	  "  --shards DIR: as --publish DIR, making the full CRL and its shards now.", 0 },
 	{ "list", cmd_list, acc_list,
 	  "list [--ca CA] [--status good|revoked|hold] [--profile P] [--subject TEXT] [--limit N]\n"
 	  "     [--expiring N[h|d|w]]\n"
@@ -1874,7 +1880,13 @@ ct_main(int argc, char **argv)
 		case O_ACTOR: o.actor = optarg; break;
 		case O_URL: o.url = optarg; break;
 		case O_POLICY: o.policy = optarg; break;
-		case O_PUBLISH: o.publish = optarg; break;
+		case O_PUBLISH:
+		case O_SHARDS:
+			if (o.publish != NULL)
+				return cli_usage_error("crl: --publish and --shards name one folder: give one");
+			o.publish = optarg;
+			o.shards = c == O_SHARDS;
+			break;
 		case O_NOW: o.now = optarg; break;
 		case O_DELTA: o.delta = 1; break;
 		case O_PEM: o.pem = 1; break;

@@ -17,6 +17,7 @@ typedef struct opts {
 	const char *batch, *out_dir, *san, *serial, *reason, *status, *actor;
 	const char *url, *policy;
 	const char *publish, *now;   /* crl --publish DIR, --now TIME */
+	int shards;                  /* crl --shards DIR: publish, a sharded full CRL now */
 	long days, threads, limit;
 	const char *expiring;      /* list --expiring N[h|d|w] */
 	int json, delta, pem, chain, cas;

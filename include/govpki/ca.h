@@ -201,6 +201,26 @@ GP_EXPORT const char *gp_reason_name(int reason);
  * no full CRL yet).  *out (gp_crl_info_free) holds the DER. */
 GP_EXPORT int gp_ca_crl(gp_crl_info **out, gp_ca *ca, int delta, const char *actor);
 
+/* One CRL shard (docs/configuration.md, [ca.NAME] crl_shards). */
+typedef struct gp_crl_shard {
+	unsigned char *der;     /* the CertificateList */
+	size_t der_len;
+	char *url;              /* its issuingDistributionPoint: BASE/crl/NAME-K.crl */
+	size_t entries;         /* revoked certificates on it */
+} gp_crl_shard;
+
+/* Sharded CRLs (RFC 5280 §5.2.5): the next full CRL of ca, made and stored
+ * as gp_ca_crl makes it, and from the same reading of the store one CRL per
+ * shard ((*shards)[K] for shard K, *nshards of them), each with the full
+ * CRL's number and times, the revoked certificates whose serial is K mod
+ * N, and a critical issuingDistributionPoint naming the shard's URL: the
+ * distribution point that certificates of crl_sharded profiles carry.
+ * Shards are not stored: each run makes them again.  GP_E_STATE when ca
+ * has no crl_shards.  Free with gp_crl_info_free and gp_crl_shards_free. */
+GP_EXPORT int gp_ca_crl_shards(gp_crl_info **full, gp_crl_shard **shards, size_t *nshards,
+    gp_ca *ca, const char *actor);
+GP_EXPORT void gp_crl_shards_free(gp_crl_shard *shards, size_t n);
+
 #ifdef __cplusplus
 }
 #endif
