@@ -178,6 +178,7 @@ static const struct audit_kind {
 	[GP_AUDIT_OBJ_RA_REQUEST] = { GP_AUDIT_RA_SUBMIT, "RA", "RA requests", NULL },
 	[GP_AUDIT_OBJ_RA_OFFICER] = { GP_AUDIT_RA_OFFICER_ADD, "RA", "RA officers", NULL },
 	[GP_AUDIT_OBJ_RA_TOKEN] = { GP_AUDIT_RA_TOKEN_CREATE, "RA", "RA tokens", NULL },
+	[GP_AUDIT_OBJ_KMC_KEY] = { GP_AUDIT_KMC_ESCROW, "escrowed key", "escrowed keys", NULL },
 };
 
 struct verify_state {

@@ -25,6 +25,7 @@ struct gp_store_ra_ops;
 struct gp_store_seal_ops;
 struct gp_store_ocsp_ops;
 struct gp_store_acme_ops;
+struct gp_store_kmc_ops;
 
 /*
  * The kinds of rows the audit log accounts for (lib/audit.c names the entry
@@ -44,6 +45,7 @@ enum {
 	GP_AUDIT_OBJ_RA_REQUEST,        /* an RA request */
 	GP_AUDIT_OBJ_RA_OFFICER,        /* an RA officer */
 	GP_AUDIT_OBJ_RA_TOKEN,          /* an RA applicant token */
+	GP_AUDIT_OBJ_KMC_KEY,           /* a key escrowed by the KMC */
 	GP_AUDIT_OBJ__N
 };
 
@@ -93,6 +95,7 @@ struct gp_store_ops {
 	const struct gp_store_seal_ops *seal;
 	const struct gp_store_ocsp_ops *ocsp;
 	const struct gp_store_acme_ops *acme;
+	const struct gp_store_kmc_ops *kmc;
 	/* gp_store_dump's contract */
 	int (*dump)(gp_store *s, gp_store_write_fn wr, void *arg);
 };

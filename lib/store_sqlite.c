@@ -169,6 +169,7 @@ static const struct sq_part *const parts[] = {
 	&sq_part_seal,
 	&sq_part_ocsp,
 	&sq_part_acme,
+	&sq_part_kmc,
 };
 
 
@@ -2019,6 +2020,7 @@ const struct gp_store_ops sq_ops = {
 	.seal = &sq_seal_ops,
 	.ocsp = &sq_ocsp_ops,
 	.acme = &sq_acme_ops,
+	.kmc = &sq_kmc_ops,
 	.crl_entries = sq_crl_entries,
 	.crl_next_number = sq_crl_next_number,
 	.crl_add = sq_crl_add,

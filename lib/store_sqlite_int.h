@@ -143,10 +143,11 @@ int sq_dump(gp_store *s, gp_store_write_fn wr, void *arg);
 extern const struct gp_store_backend gp_store_sqlite_backend;
 
 extern const struct gp_store_ops sq_ops;
-extern const struct sq_part sq_part_ra, sq_part_seal, sq_part_ocsp, sq_part_acme;
+extern const struct sq_part sq_part_ra, sq_part_seal, sq_part_ocsp, sq_part_acme, sq_part_kmc;
 extern const struct gp_store_ra_ops sq_ra_ops;
 extern const struct gp_store_seal_ops sq_seal_ops;
 extern const struct gp_store_ocsp_ops sq_ocsp_ops;
 extern const struct gp_store_acme_ops sq_acme_ops;
+extern const struct gp_store_kmc_ops sq_kmc_ops;
 
 #endif

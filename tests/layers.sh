@@ -44,7 +44,7 @@ declare -A is_prog=() prog_of=() prog_has=() rank=() owner=()
 rank=([lib]=0 [signer]=1 [ca]=2 [ocsp]=3 [seal]=3 [ra]=4 [all]=5)
 # the module each public header belongs to (govpki.h: all of them)
 owner=([error]=lib [mem]=lib [export]=lib [version]=lib [store]=lib [audit]=lib [key]=lib [x509util]=lib
-	[config]=lib [acme]=lib [backup]=lib [signer]=signer [ca]=ca [profile]=ca [verify]=ca [ocsp]=ocsp [seal]=seal [ra]=ra [cmp]=ra
+	[config]=lib [acme]=lib [backup]=lib [kmc]=lib [signer]=signer [ca]=ca [profile]=ca [verify]=ca [ocsp]=ocsp [seal]=seal [ra]=ra [cmp]=ra
 	[govpki]=all)
 
 # breaks still being mended (issue 11.1: the RA, seal and OCSP records still

@@ -1697,7 +1697,7 @@ static const command commands[] = {
 static const command *const module_commands[] = {
 	ca_tool_key_commands, ca_tool_ra_commands, ca_tool_seal_commands, ca_tool_ocsp_commands,
 	ca_tool_verify_commands, ca_tool_config_commands, ca_tool_acme_commands,
-	ca_tool_cmp_commands,
+	ca_tool_cmp_commands, ca_tool_kmc_commands,
 };
 
 static const command *
@@ -1738,6 +1738,7 @@ static const struct {
 	{ "config", "show the configuration in effect, or check it" },
 	{ "acme", "create external account binding keys for ACME" },
 	{ "cmp", "create shared secrets for CMP clients" },
+	{ "kmc", "key management centre: escrowed encryption keys" },
 };
 
 static void

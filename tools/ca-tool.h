@@ -52,6 +52,11 @@ extern const command ca_tool_verify_commands[];
 extern const command ca_tool_config_commands[];
 extern const command ca_tool_acme_commands[];
 extern const command ca_tool_cmp_commands[];
+extern const command ca_tool_kmc_commands[];
+
+/* Opens o's home read-write and its KMC with the passphrase of pass_file
+ * (tools/ca-tool-kmc.c); prints its own message. */
+int ct_kmc_open(gp_kmc **kmc, gp_ctx **ctx, const opts *o, const char *pass_file);
 
 /* Helpers: each prints its own message and returns an exit code (0 = ok). */
 /* Opens the home of o, read-only or read-write.  Unless o->create, a store

@@ -20,5 +20,6 @@
 #include <govpki/verify.h>
 #include <govpki/acme.h>
 #include <govpki/signer.h>
+#include <govpki/kmc.h>
 
 #endif

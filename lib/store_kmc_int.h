@@ -1,0 +1,37 @@
+/* lib/store_kmc_int.h: the store functions of the key management centre (escrowed keys, recoveries) */
+#ifndef GP_STORE_KMC_INT_H
+#define GP_STORE_KMC_INT_H
+
+#include <govpki/kmc.h>
+
+#include "store_int.h"
+
+/*
+ * Lib-internal: only the KMC (ca/kmc.c) reads and writes these rows, so
+ * that an escrowed key leaves the store only through its checks.  Each
+ * function checks its arguments (lib/store_kmc.c) and dispatches to the
+ * backend's table below.
+ */
+
+/* Adds an escrow record (every field but id, which it sets); kid unique
+ * (GP_E_EXISTS), as is (ca_id, serial) when serial is set. */
+int gp_store_kmc_add(gp_store *s, gp_kmc_key_info *k);
+/* The record of kid; GP_E_NOTFOUND.  *out: gp_kmc_key_info_free. */
+int gp_store_kmc_get(gp_store *s, const char *kid, gp_kmc_key_info **out);
+/* The record of the certificate (ca_id, serial), as its encryption or
+ * its signing certificate; GP_E_NOTFOUND. */
+int gp_store_kmc_get_cert(gp_store *s, int64_t ca_id, const unsigned char *serial,
+    size_t serial_len, gp_kmc_key_info **out);
+/* Every record in the order they were made; cb's record is freed after
+ * the call, a non-zero return stops the walk and is returned. */
+int gp_store_kmc_list(gp_store *s, gp_kmc_key_cb cb, void *arg);
+
+struct gp_store_kmc_ops {
+	int (*add)(gp_store *s, gp_kmc_key_info *k);
+	int (*get)(gp_store *s, const char *kid, gp_kmc_key_info **out);
+	int (*get_cert)(gp_store *s, int64_t ca_id, const unsigned char *serial,
+	    size_t serial_len, gp_kmc_key_info **out);
+	int (*list)(gp_store *s, gp_kmc_key_cb cb, void *arg);
+};
+
+#endif
