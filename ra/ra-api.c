@@ -165,6 +165,44 @@ check_filter(hresp *rs, const char *name, const char *v, size_t max)
 	return 0;
 }
 
+/* What the other handler files (ra-view.c) share of these helpers
+ * (ra_server.h). */
+void
+ra_hex(char *out, const unsigned char *b, size_t n)
+{
+	hex(out, b, n);
+}
+
+void
+ra_iso(char out[32], int64_t t)
+{
+	iso(out, t);
+}
+
+int
+ra_parse_time(const char *s, int64_t *out)
+{
+	return parse_time(s, out);
+}
+
+int
+ra_parse_limit(hreq *rq, hresp *rs, int64_t *limit)
+{
+	return parse_limit(rq, rs, limit);
+}
+
+int
+ra_parse_cursor(hreq *rq, hresp *rs, int64_t *after)
+{
+	return parse_cursor(rq, rs, after);
+}
+
+int
+ra_check_filter(hresp *rs, const char *name, const char *v, size_t max)
+{
+	return check_filter(rs, name, v, max);
+}
+
 /* The answer to a check of the library that refused (GP_E_DENIED): 403
  * with the rule as the problem type, or 404 for another applicant's
  * request (not told apart from none); any other failure as reply_gp. */
@@ -569,6 +607,7 @@ out:
 struct list_ctx {
 	json_t *items;
 	int64_t last, n, limit;
+	int64_t before;            /* submitted before (unix time), 0: any */
 };
 
 static int
@@ -576,6 +615,8 @@ list_req_cb(void *arg, const gp_ra_request *q)
 {
 	struct list_ctx *l = arg;
 
+	if (l->before != 0 && q->submitted >= l->before)
+		return 0;                /* newer than asked: not on the page */
 	if (l->n == l->limit)
 		return 1;                /* one more than the page: there is a next page */
 	json_array_append_new(l->items, request_json(q));
@@ -587,10 +628,10 @@ list_req_cb(void *arg, const gp_ra_request *q)
 int
 h_list_requests(worker *w, hreq *rq, hresp *rs)
 {
-	static const char *const allowed[] = { "status", "profile", "submitter", "since", "cursor",
-		"limit", NULL };
-	const char *st = query(rq, "status"), *since = query(rq, "since");
-	struct list_ctx l = { NULL, 0, 0, 0 };
+	static const char *const allowed[] = { "status", "profile", "submitter", "since", "before",
+		"cursor", "limit", NULL };
+	const char *st = query(rq, "status"), *since = query(rq, "since"), *before = query(rq, "before");
+	struct list_ctx l = { NULL, 0, 0, 0, 0 };
 	gp_ra_filter f;
 	json_t *j;
 	int r, rule;
@@ -605,6 +646,11 @@ h_list_requests(worker *w, hreq *rq, hresp *rs)
 	if (since != NULL && parse_time(since, &f.since) != 0)
 		return problem(rs, 400, "bad-parameter", "Bad query parameter",
 		    "since must be unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ: %s", gp_error_last());
+	/* older than a time (the queue's age filter): the store has no such
+	 * filter, so the page is cut here from an unlimited walk */
+	if (before != NULL && parse_time(before, &l.before) != 0)
+		return problem(rs, 400, "bad-parameter", "Bad query parameter",
+		    "before must be unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ: %s", gp_error_last());
 	f.profile = query(rq, "profile");
 	f.submitter = query(rq, "submitter");
 	if (check_filter(rs, "profile", f.profile, 64) != 0 ||
@@ -615,7 +661,7 @@ h_list_requests(worker *w, hreq *rq, hresp *rs)
 		return 0;
 	if ((r = gp_ra_may_list(&rule, w->ra, rq->who.p, &f)) != 0)
 		return reply_denied(rs, r, rule, "listing requests");
-	f.limit = l.limit + 1;
+	f.limit = l.before != 0 ? 0 : l.limit + 1;
 	l.items = json_array();
 	r = gp_ra_request_list(w->ra, &f, list_req_cb, &l);
 	if (r < 0) {
@@ -661,14 +707,83 @@ load_request(worker *w, hreq *rq, hresp *rs, gp_ra_request **q)
 	return 0;
 }
 
+static json_t *
+check_json(const char *name, int pass, const char *detail)
+{
+	return json_pack("{s:s, s:s, s:s}", "check", name, "result", pass ? "pass" : "fail",
+	    "detail", detail);
+}
+
+/* What an officer reads before approving a pending issue request: each
+ * check of the submission made again now, with pass or fail and why (the
+ * CSR's own signature, RFC 2986 §3; the CA may issue the profile; the
+ * profile's rules and the key's standing, gp_ra_submit_check).  A
+ * request passed them when it was stored; a key found compromised or a
+ * CA revoked since shows here as a fail. */
+static json_t *
+request_checks(worker *w, const gp_ra_request *q)
+{
+	json_t *a = json_array();
+	gp_ra_csr_summary cs;
+	gp_ra_submission sub;
+	char msg[600];
+
+	if (a == NULL)
+		return NULL;
+	if (gp_ra_csr_summary_of(&cs, q->csr, q->csr_len) == 0) {
+		json_array_append_new(a, check_json("csr-signature", cs.signature_ok,
+		    cs.signature_ok ? "the CSR's signature verifies with its key" :
+		    "the CSR's signature does not verify"));
+		gp_ra_csr_summary_clear(&cs);
+	} else {
+		snprintf(msg, sizeof(msg), "the CSR does not parse: %s", gp_error_last());
+		json_array_append_new(a, check_json("csr-signature", 0, msg));
+	}
+	if (gp_profiles_get(gp_ctx_profiles(w->ctx), q->profile ? q->profile : "") == NULL) {
+		snprintf(msg, sizeof(msg), "unknown profile '%.64s'", q->profile ? q->profile : "");
+		json_array_append_new(a, check_json("profile-issuable", 0, msg));
+	} else if (gp_ca_may_issue(w->ca, q->profile) != 0) {
+		snprintf(msg, sizeof(msg), "%s", gp_error_last());
+		json_array_append_new(a, check_json("profile-issuable", 0, msg));
+	} else {
+		snprintf(msg, sizeof(msg), "CA %s may issue profile %s", gp_ca_name(w->ca), q->profile);
+		json_array_append_new(a, check_json("profile-issuable", 1, msg));
+	}
+	memset(&sub, 0, sizeof(sub));
+	sub.profile = q->profile;
+	sub.csr = q->csr;
+	sub.csr_len = q->csr_len;
+	sub.subject = q->subject;
+	sub.sans = q->sans;
+	sub.contact_name = q->contact_name;
+	sub.contact_email = q->contact_email;
+	sub.contact_phone = q->contact_phone;
+	sub.submitter = q->submitter;
+	if (q->profile != NULL && gp_ra_submit_check(w->ra, &sub) == 0) {
+		snprintf(msg, sizeof(msg), "subject, names, key and extensions meet profile %s",
+		    q->profile);
+		json_array_append_new(a, check_json("profile-policy", 1, msg));
+	} else {
+		snprintf(msg, sizeof(msg), "%s", gp_error_last());
+		json_array_append_new(a, check_json("profile-policy", 0, msg));
+	}
+	gp_error_clear();
+	return a;
+}
+
 int
 h_get_request(worker *w, hreq *rq, hresp *rs)
 {
 	gp_ra_request *q;
 
+	json_t *j;
+
 	if (load_request(w, rq, rs, &q) != 0)
 		return 0;
-	reply_json(rs, 200, request_json(q));
+	j = request_json(q);
+	if (j != NULL && q->kind == GP_RA_ISSUE && q->status == GP_RA_PENDING)
+		json_object_set_new(j, "checks", request_checks(w, q));
+	reply_json(rs, 200, j);
 	gp_ra_request_free(q);
 	return 0;
 }
@@ -929,6 +1044,7 @@ h_get_cert(worker *w, hreq *rq, hresp *rs)
 struct cert_list_ctx {
 	json_t *items;
 	int64_t last, n, limit;
+	const char *san;           /* a substring of the SANs, NULL: any */
 };
 
 static int
@@ -936,6 +1052,8 @@ list_cert_cb(void *arg, const gp_cert_info *c)
 {
 	struct cert_list_ctx *l = arg;
 
+	if (l->san != NULL && (c->sans == NULL || strstr(c->sans, l->san) == NULL))
+		return 0;                /* not on the page */
 	if (l->n == l->limit)
 		return 1;
 	json_array_append_new(l->items, cert_json(c, 0));
@@ -947,10 +1065,11 @@ list_cert_cb(void *arg, const gp_cert_info *c)
 int
 h_list_certs(worker *w, hreq *rq, hresp *rs)
 {
-	static const char *const allowed[] = { "subject", "status", "profile", "expires_before",
-		"cursor", "limit", NULL };
-	const char *st = query(rq, "status"), *eb = query(rq, "expires_before");
-	struct cert_list_ctx l = { NULL, 0, 0, 0 };
+	static const char *const allowed[] = { "subject", "san", "status", "profile", "expires_before",
+		"expires_after", "cursor", "limit", NULL };
+	const char *st = query(rq, "status"), *eb = query(rq, "expires_before"),
+	    *ea = query(rq, "expires_after");
+	struct cert_list_ctx l = { NULL, 0, 0, 0, NULL };
 	gp_cert_filter f;
 	json_t *j;
 	int r;
@@ -976,12 +1095,19 @@ h_list_certs(worker *w, hreq *rq, hresp *rs)
 		return problem(rs, 400, "bad-parameter", "Bad query parameter",
 		    "expires_before must be unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ: %s",
 		    gp_error_last());
+	if (ea != NULL && parse_time(ea, &f.expires_after) != 0)
+		return problem(rs, 400, "bad-parameter", "Bad query parameter",
+		    "expires_after must be unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ: %s",
+		    gp_error_last());
 	f.profile = query(rq, "profile");
 	f.subject_like = query(rq, "subject");
+	l.san = query(rq, "san");
 	if (check_filter(rs, "profile", f.profile, 64) != 0 ||
-	    check_filter(rs, "subject", f.subject_like, 256) != 0)
+	    check_filter(rs, "subject", f.subject_like, 256) != 0 ||
+	    check_filter(rs, "san", l.san, 256) != 0)
 		return 0;
-	f.limit = l.limit + 1;
+	/* the store has no SAN filter: the page is cut here from an unlimited walk */
+	f.limit = l.san != NULL ? 0 : l.limit + 1;
 	l.items = json_array();
 	r = gp_store_cert_list(gp_ctx_store(w->ctx), &f, list_cert_cb, &l);
 	if (r < 0) {

@@ -40,6 +40,10 @@ const endpoint ra_endpoints[] = {
 	{ "GET", "/api/v1/certificates/{serial}", h_get_cert, P | O | D | U, 0, "JSON, PEM or DER by Accept" },
 	{ "POST", "/api/v1/certificates/{serial}/revoke", h_revoke, A | P | O | D, 2,
 	  "applicants: their own certificates; anonymous: only with proof of possession (else 401)" },
+	{ "GET", "/api/v1/me", h_me, P | O | D | U, 0, "the caller: name, role and what it may call" },
+	{ "GET", "/api/v1/audit", h_audit, D | U, 0, "audit entries, filters and pages, the chain's status" },
+	{ "GET", "/api/v1/ca", h_ca_list, O | D | U, 0, "every CA: chain fingerprints, latest CRL" },
+	{ "GET", "/api/v1/seals", h_seals, O | D | U, 0, "the seal register" },
 	{ "GET", "/api/v1/ca/{name}/chain", h_ca_chain, ALL, 0, "PEM chain" },
 	{ "GET", "/api/v1/ca/{name}/crl", h_ca_crl, ALL, 0, "latest full CRL, DER" },
 };

@@ -688,6 +688,45 @@ is_json_ctype(const char *ct)
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
+/*
+ * A browser sends the officer's client certificate with any request to
+ * this origin, also one that another site's page starts.  So what
+ * changes state is refused when the browser says it comes from elsewhere
+ * (Fetch Metadata's Sec-Fetch-Site, or an Origin that is not this one:
+ * RFC 6454 §7) and when it carries a Content-Type a form can send, even
+ * without a body (a form sends urlencoded, multipart or text/plain; only
+ * a script can send application/json, and a cross-origin script needs a
+ * CORS preflight, which this server never grants).  curl and other
+ * clients send neither header.  0, or -1 with rs filled.
+ */
+static int
+cross_site(hreq *rq, hresp *rs, const endpoint *ep)
+{
+	const char *sfs, *origin, *host, *ct;
+	char self[300];
+
+	if (strcmp(ep->method, "GET") == 0)
+		return 0;
+	sfs = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	if (sfs != NULL && strcmp(sfs, "same-origin") != 0 && strcmp(sfs, "none") != 0)
+		return problem(rs, 403, "cross-site", "Cross-site request refused",
+		    "%s %s from another site (Sec-Fetch-Site: %.32s)", ep->method, ep->path, sfs), -1;
+	origin = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Origin");
+	host = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	if (origin != NULL) {
+		snprintf(self, sizeof(self), "%s://%.250s", ra_srv->set.plain_http ? "http" : "https",
+		    host ? host : "");
+		if (host == NULL || strcmp(origin, self) != 0)
+			return problem(rs, 403, "cross-site", "Cross-site request refused",
+			    "%s %s from origin %.128s", ep->method, ep->path, origin), -1;
+	}
+	ct = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (ct != NULL && !is_json_ctype(ct))
+		return problem(rs, 415, "unsupported-media-type", "Unsupported media type",
+		    "Content-Type must be application/json, not '%.64s'", ct), -1;
+	return 0;
+}
+
 static void
 handle(worker *w, hreq *rq, hresp *rs)
 {
@@ -711,6 +750,11 @@ handle(worker *w, hreq *rq, hresp *rs)
 	if (cmp_path(rq->url)) {
 		/* RFC 6712: one PKIMessage per POST, CMP's own errors (ra/cmp.c) */
 		cmp_handle(w, rq, rs);
+		return;
+	}
+	if (console_path(rq->url)) {
+		/* the officers' console: static files, no credentials (ra/ra-console.c) */
+		console_handle(rq, rs);
 		return;
 	}
 	rq->ep = ra_route(rq->method, rq->url, rq->param, sizeof(rq->param), &path_ok, allow,
@@ -738,6 +782,8 @@ handle(worker *w, hreq *rq, hresp *rs)
 		rate_limited(rs, retry);
 		return;
 	}
+	if (cross_site(rq, rs, ep) != 0)
+		return;
 	if (authenticate(w, rq, rs) != 0)
 		return;
 	if (rq->who.role != ROLE_ANONYMOUS) {

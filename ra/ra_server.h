@@ -45,6 +45,7 @@ typedef struct ra_settings {
 	long max_per_client;       /* max_connections_per_client: from one address */
 	long timeout;              /* timeout_seconds: a silent connection is closed */
 	long refused_audit;        /* refused_audit_seconds: one audit entry per client */
+	const char *console_dir;   /* the console's files (default GP_CONSOLE_DIR) */
 } ra_settings;
 
 /* Roles, in the order of the authorisation table's columns. */
@@ -247,6 +248,29 @@ int ra_print_authz(FILE *f, const char *format);
  * when only the method is wrong (405), -1 and !*path_ok (404). */
 int ra_route(const char *method, const char *url, char *param, size_t plen, int *path_ok,
     char *allow, size_t allowlen);
+
+/* ra-api.c: helpers the handler files share.  ra_hex writes 2n+1 bytes;
+ * ra_iso "" for 0; ra_parse_time: unix seconds, YYYY-MM-DD or
+ * YYYY-MM-DDTHH:MM:SSZ (-1, gp_error_last() why); ra_parse_limit and
+ * ra_parse_cursor read ?limit= and ?cursor= (-1 with rs filled);
+ * ra_check_filter: a printable value of 1..max bytes (-1 with rs filled). */
+void ra_hex(char *out, const unsigned char *b, size_t n);
+void ra_iso(char out[32], int64_t t);
+int ra_parse_time(const char *s, int64_t *out);
+int ra_parse_limit(hreq *rq, hresp *rs, int64_t *limit);
+int ra_parse_cursor(hreq *rq, hresp *rs, int64_t *after);
+int ra_check_filter(hresp *rs, const char *name, const char *v, size_t max);
+
+/* ra-view.c: what the officers' console reads (docs/ra-api.md) */
+int h_me(worker *w, hreq *rq, hresp *rs);
+int h_audit(worker *w, hreq *rq, hresp *rs);
+int h_ca_list(worker *w, hreq *rq, hresp *rs);
+int h_seals(worker *w, hreq *rq, hresp *rs);
+
+/* ra-console.c: the console's static files under /console/ ([ra]
+ * console_dir), with their security headers; no credentials needed. */
+int console_path(const char *url);
+void console_handle(hreq *rq, hresp *rs);
 
 /* ra-api.c: the handlers */
 int h_healthz(worker *w, hreq *rq, hresp *rs);

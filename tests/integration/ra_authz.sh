@@ -28,6 +28,10 @@ POST	/api/v1/requests/{id}/reject	401	403	200	200	403
 GET	/api/v1/certificates	401	403	200	200	200
 GET	/api/v1/certificates/{serial}	401	200	200	200	200
 POST	/api/v1/certificates/{serial}/revoke	200	201	201	201	403
+GET	/api/v1/me	401	200	200	200	200
+GET	/api/v1/audit	401	403	403	200	200
+GET	/api/v1/ca	401	403	200	200	200
+GET	/api/v1/seals	401	403	200	200	200
 GET	/api/v1/ca/{name}/chain	200	200	200	200	200
 GET	/api/v1/ca/{name}/crl	200	200	200	200	200
 TABLE
