@@ -196,9 +196,10 @@ live_new(live **out, const opts *o, char **pass, size_t *passlen)
 		l->set.presigned = 1;
 	/* the passphrase: read again from its file on a reload (keys may have
 	 * been re-encrypted), kept from the first read otherwise; a replica
-	 * of pre-signed responses holds no key and needs none */
+	 * of pre-signed responses holds no key and needs none, nor one whose
+	 * CA keys are ca-signer's ([signer] socket) */
 	pf = o->pass_file != NULL ? o->pass_file : l->set.pass_file;
-	if (!l->set.presigned && (*pass == NULL || pf != NULL)) {
+	if (!l->set.presigned && gp_ctx_signer0(l->ctx) == NULL && (*pass == NULL || pf != NULL)) {
 		char *np = NULL;
 		size_t nl = 0;
 

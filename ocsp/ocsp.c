@@ -16,6 +16,7 @@
 #include <openssl/x509v3.h>
 
 #include <govpki/ocsp.h>
+#include <govpki/signer.h>
 #include <govpki/x509util.h>
 
 #include "error_int.h"
@@ -73,7 +74,9 @@ typedef struct ocsp_ca {
 	unsigned char name_hash[N_MD][EVP_MAX_MD_SIZE];
 	unsigned char key_hash[N_MD][EVP_MAX_MD_SIZE];
 	unsigned int hlen[N_MD];
-	EVP_PKEY *key;          /* the signing key: the CA's or its delegate's */
+	EVP_PKEY *key;          /* the signing key: the CA's or its delegate's; NULL
+	                         * with remote */
+	int remote;             /* the CA's key is ca-signer's: sign-ocsp signs */
 	_Atomic(signer_cert *) signer;  /* the certificate of key (NULL: keyless) */
 	int delegated;          /* signer is a delegated responder (sent along) */
 	/* encoded once by OpenSSL (signer_prepare), copied into every response */
@@ -108,6 +111,7 @@ typedef struct tstate {
 	EVP_MD_CTX *work;
 	unsigned char *buf;
 	size_t cap;
+	gp_signer *sig;         /* this thread's connection to ca-signer (remote CAs) */
 	int64_t t_now, t_next;  /* the last times written, and as text */
 	char g_now[15], g_next[15];
 } tstate;
@@ -157,6 +161,7 @@ struct getent {
 struct gp_ocsp_responder {
 	gp_ocsp_settings set;   /* numbers only: the strings are cleared */
 	char *store_uri;
+	char *signer_path;      /* [signer] socket, when a CA's key is ca-signer's */
 	pthread_key_t tkey;
 	int tkey_ok;
 	pthread_mutex_t stores_lock;
@@ -445,6 +450,7 @@ tstate_free(tstate *t, size_t ncas)
 	if (t == NULL)
 		return;
 	gp_store_close(t->st);
+	gp_signer_free(t->sig);
 	for (i = 0; t->base != NULL && i < ncas; i++)
 		EVP_MD_CTX_free(t->base[i]);
 	free(t->base);
@@ -601,6 +607,7 @@ gp_ocsp_responder_free(gp_ocsp_responder *r)
 		pthread_mutex_destroy(&r->refresh_lock);
 	}
 	free(r->store_uri);
+	free(r->signer_path);
 	free(r);
 }
 
@@ -893,6 +900,41 @@ out:
 	return r;
 }
 
+/*
+ * c's key is ca-signer's (sign_with = ca, [signer] socket): the
+ * ResponderID byKey from the CA's certificate, no key; each ResponseData
+ * goes to the signer (sign-ocsp), whose answer, the signatureAlgorithm and
+ * the signature, is at most algidlen + sigmax octets.
+ */
+static int
+remote_prepare(ocsp_ca *c)
+{
+	signer_cert *sc = NULL;
+	OCSP_RESPID *rid = NULL;
+	int n, r;
+
+	if ((rid = OCSP_RESPID_new()) == NULL || OCSP_RESPID_set_by_key(rid, c->cert) != 1 ||
+	    (n = i2d_OCSP_RESPID(rid, &c->rid)) <= 0) {
+		r = gp_err_ossl(GP_E_CRYPTO, "CA %s: hashing the CA key", c->name);
+		goto out;
+	}
+	c->ridlen = (size_t)n;
+	if ((n = EVP_PKEY_get_size(X509_get0_pubkey(c->cert))) <= 0 || n > 1024) {
+		r = gp_err(GP_E_CRYPTO, "CA %s: unexpected signature size %d", c->name, n);
+		goto out;
+	}
+	c->algidlen = 128;          /* an AlgorithmIdentifier with parameters (PSS) */
+	c->sigmax = (size_t)n + 8;  /* and the BIT STRING's header */
+	c->remote = 1;
+	if ((r = signer_new(&sc, c->cert, 0)) != 0)
+		goto out;
+	atomic_store(&c->signer, sc);
+	r = 0;
+out:
+	OCSP_RESPID_free(rid);
+	return r;
+}
+
 /* The SingleResponse templates (see single_tpl), made by OpenSSL for a
  * sample CertID and sample times that are found again in its output. */
 static int
@@ -1058,6 +1100,9 @@ ca_setup(ocsp_ca *c, gp_ctx *ctx, const gp_ca_info *info, X509 *dcert,
 			    "delegate): make one with `ca-tool ocsp signer --ca %s`",
 			    c->name, c->name);
 	}
+	/* [signer] socket: the CA's key is ca-signer's */
+	if (gp_ctx_signer0(ctx) != NULL)
+		return remote_prepare(c);
 	if ((r = gp_ca_open(&ca, ctx, info->name, p->pass, p->passlen)) != 0)
 		return gp_err_ctx(r, "OCSP responder for CA %s", info->name);
 	r = gp_ca_signer_get1(&cert, &c->key, ca);
@@ -1137,7 +1182,9 @@ gp_ocsp_responder_new(gp_ocsp_responder **out, gp_ctx *ctx, const gp_ocsp_params
 		goto out;
 	}
 	r->tkey_ok = 1;
-	if ((rc = gp_strdup(&r->store_uri, gp_ctx_store_uri(ctx))) != 0)
+	if ((rc = gp_strdup(&r->store_uri, gp_ctx_store_uri(ctx))) != 0 ||
+	    (gp_ctx_signer0(ctx) != NULL &&
+	    (rc = gp_strdup(&r->signer_path, gp_signer_path(gp_ctx_signer0(ctx)))) != 0))
 		goto out;
 	if ((r->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL) {
 		rc = gp_err_ossl(GP_E_CRYPTO, "no SHA-256");
@@ -1682,6 +1729,45 @@ tbuf(tstate *t, size_t n)
 
 #define FRAME_MAX 64    /* the headers in front of tbsResponseData fit in it */
 
+/*
+ * The signature of tbs by ca-signer (sign-ocsp, docs/signer.md), on this
+ * thread's own connection: the signer checks the ResponseData against the
+ * store before it signs.  Its answer (signatureAlgorithm, signature BIT
+ * STRING) is written at out, *taillen octets, after a check that it is
+ * those two elements and fits what the buffer holds for them.
+ */
+static int
+sign_remote(unsigned char *out, size_t *taillen, gp_ocsp_responder *r, tstate *t,
+    const ocsp_ca *ca, const unsigned char *tbs, size_t tbslen)
+{
+	unsigned char *part = NULL;
+	const unsigned char *q;
+	size_t len = 0;
+	X509_ALGOR *alg = NULL;
+	ASN1_BIT_STRING *bits = NULL;
+	int rc;
+
+	if (t->sig == NULL && (rc = gp_signer_new(&t->sig, r->signer_path)) != 0)
+		return rc;
+	if ((rc = gp_signer_sign_ocsp(&part, &len, t->sig, ca->name, tbs, tbslen)) != 0)
+		return gp_err_ctx(rc, "CA %s: the OCSP response", ca->name);
+	q = part;
+	if (len > ca->algidlen + ca->sigmax || (alg = d2i_X509_ALGOR(NULL, &q, (long)len)) == NULL ||
+	    (bits = d2i_ASN1_BIT_STRING(NULL, &q, (long)(part + len - q))) == NULL ||
+	    q != part + len) {
+		rc = gp_err(GP_E_PARSE, "CA %s: ca-signer's OCSP signature does not parse", ca->name);
+		goto out;
+	}
+	memcpy(out, part, len);
+	*taillen = len;
+	rc = 0;
+out:
+	X509_ALGOR_free(alg);
+	ASN1_BIT_STRING_free(bits);
+	OPENSSL_free(part);
+	return rc;
+}
+
 /* Signs tbs with ca's key: a copy of the thread's prepared context (one
  * DigestSignInit per thread and signer, not per signature). */
 static int
@@ -1737,10 +1823,10 @@ build(gp_ocsp_resp **out, gp_ocsp_responder *r, tstate *t, size_t cai,
 	const signer_cert *sc = atomic_load(&ca->signer);
 	unsigned char sig[1024], *p, *tbsp;
 	char grev[15];
-	size_t siglen;
+	size_t siglen, tail = 0;
 	int64_t at, next;
 	int i, rc, status, reason, k;
-	int singles = 0, noncelen = 0, ext = 0, tbsc, tbs, bits, basicc, basic, octet, rbc, rb,
+	int singles = 0, noncelen = 0, ext = 0, tbsc, tbs, basicc, basic, octet, rbc, rb,
 	    exp0, respc, total, front;
 
 	*out = NULL;
@@ -1843,24 +1929,31 @@ build(gp_ocsp_resp **out, gp_ocsp_responder *r, tstate *t, size_t cai,
 	p = tbsp + 6 - (tbs - tbsc);
 	(void)hdr(p, 1, tbsc, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
 	tbsp = p;
-	if ((rc = sign_tbs(sig, &siglen, t, cai, ca, tbsp, (size_t)tbs)) != 0)
-		return rc;
-	atomic_fetch_add_explicit(&r->signed_total, 1, memory_order_relaxed);
 	p = tbsp + tbs;
-	memcpy(p, ca->algid, ca->algidlen);             /* signatureAlgorithm */
-	p += ca->algidlen;
-	p = hdr(p, 0, (int)siglen + 1, V_ASN1_BIT_STRING, V_ASN1_UNIVERSAL);
-	*p++ = 0;                                       /* no unused bits */
-	memcpy(p, sig, siglen);
-	p += siglen;
+	if (ca->remote) {
+		/* the signer's signatureAlgorithm and signature BIT STRING */
+		if ((rc = sign_remote(p, &tail, r, t, ca, tbsp, (size_t)tbs)) != 0)
+			return rc;
+		p += tail;
+	} else {
+		if ((rc = sign_tbs(sig, &siglen, t, cai, ca, tbsp, (size_t)tbs)) != 0)
+			return rc;
+		memcpy(p, ca->algid, ca->algidlen);             /* signatureAlgorithm */
+		p += ca->algidlen;
+		p = hdr(p, 0, (int)siglen + 1, V_ASN1_BIT_STRING, V_ASN1_UNIVERSAL);
+		*p++ = 0;                                       /* no unused bits */
+		memcpy(p, sig, siglen);
+		p += siglen;
+		tail = ca->algidlen + (size_t)ASN1_object_size(0, (int)siglen + 1, V_ASN1_BIT_STRING);
+	}
+	atomic_fetch_add_explicit(&r->signed_total, 1, memory_order_relaxed);
 	memcpy(p, sc->certs, sc->certslen);
 	p += sc->certslen;
 
 	/* OCSPResponse { successful, [0] EXPLICIT ResponseBytes { id-pkix-
 	 * ocsp-basic, OCTET STRING { BasicOCSPResponse } } }, its headers
 	 * written in front of tbsResponseData */
-	bits = ASN1_object_size(0, (int)siglen + 1, V_ASN1_BIT_STRING);
-	basicc = tbs + (int)ca->algidlen + bits + (int)sc->certslen;
+	basicc = tbs + (int)tail + (int)sc->certslen;
 	basic = ASN1_object_size(1, basicc, V_ASN1_SEQUENCE);
 	octet = ASN1_object_size(0, basic, V_ASN1_OCTET_STRING);
 	rbc = (int)r->oid_basic_len + octet;

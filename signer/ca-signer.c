@@ -26,6 +26,7 @@
 #include <govpki/config.h>
 #include <govpki/error.h>
 #include <govpki/key.h>
+#include <govpki/ocsp.h>
 #include <govpki/ra.h>
 #include <govpki/version.h>
 
@@ -68,6 +69,7 @@ static struct {
 	struct ca_slot cas[MAX_CAS];
 	size_t ncas;
 	long rate;
+	long ocsp_max;               /* [signer] ocsp_max_validity: seconds */
 	const char *socket_path;
 } S;
 
@@ -494,6 +496,55 @@ do_sign_crl(struct conn *c, const gp_signer_msg *m)
 	return r;
 }
 
+/*
+ * sign-ocsp and presign: each ResponseData is decoded and signed only when
+ * it is what the responder would build from the store (its responder ID
+ * the CA's key, each SingleResponse this CA's with the store's status,
+ * its times now and its validity within [signer] ocsp_max_validity, the
+ * only extension a nonce: RFC 6960 §4.2.1, §4.4.1; gp_ocsp_sign_checked).
+ * One that is not refuses the whole request, audited with why.  The
+ * signatures are not audited one by one (a responder signs one per
+ * request with a nonce); their count is in the signer's log.
+ */
+static int
+do_sign_ocsp(struct conn *c, const gp_signer_msg *m)
+{
+	struct ca_slot *slot;
+	gp_signer_msg *rep = NULL;
+	char obj[96], why[1100];
+	int64_t now = (int64_t)time(NULL);
+	int r;
+
+	snprintf(obj, sizeof(obj), "%.64s/ocsp", m->name);
+	if ((slot = named_ca(c, m, obj, &r)) == NULL)
+		return r;
+	if ((r = gp_signer_msg_new(&rep, m->type | GP_SIGNER_REPLY)) != 0)
+		return r;
+	for (size_t i = 0; i < m->nitems; i++) {
+		unsigned char *sig = NULL;
+		size_t siglen = 0;
+
+		if ((r = gp_ocsp_sign_checked(&sig, &siglen, slot->ca, gp_ctx_store(S.ctx),
+		    m->item[i], m->item_len[i], now, S.ocsp_max)) != 0) {
+			snprintf(why, sizeof(why), "ResponseData %zu of %zu: %.1000s", i + 1, m->nitems,
+			    gp_error_last());
+			gp_signer_msg_free(rep);
+			return refuse(c, m->type, obj, r, why);
+		}
+		r = gp_signer_msg_add_item(rep, sig, siglen);
+		OPENSSL_free(sig);
+		if (r != 0) {
+			gp_signer_msg_free(rep);
+			return refuse(c, m->type, obj, r, gp_error_last());
+		}
+	}
+	rep->num = 0;
+	if ((r = gp_signer_msg_set_text(rep, "signed")) == 0)
+		r = gp_signer_send(c->fd, rep);
+	gp_signer_msg_free(rep);
+	return r;
+}
+
 /* Carries out one request of c; < 0 ends the connection. */
 static int
 dispatch(struct conn *c, const gp_signer_msg *m)
@@ -505,6 +556,9 @@ dispatch(struct conn *c, const gp_signer_msg *m)
 		object = obj;
 	} else if (m->type == GP_SIGNER_SIGN_CRL) {
 		snprintf(obj, sizeof(obj), "%.64s/crl", m->name);
+		object = obj;
+	} else if (m->type == GP_SIGNER_SIGN_OCSP || m->type == GP_SIGNER_PRESIGN) {
+		snprintf(obj, sizeof(obj), "%.64s/ocsp", m->name);
 		object = obj;
 	}
 
@@ -551,6 +605,9 @@ dispatch(struct conn *c, const gp_signer_msg *m)
 	}
 	case GP_SIGNER_SIGN_CRL:
 		return do_sign_crl(c, m);
+	case GP_SIGNER_SIGN_OCSP:
+	case GP_SIGNER_PRESIGN:
+		return do_sign_ocsp(c, m);
 	default:
 		snprintf(why, sizeof(why), "%s is not carried out by this signer yet",
 		    gp_signer_type_name(m->type));
@@ -805,7 +862,8 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const char *const signer_keys[] = { "socket", "user", "group", "rate", NULL };
+	static const char *const signer_keys[] = { "socket", "user", "group", "rate",
+		"ocsp_max_validity", NULL };
 	const char *config = NULL, *home = NULL, *pass_file = NULL, *sock = NULL, *group;
 	struct conn conns[MAX_CONNS];
 	struct pollfd pfd[MAX_CONNS + 1];
@@ -834,6 +892,9 @@ main(int argc, char **argv)
 	S.cfg = gp_ctx_config(S.ctx);
 	if (gp_config_check_keys(S.cfg, "signer", signer_keys) != 0 ||
 	    gp_config_long(&S.rate, S.cfg, "signer", "rate", 200, 1, 1000000) != 0 ||
+	    /* as [ocsp] next_update_seconds allows at most */
+	    gp_config_long(&S.ocsp_max, S.cfg, "signer", "ocsp_max_validity", 7L * 86400, 60,
+	    7L * 86400) != 0 ||
 	    gp_config_sections(S.cfg, "signer.caller.", caller_cb, NULL) != 0) {
 		fprintf(stderr, "ca-signer: %s\n", gp_error_last());
 		goto out;

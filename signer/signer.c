@@ -281,3 +281,60 @@ out:
 	gp_signer_msg_free(rep);
 	return r;
 }
+
+int
+gp_signer_sign_ocsp_batch(unsigned char **parts, size_t *lens, gp_signer *s, int presign,
+    const char *ca, const unsigned char *const *tbs, const size_t *tbslens, size_t n)
+{
+	gp_signer_msg *req = NULL, *rep = NULL;
+	size_t i;
+	int r;
+
+	for (i = 0; parts != NULL && lens != NULL && i < n; i++) {
+		parts[i] = NULL;
+		lens[i] = 0;
+	}
+	if (parts == NULL || lens == NULL || s == NULL || ca == NULL || tbs == NULL ||
+	    tbslens == NULL || n < 1 || n > GP_SIGNER_MAX_ITEMS)
+		return gp_err(GP_E_INVALID, "gp_signer_sign_ocsp: bad arguments");
+	if ((r = gp_signer_msg_new(&req, presign ? GP_SIGNER_PRESIGN : GP_SIGNER_SIGN_OCSP)) != 0)
+		return r;
+	if ((r = gp_signer_msg_set_name(req, ca)) != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((r = gp_signer_msg_add_item(req, tbs[i], tbslens[i])) != 0)
+			goto out;
+	if ((r = exchange(&rep, s, req)) != 0 || (r = reply_status(rep)) != 0)
+		goto out;
+	if (rep->nitems != n) {
+		r = gp_err(GP_E_PARSE, "ca-signer answered %zu signatures for %zu responses",
+		    rep->nitems, n);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((parts[i] = OPENSSL_malloc(rep->item_len[i] ? rep->item_len[i] : 1)) == NULL) {
+			r = gp_err(GP_E_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(parts[i], rep->item[i], rep->item_len[i]);
+		lens[i] = rep->item_len[i];
+	}
+	r = 0;
+out:
+	if (r != 0)
+		for (i = 0; i < n; i++) {
+			OPENSSL_free(parts[i]);
+			parts[i] = NULL;
+			lens[i] = 0;
+		}
+	gp_signer_msg_free(req);
+	gp_signer_msg_free(rep);
+	return r;
+}
+
+int
+gp_signer_sign_ocsp(unsigned char **part, size_t *len, gp_signer *s, const char *ca,
+    const unsigned char *tbs, size_t tbslen)
+{
+	return gp_signer_sign_ocsp_batch(part, len, s, 0, ca, &tbs, &tbslen, 1);
+}

@@ -260,6 +260,24 @@ typedef struct gp_ocsp_presign_stats {
 GP_EXPORT int gp_ocsp_presign(gp_ocsp_presign_stats *stats, gp_ctx *ctx, const char *ca,
     const gp_ocsp_params *p, int64_t now);
 
+/*
+ * ca-signer's side of sign-ocsp and presign (docs/signer.md): signs one
+ * DER ResponseData (tbs, tbslen octets) with ca's own key only when it is
+ * what ocsp-responder would build from st: the responderID is the CA's key
+ * (byKey, RFC 6960 §4.2.2.3), producedAt and each thisUpdate are now
+ * (within 300 s), each SingleResponse's CertID names this CA and its
+ * status is the store's (with its revocation time and reason; unknown for
+ * a serial the CA never issued), nextUpdate is at most max_validity
+ * seconds after thisUpdate and not past the CA's notAfter, no
+ * singleExtensions, and the only responseExtension is one non-critical
+ * Nonce (§4.4.1, RFC 9654).  *sigpart (OPENSSL_free), *siglen octets: what
+ * follows the ResponseData in a BasicOCSPResponse without certificates
+ * (the signatureAlgorithm and the signature BIT STRING, §4.2.1).
+ * GP_E_POLICY or GP_E_PARSE, saying which response and why, when refused.
+ */
+GP_EXPORT int gp_ocsp_sign_checked(unsigned char **sigpart, size_t *siglen, gp_ca *ca,
+    gp_store *st, const unsigned char *tbs, size_t tbslen, int64_t now, int64_t max_validity);
+
 /* ---- delegated responders (RFC 6960 §4.2.2.2) ------------------------------ */
 
 /*

@@ -59,6 +59,20 @@ GP_EXPORT int gp_signer_issue_auto(X509 **out, gp_signer *s, int64_t id, const c
 GP_EXPORT int gp_signer_sign_crl(unsigned char **der, size_t *len, gp_signer *s, const char *ca,
     int delta);
 
+/* sign-ocsp: the signer signs the DER ResponseData tbs of CA ca when it
+ * is what the store says (gp_ocsp_sign_checked in the signer).  *part
+ * (OPENSSL_free), *len octets: the signatureAlgorithm and the signature
+ * BIT STRING that follow it in a BasicOCSPResponse (RFC 6960 §4.2.1). */
+GP_EXPORT int gp_signer_sign_ocsp(unsigned char **part, size_t *len, gp_signer *s,
+    const char *ca, const unsigned char *tbs, size_t tbslen);
+/* The same for n (1 to 4096) ResponseData in one request: sign-ocsp, or
+ * presign when presign is set; parts[i] and lens[i] as *part and *len
+ * above (each OPENSSL_free), all NULL on a failure (one refused refuses
+ * them all). */
+GP_EXPORT int gp_signer_sign_ocsp_batch(unsigned char **parts, size_t *lens, gp_signer *s,
+    int presign, const char *ca, const unsigned char *const *tbs, const size_t *tbslens,
+    size_t n);
+
 #ifdef __cplusplus
 }
 #endif
