@@ -1,6 +1,8 @@
 /* lib/store.c: the store interface: picks a backend, checks arguments, dispatches */
 #include "config.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -458,6 +460,76 @@ gp_store_cert_changed(gp_store *s, int64_t since_rev, gp_cert_cb cb, void *arg)
 	if (cb == NULL)
 		return gp_err(GP_E_INVALID, "gp_store_cert_changed: no callback");
 	return s->ops->cert_changed(s, since_rev, cb, arg);
+}
+
+int
+gp_cert_info_dup(gp_cert_info **out, const gp_cert_info *b)
+{
+	gp_cert_info *c;
+	int r;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	*c = *b;
+	c->subject = c->sans = c->profile = NULL;
+	c->der = NULL;
+	c->der_len = 0;
+	if ((r = gp_strdup(&c->subject, b->subject)) != 0 ||
+	    (r = gp_strdup(&c->sans, b->sans)) != 0 ||
+	    (r = gp_strdup(&c->profile, b->profile)) != 0)
+		goto out;
+	if (b->der_len > 0) {
+		if ((c->der = malloc(b->der_len)) == NULL) {
+			r = gp_err(GP_E_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(c->der, b->der, b->der_len);
+		c->der_len = b->der_len;
+	}
+	*out = c;
+	c = NULL;
+	r = 0;
+out:
+	gp_cert_info_free(c);
+	return r;
+}
+
+int
+gp_store_busy_timeout_ms(void)
+{
+	const char *e = getenv("GOVPKI_BUSY_TIMEOUT_MS");
+	char *end;
+	long v;
+
+	if (e == NULL || *e == '\0')
+		return GP_STORE_BUSY_TIMEOUT_MS;
+	errno = 0;
+	v = strtol(e, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0 || v > INT_MAX)
+		return GP_STORE_BUSY_TIMEOUT_MS;
+	return (int)v;
+}
+
+int
+gp_store_not_issued(int64_t ca_id, const unsigned char *serial, size_t serial_len)
+{
+	char hex[2 * GP_SERIAL_MAX + 1];
+
+	gp_hex_encode(hex, serial, serial_len);
+	return gp_err(GP_E_NOTFOUND, "serial %s was not issued by CA %lld", hex,
+	    (long long)ca_id);
+}
+
+int
+gp_store_crl_number_after(int64_t ca_id, int64_t max, int64_t *out)
+{
+	*out = 0;
+	if (max == INT64_MAX)
+		return gp_err(GP_E_STATE, "CRL numbers of CA %lld are exhausted",
+		    (long long)ca_id);
+	*out = max + 1;
+	return 0;
 }
 
 void

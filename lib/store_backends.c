@@ -10,8 +10,14 @@
  * and the linker drops an object nothing refers to, constructor and all.
  */
 extern const struct gp_store_backend gp_store_sqlite_backend;
+#ifdef GP_HAVE_PG
+extern const struct gp_store_backend gp_store_pg_backend;       /* lib/store_pg_file.c */
+#endif
 
 const struct gp_store_backend *const gp_store_backends[] = {
 	&gp_store_sqlite_backend,       /* the embedded default */
+#ifdef GP_HAVE_PG
+	&gp_store_pg_backend,           /* postgresql://HOST/DATABASE (docs/postgresql.md) */
+#endif
 	NULL
 };

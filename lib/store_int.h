@@ -172,6 +172,23 @@ struct gp_store_backend {
 	int (*exists)(const char *location, int *out);
 };
 
+/*
+ * What every backend answers alike (lib/store.c), so that the backends
+ * share the words and the rules, not copies of them.
+ */
+/* A copy of b with its own strings and DER; the caller frees *out
+ * (gp_cert_info_free). */
+int gp_cert_info_dup(gp_cert_info **out, const gp_cert_info *b);
+/* How long a writer waits for another one's lock before GP_E_BUSY, in
+ * milliseconds: GOVPKI_BUSY_TIMEOUT_MS, else GP_STORE_BUSY_TIMEOUT_MS. */
+#define GP_STORE_BUSY_TIMEOUT_MS 5000
+int gp_store_busy_timeout_ms(void);
+/* GP_E_NOTFOUND with the message for a serial that CA ca_id never issued. */
+int gp_store_not_issued(int64_t ca_id, const unsigned char *serial, size_t serial_len);
+/* RFC 5280 §5.2.3: the CRL number after max, the highest a CA used (0
+ * for none), or GP_E_STATE when the numbers are exhausted. */
+int gp_store_crl_number_after(int64_t ca_id, int64_t max, int64_t *out);
+
 /* The backends built in, ending with NULL (lib/store_backends.c). */
 extern const struct gp_store_backend *const gp_store_backends[];
 

@@ -23,7 +23,6 @@
 
 /* The schema version this build writes (PRAGMA user_version). */
 #define SQ_SCHEMA_VERSION 2
-#define SQ_BUSY_TIMEOUT_MS 5000
 
 /*
  * Schema version 1.  Column order puts the small columns read by the hot
@@ -355,22 +354,6 @@ copy_fixed(unsigned char *out, size_t max, sqlite3_stmt *st, int col)
 
 /* ---- open, schema, close ------------------------------------------------ */
 
-static int
-busy_timeout_ms(void)
-{
-	const char *e = getenv("GOVPKI_BUSY_TIMEOUT_MS");
-	char *end;
-	long v;
-
-	if (e == NULL || *e == '\0')
-		return SQ_BUSY_TIMEOUT_MS;
-	errno = 0;
-	v = strtol(e, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 0 || v > INT_MAX)
-		return SQ_BUSY_TIMEOUT_MS;
-	return (int)v;
-}
-
 /* Runs sql (no parameters) and reads the first column of its first row
  * (0 when there is no row, or NULL). */
 static int
@@ -532,7 +515,7 @@ sq_connect(sq_store *s, const char *name, int oflags, int64_t *version)
 		goto out;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, busy_timeout_ms());
+	sqlite3_busy_timeout(s->db, gp_store_busy_timeout_ms());
 	/* reading the schema fails with SQLITE_NOTADB on a foreign file */
 	if ((r = query_int(s, "SELECT count(*) FROM sqlite_master", &ntables,
 	    "opening the store")) != 0 ||
@@ -1038,49 +1021,6 @@ cert_borrow(gp_cert_info *c, sqlite3_stmt *st)
 }
 
 static int
-cert_dup(gp_cert_info **out, const gp_cert_info *b)
-{
-	gp_cert_info *c;
-	int r;
-
-	*out = NULL;
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return gp_err(GP_E_NOMEM, "out of memory");
-	*c = *b;
-	c->subject = c->sans = c->profile = NULL;
-	c->der = NULL;
-	c->der_len = 0;
-	if ((r = gp_strdup(&c->subject, b->subject)) != 0 ||
-	    (r = gp_strdup(&c->sans, b->sans)) != 0 ||
-	    (r = gp_strdup(&c->profile, b->profile)) != 0)
-		goto out;
-	if (b->der_len > 0) {
-		if ((c->der = malloc(b->der_len)) == NULL) {
-			r = gp_err(GP_E_NOMEM, "out of memory");
-			goto out;
-		}
-		memcpy(c->der, b->der, b->der_len);
-		c->der_len = b->der_len;
-	}
-	*out = c;
-	c = NULL;
-	r = 0;
-out:
-	gp_cert_info_free(c);
-	return r;
-}
-
-static int
-not_issued(int64_t ca_id, const unsigned char *serial, size_t serial_len)
-{
-	char hex[2 * GP_SERIAL_MAX + 1];
-
-	gp_hex_encode(hex, serial, serial_len);
-	return gp_err(GP_E_NOTFOUND, "serial %s was not issued by CA %lld", hex,
-	    (long long)ca_id);
-}
-
-static int
 sq_cert_get(gp_store *gs, int64_t ca_id, const unsigned char *serial,
     size_t serial_len, gp_cert_info **out)
 {
@@ -1095,12 +1035,12 @@ sq_cert_get(gp_store *gs, int64_t ca_id, const unsigned char *serial,
 	if ((rc = sqlite3_bind_int64(st, 1, ca_id)) != SQLITE_OK ||
 	    (rc = bind_blob(st, 2, serial, serial_len)) != SQLITE_OK ||
 	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
-		r = rc == SQLITE_DONE ? not_issued(ca_id, serial, serial_len) :
+		r = rc == SQLITE_DONE ? gp_store_not_issued(ca_id, serial, serial_len) :
 		    sq_fail(s, rc, "reading a certificate");
 		goto out;
 	}
 	cert_borrow(&b, st);
-	r = cert_dup(out, &b);
+	r = gp_cert_info_dup(out, &b);
 out:
 	stmt_reset(st);
 	return r;
@@ -1119,7 +1059,7 @@ sq_cert_status(gp_store *gs, int64_t ca_id, const unsigned char *serial,
 	if ((rc = sqlite3_bind_int64(st, 1, ca_id)) != SQLITE_OK ||
 	    (rc = bind_blob(st, 2, serial, serial_len)) != SQLITE_OK ||
 	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
-		r = rc == SQLITE_DONE ? not_issued(ca_id, serial, serial_len) :
+		r = rc == SQLITE_DONE ? gp_store_not_issued(ca_id, serial, serial_len) :
 		    sq_fail(s, rc, "reading a certificate status");
 		goto out;
 	}
@@ -1169,7 +1109,7 @@ sq_cert_set_status(gp_store *gs, int64_t ca_id, const unsigned char *serial,
 		goto out;
 	}
 	if (sqlite3_changes(s->db) == 0) {
-		r = not_issued(ca_id, serial, serial_len);
+		r = gp_store_not_issued(ca_id, serial, serial_len);
 		goto out;
 	}
 	r = 0;
@@ -1379,11 +1319,7 @@ sq_crl_next_number(gp_store *gs, int64_t ca_id, int64_t *out)
 	*out = 0;
 	if ((r = crl_max(SQ(gs), ca_id, &max)) != 0)
 		return r;
-	if (max == INT64_MAX)
-		return gp_err(GP_E_STATE, "CRL numbers of CA %lld are exhausted",
-		    (long long)ca_id);
-	*out = max + 1;
-	return 0;
+	return gp_store_crl_number_after(ca_id, max, out);
 }
 
 static int

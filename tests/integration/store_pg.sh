@@ -1,0 +1,93 @@
+#!/bin/bash
+# store_pg.sh: the PostgreSQL store backend (issue 19) on a throwaway cluster
+# (tests/pg-cluster.sh): the store conformance cases of
+# tests/unit/test_store_conformance run against it, the database itself
+# refuses what would break a store's rules (a serial taken twice, a CRL
+# number that does not grow, an audit entry that does not link, an edit of
+# the log, a revoked certificate without its CRL entry), and ca-tool
+# init/issue/revoke/crl on a postgresql:// store, checked with openssl and
+# psql.
+. "$(dirname "$0")/lib.sh"
+
+grep -q '^#define GP_HAVE_PG 1' "$top_builddir/config.h" ||
+	skip_all "this build has no PostgreSQL backend (configure found no libpq: apt-get install libpq-dev)"
+command -v psql >/dev/null || skip_all "psql is not installed (Debian postgresql-client)"
+PGD=$(bash "$top_srcdir/tests/pg-cluster.sh" start 2>"$T/cluster.err") ||
+	skip_all "no PostgreSQL cluster could start (Debian postgresql): $(head -c 300 "$T/cluster.err")"
+trap 'bash "$top_srcdir/tests/pg-cluster.sh" stop "$PGD"; rm -rf "$T"' EXIT
+eval "$(bash "$top_srcdir/tests/pg-cluster.sh" env "$PGD")"
+
+# ---- the conformance cases, one check each
+conf="$top_builddir/tests/unit/test_store_conformance"
+rc=0
+GOVPKI_TEST_STORE=postgresql GOVPKI_TEST_STORE_URI="$GOVPKI_PG_URI" "$conf" >"$T/conf.log" 2>&1 || rc=$?
+n=0
+while read -r tag name; do
+	n=$((n + 1))
+	if [ "$tag" = OK ]; then ok "conformance on PostgreSQL: $name"; else
+		not_ok "conformance on PostgreSQL: $name"; show 20 "$T/conf.log"; fi
+done < <(sed -n 's/^\[ *\(OK\|FAILED\|ERROR\) *\] \([a-z_]*\)$/\1 \2/p' "$T/conf.log")
+if [ "$n" -ge 9 ] && [ "$rc" -eq 0 ]; then ok "the conformance program ran $n cases and passed"
+else not_ok "the conformance program ran $n cases, exit $rc"; show 20 "$T/conf.log"; fi
+
+# ---- ca-tool on a PostgreSQL store
+printf '[govpki]\nstore = %sca\n' "$GOVPKI_PG_URI" > "$T/pg.cnf"
+c() { ct --config "$T/pg.cnf" "$@"; }
+psql_q() { psql -X -q -At -v ON_ERROR_STOP=1 -v VERBOSITY=terse -d ca -c "$1"; }
+
+expect "ca-tool init makes the store's database and a root CA" \
+	c init $PASS --name root --subject "/CN=PG Root" --key-type ec-p256
+expect "export of the root" c export --ca root --out "$T/root.pem"
+genkey ec-p256 "$T/leaf.key"
+mkcsr ec-p256 "$T/leaf.key" "$T/leaf.csr" "/CN=leaf.example" "DNS:leaf.example"
+expect "issue on PostgreSQL" c issue $PASS --ca root --profile tls-server --csr "$T/leaf.csr" --out "$T/leaf.pem"
+if openssl verify -CAfile "$T/root.pem" "$T/leaf.pem" >"$T/v.out" 2>&1; then
+	ok "openssl verifies the certificate issued on PostgreSQL"
+else not_ok "openssl verify"; show 5 "$T/v.out"; fi
+serial=$(openssl x509 -in "$T/leaf.pem" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f')
+if [ "$(psql_q "SELECT encode(serial, 'hex') FROM cert WHERE subject LIKE '%leaf.example%'")" = "$serial" ]; then
+	ok "the certificate is a row of the database (psql)"
+else not_ok "psql does not find serial $serial"; fi
+expect "revoke on PostgreSQL" c revoke --ca root --serial "$serial" --reason keyCompromise
+expect "crl on PostgreSQL" c crl $PASS --ca root --out "$T/crl.pem"
+if openssl verify -crl_check -CAfile "$T/root.pem" -CRLfile "$T/crl.pem" "$T/leaf.pem" >"$T/v.out" 2>&1; then
+	not_ok "openssl accepts the revoked certificate"
+elif grep -q "certificate revoked" "$T/v.out"; then ok "openssl: certificate revoked, by the CRL made from PostgreSQL"
+else not_ok "openssl verify -crl_check failed otherwise"; show 5 "$T/v.out"; fi
+expect "audit verify on PostgreSQL" c audit verify
+if grep -q "4 entries" "$T/stdout"; then ok "the chain holds the 4 entries (init, issue, revoke, CRL)"
+else not_ok "audit verify said"; show 3 "$T/stdout"; fi
+
+# ---- the database keeps the rules, whoever writes
+head=$(psql_q "SELECT max(seq) FROM audit")
+zero="'\\x$(printf '0%.0s' {1..64})'"
+ones="'\\x$(printf '1%.0s' {1..64})'"
+expect_fail "a serial taken twice for one CA: refused by the database" nz "cert_serial" \
+	psql_q "INSERT INTO cert (ca_id, serial, subject, not_before, not_after, issued_at, fingerprint, der)
+		SELECT ca_id, serial, subject, 0, 0, 0, '\\x01', '\\x30' FROM cert LIMIT 1"
+expect_fail "a CRL number that does not grow: refused by the database" nz "not above the last one" \
+	psql_q "INSERT INTO crl (ca_id, number, this_update, next_update, revision, der)
+		SELECT ca_id, 1, 0, 0, 0, '\\x30' FROM crl LIMIT 1"
+expect_fail "an audit entry whose prev_hash is not the head's hash: refused" nz "audit_chain" \
+	psql_q "INSERT INTO audit (seq, time, actor, action, prev_hash, hash) VALUES ($((head + 1)), 0, 'x', 'y', $zero, $ones)"
+expect_fail "an audit entry after a gap: refused" nz "audit_chain" \
+	psql_q "INSERT INTO audit (seq, time, actor, action, prev_hash, hash)
+		SELECT $((head + 2)), 0, 'x', 'y', hash, $ones FROM audit WHERE seq = $head"
+expect_fail "an edit of the audit log: refused" nz "append-only" \
+	psql_q "UPDATE audit SET actor = 'mallory' WHERE seq = 1"
+expect_fail "a deletion from the audit log: refused" nz "append-only" \
+	psql_q "DELETE FROM audit WHERE seq = $head"
+expect_fail "a revoked certificate without its CRL entry: refused" nz "cert_crl_entry" \
+	psql_q "UPDATE cert SET crl_entry = NULL WHERE status = 1"
+if [ "$(psql_q "SELECT count(*) FROM audit")" = "$head" ]; then ok "the log is as it was"
+else not_ok "the log changed"; fi
+expect "audit verify after the refused edits" c audit verify
+
+# ---- store URIs that name no database, or a server that is not there
+printf '[govpki]\nstore = %s\n' "$GOVPKI_PG_URI" > "$T/nodb.cnf"
+expect_fail "a postgresql URI without a database: refused" nz "names no database" \
+	ct --config "$T/nodb.cnf" list
+printf '[govpki]\nstore = postgresql://%%2Fnonexistent/ca\n' > "$T/noserver.cnf"
+expect_fail "a server that is not there: a clear error" nz "cannot connect" \
+	ct --config "$T/noserver.cnf" list
+finish
