@@ -74,10 +74,17 @@ add_certs(void *arg, const char *path)
 		}
 		n++;
 	}
+	/* or one DER certificate */
+	if (n == 0 && fseek(f, 0, SEEK_SET) == 0 && (x = d2i_X509_fp(f, NULL)) != NULL) {
+		if (sk_X509_push(sk, x))
+			n++;
+		else
+			X509_free(x);
+	}
 	ERR_clear_error();
 	fclose(f);
 	if (n == 0)
-		fprintf(stderr, "svs-server: %s: no PEM certificate\n", path);
+		fprintf(stderr, "svs-server: %s: no certificate (PEM or DER)\n", path);
 	return n > 0 ? 0 : -1;
 }
 
