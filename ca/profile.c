@@ -322,6 +322,8 @@ profile_new(gp_profile **out, const gp_profile *base, const char *name)
 		p->est_officer = base->est_officer;
 		p->cmp = base->cmp;
 		p->cmp_officer = base->cmp_officer;
+		p->scep = base->scep;
+		p->scep_officer = base->scep_officer;
 		p->cn_in_san = base->cn_in_san;
 		if ((r = objs_dup(&p->eku, base->eku)) != 0 ||
 		    (r = strv_dup(&p->allowed_dns, base->allowed_dns)) != 0 ||
@@ -955,8 +957,9 @@ builtin_make(gp_profile **out, const struct builtin *b)
 	/* EST is off; once on, enrolments wait for an officer unless
 	 * est_approval = auto says otherwise */
 	p->est_officer = 1;
-	/* CMP likewise (cmp_approval) */
+	/* CMP likewise (cmp_approval), and SCEP (scep_approval) */
 	p->cmp_officer = 1;
+	p->scep_officer = 1;
 	/* CA/B Baseline Requirements §7.1.4.3: a server certificate's CN,
 	 * if any, is one of its subjectAltNames */
 	p->cn_in_san = strcmp(b->name, "tls-server") == 0;
@@ -1031,7 +1034,7 @@ static const char *const profile_keys[] = {
 	"subject_required", "subject_allowed", "subject_forbidden",
 	"san_types", "san_required", "policies", "crl_url", "ocsp_url",
 	"ca_issuers_url", "ocsp_nocheck", "crl_sharded", "approvals", "acme", "acme_approval",
-	"est", "est_approval", "cmp", "cmp_approval",
+	"est", "est_approval", "cmp", "cmp_approval", "scep", "scep_approval",
 	"allowed_dns", "allowed_ip", "allowed_email", "cn_in_san", NULL
 };
 
@@ -1355,8 +1358,15 @@ load_section(struct loader *ld, size_t idx)
 	    (r = gp_config_bool(&p->est, cfg, section, "est", p->est)) != 0 ||
 	    (r = parse_approval(&p->est_officer, cfg, section, "est_approval")) != 0 ||
 	    (r = gp_config_bool(&p->cmp, cfg, section, "cmp", p->cmp)) != 0 ||
-	    (r = parse_approval(&p->cmp_officer, cfg, section, "cmp_approval")) != 0)
+	    (r = parse_approval(&p->cmp_officer, cfg, section, "cmp_approval")) != 0 ||
+	    (r = gp_config_bool(&p->scep, cfg, section, "scep", p->scep)) != 0 ||
+	    (r = parse_approval(&p->scep_officer, cfg, section, "scep_approval")) != 0)
 		goto out;
+	if (p->is_ca && p->scep && !p->scep_officer) {
+		r = gp_err(GP_E_CONFIG, "%s: a CA profile (ca = yes) cannot be issued over SCEP "
+		    "without officers (scep_approval = officer)", CTX("scep_approval"));
+		goto out;
+	}
 	if (p->is_ca && p->cmp && !p->cmp_officer) {
 		r = gp_err(GP_E_CONFIG, "%s: a CA profile (ca = yes) cannot be issued over CMP "
 		    "without officers (cmp_approval = officer)", CTX("cmp_approval"));
@@ -1629,6 +1639,8 @@ gp_profile_settings(const gp_profile *p,
 	EMIT_STR("est_approval", p->est_officer ? "officer" : "auto");
 	EMIT_BOOL("cmp", p->cmp);
 	EMIT_STR("cmp_approval", p->cmp_officer ? "officer" : "auto");
+	EMIT_BOOL("scep", p->scep);
+	EMIT_STR("scep_approval", p->scep_officer ? "officer" : "auto");
 	vb_strv(&b, p->allowed_dns);
 	EMIT("allowed_dns");
 	vb_strv(&b, p->allowed_ip);
@@ -1689,6 +1701,14 @@ gp_profile_cmp(const gp_profile *p, int *officer)
 	if (officer != NULL)
 		*officer = p != NULL ? p->cmp_officer : 1;
 	return p != NULL ? p->cmp : 0;
+}
+
+int
+gp_profile_scep(const gp_profile *p, int *officer)
+{
+	if (officer != NULL)
+		*officer = p != NULL ? p->scep_officer : 1;
+	return p != NULL ? p->scep : 0;
 }
 
 int

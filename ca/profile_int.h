@@ -39,6 +39,8 @@ struct gp_profile {
 	int est_officer;           /* EST enrolments wait for an officer (est_approval = officer) */
 	int cmp;                   /* served by ra-server's CMP service (docs/enrolment.md) */
 	int cmp_officer;           /* CMP requests wait for an officer (cmp_approval = officer) */
+	int scep;                  /* served by ra-server's SCEP service (docs/enrolment.md) */
+	int scep_officer;          /* SCEP requests wait for an officer (scep_approval = officer) */
 	/* name rules (docs/configuration.md): NULL is no rule, any name of
 	 * an allowed type; matched as RFC 5280 §4.2.1.10 matches name
 	 * constraints */

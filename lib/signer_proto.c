@@ -92,7 +92,7 @@ struct type_rule {
 };
 
 /* the channels of issue-auto-request (docs/signer.md) */
-static const char *const auto_channels[] = { "est", "acme", "cmp", NULL };
+static const char *const auto_channels[] = { "est", "acme", "cmp", "scep", NULL };
 
 static const struct type_rule rules[] = {
 	{ GP_SIGNER_HEALTH, "health", GP_SIGNER_NUM_it, INT64_MIN, INT64_MAX, 0, 0, 0, 0, 0, 0, NULL },

@@ -16,6 +16,7 @@
 
 #include "acme.h"
 #include "cmp.h"
+#include "scep.h"
 #include "est.h"
 #include "ra_server.h"
 
@@ -755,6 +756,11 @@ handle(worker *w, hreq *rq, hresp *rs)
 	if (console_path(rq->url)) {
 		/* the officers' console: static files, no credentials (ra/ra-console.c) */
 		console_handle(rq, rs);
+		return;
+	}
+	if (scep_path(rq->url)) {
+		/* RFC 8894: operation= in the query, CertReps with failInfo (ra/scep.c) */
+		scep_handle(w, rq, rs);
 		return;
 	}
 	rq->ep = ra_route(rq->method, rq->url, rq->param, sizeof(rq->param), &path_ok, allow,

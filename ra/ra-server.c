@@ -22,6 +22,7 @@
 
 #include "acme.h"
 #include "cmp.h"
+#include "scep.h"
 #include "est.h"
 #include "daemon.h"
 #include "daemon_log.h"
@@ -410,7 +411,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (acme_start(&srv, ctx0) != 0 || est_start(&srv, ctx0) != 0 ||
-	    cmp_start(&srv, ctx0) != 0)
+	    cmp_start(&srv, ctx0) != 0 || scep_start(&srv, ctx0, pass, passlen) != 0)
 		goto out;
 
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
@@ -504,6 +505,7 @@ out:
 	acme_stop();
 	est_stop();
 	cmp_stop();
+	scep_stop();
 	if (srv.writer_running)
 		ra_refusals_flush(1);
 	ra_writer_stop(&srv);

@@ -1133,12 +1133,12 @@ out:
 
 /* ------------------------------------------- issuance without officers */
 
-static const char *const channel_names[] = { NULL, "est", "acme", "cmp" };
+static const char *const channel_names[] = { NULL, "est", "acme", "cmp", "scep" };
 
 const char *
 gp_ra_channel_name(int channel)
 {
-	return channel >= GP_RA_AUTO_EST && channel <= GP_RA_AUTO_CMP ? channel_names[channel] :
+	return channel >= GP_RA_AUTO_EST && channel <= GP_RA_AUTO_SCEP ? channel_names[channel] :
 	    NULL;
 }
 
@@ -1146,18 +1146,18 @@ int
 gp_ra_channel_from_name(int *out, const char *name)
 {
 	*out = 0;
-	for (int i = GP_RA_AUTO_EST; name != NULL && i <= GP_RA_AUTO_CMP; i++)
+	for (int i = GP_RA_AUTO_EST; name != NULL && i <= GP_RA_AUTO_SCEP; i++)
 		if (strcmp(name, channel_names[i]) == 0) {
 			*out = i;
 			return 0;
 		}
-	return gp_err(GP_E_INVALID, "unknown channel '%.32s' (est, acme or cmp)",
+	return gp_err(GP_E_INVALID, "unknown channel '%.32s' (est, acme, cmp or scep)",
 	    name ? name : "");
 }
 
 /* GP_E_POLICY unless profile p is served over channel and issues there
  * without an officer ([profile.NAME] est/acme/cmp = yes and its
- * est_approval/acme_approval/cmp_approval = auto), as configured here. */
+ * est_approval/acme_approval/cmp_approval/scep_approval = auto), as configured here. */
 static int
 auto_allowed(const gp_profile *p, int channel, int64_t id)
 {
@@ -1170,6 +1170,8 @@ auto_allowed(const gp_profile *p, int channel, int64_t id)
 		on = gp_profile_acme(p, &officer);
 	else if (channel == GP_RA_AUTO_CMP)
 		on = gp_profile_cmp(p, &officer);
+	else if (channel == GP_RA_AUTO_SCEP)
+		on = gp_profile_scep(p, &officer);
 	if (!on)
 		return gp_err(GP_E_POLICY, "request %lld: profile %s is not served over %s",
 		    (long long)id, gp_profile_name(p), ch ? ch : "?");

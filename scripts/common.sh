@@ -5,7 +5,8 @@ GOVPKI_PACKAGES="bc build-essential autoconf automake libtool pkg-config
  libp11-dev libcmocka-dev libgnutls28-dev softhsm2 gnutls-bin curl python3 util-linux
  opensc libp11-kit-dev python3-pyasn1 python3-yaml python3-cryptography-vectors
  systemd certbot lego uacme dnsmasq-base jq libseccomp-dev p11-kit-modules
- postgresql libpq-dev"
+ postgresql libpq-dev
+ scep strongswan-pki libstrongswan-standard-plugins libstrongswan-extra-plugins certmonger"
 
 # what the benchmarks (make bench) need beside: scripts/bench.sh installs it
 GOVPKI_BENCH_PACKAGES="time wrk nginx-light"

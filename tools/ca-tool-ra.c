@@ -1,4 +1,4 @@
-/* tools/ca-tool-ra.c: ca-tool's RA commands: officer add|list|disable|enable, token create|list|revoke, est secret */
+/* tools/ca-tool-ra.c: ca-tool's RA commands: officer add|list|disable|enable, token create|list|revoke, est secret, scep challenge */
 #include "config.h"
 
 #include <getopt.h>
@@ -56,6 +56,13 @@ static const char est_usage[] =
 	"  the profile): 256 random bits, printed once by create, stored only as a\n"
 	"  SHA-256 hash, good for profile P only, expiring after N days (default 365).\n"
 	"  They are RA tokens named est@NAME, which the REST API does not take.";
+static const char scep_usage[] =
+	"scep challenge --profile P [--name NAME] [--days N] [--actor WHO]\n"
+	"  A one-time challenge password for a SCEP client (RFC 8894 2.3, the CSR's\n"
+	"  challengePassword): 256 random bits, printed once, stored only as a SHA-256\n"
+	"  hash, good for one enrolment under profile P, expiring after N days\n"
+	"  (default 7).  It is an RA token named scep@NAME (default the profile), which\n"
+	"  the REST API does not take; token list shows it, token revoke ends it.";
 
 /* Parses options from argv[optind] up to the first word that is not one.
  * Returns 0, -1 after --help (printed), or an exit code. */
@@ -370,9 +377,62 @@ cmd_est(opts *o, int argc, char **argv)
 	return run_tokens(o, &a, 1);
 }
 
+#define SCEP_CHALLENGE_PREFIX "scep@"
+
+/* scep challenge: an RA token scep@NAME for one profile, which ra-server's
+ * SCEP service takes once as a PKCSReq's challengePassword (ra/scep.c). */
+static int
+cmd_scep(opts *o, int argc, char **argv)
+{
+	gp_ctx *ctx = NULL;
+	gp_ra *ra = NULL;
+	ra_args a;
+	char *tok = NULL, name[GP_RA_MAX_NAME + 1];
+	int64_t id;
+	int r, days_given = 0;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--days") == 0 || strncmp(argv[i], "--days=", 7) == 0)
+			days_given = 1;
+	if ((r = parse(&a, argc, argv, scep_usage)) != 0)
+		return r < 0 ? 0 : r;
+	if (strcmp(a.sub, "challenge") != 0)
+		return cli_usage_error("scep: unknown sub-command '%s' (challenge)", a.sub);
+	if (a.profile == NULL)
+		return cli_usage_error("scep challenge needs --profile");
+	if (!days_given)
+		a.days = 7;
+	if (strlen(a.name ? a.name : a.profile) + strlen(SCEP_CHALLENGE_PREFIX) > GP_RA_MAX_NAME)
+		return cli_usage_error("scep challenge: --name is too long");
+	snprintf(name, sizeof(name), SCEP_CHALLENGE_PREFIX "%s", a.name ? a.name : a.profile);
+	if ((r = open_ra(&ctx, &ra, o, 0)) != 0)
+		goto out;
+	if ((r = gp_ra_token_create(ra, &tok, &id, name, a.profile,
+	    (int64_t)time(NULL) + a.days * 86400, a.actor)) != 0) {
+		r = cli_fail(r, "scep challenge");
+		goto out;
+	}
+	/* shown this once; only its hash is kept */
+	if (o->json)
+		ct_print_json(json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id, "name", name,
+		    "profile", a.profile, "challenge", tok));
+	else
+		printf("%s\n", tok);
+	fprintf(stderr, "ca-tool: scep challenge %lld (%s) created; it is shown only now and is "
+	    "good once\n", (long long)id, name);
+	r = 0;
+out:
+	if (tok != NULL)
+		gp_pass_free(tok, strlen(tok));
+	gp_ra_free(ra);
+	gp_ctx_free(ctx);
+	return r;
+}
+
 const command ca_tool_ra_commands[] = {
 	{ "officer", cmd_officer, NULL, officer_usage, 1 },
 	{ "token", cmd_token, NULL, token_usage, 1 },
 	{ "est", cmd_est, NULL, est_usage, 1 },
+	{ "scep", cmd_scep, NULL, scep_usage, 1 },
 	{ NULL, NULL, NULL, NULL, 0 }
 };

@@ -1739,6 +1739,7 @@ static const struct {
 	{ "acme", "create external account binding keys for ACME" },
 	{ "cmp", "create shared secrets for CMP clients" },
 	{ "kmc", "key management centre: escrowed encryption keys" },
+	{ "scep", "create one-time challenge passwords for SCEP clients" },
 };
 
 static void

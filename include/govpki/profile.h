@@ -63,6 +63,8 @@ GP_EXPORT int gp_profile_acme(const gp_profile *p, int *officer);
 GP_EXPORT int gp_profile_est(const gp_profile *p, int *officer);
 /* The same for CMP (RFC 4210/9483; [profile.NAME] cmp = yes, cmp_approval). */
 GP_EXPORT int gp_profile_cmp(const gp_profile *p, int *officer);
+/* The same for SCEP (RFC 8894; [profile.NAME] scep = yes, scep_approval). */
+GP_EXPORT int gp_profile_scep(const gp_profile *p, int *officer);
 /* 1 when the profile allows subjectAltNames of type gen_type (GEN_DNS,
  * GEN_IPADD, ... of openssl/x509v3.h). */
 GP_EXPORT int gp_profile_san_allowed(const gp_profile *p, int gen_type);

@@ -279,12 +279,12 @@ GP_EXPORT int gp_ra_issue_approved(X509 **out, gp_ra *ra, int64_t id, const char
 /*
  * Issuance without an officer: EST (est_approval = auto), ACME (the
  * order's authorizations valid, acme_approval = auto) and CMP
- * (cmp_approval = auto).  Through ca-signer (docs/signer.md,
+ * (cmp_approval = auto), SCEP (scep_approval = auto).  Through ca-signer (docs/signer.md,
  * issue-auto-request) the certificate is not signed on the RA's word:
  * the RA stores the request, the signer re-reads it and judges it itself.
  */
-enum { GP_RA_AUTO_EST = 1, GP_RA_AUTO_ACME = 2, GP_RA_AUTO_CMP = 3 };
-/* "est", "acme", "cmp"; NULL for another number. */
+enum { GP_RA_AUTO_EST = 1, GP_RA_AUTO_ACME = 2, GP_RA_AUTO_CMP = 3, GP_RA_AUTO_SCEP = 4 };
+/* "est", "acme", "cmp", "scep"; NULL for another number. */
 GP_EXPORT const char *gp_ra_channel_name(int channel);
 GP_EXPORT int gp_ra_channel_from_name(int *out, const char *name);
 
