@@ -1,12 +1,15 @@
 # scripts/common.sh: installing what is missing and building (sourced by demo.sh and test.sh)
 
+# (chromium and fonts-wqy-microhei, CJK glyphs for its screenshots: the
+# officers' console in a browser, tests/integration/console_browser.sh)
 GOVPKI_PACKAGES="bc build-essential autoconf automake libtool pkg-config
  libssl-dev openssl libsqlite3-dev sqlite3 libjansson-dev libmicrohttpd-dev
  libp11-dev libcmocka-dev libgnutls28-dev softhsm2 gnutls-bin curl python3 util-linux
  opensc libp11-kit-dev python3-pyasn1 python3-yaml python3-cryptography-vectors
  systemd certbot lego uacme dnsmasq-base jq libseccomp-dev p11-kit-modules
  postgresql libpq-dev
- scep strongswan-pki libstrongswan-standard-plugins libstrongswan-extra-plugins certmonger"
+ scep strongswan-pki libstrongswan-standard-plugins libstrongswan-extra-plugins certmonger
+ chromium fonts-wqy-microhei"
 
 # what the benchmarks (make bench) need beside: scripts/bench.sh installs it
 GOVPKI_BENCH_PACKAGES="time wrk nginx-light"
@@ -35,9 +38,11 @@ need_packages() {
 # tests/integration/lib.sh looks for them (make check installs nothing):
 # sm-crypto, the SM2/SM3 implementation independent of OpenSSL that SM2
 # signatures are checked with, and swagger-parser, which validates
-# docs/ra-api.yaml against the OpenAPI schema (tests/openapi.sh).
+# docs/ra-api.yaml against the OpenAPI schema (tests/openapi.sh), and
+# playwright-core, which drives Debian's chromium through the officers'
+# console (tests/integration/console_browser.sh; clientCertificates since 1.46).
 export GOVPKI_NPM_CACHE=${GOVPKI_NPM_CACHE:-$HOME/.cache/govpki-npm}
-GOVPKI_NPM_PACKAGES="sm-crypto@0.5.8 @apidevtools/swagger-parser@10.1.1"
+GOVPKI_NPM_PACKAGES="sm-crypto@0.5.8 @apidevtools/swagger-parser@10.1.1 playwright-core@1.65.2"
 need_npm() {
 	local missing=() p
 	for p in $GOVPKI_NPM_PACKAGES; do

@@ -25,7 +25,7 @@ const ctx = {
 	flash(kind, text) {
 		this.pending = [kind, text];
 	},
-	render: () => render(),
+	render: () => render(true),
 };
 
 function parseHash() {
@@ -52,7 +52,10 @@ function header() {
 
 let generation = 0;
 
-async function render() {
+// render(moved): draws the page of the hash; after a move within the
+// console (moved) the focus goes to its heading, for keyboard and screen
+// reader users; at load it stays where the browser puts it
+async function render(moved) {
 	const gen = ++generation;
 	const view = document.getElementById('view');
 	const status = document.getElementById('status');
@@ -88,7 +91,7 @@ async function render() {
 			ctx.pending = null;
 		}
 		const h2 = view.querySelector('h2');
-		if (h2)
+		if (h2 && moved)
 			h2.focus({ preventScroll: true });
 	} catch (e) {
 		if (gen !== generation)
@@ -105,7 +108,7 @@ async function start() {
 	document.documentElement.lang = current();
 	document.getElementById('lang').addEventListener('click', () => {
 		setLanguage(current() === 'en' ? 'zh-CN' : 'en');
-		render();
+		render(false);
 	});
 	try {
 		ctx.me = await api.me();
@@ -114,8 +117,8 @@ async function start() {
 		if (!(e instanceof ApiError))
 			throw e;
 	}
-	window.addEventListener('hashchange', render);
-	await render();
+	window.addEventListener('hashchange', () => render(true));
+	await render(false);
 	document.body.dataset.ready = 'yes';
 }
 

@@ -17,7 +17,7 @@ export function h(tag, attrs, ...children) {
 		else
 			e.setAttribute(k, v === true ? '' : String(v));
 	}
-	for (const c of children.flat()) {
+	for (const c of children.flat(Infinity)) {
 		if (c === undefined || c === null || c === false)
 			continue;
 		e.append(c instanceof Node ? c : document.createTextNode(String(c)));
@@ -60,7 +60,10 @@ function link(href, text) {
 	return h('a', { href }, text);
 }
 
+// message(view, kind, text): a message at the top of the page shown (the
+// view a page was built in is moved into #view once it is drawn)
 export function message(view, kind, text) {
+	view = document.getElementById('view') || view;
 	const old = view.querySelector('.msg');
 	if (old)
 		old.remove();
