@@ -141,10 +141,20 @@ static const char schema_v2[] =
 	" serial bytea,"
 	" at bigint NOT NULL);";
 
-const char *const pg_migrations[PG_SCHEMA_VERSION] = {
+static const char *const core_migrations[PG_SCHEMA_VERSION] = {
 	schema_v1,
 	schema_v2,
 };
+
+static const struct pg_part pg_part_core = { "core", PG_SCHEMA_VERSION, core_migrations };
+
+/* The core first: the modules' tables reference its tables. */
+const struct pg_part *const pg_parts[] = {
+	&pg_part_core,
+	&pg_part_seal,
+	&pg_part_ocsp,
+};
+const size_t pg_nparts = sizeof(pg_parts) / sizeof(pg_parts[0]);
 
 #define CA_COLS "id, name, parent_id, key_uri, key_type, cert_der, created"
 #define CERT_COLS "id, ca_id, serial, subject, sans, not_before, not_after, profile," \
@@ -163,6 +173,11 @@ const struct pg_table pg_tables[] = {
 	{ "audit", AUDIT_COLS, "seq", NULL },
 	{ "meta", "key, value", "key", NULL },
 	{ "key_block", "hash, why, ca_id, serial, at", "hash", NULL },
+	{ "seal", "id, es_id, name, type, version, maker, created, valid_start, valid_end,"
+	  " status, revoked_at, reason, der", "id", "id" },
+	{ "ocsp_presigned", "ca_id, serial, this_update, next_update, revision, der_sha1,"
+	  " der_sha256", "ca_id, serial", NULL },
+	{ "ocsp_presign_run", "id, ca_id, at, revision, count", "id", "id" },
 };
 const size_t pg_ntables = sizeof(pg_tables) / sizeof(pg_tables[0]);
 
@@ -296,9 +311,8 @@ pg_fixed(unsigned char *out, size_t max, const PGresult *res, int row, int col)
 	return n;
 }
 
-/* A malloc'ed copy of p (NULL or empty: *out NULL, *outlen 0). */
-static int
-blob_dup(unsigned char **out, size_t *outlen, const unsigned char *p, size_t n)
+int
+pg_blob_dup(unsigned char **out, size_t *outlen, const unsigned char *p, size_t n)
 {
 	*out = NULL;
 	*outlen = 0;
@@ -549,32 +563,80 @@ schema_version(pg_store *s, int64_t *out)
 	return r;
 }
 
-/* Brings the schema to PG_SCHEMA_VERSION in one transaction, re-reading
- * the version under the writers' lock (another node may have migrated
- * meanwhile). */
+/* The version of part p that the store holds (0: none yet). */
+static int
+part_version(pg_store *s, const struct pg_part *p, int64_t *out)
+{
+	char key[64], *val = NULL;
+	int r;
+
+	*out = 0;
+	if (p == pg_parts[0])
+		return schema_version(s, out);
+	snprintf(key, sizeof(key), "schema.%s", p->name);
+	if ((r = pg_ops.meta_get(&s->base, key, &val)) == GP_E_NOTFOUND) {
+		gp_error_clear();
+		return 0;
+	}
+	if (r == 0)
+		*out = strtoll(val, NULL, 10);
+	free(val);
+	return r;
+}
+
+/* *current: 1 when every part is at this build's version.  A part newer
+ * than this build is GP_E_VERSION. */
+static int
+parts_current(pg_store *s, int *current)
+{
+	int64_t v;
+	int r;
+
+	*current = 1;
+	for (size_t i = 0; i < pg_nparts; i++) {
+		if ((r = part_version(s, pg_parts[i], &v)) != 0)
+			return r;
+		if (v > pg_parts[i]->n)
+			return gp_err(GP_E_VERSION, "store %s was written by a newer govpki "
+			    "(%s schema %lld, this build knows %d)", s->where, pg_parts[i]->name,
+			    (long long)v, pg_parts[i]->n);
+		if (v < pg_parts[i]->n)
+			*current = 0;
+		if (i == 0 && v == 0)
+			break;  /* no meta table yet: nothing of the other parts */
+	}
+	return 0;
+}
+
+/*
+ * Brings every part of the schema (the core first, then the modules'
+ * tables) to this build's version in one transaction, re-reading the
+ * versions under the writers' lock: another node may have migrated
+ * meanwhile.  A part's version is the meta row "schema.NAME".
+ */
 static int
 pg_migrate(pg_store *s)
 {
-	char sql[160];
+	char num[24], key[64];
 	int64_t v = 0;
-	int r, mode;
+	int r, mode, current = 0;
 
 	if ((r = pg_tx_enter(s, &mode)) != 0)
 		return r;
-	if ((r = schema_version(s, &v)) != 0)
+	if ((r = parts_current(s, &current)) != 0 || current)
 		goto out;
-	if (v > PG_SCHEMA_VERSION) {
-		r = gp_err(GP_E_VERSION, "store %s was written by a newer govpki "
-		    "(schema %lld, this build knows %d)", s->where, (long long)v,
-		    PG_SCHEMA_VERSION);
-		goto out;
+	for (size_t i = 0; r == 0 && i < pg_nparts; i++) {
+		const struct pg_part *p = pg_parts[i];
+
+		if ((r = part_version(s, p, &v)) != 0 || v == p->n)
+			continue;
+		for (; r == 0 && v < p->n; v++)
+			r = pg_exec(s, p->migrations[v], "migrating the store schema");
+		snprintf(key, sizeof(key), "schema.%s", p->name);
+		snprintf(num, sizeof(num), "%d", p->n);
+		if (r == 0)
+			r = pg_ops.meta_set(&s->base, key, num);
 	}
-	for (; v < PG_SCHEMA_VERSION; v++)
-		if ((r = pg_exec(s, pg_migrations[v], "migrating the store schema")) != 0)
-			goto out;
-	snprintf(sql, sizeof(sql), "INSERT INTO meta (key, value) VALUES ('schema.core', '%d')"
-	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value", PG_SCHEMA_VERSION);
-	r = pg_exec(s, sql, "migrating the store schema");
 out:
 	return pg_tx_leave(s, mode, r);
 }
@@ -631,8 +693,13 @@ pg_open(gp_store **out, const char *location, int flags)
 		    (long long)version, PG_SCHEMA_VERSION);
 		goto out;
 	}
-	if (!ro && version < PG_SCHEMA_VERSION && (r = pg_migrate(s)) != 0)
-		goto out;
+	if (!ro) {
+		int current = 0;
+
+		if ((r = parts_current(s, &current)) != 0 ||
+		    (!current && (r = pg_migrate(s)) != 0))
+			goto out;
+	}
 	*out = &s->base;
 	s = NULL;
 	r = 0;
@@ -793,7 +860,7 @@ ca_from_row(gp_ca_info **out, const PGresult *res, int row)
 	    (r = gp_strdup(&ca->key_uri, pg_text(res, row, 3))) != 0 ||
 	    (r = gp_strdup(&ca->key_type, pg_text(res, row, 4))) != 0)
 		goto out;
-	if ((r = blob_dup(&ca->cert_der, &ca->cert_len, der, len)) != 0)
+	if ((r = pg_blob_dup(&ca->cert_der, &ca->cert_len, der, len)) != 0)
 		goto out;
 	*out = ca;
 	ca = NULL;
@@ -1183,7 +1250,7 @@ pg_crl_latest(gp_store *gs, int64_t ca_id, int delta, int with_der, gp_crl_info 
 	c->revision = pg_i64(res, 0, 7);
 	if (with_der) {
 		der = pg_blob(res, 0, 8, &len);
-		if ((r = blob_dup(&c->der, &c->der_len, der, len)) != 0)
+		if ((r = pg_blob_dup(&c->der, &c->der_len, der, len)) != 0)
 			goto out;
 	}
 	*out = c;
@@ -1308,6 +1375,12 @@ static const struct pg_audit_kind {
 	{ GP_AUDIT_OBJ_CRL, "SELECT count(*) FROM crl",
 	  "SELECT " PG_CRL_NAME ", NULL FROM crl JOIN ca ON ca.id = crl.ca_id WHERE"
 	  PG_UNLOGGED(PG_CRL_NAME) " ORDER BY crl.id LIMIT 1" },
+	/* seals (lib/store_pg_parts.c): seal.make and seal.revoke name the es_id */
+	{ GP_AUDIT_OBJ_SEAL, "SELECT count(*) FROM seal",
+	  "SELECT es_id, NULL FROM seal WHERE" PG_UNLOGGED("seal.es_id") " ORDER BY id LIMIT 1" },
+	{ GP_AUDIT_OBJ_SEAL_REVOKED, "SELECT count(*) FROM seal WHERE status = 1",
+	  "SELECT es_id, NULL FROM seal WHERE status = 1 AND" PG_UNLOGGED("seal.es_id")
+	  " ORDER BY revoked_at, id LIMIT 1" },
 };
 #define N_CORE_AUDIT (sizeof(core_audit) / sizeof(core_audit[0]))
 
@@ -1429,9 +1502,9 @@ pg_key_block_get(gp_store *gs, const unsigned char hash[32], gp_key_block *out)
 }
 
 /*
- * The RA, seal, OCSP and ACME parts are not built for PostgreSQL yet
+ * The RA and ACME parts are not built for PostgreSQL yet
  * (docs/postgresql.md): their sub-tables stay NULL, and lib/store_ra.c and
- * its peers answer "no store with an RA part" for them.
+ * lib/store_acme.c answer "no store with an RA part" for them.
  */
 const struct gp_store_ops pg_ops = {
 	.name = "postgresql",
@@ -1465,5 +1538,7 @@ const struct gp_store_ops pg_ops = {
 	.key_block_get = pg_key_block_get,
 	.meta_get = pg_meta_get,
 	.meta_set = pg_meta_set,
+	.seal = &pg_seal_ops,
+	.ocsp = &pg_ocsp_ops,
 	.dump = pg_dump,
 };

@@ -288,7 +288,8 @@ dump_table(pg_store *s, const struct pg_table *t, gp_store_write_fn wr, void *ar
 }
 
 /*
- * The dump: a line "GOVPKI-PGDUMP 1", a line "schema N", then per table
+ * The dump: a line "GOVPKI-PGDUMP 1", a line "schema PART N" per part of
+ * the schema (struct pg_part), then per table
  * "table NAME" and its rows as COPY writes them in its text format, up to
  * a line "\.", and a last line "end".  It is made inside one REPEATABLE
  * READ transaction (the caller's read snapshot if one is open), so it is
@@ -310,8 +311,11 @@ pg_dump(gp_store *gs, gp_store_write_fn wr, void *arg)
 			return r;
 		own = 1;
 	}
-	snprintf(head, sizeof(head), DUMP_MAGIC "\nschema %d\n", PG_SCHEMA_VERSION);
-	r = put(wr, arg, head);
+	r = put(wr, arg, DUMP_MAGIC "\n");
+	for (size_t i = 0; r == 0 && i < pg_nparts; i++) {
+		snprintf(head, sizeof(head), "schema %s %d\n", pg_parts[i]->name, pg_parts[i]->n);
+		r = put(wr, arg, head);
+	}
 	for (size_t i = 0; r == 0 && i < pg_ntables; i++)
 		r = dump_table(s, &pg_tables[i], wr, arg);
 	if (r == 0)
@@ -470,10 +474,9 @@ restore_rows(pg_store *s, struct lines *l)
 
 /*
  * Makes the database at location (GP_E_EXISTS if it is there), its schema
- * at the dump's version, and the dump's rows, in one transaction; the
+ * (the dump's, which must be this build's), and the dump's rows, in one transaction; the
  * database's own constraints check every row (the audit chain's links
- * among them).  A failure drops the database again.  The store is brought
- * to this build's schema when next opened.
+ * among them).  A failure drops the database again.
  */
 int
 pg_restore(const char *location, gp_store_read_fn rd, void *arg)
@@ -482,7 +485,6 @@ pg_restore(const char *location, gp_store_read_fn rd, void *arg)
 	gp_store *gs = NULL;
 	pg_store *s;
 	char *db = NULL, *ci = NULL;
-	long version;
 	int r, there = 0, made = 0;
 
 	if ((l = calloc(1, sizeof(*l))) == NULL)
@@ -497,16 +499,20 @@ pg_restore(const char *location, gp_store_read_fn rd, void *arg)
 		r = gp_err(GP_E_PARSE, "restore: not a dump of a PostgreSQL govpki store");
 		goto out;
 	}
-	if ((r = next_line(l)) != 0)
-		goto out;
-	if (l->n < 9 || strncmp(l->line, "schema ", 7) != 0 ||
-	    (version = strtol(l->line + 7, NULL, 10)) < 1) {
-		r = gp_err(GP_E_PARSE, "restore: malformed dump (no schema version)");
-		goto out;
-	}
-	if (version > PG_SCHEMA_VERSION) {
-		r = gp_err(GP_E_VERSION, "restore: the dump was written by a newer govpki "
-		    "(schema %ld, this build knows %d)", version, PG_SCHEMA_VERSION);
+	/* the schema of this build only: the PostgreSQL backend came with
+	 * these versions, and a later one restores its own dumps */
+	for (size_t i = 0; i < pg_nparts; i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "schema %s %d", pg_parts[i]->name, pg_parts[i]->n);
+		if ((r = next_line(l)) != 0)
+			goto out;
+		if (line_is(l, want))
+			continue;
+		r = l->n > 7 && strncmp(l->line, "schema ", 7) == 0 ?
+		    gp_err(GP_E_VERSION, "restore: the dump is of another schema than this "
+		    "build's (%s): restore it with the govpki that made it", want) :
+		    gp_err(GP_E_PARSE, "restore: malformed dump (no schema versions)");
 		goto out;
 	}
 	if ((r = pg_exists(location, &there)) != 0)
@@ -529,8 +535,9 @@ pg_restore(const char *location, gp_store_read_fn rd, void *arg)
 	if ((r = pg_connect(&s->conn, location, 0, NULL)) != 0 ||
 	    (r = pg_exec(s, "SET client_min_messages = warning; BEGIN", "restore")) != 0)
 		goto out;
-	for (long v = 0; r == 0 && v < version; v++)
-		r = pg_exec(s, pg_migrations[v], "restore: making the schema");
+	for (size_t i = 0; i < pg_nparts; i++)
+		for (int v = 0; r == 0 && v < pg_parts[i]->n; v++)
+			r = pg_exec(s, pg_parts[i]->migrations[v], "restore: making the schema");
 	if (r == 0)
 		r = restore_rows(s, l);
 	if (r == 0 && (r = next_line(l)) == 0 && l->n != 0)

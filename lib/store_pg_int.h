@@ -73,6 +73,8 @@ int pg_exec(pg_store *s, const char *sql, const char *what);
 int64_t pg_i64(const PGresult *res, int row, int col);
 const char *pg_text(const PGresult *res, int row, int col);
 const unsigned char *pg_blob(const PGresult *res, int row, int col, size_t *len);
+/* A malloc'ed copy of p (NULL or empty: *out NULL, *outlen 0). */
+int pg_blob_dup(unsigned char **out, size_t *outlen, const unsigned char *p, size_t n);
 /* A copy into a fixed array, zero-filled; returns the length (at most max). */
 size_t pg_fixed(unsigned char *out, size_t max, const PGresult *res, int row, int col);
 
@@ -97,10 +99,22 @@ struct pg_table {
 	const char *identity;
 };
 
-/* The schema this build writes, and the migrations to it
- * (migrations[v] takes a store from v to v + 1). */
-#define PG_SCHEMA_VERSION 2
-extern const char *const pg_migrations[PG_SCHEMA_VERSION];
+/*
+ * A part of the schema: the core's tables, or a module's (seals, OCSP),
+ * at version n, the meta row "schema.NAME"; migrations[v] takes the part
+ * from v to v + 1.  pg_parts lists them, the core first.
+ */
+struct pg_part {
+	const char *name;
+	int n;
+	const char *const *migrations;
+};
+#define PG_SCHEMA_VERSION 2     /* of the core */
+extern const struct pg_part *const pg_parts[];
+extern const size_t pg_nparts;
+extern const struct pg_part pg_part_seal, pg_part_ocsp;
+extern const struct gp_store_seal_ops pg_seal_ops;
+extern const struct gp_store_ocsp_ops pg_ocsp_ops;
 extern const struct pg_table pg_tables[];
 extern const size_t pg_ntables;
 

@@ -4,17 +4,20 @@
 # tests/unit/test_store_conformance run against it, the database itself
 # refuses what would break a store's rules (a serial taken twice, a CRL
 # number that does not grow, an audit entry that does not link, an edit of
-# the log, a revoked certificate without its CRL entry), and ca-tool
+# the log, a revoked certificate without its CRL entry), ca-tool
 # init/issue/revoke/crl on a postgresql:// store, checked with openssl and
-# psql.
+# psql, and ocsp-responder on it: live answers that follow a revocation,
+# ca-tool ocsp presign and a key-less --presigned replica.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ocsp_lib.sh"
 
 grep -q '^#define GP_HAVE_PG 1' "$top_builddir/config.h" ||
 	skip_all "this build has no PostgreSQL backend (configure found no libpq: apt-get install libpq-dev)"
 command -v psql >/dev/null || skip_all "psql is not installed (Debian postgresql-client)"
 PGD=$(bash "$top_srcdir/tests/pg-cluster.sh" start 2>"$T/cluster.err") ||
 	skip_all "no PostgreSQL cluster could start (Debian postgresql): $(head -c 300 "$T/cluster.err")"
-trap 'bash "$top_srcdir/tests/pg-cluster.sh" stop "$PGD"; rm -rf "$T"' EXIT
+# ocsp_lib.sh's trap, and the cluster stopped
+trap '[ -n "$RPID" ] && kill "$RPID" 2>/dev/null; bash "$top_srcdir/tests/pg-cluster.sh" stop "$PGD"; rm -rf "$T"' EXIT
 eval "$(bash "$top_srcdir/tests/pg-cluster.sh" env "$PGD")"
 
 # ---- the conformance cases, one check each
@@ -57,6 +60,42 @@ else not_ok "openssl verify -crl_check failed otherwise"; show 5 "$T/v.out"; fi
 expect "audit verify on PostgreSQL" c audit verify
 if grep -q "4 entries" "$T/stdout"; then ok "the chain holds the 4 entries (init, issue, revoke, CRL)"
 else not_ok "audit verify said"; show 3 "$T/stdout"; fi
+
+# ---- ocsp-responder on the PostgreSQL store: live signing, and pre-signed
+# responses served by a key-less replica
+printf '[ocsp]\nrefresh_seconds = 1\n' >> "$T/pg.cnf"
+# ocsp_status CERT: the status openssl reads from a response that verifies
+ocsp_status() { verified_status "$1" "$T/root.pem" -url "$URL" -CAfile "$T/root.pem"; }
+genkey ec-p256 "$T/good.key"
+mkcsr ec-p256 "$T/good.key" "$T/good.csr" "/CN=good.example" "DNS:good.example"
+expect "issue a second certificate" c issue $PASS --ca root --profile tls-server --csr "$T/good.csr" --out "$T/good.pem"
+if start_responder --config "$T/pg.cnf" --ca root $PASS; then ok "ocsp-responder starts on the PostgreSQL store"
+else not_ok "ocsp-responder starts on the PostgreSQL store"; fi
+[ "$(ocsp_status "$T/good.pem")" = good ] && ok "openssl ocsp: good, verified" ||
+	{ not_ok "openssl ocsp: good"; show 5 "$T/ocsp.out"; }
+[ "$(ocsp_status "$T/leaf.pem")" = revoked ] && grep -q "Reason: keyCompromise" "$T/ocsp.out" &&
+	ok "openssl ocsp: revoked, keyCompromise, verified" || { not_ok "openssl ocsp: revoked"; show 5 "$T/ocsp.out"; }
+good_serial=$(openssl x509 -in "$T/good.pem" -noout -serial | cut -d= -f2)
+expect "revoke the second one while the responder runs" c revoke --ca root --serial "$good_serial" --reason superseded
+# the responder reads the revision every refresh_seconds (1 s): polled for at most 5 s
+st=
+for i in $(seq 50); do
+	st=$(ocsp_status "$T/good.pem")
+	[ "$st" = revoked ] && break
+	sleep 0.1
+done
+[ "$st" = revoked ] && ok "the running responder answers revoked (it read the new revision)" ||
+	{ not_ok "the running responder still answers '$st'"; show 5 "$T/ocsp.out"; }
+stop_responder
+expect "ca-tool ocsp presign on PostgreSQL" c --json ocsp presign --ca root $PASS
+grep -q '"signed": 2' "$T/stdout" && ok "both certificates pre-signed" || { not_ok "presign"; show 5 "$T/stdout"; }
+if [ "$(psql -X -At -d ca -c "SELECT count(*) FROM ocsp_presigned")" = 2 ]; then
+	ok "two pre-signed responses are rows of the database (psql)"; else not_ok "ocsp_presigned rows"; fi
+if start_responder --config "$T/pg.cnf" --ca root --presigned </dev/null; then ok "a key-less --presigned responder starts on PostgreSQL"
+else not_ok "a key-less --presigned responder starts"; fi
+[ "$(ocsp_status "$T/good.pem")" = revoked ] && ok "the replica serves the pre-signed revoked response" ||
+	{ not_ok "replica: good.pem"; show 5 "$T/ocsp.out"; }
+stop_responder
 
 # ---- the database keeps the rules, whoever writes
 head=$(psql_q "SELECT max(seq) FROM audit")
