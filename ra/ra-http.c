@@ -738,6 +738,11 @@ handle(worker *w, hreq *rq, hresp *rs)
 
 	ra_error_reset();
 	refusals_sweep_due();
+	if (rq->scep_only && !scep_path(rq->url)) {
+		problem(rs, 404, "not-found", "Not found", "only SCEP is served on this port "
+		    "([scep] http_listen)");
+		return;
+	}
 	if (acme_path(rq->url)) {
 		/* RFC 8555: JWS-authenticated, its own errors (ra/acme.c) */
 		acme_handle(w, rq, rs);
@@ -936,6 +941,7 @@ ra_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 		rq->method = method;
 		rq->url = url;
 		rq->ep = -1;
+		rq->scep_only = cls != NULL;     /* the [scep] http_listen daemon's */
 		rq->t0 = now_mono();
 		*con_cls = rq;
 		__atomic_fetch_add(&ra_srv->inflight, 1, __ATOMIC_SEQ_CST);

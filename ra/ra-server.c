@@ -236,7 +236,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *config = NULL, *home = NULL, *ca = NULL, *listen_at = NULL, *port_file = NULL;
-	const char *pass_file = NULL, *signer_sock;
+	const char *pass_file = NULL, *signer_sock, *scep_listen;
 	gp_signer **signers = NULL;      /* one per context: workers, then the writer */
 	long threads = 0;
 	server srv;
@@ -247,7 +247,7 @@ main(int argc, char **argv)
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	const char *why;
-	struct MHD_Daemon *d = NULL;
+	struct MHD_Daemon *d = NULL, *d_scep = NULL;
 	sigset_t sigs;
 	int c, sig, rc = 1;
 	unsigned int flags;
@@ -368,6 +368,10 @@ main(int argc, char **argv)
 	}
 	/* one context, CA and RA per worker thread: a gp_store is one connection */
 	srv.nworkers = (size_t)srv.set.threads;
+	/* [scep] http_listen has a thread pool of its own, with its workers */
+	scep_listen = gp_config_str(gp_ctx_config(ctx0), "scep", "http_listen", NULL);
+	if (scep_listen != NULL)
+		srv.nworkers *= 2;
 	srv.workers = calloc(srv.nworkers, sizeof(*srv.workers));
 	srv.nrates = 16384;
 	srv.rates = calloc(srv.nrates, sizeof(*srv.rates));
@@ -486,10 +490,39 @@ main(int argc, char **argv)
 	}
 	fprintf(stderr, "ra-server: serving CA %s on %s (%s, %ld threads)\n", srv.set.ca,
 	    srv.set.listen, (flags & MHD_USE_TLS) ? "https" : "http", srv.set.threads);
+	/* [scep] http_listen: SCEP alone over plain HTTP (RFC 8894 §4.1: its
+	 * messages protect themselves; routers and MDM clients use http://) */
+	if (scep_listen != NULL) {
+		struct sockaddr_storage hs;
+		socklen_t hslen;
+
+		if (daemon_parse_listen(&hs, &hslen, scep_listen, 0, &why) != 0) {
+			fprintf(stderr, "ra-server: bad [scep] http_listen '%s': %s\n", scep_listen, why);
+			rc = 2;
+			goto out;
+		}
+		d_scep = MHD_start_daemon((flags & ~(unsigned)(MHD_USE_TLS | MHD_USE_IPv6)) |
+		    (hs.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL, ra_access,
+		    (void *)scep_listen,
+		    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&hs,
+		    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)srv.set.threads,
+		    MHD_OPTION_ARRAY, copts,
+		    MHD_OPTION_ARRAY, hopts,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)RA_CONN_MEMORY,
+		    MHD_OPTION_NOTIFY_COMPLETED, ra_completed, NULL,
+		    MHD_OPTION_END);
+		if (d_scep == NULL) {
+			fprintf(stderr, "ra-server: cannot listen on [scep] http_listen %s\n", scep_listen);
+			goto out;
+		}
+		fprintf(stderr, "ra-server: serving SCEP on %s (http)\n", scep_listen);
+	}
 	if (sigwait(&sigs, &sig) != 0)
 		goto out;
 	/* stop accepting, let the requests in flight finish (bounded), stop */
 	MHD_quiesce_daemon(d);
+	if (d_scep != NULL)
+		MHD_quiesce_daemon(d_scep);
 	for (int i = 0; i < 3000 && __atomic_load_n(&srv.inflight, __ATOMIC_SEQ_CST) > 0; i++) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 
@@ -498,6 +531,8 @@ main(int argc, char **argv)
 	fprintf(stderr, "ra-server: stopping (signal %d)\n", sig);
 	rc = 0;
 out:
+	if (d_scep != NULL)
+		MHD_stop_daemon(d_scep);
 	if (d != NULL)
 		MHD_stop_daemon(d);
 	/* the handlers and the ACME validations are done: the refusals counted

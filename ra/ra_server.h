@@ -79,6 +79,7 @@ typedef struct hreq {
 	char *body;                /* NUL-terminated */
 	size_t body_len;
 	int too_large;
+	int scep_only;             /* on [scep] http_listen: only SCEP is served */
 	int ep;                    /* endpoint index, -1: none */
 	char param[256];           /* the {id}/{serial}/{name} of the path */
 	char addr[64];             /* the client's address */

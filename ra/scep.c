@@ -52,7 +52,8 @@
 #define SUBMITTER_PREFIX "scep:"
 
 static const char *const scep_keys[] = {
-	"default_profile", "ra_cert", "ra_key", "ra_key_pass_file", "time_skew", "legacy_des", NULL
+	"default_profile", "ra_cert", "ra_key", "ra_key_pass_file", "time_skew", "legacy_des",
+	"http_listen", NULL
 };
 
 static struct {
@@ -824,8 +825,12 @@ scep_handle(worker *w, hreq *rq, hresp *rs)
 		rs->allow = strdup("GET");
 		reply_text(&c, 405, "refused", "%.32s takes GET (RFC 8894 4.1)", op);
 	} else if (strcmp(op, "GetCACaps") == 0) {
-		/* §3.5.2: one keyword a line */
-		static const char caps[] = "AES\nPOSTPKIOperation\nRenewal\nSHA-256\nSCEPStandard\n";
+		/* §3.5.2: one keyword a line; all of them true here (3DES opens
+		 * with the default provider, CMS_verify takes the SHA-2 family).
+		 * strongSwan 5.9's pki tests its flags as bit numbers, and finds
+		 * SHA-256 and AES through the bit of SHA-384 */
+		static const char caps[] = "AES\nDES3\nPOSTPKIOperation\nRenewal\nSHA-256\n"
+		    "SHA-384\nSHA-512\nSCEPStandard\n";
 
 		c.op = "getcacaps";
 		set_body(&c, 200, "text/plain", caps, strlen(caps));

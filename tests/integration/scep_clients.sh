@@ -25,7 +25,8 @@ key_usage = digitalSignature, keyEncipherment
 default_profile = scep-dev
 ra_cert = $D/ra.crt
 ra_key = $D/ra.key
-legacy_des = yes"
+legacy_des = yes
+http_listen = 127.0.0.1:$(free_port)"
 # the RA certificate clients envelope to and CertReps are signed with (RSA: key transport)
 genkey rsa2048 "$D/ra.plain"
 openssl pkcs8 -topk8 -v2 aes-256-cbc -in "$D/ra.plain" -out "$D/ra.key" -passout "pass:$GOVPKI_PASSPHRASE"
@@ -34,6 +35,8 @@ ct --config "$CONF" issue --ca issuing --profile scep-ra --csr "$D/ra.csr" --out
 ra_start
 export SSL_CERT_FILE="$D/root.pem"     # Go's TLS roots, for scepclient
 SCEP="$URL/scep"
+# SCEP alone over plain HTTP ([scep] http_listen), as routers and strongSwan's pki use it
+HSCEP="http://$(sed -n 's/^http_listen = //p' "$CONF")/scep"
 # scepclient envelopes to every certificate of GetCACert unless told which: the RA's
 RAFP=$(openssl x509 -in "$D/ra.crt" -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)
 DB="$GOVPKI_HOME/govpki.db"
@@ -62,7 +65,7 @@ verify() {
 
 # --- GetCACaps (§3.5.2) and GetCACert (§4.2.1.2)
 check "GetCACaps: 200" 200 "$(get "$SCEP?operation=GetCACaps")"
-for cap in AES POSTPKIOperation Renewal SHA-256 SCEPStandard; do
+for cap in AES DES3 POSTPKIOperation Renewal SHA-256 SHA-384 SHA-512 SCEPStandard; do
 	grep -qx "$cap" "$T/body" && ok "... $cap" || not_ok "... $cap missing: $(tr '\n' ' ' < "$T/body")"
 done
 check "GetCACert: 200" 200 "$(get "$SCEP?operation=GetCACert")"
@@ -99,6 +102,73 @@ mdm mdm3 "gpt_$(printf '%064d' 7)" -cn mdm-3
 expect_fail "a wrong challenge: no certificate" nz "" test -s "$D/mdm3/mdm3.crt"
 check "... nothing stored" "$n0" "$(certs)"
 check "... refused with badRequest, audited" 1 "$(audits "failInfo=badRequest%unknown API token")"
+
+# --- strongSwan's pki: --scepca fetches the certificates, --scep enrols (PKCSReq)
+swpki() { rc=0; timeout 30 pki "$@" > "$T/pki.out" 2> "$T/pki.log" || rc=$?; }
+swpki --scepca --url "$HSCEP" --caout "$D/sw-ca.der" --raout "$D/sw-ra.der" --force
+check "pki --scepca: exit 0" 0 "$rc"
+[ "$rc" = 0 ] || show 10 "$T/pki.log"
+for f in sw-ca sw-ca-1 sw-ra; do
+	openssl x509 -inform DER -in "$D/$f.der" -noout -subject > "$T/$f.subj" 2>&1 || echo "not a certificate" > "$T/$f.subj"
+done
+grep -q "CN *= *SCEP RA" "$T/sw-ra.subj" && ok "... the RA certificate as such" || not_ok "... RA: $(cat "$T/sw-ra.subj")"
+cat "$T/sw-ca.subj" "$T/sw-ca-1.subj" > "$T/sw-cas"
+grep -q "CN *= *Issuing" "$T/sw-cas" && grep -q "CN *= *Root" "$T/sw-cas" &&
+	ok "... the issuing and the root CA as CA certificates" || not_ok "... CAs: $(cat "$T/sw-ca.subj" "$T/sw-ca-1.subj")"
+SWCA=(--cacert-enc "$D/sw-ra.der" --cacert-sig "$D/sw-ra.der" --cacert "$D/sw-ca.der" --cacert "$D/sw-ca-1.der")
+genkey rsa2048 "$D/sw.key"
+n0=$(certs)
+swpki --scep --url "$HSCEP" --in "$D/sw.key" --dn "C=CN, O=City, CN=sw-1" --password "$(challenge)" "${SWCA[@]}" --outform pem
+check "pki --scep (PKCSReq): exit 0" 0 "$rc"
+[ "$rc" = 0 ] || show 10 "$T/pki.log"
+cp "$T/pki.out" "$D/sw.crt"
+verify "pki's certificate" "$D/sw.crt"
+check "... the key of pki's request" "$(openssl pkey -in "$D/sw.key" -pubout)" "$(openssl x509 -in "$D/sw.crt" -noout -pubkey 2>&1)"
+check "... one certificate stored" $((n0 + 1)) "$(certs)"
+# RenewalReq (§3.3.1.2): signed with the current certificate, a new key, no challenge
+genkey rsa2048 "$D/sw2.key"
+swpki --scep --url "$HSCEP" --in "$D/sw2.key" --dn "C=CN, O=City, CN=sw-1" --cert "$D/sw.crt" --key "$D/sw.key" "${SWCA[@]}" --outform pem
+check "pki --scep --cert --key (RenewalReq): exit 0" 0 "$rc"
+[ "$rc" = 0 ] || show 10 "$T/pki.log"
+cp "$T/pki.out" "$D/sw2.crt"
+verify "the renewed certificate" "$D/sw2.crt"
+check "... the new key" "$(openssl pkey -in "$D/sw2.key" -pubout)" "$(openssl x509 -in "$D/sw2.crt" -noout -pubkey 2>&1)"
+check "... audited as renewalreq, issued" 1 "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'scep.renewalreq' AND detail LIKE '%result=issued%'")"
+# a renewal with another subject: refused
+genkey rsa2048 "$D/sw3.key"
+n0=$(certs)
+swpki --scep --url "$HSCEP" --in "$D/sw3.key" --dn "C=CN, O=City, CN=other" --cert "$D/sw.crt" --key "$D/sw.key" "${SWCA[@]}" --outform pem
+[ "$rc" != 0 ] && ok "RenewalReq for another subject: pki fails" || not_ok "RenewalReq for another subject: pki succeeded"
+check "... nothing stored" "$n0" "$(certs)"
+check "... audited: badRequest, the subject" 1 "$(audits "failInfo=badRequest%subject is not that")"
+
+# --- scep_approval = officer: PENDING, approved over the REST API, fetched by CertPoll (§3.3.3)
+genkey rsa2048 "$D/sw4.key"
+n0=$(certs)
+timeout 50 pki --scep --url "${HSCEP}/scep-officer" --in "$D/sw4.key" --dn "C=CN, O=City, CN=sw-4" \
+	--password "$(challenge scep-officer)" "${SWCA[@]}" --outform pem --interval 1 --maxpolltime 40 \
+	> "$D/sw4.crt" 2> "$T/pki4.log" &
+PKI_PID=$!
+# bounded wait for the request the officers see
+for _ in $(seq 1 300); do
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM ra_request WHERE profile = 'scep-officer'")" = 1 ] && break
+	sleep 0.1
+done
+api alice GET "/api/v1/requests?status=pending" > /dev/null
+check "PKCSReq under scep_approval = officer: a pending request" scep-officer "$(json "','.join(i['profile'] for i in j['items'])")"
+rid=$(json "j['items'][0]['id']")
+check "... its submitter is the transaction" 1 "$(sqlite3 "$DB" "SELECT count(*) FROM ra_request WHERE id = $rid AND submitter LIKE 'scep:%'")"
+check "... nothing issued yet" "$n0" "$(certs)"
+check "... answered PENDING (audited)" 1 "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'scep.pkcsreq' AND detail LIKE '%result=pending%request=$rid%'")"
+check "an officer approves it (REST API): 200" 200 "$(api alice POST "/api/v1/requests/$rid/approve")"
+rc=0; wait "$PKI_PID" || rc=$?
+check "pki polls (CertPoll) and gets the certificate: exit 0" 0 "$rc"
+[ "$rc" = 0 ] || show 10 "$T/pki4.log"
+verify "the approved certificate" "$D/sw4.crt"
+check "... one certificate stored" $((n0 + 1)) "$(certs)"
+[ "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'scep.certpoll' AND detail LIKE '%result=pending%'")" -ge 1 ] &&
+	ok "... CertPoll answered PENDING while the officers decided" || not_ok "... no pending CertPoll in the audit"
+check "... and then SUCCESS with the certificate" 1 "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'scep.certpoll' AND detail LIKE '%result=issued request=$rid%'")"
 
 [ -n "${KEEP:-}" ] && { sqlite3 "$DB" "SELECT action, detail FROM audit WHERE action LIKE 'scep.%'"; }
 finish
