@@ -110,13 +110,22 @@ echo "API token for the portal created (shown once, stored only as its SHA-256)"
 # devices also enrol over CMP (RFC 9483), web servers over ACME (RFC 8555):
 # the RA fetches http-01 challenges from 127.0.0.1 on a port of this machine
 HTTP01=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-printf '[ra]\nca = issuing\ntls_cert = %s\ntls_key = %s\n[profile.device]\nest = yes\nest_approval = auto\ncmp = yes\ncmp_approval = auto\n[profile.tls-server]\nacme = yes\n[acme]\nhttp01_port = %s\nvalidation_host = 127.0.0.1\n' \
-	"$D/work/ra-chain.pem" "$D/work/ra.key" "$HTTP01" > "$D/ra.cnf"
+printf '[ra]\nca = issuing\ntls_cert = %s\ntls_key = %s\nconsole_dir = %s\n[profile.device]\nest = yes\nest_approval = auto\ncmp = yes\ncmp_approval = auto\n[profile.tls-server]\nacme = yes\n[acme]\nhttp01_port = %s\nvalidation_host = 127.0.0.1\n' \
+	"$D/work/ra-chain.pem" "$D/work/ra.key" "$src/ra/console" "$HTTP01" > "$D/ra.cnf"
 printf '\n== start the RA server on localhost (HTTPS)\n$ ra-server --config ra.cnf --listen 127.0.0.1:0 --port-file ra.port --pass-file pass &\n'
 "$RAD" --config "$D/ra.cnf" --listen 127.0.0.1:0 --port-file "$D/ra.port" --pass-file "$D/pass" >"$D/ra.log" 2>&1 &
 echo $! > "$D/ra.pid"
 RA_URL="https://127.0.0.1:$(wait_port "$D/ra.port")/api/v1"
 echo "RA API: $RA_URL"
+# the officers' web console on the same listener (the source tree's files:
+# [ra] console_dir; installed, $(datadir)/govpki/console), and the
+# officer's certificate and key as a PKCS#12 file for her browser
+CONSOLE_URL="${RA_URL%/api/v1}/console/"
+openssl rand -hex 12 > officer.p12.pass; chmod 600 officer.p12.pass
+openssl pkcs12 -export -in officer.crt -inkey officer.key -certfile issuing.pem -name "Officer Li" \
+	-passout file:officer.p12.pass -out officer.p12
+step "the officers' console is served (its Content-Security-Policy keeps it to this origin)" \
+	curl -sS --cacert root.pem -o /dev/null -w '%{http_code} %{content_type}\n' "$CONSOLE_URL"
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout portal.key -out portal.csr \
 	-subj "/C=CN/O=City of Example/CN=portal.example.gov.cn" -addext "subjectAltName=DNS:portal.example.gov.cn" 2>/dev/null
 python3 -c 'import json; print(json.dumps({"csr": open("portal.csr").read(), "profile": "tls-server", "contact": {"name": "Web Team", "email": "web@example.gov.cn"}}))' > req.json
@@ -198,4 +207,12 @@ step "a changed document fails, saying why" \
 step "the audit chain" "$CA_TOOL" audit verify
 printf '\nEverything is in %s (store: home/govpki.db, encrypted CA keys: home/keys/).\n' "$D"
 printf 'Still answering on localhost: OCSP %s, RA %s\n' "$OCSP_URL" "$RA_URL"
+printf '\n== the officers'"'"' web console: %s\n' "$CONSOLE_URL"
+printf 'Log in with officer Li'"'"'s client certificate, in %s/work/officer.p12 (password in %s/work/officer.p12.pass: %s):\n' \
+	"$D" "$D" "$(cat officer.p12.pass)"
+printf '  Firefox: Settings > Privacy & Security > Certificates > View Certificates > Your Certificates > Import officer.p12;\n'
+printf '           Authorities > Import %s/work/root.pem (trust it to identify websites)\n' "$D"
+printf '  Chromium/Chrome: Settings > Privacy and security > Security > Manage certificates > Import officer.p12\n'
+printf '           (Linux: pk12util -d sql:$HOME/.pki/nssdb -i officer.p12; certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n govpki-demo-root -i root.pem)\n'
+printf '  then open %s and choose the certificate "Officer Li" when the browser asks.\n' "$CONSOLE_URL"
 printf 'Stop the servers with: kill $(cat %s/*.pid)\n' "$D"
