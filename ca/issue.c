@@ -10,6 +10,7 @@
 #include <openssl/x509v3.h>
 
 #include <govpki/audit.h>
+#include <govpki/signer.h>
 #include <govpki/x509util.h>
 
 #include "ca_int.h"
@@ -246,6 +247,104 @@ req_in(gp_issue_req *dst, const void *src)
 	    "issuance request");
 }
 
+/* ------------------------------------------------- through ca-signer */
+
+#define SIGNER_CHUNK 256        /* CSRs per issue-batch request */
+#define SIGNER_CSR_MAX 65536    /* the protocol's item bound */
+
+/*
+ * Requests [from, to) of reqs through ca-signer (issue-batch,
+ * docs/signer.md): consecutive ones of one profile and validity go in one
+ * request of at most SIGNER_CHUNK.  The signer issues each with
+ * gp_ca_issue's checks and lint, stores and audits it; here each
+ * certificate must be signed by ca.  A vetted subject or SANs, which
+ * issue-batch does not carry, refuse that request (GP_E_STATE).  cb as
+ * for gp_ca_issue_batch; a failure of a whole request is returned.
+ */
+static int
+batch_by_signer(gp_ca *ca, const gp_issue_req *reqs, size_t n, gp_issue_cb cb, void *arg)
+{
+	const unsigned char *csrs[SIGNER_CHUNK];
+	size_t lens[SIGNER_CHUNK], idx[SIGNER_CHUNK];
+	X509 *certs[SIGNER_CHUNK];
+	int rcs[SIGNER_CHUNK];
+	char (*why)[256] = NULL;                /* [SIGNER_CHUNK]: not on the stack */
+	EVP_PKEY *pk = X509_get0_pubkey(ca->cert);   /* borrowed */
+	size_t at = 0;
+	int r = 0, stop = 0;
+
+	if ((why = malloc(SIGNER_CHUNK * sizeof(*why))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	while (at < n && !stop) {
+		const gp_issue_req *q = &reqs[at];
+		size_t k = 0;
+
+		/* one that cannot go through the signer is answered alone */
+		if (q->subject != NULL || q->sans != NULL || q->profile == NULL ||
+		    q->csr_len > SIGNER_CSR_MAX) {
+			r = gp_err(GP_E_STATE, "CA %s: its key is ca-signer's, whose issue-batch takes "
+			    "a profile and a CSR of at most 64 KiB, without a vetted subject or SANs",
+			    ca->info->name);
+			stop = cb != NULL && cb(arg, at, r, gp_error_last(), NULL) != 0;
+			gp_error_clear();
+			r = 0;
+			at++;
+			continue;
+		}
+		while (at < n && k < SIGNER_CHUNK && reqs[at].subject == NULL && reqs[at].sans == NULL &&
+		    reqs[at].profile != NULL && strcmp(reqs[at].profile, q->profile) == 0 &&
+		    reqs[at].days == q->days && reqs[at].csr_len <= SIGNER_CSR_MAX) {
+			csrs[k] = reqs[at].csr;
+			lens[k] = reqs[at].csr_len;
+			idx[k++] = at++;
+		}
+		if ((r = gp_signer_issue_batch(certs, rcs, why, ca->ctx->signer, ca->info->name,
+		    q->profile, q->days, csrs, lens, k)) != 0)
+			break;
+		for (size_t i = 0; i < k; i++) {
+			if (certs[i] != NULL && (pk == NULL || X509_verify(certs[i], pk) != 1 ||
+			    X509_NAME_cmp(X509_get_issuer_name(certs[i]),
+			    X509_get_subject_name(ca->cert)) != 0)) {
+				X509_free(certs[i]);
+				certs[i] = NULL;
+				rcs[i] = gp_err_ossl(GP_E_VERIFY, "ca-signer's certificate is not CA %s's",
+				    ca->info->name);
+				snprintf(why[i], sizeof(why[i]), "%s", gp_error_last());
+			}
+			if (!stop && cb != NULL &&
+			    cb(arg, idx[i], certs[i] != NULL ? 0 : rcs[i], certs[i] != NULL ? NULL : why[i],
+			    certs[i]) != 0)
+				stop = 1;
+			X509_free(certs[i]);
+		}
+	}
+	free(why);
+	return r;
+}
+
+/* gp_ca_issue through ca-signer: a batch of one. */
+struct one_out {
+	X509 *cert;
+	int rc;
+	char msg[256];
+};
+
+static int
+one_cb(void *arg, size_t index, int rc, const char *msg, X509 *cert)
+{
+	struct one_out *o = arg;
+
+	(void)index;
+	o->rc = rc;
+	if (rc != 0)
+		snprintf(o->msg, sizeof(o->msg), "%s", msg ? msg : "refused by ca-signer");
+	else if (X509_up_ref(cert) == 1)
+		o->cert = cert;
+	else
+		o->rc = gp_err_ossl(GP_E_INTERNAL, "reference counting");
+	return 0;
+}
+
 int
 gp_ca_issue(X509 **out, gp_ca *ca, const gp_issue_req *reqp)
 {
@@ -261,6 +360,17 @@ gp_ca_issue(X509 **out, gp_ca *ca, const gp_issue_req *reqp)
 		return gp_err(GP_E_INVALID, "no CA or request");
 	if ((r = req_in(&rv, reqp)) != 0)
 		return r;
+	if (ca->key == NULL && ca->ctx->signer != NULL) {
+		struct one_out o;
+
+		memset(&o, 0, sizeof(o));
+		if ((r = batch_by_signer(ca, req, 1, one_cb, &o)) != 0)
+			return r;
+		if (o.rc != 0)
+			return gp_err(o.rc, "%s", o.msg);
+		*out = o.cert;
+		return 0;
+	}
 	if ((r = lookup_profile(&p, ca, req->profile)) != 0)
 		goto out;
 	if ((r = build_cert(ca, p, req, &b)) != 0) {
@@ -569,6 +679,12 @@ gp_ca_issue_batch(gp_ca *ca, const gp_issue_req *reqp, size_t n, int threads,
 			return r != 0 ? r : gp_err(GP_E_INVALID, "issuance request %zu: size %zu, "
 			    "not the %zu of the first", k, got, first.size);
 		}
+	}
+	/* the key is ca-signer's: it issues (issue-batch) */
+	if (ca->key == NULL && ca->ctx->signer != NULL) {
+		r = batch_by_signer(ca, reqs, n, cb, arg);
+		free(reqs);
+		return r;
 	}
 	bt.ca = ca;
 	bt.reqs = reqs;

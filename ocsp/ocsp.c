@@ -162,6 +162,7 @@ struct gp_ocsp_responder {
 	gp_ocsp_settings set;   /* numbers only: the strings are cleared */
 	char *store_uri;
 	char *signer_path;      /* [signer] socket, when a CA's key is ca-signer's */
+	int presign_run;        /* gp_ocsp_presign's: the signer is asked to presign */
 	pthread_key_t tkey;
 	int tkey_ok;
 	pthread_mutex_t stores_lock;
@@ -1749,7 +1750,8 @@ sign_remote(unsigned char *out, size_t *taillen, gp_ocsp_responder *r, tstate *t
 
 	if (t->sig == NULL && (rc = gp_signer_new(&t->sig, r->signer_path)) != 0)
 		return rc;
-	if ((rc = gp_signer_sign_ocsp(&part, &len, t->sig, ca->name, tbs, tbslen)) != 0)
+	if ((rc = gp_signer_sign_ocsp_batch(&part, &len, t->sig, r->presign_run, ca->name, &tbs,
+	    &tbslen, 1)) != 0)
 		return gp_err_ctx(rc, "CA %s: the OCSP response", ca->name);
 	q = part;
 	if (len > ca->algidlen + ca->sigmax || (alg = d2i_X509_ALGOR(NULL, &q, (long)len)) == NULL ||
@@ -2483,6 +2485,17 @@ out:
 
 #define PRESIGN_BATCH 256       /* certificates per transaction */
 
+/* Frees the responses of made[0..n) and clears them for the next batch. */
+static void
+made_clear(gp_ocsp_presigned *made, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(made[i].der_sha1);
+		free(made[i].der_sha256);
+		memset(&made[i], 0, sizeof(made[i]));
+	}
+}
+
 typedef struct pcert {
 	int64_t id;
 	unsigned char serial[GP_SERIAL_MAX];
@@ -2596,6 +2609,7 @@ gp_ocsp_presign(gp_ocsp_presign_stats *stats, gp_ctx *ctx, const char *ca,
 	gp_cert_filter f;
 	gp_store *st;
 	pbatch *b = NULL;
+	gp_ocsp_presigned *made = NULL;         /* [PRESIGN_BATCH]: signed, to store */
 	EVP_MD *mds[2] = { NULL, NULL };
 	tstate *t;
 	int64_t rev;
@@ -2627,6 +2641,7 @@ gp_ocsp_presign(gp_ocsp_presign_stats *stats, gp_ctx *ctx, const char *ca,
 	q.ncas = 1;
 	if ((rc = gp_ocsp_responder_new(&r, ctx, &q)) != 0)
 		goto out;
+	r->presign_run = 1;
 	if ((mds[0] = EVP_MD_fetch(NULL, "SHA1", NULL)) == NULL ||
 	    (mds[1] = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL) {
 		rc = gp_err_ossl(GP_E_CRYPTO, "no SHA-1 or SHA-256");
@@ -2634,7 +2649,8 @@ gp_ocsp_presign(gp_ocsp_presign_stats *stats, gp_ctx *ctx, const char *ca,
 	}
 	if ((rc = thread_state(r, &t)) != 0)
 		goto out;
-	if ((b = calloc(1, sizeof(*b))) == NULL) {
+	if ((b = calloc(1, sizeof(*b))) == NULL ||
+	    (made = calloc(PRESIGN_BATCH, sizeof(*made))) == NULL) {
 		rc = gp_err(GP_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -2650,13 +2666,15 @@ gp_ocsp_presign(gp_ocsp_presign_stats *stats, gp_ctx *ctx, const char *ca,
 			break;
 		f.after_id = b->v[b->n - 1].id;
 		/* statuses are read after this: a change that comes later has a
-		 * higher status_rev and is re-signed by the next run */
-		if ((rc = gp_store_revision(st, &rev)) != 0 || (rc = gp_store_begin(st)) != 0)
+		 * higher status_rev and is re-signed by the next run.  The batch
+		 * is signed before the transaction that stores it, so that no
+		 * write lock is held while ca-signer (which writes its audit
+		 * into this store) is asked to sign */
+		if ((rc = gp_store_revision(st, &rev)) != 0)
 			goto out;
-		intx = 1;
 		for (i = 0; i < b->n; i++) {
 			const pcert *c = &b->v[i];
-			gp_ocsp_presigned *old = NULL, np;
+			gp_ocsp_presigned *old = NULL, *np = &made[i];
 			int why;
 
 			sts.certs++;
@@ -2670,25 +2688,27 @@ gp_ocsp_presign(gp_ocsp_presign_stats *stats, gp_ctx *ctx, const char *ca,
 			gp_ocsp_presigned_free(old);
 			if (why == 0)
 				continue;
-			memset(&np, 0, sizeof(np));
-			np.ca_id = f.ca_id;
-			memcpy(np.serial, c->serial, c->slen);
-			np.serial_len = c->slen;
-			np.revision = rev;
-			if ((rc = presign_one(&np, r, t, mds, c, now)) == 0)
-				rc = gp_store_ocsp_put(st, &np);
-			free(np.der_sha1);
-			free(np.der_sha256);
-			if (rc != 0)
+			np->ca_id = f.ca_id;
+			memcpy(np->serial, c->serial, c->slen);
+			np->serial_len = c->slen;
+			np->revision = rev;
+			if ((rc = presign_one(np, r, t, mds, c, now)) != 0)
 				goto out;
 			sts.signed_certs++;
 			sts.missing += why == 1;
 			sts.changed += why == 2;
 			sts.old += why == 3;
 		}
+		if ((rc = gp_store_begin(st)) != 0)
+			goto out;
+		intx = 1;
+		for (i = 0; i < b->n; i++)
+			if (made[i].der_sha1 != NULL && (rc = gp_store_ocsp_put(st, &made[i])) != 0)
+				goto out;
 		intx = 0;
 		if ((rc = gp_store_commit(st)) != 0)
 			goto out;
+		made_clear(made, b->n);
 		if (b->n < PRESIGN_BATCH)
 			break;
 	}
@@ -2702,6 +2722,9 @@ gp_ocsp_presign(gp_ocsp_presign_stats *stats, gp_ctx *ctx, const char *ca,
 out:
 	if (intx)
 		gp_store_rollback(st);
+	if (made != NULL)
+		made_clear(made, PRESIGN_BATCH);
+	free(made);
 	free(b);
 	EVP_MD_free(mds[0]);
 	EVP_MD_free(mds[1]);

@@ -27,6 +27,7 @@
 #include <govpki/error.h>
 #include <govpki/key.h>
 #include <govpki/ocsp.h>
+#include <govpki/profile.h>
 #include <govpki/ra.h>
 #include <govpki/version.h>
 
@@ -497,6 +498,95 @@ do_sign_crl(struct conn *c, const gp_signer_msg *m)
 }
 
 /*
+ * issue-batch (an administrator's ca-tool issue): the CA and the profile
+ * must be the caller's; a CA profile only when its profiles list names it.
+ * Each CSR is issued as gp_ca_issue does in process (the CSR's signature,
+ * the profile, the key checks, the lint; stored with its cert.issue entry
+ * by the caller's uid), one after the other (no signing threads: the
+ * seccomp filter allows no clone).  A refused CSR gets an empty item, a
+ * line "INDEX STATUS REASON" in the message and a signer.refuse entry.
+ */
+static int
+do_issue_batch(struct conn *c, const gp_signer_msg *m)
+{
+	struct caller *cl = c->caller;
+	struct ca_slot *slot;
+	const gp_profile *p;
+	gp_signer_msg *rep = NULL;
+	char obj[96], actor[128], why[1024], text[GP_SIGNER_MAX_TEXT + 1], detail[1200];
+	size_t issued = 0, tl = 0;
+	int r;
+
+	snprintf(obj, sizeof(obj), "%.64s/issue-batch", m->name);
+	if ((slot = named_ca(c, m, obj, &r)) == NULL)
+		return r;
+	if ((p = gp_profiles_get(gp_ctx_profiles(S.ctx), m->text)) == NULL) {
+		snprintf(why, sizeof(why), "no profile %.64s", m->text);
+		return refuse(c, m->type, obj, GP_E_NOTFOUND, why);
+	}
+	if ((cl->profiles != NULL && !list_has(cl->profiles, m->text)) ||
+	    (cl->profiles == NULL && gp_profile_is_ca(p))) {
+		snprintf(why, sizeof(why), "caller %s may not use profile %.64s%s", cl->name, m->text,
+		    gp_profile_is_ca(p) ? " (a CA profile: only when its profiles name it)" : "");
+		return refuse(c, m->type, obj, GP_E_DENIED, why);
+	}
+	actor_of(actor, sizeof(actor), c->uid, cl);
+	if ((r = gp_signer_msg_new(&rep, m->type | GP_SIGNER_REPLY)) != 0)
+		return r;
+	text[0] = '\0';
+	for (size_t i = 0; i < m->nitems; i++) {
+		gp_issue_req q = GP_ISSUE_REQ_INIT;
+		X509 *cert = NULL;
+		unsigned char *der = NULL;
+		int n = 0;
+
+		q.csr = m->item[i];
+		q.csr_len = m->item_len[i];
+		q.profile = m->text;
+		q.days = (int)m->num;
+		q.actor = actor;
+		if ((r = gp_ca_issue(&cert, slot->ca, &q)) == 0 && (n = i2d_X509(cert, &der)) <= 0)
+			r = GP_E_INTERNAL;
+		X509_free(cert);
+		if (r != 0) {
+			snprintf(why, sizeof(why), "%s", r == GP_E_INTERNAL && n < 0 ?
+			    "cannot encode the certificate" : gp_error_last());
+			snprintf(detail, sizeof(detail), "result=refused request=issue-batch pid=%ld "
+			    "index=%zu reason=%.900s", (long)c->pid, i, why);
+			audit(actor, "signer.refuse", obj, detail);
+			if (tl < sizeof(text) - 1)
+				tl += (size_t)snprintf(text + tl, sizeof(text) - tl, "%zu %d %.200s\n", i, r,
+				    why);
+			if (tl >= sizeof(text))
+				tl = sizeof(text) - 1;
+			r = gp_signer_msg_add_item(rep, (const unsigned char *)"", 0);
+		} else {
+			issued++;
+			r = gp_signer_msg_add_item(rep, der, (size_t)n);
+		}
+		OPENSSL_free(der);
+		if (r != 0) {
+			gp_signer_msg_free(rep);
+			return refuse(c, m->type, obj, r, gp_error_last());
+		}
+	}
+	/* a line cut short by the bound is dropped: the client says "see the audit" */
+	if (tl == sizeof(text) - 1) {
+		char *nl = strrchr(text, '\n');
+
+		if (nl != NULL)
+			nl[1] = '\0';
+	}
+	fprintf(stderr, "ca-signer: issue-batch of %s: %zu issued, %zu refused, for %s\n", m->name,
+	    issued, m->nitems - issued, actor);
+	rep->num = 0;
+	if ((r = gp_signer_msg_set_text(rep, text[0] != '\0' ? text : "issued")) == 0)
+		r = gp_signer_send(c->fd, rep);
+	gp_signer_msg_free(rep);
+	return r;
+}
+
+/*
  * sign-ocsp and presign: each ResponseData is decoded and signed only when
  * it is what the responder would build from the store (its responder ID
  * the CA's key, each SingleResponse this CA's with the store's status,
@@ -554,6 +644,9 @@ dispatch(struct conn *c, const gp_signer_msg *m)
 	if (m->type == GP_SIGNER_ISSUE_APPROVED || m->type == GP_SIGNER_ISSUE_AUTO) {
 		snprintf(obj, sizeof(obj), "request:%lld", (long long)m->num);
 		object = obj;
+	} else if (m->type == GP_SIGNER_ISSUE_BATCH) {
+		snprintf(obj, sizeof(obj), "%.64s/issue-batch", m->name);
+		object = obj;
 	} else if (m->type == GP_SIGNER_SIGN_CRL) {
 		snprintf(obj, sizeof(obj), "%.64s/crl", m->name);
 		object = obj;
@@ -605,6 +698,8 @@ dispatch(struct conn *c, const gp_signer_msg *m)
 	}
 	case GP_SIGNER_SIGN_CRL:
 		return do_sign_crl(c, m);
+	case GP_SIGNER_ISSUE_BATCH:
+		return do_issue_batch(c, m);
 	case GP_SIGNER_SIGN_OCSP:
 	case GP_SIGNER_PRESIGN:
 		return do_sign_ocsp(c, m);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -337,4 +338,95 @@ gp_signer_sign_ocsp(unsigned char **part, size_t *len, gp_signer *s, const char 
     const unsigned char *tbs, size_t tbslen)
 {
 	return gp_signer_sign_ocsp_batch(part, len, s, 0, ca, &tbs, &tbslen, 1);
+}
+
+/* Element i's status and reason from a batch reply's message: lines of
+ * "INDEX STATUS REASON" for the refused elements. */
+static void
+batch_reason(const char *text, size_t i, int *rc, char *why, size_t len)
+{
+	const char *p = text;
+
+	*rc = GP_E_POLICY;
+	snprintf(why, len, "refused by ca-signer (the reason is in its audit)");
+	while (p != NULL && *p != '\0') {
+		char *e;
+		unsigned long long k = strtoull(p, &e, 10);
+
+		if (e != p && *e == ' ' && k == (unsigned long long)i) {
+			long st = strtol(e + 1, &e, 10);
+			size_t n;
+
+			if (st < 0 && st > GP_E__LAST)
+				*rc = (int)st;
+			if (*e == ' ')
+				e++;
+			n = strcspn(e, "\n");
+			snprintf(why, len, "%.*s", (int)(n < len ? n : len - 1), e);
+			return;
+		}
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+}
+
+int
+gp_signer_issue_batch(X509 **certs, int *rcs, char (*why)[256], gp_signer *s, const char *ca,
+    const char *profile, int days, const unsigned char *const *csrs, const size_t *lens,
+    size_t n)
+{
+	gp_signer_msg *req = NULL, *rep = NULL;
+	size_t i;
+	int r;
+
+	for (i = 0; certs != NULL && rcs != NULL && why != NULL && i < n; i++) {
+		certs[i] = NULL;
+		rcs[i] = 0;
+		why[i][0] = '\0';
+	}
+	if (certs == NULL || rcs == NULL || why == NULL || s == NULL || ca == NULL ||
+	    profile == NULL || days < 0 || csrs == NULL || lens == NULL || n < 1 ||
+	    n > GP_SIGNER_MAX_ITEMS)
+		return gp_err(GP_E_INVALID, "gp_signer_issue_batch: bad arguments");
+	if ((r = gp_signer_msg_new(&req, GP_SIGNER_ISSUE_BATCH)) != 0)
+		return r;
+	req->num = days;
+	if ((r = gp_signer_msg_set_name(req, ca)) != 0 || (r = gp_signer_msg_set_text(req, profile)) != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((r = gp_signer_msg_add_item(req, csrs[i], lens[i])) != 0)
+			goto out;
+	if ((r = exchange(&rep, s, req)) != 0 || (r = reply_status(rep)) != 0)
+		goto out;
+	if (rep->nitems != n) {
+		r = gp_err(GP_E_PARSE, "ca-signer answered %zu certificates for %zu requests",
+		    rep->nitems, n);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const unsigned char *p = rep->item[i];
+
+		if (rep->item_len[i] == 0) {
+			batch_reason(rep->text, i, &rcs[i], why[i], sizeof(why[i]));
+			continue;
+		}
+		if ((certs[i] = d2i_X509(NULL, &p, (long)rep->item_len[i])) == NULL ||
+		    p != rep->item[i] + rep->item_len[i]) {
+			X509_free(certs[i]);
+			certs[i] = NULL;
+			rcs[i] = gp_err_ossl(GP_E_PARSE, "ca-signer's certificate %zu does not parse", i);
+			snprintf(why[i], sizeof(why[i]), "%s", gp_error_last());
+		}
+	}
+	r = 0;
+out:
+	if (r != 0)
+		for (i = 0; i < n; i++) {
+			X509_free(certs[i]);
+			certs[i] = NULL;
+		}
+	gp_signer_msg_free(req);
+	gp_signer_msg_free(rep);
+	return r;
 }

@@ -78,7 +78,10 @@ ocsp_presign(opts *o, int argc, char **argv)
 		r = cli_fail(r, "ocsp presign");
 		goto out;
 	}
-	if ((r = ct_read_pass(&pass, &passlen, pass_file, "Passphrase of the signing key: ")) != 0)
+	/* [signer] socket: the CA key is ca-signer's (presign), no passphrase
+	 * unless a delegated signer's key is given */
+	if ((gp_ctx_signer0(ctx) == NULL || p.signer_key != NULL) &&
+	    (r = ct_read_pass(&pass, &passlen, pass_file, "Passphrase of the signing key: ")) != 0)
 		goto out;
 	p.settings = &set;
 	p.pass = pass;

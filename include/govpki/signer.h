@@ -51,6 +51,18 @@ GP_EXPORT int gp_signer_issue_approved(X509 **out, gp_signer *s, int64_t id);
 GP_EXPORT int gp_signer_issue_auto(X509 **out, gp_signer *s, int64_t id, const char *channel,
     int64_t order);
 
+/* issue-batch: the signer issues n CSRs (PEM or DER, each at most 64 KiB)
+ * of CA ca with profile for days (0: the profile's maximum), each with
+ * the checks and lint of gp_ca_issue, each stored and audited by the
+ * caller's uid.  certs[i]: the certificate (X509_free), or NULL with
+ * rcs[i] (a GP_E_* status) and why[i] saying why it was refused.  A
+ * failure of the whole request (the caller may not ask for it, the
+ * signer cannot be reached) is the return value, with every certs[i]
+ * NULL. */
+GP_EXPORT int gp_signer_issue_batch(X509 **certs, int *rcs, char (*why)[256], gp_signer *s,
+    const char *ca, const char *profile, int days, const unsigned char *const *csrs,
+    const size_t *lens, size_t n);
+
 /* sign-crl: the signer builds, lints, signs and stores the next full
  * (delta 0) or delta (delta 1) CRL of CA ca from the store itself (the
  * number, the entries and the times are its own, gp_ca_crl in the signer).
