@@ -9,7 +9,8 @@ GOVPKI_PACKAGES="bc build-essential autoconf automake libtool pkg-config
  systemd certbot lego uacme dnsmasq-base jq libseccomp-dev p11-kit-modules
  postgresql libpq-dev
  scep strongswan-pki libstrongswan-standard-plugins libstrongswan-extra-plugins certmonger
- chromium fonts-wqy-microhei"
+ chromium fonts-wqy-microhei
+ libcurl4-openssl-dev"
 
 # what the benchmarks (make bench) need beside: scripts/bench.sh installs it
 GOVPKI_BENCH_PACKAGES="time wrk nginx-light"

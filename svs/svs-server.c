@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
@@ -135,6 +136,31 @@ health(struct MHD_Connection *c)
 	return ret;
 }
 
+/* GET /metrics: the revocation cache (Prometheus text format 0.0.4). */
+static enum MHD_Result
+metrics(struct MHD_Connection *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (f == NULL)
+		return MHD_NO;
+	svs_cache_metrics(srv.cache, f);
+	fprintf(f, "# TYPE svs_applications gauge\nsvs_applications %zu\n", srv.napps);
+	if (fclose(f) != 0 || (r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE)) == NULL) {
+		free(buf);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = daemon_queue(c, MHD_HTTP_OK, r, len);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /* The request's first call: route, method, token, scope, type and size,
  * all before a byte of the body is read. */
 static enum MHD_Result
@@ -151,6 +177,8 @@ start(struct MHD_Connection *c, const char *url, const char *method, const char 
 		return problem(c, MHD_HTTP_BAD_REQUEST, "bad-request", "Bad request", why);
 	if (strcmp(url, "/healthz") == 0 && strcmp(method, MHD_HTTP_METHOD_GET) == 0)
 		return health(c);
+	if (strcmp(url, "/metrics") == 0 && strcmp(method, MHD_HTTP_METHOD_GET) == 0)
+		return metrics(c);
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 		if (strcmp(routes[i].path, url) == 0) {
 			path_known = 1;
@@ -339,7 +367,8 @@ usage(FILE *f)
 	    "The signature verification service: an HTTPS JSON API for the network's\n"
 	    "applications (docs/svs-api.yaml). POST /api/v1/verify/certificate validates a\n"
 	    "certificate with the verification engine against the trust anchors of the\n"
-	    "application whose bearer token came with it. Settings in [svs], applications in\n"
+	    "application whose bearer token came with it; CRLs are fetched from their\n"
+	    "distribution points and OCSP answers cached (GET /metrics shows their age). Settings in [svs], applications in\n"
 	    "[svs.app.NAME] of FILE (svs-server(8)).\n\n"
 	    "  --config FILE       the configuration (OpenSSL syntax)\n"
 	    "  --listen HOST:PORT  instead of [svs] listen (default 127.0.0.1:8643; port 0:\n"
@@ -408,6 +437,12 @@ main(int argc, char **argv)
 	}
 	if (svs_config_load(&srv, cfg) != 0)
 		goto out;
+	/* before any thread: libcurl's global state (CRL fetches) */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
+	    svs_cache_new(&srv.cache, srv.set.crl_cache_max, srv.set.ocsp_cache_max) != 0) {
+		fprintf(stderr, PROG ": cannot set up the revocation cache\n");
+		goto out;
+	}
 	if (listen_on == NULL)
 		listen_on = srv.set.listen;
 	if (daemon_parse_listen(&ss, &sslen, listen_on, 0, &why) != 0) {
@@ -487,7 +522,9 @@ out:
 	}
 	gp_pass_free(pass, passlen);
 	free(cert_pem);
+	svs_cache_free(srv.cache);
 	svs_server_clear(&srv);
 	gp_config_free(cfg);
+	curl_global_cleanup();
 	return rc;
 }

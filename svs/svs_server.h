@@ -12,6 +12,7 @@
 #include <govpki/config.h>
 #include <govpki/verify.h>
 
+#include "svs_fetch.h"
 #include "svs_req.h"
 
 /* One application ([svs.app.NAME]): its token, scopes and trust. */
@@ -43,6 +44,7 @@ typedef struct svs_server {
 	svs_settings set;
 	svs_app *apps;
 	size_t napps;
+	svs_cache *cache;               /* CRLs fetched and OCSP answers */
 } svs_server;
 
 /* Loads [svs] and every [svs.app.NAME] of cfg into *s.  0, or -1 with the

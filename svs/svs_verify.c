@@ -124,10 +124,9 @@ out:
 	return arr;
 }
 
-/* The CRLs of crls that an issuer of the chain issued, with their times. */
+/* The CRLs used, with their times and where each came from. */
 static json_t *
-crls_json(STACK_OF(X509_CRL) *crls, size_t napp, X509 *leaf, STACK_OF(X509) *anchors,
-    STACK_OF(X509) *untrusted)
+crls_json(STACK_OF(X509_CRL) *crls, size_t napp, size_t nreq, json_t *fetched)
 {
 	json_t *arr = json_array();
 
@@ -138,9 +137,9 @@ crls_json(STACK_OF(X509_CRL) *crls, size_t napp, X509 *leaf, STACK_OF(X509) *anc
 		    "issuer", name_json(X509_CRL_get_issuer(c)),
 		    "this_update", time_json(X509_CRL_get0_lastUpdate(c)),
 		    "next_update", time_json(X509_CRL_get0_nextUpdate(c)),
-		    "origin", (size_t)i < napp ? "configured" : "request"));
+		    "origin", (size_t)i < napp ? "configured" : (size_t)i < napp + nreq ? "request" : "fetched"));
 	}
-	(void)leaf; (void)anchors; (void)untrusted;
+	(void)fetched;
 	return arr;
 }
 
@@ -149,24 +148,29 @@ svs_verify_certificate(json_t **out, const svs_server *s, const svs_app *app,
     const svs_cert_req *req, svs_problem *p)
 {
 	STACK_OF(X509) *untrusted = sk_X509_dup(app->untrusted);
-	STACK_OF(X509_CRL) *crls = sk_X509_CRL_dup(app->crls);
+	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();   /* references, each */
 	gp_verify_opts vo = GP_VERIFY_OPTS_INIT;
 	gp_verifier *v = NULL;
 	gp_verdict res;
-	json_t *j = NULL, *checks, *rev;
+	json_t *j = NULL, *checks, *rev, *fetched = json_array();
+	svs_ocsp_use use = { s->cache, 0, 0, 0, 0 };
 	int rc, ret = -1;
 	size_t napp_crls = (size_t)sk_X509_CRL_num(app->crls);
 
-	(void)s;
 	*out = NULL;
-	if (untrusted == NULL || crls == NULL)
+	if (untrusted == NULL || crls == NULL || fetched == NULL)
 		goto nomem;
 	for (int i = 0; i < sk_X509_num(req->chain); i++)
 		if (!sk_X509_push(untrusted, sk_X509_value(req->chain, i)))
 			goto nomem;
-	for (int i = 0; i < sk_X509_CRL_num(req->crls); i++)
-		if (!sk_X509_CRL_push(crls, sk_X509_CRL_value(req->crls, i)))
+	for (int i = 0; i < sk_X509_CRL_num(app->crls) + sk_X509_CRL_num(req->crls); i++) {
+		X509_CRL *c = i < sk_X509_CRL_num(app->crls) ? sk_X509_CRL_value(app->crls, i) :
+		    sk_X509_CRL_value(req->crls, i - sk_X509_CRL_num(app->crls));
+
+		if (!sk_X509_CRL_push(crls, c))
 			goto nomem;
+		X509_CRL_up_ref(c);
+	}
 	vo.at = req->at;
 	vo.purpose = req->purpose;
 	vo.name = req->name;
@@ -181,8 +185,28 @@ svs_verify_certificate(json_t **out, const svs_server *s, const svs_app *app,
 	if (req->revocation_given && (app->revocation != GP_REVOCATION_REQUIRE ||
 	    req->revocation == GP_REVOCATION_REQUIRE))
 		vo.revocation = req->revocation;
-	if (vo.revocation != GP_REVOCATION_NONE)
+	if (vo.revocation != GP_REVOCATION_NONE && app->fetch_crls && s->cache != NULL) {
+		/* the CRLs the leaf and the certificates a path may take name
+		 * (RFC 5280 §4.2.1.13), from the cache or fetched now */
+		STACK_OF(X509) *cands = sk_X509_dup(untrusted);
+
+		if (cands == NULL || !sk_X509_unshift(cands, req->cert)) {
+			sk_X509_free(cands);
+			goto nomem;
+		}
+		svs_cache_crls(s->cache, cands, crls, fetched);
+		sk_X509_free(cands);
+	}
+	if (vo.revocation != GP_REVOCATION_NONE && app->ocsp != NULL) {
 		vo.ocsp = app->ocsp;
+		if (s->cache != NULL) {
+			/* cached answers: the same question in the same bytes, so no
+			 * nonce (RFC 5019 §2.1 answers carry none either) */
+			vo.ocsp_fetch = svs_ocsp_fetch;
+			vo.ocsp_fetch_arg = &use;
+			vo.ocsp_nonce = GP_OCSP_NONCE_NONE;
+		}
+	}
 	if (gp_verifier_new(&v, app->anchors, untrusted, crls, &vo) != 0) {
 		snprintf(p->detail, sizeof(p->detail), "%s", gp_error_last());
 		p->status = 400;
@@ -247,10 +271,15 @@ svs_verify_certificate(json_t **out, const svs_server *s, const svs_app *app,
 			status = "unknown";
 		else
 			status = "not-determined";
-		rev = json_pack("{s:s, s:i, s:o, s:s}", "status", status,
+		json_t *oc = vo.ocsp == NULL ? json_pack("{s:s}", "responder", "off") :
+		    json_pack("{s:s, s:i, s:i, s:i, s:I}", "responder", vo.ocsp, "cache_hits", use.hits,
+		    "fetches", use.fetches, "failures", use.failures,
+		    "age_seconds", (json_int_t)(use.oldest != 0 ? (int64_t)time(NULL) - use.oldest : 0));
+
+		rev = json_pack("{s:s, s:i, s:o, s:O, s:o}", "status", status,
 		    "unknown_count", res.valid ? res.revocation_unknown : 0,
-		    "crls", crls_json(crls, napp_crls, req->cert, app->anchors, untrusted),
-		    "ocsp", vo.ocsp != NULL ? vo.ocsp : "off");
+		    "crls", crls_json(crls, napp_crls, (size_t)sk_X509_CRL_num(req->crls), fetched),
+		    "fetched", fetched, "ocsp", oc);
 	}
 	j = json_pack("{s:b, s:s, s:i, s:o, s:o, s:o}", "valid", res.valid,
 	    "application", app->name, "chain_length", res.chain_len, "checks", checks,
@@ -268,6 +297,7 @@ nomem:
 out:
 	gp_verifier_free(v);
 	sk_X509_free(untrusted);
-	sk_X509_CRL_free(crls);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	json_decref(fetched);
 	return ret;
 }
