@@ -2,6 +2,7 @@
 #ifndef GP_KMC_INT_H
 #define GP_KMC_INT_H
 
+#include <govpki/ca.h>
 #include <govpki/kmc.h>
 
 struct gp_kmc {
@@ -29,5 +30,11 @@ int gp_kmc_record_new(gp_kmc_key_info **out, EVP_PKEY *pkey, gp_key_type type,
 
 /* Stores k with its kmc.escrow entry inside the caller's transaction. */
 int gp_kmc_record_store(gp_kmc *kmc, gp_kmc_key_info *k, const char *actor);
+
+/* An envelope of key to the recipient certificate's key: SM2EnvelopedKey
+ * for an SM2 key to an SM2 recipient, else CMS EnvelopedData to an RSA or
+ * EC recipient (GP_E_POLICY for the rest).  *out: OPENSSL_free. */
+int gp_kmc_envelope_make(unsigned char **out, size_t *outlen, int *format, EVP_PKEY *key,
+    X509 *recipient);
 
 #endif

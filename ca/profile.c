@@ -926,6 +926,12 @@ static const struct builtin builtins[] = {
 	{ "tsa-signer", NULL, 1825, 0, -1,
 	  KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION,
 	  "timeStamping", 1, "CN", SUBJ_ORG, "", 0, 0, 1 },
+	/* the encryption certificate of a dual pair, for a key the KMC made
+	 * (GM/T 0015 §6.2: keyEncipherment, dataEncipherment, keyAgreement;
+	 * ku_for_key keeps what fits the key) */
+	{ "person-encryption", NULL, 1095, 0, -1,
+	  KU_KEY_ENCIPHERMENT | KU_DATA_ENCIPHERMENT | KU_KEY_AGREEMENT,
+	  "emailProtection", 0, "CN", SUBJ_PERSON, "email", 0, 0, 1 },
 };
 
 static int
@@ -1993,14 +1999,18 @@ add_ext(X509 *cert, int nid, void *value, int crit, const char *what)
 
 /*
  * The key usage bits that make sense for the key: keyEncipherment and
- * dataEncipherment only for RSA (RFC 8813 §3 for EC, RFC 8410 §5 for
- * Ed25519), keyAgreement only for EC and SM2 (ECDH).
+ * dataEncipherment only for RSA and SM2, which encrypt (RFC 8813 §3 for
+ * EC, RFC 8410 §5 for Ed25519; SM2 public-key encryption is GM/T 0003.4,
+ * and GM/T 0015 §6.2 gives SM2 encryption certificates both),
+ * keyAgreement only for EC and SM2 (ECDH, GM/T 0003.3).
  */
 static unsigned
 ku_for_key(unsigned ku, EVP_PKEY *pub)
 {
 	if (EVP_PKEY_is_a(pub, "RSA"))
 		return ku & ~(unsigned)KU_KEY_AGREEMENT;
+	if (gp_key_is_sm2(pub))
+		return ku;
 	if (EVP_PKEY_is_a(pub, "ED25519"))
 		return ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION |
 		    KU_KEY_CERT_SIGN | KU_CRL_SIGN);

@@ -19,12 +19,24 @@ static const char kmc_usage[] =
 	"           [--pass-file F] [--actor NAME]\n"
 	"kmc list\n"
 	"kmc check [--pass-file F]\n"
+	"kmc issue-dual --ca NAME --csr FILE --sign-out FILE --enc-out FILE --envelope-out FILE\n"
+	"           [--sign-profile P] [--enc-profile P] [--enc-type T] [--subject S] [--days N]\n"
+	"           [--pass-file F] [--ca-pass-file F] [--actor NAME]\n"
+	"kmc revoke-pair --ca NAME --serial HEX [--reason R] [--actor NAME]\n"
+	"kmc open --in ENVELOPE --key KEY [--key-pass-file F] [--cert CERT] --out FILE\n"
+	"           [--out-pass-file F]\n"
 	"  The key management centre (docs/kmc.md). init makes its storage key\n"
 	"  (KEYS/kmc-storage.key, sealed under the passphrase of --pass-file, else\n"
 	"  GOVPKI_PASSPHRASE, else a prompt); genkey generates an encryption key pair\n"
 	"  (default sm2) and escrows it under the storage key, printing its key id and\n"
 	"  public key; list shows the escrowed keys (no private key, no passphrase); check\n"
-	"  unseals every escrowed key and checks it against its record.";
+	"  unseals every escrowed key and checks it against its record. issue-dual issues a\n"
+	"  signing certificate for the CSR's key and an encryption certificate for a key the\n"
+	"  KMC generates and escrows, and writes that key enveloped to the signing key\n"
+	"  (--pass-file: the storage key's; --ca-pass-file: the CA key's, default the same).\n"
+	"  revoke-pair revokes both certificates of a pair. open (the holder's side) opens\n"
+	"  an envelope with the recipient's key and writes the key inside, encrypted under\n"
+	"  --out-pass-file.";
 
 static int
 kmc_init(opts *o, int argc, char **argv)
@@ -255,7 +267,245 @@ out:
 	return r;
 }
 
+/* Reads a file (at most 1 MiB) or prints why. */
+static int
+read_in(unsigned char **buf, size_t *len, const char *path)
+{
+	return ct_read_file(buf, len, path, 1024 * 1024);
+}
+
+static int
+kmc_issue_dual(opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "ca", required_argument, NULL, 'c' }, { "csr", required_argument, NULL, 'r' },
+		{ "sign-out", required_argument, NULL, 'S' }, { "enc-out", required_argument, NULL, 'E' },
+		{ "envelope-out", required_argument, NULL, 'V' },
+		{ "sign-profile", required_argument, NULL, 's' }, { "enc-profile", required_argument, NULL, 'e' },
+		{ "enc-type", required_argument, NULL, 't' }, { "subject", required_argument, NULL, 'j' },
+		{ "days", required_argument, NULL, 'd' }, { "pass-file", required_argument, NULL, 'p' },
+		{ "ca-pass-file", required_argument, NULL, 'P' }, { "actor", required_argument, NULL, 'a' },
+		CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
+	gp_kmc_dual_req req = GP_KMC_DUAL_REQ_INIT;
+	const char *ca_name = NULL, *csr = NULL, *sign_out = NULL, *enc_out = NULL, *env_out = NULL;
+	const char *pass_file = o->pass_file, *ca_pass_file = NULL;
+	cli_out so = { 0 }, eo = { 0 }, vo = { 0 };
+	gp_kmc_dual *d = NULL;
+	gp_kmc *kmc = NULL;
+	gp_ctx *ctx = NULL;
+	gp_ca *ca = NULL;
+	unsigned char *buf = NULL;
+	size_t len = 0, spemlen = 0, epemlen = 0;
+	char *pass = NULL, *spem = NULL, *epem = NULL, sser[41], eser[41];
+	size_t passlen = 0;
+	long days = 0;
+	int c, r;
+
+	req.actor = "ca-tool";
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c': ca_name = optarg; break;
+		case 'r': csr = optarg; break;
+		case 'S': sign_out = optarg; break;
+		case 'E': enc_out = optarg; break;
+		case 'V': env_out = optarg; break;
+		case 's': req.sign_profile = optarg; break;
+		case 'e': req.enc_profile = optarg; break;
+		case 't': req.enc_type = optarg; break;
+		case 'j': req.subject = optarg; break;
+		case 'd':
+			if ((r = ct_parse_long(&days, optarg, "--days", 1, 36500)) != 0)
+				return r;
+			break;
+		case 'p': pass_file = optarg; break;
+		case 'P': ca_pass_file = optarg; break;
+		case 'a': req.actor = optarg; break;
+		default: return cli_help_or_bad_option(c, "kmc issue-dual", kmc_usage, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("kmc issue-dual: unexpected argument '%s'", argv[optind]);
+	if (ca_name == NULL || csr == NULL || sign_out == NULL || enc_out == NULL || env_out == NULL)
+		return cli_usage_error("kmc issue-dual needs --ca, --csr, --sign-out, --enc-out "
+		    "and --envelope-out");
+	req.days = (int)days;
+	if ((r = read_in(&buf, &len, csr)) != 0)
+		return r;
+	req.csr = buf;
+	req.csr_len = len;
+	if ((r = ct_kmc_open(&kmc, &ctx, o, pass_file)) != 0)
+		goto out;
+	if (gp_ctx_signer0(ctx) == NULL &&
+	    (r = ct_read_pass(&pass, &passlen, ca_pass_file ? ca_pass_file : pass_file,
+	    "Passphrase of the CA key: ")) != 0)
+		goto out;
+	if ((r = gp_ca_open(&ca, ctx, ca_name, pass, passlen)) != 0) {
+		r = cli_fail(r, "kmc issue-dual");
+		goto out;
+	}
+	if ((r = ct_out_open(&so, sign_out)) != 0 || (r = ct_out_open(&eo, enc_out)) != 0 ||
+	    (r = ct_out_open(&vo, env_out)) != 0)
+		goto out;
+	if ((r = gp_kmc_issue_dual(&d, kmc, ca, &req)) != 0) {
+		r = cli_fail(r, "kmc issue-dual");
+		goto out;
+	}
+	ct_serial_hex(sser, (const unsigned char *)ASN1_STRING_get0_data(X509_get0_serialNumber(d->sign_cert)),
+	    (size_t)ASN1_STRING_length(X509_get0_serialNumber(d->sign_cert)));
+	ct_serial_hex(eser, (const unsigned char *)ASN1_STRING_get0_data(X509_get0_serialNumber(d->enc_cert)),
+	    (size_t)ASN1_STRING_length(X509_get0_serialNumber(d->enc_cert)));
+	if ((r = ct_cert_pem(&spem, &spemlen, d->sign_cert)) != 0 ||
+	    (r = ct_cert_pem(&epem, &epemlen, d->enc_cert)) != 0 ||
+	    (r = ct_out_commit(&so, spem, spemlen, "the pair is in the store (kmc list)")) != 0 ||
+	    (r = ct_out_commit(&eo, epem, epemlen, "the pair is in the store (kmc list)")) != 0 ||
+	    (r = ct_out_commit(&vo, d->envelope, d->envelope_len,
+	    "the pair is in the store; its key can be recovered")) != 0)
+		goto out;
+	if (o->json)
+		r = ct_print_json(json_pack("{s:s, s:s, s:s, s:s}", "kid", d->kid, "signing_serial", sser,
+		    "encryption_serial", eser, "envelope", d->envelope_format == GP_KMC_ENVELOPE_SM2 ?
+		    "sm2" : "cms"));
+	else
+		printf("kid: %s\nsigning serial: %s\nencryption serial: %s\nenvelope: %s\n", d->kid,
+		    sser, eser, d->envelope_format == GP_KMC_ENVELOPE_SM2 ? "SM2EnvelopedKey (GM/T 0009)" :
+		    "CMS EnvelopedData");
+out:
+	cli_out_abort(&so);
+	cli_out_abort(&eo);
+	cli_out_abort(&vo);
+	free(spem);
+	free(epem);
+	gp_pass_free(pass, passlen);
+	gp_kmc_dual_free(d);
+	gp_ca_free(ca);
+	gp_kmc_free(kmc);
+	gp_ctx_free(ctx);
+	free(buf);
+	return r;
+}
+
+static int
+kmc_revoke_pair(opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "ca", required_argument, NULL, 'c' }, { "serial", required_argument, NULL, 's' },
+		{ "reason", required_argument, NULL, 'r' }, { "actor", required_argument, NULL, 'a' },
+		CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
+	const char *ca_name = NULL, *serial_hex = NULL, *reason_name = "unspecified", *actor = "ca-tool";
+	unsigned char serial[GP_SERIAL_MAX];
+	size_t serial_len = 0;
+	gp_ctx *ctx = NULL;
+	int c, r, reason;
+
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c': ca_name = optarg; break;
+		case 's': serial_hex = optarg; break;
+		case 'r': reason_name = optarg; break;
+		case 'a': actor = optarg; break;
+		default: return cli_help_or_bad_option(c, "kmc revoke-pair", kmc_usage, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("kmc revoke-pair: unexpected argument '%s'", argv[optind]);
+	if (ca_name == NULL || serial_hex == NULL)
+		return cli_usage_error("kmc revoke-pair needs --ca and --serial");
+	if (gp_reason_from_name(&reason, reason_name) != 0 || reason == GP_REASON_REMOVE_FROM_CRL ||
+	    reason == GP_REASON_CERTIFICATE_HOLD)
+		return cli_usage_error("kmc revoke-pair: --reason '%s' is not a revocation reason", reason_name);
+	if ((r = ct_parse_serial(serial, &serial_len, serial_hex)) != 0)
+		return r;
+	if ((r = ct_open_ctx(&ctx, o, 0)) != 0)
+		return r;
+	if ((r = gp_kmc_revoke_pair(ctx, ca_name, serial, serial_len, reason, actor)) != 0)
+		r = cli_fail(r, "kmc revoke-pair");
+	else if (o->json)
+		r = ct_print_json(json_pack("{s:s}", "status", "revoked"));
+	else
+		fprintf(stderr, "both certificates of the pair revoked\n");
+	gp_ctx_free(ctx);
+	return r;
+}
+
+static int
+kmc_open(opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "in", required_argument, NULL, 'i' }, { "key", required_argument, NULL, 'k' },
+		{ "key-pass-file", required_argument, NULL, 'p' }, { "cert", required_argument, NULL, 'c' },
+		{ "out", required_argument, NULL, 'o' }, { "out-pass-file", required_argument, NULL, 'P' },
+		CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
+	const char *in = NULL, *key = NULL, *key_pass = NULL, *cert = NULL, *outp = NULL, *out_pass = NULL;
+	unsigned char *env = NULL, *cbuf = NULL;
+	size_t envlen = 0, clen = 0, passlen = 0, opasslen = 0;
+	char *pass = NULL, *opass = NULL;
+	EVP_PKEY *rkey = NULL, *got = NULL;
+	X509 *rcert = NULL;
+	int c, r, format = 0;
+
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'i': in = optarg; break;
+		case 'k': key = optarg; break;
+		case 'p': key_pass = optarg; break;
+		case 'c': cert = optarg; break;
+		case 'o': outp = optarg; break;
+		case 'P': out_pass = optarg; break;
+		default: return cli_help_or_bad_option(c, "kmc open", kmc_usage, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("kmc open: unexpected argument '%s'", argv[optind]);
+	if (in == NULL || key == NULL || outp == NULL)
+		return cli_usage_error("kmc open needs --in, --key and --out");
+	if ((r = read_in(&env, &envlen, in)) != 0)
+		goto out;
+	if (cert != NULL) {
+		if ((r = read_in(&cbuf, &clen, cert)) != 0)
+			goto out;
+		if ((r = gp_cert_parse(&rcert, cbuf, clen)) != 0) {
+			r = cli_fail(r, "kmc open: --cert");
+			goto out;
+		}
+	}
+	if ((r = ct_read_pass(&pass, &passlen, key_pass, "Passphrase of the recipient's key: ")) != 0)
+		goto out;
+	if ((r = gp_key_load(&rkey, key, pass, passlen)) != 0) {
+		r = cli_fail(r, "kmc open: --key");
+		goto out;
+	}
+	if ((r = gp_kmc_envelope_open(&got, &format, env, envlen, rkey, rcert)) != 0) {
+		r = cli_fail(r, "kmc open");
+		goto out;
+	}
+	if ((r = gp_pass_get_new(&opass, &opasslen, out_pass, "Passphrase for the opened key: ")) != 0) {
+		r = cli_fail(r, "kmc open: passphrase");
+		goto out;
+	}
+	if ((r = gp_key_save(outp, got, opass, opasslen)) != 0) {
+		r = cli_fail(r, "kmc open: --out");
+		goto out;
+	}
+	if (o->json)
+		r = ct_print_json(json_pack("{s:s}", "format", format == GP_KMC_ENVELOPE_SM2 ? "sm2" : "cms"));
+	else
+		fprintf(stderr, "opened the %s envelope: the key is in %s\n",
+		    format == GP_KMC_ENVELOPE_SM2 ? "SM2EnvelopedKey" : "CMS EnvelopedData", outp);
+out:
+	gp_pass_free(pass, passlen);
+	gp_pass_free(opass, opasslen);
+	EVP_PKEY_free(rkey);
+	EVP_PKEY_free(got);
+	X509_free(rcert);
+	free(env);
+	free(cbuf);
+	return r;
+}
+
 static const subcommand kmc_subcommands[] = {
+	{ "issue-dual", kmc_issue_dual },
+	{ "revoke-pair", kmc_revoke_pair },
+	{ "open", kmc_open },
 	{ "check", kmc_check },
 	{ "init", kmc_init },
 	{ "genkey", kmc_genkey },

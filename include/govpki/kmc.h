@@ -105,6 +105,79 @@ GP_EXPORT int gp_kmc_genkey(gp_kmc_key_info **out, gp_kmc *kmc, gp_key_type type
  * a private key in the clear). */
 GP_EXPORT int gp_kmc_list(struct gp_ctx *ctx, gp_kmc_key_cb cb, void *arg);
 
+/* ------------------------------------------------------------ envelopes */
+
+/*
+ * How an escrowed private key leaves the KMC (docs/kmc.md):
+ * GP_KMC_ENVELOPE_SM2: GM/T 0009-2012 §7.4 SM2EnvelopedKey (DER): an SM4
+ *   key under SM2 encryption to the recipient (SM2Cipher, C1 C3 C2), SM4-ECB
+ *   over the 32-byte private key, and the public key; for an SM2 key to an
+ *   SM2 recipient.
+ * GP_KMC_ENVELOPE_CMS: CMS EnvelopedData (RFC 5652 §6, DER, AES-256-CBC)
+ *   of the PKCS#8 PrivateKeyInfo, to an RSA or EC recipient.
+ */
+enum { GP_KMC_ENVELOPE_SM2 = 1, GP_KMC_ENVELOPE_CMS = 2 };
+
+/*
+ * The holder's side: opens an envelope (either format; *format, NULL
+ * allowed, says which) with the recipient's private key (and, for CMS,
+ * its certificate, NULL allowed).  GP_E_VERIFY when the envelope is not
+ * for this key or what is inside is not a consistent key pair;
+ * GP_E_PARSE when it is neither format.  *out: EVP_PKEY_free.
+ */
+GP_EXPORT int gp_kmc_envelope_open(EVP_PKEY **out, int *format, const unsigned char *der,
+    size_t len, EVP_PKEY *recipient, X509 *recipient_cert);
+
+/* ------------------------------------------------------------ dual issuance */
+
+/* Set size with GP_KMC_DUAL_REQ_INIT (docs/api.md):
+ *   gp_kmc_dual_req req = GP_KMC_DUAL_REQ_INIT; */
+typedef struct gp_kmc_dual_req {
+	size_t size;               /* sizeof(gp_kmc_dual_req) of the caller's headers */
+	const unsigned char *csr;  /* the holder's signing CSR, PEM or DER */
+	size_t csr_len;
+	const char *sign_profile;  /* NULL: "person" (digitalSignature, nonRepudiation) */
+	const char *enc_profile;   /* NULL: "person-encryption" */
+	const char *enc_type;      /* gp_key_type_name; NULL: the signing key's kind */
+	const char *subject;       /* the vetted subject of both, or NULL: the CSR's */
+	int days;                  /* 0: each profile's maximum */
+	const char *actor;         /* for the audit log; NULL: "ca-tool" */
+} gp_kmc_dual_req;
+#define GP_KMC_DUAL_REQ_INIT { sizeof(gp_kmc_dual_req), NULL, 0, NULL, NULL, NULL, NULL, 0, NULL }
+
+/* What a dual issuance gives: every pointer owned by the record. */
+typedef struct gp_kmc_dual {
+	X509 *sign_cert;           /* for the holder's own key */
+	X509 *enc_cert;            /* for the KMC's escrowed key */
+	char *kid;                 /* the escrow record */
+	unsigned char *envelope;   /* the encryption key, to sign_cert's key (DER) */
+	size_t envelope_len;
+	int envelope_format;       /* GP_KMC_ENVELOPE_SM2 or GP_KMC_ENVELOPE_CMS */
+} gp_kmc_dual;
+GP_EXPORT void gp_kmc_dual_free(gp_kmc_dual *d);
+
+/*
+ * GM/T 0034 dual issuance: the signing CSR (its signature and profile
+ * checked as gp_ca_issue does) gives a signing certificate; the KMC
+ * generates an encryption key pair of enc_type, certifies it under
+ * enc_profile with the same subject and requested extensions, escrows
+ * it linked to both certificates, and envelopes it to the signing
+ * certificate's key.  One transaction: both certificates (cert.issue),
+ * the record (kmc.escrow) and the delivery (kmc.deliver), or nothing.
+ * ca (govpki/ca.h, opened with its key) must be of kmc's home.
+ * *out: gp_kmc_dual_free.
+ */
+struct gp_ca;
+GP_EXPORT int gp_kmc_issue_dual(gp_kmc_dual **out, gp_kmc *kmc, struct gp_ca *ca,
+    const gp_kmc_dual_req *req);
+
+/* Revokes both certificates of the pair that serial (either of them) of
+ * CA ca_name belongs to, the encryption certificate first, each as
+ * gp_ca_revoke does (reason GP_REASON_*, again harmless).  GP_E_NOTFOUND
+ * for a certificate of no pair.  The escrowed key stays recoverable. */
+GP_EXPORT int gp_kmc_revoke_pair(struct gp_ctx *ctx, const char *ca_name,
+    const unsigned char *serial, size_t serial_len, int reason, const char *actor);
+
 /* Unseals every escrowed key and checks it against its record (what a
  * restored KMC is checked with); *n: the records that held.  GP_E_VERIFY
  * naming the first record that fails (edited, swapped, another storage

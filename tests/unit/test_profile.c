@@ -199,7 +199,7 @@ check(const gp_profile *p, EVP_PKEY *key, const char *const *subj,
 
 /* ---- loading ---- */
 
-/* All ten built-ins are there with their documented values. */
+/* All eleven built-ins are there with their documented values. */
 static void
 test_builtins(void **state)
 {
@@ -212,13 +212,14 @@ test_builtins(void **state)
 		{ "person", 1095, 0, 1 }, { "department", 1095, 0, 1 },
 		{ "device", 1825, 0, 1 }, { "seal-signer", 1095, 0, 2 },
 		{ "ocsp-signer", 90, 0, 1 }, { "tsa-signer", 1825, 0, 1 },
+		{ "person-encryption", 1095, 0, 1 },
 	};
 	gp_profiles *ps = builtins();
 	const gp_profile *p;
 	size_t i;
 
 	(void)state;
-	assert_int_equal(gp_profiles_count(ps), 10);
+	assert_int_equal(gp_profiles_count(ps), 11);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		p = gp_profiles_get(ps, want[i].name);
 		assert_non_null(p);
@@ -230,7 +231,7 @@ test_builtins(void **state)
 		assert_int_equal(p->rsa_min_bits, 2048);
 	}
 	assert_null(gp_profiles_get(ps, "nosuch"));
-	assert_null(gp_profiles_at(ps, 10));
+	assert_null(gp_profiles_at(ps, 11));
 
 	p = gp_profiles_get(ps, "root-ca");
 	assert_int_equal(p->path_len, -1);
@@ -346,7 +347,7 @@ test_config_profiles(void **state)
 
 	(void)state;
 	assert_int_equal(gp_profiles_load(&ps, cfg), 0);
-	assert_int_equal(gp_profiles_count(ps), 18);
+	assert_int_equal(gp_profiles_count(ps), 19);
 	/* the override keeps the built-in's other values */
 	p = gp_profiles_get(ps, "tls-server");
 	assert_int_equal(p->max_days, 90);
@@ -1085,7 +1086,8 @@ test_apply_chain(void **state)
 }
 
 /* Key usage follows the key: no keyEncipherment for EC (RFC 8813), no
- * keyAgreement for RSA and Ed25519 (RFC 8410). */
+ * keyAgreement for RSA and Ed25519 (RFC 8410); SM2, which encrypts
+ * (GM/T 0003.4), keeps keyEncipherment and dataEncipherment. */
 static void
 test_apply_ku_by_key(void **state)
 {
@@ -1101,6 +1103,12 @@ test_apply_ku_by_key(void **state)
 	assert_non_null(ku);
 	assert_int_equal(ASN1_BIT_STRING_get_bit(ku, 0), 1);
 	assert_int_equal(ASN1_BIT_STRING_get_bit(ku, 2), 0);
+	ASN1_BIT_STRING_free(ku);
+	X509_free(c);
+	c = make_cert(tls, sm2, "sm2.example.cn", NULL, p256, "DNS:sm2.example.cn", 9);
+	ku = X509_get_ext_d2i(c, NID_key_usage, NULL, NULL);
+	assert_non_null(ku);
+	assert_int_equal(ASN1_BIT_STRING_get_bit(ku, 2), 1);
 	ASN1_BIT_STRING_free(ku);
 	X509_free(c);
 	c = make_cert(dev, sm2, "dev1", NULL, p256, NULL, 6);
@@ -1385,7 +1393,7 @@ test_example_config(void **state)
 	assert_int_equal(gp_config_load(&cfg, path), 0);
 	if (gp_profiles_load(&ps, cfg) != 0)
 		fail_msg("%s", gp_error_last());
-	assert_int_equal(gp_profiles_count(ps), 12);
+	assert_int_equal(gp_profiles_count(ps), 13);
 	p = gp_profiles_get(ps, "tls-server");
 	assert_int_equal(p->max_days, 200);   /* CA/B BR 6.3.2, refused by the lint above */
 	assert_int_equal(p->rsa_min_bits, 3072);
