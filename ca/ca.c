@@ -278,6 +278,10 @@ gp_ctx_signer0(const gp_ctx *ctx)
 int
 gp_ca_need_key(const gp_ca *ca)
 {
+	if (ca->key == NULL && ca->info->key_uri[0] == '\0')
+		return gp_err(GP_E_STATE, "CA %s: its key is not here (ca-tool import-ca installed "
+		    "its certificate: an offline root or an outside CA): it signs nothing in this "
+		    "store", ca->info->name);
 	if (ca->key == NULL)
 		return gp_err(GP_E_STATE, "CA %s: its key is ca-signer's ([signer] socket): this "
 		    "process signs nothing itself", ca->info->name);
@@ -393,8 +397,8 @@ err:
 	return r;
 }
 
-static void
-cert_info_clear(gp_cert_info *info)
+void
+gp_ca_cert_info_clear(gp_cert_info *info)
 {
 	free(info->subject);
 	free(info->sans);
@@ -403,8 +407,8 @@ cert_info_clear(gp_cert_info *info)
 	memset(info, 0, sizeof(*info));
 }
 
-static int
-valid_ca_name(const char *name)
+int
+gp_ca_name_valid(const char *name)
 {
 	size_t n = 0;
 
@@ -593,6 +597,9 @@ ca_load(gp_ca **out, gp_ctx *ctx, gp_ca_info *info, const char *pass, size_t pas
 	 * HSM session, no passphrase); gp_ca_need_key refuses to sign */
 	if (ctx->signer != NULL)
 		goto defaults;
+	/* imported without its key (ca/offline.c): it signs nothing here */
+	if (info->key_uri[0] == '\0')
+		goto defaults;
 	if ((r = gp_ctx_path(ctx, info->key_uri, &keypath)) != 0)
 		goto out;
 	if ((r = gp_key_load(&ca->key, keypath, pass, passlen)) != 0) {
@@ -742,8 +749,8 @@ gp_ca_signer_get1(X509 **cert, EVP_PKEY **key, const gp_ca *ca)
 }
 
 /* Where a new CA's key goes: keys/NAME.key under the home. */
-static int
-new_key_path(gp_ctx *ctx, const char *name, char **abs, char **rel)
+int
+gp_ca_new_key_path(gp_ctx *ctx, const char *name, char **abs, char **rel)
 {
 	size_t len = strlen(ctx->keys_dir) + strlen(name) + 6;
 
@@ -759,6 +766,33 @@ new_key_path(gp_ctx *ctx, const char *name, char **abs, char **rel)
 	if (strncmp(*abs, ctx->home, hl) == 0 && (*abs)[hl] == '/')
 		r = *abs + hl + 1;
 	return gp_strdup(rel, r);
+}
+
+int
+gp_ca_key_obtain(EVP_PKEY **key, char **keyabs, char **keyrel, gp_ctx *ctx,
+    const gp_ca_params *p)
+{
+	int r;
+
+	*key = NULL;
+	*keyabs = *keyrel = NULL;
+	if (p->key_uri != NULL) {
+		char *kp = NULL;
+
+		if ((r = gp_ctx_path(ctx, p->key_uri, &kp)) != 0)
+			return r;
+		r = gp_key_load(key, kp, p->pass, p->passlen);
+		free(kp);
+		return r != 0 ? r : gp_strdup(keyrel, p->key_uri);
+	}
+	if (p->pass == NULL || p->passlen == 0)
+		return gp_err(GP_E_PASSPHRASE, "CA %s: a passphrase is needed to encrypt its new key",
+		    p->name);
+	if ((r = gp_ca_new_key_path(ctx, p->name, keyabs, keyrel)) != 0)
+		return r;
+	if (access(*keyabs, F_OK) == 0)
+		return gp_err(GP_E_EXISTS, "key file %s exists already", *keyabs);
+	return gp_key_generate(key, p->key_type);
 }
 
 int
@@ -790,7 +824,7 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *params)
 	if (ctx == NULL)
 		return gp_err(GP_E_INVALID, "no parameters");
 	actor = p->actor ? p->actor : "ca-tool";
-	if (!valid_ca_name(p->name))
+	if (!gp_ca_name_valid(p->name))
 		return gp_err(GP_E_INVALID, "bad CA name '%s': use 1 to 64 of A-Z a-z 0-9 . _ -",
 		    p->name ? p->name : "");
 	if (p->subject == NULL)
@@ -824,31 +858,8 @@ gp_ca_create(gp_ctx *ctx, const gp_ca_params *params)
 		goto out;
 
 	/* the key: an existing one, or a new one written only at commit */
-	if (p->key_uri != NULL) {
-		char *kp = NULL;
-
-		if ((r = gp_ctx_path(ctx, p->key_uri, &kp)) != 0)
-			goto out;
-		r = gp_key_load(&key, kp, p->pass, p->passlen);
-		free(kp);
-		if (r != 0)
-			goto out;
-		if ((r = gp_strdup(&keyrel, p->key_uri)) != 0)
-			goto out;
-	} else {
-		if (p->pass == NULL || p->passlen == 0) {
-			r = gp_err(GP_E_PASSPHRASE, "CA %s: a passphrase is needed to encrypt its new key",
-			    p->name);
-			goto out;
-		}
-		if ((r = gp_key_generate(&key, p->key_type)) != 0 ||
-		    (r = new_key_path(ctx, p->name, &keyabs, &keyrel)) != 0)
-			goto out;
-		if (access(keyabs, F_OK) == 0) {
-			r = gp_err(GP_E_EXISTS, "key file %s exists already", keyabs);
-			goto out;
-		}
-	}
+	if ((r = gp_ca_key_obtain(&key, &keyabs, &keyrel, ctx, p)) != 0)
+		goto out;
 
 	if ((r = gp_name_parse(&subj, p->subject)) != 0 ||
 	    (r = gp_profile_check(prof, key, subj, NULL)) != 0)
@@ -967,7 +978,7 @@ out:
 		gp_store_rollback(ctx->store);
 	if (r != 0 && key_written)
 		unlink(keyabs);
-	cert_info_clear(&cinfo);
+	gp_ca_cert_info_clear(&cinfo);
 	gp_ca_free(parent);
 	EVP_PKEY_free(key);
 	X509_free(cert);

@@ -44,6 +44,23 @@ void gp_issuer_defaults_clear(gp_issuer_defaults *d);
  * nothing to record. */
 int gp_ca_crl_shards_record(gp_ca *ca);
 
+/* 1 when name is a CA name: 1 to 64 of A-Z a-z 0-9 . _ - */
+int gp_ca_name_valid(const char *name);
+
+/* keys/NAME.key under the home (the folder made): absolute, and as the
+ * store keeps it (relative to the home when under it); both malloc'ed. */
+int gp_ca_new_key_path(gp_ctx *ctx, const char *name, char **abs, char **rel);
+
+/* A new CA's key: p->key_uri loaded (*keyrel its copy, *keyabs NULL), or
+ * a new p->key_type key for keys/NAME.key (*keyabs, *keyrel as
+ * gp_ca_new_key_path; not written yet, and GP_E_EXISTS when the file is
+ * there).  The caller frees all three, on failure too. */
+int gp_ca_key_obtain(EVP_PKEY **key, char **keyabs, char **keyrel, gp_ctx *ctx,
+    const gp_ca_params *p);
+
+/* Frees what gp_ca_cert_info filled, and zeroes it. */
+void gp_ca_cert_info_clear(gp_cert_info *info);
+
 /* Resolves a key file name relative to the home (malloc'ed). */
 int gp_ctx_path(gp_ctx *ctx, const char *name, char **out);
 

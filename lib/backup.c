@@ -450,7 +450,8 @@ collect_keys(struct collect *c, gp_store *snap, const gp_backup_params *p)
 	for (i = 0; i < ncas; i++) {
 		const char *u = cas[i]->key_uri;
 
-		if (u == NULL)
+		/* "": imported without its key (ca/offline.c), nothing to back up */
+		if (u == NULL || u[0] == '\0')
 			continue;
 		if (strncmp(u, "pkcs11:", 7) == 0) {
 			if (json_array_append_new(c->hsm, json_pack("{s:s, s:s}", "ca",

@@ -33,10 +33,10 @@ while IFS='|' read -r line want; do
 	got=$(completes "$line")
 	[ "$got" = "$want" ] && ok "'$line' completes to: $want" || not_ok "'$line' completes to: $want (got: $got)"
 done <<'TABLE'
-ca-tool c|ceremony cmp config crl
+ca-tool c|ceremony cmp config crl csr
 ca-tool config |check show
 ca-tool e|est export
-ca-tool i|init issue
+ca-tool i|import-ca import-crl init issue
 ca-tool --home /tmp o|ocsp officer
 ca-tool --json re|restore revoke
 ca-tool officer |add disable enable list

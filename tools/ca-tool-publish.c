@@ -200,7 +200,7 @@ ct_crl_publish(opts *o)
 	size_t passlen = 0, nshards = 0, k;
 	struct stat sb;
 	int64_t now = (int64_t)time(NULL);
-	int r, cert_written = 0, sharded, *shard_written = NULL;
+	int r, cert_written = 0, sharded, *shard_written = NULL, stale = 0;
 
 	memset(&full, 0, sizeof(full));
 	memset(&delta, 0, sizeof(delta));
@@ -260,6 +260,16 @@ ct_crl_publish(opts *o)
 		} else if ((r = decide(&delta, st, info->id, now, 1)) != 0) {
 			goto out;
 		}
+	}
+	if (info->key_uri[0] == '\0' && (full.due || delta.due)) {
+		/* imported without its key (ca-tool import-ca: an offline root):
+		 * its CRLs are signed where the key is, and imported */
+		stale = full.latest == NULL || full.latest->next_update <= now;
+		fprintf(stderr, "%s: crl --publish: CA %s signs its CRLs elsewhere: a new one is due "
+		    "(%s): sign it there and run ca-tool import-crl --ca %s%s\n", cli_prog, o->ca,
+		    full.due ? full.why : delta.why, o->ca,
+		    stale ? "; the one published here is not current" : "");
+		full.due = delta.due = 0;
 	}
 	if (full.due || delta.due) {
 		/* only now the key: a run with nothing due needs no passphrase */
@@ -339,6 +349,8 @@ ct_crl_publish(opts *o)
 		if (cert_written)
 			printf("certificate of %s written to %s/ca/%s\n", o->ca, o->publish, cname);
 	}
+	if (stale && r == 0)
+		r = EXIT_FAIL;     /* relying parties have no current CRL: a timer should fail */
 out:
 	free(shard_written);
 	gp_crl_shards_free(shards, nshards);

@@ -298,13 +298,20 @@ open_ca(gp_ctx **ctx, gp_ca **ca, const opts *o, const char *what)
 {
 	char *pass = NULL;
 	size_t passlen = 0;
-	int r;
+	gp_ca_info *info = NULL;
+	int r, keyless = 0;
 
 	*ca = NULL;
 	if ((r = ct_open_ctx(ctx, o, 0)) != 0)
 		return r;
+	/* imported without its key (import-ca): nothing to unlock, and
+	 * gp_ca_need_key says why it signs nothing here */
+	if (o->ca != NULL && gp_store_ca_get(gp_ctx_store(*ctx), o->ca, &info) == 0)
+		keyless = info->key_uri[0] == '\0';
+	gp_ca_info_free(info);
+	gp_error_clear();
 	/* [signer] socket: the key is ca-signer's, no passphrase is read */
-	if (gp_ctx_signer0(*ctx) == NULL &&
+	if (gp_ctx_signer0(*ctx) == NULL && !keyless &&
 	    (r = ct_read_pass(&pass, &passlen, o->pass_file, "Passphrase of the CA key: ")) != 0)
 		return r;
 	if ((r = gp_ca_open(ca, *ctx, o->ca, pass, passlen)) != 0)
@@ -474,18 +481,61 @@ store_empty(gp_ctx *ctx)
 	return r == 0 && n == 0;
 }
 
+int
+ct_home_open(gp_ctx **ctx, const opts *o, ct_new_home *nh)
+{
+	opts oc = *o;
+	int r;
+
+	memset(nh, 0, sizeof(*nh));
+	*ctx = NULL;
+	if (gp_ctx_locate(&nh->home, &nh->store, o->config, o->home) == 0) {
+		nh->new_store = store_missing(nh->store);
+		nh->new_home = missing(nh->home);
+	}
+	oc.create = 1;
+	if ((r = ct_open_ctx(ctx, &oc, 0)) != 0)
+		return r;
+	if (nh->new_store) {
+		const char *k = gp_config_str(gp_ctx_config(*ctx), "govpki", "keys", "keys");
+
+		nh->keys = k[0] == '/' ? strdup(k) : path_join(gp_ctx_home(*ctx), k);
+		nh->new_keys = missing(nh->keys);
+	}
+	return 0;
+}
+
+void
+ct_home_close(ct_new_home *nh, gp_ctx *ctx, int failed)
+{
+	int undo = failed && nh->new_store && ctx != NULL && store_empty(ctx);
+
+	gp_ctx_free(ctx);
+	if (undo) {
+		const char *dirs[] = { nh->new_keys ? nh->keys : NULL, nh->new_home ? nh->home : NULL };
+
+		init_undo(nh->store, dirs, 2);
+	}
+	free(nh->keys);
+	gp_free(nh->home);      /* gp_ctx_locate's */
+	gp_free(nh->store);
+	memset(nh, 0, sizeof(*nh));
+}
+
 static int
 cmd_init(opts *o, int argc, char **argv)
 {
 	gp_ctx *ctx = NULL;
 	gp_ca_params p;
-	char *pass = NULL, *ppass = NULL, *home = NULL, *store = NULL, *keys = NULL;
+	ct_new_home nh;
+	char *pass = NULL, *ppass = NULL;
 	size_t passlen = 0, ppasslen = 0;
 	gp_key_type kt = GP_KEY_EC_P256;
-	int r, new_store = 0, new_home = 0, new_keys = 0, undo = 0;
+	int r;
 
 	(void)argc;
 	(void)argv;
+	memset(&nh, 0, sizeof(nh));
 	if (o->name == NULL || o->subject == NULL)
 		return cli_usage_error("init needs --name and --subject");
 	if (o->key_type != NULL && o->key != NULL)
@@ -494,18 +544,8 @@ cmd_init(opts *o, int argc, char **argv)
 		return cli_usage_error("unknown key type '%s' (rsa2048, rsa3072, rsa4096, ec-p256, ec-p384, ed25519, sm2)",
 		    o->key_type);
 	/* what this run creates, a failure removes: the store, home and keys/ */
-	if (gp_ctx_locate(&home, &store, o->config, o->home) == 0) {
-		new_store = store_missing(store);
-		new_home = missing(home);
-	}
-	if ((r = ct_open_ctx(&ctx, o, 0)) != 0)
+	if ((r = ct_home_open(&ctx, o, &nh)) != 0)
 		goto out;
-	if (new_store) {
-		const char *k = gp_config_str(gp_ctx_config(ctx), "govpki", "keys", "keys");
-
-		keys = k[0] == '/' ? strdup(k) : path_join(gp_ctx_home(ctx), k);
-		new_keys = missing(keys);
-	}
 	/* a new key's passphrase is asked twice at the terminal: a typo
 	 * would lock the key away for good */
 	if (o->key == NULL)
@@ -552,18 +592,9 @@ cmd_init(opts *o, int argc, char **argv)
 	}
 	r = 0;
 out:
-	undo = r != 0 && new_store && ctx != NULL && store_empty(ctx);
 	gp_pass_free(pass, passlen);
 	gp_pass_free(ppass, ppasslen);
-	gp_ctx_free(ctx);
-	if (undo) {
-		const char *dirs[] = { new_keys ? keys : NULL, new_home ? home : NULL };
-
-		init_undo(store, dirs, 2);
-	}
-	free(keys);
-	gp_free(home);      /* gp_ctx_locate's */
-	gp_free(store);
+	ct_home_close(&nh, ctx, r != 0);
 	return r;
 }
 
@@ -1697,7 +1728,7 @@ static const command commands[] = {
 static const command *const module_commands[] = {
 	ca_tool_key_commands, ca_tool_ra_commands, ca_tool_seal_commands, ca_tool_ocsp_commands,
 	ca_tool_verify_commands, ca_tool_config_commands, ca_tool_acme_commands,
-	ca_tool_cmp_commands, ca_tool_kmc_commands,
+	ca_tool_cmp_commands, ca_tool_kmc_commands, ca_tool_offline_commands,
 };
 
 static const command *
@@ -1740,6 +1771,10 @@ static const struct {
 	{ "cmp", "create shared secrets for CMP clients" },
 	{ "kmc", "key management centre: escrowed encryption keys" },
 	{ "scep", "create one-time challenge passwords for SCEP clients" },
+	{ "csr", "a CA's certificate request, for a root that signs offline" },
+	{ "sign-ca", "sign a CA certificate from another machine's CSR" },
+	{ "import-ca", "install a CA certificate signed elsewhere (offline root)" },
+	{ "import-crl", "store a CRL signed elsewhere (offline root) for publishing" },
 };
 
 static void
@@ -1750,7 +1785,7 @@ usage_line(FILE *f, const char *name)
 	for (size_t i = 0; i < sizeof(summaries) / sizeof(summaries[0]); i++)
 		if (strcmp(summaries[i].name, name) == 0)
 			summary = summaries[i].summary;
-	fprintf(f, "  %-10s %s\n", name, summary);
+	fprintf(f, "  %-11s %s\n", name, summary);
 }
 
 static void

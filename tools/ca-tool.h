@@ -57,12 +57,23 @@ extern const command ca_tool_kmc_commands[];
 /* Opens o's home read-write and its KMC with the passphrase of pass_file
  * (tools/ca-tool-kmc.c); prints its own message. */
 int ct_kmc_open(gp_kmc **kmc, gp_ctx **ctx, const opts *o, const char *pass_file);
+extern const command ca_tool_offline_commands[];
 
 /* Helpers: each prints its own message and returns an exit code (0 = ok). */
 /* Opens the home of o, read-only or read-write.  Unless o->create, a store
  * file that does not exist is "no store at PATH" (EXIT_NOTFOUND) and
  * nothing is created: neither the store nor the home folder. */
 int ct_open_ctx(gp_ctx **ctx, const opts *o, int readonly);
+/* For a command that may set a home up (init, csr, import-ca): opens it
+ * as ct_open_ctx with o->create, noting what did not exist; ct_home_close
+ * frees ctx and, when the command failed and the store holds no CA,
+ * removes what the open created (the store, keys/ and the home). */
+typedef struct ct_new_home {
+	char *home, *store, *keys;
+	int new_store, new_home, new_keys;
+} ct_new_home;
+int ct_home_open(gp_ctx **ctx, const opts *o, ct_new_home *nh);
+void ct_home_close(ct_new_home *nh, gp_ctx *ctx, int failed);
 int ct_read_pass(char **pass, size_t *len, const char *file, const char *prompt);
 int ct_parse_serial(unsigned char *serial, size_t *len, const char *hex);
 int ct_parse_long(long *out, const char *s, const char *what, long min, long max);

@@ -209,6 +209,44 @@ typedef struct gp_crl_shard {
 	size_t entries;         /* revoked certificates on it */
 } gp_crl_shard;
 
+/*
+ * CAs whose key or issuer is on another machine (ca/offline.c;
+ * docs/key-ceremony.md, "An offline root").
+ *
+ * gp_ca_csr_new: the PKCS#10 request (RFC 2986; DER into *der, free())
+ * for a CA that is not in the store yet: p->name, p->subject, and a new key
+ * of p->key_type written encrypted under p->pass to keys/NAME.key (as
+ * gp_ca_create would), or the existing p->key_uri.  Nothing is stored:
+ * gp_ca_import installs the certificate the issuer makes from it.
+ * gp_ca_csr: the request of an opened CA's own key and subject (renewal
+ * by its issuer, a cross-certificate from another root).
+ */
+GP_EXPORT int gp_ca_csr_new(unsigned char **der, size_t *len, gp_ctx *ctx, const gp_ca_params *p);
+GP_EXPORT int gp_ca_csr(unsigned char **der, size_t *len, gp_ca *ca);
+
+/*
+ * Installs CA certificate der (made elsewhere) as CA name: a self-signed
+ * root, or a CA whose issuer is a CA of this store (found by name and
+ * signature), validated up to the store's root by the verification engine;
+ * it must be a CA certificate (cA, keyCertSign).  Its key is key_uri, else
+ * keys/NAME.key when gp_ca_csr_new left one there (checked against the
+ * certificate with pass), else none: the CA then signs nothing here
+ * (gp_ca_open opens it without a key) and its CRLs come from
+ * gp_ca_crl_import.  Audited as ca.create ("imported ...").
+ */
+GP_EXPORT int gp_ca_import(gp_ctx *ctx, const char *name, const unsigned char *der, size_t len,
+    const char *key_uri, const char *pass, size_t passlen, const char *actor);
+
+/*
+ * Stores a full CRL of CA name signed elsewhere (an offline root), for
+ * publishing and for the verifier: signed by the CA, with a cRLNumber
+ * above the store's latest (RFC 5280 §5.2.3) and a nextUpdate not passed;
+ * not a delta.  The revocations it lists are applied to the certificates
+ * of the CA that the store holds.  *out (may be NULL) gets the stored CRL.
+ */
+GP_EXPORT int gp_ca_crl_import(gp_crl_info **out, gp_ctx *ctx, const char *name,
+    const unsigned char *der, size_t len, const char *actor);
+
 /* Sharded CRLs (RFC 5280 §5.2.5): the next full CRL of ca, made and stored
  * as gp_ca_crl makes it, and from the same reading of the store one CRL per
  * shard ((*shards)[K] for shard K, *nshards of them), each with the full
