@@ -181,20 +181,15 @@ out:
 	return r;
 }
 
-/* With [signer] socket (sock not NULL) the context gets a signer handle
- * of its own (*sig, connected at its first use) before the CA is opened,
- * so the CA opens without its key: ca-signer issues (docs/signer.md). */
+/* With [signer] socket gp_ctx_open gives each context a signer handle of
+ * its own (connected at its first use), so the CA opens without its key:
+ * ca-signer issues (docs/signer.md). */
 static int
-open_worker(worker *w, gp_signer **sig, const char *sock, const char *config, const char *home,
+open_worker(worker *w, const char *config, const char *home,
     const char *ca, const char *pass, size_t passlen, const unsigned char ckey[32], long ttl)
 {
 	if (gp_ctx_open(&w->ctx, config, home, 0) != 0)
 		return fail("opening the govpki home");
-	if (sock != NULL) {
-		if (gp_signer_new(sig, sock) != 0)
-			return fail("[signer] socket");
-		gp_ctx_set_signer(w->ctx, *sig);
-	}
 	if (gp_ca_open(&w->ca, w->ctx, ca, pass, passlen) != 0)
 		return fail("opening the CA");
 	if (gp_ra_new(&w->ra, w->ctx, w->ca) != 0 || gp_ra_set_challenge_key(w->ra, ckey, ttl) != 0)
@@ -237,7 +232,6 @@ main(int argc, char **argv)
 	};
 	const char *config = NULL, *home = NULL, *ca = NULL, *listen_at = NULL, *port_file = NULL;
 	const char *pass_file = NULL, *signer_sock, *scep_listen;
-	gp_signer **signers = NULL;      /* one per context: workers, then the writer */
 	long threads = 0;
 	server srv;
 	gp_ctx *ctx0 = NULL;
@@ -380,23 +374,22 @@ main(int argc, char **argv)
 	srv.hits = calloc((ra_nendpoints + 1) * 500, sizeof(*srv.hits));
 	srv.lat_sum = calloc(ra_nendpoints + 1, sizeof(*srv.lat_sum));
 	srv.lat_buckets = calloc((ra_nendpoints + 1) * (NBUCKETS + 1), sizeof(*srv.lat_buckets));
-	signers = calloc(srv.nworkers + 1, sizeof(*signers));
-	if (signers == NULL || srv.workers == NULL || srv.rates == NULL || srv.refusals == NULL || srv.hits == NULL || srv.lat_sum == NULL ||
+	if (srv.workers == NULL || srv.rates == NULL || srv.refusals == NULL || srv.hits == NULL || srv.lat_sum == NULL ||
 	    srv.lat_buckets == NULL) {
 		fprintf(stderr, "ra-server: out of memory\n");
 		goto out;
 	}
 	for (size_t i = 0; i < srv.nworkers; i++)
-		if (open_worker(&srv.workers[i], &signers[i], signer_sock, config, home, srv.set.ca,
+		if (open_worker(&srv.workers[i], config, home, srv.set.ca,
 		    pass, passlen, ckey, srv.set.challenge_ttl) != 0)
 			goto out;
 	/* the writer thread: one connection that commits the workers' writes
 	 * in groups (ra-writer.c) */
-	if (open_worker(&srv.writer, &signers[srv.nworkers], signer_sock, config, home,
+	if (open_worker(&srv.writer, config, home,
 	    srv.set.ca, pass, passlen, ckey, srv.set.challenge_ttl) != 0)
 		goto out;
 	/* the signer answers the writer's uid now, or the RA does not start */
-	if (signer_sock != NULL && gp_signer_health(signers[srv.nworkers]) != 0) {
+	if (signer_sock != NULL && gp_signer_health(gp_ctx_signer0(srv.writer.ctx)) != 0) {
 		rc = fail("[signer] socket");
 		goto out;
 	}
@@ -547,9 +540,6 @@ out:
 	close_worker(&srv.writer);
 	for (size_t i = 0; srv.workers != NULL && i < srv.nworkers; i++)
 		close_worker(&srv.workers[i]);
-	for (size_t i = 0; signers != NULL && i <= srv.nworkers; i++)
-		gp_signer_free(signers[i]);
-	free(signers);
 	free(srv.workers);
 	free(srv.rates);
 	free(srv.refusals);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1372,6 +1373,108 @@ out:
 	return r;
 }
 
+/* gp_store_ra_token_list's callback: the token of id *arg, copied. */
+struct token_find {
+	int64_t id;
+	gp_ra_token *found;
+};
+
+static int
+token_find_cb(void *arg, const gp_ra_token *t)
+{
+	struct token_find *f = arg;
+
+	if (t->id != f->id || f->found != NULL)
+		return 0;
+	if ((f->found = calloc(1, sizeof(*f->found))) == NULL ||
+	    gp_strdup(&f->found->name, t->name) != 0 ||
+	    gp_strdup(&f->found->profiles, t->profiles ? t->profiles : "") != 0)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	f->found->id = t->id;
+	f->found->expires = t->expires;
+	f->found->revoked = t->revoked;
+	return 0;
+}
+
+/*
+ * EST without an officer (RFC 7030 §3.2.3): what authenticated the
+ * enrolment is the request's submitter, and the store holds its record,
+ * which is read again here (in ca-signer, so that an RA cannot issue over
+ * EST for a client that has no live credential): an enrolment secret
+ * ("token:ID" of a token named "est@NAME") that is neither revoked nor
+ * expired and allows the profile, or, for a re-enrolment (§4.2.2), the
+ * client certificate "est:cert:SERIAL" of this CA, good, unexpired and of
+ * the same profile.  The secret itself is not in the store (its hash
+ * only), so it cannot be checked again.
+ */
+static int
+est_source_ok(gp_ra *ra, const gp_ra_request *q, const gp_profile *p)
+{
+	gp_store *st = gp_ctx_store(ra->ctx);
+	const char *sub = q->submitter != NULL ? q->submitter : "";
+	char *end;
+	int r;
+
+	if (strncmp(sub, "token:", 6) == 0) {
+		struct token_find f = { 0, NULL };
+		long long tid;
+
+		errno = 0;
+		tid = strtoll(sub + 6, &end, 10);
+		if (errno != 0 || end == sub + 6 || *end != '\0' || tid < 1)
+			return gp_err(GP_E_POLICY, "request %lld: submitter %.64s is not an enrolment "
+			    "secret", (long long)q->id, sub);
+		f.id = tid;
+		if ((r = gp_store_ra_token_list(st, token_find_cb, &f)) != 0) {
+			gp_ra_token_free(f.found);
+			return r;
+		}
+		if (f.found == NULL || strncmp(f.found->name, "est@", 4) != 0)
+			r = gp_err(GP_E_POLICY, "request %lld: its submitter %.64s is no enrolment secret "
+			    "in the store", (long long)q->id, sub);
+		else if (f.found->revoked || f.found->expires <= gp_now())
+			r = gp_err(GP_E_POLICY, "request %lld: enrolment secret %s is %s",
+			    (long long)q->id, f.found->name, f.found->revoked ? "revoked" : "expired");
+		else if (!gp_ra_token_allows(f.found, p))
+			r = gp_err(GP_E_POLICY, "request %lld: enrolment secret %s does not allow "
+			    "profile %s", (long long)q->id, f.found->name, gp_profile_name(p));
+		gp_ra_token_free(f.found);
+		return r;
+	}
+	if (strncmp(sub, "est:cert:", 9) == 0 && ra->ca != NULL) {
+		unsigned char sn[GP_SERIAL_MAX];
+		size_t n = strlen(sub + 9) / 2;
+		gp_cert_info *ci = NULL;
+
+		if (n < 1 || n > sizeof(sn) || strlen(sub + 9) != 2 * n)
+			return gp_err(GP_E_POLICY, "request %lld: submitter %.64s names no serial",
+			    (long long)q->id, sub);
+		for (size_t i = 0; i < n; i++) {
+			unsigned v;
+
+			if (sscanf(sub + 9 + 2 * i, "%2x", &v) != 1)
+				return gp_err(GP_E_POLICY, "request %lld: submitter %.64s names no serial",
+				    (long long)q->id, sub);
+			sn[i] = (unsigned char)v;
+		}
+		if ((r = gp_store_cert_get(st, gp_ca_id(ra->ca), sn, n, &ci)) != 0) {
+			if (r == GP_E_NOTFOUND)
+				r = gp_err(GP_E_POLICY, "request %lld: client certificate %s is not one of "
+				    "CA %s's", (long long)q->id, sub + 9, gp_ca_name(ra->ca));
+			return r;
+		}
+		if (ci->status != GP_STATUS_GOOD || ci->not_after < gp_now() || ci->profile == NULL ||
+		    strcmp(ci->profile, gp_profile_name(p)) != 0)
+			r = gp_err(GP_E_POLICY, "request %lld: client certificate %s is %s", (long long)q->id,
+			    sub + 9, ci->status != GP_STATUS_GOOD ? "revoked or on hold" :
+			    ci->not_after < gp_now() ? "expired" : "of another profile");
+		gp_cert_info_free(ci);
+		return r;
+	}
+	return gp_err(GP_E_POLICY, "request %lld was not submitted over EST (submitter %.64s)",
+	    (long long)q->id, sub);
+}
+
 int
 gp_ra_issue_auto(X509 **out, gp_ra *ra, int64_t id, int channel, int64_t order,
     const char *actor)
@@ -1395,6 +1498,8 @@ gp_ra_issue_auto(X509 **out, gp_ra *ra, int64_t id, int channel, int64_t order,
 	if (channel == GP_RA_AUTO_ACME) {
 		if ((r = acme_order_ok(ra, q, order)) != 0)
 			goto out;
+	} else if (channel == GP_RA_AUTO_EST && (r = est_source_ok(ra, q, p)) != 0) {
+		goto out;
 	} else if (q->subject != NULL || q->sans != NULL) {
 		/* EST and CMP certify what the CSR asks for, checked against the
 		 * profile's name rules when it is built; names set apart from

@@ -45,6 +45,7 @@ EOF
 # the enrolment secrets, written by root before the store is shared
 SECRET=$(ct --config "$CONF" est secret create --profile est-auto --name dev1 2>/dev/null)
 SECRET2=$(ct --config "$CONF" est secret create --profile est-officer --name dev2 2>/dev/null)
+SECRET3=$(ct --config "$CONF" est secret create --profile est-auto --name dev3 2>/dev/null)
 ct --config "$CONF" cmp secret create --profile cmp-auto > "$T/cmpsec" 2>/dev/null
 KID=$(sed -n 's/^kid: //p' "$T/cmpsec"); CMPSEC=$(sed -n 's/^secret: //p' "$T/cmpsec")
 signer_setup "issue-approved-request, issue-auto-request, health"
@@ -197,13 +198,44 @@ openssl x509 -inform DER -in "$T/run/item.0" -out "$T/forged.pem" 2>/dev/null ||
 verify "$T/forged.pem"
 check "... one certificate more" "$((c0 + 1))" "$(certs)"
 
+# EST: the signer reads again what authenticated the enrolment (its
+# submitter): a request copied from dev1's as someone else's, or after
+# dev1's enrolment secret is revoked, is refused; the copy as it was is
+# issued (the control)
+# fake_est SUBMITTER: a pending copy of dev1's EST request, written by the RA's uid
+fake_est() {
+	local now; now=$(date +%s)
+	as "$RA_UID" sqlite3 "$DB" "INSERT INTO ra_request (kind, status, ca, profile, subject, sans, submitter, submitted, updated, approvals_needed, csr)
+		SELECT kind, 0, ca, profile, subject, sans, $1, $now, $now, approvals_needed, csr FROM ra_request WHERE id = $EREQ;"
+	last_request
+}
+c0=$(certs)
+XREQ=$(fake_est "'officer:alice'")
+asks "issue-auto-request over EST for a request no EST client submitted: refused" 1 issue-auto "$XREQ" est 0
+grep -q "was not submitted over EST (submitter officer:alice)" "$T/client.out" && ok "... saying so" ||
+	{ not_ok "... saying so"; show 5 "$T/client.out"; }
+check "... audited" 1 "$(refusals "$XREQ")"
+check "... nothing signed" "$c0" "$(certs)"
+ESUB=$(sqlite3 "$DB" "SELECT submitter FROM ra_request WHERE id = $EREQ")
+YREQ=$(fake_est "'$ESUB'")
+asks "the same copy as dev1's secret submitted it: issued (the control)" 0 issue-auto "$YREQ" est 0
+check "... one certificate more" "$((c0 + 1))" "$(certs)"
+ct --config "$CONF" est secret revoke --id "${ESUB#token:}" >/dev/null
+c0=$(certs)
+ZREQ=$(fake_est "'$ESUB'")
+asks "after dev1's enrolment secret is revoked: refused" 1 issue-auto "$ZREQ" est 0
+grep -q "enrolment secret est@dev1 is revoked" "$T/client.out" && ok "... because the secret is revoked" ||
+	{ not_ok "... because the secret is revoked"; show 5 "$T/client.out"; }
+check "... audited" 1 "$(refusals "$ZREQ")"
+check "... nothing signed" "$c0" "$(certs)"
+
 # --- the signer stopped: 503, nothing stored
 stop_signer
 c0=$(certs)
 q0=$(requests)
 csr_b64 dev3 dev3.city.example
 check "EST simpleenroll with the signer stopped: 503" 503 \
-	"$(est -u "dev1:$SECRET" "${P10[@]}" --data-binary @"$D/dev3.b64" "$EST/simpleenroll")"
+	"$(est -u "dev3:$SECRET3" "${P10[@]}" --data-binary @"$D/dev3.b64" "$EST/simpleenroll")"
 check "... Retry-After" 1 "$(header Retry-After)"
 grep -q "cannot reach ca-signer" "$T/body" && ok "... the answer says the signer was not reached" ||
 	{ not_ok "... the answer says the signer was not reached"; show 3 "$T/body"; }
