@@ -4,42 +4,11 @@
 # enrols and its certificate verifies with openssl verify; renewal (RenewalReq) with the
 # existing certificate; a wrong or reused challenge refused and audited; a request that waits
 # for an officer answered PENDING, approved over the REST API and fetched by polling
-. "$(dirname "$0")/ra_lib.sh"
+. "$(dirname "$0")/scep_lib.sh"
 command -v scepclient >/dev/null && command -v pki >/dev/null ||
 	{ skip_all "scepclient (Debian scep) or pki (strongswan-pki) missing"; }
 
-ra_setup "threads = 4
-[profile.scep-dev]
-inherit = device
-key_usage = digitalSignature, keyEncipherment
-scep = yes
-scep_approval = auto
-[profile.scep-officer]
-inherit = scep-dev
-scep = yes
-scep_approval = officer
-[profile.scep-ra]
-inherit = tls-client
-key_usage = digitalSignature, keyEncipherment
-[scep]
-default_profile = scep-dev
-ra_cert = $D/ra.crt
-ra_key = $D/ra.key
-legacy_des = yes
-http_listen = 127.0.0.1:$(free_port)"
-# the RA certificate clients envelope to and CertReps are signed with (RSA: key transport)
-genkey rsa2048 "$D/ra.plain"
-openssl pkcs8 -topk8 -v2 aes-256-cbc -in "$D/ra.plain" -out "$D/ra.key" -passout "pass:$GOVPKI_PASSPHRASE"
-openssl req -new -key "$D/ra.plain" -subj "/C=CN/O=City/CN=SCEP RA" -out "$D/ra.csr"
-ct --config "$CONF" issue --ca issuing --profile scep-ra --csr "$D/ra.csr" --out "$D/ra.crt" >/dev/null
-ra_start
-export SSL_CERT_FILE="$D/root.pem"     # Go's TLS roots, for scepclient
-SCEP="$URL/scep"
-# SCEP alone over plain HTTP ([scep] http_listen), as routers and strongSwan's pki use it
-HSCEP="http://$(sed -n 's/^http_listen = //p' "$CONF")/scep"
-# scepclient envelopes to every certificate of GetCACert unless told which: the RA's
-RAFP=$(openssl x509 -in "$D/ra.crt" -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)
-DB="$GOVPKI_HOME/govpki.db"
+scep_setup
 # mdm NAME CHALLENGE [ARGS]: scepclient in a folder of its own (it keeps csr.pem in its
 # working folder and sends that again), key and certificate $D/NAME/NAME.key, .crt; rc its exit
 mdm() {
@@ -49,20 +18,6 @@ mdm() {
 		-private-key "$D/$n/$n.key" -certificate "$D/$n/$n.crt" -organization City -country CN "$@" ) \
 		> "$T/$n.log" 2>&1 || rc=$?
 }
-certs() { sqlite3 "$DB" "SELECT count(*) FROM cert"; }
-audits() { sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action LIKE 'scep.%' AND detail LIKE '%$1%'"; }
-get() { curl -s -o "$T/body" -D "$T/hdr" -w '%{http_code}' --cacert "$D/root.pem" "$@"; }
-header() { tr -d '\r' < "$T/hdr" | sed -n "s/^$1: //Ip" | tail -n 1; }
-challenge() { ct --config "$CONF" scep challenge --profile "${1:-scep-dev}" 2>/dev/null; }
-# verify NAME CERT: openssl verify of CERT (PEM or DER) to our root
-verify() {
-	[ -s "$2" ] || { not_ok "$1: there is no certificate"; return; }
-	local form=DER
-	[ "$(head -c 5 "$2")" = "-----" ] && form=PEM
-	openssl x509 -in "$2" -inform "$form" -out "$T/v.pem"
-	expect "$1: openssl verify" openssl verify -CAfile "$D/root.pem" -untrusted "$D/chain.pem" "$T/v.pem"
-}
-
 # --- GetCACaps (§3.5.2) and GetCACert (§4.2.1.2)
 check "GetCACaps: 200" 200 "$(get "$SCEP?operation=GetCACaps")"
 for cap in AES DES3 POSTPKIOperation Renewal SHA-256 SHA-384 SHA-512 SCEPStandard; do
@@ -160,14 +115,19 @@ rid=$(json "j['items'][0]['id']")
 check "... its submitter is the transaction" 1 "$(sqlite3 "$DB" "SELECT count(*) FROM ra_request WHERE id = $rid AND submitter LIKE 'scep:%'")"
 check "... nothing issued yet" "$n0" "$(certs)"
 check "... answered PENDING (audited)" 1 "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'scep.pkcsreq' AND detail LIKE '%result=pending%request=$rid%'")"
+# bounded wait for pki's first CertPoll, answered PENDING
+for _ in $(seq 1 300); do
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'scep.certpoll' AND detail LIKE '%result=pending%'")" -ge 1 ] && break
+	sleep 0.1
+done
+[ "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'scep.certpoll' AND detail LIKE '%result=pending%'")" -ge 1 ] &&
+	ok "... pki polls with CertPoll, answered PENDING while the officers decide" || not_ok "... no pending CertPoll in the audit"
 check "an officer approves it (REST API): 200" 200 "$(api alice POST "/api/v1/requests/$rid/approve")"
 rc=0; wait "$PKI_PID" || rc=$?
 check "pki polls (CertPoll) and gets the certificate: exit 0" 0 "$rc"
 [ "$rc" = 0 ] || show 10 "$T/pki4.log"
 verify "the approved certificate" "$D/sw4.crt"
 check "... one certificate stored" $((n0 + 1)) "$(certs)"
-[ "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'scep.certpoll' AND detail LIKE '%result=pending%'")" -ge 1 ] &&
-	ok "... CertPoll answered PENDING while the officers decided" || not_ok "... no pending CertPoll in the audit"
 check "... and then SUCCESS with the certificate" 1 "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'scep.certpoll' AND detail LIKE '%result=issued request=$rid%'")"
 
 [ -n "${KEEP:-}" ] && { sqlite3 "$DB" "SELECT action, detail FROM audit WHERE action LIKE 'scep.%'"; }
