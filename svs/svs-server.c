@@ -33,7 +33,7 @@
 
 static svs_server srv;
 
-enum route_id { R_VERIFY_CERT = 0 };
+enum route_id { R_VERIFY_CERT = 0, R_VERIFY_SIG };
 
 /* The routes, for dispatch and for --print-routes (tests/openapi.sh). */
 static const struct route {
@@ -42,6 +42,7 @@ static const struct route {
 	const char *scope;          /* "verify" */
 } routes[] = {
 	{ "POST", API "/verify/certificate", R_VERIFY_CERT, "verify" },
+	{ "POST", API "/verify/signature", R_VERIFY_SIG, "verify" },
 };
 
 /* One request in progress. */
@@ -231,6 +232,7 @@ finish(struct MHD_Connection *c, struct req *rq)
 {
 	svs_problem p = { 500, "internal", "Internal error", "" };
 	svs_cert_req cr;
+	svs_sig_req sr;
 	json_t *j = NULL;
 	enum MHD_Result ret;
 
@@ -246,6 +248,15 @@ finish(struct MHD_Connection *c, struct req *rq)
 			return send_problem(c, &p);
 		}
 		svs_cert_req_clear(&cr);
+		break;
+	case R_VERIFY_SIG:
+		if (svs_sig_req_decode(&sr, rq->type, rq->body, rq->len, &srv.set.lim, &p) != 0)
+			return send_problem(c, &p);
+		if (svs_verify_signature(&j, &srv, rq->app, &sr, &p) != 0) {
+			svs_sig_req_clear(&sr);
+			return send_problem(c, &p);
+		}
+		svs_sig_req_clear(&sr);
 		break;
 	}
 	ret = send_json(c, MHD_HTTP_OK, "application/json", j);

@@ -305,21 +305,30 @@ static const char *const cert_keys[] = { "certificate", "chain", "crls", "purpos
 	"policies", "explicit_policy", "inhibit_policy_mapping", "inhibit_any_policy", "rules",
 	"revocation", NULL };
 
+static const char *const sig_keys[] = { "format", "signature", "data", "hash", "algorithm",
+	"digest", "sm2_id", "maker_oid", NULL };
+
 static int
-decode_json(svs_cert_req *r, json_t *o, const svs_limits *lim, svs_problem *p)
+in_list(const char *const *l, const char *k)
+{
+	for (; *l != NULL; l++)
+		if (strcmp(*l, k) == 0)
+			return 1;
+	return 0;
+}
+
+/* The members of a certificate request; with sig, those of a signature
+ * request too, and the certificate optional. */
+static int
+decode_json(svs_cert_req *r, json_t *o, const svs_limits *lim, svs_problem *p, int sig)
 {
 	const char *cert, *purpose, *name, *rules, *rev, *key;
 	json_t *chain, *crls, *pols, *e;
 	size_t i;
 
-	json_object_foreach(o, key, e) {
-		size_t k;
-
-		for (k = 0; cert_keys[k] != NULL && strcmp(cert_keys[k], key) != 0; k++)
-			;
-		if (cert_keys[k] == NULL)
+	json_object_foreach(o, key, e)
+		if (!in_list(cert_keys, key) && !(sig && in_list(sig_keys, key)))
 			return problem(p, 400, "bad-request", "Bad request", "unknown member '%.64s'", key);
-	}
 	if (get_str(&cert, o, "certificate", p) != 0 || get_str(&purpose, o, "purpose", p) != 0 ||
 	    get_str(&name, o, "name", p) != 0 || get_str(&rules, o, "rules", p) != 0 ||
 	    get_str(&rev, o, "revocation", p) != 0 ||
@@ -331,9 +340,9 @@ decode_json(svs_cert_req *r, json_t *o, const svs_limits *lim, svs_problem *p)
 	    get_bool(&r->inhibit_any_policy, o, "inhibit_any_policy", p) != 0 ||
 	    get_time(&r->at, o, p) != 0)
 		return -1;
-	if (cert == NULL)
+	if (cert == NULL && !sig)
 		return problem(p, 400, "bad-request", "Bad request", "'certificate' is required");
-	if ((r->cert = svs_cert_from_text(cert)) == NULL)
+	if (cert != NULL && (r->cert = svs_cert_from_text(cert)) == NULL)
 		return problem(p, 400, "bad-certificate", "Bad certificate",
 		    "'certificate' is not a certificate (PEM, or the base64 of its DER)");
 	json_array_foreach(chain, i, e) {
@@ -467,10 +476,156 @@ svs_cert_req_decode(svs_cert_req *out, const char *type, const unsigned char *bo
 		problem(p, 400, "bad-request", "Bad request", "the body is a JSON object");
 		goto out;
 	}
-	r = decode_json(out, o, lim, p);
+	r = decode_json(out, o, lim, p, 0);
 out:
 	json_decref(o);
 	if (r != 0)
 		svs_cert_req_clear(out);
+	return r;
+}
+
+void
+svs_sig_req_clear(svs_sig_req *r)
+{
+	if (r == NULL)
+		return;
+	free(r->sig);
+	free(r->data);
+	free(r->hash);
+	free(r->sm2_id);
+	free(r->maker_oid);
+	svs_cert_req_clear(&r->cert);
+	memset(r, 0, sizeof(*r));
+}
+
+/* A base64 member into *out (malloc'ed) and *len; *has 0 when absent. */
+static int
+get_b64(unsigned char **out, size_t *len, int *has, json_t *o, const char *key, svs_problem *p)
+{
+	const char *s;
+
+	*has = 0;
+	if (get_str(&s, o, key, p) != 0)
+		return -1;
+	if (s == NULL)
+		return 0;
+	if (svs_base64_decode(out, len, s) != 0)
+		return problem(p, 400, "bad-base64", "Bad base64", "'%s' is not base64", key);
+	*has = 1;
+	return 0;
+}
+
+int
+svs_sig_req_decode(svs_sig_req *out, const char *type, const unsigned char *body, size_t len,
+    const svs_limits *lim, svs_problem *p)
+{
+	static const struct { const char *name; svs_raw_alg alg; } algs[] = {
+		{ "rsa-pkcs1", SVS_RAW_RSA_PKCS1 }, { "rsa-pss", SVS_RAW_RSA_PSS },
+		{ "ecdsa", SVS_RAW_ECDSA }, { "ed25519", SVS_RAW_ED25519 }, { "sm2", SVS_RAW_SM2 } };
+	static const char *const digests[] = { "sha256", "sha384", "sha512", "sm3", "sha1", NULL };
+	json_t *o = NULL;
+	json_error_t jerr;
+	const char *fmt, *alg, *dg, *id, *moid;
+	long depth;
+	int r = -1, has;
+
+	memset(out, 0, sizeof(*out));
+	if ((out->cert.chain = sk_X509_new_null()) == NULL ||
+	    (out->cert.crls = sk_X509_CRL_new_null()) == NULL) {
+		problem(p, 500, "internal", "Internal error", "out of memory");
+		goto out;
+	}
+	if (!svs_type_is(type, "application/json")) {
+		problem(p, 415, "unsupported-media-type", "Unsupported media type", "send application/json");
+		goto out;
+	}
+	if ((depth = json_depth(body, len)) < 0 || (size_t)depth > lim->max_depth) {
+		if (depth < 0)
+			problem(p, 400, "bad-json", "Malformed JSON", "a string does not end");
+		else
+			problem(p, 400, "too-deep", "Too deeply nested",
+			    "the body nests %ld levels, at most %zu are taken", depth, lim->max_depth);
+		goto out;
+	}
+	if ((o = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		problem(p, 400, "bad-json", "Malformed JSON", "line %d column %d: %.160s", jerr.line,
+		    jerr.column, jerr.text);
+		goto out;
+	}
+	if (!json_is_object(o)) {
+		problem(p, 400, "bad-request", "Bad request", "the body is a JSON object");
+		goto out;
+	}
+	if (decode_json(&out->cert, o, lim, p, 1) != 0 ||
+	    get_str(&fmt, o, "format", p) != 0 || get_str(&alg, o, "algorithm", p) != 0 ||
+	    get_str(&dg, o, "digest", p) != 0 || get_str(&id, o, "sm2_id", p) != 0 ||
+	    get_str(&moid, o, "maker_oid", p) != 0 ||
+	    get_b64(&out->sig, &out->sig_len, &has, o, "signature", p) != 0 ||
+	    get_b64(&out->data, &out->data_len, &out->has_data, o, "data", p) != 0 ||
+	    get_b64(&out->hash, &out->hash_len, &out->has_hash, o, "hash", p) != 0)
+		goto out;
+	if (!has || out->sig_len == 0) {
+		problem(p, 400, "bad-request", "Bad request", "'signature' (base64) is required");
+		goto out;
+	}
+	if (out->has_data && out->has_hash) {
+		problem(p, 400, "bad-request", "Bad request", "'data' and 'hash' exclude each other");
+		goto out;
+	}
+	if (fmt == NULL || strcmp(fmt, "raw") == 0)
+		out->format = SVS_SIG_RAW;
+	else if (strcmp(fmt, "cms") == 0)
+		out->format = SVS_SIG_CMS;
+	else if (strcmp(fmt, "seal") == 0)
+		out->format = SVS_SIG_SEAL;
+	else {
+		problem(p, 400, "bad-request", "Bad request", "'format' is raw, cms or seal");
+		goto out;
+	}
+	if (out->format == SVS_SIG_RAW) {
+		if (out->cert.cert == NULL) {
+			problem(p, 400, "bad-request", "Bad request", "a raw signature needs the signer's 'certificate'");
+			goto out;
+		}
+		if (!out->has_data && !out->has_hash) {
+			problem(p, 400, "bad-request", "Bad request", "a raw signature needs 'data' or 'hash'");
+			goto out;
+		}
+	} else if (out->format == SVS_SIG_CMS && out->has_hash) {
+		problem(p, 400, "bad-request", "Bad request", "a CMS signature is checked over 'data'");
+		goto out;
+	}
+	if (alg != NULL) {
+		size_t k;
+
+		for (k = 0; k < sizeof(algs) / sizeof(algs[0]) && strcmp(algs[k].name, alg) != 0; k++)
+			;
+		if (k == sizeof(algs) / sizeof(algs[0])) {
+			problem(p, 400, "bad-request", "Bad request",
+			    "'algorithm' is rsa-pkcs1, rsa-pss, ecdsa, ed25519 or sm2");
+			goto out;
+		}
+		out->alg = algs[k].alg;
+	}
+	if (dg != NULL) {
+		if (!in_list(digests, dg)) {
+			problem(p, 400, "bad-request", "Bad request", "'digest' is sha256, sha384, sha512, sm3 or sha1");
+			goto out;
+		}
+		snprintf(out->digest, sizeof(out->digest), "%s", dg);
+	}
+	if (id != NULL && (id[0] == '\0' || strlen(id) > 8191 / 8 || (out->sm2_id = strdup(id)) == NULL)) {
+		problem(p, 400, "bad-request", "Bad request", "'sm2_id' is 1 to 1023 characters");
+		goto out;
+	}
+	if (moid != NULL && (out->maker_oid = strdup(moid)) == NULL) {
+		problem(p, 500, "internal", "Internal error", "out of memory");
+		goto out;
+	}
+	r = 0;
+out:
+	json_decref(o);
+	if (r != 0)
+		svs_sig_req_clear(out);
 	return r;
 }

@@ -60,6 +60,33 @@ int svs_cert_req_decode(svs_cert_req *out, const char *type, const unsigned char
     size_t len, const svs_limits *lim, svs_problem *p);
 void svs_cert_req_clear(svs_cert_req *r);
 
+/* A POST /api/v1/verify/signature, decoded. */
+typedef enum svs_sig_format { SVS_SIG_RAW = 0, SVS_SIG_CMS, SVS_SIG_SEAL } svs_sig_format;
+typedef enum svs_raw_alg {
+	SVS_RAW_AUTO = 0,           /* from the key: RSA PKCS#1 v1.5, ECDSA, Ed25519, SM2 */
+	SVS_RAW_RSA_PKCS1, SVS_RAW_RSA_PSS, SVS_RAW_ECDSA, SVS_RAW_ED25519, SVS_RAW_SM2
+} svs_raw_alg;
+
+typedef struct svs_sig_req {
+	svs_sig_format format;
+	unsigned char *sig, *data, *hash;
+	size_t sig_len, data_len, hash_len;
+	int has_data, has_hash;
+	svs_raw_alg alg;
+	char digest[16];              /* "": the key's usual one */
+	char *sm2_id;                 /* NULL: GP_SM2_DEFAULT_ID */
+	char *maker_oid;              /* seals: NULL the default, "none" */
+	svs_cert_req cert;            /* the signer's certificate (raw; cert.cert may be
+	                               * NULL otherwise), chain, crls, time, purpose */
+} svs_sig_req;
+
+/* Decodes the JSON body of a POST /verify/signature (docs/svs-api.yaml)
+ * into *out (zeroed first).  0, or -1 with *p and *out empty.  Free with
+ * svs_sig_req_clear. */
+int svs_sig_req_decode(svs_sig_req *out, const char *type, const unsigned char *body,
+    size_t len, const svs_limits *lim, svs_problem *p);
+void svs_sig_req_clear(svs_sig_req *r);
+
 /*
  * A certificate or a CRL from a JSON string: PEM (one), or the base64 of
  * its DER (whitespace allowed).  Returns the object, or NULL.

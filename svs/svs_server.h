@@ -61,4 +61,8 @@ const svs_app *svs_app_by_token(const svs_server *s, const char *tok);
 int svs_verify_certificate(json_t **out, const svs_server *s, const svs_app *app,
     const svs_cert_req *req, svs_problem *p);
 
+/* POST /api/v1/verify/signature: likewise. */
+int svs_verify_signature(json_t **out, const svs_server *s, const svs_app *app,
+    const svs_sig_req *req, svs_problem *p);
+
 #endif
