@@ -153,6 +153,7 @@ const struct pg_part *const pg_parts[] = {
 	&pg_part_core,
 	&pg_part_seal,
 	&pg_part_ocsp,
+	&pg_part_ra,
 };
 const size_t pg_nparts = sizeof(pg_parts) / sizeof(pg_parts[0]);
 
@@ -178,6 +179,14 @@ const struct pg_table pg_tables[] = {
 	{ "ocsp_presigned", "ca_id, serial, this_update, next_update, revision, der_sha1,"
 	  " der_sha256", "ca_id, serial", NULL },
 	{ "ocsp_presign_run", "id, ca_id, at, revision, count", "id", "id" },
+	{ "ra_request", "id, kind, status, ca, profile, subject, sans, contact_name,"
+	  " contact_email, contact_phone, submitter, submitted, updated, approvals_needed,"
+	  " revoke_reason, reason, serial, csr", "id", "id" },
+	{ "ra_approval", "request_id, officer, time, comment", "request_id, officer", NULL },
+	{ "ra_officer", "name, role, ca_id, serial, fingerprint, subject, enabled, created, made",
+	  "made", "made" },
+	{ "ra_token", "id, name, hash, profiles, expires, revoked, created", "id", "id" },
+	{ "ra_challenge_used", "challenge, expires", "challenge", NULL },
 };
 const size_t pg_ntables = sizeof(pg_tables) / sizeof(pg_tables[0]);
 
@@ -1381,6 +1390,16 @@ static const struct pg_audit_kind {
 	{ GP_AUDIT_OBJ_SEAL_REVOKED, "SELECT count(*) FROM seal WHERE status = 1",
 	  "SELECT es_id, NULL FROM seal WHERE status = 1 AND" PG_UNLOGGED("seal.es_id")
 	  " ORDER BY revoked_at, id LIMIT 1" },
+	/* RA (lib/store_pg_ra.c): ra.submit, ra.officer.add, ra.token.create */
+	{ GP_AUDIT_OBJ_RA_REQUEST, "SELECT count(*) FROM ra_request",
+	  "SELECT 'request:' || id, NULL FROM ra_request WHERE"
+	  PG_UNLOGGED("'request:' || ra_request.id") " ORDER BY id LIMIT 1" },
+	{ GP_AUDIT_OBJ_RA_OFFICER, "SELECT count(*) FROM ra_officer",
+	  "SELECT 'officer:' || name, NULL FROM ra_officer WHERE"
+	  PG_UNLOGGED("'officer:' || ra_officer.name") " ORDER BY made LIMIT 1" },
+	{ GP_AUDIT_OBJ_RA_TOKEN, "SELECT count(*) FROM ra_token",
+	  "SELECT 'token:' || id, NULL FROM ra_token WHERE"
+	  PG_UNLOGGED("'token:' || ra_token.id") " ORDER BY id LIMIT 1" },
 };
 #define N_CORE_AUDIT (sizeof(core_audit) / sizeof(core_audit[0]))
 
@@ -1502,9 +1521,9 @@ pg_key_block_get(gp_store *gs, const unsigned char hash[32], gp_key_block *out)
 }
 
 /*
- * The RA and ACME parts are not built for PostgreSQL yet
- * (docs/postgresql.md): their sub-tables stay NULL, and lib/store_ra.c and
- * lib/store_acme.c answer "no store with an RA part" for them.
+ * The ACME part is not built for PostgreSQL yet (docs/postgresql.md): its
+ * sub-table stays NULL, and lib/store_acme.c answers that the store has
+ * none.
  */
 const struct gp_store_ops pg_ops = {
 	.name = "postgresql",
@@ -1538,6 +1557,7 @@ const struct gp_store_ops pg_ops = {
 	.key_block_get = pg_key_block_get,
 	.meta_get = pg_meta_get,
 	.meta_set = pg_meta_set,
+	.ra = &pg_ra_ops,
 	.seal = &pg_seal_ops,
 	.ocsp = &pg_ocsp_ops,
 	.dump = pg_dump,

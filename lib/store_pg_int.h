@@ -8,7 +8,7 @@
 
 /* Parameters of one statement, bound as PostgreSQL's binary values
  * (integers as int8, blobs as bytea) or text. */
-#define PG_MAXP 16
+#define PG_MAXP 24
 
 typedef struct pg_params {
 	int n;
@@ -112,7 +112,8 @@ struct pg_part {
 #define PG_SCHEMA_VERSION 2     /* of the core */
 extern const struct pg_part *const pg_parts[];
 extern const size_t pg_nparts;
-extern const struct pg_part pg_part_seal, pg_part_ocsp;
+extern const struct pg_part pg_part_seal, pg_part_ocsp, pg_part_ra;
+extern const struct gp_store_ra_ops pg_ra_ops;
 extern const struct gp_store_seal_ops pg_seal_ops;
 extern const struct gp_store_ocsp_ops pg_ocsp_ops;
 extern const struct pg_table pg_tables[];

@@ -269,3 +269,43 @@ gp_ra_token_free(gp_ra_token *t)
 	free(t->profiles);
 	free(t);
 }
+
+int
+gp_ra_officer_dup(gp_ra_officer **out, const gp_ra_officer *b)
+{
+	gp_ra_officer *o;
+	int r;
+
+	*out = NULL;
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	*o = *b;
+	o->name = o->subject = NULL;
+	if ((r = gp_strdup(&o->name, b->name)) != 0 ||
+	    (r = gp_strdup(&o->subject, b->subject)) != 0) {
+		gp_ra_officer_free(o);
+		return r;
+	}
+	*out = o;
+	return 0;
+}
+
+int
+gp_ra_token_dup(gp_ra_token **out, const gp_ra_token *b)
+{
+	gp_ra_token *t;
+	int r;
+
+	*out = NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	*t = *b;
+	t->name = t->profiles = NULL;
+	if ((r = gp_strdup(&t->name, b->name)) != 0 ||
+	    (r = gp_strdup(&t->profiles, b->profiles)) != 0) {
+		gp_ra_token_free(t);
+		return r;
+	}
+	*out = t;
+	return 0;
+}

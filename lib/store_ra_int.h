@@ -30,4 +30,17 @@ struct gp_store_ra_ops {
 	int (*challenge_use)(gp_store *s, const char *challenge, int64_t expires, int64_t now);
 };
 
+/* The columns of the RA tables in the order both backends read them
+ * (the same schema in lib/store_sqlite_ra.c and lib/store_pg_ra.c). */
+#define RA_REQ_COLS "id, kind, status, ca, profile, subject, sans, contact_name," \
+	" contact_email, contact_phone, submitter, submitted, updated," \
+	" approvals_needed, revoke_reason, reason, serial, csr"
+#define RA_OFFICER_COLS "name, role, ca_id, serial, fingerprint, subject, enabled, created"
+#define RA_TOKEN_COLS "id, name, hash, profiles, expires, revoked, created"
+
+/* Deep copies for the backends (lib/store_ra.c); the caller frees *out
+ * with gp_ra_officer_free / gp_ra_token_free. */
+int gp_ra_officer_dup(gp_ra_officer **out, const gp_ra_officer *b);
+int gp_ra_token_dup(gp_ra_token **out, const gp_ra_token *b);
+
 #endif

@@ -98,14 +98,9 @@ static const struct sq_audit_sql ra_audit[] = {
 const struct sq_part sq_part_ra = { "ra", 2, ra_migrations, ra_audit,
 	sizeof(ra_audit) / sizeof(ra_audit[0]) };
 
-#define REQ_COLS "id, kind, status, ca, profile, subject, sans, contact_name," \
-	" contact_email, contact_phone, submitter, submitted, updated," \
-	" approvals_needed, revoke_reason, reason, serial, csr"
-#define OFFICER_COLS "name, role, ca_id, serial, fingerprint, subject, enabled, created"
-#define TOKEN_COLS "id, name, hash, profiles, expires, revoked, created"
 
-/* Borrowed views of the current row of a REQ_COLS, OFFICER_COLS or
- * TOKEN_COLS statement (valid until the next step). */
+/* Borrowed views of the current row of a RA_REQ_COLS, RA_OFFICER_COLS or
+ * RA_TOKEN_COLS statement (valid until the next step). */
 static void
 req_borrow(gp_ra_request *r, sqlite3_stmt *st)
 {
@@ -280,7 +275,7 @@ sq_req_get(gp_store *gs, int64_t id, gp_ra_request **out)
 	gp_ra_request b, *q = NULL;
 	int rc, r;
 
-	if ((r = sq_prep(s, &st, "SELECT " REQ_COLS " FROM ra_request WHERE id = ?1",
+	if ((r = sq_prep(s, &st, "SELECT " RA_REQ_COLS " FROM ra_request WHERE id = ?1",
 	    "reading an RA request")) != 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
@@ -320,7 +315,7 @@ sq_req_list(gp_store *gs, const gp_ra_filter *f, gp_ra_request_cb cb, void *arg)
 	int rc, r;
 
 	/* only fixed fragments are pasted; every value is a bound parameter */
-	snprintf(sql, sizeof(sql), "SELECT " REQ_COLS " FROM ra_request WHERE id > ?1%s%s%s%s"
+	snprintf(sql, sizeof(sql), "SELECT " RA_REQ_COLS " FROM ra_request WHERE id > ?1%s%s%s%s"
 	    " ORDER BY id LIMIT ?6",
 	    f->status >= 0 ? " AND status = ?2" : "",
 	    f->profile ? " AND profile = ?3" : "",
@@ -459,7 +454,7 @@ sq_officer_add(gp_store *gs, const gp_ra_officer *o)
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
-	if ((r = sq_prep(s, &st, "INSERT INTO ra_officer (" OFFICER_COLS ") VALUES"
+	if ((r = sq_prep(s, &st, "INSERT INTO ra_officer (" RA_OFFICER_COLS ") VALUES"
 	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", "adding an officer")) != 0)
 		goto out;
 	if ((rc = bind_text(st, 1, o->name)) != SQLITE_OK ||
@@ -485,25 +480,6 @@ out:
 }
 
 static int
-officer_dup(gp_ra_officer **out, const gp_ra_officer *b)
-{
-	gp_ra_officer *o;
-	int r;
-
-	if ((o = calloc(1, sizeof(*o))) == NULL)
-		return gp_err(GP_E_NOMEM, "out of memory");
-	*o = *b;
-	o->name = o->subject = NULL;
-	if ((r = gp_strdup(&o->name, b->name)) != 0 ||
-	    (r = gp_strdup(&o->subject, b->subject)) != 0) {
-		gp_ra_officer_free(o);
-		return r;
-	}
-	*out = o;
-	return 0;
-}
-
-static int
 sq_officer_get(gp_store *gs, const char *name, const unsigned char *fp, gp_ra_officer **out)
 {
 	sq_store *s = SQ(gs);
@@ -512,8 +488,8 @@ sq_officer_get(gp_store *gs, const char *name, const unsigned char *fp, gp_ra_of
 	int rc, r;
 
 	if ((r = sq_prep(s, &st, name != NULL ?
-	    "SELECT " OFFICER_COLS " FROM ra_officer WHERE name = ?1" :
-	    "SELECT " OFFICER_COLS " FROM ra_officer WHERE fingerprint = ?1",
+	    "SELECT " RA_OFFICER_COLS " FROM ra_officer WHERE name = ?1" :
+	    "SELECT " RA_OFFICER_COLS " FROM ra_officer WHERE fingerprint = ?1",
 	    "reading an officer")) != 0)
 		goto out;
 	if (name != NULL)
@@ -527,7 +503,7 @@ sq_officer_get(gp_store *gs, const char *name, const unsigned char *fp, gp_ra_of
 		goto out;
 	}
 	officer_borrow(&b, st);
-	r = officer_dup(out, &b);
+	r = gp_ra_officer_dup(out, &b);
 out:
 	sq_done(s, st);
 	return r;
@@ -560,7 +536,7 @@ sq_officer_list(gp_store *gs, gp_ra_officer_cb cb, void *arg)
 {
 	struct ra_walk w = { .officer = cb, .arg = arg };
 
-	return walk_all(SQ(gs), "SELECT " OFFICER_COLS " FROM ra_officer ORDER BY name",
+	return walk_all(SQ(gs), "SELECT " RA_OFFICER_COLS " FROM ra_officer ORDER BY name",
 	    ra_row, &w, "listing officers");
 }
 
@@ -597,10 +573,10 @@ sq_token_get(gp_store *gs, const unsigned char hash[32], gp_ra_token **out)
 {
 	sq_store *s = SQ(gs);
 	sqlite3_stmt *st = NULL;
-	gp_ra_token b, *t = NULL;
+	gp_ra_token b;
 	int rc, r;
 
-	if ((r = sq_prep(s, &st, "SELECT " TOKEN_COLS " FROM ra_token WHERE hash = ?1",
+	if ((r = sq_prep(s, &st, "SELECT " RA_TOKEN_COLS " FROM ra_token WHERE hash = ?1",
 	    "reading a token")) != 0)
 		goto out;
 	bind_blob_n(st, 1, hash, 32);
@@ -610,19 +586,8 @@ sq_token_get(gp_store *gs, const unsigned char hash[32], gp_ra_token **out)
 		goto out;
 	}
 	token_borrow(&b, st);
-	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		r = gp_err(GP_E_NOMEM, "out of memory");
-		goto out;
-	}
-	*t = b;
-	t->name = t->profiles = NULL;
-	if ((r = gp_strdup(&t->name, b.name)) != 0 ||
-	    (r = gp_strdup(&t->profiles, b.profiles)) != 0)
-		goto out;
-	*out = t;
-	t = NULL;
+	r = gp_ra_token_dup(out, &b);
 out:
-	gp_ra_token_free(t);
 	sq_done(s, st);
 	return r;
 }
@@ -653,7 +618,7 @@ sq_token_list(gp_store *gs, gp_ra_token_cb cb, void *arg)
 {
 	struct ra_walk w = { .token = cb, .arg = arg };
 
-	return walk_all(SQ(gs), "SELECT " TOKEN_COLS " FROM ra_token ORDER BY id",
+	return walk_all(SQ(gs), "SELECT " RA_TOKEN_COLS " FROM ra_token ORDER BY id",
 	    ra_row, &w, "listing tokens");
 }
 

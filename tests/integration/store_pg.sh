@@ -10,15 +10,11 @@
 # ca-tool ocsp presign and a key-less --presigned replica.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ocsp_lib.sh"
+. "$(dirname "$0")/pg_lib.sh"
 
-grep -q '^#define GP_HAVE_PG 1' "$top_builddir/config.h" ||
-	skip_all "this build has no PostgreSQL backend (configure found no libpq: apt-get install libpq-dev)"
-command -v psql >/dev/null || skip_all "psql is not installed (Debian postgresql-client)"
-PGD=$(bash "$top_srcdir/tests/pg-cluster.sh" start 2>"$T/cluster.err") ||
-	skip_all "no PostgreSQL cluster could start (Debian postgresql): $(head -c 300 "$T/cluster.err")"
+pg_start
 # ocsp_lib.sh's trap, and the cluster stopped
-trap '[ -n "$RPID" ] && kill "$RPID" 2>/dev/null; bash "$top_srcdir/tests/pg-cluster.sh" stop "$PGD"; rm -rf "$T"' EXIT
-eval "$(bash "$top_srcdir/tests/pg-cluster.sh" env "$PGD")"
+trap '[ -n "$RPID" ] && kill "$RPID" 2>/dev/null; pg_stop; rm -rf "$T"' EXIT
 
 # ---- the conformance cases, one check each
 conf="$top_builddir/tests/unit/test_store_conformance"

@@ -15,6 +15,7 @@
 
 #include <govpki/audit.h>
 #include <govpki/error.h>
+#include <govpki/ra.h>
 #include <govpki/store.h>
 
 #include "store_int.h"
@@ -530,6 +531,79 @@ concurrent_writers(void **state)
 	assert_int_equal(rows, 1 + WRITERS * PER_WRITER);
 }
 
+#define RA_REQUESTS 40
+
+struct approver_arg {
+	const char *uri;
+	const char *officer;
+	const int64_t *ids;
+	int counts[RA_REQUESTS];
+	int failed;
+	pthread_barrier_t *start;
+};
+
+/* One officer approving every request, on a connection of its own. */
+static void *
+approver(void *p)
+{
+	struct approver_arg *a = p;
+	gp_store *s = NULL;
+
+	if (gp_store_open(&s, a->uri, 0) != 0)
+		a->failed = -1;
+	pthread_barrier_wait(a->start);
+	for (int i = 0; s != NULL && i < RA_REQUESTS; i++)
+		if (gp_store_ra_approval_add(s, a->ids[i], a->officer, NULL, 1700000000,
+		    &a->counts[i]) != 0)
+			a->failed++;
+	gp_store_close(s);
+	return NULL;
+}
+
+/* Dual control under concurrent writers: two officers approving the same
+ * requests at once on two connections (two RA nodes) are each counted
+ * once, so that for every request exactly one of them sees the second
+ * approval; the same officer twice is GP_E_EXISTS. */
+static void
+concurrent_approvals(void **state)
+{
+	struct fx *f = *state;
+	struct approver_arg a[2];
+	pthread_barrier_t start;
+	pthread_t t[2];
+	int64_t ids[RA_REQUESTS];
+	int count = 0;
+
+	for (int i = 0; i < RA_REQUESTS; i++) {
+		gp_ra_request q = { .kind = GP_RA_ISSUE, .status = GP_RA_PENDING, .ca = "root",
+			.profile = "sub-ca", .submitter = "token:t", .submitted = 1,
+			.updated = 1, .approvals_needed = 2, .revoke_reason = GP_REASON_NONE };
+
+		assert_int_equal(gp_store_ra_req_add(f->s, &q), 0);
+		ids[i] = q.id;
+	}
+	assert_int_equal(pthread_barrier_init(&start, NULL, 2), 0);
+	for (int i = 0; i < 2; i++) {
+		memset(&a[i], 0, sizeof(a[i]));
+		a[i].uri = f->uri[0];
+		a[i].officer = i ? "bob" : "alice";
+		a[i].ids = ids;
+		a[i].start = &start;
+		assert_int_equal(pthread_create(&t[i], NULL, approver, &a[i]), 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(a[i].failed, 0);
+	}
+	pthread_barrier_destroy(&start);
+	for (int i = 0; i < RA_REQUESTS; i++) {
+		assert_true((a[0].counts[i] == 2) != (a[1].counts[i] == 2));
+		assert_int_equal(a[0].counts[i] + a[1].counts[i], 3);
+	}
+	assert_int_equal(gp_store_ra_approval_add(f->s, ids[0], "alice", NULL, 1, &count),
+	    GP_E_EXISTS);
+}
+
 /* Errors are GP_E_* with a message: a read-only store refuses writes, a
  * transaction does not nest, bad arguments are GP_E_INVALID. */
 static void
@@ -577,6 +651,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(dump_restore, setup, teardown),
 		cmocka_unit_test_setup_teardown(exists_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_writers, setup, teardown),
+		cmocka_unit_test_setup_teardown(concurrent_approvals, setup, teardown),
 		cmocka_unit_test_setup_teardown(errors, setup, teardown),
 	};
 
