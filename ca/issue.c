@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/x509v3.h>
 
 #include <govpki/audit.h>
@@ -38,6 +39,45 @@ built_clear(built *b)
 	free(b->info.profile);
 	free(b->info.der);
 	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * RFC 5280 §4.2.1.10: every name of a certificate below a CA with
+ * nameConstraints (an offline root's sign-ca for an issuing CA, an
+ * outside CA's limits) lies in its permitted and outside its excluded
+ * subtrees; relying parties refuse the path otherwise, so the CA does not
+ * issue it (checked on the signed certificate, which is then dropped).  The subject's CN is judged as a host name where it looks
+ * like one, as OpenSSL's verifier does.
+ */
+static int
+within_name_constraints(gp_ca *ca, X509 *cert)
+{
+	NAME_CONSTRAINTS *nc;
+	X509 *copy;
+	int crit = 0, rc;
+
+	if ((nc = X509_get_ext_d2i(ca->cert, NID_name_constraints, &crit, NULL)) == NULL) {
+		ERR_clear_error();
+		return crit == -2 ? gp_err(GP_E_STATE, "CA %s: its nameConstraints appear twice",
+		    ca->info->name) : 0;
+	}
+	/* OpenSSL reads the names from its cache of the extensions
+	 * (x->altname), made once and not by NAME_CONSTRAINTS_check: a copy
+	 * decoded from the signed DER, its cache made now, has them all */
+	if ((copy = X509_dup(cert)) == NULL) {
+		NAME_CONSTRAINTS_free(nc);
+		return gp_err_ossl(GP_E_NOMEM, "out of memory");
+	}
+	(void)X509_get_extension_flags(copy);    /* makes the cache */
+	rc = NAME_CONSTRAINTS_check(copy, nc);
+	if (rc == X509_V_OK)
+		rc = NAME_CONSTRAINTS_check_CN(copy, nc);
+	X509_free(copy);
+	NAME_CONSTRAINTS_free(nc);
+	if (rc != X509_V_OK)
+		return gp_err(GP_E_POLICY, "a name is outside CA %s's nameConstraints (RFC 5280 "
+		    "4.2.1.10): %s", ca->info->name, X509_verify_cert_error_string(rc));
+	return 0;
 }
 
 /*
@@ -113,6 +153,8 @@ build_cert(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, built *b)
 		b->lint_refused = r == GP_E_POLICY;
 		goto out;
 	}
+	if ((r = within_name_constraints(ca, b->cert)) != 0)
+		goto out;
 	if ((r = gp_ca_cert_info(&b->info, b->cert, ca->info->id, p->name, sans)) != 0)
 		goto out;
 	r = 0;

@@ -247,6 +247,10 @@ profile_free(gp_profile *p)
 	strv_free(p->allowed_dns);
 	strv_free(p->allowed_ip);
 	strv_free(p->allowed_email);
+	for (int k = 0; k < 3; k++) {
+		strv_free(p->nc_permit[k]);
+		strv_free(p->nc_exclude[k]);
+	}
 	sk_ASN1_OBJECT_pop_free(p->policies, ASN1_OBJECT_free);
 	free(p->crl_dp);
 	free(p->ocsp_url);
@@ -278,6 +282,8 @@ str_dup(char **out, const char *s)
 }
 
 /* A deep copy of base (NULL: the conservative defaults) named name. */
+static int nc_dup(gp_profile *p, const gp_profile *base);
+
 static int
 profile_new(gp_profile **out, const gp_profile *base, const char *name)
 {
@@ -326,6 +332,7 @@ profile_new(gp_profile **out, const gp_profile *base, const char *name)
 		p->scep_officer = base->scep_officer;
 		p->cn_in_san = base->cn_in_san;
 		if ((r = objs_dup(&p->eku, base->eku)) != 0 ||
+		    (r = nc_dup(p, base)) != 0 ||
 		    (r = strv_dup(&p->allowed_dns, base->allowed_dns)) != 0 ||
 		    (r = strv_dup(&p->allowed_ip, base->allowed_ip)) != 0 ||
 		    (r = strv_dup(&p->allowed_email, base->allowed_email)) != 0 ||
@@ -700,6 +707,120 @@ load_rule(char ***rule, const gp_config *cfg, const char *section,
 	return 0;
 }
 
+/* ---- nameConstraints of a CA profile ------------------------------------ */
+
+static const char *const nc_keys[2][3] = {
+	{ "permitted_dns", "permitted_email", "permitted_ip" },
+	{ "excluded_dns", "excluded_email", "excluded_ip" },
+};
+static const int nc_gen[3] = { GEN_DNS, GEN_EMAIL, GEN_IPADD };
+
+static int
+nc_dup(gp_profile *p, const gp_profile *base)
+{
+	int k, r;
+
+	for (k = 0; k < 3; k++)
+		if ((r = strv_dup(&p->nc_permit[k], base->nc_permit[k])) != 0 ||
+		    (r = strv_dup(&p->nc_exclude[k], base->nc_exclude[k])) != 0)
+			return r;
+	return 0;
+}
+
+static int
+nc_any(const gp_profile *p)
+{
+	for (int k = 0; k < 3; k++)
+		if (p->nc_permit[k] != NULL || p->nc_exclude[k] != NULL)
+			return 1;
+	return 0;
+}
+
+/* The six keys of [section], in the syntax of the name rules; only a CA
+ * profile constrains the names below it. */
+static int
+nc_load(gp_profile *p, const gp_config *cfg, const char *section)
+{
+	char ctx[256];
+	int k, x, r;
+
+	for (x = 0; x < 2; x++) {
+		for (k = 0; k < 3; k++) {
+			snprintf(ctx, sizeof(ctx), "%s:%d: [%s] %s", gp_config_path(cfg),
+			    gp_config_line(cfg, section, nc_keys[x][k]), section, nc_keys[x][k]);
+			if ((r = load_rule(x == 0 ? &p->nc_permit[k] : &p->nc_exclude[k], cfg,
+			    section, nc_keys[x][k], nc_gen[k], ctx)) != 0)
+				return r;
+		}
+	}
+	if (nc_any(p) && !p->is_ca)
+		return gp_err(GP_E_CONFIG, "%s: [%s]: permitted_* and excluded_* (nameConstraints, "
+		    "RFC 5280 4.2.1.10) go in a CA profile (ca = yes)", gp_config_path(cfg), section);
+	return 0;
+}
+
+/* One subtree: base the name item of type gen (an IP as address and
+ * mask, RFC 5280 §4.2.1.10). */
+static int
+nc_subtree(STACK_OF(GENERAL_SUBTREE) **sk, const char *item, int gen)
+{
+	GENERAL_SUBTREE *st = NULL;
+	ASN1_STRING *v = NULL;
+	unsigned char buf[32];
+	int alen = 0, plen = 0, i;
+
+	if (gen == GEN_IPADD) {
+		memset(buf, 0, sizeof(buf));
+		if (!parse_cidr(buf, &alen, &plen, item))
+			return gp_err(GP_E_CONFIG, "profile: '%s' is not an address/prefix", item);
+		for (i = 0; i < plen; i++)
+			buf[alen + i / 8] |= (unsigned char)(0x80 >> (i % 8));
+		if ((v = ASN1_OCTET_STRING_new()) == NULL || !ASN1_OCTET_STRING_set(v, buf, 2 * alen))
+			goto fail;
+	} else if ((v = ASN1_IA5STRING_new()) == NULL || !ASN1_STRING_set(v, item, -1)) {
+		goto fail;
+	}
+	if ((st = GENERAL_SUBTREE_new()) == NULL)
+		goto fail;
+	GENERAL_NAME_set0_value(st->base, gen, v);
+	v = NULL;
+	if ((*sk == NULL && (*sk = sk_GENERAL_SUBTREE_new_null()) == NULL) ||
+	    !sk_GENERAL_SUBTREE_push(*sk, st))
+		goto fail;
+	return 0;
+fail:
+	ASN1_STRING_free(v);
+	GENERAL_SUBTREE_free(st);
+	return gp_err_ossl(GP_E_NOMEM, "profile: nameConstraints");
+}
+
+static int add_ext(X509 *cert, int nid, void *value, int crit, const char *what);
+
+/* RFC 5280 §4.2.1.10: nameConstraints, critical, in a CA certificate. */
+static int
+add_name_constraints(X509 *cert, const gp_profile *p)
+{
+	NAME_CONSTRAINTS *nc;
+	int k, x, r = 0;
+
+	if (!nc_any(p))
+		return 0;
+	if ((nc = NAME_CONSTRAINTS_new()) == NULL)
+		return gp_err_ossl(GP_E_NOMEM, "profile: nameConstraints");
+	for (x = 0; x < 2 && r == 0; x++)
+		for (k = 0; k < 3 && r == 0; k++) {
+			char **items = x == 0 ? p->nc_permit[k] : p->nc_exclude[k];
+
+			for (size_t i = 0; r == 0 && items != NULL && items[i] != NULL; i++)
+				r = nc_subtree(x == 0 ? &nc->permittedSubtrees : &nc->excludedSubtrees,
+				    items[i], nc_gen[k]);
+		}
+	if (r == 0)
+		r = add_ext(cert, NID_name_constraints, nc, 1, "nameConstraints");
+	NAME_CONSTRAINTS_free(nc);
+	return r;
+}
+
 /* RFC 5280 §4.2.1.10: a DNS name is within "city.gov" when it is city.gov
  * or ends in ".city.gov" (labels added on the left); within ".city.gov" when
  * it ends so.  A wildcard "*.x.city.gov" is a name in x.city.gov's subtree. */
@@ -1041,7 +1162,9 @@ static const char *const profile_keys[] = {
 	"san_types", "san_required", "policies", "crl_url", "ocsp_url",
 	"ca_issuers_url", "ocsp_nocheck", "crl_sharded", "approvals", "acme", "acme_approval",
 	"est", "est_approval", "cmp", "cmp_approval", "scep", "scep_approval",
-	"allowed_dns", "allowed_ip", "allowed_email", "cn_in_san", NULL
+	"allowed_dns", "allowed_ip", "allowed_email", "cn_in_san",
+	"permitted_dns", "permitted_email", "permitted_ip", "excluded_dns", "excluded_email",
+	"excluded_ip", NULL
 };
 
 /* The configured sections, resolved in inheritance order. */
@@ -1391,7 +1514,8 @@ load_section(struct loader *ld, size_t idx)
 	    (r = load_rule(&p->allowed_email, cfg, section, "allowed_email", GEN_EMAIL,
 	    CTX("allowed_email"))) != 0 ||
 	    (r = gp_config_bool(&p->cn_in_san, cfg, section, "cn_in_san",
-	    p->cn_in_san)) != 0)
+	    p->cn_in_san)) != 0 ||
+	    (r = nc_load(p, cfg, section)) != 0)
 		goto out;
 #undef CTX
 	snprintf(ctx, sizeof(ctx), "%s: [%s]", gp_config_path(cfg), section);
@@ -1654,6 +1778,12 @@ gp_profile_settings(const gp_profile *p,
 	vb_strv(&b, p->allowed_email);
 	EMIT("allowed_email");
 	EMIT_BOOL("cn_in_san", p->cn_in_san);
+	for (k = 0; k < 3; k++) {
+		vb_strv(&b, p->nc_permit[k]);
+		EMIT(nc_keys[0][k]);
+		vb_strv(&b, p->nc_exclude[k]);
+		EMIT(nc_keys[1][k]);
+	}
 #undef EMIT_BOOL
 #undef EMIT_NUM
 #undef EMIT_STR
@@ -2296,6 +2426,8 @@ gp_profile_apply_key(const gp_profile *p, X509 *cert, X509 *issuer, EVP_PKEY *pu
 	}
 	if (p->policies != NULL && sk_ASN1_OBJECT_num(p->policies) > 0 &&
 	    (r = add_policies(cert, p->policies)) != 0)
+		goto out;
+	if (p->is_ca && (r = add_name_constraints(cert, p)) != 0)
 		goto out;
 	if (p->crl_dp != NULL && (r = add_crl_dp(cert, p->crl_dp)) != 0)
 		goto out;

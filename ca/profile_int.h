@@ -11,6 +11,8 @@
 
 /* Subject attributes are named by their OpenSSL short names (C, ST, L, O,
  * OU, CN, serialNumber, emailAddress, ...), NULL-terminated arrays. */
+enum { GP_NC_DNS, GP_NC_EMAIL, GP_NC_IP };
+
 struct gp_profile {
 	char *name;
 	unsigned key_types;        /* bit (1u << gp_key_type) per allowed type */
@@ -48,6 +50,10 @@ struct gp_profile {
 	char **allowed_ip;         /* "10.1.0.0/16", "2001:db8::/32", or one address */
 	char **allowed_email;      /* "a@city.gov", "city.gov" (host), ".city.gov" (below) */
 	int cn_in_san;             /* every CN is also a DNS or IP subjectAltName */
+	/* a CA profile's nameConstraints (RFC 5280 §4.2.1.10), by GP_NC_*:
+	 * permitted_dns/_email/_ip and excluded_*, in the rules' syntax */
+	char **nc_permit[3];
+	char **nc_exclude[3];
 	char *source;              /* "built-in", or "FILE:LINE" of its section */
 };
 
