@@ -44,6 +44,7 @@ const endpoint ra_endpoints[] = {
 	{ "GET", "/api/v1/audit", h_audit, D | U, 0, "audit entries, filters and pages, the chain's status" },
 	{ "GET", "/api/v1/ca", h_ca_list, O | D | U, 0, "every CA: chain fingerprints, latest CRL" },
 	{ "GET", "/api/v1/seals", h_seals, O | D | U, 0, "the seal register" },
+	{ "POST", "/api/v1/seals/revoke", h_seal_revoke, D, 2, "revoke a seal of the register (its esID in the body)" },
 	{ "GET", "/api/v1/ca/{name}/chain", h_ca_chain, ALL, 0, "PEM chain" },
 	{ "GET", "/api/v1/ca/{name}/crl", h_ca_crl, ALL, 0, "latest full CRL, DER" },
 };

@@ -339,3 +339,73 @@ h_seals(worker *w, hreq *rq, hresp *rs)
 	}
 	return reply_json(rs, 200, j);
 }
+
+struct seal_revocation {
+	const char *es_id, *reason, *actor;
+};
+
+/* on the writer thread: gp_seal_revoke commits on its own */
+static int
+do_seal_revoke(gp_ra *ra, void *arg)
+{
+	const struct seal_revocation *c = arg;
+
+	(void)ra;
+	return gp_seal_revoke(gp_ctx_store(ra_srv->writer.ctx), c->es_id, c->reason, 0, c->actor);
+}
+
+/*
+ * POST /api/v1/seals/revoke {"id": esID, "reason": "..."}: revokes a seal
+ * of the register at once, with its audit entry (seal.revoke, the admin as
+ * actor), as ca-tool seal revoke does; the seal status service answers
+ * revoked from then on.  The esID is in the body: it may hold a slash or
+ * a space.  Revoking again is harmless (200, the seal as it was).
+ */
+int
+h_seal_revoke(worker *w, hreq *rq, hresp *rs)
+{
+	static const jfield top[] = { { "id", JSON_STRING, 1 }, { "reason", JSON_STRING, 1 },
+		{ NULL, 0, 0 } };
+	struct seal_revocation c;
+	struct seal_ctx l;
+	gp_seal_info *si = NULL;
+	json_t *j = NULL;
+	int r;
+
+	if (parse_body(rq, rs, &j) != 0 || check_fields(rs, j, "seal revocation", top) != 0)
+		goto out;
+	c.es_id = json_string_value(json_object_get(j, "id"));
+	c.reason = json_string_value(json_object_get(j, "reason"));
+	c.actor = rq->who.name;
+	if (ra_check_filter(rs, "id", c.es_id, 256) != 0 || ra_check_filter(rs, "reason", c.reason,
+	    GP_RA_MAX_TEXT) != 0) {
+		goto out;
+	}
+	if ((r = gp_store_seal_get(gp_ctx_store(w->ctx), c.es_id, &si)) != 0) {
+		reply_gp(rs, r, "seal");
+		goto out;
+	}
+	gp_seal_info_free(si);
+	si = NULL;
+	if ((r = ra_write_call(do_seal_revoke, &c, 0)) != 0) {
+		reply_gp(rs, r, "seal revocation");
+		goto out;
+	}
+	if ((r = gp_store_seal_get(gp_ctx_store(w->ctx), c.es_id, &si)) != 0) {
+		reply_gp(rs, r, "seal");
+		goto out;
+	}
+	memset(&l, 0, sizeof(l));
+	l.limit = 1;
+	if ((l.items = json_array()) == NULL || seal_cb(&l, si) != 0 || json_array_size(l.items) != 1) {
+		json_decref(l.items);
+		problem(rs, 500, "internal", "Internal error", "cannot encode the seal");
+		goto out;
+	}
+	reply_json(rs, 200, json_incref(json_array_get(l.items, 0)));
+	json_decref(l.items);
+out:
+	gp_seal_info_free(si);
+	json_decref(j);
+	return 0;
+}

@@ -267,6 +267,7 @@ int h_me(worker *w, hreq *rq, hresp *rs);
 int h_audit(worker *w, hreq *rq, hresp *rs);
 int h_ca_list(worker *w, hreq *rq, hresp *rs);
 int h_seals(worker *w, hreq *rq, hresp *rs);
+int h_seal_revoke(worker *w, hreq *rq, hresp *rs);
 
 /* ra-console.c: the console's static files under /console/ ([ra]
  * console_dir), with their security headers; no credentials needed. */

@@ -61,4 +61,5 @@ export const api = {
 	cas: () => call('GET', '/api/v1/ca'),
 	audit: (p) => call('GET', '/api/v1/audit' + query(p)),
 	seals: (p) => call('GET', '/api/v1/seals' + query(p)),
+	sealRevoke: (id, reason) => call('POST', '/api/v1/seals/revoke', { id, reason }),
 };

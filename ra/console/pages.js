@@ -382,5 +382,34 @@ export async function seals(view, ctx, params) {
 		page.items.map((s) => [s.id, s.name || '', s.valid_from + ' – ' + s.valid_to, s.maker || '',
 			h('span', {}, statusBadge('cstatus.', s.status), s.reason ? ' ' + s.reason : '')]), t('seals.empty')));
 	view.append(pager('#/seals', params, page.next_cursor));
-	view.append(h('p', { class: 'note' }, t('seals.revoke_hint')));
+	const good = page.items.filter((x) => x.status === 'good');
+	if (!ctx.can('POST', '/api/v1/seals/revoke')) {
+		view.append(h('p', { class: 'note' }, t('seals.revoke_hint')));
+		return;
+	}
+	if (good.length === 0)
+		return;
+	const sid = uid('seal'), rid = uid('reason');
+	const f = h('form', { class: 'action', id: 'seal-revoke-form' },
+		h('h3', {}, t('seals.revoke')),
+		h('div', { class: 'field' }, h('label', { for: sid }, t('seals.id')),
+			h('select', { id: sid, name: 'id' }, good.map((x) => h('option', { value: x.id }, x.id + ' (' + (x.name || '') + ')')))),
+		h('div', { class: 'field' }, h('label', { for: rid }, t('seals.revoke.reason')), h('input', { id: rid, name: 'reason', maxlength: '1024' })),
+		h('button', { type: 'submit', id: 'seal-revoke', class: 'danger' }, t('seals.revoke')));
+	f.addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		const reason = f.elements.reason.value.trim();
+		if (!reason) {
+			message(view, 'error', t('seals.revoke.reason_needed'));
+			return;
+		}
+		try {
+			const x = await api.sealRevoke(f.elements.id.value, reason);
+			ctx.flash('ok', t('seals.revoke.done', x.id));
+			ctx.render();
+		} catch (e) {
+			message(view, 'error', errorText(e));
+		}
+	});
+	view.append(f);
 }

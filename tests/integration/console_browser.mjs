@@ -221,6 +221,23 @@ try {
 	check((await text(bob, '#view')).includes('keyCompromise') && !(await visible(bob, '#revoke')),
 		'bob: the certificate page says revoked, keyCompromise, and offers no revoke');
 
+	// ---------------------------------------- carol (admin): the seal register
+	const carol = await login('carol', 'admin', 'zh-CN');
+	await go(carol, '#/seals');
+	check(await carol.page.locator('#view tbody tr').count() === 2, 'carol: the seal register lists the two seals');
+	await carol.page.selectOption('#seal-revoke-form select', 'DEPT/7 A');
+	await carol.page.click('#seal-revoke');
+	await carol.page.waitForSelector('.msg.error');
+	check(!calls.some(([, m, p]) => m === 'POST' && p === '/api/v1/seals/revoke'), 'carol: no reason, nothing sent');
+	await carol.page.fill('#seal-revoke-form input[name=reason]', '部门撤销');
+	await carol.page.click('#seal-revoke');
+	await carol.page.waitForSelector('.msg.ok');
+	await settle(carol);
+	const srow = await carol.page.locator('#view tbody tr:has-text("DEPT/7 A")').textContent();
+	check(srow.includes('已吊销') && srow.includes('部门撤销'), 'carol: the register shows DEPT/7 A revoked, with her reason');
+	await shot(carol, 'zh-seals-admin');
+	check(!(await visible(alice, '#seal-revoke')), 'alice (officer): no seal revoke');
+
 	// ---------------------------------------- dave (auditor)
 	const dave = await login('dave', 'auditor', 'en-US');
 	await go(dave, '#/audit');

@@ -6,7 +6,8 @@
 # for its revocation (keyCompromise, confirmed), approves the first half of
 # a seal-signer request ("1 of 2"); bob completes that one and approves the
 # revocation; dave (auditor) reads the audit trail, sees no approve or
-# revoke, and a forced call from the page is refused.  Here, with curl and
+# revoke, and a forced call from the page is refused; carol (admin)
+# revokes a seal of the register.  Here, with curl and
 # openssl: the downloads are the certificate, the responder says revoked,
 # the states are what the pages said, and the cross-site posts changed
 # nothing.  Screenshots of every page in both languages: $OUT (the test's
@@ -57,6 +58,7 @@ check "the seal-signer request needs 2 approvals" 2 "$(api alice GET "/api/v1/re
 csr_json ec-p256 www3.example.gov.cn DNS:www3.example.gov.cn > "$T/r3.json"
 R3=$(submit "$TOKEN" "$T/r3.json")
 "$RA_SERVER" --print-authz-table=tsv > "$T/authz.tsv"
+ra_seal GOOD "示例市人民政府" && ra_seal "DEPT/7 A" dept && ok "two seals registered (seal-tool make)" || not_ok "seal-tool make"
 
 NPM_DIR=$NPM_DIR URL=$URL D=$D OUT=$OUT AUTHZ=$T/authz.tsv R1=$R1 R2=$R2 R3=$R3 \
 	timeout 120 node "$top_srcdir/tests/integration/console_browser.mjs" > "$T/browser.out" 2> "$T/browser.err" || rc=$?
@@ -87,6 +89,9 @@ json_matches "(j['status'], j.get('approvals', []))" "^\('pending', \[\]\)$" &&
 	ok "R3, which the cross-site page and dave's forced call tried to approve, is pending and unapproved" || not_ok "R3: $(cat "$T/body")"
 got=$(api carol GET "/api/v1/audit?action=ra.approve&object=request:$R3")
 json_matches "len(j['items'])" '^0$' && ok "... and the audit has no approval of it" || not_ok "audit of R3: $(cat "$T/body")"
+ct seal list --status revoked > "$T/revoked.txt" 2>&1
+grep -q "DEPT/7 A" "$T/revoked.txt" && ! grep -q GOOD "$T/revoked.txt" && ok "ca-tool seal list: carol revoked DEPT/7 A from the page, GOOD stands" ||
+	{ not_ok "ca-tool seal list --status revoked"; show 3 "$T/revoked.txt"; }
 # the downloads are the certificate (openssl reads both; the DER is the PEM's first certificate)
 if openssl x509 -in "$OUT/cert.pem" -noout -serial > "$T/pem.serial" 2>/dev/null &&
 	openssl x509 -inform DER -in "$OUT/cert.der" -out "$T/der.pem" 2>/dev/null; then
@@ -111,7 +116,7 @@ else
 	not_ok "openssl ocsp against the responder"; show 5 "$T/ocsp.err2"
 fi
 # the screenshots: every page, both languages, PNG
-for p in zh-queue zh-request zh-certs zh-cert zh-ca zh-seals zh-audit en-queue en-request en-certs en-cert en-ca en-seals en-audit en-queue-tablet; do
+for p in zh-queue zh-request zh-certs zh-cert zh-ca zh-seals zh-seals-admin zh-audit en-queue en-request en-certs en-cert en-ca en-seals en-audit en-queue-tablet; do
 	f="$OUT/$p.png"
 	[ -s "$f" ] && [ "$(head -c 8 "$f" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
 		ok "screenshot $p.png" || not_ok "screenshot $p.png"

@@ -14,7 +14,8 @@
 # pending request of the token; each {serial} a certificate issued on a
 # request of the token (a fresh one for each revocation, so that every
 # revocation acts on a good certificate); the anonymous revocation carries
-# the holder's proof of possession; the CA has published a CRL.
+# the holder's proof of possession; the CA has published a CRL; the seal
+# register holds the seal revoked.
 ROLES=(anonymous applicant officer admin auditor)
 cat > "$T/want.tsv" <<'TABLE'
 GET	/healthz	200	200	200	200	200
@@ -32,6 +33,7 @@ GET	/api/v1/me	401	200	200	200	200
 GET	/api/v1/audit	401	403	403	200	200
 GET	/api/v1/ca	401	403	200	200	200
 GET	/api/v1/seals	401	403	200	200	200
+POST	/api/v1/seals/revoke	401	403	403	200	403
 GET	/api/v1/ca/{name}/chain	200	200	200	200	200
 GET	/api/v1/ca/{name}/crl	200	200	200	200	200
 TABLE
@@ -80,6 +82,7 @@ ra_setup
 ra_start
 JSON=(-H 'Content-Type: application/json')
 ct crl --ca issuing --out "$D/issuing.crl" >/dev/null
+ra_seal "DEPT/7 A" dept
 
 # new_request: a pending request of the token; its id in $id, its key in $KEY
 new_request() {
@@ -108,6 +111,7 @@ body_for() {
 		csr_json ec-p256 "$n" "DNS:$n" > "$T/b.json" ;;
 	*/approve) : > "$T/b.json" ;;
 	*/reject) echo '{"reason":"matrix"}' > "$T/b.json" ;;
+	*/seals/revoke) echo '{"id":"DEPT/7 A","reason":"matrix"}' > "$T/b.json" ;;
 	*/revoke)
 		# the holder's proof for the anonymous caller; the others ask
 		# officers to revoke (a pending revocation request)

@@ -201,6 +201,43 @@ check "alice: GET /api/v1/seals" 200 "$got"
 json_matches "(j['items'], j['next_cursor'])" '^\(\[\], None\)$' && ok "... an empty register" || not_ok "... $(cat "$T/body")"
 got=$(api alice GET "/api/v1/seals?status=lost")
 check "seals?status=lost is 400" 400 "$got"
+ra_seal GOOD "示例市人民政府" && ra_seal "DEPT/7 A" dept && ok "two seals registered (seal-tool make)" || not_ok "seal-tool make"
+got=$(api dave GET "/api/v1/seals?limit=1")
+json_matches "([(s['id'], s['name'], s['status']) for s in j['items']], j['next_cursor'] is not None)" \
+	"^\(\[\('GOOD', '示例市人民政府', 'good'\)\], True\)$" && ok "the register, a page of 1: GOOD, and a next page" || not_ok "seals: $(cat "$T/body")"
+cur=$(json "j['next_cursor']")
+got=$(api dave GET "/api/v1/seals?limit=1&cursor=$cur")
+json_matches "([(s['id'], s['status']) for s in j['items']], j['next_cursor'])" "^\(\[\('DEPT/7 A', 'good'\)\], None\)$" &&
+	ok "... the next page: 'DEPT/7 A'" || not_ok "seals page 2: $(cat "$T/body")"
+if ! ct --json seal list > "$T/seals.json" 2> "$T/err" ||
+	! python3 -c "import json; d = json.load(open('$T/seals.json')); d = d if isinstance(d, list) else next(v for v in d.values() if isinstance(v, list)); print([s for s in d if s['id'] == 'GOOD'][0]['maker'])" > "$T/maker"; then
+	not_ok "ca-tool --json seal list"; show 3 "$T/err" "$T/seals.json"; : > "$T/maker"
+fi
+got=$(api dave GET "/api/v1/seals?status=good")
+json_matches "[s['maker'] for s in j['items'] if s['id'] == 'GOOD'][0]" "^$(cat "$T/maker")$" && [ -s "$T/maker" ] &&
+	ok "GOOD's maker as ca-tool seal list says ($(cat "$T/maker"))" || not_ok "maker: $(cat "$T/body") vs $(cat "$T/maker")"
+# revoked by an admin, by its esID in the body (a slash and a space)
+dump_before=$(store_dump)
+got=$(api alice POST /api/v1/seals/revoke "${JSON[@]}" -d '{"id":"DEPT/7 A","reason":"lost"}')
+check "an officer may not revoke a seal" 403 "$got"
+for b in '{"id":"NOPE","reason":"x"}' '{"id":"DEPT/7 A"}' '{"id":"DEPT/7 A","reason":""}' '{"id":"DEPT/7 A","reason":"x","when":1}'; do
+	got=$(api carol POST /api/v1/seals/revoke "${JSON[@]}" -d "$b")
+	case $got in 400|404) ok "revoke $b: $got" ;; *) not_ok "revoke $b: $got (want 400 or 404)" ;; esac
+done
+[ "$(store_dump)" = "$dump_before" ] && ok "... and the store is unchanged" || not_ok "the store changed"
+got=$(api carol POST /api/v1/seals/revoke "${JSON[@]}" -d '{"id":"DEPT/7 A","reason":"the department closed"}')
+check "carol (admin) revokes 'DEPT/7 A'" 200 "$got"
+json_matches "(j['id'], j['status'], j['reason'])" "^\('DEPT/7 A', 'revoked', 'the department closed'\)$" && ok "... answered revoked with its reason" ||
+	not_ok "... $(cat "$T/body")"
+ct seal list --status revoked > "$T/revoked.txt" 2>&1
+grep -q "DEPT/7 A" "$T/revoked.txt" && ! grep -q GOOD "$T/revoked.txt" && ok "ca-tool seal list --status revoked lists it alone" ||
+	{ not_ok "ca-tool seal list --status revoked"; show 3 "$T/revoked.txt"; }
+got=$(api dave GET "/api/v1/audit?action=seal.revoke")
+json_matches "[(e['actor'], e['object']) for e in j['items']]" "^\[\('officer:carol', 'DEPT/7 A'\)\]$" && ok "the audit: seal.revoke by officer:carol" ||
+	not_ok "audit seal.revoke: $(cat "$T/body")"
+got=$(api dave GET "/api/v1/seals?status=revoked")
+json_matches "[(s['id'], s['reason']) for s in j['items']]" "^\[\('DEPT/7 A', 'the department closed'\)\]$" && ok "seals?status=revoked lists it" ||
+	not_ok "seals revoked: $(cat "$T/body")"
 [ -n "$sn" ] && ok "(certificate $sn issued)" || not_ok "no serial"
 
 finish

@@ -131,3 +131,18 @@ backdated() {
 		-passin "pass:$GOVPKI_PASSPHRASE" -in "$1" -startdate 20200101000000Z -enddate 20200201000000Z \
 		-out "$2" -notext 2>/dev/null
 }
+
+# ra_seal ID NAME: a seal ID registered in the store's seal register
+# (seal-tool make: its maker a seal-signer, its holder a person, both of
+# the issuing CA)
+ra_seal() {
+	if ! [ -f "$D/seal.png" ]; then
+		. "$(dirname "${BASH_SOURCE[0]}")/seal_lib.sh"
+		mkimages "$D"
+		mkcert ec-p256 "$T" issuing seal-signer "$D/maker" "Seal Maker" >/dev/null 2>&1
+		mkcert ec-p256 "$T" issuing person "$D/holder" "holder" >/dev/null 2>&1
+	fi
+	"$top_builddir/seal-tool" make --maker-cert "$D/maker.pem" --maker-key "$D/maker.key" $PASS \
+		--holder "$D/holder.pem" --image "$D/seal.png" --image-type PNG --width 40 --height 40 \
+		--id "$1" --name "$2" --out "$D/seal$RANDOM$RANDOM.seal" >/dev/null 2>&1
+}
