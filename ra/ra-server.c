@@ -55,7 +55,7 @@ static const char *const ra_keys[] = {
 	"plain_http",
 	"threads", "max_body", "max_string", "max_depth", "max_page", "rate_limit", "rate_burst",
 	"challenge_ttl", "max_connections", "max_connections_per_client", "timeout_seconds",
-	"refused_audit_seconds", "console_dir", NULL
+	"refused_audit_seconds", "console_dir", "ocsp_url", NULL
 };
 
 static int
@@ -98,6 +98,7 @@ load_settings(ra_settings *s, const gp_config *cfg)
 	s->tls_key_pass_file = gp_config_str(cfg, "ra", "tls_key_pass_file", NULL);
 	/* the officers' console, installed by make install */
 	s->console_dir = gp_config_str(cfg, "ra", "console_dir", GP_CONSOLE_DIR);
+	s->ocsp_url = gp_config_str(cfg, "ra", "ocsp_url", NULL);
 	/* RFC 8996: no TLS 1.0 or 1.1 */
 	s->tls_priorities = gp_config_str(cfg, "ra", "tls_priorities",
 	    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2");

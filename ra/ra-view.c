@@ -1,9 +1,13 @@
 /* ra/ra-view.c: the read-only views the officers' console needs: the caller, the audit trail, the CAs, the seal register */
 #include "config.h"
 
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -195,11 +199,96 @@ crl_json(gp_store *st, int64_t ca_id, int delta)
 }
 
 /*
+ * The OCSP responder's health ([ra] ocsp_url, http://HOST:PORT): its
+ * GET /healthz (ocsp-responder(8): 200 and "status": "ok" when every CA's
+ * key, signer and CRL is fine, 503 "fail" otherwise), read over plain
+ * HTTP/1.0 within 2 seconds.  {"url", "status": "ok"|"fail"|"unreachable",
+ * "http_status", "detail"}.
+ */
+static json_t *
+ocsp_health(const char *url)
+{
+	char host[256], port[8], req[400], buf[16384], detail[300];
+	const char *p, *colon, *body;
+	size_t plen;
+	struct addrinfo hints, *ai = NULL, *a;
+	struct timeval tv = { 2, 0 };
+	int fd = -1, code = 0;
+	size_t got = 0;
+	json_t *j;
+
+	detail[0] = '\0';
+	if (strncmp(url, "http://", 7) != 0 || (colon = strrchr(p = url + 7, ':')) == NULL ||
+	    colon == p || (size_t)(colon - p) >= sizeof(host) ||
+	    (plen = strspn(colon + 1, "0123456789")) == 0 || plen > 5 ||
+	    (colon[1 + plen] != '\0' && strcmp(colon + 1 + plen, "/") != 0))
+		return json_pack("{s:s, s:s, s:s}", "url", url, "status", "unreachable", "detail",
+		    "ocsp_url must be http://HOST:PORT");
+	memcpy(host, p, (size_t)(colon - p));
+	host[colon - p] = '\0';
+	snprintf(port, sizeof(port), "%.*s", (int)plen, colon + 1);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, port, &hints, &ai) != 0) {
+		snprintf(detail, sizeof(detail), "cannot resolve %s", host);
+		goto unreachable;
+	}
+	for (a = ai; a != NULL; a = a->ai_next) {
+		if ((fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol)) < 0)
+			continue;
+		/* a blocking socket with send and receive timeouts: bounded */
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	if (fd < 0) {
+		snprintf(detail, sizeof(detail), "cannot connect to %s:%s", host, port);
+		goto unreachable;
+	}
+	snprintf(req, sizeof(req), "GET /healthz HTTP/1.0\r\nHost: %s:%s\r\nAccept: application/json\r\n\r\n",
+	    host, port);
+	if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req)) {
+		close(fd);
+		snprintf(detail, sizeof(detail), "cannot send to %s:%s", host, port);
+		goto unreachable;
+	}
+	for (;;) {
+		ssize_t k = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);
+
+		if (k <= 0 || (got += (size_t)k) == sizeof(buf) - 1)
+			break;
+	}
+	close(fd);
+	buf[got] = '\0';
+	if (sscanf(buf, "HTTP/1.%*c %d", &code) != 1) {
+		snprintf(detail, sizeof(detail), "no HTTP answer from %s:%s", host, port);
+		goto unreachable;
+	}
+	if ((body = strstr(buf, "\r\n\r\n")) != NULL) {
+		json_t *h = json_loads(body + 4, 0, NULL);
+		const char *st = json_string_value(json_object_get(h, "status"));
+
+		j = json_pack("{s:s, s:s, s:i}", "url", url, "status",
+		    code == 200 && st != NULL && strcmp(st, "ok") == 0 ? "ok" : "fail", "http_status", code);
+		json_decref(h);
+		return j;
+	}
+	snprintf(detail, sizeof(detail), "HTTP %d without a body", code);
+unreachable:
+	return json_pack("{s:s, s:s, s:s}", "url", url, "status", "unreachable", "detail", detail);
+}
+
+/*
  * GET /api/v1/ca: every CA of the store: its certificate (subject,
  * fingerprint, validity), the chain to its root as subjects and SHA-256
  * fingerprints (the CA first), its latest full and delta CRL (number,
  * thisUpdate, nextUpdate, RFC 5280 §5.1.2.4-5, §5.2.3), and whether it is
- * the CA this RA issues from.
+ * the CA this RA issues from; and the OCSP responder's health when [ra]
+ * ocsp_url names it (null otherwise).
  */
 int
 h_ca_list(worker *w, hreq *rq, hresp *rs)
@@ -250,7 +339,8 @@ h_ca_list(worker *w, hreq *rq, hresp *rs)
 		json_array_append_new(items, c);
 	}
 	gp_ca_info_list_free(cas, n);
-	return reply_json(rs, 200, json_pack("{s:o}", "items", items));
+	return reply_json(rs, 200, json_pack("{s:o, s:o}", "items", items, "ocsp",
+	    ra_srv->set.ocsp_url ? ocsp_health(ra_srv->set.ocsp_url) : json_null()));
 }
 
 /* ------------------------------------------------------ the seal register */

@@ -46,6 +46,7 @@ typedef struct ra_settings {
 	long timeout;              /* timeout_seconds: a silent connection is closed */
 	long refused_audit;        /* refused_audit_seconds: one audit entry per client */
 	const char *console_dir;   /* the console's files (default GP_CONSOLE_DIR) */
+	const char *ocsp_url;      /* the OCSP responder whose /healthz GET /api/v1/ca shows, NULL: none */
 } ra_settings;
 
 /* Roles, in the order of the authorisation table's columns. */

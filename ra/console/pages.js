@@ -336,6 +336,11 @@ export async function cert(view, ctx, params, sn) {
 export async function cas(view) {
 	const list = await api.cas();
 	view.append(h('h2', { tabindex: '-1' }, t('ca.title')));
+	if (list.ocsp) {
+		view.append(h('p', { class: 'chain-status ' + (list.ocsp.status === 'ok' ? 'verified' : 'broken'), id: 'ocsp-health' },
+			t('ca.ocsp', list.ocsp.url), ' ', h('span', { class: 'badge ' + (list.ocsp.status === 'ok' ? 'good' : 'fail') },
+				t('ca.ocsp.' + list.ocsp.status)), list.ocsp.detail ? ' ' + list.ocsp.detail : ''));
+	}
 	const crl = (c) => c ? dl([[t('ca.crl.number'), String(c.number)], [t('ca.crl.this'), c.this_update], [t('ca.crl.next'), c.next_update]])
 		: h('p', {}, t('ca.crl.none'));
 	for (const ca of list.items) {

@@ -165,6 +165,7 @@ try {
 	// the other pages, then the same in English by the switch
 	await hashTo(alice, '#/ca');
 	check((await text(alice, '#view')).includes('issuing') && (await text(alice, '#view')).includes('CRL'), 'alice: the CA overview lists the CAs and CRLs');
+	check((await text(alice, '#ocsp-health')).includes('正常'), "alice: ... and the OCSP responder's health: healthy");
 	await shot(alice, 'zh-ca');
 	await hashTo(alice, '#/seals');
 	await shot(alice, 'zh-seals');

@@ -25,12 +25,11 @@ rm -rf "$OUT"; mkdir -p "$OUT"
 
 ra_setup "console_dir = $top_srcdir/ra/console"
 SEALTOK=$(ct token create --name sealapp --profiles seal-signer 2>/dev/null)
-ra_start
 JSON=(-H 'Content-Type: application/json')
 
-# the OCSP responder of the store, for the revocation
+# the OCSP responder of the store, for the revocation and the CA overview
 OPID=
-trap 'ra_stop; [ -n "$OPID" ] && kill "$OPID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
+trap '[ -n "$OPID" ] && kill "$OPID" 2>/dev/null; rm -rf "$T"' EXIT
 "$top_builddir/ocsp-responder" --listen 127.0.0.1:0 --port-file "$T/oport" $PASS >"$T/ocsp.out" 2>"$T/ocsp.err" &
 OPID=$!
 for _ in $(seq 1 250); do
@@ -40,6 +39,9 @@ for _ in $(seq 1 250); do
 done
 [ -s "$T/oport" ] && ok "the OCSP responder starts" || { not_ok "the OCSP responder starts"; show 5 "$T/ocsp.err"; }
 OCSP="http://127.0.0.1:$(cat "$T/oport" 2>/dev/null)"
+echo "ocsp_url = $OCSP" >> "$CONF"
+ra_start
+trap 'ra_stop; [ -n "$OPID" ] && kill "$OPID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
 
 # R1: a tls-server request of the token; R2: a seal-signer request (two
 # approvals) of its own token; R3: one no one approves (the CSRF target)

@@ -17,7 +17,10 @@ cp "$top_srcdir"/ra/console/* "$T/console/"
 printf 'secret outside\n' > "$T/outside.txt"
 ln -s "$T/outside.txt" "$T/console/link.js"
 printf 'HIDDEN-CONTENT\n' > "$T/console/.hidden.js"
-ra_setup "console_dir = $T/console"
+# ocsp_url: a port where nothing listens (console_browser.sh has a responder)
+NOBODY=$(free_port)
+ra_setup "console_dir = $T/console
+ocsp_url = http://127.0.0.1:$NOBODY"
 ra_start
 JSON=(-H 'Content-Type: application/json')
 
@@ -162,6 +165,8 @@ json_matches "(lambda c: c['this_update'] + ' ' + c['next_update'])([x for x in 
 	"^$want_tu $want_nu$" && ok "thisUpdate and nextUpdate as openssl reads them" || not_ok "CRL times: $(cat "$T/body")"
 json_matches "[(x['name'], x['issuing'], x['parent']) for x in j['items']]" "\('root', False, None\), \('issuing', True, 'root'\)" &&
 	ok "root, and issuing under it (the RA's)" || not_ok "CAs: $(cat "$T/body")"
+json_matches "(j['ocsp']['url'], j['ocsp']['status'])" "^\('http://127.0.0.1:$NOBODY', 'unreachable'\)$" &&
+	ok "the OCSP responder of ocsp_url, with nothing listening: unreachable" || not_ok "ocsp: $(cat "$T/body")"
 got=$(api carol GET "/api/v1/ca?x=1")
 check "GET /api/v1/ca?x=1 is an unknown parameter" 400 "$got"
 
