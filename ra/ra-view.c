@@ -50,6 +50,8 @@ struct audit_ctx {
 	const char *action, *actor, *object;
 	int64_t since, until;
 	int more;
+	int desc;                  /* newest first: the page ends below bound */
+	int64_t bound;             /* desc: only seqs below this, 0: any */
 };
 
 static int
@@ -58,16 +60,16 @@ audit_cb(void *arg, const gp_audit_row *row)
 	struct audit_ctx *a = arg;
 	char t[32], h[65], ph[65];
 
-	if (row->seq <= a->last)
+	if (!a->desc && row->seq <= a->last)
 		return 0;
-	if (a->until != 0 && row->time >= a->until)
+	if ((a->until != 0 && row->time >= a->until) || (a->desc && a->bound != 0 && row->seq >= a->bound))
 		return 1;                /* seq order is time order: none later matches */
 	if ((a->since != 0 && row->time < a->since) ||
 	    (a->action != NULL && strncmp(row->action, a->action, strlen(a->action)) != 0) ||
 	    (a->actor != NULL && strstr(row->actor, a->actor) == NULL) ||
 	    (a->object != NULL && (row->object == NULL || strstr(row->object, a->object) == NULL)))
 		return 0;
-	if (a->n == a->limit) {
+	if (!a->desc && a->n == a->limit) {
 		a->more = 1;
 		return 1;
 	}
@@ -77,14 +79,37 @@ audit_cb(void *arg, const gp_audit_row *row)
 	json_array_append_new(a->items, json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s?, s:s, s:s}",
 	    "seq", (json_int_t)row->seq, "time", t, "actor", row->actor, "action", row->action,
 	    "object", row->object, "detail", row->detail, "hash", h, "prev_hash", ph));
+	/* newest first: the walk is oldest first, so only the last limit + 1
+	 * matches are kept (one more than the page: there are older ones) */
+	if (a->desc && json_array_size(a->items) > (size_t)a->limit + 1)
+		json_array_remove(a->items, 0);
 	a->last = row->seq;
 	a->n++;
 	return 0;
 }
 
+/* Turns the kept matches of a newest-first walk into its page. */
+static void
+audit_desc_page(struct audit_ctx *a)
+{
+	json_t *page = json_array();
+	size_t n = json_array_size(a->items);
+
+	if (page == NULL)
+		return;
+	a->more = n > (size_t)a->limit;
+	for (size_t i = n; i > (a->more ? 1u : 0u); i--)
+		json_array_append(page, json_array_get(a->items, i - 1));
+	if (a->more)
+		a->last = json_integer_value(json_object_get(json_array_get(page,
+		    json_array_size(page) - 1), "seq"));
+	json_decref(a->items);
+	a->items = page;
+}
+
 /*
  * GET /api/v1/audit: the audit chain's entries in seq order from the
- * cursor, filtered by action (a prefix: "ra." or "cert.revoke"), actor
+ * cursor (order=desc: newest first, below the cursor), filtered by action (a prefix: "ra." or "cert.revoke"), actor
  * and object (substrings), since and until (times), and the chain's
  * verification status (gp_audit_verify: every hash, and an entry for
  * every stored object) computed at this call.
@@ -93,7 +118,8 @@ int
 h_audit(worker *w, hreq *rq, hresp *rs)
 {
 	static const char *const allowed[] = { "action", "actor", "object", "since", "until",
-		"cursor", "limit", NULL };
+		"order", "cursor", "limit", NULL };
+	const char *order = query(rq, "order");
 	struct audit_ctx a;
 	const char *since = query(rq, "since"), *until = query(rq, "until");
 	gp_store *st = gp_ctx_store(w->ctx);
@@ -105,7 +131,13 @@ h_audit(worker *w, hreq *rq, hresp *rs)
 	if (check_query(rq, rs, allowed) != 0 || ra_parse_limit(rq, rs, &a.limit) != 0 ||
 	    ra_parse_cursor(rq, rs, &after) != 0)
 		return 0;
-	a.last = after;
+	if (order != NULL && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0)
+		return problem(rs, 400, "bad-parameter", "Bad query parameter", "order must be asc or desc");
+	a.desc = order != NULL && strcmp(order, "desc") == 0;
+	/* oldest first the cursor is the last seq shown, newest first the
+	 * first seq not shown (the walk starts at 1 then) */
+	a.last = a.desc ? 0 : after;
+	a.bound = a.desc ? after : 0;
 	a.action = query(rq, "action");
 	a.actor = query(rq, "actor");
 	a.object = query(rq, "object");
@@ -121,11 +153,13 @@ h_audit(worker *w, hreq *rq, hresp *rs)
 		    "until must be unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ: %s", gp_error_last());
 	if ((a.items = json_array()) == NULL)
 		return problem(rs, 500, "internal", "Internal error", "out of memory");
-	r = gp_store_audit_list(st, after + 1, audit_cb, &a);
+	r = gp_store_audit_list(st, a.desc ? 1 : after + 1, audit_cb, &a);
 	if (r < 0) {
 		json_decref(a.items);
 		return reply_gp(rs, r, "audit");
 	}
+	if (a.desc)
+		audit_desc_page(&a);
 	/* the chain as a whole, whatever the page shows */
 	r = gp_audit_verify(&bad, &rows, st);
 	if (r == 0)

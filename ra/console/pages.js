@@ -359,8 +359,9 @@ export async function cas(view) {
 // ---------------------------------------------------------- audit trail
 export async function audit(view, ctx, params) {
 	view.append(h('h2', { tabindex: '-1' }, t('audit.title')));
+	const order = params.order || 'desc';
 	const page = await api.audit({ action: params.action, actor: params.actor, object: params.object, since: params.since,
-		until: params.until, cursor: params.cursor, limit: 50 });
+		until: params.until, order, cursor: params.cursor, limit: 50 });
 	const ch = page.chain;
 	const text = ch.status === 'verified' ? t('audit.chain.verified', ch.entries)
 		: ch.status === 'broken' ? t('audit.chain.broken', ch.bad_seq, ch.detail || '') : t('audit.chain.error', ch.detail || '');
@@ -371,6 +372,7 @@ export async function audit(view, ctx, params) {
 		field(t('audit.object'), 'object', params.object),
 		field(t('audit.since'), 'since', params.since, null, 'date'),
 		field(t('audit.until'), 'until', params.until, null, 'date'),
+		field(t('sort'), 'order', order, [['desc', t('audit.order.desc')], ['asc', t('audit.order.asc')]]),
 	]));
 	view.append(table(t('audit.title'), [t('audit.seq'), t('audit.time'), 'actor', 'action', 'object', t('audit.detail')],
 		page.items.map((e) => [String(e.seq), e.time, e.actor, e.action, e.object || '', e.detail || '']), t('audit.empty')));

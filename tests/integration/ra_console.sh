@@ -194,6 +194,22 @@ for q in "limit=0" "cursor=x" "since=2026-13-01" "action=" "sort=seq"; do
 	got=$(api dave GET "/api/v1/audit?$q")
 	check "audit?$q is 400" 400 "$got"
 done
+# newest first: the last two entries, then the two before them
+max=$(sqlite3 -readonly "$GOVPKI_HOME/govpki.db" "SELECT max(seq) FROM audit")
+got=$(api dave GET "/api/v1/audit?order=desc&limit=2")
+json_matches "([e['seq'] for e in j['items']], j['next_cursor'])" "^\(\[$max, $((max - 1))\], '$((max - 1))'\)$" &&
+	ok "order=desc: entries $max and $((max - 1)) (the store's last), next_cursor $((max - 1))" || not_ok "desc: $(head -c 300 "$T/body")"
+got=$(api dave GET "/api/v1/audit?order=desc&limit=2&cursor=$((max - 1))")
+json_matches "[e['seq'] for e in j['items']]" "^\[$((max - 2)), $((max - 3))\]$" && ok "... its next page: $((max - 2)), $((max - 3))" ||
+	not_ok "desc page 2: $(head -c 300 "$T/body")"
+got=$(api dave GET "/api/v1/audit?order=desc&limit=500&cursor=3")
+json_matches "([e['seq'] for e in j['items']], j['next_cursor'])" "^\(\[2, 1\], None\)$" && ok "... below 3: 2 and 1, the last page" ||
+	not_ok "desc end: $(head -c 300 "$T/body")"
+got=$(api dave GET "/api/v1/audit?order=desc&action=ra.approve")
+json_matches "[(e['action'], e['object']) for e in j['items']]" "^\[\('ra\.approve', 'request:$id'\)\]$" && ok "... filtered as oldest first" ||
+	not_ok "desc filter: $(head -c 300 "$T/body")"
+got=$(api dave GET "/api/v1/audit?order=newest")
+check "order=newest is 400" 400 "$got"
 # an entry edited in the store: the chain says broken, and where
 sqlite3 "$GOVPKI_HOME/govpki.db" "UPDATE audit SET detail = detail || ' edited' WHERE seq = 3"
 got=$(api dave GET "/api/v1/audit?limit=1")
