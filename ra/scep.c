@@ -260,13 +260,23 @@ do_scep_write(gp_ra *ra, void *arg)
 static void
 write_init(struct scep_write *x, const sctx *c, const char *result)
 {
+	char signer[2 * GP_SERIAL_MAX + 16] = "-";
+	unsigned char sn[GP_SERIAL_MAX];
+	size_t snlen = 0;
+
 	memset(x, 0, sizeof(*x));
 	x->actor = c->actor;
 	snprintf(x->action, sizeof(x->action), "scep.%s", c->op);
 	snprintf(x->object, sizeof(x->object), "profile:%s", c->profile[0] ? c->profile : "-");
+	/* who signed: a self-signed certificate, or the serial of one */
+	if (c->m.signer != NULL && X509_check_issued(c->m.signer, c->m.signer) == X509_V_OK)
+		snprintf(signer, sizeof(signer), "self-signed");
+	else if (c->m.signer != NULL && gp_serial_from_asn1(sn, &snlen,
+	    X509_get0_serialNumber(c->m.signer)) == 0)
+		hex(signer, sn, snlen);
 	snprintf(x->detail, sizeof(x->detail), "protocol=scep method=%.16s status=%u "
-	    "transaction=%.128s addr=%s result=%.1200s", c->rq->method, c->rs->status ?
-	    c->rs->status : 200, c->m.tid[0] ? c->m.tid : "-", c->rq->addr, result);
+	    "transaction=%.128s signer=%s addr=%s result=%.1200s", c->rq->method, c->rs->status ?
+	    c->rs->status : 200, c->m.tid[0] ? c->m.tid : "-", signer, c->rq->addr, result);
 }
 
 /* The reason a write failed. */
@@ -577,7 +587,7 @@ h_enrol(sctx *c, const unsigned char *der, size_t len)
 	gp_ra_principal *p = NULL;
 	gp_ra_submission sub;
 	struct prev pv;
-	int rule = 0, officer = 0;
+	int rule = 0, officer = 0, renew;
 
 	if (len > GP_RA_MAX_CSR || gp_req_parse(&req, der, len) != 0) {
 		reply_rep(c, SCEP_FAILURE, SCEP_BAD_REQUEST, NULL, "the pkcsPKIEnvelope does not "
@@ -595,7 +605,13 @@ h_enrol(sctx *c, const unsigned char *der, size_t len)
 			reply_prev(c, &pv);
 		goto out;
 	}
-	if (c->m.type == SCEP_PKCSREQ ? auth_challenge(c, req) != 0 : auth_renewal(c, req) != 0)
+	/* §2.3: a PKCSReq signed with a certificate of ours (certmonger
+	 * renews so) is authenticated by it as a RenewalReq is; any other,
+	 * by its challenge */
+	renew = c->m.type == SCEP_RENEWALREQ ||
+	    (X509_check_issued(c->m.signer, c->m.signer) != X509_V_OK &&
+	    gp_verify_chain(c->m.signer, scep.roots, scep.inter, NULL, 0, GP_PURPOSE_ANY) == 0);
+	if (renew ? auth_renewal(c, req) != 0 : auth_challenge(c, req) != 0)
 		goto out;
 	if (gp_ra_principal_applicant(&p, c->actor, c->profile) != 0 ||
 	    gp_ra_may_submit(&rule, c->w->ra, p, c->prof) != 0) {

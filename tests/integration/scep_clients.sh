@@ -1,6 +1,7 @@
 #!/bin/bash
 # tests/integration/scep_clients.sh: SCEP (RFC 8894) with clients other people wrote: micromdm's
-# scepclient (Debian scep), strongSwan's pki --scepca/--scep and certmonger's scep-submit; each
+# scepclient (Debian scep), strongSwan's pki --scepca/--scep and certmonger (its daemon on a private
+# socket, its scep-submit helper); each
 # enrols and its certificate verifies with openssl verify; renewal (RenewalReq) with the
 # existing certificate; a wrong or reused challenge refused and audited; a request that waits
 # for an officer answered PENDING, approved over the REST API and fetched by polling
@@ -129,6 +130,48 @@ check "pki polls (CertPoll) and gets the certificate: exit 0" 0 "$rc"
 verify "the approved certificate" "$D/sw4.crt"
 check "... one certificate stored" $((n0 + 1)) "$(certs)"
 check "... and then SUCCESS with the certificate" 1 "$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'scep.certpoll' AND detail LIKE '%result=issued request=$rid%'")"
+
+# --- certmonger: its daemon on a private socket and state folders of this test, its SCEP
+# helper (scep-submit) run by it; getcert request -w waits for the certificate
+CM="$T/cm"; mkdir -p "$CM/config" "$CM/requests" "$CM/cas" "$CM/local" "$CM/tmp" "$CM/out"
+export CERTMONGER_CONFIG_DIR="$CM/config" CERTMONGER_REQUESTS_DIR="$CM/requests" \
+	CERTMONGER_CAS_DIR="$CM/cas" CERTMONGER_LOCAL_CA_DIR="$CM/local" CERTMONGER_TMPDIR="$CM/tmp" \
+	CERTMONGER_SYSTEM_LOCK_FILE="$CM/lock" CERTMONGER_PVT_ADDRESS="unix:path=$CM/sock"
+certmonger -n -L -P "$CM/sock" -p "$CM/pid" > "$T/certmonger.log" 2>&1 &
+CM_PID=$!
+trap 'kill "$CM_PID" 2>/dev/null; ra_stop; rm -rf "$T"' EXIT
+for _ in $(seq 1 200); do [ -S "$CM/sock" ] && break; sleep 0.05; done
+openssl x509 -in "$D/ra.crt" -out "$CM/ra.pem"
+openssl x509 -in "$D/chain.pem" -out "$CM/issuing.pem"
+cat "$CM/issuing.pem" "$D/root.pem" > "$CM/cas.pem"
+rc=0; timeout 20 getcert add-scep-ca -c govpki -u "$HSCEP" -r "$CM/ra.pem" -I "$CM/cas.pem" > "$T/getcert.log" 2>&1 || rc=$?
+check "getcert add-scep-ca: exit 0" 0 "$rc"
+[ "$rc" = 0 ] || show 5 "$T/getcert.log"
+n0=$(certs)
+rc=0; timeout 60 getcert request -c govpki -k "$CM/out/cm.key" -f "$CM/out/cm.crt" -N "CN=cm-1,O=City,C=CN" \
+	-L "$(challenge)" -w > "$T/getcert.log" 2>&1 || rc=$?
+check "getcert request (certmonger's scep-submit, PKCSReq): exit 0" 0 "$rc"
+[ "$rc" = 0 ] || show 5 "$T/getcert.log"
+verify "certmonger's certificate" "$CM/out/cm.crt"
+check "... one certificate stored" $((n0 + 1)) "$(certs)"
+# renewal: certmonger signs a PKCSReq with the certificate it has (§2.3), which authenticates
+# it as a RenewalReq's would, without a challenge
+s0=$(serial_of "$CM/out/cm.crt")
+rc=0; timeout 60 getcert resubmit -f "$CM/out/cm.crt" -w > "$T/getcert.log" 2>&1 || rc=$?
+check "getcert resubmit (renewal): exit 0" 0 "$rc"
+[ "$rc" = 0 ] || show 5 "$T/getcert.log"
+verify "certmonger's renewed certificate" "$CM/out/cm.crt"
+[ "$(serial_of "$CM/out/cm.crt")" != "$s0" ] && ok "... a new certificate" || not_ok "... the same serial"
+check "... audited: signed by the old certificate, issued" 1 "$(audits "signer=$(tr A-F a-f <<<"$s0")%result=issued serial=")"
+# a wrong challenge: the CA rejects it
+n0=$(certs)
+rc=0; timeout 60 getcert request -c govpki -k "$CM/out/cm2.key" -f "$CM/out/cm2.crt" -N "CN=cm-2,O=City,C=CN" \
+	-L "gpt_$(printf '%064d' 9)" -w > "$T/getcert.log" 2>&1 || rc=$?
+rc=0; getcert list -f "$CM/out/cm2.crt" > "$T/getcert.list" 2>&1 || rc=$?
+check "getcert list: exit 0" 0 "$rc"
+grep -q "CA_REJECTED" "$T/getcert.list" && ok "getcert request with a wrong challenge: CA_REJECTED" ||
+	{ not_ok "getcert request with a wrong challenge: not rejected"; show 12 "$T/getcert.list"; }
+check "... nothing stored" "$n0" "$(certs)"
 
 [ -n "${KEEP:-}" ] && { sqlite3 "$DB" "SELECT action, detail FROM audit WHERE action LIKE 'scep.%'"; }
 finish

@@ -40,6 +40,7 @@ ${2:-}"
 	RAFP=$(openssl x509 -in "$D/ra.crt" -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)
 	DB="$GOVPKI_HOME/govpki.db"
 }
+serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
 certs() { sqlite3 "$DB" "SELECT count(*) FROM cert"; }
 audits() { sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action LIKE 'scep.%' AND detail LIKE '%$1%'"; }
 challenge() { ct --config "$CONF" scep challenge --profile "${1:-scep-dev}" 2>/dev/null; }
