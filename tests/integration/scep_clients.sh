@@ -6,8 +6,8 @@
 # existing certificate; a wrong or reused challenge refused and audited; a request that waits
 # for an officer answered PENDING, approved over the REST API and fetched by polling
 . "$(dirname "$0")/scep_lib.sh"
-command -v scepclient >/dev/null && command -v pki >/dev/null ||
-	{ skip_all "scepclient (Debian scep) or pki (strongswan-pki) missing"; }
+command -v scepclient >/dev/null && command -v pki >/dev/null && command -v getcert >/dev/null ||
+	{ skip_all "scepclient (Debian scep), pki (strongswan-pki) or getcert (certmonger) missing"; }
 
 scep_setup
 # mdm NAME CHALLENGE [ARGS]: scepclient in a folder of its own (it keeps csr.pem in its
