@@ -321,6 +321,78 @@ test_encode_bounds(void **state)
 	gp_signer_msg_free(NULL);
 }
 
+/* A DER header with a three-octet length (lengths of 64 KiB and more). */
+static unsigned char *
+der_hdr(unsigned char *q, unsigned char tag, size_t len)
+{
+	*q++ = tag;
+	*q++ = 0x83;
+	*q++ = (unsigned char)(len >> 16);
+	*q++ = (unsigned char)(len >> 8);
+	*q++ = (unsigned char)len;
+	return q;
+}
+
+/* An item over GP_SIGNER_MAX_ITEM: a request may not carry it (the CSRs
+ * and ResponseData are bounded), a reply may (sign-crl's one item is the
+ * CRL, bounded by the body); both ways, encoding and parsing. */
+static void
+test_item_bounds(void **state)
+{
+	size_t big = GP_SIGNER_MAX_ITEM + 1000;
+	unsigned char *item = calloc(1, big), *enc = NULL;
+	gp_signer_msg *m = NULL, *back = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_non_null(item);
+	/* a request: refused by add_item */
+	assert_int_equal(gp_signer_msg_new(&m, GP_SIGNER_SIGN_OCSP), 0);
+	assert_int_equal(gp_signer_msg_set_name(m, "issuing"), 0);
+	assert_int_equal(gp_signer_msg_add_item(m, item, big), GP_E_INVALID);
+	gp_signer_msg_free(m);
+	/* a reply: carried, and parsed back whole */
+	assert_int_equal(gp_signer_msg_new(&m, GP_SIGNER_REPLY | GP_SIGNER_SIGN_CRL), 0);
+	assert_int_equal(gp_signer_msg_set_text(m, "signed"), 0);
+	assert_int_equal(gp_signer_msg_add_item(m, item, big), 0);
+	assert_int_equal(gp_signer_msg_encode(&enc, &len, m), 0);
+	assert_int_equal(gp_signer_msg_parse(&back, enc, len), 0);
+	assert_int_equal(back->nitems, 1);
+	assert_int_equal(back->item_len[0], big);
+	gp_signer_msg_free(back);
+	back = NULL;
+	OPENSSL_free(enc);
+	/* a sign-ocsp body written by hand, SEQUENCE { "issuing", SEQUENCE
+	 * OF { OCTET STRING } }: parsed with an item of the bound, refused
+	 * with one over it */
+	for (int over = 0; over < 2; over++) {
+		size_t n = over ? GP_SIGNER_MAX_ITEM + 1 : GP_SIGNER_MAX_ITEM;
+		unsigned char *body = malloc(n + 64), *q = body;
+
+		assert_non_null(body);
+		q = der_hdr(q, 0x30, 9 + 5 + 5 + n);
+		*q++ = 0x0c;
+		*q++ = 7;
+		memcpy(q, "issuing", 7);
+		q += 7;
+		q = der_hdr(q, 0x30, 5 + n);
+		q = der_hdr(q, 0x04, n);
+		memset(q, 0x5a, n);
+		q += n;
+		assert_int_equal(gp_signer_body_parse(&back, GP_SIGNER_SIGN_OCSP, body,
+		    (size_t)(q - body)), over ? GP_E_PARSE : 0);
+		if (over)
+			assert_null(back);
+		else
+			assert_int_equal(back->item_len[0], n);
+		gp_signer_msg_free(back);
+		back = NULL;
+		free(body);
+	}
+	gp_signer_msg_free(m);
+	free(item);
+}
+
 /* Random bytes behind a valid header, and random headers: all refused,
  * none crashes (a fixed seed: the same inputs every run). */
 static void
@@ -359,6 +431,7 @@ main(void)
 		cmocka_unit_test(test_bodies),
 		cmocka_unit_test(test_encode_bounds),
 		cmocka_unit_test(test_issue_auto),
+		cmocka_unit_test(test_item_bounds),
 		cmocka_unit_test(test_random),
 	};
 
