@@ -463,6 +463,60 @@ pg_run(pg_store *s, const char *sql, const pg_params *p, PGresult **res, const c
 	return 0;
 }
 
+/*
+ * A walk through a cursor WITH HOLD, PG_FETCH rows at a time: a full CRL
+ * of millions of entries is never all in this process's memory (the
+ * server keeps the rows of a cursor made outside a transaction, spilling
+ * to disk), and the callback may use the connection between rows, even
+ * begin and commit (a held cursor outlives them).
+ */
+#define PG_FETCH 1000
+
+int
+pg_walk(pg_store *s, const char *sql, const pg_params *p, pg_row_fn row, void *arg,
+    const char *what)
+{
+	static const pg_params none = { 0 };
+	char name[32], cmd[64], *decl;
+	PGresult *res;
+	size_t n;
+	int r = 0, rows;
+
+	if (p == NULL)
+		p = &none;
+	if (p->n < 0)
+		return gp_err(GP_E_INVALID, "%s: too many or too large values", what);
+	snprintf(name, sizeof(name), "gp_c%u", ++s->cursors);
+	n = strlen(sql) + 64;
+	if ((decl = malloc(n)) == NULL)
+		return gp_err(GP_E_NOMEM, "out of memory");
+	snprintf(decl, n, "DECLARE %s NO SCROLL CURSOR WITH HOLD FOR %s", name, sql);
+	res = PQexecParams(s->conn, decl, p->n, p->type, p->val, p->len, p->fmt, 1);
+	free(decl);
+	if (!res_ok(res)) {
+		r = pg_fail(s, res, what);
+		PQclear(res);
+		return r;
+	}
+	PQclear(res);
+	snprintf(cmd, sizeof(cmd), "FETCH %d FROM %s", PG_FETCH, name);
+	do {
+		res = PQexecParams(s->conn, cmd, 0, NULL, NULL, NULL, NULL, 1);
+		if (!res_ok(res)) {
+			r = pg_fail(s, res, what);
+			PQclear(res);
+			break;
+		}
+		rows = PQntuples(res);
+		for (int i = 0; r == 0 && i < rows; i++)
+			r = row(arg, res, i);
+		PQclear(res);
+	} while (r == 0 && rows == PG_FETCH);
+	snprintf(cmd, sizeof(cmd), "CLOSE %s", name);
+	PQclear(PQexec(s->conn, cmd));
+	return r;
+}
+
 int
 pg_write(pg_store *s, const char *sql, const pg_params *p, PGresult **res, const char *what)
 {
@@ -1086,19 +1140,25 @@ pg_cert_set_status(gp_store *gs, int64_t ca_id, const unsigned char *serial,
 	return r;
 }
 
-/* Hands each row of res to cb, borrowed: valid only during the call. */
-static int
-cert_rows(PGresult *res, gp_cert_cb cb, void *arg)
-{
-	gp_cert_info c;
-	int r = 0;
+/* What a walk hands its rows to: the caller's callback of the walk's
+ * type, and its argument. */
+struct walk {
+	gp_cert_cb cert;
+	gp_blob_cb blob;
+	gp_audit_cb audit;
+	void *arg;
+};
 
-	for (int i = 0; r == 0 && i < PQntuples(res); i++) {
-		cert_borrow(&c, res, i);
-		r = cb(arg, &c);
-	}
-	PQclear(res);
-	return r;
+/* pg_walk's row function of the certificate lists: borrowed, valid only
+ * during the call. */
+static int
+cert_row(void *arg, const PGresult *res, int i)
+{
+	const struct walk *w = arg;
+	gp_cert_info c;
+
+	cert_borrow(&c, res, i);
+	return w->cert(w->arg, &c);
 }
 
 /* One prepared statement for every filter: a value that means "any"
@@ -1112,31 +1172,25 @@ pg_cert_list(gp_store *gs, const gp_cert_filter *f, gp_cert_cb cb, void *arg)
 	    " AND ($5::text IS NULL OR strpos(subject, $5) > 0)"
 	    " AND ($6 = 0 OR not_after < $6) AND ($7 = 0 OR not_after >= $7)"
 	    " ORDER BY id LIMIT NULLIF($8, 0)";
+	struct walk w = { .cert = cb, .arg = arg };
 	pg_params p = { 0 };
-	PGresult *res = NULL;
-	int r;
 
 	pg_bind(&p, "iiittiii", (int64_t)f->after_id, (int64_t)f->ca_id,
 	    (int64_t)f->status, f->profile, f->subject_like,
 	    (int64_t)f->expires_before, (int64_t)f->expires_after, (int64_t)f->limit);
-	if ((r = pg_run(PG(gs), sql, &p, &res, "listing certificates")) != 0)
-		return r;
-	return cert_rows(res, cb, arg);
+	return pg_walk(PG(gs), sql, &p, cert_row, &w, "listing certificates");
 }
 
 static int
 pg_cert_changed(gp_store *gs, int64_t since_rev, gp_cert_cb cb, void *arg)
 {
+	struct walk w = { .cert = cb, .arg = arg };
 	pg_params p = { 0 };
-	PGresult *res = NULL;
-	int r;
 
 	pg_p_i64(&p, since_rev);
-	if ((r = pg_run(PG(gs), "SELECT " CERT_COLS " FROM cert WHERE status_rev > $1"
-	    " AND status_rev > 0 ORDER BY status_rev", &p, &res,
-	    "listing changed certificates")) != 0)
-		return r;
-	return cert_rows(res, cb, arg);
+	return pg_walk(PG(gs), "SELECT " CERT_COLS " FROM cert WHERE status_rev > $1"
+	    " AND status_rev > 0 ORDER BY status_rev", &p, cert_row, &w,
+	    "listing changed certificates");
 }
 
 static int
@@ -1151,29 +1205,30 @@ pg_cert_count(gp_store *gs, int64_t ca_id, int64_t *out)
 
 /* ---- CRLs ------------------------------------------------------------------------ */
 
+/* pg_walk's row function of pg_crl_entries: the entry, borrowed. */
+static int
+entry_row(void *arg, const PGresult *res, int i)
+{
+	const struct walk *w = arg;
+	const unsigned char *e;
+	size_t len;
+
+	e = pg_blob(res, i, 0, &len);
+	return w->blob(w->arg, e, len);
+}
+
 /* The constraint cert_crl_entry keeps every certificate that is not good
  * with its entry, so a full CRL cannot lose one (RFC 5280 §5.1.2.6). */
 static int
 pg_crl_entries(gp_store *gs, int64_t ca_id, int64_t since_rev, gp_blob_cb cb, void *arg)
 {
+	struct walk w = { .blob = cb, .arg = arg };
 	pg_params p = { 0 };
-	PGresult *res = NULL;
-	const unsigned char *e;
-	size_t len;
-	int r;
 
-	pg_p_i64(&p, ca_id);
-	pg_p_i64(&p, since_rev);
-	if ((r = pg_run(PG(gs), "SELECT crl_entry FROM cert WHERE ca_id = $1 AND"
+	pg_bind(&p, "ii", ca_id, since_rev);
+	return pg_walk(PG(gs), "SELECT crl_entry FROM cert WHERE ca_id = $1 AND"
 	    " CASE WHEN $2 = 0 THEN status > 0 ELSE status_rev > $2 AND crl_entry IS NOT NULL END",
-	    &p, &res, "reading CRL entries")) != 0)
-		return r;
-	for (int i = 0; r == 0 && i < PQntuples(res); i++) {
-		e = pg_blob(res, i, 0, &len);
-		r = cb(arg, e, len);
-	}
-	PQclear(res);
-	return r;
+	    &p, entry_row, &w, "reading CRL entries");
 }
 
 static int
@@ -1322,32 +1377,33 @@ pg_audit_last(gp_store *gs, int64_t *seq, unsigned char hash[32])
  * read here is malformed: *bad_seq stays 0.
  */
 static int
+audit_row(void *arg, const PGresult *res, int i)
+{
+	const struct walk *w = arg;
+	gp_audit_row row;
+
+	memset(&row, 0, sizeof(row));
+	row.seq = pg_i64(res, i, 0);
+	row.time = pg_i64(res, i, 1);
+	row.actor = (char *)pg_text(res, i, 2);
+	row.action = (char *)pg_text(res, i, 3);
+	row.object = (char *)pg_text(res, i, 4);
+	row.detail = (char *)pg_text(res, i, 5);
+	pg_fixed(row.prev_hash, 32, res, i, 6);
+	pg_fixed(row.hash, 32, res, i, 7);
+	return w->audit(w->arg, &row);
+}
+
+static int
 pg_audit_list(gp_store *gs, int64_t from_seq, gp_audit_cb cb, void *arg, int64_t *bad_seq)
 {
+	struct walk w = { .audit = cb, .arg = arg };
 	pg_params p = { 0 };
-	PGresult *res = NULL;
-	gp_audit_row row;
-	int r;
 
 	*bad_seq = 0;
 	pg_p_i64(&p, from_seq);
-	if ((r = pg_run(PG(gs), "SELECT " AUDIT_COLS " FROM audit WHERE seq >= $1 ORDER BY seq",
-	    &p, &res, "reading the audit log")) != 0)
-		return r;
-	for (int i = 0; r == 0 && i < PQntuples(res); i++) {
-		memset(&row, 0, sizeof(row));
-		row.seq = pg_i64(res, i, 0);
-		row.time = pg_i64(res, i, 1);
-		row.actor = (char *)pg_text(res, i, 2);
-		row.action = (char *)pg_text(res, i, 3);
-		row.object = (char *)pg_text(res, i, 4);
-		row.detail = (char *)pg_text(res, i, 5);
-		pg_fixed(row.prev_hash, 32, res, i, 6);
-		pg_fixed(row.hash, 32, res, i, 7);
-		r = cb(arg, &row);
-	}
-	PQclear(res);
-	return r;
+	return pg_walk(PG(gs), "SELECT " AUDIT_COLS " FROM audit WHERE seq >= $1 ORDER BY seq",
+	    &p, audit_row, &w, "reading the audit log");
 }
 
 /*

@@ -33,6 +33,7 @@ typedef struct pg_store {
 	int tx;                 /* PG_TX_*: gp_store_begin or gp_store_read_begin */
 	const char *prepared[PG_CACHE];
 	int nprepared;
+	unsigned cursors;       /* cursors declared, for their names */
 	char sqlstate[6];       /* of the last failed statement, "" when none */
 	char constraint[64];    /* the constraint it broke, "" when none */
 } pg_store;
@@ -65,6 +66,12 @@ void pg_bind(pg_params *p, const char *types, ...);
 int pg_run(pg_store *s, const char *sql, const pg_params *p, PGresult **res,
     const char *what);
 int pg_write(pg_store *s, const char *sql, const pg_params *p, PGresult **res,
+    const char *what);
+/* Walks the rows of sql (a SELECT) with p: row(arg, res, i) reads row i of
+ * res, valid during the call; a non-zero return stops the walk and is
+ * returned.  Through a held cursor, a batch at a time (lib/store_pg.c). */
+typedef int (*pg_row_fn)(void *arg, const PGresult *res, int row);
+int pg_walk(pg_store *s, const char *sql, const pg_params *p, pg_row_fn row, void *arg,
     const char *what);
 /* Runs SQL text without parameters or results (several statements). */
 int pg_exec(pg_store *s, const char *sql, const char *what);

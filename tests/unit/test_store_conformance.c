@@ -531,6 +531,59 @@ concurrent_writers(void **state)
 	assert_int_equal(rows, 1 + WRITERS * PER_WRITER);
 }
 
+#define LONG_WALK 2100
+
+struct long_walk {
+	gp_store *s;
+	int n, bad;
+};
+
+/* Counts the rows, and reads each one's status on the same connection
+ * while the walk goes on. */
+static int
+long_walk_cert(void *arg, const gp_cert_info *c)
+{
+	struct long_walk *w = arg;
+	int status = -1;
+
+	if (gp_store_cert_status(w->s, c->ca_id, c->serial, c->serial_len, &status, NULL,
+	    NULL) != 0 || status != GP_STATUS_REVOKED)
+		w->bad++;
+	w->n++;
+	return 0;
+}
+
+/* Walks longer than a backend's batch (PostgreSQL: 1000 rows a fetch):
+ * every row comes once, and the store answers other calls between rows. */
+static void
+long_walks(void **state)
+{
+	struct fx *f = *state;
+	unsigned char der[8], entry[3] = { 0x30, 0x01, 0x00 };
+	gp_cert_filter flt = { .size = sizeof(flt), .status = -1 };
+	struct long_walk w = { .s = f->s };
+	gp_cert_info c;
+	int n = 0;
+
+	assert_int_equal(gp_store_begin(f->s), 0);
+	for (int i = 0; i < LONG_WALK; i++) {
+		cert_make(&c, der, f->ca, 0x66, i);
+		assert_int_equal(gp_store_cert_add(f->s, &c), 0);
+		assert_int_equal(gp_store_cert_set_status(f->s, f->ca, c.serial, c.serial_len,
+		    GP_STATUS_REVOKED, 1750000000, GP_REASON_UNSPECIFIED, entry, sizeof(entry),
+		    NULL), 0);
+	}
+	assert_int_equal(gp_store_commit(f->s), 0);
+	assert_int_equal(gp_store_cert_list(f->s, &flt, long_walk_cert, &w), 0);
+	assert_int_equal(w.n, LONG_WALK);
+	assert_int_equal(w.bad, 0);
+	assert_int_equal(gp_store_crl_entries(f->s, f->ca, 0, count_blob, &n), 0);
+	assert_int_equal(n, LONG_WALK);
+	n = 0;
+	assert_int_equal(gp_store_cert_changed(f->s, 0, count_cert, &n), 0);
+	assert_int_equal(n, LONG_WALK);
+}
+
 #define RA_REQUESTS 40
 
 struct approver_arg {
@@ -652,6 +705,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(exists_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_approvals, setup, teardown),
+		cmocka_unit_test_setup_teardown(long_walks, setup, teardown),
 		cmocka_unit_test_setup_teardown(errors, setup, teardown),
 	};
 
