@@ -2,8 +2,9 @@
 # scripts/demo.sh: installs what is missing, builds, and runs the main job in
 # ./demo: a root CA and an issuing CA, a TLS server and a person certificate
 # issued from CSRs, one revoked, a CRL, and openssl's verdict on both; the RA
-# with an officer, a router enrolling over EST, a camera over CMP, a web server
-# over ACME (lego), govpki's own verifier, an electronic seal.
+# with an officer, a router enrolling over EST, a camera over CMP, a tablet
+# over SCEP (scepclient), a web server over ACME (lego), govpki's own
+# verifier, an electronic seal.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -110,8 +111,15 @@ echo "API token for the portal created (shown once, stored only as its SHA-256)"
 # devices also enrol over CMP (RFC 9483), web servers over ACME (RFC 8555):
 # the RA fetches http-01 challenges from 127.0.0.1 on a port of this machine
 HTTP01=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-printf '[ra]\nca = issuing\ntls_cert = %s\ntls_key = %s\nconsole_dir = %s\n[profile.device]\nest = yes\nest_approval = auto\ncmp = yes\ncmp_approval = auto\n[profile.tls-server]\nacme = yes\n[acme]\nhttp01_port = %s\nvalidation_host = 127.0.0.1\n' \
-	"$D/work/ra-chain.pem" "$D/work/ra.key" "$src/ra/console" "$HTTP01" > "$D/ra.cnf"
+# SCEP (RFC 8894): the RA certificate (RSA: clients envelope to it) and a
+# profile of RSA devices; Debian's scepclient envelopes with single DES
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null |
+	openssl pkcs8 -topk8 -v2 aes-256-cbc -passout file:"$D/pass" -out scep-ra.key
+openssl req -new -key scep-ra.key -passin file:"$D/pass" -subj "/O=City of Example/CN=scep-ra.example.gov.cn" \
+	-addext "subjectAltName=DNS:scep-ra.example.gov.cn" -out scep-ra.csr
+"$CA_TOOL" issue --ca issuing --profile tls-server --csr scep-ra.csr --out scep-ra.crt "${PASS[@]}" 2>/dev/null
+printf '[ra]\nca = issuing\ntls_cert = %s\ntls_key = %s\nconsole_dir = %s\n[profile.device]\nest = yes\nest_approval = auto\ncmp = yes\ncmp_approval = auto\n[profile.scep-device]\ninherit = device\nkey_usage = digitalSignature, keyEncipherment\nscep = yes\nscep_approval = auto\n[profile.tls-server]\nacme = yes\n[acme]\nhttp01_port = %s\nvalidation_host = 127.0.0.1\n[scep]\nra_cert = %s\nra_key = %s\ndefault_profile = scep-device\nlegacy_des = yes\n' \
+	"$D/work/ra-chain.pem" "$D/work/ra.key" "$src/ra/console" "$HTTP01" "$D/work/scep-ra.crt" "$D/work/scep-ra.key" > "$D/ra.cnf"
 printf '\n== start the RA server on localhost (HTTPS)\n$ ra-server --config ra.cnf --listen 127.0.0.1:0 --port-file ra.port --pass-file pass &\n'
 "$RAD" --config "$D/ra.cnf" --listen 127.0.0.1:0 --port-file "$D/ra.port" --pass-file "$D/pass" >"$D/ra.log" 2>&1 &
 echo $! > "$D/ra.pid"
@@ -168,6 +176,17 @@ step "the camera sends a PKCS#10 request (p10cr), MAC-protected, over TLS" \
 	openssl cmp -cmd p10cr -server "$RA_HOSTPORT" -path .well-known/cmp/p/device -tls_used -tls_trusted root.pem \
 	-ref "$CMP_KID" -secret "pass:$CMP_SECRET" -recipient "/CN=govpki" -csr camera.csr -certout camera.crt
 openssl verify -CAfile root.pem -untrusted issuing.pem camera.crt
+
+printf '\n== an MDM device enrols over SCEP (RFC 8894) with scepclient and a one-time challenge (docs/enrolment.md)\n'
+SCEP_CH=$("$CA_TOOL" --config "$D/ra.cnf" scep challenge --profile scep-device --name tablet-3 2>/dev/null)
+echo "SCEP challenge for tablet-3 created (shown once, good once, stored only as its SHA-256)"
+SCEP_RA_FP=$(openssl x509 -in scep-ra.crt -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)
+mkdir -p scep && cd scep
+step "the tablet fetches the RA certificate and the chain, envelopes its request to the RA and signs it (PKCSReq)" \
+	env SSL_CERT_FILE="$D/work/root.pem" scepclient -server-url "${RA_URL%/api/v1}/scep" -ca-fingerprint "$SCEP_RA_FP" \
+	-challenge "$SCEP_CH" -private-key tablet.key -certificate tablet.crt -cn tablet-3 -organization "City of Example" -country CN
+cd ..
+openssl verify -CAfile root.pem -untrusted issuing.pem scep/tablet.crt
 
 printf '\n== a web server gets its certificate over ACME (RFC 8555) with lego and http-01 (docs/acme.md)\n'
 step "lego registers, proves control of its name and obtains the certificate" \
