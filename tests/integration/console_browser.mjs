@@ -301,6 +301,14 @@ try {
 		`a cross-site form post carrying alice's certificate is refused (${JSON.stringify(seen)}; no-cors fetch: ${nc})`);
 	writeFileSync(`${OUT}/csrf.txt`, JSON.stringify({ forms: seen, nocors: nc }) + '\n');
 
+	// no secret in the browser's storage: the language, nothing else; no cookie
+	for (const p of [alice, bob, carol, dave]) {
+		const st = await p.page.evaluate(() => [Object.keys(localStorage), Object.keys(sessionStorage)]).catch(() => null);
+		const cookies = await p.ctx.cookies();
+		check(st !== null && st[0].length === 0 && st[1].every((k) => k === 'govpki.lang') && cookies.length === 0,
+			`${p.who}: no cookie, nothing in localStorage, only the language in sessionStorage (${JSON.stringify(st)})`);
+	}
+
 	// ---------------------------------------- what every page did
 	for (const [role, m, path, who] of calls) {
 		const ok = (allowed[role] || []).some(([am, re]) => am === m && re.test(path));
