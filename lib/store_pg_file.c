@@ -36,6 +36,9 @@ conninfo_of(char **conninfo, char **dbname, const char *location)
 	*conninfo = NULL;
 	if (dbname != NULL)
 		*dbname = NULL;
+	if (strncmp(location, "//", 2) != 0)
+		return gp_err(GP_E_INVALID, "store URI postgresql:%s: a PostgreSQL store is "
+		    "postgresql://HOST/DATABASE", location);
 	if ((ci = malloc(n)) == NULL)
 		return gp_err(GP_E_NOMEM, "out of memory");
 	snprintf(ci, n, "postgresql:%s", location);

@@ -118,6 +118,15 @@ if [ "$(psql_q "SELECT count(*) FROM audit")" = "$head" ]; then ok "the log is a
 else not_ok "the log changed"; fi
 expect "audit verify after the refused edits" c audit verify
 
+# ---- a backup of the PostgreSQL store: written and verified; restoring it
+# into a home is not built yet and is refused, leaving nothing
+printf 'backup-pass\n' > "$T/bpass"
+expect "ca-tool backup of the PostgreSQL store" c backup --out "$T/pg.gpb" --pass-file "$T/bpass"
+expect "... backup verify" c backup verify "$T/pg.gpb" --pass-file "$T/bpass"
+expect_fail "restore into a home: refused with a clear error" nz "a PostgreSQL store is postgresql://HOST/DATABASE" \
+	ct restore "$T/pg.gpb" --to "$T/restored" --pass-file "$T/bpass"
+if [ "$(count_files "$T" 'restored*')" = 0 ]; then ok "... and nothing left behind"; else not_ok "restore left files"; fi
+
 # ---- store URIs that name no database, or a server that is not there
 printf '[govpki]\nstore = %s\n' "$GOVPKI_PG_URI" > "$T/nodb.cnf"
 expect_fail "a postgresql URI without a database: refused" nz "names no database" \
