@@ -85,7 +85,7 @@ gp_ctx_locate(char **home_out, char **store_uri, const char *config_path, const 
  * section's keys are checked by its reader.  [acme] is read by ra-server's
  * ACME service, [est] by its EST service, [daemon] by every daemon (tools/daemon_log.c). */
 static const char *const known_sections[] = {
-	"govpki", "crl", "pkcs11", "ca.*", "profile.*", "ra", "ocsp", "acme", "est", "cmp", "scep",
+	"govpki", "crl", "pkcs11", "ca.*", "profile.*", "ra", "ocsp", "acme", "est", "cmp", "scep", "kmc",
 	"daemon", "signer", "signer.caller.*", "svs", "svs.app.*", "svs.key.*", NULL
 };
 

@@ -221,21 +221,10 @@ gp_kmc_revoke_pair(struct gp_ctx *ctx, const char *ca_name, const unsigned char 
     size_t serial_len, int reason, const char *actor)
 {
 	gp_kmc_key_info *k = NULL;
-	gp_ca_info *ci = NULL;
 	int r;
 
-	if (ctx == NULL || ca_name == NULL || serial == NULL || serial_len == 0 || serial_len > 20)
-		return gp_err(GP_E_INVALID, "kmc revoke: a CA and a serial are required");
-	if ((r = gp_store_ca_get(ctx->store, ca_name, &ci)) != 0) {
-		if (r == GP_E_NOTFOUND)
-			r = gp_err(r, "no CA named '%s'", ca_name);
+	if ((r = gp_kmc_find_cert(&k, ctx, ca_name, serial, serial_len)) != 0)
 		return r;
-	}
-	if ((r = gp_store_kmc_get_cert(ctx->store, ci->id, serial, serial_len, &k)) != 0) {
-		if (r == GP_E_NOTFOUND)
-			r = gp_err(r, "certificate is not one of a KMC pair of CA %s", ca_name);
-		goto out;
-	}
 	/* the encryption certificate first: a holder left with a signing
 	 * certificate only can still ask for a new pair */
 	if ((r = gp_ca_revoke(ctx, ca_name, k->serial, k->serial_len, reason, 0, actor)) != 0 ||
@@ -243,6 +232,28 @@ gp_kmc_revoke_pair(struct gp_ctx *ctx, const char *ca_name, const unsigned char 
 		goto out;
 out:
 	gp_kmc_key_info_free(k);
+	return r;
+}
+
+int
+gp_kmc_find_cert(gp_kmc_key_info **out, struct gp_ctx *ctx, const char *ca_name,
+    const unsigned char *serial, size_t serial_len)
+{
+	gp_ca_info *ci = NULL;
+	int r;
+
+	if (out == NULL)
+		return gp_err(GP_E_INVALID, "kmc: no output");
+	*out = NULL;
+	if (ctx == NULL || ca_name == NULL || serial == NULL || serial_len == 0 || serial_len > 20)
+		return gp_err(GP_E_INVALID, "kmc: a CA and a serial are required");
+	if ((r = gp_store_ca_get(ctx->store, ca_name, &ci)) != 0) {
+		if (r == GP_E_NOTFOUND)
+			r = gp_err(r, "no CA named '%s'", ca_name);
+		return r;
+	}
+	if ((r = gp_store_kmc_get_cert(ctx->store, ci->id, serial, serial_len, out)) == GP_E_NOTFOUND)
+		r = gp_err(r, "certificate is not one of a KMC pair of CA %s", ca_name);
 	gp_ca_info_free(ci);
 	return r;
 }

@@ -179,6 +179,9 @@ static const struct audit_kind {
 	[GP_AUDIT_OBJ_RA_OFFICER] = { GP_AUDIT_RA_OFFICER_ADD, "RA", "RA officers", NULL },
 	[GP_AUDIT_OBJ_RA_TOKEN] = { GP_AUDIT_RA_TOKEN_CREATE, "RA", "RA tokens", NULL },
 	[GP_AUDIT_OBJ_KMC_KEY] = { GP_AUDIT_KMC_ESCROW, "escrowed key", "escrowed keys", NULL },
+	[GP_AUDIT_OBJ_KMC_OFFICER] = { GP_AUDIT_KMC_OFFICER_ADD, "recovery officer", "recovery officers", NULL },
+	[GP_AUDIT_OBJ_KMC_RECOVERY] = { GP_AUDIT_KMC_RECOVERY_REQUEST, "key recovery request",
+		"key recovery requests", NULL },
 };
 
 struct verify_state {

@@ -46,6 +46,8 @@ enum {
 	GP_AUDIT_OBJ_RA_OFFICER,        /* an RA officer */
 	GP_AUDIT_OBJ_RA_TOKEN,          /* an RA applicant token */
 	GP_AUDIT_OBJ_KMC_KEY,           /* a key escrowed by the KMC */
+	GP_AUDIT_OBJ_KMC_OFFICER,       /* a KMC recovery officer */
+	GP_AUDIT_OBJ_KMC_RECOVERY,      /* a key recovery request */
 	GP_AUDIT_OBJ__N
 };
 

@@ -23,6 +23,12 @@ static const char kmc_usage[] =
 	"           [--sign-profile P] [--enc-profile P] [--enc-type T] [--subject S] [--days N]\n"
 	"           [--pass-file F] [--ca-pass-file F] [--actor NAME]\n"
 	"kmc revoke-pair --ca NAME --serial HEX [--reason R] [--actor NAME]\n"
+	"kmc officer add --name NAME --cert CERT [--actor NAME] | officer list\n"
+	"kmc recover-request (--kid KID | --ca NAME --serial HEX) --recipient CERT --requester NAME\n"
+	"           [--reason TEXT]\n"
+	"kmc recover-approve --id N --officer NAME --officer-key KEY [--officer-pass-file F]\n"
+	"kmc recover-show --id N\n"
+	"kmc recover --id N --out FILE [--pass-file F] [--actor NAME]\n"
 	"kmc open --in ENVELOPE --key KEY [--key-pass-file F] [--cert CERT] --out FILE\n"
 	"           [--out-pass-file F]\n"
 	"  The key management centre (docs/kmc.md). init makes its storage key\n"
@@ -36,7 +42,10 @@ static const char kmc_usage[] =
 	"  (--pass-file: the storage key's; --ca-pass-file: the CA key's, default the same).\n"
 	"  revoke-pair revokes both certificates of a pair. open (the holder's side) opens\n"
 	"  an envelope with the recipient's key and writes the key inside, encrypted under\n"
-	"  --out-pass-file.";
+	"  --out-pass-file. Recovery: officers of role recovery-officer are registered with\n"
+	"  their certificates; a request names the key and the recipient certificate;\n"
+	"  [kmc] recovery_approvals (default 2) officers approve it, each signing it with\n"
+	"  their key; recover then writes the key enveloped to the recipient, once.";
 
 static int
 kmc_init(opts *o, int argc, char **argv)
@@ -502,7 +511,331 @@ out:
 	return r;
 }
 
+static int
+parse_id(int64_t *id, const char *s)
+{
+	long v = 0;
+	int r = ct_parse_long(&v, s, "--id", 1, 0x7fffffffL);
+
+	*id = v;
+	return r;
+}
+
+static int
+read_cert(X509 **x, const char *path, const char *what)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	*x = NULL;
+	if ((r = read_in(&buf, &len, path)) != 0)
+		return r;
+	if ((r = gp_cert_parse(x, buf, len)) != 0)
+		r = cli_fail(r, what);
+	free(buf);
+	return r;
+}
+
+static int
+officer_cb(void *arg, const gp_kmc_officer *ko)
+{
+	json_t *arr = arg;
+	char created[32], fp[65];
+
+	ct_iso_time(created, ko->created);
+	for (int i = 0; i < 32; i++)
+		snprintf(fp + 2 * i, 3, "%02x", ko->fingerprint[i]);
+	if (arr != NULL)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:b, s:s}", "name", ko->name,
+		    "role", ko->role, "fingerprint", fp, "enabled", ko->enabled, "created", created));
+	else
+		printf("%-20s %s %s %s\n", ko->name, ko->role, ko->enabled ? "enabled " : "disabled", fp);
+	return 0;
+}
+
+static int
+kmc_officer(opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "name", required_argument, NULL, 'n' }, { "cert", required_argument, NULL, 'c' },
+		{ "actor", required_argument, NULL, 'a' }, CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
+	const char *name = NULL, *cert = NULL, *actor = "ca-tool", *sub = argc > 1 ? argv[1] : "";
+	gp_ctx *ctx = NULL;
+	json_t *arr = NULL;
+	X509 *x = NULL;
+	int c, r, add = strcmp(sub, "add") == 0;
+
+	if (!add && strcmp(sub, "list") != 0)
+		return cli_usage_error("kmc officer: add or list");
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'n': name = optarg; break;
+		case 'c': cert = optarg; break;
+		case 'a': actor = optarg; break;
+		default: return cli_help_or_bad_option(c, "kmc officer", kmc_usage, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("kmc officer: unexpected argument '%s'", argv[optind]);
+	if (add && (name == NULL || cert == NULL))
+		return cli_usage_error("kmc officer add needs --name and --cert");
+	if (add && (r = read_cert(&x, cert, "kmc officer add: --cert")) != 0)
+		return r;
+	if ((r = ct_open_ctx(&ctx, o, !add)) != 0)
+		goto out;
+	if (add) {
+		if ((r = gp_kmc_officer_add(ctx, name, x, actor)) != 0)
+			r = cli_fail(r, "kmc officer add");
+		else if (o->json)
+			r = ct_print_json(json_pack("{s:s, s:s}", "name", name, "role", GP_KMC_ROLE_RECOVERY));
+		else
+			fprintf(stderr, "recovery officer %s registered\n", name);
+		goto out;
+	}
+	if (o->json)
+		arr = json_array();
+	if ((r = gp_kmc_officer_list(ctx, officer_cb, arr)) != 0) {
+		json_decref(arr);
+		r = cli_fail(r, "kmc officer list");
+		goto out;
+	}
+	r = o->json ? ct_print_json(arr) : 0;
+out:
+	X509_free(x);
+	gp_ctx_free(ctx);
+	return r;
+}
+
+static int
+kmc_recover_request(opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "kid", required_argument, NULL, 'k' }, { "ca", required_argument, NULL, 'c' },
+		{ "serial", required_argument, NULL, 's' }, { "recipient", required_argument, NULL, 'R' },
+		{ "requester", required_argument, NULL, 'q' }, { "reason", required_argument, NULL, 'r' },
+		CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
+	const char *kid = NULL, *ca_name = NULL, *serial_hex = NULL, *recipient = NULL;
+	const char *requester = NULL, *reason = NULL;
+	unsigned char serial[GP_SERIAL_MAX];
+	size_t serial_len = 0;
+	gp_kmc_key_info *found = NULL;
+	gp_ctx *ctx = NULL;
+	X509 *x = NULL;
+	int64_t id = 0;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'k': kid = optarg; break;
+		case 'c': ca_name = optarg; break;
+		case 's': serial_hex = optarg; break;
+		case 'R': recipient = optarg; break;
+		case 'q': requester = optarg; break;
+		case 'r': reason = optarg; break;
+		default: return cli_help_or_bad_option(c, "kmc recover-request", kmc_usage, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("kmc recover-request: unexpected argument '%s'", argv[optind]);
+	if ((kid == NULL) == (serial_hex == NULL) || (serial_hex != NULL && ca_name == NULL) ||
+	    recipient == NULL || requester == NULL)
+		return cli_usage_error("kmc recover-request needs --kid or --ca and --serial, "
+		    "--recipient and --requester");
+	if (serial_hex != NULL && (r = ct_parse_serial(serial, &serial_len, serial_hex)) != 0)
+		return r;
+	if ((r = read_cert(&x, recipient, "kmc recover-request: --recipient")) != 0)
+		return r;
+	if ((r = ct_open_ctx(&ctx, o, 0)) != 0)
+		goto out;
+	if (kid == NULL && (r = gp_kmc_find_cert(&found, ctx, ca_name, serial, serial_len)) != 0) {
+		r = cli_fail(r, "kmc recover-request");
+		goto out;
+	}
+	if ((r = gp_kmc_recovery_request(&id, ctx, kid ? kid : found->kid, x, requester, reason)) != 0) {
+		r = cli_fail(r, "kmc recover-request");
+		goto out;
+	}
+	if (o->json)
+		r = ct_print_json(json_pack("{s:I}", "id", (json_int_t)id));
+	else
+		printf("recovery request %lld\n", (long long)id);
+out:
+	gp_kmc_key_info_free(found);
+	X509_free(x);
+	gp_ctx_free(ctx);
+	return r;
+}
+
+static int
+kmc_recover_approve(opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "id", required_argument, NULL, 'i' }, { "officer", required_argument, NULL, 'O' },
+		{ "officer-key", required_argument, NULL, 'k' },
+		{ "officer-pass-file", required_argument, NULL, 'p' }, CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
+	const char *officer = NULL, *key = NULL, *pass_file = NULL;
+	gp_kmc_recovery *rec = NULL;
+	unsigned char *st = NULL, *sig = NULL;
+	size_t stlen = 0, siglen = 0, passlen = 0;
+	EVP_PKEY *pkey = NULL;
+	gp_ctx *ctx = NULL;
+	char *pass = NULL;
+	int64_t id = 0;
+	int c, r, count = 0;
+
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if ((r = parse_id(&id, optarg)) != 0)
+				return r;
+			break;
+		case 'O': officer = optarg; break;
+		case 'k': key = optarg; break;
+		case 'p': pass_file = optarg; break;
+		default: return cli_help_or_bad_option(c, "kmc recover-approve", kmc_usage, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("kmc recover-approve: unexpected argument '%s'", argv[optind]);
+	if (id == 0 || officer == NULL || key == NULL)
+		return cli_usage_error("kmc recover-approve needs --id, --officer and --officer-key");
+	if ((r = ct_open_ctx(&ctx, o, 0)) != 0)
+		return r;
+	if ((r = gp_kmc_recovery_get(&rec, ctx, id)) != 0) {
+		r = cli_fail(r, "kmc recover-approve");
+		goto out;
+	}
+	if ((r = ct_read_pass(&pass, &passlen, pass_file, "Passphrase of the officer's key: ")) != 0)
+		goto out;
+	if ((r = gp_key_load(&pkey, key, pass, passlen)) != 0) {
+		r = cli_fail(r, "kmc recover-approve: --officer-key");
+		goto out;
+	}
+	/* the officer signs what it approves: the request's statement */
+	if ((r = gp_kmc_recovery_statement(&st, &stlen, rec)) != 0 ||
+	    (r = gp_sign_data(&sig, &siglen, pkey, st, stlen)) != 0) {
+		r = cli_fail(r, "kmc recover-approve");
+		goto out;
+	}
+	if ((r = gp_kmc_recovery_approve(&count, ctx, id, officer, sig, siglen, officer)) != 0) {
+		r = cli_fail(r, "kmc recover-approve");
+		goto out;
+	}
+	if (o->json)
+		r = ct_print_json(json_pack("{s:I, s:i, s:i}", "id", (json_int_t)id, "approvals", count,
+		    "needed", rec->needed));
+	else
+		printf("recovery request %lld: %d of %d approvals\n", (long long)id, count, rec->needed);
+out:
+	gp_pass_free(pass, passlen);
+	EVP_PKEY_free(pkey);
+	gp_free(st);
+	gp_free(sig);
+	gp_kmc_recovery_free(rec);
+	gp_ctx_free(ctx);
+	return r;
+}
+
+static int
+kmc_recover_show(opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "id", required_argument, NULL, 'i' }, CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
+	gp_kmc_recovery *rec = NULL;
+	gp_ctx *ctx = NULL;
+	int64_t id = 0;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if ((r = parse_id(&id, optarg)) != 0)
+				return r;
+			break;
+		default: return cli_help_or_bad_option(c, "kmc recover-show", kmc_usage, argv);
+		}
+	}
+	if (optind != argc || id == 0)
+		return cli_usage_error("kmc recover-show needs --id");
+	if ((r = ct_open_ctx(&ctx, o, 1)) != 0)
+		return r;
+	if ((r = gp_kmc_recovery_get(&rec, ctx, id)) != 0)
+		r = cli_fail(r, "kmc recover-show");
+	else if (o->json)
+		r = ct_print_json(json_pack("{s:I, s:s, s:s, s:i, s:i, s:s}", "id", (json_int_t)rec->id,
+		    "kid", rec->kid, "requester", rec->requester, "approvals", rec->approvals,
+		    "needed", rec->needed, "status", rec->status == GP_KMC_RECOVERY_DONE ? "done" : "pending"));
+	else
+		printf("recovery request %lld: key %s for %s, %d of %d approvals, %s\n", (long long)rec->id,
+		    rec->kid, rec->requester, rec->approvals, rec->needed,
+		    rec->status == GP_KMC_RECOVERY_DONE ? "done" : "pending");
+	gp_kmc_recovery_free(rec);
+	gp_ctx_free(ctx);
+	return r;
+}
+
+static int
+kmc_recover(opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "id", required_argument, NULL, 'i' }, { "out", required_argument, NULL, 'o' },
+		{ "pass-file", required_argument, NULL, 'p' }, { "actor", required_argument, NULL, 'a' },
+		CLI_HELP_OPT, { NULL, 0, NULL, 0 } };
+	const char *outp = NULL, *pass_file = o->pass_file, *actor = "ca-tool";
+	unsigned char *env = NULL;
+	size_t envlen = 0;
+	cli_out out = { 0 };
+	gp_kmc *kmc = NULL;
+	gp_ctx *ctx = NULL;
+	int64_t id = 0;
+	int c, r, format = 0;
+
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if ((r = parse_id(&id, optarg)) != 0)
+				return r;
+			break;
+		case 'o': outp = optarg; break;
+		case 'p': pass_file = optarg; break;
+		case 'a': actor = optarg; break;
+		default: return cli_help_or_bad_option(c, "kmc recover", kmc_usage, argv);
+		}
+	}
+	if (optind != argc || id == 0 || outp == NULL)
+		return cli_usage_error("kmc recover needs --id and --out");
+	if ((r = ct_kmc_open(&kmc, &ctx, o, pass_file)) != 0)
+		return r;
+	if ((r = ct_out_open(&out, outp)) != 0)
+		goto out;
+	if ((r = gp_kmc_recover(&env, &envlen, &format, kmc, id, actor)) != 0) {
+		r = cli_fail(r, "kmc recover");
+		goto out;
+	}
+	if ((r = ct_out_commit(&out, env, envlen, "the request is closed; ask for a new one")) != 0)
+		goto out;
+	if (o->json)
+		r = ct_print_json(json_pack("{s:I, s:s}", "id", (json_int_t)id,
+		    "envelope", format == GP_KMC_ENVELOPE_SM2 ? "sm2" : "cms"));
+	else
+		fprintf(stderr, "recovered: the key is in %s, enveloped to the recipient (%s)\n", outp,
+		    format == GP_KMC_ENVELOPE_SM2 ? "SM2EnvelopedKey" : "CMS EnvelopedData");
+out:
+	cli_out_abort(&out);
+	OPENSSL_free(env);
+	gp_kmc_free(kmc);
+	gp_ctx_free(ctx);
+	return r;
+}
+
 static const subcommand kmc_subcommands[] = {
+	{ "officer", kmc_officer },
+	{ "recover-request", kmc_recover_request },
+	{ "recover-approve", kmc_recover_approve },
+	{ "recover-show", kmc_recover_show },
+	{ "recover", kmc_recover },
 	{ "issue-dual", kmc_issue_dual },
 	{ "revoke-pair", kmc_revoke_pair },
 	{ "open", kmc_open },

@@ -38,6 +38,10 @@ extern "C" {
 #define GP_AUDIT_RA_TOKEN_CREATE "ra.token.create"
 /* a key escrowed by the KMC (govpki/kmc.h), object "kmc:KID" */
 #define GP_AUDIT_KMC_ESCROW      "kmc.escrow"
+/* a KMC recovery officer (object "kmc-officer:NAME"), a key recovery
+ * request (object "recovery:ID") */
+#define GP_AUDIT_KMC_OFFICER_ADD "kmc.officer.add"
+#define GP_AUDIT_KMC_RECOVERY_REQUEST "kmc.recover.request"
 /* A certificate or CRL the lint refused to sign (ca/lint.c): object the
  * CA, detail the rule and why.  It records no stored row. */
 #define GP_AUDIT_LINT_REFUSE     "lint.refuse"
@@ -55,8 +59,8 @@ GP_EXPORT int gp_audit_append(gp_store *s, const char *actor, const char *action
  * an entry for every CA (ca.create), certificate (cert.issue; a sub-CA's
  * own certificate by its CA's entry), revoked certificate (cert.revoke),
  * certificate on hold (cert.hold), CRL (crl.publish), seal and revoked
- * seal, RA request, officer and token, escrowed key (kmc.escrow), as
- * written with them.  0 when all holds (*bad_seq = 0).  GP_E_VERIFY with a
+ * seal, RA request, officer and token, escrowed key (kmc.escrow), KMC recovery officer and
+ * recovery request, as written with them.  0 when all holds (*bad_seq = 0).  GP_E_VERIFY with a
  * message naming the row, and
  * *bad_seq: the first row that does not match (an edited or malformed row,
  * the row after a deleted one), or one past the last row when a stored

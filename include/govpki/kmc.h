@@ -105,6 +105,12 @@ GP_EXPORT int gp_kmc_genkey(gp_kmc_key_info **out, gp_kmc *kmc, gp_key_type type
  * a private key in the clear). */
 GP_EXPORT int gp_kmc_list(struct gp_ctx *ctx, gp_kmc_key_cb cb, void *arg);
 
+/* The record of the pair that serial (its encryption or its signing
+ * certificate) of CA ca_name belongs to; GP_E_NOTFOUND for none.
+ * *out: gp_kmc_key_info_free. */
+GP_EXPORT int gp_kmc_find_cert(gp_kmc_key_info **out, struct gp_ctx *ctx, const char *ca_name,
+    const unsigned char *serial, size_t serial_len);
+
 /* ------------------------------------------------------------ envelopes */
 
 /*
@@ -177,6 +183,99 @@ GP_EXPORT int gp_kmc_issue_dual(gp_kmc_dual **out, gp_kmc *kmc, struct gp_ca *ca
  * for a certificate of no pair.  The escrowed key stays recoverable. */
 GP_EXPORT int gp_kmc_revoke_pair(struct gp_ctx *ctx, const char *ca_name,
     const unsigned char *serial, size_t serial_len, int reason, const char *actor);
+
+/* ------------------------------------------------------------ recovery */
+
+/*
+ * Key recovery (GM/T 0014 §8): a request names an escrowed key and the
+ * certificate the key is to be delivered to; M officers of role
+ * recovery-officer (distinct, enabled, registered with their
+ * certificates) approve it, each by signing the request's statement
+ * (gp_kmc_recovery_statement) with their key; then the KMC delivers the
+ * key enveloped to the recipient certificate, once.  M is [kmc]
+ * recovery_approvals (default 2, at least 2: dual control), N the
+ * enabled recovery officers; a request while N < M is refused.  Every
+ * step is in the audit log (kmc.recover.request, kmc.recover.approve,
+ * kmc.recover.refuse, kmc.recover).  A key whose certificates are revoked
+ * is still recoverable: that is what escrow is for.
+ */
+#define GP_KMC_ROLE_RECOVERY "recovery-officer"
+#define GP_AUDIT_KMC_RECOVERY_APPROVE "kmc.recover.approve"
+#define GP_AUDIT_KMC_RECOVERY_REFUSE  "kmc.recover.refuse"
+#define GP_AUDIT_KMC_RECOVER          "kmc.recover"
+
+enum { GP_KMC_RECOVERY_PENDING = 0, GP_KMC_RECOVERY_DONE = 1 };
+
+typedef struct gp_kmc_officer {
+	char *name;
+	char *role;                     /* GP_KMC_ROLE_RECOVERY */
+	unsigned char fingerprint[32];  /* SHA-256 of the certificate's DER */
+	unsigned char *cert;            /* DER */
+	size_t cert_len;
+	int enabled;
+	int64_t created;
+} gp_kmc_officer;
+GP_EXPORT void gp_kmc_officer_free(gp_kmc_officer *o);
+typedef int (*gp_kmc_officer_cb)(void *arg, const gp_kmc_officer *o);
+
+typedef struct gp_kmc_recovery {
+	int64_t id;
+	char *kid;
+	char *requester;
+	unsigned char *recipient;       /* the recipient certificate, DER */
+	size_t recipient_len;
+	char *reason;                   /* or NULL */
+	int needed;                     /* M when it was made */
+	int approvals;                  /* of officers still enabled */
+	int status;                     /* GP_KMC_RECOVERY_* */
+	int64_t created;
+} gp_kmc_recovery;
+GP_EXPORT void gp_kmc_recovery_free(gp_kmc_recovery *rec);
+
+/* Registers officer name (1..128 characters) of role recovery-officer
+ * with cert (its key signs approvals), with a kmc.officer.add entry.
+ * GP_E_EXISTS for a taken name or certificate. */
+GP_EXPORT int gp_kmc_officer_add(struct gp_ctx *ctx, const char *name, X509 *cert,
+    const char *actor);
+GP_EXPORT int gp_kmc_officer_list(struct gp_ctx *ctx, gp_kmc_officer_cb cb, void *arg);
+
+/* A recovery request for escrowed key kid to recipient (its certificate;
+ * an SM2 key needs an SM2 recipient, else RSA or EC), by requester (a
+ * name, who may not approve it), with a kmc.recover.request entry.
+ * needs no storage key.  *id: the request. */
+GP_EXPORT int gp_kmc_recovery_request(int64_t *id, struct gp_ctx *ctx, const char *kid,
+    X509 *recipient, const char *requester, const char *reason);
+GP_EXPORT int gp_kmc_recovery_get(gp_kmc_recovery **out, struct gp_ctx *ctx, int64_t id);
+
+/* What an officer signs to approve rec (gp_sign_data with the officer's
+ * key): "govpki kmc recovery approval v1", the request's id, key id,
+ * requester and SHA-256 of the recipient certificate, a line each.
+ * *out: gp_free. */
+GP_EXPORT int gp_kmc_recovery_statement(unsigned char **out, size_t *outlen,
+    const gp_kmc_recovery *rec);
+
+/*
+ * Officer approves request id with sig, its signature over the request's
+ * statement, checked against its registered certificate.  GP_E_DENIED
+ * (and a kmc.recover.refuse entry) for a name that is no enabled
+ * recovery officer, a signature that does not verify, or the requester
+ * approving its own request; GP_E_STATE for a request carried out.  A
+ * second approval of one officer changes nothing (it counts once).
+ * *count (NULL allowed): the approvals now.
+ */
+GP_EXPORT int gp_kmc_recovery_approve(int *count, struct gp_ctx *ctx, int64_t id,
+    const char *officer, const unsigned char *sig, size_t siglen, const char *actor);
+
+/*
+ * Carries out request id once it has its approvals: the escrowed key,
+ * unsealed and checked, enveloped to the recipient certificate (*out,
+ * OPENSSL_free; *format GP_KMC_ENVELOPE_*), the request closed, a
+ * kmc.recover entry.  GP_E_DENIED (and a kmc.recover.refuse entry) with
+ * fewer than needed approvals; GP_E_STATE when carried out already;
+ * GP_E_VERIFY for a damaged escrow record (nothing released).
+ */
+GP_EXPORT int gp_kmc_recover(unsigned char **out, size_t *outlen, int *format, gp_kmc *kmc,
+    int64_t id, const char *actor);
 
 /* Unseals every escrowed key and checks it against its record (what a
  * restored KMC is checked with); *n: the records that held.  GP_E_VERIFY
