@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -636,7 +637,21 @@ gp_ca_check_active(gp_ca *ca)
 	size_t len = 0;
 	int64_t at;
 	int status, reason, r;
+	char key[96], *v = NULL;
 
+	/* retired (a rollover, gp_ca_retire): read in the caller's
+	 * transaction, so that a retirement committed by another process
+	 * counts at once */
+	snprintf(key, sizeof(key), "ca.%s.retired", ca->info->name);
+	if ((r = gp_store_meta_get(ca->ctx->store, key, &v)) == 0) {
+		r = gp_err(GP_E_STATE, "CA %s is retired (since %s): it issues nothing; its CRLs "
+		    "and OCSP answers go on", ca->info->name, v);
+		gp_free(v);
+		return r;
+	}
+	if (r != GP_E_NOTFOUND)
+		return r;
+	gp_error_clear();
 	if (ca->info->parent_id == 0)       /* a root: trusted as configured */
 		return 0;
 	if ((r = gp_serial_from_asn1(serial, &len, X509_get0_serialNumber(ca->cert))) != 0)
@@ -1042,5 +1057,48 @@ out:
 	X509_free(x);
 	BIO_free(bio);
 	gp_ca_info_free(info);
+	return r;
+}
+
+int
+gp_ca_retire(gp_ctx *ctx, const char *name, const char *actor)
+{
+	gp_ca_info *info = NULL;
+	char key[96], when[32], *old = NULL;
+	time_t now = (time_t)gp_now();
+	struct tm tm;
+	int r, in_tx = 0;
+
+	if (ctx == NULL || name == NULL)
+		return gp_err(GP_E_INVALID, "gp_ca_retire: NULL argument");
+	if ((r = gp_store_ca_get(ctx->store, name, &info)) != 0) {
+		if (r == GP_E_NOTFOUND)
+			r = gp_err(r, "no CA named '%s'", name);
+		return r;
+	}
+	gp_ca_info_free(info);
+	snprintf(key, sizeof(key), "ca.%s.retired", name);
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if ((r = gp_store_begin(ctx->store)) != 0)
+		return r;
+	in_tx = 1;
+	if ((r = gp_store_meta_get(ctx->store, key, &old)) == 0) {
+		r = gp_err(GP_E_STATE, "CA %s is retired already (since %s)", name, old);
+		gp_free(old);
+		goto out;
+	}
+	if (r != GP_E_NOTFOUND)
+		goto out;
+	gp_error_clear();
+	if ((r = gp_store_meta_set(ctx->store, key, when)) != 0 ||
+	    (r = gp_audit_append(ctx->store, actor ? actor : "ca-tool", "ca.retire", name,
+	    "issues nothing from now; CRLs and OCSP go on")) != 0 ||
+	    (r = gp_store_commit(ctx->store)) != 0)
+		goto out;
+	in_tx = 0;
+out:
+	if (in_tx)
+		gp_store_rollback(ctx->store);
 	return r;
 }

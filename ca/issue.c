@@ -231,6 +231,47 @@ gp_ca_check_key(gp_ctx *ctx, const EVP_PKEY *pub)
 	return gp_ca_key_refused(ctx->store, h);
 }
 
+/*
+ * gp_ca_key_refused for what b certifies; a cross-certificate (req->cross)
+ * may certify the key of another CA of this store, a root rolled over to,
+ * when it names that CA's own subject: the certificate then only links
+ * the two roots' paths (RFC 4158 §1.5), it gives the key no new name.
+ */
+static int
+key_refused_for(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, built *b)
+{
+	gp_key_block kb;
+	gp_ca_info *other = NULL;
+	X509 *oc = NULL;
+	int r, same;
+
+	if (!req->cross)
+		return gp_ca_key_refused(ca->ctx->store, b->keyhash);
+	if (!p->is_ca)
+		return gp_err(GP_E_POLICY, "a cross-certificate needs a CA profile, not %s", p->name);
+	if ((r = gp_store_key_block_get(ca->ctx->store, b->keyhash, &kb)) == GP_E_NOTFOUND) {
+		gp_error_clear();
+		return 0;
+	}
+	if (r != 0)
+		return r;
+	if (kb.why != GP_KEY_BLOCK_CA)
+		return gp_ca_key_refused(ca->ctx->store, b->keyhash);
+	if (kb.ca_id == ca->info->id)
+		return gp_err(GP_E_POLICY, "CA %s cannot cross-certify its own key", ca->info->name);
+	if ((r = gp_store_ca_get_id(ca->ctx->store, kb.ca_id, &other)) != 0)
+		return r;
+	r = gp_cert_parse(&oc, other->cert_der, other->cert_len);
+	same = r == 0 && X509_NAME_cmp(X509_get_subject_name(oc),
+	    X509_get_subject_name(b->cert)) == 0;
+	if (r == 0 && !same)
+		r = gp_err(GP_E_POLICY, "the CSR carries the key of CA %s but another subject: a "
+		    "cross-certificate names the CA as it names itself", other->name);
+	X509_free(oc);
+	gp_ca_info_free(other);
+	return r;
+}
+
 /* Stores one built certificate with its audit entry (inside a transaction,
  * after gp_ca_check_active); GP_E_POLICY, nothing written, for a blocked
  * key (gp_ca_key_refused).  A serial already taken (a 2^-127 event) is drawn anew and re-signed. */
@@ -240,7 +281,7 @@ store_cert(gp_ca *ca, const gp_profile *p, const gp_issue_req *req, built *b)
 	char serial[2 * GP_SERIAL_MAX + 1], detail[1024];
 	int r, tries = 0;
 
-	if ((r = gp_ca_key_refused(ca->ctx->store, b->keyhash)) != 0)
+	if ((r = key_refused_for(ca, p, req, b)) != 0)
 		return r;
 	while ((r = gp_store_cert_add(ca->ctx->store, &b->info)) == GP_E_EXISTS && ++tries < 3) {
 		built_clear(b);

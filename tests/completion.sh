@@ -38,7 +38,7 @@ ca-tool config |check show
 ca-tool e|est export
 ca-tool i|import-ca import-crl init issue
 ca-tool --home /tmp o|ocsp officer
-ca-tool --json re|restore revoke
+ca-tool --json re|restore retire revoke
 ca-tool officer |add disable enable list
 ca-tool token |create list revoke
 ca-tool officer add --role |admin auditor officer

@@ -20,7 +20,7 @@
 #define OFFLINE_MAX_INPUT (64u << 20)
 
 enum { F_NAME = 300, F_CA, F_SUBJECT, F_KEY_TYPE, F_KEY, F_OUT, F_PASS_FILE, F_CSR,
-	F_PROFILE, F_DAYS, F_CERT, F_CRL, F_ACTOR };
+	F_PROFILE, F_DAYS, F_CERT, F_CRL, F_ACTOR, F_CROSS };
 
 static const struct option offline_opts[] = {
 	{ "name", required_argument, NULL, F_NAME },
@@ -36,6 +36,7 @@ static const struct option offline_opts[] = {
 	{ "cert", required_argument, NULL, F_CERT },
 	{ "crl", required_argument, NULL, F_CRL },
 	{ "actor", required_argument, NULL, F_ACTOR },
+	{ "cross", no_argument, NULL, F_CROSS },
 	CLI_HELP_OPT,
 	{ NULL, 0, NULL, 0 }
 };
@@ -44,6 +45,7 @@ typedef struct args {
 	const char *name, *ca, *subject, *key_type, *key, *out, *pass_file, *csr, *profile;
 	const char *cert, *crl, *actor;
 	long days;
+	int cross;
 } args;
 
 /* Parses argv (from the command word on) into a; accept: the F_* ids this
@@ -74,6 +76,7 @@ parse(args *a, int argc, char **argv, const char *cmd, const char *usage, const 
 		case F_CERT: a->cert = optarg; break;
 		case F_CRL: a->crl = optarg; break;
 		case F_ACTOR: a->actor = optarg; break;
+		case F_CROSS: a->cross = 1; break;
 		case F_DAYS:
 			if ((k = ct_parse_long(&a->days, optarg, "--days", 1, 36500)) != 0)
 				return k;
@@ -237,19 +240,22 @@ out:
 /* ---------------------------------------------------------------- sign-ca */
 
 static const char sign_ca_usage[] =
-	"sign-ca --ca CA --csr FILE [--profile P] [--days N] [--subject DN] [--pass-file F]\n"
-	"        --out FILE\n"
+	"sign-ca --ca CA --csr FILE [--profile P] [--days N] [--subject DN] [--cross]\n"
+	"        [--pass-file F] --out FILE\n"
 	"  Signs a CA certificate from another machine's CSR (ca-tool csr, or an outside\n"
 	"  CA's): on an offline root's machine, for the online issuing CA. P must be a CA\n"
 	"  profile (default sub-ca; its permitted_dns, excluded_dns, permitted_email and\n"
 	"  permitted_ip give nameConstraints). The certificate is CA's, listed, revocable\n"
-	"  and on CA's CRL; FILE gets it as PEM, for ca-tool import-ca on the other side.";
+	"  and on CA's CRL; FILE gets it as PEM, for ca-tool import-ca on the other side.\n"
+	"  --cross: a cross-certificate for another root of this store (its CSR from\n"
+	"  ca-tool csr --ca NEW): its key is certified again, under its own subject only,\n"
+	"  so that relying parties that trust CA reach the new root's paths (rollover).";
 
 static int
 cmd_sign_ca(opts *o, int argc, char **argv)
 {
 	static const int acc[] = { F_CA, F_CSR, F_PROFILE, F_DAYS, F_SUBJECT, F_PASS_FILE, F_OUT,
-		F_ACTOR, 0 };
+		F_ACTOR, F_CROSS, 0 };
 	args a;
 	gp_ctx *ctx = NULL;
 	gp_ca *ca = NULL;
@@ -294,6 +300,11 @@ cmd_sign_ca(opts *o, int argc, char **argv)
 	req.subject = a.subject;
 	req.days = (int)a.days;
 	req.actor = a.actor;
+	req.cross = a.cross;
+	if (a.cross && a.subject != NULL) {
+		r = cli_usage_error("sign-ca --cross: the CA's own subject is kept (no --subject)");
+		goto out;
+	}
 	if ((r = gp_ca_open(&ca, ctx, a.ca, pass, passlen)) != 0 ||
 	    (r = gp_ca_issue(&cert, ca, &req)) != 0) {
 		r = cli_fail(r, "sign-ca");
@@ -460,7 +471,40 @@ out:
 	return r;
 }
 
+/* ---------------------------------------------------------------- retire */
+
+static const char retire_usage[] =
+	"retire --ca NAME [--actor WHO]\n"
+	"  After a rollover (a new CA with a new key took NAME's place): NAME issues\n"
+	"  nothing from now, while crl --publish and ocsp-responder go on answering\n"
+	"  for what it issued until those certificates expire.";
+
+static int
+cmd_retire(opts *o, int argc, char **argv)
+{
+	static const int acc[] = { F_CA, F_ACTOR, 0 };
+	args a;
+	gp_ctx *ctx = NULL;
+	int r;
+
+	if ((r = parse(&a, argc, argv, "retire", retire_usage, acc)) >= 0)
+		return r;
+	if (a.ca == NULL)
+		return cli_usage_error("retire needs --ca");
+	if ((r = ct_open_ctx(&ctx, o, 0)) != 0)
+		return r;
+	if ((r = gp_ca_retire(ctx, a.ca, a.actor)) != 0)
+		r = cli_fail(r, "retire");
+	else if (o->json)
+		r = ct_print_json(json_pack("{s:s, s:b}", "ca", a.ca, "retired", 1));
+	else
+		printf("CA %s is retired: it issues nothing; its CRLs and OCSP answers go on\n", a.ca);
+	gp_ctx_free(ctx);
+	return r;
+}
+
 const command ca_tool_offline_commands[] = {
+	{ "retire", cmd_retire, NULL, retire_usage, 1 },
 	{ "csr", cmd_csr, NULL, csr_usage, 1 },
 	{ "sign-ca", cmd_sign_ca, NULL, sign_ca_usage, 1 },
 	{ "import-ca", cmd_import_ca, NULL, import_ca_usage, 1 },

@@ -1775,6 +1775,7 @@ static const struct {
 	{ "sign-ca", "sign a CA certificate from another machine's CSR" },
 	{ "import-ca", "install a CA certificate signed elsewhere (offline root)" },
 	{ "import-crl", "store a CRL signed elsewhere (offline root) for publishing" },
+	{ "retire", "retire a CA after a rollover: no more issuance, CRLs and OCSP go on" },
 };
 
 static void

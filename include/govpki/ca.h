@@ -126,8 +126,11 @@ typedef struct gp_issue_req {
 	const char *sans;          /* "DNS:a,IP:b" overriding the CSR's SANs, or NULL */
 	int days;                  /* 0: the profile's maximum */
 	const char *actor;         /* for the audit log; NULL: "ca-tool" */
+	int cross;                 /* 1: a cross-certificate (sign-ca --cross): the CSR's key
+	                            * may be that of a CA of this store whose subject the
+	                            * request names; a CA profile only */
 } gp_issue_req;
-#define GP_ISSUE_REQ_INIT { sizeof(gp_issue_req), NULL, 0, NULL, NULL, NULL, 0, NULL }
+#define GP_ISSUE_REQ_INIT { sizeof(gp_issue_req), NULL, 0, NULL, NULL, NULL, 0, NULL, 0 }
 
 /* 0 when ca may issue certificates of profile now: the profile exists
  * (GP_E_NOTFOUND), a CA profile fits ca's pathLenConstraint (RFC 5280
@@ -246,6 +249,11 @@ GP_EXPORT int gp_ca_import(gp_ctx *ctx, const char *name, const unsigned char *d
  */
 GP_EXPORT int gp_ca_crl_import(gp_crl_info **out, gp_ctx *ctx, const char *name,
     const unsigned char *der, size_t len, const char *actor);
+
+/* Retires CA name after a rollover (a new CA took its place): from now it
+ * issues nothing (gp_ca_check_active says so, GP_E_STATE), while its CRLs
+ * and OCSP answers for what it issued go on.  Audited as ca.retire. */
+GP_EXPORT int gp_ca_retire(gp_ctx *ctx, const char *name, const char *actor);
 
 /* Sharded CRLs (RFC 5280 §5.2.5): the next full CRL of ca, made and stored
  * as gp_ca_crl makes it, and from the same reading of the store one CRL per
