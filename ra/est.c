@@ -13,6 +13,7 @@
 #include <openssl/pkcs7.h>
 #include <openssl/x509v3.h>
 
+#include "enrol.h"
 #include "est.h"
 
 /*
@@ -248,60 +249,9 @@ reply_cert(ectx *c, const unsigned char *der, size_t len)
 
 /* -------------------------------------------------------------- writes */
 
-/* A write of the writer thread: an issued certificate, or a request for
- * the officers, and the audit entry, in one savepoint of the group. */
-struct est_write {
-	gp_issue_prep *prep;           /* store this certificate */
-	const gp_ra_submission *sub;   /* or this request */
-	int64_t req_id;                /* out: the request's id */
-	unsigned char serial[GP_SERIAL_MAX];  /* out: the certificate's serial */
-	size_t serial_len;
-	const char *actor;
-	char action[32];
-	char object[GP_RA_MAX_NAME + 16];
-	char detail[1800];
-};
-
-static void
-hex(char *out, const unsigned char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-	out[2 * n] = '\0';
-}
-
-static int
-do_est_write(gp_ra *ra, void *arg)
-{
-	struct est_write *x = arg;
-	gp_store *s = gp_ctx_store(ra_srv->writer.ctx);
-	gp_ra_request *req = NULL;
-	char sn[2 * GP_SERIAL_MAX + 1];
-	size_t dl = strlen(x->detail);
-	int r, r2;
-
-	if ((r = gp_store_ra_savepoint(s, GP_RA_SP_BEGIN)) != 0)
-		return r;
-	if (x->prep != NULL && (r = gp_ca_issue_store(ra_srv->writer.ca, x->prep)) == 0 &&
-	    (r = gp_serial_from_asn1(x->serial, &x->serial_len,
-	    X509_get0_serialNumber(gp_issue_prep_cert0(x->prep)))) == 0) {
-		hex(sn, x->serial, x->serial_len);
-		snprintf(x->detail + dl, sizeof(x->detail) - dl, " serial=%s", sn);
-	}
-	if (r == 0 && x->sub != NULL && (r = gp_ra_submit_store(ra, &req, x->sub)) == 0) {
-		x->req_id = req->id;
-		snprintf(x->detail + dl, sizeof(x->detail) - dl, " request=%lld", (long long)req->id);
-	}
-	if (r == 0)
-		r = gp_audit_append(s, x->actor, x->action, x->object, x->detail);
-	r2 = gp_store_ra_savepoint(s, r == 0 ? GP_RA_SP_RELEASE : GP_RA_SP_UNDO);
-	gp_ra_request_free(req);
-	return r != 0 ? r : r2;
-}
-
 /* Fills x's audit fields for c's answer (status, result). */
 static void
-write_init(struct est_write *x, const ectx *c, unsigned status, const char *result)
+write_init(struct enrol_write *x, const ectx *c, unsigned status, const char *result)
 {
 	memset(x, 0, sizeof(*x));
 	x->actor = c->actor;
@@ -313,16 +263,16 @@ write_init(struct est_write *x, const ectx *c, unsigned status, const char *resu
 }
 
 static int
-est_write(struct est_write *x)
+est_write(struct enrol_write *x)
 {
-	return ra_write_call(do_est_write, x, 1);
+	return enrol_write(x);
 }
 
 /* The audit entry of an answer that wrote nothing else. */
 static void
 audit_answer(ectx *c)
 {
-	struct est_write x;
+	struct enrol_write x;
 
 	if (c->audited)
 		return;
@@ -437,7 +387,7 @@ auth_cert(ectx *c, int *present)
 		est_reply(c, 401, "refused", "client certificate: %s", gp_error_last());
 		goto out;
 	}
-	hex(hx, sn, snlen);
+	enrol_hex(hx, sn, snlen);
 	if (gp_store_cert_get(gp_ctx_store(c->w->ctx), gp_ca_id(c->w->ca), sn, snlen,
 	    &c->client_ci) != 0 || memcmp(c->client_ci->fingerprint, fp, 32) != 0) {
 		est_reply(c, 401, "refused", "client certificate %s is not one of %s's", hx,
@@ -526,32 +476,6 @@ check_renewal(ectx *c, X509_REQ *req)
 	return 0;
 }
 
-/* The submitter's latest request of this profile with this very CSR. */
-struct prev {
-	const unsigned char *der;
-	size_t len;
-	int64_t id;
-	int status;
-	unsigned char serial[GP_SERIAL_MAX];
-	size_t serial_len;
-	char reason[256];
-};
-
-static int
-prev_cb(void *arg, const gp_ra_request *q)
-{
-	struct prev *x = arg;
-
-	if (q->kind != GP_RA_ISSUE || q->csr_len != x->len || memcmp(q->csr, x->der, x->len) != 0)
-		return 0;
-	x->id = q->id;
-	x->status = q->status;
-	x->serial_len = q->serial_len <= sizeof(x->serial) ? q->serial_len : 0;
-	memcpy(x->serial, q->serial, x->serial_len);
-	snprintf(x->reason, sizeof(x->reason), "%s", q->reason ? q->reason : "");
-	return 0;
-}
-
 /* The request of c for CSR der, checked as the RA checks a submission
  * (gp_ra_submit_check): 0, or -1 with the answer (400). */
 static int
@@ -573,22 +497,14 @@ submission(ectx *c, gp_ra_submission *sub, const unsigned char *der, size_t len)
 static int
 enrol_officer(ectx *c, const unsigned char *der, size_t len)
 {
-	gp_ra_filter f;
-	struct prev pv;
+	struct enrol_prev pv;
 	gp_ra_submission sub;
-	struct est_write x;
+	struct enrol_write x;
 	gp_cert_info *ci = NULL;
 	char sn[2 * GP_SERIAL_MAX + 1];
 	int r;
 
-	memset(&f, 0, sizeof(f));
-	f.status = -1;
-	f.profile = c->profile;
-	f.submitter = c->actor;
-	memset(&pv, 0, sizeof(pv));
-	pv.der = der;
-	pv.len = len;
-	if ((r = gp_ra_request_list(c->w->ra, &f, prev_cb, &pv)) != 0)
+	if ((r = enrol_prev(c->w->ra, &pv, c->profile, c->actor, der, len, 1)) != 0)
 		return est_reply(c, 500, "failed", "reading the requests: %s", gp_error_last());
 	if (pv.id > 0) {
 		c->retry = est.retry_after;
@@ -598,7 +514,7 @@ enrol_officer(ectx *c, const unsigned char *der, size_t len)
 			return est_reply(c, 202, "pending", "request %lld waits for the officers; "
 			    "send it again in %ld s", (long long)pv.id, est.retry_after);
 		case GP_RA_ISSUED:
-			hex(sn, pv.serial, pv.serial_len);
+			enrol_hex(sn, pv.serial, pv.serial_len);
 			if (pv.serial_len == 0 || gp_store_cert_get(gp_ctx_store(c->w->ctx),
 			    gp_ca_id(c->w->ca), pv.serial, pv.serial_len, &ci) != 0)
 				return est_reply(c, 500, "failed", "request %lld: its certificate is "
@@ -635,7 +551,7 @@ enrol_auto(ectx *c, const unsigned char *der, size_t len)
 {
 	gp_issue_req ir = GP_ISSUE_REQ_INIT;
 	gp_issue_prep *prep = NULL;
-	struct est_write x;
+	struct enrol_write x;
 	unsigned char *cd = NULL;
 	int r, n;
 
@@ -882,10 +798,6 @@ est_start(server *s, gp_ctx *ctx)
 {
 	const gp_config *cfg = gp_ctx_config(ctx);
 	STACK_OF(X509) *all = NULL;
-	BIO *b = NULL;
-	X509 *x;
-	char *pem = NULL;
-	size_t plen = 0;
 	int r = -1;
 
 	memset(&est, 0, sizeof(est));
@@ -895,32 +807,17 @@ est_start(server *s, gp_ctx *ctx)
 		return -1;
 	}
 	est.default_profile = gp_config_str(cfg, "est", "default_profile", NULL);
-	if (gp_ca_chain_pem(&pem, &plen, ctx, s->set.ca) != 0) {
+	if (enrol_chain(&all, &est.roots, &est.inter, ctx, s->set.ca) != 0) {
 		fprintf(stderr, "ra-server: est: the CA chain: %s\n", gp_error_last());
 		return -1;
 	}
-	if ((b = BIO_new_mem_buf(pem, (int)plen)) == NULL || (all = sk_X509_new_null()) == NULL ||
-	    (est.roots = sk_X509_new_null()) == NULL || (est.inter = sk_X509_new_null()) == NULL)
-		goto out;
-	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-		/* the root is the self-issued end; the others are intermediates */
-		STACK_OF(X509) *to = X509_check_issued(x, x) == X509_V_OK ? est.roots : est.inter;
-
-		if (sk_X509_push(all, x) <= 0 || X509_up_ref(x) != 1 || sk_X509_push(to, x) <= 0) {
-			X509_free(x);
-			goto out;
-		}
-	}
-	ERR_clear_error();    /* the end of the PEM text */
-	if (sk_X509_num(est.roots) == 0 || p7_certs_b64(&est.cacerts, &est.cacerts_len, all) != 0)
+	if (p7_certs_b64(&est.cacerts, &est.cacerts_len, all) != 0)
 		goto out;
 	r = 0;
 out:
 	if (r != 0)
 		fprintf(stderr, "ra-server: est: cannot read the chain of CA %s\n", s->set.ca);
 	sk_X509_pop_free(all, X509_free);
-	BIO_free(b);
-	gp_free(pem);
 	return r;
 }
 

@@ -15,6 +15,7 @@
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
+#include "enrol.h"
 #include "scep.h"
 #include "scep_msg.h"
 
@@ -185,80 +186,10 @@ reply_rep(sctx *c, int status, int failinfo, X509 *cert, const char *fmt, ...)
 	return status == SCEP_SUCCESS && r == 0 ? 0 : -1;
 }
 
-static void
-hex(char *out, const unsigned char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-	out[2 * n] = '\0';
-}
-
 /* -------------------------------------------------------------- writes */
 
-/* A write of the writer thread, in one savepoint of its group: the
- * challenge used up, an issued certificate or a request for the
- * officers, and the audit entry. */
-struct scep_write {
-	const gp_ra_token *use;        /* the challenge to use up, NULL: none */
-	gp_issue_prep *prep;           /* store this certificate */
-	const gp_ra_submission *sub;   /* or this request */
-	int64_t req_id;                /* out */
-	int used;                      /* out: the challenge was used already */
-	const char *actor;
-	char action[32];
-	char object[GP_RA_MAX_NAME + 16];
-	char detail[1800];
-};
-
-static int
-do_scep_write(gp_ra *ra, void *arg)
-{
-	struct scep_write *x = arg;
-	gp_store *s = gp_ctx_store(ra_srv->writer.ctx);
-	gp_ra_request *req = NULL;
-	gp_ra_token *t = NULL;
-	unsigned char sn[GP_SERIAL_MAX];
-	char hx[2 * GP_SERIAL_MAX + 1];
-	size_t dl = strlen(x->detail), snlen = 0;
-	int r, r2;
-
-	if ((r = gp_store_ra_savepoint(s, GP_RA_SP_BEGIN)) != 0)
-		return r;
-	/* a challenge is good once: read again here, where the writes of
-	 * all workers are one after the other */
-	if (x->use != NULL) {
-		if ((r = gp_store_ra_token_get(s, x->use->hash, &t)) == 0 && t->revoked) {
-			x->used = 1;
-			r = GP_E_DENIED;
-		}
-		if (r == 0)
-			r = gp_store_ra_token_revoke(s, t->id);
-		if (r == 0) {
-			snprintf(x->detail + dl, sizeof(x->detail) - dl, " challenge=%lld",
-			    (long long)t->id);
-			dl = strlen(x->detail);
-		}
-	}
-	if (r == 0 && x->prep != NULL && (r = gp_ca_issue_store(ra_srv->writer.ca, x->prep)) == 0 &&
-	    (r = gp_serial_from_asn1(sn, &snlen,
-	    X509_get0_serialNumber(gp_issue_prep_cert0(x->prep)))) == 0) {
-		hex(hx, sn, snlen);
-		snprintf(x->detail + dl, sizeof(x->detail) - dl, " serial=%s", hx);
-	}
-	if (r == 0 && x->sub != NULL && (r = gp_ra_submit_store(ra, &req, x->sub)) == 0) {
-		x->req_id = req->id;
-		snprintf(x->detail + dl, sizeof(x->detail) - dl, " request=%lld", (long long)req->id);
-	}
-	if (r == 0)
-		r = gp_audit_append(s, x->actor, x->action, x->object, x->detail);
-	r2 = gp_store_ra_savepoint(s, r == 0 ? GP_RA_SP_RELEASE : GP_RA_SP_UNDO);
-	gp_ra_request_free(req);
-	gp_ra_token_free(t);
-	return r != 0 ? r : r2;
-}
-
 static void
-write_init(struct scep_write *x, const sctx *c, const char *result)
+write_init(struct enrol_write *x, const sctx *c, const char *result)
 {
 	char signer[2 * GP_SERIAL_MAX + 16] = "-";
 	unsigned char sn[GP_SERIAL_MAX];
@@ -273,7 +204,7 @@ write_init(struct scep_write *x, const sctx *c, const char *result)
 		snprintf(signer, sizeof(signer), "self-signed");
 	else if (c->m.signer != NULL && gp_serial_from_asn1(sn, &snlen,
 	    X509_get0_serialNumber(c->m.signer)) == 0)
-		hex(signer, sn, snlen);
+		enrol_hex(signer, sn, snlen);
 	snprintf(x->detail, sizeof(x->detail), "protocol=scep method=%.16s status=%u "
 	    "transaction=%.128s signer=%s addr=%s result=%.1200s", c->rq->method, c->rs->status ?
 	    c->rs->status : 200, c->m.tid[0] ? c->m.tid : "-", signer, c->rq->addr, result);
@@ -281,7 +212,7 @@ write_init(struct scep_write *x, const sctx *c, const char *result)
 
 /* The reason a write failed. */
 static const char *
-write_error(const struct scep_write *x)
+write_error(const struct enrol_write *x)
 {
 	return x->used ? "the challenge password was used already (it is good once)" :
 	    ra_error_last();
@@ -291,62 +222,25 @@ write_error(const struct scep_write *x)
 static void
 audit_answer(sctx *c)
 {
-	struct scep_write x;
+	struct enrol_write x;
 
 	if (c->audited)
 		return;
 	c->audited = 1;
 	write_init(&x, c, c->result[0] ? c->result : "ok");
-	if (ra_write_call(do_scep_write, &x, 1) != 0)
+	if (enrol_write(&x) != 0)
 		fprintf(stderr, "ra-server: scep: cannot audit %s %s: %s\n", c->rq->method, c->rq->url,
 		    ra_error_last());
 }
 
 /* ------------------------------------------------------------ requests */
 
-/* The request stored for this transaction (submitter "scep:TID"). */
-struct prev {
-	int64_t id;
-	int status;
-	int same_csr;
-	const unsigned char *der;      /* the CSR to compare, NULL: any */
-	size_t len;
-	unsigned char serial[GP_SERIAL_MAX];
-	size_t serial_len;
-	char reason[256];
-};
-
+/* The latest request of this transaction (submitter "scep:TID"): 0
+ * (pv->id 0: none), or -1 with the answer. */
 static int
-prev_cb(void *arg, const gp_ra_request *q)
+prev_request(sctx *c, struct enrol_prev *pv, const unsigned char *der, size_t len)
 {
-	struct prev *x = arg;
-
-	if (q->kind != GP_RA_ISSUE)
-		return 0;
-	x->id = q->id;
-	x->status = q->status;
-	x->same_csr = x->der == NULL || (q->csr_len == x->len && memcmp(q->csr, x->der, x->len) == 0);
-	x->serial_len = q->serial_len <= sizeof(x->serial) ? q->serial_len : 0;
-	memcpy(x->serial, q->serial, x->serial_len);
-	snprintf(x->reason, sizeof(x->reason), "%s", q->reason ? q->reason : "");
-	return 0;
-}
-
-/* The latest request of this transaction: 0 (pv->id 0: none), or -1 with
- * the answer. */
-static int
-prev_request(sctx *c, struct prev *pv, const unsigned char *der, size_t len)
-{
-	gp_ra_filter f;
-
-	memset(&f, 0, sizeof(f));
-	f.status = -1;
-	f.profile = c->profile;
-	f.submitter = c->actor;
-	memset(pv, 0, sizeof(*pv));
-	pv->der = der;
-	pv->len = len;
-	if (gp_ra_request_list(c->w->ra, &f, prev_cb, pv) != 0)
+	if (enrol_prev(c->w->ra, pv, c->profile, c->actor, der, len, 0) != 0)
 		return reply_text(c, 500, "failed", "reading the requests: %s", gp_error_last());
 	return 0;
 }
@@ -354,7 +248,7 @@ prev_request(sctx *c, struct prev *pv, const unsigned char *der, size_t len)
 /* Answers with what became of request pv (§3.3.3: PENDING while the
  * officers decide, SUCCESS with the certificate once issued). */
 static int
-reply_prev(sctx *c, const struct prev *pv)
+reply_prev(sctx *c, const struct enrol_prev *pv)
 {
 	gp_cert_info *ci = NULL;
 	X509 *x = NULL;
@@ -367,7 +261,7 @@ reply_prev(sctx *c, const struct prev *pv)
 		return reply_rep(c, SCEP_PENDING, SCEP_FAIL_NONE, NULL, "request=%lld waits for the "
 		    "officers", (long long)pv->id);
 	case GP_RA_ISSUED:
-		hex(sn, pv->serial, pv->serial_len);
+		enrol_hex(sn, pv->serial, pv->serial_len);
 		if (pv->serial_len == 0 || gp_store_cert_get(gp_ctx_store(c->w->ctx),
 		    gp_ca_id(c->w->ca), pv->serial, pv->serial_len, &ci) != 0 ||
 		    gp_cert_parse(&x, ci->der, ci->der_len) != 0) {
@@ -465,7 +359,7 @@ auth_renewal(sctx *c, X509_REQ *req)
 	    gp_x509_fingerprint(c->m.signer, fp) != 0)
 		return reply_rep(c, SCEP_FAILURE, SCEP_BAD_REQUEST, NULL, "RenewalReq: %s",
 		    gp_error_last());
-	hex(hx, sn, snlen);
+	enrol_hex(hx, sn, snlen);
 	if (gp_store_cert_get(gp_ctx_store(c->w->ctx), gp_ca_id(c->w->ca), sn, snlen,
 	    &c->renewed) != 0 || memcmp(c->renewed->fingerprint, fp, 32) != 0)
 		return reply_rep(c, SCEP_FAILURE, SCEP_BAD_REQUEST, NULL, "RenewalReq: certificate %s "
@@ -490,7 +384,7 @@ enrol_auto(sctx *c, const unsigned char *der, size_t len)
 {
 	gp_issue_req ir = GP_ISSUE_REQ_INIT;
 	gp_issue_prep *prep = NULL;
-	struct scep_write x;
+	struct enrol_write x;
 	int r;
 
 	ir.csr = der;
@@ -505,7 +399,7 @@ enrol_auto(sctx *c, const unsigned char *der, size_t len)
 	write_init(&x, c, "issued");
 	x.use = c->tok;
 	x.prep = prep;
-	if ((r = ra_write_call(do_scep_write, &x, 1)) != 0) {
+	if ((r = enrol_write(&x)) != 0) {
 		if (r == GP_E_POLICY || r == GP_E_DENIED)
 			reply_rep(c, SCEP_FAILURE, SCEP_BAD_REQUEST, NULL, "%s", write_error(&x));
 		else
@@ -526,7 +420,7 @@ enrol_auto(sctx *c, const unsigned char *der, size_t len)
 static int
 enrol_signer(sctx *c, const gp_ra_submission *sub)
 {
-	struct scep_write x;
+	struct enrol_write x;
 	X509 *cert = NULL;
 	int64_t id = 0;
 	int r;
@@ -538,7 +432,7 @@ enrol_signer(sctx *c, const gp_ra_submission *sub)
 		write_init(&x, c, "used");
 		c->op = op;
 		x.use = c->tok;
-		if ((r = ra_write_call(do_scep_write, &x, 1)) != 0)
+		if ((r = enrol_write(&x)) != 0)
 			return r == GP_E_DENIED ? reply_rep(c, SCEP_FAILURE, SCEP_BAD_REQUEST, NULL, "%s",
 			    write_error(&x)) : reply_text(c, r == GP_E_BUSY ? 503 : 500, "failed", "%s",
 			    write_error(&x));
@@ -562,13 +456,13 @@ enrol_signer(sctx *c, const gp_ra_submission *sub)
 static int
 enrol_officer(sctx *c, const gp_ra_submission *sub)
 {
-	struct scep_write x;
+	struct enrol_write x;
 	int r;
 
 	write_init(&x, c, "pending");
 	x.use = c->tok;
 	x.sub = sub;
-	if ((r = ra_write_call(do_scep_write, &x, 1)) != 0) {
+	if ((r = enrol_write(&x)) != 0) {
 		if (r == GP_E_DENIED || r == GP_E_POLICY)
 			return reply_rep(c, SCEP_FAILURE, SCEP_BAD_REQUEST, NULL, "%s", write_error(&x));
 		return reply_text(c, r == GP_E_BUSY ? 503 : 500, "failed", "storing the request: %s",
@@ -586,7 +480,7 @@ h_enrol(sctx *c, const unsigned char *der, size_t len)
 	X509_REQ *req = NULL;
 	gp_ra_principal *p = NULL;
 	gp_ra_submission sub;
-	struct prev pv;
+	struct enrol_prev pv;
 	int rule = 0, officer = 0, renew;
 
 	if (len > GP_RA_MAX_CSR || gp_req_parse(&req, der, len) != 0) {
@@ -644,7 +538,7 @@ out:
 static void
 h_poll(sctx *c)
 {
-	struct prev pv;
+	struct enrol_prev pv;
 
 	if (prev_request(c, &pv, NULL, 0) != 0)
 		return;
@@ -671,7 +565,7 @@ tid_actor(sctx *c)
 		return;
 	}
 	SHA256((const unsigned char *)c->m.tid, n, h);
-	hex(hx, h, sizeof(h));
+	enrol_hex(hx, h, sizeof(h));
 	snprintf(c->actor, sizeof(c->actor), SUBMITTER_PREFIX "sha256-%s", hx);
 }
 
@@ -876,9 +770,8 @@ scep_start(server *s, gp_ctx *ctx, const char *pass, size_t passlen)
 	const char *cert_file, *key_file, *pass_file;
 	STACK_OF(X509) *all = NULL;
 	BIO *b = NULL;
-	X509 *x;
-	char *pem = NULL, *kpass = NULL;
-	size_t plen = 0, kpasslen = 0;
+	char *kpass = NULL;
+	size_t kpasslen = 0;
 	int r = -1, legacy_des = 0;
 
 	memset(&scep, 0, sizeof(scep));
@@ -934,25 +827,17 @@ scep_start(server *s, gp_ctx *ctx, const char *pass, size_t passlen)
 		fprintf(stderr, "ra-server: scep: the RA key must be the RSA key of %s\n", cert_file);
 		goto out;
 	}
-	if (gp_ca_chain_pem(&pem, &plen, ctx, s->set.ca) != 0) {
+	if (enrol_chain(&all, &scep.roots, &scep.inter, ctx, s->set.ca) != 0) {
 		fprintf(stderr, "ra-server: scep: the CA chain: %s\n", gp_error_last());
 		goto out;
 	}
-	if ((b = BIO_new_mem_buf(pem, (int)plen)) == NULL || (all = sk_X509_new_null()) == NULL ||
-	    (scep.roots = sk_X509_new_null()) == NULL || (scep.inter = sk_X509_new_null()) == NULL ||
-	    X509_up_ref(scep.ra_cert) != 1 || sk_X509_push(all, scep.ra_cert) <= 0)
+	/* GetCACert: the RA certificate first, then the chain */
+	if (X509_up_ref(scep.ra_cert) != 1)
 		goto out;
-	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-		STACK_OF(X509) *to = X509_check_issued(x, x) == X509_V_OK ? scep.roots : scep.inter;
-
-		if (sk_X509_push(all, x) <= 0 || X509_up_ref(x) != 1 || sk_X509_push(to, x) <= 0) {
-			X509_free(x);
-			goto out;
-		}
+	if (sk_X509_unshift(all, scep.ra_cert) <= 0) {
+		X509_free(scep.ra_cert);
+		goto out;
 	}
-	ERR_clear_error();    /* the end of the PEM text */
-	if (sk_X509_num(scep.roots) == 0)
-		goto out;
 	if (gp_verify_chain(scep.ra_cert, scep.roots, scep.inter, NULL, 0, GP_PURPOSE_ANY) != 0) {
 		fprintf(stderr, "ra-server: scep: the RA certificate %s: %s\n", cert_file,
 		    gp_error_last());
@@ -969,7 +854,6 @@ out:
 		gp_pass_free(kpass, kpasslen);
 	sk_X509_pop_free(all, X509_free);
 	BIO_free(b);
-	gp_free(pem);
 	return r;
 }
 
