@@ -4,7 +4,8 @@
 # issued from CSRs, one revoked, a CRL, and openssl's verdict on both; the RA
 # with an officer, a router enrolling over EST, a camera over CMP, a tablet
 # over SCEP (scepclient), a web server over ACME (lego), govpki's own
-# verifier, an electronic seal.
+# verifier, an electronic seal, and the key management centre: an SM2 dual
+# pair whose encryption key two recovery officers recover.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -222,6 +223,45 @@ step "anyone verifies the sealed document, step by step" \
 printf 'Certificate of residence for Zhang San, No. 2026-0043.\n' > forged.txt
 step "a changed document fails, saying why" \
 	"$SEAL_TOOL" verify --trust root.pem --untrusted chain.pem --doc forged.txt residence.sig || true
+
+# ---- the key management centre: an SM2 dual pair, its encryption key recovered by two officers
+"$CA_TOOL" init --name sm2root --subject "/C=CN/O=City of Example/CN=City SM2 Root CA" --key-type sm2 "${PASS[@]}" >/dev/null
+step "the key management centre makes its storage key (keys/kmc-storage.key, under the passphrase)" \
+	"$CA_TOOL" kmc init "${PASS[@]}"
+for who in zhao kmcsec kmco1 kmco2; do
+	openssl genpkey -algorithm SM2 2>/dev/null | openssl pkcs8 -topk8 -v2 aes-256-cbc -passout file:"$D/pass" -out $who.key
+done
+openssl req -new -key zhao.key -passin file:"$D/pass" -subj "/C=CN/O=City of Example/CN=Zhao Lei" -sm3 \
+	-sigopt distid:1234567812345678 -addext "subjectAltName=email:zhao.lei@example.gov.cn" -out zhao.csr
+step "dual issuance: a signing certificate for Zhao Lei's key, an encryption certificate for a key the KMC generates and escrows" \
+	"$CA_TOOL" kmc issue-dual --ca sm2root --csr zhao.csr --sign-out zhao-sign.pem --enc-out zhao-enc.pem \
+	--envelope-out zhao-env.der "${PASS[@]}"
+step "Zhao Lei opens the SM2 envelope (GM/T 0009 SM2EnvelopedKey) with his signing key" \
+	"$CA_TOOL" kmc open --in zhao-env.der --key zhao.key --key-pass-file "$D/pass" --out zhao-enc.key --out-pass-file "$D/pass"
+for who in kmcsec kmco1 kmco2; do
+	openssl req -new -key $who.key -passin file:"$D/pass" -subj "/C=CN/O=City of Example/CN=$who" -sm3 \
+		-sigopt distid:1234567812345678 -out $who.csr
+	"$CA_TOOL" issue --ca sm2root --profile person --csr $who.csr --out $who.pem "${PASS[@]}" 2>/dev/null
+done
+"$CA_TOOL" kmc officer add --name chen --cert kmco1.pem
+"$CA_TOOL" kmc officer add --name liu --cert kmco2.pem
+step "two recovery officers" "$CA_TOOL" kmc officer list
+printf 'Zhao Lei encrypted this before he left.\n' > zhao-doc.txt
+openssl x509 -in zhao-enc.pem -noout -pubkey > zhao-enc.pub
+openssl pkeyutl -encrypt -pubin -inkey zhao-enc.pub -in zhao-doc.txt -out zhao-doc.sm2
+step "Zhao Lei leaves: his pair is revoked" \
+	"$CA_TOOL" kmc revoke-pair --ca sm2root --serial "$(openssl x509 -in zhao-sign.pem -noout -serial | cut -d= -f2)" --reason superseded
+step "the department asks for his encryption key, to its security officer's certificate" \
+	"$CA_TOOL" kmc recover-request --ca sm2root --serial "$(openssl x509 -in zhao-enc.pem -noout -serial | cut -d= -f2)" \
+	--recipient kmcsec.pem --requester department --reason "Zhao Lei left; his files are needed"
+step "one approval is not enough" "$CA_TOOL" kmc recover-approve --id 1 --officer chen --officer-key kmco1.key --officer-pass-file "$D/pass"
+step "... so nothing is released" "$CA_TOOL" kmc recover --id 1 --out zhao-recovered.der "${PASS[@]}" || true
+step "the second officer approves" "$CA_TOOL" kmc recover-approve --id 1 --officer liu --officer-key kmco2.key --officer-pass-file "$D/pass"
+step "the KMC delivers the key, enveloped to the security officer" "$CA_TOOL" kmc recover --id 1 --out zhao-recovered.der "${PASS[@]}"
+step "the security officer opens it" \
+	"$CA_TOOL" kmc open --in zhao-recovered.der --key kmcsec.key --key-pass-file "$D/pass" --out zhao-recovered.key --out-pass-file "$D/pass"
+step "and reads Zhao Lei's document" \
+	openssl pkeyutl -decrypt -inkey zhao-recovered.key -passin file:"$D/pass" -in zhao-doc.sm2
 
 step "the audit chain" "$CA_TOOL" audit verify
 printf '\nEverything is in %s (store: home/govpki.db, encrypted CA keys: home/keys/).\n' "$D"
