@@ -9,7 +9,7 @@
 MSG="$top_builddir/tests/scepmsg"
 [ -x "$MSG" ] || { echo "tests/scepmsg not built" >&2; exit 99; }
 
-scep_setup "max_body = 65536"
+SCEP_LEGACY_DES=no scep_setup "max_body = 65536"
 OP="$SCEP?operation=PKIOperation"
 XPM=(-H "Content-Type: application/x-pki-message")
 # post FILE: PKIOperation with FILE as body; the HTTP status (body in $T/body)
@@ -124,6 +124,20 @@ csr dev-3 "$(ct --config "$CONF" scep challenge --profile scep-officer 2>/dev/nu
 check "another profile's challenge: 200" 200 "$(post "$T/m.der")"; sent=$((sent + 1))
 certrep "..." 2 2
 check "... audited: the challenge is for profile scep-officer" 1 "$(audits "transaction=tid-otherprofile%is for profile scep-officer, not scep-dev")"
+
+# single DES (scepclient of Debian 12 envelopes with it) without legacy_des: badAlg
+if command -v scepclient >/dev/null; then
+	mkdir -p "$D/mdm"; rc=0
+	( cd "$D/mdm" && timeout 30 scepclient -server-url "$SCEP" -ca-fingerprint "$RAFP" -challenge "$(challenge)" \
+		-private-key "$D/mdm/mdm.key" -certificate "$D/mdm/mdm.crt" -cn mdm-des ) > "$T/mdm.log" 2>&1 || rc=$?
+	[ "$rc" != 0 ] && [ ! -s "$D/mdm/mdm.crt" ] && ok "a DES envelope without legacy_des: scepclient gets no certificate" ||
+		not_ok "a DES envelope without legacy_des: scepclient got a certificate"
+	grep -q "badAlg" "$T/mdm.log" && ok "... it reports badAlg" || { not_ok "... no badAlg"; show 5 "$T/mdm.log"; }
+	check "... audited: badAlg" 1 "$(audits "failInfo=badAlg")"
+	sent=$((sent + 3))     # GetCACert, GetCACaps, PKIOperation
+else
+	skip "scepclient (Debian scep) missing: the DES envelope"
+fi
 
 # --- HTTP level
 head -c 70000 /dev/zero > "$T/big.bin"

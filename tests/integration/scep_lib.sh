@@ -3,7 +3,8 @@
 
 # scep_setup [[ra] LINES] [[scep] LINES]: ra_setup with profiles scep-dev (scep_approval = auto) and
 # scep-officer (officer), an RSA RA certificate of profile scep-ra, [scep] on the TLS port and
-# on a plain HTTP one; ra_start; SCEP and HSCEP the two URLs of /scep
+# on a plain HTTP one (legacy_des = $SCEP_LEGACY_DES, default yes); ra_start; SCEP and HSCEP
+# the two URLs of /scep
 scep_setup() {
 	ra_setup "threads = 4
 ${1:-}
@@ -23,7 +24,7 @@ key_usage = digitalSignature, keyEncipherment
 default_profile = scep-dev
 ra_cert = $D/ra.crt
 ra_key = $D/ra.key
-legacy_des = yes
+legacy_des = ${SCEP_LEGACY_DES:-yes}
 http_listen = 127.0.0.1:$(free_port)
 ${2:-}"
 	# the RA certificate clients envelope to and CertReps are signed with (RSA: key transport)
