@@ -608,7 +608,30 @@ struct list_ctx {
 	json_t *items;
 	int64_t last, n, limit;
 	int64_t before;            /* submitted before (unix time), 0: any */
+	int64_t bound;             /* newest first: ids below this, 0: any */
+	gp_ra_request **ring;      /* newest first: the last limit + 1 matches */
+	int64_t seen;              /* ... and how many matched */
 };
+
+/* Newest first: the walk goes by increasing id, so the last limit + 1
+ * matches below the bound are kept (one more than the page: older ones). */
+static int
+list_req_desc_cb(void *arg, const gp_ra_request *q)
+{
+	struct list_ctx *l = arg;
+	size_t at = (size_t)(l->seen % (l->limit + 1));
+
+	if (l->bound != 0 && q->id >= l->bound)
+		return 1;
+	if (l->before != 0 && q->submitted >= l->before)
+		return 0;
+	gp_ra_request_free(l->ring[at]);
+	l->ring[at] = NULL;
+	if (gp_ra_request_dup(&l->ring[at], q) != 0)
+		return -1;
+	l->seen++;
+	return 0;
+}
 
 static int
 list_req_cb(void *arg, const gp_ra_request *q)
@@ -625,42 +648,106 @@ list_req_cb(void *arg, const gp_ra_request *q)
 	return 0;
 }
 
+/* The filters of ?status, since, before, profile, submitter into f and l
+ * (the applicant's own only: gp_ra_may_list); 0, or -1 with rs filled. */
+static int
+list_filters(worker *w, hreq *rq, hresp *rs, gp_ra_filter *f, struct list_ctx *l)
+{
+	const char *st = query(rq, "status"), *since = query(rq, "since"), *before = query(rq, "before");
+	int r, rule;
+
+	if (st != NULL && gp_ra_status_from_name(&f->status, st) != 0)
+		return problem(rs, 400, "bad-parameter", "Bad query parameter", "%s", ra_error_last()), -1;
+	if (since != NULL && parse_time(since, &f->since) != 0)
+		return problem(rs, 400, "bad-parameter", "Bad query parameter",
+		    "since must be unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ: %s", gp_error_last()), -1;
+	if (before != NULL && parse_time(before, &l->before) != 0)
+		return problem(rs, 400, "bad-parameter", "Bad query parameter",
+		    "before must be unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ: %s", gp_error_last()), -1;
+	f->profile = query(rq, "profile");
+	f->submitter = query(rq, "submitter");
+	if (check_filter(rs, "profile", f->profile, 64) != 0 ||
+	    check_filter(rs, "submitter", f->submitter, 200) != 0 || who_p(rq, rs) == NULL)
+		return -1;
+	if ((r = gp_ra_may_list(&rule, w->ra, rq->who.p, f)) != 0)
+		return reply_denied(rs, r, rule, "listing requests"), -1;
+	return 0;
+}
+
+/* GET /api/v1/requests?order=desc: newest first, the cursor the lowest id
+ * shown (the next page lists ids below it). */
+static int
+list_requests_desc(worker *w, hreq *rq, hresp *rs, struct list_ctx *l)
+{
+	gp_ra_filter f;
+	json_t *j;
+	int64_t n;
+	int r;
+
+	memset(&f, 0, sizeof(f));
+	f.status = -1;
+	if (parse_limit(rq, rs, &l->limit) != 0 || parse_cursor(rq, rs, &l->bound) != 0 ||
+	    list_filters(w, rq, rs, &f, l) != 0)
+		return 0;
+	if ((l->ring = calloc((size_t)l->limit + 1, sizeof(*l->ring))) == NULL ||
+	    (l->items = json_array()) == NULL) {
+		free(l->ring);
+		return problem(rs, 500, "internal", "Internal error", "out of memory");
+	}
+	r = gp_ra_request_list(w->ra, &f, list_req_desc_cb, l);
+	n = l->seen < l->limit ? l->seen : l->limit;
+	for (int64_t i = 0; r >= 0 && i < n; i++) {
+		/* the newest is the last one kept */
+		const gp_ra_request *q = l->ring[(size_t)((l->seen - 1 - i) % (l->limit + 1))];
+
+		json_array_append_new(l->items, request_json(q));
+		l->last = q->id;
+	}
+	for (int64_t i = 0; i <= l->limit; i++)
+		gp_ra_request_free(l->ring[i]);
+	free(l->ring);
+	if (r < 0) {
+		json_decref(l->items);
+		return reply_gp(rs, r, "listing requests");
+	}
+	j = json_pack("{s:o}", "items", l->items);
+	if (l->seen > l->limit) {
+		char cur[24];
+
+		snprintf(cur, sizeof(cur), "%lld", (long long)l->last);
+		json_object_set_new(j, "next_cursor", json_string(cur));
+	} else {
+		json_object_set_new(j, "next_cursor", json_null());
+	}
+	return reply_json(rs, 200, j);
+}
+
 int
 h_list_requests(worker *w, hreq *rq, hresp *rs)
 {
 	static const char *const allowed[] = { "status", "profile", "submitter", "since", "before",
-		"cursor", "limit", NULL };
-	const char *st = query(rq, "status"), *since = query(rq, "since"), *before = query(rq, "before");
-	struct list_ctx l = { NULL, 0, 0, 0, 0 };
+		"order", "cursor", "limit", NULL };
+	const char *order = query(rq, "order");
+	struct list_ctx l;
 	gp_ra_filter f;
 	json_t *j;
-	int r, rule;
+	int r;
+
+	memset(&l, 0, sizeof(l));
+	if (check_query(rq, rs, allowed) != 0)
+		return 0;
+	if (order != NULL && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0)
+		return problem(rs, 400, "bad-parameter", "Bad query parameter", "order must be asc or desc");
+	if (order != NULL && strcmp(order, "desc") == 0)
+		return list_requests_desc(w, rq, rs, &l);
 
 	memset(&f, 0, sizeof(f));
 	f.status = -1;
-	if (check_query(rq, rs, allowed) != 0 || parse_limit(rq, rs, &l.limit) != 0 ||
-	    parse_cursor(rq, rs, &f.after_id) != 0)
+	if (parse_limit(rq, rs, &l.limit) != 0 || parse_cursor(rq, rs, &f.after_id) != 0 ||
+	    list_filters(w, rq, rs, &f, &l) != 0)
 		return 0;
-	if (st != NULL && gp_ra_status_from_name(&f.status, st) != 0)
-		return problem(rs, 400, "bad-parameter", "Bad query parameter", "%s", ra_error_last());
-	if (since != NULL && parse_time(since, &f.since) != 0)
-		return problem(rs, 400, "bad-parameter", "Bad query parameter",
-		    "since must be unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ: %s", gp_error_last());
 	/* older than a time (the queue's age filter): the store has no such
 	 * filter, so the page is cut here from an unlimited walk */
-	if (before != NULL && parse_time(before, &l.before) != 0)
-		return problem(rs, 400, "bad-parameter", "Bad query parameter",
-		    "before must be unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ: %s", gp_error_last());
-	f.profile = query(rq, "profile");
-	f.submitter = query(rq, "submitter");
-	if (check_filter(rs, "profile", f.profile, 64) != 0 ||
-	    check_filter(rs, "submitter", f.submitter, 200) != 0)
-		return 0;
-	/* applicants see their own requests only (gp_ra_may_list) */
-	if (who_p(rq, rs) == NULL)
-		return 0;
-	if ((r = gp_ra_may_list(&rule, w->ra, rq->who.p, &f)) != 0)
-		return reply_denied(rs, r, rule, "listing requests");
 	f.limit = l.before != 0 ? 0 : l.limit + 1;
 	l.items = json_array();
 	r = gp_ra_request_list(w->ra, &f, list_req_cb, &l);

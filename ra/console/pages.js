@@ -130,14 +130,13 @@ export async function queue(view, ctx, params) {
 			['subject', t('sort.subject')], ['profile', t('sort.profile')]]),
 	]));
 	const before = AGES[params.age] ? Math.floor(Date.now() / 1000) - AGES[params.age] : undefined;
+	// by number the API sorts (order=desc: newest first) and its cursors
+	// follow; by subject or profile the page it gave is sorted here
 	const page = await api.requests({ status, profile: params.profile, submitter: params.submitter, before,
-		cursor: params.cursor, limit: 20 });
-	// the sort orders the page the API gave (its cursors walk by number)
+		order: sort === 'id_desc' ? 'desc' : undefined, cursor: params.cursor, limit: 20 });
 	const items = page.items.slice();
 	const subj = (r) => r.subject || (r.csr && r.csr.subject) || '';
-	if (sort === 'id_desc')
-		items.reverse();
-	else if (sort === 'subject')
+	if (sort === 'subject')
 		items.sort((a, b) => subj(a).localeCompare(subj(b)));
 	else if (sort === 'profile')
 		items.sort((a, b) => (a.profile || '').localeCompare(b.profile || ''));

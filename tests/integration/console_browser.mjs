@@ -176,7 +176,9 @@ try {
 	await shot(alice, 'en-seals');
 	await hashTo(alice, '#/ca');
 	await shot(alice, 'en-ca');
-	await hashTo(alice, '#/queue');
+	await hashTo(alice, '#/queue?status=&sort=id_desc');
+	const qids = (await alice.page.locator('#view tbody tr td:first-child').allTextContents()).map(Number);
+	check(qids.length >= 3 && qids.every((x, i) => i === 0 || x < qids[i - 1]), `alice: the queue sorted newest first (${qids})`);
 	await shot(alice, 'en-queue');
 	await hashTo(alice, `#/request/${R2}`);
 	check(await text(alice, '.approvals') === '1 of 2 approvals', 'alice: in English, "1 of 2 approvals"');

@@ -110,6 +110,30 @@ got=$(api alice GET "/api/v1/requests?before=2026-02-30")
 check "before=2026-02-30 is a bad parameter" 400 "$got"
 got=$(api alice GET "/api/v1/requests?profile=tls-server&submitter=token:1")
 json_matches "[r['id'] for r in j['items']]" "\b$id\b" && ok "profile and submitter filters list it" || not_ok "filters: $(cat "$T/body")"
+# newest first across pages: three more requests, then pages of two
+ids=("$id")
+for n in b c d; do
+	csr_json ec-p256 "$n.example" "DNS:$n.example" > "$T/r.json"
+	api app POST /api/v1/requests "${JSON[@]}" --data-binary @"$T/r.json" > /dev/null
+	ids+=("$(json "j['id']")")
+done
+got=$(api alice GET "/api/v1/requests?status=pending&order=desc&limit=2")
+json_matches "([r['id'] for r in j['items']], j['next_cursor'])" "^\(\[${ids[3]}, ${ids[2]}\], '${ids[2]}'\)$" &&
+	ok "order=desc: the newest two (${ids[3]}, ${ids[2]}), next_cursor ${ids[2]}" || not_ok "desc: $(head -c 300 "$T/body")"
+got=$(api alice GET "/api/v1/requests?status=pending&order=desc&limit=2&cursor=${ids[2]}")
+json_matches "([r['id'] for r in j['items']], j['next_cursor'])" "^\(\[${ids[1]}, ${ids[0]}\], None\)$" &&
+	ok "... then ${ids[1]} and ${ids[0]}, the last page" || not_ok "desc page 2: $(head -c 300 "$T/body")"
+got=$(api alice GET "/api/v1/requests?status=pending&order=desc&submitter=token:1&before=2020-01-01")
+json_matches "(j['items'], j['next_cursor'])" '^\(\[\], None\)$' && ok "... with before=2020-01-01: none" || not_ok "desc before: $(head -c 300 "$T/body")"
+got=$(api app GET "/api/v1/requests?order=desc&limit=500")
+json_matches "sorted(r['id'] for r in j['items']) == sorted([$(IFS=,; echo "${ids[*]}")]) and [r['id'] for r in j['items']] == sorted([r['id'] for r in j['items']], reverse=True)" '^True$' &&
+	ok "... the token sees its four, newest first" || not_ok "desc token: $(head -c 300 "$T/body")"
+got=$(api alice GET "/api/v1/requests?order=up")
+check "order=up is 400" 400 "$got"
+for x in "${ids[@]:1}"; do
+	got=$(api alice POST "/api/v1/requests/$x/reject" "${JSON[@]}" -d '{"reason":"test of the order"}')
+	[ "$got" = 200 ] || not_ok "reject $x: $got"
+done
 got=$(api alice GET "/api/v1/requests?profile=person")
 json_matches "len(j['items'])" '^0$' && ok "profile=person lists none" || not_ok "profile=person: $(cat "$T/body")"
 
