@@ -98,7 +98,8 @@ for p in "requests?since=2026-02-30" "requests?since=2026-02-29T00:00:00Z" \
 	json_matches "j['detail']" "no such time" && ok "$p: the detail says no such time" ||
 		{ not_ok "$p: the detail does not say no such time"; show 3 "$T/body"; }
 done
-q 400 unknown-parameter "/api/v1/requests?order=id;DROP%20TABLE%20ra_request"
+q 400 bad-parameter "/api/v1/requests?order=id;DROP%20TABLE%20ra_request"
+q 400 unknown-parameter "/api/v1/requests?sort=id;DROP%20TABLE%20ra_request"
 q 400 bad-parameter "/api/v1/certificates?status=bad"
 q 400 bad-parameter "/api/v1/certificates?expires_before=soon"
 q 404 not-found "/api/v1/requests/1%20OR%201=1"
