@@ -80,6 +80,14 @@ gp_store_backend_of(const struct gp_store_backend **out, const char **location,
 		*out = b;
 		return 0;
 	}
+	for (i = 0; gp_store_backends_absent[i].scheme != NULL; i++) {
+		const struct gp_store_absent *a = &gp_store_backends_absent[i];
+
+		n = strlen(a->scheme);
+		if (strncmp(uri, a->scheme, n) == 0 && uri[n] == ':')
+			return gp_err(GP_E_INVALID, "store URI '%s': this build has no %s "
+			    "backend (%s)", uri, a->scheme, a->why);
+	}
 	if (colon != NULL && (slash == NULL || colon < slash))
 		return gp_err(GP_E_INVALID, "unsupported store backend in '%s' "
 		    "(use %s:LOCATION or a file path)", uri, gp_store_backends[0]->scheme);

@@ -21,3 +21,10 @@ const struct gp_store_backend *const gp_store_backends[] = {
 #endif
 	NULL
 };
+
+const struct gp_store_absent gp_store_backends_absent[] = {
+#ifndef GP_HAVE_PG
+	{ "postgresql", "configure found no libpq (Debian libpq-dev) or was run --without-postgresql" },
+#endif
+	{ NULL, NULL }
+};

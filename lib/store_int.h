@@ -194,6 +194,14 @@ int gp_store_crl_number_after(int64_t ca_id, int64_t max, int64_t *out);
 /* The backends built in, ending with NULL (lib/store_backends.c). */
 extern const struct gp_store_backend *const gp_store_backends[];
 
+/* The schemes of the backends this build leaves out, with why, ending
+ * with a NULL scheme: their URIs get that reason, not "unsupported". */
+struct gp_store_absent {
+	const char *scheme;
+	const char *why;
+};
+extern const struct gp_store_absent gp_store_backends_absent[];
+
 /* The backend that uri names and where (inside uri) its location starts.
  * GP_E_INVALID for another backend's URI or an empty location. */
 int gp_store_backend_of(const struct gp_store_backend **out, const char **location,
