@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -33,7 +35,7 @@
 
 static svs_server srv;
 
-enum route_id { R_VERIFY_CERT = 0, R_VERIFY_SIG };
+enum route_id { R_VERIFY_CERT = 0, R_VERIFY_SIG, R_SIGN_DATA };
 
 /* The routes, for dispatch and for --print-routes (tests/openapi.sh). */
 static const struct route {
@@ -43,6 +45,7 @@ static const struct route {
 } routes[] = {
 	{ "POST", API "/verify/certificate", R_VERIFY_CERT, "verify" },
 	{ "POST", API "/verify/signature", R_VERIFY_SIG, "verify" },
+	{ "POST", API "/sign/data", R_SIGN_DATA, "sign:KEY" },
 };
 
 /* One request in progress. */
@@ -196,9 +199,15 @@ start(struct MHD_Connection *c, const char *url, const char *method, const char 
 		return problem(c, MHD_HTTP_UNAUTHORIZED, "unauthorized", "Unauthorized",
 		    bearer(c) == NULL ? "send the application's token: Authorization: Bearer TOKEN" :
 		    "the token is not one of an application here");
-	if (strcmp(rt->scope, "verify") == 0 && !app->can_verify)
+	if (strcmp(rt->scope, "verify") == 0 && !app->can_verify) {
+		svs_audit(&srv, app->name, rt->path + strlen(API) + 1, "refused", "no verify scope");
 		return problem(c, MHD_HTTP_FORBIDDEN, "forbidden", "Forbidden",
 		    "the application's token has no verify scope");
+	}
+	if (rt->id == R_SIGN_DATA && !svs_type_is(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_TYPE), "application/json"))
+		return problem(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
+		    "Unsupported media type", "send application/json");
 	/* a body announced larger than we take is refused before it is sent */
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL) {
@@ -258,6 +267,19 @@ finish(struct MHD_Connection *c, struct req *rq)
 		}
 		svs_sig_req_clear(&sr);
 		break;
+	case R_SIGN_DATA:
+		if (svs_sign_data(&j, &srv, rq->app, rq->body, rq->len, &p) != 0)
+			return send_problem(c, &p);
+		break;
+	}
+	/* every failed verification is audited, with the first reason */
+	if (rq->route->id != R_SIGN_DATA && !json_is_true(json_object_get(j, "valid"))) {
+		const char *why = json_string_value(json_object_get(j, "reason"));
+		json_t *c0 = json_array_get(json_object_get(j, "checks"), 0);
+
+		if (why == NULL && c0 != NULL)
+			why = json_string_value(json_object_get(c0, "reason"));
+		svs_audit(&srv, rq->app->name, rq->route->path + strlen(API) + 1, "invalid", why);
 	}
 	ret = send_json(c, MHD_HTTP_OK, "application/json", j);
 	json_decref(j);
@@ -446,8 +468,14 @@ main(int argc, char **argv)
 		fprintf(stderr, PROG ": %s\n", gp_error_last());
 		return 1;
 	}
+	srv.audit_fd = -1;
 	if (svs_config_load(&srv, cfg) != 0)
 		goto out;
+	if (srv.set.audit_log != NULL &&
+	    (srv.audit_fd = open(srv.set.audit_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) < 0) {
+		fprintf(stderr, PROG ": cannot open %s: %s\n", srv.set.audit_log, strerror(errno));
+		goto out;
+	}
 	/* before any thread: libcurl's global state (CRL fetches) */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
 	    svs_cache_new(&srv.cache, srv.set.crl_cache_max, srv.set.ocsp_cache_max) != 0) {
@@ -534,6 +562,8 @@ out:
 	gp_pass_free(pass, passlen);
 	free(cert_pem);
 	svs_cache_free(srv.cache);
+	if (srv.audit_fd >= 0)
+		close(srv.audit_fd);
 	svs_server_clear(&srv);
 	gp_config_free(cfg);
 	curl_global_cleanup();

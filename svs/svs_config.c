@@ -12,12 +12,14 @@
 #include <openssl/pem.h>
 
 #include <govpki/error.h>
+#include <govpki/key.h>
 
 #include "svs_server.h"
 
 static const char *const svs_keys[] = { "listen", "tls_cert", "tls_key", "tls_key_pass_file",
 	"threads", "max_body", "max_chain", "max_connections", "max_connections_per_client",
-	"timeout_seconds", "crl_cache_seconds", "ocsp_cache_seconds", NULL };
+	"timeout_seconds", "crl_cache_seconds", "ocsp_cache_seconds", "audit_log", NULL };
+static const char *const key_keys[] = { "key", "cert", "pass_file", NULL };
 static const char *const app_keys[] = { "token_sha256", "scopes", "trust", "untrusted", "crls",
 	"revocation", "ocsp", "fetch_crls", NULL };
 
@@ -228,6 +230,59 @@ app_section(void *arg, const char *section, const char *name)
 	return 0;
 }
 
+static int
+key_section(void *arg, const char *section, const char *name)
+{
+	struct app_walk *w = arg;
+	svs_server *s = w->s;
+	const gp_config *cfg = w->cfg;
+	const char *kf, *cf, *pf;
+	char *pass = NULL;
+	size_t passlen = 0;
+	svs_key *nv, *k;
+	STACK_OF(X509) *one;
+
+	if (gp_config_check_keys(cfg, section, key_keys) != 0) {
+		fprintf(stderr, "svs-server: %s\n", gp_error_last());
+		return -1;
+	}
+	kf = gp_config_str(cfg, section, "key", NULL);
+	cf = gp_config_str(cfg, section, "cert", NULL);
+	pf = gp_config_str(cfg, section, "pass_file", NULL);
+	if (kf == NULL || cf == NULL)
+		return cfg_fail(cfg, section, kf == NULL ? "key" : "cert", "the key (file or PKCS#11 URI) and its certificate are required");
+	if ((nv = realloc(s->keys, (s->nkeys + 1) * sizeof(*nv))) == NULL)
+		return -1;
+	s->keys = nv;
+	k = &s->keys[s->nkeys++];
+	memset(k, 0, sizeof(*k));
+	if ((k->name = strdup(name)) == NULL || (one = sk_X509_new_null()) == NULL)
+		return -1;
+	if (add_certs(one, cf) != 0) {
+		sk_X509_pop_free(one, X509_free);
+		return cfg_fail(cfg, section, "cert", "a certificate (PEM or DER)");
+	}
+	k->cert = sk_X509_shift(one);
+	sk_X509_pop_free(one, X509_free);
+	if ((pf != NULL || getenv("GOVPKI_PASSPHRASE") != NULL) &&
+	    gp_pass_get(&pass, &passlen, pf, NULL) != 0) {
+		fprintf(stderr, "svs-server: [%s] pass_file: %s\n", section, gp_error_last());
+		return -1;
+	}
+	if (gp_key_load(&k->key, kf, pass, passlen) != 0) {
+		gp_pass_free(pass, passlen);
+		fprintf(stderr, "svs-server: [%s] key: %s\n", section, gp_error_last());
+		return -1;
+	}
+	gp_pass_free(pass, passlen);
+	/* the key is the certificate's */
+	if (EVP_PKEY_eq(k->key, X509_get0_pubkey(k->cert)) != 1) {
+		ERR_clear_error();
+		return cfg_fail(cfg, section, "cert", "the certificate is not the key's");
+	}
+	return 0;
+}
+
 int
 svs_config_load(svs_server *s, const gp_config *cfg)
 {
@@ -257,6 +312,12 @@ svs_config_load(svs_server *s, const gp_config *cfg)
 	if (st->tls_cert == NULL || st->tls_key == NULL)
 		return cfg_fail(cfg, "svs", st->tls_cert == NULL ? "tls_cert" : "tls_key",
 		    "HTTPS only: tls_cert and tls_key are required");
+	st->audit_log = gp_config_str(cfg, "svs", "audit_log", NULL);
+	if ((r = gp_config_sections(cfg, "svs.key.", key_section, &w)) != 0) {
+		if (r < -1)
+			fprintf(stderr, "svs-server: %s\n", gp_error_last());
+		return -1;
+	}
 	if ((r = gp_config_sections(cfg, "svs.app.", app_section, &w)) != 0) {
 		if (r < -1)
 			fprintf(stderr, "svs-server: %s\n", gp_error_last());
@@ -288,6 +349,14 @@ svs_server_clear(svs_server *s)
 	free(s->apps);
 	s->apps = NULL;
 	s->napps = 0;
+	for (size_t i = 0; i < s->nkeys; i++) {
+		free(s->keys[i].name);
+		EVP_PKEY_free(s->keys[i].key);
+		X509_free(s->keys[i].cert);
+	}
+	free(s->keys);
+	s->keys = NULL;
+	s->nkeys = 0;
 }
 
 const svs_app *

@@ -29,6 +29,13 @@ typedef struct svs_app {
 	int fetch_crls;                 /* fetch_crls: CRLs from the distribution points */
 } svs_app;
 
+/* A key the service signs with for applications ([svs.key.NAME]). */
+typedef struct svs_key {
+	char *name;
+	EVP_PKEY *key;
+	X509 *cert;
+} svs_key;
+
 /* The [svs] settings. */
 typedef struct svs_settings {
 	const char *listen;
@@ -37,6 +44,7 @@ typedef struct svs_settings {
 	long max_body;
 	long max_connections, max_per_client, timeout;
 	long crl_cache_max, ocsp_cache_max;
+	const char *audit_log;          /* JSON lines of every sign and failed verification */
 	svs_limits lim;
 } svs_settings;
 
@@ -45,7 +53,20 @@ typedef struct svs_server {
 	svs_app *apps;
 	size_t napps;
 	svs_cache *cache;               /* CRLs fetched and OCSP answers */
+	svs_key *keys;
+	size_t nkeys;
+	int audit_fd;                   /* -1: none */
 } svs_server;
+
+/* A line of the audit log (one write(2), O_APPEND): the time, the
+ * application, what it did, and the outcome. */
+void svs_audit(const svs_server *s, const char *app, const char *action, const char *outcome,
+    const char *detail);
+
+/* POST /api/v1/sign/data: the application's token must have the scope
+ * sign:KEY of the key it names (403 otherwise). */
+int svs_sign_data(json_t **out, const svs_server *s, const svs_app *app, const unsigned char *body,
+    size_t len, svs_problem *p);
 
 /* Loads [svs] and every [svs.app.NAME] of cfg into *s.  0, or -1 with the
  * message (naming the file and line) printed on stderr. */
