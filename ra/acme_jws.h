@@ -31,8 +31,10 @@ typedef struct acme_jws {
 
 /*
  * Parses a request body as a flattened JWS and its protected header:
- * exactly one of jwk and kid, alg, nonce and url present as strings, no
- * unprotected header, no crit or b64.  The payload is decoded; when not
+ * exactly one of jwk and kid, alg and url present as strings, no
+ * unprotected header, no crit or b64.  nonce is NULL when absent or not a
+ * string (the inner JWS of keyChange and EAB have none; ra/acme.c answers
+ * badNonce for a request without one).  The payload is decoded; when not
  * empty it must be a JSON object.  Returns NULL and fills j, or the ACME
  * error type ("malformed", "badSignatureAlgorithm") with err filled; j
  * needs acme_jws_clear either way.  What is checked here is only form:
