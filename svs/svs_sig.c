@@ -120,10 +120,9 @@ raw_verify(int *ok, svs_raw_alg *alg_out, const char **md_out, const svs_sig_req
 	rc = 0;
 out:
 	ERR_clear_error();
-	if (mctx != NULL)
-		EVP_MD_CTX_free(mctx);     /* frees pctx, which it holds */
-	else
-		EVP_PKEY_CTX_free(pctx);
+	/* a context given with EVP_MD_CTX_set_pkey_ctx stays the caller's */
+	EVP_MD_CTX_free(mctx);
+	EVP_PKEY_CTX_free(pctx);
 	if (rc != 0)
 		fail(p, 500, "internal", "the signature could not be checked");
 	return rc;

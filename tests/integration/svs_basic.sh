@@ -161,6 +161,17 @@ code=$(curl -sS --cacert "$T/tls.pem" -o "$T/resp" -D "$T/resp.h" -w '%{http_cod
 code=$(post /api/v1/verify/nothing portal "$T/good.json")
 [ "$code" = 404 ] && problem_is 404 && ok "an unknown route: 404" || { not_ok "an unknown route (HTTP $code)"; show 5 "$T/resp"; }
 
+# docs/examples/svs_verify.py: Python's standard library only
+PYEX="$top_srcdir/docs/examples/svs_verify.py"
+out=$(python3 "$PYEX" "$URL" "$T/tls.pem" "$T/portal.token" "$P/good.pem") &&
+	[ "${out%%;*}" = valid ] && ok "the Python example: good.pem valid ($out)" || not_ok "the Python example on good.pem: $out"
+rc=0; out=$(python3 "$PYEX" "$URL" "$T/tls.pem" "$T/portal.token" "$P/revoked.pem") || rc=$?
+[ "$rc" = 1 ] && [[ $out == "invalid: revocation "* ]] && ok "the Python example: revoked.pem invalid (revocation)" ||
+	not_ok "the Python example on revoked.pem (exit $rc): $out"
+rc=0; out=$(python3 "$PYEX" "$URL" "$T/tls.pem" "$T/wrong.token" "$P/good.pem") || rc=$?
+[ "$rc" = 2 ] && [[ $out == "error 401: "* ]] && ok "the Python example: a wrong token, the 401 problem read" ||
+	not_ok "the Python example with a wrong token (exit $rc): $out"
+
 # still answering, and stops cleanly
 code=$(post /api/v1/verify/certificate portal "$T/good.json")
 [ "$code" = 200 ] && ok "still answering after the bad requests" || not_ok "still answering (HTTP $code)"
